@@ -1,0 +1,10 @@
+// All control-plane activities, built once per worker around shared connections.
+import type { Connection } from '@temporalio/client';
+import type { Db } from '../db/client.ts';
+import { createReadinessActivities } from './readiness.ts';
+
+export function createActivities(deps: { db: Db; temporal: Connection; namespace: string }) {
+  return {
+    ...createReadinessActivities(deps),
+  };
+}

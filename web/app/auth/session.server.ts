@@ -1,0 +1,74 @@
+// Sessions as the Lucia project now recommends (without the deprecated `lucia` package): the cookie
+// holds `<id>.<secret>`, the database keeps only SHA-256(secret), and a session ends after a period of
+// inactivity. See docs/decisions/0002-sessions-without-lucia.md.
+import { sha256 } from '@oslojs/crypto/sha2';
+import { constantTimeEqual } from '@oslojs/crypto/subtle';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { and, eq } from 'drizzle-orm';
+import { getDb } from '../../../db/client.ts';
+import { sessions, users } from '../../../db/schema.ts';
+
+export const SESSION_COOKIE = 'aw_session';
+const INACTIVITY_TIMEOUT_MS = Number(process.env.SESSION_INACTIVITY_DAYS ?? 7) * 24 * 60 * 60 * 1000;
+const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000; // refresh last_verified_at at most hourly
+
+export type SessionUser = { id: string; email: string; name: string; role: typeof users.$inferSelect.role; organizationId: string };
+export type Session = { id: string; user: SessionUser };
+
+function randomString(): string {
+  const bytes = new Uint8Array(24); // 120 bits of entropy once encoded, as the guide suggests
+  crypto.getRandomValues(bytes);
+  return encodeBase32LowerCaseNoPadding(bytes);
+}
+
+const hashSecret = (secret: string) => sha256(new TextEncoder().encode(secret));
+
+export async function createSession(userId: string): Promise<{ token: string; sessionId: string }> {
+  const id = randomString();
+  const secret = randomString();
+  await getDb().insert(sessions).values({ id, userId, secretHash: hashSecret(secret) });
+  return { token: `${id}.${secret}`, sessionId: id };
+}
+
+export async function validateSessionToken(token: string): Promise<Session | null> {
+  const [id, secret, extra] = token.split('.');
+  if (!id || !secret || extra !== undefined) return null;
+  const db = getDb();
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, id))
+    .limit(1);
+  if (!row) return null;
+  if (!constantTimeEqual(hashSecret(secret), row.session.secretHash)) return null;
+  const now = Date.now();
+  if (!row.user.active || now - row.session.lastVerifiedAt.getTime() >= INACTIVITY_TIMEOUT_MS) {
+    await db.delete(sessions).where(eq(sessions.id, id));
+    return null;
+  }
+  if (now - row.session.lastVerifiedAt.getTime() >= ACTIVITY_CHECK_INTERVAL_MS) {
+    await db.update(sessions).set({ lastVerifiedAt: new Date(now) }).where(and(eq(sessions.id, id)));
+  }
+  const { id: userId, email, name, role, organizationId } = row.user;
+  return { id, user: { id: userId, email, name, role, organizationId } };
+}
+
+export async function invalidateSession(sessionId: string): Promise<void> {
+  await getDb().delete(sessions).where(eq(sessions.id, sessionId));
+}
+
+export function readSessionToken(request: Request): string | null {
+  const header = request.headers.get('cookie') ?? '';
+  for (const part of header.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return decodeURIComponent(rest.join('='));
+  }
+  return null;
+}
+
+export function sessionCookie(token: string): string {
+  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=${Math.floor(INACTIVITY_TIMEOUT_MS / 1000)}`;
+}
+
+export const clearedSessionCookie = () => `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0`;

@@ -1,0 +1,58 @@
+// The web process: Express 5 serving the REST API (/api/v1) and the React Router console.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequestHandler } from '@react-router/express';
+import express from 'express';
+import type { ServerBuild } from 'react-router';
+import { apiRouter } from '../api/router.ts';
+import { closeDb } from '../db/client.ts';
+import { loadConfig, REPO_ROOT } from '../infra/config.ts';
+import { createLogger } from '../infra/logger.ts';
+import { CLIENT_IP_HEADER } from './app/auth/client-ip.server.ts';
+import { csrfProtection } from './csrf.ts';
+
+const log = createLogger('web');
+const config = loadConfig();
+const buildDir = path.join(REPO_ROOT, 'build');
+const serverBuild = path.join(buildDir, 'server', 'index.js');
+const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+if (!fs.existsSync(serverBuild)) {
+  log.fatal(`The console is not built (${serverBuild} is missing): run \`npm run build\` or \`npm start\`.`);
+  process.exit(1);
+}
+
+const app = express();
+app.disable('x-powered-by');
+app.use((req, res, next) => {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+  });
+  res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
+  // Route code reads the caller's address from this header; never trust a value the client sent.
+  req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? 'unknown';
+  next();
+});
+app.use(csrfProtection([config.publicUrl]));
+app.use('/api/v1', apiRouter({ version }));
+app.use('/assets', express.static(path.join(buildDir, 'client', 'assets'), { immutable: true, maxAge: '1y' }));
+app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
+app.use(createRequestHandler({ build: (await import(serverBuild)) as ServerBuild, mode: 'production' }));
+
+const server = app.listen(config.PORT, config.HOST === 'localhost' ? '127.0.0.1' : config.HOST, () => {
+  log.info({ url: config.publicUrl }, 'web console listening');
+});
+server.on('error', (err: NodeJS.ErrnoException) => {
+  log.fatal(err.code === 'EADDRINUSE' ? `Port ${config.PORT} is already in use: stop what uses it or set PORT.` : `web server failed: ${err.message}`);
+  process.exit(1);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, 'web console stopping');
+    server.close(async () => { await closeDb(); process.exit(0); });
+    server.closeAllConnections();
+  });
+}
