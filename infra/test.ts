@@ -1,31 +1,50 @@
 // `npm test`: type check and lint, Jest (unit + integration against real PostgreSQL and Temporal), then
-// Playwright in Debian's Chromium. Exits non-zero on the first failing stage, and prints each stage's time.
+// Playwright in Debian's Chromium. Stops at the first failing stage, prints each stage's time, and ends
+// with one "N passed, N failed" line counted from the runners' JSON reports.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './config.ts';
+import { freePort } from './ports.ts';
 import { progress } from './progress.ts';
 import { ensureSystemPackages } from './toolchain/system-packages.ts';
+
+const REPORTS = path.join(REPO_ROOT, 'test-reports');
+const JEST_REPORT = path.join(REPORTS, 'jest.json');
+const PLAYWRIGHT_REPORT = path.join(REPORTS, 'playwright.json');
+fs.rmSync(REPORTS, { recursive: true, force: true });
+fs.mkdirSync(REPORTS, { recursive: true });
 
 const bin = (pkg: string, file: string) => path.join(REPO_ROOT, 'node_modules', pkg, file);
 const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], { stdio: 'inherit', cwd: REPO_ROOT, env: { ...process.env, ...env } }).status ?? 1;
 
+const e2ePort = String(await freePort());
 const stages: [string, () => number][] = [
   ['System packages (Chromium, docker-compose)', () => (ensureSystemPackages() ? 0 : 1)],
   ['Type check and lint (npm run check)', () => node([path.join(REPO_ROOT, 'infra/check.ts')])],
-  ['Jest: unit and integration tests', () => node(['--experimental-vm-modules', bin('jest', 'bin/jest.js'), ...process.argv.slice(2)])],
-  ['Playwright: browser tests in Chromium', () => node([bin('@playwright/test', 'cli.js'), 'test'])],
+  ['Jest: unit and integration tests', () => node(['--experimental-vm-modules', bin('jest', 'bin/jest.js'), '--json', `--outputFile=${JEST_REPORT}`])],
+  ['Playwright: browser tests in Chromium', () => node([bin('@playwright/test', 'cli.js'), 'test'], { E2E_PORT: e2ePort, PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT })],
 ];
 
 const timings: string[] = [];
-let failed = false;
+let failedStage: string | undefined;
 for (const [name, run] of stages) {
   const started = Date.now();
   progress.step(name);
   const code = run();
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  timings.push(`  ${code === 0 ? 'ok  ' : 'FAIL'} ${seconds.padStart(6)} s  ${name}`);
-  if (code !== 0) { progress.fail(`${name} failed (exit code ${code})`); failed = true; break; }
+  timings.push(`  ${code === 0 ? 'ok  ' : 'FAIL'} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name}`);
+  if (code !== 0) { failedStage = name; break; }
 }
+
+const readJson = (file: string) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined);
+const jest = readJson(JEST_REPORT) as { numPassedTests: number; numFailedTests: number } | undefined;
+const pw = readJson(PLAYWRIGHT_REPORT) as { stats: { expected: number; unexpected: number; flaky: number } } | undefined;
+const passed = (jest?.numPassedTests ?? 0) + (pw?.stats.expected ?? 0);
+const failed = (jest?.numFailedTests ?? 0) + (pw ? pw.stats.unexpected + pw.stats.flaky : 0);
+
 console.log(`\nStage times:\n${timings.join('\n')}`);
-process.exit(failed ? 1 : 0);
+console.log(`Jest: ${jest ? `${jest.numPassedTests} passed, ${jest.numFailedTests} failed` : 'did not run'}; Playwright: ${pw ? `${pw.stats.expected} passed, ${pw.stats.unexpected + pw.stats.flaky} failed` : 'did not run'}`);
+if (failedStage) progress.fail(`${failedStage} failed.`);
+console.log(`Tests: ${passed} passed, ${failed} failed`);
+process.exit(failedStage || failed > 0 || passed === 0 ? 1 : 0);

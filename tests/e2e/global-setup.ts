@@ -1,0 +1,33 @@
+// Starts the real product for the browser tests: embedded PostgreSQL, the Temporal dev server with
+// Temporal Web, the control-plane worker and the web console, in a temporary data folder.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+import { startStack } from '../../infra/stack.ts';
+import { E2E_ADMIN } from './helpers.ts';
+
+export default async function globalSetup() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-e2e-'));
+  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: process.env.E2E_PORT ?? '3100',
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    ADMIN_EMAIL: E2E_ADMIN.email,
+    ADMIN_PASSWORD: E2E_ADMIN.password,
+    LOG_LEVEL: 'info',
+  });
+  delete process.env.DATABASE_URL;
+  delete process.env.TEMPORAL_ADDRESS;
+  const stack = await startStack(config, { echoLogs: false });
+  process.env.E2E_DATA_DIR = dataDir;
+  return async () => {
+    await stack.stop();
+    if (!process.env.E2E_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,37 @@
+import { expect, test } from '@playwright/test';
+import { E2E_ADMIN, signIn, signInAsAdmin } from './helpers.ts';
+
+test('the readiness check runs as a workflow, shows its result, and links to its run in Temporal Web', async ({ page, context }) => {
+  await signInAsAdmin(page);
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'System', exact: true }).click();
+  await page.getByRole('button', { name: 'Run readiness check' }).click();
+
+  const row = page.getByTestId('readiness-checks').locator('tbody tr').first();
+  await expect(row.getByTestId('readiness-status')).toHaveText('passed');
+  await expect(row).toContainText('PostgreSQL 18');
+  await expect(row).toContainText('Temporal server 1.');
+  await expect(row).toContainText(E2E_ADMIN.email);
+
+  const link = row.getByTestId('temporal-link');
+  const href = await link.getAttribute('href');
+  const match = href?.match(/^http:\/\/localhost:\d+\/namespaces\/default\/workflows\/(readiness-check-[0-9a-f-]+)\/[0-9a-f-]+\/history$/);
+  expect(match, `unexpected Temporal Web link ${href}`).not.toBeNull();
+
+  // Temporal Web itself (served by the dev server) shows the run.
+  const temporalWeb = await context.newPage();
+  await temporalWeb.goto(href!);
+  await expect(temporalWeb.getByText(match![1]!).first()).toBeVisible({ timeout: 30_000 });
+  await expect(temporalWeb.getByText('Completed').first()).toBeVisible();
+});
+
+test('sign-ins, failed sign-ins and the readiness check are in the audit trail', async ({ page }) => {
+  await signIn(page, E2E_ADMIN.email, 'a-wrong-password-for-the-audit');
+  await expect(page.getByRole('alert')).toBeVisible();
+  await signInAsAdmin(page);
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit', exact: true }).click();
+  const table = page.getByTestId('audit-events');
+  await expect(table.locator('tr', { hasText: 'auth.sign_in' }).filter({ hasText: 'success' }).first()).toContainText(E2E_ADMIN.email);
+  await expect(table.locator('tr', { hasText: 'auth.sign_in' }).filter({ hasText: 'wrong password' }).first()).toBeVisible();
+  await expect(table.locator('tr', { hasText: 'system.readiness_check.completed' }).first()).toContainText('success');
+  await expect(table).not.toContainText('a-wrong-password-for-the-audit');
+});
