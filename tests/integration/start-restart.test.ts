@@ -1,0 +1,121 @@
+// `npm start` as a user runs it: the real start script, twice on the same data folder. The admin, the
+// password and the workflow runs survive the restart; a port in use stops it with one clear sentence.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { REPO_ROOT } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+
+const ADMIN = { email: 'restart-admin@example.com', password: 'restart-test-password-1' };
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let base: string;
+let temporalAddress: string;
+
+interface Started { child: ChildProcess; output: string[]; exited: Promise<number> }
+
+function startScript(extraEnv: NodeJS.ProcessEnv = {}): Started {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/start.ts')], {
+    env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => output.push(d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  return { child, output, exited };
+}
+
+async function untilRunning(s: Started): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (!s.output.join('').includes('Anthropy Works is running')) {
+    if (s.child.exitCode !== null) throw new Error(`npm start exited early:\n${s.output.join('')}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${s.output.join('')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stop(s: Started): Promise<number> {
+  if (s.child.exitCode === null) s.child.kill('SIGINT');
+  return s.exited;
+}
+
+async function signIn(): Promise<string> {
+  const res = await fetch(`${base}/login`, {
+    method: 'POST', redirect: 'manual',
+    headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(ADMIN),
+  });
+  expect(res.status).toBe(302);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  expect(cookie).toMatch(/^aw_session=[a-z2-7]+\.[a-z2-7]+;/);
+  return cookie.split(';')[0]!;
+}
+
+const systemPage = (cookie: string) => fetch(`${base}/system`, { headers: { cookie } }).then((r) => r.text());
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-start-'));
+  fs.chmodSync(dataDir, 0o755);
+  const port = await freePort();
+  const temporalPort = await freePort();
+  base = `http://localhost:${port}`;
+  temporalAddress = `127.0.0.1:${temporalPort}`;
+  env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+  delete env.DATABASE_URL;
+  delete env.TEMPORAL_ADDRESS;
+});
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start', () => {
+  it('keeps the admin and the workflow runs across a restart, and stops cleanly on Ctrl-C', async () => {
+    const first = startScript();
+    await untilRunning(first);
+    expect(first.output.join('')).toContain(`Created the first MSP admin ${ADMIN.email}`);
+    const cookie = await signIn();
+    const started = await fetch(`${base}/system`, { method: 'POST', headers: { cookie, Origin: base } });
+    expect(started.status).toBe(200);
+    let page = '';
+    for (let i = 0; i < 50 && !page.includes('>passed<'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      page = await systemPage(cookie);
+    }
+    expect(page).toContain('>passed<');
+    const workflowId = page.match(/workflows\/(readiness-check-[0-9a-f-]+)\//)![1]!;
+    expect(await stop(first)).toBe(0);
+    expect(first.output.join('')).toContain('Stopped.');
+
+    const second = startScript();
+    try {
+      await untilRunning(second);
+      expect(second.output.join('')).not.toContain('Created the first MSP admin');
+      const again = await signIn(); // same password: the admin survived
+      expect(await systemPage(again)).toContain(workflowId);
+      const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+      const run = await client.workflow.getHandle(workflowId).describe();
+      expect(run.status.name).toBe('COMPLETED'); // the history survived in the dev server's SQLite file
+      await client.connection.close();
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 180_000);
+
+  it('stops with one clear sentence when the console port is in use', async () => {
+    const blocker = net.createServer().listen(Number(new URL(base).port), '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const s = startScript();
+      expect(await s.exited).toBe(1);
+      const output = s.output.join('');
+      expect(output).toContain(`Port ${new URL(base).port} (web console) is already in use: stop whatever uses it, or set PORT to another port.`);
+      expect(output).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+});
