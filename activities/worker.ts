@@ -2,7 +2,7 @@
 // workflows/ with the activities in this folder (database, policy, audit, SaaS).
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from '../infra/config.ts';
 import { createLogger } from '../infra/logger.ts';
@@ -20,13 +20,18 @@ Runtime.install({
 });
 
 async function main() {
+  // Bundle first with a quiet logger: the bundler reports the whole webpack build at INFO.
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)),
+  });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await Connection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: CONTROL_PLANE_TASK_QUEUE,
-    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    workflowBundle,
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
   });
   log.info({ taskQueue: CONTROL_PLANE_TASK_QUEUE, address: config.temporalAddress }, 'control-plane worker polling');
