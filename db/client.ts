@@ -9,19 +9,22 @@ export function createDb(url: string, opts: { max?: number } = {}): Db {
   return drizzle(client, { schema }) as Db;
 }
 
-let shared: Db | undefined;
+// Kept on globalThis because the web process loads this module twice (web/server.ts directly, and the
+// console's server bundle has its own copy); both must share one connection pool.
+const holder = globalThis as { __anthropyDb?: Db };
 
 /** The process-wide database handle, from DATABASE_URL. */
 export function getDb(): Db {
-  if (!shared) {
+  if (!holder.__anthropyDb) {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('DATABASE_URL is not set');
-    shared = createDb(url);
+    holder.__anthropyDb = createDb(url);
   }
-  return shared;
+  return holder.__anthropyDb;
 }
 
 export async function closeDb(): Promise<void> {
-  await shared?.$client.end({ timeout: 5 });
-  shared = undefined;
+  const db = holder.__anthropyDb;
+  holder.__anthropyDb = undefined;
+  await db?.$client.end({ timeout: 5 });
 }

@@ -25,8 +25,8 @@ export async function ensureFirstAdmin(db: Db, email: string, password?: string)
   return createMspAdmin(db, email, password);
 }
 
-export function printGeneratedPassword(admin: CreatedAdmin): void {
+export function printGeneratedPassword(admin: CreatedAdmin, label = 'First MSP admin'): void {
   if (!admin.generatedPassword) return;
   // The one place a secret is printed, on purpose and once: nobody could sign in otherwise.
-  console.log(`\n  First MSP admin: ${admin.email}\n  Password:        ${admin.generatedPassword}\n  (shown only now; keep it somewhere safe)\n`);
+  console.log(`\n  ${`${label}:`.padEnd(16)} ${admin.email}\n  ${'Password:'.padEnd(16)} ${admin.generatedPassword}\n  (shown only now; keep it somewhere safe)\n`);
 }

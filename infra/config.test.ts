@@ -1,0 +1,82 @@
+import { describe, expect, it } from '@jest/globals';
+import path from 'node:path';
+import { ConfigError, loadConfig, REPO_ROOT } from './config.ts';
+
+// Builds on an empty environment (plus HOME) so the machine's own settings cannot leak in.
+const load = (env: NodeJS.ProcessEnv = {}) => loadConfig({ HOME: '/home/ops', ...env });
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    load(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('fills in the documented defaults', () => {
+    const c = load();
+    expect(c.PORT).toBe(3000);
+    expect(c.HOST).toBe('localhost');
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.temporalUiUrl).toBe('http://localhost:8233');
+    expect(c.temporalAddress).toBe('127.0.0.1:7233');
+    expect(c.EMBEDDED_POSTGRES_PORT).toBe(54329);
+    expect(c.TEMPORAL_NAMESPACE).toBe('default');
+    expect(c.ADMIN_EMAIL).toBe('admin@example.com');
+    expect(c.ADMIN_PASSWORD).toBeUndefined();
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.LOG_LEVEL).toBe('info');
+    expect(c.DATA_DIR).toBe(path.join(REPO_ROOT, '.data'));
+    expect(c.cacheDir).toBe('/home/ops/.cache/anthropy-works');
+  });
+
+  it('derives the console and Temporal Web addresses from the ports, and lets explicit URLs win', () => {
+    const c = load({ PORT: '4100', HOST: '0.0.0.0', TEMPORAL_UI_PORT: '9233' });
+    expect(c.PORT).toBe(4100);
+    expect(c.publicUrl).toBe('http://0.0.0.0:4100');
+    expect(c.temporalUiUrl).toBe('http://localhost:9233');
+    const d = load({ PORT: '4100', PUBLIC_URL: 'https://ops.example.com', TEMPORAL_UI_URL: 'https://temporal.example.com' });
+    expect(d.publicUrl).toBe('https://ops.example.com');
+    expect(d.temporalUiUrl).toBe('https://temporal.example.com');
+  });
+
+  it('uses TEMPORAL_ADDRESS instead of the dev server address when set', () => {
+    expect(load({ TEMPORAL_PORT: '7300' }).temporalAddress).toBe('127.0.0.1:7300');
+    expect(load({ TEMPORAL_PORT: '7300', TEMPORAL_ADDRESS: 'temporal:7233' }).temporalAddress).toBe('temporal:7233');
+  });
+
+  it('takes the cache folder from ANTHROPY_CACHE_DIR, else XDG_CACHE_HOME', () => {
+    expect(load({ XDG_CACHE_HOME: '/var/cache/x' }).cacheDir).toBe('/var/cache/x/anthropy-works');
+    expect(load({ XDG_CACHE_HOME: '/var/cache/x', ANTHROPY_CACHE_DIR: '/opt/aw' }).cacheDir).toBe('/opt/aw');
+  });
+
+  it.each(['abc', '70000', '0', '3000.5'])('refuses PORT=%s with a ConfigError naming PORT', (value) => {
+    const err = configError({ PORT: value });
+    expect(err.message).toMatch(/\bPORT: /);
+    expect(err.message).not.toMatch(/\b(TEMPORAL_PORT|EMBEDDED_POSTGRES_PORT|ADMIN_\w+):/);
+  });
+
+  it('refuses an ADMIN_PASSWORD under 12 characters, naming ADMIN_PASSWORD, and accepts 12', () => {
+    const err = configError({ ADMIN_PASSWORD: 'short-pw-11' });
+    expect(err.message).toContain('ADMIN_PASSWORD');
+    expect(err.message).toMatch(/12 characters/);
+    expect(err.message).not.toContain('short-pw-11'); // the value itself is never echoed
+    expect(load({ ADMIN_PASSWORD: 'twelve-chars' }).ADMIN_PASSWORD).toBe('twelve-chars');
+  });
+
+  it('refuses a malformed ADMIN_EMAIL, naming ADMIN_EMAIL', () => {
+    const err = configError({ ADMIN_EMAIL: 'not-an-email' });
+    expect(err.message).toMatch(/\bADMIN_EMAIL: /);
+    expect(load({ ADMIN_EMAIL: 'ops@example.com' }).ADMIN_EMAIL).toBe('ops@example.com');
+  });
+
+  it('names every bad variable at once', () => {
+    const err = configError({ PORT: 'abc', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' });
+    expect(err.message).toMatch(/\bPORT: /);
+    expect(err.message).toMatch(/\bDATABASE_URL: /);
+    expect(err.message).toMatch(/\bLOG_LEVEL: /);
+  });
+});
