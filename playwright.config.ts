@@ -12,7 +12,7 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [['list'], ['json']], // json goes to PLAYWRIGHT_JSON_OUTPUT_NAME (set by infra/test.ts)
+  reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'test-reports/playwright.json' }]],
   outputDir: 'test-results',
   use: {
     baseURL: `http://localhost:${port}`,

@@ -17,21 +17,28 @@ test('the readiness check runs as a workflow, shows its result, and links to its
   const match = href?.match(/^http:\/\/localhost:\d+\/namespaces\/default\/workflows\/(readiness-check-[0-9a-f-]+)\/[0-9a-f-]+\/history$/);
   expect(match, `unexpected Temporal Web link ${href}`).not.toBeNull();
 
+  await page.screenshot({ path: 'test-results/screens/system.png', fullPage: true });
   // Temporal Web itself (served by the dev server) shows the run.
   const temporalWeb = await context.newPage();
   await temporalWeb.goto(href!);
   await expect(temporalWeb.getByText(match![1]!).first()).toBeVisible({ timeout: 30_000 });
   await expect(temporalWeb.getByText('Completed').first()).toBeVisible();
+  await temporalWeb.screenshot({ path: 'test-results/screens/temporal-web.png' });
 });
 
-test('sign-ins, failed sign-ins and the readiness check are in the audit trail', async ({ page }) => {
+test('sign-ins, failed sign-ins, sign-outs and the readiness check are in the audit trail', async ({ page }) => {
   await signIn(page, E2E_ADMIN.email, 'a-wrong-password-for-the-audit');
   await expect(page.getByRole('alert')).toBeVisible();
+  await signInAsAdmin(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
   await signInAsAdmin(page);
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit', exact: true }).click();
   const table = page.getByTestId('audit-events');
   await expect(table.locator('tr', { hasText: 'auth.sign_in' }).filter({ hasText: 'success' }).first()).toContainText(E2E_ADMIN.email);
   await expect(table.locator('tr', { hasText: 'auth.sign_in' }).filter({ hasText: 'wrong password' }).first()).toBeVisible();
   await expect(table.locator('tr', { hasText: 'system.readiness_check.completed' }).first()).toContainText('success');
+  await expect(table.locator('tr', { hasText: 'auth.sign_out' }).first()).toContainText(E2E_ADMIN.email);
   await expect(table).not.toContainText('a-wrong-password-for-the-audit');
+  await page.screenshot({ path: 'test-results/screens/audit.png', fullPage: true });
 });
