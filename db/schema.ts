@@ -1,6 +1,7 @@
 // The records the product keeps in PostgreSQL. Execution state lives in Temporal; these tables hold what
 // people and the console need to see, plus who did what (audit_events).
-import { bigserial, boolean, index, jsonb, pgTable, text, timestamp, uuid, customType } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, customType, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Buffer }>({
   dataType: () => 'bytea',
@@ -12,12 +13,17 @@ export const ORGANIZATION_KINDS = ['msp', 'customer'] as const;
 export const ROLES = ['msp_admin', 'msp_operator', 'company_admin', 'company_user'] as const;
 export type Role = (typeof ROLES)[number];
 
+// A customer company, or the MSP's own "shared infrastructure" (kind 'msp', exactly one).
 export const organizations = pgTable('organizations', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   kind: text('kind', { enum: ORGANIZATION_KINDS }).notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+  archivedAt: timestamp('archived_at', { withTimezone: true }),
+}, (t) => [
+  uniqueIndex('organizations_name_unique').on(sql`lower(${t.name})`),
+  uniqueIndex('organizations_one_msp').on(t.kind).where(sql`${t.kind} = 'msp'`),
+]);
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -28,6 +34,70 @@ export const users = pgTable('users', {
   organizationId: uuid('organization_id').notNull().references(() => organizations.id),
   active: boolean('active').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+  // Two-factor sign-in (TOTP): the key is encrypted at rest (infra/secret-box.ts); the last accepted time
+  // step is kept so a code cannot be used twice.
+  totpKeyEncrypted: text('totp_key_encrypted'),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+});
+
+export const recoveryCodes = pgTable('recovery_codes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  codeHash: text('code_hash').notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+}, (t) => [index('recovery_codes_user_idx').on(t.userId)]);
+
+// An invitation link carries a one-time token; only its SHA-256 is stored.
+export const invitations = pgTable('invitations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  email: text('email').notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  invitedBy: uuid('invited_by').references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+  acceptedUserId: uuid('accepted_user_id').references(() => users.id),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+}, (t) => [index('invitations_org_idx').on(t.organizationId)]);
+
+export const NODE_STATUSES = ['pending', 'online', 'stale', 'offline', 'revoked'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+// A managed machine. Status stays 'pending' until an agent enrolls (the agent is another issue).
+export const nodes = pgTable('nodes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  name: text('name').notNull(),
+  labels: jsonb('labels').$type<string[]>().notNull().default([]),
+  notes: text('notes').notNull().default(''),
+  status: text('status', { enum: NODE_STATUSES }).notNull().default('pending'),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)]);
+
+// Personal API tokens act as their creator (same role and organization). Only a hash is stored.
+export const apiTokens = pgTable('api_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+}, (t) => [index('api_tokens_user_idx').on(t.userId)]);
+
+// Product-wide settings changed by MSP admins (e.g. whether MSP staff must use two-factor sign-in).
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedBy: uuid('updated_by').references(() => users.id),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 // Sessions follow the Lucia project's guidance: the cookie holds `<id>.<secret>`, we keep only a hash.
@@ -37,6 +107,8 @@ export const sessions = pgTable('sessions', {
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true }).notNull().defaultNow(),
+  // False until the second factor is checked, for people who have two-factor sign-in on.
+  twoFactorVerified: boolean('two_factor_verified').notNull().default(false),
 }, (t) => [index('sessions_user_idx').on(t.userId)]);
 
 export const signInAttempts = pgTable('sign_in_attempts', {

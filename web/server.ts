@@ -36,7 +36,7 @@ app.use((req, res, next) => {
   next();
 });
 app.use(csrfProtection([config.publicUrl]));
-app.use('/api/v1', apiRouter({ version }));
+app.use('/api/v1', apiRouter({ version, publicUrl: config.publicUrl }));
 app.use('/assets', express.static(path.join(buildDir, 'client', 'assets'), { immutable: true, maxAge: '1y' }));
 app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
 app.use(createRequestHandler({ build: (await import(serverBuild)) as ServerBuild, mode: 'production' }));

@@ -35,8 +35,9 @@ test('the admin signs in, sees the console shell, and signs out', async ({ page,
   const cookie = (await context.cookies()).find((c) => c.name === 'aw_session');
   expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
 
-  await nav.getByRole('link', { name: 'Nodes', exact: true }).click();
-  await expect(page.getByRole('heading', { name: 'Nodes' })).toBeVisible();
+  await expect(page.getByTestId('console-view')).toHaveText('MSP view');
+  await nav.getByRole('link', { name: 'Instances', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Instances' })).toBeVisible();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);

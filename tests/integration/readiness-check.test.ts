@@ -34,7 +34,7 @@ describe('readiness check workflow', () => {
     });
     expect(outcome.status).toBe('passed');
     expect(outcome.results.map((r) => [r.name, r.ok])).toEqual([['PostgreSQL', true], ['Temporal', true]]);
-    expect(outcome.results[0]!.detail).toMatch(/^PostgreSQL 18\.\d+, 2 migrations applied$/);
+    expect(outcome.results[0]!.detail).toMatch(/^PostgreSQL 18\.\d+, \d+ migrations applied$/);
     expect(outcome.results[1]!.detail).toMatch(/^Temporal server 1\.\d+\.\d+, namespace "default" reachable$/);
 
     const [row] = await t.db.select().from(readinessChecks).where(eq(readinessChecks.workflowId, workflowId));

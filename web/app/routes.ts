@@ -1,14 +1,27 @@
 import { index, layout, route, type RouteConfig } from '@react-router/dev/routes';
 
+// Every console page. The authorization matrix test reads this list: a route added here without a
+// matrix entry fails the tests.
 export default [
   route('login', 'routes/auth/login.tsx'),
+  route('login/two-factor', 'routes/auth/two-factor.tsx'),
   route('logout', 'routes/auth/logout.tsx'),
+  route('invite/:token', 'routes/people/accept-invitation.tsx'),
   layout('routes/console/layout.tsx', [
     index('routes/console/home.tsx'),
-    route('system', 'routes/system/system.tsx'),
+    route('organizations', 'routes/organizations/list.tsx'),
+    route('organizations/:organizationId', 'routes/organizations/detail.tsx'),
+    route('people', 'routes/people/list.tsx'),
+    route('nodes', 'routes/nodes/list.tsx'),
+    route('nodes/:nodeId', 'routes/nodes/detail.tsx'),
     route('audit', 'routes/audit/audit.tsx'),
+    route('account', 'routes/account/account.tsx'),
+    route('account/two-factor', 'routes/account/two-factor.tsx'),
+    route('account/tokens', 'routes/account/tokens.tsx'),
+    route('settings/security', 'routes/settings/security.tsx'),
+    route('system', 'routes/system/system.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['organizations', 'nodes', 'instances', 'jobs', 'capabilities', 'connections', 'workflows'].map((section) =>
+    ...['instances', 'jobs', 'capabilities', 'connections', 'workflows', 'tools'].map((section) =>
       route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

@@ -1,12 +1,15 @@
-import { requirePermission } from '../../auth/guard.server.ts';
+import { authorize } from '../../../../api/authz.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { load } from '../../service-errors.server.ts';
 import { recentAuditEvents } from './audit.server.ts';
 import type { Route } from './+types/audit.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
 
 export async function loader({ request }: Route.LoaderArgs) {
-  const { user } = await requirePermission(request, 'audit.view');
-  return { events: await recentAuditEvents(user) };
+  const ctx = await requireContext(request);
+  await load(() => authorize(ctx, 'audit.view', { organizationId: ctx.actor.organizationId }));
+  return { events: await recentAuditEvents(ctx.actor) };
 }
 
 export default function Audit({ loaderData }: Route.ComponentProps) {

@@ -2,8 +2,8 @@ import { data, Form, redirect, useActionData, useNavigation } from 'react-router
 import { z } from 'zod';
 import { clientIp } from '../../auth/client-ip.server.ts';
 import { getSession } from '../../auth/guard.server.ts';
-import { sessionCookie } from '../../auth/session.server.ts';
-import { signIn } from '../../auth/sign-in.server.ts';
+import { sessionCookie } from '../../../../api/auth/sessions.ts';
+import { signIn } from '../../../../api/auth/sign-in.ts';
 import type { Route } from './+types/login.ts';
 
 const SignInForm = z.object({

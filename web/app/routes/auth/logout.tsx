@@ -2,7 +2,7 @@ import { redirect } from 'react-router';
 import { recordAudit } from '../../../../db/audit.ts';
 import { getDb } from '../../../../db/client.ts';
 import { getSession } from '../../auth/guard.server.ts';
-import { clearedSessionCookie, invalidateSession } from '../../auth/session.server.ts';
+import { clearedSessionCookie, invalidateSession } from '../../../../api/auth/sessions.ts';
 import type { Route } from './+types/logout.ts';
 
 // Sign-out is a POST (a GET could be triggered by any page that links here).

@@ -1,38 +1,44 @@
-import { Form, NavLink, Outlet } from 'react-router';
-import { requireSession } from '../../auth/guard.server.ts';
-import { can, ROLE_LABELS, type Permission } from '../../auth/permissions.ts';
+import { Form, NavLink, Outlet, useNavigate } from 'react-router';
+import { isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
+import { listOrganizations } from '../../../../api/organizations/service.ts';
+import { requireContext } from '../../auth/guard.server.ts';
 import { temporalWebUrl } from '../../temporal.server.ts';
+import { navigationFor, VIEW_LABELS, viewOf } from './navigation.ts';
 import type { Route } from './+types/layout.ts';
 
-const SECTIONS: { to: string; label: string; permission?: Permission }[] = [
-  { to: '/organizations', label: 'Organizations' },
-  { to: '/nodes', label: 'Nodes' },
-  { to: '/instances', label: 'Instances' },
-  { to: '/jobs', label: 'Jobs' },
-  { to: '/capabilities', label: 'Capabilities' },
-  { to: '/connections', label: 'Connections' },
-  { to: '/workflows', label: 'Workflows' },
-  { to: '/audit', label: 'Audit', permission: 'audit.view' },
-  { to: '/system', label: 'System', permission: 'system.view' },
-];
-
 export async function loader({ request }: Route.LoaderArgs) {
-  const { user } = await requireSession(request);
+  const ctx = await requireContext(request);
+  const { actor } = ctx;
+  // MSP staff switch between organizations from the shell.
+  const organizations = isMspStaff(actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
   return {
-    user: { email: user.email, name: user.name, role: ROLE_LABELS[user.role] },
-    sections: SECTIONS.filter((s) => !s.permission || can(user.role, s.permission)).map(({ to, label }) => ({ to, label })),
-    temporalWeb: temporalWebUrl(),
+    user: { email: actor.email, name: actor.name, role: ROLE_LABELS[actor.role] },
+    view: VIEW_LABELS[viewOf(actor)],
+    navigation: navigationFor(actor),
+    organizations,
+    temporalWeb: isMspStaff(actor) ? temporalWebUrl() : null,
   };
 }
 
 export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
-  const { user, sections, temporalWeb } = loaderData;
+  const { user, view, navigation, organizations, temporalWeb } = loaderData;
+  const navigate = useNavigate();
   return (
     <div className="shell">
       <nav aria-label="Console">
         <NavLink to="/" className="brand" end>Anthropy Works</NavLink>
-        {sections.map((s) => <NavLink key={s.to} to={s.to}>{s.label}</NavLink>)}
-        <a href={temporalWeb} target="_blank" rel="noreferrer">Temporal Web ↗</a>
+        <div className="muted view-label" data-testid="console-view">{view}</div>
+        {organizations.length > 0 && (
+          <label className="switcher">
+            <span className="muted">Organization</span>
+            <select aria-label="Switch organization" defaultValue="" onChange={(e) => e.target.value && navigate(`/organizations/${e.target.value}`)}>
+              <option value="">All organizations</option>
+              {organizations.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+            </select>
+          </label>
+        )}
+        {navigation.map((s) => <NavLink key={s.to} to={s.to}>{s.label}</NavLink>)}
+        {temporalWeb && <a href={temporalWeb} target="_blank" rel="noreferrer">Temporal Web ↗</a>}
         <div className="who" data-testid="signed-in-user">
           <div>{user.email}</div>
           <div className="muted" data-testid="signed-in-role">{user.role}</div>

@@ -6,13 +6,12 @@ import { getDb } from '../../../../db/client.ts';
 import { readinessChecks, users } from '../../../../db/schema.ts';
 import type { readinessCheck } from '../../../../workflows/readiness-check.ts';
 import { CONTROL_PLANE_TASK_QUEUE } from '../../../../workflows/task-queues.ts';
-import type { SessionUser } from '../../auth/session.server.ts';
+import { auditActor, type ServiceContext } from '../../../../api/authz.ts';
 import { getTemporalClient, workflowRunUrl } from '../../temporal.server.ts';
 
-export async function startReadinessCheck(user: SessionUser): Promise<{ ok: true } | { ok: false; error: string }> {
-  const db = getDb();
+export async function startReadinessCheck({ db, actor }: ServiceContext): Promise<{ ok: true } | { ok: false; error: string }> {
   const workflowId = `readiness-check-${crypto.randomUUID()}`;
-  const [check] = await db.insert(readinessChecks).values({ workflowId, requestedBy: user.id }).returning({ id: readinessChecks.id });
+  const [check] = await db.insert(readinessChecks).values({ workflowId, requestedBy: actor.userId }).returning({ id: readinessChecks.id });
   try {
     const client = await getTemporalClient();
     const handle = await client.workflow.start<typeof readinessCheck>('readinessCheck', {
@@ -20,7 +19,7 @@ export async function startReadinessCheck(user: SessionUser): Promise<{ ok: true
     });
     await db.update(readinessChecks).set({ runId: handle.firstExecutionRunId }).where(eq(readinessChecks.id, check!.id));
     await recordAudit(db, {
-      actorType: 'person', actorId: user.id, actorLabel: user.email, organizationId: user.organizationId,
+      ...auditActor(actor), organizationId: actor.organizationId,
       action: 'system.readiness_check.start', targetType: 'readiness_check', targetId: check!.id, outcome: 'success',
       details: { workflowId },
     });
@@ -30,7 +29,7 @@ export async function startReadinessCheck(user: SessionUser): Promise<{ ok: true
     await db.update(readinessChecks).set({ status: 'failed', completedAt: new Date(),
       results: [{ name: 'Temporal', ok: false, detail: reason, durationMs: 0 }] }).where(eq(readinessChecks.id, check!.id));
     await recordAudit(db, {
-      actorType: 'person', actorId: user.id, actorLabel: user.email, organizationId: user.organizationId,
+      ...auditActor(actor), organizationId: actor.organizationId,
       action: 'system.readiness_check.start', targetType: 'readiness_check', targetId: check!.id, outcome: 'failure', reason,
     });
     return { ok: false, error: 'The readiness check could not be started: Temporal is not reachable. See the server log.' };

@@ -1,19 +1,23 @@
 import { useEffect } from 'react';
 import { data, Form, useNavigation, useRevalidator } from 'react-router';
-import { requirePermission } from '../../auth/guard.server.ts';
+import { authorize } from '../../../../api/authz.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { load } from '../../service-errors.server.ts';
 import { recentReadinessChecks, startReadinessCheck } from './system.server.ts';
 import type { Route } from './+types/system.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'System · Anthropy Works' }];
 
 export async function loader({ request }: Route.LoaderArgs) {
-  await requirePermission(request, 'system.view');
+  const ctx = await requireContext(request);
+  await load(() => authorize(ctx, 'system.view'));
   return { checks: await recentReadinessChecks() };
 }
 
 export async function action({ request }: Route.ActionArgs) {
-  const { user } = await requirePermission(request, 'system.readiness_check.start');
-  const result = await startReadinessCheck(user);
+  const ctx = await requireContext(request);
+  await load(() => authorize(ctx, 'system.readiness_check.start'));
+  const result = await startReadinessCheck(ctx);
   return data(result, { status: result.ok ? 200 : 503 });
 }
 

@@ -1,8 +1,8 @@
 // Sign-in throttling, per account and per address, counted in PostgreSQL so it holds across restarts and
 // across several web processes.
 import { and, count, eq, gt } from 'drizzle-orm';
-import type { Db } from '../../../db/client.ts';
-import { signInAttempts } from '../../../db/schema.ts';
+import type { Db } from '../../db/client.ts';
+import { signInAttempts } from '../../db/schema.ts';
 
 export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 export const MAX_FAILURES_PER_ACCOUNT = 5;

@@ -1,10 +1,10 @@
 // Email + password sign-in: throttled, audited, and with one generic message for wrong credentials so
 // the form does not reveal which accounts exist.
-import { recordAudit } from '../../../db/audit.ts';
-import { getDb } from '../../../db/client.ts';
-import { findUserByEmail, hashPassword, normalizeEmail, verifyPassword } from '../../../db/users.ts';
-import { recordSignInAttempt, signInBlocked } from './rate-limit.server.ts';
-import { createSession } from './session.server.ts';
+import { recordAudit } from '../../db/audit.ts';
+import { getDb } from '../../db/client.ts';
+import { findUserByEmail, hashPassword, normalizeEmail, verifyPassword } from '../../db/users.ts';
+import { recordSignInAttempt, signInBlocked } from './rate-limit.ts';
+import { createSession } from './sessions.ts';
 
 export const WRONG_CREDENTIALS = 'Email or password is incorrect.';
 export const TOO_MANY_ATTEMPTS = 'Too many failed sign-in attempts. Wait 15 minutes and try again.';

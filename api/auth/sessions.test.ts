@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
-import { closeDb } from '../../../db/client.ts';
-import { sessions } from '../../../db/schema.ts';
-import { createUser, ensureMspOrganization } from '../../../db/users.ts';
-import { freshDatabase, type TestDatabase } from '../../../tests/jest/db.ts';
-import { createSession, invalidateSession, readSessionToken, sessionCookie, validateSessionToken } from './session.server.ts';
+import { closeDb } from '../../db/client.ts';
+import { sessions } from '../../db/schema.ts';
+import { createUser, ensureMspOrganization } from '../../db/users.ts';
+import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { createSession, invalidateSession, readSessionToken, sessionCookie, validateSessionToken } from './sessions.ts';
 
 let t: TestDatabase;
 let userId: string;

@@ -4,16 +4,22 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { and, eq } from 'drizzle-orm';
-import { getDb } from '../../../db/client.ts';
-import { sessions, users } from '../../../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { getDb } from '../../db/client.ts';
+import { sessions, users } from '../../db/schema.ts';
 
 export const SESSION_COOKIE = 'aw_session';
 const INACTIVITY_TIMEOUT_MS = Number(process.env.SESSION_INACTIVITY_DAYS ?? 7) * 24 * 60 * 60 * 1000;
 const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000; // refresh last_verified_at at most hourly
 
 export type SessionUser = { id: string; email: string; name: string; role: typeof users.$inferSelect.role; organizationId: string };
-export type Session = { id: string; user: SessionUser };
+export type Session = {
+  id: string;
+  user: SessionUser;
+  /** Whether this session passed the second factor (only meaningful when the user has TOTP on). */
+  twoFactorVerified: boolean;
+  totpEnabled: boolean;
+};
 
 function randomString(): string {
   const bytes = new Uint8Array(24); // 120 bits of entropy once encoded, as the guide suggests
@@ -48,19 +54,33 @@ export async function validateSessionToken(token: string): Promise<Session | nul
     return null;
   }
   if (now - row.session.lastVerifiedAt.getTime() >= ACTIVITY_CHECK_INTERVAL_MS) {
-    await db.update(sessions).set({ lastVerifiedAt: new Date(now) }).where(and(eq(sessions.id, id)));
+    await db.update(sessions).set({ lastVerifiedAt: new Date(now) }).where(eq(sessions.id, id));
   }
   const { id: userId, email, name, role, organizationId } = row.user;
-  return { id, user: { id: userId, email, name, role, organizationId } };
+  return {
+    id,
+    user: { id: userId, email, name, role, organizationId },
+    twoFactorVerified: row.session.twoFactorVerified,
+    totpEnabled: row.user.totpEnabledAt !== null,
+  };
+}
+
+export async function markSessionTwoFactorVerified(sessionId: string): Promise<void> {
+  await getDb().update(sessions).set({ twoFactorVerified: true }).where(eq(sessions.id, sessionId));
+}
+
+export async function invalidateUserSessions(userId: string): Promise<void> {
+  await getDb().delete(sessions).where(eq(sessions.userId, userId));
 }
 
 export async function invalidateSession(sessionId: string): Promise<void> {
   await getDb().delete(sessions).where(eq(sessions.id, sessionId));
 }
 
-export function readSessionToken(request: Request): string | null {
-  const header = request.headers.get('cookie') ?? '';
-  for (const part of header.split(';')) {
+export const readSessionToken = (request: Request): string | null => sessionTokenFromCookieHeader(request.headers.get('cookie'));
+
+export function sessionTokenFromCookieHeader(header: string | null | undefined): string | null {
+  for (const part of (header ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
     if (name === SESSION_COOKIE) return decodeURIComponent(rest.join('='));
   }

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, eq } from 'drizzle-orm';
-import { closeDb } from '../../../db/client.ts';
-import { auditEvents } from '../../../db/schema.ts';
-import { createUser, ensureMspOrganization } from '../../../db/users.ts';
-import { freshDatabase, type TestDatabase } from '../../../tests/jest/db.ts';
-import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from './rate-limit.server.ts';
-import { signIn, TOO_MANY_ATTEMPTS, WRONG_CREDENTIALS } from './sign-in.server.ts';
+import { closeDb } from '../../db/client.ts';
+import { auditEvents } from '../../db/schema.ts';
+import { createUser, ensureMspOrganization } from '../../db/users.ts';
+import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from './rate-limit.ts';
+import { signIn, TOO_MANY_ATTEMPTS, WRONG_CREDENTIALS } from './sign-in.ts';
 
 let t: TestDatabase;
 const PASSWORD = 'correct horse battery staple';

@@ -1,0 +1,106 @@
+// The one place that says who may do what to which record. Every console loader and action and every
+// API handler goes through `authorize` (via the services in api/), so reading this file tells the
+// whole rule set. The UI only mirrors it (`can`), to hide what a role cannot use.
+//
+// Roles:
+//   msp_admin      everything.
+//   msp_operator   everything except managing MSP staff and product-wide security settings.
+//   company_admin  their own organization: its people (company roles), its records, its audit trail.
+//   company_user   their own account and work, and the tools their company approved.
+// A record of an organization the actor may not see is "not found" (404), never "forbidden".
+import { recordAudit } from '../db/audit.ts';
+import type { Db } from '../db/client.ts';
+import type { Role } from '../db/schema.ts';
+import { ForbiddenError, NotFoundError } from './errors.ts';
+
+export interface Actor {
+  kind: 'person' | 'api_token';
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  organizationId: string;
+  /** The API token used, when kind is 'api_token'. */
+  tokenId?: string;
+}
+
+export interface ServiceContext { db: Db; actor: Actor }
+
+export const MSP_ROLES: readonly Role[] = ['msp_admin', 'msp_operator'];
+export const COMPANY_ROLES: readonly Role[] = ['company_admin', 'company_user'];
+export const isMspStaff = (actor: Pick<Actor, 'role'>) => MSP_ROLES.includes(actor.role);
+
+export const ROLE_LABELS: Record<Role, string> = {
+  msp_admin: 'MSP admin',
+  msp_operator: 'MSP operator',
+  company_admin: 'Company admin',
+  company_user: 'Company user',
+};
+
+/** What an action is done to: the record's organization, and for people their role and id. */
+export interface Target { organizationId: string; role?: Role; userId?: string }
+
+type Rule = (actor: Actor, target?: Target) => boolean;
+
+const ownOrg = (actor: Actor, t?: Target) => t !== undefined && t.organizationId === actor.organizationId;
+const mspStaff: Rule = (a) => isMspStaff(a);
+const mspStaffOrOwnCompanyAdmin: Rule = (a, t) => isMspStaff(a) || (a.role === 'company_admin' && (t === undefined || ownOrg(a, t)));
+
+// Managing a person (invite, deactivate) depends on the role they have or will have.
+const managePerson: Rule = (a, t) => {
+  if (!t?.role) return false;
+  if (a.role === 'msp_admin') return true;
+  if (a.role === 'msp_operator') return COMPANY_ROLES.includes(t.role);
+  if (a.role === 'company_admin') return ownOrg(a, t) && COMPANY_ROLES.includes(t.role);
+  return false;
+};
+
+const RULES = {
+  'organization.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'organization.list_all': mspStaff,
+  'organization.create': mspStaff,
+  'organization.update': mspStaff,
+  'organization.archive': mspStaff,
+  'person.view': (a, t) => isMspStaff(a) || (a.role === 'company_admin' && ownOrg(a, t)) || (t?.userId !== undefined && t.userId === a.userId),
+  'person.list': mspStaffOrOwnCompanyAdmin,
+  'person.invite': managePerson,
+  'person.deactivate': (a, t) => managePerson(a, t) && t?.userId !== a.userId,
+  'node.view': mspStaffOrOwnCompanyAdmin,
+  'node.create': mspStaff,
+  'node.update': mspStaff,
+  'audit.view': mspStaffOrOwnCompanyAdmin,
+  'settings.security.update': (a) => a.role === 'msp_admin',
+  'system.view': mspStaff,
+  'system.readiness_check.start': mspStaff,
+  'account.manage_own': () => true,
+} satisfies Record<string, Rule>;
+
+export type Action = keyof typeof RULES;
+
+/** Whether the actor may do this (for the UI to hide what a role cannot use; the server calls authorize). */
+export const can = (actor: Actor, action: Action, target?: Target): boolean => RULES[action](actor, target);
+
+/** Whether the actor may see records of this organization at all. */
+export const canSeeOrganization = (actor: Actor, organizationId: string): boolean => isMspStaff(actor) || actor.organizationId === organizationId;
+
+/**
+ * Throws unless the actor may do `action` to `target`, and records the refusal in the audit trail.
+ * A target in an organization the actor cannot see is NotFound; otherwise Forbidden.
+ */
+export async function authorize(ctx: ServiceContext, action: Action, target?: Target & { type?: string; id?: string }): Promise<void> {
+  if (can(ctx.actor, action, target)) return;
+  const hidden = target !== undefined && !canSeeOrganization(ctx.actor, target.organizationId);
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action, outcome: 'denied',
+    targetType: target?.type ?? null, targetId: target?.id ?? null,
+    reason: hidden ? 'record of another organization' : `role ${ctx.actor.role} may not ${action}`,
+  });
+  throw hidden ? new NotFoundError(target?.type ?? 'record') : new ForbiddenError();
+}
+
+/** The actor fields of an audit event. */
+export function auditActor(actor: Actor) {
+  return actor.kind === 'api_token'
+    ? { actorType: 'api_token' as const, actorId: actor.tokenId ?? actor.userId, actorLabel: `${actor.email} (API token)` }
+    : { actorType: 'person' as const, actorId: actor.userId, actorLabel: actor.email };
+}

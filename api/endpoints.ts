@@ -1,0 +1,10 @@
+// Every REST endpoint of /api/v1, one list per feature. The authorization matrix test reads this list,
+// so an endpoint added here without a matrix entry fails the tests.
+import type { Endpoint } from './endpoint.ts';
+import { organizationEndpoints } from './organizations/endpoints.ts';
+import { tokenEndpoints } from './tokens/endpoints.ts';
+
+export const ENDPOINTS: Endpoint[] = [
+  ...organizationEndpoints,
+  ...tokenEndpoints,
+];

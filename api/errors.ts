@@ -1,0 +1,55 @@
+// Errors a service throws on purpose. The REST API turns them into problem+json, the console into
+// form errors or an error page; both name the field when there is one.
+import type { z } from 'zod';
+
+export type FieldErrors = Record<string, string>;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly fieldErrors: FieldErrors;
+  constructor(status: number, title: string, message: string, fieldErrors: FieldErrors = {}) {
+    super(message);
+    this.status = status;
+    this.title = title;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+/** The record does not exist, or belongs to an organization the caller may not see (never say which). */
+export class NotFoundError extends AppError {
+  constructor(what = 'record') { super(404, 'Not Found', `No such ${what}.`); }
+}
+
+/** The caller may see the record but may not do this to it. */
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this.') { super(403, 'Forbidden', message); }
+}
+
+/** Bad input: the message and the field errors say what to fix. Nothing was changed. */
+export class InvalidInputError extends AppError {
+  constructor(fieldErrors: FieldErrors, message = Object.entries(fieldErrors).map(([f, m]) => `${f}: ${m}`).join('; ')) {
+    super(400, 'Bad Request', message, fieldErrors);
+  }
+}
+
+/** The input clashes with an existing record (a duplicate name, an archived organization, …). */
+export class ConflictError extends AppError {
+  constructor(field: string, message: string) { super(409, 'Conflict', message, { [field]: message }); }
+}
+
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.path.length ? issue.path.join('.') : '(body)';
+    out[field] ??= issue.message;
+  }
+  return out;
+}
+
+/** Parses input with a zod schema, or throws InvalidInputError naming every bad field. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new InvalidInputError(fieldErrorsOf(result.error));
+  return result.data;
+}

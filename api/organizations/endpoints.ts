@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { defineEndpoint } from '../endpoint.ts';
+import { pageOf } from '../pagination.ts';
+import {
+  archiveOrganization, createOrganization, CreateOrganizationInput, getOrganization, listOrganizations, ListOrganizationsQuery,
+  OrganizationOutput, renameOrganization, UpdateOrganizationInput,
+} from './service.ts';
+
+const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
+const tag = 'Organizations';
+
+export const organizationEndpoints = [
+  defineEndpoint({ method: 'get', path: '/organizations', tag, summary: 'List the organizations you may see',
+    query: ListOrganizationsQuery, response: pageOf(OrganizationOutput), handler: (ctx, { query }) => listOrganizations(ctx, query) }),
+  defineEndpoint({ method: 'post', path: '/organizations', tag, summary: 'Create a customer organization', status: 201,
+    body: CreateOrganizationInput, response: OrganizationOutput, handler: (ctx, { body }) => createOrganization(ctx, body) }),
+  defineEndpoint({ method: 'get', path: '/organizations/:id', tag, summary: 'Read an organization',
+    params: IdParams, response: OrganizationOutput, handler: (ctx, { params }) => getOrganization(ctx, params.id) }),
+  defineEndpoint({ method: 'patch', path: '/organizations/:id', tag, summary: 'Rename an organization',
+    params: IdParams, body: UpdateOrganizationInput, response: OrganizationOutput, handler: (ctx, { params, body }) => renameOrganization(ctx, params.id, body) }),
+  defineEndpoint({ method: 'post', path: '/organizations/:id/archive', tag, summary: 'Archive an organization (not while it owns nodes)',
+    params: IdParams, response: OrganizationOutput, handler: (ctx, { params }) => archiveOrganization(ctx, params.id) }),
+];

@@ -1,0 +1,31 @@
+// Cursor pagination for list endpoints: the cursor is opaque to clients (base64url of the last row's
+// sort key), stable under inserts, and a tampered cursor is a clear 400 on the `cursor` field.
+import { z } from 'zod';
+import { InvalidInputError } from './errors.ts';
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1, 'limit must be between 1 and 200').max(200, 'limit must be between 1 and 200').default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+export interface Cursor { at: string; id: string }
+
+export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
+
+export function decodeCursor(cursor: string | undefined): Cursor | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+  } catch { /* fall through */ }
+  throw new InvalidInputError({ cursor: 'cursor is not one this API returned' });
+}
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Rows were fetched with limit + 1: the extra one says whether there is a next page. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => Cursor) {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(keyOf(items[items.length - 1]!)) : null };
+}

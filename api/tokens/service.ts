@@ -1,0 +1,79 @@
+// Personal API tokens: shown once at creation, only a SHA-256 hash kept; a token acts as its creator
+// (same role, same organization) until revoked or the person is deactivated.
+import crypto from 'node:crypto';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAudit } from '../../db/audit.ts';
+import type { Db } from '../../db/client.ts';
+import { apiTokens, users } from '../../db/schema.ts';
+import { auditActor, authorize, type Actor, type ServiceContext } from '../authz.ts';
+import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
+
+export const TOKEN_PREFIX = 'awpat_';
+const LAST_USED_PRECISION_MS = 60_000; // write last_used_at at most once a minute per token
+
+export const CreateTokenInput = z.object({ name: z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters') });
+
+export const TokenOutput = z.object({
+  id: z.string().uuid(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
+});
+export type TokenOutput = z.infer<typeof TokenOutput>;
+
+const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+const toOutput = (t: typeof apiTokens.$inferSelect): TokenOutput => ({
+  id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null,
+});
+
+export async function listOwnTokens(ctx: ServiceContext): Promise<TokenOutput[]> {
+  await authorize(ctx, 'account.manage_own');
+  const rows = await ctx.db.select().from(apiTokens).where(eq(apiTokens.userId, ctx.actor.userId)).orderBy(desc(apiTokens.createdAt));
+  return rows.map(toOutput);
+}
+
+export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; record: TokenOutput }> {
+  await authorize(ctx, 'account.manage_own');
+  const { name } = parseInput(CreateTokenInput, input);
+  const existing = await ctx.db.select({ id: apiTokens.id }).from(apiTokens)
+    .where(and(eq(apiTokens.userId, ctx.actor.userId), eq(apiTokens.name, name), isNull(apiTokens.revokedAt)));
+  if (existing.length) throw new ConflictError('name', `You already have an active token named "${name}".`);
+  const token = TOKEN_PREFIX + encodeBase32LowerCaseNoPadding(crypto.randomBytes(32));
+  const [row] = await ctx.db.insert(apiTokens).values({ userId: ctx.actor.userId, name, tokenHash: hashToken(token), prefix: token.slice(0, 12) }).returning();
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.create',
+    targetType: 'api_token', targetId: row!.id, outcome: 'success', details: { name },
+  });
+  return { token, record: toOutput(row!) };
+}
+
+export async function revokeToken(ctx: ServiceContext, id: string): Promise<TokenOutput> {
+  await authorize(ctx, 'account.manage_own');
+  const [row] = await ctx.db.update(apiTokens).set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, ctx.actor.userId), isNull(apiTokens.revokedAt))).returning();
+  if (!row) throw new NotFoundError('API token');
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.revoke',
+    targetType: 'api_token', targetId: row.id, outcome: 'success', details: { name: row.name },
+  });
+  return toOutput(row);
+}
+
+/** The actor a bearer token stands for, or null when it is unknown, revoked, or its person is deactivated. */
+export async function actorFromApiToken(db: Db, token: string): Promise<Actor | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const [row] = await db.select({ token: apiTokens, user: users }).from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt))).limit(1);
+  if (!row || !row.user.active) return null;
+  if (!row.token.lastUsedAt || Date.now() - row.token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+    await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.token.id));
+  }
+  const { id, email, name, role, organizationId } = row.user;
+  return { kind: 'api_token', tokenId: row.token.id, userId: id, email, name, role, organizationId };
+}
+
+export async function revokeAllTokensOf(db: Db, userId: string): Promise<void> {
+  await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+}

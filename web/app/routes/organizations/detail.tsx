@@ -1,0 +1,62 @@
+import { Form, Link } from 'react-router';
+import { can } from '../../../../api/authz.ts';
+import { archiveOrganization, getOrganization, renameOrganization } from '../../../../api/organizations/service.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { attempt, load } from '../../service-errors.server.ts';
+import type { Route } from './+types/detail.ts';
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Anthropy Works` }];
+
+export async function loader({ request, params }: Route.LoaderArgs) {
+  const ctx = await requireContext(request);
+  const organization = await load(() => getOrganization(ctx, params.organizationId));
+  const target = { organizationId: organization.id };
+  return {
+    organization,
+    canRename: can(ctx.actor, 'organization.update', target) && !organization.archivedAt,
+    canArchive: can(ctx.actor, 'organization.archive', target) && organization.kind === 'customer' && !organization.archivedAt,
+    canSeePeople: can(ctx.actor, 'person.list', target),
+    canSeeNodes: can(ctx.actor, 'node.view', target),
+  };
+}
+
+export async function action({ request, params }: Route.ActionArgs) {
+  const ctx = await requireContext(request);
+  const form = await request.formData();
+  const intent = form.get('intent');
+  if (intent === 'archive') return attempt(() => archiveOrganization(ctx, params.organizationId));
+  return attempt(() => renameOrganization(ctx, params.organizationId, { name: form.get('name') }));
+}
+
+export default function OrganizationDetail({ loaderData, actionData }: Route.ComponentProps) {
+  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes } = loaderData;
+  const errors = actionData && !actionData.ok ? actionData : null;
+  return (
+    <>
+      <h1>{org.name}</h1>
+      <p className="muted">
+        {org.kind === 'msp' ? 'Shared infrastructure: the MSP’s own organization' : 'Customer organization'}
+        {org.archivedAt && <> · <span className="badge">archived {new Date(org.archivedAt).toLocaleDateString()}</span></>}
+      </p>
+      <ul>
+        {canSeePeople && <li><Link to={`/people?organizationId=${org.id}`}>People</Link></li>}
+        {canSeeNodes && <li><Link to={`/nodes?organizationId=${org.id}`}>Nodes</Link></li>}
+      </ul>
+      {errors?.formError && <p className="error" role="alert">{errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError}</p>}
+      {canRename && (
+        <Form method="post" className="row card" aria-label="Rename organization">
+          <input type="hidden" name="intent" value="rename" />
+          <label>Name<input name="name" defaultValue={org.name} required maxLength={100} /></label>
+          <button type="submit">Rename</button>
+        </Form>
+      )}
+      {canArchive && (
+        <Form method="post" className="card" aria-label="Archive organization">
+          <input type="hidden" name="intent" value="archive" />
+          <p>Archiving hides the organization from lists. It is refused while the organization still owns nodes.</p>
+          <button type="submit" className="danger">Archive {org.name}</button>
+        </Form>
+      )}
+    </>
+  );
+}
