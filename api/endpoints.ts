@@ -1,10 +1,16 @@
 // Every REST endpoint of /api/v1, one list per feature. The authorization matrix test reads this list,
 // so an endpoint added here without a matrix entry fails the tests.
+import { auditEndpoints } from './audit/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
+import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
+import { peopleEndpoints } from './people/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
   ...organizationEndpoints,
+  ...peopleEndpoints,
+  ...nodeEndpoints,
+  ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must have at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   SESSION_INACTIVITY_DAYS: z.coerce.number().positive().default(7),
+  SECRETS_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded').optional(),
   ANTHROPY_CACHE_DIR: z.string().optional(),
 });
 

@@ -7,6 +7,7 @@ import { createDb } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { buildConsole, consoleBuildIsCurrent } from './build-console.ts';
 import { REPO_ROOT, type Config } from './config.ts';
+import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
 import { startNodeService, type Service } from './processes.ts';
@@ -14,6 +15,15 @@ import { progress, timed, UserFacingError } from './progress.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './services/postgres.ts';
 import { startTemporalDevServer, type RunningTemporal } from './services/temporal-server.ts';
 import { ensureTemporalCli } from './toolchain/temporal-cli.ts';
+
+// The key that encrypts secrets at rest (infra/secret-box.ts), generated once into the data folder.
+function readOrCreateSecretsKey(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const key = generateSecretsKey();
+  fs.writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
 
 export interface RunningStack {
   consoleUrl: string;
@@ -77,8 +87,10 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       progress.ok(`Temporal: using TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}`);
     }
 
+    const secretsKey = config.SECRETS_KEY ?? readOrCreateSecretsKey(path.join(config.DATA_DIR, 'secrets', 'secrets.key'));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      SECRETS_KEY: secretsKey,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: config.temporalAddress,
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,

@@ -25,7 +25,7 @@ function compose(): string[] {
 function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<CommandResult> {
   const [cmd, ...pre] = compose();
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const key of ['POSTGRES_PASSWORD', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
+  for (const key of ['POSTGRES_PASSWORD', 'SECRETS_KEY', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
     if (!(key in extraEnv)) delete env[key];
   }
   // An empty env file, so a developer's .env beside the compose file cannot supply the password.
@@ -55,21 +55,26 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+const REQUIRED = { POSTGRES_PASSWORD: 'compose-test-password', SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' };
+
 describe('docker-compose.yml', () => {
-  it('is valid when POSTGRES_PASSWORD is set', async () => {
-    const res = await runCompose(['config', '-q'], { POSTGRES_PASSWORD: 'compose-test-password' });
+  it('is valid when POSTGRES_PASSWORD and SECRETS_KEY are set', async () => {
+    const res = await runCompose(['config', '-q'], REQUIRED);
     expect(res.stderr).not.toMatch(/error/i);
     expect(res.code).toBe(0);
   });
 
-  it('refuses to run without POSTGRES_PASSWORD, naming it', async () => {
-    const res = await runCompose(['config', '-q'], {});
-    expect(res.code).not.toBe(0);
-    expect(res.stderr).toContain('POSTGRES_PASSWORD');
+  it('refuses to run without POSTGRES_PASSWORD or SECRETS_KEY, naming the missing one', async () => {
+    const noPassword = await runCompose(['config', '-q'], { SECRETS_KEY: REQUIRED.SECRETS_KEY });
+    expect(noPassword.code).not.toBe(0);
+    expect(noPassword.stderr).toContain('POSTGRES_PASSWORD');
+    const noKey = await runCompose(['config', '-q'], { POSTGRES_PASSWORD: REQUIRED.POSTGRES_PASSWORD });
+    expect(noKey.code).not.toBe(0);
+    expect(noKey.stderr).toContain('SECRETS_KEY');
   });
 
   it('runs PostgreSQL, Temporal, Temporal Web, the migration job, the web console and the worker; the app services share one image', async () => {
-    const res = await runCompose(['config'], { POSTGRES_PASSWORD: 'compose-test-password' });
+    const res = await runCompose(['config'], REQUIRED);
     expect(res.code).toBe(0);
     const services = servicesOf(res.stdout);
     expect([...services.keys()].sort()).toEqual(['migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
+import { generateSecretsKey } from '../../infra/secret-box.ts';
 import { startEmbeddedPostgres } from '../../infra/services/postgres.ts';
 import { startTemporalDevServer } from '../../infra/services/temporal-server.ts';
 import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
@@ -25,6 +26,7 @@ export default async function globalSetup() {
   process.env.TEMPORAL_NAMESPACE = 'default';
   process.env.TEMPORAL_CLI = cli;
   process.env.AW_TEST_DIR = dir;
+  process.env.SECRETS_KEY = generateSecretsKey();
   process.env.LOG_LEVEL ??= 'warn';
   (globalThis as Record<string, unknown>).__AW_TEST_STACK__ = { dir, pg, temporal };
 }

@@ -1,0 +1,4 @@
+import type { Endpoint } from '../endpoint.ts';
+
+// Placeholder: being built (issue 3).
+export const peopleEndpoints: Endpoint[] = [];

@@ -1,0 +1,37 @@
+// Encryption at rest for secrets the product must read back (TOTP keys now, SaaS credentials later):
+// AES-256-GCM with the key from SECRETS_KEY (32 bytes, base64). `npm start` generates one into the data
+// folder on first run; production must set it (docker-compose.yml requires it).
+import crypto from 'node:crypto';
+
+const VERSION = 'v1';
+
+export function generateSecretsKey(): string {
+  return crypto.randomBytes(32).toString('base64');
+}
+
+function key(): Buffer {
+  const raw = process.env.SECRETS_KEY;
+  if (!raw) throw new Error('SECRETS_KEY is not set: secrets cannot be encrypted or read');
+  const buf = Buffer.from(raw, 'base64');
+  if (buf.length !== 32) throw new Error('SECRETS_KEY must be 32 bytes, base64-encoded');
+  return buf;
+}
+
+/** Encrypts; `context` (e.g. "totp:<userId>") is authenticated too, so a value cannot be moved to another record. */
+export function seal(plaintext: Uint8Array, context: string): string {
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key(), iv);
+  cipher.setAAD(Buffer.from(context));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return `${VERSION}.${iv.toString('base64url')}.${body.toString('base64url')}`;
+}
+
+export function open(sealed: string, context: string): Uint8Array {
+  const [version, iv, body] = sealed.split('.');
+  if (version !== VERSION || !iv || !body) throw new Error('not a sealed secret');
+  const data = Buffer.from(body, 'base64url');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key(), Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(context));
+  decipher.setAuthTag(data.subarray(data.length - 16));
+  return new Uint8Array(Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]));
+}
