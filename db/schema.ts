@@ -18,8 +18,8 @@ export const organizations = pgTable('organizations', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   kind: text('kind', { enum: ORGANIZATION_KINDS }).notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  archivedAt: timestamp('archived_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
 }, (t) => [
   uniqueIndex('organizations_name_unique').on(sql`lower(${t.name})`),
   uniqueIndex('organizations_one_msp').on(t.kind).where(sql`${t.kind} = 'msp'`),
@@ -33,12 +33,12 @@ export const users = pgTable('users', {
   role: text('role', { enum: ROLES }).notNull(),
   organizationId: uuid('organization_id').notNull().references(() => organizations.id),
   active: boolean('active').notNull().default(true),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  deactivatedAt: timestamp('deactivated_at', { withTimezone: true, precision: 3 }),
   // Two-factor sign-in (TOTP): the key is encrypted at rest (infra/secret-box.ts); the last accepted time
   // step is kept so a code cannot be used twice.
   totpKeyEncrypted: text('totp_key_encrypted'),
-  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true, precision: 3 }),
   totpLastStep: bigint('totp_last_step', { mode: 'number' }),
 });
 
@@ -46,7 +46,7 @@ export const recoveryCodes = pgTable('recovery_codes', {
   id: uuid('id').primaryKey().defaultRandom(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   codeHash: text('code_hash').notNull(),
-  usedAt: timestamp('used_at', { withTimezone: true }),
+  usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
 }, (t) => [index('recovery_codes_user_idx').on(t.userId)]);
 
 // An invitation link carries a one-time token; only its SHA-256 is stored.
@@ -57,11 +57,11 @@ export const invitations = pgTable('invitations', {
   role: text('role', { enum: ROLES }).notNull(),
   tokenHash: text('token_hash').notNull().unique(),
   invitedBy: uuid('invited_by').references(() => users.id),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+  acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
   acceptedUserId: uuid('accepted_user_id').references(() => users.id),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
 }, (t) => [index('invitations_org_idx').on(t.organizationId)]);
 
 export const NODE_STATUSES = ['pending', 'online', 'stale', 'offline', 'revoked'] as const;
@@ -76,8 +76,8 @@ export const nodes = pgTable('nodes', {
   notes: text('notes').notNull().default(''),
   status: text('status', { enum: NODE_STATUSES }).notNull().default('pending'),
   createdBy: uuid('created_by').references(() => users.id),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 }, (t) => [uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)]);
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.
@@ -87,9 +87,9 @@ export const apiTokens = pgTable('api_tokens', {
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull().unique(),
   prefix: text('prefix').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
 }, (t) => [index('api_tokens_user_idx').on(t.userId)]);
 
 // Product-wide settings changed by MSP admins (e.g. whether MSP staff must use two-factor sign-in).
@@ -97,7 +97,7 @@ export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').$type<unknown>().notNull(),
   updatedBy: uuid('updated_by').references(() => users.id),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
 // Sessions follow the Lucia project's guidance: the cookie holds `<id>.<secret>`, we keep only a hash.
@@ -105,8 +105,8 @@ export const sessions = pgTable('sessions', {
   id: text('id').primaryKey(),
   secretHash: bytea('secret_hash').notNull(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   // False until the second factor is checked, for people who have two-factor sign-in on.
   twoFactorVerified: boolean('two_factor_verified').notNull().default(false),
 }, (t) => [index('sessions_user_idx').on(t.userId)]);
@@ -116,7 +116,7 @@ export const signInAttempts = pgTable('sign_in_attempts', {
   email: text('email').notNull(),
   ip: text('ip').notNull(),
   succeeded: boolean('succeeded').notNull(),
-  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 }, (t) => [index('sign_in_attempts_email_at_idx').on(t.email, t.at), index('sign_in_attempts_ip_at_idx').on(t.ip, t.at)]);
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
@@ -125,7 +125,7 @@ export const ACTOR_TYPES = ['person', 'api_token', 'agent', 'workflow', 'system'
 // Append-only (a trigger refuses UPDATE and DELETE); each row carries the hash of the one before it.
 export const auditEvents = pgTable('audit_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true }).notNull(),
+  at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
   actorType: text('actor_type', { enum: ACTOR_TYPES }).notNull(),
   actorId: text('actor_id'),
   actorLabel: text('actor_label').notNull(),
@@ -148,8 +148,8 @@ export const readinessChecks = pgTable('readiness_checks', {
   workflowId: text('workflow_id').notNull().unique(),
   runId: text('run_id'),
   requestedBy: uuid('requested_by').references(() => users.id),
-  requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
-  completedAt: timestamp('completed_at', { withTimezone: true }),
+  requestedAt: timestamp('requested_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
   status: text('status', { enum: READINESS_STATUSES }).notNull().default('running'),
   results: jsonb('results').$type<ReadinessCheckResult[]>().notNull().default([]),
 });
