@@ -23,6 +23,8 @@ const e2ePort = String(await freePort());
 const stages: [string, () => number][] = [
   ['System packages (Chromium, docker-compose)', () => (ensureSystemPackages() ? 0 : 1)],
   ['Type check and lint (npm run check)', () => node([path.join(REPO_ROOT, 'infra/check.ts')])],
+  // Built once here, so the tests that run the web server never build it concurrently.
+  ['Build the web console', () => node([path.join(REPO_ROOT, 'infra/build.ts')])],
   ['Jest: unit and integration tests', () => node(['--experimental-vm-modules', bin('jest', 'bin/jest.js'), '--json', `--outputFile=${JEST_REPORT}`])],
   ['Playwright: browser tests in Chromium', () => node([bin('@playwright/test', 'cli.js'), 'test'], { E2E_PORT: e2ePort, PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT })],
 ];

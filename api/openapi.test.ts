@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { ENDPOINTS } from './endpoints.ts';
+import { openApiDocument } from './openapi.ts';
+
+const doc = openApiDocument(ENDPOINTS, { version: '9.9.9', serverUrl: 'http://localhost:3000/api/v1' }) as {
+  openapi: string; info: { version: string }; paths: Record<string, Record<string, {
+    parameters: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
+    responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+  }>>;
+};
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 and documents every endpoint the router mounts, once', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('9.9.9');
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const mounted = ENDPOINTS.map((e) => `${e.method.toUpperCase()} ${e.path.replace(/:(\w+)/g, '{$1}')}`);
+    expect(documented.sort()).toEqual(mounted.sort());
+    expect(new Set(mounted).size).toBe(mounted.length);
+  });
+
+  it('derives parameters, bodies and responses from the zod schemas the router enforces', () => {
+    const create = doc.paths['/organizations']!.post!;
+    expect(create.requestBody!.content['application/json']!.schema).toMatchObject({ properties: { name: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['name'] });
+    expect(create.responses['201']!.content['application/json']!.schema).toMatchObject({ properties: { id: { format: 'uuid' }, kind: { enum: ['msp', 'customer'] } } });
+    expect(create.responses['400']!.content).toHaveProperty(['application/problem+json']);
+    const read = doc.paths['/organizations/{id}']!.get!;
+    expect(read.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    const list = doc.paths['/organizations']!.get!;
+    expect(list.parameters.map((p) => [p.name, p.in, p.required])).toEqual(expect.arrayContaining([['limit', 'query', false], ['cursor', 'query', false]]));
+  });
+});
