@@ -1,0 +1,97 @@
+// The expected outcome of every console route and API endpoint, per role, against a record of the
+// role's own organization ("own": customer A, where the company people work; MSP staff see all) and of
+// another organization ("other": customer B). Values are exact HTTP statuses: [own, other].
+// tests/integration/authorization-matrix.test.ts runs them and fails on a route or endpoint missing here.
+import type { RoleUnderTest, Seed } from './seed.ts';
+
+export type Which = 'own' | 'other';
+export interface MatrixRequest {
+  /** The concrete path; defaults to the pattern itself (for paths without parameters). */
+  path?: string;
+  body?: Record<string, unknown>;
+  /** Use a session of its own (for requests that end the session, like sign-out). */
+  freshSession?: boolean;
+}
+export interface MatrixEntry {
+  request(seed: Seed, role: RoleUnderTest, which: Which): MatrixRequest | Promise<MatrixRequest>;
+  expect: Record<RoleUnderTest, [number, number]>;
+}
+type Outcomes = Partial<Record<RoleUnderTest, number | [number, number]>>;
+
+const orgOf = (s: Seed, which: Which) => (which === 'own' ? s.orgA : s.orgB);
+const isMsp = (role: RoleUnderTest) => role === 'msp_admin' || role === 'msp_operator';
+
+/** Expected statuses; a single number means the same for own and other. */
+function outcomes(spec: Outcomes & { default?: number | [number, number] }): Record<RoleUnderTest, [number, number]> {
+  const pick = (r: RoleUnderTest): [number, number] => {
+    const v = spec[r] ?? spec.default;
+    if (v === undefined) throw new Error(`matrix: no expectation for ${r}`);
+    return typeof v === 'number' ? [v, v] : v;
+  };
+  return { anonymous: pick('anonymous'), msp_admin: pick('msp_admin'), msp_operator: pick('msp_operator'), company_admin: pick('company_admin'), company_user: pick('company_user') };
+}
+
+const fixed = (path?: string, body?: Record<string, unknown>) => () => ({ path, body });
+
+// ---------------------------------------------------------------------------------------------- API
+export const API_MATRIX: Record<string, MatrixEntry> = {
+  'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
+  'POST /organizations': {
+    request: (s) => ({ body: { name: s.unique('Org') } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: 403, company_user: 403 }),
+  },
+  'GET /organizations/:id': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
+  },
+  'PATCH /organizations/:id': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /organizations/:id/archive': {
+    // MSP staff archive fresh organizations, so customer A and B stay for the other cases.
+    request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/archive` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /tokens': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
+  'POST /tokens': { request: (s) => ({ body: { name: s.unique('token') } }), expect: outcomes({ anonymous: 401, default: 201 }) },
+  'DELETE /tokens/:id': {
+    // "own" is a token of the caller; "other" a token of a person in customer B.
+    request: async (s, r, w) => ({ path: `/tokens/${await s.freshToken(w === 'own' && r !== 'anonymous' ? s.people[r] : s.people.userB)}` }),
+    expect: outcomes({ anonymous: 401, default: [200, 404] }),
+  },
+};
+
+// ------------------------------------------------------------------------------------------ console
+const page = (path?: string) => ({ request: fixed(path), expect: outcomes({ anonymous: 302, default: 200 }) });
+
+export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
+  'GET /login': { request: fixed(), expect: outcomes({ anonymous: 200, default: 302 }) },
+  // Wrong credentials: 401 with the form; a signed-in person is sent home by the page's loader.
+  'POST /login': { request: fixed(undefined, { email: 'nobody@matrix.test', password: 'wrong password' }), expect: outcomes({ anonymous: 401, default: 302 }) },
+  'POST /logout': { request: () => ({ freshSession: true }), expect: outcomes({ default: 302 }) },
+  'GET /logout': { request: fixed(), expect: outcomes({ default: 302 }) },
+  'GET /': page(),
+  'GET /organizations': page(),
+  'POST /organizations': {
+    request: (s) => ({ body: { name: s.unique('Console org') } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }),
+  },
+  'GET /organizations/:organizationId': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
+  },
+  'POST /organizations/:organizationId': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { intent: 'rename', name: s.unique('Console rename') } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /system': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }) },
+  'POST /system': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }) },
+  'GET /audit': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 200, company_user: 403 }) },
+  'GET /instances': page(),
+  'GET /jobs': page(),
+  'GET /capabilities': page(),
+  'GET /connections': page(),
+  'GET /workflows': page(),
+  'GET /tools': page(),
+};
