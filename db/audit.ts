@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
 import { redact, redactString } from '../infra/redact.ts';
 import { canonicalJson } from './canonical-json.ts';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { auditEvents, type ACTOR_TYPES, type AUDIT_OUTCOMES } from './schema.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -33,8 +33,9 @@ export function hashAuditEvent(e: HashedFields): string {
   return crypto.createHash('sha256').update(body).digest('hex');
 }
 
-export async function recordAudit(db: Db, input: AuditInput): Promise<void> {
-  await db.transaction(async (tx) => {
+/** Records one event; pass a transaction to make the event part of it. */
+export async function recordAudit(db: Db | Tx, input: AuditInput): Promise<void> {
+  await (db as Db).transaction(async (tx) => {
     // One writer at a time, so every event links to the event committed just before it.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('audit_events'))`);
     const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(sql`${auditEvents.id} desc`).limit(1);

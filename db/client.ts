@@ -3,6 +3,8 @@ import postgres from 'postgres';
 import * as schema from './schema.ts';
 
 export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+/** A transaction handle, as passed to `db.transaction(async (tx) => …)`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export function createDb(url: string, opts: { max?: number } = {}): Db {
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });

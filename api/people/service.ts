@@ -1,0 +1,400 @@
+// People and invitations. A person joins by an invitation link carrying a one-time token (only its SHA-256
+// is stored; the console shows the link once, no mail server needed). Who may invite or deactivate whom is
+// decided in api/authz.ts ('person.invite', 'person.deactivate'); this file adds the record rules: the
+// role must fit the organization's kind, an email belongs to one person, one pending invitation per email,
+// and the MSP keeps at least one active MSP admin.
+import crypto from 'node:crypto';
+import { and, asc, count, desc, eq, gt, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAudit } from '../../db/audit.ts';
+import type { Db } from '../../db/client.ts';
+import { invitations, organizations, ROLES, users, type Role } from '../../db/schema.ts';
+import { isUniqueViolation } from '../../db/unique-violation.ts';
+import { hashPassword, normalizeEmail } from '../../db/users.ts';
+import { invalidateUserSessions } from '../auth/sessions.ts';
+import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, isMspStaff, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
+import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
+import { isUuid } from '../ids.ts';
+import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { revokeAllTokensOf } from '../tokens/service.ts';
+
+// ---------------------------------------------------------------------------------------------------
+// Schemas (shared by the REST endpoints, the OpenAPI document and the console)
+
+const OrganizationId = z.string().uuid('organizationId must be a UUID');
+const booleanParam = (field: string) => z.union([z.boolean(), z.stringbool()], { error: `${field} must be true or false` });
+
+export const ListPeopleQuery = PageQuery.extend({
+  organizationId: OrganizationId.optional(),
+  includeDeactivated: booleanParam('includeDeactivated').default(false),
+});
+
+export const INVITATION_STATUSES = ['pending', 'accepted', 'expired', 'revoked'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+export const ListInvitationsQuery = z.object({
+  organizationId: OrganizationId.optional(),
+  status: z.enum(INVITATION_STATUSES, { error: `status must be one of ${INVITATION_STATUSES.join(', ')}` }).optional(),
+});
+
+export const DEFAULT_INVITATION_HOURS = 168;
+export const MAX_INVITATION_HOURS = 720;
+
+export const InviteInput = z.object({
+  organizationId: z.string({ error: 'organizationId is required' }).uuid('organizationId must be a UUID'),
+  email: z.string({ error: 'email is required' }).trim().min(1, 'email is required').max(254, 'email must be at most 254 characters')
+    .pipe(z.email('email is not a valid email address')),
+  role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(', ')}` }),
+  expiresInHours: z.number({ error: 'expiresInHours must be a whole number of hours' })
+    .int('expiresInHours must be a whole number of hours')
+    .min(1, `expiresInHours must be between 1 and ${MAX_INVITATION_HOURS}`)
+    .max(MAX_INVITATION_HOURS, `expiresInHours must be between 1 and ${MAX_INVITATION_HOURS}`)
+    .default(DEFAULT_INVITATION_HOURS),
+});
+
+const InviteTarget = InviteInput.pick({ organizationId: true, role: true });
+
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 256;
+
+export const AcceptInvitationInput = z.object({
+  name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(100, 'name must be at most 100 characters'),
+  password: z.string({ error: 'password is required' })
+    .min(PASSWORD_MIN, `password must be at least ${PASSWORD_MIN} characters`)
+    .max(PASSWORD_MAX, `password must be at most ${PASSWORD_MAX} characters`),
+  passwordConfirm: z.string({ error: 'confirm the password' }),
+}).refine((v) => v.password === v.passwordConfirm, { path: ['passwordConfirm'], message: 'the two passwords do not match' });
+
+export const PersonOutput = z.object({
+  id: z.string().uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  organizationId: z.string().uuid(),
+  organizationName: z.string(),
+  active: z.boolean(),
+  createdAt: z.string(),
+  deactivatedAt: z.string().nullable(),
+  twoFactorEnabled: z.boolean(),
+});
+export type PersonOutput = z.infer<typeof PersonOutput>;
+
+export const InvitationOutput = z.object({
+  id: z.string().uuid(),
+  organizationId: z.string().uuid(),
+  organizationName: z.string(),
+  email: z.string(),
+  role: z.enum(ROLES),
+  status: z.enum(INVITATION_STATUSES),
+  invitedBy: z.string().uuid().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  acceptedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type InvitationOutput = z.infer<typeof InvitationOutput>;
+
+export const InvitationCreatedOutput = z.object({
+  invitation: InvitationOutput,
+  /** The invitation link with its one-time token: returned once, never stored. */
+  link: z.string(),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Output mapping
+
+// Only these columns are ever read for output: never the password hash or the TOTP key.
+const personColumns = {
+  id: users.id, email: users.email, name: users.name, role: users.role, organizationId: users.organizationId,
+  organizationName: organizations.name, active: users.active, createdAt: users.createdAt, deactivatedAt: users.deactivatedAt,
+  totpEnabledAt: users.totpEnabledAt,
+};
+type PersonRow = { id: string; email: string; name: string; role: Role; organizationId: string; organizationName: string;
+  active: boolean; createdAt: Date; deactivatedAt: Date | null; totpEnabledAt: Date | null };
+
+const toPerson = (p: PersonRow): PersonOutput => ({
+  id: p.id, email: p.email, name: p.name, role: p.role, organizationId: p.organizationId, organizationName: p.organizationName,
+  active: p.active, createdAt: p.createdAt.toISOString(), deactivatedAt: p.deactivatedAt?.toISOString() ?? null,
+  twoFactorEnabled: p.totpEnabledAt !== null,
+});
+
+type InvitationRow = typeof invitations.$inferSelect;
+
+export function invitationStatus(i: Pick<InvitationRow, 'acceptedAt' | 'revokedAt' | 'expiresAt'>, now = new Date()): InvitationStatus {
+  if (i.revokedAt) return 'revoked';
+  if (i.acceptedAt) return 'accepted';
+  return i.expiresAt.getTime() <= now.getTime() ? 'expired' : 'pending';
+}
+
+const toInvitation = (i: InvitationRow, organizationName: string): InvitationOutput => ({
+  id: i.id, organizationId: i.organizationId, organizationName, email: i.email, role: i.role, status: invitationStatus(i),
+  invitedBy: i.invitedBy, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString(),
+  acceptedAt: i.acceptedAt?.toISOString() ?? null, revokedAt: i.revokedAt?.toISOString() ?? null,
+});
+
+const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+// The roles an organization of each kind takes.
+export const rolesFor = (kind: 'msp' | 'customer'): readonly Role[] => (kind === 'msp' ? MSP_ROLES : COMPANY_ROLES);
+
+// A pending invitation: not accepted, not revoked, not yet expired.
+const pending = () => and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`));
+
+// ---------------------------------------------------------------------------------------------------
+// People
+
+/**
+ * MSP staff: everyone (optionally one organization). Company admins: their own organization (another
+ * organization's id is "not found"). Company users: only themselves.
+ */
+export async function listPeople(ctx: ServiceContext, query: unknown) {
+  const q = parseInput(ListPeopleQuery, query ?? {});
+  const { actor } = ctx;
+  let scope: SQL | undefined;
+  if (isMspStaff(actor)) {
+    await authorize(ctx, 'person.list', q.organizationId ? { organizationId: q.organizationId, type: 'organization', id: q.organizationId } : undefined);
+    scope = q.organizationId ? eq(users.organizationId, q.organizationId) : undefined;
+  } else {
+    const organizationId = q.organizationId ?? actor.organizationId;
+    const target = { organizationId, type: 'organization', id: organizationId };
+    if (can(actor, 'person.list', target)) {
+      scope = eq(users.organizationId, organizationId);
+    } else if (!canSeeOrganization(actor, organizationId)) {
+      await authorize(ctx, 'person.list', target); // throws NotFound, audited
+    } else {
+      // Someone who may not list their organization's people still sees themselves.
+      await authorize(ctx, 'person.view', { organizationId, userId: actor.userId, type: 'person', id: actor.userId });
+      scope = eq(users.id, actor.userId);
+    }
+  }
+  const after = decodeCursor(q.cursor);
+  const rows = await ctx.db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId)).where(and(
+    scope,
+    q.includeDeactivated ? undefined : eq(users.active, true),
+    after ? or(gt(users.createdAt, new Date(after.at)), and(eq(users.createdAt, new Date(after.at)), gt(users.id, after.id))) : undefined,
+  )).orderBy(asc(users.createdAt), asc(users.id)).limit(q.limit + 1);
+  const page = toPage(rows, q.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }));
+  return { items: page.items.map(toPerson), nextCursor: page.nextCursor };
+}
+
+async function findPerson(db: Db, id: string): Promise<PersonRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+const personTarget = (p: Pick<PersonRow, 'id' | 'organizationId' | 'role'>) =>
+  ({ organizationId: p.organizationId, role: p.role, userId: p.id, type: 'person', id: p.id });
+
+export async function getPerson(ctx: ServiceContext, id: string): Promise<PersonOutput> {
+  const row = await findPerson(ctx.db, id);
+  if (!row) throw new NotFoundError('person');
+  await authorize(ctx, 'person.view', personTarget(row));
+  return toPerson(row);
+}
+
+/**
+ * Deactivates a person: they can no longer sign in, their sessions end and their API tokens are revoked.
+ * Nobody deactivates themselves, and the last active MSP admin stays.
+ */
+export async function deactivatePerson(ctx: ServiceContext, id: string): Promise<PersonOutput> {
+  const row = await findPerson(ctx.db, id);
+  if (!row) throw new NotFoundError('person');
+  try {
+    await authorize(ctx, 'person.deactivate', personTarget(row));
+  } catch (err) {
+    if (err instanceof ForbiddenError && row.id === ctx.actor.userId) {
+      throw new ForbiddenError('You cannot deactivate yourself; ask another admin to do it.');
+    }
+    throw err;
+  }
+  if (!row.active) throw new ConflictError('id', 'This person is already deactivated.');
+
+  const deactivatedAt = await ctx.db.transaction(async (tx) => {
+    // One deactivation of an MSP admin at a time, so two admins cannot deactivate each other at once.
+    if (row.role === 'msp_admin') {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('people.msp_admins'))`);
+      const [{ n }] = (await tx.select({ n: count() }).from(users)
+        .where(and(eq(users.role, 'msp_admin'), eq(users.active, true), ne(users.id, row.id)))) as [{ n: number }];
+      if (n === 0) throw new ConflictError('id', 'This is the last active MSP admin; make someone else an MSP admin first.');
+    }
+    const [updated] = await tx.update(users).set({ active: false, deactivatedAt: new Date() })
+      .where(and(eq(users.id, row.id), eq(users.active, true))).returning({ deactivatedAt: users.deactivatedAt });
+    if (!updated) throw new ConflictError('id', 'This person is already deactivated.');
+    return updated.deactivatedAt!;
+  });
+  await invalidateUserSessions(row.id);
+  await revokeAllTokensOf(ctx.db, row.id);
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: row.organizationId, action: 'person.deactivate', targetType: 'person', targetId: row.id,
+    outcome: 'success', details: { email: row.email, role: row.role },
+  });
+  return toPerson({ ...row, active: false, deactivatedAt });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Invitations
+
+/**
+ * Creates an invitation and returns its link, once. Authorization comes first (it needs only the
+ * organization and the role), so a company admin naming another organization learns nothing about it.
+ */
+export async function invitePerson(ctx: ServiceContext, input: unknown, opts: { baseUrl: string }) {
+  const parsed = InviteInput.safeParse(input ?? {});
+  // Without a valid organization and role there is nothing to authorize against: report every bad field.
+  const who = InviteTarget.safeParse(input ?? {});
+  if (!who.success) throw new InvalidInputError(fieldErrorsOf(parsed.success ? who.error : parsed.error));
+  await authorize(ctx, 'person.invite', { ...who.data, type: 'invitation' });
+  if (!parsed.success) throw new InvalidInputError(fieldErrorsOf(parsed.error));
+  const { organizationId, role, expiresInHours } = parsed.data;
+  const email = normalizeEmail(parsed.data.email);
+
+  const [org] = await ctx.db.select().from(organizations).where(eq(organizations.id, organizationId)).limit(1);
+  if (!org) throw new InvalidInputError({ organizationId: 'No such organization.' });
+  if (org.archivedAt) throw new ConflictError('organizationId', `${org.name} is archived; nobody can be invited into it.`);
+  const fitting = rolesFor(org.kind);
+  if (!fitting.includes(role)) {
+    throw new InvalidInputError({
+      role: `${org.kind === 'msp' ? 'The MSP organization' : 'A customer organization'} takes the roles ${fitting.map((r) => ROLE_LABELS[r]).join(' or ')}, not ${ROLE_LABELS[role]}.`,
+    });
+  }
+
+  const token = crypto.randomBytes(32).toString('base64url');
+  const row = await ctx.db.transaction(async (tx) => {
+    // One invitation per email at a time: concurrent invitations of the same address queue here.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`invitation:${email}`}))`);
+    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+    if (existing) throw new ConflictError('email', 'Someone with this email address already has an account.');
+    const [open] = await tx.select({ id: invitations.id }).from(invitations).where(and(eq(invitations.email, email), pending())).limit(1);
+    if (open) throw new ConflictError('email', 'An invitation for this email address is already pending; revoke it first, or let it expire.');
+    const [created] = await tx.insert(invitations).values({
+      organizationId, email, role, tokenHash: hashToken(token), invitedBy: ctx.actor.userId,
+      expiresAt: new Date(Date.now() + expiresInHours * 3600_000),
+    }).returning();
+    return created!;
+  });
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId, action: 'person.invite', targetType: 'invitation', targetId: row.id, outcome: 'success',
+    details: { email, role, expiresAt: row.expiresAt.toISOString() },
+  });
+  return { invitation: toInvitation(row, org.name), link: `${opts.baseUrl.replace(/\/+$/, '')}/invite/${token}` };
+}
+
+/** Invitations of the organizations the actor manages people of (MSP staff: all, or one organization). */
+export async function listInvitations(ctx: ServiceContext, query: unknown): Promise<{ items: InvitationOutput[] }> {
+  const q = parseInput(ListInvitationsQuery, query ?? {});
+  const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
+  await authorize(ctx, 'person.list', organizationId ? { organizationId, type: 'organization', id: organizationId } : undefined);
+  const status = q.status === 'pending' ? pending()
+    : q.status === 'accepted' ? sql`${invitations.acceptedAt} is not null`
+      : q.status === 'revoked' ? sql`${invitations.revokedAt} is not null`
+        : q.status === 'expired' ? and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), lte(invitations.expiresAt, sql`now()`))
+          : undefined;
+  const rows = await ctx.db.select({ invitation: invitations, organizationName: organizations.name }).from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(and(organizationId ? eq(invitations.organizationId, organizationId) : undefined, status))
+    .orderBy(desc(invitations.createdAt), desc(invitations.id)).limit(500);
+  return { items: rows.map((r) => toInvitation(r.invitation, r.organizationName)) };
+}
+
+export async function revokeInvitation(ctx: ServiceContext, id: string): Promise<InvitationOutput> {
+  if (!isUuid(id)) throw new NotFoundError('invitation');
+  const [found] = await ctx.db.select({ invitation: invitations, organizationName: organizations.name }).from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId)).where(eq(invitations.id, id)).limit(1);
+  if (!found) throw new NotFoundError('invitation');
+  const inv = found.invitation;
+  await authorize(ctx, 'person.invite', { organizationId: inv.organizationId, role: inv.role, type: 'invitation', id: inv.id });
+  // Conditional, so a revocation and an acceptance racing each other cannot both win.
+  const [row] = await ctx.db.update(invitations).set({ revokedAt: new Date() })
+    .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt))).returning();
+  if (!row) {
+    const [now] = await ctx.db.select().from(invitations).where(eq(invitations.id, id)).limit(1);
+    throw new ConflictError('id', now?.acceptedAt ? 'This invitation has already been accepted; deactivate the person instead.' : 'This invitation was already withdrawn.');
+  }
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: inv.organizationId, action: 'person.revoke_invitation', targetType: 'invitation', targetId: inv.id,
+    outcome: 'success', details: { email: inv.email, role: inv.role },
+  });
+  return toInvitation(row, found.organizationName);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Accepting (public: the token is the credential)
+
+export type InvitationProblem = 'unknown' | 'expired' | 'used' | 'revoked';
+
+export const INVITATION_PROBLEMS: Record<InvitationProblem, string> = {
+  unknown: 'This invitation link is not valid.',
+  expired: 'This invitation has expired; ask for a new one.',
+  used: 'This invitation has already been used.',
+  revoked: 'This invitation was withdrawn.',
+};
+
+/** A token that cannot be used; `problem` says why (the console answers 400 for unknown, 410 otherwise). */
+export class InvitationTokenError extends InvalidInputError {
+  readonly problem: InvitationProblem;
+  constructor(problem: InvitationProblem) {
+    super({ token: INVITATION_PROBLEMS[problem] }, INVITATION_PROBLEMS[problem]);
+    this.problem = problem;
+  }
+}
+
+function problemOf(i: Pick<InvitationRow, 'acceptedAt' | 'revokedAt' | 'expiresAt'>): InvitationProblem | null {
+  if (i.revokedAt) return 'revoked';
+  if (i.acceptedAt) return 'used';
+  if (i.expiresAt.getTime() <= Date.now()) return 'expired';
+  return null;
+}
+
+async function usableInvitation(db: Db, token: unknown) {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 200) throw new InvitationTokenError('unknown');
+  const [found] = await db.select({ invitation: invitations, organization: organizations }).from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(eq(invitations.tokenHash, hashToken(token))).limit(1);
+  if (!found) throw new InvitationTokenError('unknown');
+  const problem = problemOf(found.invitation) ?? (found.organization.archivedAt ? 'revoked' : null);
+  if (problem) throw new InvitationTokenError(problem);
+  return found;
+}
+
+export interface InvitationDescription { organizationName: string; email: string; role: Role; roleLabel: string; expiresAt: string }
+
+/** What an invitation link is for, or an InvitationTokenError saying why it cannot be used. */
+export async function describeInvitation(db: Db, token: string): Promise<InvitationDescription> {
+  const { invitation: i, organization: o } = await usableInvitation(db, token);
+  return { organizationName: o.name, email: i.email, role: i.role, roleLabel: ROLE_LABELS[i.role], expiresAt: i.expiresAt.toISOString() };
+}
+
+/**
+ * Creates the invited person and marks the invitation used, in one transaction: the conditional update
+ * lets exactly one of two concurrent acceptances win. Returns the new user's id.
+ */
+export async function acceptInvitation(db: Db, token: string, input: unknown): Promise<string> {
+  const { invitation } = await usableInvitation(db, token);
+  const { name, password } = parseInput(AcceptInvitationInput, input ?? {});
+  const passwordHash = await hashPassword(password);
+  return db.transaction(async (tx) => {
+    const [claimed] = await tx.update(invitations).set({ acceptedAt: new Date() })
+      .where(and(eq(invitations.id, invitation.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`)))
+      .returning();
+    if (!claimed) {
+      const [now] = await tx.select().from(invitations).where(eq(invitations.id, invitation.id)).limit(1);
+      throw new InvitationTokenError((now && problemOf(now)) ?? 'used');
+    }
+    const [user] = await tx.insert(users).values({
+      email: claimed.email, name, passwordHash, role: claimed.role, organizationId: claimed.organizationId,
+    }).returning({ id: users.id, email: users.email }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new ConflictError('token', 'Someone with this email address already has an account; sign in instead.');
+      throw err;
+    });
+    await tx.update(invitations).set({ acceptedUserId: user!.id }).where(eq(invitations.id, claimed.id));
+    // Audited inside the transaction: the person exists exactly when the acceptance is recorded.
+    await recordAudit(tx, {
+      actorType: 'person', actorId: user!.id, actorLabel: user!.email, organizationId: claimed.organizationId,
+      action: 'person.accept_invitation', targetType: 'invitation', targetId: claimed.id, outcome: 'success',
+      details: { email: claimed.email, role: claimed.role, name },
+    });
+    return user!.id;
+  });
+}
