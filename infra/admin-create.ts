@@ -1,19 +1,16 @@
 // `npm run admin:create -- --email <address>`: adds another MSP admin. The password comes from
 // ADMIN_PASSWORD, or is generated and printed once. The database is DATABASE_URL when set; otherwise the
 // embedded PostgreSQL of the data folder: the one `npm start` is running, or started just for this.
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { z } from 'zod';
 import { createDb } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { findUserByEmail, normalizeEmail } from '../db/users.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { withDatabaseForScript } from './database-for-scripts.ts';
 import { createMspAdmin, printGeneratedPassword } from './first-admin.ts';
 import { progress, timed, UserFacingError } from './progress.ts';
 import { redactString } from './redact.ts';
-import { startEmbeddedPostgres, type RunningPostgres } from './services/postgres.ts';
 
 const USAGE = `Usage: npm run admin:create -- [--email <address>]
 
@@ -63,40 +60,6 @@ function validateInput(args: { email?: string }, env: NodeJS.ProcessEnv): { emai
   return { email, emailField: '--email', password, config };
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`select 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 }).catch(() => {});
-  }
-}
-
-interface Database { url: string; stop?: () => Promise<void> }
-
-async function openDatabase(config: Config): Promise<Database> {
-  if (config.DATABASE_URL) {
-    progress.ok('PostgreSQL: using DATABASE_URL');
-    return { url: config.DATABASE_URL };
-  }
-  const secretsDir = path.join(config.DATA_DIR, 'secrets');
-  const passwordFile = path.join(secretsDir, 'postgres-password');
-  if (fs.existsSync(passwordFile)) {
-    const password = fs.readFileSync(passwordFile, 'utf8').trim();
-    const url = `postgres://anthropy:${encodeURIComponent(password)}@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/anthropy`;
-    if (await canConnect(url)) {
-      progress.ok(`PostgreSQL: using the embedded PostgreSQL already running on port ${config.EMBEDDED_POSTGRES_PORT}`);
-      return { url };
-    }
-  }
-  const pg: RunningPostgres = await timed(`Starting the embedded PostgreSQL (data in ${path.join(config.DATA_DIR, 'postgres')})`, () =>
-    startEmbeddedPostgres({ dir: path.join(config.DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT, secretsDir }));
-  return { url: pg.url, stop: () => timed('Stopping the embedded PostgreSQL', () => pg.stop()) };
-}
-
 const innermostMessage = (err: unknown): string => {
   let cause = err;
   while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
@@ -111,16 +74,8 @@ async function main(): Promise<number> {
   }
   const { email, emailField, password, config } = validateInput(args, process.env);
 
-  // Ctrl-C must not leave an embedded PostgreSQL we started behind.
-  let database: Database | undefined;
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= database?.stop?.().catch(() => {}) ?? Promise.resolve());
-  const onSignal = () => void stop().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    database = await openDatabase(config);
-    const url = database.url;
+  // An embedded PostgreSQL started for this command is stopped again, also on Ctrl-C.
+  await withDatabaseForScript(config, async (url) => {
     await timed('Applying database migrations', () => migrateDatabase(url)).catch((err: unknown) => {
       throw new UserFacingError(`Database migrations failed (${innermostMessage(err)}); check that the database is reachable and DATABASE_URL is right.`);
     });
@@ -135,11 +90,7 @@ async function main(): Promise<number> {
     } finally {
       await db.$client.end({ timeout: 5 });
     }
-  } finally {
-    await stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+  });
   return 0;
 }
 

@@ -1,26 +1,110 @@
-import { authorize } from '../../../../api/authz.ts';
+import { Form, Link } from 'react-router';
+import { listAuditEvents } from '../../../../api/audit/service.ts';
+import { isMspStaff } from '../../../../api/authz.ts';
+import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
+import { listOrganizations } from '../../../../api/organizations/service.ts';
+import { AUDIT_OUTCOMES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { load } from '../../service-errors.server.ts';
-import { recentAuditEvents } from './audit.server.ts';
 import type { Route } from './+types/audit.ts';
+import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
 
+const FILTERS = ['organizationId', 'actor', 'action', 'outcome', 'from', 'to'] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+// The form's date-time fields have no time zone; the console reads them as UTC (and says so).
+const asUtc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(value) ? `${value}Z` : value);
+const asLocalInput = (value: string | undefined) => value?.match(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})/)?.[1] ?? '';
+
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
-  await load(() => authorize(ctx, 'audit.view', { organizationId: ctx.actor.organizationId }));
-  return { events: await recentAuditEvents(ctx.actor) };
+  const params = new URL(request.url).searchParams;
+  const filters: Filters = {};
+  for (const key of FILTERS) {
+    const value = params.get(key)?.trim();
+    if (value) filters[key] = value;
+  }
+  const cursor = params.get('cursor') || undefined;
+  const query = { ...filters, from: filters.from && asUtc(filters.from), to: filters.to && asUtc(filters.to), cursor, limit: 100 };
+  let page: Awaited<ReturnType<typeof listAuditEvents>> = { items: [], nextCursor: null };
+  let fieldErrors: FieldErrors = {};
+  try {
+    page = await load(() => listAuditEvents(ctx, query));
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    fieldErrors = err.fieldErrors;
+  }
+  const organizations = isMspStaff(ctx.actor)
+    ? (await listOrganizations(ctx, { archived: 'include', limit: 200 })).items.map(({ id, name }) => ({ id, name }))
+    : [];
+  const olderParams = new URLSearchParams(Object.entries(filters));
+  if (page.nextCursor) olderParams.set('cursor', page.nextCursor);
+  return {
+    events: page.items,
+    filters,
+    fieldErrors,
+    organizations,
+    outcomes: AUDIT_OUTCOMES,
+    paged: Boolean(cursor),
+    newestUrl: `?${new URLSearchParams(Object.entries(filters)).toString()}`,
+    olderUrl: page.nextCursor ? `?${olderParams.toString()}` : null,
+  };
 }
 
+
 export default function Audit({ loaderData }: Route.ComponentProps) {
+  const { events, filters, fieldErrors, organizations, outcomes, paged, newestUrl, olderUrl } = loaderData;
+  const filtered = Object.keys(filters).length > 0;
   return (
     <>
       <h1>Audit</h1>
       <p className="muted">Append-only and hash-chained: every sign-in, change and refusal, newest first.</p>
+      <Form method="get" className="row card" aria-label="Filter audit events">
+        {organizations.length > 0 && (
+          <label>
+            Organization
+            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
+            <FieldError message={fieldErrors.organizationId} />
+          </label>
+        )}
+        <label>
+          Actor
+          <input name="actor" defaultValue={filters.actor ?? ''} placeholder="email or part of it" maxLength={200} />
+          <FieldError message={fieldErrors.actor} />
+        </label>
+        <label>
+          Action
+          <input name="action" defaultValue={filters.action ?? ''} placeholder="node.create or auth.*" maxLength={100} />
+          <FieldError message={fieldErrors.action} />
+        </label>
+        <label>
+          Outcome
+          <select name="outcome" defaultValue={filters.outcome ?? ''}>
+            <option value="">Any</option>
+            {outcomes.map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+          <FieldError message={fieldErrors.outcome} />
+        </label>
+        <label>
+          From (UTC)
+          <input type="datetime-local" name="from" defaultValue={asLocalInput(filters.from)} />
+          <FieldError message={fieldErrors.from} />
+        </label>
+        <label>
+          To (UTC)
+          <input type="datetime-local" name="to" defaultValue={asLocalInput(filters.to)} />
+          <FieldError message={fieldErrors.to} />
+        </label>
+        <button type="submit">Filter</button>
+        {filtered && <Link to="/audit">Clear filters</Link>}
+      </Form>
+      {fieldErrors.cursor && <p className="error" role="alert">{fieldErrors.cursor} <Link to={newestUrl}>Start from the newest events</Link></p>}
       <table data-testid="audit-events">
         <thead><tr><th>Time</th><th>Actor</th><th>Action</th><th>Target</th><th>Outcome</th><th>Reason</th></tr></thead>
         <tbody>
-          {loaderData.events.map((e) => (
+          {events.map((e) => (
             <tr key={e.id}>
               <td>{new Date(e.at).toLocaleString()}</td>
               <td>{e.actorLabel} <span className="muted">({e.actorType})</span></td>
@@ -32,6 +116,11 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
           ))}
         </tbody>
       </table>
+      {events.length === 0 && <p className="muted">{filtered ? 'No events match these filters.' : 'No events yet.'}</p>}
+      <p className="row">
+        {paged && <Link to={newestUrl}>Newest events</Link>}
+        {olderUrl && <Link to={olderUrl}>Older events</Link>}
+      </p>
     </>
   );
 }

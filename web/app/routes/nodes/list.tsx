@@ -1,4 +1,133 @@
-// Placeholder: being built (issue 3).
-export default function Placeholder() {
-  return <p className="muted">Coming.</p>;
+import { Form, Link, useNavigation } from 'react-router';
+import { can, isMspStaff } from '../../../../api/authz.ts';
+import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
+import { createNode, listNodes, MAX_LABELS } from '../../../../api/nodes/service.ts';
+import { listOrganizations } from '../../../../api/organizations/service.ts';
+import { NODE_STATUSES } from '../../../../db/schema.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { attempt, load } from '../../service-errors.server.ts';
+import type { Route } from './+types/list.ts';
+import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Nodes · Anthropy Works' }];
+
+/** "a, b,c" → ['a', 'b', 'c']; the service checks each label. */
+const splitLabels = (value: FormDataEntryValue | null) => String(value ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+/** The first problem with the labels (the service names them `labels` or `labels.<n>`). */
+const labelsError = (errors: FieldErrors) => Object.entries(errors).find(([field]) => field === 'labels' || field.startsWith('labels.'))?.[1];
+
+export async function loader({ request }: Route.LoaderArgs) {
+  const ctx = await requireContext(request);
+  const params = new URL(request.url).searchParams;
+  const filters = { organizationId: params.get('organizationId') || undefined, status: params.get('status') || undefined };
+  const cursor = params.get('cursor') || undefined;
+  let page: Awaited<ReturnType<typeof listNodes>> = { items: [], nextCursor: null };
+  let filterErrors: FieldErrors = {};
+  try {
+    page = await load(() => listNodes(ctx, { ...filters, cursor, limit: 100 }));
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    filterErrors = err.fieldErrors;
+  }
+  const canCreate = can(ctx.actor, 'node.create');
+  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
+  const nextParams = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined));
+  if (page.nextCursor) nextParams.set('cursor', page.nextCursor);
+  return {
+    nodes: page.items, filters, filterErrors, organizations, canCreate, statuses: NODE_STATUSES, maxLabels: MAX_LABELS,
+    nextUrl: page.nextCursor ? `?${nextParams.toString()}` : null,
+  };
+}
+
+export async function action({ request }: Route.ActionArgs) {
+  const ctx = await requireContext(request);
+  const form = await request.formData();
+  return attempt(() => createNode(ctx, {
+    organizationId: form.get('organizationId'), name: form.get('name'), labels: splitLabels(form.get('labels')), notes: form.get('notes') ?? '',
+  }));
+}
+
+export default function Nodes({ loaderData, actionData }: Route.ComponentProps) {
+  const { nodes, filters, filterErrors, organizations, canCreate, statuses, maxLabels, nextUrl } = loaderData;
+  const busy = useNavigation().state === 'submitting';
+  const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
+  const created = actionData?.ok ? actionData.value : null;
+  return (
+    <>
+      <h1>Nodes</h1>
+      <p className="muted">
+        The machines you manage. A new node stays <span className="badge">pending</span> until an agent enrolls on the machine
+        (agent enrollment comes with the node agent).
+      </p>
+      <Form method="get" className="row" aria-label="Filter nodes">
+        {organizations.length > 0 && (
+          <label>
+            Organization
+            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
+            <FieldError message={filterErrors.organizationId} />
+          </label>
+        )}
+        <label>
+          Status
+          <select name="status" defaultValue={filters.status ?? ''}>
+            <option value="">Any</option>
+            {statuses.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+          {filterErrors.status && <span className="field-error">{filterErrors.status}</span>}
+        </label>
+        <button type="submit" className="secondary">Show</button>
+      </Form>
+      {filterErrors.cursor && <p className="error" role="alert">{filterErrors.cursor}</p>}
+      {canCreate && (
+        <Form method="post" className="card stack" aria-label="Create node" key={created?.id ?? 'new'}>
+          <strong>New node</strong>
+          <label>
+            Organization
+            <select name="organizationId" required defaultValue={filters.organizationId ?? ''} aria-invalid={Boolean(errors.organizationId)}>
+              <option value="" disabled>Choose an organization</option>
+              {organizations.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+            </select>
+            {errors.organizationId && <span className="field-error">{errors.organizationId}</span>}
+          </label>
+          <label>
+            Name
+            <input name="name" required maxLength={63} placeholder="edge-01.example" aria-invalid={Boolean(errors.name)} />
+            <span className="muted">Letters, digits, dots and hyphens; starts and ends with a letter or digit; unique within the organization.</span>
+            {errors.name && <span className="field-error">{errors.name}</span>}
+          </label>
+          <label>
+            Labels
+            <input name="labels" placeholder="site=paris, role/gateway" aria-invalid={Boolean(labelsError(errors))} />
+            <span className="muted">Comma-separated, at most {maxLabels}.</span>
+            {labelsError(errors) && <span className="field-error">{labelsError(errors)}</span>}
+          </label>
+          <label>
+            Notes
+            <textarea name="notes" rows={3} maxLength={2000} aria-invalid={Boolean(errors.notes)} />
+            {errors.notes && <span className="field-error">{errors.notes}</span>}
+          </label>
+          {actionData && !actionData.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{actionData.formError}</p>}
+          <div><button type="submit" disabled={busy}>Create node</button></div>
+        </Form>
+      )}
+      {created && <p role="status">Created <Link to={`/nodes/${created.id}`}>{created.name}</Link> in {created.organizationName}; it is pending until its agent enrolls.</p>}
+      <table data-testid="nodes">
+        <thead><tr><th>Name</th><th>Organization</th><th>Status</th><th>Labels</th><th>Created by</th><th>Created</th></tr></thead>
+        <tbody>
+          {nodes.map((n) => (
+            <tr key={n.id}>
+              <td><Link to={`/nodes/${n.id}`}>{n.name}</Link></td>
+              <td>{n.organizationName}</td>
+              <td><span className={`badge ${n.status}`}>{n.status}</span></td>
+              <td>{n.labels.map((l) => <code key={l}>{l} </code>)}</td>
+              <td>{n.createdBy ?? '—'}</td>
+              <td>{new Date(n.createdAt).toLocaleDateString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {nodes.length === 0 && <p className="muted">No nodes yet.</p>}
+      {nextUrl && <p><Link to={nextUrl}>More nodes</Link></p>}
+    </>
+  );
 }
