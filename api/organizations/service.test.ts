@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { count, eq } from 'drizzle-orm';
 import { auditEvents, nodes, organizations } from '../../db/schema.ts';
-import { createUser, ensureMspOrganization } from '../../db/users.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
-import type { Actor, ServiceContext } from '../authz.ts';
+import { seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { archiveOrganization, createOrganization, getOrganization, listOrganizations, renameOrganization } from './service.ts';
 
@@ -11,13 +10,9 @@ let t: TestDatabase;
 let msp: { id: string };
 let acme: { id: string };
 let globex: { id: string };
-const actors = {} as Record<'admin' | 'operator' | 'acmeAdmin' | 'acmeUser', Actor>;
-const ctx = (a: Actor): ServiceContext => ({ db: t.db, actor: a });
+let actors: Tenants['actors'];
+let ctx: Tenants['ctx'];
 
-async function person(role: Actor['role'], organizationId: string, email: string): Promise<Actor> {
-  const u = await createUser(t.db, { email, name: email, password: 'password-for-tests', role, organizationId });
-  return { kind: 'person', userId: u.id, email, name: email, role, organizationId };
-}
 
 const rows = async () => ({
   orgs: (await t.db.select({ n: count() }).from(organizations))[0]!.n,
@@ -26,13 +21,7 @@ const rows = async () => ({
 
 beforeAll(async () => {
   t = await freshDatabase();
-  msp = await ensureMspOrganization(t.db);
-  actors.admin = await person('msp_admin', msp.id, 'admin@msp.test');
-  actors.operator = await person('msp_operator', msp.id, 'operator@msp.test');
-  acme = await createOrganization(ctx(actors.admin), { name: 'Acme' });
-  globex = await createOrganization(ctx(actors.admin), { name: 'Globex' });
-  actors.acmeAdmin = await person('company_admin', acme.id, 'admin@acme.test');
-  actors.acmeUser = await person('company_user', acme.id, 'user@acme.test');
+  ({ msp, acme, globex, actors, ctx } = await seedTenants(t.db));
 });
 afterAll(async () => { await t.close(); });
 

@@ -53,6 +53,51 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/archive` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  'GET /people': {
+    request: (s, _r, w) => ({ path: `/people?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
+  },
+  'GET /people/:id': {
+    request: (s, _r, w) => ({ path: `/people/${(w === 'own' ? s.people.company_user : s.people.userB).actor.userId}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
+  },
+  'POST /people/:id/deactivate': {
+    request: async (s, _r, w) => ({ path: `/people/${await s.freshPerson(orgOf(s, w), 'company_user')}/deactivate` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'GET /invitations': {
+    request: (s, _r, w) => ({ path: `/invitations?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /invitations': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), email: `${s.unique('invite')}@matrix.test`, role: 'company_user' } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [201, 404], company_user: [403, 404] }),
+  },
+  'POST /invitations/:id/revoke': {
+    request: async (s, _r, w) => ({ path: `/invitations/${await s.freshInvitation(orgOf(s, w))}/revoke` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'GET /nodes': {
+    request: (s, _r, w) => ({ path: `/nodes?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  // Company people may not create nodes at all: refused before the organization is even looked up.
+  'POST /nodes': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('node') } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: 403, company_user: 403 }),
+  },
+  'GET /nodes/:id': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'PATCH /nodes/:id': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { notes: s.unique('note') } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /audit-events': {
+    request: (s, _r, w) => ({ path: `/audit-events?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
   'GET /tokens': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
   'POST /tokens': { request: (s) => ({ body: { name: s.unique('token') } }), expect: outcomes({ anonymous: 401, default: 201 }) },
   'DELETE /tokens/:id': {
@@ -69,9 +114,26 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /login': { request: fixed(), expect: outcomes({ anonymous: 200, default: 302 }) },
   // Wrong credentials: 401 with the form; a signed-in person is sent home by the page's loader.
   'POST /login': { request: fixed(undefined, { email: 'nobody@matrix.test', password: 'wrong password' }), expect: outcomes({ anonymous: 401, default: 302 }) },
+  // The seeded sessions owe no second factor, so the two-factor sign-in step sends them on.
+  'GET /login/two-factor': { request: fixed(), expect: outcomes({ default: 302 }) },
+  'POST /login/two-factor': { request: fixed(undefined, { code: '000000' }), expect: outcomes({ default: 302 }) },
   'POST /logout': { request: () => ({ freshSession: true }), expect: outcomes({ default: 302 }) },
   'GET /logout': { request: fixed(), expect: outcomes({ default: 302 }) },
   'GET /': page(),
+  // The invitation page is public; a token that was never issued is refused for everyone alike.
+  'GET /invite/:token': { request: () => ({ path: '/invite/never-issued-token' }), expect: outcomes({ default: 400 }) },
+  'POST /invite/:token': {
+    request: () => ({ path: '/invite/never-issued-token', body: { name: 'X', password: 'a-long-password', passwordConfirm: 'a-long-password' } }),
+    expect: outcomes({ default: 400 }),
+  },
+  'GET /people': {
+    request: (s, _r, w) => ({ path: `/people?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
+  },
+  'POST /people': {
+    request: (s, _r, w) => ({ path: `/people?organizationId=${orgOf(s, w)}`, body: { intent: 'invite', organizationId: orgOf(s, w), email: `${s.unique('invite')}@matrix.test`, role: 'company_user' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
   'GET /organizations': page(),
   'POST /organizations': {
     request: (s) => ({ body: { name: s.unique('Console org') } }),
@@ -88,6 +150,36 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /system': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }) },
   'POST /system': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }) },
   'GET /audit': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 200, company_user: 403 }) },
+  'GET /nodes': {
+    request: (s, _r, w) => ({ path: `/nodes?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('node') } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }),
+  },
+  'GET /nodes/:nodeId': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:nodeId': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { notes: s.unique('note') } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /account/tokens': page(),
+  'POST /account/tokens': {
+    // "own" revokes a token of the caller; "other" tries to revoke a token of a person in customer B.
+    request: async (s, r, w) => ({ body: { intent: 'revoke', id: await s.freshToken(w === 'own' && r !== 'anonymous' ? s.people[r] : s.people.userB) } }),
+    expect: outcomes({ anonymous: 302, default: [200, 404] }),
+  },
+  'GET /account': page(),
+  'GET /account/two-factor': page(),
+  // Two-factor is off for the seeded people: the form answers with an error and writes nothing.
+  'POST /account/two-factor': { request: fixed(undefined, { intent: 'regenerate', code: '000000' }), expect: outcomes({ anonymous: 302, default: 200 }) },
+  'GET /settings/security': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, default: 403 }) },
+  // Posting the form without the box ticked keeps the setting off (turning it on would send every
+  // seeded MSP session to two-factor enrolment and change the later cases).
+  'POST /settings/security': { request: fixed(undefined, {}), expect: outcomes({ anonymous: 302, msp_admin: 200, default: 403 }) },
   'GET /instances': page(),
   'GET /jobs': page(),
   'GET /capabilities': page(),

@@ -29,6 +29,7 @@ export interface Seed {
   /** A fresh person of a role in an organization, for cases that deactivate one. */
   freshPerson(organizationId: string, role: Role): Promise<string>;
   freshNode(organizationId: string): Promise<string>;
+  freshInvitation(organizationId: string): Promise<string>;
   freshToken(of: Credentials): Promise<string>;
   unique(prefix: string): string;
 }
@@ -71,6 +72,7 @@ export async function seedWorld(db: Db): Promise<Seed> {
     freshOrganization: () => org(unique('Fresh org')),
     freshPerson: async (organizationId, role) => (await person(role, organizationId)).actor.userId,
     freshNode: node,
+    freshInvitation: invitation,
     freshToken: async (of) => (await createToken({ db, actor: of.actor }, { name: unique('token') })).record.id,
     unique,
   };
