@@ -26,12 +26,17 @@ export default function App() {
   return <Outlet />;
 }
 
+const ERROR_PAGES: Record<number, [string, string]> = {
+  404: ['Not found', 'There is nothing here, or you may not see it.'],
+  403: ['Not allowed', 'Your role may not use this page. Ask an admin of your organization if you need it.'],
+};
+
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  const [title, text] = (isRouteErrorResponse(error) && ERROR_PAGES[error.status]) || ['Something went wrong', 'The error was logged. Try again, or go back.'];
   return (
     <main className="centered">
-      <h1>{notFound ? 'Not found' : 'Something went wrong'}</h1>
-      <p>{notFound ? 'There is nothing here, or you may not see it.' : 'The error was logged. Try again, or go back.'}</p>
+      <h1>{title}</h1>
+      <p>{text}</p>
       <a href="/">Back to the console</a>
     </main>
   );
