@@ -91,7 +91,9 @@ export async function authorize(ctx: ServiceContext, action: Action, target?: Ta
   if (can(ctx.actor, action, target)) return;
   const hidden = target !== undefined && !canSeeOrganization(ctx.actor, target.organizationId);
   await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action, outcome: 'denied',
+    // A probe of another organization's record is filed without an organization: only MSP staff see
+    // it, so a company admin cannot learn from their own audit page that the record exists.
+    ...auditActor(ctx.actor), organizationId: hidden ? null : ctx.actor.organizationId, action, outcome: 'denied',
     targetType: target?.type ?? null, targetId: target?.id ?? null,
     reason: hidden ? 'record of another organization' : `role ${ctx.actor.role} may not ${action}`,
   });

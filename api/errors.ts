@@ -47,8 +47,26 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   return out;
 }
 
+/**
+ * PostgreSQL cannot store a NUL character in text: refuse it up front, naming the field, instead of
+ * letting the query fail with a 500.
+ */
+export function assertNoNulCharacters(input: unknown, prefix = ''): void {
+  const visit = (value: unknown, path: string): void => {
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      const field = path || '(body)';
+      throw new InvalidInputError({ [field]: `${field} contains a NUL character` });
+    }
+    if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visit(v, path ? `${path}.${k}` : k);
+    }
+  };
+  visit(input, prefix);
+}
+
 /** Parses input with a zod schema, or throws InvalidInputError naming every bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  assertNoNulCharacters(input);
   const result = schema.safeParse(input);
   if (!result.success) throw new InvalidInputError(fieldErrorsOf(result.error));
   return result.data;

@@ -5,6 +5,8 @@ import * as schema from './schema.ts';
 export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 /** A transaction handle, as passed to `db.transaction(async (tx) => …)`. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Either: for functions that only query, so callers may run them inside a transaction. */
+export type Executor = Db | Tx;
 
 export function createDb(url: string, opts: { max?: number } = {}): Db {
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });

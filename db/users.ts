@@ -1,7 +1,7 @@
 // People and the MSP's own organization. Passwords are hashed with Argon2id (OWASP's parameters).
 import { hash, verify } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
-import type { Db } from './client.ts';
+import type { Db, Executor } from './client.ts';
 import { organizations, users, type Role } from './schema.ts';
 
 const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
@@ -20,7 +20,7 @@ export async function ensureMspOrganization(db: Db): Promise<{ id: string; name:
   return created!;
 }
 
-export async function findUserByEmail(db: Db, email: string) {
+export async function findUserByEmail(db: Executor, email: string) {
   const [user] = await db.select().from(users).where(eq(users.email, normalizeEmail(email))).limit(1);
   return user;
 }

@@ -24,6 +24,9 @@ const EnvSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must have at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   SESSION_INACTIVITY_DAYS: z.coerce.number().positive().default(7),
+  // Behind a reverse proxy: which proxies to trust for the client address (Express's "trust proxy":
+  // a hop count, "loopback", or addresses/subnets). Unset: the socket's address is the client's.
+  TRUST_PROXY: z.string().optional(),
   SECRETS_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded').optional(),
   ANTHROPY_CACHE_DIR: z.string().optional(),
 });

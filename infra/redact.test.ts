@@ -30,4 +30,10 @@ describe('redact', () => {
     expect(out).toContain('postgres://anthropy:[REDACTED]@127.0.0.1:5432/x');
     expect(out).toContain('call failed');
   });
+
+  it('hides invitation tokens in paths and links', () => {
+    const token = 'Qm9ndXMtdG9rZW4tZm9yLXRlc3RzLW9ubHktMDEyMzQ1';
+    expect(redact({ path: `/invite/${token}`, link: `https://ops.example.com/invite/${token}.data` }))
+      .toEqual({ path: '/invite/[REDACTED]', link: 'https://ops.example.com/invite/[REDACTED].data' });
+  });
 });

@@ -24,6 +24,7 @@ if (!fs.existsSync(serverBuild)) {
 
 const app = express();
 app.disable('x-powered-by');
+if (config.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY);
 app.use((req, res, next) => {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
@@ -32,7 +33,8 @@ app.use((req, res, next) => {
   });
   res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
   // Route code reads the caller's address from this header; never trust a value the client sent.
-  req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? 'unknown';
+  // req.ip is the socket's address unless TRUST_PROXY names the proxies whose X-Forwarded-For counts.
+  req.headers[CLIENT_IP_HEADER] = req.ip ?? req.socket.remoteAddress ?? 'unknown';
   next();
 });
 app.use(csrfProtection([config.publicUrl]));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, eq } from 'drizzle-orm';
 import { closeDb } from '../../db/client.ts';
-import { auditEvents } from '../../db/schema.ts';
+import { auditEvents, signInAttempts } from '../../db/schema.ts';
 import { createUser, ensureMspOrganization } from '../../db/users.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from './rate-limit.ts';
@@ -48,5 +48,17 @@ describe('sign-in (real PostgreSQL, real Argon2id)', () => {
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) await signIn(`spray${i}@example.com`, 'x', ip);
     expect(await signIn('other@example.com', PASSWORD, ip)).toEqual({ ok: false, message: TOO_MANY_ATTEMPTS });
     expect((await signIn('other@example.com', PASSWORD, '127.0.0.10')).ok).toBe(true);
+  });
+});
+
+describe('sign-in throttling under concurrency', () => {
+  it('checks no more than the allowed number of wrong passwords when guesses arrive together', async () => {
+    const email = 'burst@example.com';
+    const org = await ensureMspOrganization(t.db);
+    await createUser(t.db, { email, name: 'B', password: PASSWORD, role: 'msp_operator', organizationId: org.id });
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => signIn(email, `burst guess ${i}`, `198.51.100.${i}`)));
+    const checked = await t.db.select().from(signInAttempts).where(eq(signInAttempts.email, email));
+    expect(checked).toHaveLength(MAX_FAILURES_PER_ACCOUNT);
+    expect(results.filter((r) => !r.ok && r.message === TOO_MANY_ATTEMPTS)).toHaveLength(25 - MAX_FAILURES_PER_ACCOUNT);
   });
 });

@@ -1,6 +1,7 @@
 // Email + password sign-in: throttled, audited, and with one generic message for wrong credentials so
 // the form does not reveal which accounts exist.
 import { recordAudit } from '../../db/audit.ts';
+import { withLocks } from '../../db/advisory-lock.ts';
 import { getDb } from '../../db/client.ts';
 import { findUserByEmail, hashPassword, normalizeEmail, verifyPassword } from '../../db/users.ts';
 import { recordSignInAttempt, signInBlocked } from './rate-limit.ts';
@@ -18,26 +19,32 @@ export type SignInResult = { ok: true; token: string } | { ok: false; message: s
 export async function signIn(emailInput: string, password: string, ip: string): Promise<SignInResult> {
   const db = getDb();
   const email = normalizeEmail(emailInput);
-  const blocked = await signInBlocked(db, email, ip);
-  if (blocked) {
-    await recordAudit(db, {
-      actorType: 'person', actorLabel: email, action: 'auth.sign_in', outcome: 'denied',
-      reason: `rate limited per ${blocked}`, details: { ip },
-    });
-    return { ok: false, message: TOO_MANY_ATTEMPTS };
-  }
-  const user = await findUserByEmail(db, email);
-  const passwordOk = await verifyPassword(user?.passwordHash ?? await getDummyHash(), password);
-  const ok = Boolean(user && user.active && passwordOk);
-  await recordSignInAttempt(db, email, ip, ok);
-  if (!ok || !user) {
-    await recordAudit(db, {
-      actorType: 'person', actorId: user?.id, actorLabel: email, organizationId: user?.organizationId,
-      action: 'auth.sign_in', outcome: 'failure',
-      reason: !user ? 'unknown account' : !user.active ? 'account deactivated' : 'wrong password', details: { ip },
-    });
-    return { ok: false, message: WRONG_CREDENTIALS };
-  }
+  // Count, check and record under a lock on the account and on the address: concurrent guesses would
+  // otherwise all read the same failure count and slip past the limit together.
+  const user = await withLocks(db, [`signin:account:${email}`, `signin:address:${ip}`], async (tx) => {
+    const blocked = await signInBlocked(tx, email, ip);
+    if (blocked) {
+      await recordAudit(tx, {
+        actorType: 'person', actorLabel: email, action: 'auth.sign_in', outcome: 'denied',
+        reason: `rate limited per ${blocked}`, details: { ip },
+      });
+      return { refused: TOO_MANY_ATTEMPTS };
+    }
+    const found = await findUserByEmail(tx, email);
+    const passwordOk = await verifyPassword(found?.passwordHash ?? await getDummyHash(), password);
+    const ok = Boolean(found && found.active && passwordOk);
+    await recordSignInAttempt(tx, email, ip, ok);
+    if (!ok || !found) {
+      await recordAudit(tx, {
+        actorType: 'person', actorId: found?.id, actorLabel: email, organizationId: found?.organizationId,
+        action: 'auth.sign_in', outcome: 'failure',
+        reason: !found ? 'unknown account' : !found.active ? 'account deactivated' : 'wrong password', details: { ip },
+      });
+      return { refused: WRONG_CREDENTIALS };
+    }
+    return found;
+  });
+  if ('refused' in user) return { ok: false, message: user.refused };
   const { token, sessionId } = await createSession(user.id);
   await recordAudit(db, {
     actorType: 'person', actorId: user.id, actorLabel: user.email, organizationId: user.organizationId,

@@ -10,7 +10,8 @@ import { encodeBase32LowerCaseNoPadding, encodeBase32UpperCaseNoPadding } from '
 import { createTOTPKeyURI, generateHOTP } from '@oslojs/otp';
 import { and, count, eq, gt, isNotNull, isNull, lt, max, or } from 'drizzle-orm';
 import { recordAudit } from '../../db/audit.ts';
-import type { Db } from '../../db/client.ts';
+import { withLocks } from '../../db/advisory-lock.ts';
+import type { Db, Executor } from '../../db/client.ts';
 import { recoveryCodes, sessions, signInAttempts, users } from '../../db/schema.ts';
 import { open, seal } from '../../infra/secret-box.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
@@ -88,7 +89,7 @@ function parseCodeOrRecoveryCode(input: unknown): Factor {
 const throttleKey = (userId: string) => `2fa:${userId}`;
 
 /** Wrong codes since the last right one, within the window; at MAX_CODE_FAILURES further tries are refused. */
-export async function codeAttemptsBlocked(db: Db, userId: string, now = Date.now()): Promise<boolean> {
+export async function codeAttemptsBlocked(db: Executor, userId: string, now = Date.now()): Promise<boolean> {
   const key = throttleKey(userId);
   const since = new Date(now - CODE_FAILURE_WINDOW_MS);
   const [lastSuccess] = await db.select({ at: max(signInAttempts.at) }).from(signInAttempts)
@@ -99,7 +100,7 @@ export async function codeAttemptsBlocked(db: Db, userId: string, now = Date.now
   return failures!.n >= MAX_CODE_FAILURES;
 }
 
-async function recordCodeAttempt(db: Db, userId: string, ip: string, succeeded: boolean): Promise<void> {
+async function recordCodeAttempt(db: Executor, userId: string, ip: string, succeeded: boolean): Promise<void> {
   await db.insert(signInAttempts).values({ email: throttleKey(userId), ip, succeeded });
 }
 
@@ -126,7 +127,7 @@ function openKey(user: UserRow): Uint8Array {
 }
 
 /** Checks a code of a person who has two-factor on, and consumes it (its step, or the recovery code). */
-async function checkFactor(db: Db, user: UserRow, factor: Factor, now: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function checkFactor(db: Executor, user: UserRow, factor: Factor, now: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (factor.kind === 'recovery_code') {
     const [used] = await db.update(recoveryCodes).set({ usedAt: new Date(now) })
       .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, sha256Hex(factor.code)), isNull(recoveryCodes.usedAt)))
@@ -179,24 +180,27 @@ async function ownUser(ctx: TwoFactorContext, action: string): Promise<UserRow> 
   return user;
 }
 
-const audit = (ctx: TwoFactorContext, action: string, outcome: 'success' | 'failure' | 'denied', extra: { reason?: string; details?: Record<string, unknown> } = {}) =>
-  recordAudit(ctx.db, {
+const audit = (ctx: TwoFactorContext, action: string, outcome: 'success' | 'failure' | 'denied', extra: { reason?: string; details?: Record<string, unknown> } = {}, on: Executor = ctx.db) =>
+  recordAudit(on, {
     ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action, targetType: 'user', targetId: ctx.actor.userId,
     outcome, reason: extra.reason ?? null, details: { ...(ctx.ip ? { ip: ctx.ip } : {}), ...extra.details },
   });
 
 /** Throttle, check and record one code for a ctx-based operation; throws on a wrong code. */
 async function requireFactor(ctx: TwoFactorContext, user: UserRow, action: string, factor: Factor, now: number): Promise<void> {
-  if (await codeAttemptsBlocked(ctx.db, user.id, now)) {
-    await audit(ctx, action, 'denied', { reason: 'rate limited: too many wrong codes', details: { method: factor.kind } });
-    throw new TooManyCodeAttemptsError();
-  }
-  const result = await checkFactor(ctx.db, user, factor, now);
-  await recordCodeAttempt(ctx.db, user.id, ctx.ip ?? 'unknown', result.ok);
-  if (!result.ok) {
-    await audit(ctx, action, 'failure', { reason: result.reason, details: { method: factor.kind } });
-    throw wrongCodeError(factor, 'code');
-  }
+  // Under a lock on the person: concurrent guesses must not all read the same failure count.
+  const refusal = await withLocks(ctx.db, [`2fa:${user.id}`], async (tx) => {
+    if (await codeAttemptsBlocked(tx, user.id, now)) {
+      await audit(ctx, action, 'denied', { reason: 'rate limited: too many wrong codes', details: { method: factor.kind } }, tx);
+      return new TooManyCodeAttemptsError();
+    }
+    const result = await checkFactor(tx, user, factor, now);
+    await recordCodeAttempt(tx, user.id, ctx.ip ?? 'unknown', result.ok);
+    if (result.ok) return null;
+    await audit(ctx, action, 'failure', { reason: result.reason, details: { method: factor.kind } }, tx);
+    return wrongCodeError(factor, 'code');
+  });
+  if (refusal) throw refusal;
 }
 
 export interface TwoFactorStatus {
@@ -348,16 +352,18 @@ export async function verifySecondFactor(
     actorType: 'person' as const, actorId: user.id, actorLabel: user.email, organizationId: user.organizationId,
     action: 'auth.two_factor', targetType: 'session', targetId: session.id,
   };
-  if (await codeAttemptsBlocked(db, user.id, now)) {
-    await recordAudit(db, { ...auditFields, outcome: 'denied', reason: 'rate limited: too many wrong codes', details: { ip, method: factor.kind } });
-    throw new TooManyCodeAttemptsError();
-  }
-  const result = await checkFactor(db, user, factor, now);
-  await recordCodeAttempt(db, user.id, ip, result.ok);
-  if (!result.ok) {
-    await recordAudit(db, { ...auditFields, outcome: 'failure', reason: result.reason, details: { ip, method: factor.kind } });
-    throw wrongCodeError(factor);
-  }
+  const refusal = await withLocks(db, [`2fa:${user.id}`], async (tx) => {
+    if (await codeAttemptsBlocked(tx, user.id, now)) {
+      await recordAudit(tx, { ...auditFields, outcome: 'denied', reason: 'rate limited: too many wrong codes', details: { ip, method: factor.kind } });
+      return new TooManyCodeAttemptsError();
+    }
+    const result = await checkFactor(tx, user, factor, now);
+    await recordCodeAttempt(tx, user.id, ip, result.ok);
+    if (result.ok) return null;
+    await recordAudit(tx, { ...auditFields, outcome: 'failure', reason: result.reason, details: { ip, method: factor.kind } });
+    return wrongCodeError(factor);
+  });
+  if (refusal) throw refusal;
   await markSessionTwoFactorVerified(session.id);
   await recordAudit(db, { ...auditFields, outcome: 'success', details: { ip, method: factor.kind } });
   return { method: factor.kind };

@@ -1,6 +1,7 @@
 import { data, Form, redirect, useActionData, useNavigation } from 'react-router';
 import { z } from 'zod';
 import { clientIp } from '../../auth/client-ip.server.ts';
+import { safeRedirect } from '../../auth/safe-redirect.ts';
 import { getSession } from '../../auth/guard.server.ts';
 import { sessionCookie } from '../../../../api/auth/sessions.ts';
 import { signIn } from '../../../../api/auth/sign-in.ts';
@@ -11,8 +12,6 @@ const SignInForm = z.object({
   password: z.string().min(1, 'Enter your password.').max(1024, 'The password is too long.'),
 });
 
-// Only same-site paths, so a crafted link cannot send people elsewhere after they sign in.
-const safeRedirect = (to: string | null) => (to && to.startsWith('/') && !to.startsWith('//') ? to : '/');
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Anthropy Works' }];
 
