@@ -107,14 +107,24 @@ export async function createNode(ctx: ServiceContext, input: unknown): Promise<N
   const { organizationId, name, labels, notes } = parseInput(CreateNodeInput, input);
   const [org] = await ctx.db.select().from(organizations).where(eq(organizations.id, organizationId)).limit(1);
   if (!org) throw new NotFoundError('organization');
-  if (org.archivedAt) throw new ConflictError('organizationId', `${org.name} is archived; nodes cannot be added to it.`);
-  const [row] = await ctx.db.insert(nodes).values({ organizationId, name, labels: uniqueLabels(labels), notes, status: 'pending', createdBy: ctx.actor.userId })
-    .returning().catch((e) => nameTaken(e, name, org.name));
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId, action: 'node.create', targetType: 'node', targetId: row!.id, outcome: 'success',
-    details: { name, labels: row!.labels },
-  });
-  return getNode(ctx, row!.id);
+  const archived = () => new ConflictError('organizationId', `${org.name} is archived; nodes cannot be added to it.`);
+  if (org.archivedAt) throw archived();
+  // The record and its audit event commit together; a duplicate name aborts the transaction, so the
+  // unique violation is translated outside it.
+  const row = await ctx.db.transaction(async (tx) => {
+    // Share-locked, so an archive of the organization cannot commit between this check and the insert.
+    const [current] = await tx.select({ archivedAt: organizations.archivedAt }).from(organizations)
+      .where(eq(organizations.id, organizationId)).for('share');
+    if (current?.archivedAt) throw archived();
+    const [created] = await tx.insert(nodes)
+      .values({ organizationId, name, labels: uniqueLabels(labels), notes, status: 'pending', createdBy: ctx.actor.userId }).returning();
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId, action: 'node.create', targetType: 'node', targetId: created!.id, outcome: 'success',
+      details: { name, labels: created!.labels },
+    });
+    return created!;
+  }).catch((e: unknown) => nameTaken(e, name, org.name));
+  return getNode(ctx, row.id);
 }
 
 export async function updateNode(ctx: ServiceContext, id: string, input: unknown): Promise<NodeOutput> {
@@ -139,11 +149,12 @@ export async function updateNode(ctx: ServiceContext, id: string, input: unknown
   }
   const changed = Object.keys(set);
   if (changed.length === 0) return toOutput(before);
-  await ctx.db.update(nodes).set({ ...set, updatedAt: new Date() }).where(eq(nodes.id, id))
-    .catch((e) => nameTaken(e, String(next.name), before.organizationName));
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: before.node.organizationId, action: 'node.update', targetType: 'node', targetId: id, outcome: 'success',
-    details: { name: next.name ?? before.node.name, changed, changes },
-  });
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(nodes).set({ ...set, updatedAt: new Date() }).where(eq(nodes.id, id));
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: before.node.organizationId, action: 'node.update', targetType: 'node', targetId: id, outcome: 'success',
+      details: { name: next.name ?? before.node.name, changed, changes },
+    });
+  }).catch((e: unknown) => nameTaken(e, String(next.name), before.organizationName));
   return getNode(ctx, id);
 }

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { count, eq } from 'drizzle-orm';
-import { auditEvents, nodes, organizations } from '../../db/schema.ts';
+import { and, count, eq, sql } from 'drizzle-orm';
+import { closeDb } from '../../db/client.ts';
+import { apiTokens, auditEvents, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
-import { seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import { createSession, validateSessionToken } from '../auth/sessions.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { acceptInvitation, InvitationTokenError, invitePerson } from '../people/service.ts';
+import { actorFromApiToken, createToken } from '../tokens/service.ts';
 import { archiveOrganization, createOrganization, getOrganization, listOrganizations, renameOrganization } from './service.ts';
 
 let t: TestDatabase;
@@ -12,6 +16,7 @@ let acme: { id: string };
 let globex: { id: string };
 let actors: Tenants['actors'];
 let ctx: Tenants['ctx'];
+let person: Tenants['person'];
 
 
 const rows = async () => ({
@@ -19,11 +24,26 @@ const rows = async () => ({
   audit: (await t.db.select({ n: count() }).from(auditEvents))[0]!.n,
 });
 
+/** Makes the audit store refuse events of one action (as a failing disk or a broken trigger would). */
+async function failAuditOf(action: string): Promise<() => Promise<void>> {
+  await t.db.execute(sql.raw(`create function test_fail_audit() returns trigger language plpgsql as $$
+    begin
+      if new.action = '${action}' then raise exception 'audit store unavailable'; end if;
+      return new;
+    end $$`));
+  await t.db.execute(sql`create trigger test_fail_audit before insert on audit_events for each row execute function test_fail_audit()`);
+  return async () => {
+    await t.db.execute(sql`drop trigger test_fail_audit on audit_events`);
+    await t.db.execute(sql`drop function test_fail_audit()`);
+  };
+}
+
 beforeAll(async () => {
   t = await freshDatabase();
-  ({ msp, acme, globex, actors, ctx } = await seedTenants(t.db));
+  process.env.DATABASE_URL = t.url; // sessions use the process-wide handle
+  ({ msp, acme, globex, actors, ctx, person } = await seedTenants(t.db));
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => { await closeDb(); await t.close(); });
 
 describe('organizations service', () => {
   it('lets MSP staff create customer organizations, audited', async () => {
@@ -94,5 +114,68 @@ describe('organizations service', () => {
     expect((await listOrganizations(ctx(actors.admin), { limit: 200 })).items.map((o) => o.name)).not.toContain('Acme');
     expect((await listOrganizations(ctx(actors.admin), { archived: 'only' })).items.map((o) => o.name)).toEqual(['Acme']);
     await expect(renameOrganization(ctx(actors.admin), acme.id, { name: 'Acme again' })).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('archiving ends the access of its people: sessions, API tokens and pending invitations, in one audited step', async () => {
+    const hooli = await createOrganization(ctx(actors.admin), { name: 'Hooli' });
+    const hooliAdmin = await person('company_admin', hooli.id, 'admin@hooli.test');
+    await person('company_user', hooli.id, 'user@hooli.test');
+    const session = await createSession(hooliAdmin.userId);
+    expect(await validateSessionToken(session.token)).not.toBeNull();
+    const { token } = await createToken(ctx(hooliAdmin), { name: 'script' });
+    expect(await actorFromApiToken(t.db, token)).not.toBeNull();
+    const { link } = await invitePerson(ctx(hooliAdmin), { organizationId: hooli.id, email: 'new@hooli.test', role: 'company_user' }, { baseUrl: 'https://ops.example.com' });
+    const other = await createSession(actors.globexAdmin.userId); // someone elsewhere keeps theirs
+
+    await archiveOrganization(ctx(actors.admin), hooli.id);
+
+    expect(await validateSessionToken(session.token)).toBeNull();
+    expect(await t.db.select().from(sessions).where(eq(sessions.userId, hooliAdmin.userId))).toHaveLength(0);
+    expect(await actorFromApiToken(t.db, token)).toBeNull();
+    expect((await t.db.select().from(apiTokens).where(eq(apiTokens.userId, hooliAdmin.userId)))[0]!.revokedAt).not.toBeNull();
+    const err = await failure(acceptInvitation(t.db, link.split('/invite/')[1]!, { name: 'New', password: 'a long enough password', passwordConfirm: 'a long enough password' }));
+    expect(err).toBeInstanceOf(InvitationTokenError);
+    expect((err as InvitationTokenError).problem).toBe('revoked');
+    expect((await t.db.select().from(invitations).where(eq(invitations.organizationId, hooli.id)))[0]!.revokedAt).not.toBeNull();
+    const people = await t.db.select({ active: users.active, deactivatedAt: users.deactivatedAt }).from(users).where(eq(users.organizationId, hooli.id));
+    expect(people).toHaveLength(2);
+    expect(people.every((p) => !p.active && p.deactivatedAt !== null)).toBe(true);
+    expect(await validateSessionToken(other.token)).not.toBeNull();
+
+    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'organization.archive'), eq(auditEvents.targetId, hooli.id)));
+    expect(event).toMatchObject({ outcome: 'success', actorId: actors.admin.userId, organizationId: hooli.id });
+    expect(event!.details).toMatchObject({ peopleDeactivated: 2, signInsEnded: 1, apiAccessRevoked: 1, invitationsRevoked: 1 });
+  });
+
+  it('keeps a change and its audit event together: when the event cannot be written, nothing changes', async () => {
+    let restore = await failAuditOf('organization.create');
+    try {
+      const before = await rows();
+      const err = await failure(createOrganization(ctx(actors.admin), { name: 'Doomed' }));
+      expect(String((err as Error).cause)).toMatch(/audit store unavailable/);
+      expect(await t.db.select().from(organizations).where(eq(organizations.name, 'Doomed'))).toHaveLength(0);
+      expect(await rows()).toEqual(before);
+    } finally {
+      await restore();
+    }
+
+    // The same for archiving: the organization stays, and so do its people's access and invitations.
+    const survivor = await createOrganization(ctx(actors.admin), { name: 'Survivor' });
+    const staff = await person('company_admin', survivor.id, 'admin@survivor.test');
+    const session = await createSession(staff.userId);
+    const { token } = await createToken(ctx(staff), { name: 'kept' });
+    restore = await failAuditOf('organization.archive');
+    try {
+      const err = await failure(archiveOrganization(ctx(actors.admin), survivor.id));
+      expect(String((err as Error).cause)).toMatch(/audit store unavailable/);
+    } finally {
+      await restore();
+    }
+    expect((await getOrganization(ctx(actors.admin), survivor.id)).archivedAt).toBeNull();
+    expect(await validateSessionToken(session.token)).not.toBeNull();
+    expect(await actorFromApiToken(t.db, token)).not.toBeNull();
+    // With the audit store back, the same calls succeed.
+    expect((await createOrganization(ctx(actors.admin), { name: 'Doomed' })).name).toBe('Doomed');
+    expect((await archiveOrganization(ctx(actors.admin), survivor.id)).archivedAt).not.toBeNull();
   });
 });

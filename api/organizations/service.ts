@@ -1,9 +1,9 @@
 // Organizations: the MSP's customers, plus the MSP's own "shared infrastructure". MSP staff see and manage
 // all of them; company people see only their own.
-import { and, asc, count, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
-import { nodes, organizations } from '../../db/schema.ts';
+import { apiTokens, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditActor, authorize, canSeeOrganization, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
@@ -63,12 +63,17 @@ export async function getOrganization(ctx: ServiceContext, id: string): Promise<
 export async function createOrganization(ctx: ServiceContext, input: unknown): Promise<OrganizationOutput> {
   await authorize(ctx, 'organization.create');
   const { name } = parseInput(CreateOrganizationInput, input);
-  const [row] = await ctx.db.insert(organizations).values({ name, kind: 'customer' }).returning().catch((e) => nameTaken(e, name));
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: row!.id, action: 'organization.create', targetType: 'organization', targetId: row!.id,
-    outcome: 'success', details: { name },
-  });
-  return toOutput(row!);
+  // The record and its audit event commit together. A duplicate name aborts the transaction, so the
+  // unique violation is translated outside it.
+  const row = await ctx.db.transaction(async (tx) => {
+    const [created] = await tx.insert(organizations).values({ name, kind: 'customer' }).returning();
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: created!.id, action: 'organization.create', targetType: 'organization', targetId: created!.id,
+      outcome: 'success', details: { name },
+    });
+    return created!;
+  }).catch((e: unknown) => nameTaken(e, name));
+  return toOutput(row);
 }
 
 export async function renameOrganization(ctx: ServiceContext, id: string, input: unknown): Promise<OrganizationOutput> {
@@ -76,26 +81,60 @@ export async function renameOrganization(ctx: ServiceContext, id: string, input:
   const before = await findVisible(ctx, id);
   const { name } = parseInput(UpdateOrganizationInput, input);
   if (before.archivedAt) throw new ConflictError('id', 'This organization is archived; it cannot be renamed.');
-  const [row] = await ctx.db.update(organizations).set({ name }).where(eq(organizations.id, id)).returning().catch((e) => nameTaken(e, name));
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: id, action: 'organization.rename', targetType: 'organization', targetId: id,
-    outcome: 'success', details: { from: before.name, to: name },
-  });
-  return toOutput(row!);
+  const row = await ctx.db.transaction(async (tx) => {
+    // Conditional on still being active, so a rename racing an archive cannot slip past it.
+    const [updated] = await tx.update(organizations).set({ name }).where(and(eq(organizations.id, id), isNull(organizations.archivedAt))).returning();
+    if (!updated) throw new ConflictError('id', 'This organization is archived; it cannot be renamed.');
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: id, action: 'organization.rename', targetType: 'organization', targetId: id,
+      outcome: 'success', details: { from: before.name, to: name },
+    });
+    return updated;
+  }).catch((e: unknown) => nameTaken(e, name));
+  return toOutput(row);
 }
 
+/**
+ * Archives a customer organization, which ends its people's access: in one transaction its pending
+ * invitations are withdrawn, its active people deactivated, their sessions ended and their API tokens
+ * revoked, and the archive is audited with how many of each.
+ */
 export async function archiveOrganization(ctx: ServiceContext, id: string): Promise<OrganizationOutput> {
   await authorize(ctx, 'organization.archive', target(id));
   const org = await findVisible(ctx, id);
   if (org.kind === 'msp') throw new ConflictError('id', 'The shared infrastructure organization cannot be archived.');
   if (org.archivedAt) throw new ConflictError('id', 'This organization is already archived.');
-  const [{ n }] = (await ctx.db.select({ n: count() }).from(nodes).where(eq(nodes.organizationId, id))) as [{ n: number }];
-  if (n > 0) {
-    throw new ConflictError('id', `This organization still owns ${n} node${n === 1 ? '' : 's'}: move or remove ${n === 1 ? 'it' : 'them'} before archiving.`);
-  }
-  const [row] = await ctx.db.update(organizations).set({ archivedAt: new Date() }).where(eq(organizations.id, id)).returning();
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: id, action: 'organization.archive', targetType: 'organization', targetId: id, outcome: 'success',
+  const row = await ctx.db.transaction(async (tx) => {
+    // The organization row is locked so nodes added (they lock it to share) and a second archive wait.
+    const [locked] = await tx.select().from(organizations).where(eq(organizations.id, id)).for('update');
+    if (!locked) throw new NotFoundError('organization');
+    if (locked.archivedAt) throw new ConflictError('id', 'This organization is already archived.');
+    const [{ n }] = (await tx.select({ n: count() }).from(nodes).where(eq(nodes.organizationId, id))) as [{ n: number }];
+    if (n > 0) {
+      throw new ConflictError('id', `This organization still owns ${n} node${n === 1 ? '' : 's'}: move or remove ${n === 1 ? 'it' : 'them'} before archiving.`);
+    }
+    const now = new Date();
+    // Invitations first: an acceptance in flight either committed before (its person is deactivated
+    // below) or finds its invitation withdrawn.
+    const withdrawn = await tx.update(invitations).set({ revokedAt: now })
+      .where(and(eq(invitations.organizationId, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .returning({ id: invitations.id });
+    const deactivated = await tx.update(users).set({ active: false, deactivatedAt: now })
+      .where(and(eq(users.organizationId, id), eq(users.active, true))).returning({ id: users.id });
+    const people = tx.select({ id: users.id }).from(users).where(eq(users.organizationId, id));
+    const ended = await tx.delete(sessions).where(inArray(sessions.userId, people)).returning({ id: sessions.id });
+    const revoked = await tx.update(apiTokens).set({ revokedAt: now })
+      .where(and(inArray(apiTokens.userId, people), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
+    const [archived] = await tx.update(organizations).set({ archivedAt: now }).where(eq(organizations.id, id)).returning();
+    // signInsEnded: sessions deleted; apiAccessRevoked: API tokens revoked (named so the redactor keeps them).
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: id, action: 'organization.archive', targetType: 'organization', targetId: id, outcome: 'success',
+      details: {
+        name: org.name, peopleDeactivated: deactivated.length, signInsEnded: ended.length,
+        apiAccessRevoked: revoked.length, invitationsRevoked: withdrawn.length,
+      },
+    });
+    return archived!;
   });
-  return toOutput(row!);
+  return toOutput(row);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadConfig } from '../../infra/config.ts';
 import { defineEndpoint, type Endpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import {
@@ -8,8 +9,9 @@ import {
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
 
-// Invitation links point at the console's public page; accepting is done there, not through the API.
-const publicUrl = () => process.env.PUBLIC_URL ?? 'http://localhost:3000';
+// Invitation links point at the console's public page; accepting is done there, not through the API. The
+// base is the console's own public URL (PUBLIC_URL, else http://HOST:PORT), as the web server uses it.
+const publicUrl = () => loadConfig().publicUrl;
 
 export const peopleEndpoints: Endpoint[] = [
   defineEndpoint({ method: 'get', path: '/people', tag: 'People', summary: 'List the people you may see',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, desc, eq } from 'drizzle-orm';
 import { closeDb } from '../../db/client.ts';
 import { apiTokens, auditEvents, invitations, sessions, users } from '../../db/schema.ts';
 import { verifyPassword } from '../../db/users.ts';
@@ -217,7 +217,7 @@ describe('accepting an invitation', () => {
     await expect(acceptInvitation(t.db, token, { name: 'Dan', password: PASSWORD, passwordConfirm: PASSWORD })).resolves.toEqual(expect.any(String));
   });
 
-  it('refuses unknown, expired, used and withdrawn links with their own message, changing nothing', async () => {
+  it('refuses unknown, expired, used and withdrawn links with their own message, changing nothing but a denied event', async () => {
     const make = async () => invitePerson(ctx(actors.admin), { organizationId: acme.id, email: freshEmail('refused'), role: 'company_user' }, { baseUrl: BASE });
     const expired = await make();
     await t.db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, expired.invitation.id));
@@ -248,7 +248,15 @@ describe('accepting an invitation', () => {
       expect(accepted).toBeInstanceOf(InvitationTokenError);
       expect((accepted as InvitationTokenError).problem).toBe(problem);
       expect((accepted as InvalidInputError).fieldErrors).toEqual({ token: INVITATION_PROBLEMS[problem] });
-      expect(await snapshot()).toEqual(before);
+      // Viewing the page is not audited; a refused acceptance is, with a prefix of the token's hash only.
+      expect(await snapshot()).toEqual({ ...before, audit: before.audit + 1 });
+      const [event] = await t.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
+      expect(event).toMatchObject({
+        actorType: 'system', actorId: null, actorLabel: 'anonymous', action: 'person.accept_invitation', outcome: 'denied', reason: problem,
+        details: { linkHashPrefix: sha256(token).slice(0, 12) },
+      });
+      if (token) expect(JSON.stringify(event)).not.toContain(token);
+      expect(JSON.stringify(event)).not.toContain(sha256(token));
     }
   });
 
@@ -262,7 +270,11 @@ describe('accepting an invitation', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(2);
     for (const l of lost) expect((l.reason as InvitationTokenError).fieldErrors).toEqual({ token: INVITATION_PROBLEMS.used });
-    expect(await counts()).toEqual({ ...before, users: before.users + 1, audit: before.audit + 1 });
+    // One success, and each loser's refusal recorded.
+    expect(await counts()).toEqual({ ...before, users: before.users + 1, audit: before.audit + 3 });
+    const events = await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, invitation.id));
+    expect(events.map((e) => `${e.action}:${e.outcome}`).sort())
+      .toEqual(['person.accept_invitation:denied', 'person.accept_invitation:denied', 'person.accept_invitation:success', 'person.invite:success']);
     expect(await t.db.select().from(users).where(eq(users.email, invitation.email))).toHaveLength(1);
   });
 
@@ -347,10 +359,31 @@ describe('deactivating a person', () => {
     expect(tokenRow!.revokedAt).not.toBeNull();
     const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'person.deactivate'), eq(auditEvents.targetId, victim.userId)));
     expect(event).toMatchObject({ outcome: 'success', actorId: actors.acmeAdmin.userId, organizationId: acme.id });
+    expect(event!.details).toMatchObject({ signInsEnded: 1, apiAccessRevoked: 1, invitationsRevoked: 0 });
 
     expect((await listPeople(ctx(actors.acmeAdmin), { limit: 200 })).items.map((p) => p.id)).not.toContain(victim.userId);
     expect((await listPeople(ctx(actors.acmeAdmin), { limit: 200, includeDeactivated: true })).items.map((p) => p.id)).toContain(victim.userId);
     await expect(deactivatePerson(ctx(actors.acmeAdmin), victim.userId)).rejects.toMatchObject({ fieldErrors: { id: 'This person is already deactivated.' } });
+  });
+
+  it('withdraws the invitations they sent and nobody has used yet: those links no longer work', async () => {
+    const inviter = await person('company_admin', acme.id, 'inviting-leaver@acme.test');
+    const pendingOne = await invitePerson(ctx(inviter), { organizationId: acme.id, email: freshEmail('left-behind'), role: 'company_user' }, { baseUrl: BASE });
+    const acceptedOne = await invitePerson(ctx(inviter), { organizationId: acme.id, email: freshEmail('joined'), role: 'company_user' }, { baseUrl: BASE });
+    await acceptInvitation(t.db, tokenOf(acceptedOne.link), { name: 'Joined', password: PASSWORD, passwordConfirm: PASSWORD });
+    const someoneElses = await invitePerson(ctx(actors.acmeAdmin), { organizationId: acme.id, email: freshEmail('other'), role: 'company_user' }, { baseUrl: BASE });
+
+    await deactivatePerson(ctx(actors.acmeAdmin), inviter.userId);
+
+    const err = await failure(acceptInvitation(t.db, tokenOf(pendingOne.link), { name: 'Late', password: PASSWORD, passwordConfirm: PASSWORD }));
+    expect(err).toBeInstanceOf(InvitationTokenError);
+    expect((err as InvitationTokenError).problem).toBe('revoked');
+    const statuses = (await listInvitations(ctx(actors.acmeAdmin), {})).items;
+    expect(statuses.find((i) => i.id === pendingOne.invitation.id)?.status).toBe('revoked');
+    expect(statuses.find((i) => i.id === acceptedOne.invitation.id)?.status).toBe('accepted');
+    expect(statuses.find((i) => i.id === someoneElses.invitation.id)?.status).toBe('pending');
+    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'person.deactivate'), eq(auditEvents.targetId, inviter.userId)));
+    expect(event!.details).toMatchObject({ invitationsRevoked: 1, apiAccessRevoked: 0, signInsEnded: 0 });
   });
 
   it('refuses deactivating yourself, with a clear message, changing nothing but the denied event', async () => {

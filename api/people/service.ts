@@ -8,10 +8,9 @@ import { and, asc, count, desc, eq, gt, isNull, lte, ne, or, sql, type SQL } fro
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
-import { invitations, organizations, ROLES, users, type Role } from '../../db/schema.ts';
+import { invitations, organizations, ROLES, sessions, users, type Role } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { hashPassword, normalizeEmail } from '../../db/users.ts';
-import { invalidateUserSessions } from '../auth/sessions.ts';
 import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, isMspStaff, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
 import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -211,6 +210,7 @@ export async function deactivatePerson(ctx: ServiceContext, id: string): Promise
   }
   if (!row.active) throw new ConflictError('id', 'This person is already deactivated.');
 
+  // The deactivation, its consequences and its audit event commit together, or not at all.
   const deactivatedAt = await ctx.db.transaction(async (tx) => {
     // One deactivation of an MSP admin at a time, so two admins cannot deactivate each other at once.
     if (row.role === 'msp_admin') {
@@ -222,13 +222,20 @@ export async function deactivatePerson(ctx: ServiceContext, id: string): Promise
     const [updated] = await tx.update(users).set({ active: false, deactivatedAt: new Date() })
       .where(and(eq(users.id, row.id), eq(users.active, true))).returning({ deactivatedAt: users.deactivatedAt });
     if (!updated) throw new ConflictError('id', 'This person is already deactivated.');
+    const ended = await tx.delete(sessions).where(eq(sessions.userId, row.id)).returning({ id: sessions.id });
+    const tokensRevoked = await revokeAllTokensOf(tx, row.id);
+    // Invitations they sent and nobody has used yet stop working with them.
+    const withdrawn = await tx.update(invitations).set({ revokedAt: new Date() })
+      .where(and(eq(invitations.invitedBy, row.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .returning({ id: invitations.id });
+    // Counts of sessions and API tokens are named so the audit redactor (keys like "token", "session")
+    // keeps them.
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: row.organizationId, action: 'person.deactivate', targetType: 'person', targetId: row.id,
+      outcome: 'success',
+      details: { email: row.email, role: row.role, signInsEnded: ended.length, apiAccessRevoked: tokensRevoked, invitationsRevoked: withdrawn.length },
+    });
     return updated.deactivatedAt!;
-  });
-  await invalidateUserSessions(row.id);
-  await revokeAllTokensOf(ctx.db, row.id);
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: row.organizationId, action: 'person.deactivate', targetType: 'person', targetId: row.id,
-    outcome: 'success', details: { email: row.email, role: row.role },
   });
   return toPerson({ ...row, active: false, deactivatedAt });
 }
@@ -272,11 +279,11 @@ export async function invitePerson(ctx: ServiceContext, input: unknown, opts: { 
       organizationId, email, role, tokenHash: hashToken(token), invitedBy: ctx.actor.userId,
       expiresAt: new Date(Date.now() + expiresInHours * 3600_000),
     }).returning();
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId, action: 'person.invite', targetType: 'invitation', targetId: created!.id, outcome: 'success',
+      details: { email, role, expiresAt: created!.expiresAt.toISOString() },
+    });
     return created!;
-  });
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId, action: 'person.invite', targetType: 'invitation', targetId: row.id, outcome: 'success',
-    details: { email, role, expiresAt: row.expiresAt.toISOString() },
   });
   return { invitation: toInvitation(row, org.name), link: `${opts.baseUrl.replace(/\/+$/, '')}/invite/${token}` };
 }
@@ -306,15 +313,18 @@ export async function revokeInvitation(ctx: ServiceContext, id: string): Promise
   const inv = found.invitation;
   await authorize(ctx, 'person.invite', { organizationId: inv.organizationId, role: inv.role, type: 'invitation', id: inv.id });
   // Conditional, so a revocation and an acceptance racing each other cannot both win.
-  const [row] = await ctx.db.update(invitations).set({ revokedAt: new Date() })
-    .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt))).returning();
-  if (!row) {
-    const [now] = await ctx.db.select().from(invitations).where(eq(invitations.id, id)).limit(1);
-    throw new ConflictError('id', now?.acceptedAt ? 'This invitation has already been accepted; deactivate the person instead.' : 'This invitation was already withdrawn.');
-  }
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: inv.organizationId, action: 'person.revoke_invitation', targetType: 'invitation', targetId: inv.id,
-    outcome: 'success', details: { email: inv.email, role: inv.role },
+  const row = await ctx.db.transaction(async (tx) => {
+    const [revoked] = await tx.update(invitations).set({ revokedAt: new Date() })
+      .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt))).returning();
+    if (!revoked) {
+      const [now] = await tx.select().from(invitations).where(eq(invitations.id, id)).limit(1);
+      throw new ConflictError('id', now?.acceptedAt ? 'This invitation has already been accepted; deactivate the person instead.' : 'This invitation was already withdrawn.');
+    }
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: inv.organizationId, action: 'person.revoke_invitation', targetType: 'invitation', targetId: inv.id,
+      outcome: 'success', details: { email: inv.email, role: inv.role },
+    });
+    return revoked;
   });
   return toInvitation(row, found.organizationName);
 }
@@ -334,9 +344,12 @@ export const INVITATION_PROBLEMS: Record<InvitationProblem, string> = {
 /** A token that cannot be used; `problem` says why (the console answers 400 for unknown, 410 otherwise). */
 export class InvitationTokenError extends InvalidInputError {
   readonly problem: InvitationProblem;
-  constructor(problem: InvitationProblem) {
+  /** The invitation the token belongs to, when it is a known one (for the audit trail, never shown). */
+  readonly invitation?: Pick<InvitationRow, 'id' | 'organizationId'>;
+  constructor(problem: InvitationProblem, invitation?: Pick<InvitationRow, 'id' | 'organizationId'>) {
     super({ token: INVITATION_PROBLEMS[problem] }, INVITATION_PROBLEMS[problem]);
     this.problem = problem;
+    if (invitation) this.invitation = { id: invitation.id, organizationId: invitation.organizationId };
   }
 }
 
@@ -354,8 +367,22 @@ async function usableInvitation(db: Db, token: unknown) {
     .where(eq(invitations.tokenHash, hashToken(token))).limit(1);
   if (!found) throw new InvitationTokenError('unknown');
   const problem = problemOf(found.invitation) ?? (found.organization.archivedAt ? 'revoked' : null);
-  if (problem) throw new InvitationTokenError(problem);
+  if (problem) throw new InvitationTokenError(problem, found.invitation);
   return found;
+}
+
+/**
+ * Records a refused use of an invitation token. The token is a credential: only the first 12 hex
+ * characters of its SHA-256 are kept, enough to tell repeated attempts with the same link apart (the
+ * key avoids the word "token", which the audit redactor hides).
+ */
+async function auditRefusedInvitation(db: Db, token: unknown, err: InvitationTokenError): Promise<void> {
+  await recordAudit(db, {
+    actorType: 'system', actorId: null, actorLabel: 'anonymous',
+    organizationId: err.invitation?.organizationId ?? null, action: 'person.accept_invitation',
+    targetType: 'invitation', targetId: err.invitation?.id ?? null, outcome: 'denied', reason: err.problem,
+    details: { linkHashPrefix: typeof token === 'string' ? hashToken(token).slice(0, 12) : null },
+  });
 }
 
 export interface InvitationDescription { organizationName: string; email: string; role: Role; roleLabel: string; expiresAt: string }
@@ -371,6 +398,16 @@ export async function describeInvitation(db: Db, token: string): Promise<Invitat
  * lets exactly one of two concurrent acceptances win. Returns the new user's id.
  */
 export async function acceptInvitation(db: Db, token: string, input: unknown): Promise<string> {
+  try {
+    return await claimInvitation(db, token, input);
+  } catch (err) {
+    // A token that cannot be used is audited (after the transaction rolled back, so it is kept).
+    if (err instanceof InvitationTokenError) await auditRefusedInvitation(db, token, err);
+    throw err;
+  }
+}
+
+async function claimInvitation(db: Db, token: string, input: unknown): Promise<string> {
   const { invitation } = await usableInvitation(db, token);
   const { name, password } = parseInput(AcceptInvitationInput, input ?? {});
   const passwordHash = await hashPassword(password);
@@ -380,7 +417,7 @@ export async function acceptInvitation(db: Db, token: string, input: unknown): P
       .returning();
     if (!claimed) {
       const [now] = await tx.select().from(invitations).where(eq(invitations.id, invitation.id)).limit(1);
-      throw new InvitationTokenError((now && problemOf(now)) ?? 'used');
+      throw new InvitationTokenError((now && problemOf(now)) ?? 'used', invitation);
     }
     const [user] = await tx.insert(users).values({
       email: claimed.email, name, passwordHash, role: claimed.role, organizationId: claimed.organizationId,

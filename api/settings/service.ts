@@ -35,14 +35,17 @@ export async function getSecuritySettings(ctx: ServiceContext): Promise<Security
 export async function setRequireMfaForMspStaff(ctx: ServiceContext, value: boolean): Promise<SecuritySettings> {
   await authorize(ctx, 'settings.security.update');
   const to = parseInput(z.object({ requireMfaForMspStaff: z.boolean() }), { requireMfaForMspStaff: value }).requireMfaForMspStaff;
-  const [before] = await ctx.db.select({ value: settings.value }).from(settings).where(eq(settings.key, REQUIRE_MFA_FOR_MSP_STAFF)).limit(1);
-  const from = before?.value === true;
-  const now = new Date();
-  await ctx.db.insert(settings).values({ key: REQUIRE_MFA_FOR_MSP_STAFF, value: to, updatedBy: ctx.actor.userId, updatedAt: now })
-    .onConflictDoUpdate({ target: settings.key, set: { value: to, updatedBy: ctx.actor.userId, updatedAt: now } });
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'settings.security.update',
-    targetType: 'setting', targetId: REQUIRE_MFA_FOR_MSP_STAFF, outcome: 'success', details: { from, to },
+  // The change and its audit event commit together; the row is locked so the recorded "from" is exact.
+  await ctx.db.transaction(async (tx) => {
+    const [before] = await tx.select({ value: settings.value }).from(settings).where(eq(settings.key, REQUIRE_MFA_FOR_MSP_STAFF)).for('update');
+    const from = before?.value === true;
+    const now = new Date();
+    await tx.insert(settings).values({ key: REQUIRE_MFA_FOR_MSP_STAFF, value: to, updatedBy: ctx.actor.userId, updatedAt: now })
+      .onConflictDoUpdate({ target: settings.key, set: { value: to, updatedBy: ctx.actor.userId, updatedAt: now } });
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'settings.security.update',
+      targetType: 'setting', targetId: REQUIRE_MFA_FOR_MSP_STAFF, outcome: 'success', details: { from, to },
+    });
   });
   return getSecuritySettings(ctx);
 }

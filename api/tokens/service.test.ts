@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { apiTokens, auditEvents, users } from '../../db/schema.ts';
 import { createUser, ensureMspOrganization } from '../../db/users.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import type { Actor, ServiceContext } from '../authz.ts';
-import { ConflictError, NotFoundError, type InvalidInputError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, type InvalidInputError } from '../errors.ts';
 import { createOrganization } from '../organizations/service.ts';
 import { actorFromApiToken, createToken, listOwnTokens, revokeToken, TOKEN_PREFIX } from './service.ts';
 
@@ -129,5 +129,23 @@ describe('personal API tokens', () => {
     const again = await createToken(ctx(actors.acmeAdmin), { name: 'backup script' });
     expect(again.record.id).not.toBe(old!.id);
     expect(await tokenRows()).toBe(before + 2);
+  });
+
+  it('refuses to create a token when called with a token (audited as denied); revoking with a token still works', async () => {
+    const { token, record } = await createToken(ctx(actors.acmeUser), { name: 'leaky' });
+    const viaToken = (await actorFromApiToken(t.db, token))!;
+    expect(viaToken.kind).toBe('api_token');
+    const before = await tokenRows();
+    const err = await createToken(ctx(viaToken), { name: 'minted by a token' }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as ForbiddenError).message).toBe('API tokens can only be created from a signed-in console session.');
+    expect(await tokenRows()).toBe(before);
+    const [denied] = await t.db.select().from(auditEvents)
+      .where(and(eq(auditEvents.action, 'api_token.create'), eq(auditEvents.outcome, 'denied'), eq(auditEvents.actorId, record.id)));
+    expect(denied).toMatchObject({ actorType: 'api_token', actorLabel: 'bob@acme.test (API token)', organizationId: actors.acmeUser.organizationId });
+
+    // Revoking only reduces access: a token may revoke (here: itself).
+    expect((await revokeToken(ctx(viaToken), record.id)).revokedAt).not.toBeNull();
+    expect(await actorFromApiToken(t.db, token)).toBeNull();
   });
 });

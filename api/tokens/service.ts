@@ -2,13 +2,14 @@
 // (same role, same organization) until revoked or the person is deactivated.
 import crypto from 'node:crypto';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db, Executor } from '../../db/client.ts';
 import { apiTokens, users } from '../../db/schema.ts';
 import { auditActor, authorize, type Actor, type ServiceContext } from '../authz.ts';
-import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, parseInput } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 
 export const TOKEN_PREFIX = 'awpat_';
 const LAST_USED_PRECISION_MS = 60_000; // write last_used_at at most once a minute per token
@@ -33,31 +34,53 @@ export async function listOwnTokens(ctx: ServiceContext): Promise<TokenOutput[]>
   return rows.map(toOutput);
 }
 
+export const TOKEN_FROM_TOKEN_REFUSED = 'API tokens can only be created from a signed-in console session.';
+
+/**
+ * Creates a token for the signed-in person. Only a person's console session may do this: a token (which
+ * may have leaked) cannot mint further tokens that would outlive its own revocation.
+ */
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; record: TokenOutput }> {
   await authorize(ctx, 'account.manage_own');
+  if (ctx.actor.kind !== 'person') {
+    await recordAudit(ctx.db, {
+      ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.create', outcome: 'denied',
+      targetType: 'api_token', reason: 'an API token may not create API tokens',
+    });
+    throw new ForbiddenError(TOKEN_FROM_TOKEN_REFUSED);
+  }
   const { name } = parseInput(CreateTokenInput, input);
-  const existing = await ctx.db.select({ id: apiTokens.id }).from(apiTokens)
-    .where(and(eq(apiTokens.userId, ctx.actor.userId), eq(apiTokens.name, name), isNull(apiTokens.revokedAt)));
-  if (existing.length) throw new ConflictError('name', `You already have an active token named "${name}".`);
   const token = TOKEN_PREFIX + encodeBase32LowerCaseNoPadding(crypto.randomBytes(32));
-  const [row] = await ctx.db.insert(apiTokens).values({ userId: ctx.actor.userId, name, tokenHash: hashToken(token), prefix: token.slice(0, 12) }).returning();
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.create',
-    targetType: 'api_token', targetId: row!.id, outcome: 'success', details: { name },
+  const row = await ctx.db.transaction(async (tx) => {
+    // One creation per person at a time, so two concurrent requests cannot both take the same name.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api_token:${ctx.actor.userId}`}))`);
+    const existing = await tx.select({ id: apiTokens.id }).from(apiTokens)
+      .where(and(eq(apiTokens.userId, ctx.actor.userId), eq(apiTokens.name, name), isNull(apiTokens.revokedAt)));
+    if (existing.length) throw new ConflictError('name', `You already have an active token named "${name}".`);
+    const [created] = await tx.insert(apiTokens).values({ userId: ctx.actor.userId, name, tokenHash: hashToken(token), prefix: token.slice(0, 12) }).returning();
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.create',
+      targetType: 'api_token', targetId: created!.id, outcome: 'success', details: { name },
+    });
+    return created!;
   });
-  return { token, record: toOutput(row!) };
+  return { token, record: toOutput(row) };
 }
 
+/** Revokes one of the caller's tokens (allowed with a token too: it only reduces access). */
 export async function revokeToken(ctx: ServiceContext, id: string): Promise<TokenOutput> {
   await authorize(ctx, 'account.manage_own');
-  const [row] = await ctx.db.update(apiTokens).set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, ctx.actor.userId), isNull(apiTokens.revokedAt))).returning();
-  if (!row) throw new NotFoundError('API token');
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.revoke',
-    targetType: 'api_token', targetId: row.id, outcome: 'success', details: { name: row.name },
+  if (!isUuid(id)) throw new NotFoundError('API token');
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx.update(apiTokens).set({ revokedAt: new Date() })
+      .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, ctx.actor.userId), isNull(apiTokens.revokedAt))).returning();
+    if (!row) throw new NotFoundError('API token');
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.revoke',
+      targetType: 'api_token', targetId: row.id, outcome: 'success', details: { name: row.name },
+    });
+    return toOutput(row);
   });
-  return toOutput(row);
 }
 
 /** The actor a bearer token stands for, or null when it is unknown, revoked, or its person is deactivated. */
@@ -74,6 +97,9 @@ export async function actorFromApiToken(db: Db, token: string): Promise<Actor | 
   return { kind: 'api_token', tokenId: row.token.id, userId: id, email, name, role, organizationId };
 }
 
-export async function revokeAllTokensOf(db: Db, userId: string): Promise<void> {
-  await db.update(apiTokens).set({ revokedAt: new Date() }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+/** Revokes every active token of a person; returns how many. Pass a transaction to make it part of one. */
+export async function revokeAllTokensOf(db: Executor, userId: string): Promise<number> {
+  const revoked = await db.update(apiTokens).set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
+  return revoked.length;
 }

@@ -8,6 +8,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { RowAction } from '../../components/forms.tsx';
+import { loadConfig } from '../../../../infra/config.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'People · Anthropy Works' }];
 
@@ -59,7 +60,7 @@ export async function action({ request }: Route.ActionArgs) {
   if (intent === 'deactivate') return { intent: 'deactivate' as const, result: await attempt(() => deactivatePerson(ctx, id)) };
   if (intent === 'revoke') return { intent: 'revoke' as const, result: await attempt(() => revokeInvitation(ctx, id)) };
   const hours = String(form.get('expiresInHours') ?? '').trim();
-  const baseUrl = process.env.PUBLIC_URL ?? new URL(request.url).origin;
+  const baseUrl = loadConfig().publicUrl;
   return {
     intent: 'invite' as const,
     result: await attempt(() => invitePerson(ctx, {
