@@ -78,7 +78,59 @@ export const nodes = pgTable('nodes', {
   createdBy: uuid('created_by').references(() => users.id),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  // The agent's identity: its Ed25519 public key (SPKI, base64), registered at enrollment.
+  agentPublicKey: text('agent_public_key'),
+  enrolledAt: timestamp('enrolled_at', { withTimezone: true, precision: 3 }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }),
+  // The last report the agent sent (agent version, host, OS, CPU, memory, Docker version, inventory digest).
+  lastReport: jsonb('last_report').$type<Record<string, unknown>>(),
 }, (t) => [uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)]);
+
+// One-time enrollment tokens for a node's agent: only a hash is stored; single use; expiring; revocable.
+export const nodeEnrollmentTokens = pgTable('node_enrollment_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  nodeId: uuid('node_id').notNull().references(() => nodes.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+}, (t) => [index('node_enrollment_tokens_node_idx').on(t.nodeId)]);
+
+// What Docker runs on a node, as its agent last reported it (never environment values).
+export const nodeContainers = pgTable('node_containers', {
+  nodeId: uuid('node_id').notNull().references(() => nodes.id, { onDelete: 'cascade' }),
+  containerId: text('container_id').notNull(),
+  name: text('name').notNull(),
+  image: text('image').notNull(),
+  state: text('state').notNull(),
+  health: text('health'),
+  status: text('status').notNull(),
+  ports: jsonb('ports').$type<{ privatePort: number; publicPort?: number; type: string; ip?: string }[]>().notNull().default([]),
+  labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }),
+  startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }),
+  seenAt: timestamp('seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+}, (t) => [uniqueIndex('node_containers_node_container').on(t.nodeId, t.containerId)]);
+
+export const INSTANCE_STATES = ['discovered', 'managed'] as const;
+
+// An OpenClaw instance: seen on a node (discovered, never changed by us) or deployed/adopted (managed).
+export const instances = pgTable('instances', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  nodeId: uuid('node_id').notNull().references(() => nodes.id),
+  name: text('name').notNull(),
+  state: text('state', { enum: INSTANCE_STATES }).notNull(),
+  containerIds: jsonb('container_ids').$type<string[]>().notNull().default([]),
+  // Why discovery thinks this is OpenClaw, and how sure it is (0..1).
+  reasons: jsonb('reasons').$type<string[]>().notNull().default([]),
+  confidence: text('confidence'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+}, (t) => [uniqueIndex('instances_node_name_unique').on(t.nodeId, t.name)]);
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.
 export const apiTokens = pgTable('api_tokens', {
