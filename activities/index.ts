@@ -1,10 +1,12 @@
 // All control-plane activities, built once per worker around shared connections.
 import type { Connection } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
+import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
 
 export function createActivities(deps: { db: Db; temporal: Connection; namespace: string }) {
   return {
     ...createReadinessActivities(deps),
+    ...createNodeActivities(deps),
   };
 }

@@ -23,6 +23,11 @@ const EnvSchema = z.object({
   ADMIN_EMAIL: z.string().email().default('admin@example.com'),
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must have at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Node heartbeats: how often agents report, and after how many missed reports a node turns stale,
+  // then offline.
+  NODE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  NODE_STALE_AFTER_MISSED: z.coerce.number().int().min(1).max(100).default(2),
+  NODE_OFFLINE_AFTER_MISSED: z.coerce.number().int().min(2).max(1000).default(5),
   SESSION_INACTIVITY_DAYS: z.coerce.number().positive().default(7),
   // Behind a reverse proxy: which proxies to trust for the client address (Express's "trust proxy":
   // a hop count, "loopback", or addresses/subnets). Unset: the socket's address is the client's.
@@ -48,6 +53,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
+    throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');
+  }
   const home = env.HOME ?? '/root';
   return {
     ...c,

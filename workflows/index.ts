@@ -1,3 +1,4 @@
 // Every workflow the control-plane worker runs. Workflow code is deterministic: no I/O, no Node built-ins
 // (enforced by ESLint); it reaches the world only through activities.
 export { readinessCheck } from './readiness-check.ts';
+export { nodeMonitor } from './node-monitor.ts';

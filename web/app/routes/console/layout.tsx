@@ -2,7 +2,7 @@ import { Form, NavLink, Outlet, useNavigate } from 'react-router';
 import { isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { temporalWebUrl } from '../../temporal.server.ts';
+import { temporalWebUrl } from '../../../../api/temporal-client.ts';
 import { navigationFor, VIEW_LABELS, viewOf } from './navigation.ts';
 import type { Route } from './+types/layout.ts';
 

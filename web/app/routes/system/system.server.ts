@@ -7,7 +7,7 @@ import { readinessChecks, users } from '../../../../db/schema.ts';
 import type { readinessCheck } from '../../../../workflows/readiness-check.ts';
 import { CONTROL_PLANE_TASK_QUEUE } from '../../../../workflows/task-queues.ts';
 import { auditActor, type ServiceContext } from '../../../../api/authz.ts';
-import { getTemporalClient, workflowRunUrl } from '../../temporal.server.ts';
+import { getTemporalClient, workflowRunUrl } from '../../../../api/temporal-client.ts';
 
 export async function startReadinessCheck({ db, actor }: ServiceContext): Promise<{ ok: true } | { ok: false; error: string }> {
   const workflowId = `readiness-check-${crypto.randomUUID()}`;

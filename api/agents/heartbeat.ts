@@ -1,0 +1,73 @@
+// A node's heartbeat, as the API receives it from the agent (already authenticated by its signature):
+// the report and the container inventory are stored here, and the node's monitor workflow is told
+// (signal-with-start), which decides the status.
+import { and, eq, isNull, notInArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+import { nodeContainers, nodes } from '../../db/schema.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { heartbeatSignal, type nodeMonitor } from '../../workflows/node-monitor.ts';
+import { CONTROL_PLANE_TASK_QUEUE } from '../../workflows/task-queues.ts';
+import { ForbiddenError, parseInput } from '../errors.ts';
+import { getTemporalClient } from '../temporal-client.ts';
+
+const ContainerRecord = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().max(256),
+  image: z.string().max(512),
+  state: z.string().max(32),
+  health: z.string().max(32).nullable(),
+  status: z.string().max(256),
+  ports: z.array(z.object({ privatePort: z.number().int(), publicPort: z.number().int().optional(), type: z.string().max(8), ip: z.string().max(64).optional() })).max(200),
+  labels: z.record(z.string().max(256), z.string().max(4096)),
+  created: z.string().datetime().nullable(),
+  started: z.string().datetime().nullable(),
+});
+
+export const HeartbeatReport = z.object({
+  agentVersion: z.string().min(1).max(64),
+  hostname: z.string().min(1).max(255),
+  os: z.string().max(255),
+  cpu: z.object({ count: z.number().int().min(1), model: z.string().max(255).optional(), loadAverage: z.array(z.number()).max(3).optional() }),
+  memory: z.object({ totalBytes: z.number().int().min(0), freeBytes: z.number().int().min(0) }),
+  dockerVersion: z.string().max(64).nullable(),
+  inventoryDigest: z.string().max(128).nullable(),
+  /** Sent when the inventory changed (the digest differs from the last one the agent sent). */
+  containers: z.array(ContainerRecord).max(2000).optional(),
+});
+export type HeartbeatReport = z.infer<typeof HeartbeatReport>;
+
+export const nodeMonitorId = (nodeId: string) => `node-monitor.${nodeId}`;
+
+export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): Promise<{ accepted: true }> {
+  const { containers, ...report } = parseInput(HeartbeatReport, input);
+  const now = new Date();
+  const accepted = await db.transaction(async (tx) => {
+    const [node] = await tx.update(nodes).set({ lastSeenAt: now, lastReport: { ...report, receivedAt: now.toISOString() } })
+      .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt))).returning({ id: nodes.id });
+    if (!node) return false;
+    if (!containers) return true;
+    const ids = containers.map((c) => c.id);
+    await tx.delete(nodeContainers).where(and(eq(nodeContainers.nodeId, nodeId), ids.length ? notInArray(nodeContainers.containerId, ids) : undefined));
+    for (const c of containers) {
+      const row = {
+        nodeId, containerId: c.id, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
+        labels: c.labels, createdAt: c.created ? new Date(c.created) : null, startedAt: c.started ? new Date(c.started) : null, seenAt: now,
+      };
+      await tx.insert(nodeContainers).values(row).onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
+    }
+    return true;
+  });
+  // A revoked (or removed) node's heartbeats are refused and never reach its monitor.
+  if (!accepted) throw new ForbiddenError('This node was revoked; its agent must enroll again with a new token.');
+  const config = loadConfig();
+  const client = await getTemporalClient();
+  await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
+    workflowId: nodeMonitorId(nodeId),
+    taskQueue: CONTROL_PLANE_TASK_QUEUE,
+    args: [{ nodeId, intervalSeconds: config.NODE_HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, offlineAfterMissed: config.NODE_OFFLINE_AFTER_MISSED }],
+    signal: heartbeatSignal,
+    signalArgs: [{ at: now.toISOString(), agentVersion: report.agentVersion }],
+  });
+  return { accepted: true };
+}
