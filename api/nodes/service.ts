@@ -47,6 +47,11 @@ export const NodeOutput = z.object({
   createdBy: z.string().nullable().describe('email of the person who created the record'),
   createdAt: z.string(),
   updatedAt: z.string(),
+  enrolledAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  lastSeenAt: z.string().nullable().describe('when the agent last reported'),
+  agent: z.object({ version: z.string(), hostname: z.string(), os: z.string(), dockerVersion: z.string().nullable() }).nullable()
+    .describe('from the last report of the agent'),
 });
 export type NodeOutput = z.infer<typeof NodeOutput>;
 
@@ -62,7 +67,15 @@ type Joined = { node: typeof nodes.$inferSelect; organizationName: string; creat
 const toOutput = ({ node: n, organizationName, createdBy }: Joined): NodeOutput => ({
   id: n.id, organizationId: n.organizationId, organizationName, name: n.name, labels: n.labels, notes: n.notes, status: n.status,
   createdBy, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
+  enrolledAt: n.enrolledAt?.toISOString() ?? null, revokedAt: n.revokedAt?.toISOString() ?? null, lastSeenAt: n.lastSeenAt?.toISOString() ?? null,
+  agent: agentOf(n.lastReport),
 });
+
+function agentOf(report: Record<string, unknown> | null): NodeOutput['agent'] {
+  if (!report) return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { version: text(report.agentVersion), hostname: text(report.hostname), os: text(report.os), dockerVersion: typeof report.dockerVersion === 'string' ? report.dockerVersion : null };
+}
 
 const nodeTarget = (n: { id: string; organizationId: string }) => ({ organizationId: n.organizationId, type: 'node', id: n.id });
 const uniqueLabels = (labels: string[]) => [...new Set(labels)];

@@ -8,6 +8,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
+import { ago, useLiveData } from '../../components/live.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Nodes · Anthropy Works' }];
 
@@ -48,6 +49,7 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function Nodes({ loaderData, actionData }: Route.ComponentProps) {
+  useLiveData(); // statuses change as agents report: refresh every few seconds
   const { nodes, filters, filterErrors, organizations, canCreate, statuses, maxLabels, nextUrl } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
@@ -112,16 +114,17 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
       )}
       {created && <p role="status">Created <Link to={`/nodes/${created.id}`}>{created.name}</Link> in {created.organizationName}; it is pending until its agent enrolls.</p>}
       <table data-testid="nodes">
-        <thead><tr><th>Name</th><th>Organization</th><th>Status</th><th>Labels</th><th>Created by</th><th>Created</th></tr></thead>
+        <thead><tr><th>Name</th><th>Organization</th><th>Status</th><th>Last seen</th><th>Agent</th><th>Labels</th><th>Created by</th></tr></thead>
         <tbody>
           {nodes.map((n) => (
             <tr key={n.id}>
               <td><Link to={`/nodes/${n.id}`}>{n.name}</Link></td>
               <td>{n.organizationName}</td>
-              <td><span className={`badge ${n.status}`}>{n.status}</span></td>
+              <td><span className={`badge ${n.status}`} data-testid="node-status">{n.status}</span></td>
+              <td title={n.lastSeenAt ?? ''}>{ago(n.lastSeenAt)}</td>
+              <td>{n.agent ? `${n.agent.version} on ${n.agent.hostname}` : '—'}</td>
               <td>{n.labels.map((l) => <code key={l}>{l} </code>)}</td>
               <td>{n.createdBy ?? '—'}</td>
-              <td>{new Date(n.createdAt).toLocaleDateString()}</td>
             </tr>
           ))}
         </tbody>
