@@ -21,7 +21,7 @@ const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 
 const e2ePort = String(await freePort());
 const stages: [string, () => number][] = [
-  ['System packages (Chromium, docker-compose)', () => (ensureSystemPackages() ? 0 : 1)],
+  ['System packages (Chromium, docker-compose, docker.io)', () => (ensureSystemPackages() ? 0 : 1)],
   ['Type check and lint (npm run check)', () => node([path.join(REPO_ROOT, 'infra/check.ts')])],
   // Built once here, so the tests that run the web server never build it concurrently.
   ['Build the web console', () => node([path.join(REPO_ROOT, 'infra/build.ts')])],

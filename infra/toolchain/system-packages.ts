@@ -1,22 +1,39 @@
-// Debian packages the tests need: Chromium for Playwright (no browser download here) and a Compose
-// implementation to validate docker-compose.yml. Installed with apt when missing and we are root.
+// Debian packages the tests need: Chromium for Playwright (no browser download here), a Compose
+// implementation to validate docker-compose.yml, and Docker's engine (`dockerd`, package docker.io), which
+// the tests start privately (infra/services/docker-engine.ts). Installed with apt when missing and we are root.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { progress } from '../progress.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 
 const has = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 export const composeCommand = (): string[] | undefined =>
   has('docker', ['compose', 'version']) ? ['docker', 'compose'] : has('docker-compose', ['version']) ? ['docker-compose'] : undefined;
 
+/** Docker's engine binary: on PATH, or where Debian's docker.io puts it (/usr/sbin is often not on a user's PATH). */
+export function dockerdPath(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), '/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
+  for (const dir of dirs) {
+    const file = path.join(dir, 'dockerd');
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
 export function ensureSystemPackages(): boolean {
   const missing: string[] = [];
   if (!fs.existsSync(CHROMIUM)) missing.push('chromium');
   if (!composeCommand()) missing.push('docker-compose');
+  if (!dockerdPath()) missing.push('docker.io');
   if (missing.length === 0) {
-    progress.ok(`Chromium at ${CHROMIUM}; Compose: ${composeCommand()!.join(' ')}`);
+    progress.ok(`Chromium at ${CHROMIUM}; Compose: ${composeCommand()!.join(' ')}; Docker engine: ${dockerdPath()}`);
     return true;
   }
   if (os.userInfo().uid !== 0) {
@@ -24,9 +41,19 @@ export function ensureSystemPackages(): boolean {
     return false;
   }
   progress.step(`Installing Debian packages with apt: ${missing.join(', ')}`);
+  // Installing docker.io must not start the system's docker service (it would create a bridge and
+  // iptables rules; the tests start their own engines without either): a policy-rc.d that refuses every
+  // service start while apt runs, unless the machine already has one.
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const ok = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env }).status === 0
-    && spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env }).status === 0;
+  const ownPolicy = missing.includes('docker.io') && !fs.existsSync(POLICY_RC_D);
+  if (ownPolicy) fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by the Anthropy Works test setup while apt runs: start no services.\nexit 101\n', { mode: 0o755 });
+  let ok: boolean;
+  try {
+    ok = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env }).status === 0
+      && spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env }).status === 0;
+  } finally {
+    if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
+  }
   if (!ok) progress.fail(`apt-get could not install ${missing.join(', ')}; install them by hand and run the tests again.`);
-  return ok && fs.existsSync(CHROMIUM);
+  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined;
 }

