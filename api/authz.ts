@@ -68,6 +68,9 @@ const RULES = {
   'node.view': mspStaffOrOwnCompanyAdmin,
   'node.create': mspStaff,
   'node.update': mspStaff,
+  // Enrollment tokens for a node's agent, and revoking a node's identity: MSP staff only.
+  'node.enroll': mspStaff,
+  'node.revoke': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

@@ -1,12 +1,30 @@
-// A REST endpoint, declared once: its path, its zod schemas and its handler. api/router.ts mounts every
-// endpoint (authentication, validation, errors as problem+json) and api/openapi.ts documents them from
-// the same schemas, so the documentation cannot drift from what is enforced.
+// A REST endpoint, declared once: its path, its zod schemas, who may call it and its handler.
+// api/router.ts mounts every endpoint (authentication, validation, errors as problem+json) and
+// api/openapi.ts documents them from the same schemas, so the documentation cannot drift from what is
+// enforced.
+//
+// Three kinds of caller (`auth`):
+//   'actor'  (default) a person: a console session or a personal API token; the handler gets
+//            { db, actor } and authorizes through api/authz.ts.
+//   'agent'  a node's agent, by a request signed with its own key (agent-worker/protocol/request-signing.ts),
+//            checked against the key registered at enrollment; a revoked node is refused (403). The
+//            handler gets { db, agent: { nodeId } }: the node is proven, never taken from the input.
+//   'none'   nobody in particular: the endpoint checks what the request presents itself (enrollment
+//            checks its one-time token). The handler gets { db, client: { ip } }.
 import type { z } from 'zod';
+import type { Db } from '../db/client.ts';
 import type { ServiceContext } from './authz.ts';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type EndpointAuth = 'actor' | 'agent' | 'none';
 
-export interface Endpoint {
+/** The context of an agent-signed request. */
+export interface AgentContext { db: Db; agent: { nodeId: string } }
+/** The context of an unauthenticated request. */
+export interface PublicContext { db: Db; client: { ip: string } }
+export interface ContextByAuth { actor: ServiceContext; agent: AgentContext; none: PublicContext }
+
+interface EndpointShape {
   method: HttpMethod;
   /** Express-style path below /api/v1, e.g. `/organizations/:id`. */
   path: string;
@@ -17,16 +35,24 @@ export interface Endpoint {
   body?: z.ZodType;
   response: z.ZodType;
   status: number;
-  handler(ctx: ServiceContext, input: { params: unknown; query: unknown; body: unknown }): Promise<unknown>;
 }
+
+type RawInput = { params: unknown; query: unknown; body: unknown };
+
+/** An endpoint as the router mounts it; `auth` tells which context its handler takes. */
+export type Endpoint = {
+  [A in EndpointAuth]: EndpointShape & { auth: A; handler(ctx: ContextByAuth[A], input: RawInput): Promise<unknown> };
+}[EndpointAuth];
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export function defineEndpoint<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined,
+export function defineEndpoint<A extends EndpointAuth = 'actor', P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(e: {
   method: HttpMethod; path: string; summary: string; tag: string;
+  /** Who may call it; default 'actor' (a person). */
+  auth?: A;
   params?: P; query?: Q; body?: B; response: R; status?: number;
-  handler(ctx: ServiceContext, input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
+  handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {
-  return { ...e, status: e.status ?? 200, handler: e.handler as Endpoint['handler'] };
+  return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, handler: e.handler } as Endpoint;
 }

@@ -1,5 +1,6 @@
 // Every REST endpoint of /api/v1, one list per feature. The authorization matrix test reads this list,
 // so an endpoint added here without a matrix entry fails the tests.
+import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
@@ -11,6 +12,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...organizationEndpoints,
   ...peopleEndpoints,
   ...nodeEndpoints,
+  ...agentEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

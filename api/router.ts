@@ -6,6 +6,8 @@ import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { getDb } from '../db/client.ts';
 import { createLogger } from '../infra/logger.ts';
+import { AGENT_NODE_HEADER, AGENT_SIGNATURE_HEADER, AGENT_TIMESTAMP_HEADER, MAX_CLOCK_DIFFERENCE_S } from '../agent-worker/protocol/request-signing.ts';
+import { authenticateAgent } from './agents/service.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { sessionTokenFromCookieHeader } from './auth/sessions.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -25,27 +27,77 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
   throw new InvalidInputError(Object.fromEntries(Object.entries(fields).map(([f, m]) => [where === 'body' ? f : `${where}.${f}`, m])));
 }
 
+/** The raw request body, kept by express.json's `verify` for agent signature checks. */
+type WithRawBody = Request & { rawBody?: Buffer };
+
+const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+const ACTOR_REQUIRED = 'Send a personal API token (Authorization: Bearer awpat_…), or sign in to the console.';
+
 function mount(router: express.Router, e: Endpoint) {
   router[e.method](e.path, async (req: Request, res: Response, next: NextFunction) => {
     try {
       const db = getDb();
-      const actor = await authenticate(db, { authorization: req.get('authorization'), sessionToken: sessionTokenFromCookieHeader(req.get('cookie')) });
-      if (!actor) return sendProblem(res, 401, 'Unauthorized', 'Send a personal API token (Authorization: Bearer awpat_…), or sign in to the console.');
+      // Who is calling comes first: an unauthenticated request learns nothing from validation errors.
+      let call: (input: { params: unknown; query: unknown; body: unknown }) => Promise<unknown>;
+      if (e.auth === 'none') {
+        call = (input) => e.handler({ db, client: { ip: clientAddress(req) } }, input);
+      } else if (e.auth === 'agent') {
+        const verdict = await authenticateAgent(db, { headers: req.headers, method: req.method, path: req.originalUrl, body: (req as WithRawBody).rawBody });
+        if (!verdict.ok) {
+          log.warn({ refusal: verdict.refusal, node: req.get(AGENT_NODE_HEADER)?.slice(0, 64), method: req.method, path: req.path }, 'agent request refused');
+          return verdict.refusal === 'revoked_node'
+            ? sendProblem(res, 403, 'Forbidden', verdict.reason)
+            : sendProblem(res, 401, 'Unauthorized', `This endpoint takes requests signed by an enrolled agent's key: ${verdict.reason}`);
+        }
+        const agent = { nodeId: verdict.nodeId };
+        call = (input) => e.handler({ db, agent }, input);
+      } else {
+        const actor = await authenticate(db, { authorization: req.get('authorization'), sessionToken: sessionTokenFromCookieHeader(req.get('cookie')) });
+        if (!actor) return sendProblem(res, 401, 'Unauthorized', ACTOR_REQUIRED);
+        call = (input) => e.handler({ db, actor }, input);
+      }
       const input = {
         params: parsePart(e.params, req.params, 'path'),
         query: parsePart(e.query, req.query, 'query'),
         body: parsePart(e.body, req.body, 'body'),
       };
-      res.status(e.status).json(await e.handler({ db, actor }, input));
+      res.status(e.status).json(await call(input));
     } catch (err) {
       next(err);
     }
   });
 }
 
+/** OpenAPI security of each kind of caller (api/endpoint.ts): none, an agent's signature, or a person. */
+export function documentAuthentication<D extends ReturnType<typeof openApiDocument>>(document: D, endpoints: Endpoint[]): D {
+  const paths = document.paths as Record<string, Record<string, Record<string, unknown>>>;
+  for (const e of endpoints) {
+    const operation = paths[e.path.replace(/:(\w+)/g, '{$1}')]?.[e.method];
+    if (!operation) continue;
+    if (e.auth === 'none') {
+      operation.security = [];
+      const responses = operation.responses as Record<string, unknown>;
+      delete responses['401'];
+      delete responses['403'];
+      responses['429'] = responses['400'];
+    } else if (e.auth === 'agent') {
+      operation.security = [{ agentSignature: [] }];
+    }
+  }
+  (document.components.securitySchemes as Record<string, unknown>).agentSignature = {
+    type: 'apiKey', in: 'header', name: AGENT_SIGNATURE_HEADER,
+    description: `An enrolled agent's signature (agent-worker/protocol/request-signing.ts): Ed25519 by the agent's own key, base64, over `
+      + `"v1\\n<METHOD>\\n<path with query>\\n<timestamp>\\n<sha256 hex of the body>", sent with ${AGENT_NODE_HEADER} (the node id) and `
+      + `${AGENT_TIMESTAMP_HEADER} (Unix seconds, within ±${MAX_CLOCK_DIFFERENCE_S} s of the server's clock). A revoked node is refused with 403.`,
+  };
+  return document;
+}
+
 export function apiRouter(opts: { version: string; publicUrl: string }) {
   const router = express.Router();
-  router.use(express.json({ limit: '1mb' }));
+  // The raw bytes are kept for agent-signed requests, whose signature covers the body as sent.
+  router.use(express.json({ limit: '1mb', verify: (req, _res, buf) => { (req as WithRawBody).rawBody = Buffer.from(buf); } }));
 
   // Liveness plus a cheap database round trip, for load balancers and the start script.
   router.get('/health', async (_req, res) => {
@@ -56,7 +108,7 @@ export function apiRouter(opts: { version: string; publicUrl: string }) {
       sendProblem(res, 503, 'Service Unavailable', 'The database is not reachable.');
     }
   });
-  const document = openApiDocument(ENDPOINTS, { version: opts.version, serverUrl: `${opts.publicUrl}/api/v1` });
+  const document = documentAuthentication(openApiDocument(ENDPOINTS, { version: opts.version, serverUrl: `${opts.publicUrl}/api/v1` }), ENDPOINTS);
   router.get('/openapi.json', (_req, res) => { res.json(document); });
 
   for (const e of ENDPOINTS) mount(router, e);

@@ -1,10 +1,19 @@
 // One place for every setting the product reads from the environment, validated with zod so a bad value
 // stops startup with a message naming the variable.
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const isEd25519PrivateKey = (value: string): boolean => {
+  try {
+    return crypto.createPrivateKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'pkcs8' }).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+};
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -33,6 +42,8 @@ const EnvSchema = z.object({
   // a hop count, "loopback", or addresses/subnets). Unset: the socket's address is the client's.
   TRUST_PROXY: z.string().optional(),
   SECRETS_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded').optional(),
+  // Signs job envelopes for node agents (infra/control-plane-key.ts); unset: kept in DATA_DIR/secrets.
+  CONTROL_PLANE_SIGNING_KEY: z.string().trim().refine(isEd25519PrivateKey, 'CONTROL_PLANE_SIGNING_KEY must be an Ed25519 private key, PKCS8 DER, base64-encoded').optional(),
   ANTHROPY_CACHE_DIR: z.string().optional(),
 });
 

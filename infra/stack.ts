@@ -7,6 +7,7 @@ import { createDb } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { buildConsole, consoleBuildIsCurrent } from './build-console.ts';
 import { REPO_ROOT, type Config } from './config.ts';
+import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-plane-key.ts';
 import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
@@ -88,9 +89,13 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     }
 
     const secretsKey = config.SECRETS_KEY ?? readOrCreateSecretsKey(path.join(config.DATA_DIR, 'secrets', 'secrets.key'));
+    // The key that signs node jobs, generated once like the secrets key; web and worker must share it.
+    const controlPlaneSigningKey = config.CONTROL_PLANE_SIGNING_KEY
+      ?? readOrCreateControlPlaneKey(path.join(config.DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SECRETS_KEY: secretsKey,
+      CONTROL_PLANE_SIGNING_KEY: controlPlaneSigningKey,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: config.temporalAddress,
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,

@@ -1,6 +1,7 @@
 // A node's heartbeat, as the API receives it from the agent (already authenticated by its signature):
 // the report and the container inventory are stored here, and the node's monitor workflow is told
 // (signal-with-start), which decides the status.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, isNull, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
@@ -70,4 +71,18 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
     signalArgs: [{ at: now.toISOString(), agentVersion: report.agentVersion }],
   });
   return { accepted: true };
+}
+
+/**
+ * Ends a node's monitor (on revocation), so a re-enrolled node starts with a fresh one. Best effort: a
+ * monitor that is not running is fine, and a monitor that could not be reached ends by itself the next
+ * time it finds the node revoked.
+ */
+export async function endNodeMonitor(nodeId: string): Promise<void> {
+  try {
+    const client = await getTemporalClient();
+    await client.workflow.getHandle(nodeMonitorId(nodeId)).terminate('node revoked');
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

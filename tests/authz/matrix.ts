@@ -2,6 +2,9 @@
 // role's own organization ("own": customer A, where the company people work; MSP staff see all) and of
 // another organization ("other": customer B). Values are exact HTTP statuses: [own, other].
 // tests/integration/authorization-matrix.test.ts runs them and fails on a route or endpoint missing here.
+import crypto from 'node:crypto';
+import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
+import { nodeEnrollmentTokens } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -32,6 +35,16 @@ function outcomes(spec: Outcomes & { default?: number | [number, number] }): Rec
 }
 
 const fixed = (path?: string, body?: Record<string, unknown>) => () => ({ path, body });
+
+/** A well-formed agent public key (the matrix never enrolls with it: its token was never issued). */
+const MATRIX_AGENT_KEY = generateKeyPair().publicKey;
+
+/** An outstanding enrollment token of a node, for cases that revoke one. */
+async function freshEnrollmentToken(s: Seed, nodeId: string): Promise<string> {
+  const [row] = await s.db.insert(nodeEnrollmentTokens)
+    .values({ nodeId, tokenHash: crypto.randomBytes(32).toString('hex'), expiresAt: new Date(Date.now() + 3_600_000) }).returning();
+  return row!.id;
+}
 
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
@@ -94,6 +107,30 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { notes: s.unique('note') } }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  // Node identity (api/agents): enrollment tokens and revocation are MSP staff's.
+  'POST /nodes/:id/enrollment-tokens': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}/enrollment-tokens`, body: { expiresInMinutes: 30 } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /nodes/:id/enrollment-tokens': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}/enrollment-tokens` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /enrollment-tokens/:id/revoke': {
+    request: async (s, _r, w) => ({ path: `/enrollment-tokens/${await freshEnrollmentToken(s, w === 'own' ? s.nodeA : s.nodeB)}/revoke` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:id/revoke': {
+    request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}/revoke` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  // Public (the token in the body is the credential): a token that was never issued is refused alike for everyone.
+  'POST /agent/enroll': {
+    request: () => ({ body: { token: 'awenr_never-issued', publicKey: MATRIX_AGENT_KEY, hostname: 'matrix-host', agentVersion: '0.0.0' } }),
+    expect: outcomes({ default: 400 }),
+  },
+  // Agents only: a person's token or session is not an agent's signature.
+  'GET /agent/whoami': { request: fixed(), expect: outcomes({ default: 401 }) },
   'GET /audit-events': {
     request: (s, _r, w) => ({ path: `/audit-events?organizationId=${orgOf(s, w)}` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
@@ -188,4 +225,25 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /connections': page(),
   'GET /workflows': page(),
   'GET /tools': page(),
+};
+
+// Console actions with several intents, one entry per intent (the key's third word names it). The
+// matrix above holds each route's default intent under its plain key.
+export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  // The node page's enrollment and revocation forms: MSP staff only.
+  'POST /nodes/:nodeId intent=create-enrollment': {
+    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { intent: 'create-enrollment', expiresInMinutes: '30' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:nodeId intent=revoke-token': {
+    request: async (s, _r, w) => {
+      const nodeId = w === 'own' ? s.nodeA : s.nodeB;
+      return { path: `/nodes/${nodeId}`, body: { intent: 'revoke-token', id: await freshEnrollmentToken(s, nodeId) } };
+    },
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:nodeId intent=revoke-node': {
+    request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
 };

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -27,6 +28,7 @@ export default async function globalSetup() {
   process.env.TEMPORAL_CLI = cli;
   process.env.AW_TEST_DIR = dir;
   process.env.SECRETS_KEY = generateSecretsKey();
+  process.env.CONTROL_PLANE_SIGNING_KEY = generateKeyPair().privateKey;
   process.env.LOG_LEVEL ??= 'warn';
   (globalThis as Record<string, unknown>).__AW_TEST_STACK__ = { dir, pg, temporal };
 }

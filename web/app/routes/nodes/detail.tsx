@@ -1,8 +1,10 @@
 import { Form, Link, useNavigation } from 'react-router';
+import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
 import { getNode, updateNode } from '../../../../api/nodes/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
+import { RowAction } from '../../components/forms.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 
@@ -12,23 +14,55 @@ export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderD
 const splitLabels = (value: FormDataEntryValue | null) => String(value ?? '').split(',').map((l) => l.trim()).filter(Boolean);
 /** The first problem with the labels (the service names them `labels` or `labels.<n>`). */
 const labelsError = (errors: FieldErrors) => Object.entries(errors).find(([field]) => field === 'labels' || field.startsWith('labels.'))?.[1];
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export async function loader({ request, params }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const node = await load(() => getNode(ctx, params.nodeId));
-  return { node, canEdit: can(ctx.actor, 'node.update', { organizationId: node.organizationId }), canSeeOrganization: can(ctx.actor, 'organization.view', { organizationId: node.organizationId }) };
+  const target = { organizationId: node.organizationId };
+  const identity = await load(() => getNodeIdentity(ctx, node.id));
+  const canEnroll = can(ctx.actor, 'node.enroll', target);
+  // Enrollment tokens are MSP staff's business; only the ones that still work are listed.
+  const tokens = canEnroll ? (await load(() => listEnrollmentTokens(ctx, node.id))).filter((t) => t.state === 'outstanding') : [];
+  return {
+    node, agentKey: identity.agentKeyFingerprint, tokens, canEnroll,
+    canEdit: can(ctx.actor, 'node.update', target),
+    canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
+    canSeeOrganization: can(ctx.actor, 'organization.view', target),
+  };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
-  return attempt(() => updateNode(ctx, params.nodeId, { name: form.get('name'), labels: splitLabels(form.get('labels')), notes: form.get('notes') ?? '' }));
+  const intent = form.get('intent');
+  if (intent === 'create-enrollment') {
+    const minutes = String(form.get('expiresInMinutes') ?? '').trim();
+    const input = minutes ? { expiresInMinutes: Number(minutes) } : {};
+    return { intent: 'create-enrollment' as const, result: await attempt(() => createEnrollmentToken(ctx, params.nodeId, input)) };
+  }
+  if (intent === 'revoke-token') {
+    const id = String(form.get('id') ?? '');
+    return { intent: 'revoke-token' as const, result: await attempt(() => revokeEnrollmentToken(ctx, id)) };
+  }
+  if (intent === 'revoke-node') {
+    return { intent: 'revoke-node' as const, result: await attempt(() => revokeNode(ctx, params.nodeId)) };
+  }
+  // No intent (or "update"): the edit form.
+  return {
+    intent: 'update' as const,
+    result: await attempt(() => updateNode(ctx, params.nodeId, { name: form.get('name'), labels: splitLabels(form.get('labels')), notes: form.get('notes') ?? '' })),
+  };
 }
 
 export default function NodeDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { node, canEdit, canSeeOrganization } = loaderData;
+  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canSeeOrganization } = loaderData;
   const busy = useNavigation().state === 'submitting';
-  const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
+  const updated = actionData?.intent === 'update' ? actionData.result : null;
+  const errors = updated && !updated.ok ? updated.fieldErrors : {};
+  const enrollment = actionData?.intent === 'create-enrollment' ? actionData.result : null;
+  const tokenRevoked = actionData?.intent === 'revoke-token' ? actionData.result : null;
+  const nodeRevoked = actionData?.intent === 'revoke-node' ? actionData.result : null;
   return (
     <>
       <h1>{node.name}</h1>
@@ -38,7 +72,11 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
       </p>
       <table data-testid="node">
         <tbody>
-          <tr><th>Status</th><td><span className={`badge ${node.status}`}>{node.status}</span>{node.status === 'pending' && <span className="muted"> (until an agent enrolls on the machine)</span>}</td></tr>
+          <tr><th>Status</th><td><span className={`badge ${node.status}`}>{node.status}</span>{node.status === 'pending' && <span className="muted"> (until its agent enrolls and reports)</span>}</td></tr>
+          <tr><th>Enrolled</th><td data-testid="enrolled-at">{when(node.enrolledAt)}</td></tr>
+          <tr><th>Revoked</th><td data-testid="revoked-at">{when(node.revokedAt)}</td></tr>
+          <tr><th>Last seen</th><td data-testid="last-seen">{node.lastSeenAt ? when(node.lastSeenAt) : 'never'}</td></tr>
+          <tr><th>Agent key</th><td>{agentKey ? <code title="SHA-256 of the agent's public key">{agentKey}</code> : '—'}</td></tr>
           <tr><th>Labels</th><td>{node.labels.length ? node.labels.map((l) => <code key={l}>{l} </code>) : '—'}</td></tr>
           <tr><th>Notes</th><td style={{ whiteSpace: 'pre-wrap' }}>{node.notes || '—'}</td></tr>
           <tr><th>Created by</th><td>{node.createdBy ?? '—'}</td></tr>
@@ -47,9 +85,10 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
           <tr><th>Id</th><td><code>{node.id}</code></td></tr>
         </tbody>
       </table>
-      {actionData?.ok && <p role="status">Saved.</p>}
+      {updated?.ok && <p role="status">Saved.</p>}
       {canEdit && (
         <Form method="post" className="card stack" aria-label="Edit node" key={node.updatedAt}>
+          <input type="hidden" name="intent" value="update" />
           <strong>Edit</strong>
           <label>
             Name
@@ -67,8 +106,63 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
             <textarea name="notes" rows={4} maxLength={2000} defaultValue={node.notes} aria-invalid={Boolean(errors.notes)} />
             {errors.notes && <span className="field-error">{errors.notes}</span>}
           </label>
-          {actionData && !actionData.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{actionData.formError}</p>}
+          {updated && !updated.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{updated.formError}</p>}
           <div><button type="submit" disabled={busy}>Save</button></div>
+        </Form>
+      )}
+      {canEnroll && (
+        <section className="card stack" aria-label="Agent enrollment">
+          <strong>Agent enrollment</strong>
+          <p className="muted">
+            The command enrolls this node’s agent on the machine: the agent makes its own key pair and registers its public key. The token
+            in it works once and expires; it is shown only now.
+            {node.revokedAt && ' This node is revoked: enrolling with a new command registers a new key and clears the revocation.'}
+          </p>
+          <Form method="post" className="row" aria-label="Create enrollment command">
+            <input type="hidden" name="intent" value="create-enrollment" />
+            <label>
+              Expires in (minutes)
+              <input name="expiresInMinutes" type="number" min={5} max={1440} defaultValue={60}
+                aria-invalid={Boolean(enrollment && !enrollment.ok && enrollment.fieldErrors.expiresInMinutes)} />
+            </label>
+            <button type="submit" disabled={busy}>Create enrollment command</button>
+          </Form>
+          {enrollment && !enrollment.ok && <p className="error" role="alert">{enrollment.fieldErrors.expiresInMinutes ?? enrollment.formError}</p>}
+          {enrollment?.ok && (
+            <div role="status">
+              <p>Run this on the machine. Copy it now: it will not be shown again. It expires {when(enrollment.value.expiresAt)}.</p>
+              <div className="secret" data-testid="enroll-command">{enrollment.value.command}</div>
+            </div>
+          )}
+          {tokenRevoked?.ok && <p role="status">Enrollment token revoked.</p>}
+          {tokenRevoked && !tokenRevoked.ok && <p className="error" role="alert">{tokenRevoked.formError}</p>}
+          {tokens.length > 0 ? (
+            <table data-testid="enrollment-tokens">
+              <thead><tr><th>Created</th><th>By</th><th>Expires</th><th /></tr></thead>
+              <tbody>
+                {tokens.map((t) => (
+                  <tr key={t.id}>
+                    <td>{when(t.createdAt)}</td>
+                    <td>{t.createdBy ?? '—'}</td>
+                    <td>{when(t.expiresAt)}</td>
+                    <td><RowAction intent="revoke-token" id={t.id} label="Revoke" ariaLabel={`Revoke enrollment token created ${when(t.createdAt)}`} busy={busy} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : <p className="muted">No outstanding enrollment tokens.</p>}
+        </section>
+      )}
+      {nodeRevoked?.ok && <p role="status">Node revoked: its agent’s requests, jobs and heartbeats are refused from now on.</p>}
+      {nodeRevoked && !nodeRevoked.ok && <p className="error" role="alert">{nodeRevoked.formError}</p>}
+      {canRevoke && (
+        <Form method="post" className="card" aria-label="Revoke node">
+          <input type="hidden" name="intent" value="revoke-node" />
+          <p>
+            Revoking cuts this node’s agent off: its requests, jobs and heartbeats are refused from now on and its outstanding enrollment
+            tokens are withdrawn. It can be enrolled again later with a new enrollment command.
+          </p>
+          <button type="submit" className="danger" disabled={busy}>Revoke {node.name}</button>
         </Form>
       )}
     </>

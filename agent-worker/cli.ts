@@ -1,0 +1,301 @@
+// `agent-worker <command>`: the node agent's command line on a managed machine.
+//   enroll   registers this machine's agent with the control plane (one-time token, own key pair)
+//   status   prints the agent's identity, connection and the node's status as the control plane sees it
+// Commands live in the COMMANDS table below; each parses its own options and returns an exit code:
+// 0 ok, 2 bad input or refused (by the control plane or because of the local state), 1 anything else.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  AgentStateError, defaultStateDir, ensureStateDir, readAgentConfig, readPrivateKey, statePaths, writeAgentConfig, writePrivateFile, type AgentConfig,
+} from './config.ts';
+import { generateKeyPair, keyFingerprint, publicKeyOf } from './protocol/envelope.ts';
+import { signedFetch } from './protocol/request-signing.ts';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** A failure with its exit code; the message is printed as it is, one sentence. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number, message: string) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+const badInput = (message: string) => new CliError(2, message);
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+function agentVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(argv: string[], options: T, command: string) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw badInput(`${(err as Error).message.split('\n')[0]} (run \`agent-worker ${command} --help\` for the usage)`);
+  }
+}
+
+function serverUrlOf(value: string | undefined): string {
+  if (!value) throw badInput('--server is required: the console address, e.g. https://console.example.com');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badInput(`--server "${value}" is not a URL; give the console address, e.g. https://console.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`--server "${value}" must start with https:// (or http://)`);
+  return url.origin;
+}
+
+/** Why fetch failed, in a few words. */
+function networkReason(err: unknown): string {
+  const e = err as Error & { cause?: NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+  const code = e.cause?.code ?? e.cause?.errors?.[0]?.code;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EAI_AGAIN: 'host name lookup failed', ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable', ENETUNREACH: 'network unreachable', ETIMEDOUT: 'connection timed out', CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  };
+  if (code) return words[code] ? `${words[code]} (${code})` : code;
+  return e.cause?.message ?? e.message;
+}
+
+async function request(url: string, send: () => Promise<Response>): Promise<{ status: number; json: unknown }> {
+  let res: Response;
+  try {
+    res = await send();
+  } catch (err) {
+    throw new CliError(1, `cannot reach ${url}: ${networkReason(err)}`);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json };
+}
+
+/** The problem detail the API answered with, preferring the message about a field. */
+function problemMessage(status: number, json: unknown, url: string): string {
+  const p = json as { detail?: unknown; errors?: { field?: unknown; message?: unknown }[] } | undefined;
+  const fieldMessage = p?.errors?.find((e) => typeof e.message === 'string')?.message;
+  if (typeof fieldMessage === 'string') return fieldMessage;
+  if (typeof p?.detail === 'string') return p.detail;
+  return `${url} answered HTTP ${status}, not the Anthropy Works API (check --server)`;
+}
+
+// ------------------------------------------------------------------------------------------ enroll
+
+const ENROLL_USAGE = `Usage: agent-worker enroll --server <url> --token <token> [--state-dir <dir>] [--force]
+
+Enrolls this machine's agent with the control plane. It makes an Ed25519 key pair here (the private key
+stays in the state folder, mode 0600, and is never sent), registers the public key with the one-time
+token from the console's "Create enrollment command", and saves the node's config.
+
+  --server <url>      the console address, e.g. https://console.example.com
+  --token <token>     the enrollment token (works once; expires)
+  --state-dir <dir>   where the agent keeps its key and config (default: AGENT_STATE_DIR, else
+                      ~/.config/anthropy-agent)
+  --force             replace an existing enrollment of this machine
+  --help              show this text
+
+Exit codes: 0 enrolled, 2 bad input or refused (nothing saved), 1 any other failure.`;
+
+interface EnrollResponse {
+  nodeId: string; nodeName: string; organizationId: string; taskQueue: string; temporalAddress: string; temporalNamespace: string; controlPlanePublicKey: string;
+}
+
+async function enroll(argv: string[]): Promise<number> {
+  const args = parse(argv, { server: { type: 'string' }, token: { type: 'string' }, 'state-dir': { type: 'string' }, force: { type: 'boolean' } }, 'enroll');
+  if (args.help) {
+    console.log(ENROLL_USAGE);
+    return 0;
+  }
+  const server = serverUrlOf(args.server as string | undefined);
+  const token = String(args.token ?? '').trim();
+  if (!token) throw badInput('--token is required: the token shown by "Create enrollment command" in the console');
+  const stateDir = path.resolve((args['state-dir'] as string | undefined) ?? defaultStateDir());
+  ensureStateDir(stateDir);
+  const paths = statePaths(stateDir);
+  if (fs.existsSync(paths.config) && !args.force) {
+    let who = 'a node';
+    try {
+      const existing = readAgentConfig(stateDir);
+      who = `node ${existing.nodeName} (${existing.nodeId}) of ${existing.serverUrl}`;
+    } catch {
+      // An unreadable config is still an enrollment not to overwrite by accident.
+    }
+    throw badInput(`this machine is already enrolled as ${who} (config in ${paths.config}); pass --force to replace that enrollment`);
+  }
+
+  // The key is saved before the request and kept only if the enrollment succeeds, so an accepted
+  // enrollment never ends without its key on disk.
+  const keys = generateKeyPair();
+  const pendingKey = `${paths.privateKey}.pending`;
+  try {
+    writePrivateFile(pendingKey, keys.privateKey);
+  } catch (err) {
+    throw new CliError(1, `cannot write the agent's key into ${stateDir} (${(err as Error).message})`);
+  }
+  let result: { status: number; json: unknown };
+  try {
+    const body = { token, publicKey: keys.publicKey, hostname: os.hostname(), agentVersion: agentVersion() };
+    result = await request(server, () => fetch(`${server}/api/v1/agent/enroll`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    }));
+  } catch (err) {
+    fs.rmSync(pendingKey, { force: true });
+    throw err;
+  }
+  if (result.status !== 201) {
+    fs.rmSync(pendingKey, { force: true });
+    const message = problemMessage(result.status, result.json, server);
+    throw new CliError(result.status >= 400 && result.status < 500 ? 2 : 1, `enrollment refused: ${message}`);
+  }
+  const enrolled = result.json as EnrollResponse;
+  fs.renameSync(pendingKey, paths.privateKey);
+  const config: AgentConfig = {
+    version: 1, nodeId: enrolled.nodeId, nodeName: enrolled.nodeName, organizationId: enrolled.organizationId, serverUrl: server,
+    taskQueue: enrolled.taskQueue, temporalAddress: enrolled.temporalAddress, temporalNamespace: enrolled.temporalNamespace,
+    controlPlanePublicKey: enrolled.controlPlanePublicKey, enrolledAt: new Date().toISOString(),
+  };
+  writeAgentConfig(stateDir, config);
+  console.log(`Enrolled this machine as node ${config.nodeName} (${config.nodeId}).`);
+  console.log(`  Task queue:  ${config.taskQueue}`);
+  console.log(`  Temporal:    ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  console.log(`  Agent key:   ${keyFingerprint(keys.publicKey)} (private key in ${paths.privateKey}, never sent)`);
+  console.log(`  Config:      ${paths.config}`);
+  console.log('The node stays "pending" in the console until the agent runs and reports.');
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------ status
+
+const STATUS_USAGE = `Usage: agent-worker status [--state-dir <dir>]
+
+Prints this agent's identity (node, server, task queue, Temporal), its last heartbeat, and the node's
+status as the control plane sees it (asked with a request signed by the agent's key).
+
+  --state-dir <dir>   the agent's state folder (default: AGENT_STATE_DIR, else ~/.config/anthropy-agent)
+  --help              show this text
+
+Exit codes: 0 the control plane knows this agent, 2 not enrolled or refused (e.g. the node was revoked),
+1 any other failure (unreachable server, unreadable or corrupt config).`;
+
+const ago = (iso: string) => {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return Number.isNaN(s) ? '' : s < 120 ? ` (${s} s ago)` : s < 7200 ? ` (${Math.round(s / 60)} min ago)` : ` (${Math.round(s / 3600)} h ago)`;
+};
+
+async function status(argv: string[]): Promise<number> {
+  const args = parse(argv, { 'state-dir': { type: 'string' } }, 'status');
+  if (args.help) {
+    console.log(STATUS_USAGE);
+    return 0;
+  }
+  const stateDir = path.resolve((args['state-dir'] as string | undefined) ?? defaultStateDir());
+  const config = readAgentConfig(stateDir);
+  const privateKey = readPrivateKey(stateDir);
+  const line = (label: string, value: string) => console.log(`${`${label}:`.padEnd(16)}${value}`);
+  line('Node', `${config.nodeName} (${config.nodeId})`);
+  line('Organization', config.organizationId);
+  line('Server', config.serverUrl);
+  line('Task queue', config.taskQueue);
+  line('Temporal', `${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  line('Agent key', keyFingerprint(publicKeyOf(privateKey)));
+  line('State folder', stateDir);
+  line('Last heartbeat', config.lastHeartbeat ? `${config.lastHeartbeat.at}${ago(config.lastHeartbeat.at)}` : 'none recorded yet');
+
+  const { status: code, json } = await request(config.serverUrl, () => signedFetch({
+    serverUrl: config.serverUrl, nodeId: config.nodeId, privateKey, method: 'GET', path: '/api/v1/agent/whoami', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  })).catch((err: unknown) => {
+    line('Node status', 'unknown');
+    throw err;
+  });
+  if (code === 200) {
+    const me = json as { status: string; lastSeenAt: string | null; name: string };
+    line('Node status', me.status);
+    line('Last seen', me.lastSeenAt ? `${me.lastSeenAt}${ago(me.lastSeenAt)} (by the control plane)` : 'never (by the control plane)');
+    return 0;
+  }
+  const message = problemMessage(code, json, config.serverUrl);
+  if (code === 403) {
+    line('Node status', 'revoked');
+    throw new CliError(2, message);
+  }
+  line('Node status', 'unknown');
+  if (code === 401) throw new CliError(2, `the control plane does not accept this agent's signature: ${message}`);
+  throw new CliError(code >= 400 && code < 500 ? 2 : 1, message);
+}
+
+// ---------------------------------------------------------------------------------------- commands
+
+export const COMMANDS: Record<string, Command> = {
+  enroll: { summary: 'enroll this machine with a one-time token from the console', usage: ENROLL_USAGE, run: enroll },
+  status: { summary: 'show identity, connection, last heartbeat and the node status', usage: STATUS_USAGE, run: status },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+  return `Usage: agent-worker <command> [options]
+
+The Anthropy Works node agent.
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`).join('\n')}
+
+Run \`agent-worker <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? console.error : console.log)(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw badInput(`unknown command "${name}"; the commands are: ${Object.keys(COMMANDS).join(', ')} (see \`agent-worker --help\`)`);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof CliError) throw new CliError(err.exitCode, `agent-worker ${name}: ${err.message}`);
+    if (err instanceof AgentStateError) throw new CliError(err.kind === 'not_enrolled' ? 2 : 1, `agent-worker ${name}: ${err.message}`);
+    throw err;
+  }
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+    if (err instanceof CliError) {
+      console.error(err.message.startsWith('agent-worker') ? err.message : `agent-worker: ${err.message}`);
+      process.exit(err.exitCode);
+    }
+    console.error(`agent-worker: unexpected failure: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  });
+}

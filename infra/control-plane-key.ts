@@ -1,0 +1,64 @@
+// The control plane's Ed25519 signing key: it signs every job envelope sent to a node's agent
+// (agent-worker/protocol/envelope.ts); agents receive its public key at enrollment. Taken from
+// CONTROL_PLANE_SIGNING_KEY (PKCS8 DER, base64), else read from DATA_DIR/secrets/control-plane-signing.key,
+// generated there (mode 0600) on first use. `npm start` generates it once and passes it to the web
+// process and the worker, so both sign with the same key. Keep it with your backups: a new key means
+// every agent must enroll again.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateKeyPair, parsePrivateKey, publicKeyOf } from '../agent-worker/protocol/envelope.ts';
+import { loadConfig } from './config.ts';
+
+export const CONTROL_PLANE_KEY_FILE = 'control-plane-signing.key';
+
+/** Whether a value is an Ed25519 private key as PKCS8 DER in base64 (for config validation). */
+export function isSigningKey(value: string): boolean {
+  try {
+    parsePrivateKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the key file, or creates it (atomically, mode 0600) when there is none; returns PKCS8 DER base64. */
+export function readOrCreateControlPlaneKey(file: string): string {
+  const read = () => {
+    const key = fs.readFileSync(file, 'utf8').trim();
+    if (!isSigningKey(key)) throw new Error(`${file} does not hold an Ed25519 private key (PKCS8 DER, base64)`);
+    return key;
+  };
+  if (fs.existsSync(file)) return read();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, generateKeyPair().privateKey, { mode: 0o600 });
+  try {
+    // link() fails when the file exists: if another process made one meanwhile, theirs wins and is used.
+    fs.linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return read();
+}
+
+let cached: { source: string; key: crypto.KeyObject; publicKey: string } | undefined;
+
+/** The private signing key of this process (from the environment or the data folder). */
+export function controlPlaneSigningKey(env: NodeJS.ProcessEnv = process.env): crypto.KeyObject {
+  const fromEnv = env.CONTROL_PLANE_SIGNING_KEY?.trim();
+  const source = fromEnv || readOrCreateControlPlaneKey(path.join(loadConfig(env).DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
+  if (cached?.source !== source) {
+    const key = parsePrivateKey(source);
+    cached = { source, key, publicKey: publicKeyOf(key) };
+  }
+  return cached.key;
+}
+
+/** The public half (SPKI DER, base64), which agents use to verify job envelopes. */
+export function controlPlanePublicKey(env: NodeJS.ProcessEnv = process.env): string {
+  controlPlaneSigningKey(env);
+  return cached!.publicKey;
+}

@@ -1,0 +1,313 @@
+// Enrollment as a person does it: the real web server, the console's "Create enrollment command", then
+// `node agent-worker/cli.ts enroll …` and `status` as child processes. Also agent-signed requests over
+// real HTTP, revocation, the OpenAPI security of each kind of endpoint, and the authorization of the
+// node page's enrollment and revocation forms for every role.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { generateKeyPair, publicKeyOf } from '../../agent-worker/protocol/envelope.ts';
+import { AGENT_SIGNATURE_HEADER, signedFetch, signRequest } from '../../agent-worker/protocol/request-signing.ts';
+import { closeDb } from '../../db/client.ts';
+import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
+import { REPO_ROOT } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+import { CONSOLE_INTENT_MATRIX, type MatrixRequest } from '../authz/matrix.ts';
+import { ROLES_UNDER_TEST, seedWorld, type RoleUnderTest, type Seed } from '../authz/seed.ts';
+import { freshDatabase, type TestDatabase } from '../jest/db.ts';
+import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { runCommand, type CommandResult } from '../jest/run-command.ts';
+
+let t: TestDatabase;
+let web: TestProcess;
+let base: string;
+let seed: Seed;
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> => {
+  const { AGENT_STATE_DIR: _ignored, ...inherited } = process.env;
+  return runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], { cwd: REPO_ROOT, env: { ...inherited, ...env } });
+};
+const stateDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aw-agent-')), 'state');
+const mode = (file: string) => fs.statSync(file).mode & 0o777;
+
+async function api(method: string, pathname: string, body?: unknown) {
+  const res = await fetch(`${base}/api/v1${pathname}`, {
+    method, headers: { authorization: `Bearer ${seed.people.msp_admin.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** The enrollment command the console shows, through the API. */
+async function enrollmentCommand(nodeId: string): Promise<{ token: string; command: string }> {
+  const { status, json } = await api('POST', `/nodes/${nodeId}/enrollment-tokens`, {});
+  expect(status).toBe(201);
+  return json as { token: string; command: string };
+}
+
+/** Runs the shown command, pointed at a state folder. */
+const runShown = (command: string, dir: string) => cli([...command.replace(/^agent-worker /, '').split(' '), '--state-dir', dir]);
+
+beforeAll(async () => {
+  if (!consoleBuildIsCurrent()) await buildConsole();
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url; // sessions are created through the process-wide handle
+  seed = await seedWorld(t.db);
+  const port = await freePort();
+  base = `http://localhost:${port}`;
+  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+}, 180_000);
+
+afterAll(async () => {
+  await web?.stop();
+  await closeDb();
+  await t?.close();
+});
+
+describe('agent-worker enroll and status against the real web server', () => {
+  let nodeId: string;
+  let dir: string;
+  let token: string;
+
+  it('enrolls with the command the console shows: key made locally (0600, never sent), config saved (0600)', async () => {
+    nodeId = await seed.freshNode(seed.orgA);
+    const shown = await enrollmentCommand(nodeId);
+    token = shown.token;
+    expect(shown.command).toBe(`agent-worker enroll --server ${base} --token ${token}`);
+    dir = stateDir();
+    const res = await runShown(shown.command, dir);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Enrolled this machine as node node-\S+ \([0-9a-f-]{36}\)\./);
+    expect(res.stdout).toContain(`Task queue:  node.${nodeId}`);
+
+    const keyFile = path.join(dir, 'agent.key');
+    const configFile = path.join(dir, 'config.json');
+    expect([mode(dir), mode(keyFile), mode(configFile)]).toEqual([0o700, 0o600, 0o600]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['agent.key', 'config.json']);
+    const privateKey = fs.readFileSync(keyFile, 'utf8').trim();
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      version: 1, nodeId, organizationId: seed.orgA, serverUrl: base, taskQueue: `node.${nodeId}`,
+      temporalAddress: process.env.TEMPORAL_ADDRESS, temporalNamespace: 'default', controlPlanePublicKey: publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!),
+    });
+    // The server holds the public half; the private key appears nowhere on the server side.
+    const [row] = await t.db.execute<{ key: string; status: string }>(sql`select agent_public_key as key, status from nodes where id = ${nodeId}`);
+    expect(row).toEqual({ key: publicKeyOf(privateKey), status: 'pending' });
+    const [leak] = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where details::text like ${`%${privateKey.slice(20, 60)}%`}`);
+    expect(leak!.n).toBe(0);
+    expect(web.output.join('\n')).not.toContain(privateKey.slice(20, 60));
+    expect(web.output.join('\n')).not.toContain(token);
+  });
+
+  it('prints identity, server, task queue and the node status for `status`, and the last heartbeat when the config holds one', async () => {
+    const res = await cli(['status', '--state-dir', dir]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`(${nodeId})`);
+    expect(res.stdout).toMatch(new RegExp(`Server:\\s+${base}`));
+    expect(res.stdout).toMatch(new RegExp(`Task queue:\\s+node\\.${nodeId}`));
+    expect(res.stdout).toMatch(/Node status:\s+pending/);
+    expect(res.stdout).toMatch(/Last heartbeat:\s+none recorded yet/);
+    const configFile = path.join(dir, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const at = new Date(Date.now() - 5000).toISOString();
+    fs.writeFileSync(configFile, JSON.stringify({ ...config, lastHeartbeat: { at } }));
+    expect((await cli(['status', '--state-dir', dir])).stdout).toMatch(new RegExp(`Last heartbeat:\\s+${at.replace(/\./g, '\\.')} \\(\\d+ s ago\\)`));
+    // AGENT_STATE_DIR is the default state folder.
+    expect((await cli(['status'], { AGENT_STATE_DIR: dir })).code).toBe(0);
+  });
+
+  it('refuses a reused token with exit code 2 and the API’s sentence, saving nothing', async () => {
+    const other = stateDir();
+    const res = await cli(['enroll', '--server', base, '--token', token, '--state-dir', other]);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe('agent-worker enroll: enrollment refused: This enrollment token was already used; create a new enrollment command in the console.');
+    expect(res.output).not.toMatch(STACK_FRAME);
+    expect(fs.readdirSync(other)).toEqual([]);
+    const unknown = await cli(['enroll', '--server', base, '--token', 'awenr_nope', '--state-dir', other]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/This enrollment token is not valid \(unknown or mistyped\)/);
+  });
+
+  it('refuses to overwrite an existing enrollment without --force', async () => {
+    const res = await cli(['enroll', '--server', base, '--token', 'awenr_whatever', '--state-dir', dir]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/already enrolled as node node-\S+ \([0-9a-f-]{36}\) of http:\/\/localhost:\d+ .*pass --force/);
+  });
+
+  it('says "cannot reach <url>" with exit code 1 when nothing listens at the server address', async () => {
+    const port = await freePort();
+    const res = await cli(['enroll', '--server', `http://127.0.0.1:${port}`, '--token', 'awenr_x', '--state-dir', stateDir()]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(`agent-worker enroll: cannot reach http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
+    expect(res.output).not.toMatch(STACK_FRAME);
+  });
+
+  it('explains a corrupt or missing config, and an unusable state folder, in one sentence', async () => {
+    const broken = stateDir();
+    fs.mkdirSync(broken, { recursive: true });
+    fs.copyFileSync(path.join(dir, 'agent.key'), path.join(broken, 'agent.key'));
+    fs.writeFileSync(path.join(broken, 'config.json'), '{"version": 1, "nodeId": ');
+    const corrupt = await cli(['status', '--state-dir', broken]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr.trim()).toBe(`agent-worker status: the agent config ${path.join(broken, 'config.json')} is corrupt (not valid JSON); enroll again with --force and a new token`);
+    fs.writeFileSync(path.join(broken, 'config.json'), JSON.stringify({ version: 1, nodeId: 'x' }));
+    expect((await cli(['status', '--state-dir', broken])).stderr).toMatch(/is corrupt \(nodeId: .*\); enroll again/);
+
+    const missing = await cli(['status', '--state-dir', stateDir()]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/this machine is not enrolled: .*config\.json does not exist; run `agent-worker enroll --server URL --token T` first/);
+
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aw-agent-')), 'a-file');
+    fs.writeFileSync(file, '');
+    const unusable = await cli(['enroll', '--server', base, '--token', 'awenr_x', '--state-dir', path.join(file, 'state')]);
+    expect(unusable.code).toBe(1);
+    expect(unusable.stderr).toMatch(/cannot use the state folder .*a-file\/state \(a part of the path is not a folder\)/);
+    for (const r of [corrupt, missing, unusable]) expect(r.output).not.toMatch(STACK_FRAME);
+  });
+
+  it('has --help for the program and each command, and refuses bad options with exit code 2', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: agent-worker <command>/);
+    expect(help.stdout).toMatch(/enroll\s+enroll this machine/);
+    expect(help.stdout).toMatch(/status\s+show identity/);
+    for (const command of ['enroll', 'status']) {
+      const res = await cli([command, '--help']);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(new RegExp(`^Usage: agent-worker ${command}`));
+    }
+    const bad = await cli(['enroll', '--sever', base]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--sever/);
+    expect((await cli(['enroll', '--token', 'x'])).stderr).toMatch(/--server is required/);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('answers whoami over a signed request, and refuses a tampered or missing signature with 401', async () => {
+    const privateKey = fs.readFileSync(path.join(dir, 'agent.key'), 'utf8');
+    const ok = await signedFetch({ serverUrl: base, nodeId, privateKey, method: 'GET', path: '/api/v1/agent/whoami' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ nodeId, status: 'pending', revoked: false, organizationId: seed.orgA });
+
+    const headers = signRequest(privateKey, { nodeId, method: 'GET', path: '/api/v1/agent/whoami' });
+    const sig = headers[AGENT_SIGNATURE_HEADER]!;
+    const tampered = await fetch(`${base}/api/v1/agent/whoami`, { headers: { ...headers, [AGENT_SIGNATURE_HEADER]: (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1) } });
+    expect(tampered.status).toBe(401);
+    expect(((await tampered.json()) as { detail: string }).detail).toMatch(/signature does not match/);
+    // Signed for another path, or by another key: refused too.
+    const otherPath = signRequest(privateKey, { nodeId, method: 'GET', path: '/api/v1/agent/other' });
+    expect((await fetch(`${base}/api/v1/agent/whoami`, { headers: otherPath })).status).toBe(401);
+    const forged = signRequest(generateKeyPair().privateKey, { nodeId, method: 'GET', path: '/api/v1/agent/whoami' });
+    expect((await fetch(`${base}/api/v1/agent/whoami`, { headers: forged })).status).toBe(401);
+    expect((await fetch(`${base}/api/v1/agent/whoami`)).status).toBe(401);
+  });
+
+  it('refuses a revoked node’s signed requests with 403, and `status` says revoked with exit code 2', async () => {
+    const revoked = await api('POST', `/nodes/${nodeId}/revoke`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.json).toMatchObject({ status: 'revoked' });
+    const privateKey = fs.readFileSync(path.join(dir, 'agent.key'), 'utf8');
+    const res = await signedFetch({ serverUrl: base, nodeId, privateKey, method: 'GET', path: '/api/v1/agent/whoami' });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { detail: string }).detail).toBe('This node was revoked; its agent must enroll again with a new token.');
+    const status = await cli(['status', '--state-dir', dir]);
+    expect(status.code).toBe(2);
+    expect(status.stdout).toMatch(/Node status:\s+revoked/);
+    expect(status.stderr.trim()).toBe('agent-worker status: This node was revoked; its agent must enroll again with a new token.');
+
+    // Enrolling again takes a new token and --force; the node is back (pending) with a new key.
+    const again = await enrollmentCommand(nodeId);
+    const res2 = await cli(['enroll', '--server', base, '--token', again.token, '--state-dir', dir, '--force']);
+    expect(res2.code).toBe(0);
+    expect((await cli(['status', '--state-dir', dir])).stdout).toMatch(/Node status:\s+pending/);
+  });
+
+  it('says "cannot reach" for status when the server is gone, with exit code 1', async () => {
+    const moved = stateDir();
+    fs.mkdirSync(moved, { recursive: true });
+    fs.copyFileSync(path.join(dir, 'agent.key'), path.join(moved, 'agent.key'));
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const port = await freePort();
+    fs.writeFileSync(path.join(moved, 'config.json'), JSON.stringify({ ...config, serverUrl: `http://127.0.0.1:${port}` }));
+    const res = await cli(['status', '--state-dir', moved]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/Node status:\s+unknown/);
+    expect(res.stderr.trim()).toBe(`agent-worker status: cannot reach http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
+  });
+});
+
+describe('the API documents and enforces each kind of caller', () => {
+  it('shows no security for enrollment and the agent signature for whoami in the served OpenAPI document', async () => {
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, { type: string; in?: string; name?: string; description?: string }> };
+    };
+    expect(doc.paths['/agent/enroll']!.post!.security).toEqual([]);
+    expect(doc.paths['/agent/enroll']!.post!.responses).not.toHaveProperty('401');
+    expect(doc.paths['/agent/whoami']!.get!.security).toEqual([{ agentSignature: [] }]);
+    expect(doc.paths['/nodes/{id}/revoke']!.post!.security).toEqual([{ bearerToken: [] }, { sessionCookie: [] }]);
+    expect(doc.components.securitySchemes.agentSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-agent-signature', description: expect.stringMatching(/signature/) });
+  });
+
+  it('names the field of bad enrollment input (400), before anything is looked up', async () => {
+    const res = await fetch(`${base}/api/v1/agent/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'awenr_x', publicKey: 'nope', hostname: 'h', agentVersion: '1' }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['publicKey']);
+  });
+});
+
+describe('the node page’s enrollment and revocation forms', () => {
+  it('shows the enrollment command once, in the secret box, with its expiry', async () => {
+    const nodeId = await seed.freshNode(seed.orgA);
+    const res = await fetch(`${base}/nodes/${nodeId}`, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie: seed.people.msp_operator.cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ intent: 'create-enrollment', expiresInMinutes: '30' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const command = /<div class="secret" data-testid="enroll-command">([^<]+)<\/div>/.exec(html)?.[1];
+    expect(command).toMatch(new RegExp(`^agent-worker enroll --server ${base} --token awenr_[a-z0-9]+$`));
+    expect(html).toMatch(/It expires /);
+    const page = await (await fetch(`${base}/nodes/${nodeId}`, { headers: { cookie: seed.people.msp_operator.cookie } })).text();
+    expect(page).not.toContain(command!.split('--token ')[1]);
+    expect(page).toContain('data-testid="enrollment-tokens"');
+  });
+
+  // The authorization matrix's rule for these intents: exact statuses per role, and a denied request
+  // changes nothing (tests/authz/matrix.ts, CONSOLE_INTENT_MATRIX).
+  const state = async () => (await t.db.execute<{ s: string }>(sql`select md5(
+    (select coalesce(string_agg(id::text || status || coalesce(revoked_at::text, ''), '|' order by id), '') from nodes) ||
+    (select coalesce(string_agg(id::text || coalesce(used_at::text, '') || coalesce(revoked_at::text, ''), '|' order by id), '') from node_enrollment_tokens) ||
+    (select count(*)::text from audit_events where outcome = 'success')) as s`))[0]!.s;
+
+  async function post(req: MatrixRequest, role: RoleUnderTest) {
+    const headers: Record<string, string> = { origin: base, 'content-type': 'application/x-www-form-urlencoded' };
+    if (role !== 'anonymous') headers.cookie = seed.people[role].cookie;
+    const res = await fetch(`${base}${req.path}`, { method: 'POST', headers, body: new URLSearchParams(req.body as Record<string, string>).toString(), redirect: 'manual' });
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  for (const [key, entry] of Object.entries(CONSOLE_INTENT_MATRIX)) {
+    it(`console ${key}`, async () => {
+      const outcomes: Record<string, number[]> = {};
+      const changed: string[] = [];
+      for (const role of ROLES_UNDER_TEST) {
+        outcomes[role] = [];
+        for (const which of ['own', 'other'] as const) {
+          const req = await entry.request(seed, role, which);
+          const before = await state();
+          const status = await post(req, role);
+          outcomes[role].push(status);
+          if ((status !== 200 && status !== 201) && (await state()) !== before) changed.push(`${role}/${which} (status ${status}) changed the database`);
+        }
+      }
+      expect({ outcomes, changed }).toEqual({ outcomes: Object.fromEntries(Object.entries(entry.expect).map(([r, v]) => [r, [...v]])), changed: [] });
+    });
+  }
+});
