@@ -7,7 +7,7 @@ import path from 'node:path';
 import { REPO_ROOT } from './config.ts';
 import { UserFacingError } from './progress.ts';
 
-const SOURCES = ['web/app', 'db', 'infra', 'workflows', 'api', 'react-router.config.ts', 'vite.config.ts', 'package-lock.json'];
+const SOURCES = ['web/app', 'db', 'infra', 'workflows', 'api', 'agent-worker', 'react-router.config.ts', 'vite.config.ts', 'package-lock.json'];
 const STAMP = path.join(REPO_ROOT, 'build', '.source-stamp');
 
 function sourceStamp(): string {

@@ -25,7 +25,7 @@ function compose(): string[] {
 function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<CommandResult> {
   const [cmd, ...pre] = compose();
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const key of ['POSTGRES_PASSWORD', 'SECRETS_KEY', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
+  for (const key of ['POSTGRES_PASSWORD', 'SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
     if (!(key in extraEnv)) delete env[key];
   }
   // An empty env file, so a developer's .env beside the compose file cannot supply the password.
@@ -55,7 +55,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const REQUIRED = { POSTGRES_PASSWORD: 'compose-test-password', SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' };
+const REQUIRED = { POSTGRES_PASSWORD: 'compose-test-password', SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=', CONTROL_PLANE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f' };
 
 describe('docker-compose.yml', () => {
   it('is valid when POSTGRES_PASSWORD and SECRETS_KEY are set', async () => {
@@ -65,10 +65,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('refuses to run without POSTGRES_PASSWORD or SECRETS_KEY, naming the missing one', async () => {
-    const noPassword = await runCompose(['config', '-q'], { SECRETS_KEY: REQUIRED.SECRETS_KEY });
+    const noPassword = await runCompose(['config', '-q'], { SECRETS_KEY: REQUIRED.SECRETS_KEY, CONTROL_PLANE_SIGNING_KEY: REQUIRED.CONTROL_PLANE_SIGNING_KEY });
     expect(noPassword.code).not.toBe(0);
     expect(noPassword.stderr).toContain('POSTGRES_PASSWORD');
-    const noKey = await runCompose(['config', '-q'], { POSTGRES_PASSWORD: REQUIRED.POSTGRES_PASSWORD });
+    const noKey = await runCompose(['config', '-q'], { POSTGRES_PASSWORD: REQUIRED.POSTGRES_PASSWORD, CONTROL_PLANE_SIGNING_KEY: REQUIRED.CONTROL_PLANE_SIGNING_KEY });
     expect(noKey.code).not.toBe(0);
     expect(noKey.stderr).toContain('SECRETS_KEY');
   });
