@@ -13,6 +13,7 @@ import {
 } from './config.ts';
 import { generateKeyPair, keyFingerprint, publicKeyOf } from './protocol/envelope.ts';
 import { signedFetch } from './protocol/request-signing.ts';
+import { RUN_USAGE, RunError, runAgent } from './run.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -250,6 +251,7 @@ async function status(argv: string[]): Promise<number> {
 export const COMMANDS: Record<string, Command> = {
   enroll: { summary: 'enroll this machine with a one-time token from the console', usage: ENROLL_USAGE, run: enroll },
   status: { summary: 'show identity, connection, last heartbeat and the node status', usage: STATUS_USAGE, run: status },
+  run: { summary: 'run the agent: the worker on this node\'s task queue and its heartbeats', usage: RUN_USAGE, run: runAgent },
 };
 
 function usage(): string {
@@ -277,6 +279,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliError) throw new CliError(err.exitCode, `agent-worker ${name}: ${err.message}`);
     if (err instanceof AgentStateError) throw new CliError(err.kind === 'not_enrolled' ? 2 : 1, `agent-worker ${name}: ${err.message}`);
+    if (err instanceof RunError) throw new CliError(2, `agent-worker ${name}: ${err.message}`);
     throw err;
   }
 }

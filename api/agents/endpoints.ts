@@ -4,6 +4,7 @@ import {
   createEnrollmentToken, CreatedEnrollmentToken, CreateEnrollmentTokenInput, enrollAgent, EnrollInput, EnrollmentTokenOutput, EnrollOutput,
   listEnrollmentTokens, NodeIdentityOutput, revokeEnrollmentToken, revokeNode, whoami, WhoamiOutput,
 } from './service.ts';
+import { HeartbeatReport, receiveHeartbeat } from './heartbeat.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
 const tag = 'Node agents';
@@ -24,6 +25,9 @@ export const agentEndpoints = [
   defineEndpoint({ method: 'post', path: '/agent/enroll', tag, auth: 'none', status: 201,
     summary: 'Enroll an agent with a one-time token and the public key it generated (used by `agent-worker enroll`)',
     body: EnrollInput, response: EnrollOutput, handler: (ctx, { body }) => enrollAgent(ctx.db, body, ctx.client) }),
+  defineEndpoint({ method: 'post', path: '/agent/heartbeat', tag, auth: 'agent',
+    summary: 'The agent’s periodic report (host, OS, CPU, memory, Docker version, inventory digest, and the containers when they changed)',
+    body: HeartbeatReport, response: z.object({ accepted: z.literal(true) }), handler: (ctx, { body }) => receiveHeartbeat(ctx.db, ctx.agent.nodeId, body) }),
   defineEndpoint({ method: 'get', path: '/agent/whoami', tag, auth: 'agent',
     summary: 'The calling agent’s node, as the control plane sees it (used by `agent-worker status`)',
     response: WhoamiOutput, handler: (ctx) => whoami(ctx) }),

@@ -131,6 +131,7 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   },
   // Agents only: a person's token or session is not an agent's signature.
   'GET /agent/whoami': { request: fixed(), expect: outcomes({ default: 401 }) },
+  'POST /agent/heartbeat': { request: fixed(undefined, { agentVersion: 'x' }), expect: outcomes({ default: 401 }) },
   'GET /audit-events': {
     request: (s, _r, w) => ({ path: `/audit-events?organizationId=${orgOf(s, w)}` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),

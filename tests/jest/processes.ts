@@ -7,8 +7,8 @@ import { REPO_ROOT } from '../../infra/config.ts';
 
 export interface TestProcess { child: ChildProcess; output: string[]; stop(): Promise<void> }
 
-export async function startProcess(script: string, env: NodeJS.ProcessEnv, readyMessage: RegExp, timeoutMs = 60_000): Promise<TestProcess> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, script)], {
+export async function startProcess(script: string, env: NodeJS.ProcessEnv, readyMessage: RegExp, timeoutMs = 60_000, args: string[] = []): Promise<TestProcess> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, script), ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -1,0 +1,46 @@
+// What the agent tells the control plane about its machine on each heartbeat.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Dockerode from 'dockerode';
+import { inventoryDigest, listContainers, type ContainerRecord } from './docker/inventory.ts';
+
+export const AGENT_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface HostReport {
+  agentVersion: string;
+  hostname: string;
+  os: string;
+  cpu: { count: number; model?: string; loadAverage: number[] };
+  memory: { totalBytes: number; freeBytes: number };
+  dockerVersion: string | null;
+  inventoryDigest: string | null;
+  containers?: ContainerRecord[];
+}
+
+/** The report; the container list is included only when `includeContainers(digest)` says so. */
+export async function hostReport(docker: Dockerode | null, includeContainers: (digest: string) => boolean): Promise<HostReport> {
+  const cpus = os.cpus();
+  let dockerVersion: string | null = null;
+  let containers: ContainerRecord[] | null = null;
+  if (docker) {
+    try {
+      dockerVersion = (await docker.version()).Version;
+      containers = await listContainers(docker);
+    } catch {
+      dockerVersion = null; // Docker went away: report it as unreachable, keep beating
+    }
+  }
+  const digest = containers ? inventoryDigest(containers) : null;
+  return {
+    agentVersion: AGENT_VERSION,
+    hostname: os.hostname(),
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    cpu: { count: cpus.length || 1, model: cpus[0]?.model, loadAverage: os.loadavg() },
+    memory: { totalBytes: os.totalmem(), freeBytes: os.freemem() },
+    dockerVersion,
+    inventoryDigest: digest,
+    ...(containers && digest && includeContainers(digest) ? { containers } : {}),
+  };
+}

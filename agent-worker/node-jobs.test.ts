@@ -1,0 +1,60 @@
+// The agent's job activity against a real Docker engine: it runs a job signed for this node once, signs
+// its result, and refuses (non-retryably) a forged, a misrouted, an expired and a replayed envelope.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApplicationFailure } from '@temporalio/common';
+import { startDockerEngine, type RunningDockerEngine } from '../infra/services/docker-engine.ts';
+import type { AgentConfig } from './config.ts';
+import { createNodeJobActivities, type NodeJobActivities } from './node-jobs.ts';
+import { generateKeyPair, signJob, verifyResult } from './protocol/envelope.ts';
+import { ReplayStore } from './protocol/replay-store.ts';
+
+let dir: string;
+let engine: RunningDockerEngine;
+let store: ReplayStore;
+let activities: NodeJobActivities;
+const controlPlane = generateKeyPair();
+const agent = generateKeyPair();
+const nodeId = crypto.randomUUID();
+
+const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
+  jobId: crypto.randomUUID(), nodeId, action: 'inventory', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
+});
+const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as ApplicationFailure);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-node-jobs-'));
+  engine = await startDockerEngine({ dir: path.join(dir, 'engine'), name: 'nodejobs' });
+  store = ReplayStore.open(path.join(dir, 'state'));
+  const config = { nodeId, controlPlanePublicKey: controlPlane.publicKey } as AgentConfig;
+  activities = createNodeJobActivities({ config, privateKey: agent.privateKey, store, docker: engine.docker });
+}, 60_000);
+afterAll(async () => {
+  store?.close();
+  await engine?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runNodeJob', () => {
+  it('runs a job signed for this node and signs its result', async () => {
+    const envelope = job();
+    const result = await activities.runNodeJob(envelope);
+    expect(result).toMatchObject({ jobId: envelope.jobId, nodeId, ok: true, output: { containers: [] } });
+    expect(verifyResult(result, { agentPublicKey: agent.publicKey, jobId: envelope.jobId, nodeId })).toEqual({ ok: true });
+    // Replayed: the same envelope again is refused, and nothing runs twice.
+    const replay = await refusal(activities.runNodeJob(envelope));
+    expect(replay).toMatchObject({ type: 'JobRefused', nonRetryable: true, details: [expect.objectContaining({ refusal: 'replayed' })] });
+  });
+
+  it('refuses forged, misrouted and expired envelopes, and unknown actions, without retries', async () => {
+    const forged = await refusal(activities.runNodeJob(job({}, generateKeyPair().privateKey)));
+    const misrouted = await refusal(activities.runNodeJob(job({ nodeId: crypto.randomUUID() })));
+    const expired = await refusal(activities.runNodeJob(job({ issuedAt: new Date(Date.now() - 120_000), notAfter: new Date(Date.now() - 60_000) })));
+    const unknown = await refusal(activities.runNodeJob(job({ action: 'format_disk' })));
+    expect([forged, misrouted, expired, unknown].map((e) => [e.type, e.nonRetryable, (e.details?.[0] as { refusal: string }).refusal]))
+      .toEqual([['JobRefused', true, 'bad_signature'], ['JobRefused', true, 'wrong_node'], ['JobRefused', true, 'expired'], ['JobRefused', true, 'unknown_action']]);
+  });
+});

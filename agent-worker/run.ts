@@ -1,0 +1,71 @@
+// `agent-worker run`: the agent's Temporal worker, polling only this node's task queue, plus the
+// heartbeat loop. Stops on Ctrl-C/SIGTERM (after in-flight jobs), or when the control plane says the
+// node was revoked.
+import { parseArgs } from 'node:util';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import Dockerode from 'dockerode';
+import { createLogger } from '../infra/logger.ts';
+import { pingDocker } from '../infra/services/docker-engine.ts';
+import { defaultStateDir, readAgentConfig, readPrivateKey } from './config.ts';
+import { startHeartbeats } from './heartbeats.ts';
+import { createNodeJobActivities } from './node-jobs.ts';
+import { ReplayStore } from './protocol/replay-store.ts';
+
+export const RUN_USAGE = `Usage: agent-worker run [--state-dir DIR] [--docker-socket PATH] [--heartbeat-seconds N]
+
+Runs the agent: a Temporal worker on this node's own task queue (node.<nodeId>), which alone does
+Docker work on this machine, and a signed heartbeat to the control plane every N seconds (default
+NODE_HEARTBEAT_SECONDS, else 15). Needs an enrolled state directory (agent-worker enroll).
+
+  --state-dir DIR        where enroll saved the configuration and key (default: AGENT_STATE_DIR or ~/.config/anthropy-agent)
+  --docker-socket PATH   the Docker engine's socket (default: DOCKER_HOST unix://… or /var/run/docker.sock)
+  --heartbeat-seconds N  seconds between heartbeats`;
+
+export class RunError extends Error {}
+
+export async function runAgent(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  let values: { 'state-dir'?: string; 'docker-socket'?: string; 'heartbeat-seconds'?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv, strict: true,
+      options: { 'state-dir': { type: 'string' }, 'docker-socket': { type: 'string' }, 'heartbeat-seconds': { type: 'string' } },
+    }));
+  } catch (err) {
+    throw new RunError(`${(err as Error).message} (see agent-worker run --help)`);
+  }
+  const stateDir = values['state-dir'] ?? defaultStateDir();
+  const config = readAgentConfig(stateDir);
+  const privateKey = readPrivateKey(stateDir);
+  const seconds = Number(values['heartbeat-seconds'] ?? process.env.NODE_HEARTBEAT_SECONDS ?? 15);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new RunError('--heartbeat-seconds must be a whole number of seconds, at least 1.');
+  const socketPath = values['docker-socket'] ?? process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') ?? '/var/run/docker.sock';
+  const docker = new Dockerode({ socketPath });
+  if (!(await pingDocker(docker))) throw new RunError(`No Docker engine answers at ${socketPath}: start Docker, or pass --docker-socket.`);
+
+  const log = createLogger('agent');
+  const store = ReplayStore.open(stateDir);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress }).catch((err: Error) => {
+    throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);
+  });
+  const worker = await Worker.create({
+    connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue,
+    activities: createNodeJobActivities({ config, privateKey, store, docker }),
+  });
+  const heartbeats = startHeartbeats({ config, privateKey, stateDir, docker, intervalMs: seconds * 1000, log });
+  log.info({ node: config.nodeName, nodeId: config.nodeId, taskQueue: config.taskQueue, docker: socketPath }, 'agent running');
+  let revoked = false;
+  void heartbeats.revoked.then(() => { revoked = true; worker.shutdown(); });
+  try {
+    await worker.run(); // returns after SIGINT/SIGTERM (or a revocation), once in-flight jobs are done
+  } finally {
+    await heartbeats.stop();
+    await connection.close();
+    store.close();
+    log.info('agent stopped');
+  }
+  return revoked ? 2 : 0;
+}

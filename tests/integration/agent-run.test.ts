@@ -1,0 +1,102 @@
+// The agent end to end on one machine: the real web server and control-plane worker, a private Docker
+// engine with a running container, `agent-worker enroll` with a token from the console's service, then
+// `agent-worker run`: the node turns online within an interval and its containers appear; stopping the
+// agent turns it stale, then offline.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { buildNodeImage } from '../../agent-worker/docker/images.ts';
+import { createEnrollmentToken } from '../../api/agents/service.ts';
+import { nodeContainers, nodes } from '../../db/schema.ts';
+import { REPO_ROOT } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+import { startDockerEngine, type RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import { freshDatabase, type TestDatabase } from '../jest/db.ts';
+import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { runCommand } from '../jest/run-command.ts';
+import { seedTenants, type Tenants } from '../jest/tenants.ts';
+
+let t: TestDatabase;
+let w: Tenants;
+let dir: string;
+let engine: RunningDockerEngine;
+let web: TestProcess;
+let worker: TestProcess;
+let base: string;
+const HEARTBEATS = { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' };
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, withinMs: number): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const statusIs = (id: string, status: string) => async () =>
+  ((await t.db.select({ s: nodes.status }).from(nodes).where(eq(nodes.id, id)))[0]!.s === status ? true : undefined);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-agent-run-'));
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  w = await seedTenants(t.db);
+  engine = await startDockerEngine({ dir: path.join(dir, 'engine'), name: 'agentrun' });
+  const image = 'aw-test-node:agent-run';
+  await buildNodeImage(engine.docker, { tag: image });
+  const container = await engine.docker.createContainer({
+    Image: image, name: 'customer-app', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], Labels: { app: 'customer' }, HostConfig: { NetworkMode: 'none' },
+  });
+  await container.start();
+  const port = await freePort();
+  base = `http://localhost:${port}`;
+  const env = { DATABASE_URL: t.url, ...HEARTBEATS };
+  worker = await startProcess('activities/worker.ts', env, /control-plane worker polling/);
+  web = await startProcess('web/server.ts', { ...env, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+}, 120_000);
+
+afterAll(async () => {
+  await web?.stop();
+  await worker?.stop();
+  await engine?.stop();
+  await t?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('agent-worker run', () => {
+  it('enrolls, turns the node online with its containers, and lets it go stale then offline when stopped', async () => {
+    const node = (await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'local' }).returning())[0]!;
+    const { token } = await createEnrollmentToken(w.ctx(w.actors.admin), node.id);
+    const stateDir = path.join(dir, 'agent');
+    const cli = (args: string[]) => runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...HEARTBEATS } });
+    const enrolled = await cli(['enroll', '--server', base, '--token', token, '--state-dir', stateDir]);
+    expect(enrolled.code).toBe(0);
+
+    const agent = await startProcess('agent-worker/cli.ts', { ...HEARTBEATS }, /agent running/, 60_000, ['run', '--state-dir', stateDir, '--docker-socket', engine.socketPath, '--heartbeat-seconds', '1']);
+    try {
+      await waitFor('the node to turn online', statusIs(node.id, 'online'), 5_000);
+      const containers = await waitFor('the inventory', async () => {
+        const rows = await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.id));
+        return rows.length ? rows : undefined;
+      }, 5_000);
+      expect(containers).toEqual([expect.objectContaining({ name: 'customer-app', state: 'running', labels: expect.objectContaining({ app: 'customer' }) })]);
+      const [row] = await t.db.select().from(nodes).where(eq(nodes.id, node.id));
+      expect(row!.lastReport).toMatchObject({ hostname: os.hostname(), dockerVersion: expect.stringMatching(/^\d+\./) });
+      const status = await cli(['status', '--state-dir', stateDir]);
+      expect(status.stdout).toMatch(/Node status:\s+online/);
+    } finally {
+      await agent.stop();
+    }
+    await waitFor('the node to turn stale', statusIs(node.id, 'stale'), 6_000);
+    await waitFor('the node to turn offline', statusIs(node.id, 'offline'), 6_000);
+  }, 120_000);
+
+  it('refuses to run without a Docker engine, in one sentence', async () => {
+    const res = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), 'run', '--state-dir', path.join(dir, 'agent'), '--docker-socket', path.join(dir, 'no-such.sock')], { cwd: REPO_ROOT, env: process.env });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe(`agent-worker run: No Docker engine answers at ${path.join(dir, 'no-such.sock')}: start Docker, or pass --docker-socket.`);
+  });
+});
