@@ -1,6 +1,7 @@
 // All control-plane activities, built once per worker around shared connections.
 import type { Connection } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
+import { createNodeJobActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
 
@@ -8,5 +9,6 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
   return {
     ...createReadinessActivities(deps),
     ...createNodeActivities(deps),
+    ...createNodeJobActivities(deps),
   };
 }

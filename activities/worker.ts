@@ -6,7 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from '../infra/config.ts';
 import { createLogger } from '../infra/logger.ts';
-import { CONTROL_PLANE_TASK_QUEUE } from '../workflows/task-queues.ts';
+import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
 import { createActivities } from './index.ts';
 
 const log = createLogger('control-plane-worker');
@@ -30,11 +30,11 @@ async function main() {
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: CONTROL_PLANE_TASK_QUEUE,
+    taskQueue: controlPlaneTaskQueue(),
     workflowBundle,
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
   });
-  log.info({ taskQueue: CONTROL_PLANE_TASK_QUEUE, address: config.temporalAddress }, 'control-plane worker polling');
+  log.info({ taskQueue: controlPlaneTaskQueue(), address: config.temporalAddress }, 'control-plane worker polling');
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   await client.close();
   await connection.close();

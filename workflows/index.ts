@@ -2,3 +2,4 @@
 // (enforced by ESLint); it reaches the world only through activities.
 export { readinessCheck } from './readiness-check.ts';
 export { nodeMonitor } from './node-monitor.ts';
+export { refreshNodeInventory } from './refresh-node-inventory.ts';

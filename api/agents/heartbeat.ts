@@ -4,13 +4,12 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, isNull, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
+import type { Db, Executor } from '../../db/client.ts';
 import { nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { heartbeatSignal, type nodeMonitor } from '../../workflows/node-monitor.ts';
-import { CONTROL_PLANE_TASK_QUEUE } from '../../workflows/task-queues.ts';
 import { ForbiddenError, parseInput } from '../errors.ts';
-import { getTemporalClient } from '../temporal-client.ts';
+import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
 
 const ContainerRecord = z.object({
   id: z.string().min(1).max(128),
@@ -40,6 +39,22 @@ export type HeartbeatReport = z.infer<typeof HeartbeatReport>;
 
 export const nodeMonitorId = (nodeId: string) => `node-monitor.${nodeId}`;
 
+export type InventoryRecord = z.infer<typeof ContainerRecord>;
+export const InventoryRecords = z.array(ContainerRecord).max(2000);
+
+/** Replaces the stored inventory of a node with what its agent reported. */
+export async function storeInventory(tx: Executor, nodeId: string, containers: InventoryRecord[], seenAt: Date): Promise<void> {
+  const ids = containers.map((c) => c.id);
+  await tx.delete(nodeContainers).where(and(eq(nodeContainers.nodeId, nodeId), ids.length ? notInArray(nodeContainers.containerId, ids) : undefined));
+  for (const c of containers) {
+    const row = {
+      nodeId, containerId: c.id, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
+      labels: c.labels, createdAt: c.created ? new Date(c.created) : null, startedAt: c.started ? new Date(c.started) : null, seenAt,
+    };
+    await tx.insert(nodeContainers).values(row).onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
+  }
+}
+
 export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): Promise<{ accepted: true }> {
   const { containers, ...report } = parseInput(HeartbeatReport, input);
   const now = new Date();
@@ -48,15 +63,7 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
       .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt))).returning({ id: nodes.id });
     if (!node) return false;
     if (!containers) return true;
-    const ids = containers.map((c) => c.id);
-    await tx.delete(nodeContainers).where(and(eq(nodeContainers.nodeId, nodeId), ids.length ? notInArray(nodeContainers.containerId, ids) : undefined));
-    for (const c of containers) {
-      const row = {
-        nodeId, containerId: c.id, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
-        labels: c.labels, createdAt: c.created ? new Date(c.created) : null, startedAt: c.started ? new Date(c.started) : null, seenAt: now,
-      };
-      await tx.insert(nodeContainers).values(row).onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
-    }
+    await storeInventory(tx, nodeId, containers, now);
     return true;
   });
   // A revoked (or removed) node's heartbeats are refused and never reach its monitor.
@@ -65,7 +72,7 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
   const client = await getTemporalClient();
   await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
     workflowId: nodeMonitorId(nodeId),
-    taskQueue: CONTROL_PLANE_TASK_QUEUE,
+    taskQueue: controlPlaneTaskQueue(),
     args: [{ nodeId, intervalSeconds: config.NODE_HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, offlineAfterMissed: config.NODE_OFFLINE_AFTER_MISSED }],
     signal: heartbeatSignal,
     signalArgs: [{ at: now.toISOString(), agentVersion: report.agentVersion }],

@@ -18,6 +18,10 @@ import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { seedTenants, type Tenants } from '../jest/tenants.ts';
 
+// This file's own control-plane queue: other test files run their own workers against their own databases.
+const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
+process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
+
 let t: TestDatabase;
 let w: Tenants;
 let dir: string;

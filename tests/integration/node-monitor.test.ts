@@ -2,16 +2,20 @@
 // a node online, silence makes it stale then offline, a beat brings it back, a revoked node stays revoked,
 // and continue-as-new carries the state.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { nodeMonitorId, receiveHeartbeat } from '../../api/agents/heartbeat.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 import { auditEvents, nodes } from '../../db/schema.ts';
 import { heartbeatSignal, nodeMonitorStateQuery, type nodeMonitor } from '../../workflows/node-monitor.ts';
-import { CONTROL_PLANE_TASK_QUEUE } from '../../workflows/task-queues.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
+
+// This file's own control-plane queue: other test files run their own workers against their own databases.
+const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
+process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
 
 let t: TestDatabase;
 let w: Tenants;
@@ -98,7 +102,7 @@ describe('node monitor', () => {
     let firstRunId: string | undefined;
     for (let i = 0; i < 5; i++) {
       const handle = await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
-        workflowId, taskQueue: CONTROL_PLANE_TASK_QUEUE, args: [input], signal: heartbeatSignal, signalArgs: [{ at: new Date().toISOString(), agentVersion: `v${i}` }],
+        workflowId, taskQueue: QUEUE, args: [input], signal: heartbeatSignal, signalArgs: [{ at: new Date().toISOString(), agentVersion: `v${i}` }],
       });
       firstRunId ??= handle.signaledRunId;
       await new Promise((r) => setTimeout(r, 300));

@@ -1,13 +1,17 @@
 // The end-to-end wiring of the foundation: the real control-plane worker process runs the readiness
 // check workflow on the real Temporal server, and its activities write the verdict to PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { auditEvents, readinessChecks } from '../../db/schema.ts';
 import type { readinessCheck } from '../../workflows/readiness-check.ts';
-import { CONTROL_PLANE_TASK_QUEUE } from '../../workflows/task-queues.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
+
+// This file's own control-plane queue: other test files run their own workers against their own databases.
+const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
+process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
 
 let t: TestDatabase;
 let worker: TestProcess;
@@ -30,7 +34,7 @@ describe('readiness check workflow', () => {
     const workflowId = `readiness-check-test-${Date.now()}`;
     await t.db.insert(readinessChecks).values({ workflowId });
     const outcome = await client.workflow.execute<typeof readinessCheck>('readinessCheck', {
-      taskQueue: CONTROL_PLANE_TASK_QUEUE, workflowId, workflowExecutionTimeout: '1 minute',
+      taskQueue: QUEUE, workflowId, workflowExecutionTimeout: '1 minute',
     });
     expect(outcome.status).toBe('passed');
     expect(outcome.results.map((r) => [r.name, r.ok])).toEqual([['PostgreSQL', true], ['Temporal', true]]);
@@ -49,7 +53,7 @@ describe('readiness check workflow', () => {
   it('fails, with the reason, when the check has no record to write to', async () => {
     const workflowId = `readiness-check-unrecorded-${Date.now()}`;
     const handle = await client.workflow.start<typeof readinessCheck>('readinessCheck', {
-      taskQueue: CONTROL_PLANE_TASK_QUEUE, workflowId, workflowExecutionTimeout: '1 minute',
+      taskQueue: QUEUE, workflowId, workflowExecutionTimeout: '1 minute',
     });
     // recordReadinessResult retries (it is idempotent), so stop the run once the reason is visible.
     let reason = '';

@@ -5,9 +5,8 @@ import { recordAudit } from '../../../../db/audit.ts';
 import { getDb } from '../../../../db/client.ts';
 import { readinessChecks, users } from '../../../../db/schema.ts';
 import type { readinessCheck } from '../../../../workflows/readiness-check.ts';
-import { CONTROL_PLANE_TASK_QUEUE } from '../../../../workflows/task-queues.ts';
 import { auditActor, type ServiceContext } from '../../../../api/authz.ts';
-import { getTemporalClient, workflowRunUrl } from '../../../../api/temporal-client.ts';
+import { controlPlaneTaskQueue, getTemporalClient, workflowRunUrl } from '../../../../api/temporal-client.ts';
 
 export async function startReadinessCheck({ db, actor }: ServiceContext): Promise<{ ok: true } | { ok: false; error: string }> {
   const workflowId = `readiness-check-${crypto.randomUUID()}`;
@@ -15,7 +14,7 @@ export async function startReadinessCheck({ db, actor }: ServiceContext): Promis
   try {
     const client = await getTemporalClient();
     const handle = await client.workflow.start<typeof readinessCheck>('readinessCheck', {
-      taskQueue: CONTROL_PLANE_TASK_QUEUE, workflowId, workflowExecutionTimeout: '5 minutes',
+      taskQueue: controlPlaneTaskQueue(), workflowId, workflowExecutionTimeout: '5 minutes',
     });
     await db.update(readinessChecks).set({ runId: handle.firstExecutionRunId }).where(eq(readinessChecks.id, check!.id));
     await recordAudit(db, {
