@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
+import { discoverOpenClawOnEngine, type DiscoveredInstance } from './docker/discovery.ts';
 import { inventoryDigest, listContainers, type ContainerRecord } from './docker/inventory.ts';
 
 export const AGENT_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -17,6 +18,8 @@ export interface HostReport {
   dockerVersion: string | null;
   inventoryDigest: string | null;
   containers?: ContainerRecord[];
+  /** OpenClaw instances found among the containers (sent with them): names, ids, reasons — never commands. */
+  discovered?: DiscoveredInstance[];
 }
 
 /** The report; the container list is included only when `includeContainers(digest)` says so. */
@@ -33,6 +36,9 @@ export async function hostReport(docker: Dockerode | null, includeContainers: (d
     }
   }
   const digest = containers ? inventoryDigest(containers) : null;
+  const send = Boolean(containers && digest && includeContainers(digest));
+  // Discovery reads container commands, which stay on this machine; only its verdicts are reported.
+  const discovered = send && docker ? (await discoverOpenClawOnEngine(docker, containers!).catch(() => null))?.instances : undefined;
   return {
     agentVersion: AGENT_VERSION,
     hostname: os.hostname(),
@@ -41,6 +47,6 @@ export async function hostReport(docker: Dockerode | null, includeContainers: (d
     memory: { totalBytes: os.totalmem(), freeBytes: os.freemem() },
     dockerVersion,
     inventoryDigest: digest,
-    ...(containers && digest && includeContainers(digest) ? { containers } : {}),
+    ...(send ? { containers: containers!, ...(discovered ? { discovered } : {}) } : {}),
   };
 }

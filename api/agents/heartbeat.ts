@@ -5,7 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, isNull, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Executor } from '../../db/client.ts';
-import { nodeContainers, nodes } from '../../db/schema.ts';
+import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { heartbeatSignal, type nodeMonitor } from '../../workflows/node-monitor.ts';
 import { ForbiddenError, parseInput } from '../errors.ts';
@@ -34,6 +34,13 @@ export const HeartbeatReport = z.object({
   inventoryDigest: z.string().max(128).nullable(),
   /** Sent when the inventory changed (the digest differs from the last one the agent sent). */
   containers: z.array(ContainerRecord).max(2000).optional(),
+  /** OpenClaw instances the agent's discovery found among those containers. */
+  discovered: z.array(z.object({
+    name: z.string().min(1).max(128),
+    containerIds: z.array(z.string().min(1).max(128)).min(1).max(10),
+    confidence: z.number().min(0).max(1),
+    reasons: z.array(z.string().max(300)).max(20),
+  })).max(200).optional(),
 });
 export type HeartbeatReport = z.infer<typeof HeartbeatReport>;
 
@@ -41,6 +48,22 @@ export const nodeMonitorId = (nodeId: string) => `node-monitor.${nodeId}`;
 
 export type InventoryRecord = z.infer<typeof ContainerRecord>;
 export const InventoryRecords = z.array(ContainerRecord).max(2000);
+
+/**
+ * Records what discovery saw as `discovered` instances of the node's organization: new ones are added,
+ * known ones updated, and discovered ones no longer seen removed. Managed instances are never touched.
+ */
+export async function storeDiscoveredInstances(tx: Executor, nodeId: string, found: NonNullable<HeartbeatReport['discovered']>): Promise<void> {
+  const [node] = await tx.select({ organizationId: nodes.organizationId }).from(nodes).where(eq(nodes.id, nodeId));
+  if (!node) return;
+  const names = found.map((f) => f.name);
+  await tx.delete(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'discovered'), names.length ? notInArray(instances.name, names) : undefined));
+  for (const f of found) {
+    const values = { containerIds: f.containerIds, reasons: f.reasons, confidence: f.confidence.toFixed(2), updatedAt: new Date() };
+    await tx.insert(instances).values({ organizationId: node.organizationId, nodeId, name: f.name, state: 'discovered', ...values })
+      .onConflictDoUpdate({ target: [instances.nodeId, instances.name], set: values, setWhere: eq(instances.state, 'discovered') });
+  }
+}
 
 /** Replaces the stored inventory of a node with what its agent reported. */
 export async function storeInventory(tx: Executor, nodeId: string, containers: InventoryRecord[], seenAt: Date): Promise<void> {
@@ -56,7 +79,7 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: I
 }
 
 export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): Promise<{ accepted: true }> {
-  const { containers, ...report } = parseInput(HeartbeatReport, input);
+  const { containers, discovered, ...report } = parseInput(HeartbeatReport, input);
   const now = new Date();
   const accepted = await db.transaction(async (tx) => {
     const [node] = await tx.update(nodes).set({ lastSeenAt: now, lastReport: { ...report, receivedAt: now.toISOString() } })
@@ -64,6 +87,7 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
     if (!node) return false;
     if (!containers) return true;
     await storeInventory(tx, nodeId, containers, now);
+    if (discovered) await storeDiscoveredInstances(tx, nodeId, discovered);
     return true;
   });
   // A revoked (or removed) node's heartbeats are refused and never reach its monitor.

@@ -1,7 +1,7 @@
 // The agent end to end on one machine: the real web server and control-plane worker, a private Docker
 // engine with a running container, `agent-worker enroll` with a token from the console's service, then
-// `agent-worker run`: the node turns online within an interval and its containers appear; stopping the
-// agent turns it stale, then offline.
+// `agent-worker run`: the node turns online within an interval, its containers appear and an
+// OpenClaw-looking pair is recorded as a discovered instance; stopping the agent turns it stale, then offline.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
 import { createEnrollmentToken } from '../../api/agents/service.ts';
-import { nodeContainers, nodes } from '../../db/schema.ts';
+import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startDockerEngine, type RunningDockerEngine } from '../../infra/services/docker-engine.ts';
@@ -55,6 +55,17 @@ beforeAll(async () => {
     Image: image, name: 'customer-app', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], Labels: { app: 'customer' }, HostConfig: { NetworkMode: 'none' },
   });
   await container.start();
+  // An OpenClaw-looking pair as upstream's compose file runs it: a gateway and a helper in its network.
+  const gateway = await engine.docker.createContainer({
+    Image: image, name: 'openclaw-gateway', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: 'none' },
+    Labels: { 'com.docker.compose.project': 'acme-claw', 'com.docker.compose.service': 'openclaw-gateway' },
+  });
+  await gateway.start();
+  const helper = await engine.docker.createContainer({
+    Image: image, name: 'openclaw-cli', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: `container:${gateway.id}` },
+    Labels: { 'com.docker.compose.project': 'acme-claw', 'com.docker.compose.service': 'openclaw-cli' },
+  });
+  await helper.start();
   const port = await freePort();
   base = `http://localhost:${port}`;
   const env = { DATABASE_URL: t.url, ...HEARTBEATS };
@@ -86,7 +97,12 @@ describe('agent-worker run', () => {
         const rows = await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.id));
         return rows.length ? rows : undefined;
       }, 5_000);
-      expect(containers).toEqual([expect.objectContaining({ name: 'customer-app', state: 'running', labels: expect.objectContaining({ app: 'customer' }) })]);
+      expect(containers.map((c) => c.name).sort()).toEqual(['customer-app', 'openclaw-cli', 'openclaw-gateway']);
+      expect(containers.find((c) => c.name === 'customer-app')).toMatchObject({ state: 'running', labels: expect.objectContaining({ app: 'customer' }) });
+      // Discovery on the agent found the OpenClaw pair; the console's record is a discovered instance.
+      const discovered = await t.db.select().from(instances).where(eq(instances.nodeId, node.id));
+      expect(discovered).toEqual([expect.objectContaining({ name: 'acme-claw', state: 'discovered', organizationId: w.msp.id })]);
+      expect(discovered[0]!.containerIds).toHaveLength(2);
       const [row] = await t.db.select().from(nodes).where(eq(nodes.id, node.id));
       expect(row!.lastReport).toMatchObject({ hostname: os.hostname(), dockerVersion: expect.stringMatching(/^\d+\./) });
       const status = await cli(['status', '--state-dir', stateDir]);

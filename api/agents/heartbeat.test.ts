@@ -1,0 +1,50 @@
+// What a heartbeat stores: the report, the inventory, and the OpenClaw instances discovery found —
+// never touching managed instances (real PostgreSQL, real Temporal server for the monitor signal).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eq } from 'drizzle-orm';
+import { instances, nodeContainers, nodes } from '../../db/schema.ts';
+import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import { receiveHeartbeat } from './heartbeat.ts';
+
+let t: TestDatabase;
+let w: Tenants;
+let nodeId: string;
+const base = { agentVersion: '0.1.0', hostname: 'edge', os: 'linux', cpu: { count: 2 }, memory: { totalBytes: 1, freeBytes: 1 }, dockerVersion: '20.10', inventoryDigest: 'd1' };
+const container = (id: string, name: string) => ({
+  id, name, image: 'openclaw:local', state: 'running', health: null, status: 'Up', ports: [], labels: { 'com.docker.compose.project': 'acme' }, created: null, started: null,
+});
+const found = (name: string, ids: string[]) => ({ name, containerIds: ids, confidence: 0.95, reasons: ['image name contains "openclaw"', 'compose service openclaw-gateway'] });
+const rows = () => t.db.select().from(instances).where(eq(instances.nodeId, nodeId));
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  w = await seedTenants(t.db);
+  process.env.CONTROL_PLANE_TASK_QUEUE = `control-plane-heartbeat-test-${process.pid}`; // no worker needed: the monitor just waits
+  nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'edge' }).returning())[0]!.id;
+});
+afterAll(async () => { await t.close(); });
+
+describe('receiveHeartbeat', () => {
+  it('records discovered OpenClaw instances in the node\'s organization, and forgets ones no longer seen', async () => {
+    await receiveHeartbeat(t.db, nodeId, { ...base, containers: [container('c1', 'openclaw-gateway'), container('c2', 'openclaw-cli')], discovered: [found('acme', ['c1', 'c2'])] });
+    expect(await rows()).toEqual([expect.objectContaining({ name: 'acme', state: 'discovered', organizationId: w.acme.id, containerIds: ['c1', 'c2'], confidence: '0.95' })]);
+    expect(await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, nodeId))).toHaveLength(2);
+
+    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd2', containers: [], discovered: [] });
+    expect(await rows()).toEqual([]);
+    expect(await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, nodeId))).toEqual([]);
+  });
+
+  it('never changes a managed instance, even when discovery reports the same name', async () => {
+    await t.db.insert(instances).values({ organizationId: w.acme.id, nodeId, name: 'prod', state: 'managed', containerIds: ['m1'], reasons: [] });
+    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd3', containers: [container('m1', 'openclaw-gateway')], discovered: [found('prod', ['m1', 'x'])] });
+    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd4', containers: [], discovered: [] });
+    expect(await rows()).toEqual([expect.objectContaining({ name: 'prod', state: 'managed', containerIds: ['m1'] })]);
+  });
+
+  it('refuses a report whose discovery carries something other than verdicts, naming the field', async () => {
+    await expect(receiveHeartbeat(t.db, nodeId, { ...base, containers: [], discovered: [{ name: 'x', containerIds: [], confidence: 2, reasons: [] }] }))
+      .rejects.toMatchObject({ fieldErrors: expect.objectContaining({ 'discovered.0.containerIds': expect.any(String), 'discovered.0.confidence': expect.any(String) }) });
+  });
+});
