@@ -48,3 +48,15 @@ describe('receiveHeartbeat', () => {
       .rejects.toMatchObject({ fieldErrors: expect.objectContaining({ 'discovered.0.containerIds': expect.any(String), 'discovered.0.confidence': expect.any(String) }) });
   });
 });
+
+describe('node inventory for the console', () => {
+  it('lists the reported containers and instances to those who may see the node, and hides them from others', async () => {
+    const { getNodeInventory } = await import('../nodes/service.ts');
+    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd9', containers: [container('g1', 'openclaw-gateway')], discovered: [found('acme', ['g1'])] });
+    const seen = await getNodeInventory(w.ctx(w.actors.acmeAdmin), nodeId);
+    expect(seen.containers.map((c) => c.name)).toEqual(['openclaw-gateway']);
+    expect(seen.instances.map((i) => [i.name, i.state])).toEqual([['acme', 'discovered'], ['prod', 'managed']]);
+    await expect(getNodeInventory(w.ctx(w.actors.globexAdmin), nodeId)).rejects.toMatchObject({ status: 404 });
+    await expect(getNodeInventory(w.ctx(w.actors.acmeUser), nodeId)).rejects.toMatchObject({ status: 403 });
+  });
+});

@@ -4,7 +4,7 @@
 import { aliasedTable, and, asc, eq, gt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
-import { NODE_STATUSES, nodes, organizations, users } from '../../db/schema.ts';
+import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
@@ -113,6 +113,28 @@ export async function listNodes(ctx: ServiceContext, query: unknown) {
 
 export async function getNode(ctx: ServiceContext, id: string): Promise<NodeOutput> {
   return toOutput(await findVisible(ctx, id));
+}
+
+export interface NodeInventory {
+  containers: { id: string; name: string; image: string; state: string; health: string | null; status: string;
+    ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[]; startedAt: string | null; seenAt: string }[];
+  instances: { id: string; name: string; state: 'discovered' | 'managed'; containerIds: string[]; reasons: string[]; confidence: string | null }[];
+}
+
+/** What the node's agent last reported running, and the OpenClaw instances seen among it. */
+export async function getNodeInventory(ctx: ServiceContext, id: string): Promise<NodeInventory> {
+  const node = await findVisible(ctx, id);
+  const [containers, found] = await Promise.all([
+    ctx.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.node.id)).orderBy(asc(nodeContainers.name)),
+    ctx.db.select().from(instances).where(eq(instances.nodeId, node.node.id)).orderBy(asc(instances.name)),
+  ]);
+  return {
+    containers: containers.map((c) => ({
+      id: c.containerId, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
+      startedAt: c.startedAt?.toISOString() ?? null, seenAt: c.seenAt.toISOString(),
+    })),
+    instances: found.map((i) => ({ id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence })),
+  };
 }
 
 export async function createNode(ctx: ServiceContext, input: unknown): Promise<NodeOutput> {

@@ -2,7 +2,7 @@ import { Form, Link, useNavigation } from 'react-router';
 import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
-import { getNode, updateNode } from '../../../../api/nodes/service.ts';
+import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { RowAction } from '../../components/forms.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
@@ -21,11 +21,12 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const node = await load(() => getNode(ctx, params.nodeId));
   const target = { organizationId: node.organizationId };
   const identity = await load(() => getNodeIdentity(ctx, node.id));
+  const inventory = await load(() => getNodeInventory(ctx, node.id));
   const canEnroll = can(ctx.actor, 'node.enroll', target);
   // Enrollment tokens are MSP staff's business; only the ones that still work are listed.
   const tokens = canEnroll ? (await load(() => listEnrollmentTokens(ctx, node.id))).filter((t) => t.state === 'outstanding') : [];
   return {
-    node, agentKey: identity.agentKeyFingerprint, tokens, canEnroll,
+    node, agentKey: identity.agentKeyFingerprint, tokens, canEnroll, inventory,
     canEdit: can(ctx.actor, 'node.update', target),
     canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
     canSeeOrganization: can(ctx.actor, 'organization.view', target),
@@ -56,7 +57,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function NodeDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canSeeOrganization } = loaderData;
+  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canSeeOrganization, inventory } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const updated = actionData?.intent === 'update' ? actionData.result : null;
   const errors = updated && !updated.ok ? updated.fieldErrors : {};
@@ -153,6 +154,44 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
           ) : <p className="muted">No outstanding enrollment tokens.</p>}
         </section>
       )}
+      <section aria-label="OpenClaw instances">
+        <h2>OpenClaw instances</h2>
+        {inventory.instances.length === 0 ? <p className="muted">None seen on this node.</p> : (
+          <table data-testid="instances">
+            <thead><tr><th>Name</th><th>State</th><th>Containers</th><th>Why</th></tr></thead>
+            <tbody>
+              {inventory.instances.map((i) => (
+                <tr key={i.id}>
+                  <td>{i.name}</td>
+                  <td><span className="badge">{i.state}</span>{i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}</td>
+                  <td>{i.containerIds.map((c) => c.slice(0, 12)).join(', ')}</td>
+                  <td>{i.reasons.join('; ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-label="Containers">
+        <h2>Containers</h2>
+        {inventory.containers.length === 0 ? <p className="muted">No container reported yet (the agent sends its inventory with its heartbeats).</p> : (
+          <table data-testid="containers">
+            <thead><tr><th>Name</th><th>Image</th><th>State</th><th>Health</th><th>Status</th><th>Ports</th></tr></thead>
+            <tbody>
+              {inventory.containers.map((c) => (
+                <tr key={c.id}>
+                  <td title={c.id}>{c.name}</td>
+                  <td>{c.image}</td>
+                  <td><span className="badge">{c.state}</span></td>
+                  <td>{c.health ?? '—'}</td>
+                  <td>{c.status}</td>
+                  <td>{c.ports.map((p) => `${p.publicPort ? `${p.publicPort}→` : ''}${p.privatePort}/${p.type}`).join(', ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
       {nodeRevoked?.ok && <p role="status">Node revoked: its agent’s requests, jobs and heartbeats are refused from now on.</p>}
       {nodeRevoked && !nodeRevoked.ok && <p className="error" role="alert">{nodeRevoked.formError}</p>}
       {canRevoke && (
