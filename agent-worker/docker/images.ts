@@ -25,11 +25,25 @@ export interface ExtraFile {
   mode?: number;
 }
 
+/** A directory copied whole into the image (files, directories and symlinks), owned by root: read-only to the program. */
+export interface ExtraTree {
+  /** Absolute path inside the image. */
+  path: string;
+  /** The directory on this machine. */
+  source: string;
+  /**
+   * What identifies the tree's content for the image's content label (for example a package version and its
+   * lock file's hash): hashing hundreds of megabytes of files on every start would cost more than it saves.
+   */
+  contentKey: string;
+}
+
 export interface NodeImageOptions {
   tag: string;
   /** The Node binary to put in the image (default: the cached Node 24, else the running Node). */
   nodeBinary?: string;
   extraFiles?: ExtraFile[];
+  extraTrees?: ExtraTree[];
   /** Image labels (the content label is added). */
   labels?: Record<string, string>;
   /** Dockerfile lines appended after the standard ones (e.g. WORKDIR, ENTRYPOINT, CMD). */
@@ -96,9 +110,9 @@ function dockerfile(opts: NodeImageOptions, content: string): string {
 
 // The build context is streamed to the engine as an uncompressed tar, written here: no temporary copy of
 // the 120 MB binary, and no gzip pass (which took most of the build time).
-interface TarEntry { name: string; type: 'file' | 'dir'; mode: number; source?: string; content?: Buffer }
+interface TarEntry { name: string; type: 'file' | 'dir' | 'symlink'; mode: number; source?: string; content?: Buffer; linkTarget?: string }
 
-function tarHeader(name: string, type: '0' | '5' | 'x', mode: number, size: number): Buffer {
+function tarHeader(name: string, type: '0' | '2' | '5' | 'x', mode: number, size: number, linkTarget = ''): Buffer {
   const header = Buffer.alloc(512);
   const octal = (value: number, length: number, offset: number) => header.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, 'ascii');
   header.write(name.slice(0, 100), 0, 'utf8');
@@ -109,6 +123,7 @@ function tarHeader(name: string, type: '0' | '5' | 'x', mode: number, size: numb
   octal(0, 12, 136);
   header.write('        ', 148, 'ascii');
   header.write(type, 156, 'ascii');
+  header.write(linkTarget.slice(0, 100), 157, 'utf8');
   header.write('ustar\0', 257, 'ascii');
   header.write('00', 263, 'ascii');
   let sum = 0;
@@ -135,6 +150,10 @@ async function* tarChunks(entries: TarEntry[]): AsyncGenerator<Buffer> {
     yield* paxPath(name);
     if (entry.type === 'dir') {
       yield tarHeader(name, '5', entry.mode, 0);
+      continue;
+    }
+    if (entry.type === 'symlink') {
+      yield tarHeader(name, '2', 0o777, 0, entry.linkTarget);
       continue;
     }
     const size = entry.content ? entry.content.length : fs.statSync(entry.source!).size;
@@ -194,6 +213,40 @@ async function followBuild(docker: Dockerode, stream: NodeJS.ReadableStream, tag
   });
 }
 
+/** The files, directories and symlinks below `source`, as tar entries under `name`. */
+function treeEntries(name: string, source: string, root = path.resolve(source)): TarEntry[] {
+  const out: TarEntry[] = [{ name, type: 'dir', mode: 0o755 }];
+  for (const dirent of fs.readdirSync(source, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const from = path.join(source, dirent.name);
+    const to = `${name}/${dirent.name}`;
+    if (dirent.isSymbolicLink()) {
+      const target = fs.readlinkSync(from);
+      // Links that leave the tree would point at nothing inside the image.
+      const resolved = path.resolve(path.dirname(from), target);
+      if (path.isAbsolute(target) || !(resolved === root || resolved.startsWith(`${root}${path.sep}`))) continue;
+      out.push({ name: to, type: 'symlink', mode: 0o777, linkTarget: target });
+    } else if (dirent.isDirectory()) {
+      out.push(...treeEntries(to, from, root));
+    } else if (dirent.isFile()) {
+      out.push({ name: to, type: 'file', mode: fs.statSync(from).mode & 0o7777, source: from });
+    }
+  }
+  return out;
+}
+
+/** Shared libraries the tree's native modules (`*.node` built for this machine) need beyond `have`. */
+function nativeModuleLibraries(entries: TarEntry[], have: Set<string>): string[] {
+  const extra = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type !== 'file' || !entry.source?.endsWith('.node')) continue;
+    let libs: string[];
+    // Prebuilt modules for other platforms (darwin, win32, musl) are not loadable here: ldd refuses them.
+    try { libs = sharedLibraries(entry.source); } catch { continue; }
+    for (const lib of libs) if (!have.has(lib)) extra.add(lib);
+  }
+  return [...extra].sort();
+}
+
 /**
  * Builds (or finds) the image `tag` and returns its id. Idempotent: when `tag` exists with the same
  * content label (a hash of the Dockerfile and every file that goes in), nothing is built.
@@ -204,9 +257,10 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
     const real = fs.realpathSync(source);
     return { name, type: 'file', mode: mode ?? (fs.statSync(real).mode & 0o7777), source: real };
   };
+  const nodeLibraries = sharedLibraries(nodeBinary);
   const entries: TarEntry[] = [
     fromHost(`rootfs${NODE_IN_IMAGE}`, nodeBinary, 0o755),
-    ...sharedLibraries(nodeBinary).map((lib) => fromHost(`rootfs${lib}`, lib, 0o755)),
+    ...nodeLibraries.map((lib) => fromHost(`rootfs${lib}`, lib, 0o755)),
     { name: 'rootfs/etc/passwd', type: 'file', mode: 0o644, content: Buffer.from(PASSWD) },
     { name: 'rootfs/etc/group', type: 'file', mode: 0o644, content: Buffer.from(GROUP) },
     { name: 'rootfs/tmp', type: 'dir', mode: 0o1777 },
@@ -219,17 +273,28 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
       : { name, type: 'file', mode: file.mode ?? 0o644, content: Buffer.from(file.content ?? '') });
   }
 
+  const trees: TarEntry[] = [];
+  for (const tree of opts.extraTrees ?? []) {
+    if (!path.posix.isAbsolute(tree.path)) throw new Error(`Image tree paths must be absolute: ${tree.path}`);
+    if (!fs.statSync(tree.source, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${tree.source} is not a directory to put in the image`);
+    trees.push(...treeEntries(`rootfs${path.posix.normalize(tree.path)}`, tree.source));
+  }
+  const treeLibraries = trees.length ? nativeModuleLibraries(trees, new Set(nodeLibraries)) : [];
+  entries.push(...treeLibraries.map((lib) => fromHost(`rootfs${lib}`, lib, 0o755)));
+
   const hash = crypto.createHash('sha256').update(dockerfile(opts, ''));
   for (const entry of entries) {
     const body = entry.source ? fileHash(entry.source) : crypto.createHash('sha256').update(entry.content ?? '').digest('hex');
     hash.update(`\n${entry.type} ${entry.name} ${entry.mode.toString(8)} ${entry.type === 'file' ? body : ''}`);
   }
+  for (const tree of opts.extraTrees ?? []) hash.update(`\ntree ${tree.path} ${tree.contentKey}`);
   const content = hash.digest('hex');
 
   const existing = await docker.getImage(opts.tag).inspect().catch(() => undefined);
   if (existing?.Config?.Labels?.[CONTENT_LABEL] === content) return existing.Id;
 
   entries.unshift({ name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from(dockerfile(opts, content)) });
+  entries.push(...trees);
   const stream = await docker.buildImage(Readable.from(tarChunks(withDirectories(entries))), { t: opts.tag, rm: true, forcerm: true });
   const built = await followBuild(docker, stream, opts.tag);
   const image = await docker.getImage(opts.tag).inspect();

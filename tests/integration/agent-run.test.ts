@@ -1,7 +1,8 @@
 // The agent end to end on one machine: the real web server and control-plane worker, a private Docker
-// engine with a running container, `agent-worker enroll` with a token from the console's service, then
-// `agent-worker run`: the node turns online within an interval, its containers appear and an
-// OpenClaw-looking pair is recorded as a discovered instance; stopping the agent turns it stale, then offline.
+// engine running a customer container and a real OpenClaw gateway started by hand, `agent-worker enroll`
+// with a token from the console's service, then `agent-worker run`: the node turns online within an
+// interval, its containers appear, the gateway is recorded as a discovered instance; stopping the agent
+// turns the node stale, then offline.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +13,10 @@ import { createEnrollmentToken } from '../../api/agents/service.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
-import { startDockerEngine, type RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
+import { startTestEngine } from '../jest/docker.ts';
+import { startHandStartedGateway, type HandStartedGateway } from '../jest/openclaw-gateway.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { seedTenants, type Tenants } from '../jest/tenants.ts';
@@ -26,6 +29,7 @@ let t: TestDatabase;
 let w: Tenants;
 let dir: string;
 let engine: RunningDockerEngine;
+let claw: HandStartedGateway;
 let web: TestProcess;
 let worker: TestProcess;
 let base: string;
@@ -48,30 +52,21 @@ beforeAll(async () => {
   t = await freshDatabase();
   process.env.DATABASE_URL = t.url;
   w = await seedTenants(t.db);
-  engine = await startDockerEngine({ dir: path.join(dir, 'engine'), name: 'agentrun' });
+  engine = await startTestEngine('agent-run');
   const image = 'aw-test-node:agent-run';
   await buildNodeImage(engine.docker, { tag: image });
   const container = await engine.docker.createContainer({
     Image: image, name: 'customer-app', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], Labels: { app: 'customer' }, HostConfig: { NetworkMode: 'none' },
   });
   await container.start();
-  // An OpenClaw-looking pair as upstream's compose file runs it: a gateway and a helper in its network.
-  const gateway = await engine.docker.createContainer({
-    Image: image, name: 'openclaw-gateway', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: 'none' },
-    Labels: { 'com.docker.compose.project': 'acme-claw', 'com.docker.compose.service': 'openclaw-gateway' },
-  });
-  await gateway.start();
-  const helper = await engine.docker.createContainer({
-    Image: image, name: 'openclaw-cli', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: `container:${gateway.id}` },
-    Labels: { 'com.docker.compose.project': 'acme-claw', 'com.docker.compose.service': 'openclaw-cli' },
-  });
-  await helper.start();
+  // A real OpenClaw gateway, started by hand as upstream's compose file runs it: gateway and helper.
+  claw = await startHandStartedGateway(engine.docker, 'acme-claw');
   const port = await freePort();
   base = `http://localhost:${port}`;
   const env = { DATABASE_URL: t.url, ...HEARTBEATS };
   worker = await startProcess('activities/worker.ts', env, /control-plane worker polling/);
   web = await startProcess('web/server.ts', { ...env, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await web?.stop();
@@ -97,12 +92,16 @@ describe('agent-worker run', () => {
         const rows = await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.id));
         return rows.length ? rows : undefined;
       }, 5_000);
-      expect(containers.map((c) => c.name).sort()).toEqual(['customer-app', 'openclaw-cli', 'openclaw-gateway']);
+      expect(containers.map((c) => c.name).sort()).toEqual(['acme-claw-openclaw-cli', 'acme-claw-openclaw-gateway', 'customer-app']);
       expect(containers.find((c) => c.name === 'customer-app')).toMatchObject({ state: 'running', labels: expect.objectContaining({ app: 'customer' }) });
       // Discovery on the agent found the OpenClaw pair; the console's record is a discovered instance.
       const discovered = await t.db.select().from(instances).where(eq(instances.nodeId, node.id));
       expect(discovered).toEqual([expect.objectContaining({ name: 'acme-claw', state: 'discovered', organizationId: w.msp.id })]);
-      expect(discovered[0]!.containerIds).toHaveLength(2);
+      expect(discovered[0]!.containerIds).toEqual([(await claw.gateway.inspect()).Id, (await claw.cli.inspect()).Id]);
+      expect(discovered[0]!.reasons.join(' ')).toMatch(/anthropy-works\/openclaw/);
+      // The gateway's token sits in its environment; environment values never leave the machine.
+      const [row0] = await t.db.select().from(nodes).where(eq(nodes.id, node.id));
+      expect(JSON.stringify([containers, discovered, row0])).not.toContain(claw.token);
       const [row] = await t.db.select().from(nodes).where(eq(nodes.id, node.id));
       expect(row!.lastReport).toMatchObject({ hostname: os.hostname(), dockerVersion: expect.stringMatching(/^\d+\./) });
       const status = await cli(['status', '--state-dir', stateDir]);
