@@ -71,6 +71,8 @@ const RULES = {
   // Enrollment tokens for a node's agent, and revoking a node's identity: MSP staff only.
   'node.enroll': mspStaff,
   'node.revoke': mspStaff,
+  // Sending a job to a node's agent (it reads the machine; changing one needs an approval, issue 5).
+  'node.refresh_inventory': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

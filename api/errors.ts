@@ -71,3 +71,8 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   if (!result.success) throw new InvalidInputError(fieldErrorsOf(result.error));
   return result.data;
 }
+
+/** Something the request needs is down (e.g. Temporal): nothing was changed; trying again later may work. */
+export class UnavailableError extends AppError {
+  constructor(message: string) { super(503, 'Service Unavailable', message); }
+}

@@ -5,6 +5,7 @@ import {
   listEnrollmentTokens, NodeIdentityOutput, revokeEnrollmentToken, revokeNode, whoami, WhoamiOutput,
 } from './service.ts';
 import { HeartbeatReport, receiveHeartbeat } from './heartbeat.ts';
+import { InventoryRefreshOutput, requestInventoryRefresh } from './inventory-refresh.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
 const tag = 'Node agents';
@@ -22,6 +23,9 @@ export const agentEndpoints = [
   defineEndpoint({ method: 'post', path: '/nodes/:id/revoke', tag,
     summary: 'Revoke a node: its agent’s requests, jobs and heartbeats are refused from now on (enroll again with a new token)',
     params: IdParams, response: NodeIdentityOutput, handler: (ctx, { params }) => revokeNode(ctx, params.id) }),
+  defineEndpoint({ method: 'post', path: '/nodes/:id/inventory-refresh', tag, status: 202,
+    summary: 'Ask the node’s agent for its container inventory now (a signed job on the node’s queue); returns the run and its Temporal Web link',
+    params: IdParams, response: InventoryRefreshOutput, handler: (ctx, { params }) => requestInventoryRefresh(ctx, params.id) }),
   defineEndpoint({ method: 'post', path: '/agent/enroll', tag, auth: 'none', status: 201,
     summary: 'Enroll an agent with a one-time token and the public key it generated (used by `agent-worker enroll`)',
     body: EnrollInput, response: EnrollOutput, handler: (ctx, { body }) => enrollAgent(ctx.db, body, ctx.client) }),

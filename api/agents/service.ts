@@ -105,7 +105,7 @@ type TokenRow = typeof nodeEnrollmentTokens.$inferSelect;
 
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 const iso = (d: Date | null) => d?.toISOString() ?? null;
-const nodeTarget = (n: Pick<NodeRow, 'id' | 'organizationId'>) => ({ organizationId: n.organizationId, type: 'node', id: n.id });
+export const nodeTarget = (n: Pick<NodeRow, 'id' | 'organizationId'>) => ({ organizationId: n.organizationId, type: 'node', id: n.id });
 
 const fingerprintOf = (key: string | null) => {
   if (!key) return null;
@@ -133,7 +133,7 @@ const identityOutput = (n: NodeRow): NodeIdentityOutput => ({
 });
 
 /** The node row, or NotFound; the caller authorizes (which hides other organizations' nodes as NotFound). */
-async function findNode(db: Executor, id: string): Promise<NodeRow> {
+export async function findNode(db: Executor, id: string): Promise<NodeRow> {
   if (!isUuid(id)) throw new NotFoundError('node');
   const [row] = await db.select().from(nodes).where(eq(nodes.id, id)).limit(1);
   if (!row) throw new NotFoundError('node');

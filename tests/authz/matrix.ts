@@ -4,7 +4,8 @@
 // tests/integration/authorization-matrix.test.ts runs them and fails on a route or endpoint missing here.
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
-import { nodeEnrollmentTokens } from '../../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -44,6 +45,13 @@ async function freshEnrollmentToken(s: Seed, nodeId: string): Promise<string> {
   const [row] = await s.db.insert(nodeEnrollmentTokens)
     .values({ nodeId, tokenHash: crypto.randomBytes(32).toString('hex'), expiresAt: new Date(Date.now() + 3_600_000) }).returning();
   return row!.id;
+}
+
+/** A node whose agent has enrolled (with a key no agent holds), for cases that send it a job. */
+async function freshEnrolledNode(s: Seed, organizationId: string): Promise<string> {
+  const id = await s.freshNode(organizationId);
+  await s.db.update(nodes).set({ agentPublicKey: MATRIX_AGENT_KEY, enrolledAt: new Date() }).where(eq(nodes.id, id));
+  return id;
 }
 
 // ---------------------------------------------------------------------------------------------- API
@@ -119,6 +127,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /enrollment-tokens/:id/revoke': {
     request: async (s, _r, w) => ({ path: `/enrollment-tokens/${await freshEnrollmentToken(s, w === 'own' ? s.nodeA : s.nodeB)}/revoke` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:id/inventory-refresh': {
+    // An allowed request starts a run that no agent works on here (it ends by its own timeouts).
+    request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/inventory-refresh` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 202, msp_operator: 202, company_admin: [403, 404], company_user: [403, 404] }),
   },
   'POST /nodes/:id/revoke': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}/revoke` }),
@@ -241,6 +254,10 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
       const nodeId = w === 'own' ? s.nodeA : s.nodeB;
       return { path: `/nodes/${nodeId}`, body: { intent: 'revoke-token', id: await freshEnrollmentToken(s, nodeId) } };
     },
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:nodeId intent=refresh-inventory': {
+    request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'refresh-inventory' } }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
   'POST /nodes/:nodeId intent=revoke-node': {

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
+import { requestInventoryRefresh } from '../../api/agents/inventory-refresh.ts';
 import { createEnrollmentToken } from '../../api/agents/service.ts';
+import { getTemporalClient } from '../../api/temporal-client.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -106,12 +108,23 @@ describe('agent-worker run', () => {
       expect(row!.lastReport).toMatchObject({ hostname: os.hostname(), dockerVersion: expect.stringMatching(/^\d+\./) });
       const status = await cli(['status', '--state-dir', stateDir]);
       expect(status.stdout).toMatch(/Node status:\s+online/);
+      // "Refresh inventory" from the node page: a signed job on the node's queue, answered by this agent.
+      const refresh = await requestInventoryRefresh(w.ctx(w.actors.admin), node.id);
+      expect(refresh.temporalUrl).toContain(encodeURIComponent(refresh.workflowId));
+      expect(await (await getTemporalClient()).workflow.getHandle(refresh.workflowId).result()).toEqual({ containers: 3 });
     } finally {
       await agent.stop();
     }
     await waitFor('the node to turn stale', statusIs(node.id, 'stale'), 6_000);
     await waitFor('the node to turn offline', statusIs(node.id, 'offline'), 6_000);
   }, 120_000);
+
+  it('refuses an inventory refresh for a node without an enrolled agent, starting nothing', async () => {
+    const node = (await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'not-yet' }).returning())[0]!;
+    await expect(requestInventoryRefresh(w.ctx(w.actors.admin), node.id)).rejects.toMatchObject({
+      status: 409, message: 'Node not-yet has no enrolled agent yet: run the enrollment command on the machine first.',
+    });
+  });
 
   it('refuses to run without a Docker engine, in one sentence', async () => {
     const res = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), 'run', '--state-dir', path.join(dir, 'agent'), '--docker-socket', path.join(dir, 'no-such.sock')], { cwd: REPO_ROOT, env: process.env });

@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from 'react-router';
+import { requestInventoryRefresh } from '../../../../api/agents/inventory-refresh.ts';
 import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
@@ -29,6 +30,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     node, agentKey: identity.agentKeyFingerprint, tokens, canEnroll, inventory,
     canEdit: can(ctx.actor, 'node.update', target),
     canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
+    canRefresh: can(ctx.actor, 'node.refresh_inventory', target) && Boolean(node.enrolledAt) && !node.revokedAt,
     canSeeOrganization: can(ctx.actor, 'organization.view', target),
   };
 }
@@ -46,6 +48,9 @@ export async function action({ request, params }: Route.ActionArgs) {
     const id = String(form.get('id') ?? '');
     return { intent: 'revoke-token' as const, result: await attempt(() => revokeEnrollmentToken(ctx, id)) };
   }
+  if (intent === 'refresh-inventory') {
+    return { intent: 'refresh-inventory' as const, result: await attempt(() => requestInventoryRefresh(ctx, params.nodeId)) };
+  }
   if (intent === 'revoke-node') {
     return { intent: 'revoke-node' as const, result: await attempt(() => revokeNode(ctx, params.nodeId)) };
   }
@@ -57,13 +62,14 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function NodeDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canSeeOrganization, inventory } = loaderData;
+  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canRefresh, canSeeOrganization, inventory } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const updated = actionData?.intent === 'update' ? actionData.result : null;
   const errors = updated && !updated.ok ? updated.fieldErrors : {};
   const enrollment = actionData?.intent === 'create-enrollment' ? actionData.result : null;
   const tokenRevoked = actionData?.intent === 'revoke-token' ? actionData.result : null;
   const nodeRevoked = actionData?.intent === 'revoke-node' ? actionData.result : null;
+  const refresh = actionData?.intent === 'refresh-inventory' ? actionData.result : null;
   return (
     <>
       <h1>{node.name}</h1>
@@ -174,6 +180,20 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
       </section>
       <section aria-label="Containers">
         <h2>Containers</h2>
+        {canRefresh && (
+          <Form method="post" className="row" aria-label="Refresh inventory">
+            <input type="hidden" name="intent" value="refresh-inventory" />
+            <button type="submit" disabled={busy}>Refresh inventory</button>
+            <span className="muted">Asks the agent now, with a signed job on the node’s own queue.</span>
+          </Form>
+        )}
+        {refresh?.ok && (
+          <p role="status" data-testid="refresh-started">
+            Inventory refresh started: <a href={refresh.value.temporalUrl} target="_blank" rel="noreferrer">its run in Temporal Web ↗</a>.
+            Reload in a moment to see the result.
+          </p>
+        )}
+        {refresh && !refresh.ok && <p className="error" role="alert">{refresh.formError}</p>}
         {inventory.containers.length === 0 ? <p className="muted">No container reported yet (the agent sends its inventory with its heartbeats).</p> : (
           <table data-testid="containers">
             <thead><tr><th>Name</th><th>Image</th><th>State</th><th>Health</th><th>Status</th><th>Ports</th></tr></thead>
