@@ -2,22 +2,18 @@
 // workflows/ with the activities in this folder (database, policy, audit, SaaS).
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from '../infra/config.ts';
 import { createLogger } from '../infra/logger.ts';
+import { installTemporalLogging } from '../infra/temporal-logging.ts';
 import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
 import { createActivities } from './index.ts';
 
 const log = createLogger('control-plane-worker');
 const config = loadConfig();
 
-const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
-};
-Runtime.install({
-  logger: new DefaultLogger('INFO', (entry) => log[PINO_LEVEL[entry.level]]({ ...entry.meta, sdk: true }, entry.message)),
-});
+installTemporalLogging(log);
 
 async function main() {
   // Bundle first with a quiet logger: the bundler reports the whole webpack build at INFO.

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import Dockerode from 'dockerode';
 import { createLogger } from '../infra/logger.ts';
+import { installTemporalLogging } from '../infra/temporal-logging.ts';
 import { pingDocker } from '../infra/services/docker-engine.ts';
 import { defaultStateDir, readAgentConfig, readPrivateKey } from './config.ts';
 import { startHeartbeats } from './heartbeats.ts';
@@ -47,6 +48,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   if (!(await pingDocker(docker))) throw new RunError(`No Docker engine answers at ${socketPath}: start Docker, or pass --docker-socket.`);
 
   const log = createLogger('agent');
+  installTemporalLogging(log);
   const store = ReplayStore.open(stateDir);
   const connection = await NativeConnection.connect({ address: config.temporalAddress }).catch((err: Error) => {
     throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);

@@ -45,6 +45,9 @@ const EnvSchema = z.object({
   // Signs job envelopes for node agents (infra/control-plane-key.ts); unset: kept in DATA_DIR/secrets.
   CONTROL_PLANE_SIGNING_KEY: z.string().trim().refine(isEd25519PrivateKey, 'CONTROL_PLANE_SIGNING_KEY must be an Ed25519 private key, PKCS8 DER, base64-encoded').optional(),
   ANTHROPY_CACHE_DIR: z.string().optional(),
+  // `npm start` enrolls and runs an agent for this machine (node "local") when a Docker engine is
+  // reachable: "auto" (default) starts a private dockerd as root when none answers; "off" never does.
+  LOCAL_AGENT: z.enum(['auto', 'off'], 'LOCAL_AGENT must be "auto" or "off"').default('auto'),
 });
 
 export type Config = z.infer<typeof EnvSchema> & {

@@ -24,8 +24,8 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export function startNodeService(opts: { name: string; script: string; env: NodeJS.ProcessEnv; logFile: string; echo: boolean }): Service {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', opts.script], {
+export function startNodeService(opts: { name: string; script: string; args?: string[]; env: NodeJS.ProcessEnv; logFile: string; echo: boolean }): Service {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', opts.script, ...(opts.args ?? [])], {
     // Own process group: Ctrl-C reaches only the start script, which stops the services in order.
     env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });

@@ -11,6 +11,7 @@ import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-p
 import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
+import { startLocalAgent } from './local-agent.ts';
 import { startNodeService, type Service } from './processes.ts';
 import { progress, timed, UserFacingError } from './progress.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './services/postgres.ts';
@@ -34,6 +35,8 @@ export interface RunningStack {
   embeddedPostgres: boolean;
   admin?: CreatedAdmin;
   services: Service[];
+  /** The node the local agent runs for, when one runs. */
+  localNodeId?: string;
   /** Resolves with the name of the first service that exits on its own. */
   firstExit: Promise<string>;
   stop(): Promise<void>;
@@ -120,6 +123,17 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       web.exited.then((code) => { throw new UserFacingError(`The web console exited with code ${code}; see ${path.join(logsDir, 'web.log')}.`); }),
     ]);
 
+
+    // The local agent enrolls through the web console, so it comes last.
+    const agentDb = createDb(databaseUrl, { max: 2 });
+    const localAgent = await startLocalAgent({ db: agentDb, config, env, logsDir, echo: opts.echoLogs ?? true })
+      .finally(() => agentDb.$client.end({ timeout: 5 }));
+    if (localAgent) {
+      if (localAgent.stopEngine) stoppers.splice(0, 0, localAgent.stopEngine); // stopped last, after the agent
+      services.push(localAgent.service);
+      stoppers.push(() => localAgent.service.stop());
+    }
+
     const exits = services.map((s) => s.exited.then(() => s.name));
     if (temporal) exits.push(new Promise((resolve) => temporal!.child.once('exit', () => resolve('temporal'))));
     return {
@@ -130,6 +144,7 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       embeddedPostgres: !config.DATABASE_URL,
       admin,
       services,
+      localNodeId: localAgent?.nodeId,
       firstExit: Promise.race(exits),
       stop: stopAll,
     };

@@ -100,7 +100,7 @@ export type WhoamiOutput = z.infer<typeof WhoamiOutput>;
 
 // ------------------------------------------------------------------------------------------ helpers
 
-type NodeRow = typeof nodes.$inferSelect;
+export type NodeRow = typeof nodes.$inferSelect;
 type TokenRow = typeof nodeEnrollmentTokens.$inferSelect;
 
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
@@ -150,17 +150,27 @@ export async function createEnrollmentToken(ctx: ServiceContext, nodeId: string,
   const node = await findNode(ctx.db, nodeId);
   await authorize(ctx, 'node.enroll', nodeTarget(node));
   const { expiresInMinutes } = parseInput(CreateEnrollmentTokenInput, input ?? {});
+  return issueEnrollmentToken(ctx.db, node, { createdBy: ctx.actor.userId, auditActor: auditActor(ctx.actor), expiresInMinutes });
+}
+
+/**
+ * Stores a new token's hash for the node and audits it, in one transaction; the token itself is returned
+ * once. For callers that have authorized already: the service above, and `npm start` enrolling its local agent.
+ */
+export async function issueEnrollmentToken(db: Db, node: NodeRow, by: {
+  createdBy: string | null; auditActor: { actorType: 'person' | 'api_token' | 'system'; actorId?: string | null; actorLabel: string }; expiresInMinutes: number;
+}): Promise<CreatedEnrollmentToken> {
   const token = ENROLLMENT_TOKEN_PREFIX + encodeBase32LowerCaseNoPadding(crypto.randomBytes(32));
-  const expiresAt = new Date(Date.now() + expiresInMinutes * 60_000);
-  const row = await ctx.db.transaction(async (tx) => {
+  const expiresAt = new Date(Date.now() + by.expiresInMinutes * 60_000);
+  const row = await db.transaction(async (tx) => {
     const [created] = await tx.insert(nodeEnrollmentTokens)
-      .values({ nodeId: node.id, tokenHash: hashToken(token), createdBy: ctx.actor.userId, expiresAt }).returning();
+      .values({ nodeId: node.id, tokenHash: hashToken(token), createdBy: by.createdBy, expiresAt }).returning();
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: node.organizationId, action: 'node.enrollment_token.create',
+      ...by.auditActor, organizationId: node.organizationId, action: 'node.enrollment_token.create',
       targetType: 'node', targetId: node.id, outcome: 'success',
       reason: node.revokedAt ? 'the node is revoked: enrolling with this token registers a new agent key and clears the revocation'
         : node.agentPublicKey ? 'the node has an agent: enrolling with this token replaces its key' : null,
-      details: { nodeName: node.name, enrollmentId: created!.id, expiresAt: expiresAt.toISOString(), expiresInMinutes },
+      details: { nodeName: node.name, enrollmentId: created!.id, expiresAt: expiresAt.toISOString(), expiresInMinutes: by.expiresInMinutes },
     });
     return created!;
   });

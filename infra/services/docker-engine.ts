@@ -20,7 +20,11 @@ export interface RunningDockerEngine {
   dataRoot: string;
   execRoot: string;
   logFile: string;
-  /** Removes every container of this engine, stops dockerd (SIGTERM, then SIGKILL) and cleans the exec root. */
+  /**
+   * Stops dockerd (SIGTERM, then SIGKILL) and cleans the exec root; first removes every container of the
+   * engine, unless it was started with `keepContainers` (then they stop with it and their restart policy
+   * brings them back with the next start).
+   */
   stop(): Promise<void>;
 }
 
@@ -115,7 +119,7 @@ function lastLogMessages(logFile: string, count = 2): string {
   } catch { return ''; }
 }
 
-export async function startDockerEngine(opts: { dir: string; name: string; timeoutMs?: number }): Promise<RunningDockerEngine> {
+export async function startDockerEngine(opts: { dir: string; name: string; timeoutMs?: number; keepContainers?: boolean }): Promise<RunningDockerEngine> {
   const dockerd = dockerdPath();
   if (!dockerd) {
     throw new UserFacingError('Docker\'s engine (dockerd) is not installed: install docker.io (sudo apt-get install -y docker.io; `npm test` installs it when run as root).');
@@ -206,7 +210,7 @@ export async function startDockerEngine(opts: { dir: string; name: string; timeo
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      if (exitCode === null) {
+      if (exitCode === null && !opts.keepContainers) {
         const removeAll = async () => {
           const containers = await docker.listContainers({ all: true });
           await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));

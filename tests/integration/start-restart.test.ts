@@ -1,5 +1,6 @@
 // `npm start` as a user runs it: the real start script, twice on the same data folder. The admin, the
-// password and the workflow runs survive the restart; a port in use stops it with one clear sentence.
+// password, the workflow runs and the local agent's enrollment survive the restart; a port in use stops
+// it with one clear sentence.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,6 +58,17 @@ async function signIn(): Promise<string> {
 
 const systemPage = (cookie: string) => fetch(`${base}/system`, { headers: { cookie } }).then((r) => r.text());
 
+/** The local node as the API shows it, once its status is `status`. */
+async function localNodeWhen(cookie: string, status: string) {
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${base}/api/v1/nodes`, { headers: { cookie } });
+    const local = ((await res.json()) as { items: { id: string; name: string; status: string; enrolledAt: string | null }[] }).items.find((n) => n.name === 'local');
+    if (local?.status === status) return local;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the local node did not turn ${status}`);
+}
+
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-start-'));
   fs.chmodSync(dataDir, 0o755);
@@ -66,7 +78,7 @@ beforeAll(async () => {
   temporalAddress = `127.0.0.1:${temporalPort}`;
   env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
     TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, NODE_HEARTBEAT_SECONDS: '1' };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
 });
@@ -87,6 +99,9 @@ describe('npm start', () => {
     }
     expect(page).toContain('>passed<');
     const workflowId = page.match(/workflows\/(readiness-check-[0-9a-f-]+)\//)![1]!;
+    // This machine has Docker (the test harness installs it): the start script enrolled a local agent.
+    expect(first.output.join('')).toContain('Enrolled the local agent as node "local"');
+    const local = await localNodeWhen(cookie, 'online');
     expect(await stop(first)).toBe(0);
     expect(first.output.join('')).toContain('Stopped.');
 
@@ -100,6 +115,10 @@ describe('npm start', () => {
       const run = await client.workflow.getHandle(workflowId).describe();
       expect(run.status.name).toBe('COMPLETED'); // the history survived in the dev server's SQLite file
       await client.connection.close();
+      // The same agent came back with its key: no second enrollment, and the same node online again.
+      expect(second.output.join('')).not.toContain('Enrolled the local agent');
+      expect(second.output.join('')).toContain('Local agent running for node "local"');
+      expect(await localNodeWhen(again, 'online')).toEqual({ ...local, status: 'online', lastSeenAt: expect.any(String), updatedAt: expect.any(String) });
     } finally {
       expect(await stop(second)).toBe(0);
     }
