@@ -22,6 +22,8 @@ export default async function globalSetup() {
     ADMIN_PASSWORD: E2E_ADMIN.password,
     LOG_LEVEL: 'info',
   });
+  // Short heartbeats, so the browser sees a stopped agent's node turn stale, then offline, within seconds.
+  Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '2', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
   const stack = await startStack(config, { echoLogs: false });

@@ -59,7 +59,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
       <h1>Nodes</h1>
       <p className="muted">
         The machines you manage. A new node stays <span className="badge">pending</span> until an agent enrolls on the machine
-        (agent enrollment comes with the node agent).
+        (open the node and create its enrollment command).
       </p>
       <Form method="get" className="row" aria-label="Filter nodes">
         {organizations.length > 0 && (
