@@ -16,6 +16,7 @@ import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { startHandStartedGateway, type HandStartedGateway } from '../jest/openclaw-gateway.ts';
@@ -23,9 +24,7 @@ import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { seedTenants, type Tenants } from '../jest/tenants.ts';
 
-// This file's own control-plane queue: other test files run their own workers against their own databases.
-const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
-process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
+ownControlPlaneQueue(import.meta.url);
 
 let t: TestDatabase;
 let w: Tenants;
@@ -33,7 +32,7 @@ let dir: string;
 let engine: RunningDockerEngine;
 let claw: HandStartedGateway;
 let web: TestProcess;
-let worker: TestProcess;
+let controlPlane: TestControlPlane;
 let base: string;
 const HEARTBEATS = { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' };
 
@@ -66,13 +65,13 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://localhost:${port}`;
   const env = { DATABASE_URL: t.url, ...HEARTBEATS };
-  worker = await startProcess('activities/worker.ts', env, /control-plane worker polling/);
+  controlPlane = await startControlPlane(env);
   web = await startProcess('web/server.ts', { ...env, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
 }, 240_000);
 
 afterAll(async () => {
   await web?.stop();
-  await worker?.stop();
+  await controlPlane?.stop();
   await engine?.stop();
   await t?.close();
   fs.rmSync(dir, { recursive: true, force: true });

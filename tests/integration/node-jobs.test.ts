@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { statePaths, writePrivateFile } from '../../agent-worker/config.ts';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
@@ -17,21 +17,20 @@ import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startDockerEngine, type RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import type { refreshNodeInventory } from '../../workflows/refresh-node-inventory.ts';
+import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { seedTenants, type Tenants } from '../jest/tenants.ts';
 
-// This file's own control-plane queue: other test files run their own workers against their own databases.
-const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
-process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
+const QUEUE = ownControlPlaneQueue(import.meta.url);
 
 let t: TestDatabase;
 let w: Tenants;
 let dir: string;
 let engine: RunningDockerEngine;
 let web: TestProcess;
-let worker: TestProcess;
+let controlPlane: TestControlPlane;
 let client: Client;
 let base: string;
 let nodeId: string;
@@ -55,9 +54,9 @@ beforeAll(async () => {
   await app.start();
   const port = await freePort();
   base = `http://localhost:${port}`;
-  worker = await startProcess('activities/worker.ts', { DATABASE_URL: t.url }, /control-plane worker polling/);
+  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+  client = controlPlane.client;
   web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-  client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
   nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'edge' }).returning())[0]!.id;
   const { token } = await createEnrollmentToken(w.ctx(w.actors.admin), nodeId);
   stateDir = path.join(dir, 'agent');
@@ -67,8 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await web?.stop();
-  await worker?.stop();
-  await client?.connection.close();
+  await controlPlane?.stop();
   await engine?.stop();
   await t?.close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -2,24 +2,21 @@
 // a node online, silence makes it stale then offline, a beat brings it back, a revoked node stays revoked,
 // and continue-as-new carries the state.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { nodeMonitorId, receiveHeartbeat } from '../../api/agents/heartbeat.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 import { auditEvents, nodes } from '../../db/schema.ts';
 import { heartbeatSignal, nodeMonitorStateQuery, type nodeMonitor } from '../../workflows/node-monitor.ts';
+import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
 
-// This file's own control-plane queue: other test files run their own workers against their own databases.
-const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
-process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
+const QUEUE = ownControlPlaneQueue(import.meta.url);
 
 let t: TestDatabase;
 let w: Tenants;
-let worker: TestProcess;
+let controlPlane: TestControlPlane;
 let client: Client;
 
 const report = { agentVersion: '0.1.0', hostname: 'edge-1', os: 'linux', cpu: { count: 2 }, memory: { totalBytes: 1e9, freeBytes: 5e8 }, dockerVersion: '20.10', inventoryDigest: null };
@@ -43,13 +40,12 @@ beforeAll(async () => {
   w = await seedTenants(t.db);
   // 1 s heartbeats: stale after 2 missed (+0.5 s grace), offline after 4 missed.
   Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
-  worker = await startProcess('activities/worker.ts', { DATABASE_URL: t.url }, /control-plane worker polling/);
-  client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+  client = controlPlane.client;
 }, 90_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
+  await controlPlane?.stop();
   await t?.close();
 });
 

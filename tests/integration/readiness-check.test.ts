@@ -1,31 +1,27 @@
 // The end-to-end wiring of the foundation: the real control-plane worker process runs the readiness
 // check workflow on the real Temporal server, and its activities write the verdict to PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { auditEvents, readinessChecks } from '../../db/schema.ts';
 import type { readinessCheck } from '../../workflows/readiness-check.ts';
+import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
 
-// This file's own control-plane queue: other test files run their own workers against their own databases.
-const QUEUE = `control-plane-${path.basename(import.meta.url, '.test.ts')}-${process.pid}`;
-process.env.CONTROL_PLANE_TASK_QUEUE = QUEUE;
+const QUEUE = ownControlPlaneQueue(import.meta.url);
 
 let t: TestDatabase;
-let worker: TestProcess;
+let controlPlane: TestControlPlane;
 let client: Client;
 
 beforeAll(async () => {
   t = await freshDatabase();
-  worker = await startProcess('activities/worker.ts', { DATABASE_URL: t.url }, /control-plane worker polling/);
-  client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+  client = controlPlane.client;
 }, 90_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
+  await controlPlane?.stop();
   await t?.close();
 });
 
