@@ -23,6 +23,7 @@ import { startHandStartedGateway, type HandStartedGateway } from '../jest/opencl
 import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { seedTenants, type Tenants } from '../jest/tenants.ts';
+import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
 
@@ -36,15 +37,6 @@ let controlPlane: TestControlPlane;
 let base: string;
 const HEARTBEATS = { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, withinMs: number): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 const statusIs = (id: string, status: string) => async () =>
   ((await t.db.select({ s: nodes.status }).from(nodes).where(eq(nodes.id, id)))[0]!.s === status ? true : undefined);
 
