@@ -44,6 +44,8 @@ export interface NodeImageOptions {
   nodeBinary?: string;
   extraFiles?: ExtraFile[];
   extraTrees?: ExtraTree[];
+  /** Folders under the image user's home, owned by that user (a volume mounted there inherits it). */
+  homeDirs?: string[];
   /** Image labels (the content label is added). */
   labels?: Record<string, string>;
   /** Dockerfile lines appended after the standard ones (e.g. WORKDIR, ENTRYPOINT, CMD). */
@@ -265,6 +267,7 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
     { name: 'rootfs/etc/group', type: 'file', mode: 0o644, content: Buffer.from(GROUP) },
     { name: 'rootfs/tmp', type: 'dir', mode: 0o1777 },
     { name: `home/${IMAGE_USER.name}`, type: 'dir', mode: 0o755 },
+    ...(opts.homeDirs ?? []).map((dir): TarEntry => ({ name: `home/${IMAGE_USER.name}/${path.posix.normalize(dir)}`, type: 'dir', mode: 0o700 })),
   ];
   for (const file of opts.extraFiles ?? []) {
     if (!path.posix.isAbsolute(file.path)) throw new Error(`Image file paths must be absolute: ${file.path}`);

@@ -6,7 +6,7 @@
 /** The `openclaw` npm version the bundle ships; `package/package-lock.json` pins everything below it. */
 export const OPENCLAW_VERSION = '2026.9.6';
 /** Our packaging revision of that version: raise it when the image's make-up changes. */
-export const BUNDLE_REVISION = 1;
+export const BUNDLE_REVISION = 2;
 
 export const OPENCLAW_BUNDLE = {
   version: OPENCLAW_VERSION,
@@ -16,6 +16,11 @@ export const OPENCLAW_BUNDLE = {
   /** Where the npm install lives in the image (read-only to the gateway: owned by root). */
   installDir: '/opt/openclaw',
   containers: { gateway: 'openclaw-gateway', cli: 'openclaw-cli' },
+  /** The gateway's state (config journal, sessions, logs) and the agent workspace: one volume each. */
+  stateDir: '/home/node/.openclaw',
+  workspaceDir: '/home/node/.openclaw/workspace',
+  /** Hardening limits per container. */
+  limits: { memoryBytes: 2 * 1024 ** 3, pids: 512 },
 } as const;
 
 /** The OpenClaw CLI inside the image (no shell in the image: always run through node). */

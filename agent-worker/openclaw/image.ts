@@ -20,6 +20,8 @@ export async function ensureBundleImage(docker: Dockerode, opts: { cacheDir: str
     tag,
     extraTrees: [{ path: OPENCLAW_BUNDLE.installDir, source: pkg.dir, contentKey: `openclaw@${pkg.version} lock ${pkg.lockHash} installed ${pkg.installedAt}` }],
     extraFiles: [{ path: GATEWAY_CONFIG_PATH, content: `${JSON.stringify(GATEWAY_CONFIG, null, 2)}\n` }],
+    // Owned by the gateway's user, so the volumes mounted there are writable by it.
+    homeDirs: ['.openclaw', '.openclaw/workspace'],
     labels: { 'works.anthropy.bundle': 'openclaw', 'works.anthropy.bundle.version': OPENCLAW_BUNDLE.version, 'works.anthropy.bundle.revision': String(OPENCLAW_BUNDLE.revision) },
     dockerfileLines: [
       `ENV OPENCLAW_CONFIG_PATH=${GATEWAY_CONFIG_PATH}`,

@@ -41,6 +41,9 @@ describe('receiveHeartbeat', () => {
     await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd3', containers: [container('m1', 'openclaw-gateway')], discovered: [found('prod', ['m1', 'x'])] });
     await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd4', containers: [], discovered: [] });
     expect(await rows()).toEqual([expect.objectContaining({ name: 'prod', state: 'managed', containerIds: ['m1'] })]);
+    // Under another name (no Compose project: named after its gateway), still the managed instance's own containers.
+    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd5', containers: [container('m1', 'prod-openclaw-gateway')], discovered: [found('prod-openclaw-gateway', ['m1'])] });
+    expect(await rows()).toEqual([expect.objectContaining({ name: 'prod', state: 'managed', containerIds: ['m1'] })]);
   });
 
   it('refuses a report whose discovery carries something other than verdicts, naming the field', async () => {

@@ -51,11 +51,17 @@ export const InventoryRecords = z.array(ContainerRecord).max(2000);
 
 /**
  * Records what discovery saw as `discovered` instances of the node's organization: new ones are added,
- * known ones updated, and discovered ones no longer seen removed. Managed instances are never touched.
+ * known ones updated, and discovered ones no longer seen removed. Managed instances are never touched,
+ * and their containers are never reported as a discovery of their own.
  */
 export async function storeDiscoveredInstances(tx: Executor, nodeId: string, found: NonNullable<HeartbeatReport['discovered']>): Promise<void> {
   const [node] = await tx.select({ organizationId: nodes.organizationId }).from(nodes).where(eq(nodes.id, nodeId));
   if (!node) return;
+  // A managed instance's own containers look like OpenClaw too: they are that instance, not a discovery.
+  const managed = await tx.select({ containerIds: instances.containerIds }).from(instances)
+    .where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'managed')));
+  const managedIds = new Set(managed.flatMap((m) => m.containerIds));
+  found = found.filter((f) => !f.containerIds.some((id) => managedIds.has(id)));
   const names = found.map((f) => f.name);
   await tx.delete(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'discovered'), names.length ? notInArray(instances.name, names) : undefined));
   for (const f of found) {

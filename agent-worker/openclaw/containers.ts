@@ -1,0 +1,90 @@
+// How a managed OpenClaw instance runs on a node: upstream's two containers of the bundle image (the
+// gateway, and the `openclaw-cli` helper in the gateway's network namespace), two volumes, and the
+// hardening: every capability dropped, no-new-privileges, a read-only root file system, memory and PID
+// limits, the image's unprivileged user, host networking with the gateway bound to loopback. Labels
+// name the instance and the job, so a retried deployment finds its earlier work instead of repeating it.
+import type Dockerode from 'dockerode';
+import { IMAGE_USER } from '../docker/images.ts';
+import { GATEWAY_ENV, gatewayCommand, OPENCLAW_BUNDLE } from './bundle.ts';
+
+export const LABELS = {
+  instance: 'works.anthropy.instance',
+  instanceName: 'works.anthropy.instance.name',
+  role: 'works.anthropy.role',
+  job: 'works.anthropy.job',
+  bundleVersion: 'works.anthropy.bundle.version',
+} as const;
+
+export type InstanceRole = 'gateway' | 'cli';
+
+export interface InstanceSpec {
+  instanceId: string;
+  /** Validated by the control plane: lower-case letters, digits and hyphens. */
+  instanceName: string;
+  /** The deployment job that created the containers. */
+  jobId: string;
+  port: number;
+}
+
+export const containerName = (spec: Pick<InstanceSpec, 'instanceName'>, role: InstanceRole) =>
+  `${spec.instanceName}-${role === 'gateway' ? OPENCLAW_BUNDLE.containers.gateway : OPENCLAW_BUNDLE.containers.cli}`;
+
+export const volumeNames = (instanceId: string) => ({ state: `aw-${instanceId}-state`, workspace: `aw-${instanceId}-workspace` });
+
+const labelsFor = (spec: InstanceSpec, role: InstanceRole): Record<string, string> => ({
+  [LABELS.instance]: spec.instanceId, [LABELS.instanceName]: spec.instanceName, [LABELS.role]: role,
+  [LABELS.job]: spec.jobId, [LABELS.bundleVersion]: OPENCLAW_BUNDLE.version,
+});
+
+function hardenedHostConfig(spec: InstanceSpec, networkMode: string): Dockerode.HostConfig {
+  const volumes = volumeNames(spec.instanceId);
+  return {
+    NetworkMode: networkMode,
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges:true'],
+    ReadonlyRootfs: true,
+    // Scratch space the gateway writes besides its state volume: lost on restart, as it should be.
+    Tmpfs: {
+      '/tmp': 'rw,nosuid,nodev,size=256m',
+      [`${IMAGE_USER.home}/.cache`]: `rw,nosuid,nodev,size=256m,uid=${IMAGE_USER.uid},gid=${IMAGE_USER.gid},mode=0700`,
+    },
+    Memory: OPENCLAW_BUNDLE.limits.memoryBytes,
+    PidsLimit: OPENCLAW_BUNDLE.limits.pids,
+    Mounts: [
+      { Type: 'volume', Source: volumes.state, Target: OPENCLAW_BUNDLE.stateDir },
+      { Type: 'volume', Source: volumes.workspace, Target: OPENCLAW_BUNDLE.workspaceDir },
+    ],
+    RestartPolicy: { Name: 'unless-stopped' },
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+  };
+}
+
+/**
+ * The gateway: host networking, listening on 127.0.0.1 only. The token comes from the agent on the
+ * machine and stays there (the container's environment); it is never sent to the control plane.
+ */
+export function gatewayContainer(spec: InstanceSpec, token: string): Dockerode.ContainerCreateOptions {
+  return {
+    name: containerName(spec, 'gateway'),
+    Image: OPENCLAW_BUNDLE.image,
+    Cmd: gatewayCommand(spec.port),
+    User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
+    Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, ...Object.entries(GATEWAY_ENV).map(([k, v]) => `${k}=${v}`)],
+    Labels: labelsFor(spec, 'gateway'),
+    HostConfig: hardenedHostConfig(spec, 'host'),
+  };
+}
+
+/** The helper: same image and volumes, in the gateway's network namespace, idle until someone execs the CLI. */
+export function cliContainer(spec: InstanceSpec, gatewayId: string, token: string): Dockerode.ContainerCreateOptions {
+  return {
+    name: containerName(spec, 'cli'),
+    Image: OPENCLAW_BUNDLE.image,
+    Entrypoint: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
+    Cmd: [],
+    User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
+    Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, `OPENCLAW_GATEWAY_PORT=${spec.port}`, ...Object.entries(GATEWAY_ENV).map(([k, v]) => `${k}=${v}`)],
+    Labels: labelsFor(spec, 'cli'),
+    HostConfig: hardenedHostConfig(spec, `container:${gatewayId}`),
+  };
+}

@@ -1,0 +1,85 @@
+// Deploying a managed OpenClaw instance on a real Docker engine with the real bundle image: preflight,
+// the hardened pair of containers, a gateway that answers /healthz, /readyz and `openclaw gateway
+// health`, and a deploy that is safe to repeat: again, or twice at once, it never makes a second gateway.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
+import { loadConfig } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import { startTestEngine } from '../../tests/jest/docker.ts';
+import { LABELS, type InstanceSpec } from './containers.ts';
+import { deploy, preflight } from './deploy.ts';
+import { instanceHealth, waitHealthy } from './health.ts';
+
+let engine: RunningDockerEngine;
+const cacheDir = loadConfig().cacheDir;
+const newSpec = async (instanceName: string): Promise<InstanceSpec> => ({ instanceId: crypto.randomUUID(), instanceName, jobId: crypto.randomUUID(), port: await freePort() });
+const gatewaysOf = async (instanceId: string) =>
+  engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
+
+beforeAll(async () => {
+  engine = await startTestEngine('openclaw-deploy');
+}, 60_000);
+afterAll(async () => { await engine?.stop(); });
+
+describe('OpenClaw deployment on a node', () => {
+  it('passes preflight on a free port and refuses a port in use, naming it', async () => {
+    const spec = await newSpec('preflight');
+    const checks = await preflight(engine.docker, spec);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.map((c) => c.name)).toEqual(['docker', 'port', 'disk', 'image']);
+    const busy = net.createServer().listen(spec.port, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    try {
+      const refused = (await preflight(engine.docker, spec)).find((c) => c.name === 'port');
+      expect(refused).toEqual({ name: 'port', ok: false, detail: `127.0.0.1:${spec.port} is already in use on the machine` });
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('runs a hardened gateway and helper that become healthy, and a second deploy changes nothing', async () => {
+    const spec = await newSpec('acme-claw');
+    const first = await deploy(engine.docker, spec, { cacheDir });
+    expect(first.created).toEqual(['gateway', 'cli']);
+    const health = await waitHealthy(engine.docker, spec.instanceId, spec.port, { timeoutMs: 120_000 });
+    expect(health).toMatchObject({
+      healthy: true, gateway: { state: 'running' }, cli: { state: 'running' },
+      healthz: { ok: true, body: { ok: true, status: 'live' } }, readyz: { ok: true }, cliCheck: { ok: true, output: expect.stringMatching(/OK/) },
+    });
+
+    const [gateway, cli] = await Promise.all(first.containers.map((c) => engine.docker.getContainer(c.id).inspect()));
+    for (const c of [gateway!, cli!]) {
+      expect(c.Config.User).toBe('10001:10001');
+      expect(c.HostConfig).toMatchObject({
+        CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], ReadonlyRootfs: true, Memory: 2 * 1024 ** 3, PidsLimit: 512,
+      });
+      expect(c.Config.Labels).toMatchObject({ [LABELS.instance]: spec.instanceId, [LABELS.job]: spec.jobId });
+    }
+    expect(gateway!.HostConfig.NetworkMode).toBe('host');
+    expect(gateway!.Config.Cmd).toEqual(['gateway', '--allow-unconfigured', '--port', String(spec.port), '--bind', 'loopback']);
+    expect(cli!.HostConfig.NetworkMode).toBe(`container:${gateway!.Id}`);
+    // The token stays on the machine: nothing the agent returns carries it.
+    const token = gateway!.Config.Env!.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))!.split('=')[1]!;
+    expect(token.length).toBeGreaterThanOrEqual(40);
+    expect(JSON.stringify([first, health])).not.toContain(token);
+
+    const again = await deploy(engine.docker, spec, { cacheDir });
+    expect(again.created).toEqual([]);
+    expect(again.containers.map((c) => c.id)).toEqual(first.containers.map((c) => c.id));
+    expect((await engine.docker.getContainer(gateway!.Id).inspect()).State.StartedAt).toBe(gateway!.State.StartedAt);
+
+    // The helper down, the gateway still serving: reported separately.
+    await engine.docker.getContainer(cli!.Id).stop({ t: 1 });
+    const split = await instanceHealth(engine.docker, spec.instanceId, spec.port);
+    expect(split).toMatchObject({ gateway: { state: 'running' }, cli: { state: 'exited' }, healthz: { ok: true }, cliCheck: null, healthy: false });
+  }, 240_000);
+
+  it('never makes two gateways, even when two deploys of one instance run at once', async () => {
+    const spec = await newSpec('racing');
+    const results = await Promise.all([deploy(engine.docker, spec, { cacheDir }), deploy(engine.docker, spec, { cacheDir })]);
+    expect(await gatewaysOf(spec.instanceId)).toHaveLength(1);
+    expect(results[0].containers[0]!.id).toBe(results[1].containers[0]!.id);
+    expect(results.flatMap((r) => r.created).sort()).toEqual(['cli', 'gateway']);
+  }, 120_000);
+});

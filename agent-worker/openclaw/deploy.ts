@@ -1,0 +1,133 @@
+// Deploying a managed instance on this node, in steps the control plane runs as separate signed jobs:
+// preflight (reads only), deploy (idempotent: finds its earlier containers by label and continues),
+// and waitHealthy (reads only). Progress goes to `progress`, which the activity turns into heartbeats.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import type Dockerode from 'dockerode';
+import { OPENCLAW_BUNDLE } from './bundle.ts';
+import { cliContainer, containerName, gatewayContainer, LABELS, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
+import { ensureBundleImage } from './image.ts';
+
+export type Progress = (message: string) => void;
+
+export interface PreflightCheck { name: string; ok: boolean; detail: string }
+
+/** Disk space the image build and a gateway's first start need, with room to spare. */
+const MIN_FREE_BYTES = 3 * 1024 ** 3;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Checks the machine before anyone is asked to approve: Docker, the port, disk space, the image. */
+export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'instanceId' | 'instanceName' | 'port'>): Promise<PreflightCheck[]> {
+  const checks: PreflightCheck[] = [];
+  let info: { DockerRootDir?: string; ServerVersion?: string } | undefined;
+  try {
+    info = await docker.info() as typeof info;
+    checks.push({ name: 'docker', ok: true, detail: `Docker ${info?.ServerVersion ?? '?'} answers` });
+  } catch (err) {
+    checks.push({ name: 'docker', ok: false, detail: `Docker does not answer (${(err as Error).message})` });
+    return checks;
+  }
+  const ours = await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${spec.instanceId}`] } });
+  const free = await portIsFree(spec.port);
+  checks.push(free || ours.length > 0
+    ? { name: 'port', ok: true, detail: free ? `127.0.0.1:${spec.port} is free` : `127.0.0.1:${spec.port} is this instance's own gateway` }
+    : { name: 'port', ok: false, detail: `127.0.0.1:${spec.port} is already in use on the machine` });
+  const clash = await docker.listContainers({ all: true, filters: { name: [`^/${containerName(spec, 'gateway')}$`] } });
+  if (clash.some((c) => c.Labels?.[LABELS.instance] !== spec.instanceId)) {
+    checks.push({ name: 'name', ok: false, detail: `a container named ${containerName(spec, 'gateway')} already exists on the machine` });
+  }
+  try {
+    const stat = await fs.promises.statfs(info?.DockerRootDir ?? '/var/lib/docker');
+    const bytes = stat.bavail * stat.bsize;
+    checks.push({ name: 'disk', ok: bytes >= MIN_FREE_BYTES, detail: `${(bytes / 1024 ** 3).toFixed(1)} GiB free for Docker (${(MIN_FREE_BYTES / 1024 ** 3).toFixed(0)} GiB needed)` });
+  } catch (err) {
+    checks.push({ name: 'disk', ok: false, detail: `cannot read the free space of Docker's data root (${(err as Error).message})` });
+  }
+  const image = await docker.getImage(OPENCLAW_BUNDLE.image).inspect().catch(() => undefined);
+  checks.push({ name: 'image', ok: true, detail: image ? `${OPENCLAW_BUNDLE.image} is present` : `${OPENCLAW_BUNDLE.image} will be built on this machine (about a minute)` });
+  return checks;
+}
+
+export interface DeployedContainer { id: string; name: string; role: InstanceRole }
+export interface DeployOutput { containers: DeployedContainer[]; image: string; version: string; port: number; created: string[] }
+
+async function findOwn(docker: Dockerode, instanceId: string, role: InstanceRole) {
+  const [found] = await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=${role}`] } });
+  return found;
+}
+
+/** Creates with `options` unless the container exists already (a concurrent or earlier attempt made it). */
+async function createOnce(docker: Dockerode, instanceId: string, role: InstanceRole, options: Dockerode.ContainerCreateOptions): Promise<{ id: string; created: boolean }> {
+  try {
+    return { id: (await docker.createContainer(options)).id, created: true };
+  } catch (err) {
+    const existing = (err as { statusCode?: number }).statusCode === 409 ? await findOwn(docker, instanceId, role) : undefined;
+    if (existing) return { id: existing.Id, created: false };
+    throw err;
+  }
+}
+
+async function tokenOf(docker: Dockerode, containerId: string): Promise<string | undefined> {
+  const env = (await docker.getContainer(containerId).inspect()).Config.Env ?? [];
+  return env.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))?.slice('OPENCLAW_GATEWAY_TOKEN='.length);
+}
+
+/**
+ * Brings the instance to "both containers running": builds the image if needed, creates the volumes
+ * and whichever container is missing, and starts what is stopped. Running it again changes nothing.
+ */
+export async function deploy(docker: Dockerode, spec: InstanceSpec, opts: { cacheDir: string; progress?: Progress }): Promise<DeployOutput> {
+  const progress = opts.progress ?? (() => {});
+  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: progress });
+  const created: string[] = [];
+  for (const name of Object.values(volumeNames(spec.instanceId))) {
+    await docker.createVolume({ Name: name, Labels: { [LABELS.instance]: spec.instanceId } });
+  }
+
+  let gateway = await findOwn(docker, spec.instanceId, 'gateway');
+  let token = gateway ? await tokenOf(docker, gateway.Id) : undefined;
+  let gatewayId = gateway?.Id;
+  if (!gatewayId) {
+    token = crypto.randomBytes(32).toString('base64url');
+    progress(`creating ${containerName(spec, 'gateway')}`);
+    const made = await createOnce(docker, spec.instanceId, 'gateway', gatewayContainer(spec, token));
+    gatewayId = made.id;
+    if (made.created) created.push('gateway');
+    else token = await tokenOf(docker, gatewayId);
+  }
+  if (!token) throw new Error(`the gateway container ${gatewayId.slice(0, 12)} has no token: remove the instance and deploy again`);
+  gateway = await findOwn(docker, spec.instanceId, 'gateway');
+  if (gateway?.State !== 'running') {
+    progress(`starting ${containerName(spec, 'gateway')}`);
+    await docker.getContainer(gatewayId).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+  }
+
+  let cli = await findOwn(docker, spec.instanceId, 'cli');
+  let cliId = cli?.Id;
+  if (!cliId) {
+    progress(`creating ${containerName(spec, 'cli')}`);
+    const made = await createOnce(docker, spec.instanceId, 'cli', cliContainer(spec, gatewayId, token));
+    cliId = made.id;
+    if (made.created) created.push('cli');
+  }
+  cli = await findOwn(docker, spec.instanceId, 'cli');
+  if (cli?.State !== 'running') {
+    progress(`starting ${containerName(spec, 'cli')}`);
+    await docker.getContainer(cliId).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+  }
+  return {
+    containers: [
+      { id: gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
+      { id: cliId, name: containerName(spec, 'cli'), role: 'cli' },
+    ],
+    image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, port: spec.port, created,
+  };
+}
