@@ -18,6 +18,22 @@ export function createNodeJobActivities(deps: { db: Db }) {
     return node;
   }
 
+  /** The node, once its registered agent's signature on `result` checks out; refusals are audited. */
+  async function verified(input: { workflowId: string; nodeId: string; jobId: string; action: string; result: JobResult }) {
+    const node = await nodeOf(input.nodeId);
+    const verdict = node.agentPublicKey && !node.revokedAt
+      ? verifyResult(input.result, { agentPublicKey: node.agentPublicKey, jobId: input.jobId, nodeId: input.nodeId })
+      : { ok: false as const, reason: 'the node has no enrolled agent' };
+    if (!verdict.ok) {
+      await recordAudit(deps.db, {
+        ...workflowActor(input.workflowId), organizationId: node.organizationId, action: `node.job.${input.action}`, targetType: 'node', targetId: node.id,
+        outcome: 'denied', reason: `result refused: ${verdict.reason}`, details: { jobId: input.jobId },
+      });
+      throw ApplicationFailure.nonRetryable(`result refused: ${verdict.reason}`, 'ResultRefused');
+    }
+    return node;
+  }
+
   return {
     async signNodeJob(input: { nodeId: string; jobId: string; action: string; params: Record<string, unknown>; ttlSeconds: number }): Promise<JobEnvelope> {
       const node = await nodeOf(input.nodeId);
@@ -29,27 +45,21 @@ export function createNodeJobActivities(deps: { db: Db }) {
       });
     },
 
-    /** Believes a result only if the node's registered agent signed it; stores what it reports. */
-    async acceptNodeResult(input: { workflowId: string; nodeId: string; jobId: string; action: string; result: JobResult }): Promise<{ containers: number }> {
-      const node = await nodeOf(input.nodeId);
-      const verdict = node.agentPublicKey && !node.revokedAt
-        ? verifyResult(input.result, { agentPublicKey: node.agentPublicKey, jobId: input.jobId, nodeId: input.nodeId })
-        : { ok: false as const, reason: 'the node has no enrolled agent' };
-      if (!verdict.ok) {
-        await recordAudit(deps.db, {
-          ...workflowActor(input.workflowId), organizationId: node.organizationId, action: `node.job.${input.action}`, targetType: 'node', targetId: node.id,
-          outcome: 'denied', reason: `result refused: ${verdict.reason}`, details: { jobId: input.jobId },
-        });
-        throw ApplicationFailure.nonRetryable(`result refused: ${verdict.reason}`, 'ResultRefused');
-      }
-      const containers = InventoryRecords.parse((input.result.output as { containers?: unknown }).containers ?? []);
-      await deps.db.transaction(async (tx) => {
-        await storeInventory(tx, node.id, containers, new Date(input.result.finishedAt));
-        await recordAudit(tx, {
-          ...workflowActor(input.workflowId), organizationId: node.organizationId, action: `node.job.${input.action}`, targetType: 'node', targetId: node.id,
-          outcome: 'success', details: { jobId: input.jobId, containers: containers.length },
-        });
+    /** Believes a result only if the node's registered agent signed it; returns its output (audited). */
+    async verifyNodeResult(input: { workflowId: string; nodeId: string; jobId: string; action: string; result: JobResult }): Promise<unknown> {
+      const node = await verified(input);
+      await recordAudit(deps.db, {
+        ...workflowActor(input.workflowId), organizationId: node.organizationId, action: `node.job.${input.action}`, targetType: 'node', targetId: node.id,
+        outcome: 'success', details: { jobId: input.jobId },
       });
+      return input.result.output;
+    },
+
+    /** Stores the containers an inventory job reported (its output, already verified by verifyNodeResult). */
+    async storeNodeInventory(input: { nodeId: string; containers: unknown }): Promise<{ containers: number }> {
+      const node = await nodeOf(input.nodeId);
+      const containers = InventoryRecords.parse(input.containers ?? []);
+      await deps.db.transaction((tx) => storeInventory(tx, node.id, containers, new Date()));
       return { containers: containers.length };
     },
 
