@@ -1,6 +1,7 @@
 // All control-plane activities, built once per worker around shared connections.
 import type { Connection } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
+import { createJobActivities } from './jobs.ts';
 import { createNodeJobActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
@@ -10,5 +11,6 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
     ...createReadinessActivities(deps),
     ...createNodeActivities(deps),
     ...createNodeJobActivities(deps),
+    ...createJobActivities(deps),
   };
 }

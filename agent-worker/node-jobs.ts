@@ -1,17 +1,52 @@
 // The one activity the agent's worker runs: a signed job from the control plane. It verifies the
 // envelope before doing anything (node, signature, time window, replay), records the job as executed
 // before it acts (so a replay after a crash is refused, never re-run), and signs what it returns.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Dockerode from 'dockerode';
+import { z } from 'zod';
+import { loadConfig } from '../infra/config.ts';
 import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
+import { deploy, preflight } from './openclaw/deploy.ts';
+import { instanceHealth, waitHealthy } from './openclaw/health.ts';
 import { signResult, verifyJob, type JobEnvelope, type JobResult } from './protocol/envelope.ts';
 import type { ReplayStore } from './protocol/replay-store.ts';
+
+// What the control plane may ask about an instance; checked here too, since the agent trusts no input.
+const Instance = z.object({
+  instanceId: z.string().uuid(),
+  instanceName: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'lower-case letters, digits and hyphens'),
+  port: z.number().int().min(1024).max(65535),
+});
+const Deploy = Instance.extend({ jobId: z.string().uuid() });
+const WaitHealthy = Instance.extend({ timeoutSeconds: z.number().int().min(5).max(900) });
+
+function parse<T>(schema: z.ZodType<T>, params: unknown): T {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw ApplicationFailure.nonRetryable(`bad parameters: ${issue.path.join('.')}: ${issue.message}`, 'BadParameters');
+  }
+  return parsed.data;
+}
+
+/** Progress of a long step, as an activity heartbeat (the workflow sees it; a silent agent times out). */
+const progress = (message: string) => Context.current().heartbeat(message);
 
 /** The actions this agent can run, by name. Each gets the job's (secret-free) parameters. */
 function actions(docker: Dockerode): Record<string, (params: Record<string, unknown>) => Promise<unknown>> {
   return {
     inventory: async () => ({ containers: await listContainers(docker) }),
+    'openclaw.preflight': async (params) => ({ checks: await preflight(docker, parse(Instance, params)) }),
+    'openclaw.deploy': async (params) => deploy(docker, parse(Deploy, params), { cacheDir: loadConfig().cacheDir, progress }),
+    'openclaw.wait-healthy': async (params) => {
+      const p = parse(WaitHealthy, params);
+      return waitHealthy(docker, p.instanceId, p.port, { timeoutMs: p.timeoutSeconds * 1000, progress });
+    },
+    'openclaw.health': async (params) => {
+      const p = parse(Instance, params);
+      return instanceHealth(docker, p.instanceId, p.port);
+    },
   };
 }
 

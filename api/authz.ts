@@ -73,6 +73,12 @@ const RULES = {
   'node.revoke': mspStaff,
   // Sending a job to a node's agent (it reads the machine; changing one needs an approval, issue 5).
   'node.refresh_inventory': mspStaff,
+  // Jobs (deployments and lifecycle actions): MSP staff request, approve and cancel them; a company
+  // admin sees their own organization's.
+  'job.view': mspStaffOrOwnCompanyAdmin,
+  'instance.deploy': mspStaff,
+  'job.approve': mspStaff,
+  'job.cancel': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

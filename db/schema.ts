@@ -1,7 +1,7 @@
 // The records the product keeps in PostgreSQL. Execution state lives in Temporal; these tables hold what
 // people and the console need to see, plus who did what (audit_events).
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, customType, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Buffer }>({
   dataType: () => 'bytea',
@@ -128,9 +128,43 @@ export const instances = pgTable('instances', {
   // Why discovery thinks this is OpenClaw, and how sure it is (0..1).
   reasons: jsonb('reasons').$type<string[]>().notNull().default([]),
   confidence: text('confidence'),
+  // Managed instances: what the bundle deployed (or what was adopted), and the last health check.
+  bundleVersion: text('bundle_version'),
+  port: integer('port'),
+  health: jsonb('health').$type<Record<string, unknown>>(),
+  managedSince: timestamp('managed_since', { withTimezone: true, precision: 3 }),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 }, (t) => [uniqueIndex('instances_node_name_unique').on(t.nodeId, t.name)]);
+
+// A job is one Temporal workflow run that changes something (a deployment, a restart, a takeover): the
+// console's view of it. The run itself, with its history, is in Temporal (workflowId, runId).
+export const JOB_TYPES = ['deploy_openclaw'] as const;
+export const JOB_STATES = ['preflight', 'waiting_for_approval', 'running', 'completed', 'failed', 'expired', 'cancelled', 'rejected'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export interface JobApproval { at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string }
+export const jobs = pgTable('jobs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  type: text('type', { enum: JOB_TYPES }).notNull(),
+  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  nodeId: uuid('node_id').notNull().references(() => nodes.id),
+  instanceId: uuid('instance_id'),
+  /** What the job acts on, e.g. the instance name and port of a deployment (never a secret). */
+  params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+  workflowId: text('workflow_id').notNull().unique(),
+  runId: text('run_id'),
+  requestedBy: uuid('requested_by').references(() => users.id),
+  state: text('state', { enum: JOB_STATES }).notNull(),
+  step: text('step'),
+  approvalPhrase: text('approval_phrase'),
+  approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
+  approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
+  failureReason: text('failure_reason'),
+  result: jsonb('result').$type<Record<string, unknown>>(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
+}, (t) => [index('jobs_org_created_idx').on(t.organizationId, t.createdAt), index('jobs_node_idx').on(t.nodeId), index('jobs_state_idx').on(t.state)]);
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.
 export const apiTokens = pgTable('api_tokens', {

@@ -48,6 +48,10 @@ const EnvSchema = z.object({
   // `npm start` enrolls and runs an agent for this machine (node "local") when a Docker engine is
   // reachable: "auto" (default) starts a private dockerd as root when none answers; "off" never does.
   LOCAL_AGENT: z.enum(['auto', 'off'], 'LOCAL_AGENT must be "auto" or "off"').default('auto'),
+  // How long a job waits for its typed approval before it ends `expired`.
+  APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  // How long a job's step waits for an offline node before the job fails with "node offline".
+  NODE_WAIT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 export type Config = z.infer<typeof EnvSchema> & {

@@ -1,0 +1,200 @@
+// Jobs: deployments (and later lifecycle actions) as the console and the API see them. Requesting one
+// starts its workflow; approving, rejecting and cancelling are Temporal Updates on that run, whose
+// validators have the last word (phrase, role, expiry, self-approval). The job's record in Postgres is
+// kept by the workflow's own activities (activities/jobs.ts); these functions only read it.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { z } from 'zod';
+import { OPENCLAW_BUNDLE } from '../../agent-worker/openclaw/bundle.ts';
+import { recordAudit } from '../../db/audit.ts';
+import { instances, JOB_STATES, jobs, nodes, organizations, users, type JobState } from '../../db/schema.ts';
+import { loadConfig } from '../../infra/config.ts';
+import type { DeployOpenClawInput, deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
+import { findNode, nodeTarget } from '../agents/service.ts';
+import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
+import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
+import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { controlPlaneTaskQueue, getTemporalClient, workflowRunUrl } from '../temporal-client.ts';
+
+export const APPROVER_ROLES = ['msp_admin', 'msp_operator'];
+const ACTIVE: JobState[] = ['preflight', 'waiting_for_approval', 'running'];
+export const deployWorkflowId = (jobId: string) => `deploy-openclaw-${jobId}`;
+export const deployPhrase = (nodeName: string) => `deploy openclaw to ${nodeName}`;
+
+export const InstanceName = z.string('instanceName is required').trim()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'instanceName must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit');
+export const RequestDeploymentInput = z.object({
+  nodeId: z.string('nodeId is required').uuid('nodeId must be a UUID'),
+  instanceName: InstanceName,
+  port: z.coerce.number('port must be a number').int('port must be a whole number').min(1024, 'port must be 1024-65535').max(65535, 'port must be 1024-65535')
+    .default(OPENCLAW_BUNDLE.gatewayPort),
+});
+export const ListJobsQuery = PageQuery.extend({
+  state: z.enum(JOB_STATES, `state must be one of: ${JOB_STATES.join(', ')}`).optional(),
+  organizationId: z.string().uuid('organizationId must be a UUID').optional(),
+  nodeId: z.string().uuid('nodeId must be a UUID').optional(),
+});
+export const DecisionInput = z.object({ reason: z.string().trim().max(500, 'reason must be at most 500 characters').optional() });
+export const ApproveInput = z.object({ phrase: z.string('phrase is required').min(1, 'phrase is required').max(200, 'phrase is too long') });
+
+export const JobOutput = z.object({
+  id: z.string(), type: z.string(), state: z.enum(JOB_STATES), step: z.string().nullable(),
+  organizationId: z.string(), organizationName: z.string(), nodeId: z.string(), nodeName: z.string(), instanceId: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()), requestedBy: z.string().nullable(),
+  approvalPhrase: z.string().nullable(), approvalExpiresAt: z.string().nullable(),
+  approvals: z.array(z.object({ at: z.string(), by: z.string(), role: z.string(), via: z.string(), outcome: z.string(), reason: z.string().optional() })),
+  failureReason: z.string().nullable(), result: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(), updatedAt: z.string(), completedAt: z.string().nullable(), durationSeconds: z.number().nullable(),
+  workflowId: z.string(), temporalUrl: z.string(),
+});
+export type JobOutput = z.infer<typeof JobOutput>;
+
+function selectJobs(ctx: ServiceContext) {
+  return ctx.db.select({ job: jobs, organizationName: organizations.name, nodeName: nodes.name, requester: users.email }).from(jobs)
+    .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
+    .innerJoin(nodes, eq(nodes.id, jobs.nodeId))
+    .leftJoin(users, eq(users.id, jobs.requestedBy));
+}
+type JobRow = Awaited<ReturnType<ReturnType<typeof selectJobs>['execute']>>[number];
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const toOutput = ({ job: j, organizationName, nodeName, requester }: JobRow): JobOutput => ({
+  id: j.id, type: j.type, state: j.state, step: j.step, organizationId: j.organizationId, organizationName, nodeId: j.nodeId, nodeName,
+  instanceId: j.instanceId, params: j.params, requestedBy: requester, approvalPhrase: j.approvalPhrase, approvalExpiresAt: iso(j.approvalExpiresAt),
+  approvals: j.approvals, failureReason: j.failureReason, result: j.result, createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(),
+  completedAt: iso(j.completedAt), durationSeconds: j.completedAt ? Math.round((j.completedAt.getTime() - j.createdAt.getTime()) / 100) / 10 : null,
+  workflowId: j.workflowId, temporalUrl: workflowRunUrl(j.workflowId, j.runId),
+});
+const jobTarget = (j: { id: string; organizationId: string }) => ({ organizationId: j.organizationId, type: 'job', id: j.id });
+
+async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {
+  if (!isUuid(id)) throw new NotFoundError('job');
+  const [row] = await selectJobs(ctx).where(eq(jobs.id, id)).limit(1);
+  if (!row) throw new NotFoundError('job');
+  await authorize(ctx, 'job.view', jobTarget(row.job));
+  return row;
+}
+
+export async function getJob(ctx: ServiceContext, id: string): Promise<JobOutput> {
+  return toOutput(await findVisible(ctx, id));
+}
+
+export async function listJobs(ctx: ServiceContext, query: unknown) {
+  const q = parseInput(ListJobsQuery, query ?? {});
+  const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
+  await authorize(ctx, 'job.view', { organizationId: organizationId ?? ctx.actor.organizationId, type: 'organization', id: organizationId });
+  const after = decodeCursor(q.cursor);
+  const rows = await selectJobs(ctx).where(and(
+    organizationId ? eq(jobs.organizationId, organizationId) : undefined,
+    q.nodeId ? eq(jobs.nodeId, q.nodeId) : undefined,
+    q.state ? eq(jobs.state, q.state) : undefined,
+    after ? or(lt(jobs.createdAt, new Date(after.at)), and(eq(jobs.createdAt, new Date(after.at)), lt(jobs.id, after.id))) : undefined,
+  )).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(q.limit + 1);
+  const page = toPage(rows, q.limit, (r) => ({ at: r.job.createdAt.toISOString(), id: r.job.id }));
+  return { items: page.items.map(toOutput), nextCursor: page.nextCursor };
+}
+
+/** Starts an approval-gated deployment of the OpenClaw bundle to a node. */
+export async function requestDeployment(ctx: ServiceContext, input: unknown): Promise<JobOutput> {
+  const raw = (input ?? {}) as { nodeId?: unknown };
+  if (typeof raw.nodeId === 'string' && isUuid(raw.nodeId)) {
+    // Authorize before validating the rest: another organization's node must look like a missing one.
+    await authorize(ctx, 'instance.deploy', nodeTarget(await findNode(ctx.db, raw.nodeId)));
+  }
+  const { nodeId, instanceName, port } = parseInput(RequestDeploymentInput, input ?? {});
+  const node = await findNode(ctx.db, nodeId);
+  await authorize(ctx, 'instance.deploy', nodeTarget(node));
+  if (node.revokedAt) throw new ConflictError('nodeId', `Node ${node.name} is revoked: it takes no jobs until its agent is enrolled again.`);
+  if (!node.agentPublicKey) throw new ConflictError('nodeId', `Node ${node.name} has no enrolled agent yet: enroll it first.`);
+  const [sameName] = await ctx.db.select({ id: instances.id }).from(instances).where(and(eq(instances.nodeId, node.id), eq(instances.name, instanceName)));
+  const active = await ctx.db.select({ params: jobs.params }).from(jobs).where(and(eq(jobs.nodeId, node.id), inArray(jobs.state, ACTIVE)));
+  if (sameName || active.some((j) => j.params.instanceName === instanceName)) {
+    throw new ConflictError('instanceName', `An instance named "${instanceName}" already exists on ${node.name} (or is being deployed).`);
+  }
+  const [samePort] = await ctx.db.select({ name: instances.name }).from(instances)
+    .where(and(eq(instances.nodeId, node.id), eq(instances.state, 'managed'), eq(instances.port, port)));
+  if (samePort || active.some((j) => j.params.port === port)) {
+    throw new ConflictError('port', `Port ${port} is already taken on ${node.name} by ${samePort ? `instance ${samePort.name}` : 'another deployment'}; choose another.`);
+  }
+
+  const config = loadConfig();
+  const jobId = crypto.randomUUID();
+  const instanceId = crypto.randomUUID();
+  const workflowId = deployWorkflowId(jobId);
+  const phrase = deployPhrase(node.name);
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(jobs).values({
+      id: jobId, type: 'deploy_openclaw', organizationId: node.organizationId, nodeId: node.id, instanceId, params: { instanceName, port },
+      workflowId, requestedBy: ctx.actor.userId, state: 'preflight', step: 'starting', approvalPhrase: phrase,
+    });
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: node.organizationId, action: 'job.request', targetType: 'job', targetId: jobId, outcome: 'success',
+      details: { type: 'deploy_openclaw', nodeId: node.id, nodeName: node.name, instanceName, port },
+    });
+  });
+  const args: DeployOpenClawInput = {
+    jobId, nodeId: node.id, instanceId, instanceName, port,
+    requestedBy: { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role },
+    approvalPhrase: phrase, approverRoles: APPROVER_ROLES, forbidSelfApproval: false,
+    approvalTimeoutSeconds: Math.round(config.APPROVAL_TIMEOUT_HOURS * 3600), nodeWaitSeconds: config.NODE_WAIT_SECONDS, healthTimeoutSeconds: 180,
+  };
+  try {
+    const handle = await (await getTemporalClient()).workflow.start<typeof deployOpenClaw>('deployOpenClaw', {
+      taskQueue: controlPlaneTaskQueue(), workflowId, args: [args],
+    });
+    await ctx.db.update(jobs).set({ runId: handle.firstExecutionRunId }).where(eq(jobs.id, jobId));
+  } catch (err) {
+    await ctx.db.update(jobs).set({ state: 'failed', step: null, failureReason: `Temporal did not accept the run: ${(err as Error).message}`, completedAt: new Date() })
+      .where(eq(jobs.id, jobId));
+    throw new UnavailableError('The deployment could not be started: Temporal is not reachable. Try again shortly.');
+  }
+  return getJob(ctx, jobId);
+}
+
+type Decision = 'approve' | 'reject' | 'cancel';
+
+async function decide(ctx: ServiceContext, id: string, decision: Decision, args: Record<string, unknown>): Promise<JobOutput> {
+  const row = await findVisible(ctx, id);
+  await authorize(ctx, decision === 'cancel' ? 'job.cancel' : 'job.approve', jobTarget(row.job));
+  if (!ACTIVE.includes(row.job.state)) throw new ConflictError('id', `This job is ${row.job.state.replaceAll('_', ' ')}: there is nothing to ${decision}.`);
+  if (decision !== 'cancel' && row.job.state !== 'waiting_for_approval') throw new ConflictError('id', 'This job is not waiting for an approval.');
+  if (row.job.state === 'running') throw new ConflictError('id', 'This job is already changing the machine: it cannot be cancelled halfway. Wait for it to finish.');
+  const person = { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role };
+  const client = await getTemporalClient().catch(() => { throw new UnavailableError('Temporal is not reachable. Try again shortly.'); });
+  if (row.job.state === 'preflight') {
+    // Before the approval wait there is no handler yet: cancel the run itself (it records 'cancelled').
+    await client.workflow.getHandle(row.job.workflowId).cancel();
+    await recordAudit(ctx.db, { ...auditActor(ctx.actor), organizationId: row.job.organizationId, action: 'job.cancel', targetType: 'job', targetId: row.job.id, outcome: 'success', reason: (args.reason as string | undefined) ?? null });
+    return waitForState(ctx, id, (s) => !ACTIVE.includes(s));
+  }
+  try {
+    await client.workflow.getHandle(row.job.workflowId).executeUpdate(decision, {
+      args: [decision === 'approve' ? { phrase: args.phrase, approver: person } : { by: person, reason: args.reason }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const message = err.cause?.message ?? err.message;
+      // The validator refused: nothing was recorded in the run. Say why, on the field it concerns.
+      if (decision === 'approve' && /phrase/i.test(message)) throw new InvalidInputError({ phrase: message }, message);
+      throw new ConflictError('id', message);
+    }
+    throw err;
+  }
+  return waitForState(ctx, id, (s) => s !== 'waiting_for_approval');
+}
+
+/** The workflow records a decision in its own step: wait briefly, so the answer already shows it. */
+async function waitForState(ctx: ServiceContext, id: string, done: (state: JobState) => boolean): Promise<JobOutput> {
+  for (let i = 0; i < 30; i++) {
+    const now = await findVisible(ctx, id);
+    if (done(now.job.state)) return toOutput(now);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return getJob(ctx, id);
+}
+
+export const approveJob = (ctx: ServiceContext, id: string, input: unknown) => decide(ctx, id, 'approve', parseInput(ApproveInput, input ?? {}));
+export const rejectJob = (ctx: ServiceContext, id: string, input: unknown) => decide(ctx, id, 'reject', parseInput(DecisionInput, input ?? {}));
+export const cancelJob = (ctx: ServiceContext, id: string, input: unknown) => decide(ctx, id, 'cancel', parseInput(DecisionInput, input ?? {}));
+
+export const activeJobStates = ACTIVE;

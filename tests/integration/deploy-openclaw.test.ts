@@ -1,0 +1,137 @@
+// An approval-gated deployment of the real OpenClaw gateway through the real control plane and a real
+// agent: preflight, the typed approval (wrong phrase or role refused with a clear message and nothing
+// recorded; an invalid signal recorded and ignored), then the hardened pair deployed and healthy, and
+// the instance managed. Rejection and expiry end the job without touching the machine.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { LABELS } from '../../agent-worker/openclaw/containers.ts';
+import { approveJob, getJob, rejectJob, requestDeployment } from '../../api/jobs/service.ts';
+import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
+import { freePort } from '../../infra/ports.ts';
+import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
+import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
+import { freshDatabase, type TestDatabase } from '../jest/db.ts';
+import { startTestEngine } from '../jest/docker.ts';
+import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
+import { waitFor } from '../jest/wait-for.ts';
+
+ownControlPlaneQueue(import.meta.url);
+
+let t: TestDatabase;
+let w: Tenants;
+let dir: string;
+let engine: RunningDockerEngine;
+let controlPlane: TestControlPlane;
+let web: TestProcess;
+let agent: TestProcess;
+let nodeId: string;
+
+const stateOf = (jobId: string, state: string, withinMs = 60_000) => waitFor(`job ${jobId} to be ${state}`, async () => {
+  const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
+  if (job?.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
+  return job?.state === state ? job : undefined;
+}, withinMs);
+const gateways = () => engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.role}=gateway`] } });
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-deploy-'));
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  w = await seedTenants(t.db);
+  engine = await startTestEngine('deploy-openclaw');
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+  nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'acme-edge' }).returning())[0]!.id;
+  const stateDir = path.join(dir, 'agent');
+  await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
+  agent = await runTestAgent(stateDir, engine.socketPath);
+}, 120_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await web?.stop();
+  await controlPlane?.stop();
+  await engine?.stop();
+  await t?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('deploying OpenClaw with a typed approval', () => {
+  it('waits for the exact phrase from an allowed person, then deploys a healthy gateway and records a managed instance', async () => {
+    const operator = w.ctx(w.actors.operator);
+    const job = await requestDeployment(operator, { nodeId, instanceName: 'acme-claw', port: await freePort() });
+    expect(job).toMatchObject({ state: 'preflight', approvalPhrase: 'deploy openclaw to acme-edge', nodeName: 'acme-edge' });
+    await stateOf(job.id, 'waiting_for_approval');
+    expect(await gateways()).toEqual([]); // nothing on the machine before the approval
+
+    // A wrong phrase: refused on its field, nothing recorded in the job or the run.
+    const wrong = await failure(approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'deploy openclaw' })) as { status: number; fieldErrors: Record<string, string> };
+    expect(wrong).toMatchObject({ status: 400, fieldErrors: { phrase: 'The phrase does not match: type exactly "deploy openclaw to acme-edge".' } });
+    // A company admin is refused by the console's rules, and by the workflow's validator when going around them.
+    expect(await failure(approveJob(w.ctx(w.actors.acmeAdmin), job.id, { phrase: 'deploy openclaw to acme-edge' }))).toMatchObject({ status: 403 });
+    const handle = controlPlane.client.workflow.getHandle(job.workflowId);
+    const byRole = await failure(handle.executeUpdate('approve', { args: [{ phrase: 'deploy openclaw to acme-edge', approver: { userId: w.actors.acmeAdmin.userId, email: 'x@acme.test', role: 'company_admin' } }] }));
+    expect(byRole).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((byRole as WorkflowUpdateFailedError).cause?.message).toBe('A company admin may not approve this; it needs one of: msp_admin, msp_operator.');
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+    // A signal of the same name with a wrong phrase (as from the temporal CLI): recorded, ignored.
+    await handle.signal('approve', { phrase: 'yes', approver: { userId: w.actors.admin.userId, email: w.actors.admin.email, role: 'msp_admin' } });
+    const ignored = await waitFor('the ignored signal', async () => {
+      const [row] = await t.db.select().from(jobs).where(eq(jobs.id, job.id));
+      return row!.approvals.length ? row!.approvals : undefined;
+    });
+    expect(ignored).toEqual([expect.objectContaining({ via: 'signal', outcome: 'ignored', reason: 'The phrase does not match: type exactly "deploy openclaw to acme-edge".' })]);
+    expect((await getJob(operator, job.id)).state).toBe('waiting_for_approval');
+
+    const approvedAt = Date.now();
+    const approved = await approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'deploy openclaw to acme-edge' });
+    expect(approved.state).toBe('running');
+    const done = await stateOf(job.id, 'completed', 300_000);
+    const secondsToHealthy = (Date.now() - approvedAt) / 1000;
+    console.log(`approval to healthy gateway: ${secondsToHealthy.toFixed(1)} s`);
+    expect(done.result).toMatchObject({ version: '2026.9.6', secondsToHealthy: expect.any(Number) });
+    expect(done.approvals.map((a) => [a.outcome, a.by])).toEqual([['ignored', w.actors.admin.email], ['approved', w.actors.admin.email]]);
+    const [instance] = await t.db.select().from(instances).where(eq(instances.id, job.instanceId!));
+    expect(instance).toMatchObject({ name: 'acme-claw', state: 'managed', organizationId: w.acme.id, bundleVersion: '2026.9.6', health: expect.objectContaining({ healthy: true }) });
+    expect(await gateways()).toHaveLength(1);
+    const actions = (await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, job.id))).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['job.request', 'job.waiting_for_approval', 'job.approval.ignored', 'job.approval.approved', 'job.running', 'job.completed']));
+  }, 420_000);
+
+  it('ends rejected, or expired when nobody approves in time, without touching the machine', async () => {
+    const before = (await gateways()).length;
+    const rejected = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'declined', port: await freePort() });
+    await stateOf(rejected.id, 'waiting_for_approval');
+    expect((await rejectJob(w.ctx(w.actors.admin), rejected.id, { reason: 'not this week' })).state).toBe('rejected');
+
+    process.env.APPROVAL_TIMEOUT_HOURS = String(3 / 3600);
+    try {
+      const expiring = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'forgotten', port: await freePort() });
+      const expired = await stateOf(expiring.id, 'expired', 60_000);
+      expect(expired.failureReason).toBe('nobody approved within 3 s');
+      expect(await failure(approveJob(w.ctx(w.actors.admin), expiring.id, { phrase: 'deploy openclaw to acme-edge' }))).toMatchObject({ status: 409 });
+    } finally {
+      delete process.env.APPROVAL_TIMEOUT_HOURS;
+    }
+    expect((await gateways()).length).toBe(before);
+  }, 120_000);
+
+  it('names the field of a bad request and changes nothing', async () => {
+    const count = async () => (await t.db.select().from(jobs)).length;
+    const before = await count();
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'Bad Name!' }))).toMatchObject({ status: 400, fieldErrors: { instanceName: expect.stringMatching(/^instanceName must be/) } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', port: 80 }))).toMatchObject({ status: 400, fieldErrors: { port: 'port must be 1024-65535' } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'acme-claw' }))).toMatchObject({ status: 409, fieldErrors: { instanceName: expect.stringContaining('already exists') } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.globexAdmin), { nodeId, instanceName: 'sneaky' }))).toMatchObject({ status: 404 });
+    expect(await count()).toBe(before);
+  });
+});

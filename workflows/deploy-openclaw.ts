@@ -1,0 +1,98 @@
+// Deploying an OpenClaw gateway to a node, approval-gated:
+//   1. preflight on the node (Docker, port, disk, image); a failed check ends the job with its reason;
+//   2. the approval phrase is shown and the workflow waits (workflows/approval.ts) until a person
+//      approves, rejects or cancels, or the request expires;
+//   3. on the node: the bundle's containers are created and started (idempotent: a retry finds its
+//      earlier containers by label and continues; never a second gateway), then it waits, with progress
+//      as heartbeats, until the gateway answers /healthz, /readyz and `openclaw gateway health`;
+//   4. the instance is recorded as managed, and the job completed.
+// Every state change of the job goes to Postgres and the audit trail through activities/jobs.ts.
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { JobActivities } from '../activities/jobs.ts';
+
+import type { DeployOutput, PreflightCheck } from '../agent-worker/openclaw/deploy.ts';
+import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
+import { waitForApproval, type Approver, type Decision } from './approval.ts';
+import { runOnNode } from './node-job.ts';
+
+const jobs = proxyActivities<JobActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+export interface DeployOpenClawInput {
+  jobId: string;
+  nodeId: string;
+  instanceId: string;
+  instanceName: string;
+  port: number;
+  requestedBy: Approver;
+  approvalPhrase: string;
+  approverRoles: string[];
+  forbidSelfApproval: boolean;
+  approvalTimeoutSeconds: number;
+  /** How long a step waits for an offline node before the job fails with "node offline". */
+  nodeWaitSeconds: number;
+  healthTimeoutSeconds: number;
+}
+
+export interface DeployOpenClawResult { state: 'completed' | 'expired' | 'rejected' | 'cancelled'; containers?: string[]; secondsToHealthy?: number }
+
+const instanceParams = (input: DeployOpenClawInput) => ({ instanceId: input.instanceId, instanceName: input.instanceName, port: input.port });
+
+export async function deployOpenClaw(input: DeployOpenClawInput): Promise<DeployOpenClawResult> {
+  const record = (update: Omit<Parameters<JobActivities['updateJob']>[0], 'jobId'>) => jobs.updateJob({ jobId: input.jobId, ...update });
+  try {
+    await record({ state: 'preflight', step: 'preflight' });
+    const { checks } = await runOnNode<{ checks: PreflightCheck[] }>({
+      nodeId: input.nodeId, action: 'openclaw.preflight', params: instanceParams(input), mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 60,
+    });
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length) throw ApplicationFailure.nonRetryable(`preflight failed: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
+
+    const expiresAt = Date.now() + input.approvalTimeoutSeconds * 1000;
+    await record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: input.approvalPhrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: { preflight: checks } });
+    const decision: Decision = await waitForApproval({
+      phrase: input.approvalPhrase, approverRoles: input.approverRoles, requesterId: input.requestedBy.userId,
+      forbidSelfApproval: input.forbidSelfApproval, expiresAt,
+    }, (signal, reason) => record({ approval: { at: new Date().toISOString(), by: String(signal?.approver?.email ?? 'unknown'), role: String(signal?.approver?.role ?? 'unknown'), via: 'signal', outcome: 'ignored', reason } }));
+
+    if (decision.outcome === 'expired') {
+      await record({ state: 'expired', step: null, failureReason: `nobody approved within ${input.approvalTimeoutSeconds} s` });
+      return { state: 'expired' };
+    }
+    const at = new Date().toISOString();
+    if (decision.outcome !== 'approved') {
+      await record({ state: decision.outcome, step: null, approval: { at, by: decision.by.email, role: decision.by.role, via: 'console', outcome: decision.outcome, reason: decision.reason } });
+      return { state: decision.outcome };
+    }
+    await record({ state: 'running', step: 'deploy', approval: { at, by: decision.by.email, role: decision.by.role, via: decision.via, outcome: 'approved' } });
+
+    const deployed = await runOnNode<DeployOutput>({
+      nodeId: input.nodeId, action: 'openclaw.deploy', params: { ...instanceParams(input), jobId: input.jobId }, mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 120, attempts: 3,
+    });
+    await record({ step: 'health' });
+    const health = await runOnNode<InstanceHealth & { seconds: number }>({
+      nodeId: input.nodeId, action: 'openclaw.wait-healthy', params: { ...instanceParams(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 30, attempts: 2,
+    });
+    const containers = deployed.containers.map((c) => c.id);
+    await jobs.recordManagedInstance({
+      jobId: input.jobId, instanceId: input.instanceId, name: input.instanceName, containerIds: containers,
+      bundleVersion: deployed.version, port: deployed.port, health: health as unknown as Record<string, unknown>,
+    });
+    await record({ state: 'completed', step: null, result: { containers, image: deployed.image, version: deployed.version, port: deployed.port, secondsToHealthy: health.seconds } });
+    return { state: 'completed', containers, secondsToHealthy: health.seconds };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
+      throw err;
+    }
+    const reason = err instanceof ApplicationFailure ? err.message : (err as Error).message;
+    await record({ state: 'failed', failureReason: reason });
+    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'DeploymentFailed');
+  }
+}
+
