@@ -3,6 +3,7 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
+import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
 import { peopleEndpoints } from './people/endpoints.ts';
@@ -13,6 +14,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...peopleEndpoints,
   ...nodeEndpoints,
   ...agentEndpoints,
+  ...jobEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
+import { jobs, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -52,6 +52,15 @@ async function freshEnrolledNode(s: Seed, organizationId: string): Promise<strin
   const id = await s.freshNode(organizationId);
   await s.db.update(nodes).set({ agentPublicKey: MATRIX_AGENT_KEY, enrolledAt: new Date() }).where(eq(nodes.id, id));
   return id;
+}
+
+/** A job that has ended (so a decision on it is a 409 for those allowed to make one). */
+async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
+  const nodeId = await s.freshNode(organizationId);
+  const [job] = await s.db.insert(jobs).values({
+    type: 'deploy_openclaw', organizationId, nodeId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'completed', params: { instanceName: 'matrix', port: 18789 },
+  }).returning();
+  return job!.id;
 }
 
 // ---------------------------------------------------------------------------------------------- API
@@ -133,6 +142,25 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/inventory-refresh` }),
     expect: outcomes({ anonymous: 401, msp_admin: 202, msp_operator: 202, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  'GET /jobs': {
+    request: (s, _r, w) => ({ path: `/jobs?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'GET /jobs/:id': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:id/deployments': {
+    // An allowed request starts a run that no agent works on here (it waits for its node).
+    request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/deployments`, body: { instanceName: 'matrix-claw' } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  ...Object.fromEntries((['approve', 'reject', 'cancel'] as const).map((decision) => [`POST /jobs/:id/${decision}`, {
+    request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({
+      path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/${decision}`, body: decision === 'approve' ? { phrase: 'deploy openclaw to matrix' } : {},
+    }),
+    expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
+  } satisfies MatrixEntry])),
   'POST /nodes/:id/revoke': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}/revoke` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),

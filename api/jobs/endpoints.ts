@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { defineEndpoint } from '../endpoint.ts';
+import { pageOf } from '../pagination.ts';
+import {
+  approveJob, ApproveInput, cancelJob, DecisionInput, getJob, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
+} from './service.ts';
+
+const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
+const DeploymentBody = z.object({ instanceName: InstanceName, port: z.number().int().min(1024).max(65535).optional() });
+const tag = 'Jobs';
+
+export const jobEndpoints = [
+  defineEndpoint({ method: 'get', path: '/jobs', tag, summary: 'List jobs you may see, newest first (filter by state, organization, node)',
+    query: ListJobsQuery, response: pageOf(JobOutput), handler: (ctx, { query }) => listJobs(ctx, query) }),
+  defineEndpoint({ method: 'get', path: '/jobs/:id', tag, summary: 'Read a job: state, step, approvals, failure reason, and its run in Temporal Web',
+    params: IdParams, response: JobOutput, handler: (ctx, { params }) => getJob(ctx, params.id) }),
+  defineEndpoint({ method: 'post', path: '/nodes/:id/deployments', tag, status: 201,
+    summary: 'Request an approval-gated deployment of the OpenClaw bundle to the node; the job shows the phrase to approve it with',
+    params: IdParams, body: DeploymentBody, response: JobOutput, handler: (ctx, { params, body }) => requestDeployment(ctx, { ...body, nodeId: params.id }) }),
+  defineEndpoint({ method: 'post', path: '/jobs/:id/approve', tag, summary: 'Approve a waiting job by typing its phrase exactly',
+    params: IdParams, body: ApproveInput, response: JobOutput, handler: (ctx, { params, body }) => approveJob(ctx, params.id, body) }),
+  defineEndpoint({ method: 'post', path: '/jobs/:id/reject', tag, summary: 'Reject a waiting job (it ends without touching the machine)',
+    params: IdParams, body: DecisionInput, response: JobOutput, handler: (ctx, { params, body }) => rejectJob(ctx, params.id, body) }),
+  defineEndpoint({ method: 'post', path: '/jobs/:id/cancel', tag, summary: 'Cancel a job that has not started changing the machine',
+    params: IdParams, body: DecisionInput, response: JobOutput, handler: (ctx, { params, body }) => cancelJob(ctx, params.id, body) }),
+];
