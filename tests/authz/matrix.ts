@@ -262,7 +262,19 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   // seeded MSP session to two-factor enrolment and change the later cases).
   'POST /settings/security': { request: fixed(undefined, {}), expect: outcomes({ anonymous: 302, msp_admin: 200, default: 403 }) },
   'GET /instances': page(),
-  'GET /jobs': page(),
+  'GET /jobs': {
+    request: (s, _r, w) => ({ path: `/jobs?organizationId=${orgOf(s, w)}` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'GET /jobs/:jobId': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  // Cancelling an ended job: MSP staff get the page with the reason it cannot be done.
+  'POST /jobs/:jobId': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'cancel' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   'GET /capabilities': page(),
   'GET /connections': page(),
   'GET /workflows': page(),
@@ -287,6 +299,11 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   'POST /nodes/:nodeId intent=refresh-inventory': {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'refresh-inventory' } }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  // A deployment request that passes starts its job and is sent to the job's page.
+  'POST /nodes/:nodeId intent=deploy': {
+    request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'deploy', instanceName: 'matrix-claw' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),

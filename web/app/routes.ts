@@ -14,6 +14,8 @@ export default [
     route('people', 'routes/people/list.tsx'),
     route('nodes', 'routes/nodes/list.tsx'),
     route('nodes/:nodeId', 'routes/nodes/detail.tsx'),
+    route('jobs', 'routes/jobs/list.tsx'),
+    route('jobs/:jobId', 'routes/jobs/detail.tsx'),
     route('audit', 'routes/audit/audit.tsx'),
     route('account', 'routes/account/account.tsx'),
     route('account/two-factor', 'routes/account/two-factor.tsx'),
@@ -21,7 +23,7 @@ export default [
     route('settings/security', 'routes/settings/security.tsx'),
     route('system', 'routes/system/system.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['instances', 'jobs', 'capabilities', 'connections', 'workflows', 'tools'].map((section) =>
+    ...['instances', 'capabilities', 'connections', 'workflows', 'tools'].map((section) =>
       route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

@@ -1,9 +1,11 @@
-import { Form, Link, useNavigation } from 'react-router';
+import { Form, Link, redirect, useNavigation } from 'react-router';
 import { requestInventoryRefresh } from '../../../../api/agents/inventory-refresh.ts';
 import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
+import { requestDeployment } from '../../../../api/jobs/service.ts';
 import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/service.ts';
+import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { RowAction } from '../../components/forms.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
@@ -31,6 +33,8 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     canEdit: can(ctx.actor, 'node.update', target),
     canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
     canRefresh: can(ctx.actor, 'node.refresh_inventory', target) && Boolean(node.enrolledAt) && !node.revokedAt,
+    canDeploy: can(ctx.actor, 'instance.deploy', target) && Boolean(node.enrolledAt) && !node.revokedAt,
+    bundle: { version: OPENCLAW_BUNDLE.version, port: OPENCLAW_BUNDLE.gatewayPort },
     canSeeOrganization: can(ctx.actor, 'organization.view', target),
   };
 }
@@ -48,6 +52,12 @@ export async function action({ request, params }: Route.ActionArgs) {
     const id = String(form.get('id') ?? '');
     return { intent: 'revoke-token' as const, result: await attempt(() => revokeEnrollmentToken(ctx, id)) };
   }
+  if (intent === 'deploy') {
+    const port = String(form.get('port') ?? '').trim();
+    const result = await attempt(() => requestDeployment(ctx, { nodeId: params.nodeId, instanceName: form.get('instanceName') ?? '', ...(port ? { port } : {}) }));
+    if (result.ok) return redirect(`/jobs/${result.value.id}`);
+    return { intent: 'deploy' as const, result };
+  }
   if (intent === 'refresh-inventory') {
     return { intent: 'refresh-inventory' as const, result: await attempt(() => requestInventoryRefresh(ctx, params.nodeId)) };
   }
@@ -62,7 +72,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function NodeDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canRefresh, canSeeOrganization, inventory } = loaderData;
+  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canRefresh, canDeploy, bundle, canSeeOrganization, inventory } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const updated = actionData?.intent === 'update' ? actionData.result : null;
   const errors = updated && !updated.ok ? updated.fieldErrors : {};
@@ -70,6 +80,8 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
   const tokenRevoked = actionData?.intent === 'revoke-token' ? actionData.result : null;
   const nodeRevoked = actionData?.intent === 'revoke-node' ? actionData.result : null;
   const refresh = actionData?.intent === 'refresh-inventory' ? actionData.result : null;
+  const deploy = actionData?.intent === 'deploy' ? actionData.result : null;
+  const deployErrors = deploy && !deploy.ok ? deploy.fieldErrors : {};
   return (
     <>
       <h1>{node.name}</h1>
@@ -162,6 +174,27 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
       )}
       <section aria-label="OpenClaw instances">
         <h2>OpenClaw instances</h2>
+        {canDeploy && (
+          <Form method="post" className="card stack" aria-label="Deploy OpenClaw">
+            <input type="hidden" name="intent" value="deploy" />
+            <strong>Deploy OpenClaw {bundle.version}</strong>
+            <p className="muted">Checks the machine first, then waits for a typed approval before it changes anything.</p>
+            <div className="row">
+              <label>
+                Instance name
+                <input name="instanceName" required maxLength={40} placeholder="acme-claw" aria-invalid={Boolean(deployErrors.instanceName)} />
+                {deployErrors.instanceName && <span className="field-error">{deployErrors.instanceName}</span>}
+              </label>
+              <label>
+                Gateway port
+                <input name="port" type="number" min={1024} max={65535} defaultValue={bundle.port} aria-invalid={Boolean(deployErrors.port)} />
+                {deployErrors.port && <span className="field-error">{deployErrors.port}</span>}
+              </label>
+            </div>
+            {deploy && !deploy.ok && !deployErrors.instanceName && !deployErrors.port && <p className="error" role="alert">{deploy.formError}</p>}
+            <div><button type="submit" disabled={busy}>Request deployment</button></div>
+          </Form>
+        )}
         {inventory.instances.length === 0 ? <p className="muted">None seen on this node.</p> : (
           <table data-testid="instances">
             <thead><tr><th>Name</th><th>State</th><th>Containers</th><th>Why</th></tr></thead>
@@ -169,7 +202,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
               {inventory.instances.map((i) => (
                 <tr key={i.id}>
                   <td>{i.name}</td>
-                  <td><span className="badge">{i.state}</span>{i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}</td>
+                  <td><span className="badge">{i.state}</span>{i.state === 'discovered' && i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}</td>
                   <td>{i.containerIds.map((c) => c.slice(0, 12)).join(', ')}</td>
                   <td>{i.reasons.join('; ')}</td>
                 </tr>

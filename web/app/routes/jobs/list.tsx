@@ -1,0 +1,86 @@
+import { Form, Link } from 'react-router';
+import { isMspStaff } from '../../../../api/authz.ts';
+import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
+import { listJobs } from '../../../../api/jobs/service.ts';
+import { listOrganizations } from '../../../../api/organizations/service.ts';
+import { JOB_STATES } from '../../../../db/schema.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { OrganizationSelect } from '../../components/forms.tsx';
+import { ago, useLiveData } from '../../components/live.ts';
+import { load } from '../../service-errors.server.ts';
+import type { Route } from './+types/list.ts';
+import { JobState, jobTarget, jobTypeLabel } from './job-view.tsx';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works' }];
+
+export async function loader({ request }: Route.LoaderArgs) {
+  const ctx = await requireContext(request);
+  const params = new URL(request.url).searchParams;
+  const filters = { state: params.get('state') || undefined, organizationId: params.get('organizationId') || undefined, nodeId: params.get('nodeId') || undefined };
+  const cursor = params.get('cursor') || undefined;
+  let page: Awaited<ReturnType<typeof listJobs>> = { items: [], nextCursor: null };
+  let filterErrors: FieldErrors = {};
+  try {
+    page = await load(() => listJobs(ctx, { ...filters, cursor, limit: 50 }));
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    filterErrors = err.fieldErrors;
+  }
+  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
+  const nextParams = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined));
+  if (page.nextCursor) nextParams.set('cursor', page.nextCursor);
+  return { jobs: page.items, filters, filterErrors, organizations, states: JOB_STATES, nextUrl: page.nextCursor ? `?${nextParams.toString()}` : null };
+}
+
+export default function Jobs({ loaderData }: Route.ComponentProps) {
+  useLiveData(); // states and steps change as runs progress
+  const { jobs, filters, filterErrors, organizations, states, nextUrl } = loaderData;
+  return (
+    <>
+      <h1>Jobs</h1>
+      <p className="muted">
+        Every deployment and lifecycle action is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve,
+        reject or cancel it.
+      </p>
+      <Form method="get" className="row" aria-label="Filter jobs">
+        {filters.nodeId && <input type="hidden" name="nodeId" value={filters.nodeId} />}
+        {organizations.length > 0 && (
+          <label>
+            Organization
+            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
+          </label>
+        )}
+        <label>
+          State
+          <select name="state" defaultValue={filters.state ?? ''}>
+            <option value="">Any</option>
+            {states.map((s) => <option key={s} value={s}>{s.replaceAll('_', ' ')}</option>)}
+          </select>
+        </label>
+        <button type="submit" className="secondary">Show</button>
+        {filters.nodeId && <Link to="/jobs">All nodes</Link>}
+      </Form>
+      {Object.values(filterErrors).map((e) => <p key={e} className="error" role="alert">{e}</p>)}
+      <table data-testid="jobs">
+        <thead><tr><th>Job</th><th>Target</th><th>Organization</th><th>Requested by</th><th>State</th><th>Step</th><th>Requested</th><th>Duration</th><th>Run</th></tr></thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr key={j.id}>
+              <td><Link to={`/jobs/${j.id}`}>{jobTypeLabel(j.type)}</Link></td>
+              <td>{jobTarget(j)}</td>
+              <td>{j.organizationName}</td>
+              <td>{j.requestedBy ?? '—'}</td>
+              <td><JobState state={j.state} /></td>
+              <td>{j.step ?? '—'}</td>
+              <td title={j.createdAt}>{ago(j.createdAt)}</td>
+              <td>{j.durationSeconds !== null ? `${j.durationSeconds} s` : '—'}</td>
+              <td><a href={j.temporalUrl} target="_blank" rel="noreferrer">Temporal Web ↗</a></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {jobs.length === 0 && <p className="muted">No jobs yet. Deploy OpenClaw from a node’s page.</p>}
+      {nextUrl && <p><Link to={nextUrl}>Older jobs</Link></p>}
+    </>
+  );
+}
