@@ -2,19 +2,18 @@
 // shows (on this machine, against a private Docker engine running a customer container and a real
 // OpenClaw gateway started by hand), and watches the node turn online, its containers appear and the
 // gateway listed as a discovered OpenClaw instance; stopping the agent turns the node stale, then offline.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { REPO_ROOT } from '../../infra/config.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
 import { signInAsAdmin } from './helpers.ts';
+import { createNodeInConsole, enrollFromConsole, runAgent } from './nodes-helpers.ts';
 
 const NODE_NAME = `edge-${Date.now().toString(36)}`;
-const CLI = path.join(REPO_ROOT, 'agent-worker/cli.ts');
 let engine: RunningDockerEngine;
 let stateDir: string;
 let agent: ChildProcess | undefined;
@@ -36,26 +35,10 @@ test.afterAll(async () => {
 test('a node enrolled with the shown command turns online, lists its containers and its OpenClaw gateway, then goes stale and offline', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   await signInAsAdmin(page);
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Nodes', exact: true }).click();
-  const form = page.getByRole('form', { name: 'Create node' });
-  await form.getByRole('combobox').selectOption({ index: 1 });
-  await form.getByRole('textbox', { name: /^Name/ }).fill(NODE_NAME);
-  await form.getByRole('button', { name: 'Create node' }).click();
-  await page.getByRole('status').getByRole('link', { name: NODE_NAME }).click();
-  await expect(page.getByRole('heading', { name: NODE_NAME })).toBeVisible();
-  const nodePage = page.url();
+  const nodePage = await createNodeInConsole(page, NODE_NAME);
   await expect(page.getByTestId('node').getByText('pending', { exact: true })).toBeVisible();
-
-  await page.getByRole('button', { name: 'Create enrollment command' }).click();
-  const command = (await page.getByTestId('enroll-command').textContent())!.trim();
-  expect(command).toMatch(/^agent-worker enroll --server http:\/\/localhost:\d+ --token awenr_[a-z0-9]+$/);
-  // Run exactly the shown command (`agent-worker` is `npm run agent-worker --`), keeping its state here.
-  const enrolled = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...command.split(' ').slice(1), '--state-dir', stateDir], { encoding: 'utf8' });
-  expect(enrolled.status, enrolled.stderr).toBe(0);
-  // The agent's log goes beside the test's other results, for when it fails.
-  const log = fs.openSync(testInfo.outputPath('agent.log'), 'a');
-  agent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'run', '--state-dir', stateDir, '--docker-socket', engine.socketPath], { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
+  await enrollFromConsole(page, stateDir);
+  agent = runAgent(stateDir, engine.socketPath, testInfo);
 
   // The Nodes page follows status live, without a reload.
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Nodes', exact: true }).click();
