@@ -69,9 +69,15 @@ async function createOnce(docker: Dockerode, instanceId: string, role: InstanceR
   try {
     return { id: (await docker.createContainer(options)).id, created: true };
   } catch (err) {
-    const existing = (err as { statusCode?: number }).statusCode === 409 ? await findOwn(docker, instanceId, role) : undefined;
-    if (existing) return { id: existing.Id, created: false };
-    throw err;
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    // The name is taken. Docker reserves it before the other creation has finished registering the
+    // container, so look for ours for a few seconds before calling it somebody else's.
+    for (let i = 0; i < 50; i++) {
+      const existing = await findOwn(docker, instanceId, role);
+      if (existing) return { id: existing.Id, created: false };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`a container named ${String(options.name)} exists on this machine but is not this instance's`, { cause: err });
   }
 }
 
