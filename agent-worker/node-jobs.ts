@@ -63,7 +63,15 @@ export function createNodeJobActivities(deps: { config: AgentConfig; privateKey:
       if (!deps.store.markExecuted(envelope.jobId, envelope.notAfter)) {
         throw ApplicationFailure.nonRetryable(`job ${envelope.jobId} already ran on this node`, 'JobRefused', { refusal: 'replayed' });
       }
-      const output = await run(envelope.params);
+      // A steady heartbeat while the job runs, so the workflow can tell a slow step from a dead agent.
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), 5_000);
+      let output: unknown;
+      try {
+        output = await run(envelope.params);
+      } finally {
+        clearInterval(beat);
+      }
       return signResult(deps.privateKey, { jobId: envelope.jobId, nodeId: deps.config.nodeId, ok: true, output });
     },
   };

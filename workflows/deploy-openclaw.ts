@@ -71,12 +71,12 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
 
     const deployed = await runOnNode<DeployOutput>({
       nodeId: input.nodeId, action: 'openclaw.deploy', params: { ...instanceParams(input), jobId: input.jobId }, mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 120, attempts: 3,
+      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 20, attempts: 3,
     });
     await record({ step: 'health' });
     const health = await runOnNode<InstanceHealth & { seconds: number }>({
       nodeId: input.nodeId, action: 'openclaw.wait-healthy', params: { ...instanceParams(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 30, attempts: 2,
+      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 20, attempts: 2,
     });
     const containers = deployed.containers.map((c) => c.id);
     await jobs.recordManagedInstance({

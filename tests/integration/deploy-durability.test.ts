@@ -1,0 +1,140 @@
+// Guarantee 5 for deployments: while a deployment waits for its approval, the control-plane worker and
+// the agent are killed and the Temporal dev server is stopped and started again on the same database
+// file; afterwards the approval still works and the deployment completes. An agent killed while it
+// creates the containers is replaced, and the job completes with exactly one gateway. A deployment to
+// an offline node fails with "node offline" within its bound. This file runs its own Temporal server.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { LABELS } from '../../agent-worker/openclaw/containers.ts';
+import { approveJob, requestDeployment } from '../../api/jobs/service.ts';
+import { jobs, nodes } from '../../db/schema.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { freePort } from '../../infra/ports.ts';
+import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import { startTemporalDevServer, type RunningTemporal } from '../../infra/services/temporal-server.ts';
+import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
+import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
+import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
+import { freshDatabase, type TestDatabase } from '../jest/db.ts';
+import { startTestEngine } from '../jest/docker.ts';
+import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { seedTenants, type Tenants } from '../jest/tenants.ts';
+import { waitFor } from '../jest/wait-for.ts';
+
+ownControlPlaneQueue(import.meta.url);
+const PHRASE = 'deploy openclaw to durable-edge';
+
+let t: TestDatabase;
+let w: Tenants;
+let dir: string;
+let engine: RunningDockerEngine;
+let temporal: RunningTemporal;
+let sharedTemporal: string | undefined;
+let temporalOpts: Parameters<typeof startTemporalDevServer>[0];
+let controlPlane: TestControlPlane;
+let web: TestProcess;
+let agent: TestProcess;
+let stateDir: string;
+let nodeId: string;
+
+const kill = async (p: TestProcess) => {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGKILL');
+  await exited;
+};
+const jobRow = async (id: string) => (await t.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
+const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => boolean, what: string, withinMs = 90_000) =>
+  waitFor(what, async () => {
+    const job = await jobRow(id);
+    if (job.state === 'failed' && !what.includes('fail')) throw new Error(`job failed: ${job.failureReason}`);
+    return test(job) ? job : undefined;
+  }, withinMs);
+const gatewaysOf = async (instanceId: string) =>
+  engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
+const startAgent = () => runTestAgent(stateDir, engine.socketPath);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-durable-'));
+  temporalOpts = {
+    cli: await ensureTemporalCli(loadConfig().cacheDir), dbFile: path.join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(),
+    namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true,
+  };
+  temporal = await startTemporalDevServer(temporalOpts);
+  sharedTemporal = process.env.TEMPORAL_ADDRESS;
+  process.env.TEMPORAL_ADDRESS = temporal.address; // this file's own server, for every process it starts
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  w = await seedTenants(t.db);
+  engine = await startTestEngine('deploy-durability');
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+  nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'durable-edge' }).returning())[0]!.id;
+  stateDir = path.join(dir, 'agent');
+  await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
+  agent = await startAgent();
+}, 180_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await web?.stop();
+  await controlPlane?.stop();
+  await engine?.stop();
+  await temporal?.stop();
+  process.env.TEMPORAL_ADDRESS = sharedTemporal; // the next test file in this Jest worker uses the shared one
+  await t?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('deployments survive restarts', () => {
+  it('keeps a waiting approval across a kill of the worker and the agent and a restart of the Temporal server', async () => {
+    const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'survivor', port: await freePort() });
+    await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
+
+    await kill(controlPlane.worker);
+    await controlPlane.client.connection.close();
+    await kill(agent);
+    await temporal.stop();
+    temporal = await startTemporalDevServer(temporalOpts); // same port, same database file
+    controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+    agent = await startAgent();
+
+    const approved = await waitFor('Temporal to take the approval', () =>
+      approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE }).then((j) => j, (err: Error) => (/Temporal|connect|unavailable/i.test(err.message) ? undefined : Promise.reject(err))), 30_000);
+    expect(approved.state).toBe('running');
+    const done = await until(job.id, (j) => j.state === 'completed', 'the deployment to complete', 240_000);
+    expect(done.approvals.filter((a) => a.outcome === 'approved')).toHaveLength(1);
+    expect(await gatewaysOf(job.instanceId!)).toHaveLength(1);
+  }, 360_000);
+
+  it('replaces an agent killed while it creates the containers, and ends with exactly one gateway', async () => {
+    const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'interrupted', port: await freePort() });
+    await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
+    await approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE });
+    // Kill the agent as soon as the deployment step has begun creating containers on the machine.
+    await waitFor('the first container', async () => ((await engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${job.instanceId}`] } })).length ? true : undefined), 60_000);
+    await kill(agent);
+    agent = await startAgent();
+    const done = await until(job.id, (j) => j.state === 'completed', 'the deployment to complete', 240_000);
+    expect(done.state).toBe('completed');
+    expect(await gatewaysOf(job.instanceId!)).toHaveLength(1);
+  }, 360_000);
+
+  it('fails a deployment to an offline node with "node offline" once its bound passes', async () => {
+    await agent.stop();
+    process.env.NODE_WAIT_SECONDS = '3';
+    try {
+      const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'unreachable', port: await freePort() });
+      const failed = await until(job.id, (j) => j.state === 'failed', 'the job to fail', 60_000);
+      expect(failed.failureReason).toBe('node offline: no agent picked up the job within 3 s');
+    } finally {
+      delete process.env.NODE_WAIT_SECONDS;
+      agent = await startAgent();
+    }
+  }, 90_000);
+});
