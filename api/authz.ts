@@ -77,6 +77,7 @@ const RULES = {
   // admin sees their own organization's.
   'job.view': mspStaffOrOwnCompanyAdmin,
   'instance.deploy': mspStaff,
+  'instance.adopt': mspStaff,
   'job.approve': mspStaff,
   'job.cancel': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,

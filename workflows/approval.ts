@@ -82,3 +82,40 @@ export async function waitForApproval(policy: ApprovalPolicy, onIgnoredSignal: (
   const decided = await condition(() => !open(), Math.max(0, policy.expiresAt - Date.now()));
   return decided ? decision! : { outcome: 'expired' };
 }
+
+/** How a job's record is updated (activities/jobs.ts updateJob, bound to the job). */
+export type RecordJob = (update: {
+  state?: 'waiting_for_approval' | 'running' | 'expired' | 'rejected' | 'cancelled';
+  step?: string | null;
+  approvalPhrase?: string;
+  approvalExpiresAt?: string;
+  failureReason?: string;
+  result?: Record<string, unknown>;
+  approval?: { at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string };
+}) => Promise<void>;
+
+/**
+ * The approval step of a job, recorded: the job shows the phrase and waits; an invalid signal is noted;
+ * the outcome is written. Returns true when approved (the job is then `running` at `nextStep`); false
+ * when the job ended (expired, rejected or cancelled).
+ */
+export async function approvalStep(opts: {
+  policy: Omit<ApprovalPolicy, 'expiresAt'>; timeoutSeconds: number; record: RecordJob; nextStep: string; result?: Record<string, unknown>;
+}): Promise<boolean> {
+  const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
+  await opts.record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: opts.policy.phrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: opts.result });
+  const decision = await waitForApproval({ ...opts.policy, expiresAt }, (signal, reason) => opts.record({
+    approval: { at: new Date().toISOString(), by: String(signal?.approver?.email ?? 'unknown'), role: String(signal?.approver?.role ?? 'unknown'), via: 'signal', outcome: 'ignored', reason },
+  }));
+  if (decision.outcome === 'expired') {
+    await opts.record({ state: 'expired', step: null, failureReason: `nobody approved within ${opts.timeoutSeconds} s` });
+    return false;
+  }
+  const at = new Date().toISOString();
+  if (decision.outcome !== 'approved') {
+    await opts.record({ state: decision.outcome, step: null, approval: { at, by: decision.by.email, role: decision.by.role, via: 'console', outcome: decision.outcome, reason: decision.reason } });
+    return false;
+  }
+  await opts.record({ state: 'running', step: opts.nextStep, approval: { at, by: decision.by.email, role: decision.by.role, via: decision.via, outcome: 'approved' } });
+  return true;
+}

@@ -7,41 +7,30 @@
 //      as heartbeats, until the gateway answers /healthz, /readyz and `openclaw gateway health`;
 //   4. the instance is recorded as managed, and the job completed.
 // Every state change of the job goes to Postgres and the audit trail through activities/jobs.ts.
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { JobActivities } from '../activities/jobs.ts';
-
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { DeployOutput, PreflightCheck } from '../agent-worker/openclaw/deploy.ts';
 import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
-import { waitForApproval, type Approver, type Decision } from './approval.ts';
+import { approvalStep } from './approval.ts';
+import { approvalPolicy, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
-const jobs = proxyActivities<JobActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-
-export interface DeployOpenClawInput {
+export interface DeployOpenClawInput extends ApprovalTerms {
   jobId: string;
   nodeId: string;
   instanceId: string;
   instanceName: string;
   port: number;
-  requestedBy: Approver;
-  approvalPhrase: string;
-  approverRoles: string[];
-  forbidSelfApproval: boolean;
-  approvalTimeoutSeconds: number;
   /** How long a step waits for an offline node before the job fails with "node offline". */
   nodeWaitSeconds: number;
   healthTimeoutSeconds: number;
 }
 
-export interface DeployOpenClawResult { state: 'completed' | 'expired' | 'rejected' | 'cancelled'; containers?: string[]; secondsToHealthy?: number }
+export interface DeployOpenClawResult { state: 'completed' | 'ended without approval'; containers?: string[]; secondsToHealthy?: number }
 
 const instanceParams = (input: DeployOpenClawInput) => ({ instanceId: input.instanceId, instanceName: input.instanceName, port: input.port });
 
 export async function deployOpenClaw(input: DeployOpenClawInput): Promise<DeployOpenClawResult> {
-  const record = (update: Omit<Parameters<JobActivities['updateJob']>[0], 'jobId'>) => jobs.updateJob({ jobId: input.jobId, ...update });
+  const record = jobRecorder(input.jobId);
   try {
     await record({ state: 'preflight', step: 'preflight' });
     const { checks } = await runOnNode<{ checks: PreflightCheck[] }>({
@@ -51,23 +40,9 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw ApplicationFailure.nonRetryable(`preflight failed: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
 
-    const expiresAt = Date.now() + input.approvalTimeoutSeconds * 1000;
-    await record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: input.approvalPhrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: { preflight: checks } });
-    const decision: Decision = await waitForApproval({
-      phrase: input.approvalPhrase, approverRoles: input.approverRoles, requesterId: input.requestedBy.userId,
-      forbidSelfApproval: input.forbidSelfApproval, expiresAt,
-    }, (signal, reason) => record({ approval: { at: new Date().toISOString(), by: String(signal?.approver?.email ?? 'unknown'), role: String(signal?.approver?.role ?? 'unknown'), via: 'signal', outcome: 'ignored', reason } }));
-
-    if (decision.outcome === 'expired') {
-      await record({ state: 'expired', step: null, failureReason: `nobody approved within ${input.approvalTimeoutSeconds} s` });
-      return { state: 'expired' };
-    }
-    const at = new Date().toISOString();
-    if (decision.outcome !== 'approved') {
-      await record({ state: decision.outcome, step: null, approval: { at, by: decision.by.email, role: decision.by.role, via: 'console', outcome: decision.outcome, reason: decision.reason } });
-      return { state: decision.outcome };
-    }
-    await record({ state: 'running', step: 'deploy', approval: { at, by: decision.by.email, role: decision.by.role, via: decision.via, outcome: 'approved' } });
+    const policy = approvalPolicy(input);
+    const approved = await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'deploy', result: { preflight: checks } });
+    if (!approved) return { state: 'ended without approval' };
 
     const deployed = await runOnNode<DeployOutput>({
       nodeId: input.nodeId, action: 'openclaw.deploy', params: { ...instanceParams(input), jobId: input.jobId }, mode: 'idempotent',
@@ -79,7 +54,7 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 20, attempts: 2,
     });
     const containers = deployed.containers.map((c) => c.id);
-    await jobs.recordManagedInstance({
+    await jobActivities.recordManagedInstance({
       jobId: input.jobId, instanceId: input.instanceId, name: input.instanceName, containerIds: containers,
       bundleVersion: deployed.version, port: deployed.port, health: health as unknown as Record<string, unknown>,
     });

@@ -4,3 +4,4 @@ export { readinessCheck } from './readiness-check.ts';
 export { nodeMonitor } from './node-monitor.ts';
 export { refreshNodeInventory } from './refresh-node-inventory.ts';
 export { deployOpenClaw } from './deploy-openclaw.ts';
+export { adoptOpenClaw } from './adopt-openclaw.ts';

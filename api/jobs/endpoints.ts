@@ -3,6 +3,7 @@ import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import {
   approveJob, ApproveInput, cancelJob, DecisionInput, getJob, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
+  requestTakeover,
 } from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -17,6 +18,9 @@ export const jobEndpoints = [
   defineEndpoint({ method: 'post', path: '/nodes/:id/deployments', tag, status: 201,
     summary: 'Request an approval-gated deployment of the OpenClaw bundle to the node; the job shows the phrase to approve it with',
     params: IdParams, body: DeploymentBody, response: JobOutput, handler: (ctx, { params, body }) => requestDeployment(ctx, { ...body, nodeId: params.id }) }),
+  defineEndpoint({ method: 'post', path: '/instances/:id/takeover', tag, status: 201,
+    summary: 'Request an approval-gated takeover of a discovered OpenClaw instance: it becomes managed as it runs, nothing on the machine changes',
+    params: IdParams, response: JobOutput, handler: (ctx, { params }) => requestTakeover(ctx, params.id) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/approve', tag, summary: 'Approve a waiting job by typing its phrase exactly',
     params: IdParams, body: ApproveInput, response: JobOutput, handler: (ctx, { params, body }) => approveJob(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/reject', tag, summary: 'Reject a waiting job (it ends without touching the machine)',

@@ -9,6 +9,7 @@ import { OPENCLAW_BUNDLE } from '../../agent-worker/openclaw/bundle.ts';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, JOB_STATES, jobs, nodes, organizations, users, type JobState } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
+import type { AdoptOpenClawInput, adoptOpenClaw } from '../../workflows/adopt-openclaw.ts';
 import type { DeployOpenClawInput, deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
 import { findNode, nodeTarget } from '../agents/service.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
@@ -19,7 +20,6 @@ import { controlPlaneTaskQueue, getTemporalClient, workflowRunUrl } from '../tem
 
 export const APPROVER_ROLES = ['msp_admin', 'msp_operator'];
 const ACTIVE: JobState[] = ['preflight', 'waiting_for_approval', 'running'];
-export const deployWorkflowId = (jobId: string) => `deploy-openclaw-${jobId}`;
 export const deployPhrase = (nodeName: string) => `deploy openclaw to ${nodeName}`;
 
 export const InstanceName = z.string('instanceName is required').trim()
@@ -120,35 +120,75 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
   const config = loadConfig();
   const jobId = crypto.randomUUID();
   const instanceId = crypto.randomUUID();
-  const workflowId = deployWorkflowId(jobId);
   const phrase = deployPhrase(node.name);
-  await ctx.db.transaction(async (tx) => {
-    await tx.insert(jobs).values({
-      id: jobId, type: 'deploy_openclaw', organizationId: node.organizationId, nodeId: node.id, instanceId, params: { instanceName, port },
-      workflowId, requestedBy: ctx.actor.userId, state: 'preflight', step: 'starting', approvalPhrase: phrase,
-    });
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: node.organizationId, action: 'job.request', targetType: 'job', targetId: jobId, outcome: 'success',
-      details: { type: 'deploy_openclaw', nodeId: node.id, nodeName: node.name, instanceName, port },
-    });
-  });
   const args: DeployOpenClawInput = {
-    jobId, nodeId: node.id, instanceId, instanceName, port,
+    jobId, nodeId: node.id, instanceId, instanceName, port, ...approvalTerms(ctx, phrase, config),
+    nodeWaitSeconds: config.NODE_WAIT_SECONDS, healthTimeoutSeconds: 180,
+  };
+  return startJob<typeof deployOpenClaw>(ctx, {
+    id: jobId, type: 'deploy_openclaw', node, instanceId, params: { instanceName, port }, phrase, workflowType: 'deployOpenClaw', args,
+  });
+}
+
+/** Starts an approval-gated takeover of a discovered instance: it becomes managed, exactly as it runs. */
+export async function requestTakeover(ctx: ServiceContext, instanceId: string): Promise<JobOutput> {
+  if (!isUuid(instanceId)) throw new NotFoundError('instance');
+  const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
+  if (!instance) throw new NotFoundError('instance');
+  await authorize(ctx, 'instance.adopt', { organizationId: instance.organizationId, type: 'instance', id: instance.id });
+  if (instance.state !== 'discovered') throw new ConflictError('id', `Instance ${instance.name} is already managed.`);
+  const node = await findNode(ctx.db, instance.nodeId);
+  if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('id', `Node ${node.name} has no working agent: it cannot read the instance's containers.`);
+  const [active] = await ctx.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.instanceId, instance.id), inArray(jobs.state, ACTIVE)));
+  if (active) throw new ConflictError('id', `A takeover of ${instance.name} is already under way (job ${active.id}).`);
+  const config = loadConfig();
+  const jobId = crypto.randomUUID();
+  const phrase = `adopt ${instance.name} on ${node.name}`;
+  const args: AdoptOpenClawInput = {
+    jobId, nodeId: node.id, instanceId: instance.id, instanceName: instance.name, containerIds: instance.containerIds,
+    ...approvalTerms(ctx, phrase, config), nodeWaitSeconds: config.NODE_WAIT_SECONDS,
+  };
+  return startJob<typeof adoptOpenClaw>(ctx, {
+    id: jobId, type: 'adopt_openclaw', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'adoptOpenClaw', args,
+  });
+}
+
+/** Who may approve, by when, and what to type: the same terms for every approval-gated job. */
+function approvalTerms(ctx: ServiceContext, phrase: string, config: ReturnType<typeof loadConfig>) {
+  return {
     requestedBy: { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role },
     approvalPhrase: phrase, approverRoles: APPROVER_ROLES, forbidSelfApproval: false,
-    approvalTimeoutSeconds: Math.round(config.APPROVAL_TIMEOUT_HOURS * 3600), nodeWaitSeconds: config.NODE_WAIT_SECONDS, healthTimeoutSeconds: 180,
+    approvalTimeoutSeconds: Math.round(config.APPROVAL_TIMEOUT_HOURS * 3600),
   };
-  try {
-    const handle = await (await getTemporalClient()).workflow.start<typeof deployOpenClaw>('deployOpenClaw', {
-      taskQueue: controlPlaneTaskQueue(), workflowId, args: [args],
+}
+
+/** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
+async function startJob<W extends (...args: never[]) => Promise<unknown>>(ctx: ServiceContext, job: {
+  id: string; type: (typeof jobs.$inferInsert)['type']; node: { id: string; name: string; organizationId: string }; instanceId: string;
+  params: Record<string, unknown>; phrase: string; workflowType: string; args: Parameters<W>[0];
+}): Promise<JobOutput> {
+  const workflowId = `${job.type.replace('_', '-')}-${job.id}`;
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(jobs).values({
+      id: job.id, type: job.type, organizationId: job.node.organizationId, nodeId: job.node.id, instanceId: job.instanceId, params: job.params,
+      workflowId, requestedBy: ctx.actor.userId, state: 'preflight', step: 'starting', approvalPhrase: job.phrase,
     });
-    await ctx.db.update(jobs).set({ runId: handle.firstExecutionRunId }).where(eq(jobs.id, jobId));
+    await recordAudit(tx, {
+      ...auditActor(ctx.actor), organizationId: job.node.organizationId, action: 'job.request', targetType: 'job', targetId: job.id, outcome: 'success',
+      details: { type: job.type, nodeId: job.node.id, nodeName: job.node.name, ...job.params },
+    });
+  });
+  try {
+    const handle = await (await getTemporalClient()).workflow.start(job.workflowType, {
+      taskQueue: controlPlaneTaskQueue(), workflowId, args: [job.args],
+    });
+    await ctx.db.update(jobs).set({ runId: handle.firstExecutionRunId }).where(eq(jobs.id, job.id));
   } catch (err) {
     await ctx.db.update(jobs).set({ state: 'failed', step: null, failureReason: `Temporal did not accept the run: ${(err as Error).message}`, completedAt: new Date() })
-      .where(eq(jobs.id, jobId));
-    throw new UnavailableError('The deployment could not be started: Temporal is not reachable. Try again shortly.');
+      .where(eq(jobs.id, job.id));
+    throw new UnavailableError('The job could not be started: Temporal is not reachable. Try again shortly.');
   }
-  return getJob(ctx, jobId);
+  return getJob(ctx, job.id);
 }
 
 type Decision = 'approve' | 'reject' | 'cancel';

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { jobs, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
+import { instances, jobs, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -61,6 +61,15 @@ async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
     type: 'deploy_openclaw', organizationId, nodeId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'completed', params: { instanceName: 'matrix', port: 18789 },
   }).returning();
   return job!.id;
+}
+
+/** A discovered OpenClaw instance on an enrolled node, for takeover cases. */
+async function freshDiscoveredInstance(s: Seed, organizationId: string): Promise<string> {
+  const nodeId = await freshEnrolledNode(s, organizationId);
+  const [row] = await s.db.insert(instances).values({
+    organizationId, nodeId, name: 'matrix-claw', state: 'discovered', containerIds: ['a'.repeat(64)], reasons: ['matrix'],
+  }).returning();
+  return row!.id;
 }
 
 // ---------------------------------------------------------------------------------------------- API
@@ -153,6 +162,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /nodes/:id/deployments': {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/deployments`, body: { instanceName: 'matrix-claw' } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /instances/:id/takeover': {
+    // An allowed request starts a run that no agent works on here (it waits for its node).
+    request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/takeover` }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
   },
   ...Object.fromEntries((['approve', 'reject', 'cancel'] as const).map((decision) => [`POST /jobs/:id/${decision}`, {
@@ -303,6 +317,14 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   // A deployment request that passes starts its job and is sent to the job's page.
   'POST /nodes/:nodeId intent=deploy': {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'deploy', instanceName: 'matrix-claw' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /nodes/:nodeId intent=takeover': {
+    request: async (s, _r, w) => {
+      const id = await freshDiscoveredInstance(s, orgOf(s, w));
+      const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
+      return { path: `/nodes/${row!.nodeId}`, body: { intent: 'takeover', id } };
+    },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },
   'POST /nodes/:nodeId intent=revoke-node': {

@@ -1,15 +1,16 @@
 // An approval-gated deployment of the real OpenClaw gateway through the real control plane and a real
 // agent: preflight, the typed approval (wrong phrase or role refused with a clear message and nothing
 // recorded; an invalid signal recorded and ignored), then the hardened pair deployed and healthy, and
-// the instance managed. Rejection and expiry end the job without touching the machine.
+// the instance managed. Rejection and expiry end the job without touching the machine. A hand-started
+// gateway is taken over with its own phrase, and nothing about its containers changes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
-import { approveJob, getJob, rejectJob, requestDeployment } from '../../api/jobs/service.ts';
+import { approveJob, getJob, rejectJob, requestDeployment, requestTakeover } from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
@@ -17,6 +18,7 @@ import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
 import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../jest/db.ts';
 import { startTestEngine } from '../jest/docker.ts';
+import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
 import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
 import { waitFor } from '../jest/wait-for.ts';
@@ -52,7 +54,7 @@ beforeAll(async () => {
   nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'acme-edge' }).returning())[0]!.id;
   const stateDir = path.join(dir, 'agent');
   await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
-  agent = await runTestAgent(stateDir, engine.socketPath);
+  agent = await runTestAgent(stateDir, engine.socketPath, { NODE_HEARTBEAT_SECONDS: '1' });
 }, 120_000);
 
 afterAll(async () => {
@@ -124,6 +126,34 @@ describe('deploying OpenClaw with a typed approval', () => {
     }
     expect((await gateways()).length).toBe(before);
   }, 120_000);
+
+  it('takes over a hand-started gateway as it runs: same containers, same start times, same configuration', async () => {
+    const claw = await startHandStartedGateway(engine.docker, 'found-claw');
+    const discovered = await waitFor('the gateway to be discovered', async () => {
+      const [row] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'found-claw')));
+      return row;
+    }, 30_000);
+    const snapshot = async () => Promise.all([claw.gateway, claw.cli].map(async (c) => {
+      const i = await c.inspect();
+      return { id: i.Id, startedAt: i.State.StartedAt, restarts: i.RestartCount, config: i.Config, hostConfig: i.HostConfig, mounts: i.Mounts };
+    }));
+    const before = await snapshot();
+
+    const job = await requestTakeover(w.ctx(w.actors.operator), discovered.id);
+    expect(job).toMatchObject({ type: 'adopt_openclaw', approvalPhrase: 'adopt found-claw on acme-edge' });
+    await stateOf(job.id, 'waiting_for_approval');
+    expect(await failure(approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'adopt it' }))).toMatchObject({ status: 400, fieldErrors: { phrase: expect.any(String) } });
+    await approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'adopt found-claw on acme-edge' });
+    await stateOf(job.id, 'completed');
+
+    const [managed] = await t.db.select().from(instances).where(eq(instances.id, discovered.id));
+    expect(managed).toMatchObject({ state: 'managed', name: 'found-claw', containerIds: before.map((c) => c.id), port: 18789, bundleVersion: '2026.9.6' });
+    expect(await snapshot()).toEqual(before);
+    // Later heartbeats do not bring it back as a discovery.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await t.db.select().from(instances).where(eq(instances.nodeId, nodeId))).filter((i) => i.containerIds.includes(before[0]!.id)))
+      .toEqual([expect.objectContaining({ id: discovered.id, state: 'managed' })]);
+  }, 180_000);
 
   it('names the field of a bad request and changes nothing', async () => {
     const count = async () => (await t.db.select().from(jobs)).length;

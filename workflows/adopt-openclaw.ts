@@ -1,0 +1,54 @@
+// Takeover: a discovered OpenClaw instance becomes managed, exactly as it runs. The workflow reads the
+// containers on the node (nothing changes there), waits for the typed approval, and records the
+// instance as managed with the containers it found. No step changes the machine.
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { DescribedContainer } from '../agent-worker/openclaw/describe.ts';
+import { approvalStep } from './approval.ts';
+import { approvalPolicy, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
+import { runOnNode } from './node-job.ts';
+
+export interface AdoptOpenClawInput extends ApprovalTerms {
+  jobId: string;
+  nodeId: string;
+  /** The discovered instance's record, which becomes the managed one. */
+  instanceId: string;
+  instanceName: string;
+  containerIds: string[];
+  nodeWaitSeconds: number;
+}
+
+export async function adoptOpenClaw(input: AdoptOpenClawInput): Promise<{ state: string }> {
+  const record = jobRecorder(input.jobId);
+  const describe = () => runOnNode<{ containers: DescribedContainer[] }>({
+    nodeId: input.nodeId, action: 'openclaw.describe', params: { containerIds: input.containerIds }, mode: 'idempotent',
+    waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 60,
+  });
+  try {
+    await record({ state: 'preflight', step: 'read containers' });
+    const before = await describe();
+    if (!before.containers.some((c) => c.state === 'running')) throw ApplicationFailure.nonRetryable('none of its containers is running', 'NotRunning');
+
+    const policy = approvalPolicy(input);
+    if (!await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'adopt', result: { containers: before.containers } })) {
+      return { state: 'ended without approval' };
+    }
+    // Read again: what is recorded is what runs now, after however long the approval took.
+    const now = await describe();
+    const gateway = now.containers.find((c) => c.port !== null) ?? now.containers[0]!;
+    await jobActivities.recordManagedInstance({
+      jobId: input.jobId, instanceId: input.instanceId, name: input.instanceName, containerIds: now.containers.map((c) => c.id),
+      bundleVersion: gateway.bundleVersion ?? `unknown (${gateway.image})`, port: gateway.port ?? 0,
+      health: { adoptedAt: new Date().toISOString(), containers: now.containers.map((c) => ({ name: c.name, state: c.state })) },
+    });
+    await record({ state: 'completed', step: null, result: { containers: now.containers } });
+    return { state: 'completed' };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
+      throw err;
+    }
+    const reason = (err as Error).message;
+    await record({ state: 'failed', failureReason: reason });
+    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'AdoptionFailed');
+  }
+}
