@@ -9,7 +9,7 @@ import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
 import { deploy, preflight } from './openclaw/deploy.ts';
 import { describeContainers } from './openclaw/describe.ts';
-import { instanceHealth, waitHealthy } from './openclaw/health.ts';
+import { instanceHealth, restartGateway, waitHealthy } from './openclaw/health.ts';
 import { signResult, verifyJob, type JobEnvelope, type JobResult } from './protocol/envelope.ts';
 import type { ReplayStore } from './protocol/replay-store.ts';
 
@@ -20,8 +20,10 @@ const Instance = z.object({
   port: z.number().int().min(1024).max(65535),
 });
 const Deploy = Instance.extend({ jobId: z.string().uuid() });
-const WaitHealthy = Instance.extend({ timeoutSeconds: z.number().int().min(5).max(900) });
-const Containers = z.object({ containerIds: z.array(z.string().regex(/^[0-9a-f]{12,64}$/, 'container ids are hex')).min(1).max(10) });
+const containerId = z.string().regex(/^[0-9a-f]{12,64}$/, 'container ids are hex');
+const Ref = z.object({ gatewayId: containerId, cliId: containerId.optional(), port: z.number().int().min(1).max(65535) });
+const WaitHealthy = Ref.extend({ timeoutSeconds: z.number().int().min(5).max(900) });
+const Containers = z.object({ containerIds: z.array(containerId).min(1).max(10) });
 
 function parse<T>(schema: z.ZodType<T>, params: unknown): T {
   const parsed = schema.safeParse(params);
@@ -43,12 +45,13 @@ function actions(docker: Dockerode): Record<string, (params: Record<string, unkn
     'openclaw.deploy': async (params) => deploy(docker, parse(Deploy, params), { cacheDir: loadConfig().cacheDir, progress }),
     'openclaw.wait-healthy': async (params) => {
       const p = parse(WaitHealthy, params);
-      return waitHealthy(docker, p.instanceId, p.port, { timeoutMs: p.timeoutSeconds * 1000, progress });
+      return waitHealthy(docker, p, { timeoutMs: p.timeoutSeconds * 1000, progress });
     },
     'openclaw.describe': async (params) => ({ containers: await describeContainers(docker, parse(Containers, params).containerIds) }),
-    'openclaw.health': async (params) => {
-      const p = parse(Instance, params);
-      return instanceHealth(docker, p.instanceId, p.port);
+    'openclaw.health': async (params) => instanceHealth(docker, parse(Ref, params)),
+    'openclaw.restart': async (params) => {
+      const p = parse(WaitHealthy, params);
+      return restartGateway(docker, p, { timeoutMs: p.timeoutSeconds * 1000, progress });
     },
   };
 }

@@ -50,7 +50,8 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     });
     await record({ step: 'health' });
     const health = await runOnNode<InstanceHealth & { seconds: number }>({
-      nodeId: input.nodeId, action: 'openclaw.wait-healthy', params: { ...instanceParams(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent',
+      nodeId: input.nodeId, action: 'openclaw.wait-healthy', mode: 'idempotent',
+      params: { gatewayId: deployed.containers[0]!.id, cliId: deployed.containers[1]?.id, port: deployed.port, timeoutSeconds: input.healthTimeoutSeconds },
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 20, attempts: 2,
     });
     const containers = deployed.containers.map((c) => c.id);

@@ -9,7 +9,7 @@ import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts'
 import { startTestEngine } from '../../tests/jest/docker.ts';
 import { LABELS, type InstanceSpec } from './containers.ts';
 import { deploy, preflight } from './deploy.ts';
-import { instanceHealth, waitHealthy } from './health.ts';
+import { instanceHealth, restartGateway, waitHealthy } from './health.ts';
 
 let engine: RunningDockerEngine;
 const cacheDir = loadConfig().cacheDir;
@@ -38,11 +38,12 @@ describe('OpenClaw deployment on a node', () => {
     }
   });
 
-  it('runs a hardened gateway and helper that become healthy, and a second deploy changes nothing', async () => {
+  it('runs a hardened gateway and helper that become healthy, a second deploy changes nothing, and a restart reports its downtime', async () => {
     const spec = await newSpec('acme-claw');
     const first = await deploy(engine.docker, spec, { cacheDir });
     expect(first.created).toEqual(['gateway', 'cli']);
-    const health = await waitHealthy(engine.docker, spec.instanceId, spec.port, { timeoutMs: 120_000 });
+    const ref = { gatewayId: first.containers[0]!.id, cliId: first.containers[1]!.id, port: spec.port };
+    const health = await waitHealthy(engine.docker, ref, { timeoutMs: 120_000 });
     expect(health).toMatchObject({
       healthy: true, gateway: { state: 'running' }, cli: { state: 'running' },
       healthz: { ok: true, body: { ok: true, status: 'live' } }, readyz: { ok: true }, cliCheck: { ok: true, output: expect.stringMatching(/OK/) },
@@ -69,9 +70,15 @@ describe('OpenClaw deployment on a node', () => {
     expect(again.containers.map((c) => c.id)).toEqual(first.containers.map((c) => c.id));
     expect((await engine.docker.getContainer(gateway!.Id).inspect()).State.StartedAt).toBe(gateway!.State.StartedAt);
 
+    // A gateway restart: same container, a new start, healthy again, and the downtime measured.
+    const restarted = await restartGateway(engine.docker, ref, { timeoutMs: 120_000 });
+    expect(restarted).toMatchObject({ healthy: true, gateway: { id: gateway!.Id, state: 'running' } });
+    expect(restarted.downtimeSeconds).toBeGreaterThan(0);
+    expect((await engine.docker.getContainer(gateway!.Id).inspect()).State.StartedAt).not.toBe(gateway!.State.StartedAt);
+
     // The helper down, the gateway still serving: reported separately.
     await engine.docker.getContainer(cli!.Id).stop({ t: 1 });
-    const split = await instanceHealth(engine.docker, spec.instanceId, spec.port);
+    const split = await instanceHealth(engine.docker, ref);
     expect(split).toMatchObject({ gateway: { state: 'running' }, cli: { state: 'exited' }, healthz: { ok: true }, cliCheck: null, healthy: false });
   }, 240_000);
 

@@ -1,9 +1,9 @@
 // An instance's health as the operator needs it: each container's state and Docker health separately
 // (the helper can be down while the gateway serves), the gateway's own /healthz and /readyz answers,
-// and `openclaw gateway health` run inside the helper, as upstream's CLI checks a gateway.
+// and `openclaw gateway health` run inside the helper, as upstream's CLI checks a gateway. A restart
+// reports how long the gateway did not answer.
 import type Dockerode from 'dockerode';
 import { OPENCLAW_ENTRYPOINT } from './bundle.ts';
-import { LABELS, type InstanceRole } from './containers.ts';
 import type { Progress } from './deploy.ts';
 
 export interface ContainerHealth { id: string | null; state: string; health: string | null }
@@ -18,11 +18,17 @@ export interface InstanceHealth {
 
 const MISSING: ContainerHealth = { id: null, state: 'missing', health: null };
 
-async function containerHealth(docker: Dockerode, instanceId: string, role: InstanceRole): Promise<ContainerHealth> {
-  const [found] = await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=${role}`] } });
+/** Which containers make the instance (by id: adopted instances carry none of our labels) and its port. */
+export interface InstanceRef { gatewayId: string; cliId?: string; port: number }
+
+async function containerHealth(docker: Dockerode, id: string | undefined): Promise<ContainerHealth> {
+  if (!id) return MISSING;
+  const found = await docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => {
+    if (err.statusCode === 404) return undefined;
+    throw err;
+  });
   if (!found) return MISSING;
-  const state = (await docker.getContainer(found.Id).inspect()).State;
-  return { id: found.Id, state: state.Status, health: state.Health?.Status ?? null };
+  return { id: found.Id, state: found.State.Status, health: found.State.Health?.Status ?? null };
 }
 
 async function probe(url: string): Promise<{ ok: boolean; body: unknown } | null> {
@@ -59,8 +65,9 @@ export async function execIn(docker: Dockerode, containerId: string, cmd: string
   return { exitCode: (await exec.inspect()).ExitCode, output };
 }
 
-export async function instanceHealth(docker: Dockerode, instanceId: string, port: number): Promise<InstanceHealth> {
-  const [gateway, cli] = await Promise.all([containerHealth(docker, instanceId, 'gateway'), containerHealth(docker, instanceId, 'cli')]);
+export async function instanceHealth(docker: Dockerode, ref: InstanceRef): Promise<InstanceHealth> {
+  const port = ref.port;
+  const [gateway, cli] = await Promise.all([containerHealth(docker, ref.gatewayId), containerHealth(docker, ref.cliId)]);
   const running = gateway.state === 'running';
   const [healthz, readyz] = running
     ? await Promise.all([probe(`http://127.0.0.1:${port}/healthz`), probe(`http://127.0.0.1:${port}/readyz`)])
@@ -76,10 +83,10 @@ export async function instanceHealth(docker: Dockerode, instanceId: string, port
 }
 
 /** Polls until the instance is healthy or `timeoutMs` passes; reports what it waits for. */
-export async function waitHealthy(docker: Dockerode, instanceId: string, port: number, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number }> {
+export async function waitHealthy(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number }> {
   const started = Date.now();
   for (;;) {
-    const health = await instanceHealth(docker, instanceId, port);
+    const health = await instanceHealth(docker, ref);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     if (health.healthy) return { ...health, seconds };
     if (health.gateway.state !== 'running' && health.gateway.state !== 'restarting' && health.gateway.state !== 'created') {
@@ -92,4 +99,18 @@ export async function waitHealthy(docker: Dockerode, instanceId: string, port: n
     opts.progress?.(`waiting for the gateway (${seconds} s): ${!health.healthz?.ok ? '/healthz' : !health.readyz?.ok ? '/readyz' : 'gateway health'}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** Restarts the gateway container and waits until it is healthy again; reports the downtime. */
+export async function restartGateway(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number }> {
+  const started = Date.now();
+  opts.progress?.('restarting the gateway');
+  await docker.getContainer(ref.gatewayId).restart({ t: 10 });
+  let answeredAt: number | undefined;
+  while (answeredAt === undefined && Date.now() - started < opts.timeoutMs) {
+    if ((await probe(`http://127.0.0.1:${ref.port}/healthz`))?.ok) answeredAt = Date.now();
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  const health = await waitHealthy(docker, ref, { timeoutMs: Math.max(5000, opts.timeoutMs - (Date.now() - started)), progress: opts.progress });
+  return { ...health, downtimeSeconds: Math.round(((answeredAt ?? Date.now()) - started) / 100) / 10 };
 }
