@@ -58,6 +58,20 @@ export function createJobActivities(deps: { db: Db }) {
       });
     },
 
+    /** The instance's latest health, as a job measured it (audited). */
+    async recordInstanceHealth(input: { jobId: string; instanceId: string; health: Record<string, unknown> }): Promise<void> {
+      await deps.db.transaction(async (tx) => {
+        const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
+        if (!job) throw new Error(`job ${input.jobId} does not exist`);
+        await tx.update(instances).set({ health: input.health, updatedAt: new Date() }).where(eq(instances.id, input.instanceId));
+        await recordAudit(tx, {
+          actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
+          action: 'instance.health', targetType: 'instance', targetId: input.instanceId, outcome: input.health.healthy ? 'success' : 'failure',
+          details: { jobId: job.id, healthy: Boolean(input.health.healthy) },
+        });
+      });
+    },
+
     /** The deployed (or adopted) instance as managed, with its containers, version, port and health. */
     async recordManagedInstance(input: {
       jobId: string; instanceId: string; name: string; containerIds: string[]; bundleVersion: string; port: number; health: Record<string, unknown>;

@@ -78,6 +78,8 @@ const RULES = {
   'job.view': mspStaffOrOwnCompanyAdmin,
   'instance.deploy': mspStaff,
   'instance.adopt': mspStaff,
+  'instance.restart': mspStaff,
+  'instance.check': mspStaff,
   'job.approve': mspStaff,
   'job.cancel': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,

@@ -5,3 +5,4 @@ export { nodeMonitor } from './node-monitor.ts';
 export { refreshNodeInventory } from './refresh-node-inventory.ts';
 export { deployOpenClaw } from './deploy-openclaw.ts';
 export { adoptOpenClaw } from './adopt-openclaw.ts';
+export { checkInstanceHealth, restartGateway } from './instance-actions.ts';

@@ -3,7 +3,7 @@ import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import {
   approveJob, ApproveInput, cancelJob, DecisionInput, getJob, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
-  requestTakeover,
+  requestHealthCheck, requestRestart, requestTakeover,
 } from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -21,6 +21,12 @@ export const jobEndpoints = [
   defineEndpoint({ method: 'post', path: '/instances/:id/takeover', tag, status: 201,
     summary: 'Request an approval-gated takeover of a discovered OpenClaw instance: it becomes managed as it runs, nothing on the machine changes',
     params: IdParams, response: JobOutput, handler: (ctx, { params }) => requestTakeover(ctx, params.id) }),
+  defineEndpoint({ method: 'post', path: '/instances/:id/health-check', tag, status: 201,
+    summary: 'Check a managed instance now: each container, the gateway’s /healthz and /readyz, and openclaw gateway health (no approval)',
+    params: IdParams, response: JobOutput, handler: (ctx, { params }) => requestHealthCheck(ctx, params.id) }),
+  defineEndpoint({ method: 'post', path: '/instances/:id/restart', tag, status: 201,
+    summary: 'Request an approval-gated restart of a managed instance’s gateway; the job reports the downtime',
+    params: IdParams, response: JobOutput, handler: (ctx, { params }) => requestRestart(ctx, params.id) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/approve', tag, summary: 'Approve a waiting job by typing its phrase exactly',
     params: IdParams, body: ApproveInput, response: JobOutput, handler: (ctx, { params, body }) => approveJob(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/reject', tag, summary: 'Reject a waiting job (it ends without touching the machine)',

@@ -11,6 +11,7 @@ import { instances, JOB_STATES, jobs, nodes, organizations, users, type JobState
 import { loadConfig } from '../../infra/config.ts';
 import type { AdoptOpenClawInput, adoptOpenClaw } from '../../workflows/adopt-openclaw.ts';
 import type { DeployOpenClawInput, deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
+import type { checkInstanceHealth, InstanceTarget, restartGateway, RestartGatewayInput } from '../../workflows/instance-actions.ts';
 import { findNode, nodeTarget } from '../agents/service.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
@@ -153,6 +154,48 @@ export async function requestTakeover(ctx: ServiceContext, instanceId: string): 
   });
 }
 
+/** A managed instance the actor may act on, with what the node needs to find its containers. */
+async function managedTarget(ctx: ServiceContext, instanceId: string, permission: 'instance.restart' | 'instance.check') {
+  if (!isUuid(instanceId)) throw new NotFoundError('instance');
+  const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
+  if (!instance) throw new NotFoundError('instance');
+  await authorize(ctx, permission, { organizationId: instance.organizationId, type: 'instance', id: instance.id });
+  if (instance.state !== 'managed') throw new ConflictError('id', `Instance ${instance.name} is not managed yet: take it over first.`);
+  if (!instance.port || !instance.containerIds[0]) throw new ConflictError('id', `Instance ${instance.name} has no known gateway container or port.`);
+  const node = await findNode(ctx.db, instance.nodeId);
+  if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('id', `Node ${node.name} has no working agent.`);
+  const [active] = await ctx.db.select({ id: jobs.id, type: jobs.type }).from(jobs).where(and(eq(jobs.instanceId, instance.id), inArray(jobs.state, ACTIVE)));
+  if (active && active.type !== 'health_check') throw new ConflictError('id', `Another job on ${instance.name} is under way (job ${active.id}); wait for it to end.`);
+  return { instance, node };
+}
+
+const targetOf = (jobId: string, instance: typeof instances.$inferSelect, nodeWaitSeconds: number): InstanceTarget => ({
+  jobId, nodeId: instance.nodeId, instanceId: instance.id, gatewayId: instance.containerIds[0]!,
+  ...(instance.containerIds[1] ? { cliId: instance.containerIds[1] } : {}), port: instance.port!, nodeWaitSeconds,
+});
+
+/** Checks a managed instance's health now (no approval: it only reads). */
+export async function requestHealthCheck(ctx: ServiceContext, instanceId: string): Promise<JobOutput> {
+  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.check');
+  const jobId = crypto.randomUUID();
+  return startJob<typeof checkInstanceHealth>(ctx, {
+    id: jobId, type: 'health_check', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase: null,
+    workflowType: 'checkInstanceHealth', args: targetOf(jobId, instance, loadConfig().NODE_WAIT_SECONDS),
+  });
+}
+
+/** Restarts a managed instance's gateway after a typed approval; the job reports the downtime. */
+export async function requestRestart(ctx: ServiceContext, instanceId: string): Promise<JobOutput> {
+  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.restart');
+  const config = loadConfig();
+  const jobId = crypto.randomUUID();
+  const phrase = `restart ${instance.name} on ${node.name}`;
+  const args: RestartGatewayInput = { ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...approvalTerms(ctx, phrase, config), healthTimeoutSeconds: 180 };
+  return startJob<typeof restartGateway>(ctx, {
+    id: jobId, type: 'restart_gateway', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'restartGateway', args,
+  });
+}
+
 /** Who may approve, by when, and what to type: the same terms for every approval-gated job. */
 function approvalTerms(ctx: ServiceContext, phrase: string, config: ReturnType<typeof loadConfig>) {
   return {
@@ -165,9 +208,9 @@ function approvalTerms(ctx: ServiceContext, phrase: string, config: ReturnType<t
 /** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
 async function startJob<W extends (...args: never[]) => Promise<unknown>>(ctx: ServiceContext, job: {
   id: string; type: (typeof jobs.$inferInsert)['type']; node: { id: string; name: string; organizationId: string }; instanceId: string;
-  params: Record<string, unknown>; phrase: string; workflowType: string; args: Parameters<W>[0];
+  params: Record<string, unknown>; phrase: string | null; workflowType: string; args: Parameters<W>[0];
 }): Promise<JobOutput> {
-  const workflowId = `${job.type.replace('_', '-')}-${job.id}`;
+  const workflowId = `${job.type.replaceAll('_', '-')}-${job.id}`;
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
       id: job.id, type: job.type, organizationId: job.node.organizationId, nodeId: job.node.id, instanceId: job.instanceId, params: job.params,

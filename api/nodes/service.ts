@@ -118,7 +118,19 @@ export async function getNode(ctx: ServiceContext, id: string): Promise<NodeOutp
 export interface NodeInventory {
   containers: { id: string; name: string; image: string; state: string; health: string | null; status: string;
     ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[]; startedAt: string | null; seenAt: string }[];
-  instances: { id: string; name: string; state: 'discovered' | 'managed'; containerIds: string[]; reasons: string[]; confidence: string | null }[];
+  instances: {
+    id: string; name: string; state: 'discovered' | 'managed'; containerIds: string[]; reasons: string[]; confidence: string | null;
+    /** Managed instances: the bundle version, the gateway port and the last health check's summary. */
+    bundleVersion: string | null; port: number | null;
+    health: { healthy: boolean | null; gateway: string | null; cli: string | null; checkedAt: string } | null;
+  }[];
+}
+
+/** The part of a health check the node page shows: overall, and each container's state. */
+function healthSummary(health: Record<string, unknown> | null, at: Date): NodeInventory['instances'][number]['health'] {
+  if (!health) return null;
+  const state = (c: unknown) => (c && typeof c === 'object' && typeof (c as { state?: unknown }).state === 'string' ? (c as { state: string }).state : null);
+  return { healthy: typeof health.healthy === 'boolean' ? health.healthy : null, gateway: state(health.gateway), cli: state(health.cli), checkedAt: at.toISOString() };
 }
 
 /** What the node's agent last reported running, and the OpenClaw instances seen among it. */
@@ -133,7 +145,10 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
       id: c.containerId, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
       startedAt: c.startedAt?.toISOString() ?? null, seenAt: c.seenAt.toISOString(),
     })),
-    instances: found.map((i) => ({ id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence })),
+    instances: found.map((i) => ({
+      id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence,
+      bundleVersion: i.bundleVersion, port: i.port, health: healthSummary(i.health, i.updatedAt),
+    })),
   };
 }
 

@@ -72,6 +72,15 @@ async function freshDiscoveredInstance(s: Seed, organizationId: string): Promise
   return row!.id;
 }
 
+/** A managed instance on an enrolled node, for lifecycle cases. */
+async function freshManagedInstance(s: Seed, organizationId: string): Promise<string> {
+  const nodeId = await freshEnrolledNode(s, organizationId);
+  const [row] = await s.db.insert(instances).values({
+    organizationId, nodeId, name: 'matrix-managed', state: 'managed', containerIds: ['b'.repeat(64), 'c'.repeat(64)], port: 18789, bundleVersion: '2026.9.6',
+  }).returning();
+  return row!.id;
+}
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
@@ -169,6 +178,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/takeover` }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  ...Object.fromEntries((['health-check', 'restart'] as const).map((action) => [`POST /instances/:id/${action}`, {
+    // An allowed request starts a run that no agent works on here (it waits for its node).
+    request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/${action}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+  } satisfies MatrixEntry])),
   ...Object.fromEntries((['approve', 'reject', 'cancel'] as const).map((decision) => [`POST /jobs/:id/${decision}`, {
     request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({
       path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/${decision}`, body: decision === 'approve' ? { phrase: 'deploy openclaw to matrix' } : {},
@@ -327,6 +341,14 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  ...Object.fromEntries((['health-check', 'restart'] as const).map((intent) => [`POST /nodes/:nodeId intent=${intent}`, {
+    request: async (s: Seed, _r: RoleUnderTest, w: Which) => {
+      const id = await freshManagedInstance(s, orgOf(s, w));
+      const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
+      return { path: `/nodes/${row!.nodeId}`, body: { intent, id } };
+    },
+    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+  } satisfies MatrixEntry])),
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
-import { approveJob, getJob, rejectJob, requestDeployment, requestTakeover } from '../../api/jobs/service.ts';
+import { approveJob, getJob, rejectJob, requestDeployment, requestHealthCheck, requestRestart, requestTakeover } from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
@@ -154,6 +154,27 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect((await t.db.select().from(instances).where(eq(instances.nodeId, nodeId))).filter((i) => i.containerIds.includes(before[0]!.id)))
       .toEqual([expect.objectContaining({ id: discovered.id, state: 'managed' })]);
   }, 180_000);
+
+  it('checks a managed instance\'s health, and restarts its gateway only after the typed approval, reporting the downtime', async () => {
+    const [instance] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
+    const check = await requestHealthCheck(w.ctx(w.actors.operator), instance!.id);
+    expect(check.approvalPhrase).toBeNull();
+    const checked = await stateOf(check.id, 'completed');
+    expect(checked.result).toMatchObject({ health: { healthy: true, gateway: { state: 'running' }, cli: { state: 'running' } } });
+
+    const [gatewayBefore] = await gateways();
+    const restart = await requestRestart(w.ctx(w.actors.operator), instance!.id);
+    expect(restart.approvalPhrase).toBe('restart acme-claw on acme-edge');
+    await stateOf(restart.id, 'waiting_for_approval');
+    const startedBefore = (await engine.docker.getContainer(gatewayBefore!.Id).inspect()).State.StartedAt;
+    await approveJob(w.ctx(w.actors.admin), restart.id, { phrase: 'restart acme-claw on acme-edge' });
+    const done = await stateOf(restart.id, 'completed', 180_000);
+    expect(done.result).toMatchObject({ downtimeSeconds: expect.any(Number), after: { healthy: true } });
+    console.log(`gateway restart downtime: ${String(done.result!.downtimeSeconds)} s`);
+    expect((await engine.docker.getContainer(gatewayBefore!.Id).inspect()).State.StartedAt).not.toBe(startedBefore);
+    const [after] = await t.db.select().from(instances).where(eq(instances.id, instance!.id));
+    expect(after!.health).toMatchObject({ healthy: true });
+  }, 240_000);
 
   it('names the field of a bad request and changes nothing', async () => {
     const count = async () => (await t.db.select().from(jobs)).length;

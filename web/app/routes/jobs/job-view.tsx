@@ -1,7 +1,9 @@
 // Small pieces the job pages share.
 import type { JobOutput } from '../../../../api/jobs/service.ts';
 
-const TYPE_LABELS: Record<string, string> = { deploy_openclaw: 'Deploy OpenClaw', adopt_openclaw: 'Take over OpenClaw' };
+const TYPE_LABELS: Record<string, string> = {
+  deploy_openclaw: 'Deploy OpenClaw', adopt_openclaw: 'Take over OpenClaw', restart_gateway: 'Restart gateway', health_check: 'Health check',
+};
 export const jobTypeLabel = (type: string) => TYPE_LABELS[type] ?? type;
 
 /** "acme-claw on edge-01" */

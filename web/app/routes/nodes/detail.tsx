@@ -3,7 +3,7 @@ import { requestInventoryRefresh } from '../../../../api/agents/inventory-refres
 import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
-import { requestDeployment, requestTakeover } from '../../../../api/jobs/service.ts';
+import { requestDeployment, requestHealthCheck, requestRestart, requestTakeover } from '../../../../api/jobs/service.ts';
 import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/service.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -58,10 +58,12 @@ export async function action({ request, params }: Route.ActionArgs) {
     if (result.ok) return redirect(`/jobs/${result.value.id}`);
     return { intent: 'deploy' as const, result };
   }
-  if (intent === 'takeover') {
-    const result = await attempt(() => requestTakeover(ctx, String(form.get('id') ?? '')));
+  // Actions on one instance start a job; the answer is that job's page.
+  const instanceActions = { takeover: requestTakeover, 'health-check': requestHealthCheck, restart: requestRestart } as const;
+  if (typeof intent === 'string' && intent in instanceActions) {
+    const result = await attempt(() => instanceActions[intent as keyof typeof instanceActions](ctx, String(form.get('id') ?? '')));
     if (result.ok) return redirect(`/jobs/${result.value.id}`);
-    return { intent: 'takeover' as const, result };
+    return { intent: 'instance-action' as const, result };
   }
   if (intent === 'refresh-inventory') {
     return { intent: 'refresh-inventory' as const, result: await attempt(() => requestInventoryRefresh(ctx, params.nodeId)) };
@@ -87,7 +89,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
   const refresh = actionData?.intent === 'refresh-inventory' ? actionData.result : null;
   const deploy = actionData?.intent === 'deploy' ? actionData.result : null;
   const deployErrors = deploy && !deploy.ok ? deploy.fieldErrors : {};
-  const takeover = actionData?.intent === 'takeover' ? actionData.result : null;
+  const instanceAction = actionData?.intent === 'instance-action' ? actionData.result : null;
   return (
     <>
       <h1>{node.name}</h1>
@@ -201,7 +203,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
             <div><button type="submit" disabled={busy}>Request deployment</button></div>
           </Form>
         )}
-        {takeover && !takeover.ok && <p className="error" role="alert">{takeover.formError}</p>}
+        {instanceAction && !instanceAction.ok && <p className="error" role="alert">{instanceAction.formError}</p>}
         {inventory.instances.length === 0 ? <p className="muted">None seen on this node.</p> : (
           <table data-testid="instances">
             <thead><tr><th>Name</th><th>State</th><th>Containers</th><th>Why</th><th /></tr></thead>
@@ -211,8 +213,18 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
                   <td>{i.name}</td>
                   <td><span className="badge">{i.state}</span>{i.state === 'discovered' && i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}</td>
                   <td>{i.containerIds.map((c) => c.slice(0, 12)).join(', ')}</td>
-                  <td>{i.reasons.join('; ')}</td>
-                  <td>{i.state === 'discovered' && canDeploy && <RowAction intent="takeover" id={i.id} label="Take over" ariaLabel={`Take over ${i.name}`} busy={busy} />}</td>
+                  <td data-testid="instance-detail">
+                    {i.state === 'managed'
+                      ? <>OpenClaw {i.bundleVersion ?? '?'} on port {i.port ?? '?'}{i.health && <> · {i.health.healthy ? 'healthy' : 'not healthy'}: gateway {i.health.gateway ?? '?'}, helper {i.health.cli ?? 'none'}{i.health.gateway === 'running' && i.health.cli !== 'running' && ' (the gateway serves; its helper is down)'}</>}</>
+                      : i.reasons.join('; ')}
+                  </td>
+                  <td className="row">
+                    {i.state === 'discovered' && canDeploy && <RowAction intent="takeover" id={i.id} label="Take over" ariaLabel={`Take over ${i.name}`} busy={busy} />}
+                    {i.state === 'managed' && canDeploy && <>
+                      <RowAction intent="health-check" id={i.id} label="Check health" ariaLabel={`Check the health of ${i.name}`} busy={busy} />
+                      <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
+                    </>}
+                  </td>
                 </tr>
               ))}
             </tbody>

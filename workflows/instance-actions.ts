@@ -1,0 +1,74 @@
+// Lifecycle actions on a managed instance, each a job:
+//   checkInstanceHealth  reads only: each container's state, the gateway's /healthz and /readyz, and
+//                        `openclaw gateway health`; no approval.
+//   restartGateway       approval-gated like a deployment: reads the health first, waits for
+//                        "restart <instance> on <node>", restarts the gateway once (never retried by
+//                        surprise), waits until healthy again and reports the downtime.
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
+import { approvalStep } from './approval.ts';
+import { approvalPolicy, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
+import { runOnNode } from './node-job.ts';
+
+export interface InstanceTarget {
+  jobId: string;
+  nodeId: string;
+  instanceId: string;
+  gatewayId: string;
+  cliId?: string;
+  port: number;
+  nodeWaitSeconds: number;
+}
+
+const ref = (t: InstanceTarget) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cliId: t.cliId } : {}), port: t.port });
+const healthOf = (t: InstanceTarget) => runOnNode<InstanceHealth>({
+  nodeId: t.nodeId, action: 'openclaw.health', params: ref(t), mode: 'idempotent', waitForNodeSeconds: t.nodeWaitSeconds, runSeconds: 60,
+});
+
+/** Runs `body` as the job's work: a failure or cancellation ends the job with its reason. */
+async function asJob<T>(jobId: string, body: () => Promise<T>): Promise<T> {
+  const record = jobRecorder(jobId);
+  try {
+    return await body();
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
+      throw err;
+    }
+    const reason = (err as Error).message;
+    await record({ state: 'failed', failureReason: reason });
+    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'JobFailed');
+  }
+}
+
+export async function checkInstanceHealth(input: InstanceTarget): Promise<InstanceHealth> {
+  return asJob(input.jobId, async () => {
+    const record = jobRecorder(input.jobId);
+    await record({ state: 'running', step: 'health' });
+    const health = await healthOf(input);
+    await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: health as unknown as Record<string, unknown> });
+    await record({ state: 'completed', step: null, result: { health } });
+    return health;
+  });
+}
+
+export interface RestartGatewayInput extends InstanceTarget, ApprovalTerms { healthTimeoutSeconds: number }
+
+export async function restartGateway(input: RestartGatewayInput): Promise<{ state: string; downtimeSeconds?: number }> {
+  return asJob(input.jobId, async () => {
+    const record = jobRecorder(input.jobId);
+    await record({ state: 'preflight', step: 'health before' });
+    const before = await healthOf(input);
+    if (!await approvalStep({ policy: approvalPolicy(input), timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'restart', result: { before } })) {
+      return { state: 'ended without approval' };
+    }
+    // At most once: a restart that was started is never repeated by a retry.
+    const after = await runOnNode<InstanceHealth & { seconds: number; downtimeSeconds: number }>({
+      nodeId: input.nodeId, action: 'openclaw.restart', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'at-most-once',
+      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 60, heartbeatSeconds: 20,
+    });
+    await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: after as unknown as Record<string, unknown> });
+    await record({ state: 'completed', step: null, result: { before, after, downtimeSeconds: after.downtimeSeconds } });
+    return { state: 'completed', downtimeSeconds: after.downtimeSeconds };
+  });
+}
