@@ -1,10 +1,10 @@
 // Takeover: a discovered OpenClaw instance becomes managed, exactly as it runs. The workflow reads the
 // containers on the node (nothing changes there), waits for the typed approval, and records the
 // instance as managed with the containers it found. No step changes the machine.
-import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { DescribedContainer } from '../agent-worker/openclaw/describe.ts';
 import { approvalStep } from './approval.ts';
-import { approvalPolicy, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
+import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
 export interface AdoptOpenClawInput extends ApprovalTerms {
@@ -23,7 +23,7 @@ export async function adoptOpenClaw(input: AdoptOpenClawInput): Promise<{ state:
     nodeId: input.nodeId, action: 'openclaw.describe', params: { containerIds: input.containerIds }, mode: 'idempotent',
     waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 60,
   });
-  try {
+  return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'read containers' });
     const before = await describe();
     if (!before.containers.some((c) => c.state === 'running')) throw ApplicationFailure.nonRetryable('none of its containers is running', 'NotRunning');
@@ -42,13 +42,5 @@ export async function adoptOpenClaw(input: AdoptOpenClawInput): Promise<{ state:
     });
     await record({ state: 'completed', step: null, result: { containers: now.containers } });
     return { state: 'completed' };
-  } catch (err) {
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
-      throw err;
-    }
-    const reason = (err as Error).message;
-    await record({ state: 'failed', failureReason: reason });
-    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'AdoptionFailed');
-  }
+  });
 }

@@ -7,11 +7,11 @@
 //      as heartbeats, until the gateway answers /healthz, /readyz and `openclaw gateway health`;
 //   4. the instance is recorded as managed, and the job completed.
 // Every state change of the job goes to Postgres and the audit trail through activities/jobs.ts.
-import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { DeployOutput, PreflightCheck } from '../agent-worker/openclaw/deploy.ts';
 import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
 import { approvalStep } from './approval.ts';
-import { approvalPolicy, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
+import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
 export interface DeployOpenClawInput extends ApprovalTerms {
@@ -31,7 +31,7 @@ const instanceParams = (input: DeployOpenClawInput) => ({ instanceId: input.inst
 
 export async function deployOpenClaw(input: DeployOpenClawInput): Promise<DeployOpenClawResult> {
   const record = jobRecorder(input.jobId);
-  try {
+  return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'preflight' });
     const { checks } = await runOnNode<{ checks: PreflightCheck[] }>({
       nodeId: input.nodeId, action: 'openclaw.preflight', params: instanceParams(input), mode: 'idempotent',
@@ -61,14 +61,6 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     });
     await record({ state: 'completed', step: null, result: { containers, image: deployed.image, version: deployed.version, port: deployed.port, secondsToHealthy: health.seconds } });
     return { state: 'completed', containers, secondsToHealthy: health.seconds };
-  } catch (err) {
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
-      throw err;
-    }
-    const reason = err instanceof ApplicationFailure ? err.message : (err as Error).message;
-    await record({ state: 'failed', failureReason: reason });
-    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'DeploymentFailed');
-  }
+  });
 }
 

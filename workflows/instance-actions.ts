@@ -4,10 +4,9 @@
 //   restartGateway       approval-gated like a deployment: reads the health first, waits for
 //                        "restart <instance> on <node>", restarts the gateway once (never retried by
 //                        surprise), waits until healthy again and reports the downtime.
-import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
 import { approvalStep } from './approval.ts';
-import { approvalPolicy, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
+import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
 export interface InstanceTarget {
@@ -24,22 +23,6 @@ const ref = (t: InstanceTarget) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cl
 const healthOf = (t: InstanceTarget) => runOnNode<InstanceHealth>({
   nodeId: t.nodeId, action: 'openclaw.health', params: ref(t), mode: 'idempotent', waitForNodeSeconds: t.nodeWaitSeconds, runSeconds: 60,
 });
-
-/** Runs `body` as the job's work: a failure or cancellation ends the job with its reason. */
-async function asJob<T>(jobId: string, body: () => Promise<T>): Promise<T> {
-  const record = jobRecorder(jobId);
-  try {
-    return await body();
-  } catch (err) {
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
-      throw err;
-    }
-    const reason = (err as Error).message;
-    await record({ state: 'failed', failureReason: reason });
-    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'JobFailed');
-  }
-}
 
 export async function checkInstanceHealth(input: InstanceTarget): Promise<InstanceHealth> {
   return asJob(input.jobId, async () => {
