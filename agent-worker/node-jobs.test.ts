@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { startDockerEngine, type RunningDockerEngine } from '../infra/services/docker-engine.ts';
 import type { AgentConfig } from './config.ts';
 import { createNodeJobActivities, type NodeJobActivities } from './node-jobs.ts';
@@ -23,6 +24,8 @@ const nodeId = crypto.randomUUID();
 const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
   jobId: crypto.randomUUID(), nodeId, action: 'inventory', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
 });
+/** Runs the activity as a worker would, inside an activity context (it heartbeats while it works). */
+const runJob = (envelope: Parameters<NodeJobActivities['runNodeJob']>[0]) => new MockActivityEnvironment().run(activities.runNodeJob, envelope);
 const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as ApplicationFailure);
 
 beforeAll(async () => {
@@ -41,19 +44,19 @@ afterAll(async () => {
 describe('runNodeJob', () => {
   it('runs a job signed for this node and signs its result', async () => {
     const envelope = job();
-    const result = await activities.runNodeJob(envelope);
+    const result = await runJob(envelope);
     expect(result).toMatchObject({ jobId: envelope.jobId, nodeId, ok: true, output: { containers: [] } });
     expect(verifyResult(result, { agentPublicKey: agent.publicKey, jobId: envelope.jobId, nodeId })).toEqual({ ok: true });
     // Replayed: the same envelope again is refused, and nothing runs twice.
-    const replay = await refusal(activities.runNodeJob(envelope));
+    const replay = await refusal(runJob(envelope));
     expect(replay).toMatchObject({ type: 'JobRefused', nonRetryable: true, details: [expect.objectContaining({ refusal: 'replayed' })] });
   });
 
   it('refuses forged, misrouted and expired envelopes, and unknown actions, without retries', async () => {
-    const forged = await refusal(activities.runNodeJob(job({}, generateKeyPair().privateKey)));
-    const misrouted = await refusal(activities.runNodeJob(job({ nodeId: crypto.randomUUID() })));
-    const expired = await refusal(activities.runNodeJob(job({ issuedAt: new Date(Date.now() - 120_000), notAfter: new Date(Date.now() - 60_000) })));
-    const unknown = await refusal(activities.runNodeJob(job({ action: 'format_disk' })));
+    const forged = await refusal(runJob(job({}, generateKeyPair().privateKey)));
+    const misrouted = await refusal(runJob(job({ nodeId: crypto.randomUUID() })));
+    const expired = await refusal(runJob(job({ issuedAt: new Date(Date.now() - 120_000), notAfter: new Date(Date.now() - 60_000) })));
+    const unknown = await refusal(runJob(job({ action: 'format_disk' })));
     expect([forged, misrouted, expired, unknown].map((e) => [e.type, e.nonRetryable, (e.details?.[0] as { refusal: string }).refusal]))
       .toEqual([['JobRefused', true, 'bad_signature'], ['JobRefused', true, 'wrong_node'], ['JobRefused', true, 'expired'], ['JobRefused', true, 'unknown_action']]);
   });
