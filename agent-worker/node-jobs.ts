@@ -10,6 +10,7 @@ import { listContainers } from './docker/inventory.ts';
 import { deploy, preflight } from './openclaw/deploy.ts';
 import { describeContainers } from './openclaw/describe.ts';
 import { instanceHealth, restartGateway, waitHealthy } from './openclaw/health.ts';
+import { containerLogs } from './openclaw/logs.ts';
 import { signResult, verifyJob, type JobEnvelope, type JobResult } from './protocol/envelope.ts';
 import type { ReplayStore } from './protocol/replay-store.ts';
 
@@ -24,6 +25,7 @@ const containerId = z.string().regex(/^[0-9a-f]{12,64}$/, 'container ids are hex
 const Ref = z.object({ gatewayId: containerId, cliId: containerId.optional(), port: z.number().int().min(1).max(65535) });
 const WaitHealthy = Ref.extend({ timeoutSeconds: z.number().int().min(5).max(900) });
 const Containers = z.object({ containerIds: z.array(containerId).min(1).max(10) });
+const Logs = z.object({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() });
 
 function parse<T>(schema: z.ZodType<T>, params: unknown): T {
   const parsed = schema.safeParse(params);
@@ -49,6 +51,10 @@ function actions(docker: Dockerode): Record<string, (params: Record<string, unkn
     },
     'openclaw.describe': async (params) => ({ containers: await describeContainers(docker, parse(Containers, params).containerIds) }),
     'openclaw.health': async (params) => instanceHealth(docker, parse(Ref, params)),
+    'openclaw.logs': async (params) => {
+      const p = parse(Logs, params);
+      return containerLogs(docker, p.containerId, p);
+    },
     'openclaw.restart': async (params) => {
       const p = parse(WaitHealthy, params);
       return restartGateway(docker, p, { timeoutMs: p.timeoutSeconds * 1000, progress });

@@ -80,6 +80,7 @@ const RULES = {
   'instance.adopt': mspStaff,
   'instance.restart': mspStaff,
   'instance.check': mspStaff,
+  'instance.logs': mspStaff,
   'job.approve': mspStaff,
   'job.cancel': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,

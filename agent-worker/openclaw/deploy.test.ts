@@ -10,6 +10,8 @@ import { startTestEngine } from '../../tests/jest/docker.ts';
 import { LABELS, type InstanceSpec } from './containers.ts';
 import { deploy, preflight } from './deploy.ts';
 import { instanceHealth, restartGateway, waitHealthy } from './health.ts';
+import { containerLogs } from './logs.ts';
+import { OPENCLAW_BUNDLE } from './bundle.ts';
 
 let engine: RunningDockerEngine;
 const cacheDir = loadConfig().cacheDir;
@@ -70,6 +72,11 @@ describe('OpenClaw deployment on a node', () => {
     expect(again.containers.map((c) => c.id)).toEqual(first.containers.map((c) => c.id));
     expect((await engine.docker.getContainer(gateway!.Id).inspect()).State.StartedAt).toBe(gateway!.State.StartedAt);
 
+    // Its logs, from the machine: the gateway's own lines, and never its token.
+    const logs = await containerLogs(engine.docker, gateway!.Id, { tail: 200 });
+    expect(logs.lines.some((l) => l.text.includes('[gateway]'))).toBe(true);
+    expect(JSON.stringify(logs)).not.toContain(token);
+
     // A gateway restart: same container, a new start, healthy again, and the downtime measured.
     const restarted = await restartGateway(engine.docker, ref, { timeoutMs: 120_000 });
     expect(restarted).toMatchObject({ healthy: true, gateway: { id: gateway!.Id, state: 'running' } });
@@ -81,6 +88,19 @@ describe('OpenClaw deployment on a node', () => {
     const split = await instanceHealth(engine.docker, ref);
     expect(split).toMatchObject({ gateway: { state: 'running' }, cli: { state: 'exited' }, healthz: { ok: true }, cliCheck: null, healthy: false });
   }, 240_000);
+
+  it('redacts a container\'s secrets from its logs before they leave the machine', async () => {
+    const secret = crypto.randomUUID().replaceAll('-', '');
+    const chatty = await engine.docker.createContainer({
+      Image: OPENCLAW_BUNDLE.image, Env: [`OPENCLAW_GATEWAY_TOKEN=${secret}`], HostConfig: { NetworkMode: 'none' },
+      Entrypoint: ['node', '-e', "console.log('starting with ' + process.env.OPENCLAW_GATEWAY_TOKEN); console.error('db password=hunter2hunter2 ok')"], Cmd: [],
+    });
+    await chatty.start();
+    await chatty.wait();
+    const { lines } = await containerLogs(engine.docker, chatty.id, { tail: 10 });
+    expect(lines.map((l) => [l.stream, l.text])).toEqual([['stdout', 'starting with [REDACTED]'], ['stderr', 'db password=[REDACTED] ok']]);
+    await chatty.remove();
+  });
 
   it('never makes two gateways, even when two deploys of one instance run at once', async () => {
     const spec = await newSpec('racing');

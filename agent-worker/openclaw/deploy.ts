@@ -91,9 +91,23 @@ async function tokenOf(docker: Dockerode, containerId: string): Promise<string |
  * and whichever container is missing, and starts what is stopped. Running it again changes nothing.
  */
 export async function deploy(docker: Dockerode, spec: InstanceSpec, opts: { cacheDir: string; progress?: Progress }): Promise<DeployOutput> {
+  // Two deploys racing can see a container the other is still creating, which Docker then reports as
+  // missing for a moment. Deploying is idempotent, so such a step is simply taken again.
+  const created: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deployOnce(docker, spec, opts, created);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404 || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+/** One pass; `created` collects what this deploy made, across passes. */
+async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: { cacheDir: string; progress?: Progress }, created: string[]): Promise<DeployOutput> {
   const progress = opts.progress ?? (() => {});
   await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: progress });
-  const created: string[] = [];
   for (const name of Object.values(volumeNames(spec.instanceId))) {
     await docker.createVolume({ Name: name, Labels: { [LABELS.instance]: spec.instanceId } });
   }

@@ -5,6 +5,7 @@ import {
   approveJob, ApproveInput, cancelJob, DecisionInput, getJob, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
   requestHealthCheck, requestRestart, requestTakeover,
 } from './service.ts';
+import { getInstanceLogs, LogsQuery, LogsResponse } from './instance-logs.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
 const DeploymentBody = z.object({ instanceName: InstanceName, port: z.number().int().min(1024).max(65535).optional() });
@@ -27,6 +28,9 @@ export const jobEndpoints = [
   defineEndpoint({ method: 'post', path: '/instances/:id/restart', tag, status: 201,
     summary: 'Request an approval-gated restart of a managed instance’s gateway; the job reports the downtime',
     params: IdParams, response: JobOutput, handler: (ctx, { params }) => requestRestart(ctx, params.id) }),
+  defineEndpoint({ method: 'get', path: '/instances/:id/logs', tag,
+    summary: 'A managed instance’s log lines (gateway or helper; the last N, or since a time), redacted on the machine',
+    params: IdParams, query: LogsQuery, response: LogsResponse, handler: (ctx, { params, query }) => getInstanceLogs(ctx, params.id, query) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/approve', tag, summary: 'Approve a waiting job by typing its phrase exactly',
     params: IdParams, body: ApproveInput, response: JobOutput, handler: (ctx, { params, body }) => approveJob(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/reject', tag, summary: 'Reject a waiting job (it ends without touching the machine)',

@@ -178,6 +178,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/takeover` }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  // The node is not online here: MSP staff are told so (409) once the authorization passed.
+  'GET /instances/:id/logs': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   ...Object.fromEntries((['health-check', 'restart'] as const).map((action) => [`POST /instances/:id/${action}`, {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/${action}` }),
@@ -293,6 +298,11 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /jobs': {
     request: (s, _r, w) => ({ path: `/jobs?organizationId=${orgOf(s, w)}` }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  // The node is not online here: MSP staff get the page saying so.
+  'GET /instances/:instanceId/logs': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
   'GET /jobs/:jobId': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }),

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
+import { getInstanceLogs } from '../../api/jobs/instance-logs.ts';
 import { approveJob, getJob, rejectJob, requestDeployment, requestHealthCheck, requestRestart, requestTakeover } from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -155,7 +156,7 @@ describe('deploying OpenClaw with a typed approval', () => {
       .toEqual([expect.objectContaining({ id: discovered.id, state: 'managed' })]);
   }, 180_000);
 
-  it('checks a managed instance\'s health, and restarts its gateway only after the typed approval, reporting the downtime', async () => {
+  it('checks a managed instance\'s health, restarts its gateway only after the typed approval (reporting the downtime), and reads its logs', async () => {
     const [instance] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
     const check = await requestHealthCheck(w.ctx(w.actors.operator), instance!.id);
     expect(check.approvalPhrase).toBeNull();
@@ -174,6 +175,13 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect((await engine.docker.getContainer(gatewayBefore!.Id).inspect()).State.StartedAt).not.toBe(startedBefore);
     const [after] = await t.db.select().from(instances).where(eq(instances.id, instance!.id));
     expect(after!.health).toMatchObject({ healthy: true });
+
+    // Its logs, read on the node: the gateway's lines since the restart, never its token.
+    const logs = await getInstanceLogs(w.ctx(w.actors.operator), instance!.id, { container: 'gateway', tail: '100' });
+    expect(logs.lines.filter((l) => l.text.includes('[gateway]')).length).toBeGreaterThan(0);
+    const token = (await engine.docker.getContainer(gatewayBefore!.Id).inspect()).Config.Env!.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))!.split('=')[1]!;
+    expect(JSON.stringify(logs)).not.toContain(token);
+    expect(await failure(getInstanceLogs(w.ctx(w.actors.operator), instance!.id, { tail: '5000' }))).toMatchObject({ status: 400, fieldErrors: { tail: 'tail must be 1-2000' } });
   }, 240_000);
 
   it('names the field of a bad request and changes nothing', async () => {

@@ -14,6 +14,7 @@ export default [
     route('people', 'routes/people/list.tsx'),
     route('nodes', 'routes/nodes/list.tsx'),
     route('nodes/:nodeId', 'routes/nodes/detail.tsx'),
+    route('instances/:instanceId/logs', 'routes/instances/logs.tsx'),
     route('jobs', 'routes/jobs/list.tsx'),
     route('jobs/:jobId', 'routes/jobs/detail.tsx'),
     route('audit', 'routes/audit/audit.tsx'),

@@ -223,6 +223,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
                     {i.state === 'managed' && canDeploy && <>
                       <RowAction intent="health-check" id={i.id} label="Check health" ariaLabel={`Check the health of ${i.name}`} busy={busy} />
                       <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
+                      <Link to={`/instances/${i.id}/logs`}>Logs</Link>
                     </>}
                   </td>
                 </tr>

@@ -1,0 +1,55 @@
+// A managed instance's logs for the console and the API: read on its node by a short workflow run,
+// redacted there. MSP staff only; each read (not each follow-mode refresh) is audited.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { LogsOutput } from '../../agent-worker/openclaw/logs.ts';
+import { recordAudit } from '../../db/audit.ts';
+import { instances, nodes } from '../../db/schema.ts';
+import type { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
+import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { ConflictError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
+import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
+
+export const LogsQuery = z.object({
+  container: z.enum(['gateway', 'cli'], 'container must be gateway or cli').default('gateway'),
+  tail: z.coerce.number('tail must be a number').int('tail must be a whole number').min(1, 'tail must be 1-2000').max(2000, 'tail must be 1-2000').default(200),
+  since: z.coerce.number('since must be a Unix time in seconds').int().positive('since must be a Unix time in seconds').optional(),
+  follow: z.enum(['0', '1']).optional(),
+});
+export const LogsResponse = z.object({
+  instanceName: z.string(), container: z.enum(['gateway', 'cli']),
+  lines: z.array(z.object({ at: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() })), truncated: z.boolean(),
+});
+export type LogsResponse = z.infer<typeof LogsResponse>;
+
+export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, query: unknown): Promise<LogsResponse> {
+  if (!isUuid(instanceId)) throw new NotFoundError('instance');
+  const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
+  if (!instance) throw new NotFoundError('instance');
+  await authorize(ctx, 'instance.logs', { organizationId: instance.organizationId, type: 'instance', id: instance.id });
+  const q = parseInput(LogsQuery, query ?? {});
+  // Logs are read on the machine right now: say so at once when its agent is not there to read them.
+  const [node] = await ctx.db.select({ name: nodes.name, status: nodes.status }).from(nodes).where(eq(nodes.id, instance.nodeId));
+  if (node?.status !== 'online') throw new ConflictError('id', `Node ${node?.name ?? '?'} is ${node?.status ?? 'gone'}: logs are read on the machine, by its agent.`);
+  const containerId = instance.containerIds[q.container === 'gateway' ? 0 : 1];
+  if (!containerId) throw new ConflictError('container', `Instance ${instance.name} has no ${q.container} container.`);
+  let output: LogsOutput;
+  try {
+    const client = await getTemporalClient();
+    output = await client.workflow.execute<typeof readInstanceLogs>('readInstanceLogs', {
+      taskQueue: controlPlaneTaskQueue(), workflowId: `instance-logs-${instance.id}-${crypto.randomUUID()}`, workflowExecutionTimeout: '1 minute',
+      args: [{ nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: 15 }],
+    });
+  } catch (err) {
+    const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new UnavailableError(`The logs could not be read: ${reason}.`);
+  }
+  if (q.follow !== '1') {
+    await recordAudit(ctx.db, {
+      ...auditActor(ctx.actor), organizationId: instance.organizationId, action: 'instance.logs', targetType: 'instance', targetId: instance.id,
+      outcome: 'success', details: { container: q.container, tail: q.tail, lines: output.lines.length },
+    });
+  }
+  return { instanceName: instance.name, container: q.container, ...output };
+}
