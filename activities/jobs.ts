@@ -72,6 +72,22 @@ export function createJobActivities(deps: { db: Db }) {
       });
     },
 
+    /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). */
+    async recordInstanceRemoved(input: { jobId: string; instanceId: string; volumesRemoved: string[] }): Promise<void> {
+      await deps.db.transaction(async (tx) => {
+        const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
+        if (!job) throw new Error(`job ${input.jobId} does not exist`);
+        const [gone] = await tx.delete(instances).where(eq(instances.id, input.instanceId)).returning({ name: instances.name });
+        if (gone) {
+          await recordAudit(tx, {
+            actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
+            action: 'instance.removed', targetType: 'instance', targetId: input.instanceId, outcome: 'success',
+            details: { name: gone.name, jobId: job.id, volumesRemoved: input.volumesRemoved },
+          });
+        }
+      });
+    },
+
     /** The deployed (or adopted) instance as managed, with its containers, version, port and health. */
     async recordManagedInstance(input: {
       jobId: string; instanceId: string; name: string; containerIds: string[]; bundleVersion: string; port: number; health: Record<string, unknown>;

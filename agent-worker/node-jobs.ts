@@ -9,7 +9,7 @@ import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
 import { deploy, preflight } from './openclaw/deploy.ts';
 import { describeContainers } from './openclaw/describe.ts';
-import { instanceHealth, restartGateway, waitHealthy } from './openclaw/health.ts';
+import { instanceHealth, removeInstance, restartGateway, startInstance, stopInstance, waitHealthy } from './openclaw/health.ts';
 import { containerLogs } from './openclaw/logs.ts';
 import { signResult, verifyJob, type JobEnvelope, type JobResult } from './protocol/envelope.ts';
 import type { ReplayStore } from './protocol/replay-store.ts';
@@ -25,6 +25,7 @@ const containerId = z.string().regex(/^[0-9a-f]{12,64}$/, 'container ids are hex
 const Ref = z.object({ gatewayId: containerId, cliId: containerId.optional(), port: z.number().int().min(1).max(65535) });
 const WaitHealthy = Ref.extend({ timeoutSeconds: z.number().int().min(5).max(900) });
 const Containers = z.object({ containerIds: z.array(containerId).min(1).max(10) });
+const RemoveOptions = z.looseObject({ removeVolumes: z.boolean() });
 const Logs = z.object({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() });
 
 function parse<T>(schema: z.ZodType<T>, params: unknown): T {
@@ -55,6 +56,12 @@ function actions(docker: Dockerode): Record<string, (params: Record<string, unkn
       const p = parse(Logs, params);
       return containerLogs(docker, p.containerId, p);
     },
+    'openclaw.stop': async (params) => stopInstance(docker, parse(Ref, params)),
+    'openclaw.start': async (params) => {
+      const p = parse(WaitHealthy, params);
+      return startInstance(docker, p, { timeoutMs: p.timeoutSeconds * 1000, progress });
+    },
+    'openclaw.remove': async (params) => removeInstance(docker, parse(Ref, params), { removeVolumes: parse(RemoveOptions, params).removeVolumes }),
     'openclaw.restart': async (params) => {
       const p = parse(WaitHealthy, params);
       return restartGateway(docker, p, { timeoutMs: p.timeoutSeconds * 1000, progress });

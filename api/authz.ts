@@ -81,6 +81,7 @@ const RULES = {
   'instance.restart': mspStaff,
   'instance.check': mspStaff,
   'instance.logs': mspStaff,
+  'instance.change': mspStaff,
   'job.approve': mspStaff,
   'job.cancel': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,

@@ -5,5 +5,5 @@ export { nodeMonitor } from './node-monitor.ts';
 export { refreshNodeInventory } from './refresh-node-inventory.ts';
 export { deployOpenClaw } from './deploy-openclaw.ts';
 export { adoptOpenClaw } from './adopt-openclaw.ts';
-export { checkInstanceHealth, restartGateway } from './instance-actions.ts';
+export { changeInstance, checkInstanceHealth, restartGateway } from './instance-actions.ts';
 export { readInstanceLogs } from './read-instance-logs.ts';

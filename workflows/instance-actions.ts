@@ -4,6 +4,8 @@
 //   restartGateway       approval-gated like a deployment: reads the health first, waits for
 //                        "restart <instance> on <node>", restarts the gateway once (never retried by
 //                        surprise), waits until healthy again and reports the downtime.
+//   changeInstance       stop, start or remove, each after its own typed approval; remove keeps the
+//                        volumes unless the request (and so the phrase) says to remove the data too.
 import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
@@ -53,5 +55,37 @@ export async function restartGateway(input: RestartGatewayInput): Promise<{ stat
     await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: after as unknown as Record<string, unknown> });
     await record({ state: 'completed', step: null, result: { before, after, downtimeSeconds: after.downtimeSeconds } });
     return { state: 'completed', downtimeSeconds: after.downtimeSeconds };
+  });
+}
+
+export interface ChangeInstanceInput extends InstanceTarget, ApprovalTerms {
+  change: 'stop' | 'start' | 'remove';
+  removeVolumes: boolean;
+  healthTimeoutSeconds: number;
+}
+
+export async function changeInstance(input: ChangeInstanceInput): Promise<{ state: string }> {
+  return asJob(input.jobId, async () => {
+    const record = jobRecorder(input.jobId);
+    await record({ state: 'preflight', step: 'health before' });
+    const before = await healthOf(input);
+    if (!await approvalStep({ policy: approvalPolicy(input), timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: input.change, result: { before } })) {
+      return { state: 'ended without approval' };
+    }
+    const step = { nodeId: input.nodeId, waitForNodeSeconds: input.nodeWaitSeconds, heartbeatSeconds: 20 } as const;
+    if (input.change === 'remove') {
+      const removed = await runOnNode<{ removed: string[]; volumesRemoved: string[] }>({
+        ...step, action: 'openclaw.remove', params: { ...ref(input), removeVolumes: input.removeVolumes }, mode: 'idempotent', runSeconds: 120,
+      });
+      await jobActivities.recordInstanceRemoved({ jobId: input.jobId, instanceId: input.instanceId, volumesRemoved: removed.volumesRemoved });
+      await record({ state: 'completed', step: null, result: { before, ...removed } });
+      return { state: 'completed' };
+    }
+    const after = await runOnNode<InstanceHealth>(input.change === 'stop'
+      ? { ...step, action: 'openclaw.stop', params: ref(input), mode: 'idempotent', runSeconds: 120 }
+      : { ...step, action: 'openclaw.start', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent', runSeconds: input.healthTimeoutSeconds + 60 });
+    await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: after as unknown as Record<string, unknown> });
+    await record({ state: 'completed', step: null, result: { before, after } });
+    return { state: 'completed' };
   });
 }

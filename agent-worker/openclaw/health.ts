@@ -114,3 +114,43 @@ export async function restartGateway(docker: Dockerode, ref: InstanceRef, opts: 
   const health = await waitHealthy(docker, ref, { timeoutMs: Math.max(5000, opts.timeoutMs - (Date.now() - started)), progress: opts.progress });
   return { ...health, downtimeSeconds: Math.round(((answeredAt ?? Date.now()) - started) / 100) / 10 };
 }
+
+/** Stops both containers (the helper first); already stopped ones are left as they are. */
+export async function stopInstance(docker: Dockerode, ref: InstanceRef): Promise<InstanceHealth> {
+  for (const id of [ref.cliId, ref.gatewayId]) {
+    if (!id) continue;
+    await docker.getContainer(id).stop({ t: 10 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304 && err.statusCode !== 404) throw err; });
+  }
+  return instanceHealth(docker, ref);
+}
+
+/** Starts both containers (the gateway first: the helper joins its network) and waits until healthy. */
+export async function startInstance(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number }> {
+  for (const id of [ref.gatewayId, ref.cliId]) {
+    if (!id) continue;
+    await docker.getContainer(id).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+  }
+  return waitHealthy(docker, ref, opts);
+}
+
+/** Removes both containers; their volumes (state and workspace) only when asked. */
+export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: { removeVolumes: boolean }): Promise<{ removed: string[]; volumesRemoved: string[] }> {
+  const removed: string[] = [];
+  const volumes = new Set<string>();
+  for (const id of [ref.cliId, ref.gatewayId]) {
+    if (!id) continue;
+    const info = await docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => { if (err.statusCode === 404) return undefined; throw err; });
+    if (!info) continue;
+    for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) volumes.add(m.Name);
+    await docker.getContainer(id).remove({ force: true });
+    removed.push(id);
+  }
+  const volumesRemoved: string[] = [];
+  if (opts.removeVolumes) {
+    for (const name of volumes) {
+      await docker.getVolume(name).remove().catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
+      volumesRemoved.push(name);
+    }
+  }
+  return { removed, volumesRemoved };
+}

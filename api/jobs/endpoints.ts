@@ -3,7 +3,7 @@ import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import {
   approveJob, ApproveInput, cancelJob, DecisionInput, getJob, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
-  requestHealthCheck, requestRestart, requestTakeover,
+  requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover, ChangeInstanceBody,
 } from './service.ts';
 import { getInstanceLogs, LogsQuery, LogsResponse } from './instance-logs.ts';
 
@@ -31,6 +31,11 @@ export const jobEndpoints = [
   defineEndpoint({ method: 'get', path: '/instances/:id/logs', tag,
     summary: 'A managed instance’s log lines (gateway or helper; the last N, or since a time), redacted on the machine',
     params: IdParams, query: LogsQuery, response: LogsResponse, handler: (ctx, { params, query }) => getInstanceLogs(ctx, params.id, query) }),
+  ...(['stop', 'start', 'remove'] as const).map((change) => defineEndpoint({ method: 'post', path: `/instances/:id/${change}`, tag, status: 201,
+    summary: change === 'remove'
+      ? 'Request an approval-gated removal of a managed instance’s containers (its volumes too only with removeVolumes: true)'
+      : `Request an approval-gated ${change} of a managed instance’s containers`,
+    params: IdParams, body: ChangeInstanceBody, response: JobOutput, handler: (ctx, { params, body }) => requestInstanceChange(ctx, params.id, change, body) })),
   defineEndpoint({ method: 'post', path: '/jobs/:id/approve', tag, summary: 'Approve a waiting job by typing its phrase exactly',
     params: IdParams, body: ApproveInput, response: JobOutput, handler: (ctx, { params, body }) => approveJob(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/reject', tag, summary: 'Reject a waiting job (it ends without touching the machine)',

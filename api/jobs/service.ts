@@ -11,7 +11,7 @@ import { instances, JOB_STATES, jobs, nodes, organizations, users, type JobState
 import { loadConfig } from '../../infra/config.ts';
 import type { AdoptOpenClawInput, adoptOpenClaw } from '../../workflows/adopt-openclaw.ts';
 import type { DeployOpenClawInput, deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
-import type { checkInstanceHealth, InstanceTarget, restartGateway, RestartGatewayInput } from '../../workflows/instance-actions.ts';
+import type { changeInstance, ChangeInstanceInput, checkInstanceHealth, InstanceTarget, restartGateway, RestartGatewayInput } from '../../workflows/instance-actions.ts';
 import { findNode, nodeTarget } from '../agents/service.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
@@ -155,7 +155,7 @@ export async function requestTakeover(ctx: ServiceContext, instanceId: string): 
 }
 
 /** A managed instance the actor may act on, with what the node needs to find its containers. */
-async function managedTarget(ctx: ServiceContext, instanceId: string, permission: 'instance.restart' | 'instance.check') {
+async function managedTarget(ctx: ServiceContext, instanceId: string, permission: 'instance.restart' | 'instance.check' | 'instance.change') {
   if (!isUuid(instanceId)) throw new NotFoundError('instance');
   const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
   if (!instance) throw new NotFoundError('instance');
@@ -193,6 +193,25 @@ export async function requestRestart(ctx: ServiceContext, instanceId: string): P
   const args: RestartGatewayInput = { ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...approvalTerms(ctx, phrase, config), healthTimeoutSeconds: 180 };
   return startJob<typeof restartGateway>(ctx, {
     id: jobId, type: 'restart_gateway', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'restartGateway', args,
+  });
+}
+
+export const ChangeInstanceBody = z.object({ removeVolumes: z.boolean('removeVolumes must be true or false').default(false) });
+const CHANGE_JOB = { stop: 'stop_instance', start: 'start_instance', remove: 'remove_instance' } as const;
+
+/** Stops, starts or removes a managed instance after its typed approval (remove keeps the data unless asked). */
+export async function requestInstanceChange(ctx: ServiceContext, instanceId: string, change: 'stop' | 'start' | 'remove', input: unknown = {}): Promise<JobOutput> {
+  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.change');
+  const { removeVolumes } = parseInput(ChangeInstanceBody, input ?? {});
+  const config = loadConfig();
+  const jobId = crypto.randomUUID();
+  const phrase = change === 'remove' && removeVolumes ? `remove ${instance.name} and its data on ${node.name}` : `${change} ${instance.name} on ${node.name}`;
+  const args: ChangeInstanceInput = {
+    ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...approvalTerms(ctx, phrase, config), change, removeVolumes: change === 'remove' && removeVolumes, healthTimeoutSeconds: 180,
+  };
+  return startJob<typeof changeInstance>(ctx, {
+    id: jobId, type: CHANGE_JOB[change], node, instanceId: instance.id, params: { instanceName: instance.name, ...(change === 'remove' ? { removeVolumes } : {}) },
+    phrase, workflowType: 'changeInstance', args,
   });
 }
 

@@ -183,7 +183,7 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
     expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  ...Object.fromEntries((['health-check', 'restart'] as const).map((action) => [`POST /instances/:id/${action}`, {
+  ...Object.fromEntries((['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((action) => [`POST /instances/:id/${action}`, {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/${action}` }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
@@ -351,7 +351,7 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  ...Object.fromEntries((['health-check', 'restart'] as const).map((intent) => [`POST /nodes/:nodeId intent=${intent}`, {
+  ...Object.fromEntries((['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((intent) => [`POST /nodes/:nodeId intent=${intent}`, {
     request: async (s: Seed, _r: RoleUnderTest, w: Which) => {
       const id = await freshManagedInstance(s, orgOf(s, w));
       const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));

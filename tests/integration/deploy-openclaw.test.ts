@@ -11,7 +11,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { getInstanceLogs } from '../../api/jobs/instance-logs.ts';
-import { approveJob, getJob, rejectJob, requestDeployment, requestHealthCheck, requestRestart, requestTakeover } from '../../api/jobs/service.ts';
+import {
+  approveJob, getJob, rejectJob, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
+} from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
@@ -193,4 +195,24 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect(await failure(requestDeployment(w.ctx(w.actors.globexAdmin), { nodeId, instanceName: 'sneaky' }))).toMatchObject({ status: 404 });
     expect(await count()).toBe(before);
   });
+
+  it('stops, starts and removes a managed instance, each after its own phrase; remove keeps the data unless asked', async () => {
+    const [instance] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
+    const change = async (what: 'stop' | 'start' | 'remove', phrase: string) => {
+      const job = await requestInstanceChange(w.ctx(w.actors.operator), instance!.id, what);
+      expect(job.approvalPhrase).toBe(phrase);
+      await stateOf(job.id, 'waiting_for_approval');
+      await approveJob(w.ctx(w.actors.admin), job.id, { phrase });
+      return stateOf(job.id, 'completed', 180_000);
+    };
+    const [gatewayId, cliId] = instance!.containerIds as [string, string];
+    expect((await change('stop', 'stop acme-claw on acme-edge')).result).toMatchObject({ after: { gateway: { state: 'exited' }, cli: { state: 'exited' } } });
+    expect((await change('start', 'start acme-claw on acme-edge')).result).toMatchObject({ after: { healthy: true } });
+    const volumes = (await engine.docker.getContainer(gatewayId).inspect()).Mounts.map((m) => m.Name!);
+    const removed = await change('remove', 'remove acme-claw on acme-edge');
+    expect(removed.result).toMatchObject({ removed: [cliId, gatewayId], volumesRemoved: [] });
+    expect(await t.db.select().from(instances).where(eq(instances.id, instance!.id))).toEqual([]);
+    const left = (await engine.docker.listVolumes()).Volumes.map((v) => v.Name);
+    expect(left).toEqual(expect.arrayContaining(volumes));
+  }, 300_000);
 });

@@ -3,7 +3,7 @@ import { requestInventoryRefresh } from '../../../../api/agents/inventory-refres
 import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
-import { requestDeployment, requestHealthCheck, requestRestart, requestTakeover } from '../../../../api/jobs/service.ts';
+import { requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover } from '../../../../api/jobs/service.ts';
 import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/service.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -59,7 +59,12 @@ export async function action({ request, params }: Route.ActionArgs) {
     return { intent: 'deploy' as const, result };
   }
   // Actions on one instance start a job; the answer is that job's page.
-  const instanceActions = { takeover: requestTakeover, 'health-check': requestHealthCheck, restart: requestRestart } as const;
+  const instanceActions = {
+    takeover: requestTakeover, 'health-check': requestHealthCheck, restart: requestRestart,
+    stop: (c: typeof ctx, id: string) => requestInstanceChange(c, id, 'stop'),
+    start: (c: typeof ctx, id: string) => requestInstanceChange(c, id, 'start'),
+    remove: (c: typeof ctx, id: string) => requestInstanceChange(c, id, 'remove', { removeVolumes: form.get('removeVolumes') === 'on' }),
+  } as const;
   if (typeof intent === 'string' && intent in instanceActions) {
     const result = await attempt(() => instanceActions[intent as keyof typeof instanceActions](ctx, String(form.get('id') ?? '')));
     if (result.ok) return redirect(`/jobs/${result.value.id}`);
@@ -224,6 +229,14 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
                       <RowAction intent="health-check" id={i.id} label="Check health" ariaLabel={`Check the health of ${i.name}`} busy={busy} />
                       <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
                       <Link to={`/instances/${i.id}/logs`}>Logs</Link>
+                      <RowAction intent="stop" id={i.id} label="Stop" ariaLabel={`Stop ${i.name}`} busy={busy} />
+                      <RowAction intent="start" id={i.id} label="Start" ariaLabel={`Start ${i.name}`} busy={busy} />
+                      <Form method="post" className="row" aria-label={`Remove ${i.name}`}>
+                        <input type="hidden" name="intent" value="remove" />
+                        <input type="hidden" name="id" value={i.id} />
+                        <label><input type="checkbox" name="removeVolumes" /> and its data</label>
+                        <button type="submit" className="danger" disabled={busy}>Remove</button>
+                      </Form>
                     </>}
                   </td>
                 </tr>
