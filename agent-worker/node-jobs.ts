@@ -9,6 +9,7 @@ import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
 import { deploy, preflight } from './openclaw/deploy.ts';
 import { describeContainers } from './openclaw/describe.ts';
+import { checkBundle } from './openclaw/bundle-check.ts';
 import { instanceHealth, removeInstance, restartGateway, startInstance, stopInstance, waitHealthy } from './openclaw/health.ts';
 import { containerLogs } from './openclaw/logs.ts';
 import { signResult, verifyJob, type JobEnvelope, type JobResult } from './protocol/envelope.ts';
@@ -56,6 +57,9 @@ function actions(docker: Dockerode): Record<string, (params: Record<string, unkn
       const p = parse(Logs, params);
       return containerLogs(docker, p.containerId, p);
     },
+    'openclaw.bundle-check': async (params) => checkBundle(docker, {
+      cacheDir: loadConfig().cacheDir, timeoutMs: parse(z.object({ timeoutSeconds: z.number().int().min(10).max(600) }), params).timeoutSeconds * 1000, progress,
+    }),
     'openclaw.stop': async (params) => stopInstance(docker, parse(Ref, params)),
     'openclaw.start': async (params) => {
       const p = parse(WaitHealthy, params);

@@ -139,7 +139,7 @@ export const instances = pgTable('instances', {
 
 // A job is one Temporal workflow run that changes something (a deployment, a restart, a takeover): the
 // console's view of it. The run itself, with its history, is in Temporal (workflowId, runId).
-export const JOB_TYPES = ['deploy_openclaw', 'adopt_openclaw', 'restart_gateway', 'health_check', 'stop_instance', 'start_instance', 'remove_instance'] as const;
+export const JOB_TYPES = ['deploy_openclaw', 'adopt_openclaw', 'restart_gateway', 'health_check', 'stop_instance', 'start_instance', 'remove_instance', 'bundle_check'] as const;
 export const JOB_STATES = ['preflight', 'waiting_for_approval', 'running', 'completed', 'failed', 'expired', 'cancelled', 'rejected'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export interface JobApproval { at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string }

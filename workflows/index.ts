@@ -7,3 +7,4 @@ export { deployOpenClaw } from './deploy-openclaw.ts';
 export { adoptOpenClaw } from './adopt-openclaw.ts';
 export { changeInstance, checkInstanceHealth, restartGateway } from './instance-actions.ts';
 export { readInstanceLogs } from './read-instance-logs.ts';
+export { checkBundle } from './check-bundle.ts';

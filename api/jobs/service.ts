@@ -10,6 +10,7 @@ import { recordAudit } from '../../db/audit.ts';
 import { instances, JOB_STATES, jobs, nodes, organizations, users, type JobState } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import type { AdoptOpenClawInput, adoptOpenClaw } from '../../workflows/adopt-openclaw.ts';
+import type { checkBundle, CheckBundleInput } from '../../workflows/check-bundle.ts';
 import type { DeployOpenClawInput, deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
 import type { changeInstance, ChangeInstanceInput, checkInstanceHealth, InstanceTarget, restartGateway, RestartGatewayInput } from '../../workflows/instance-actions.ts';
 import { findNode, nodeTarget } from '../agents/service.ts';
@@ -215,6 +216,27 @@ export async function requestInstanceChange(ctx: ServiceContext, instanceId: str
   });
 }
 
+/** Checks the OpenClaw bundle on a node: image present or built, version, size, a throw-away gateway answering. */
+export async function requestBundleCheck(ctx: ServiceContext, nodeId: unknown): Promise<JobOutput> {
+  if (typeof nodeId !== 'string' || !isUuid(nodeId)) throw new InvalidInputError({ nodeId: 'nodeId must be the id of a node' });
+  const node = await findNode(ctx.db, nodeId);
+  await authorize(ctx, 'system.readiness_check.start', nodeTarget(node));
+  if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('nodeId', `Node ${node.name} has no working agent to check the bundle with.`);
+  const jobId = crypto.randomUUID();
+  const args: CheckBundleInput = { jobId, nodeId: node.id, nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS };
+  return startJob<typeof checkBundle>(ctx, {
+    id: jobId, type: 'bundle_check', node, instanceId: null, params: { version: OPENCLAW_BUNDLE.version }, phrase: null, workflowType: 'checkBundle', args,
+  });
+}
+
+/** The newest bundle check of each node that had one (for the System page). */
+export async function latestBundleChecks(ctx: ServiceContext): Promise<JobOutput[]> {
+  await authorize(ctx, 'system.view');
+  const rows = await selectJobs(ctx).where(eq(jobs.type, 'bundle_check')).orderBy(desc(jobs.createdAt)).limit(50);
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.job.nodeId) && seen.add(r.job.nodeId)).map(toOutput);
+}
+
 /** Who may approve, by when, and what to type: the same terms for every approval-gated job. */
 function approvalTerms(ctx: ServiceContext, phrase: string, config: ReturnType<typeof loadConfig>) {
   return {
@@ -226,7 +248,7 @@ function approvalTerms(ctx: ServiceContext, phrase: string, config: ReturnType<t
 
 /** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
 async function startJob<W extends (...args: never[]) => Promise<unknown>>(ctx: ServiceContext, job: {
-  id: string; type: (typeof jobs.$inferInsert)['type']; node: { id: string; name: string; organizationId: string }; instanceId: string;
+  id: string; type: (typeof jobs.$inferInsert)['type']; node: { id: string; name: string; organizationId: string }; instanceId: string | null;
   params: Record<string, unknown>; phrase: string | null; workflowType: string; args: Parameters<W>[0];
 }): Promise<JobOutput> {
   const workflowId = `${job.type.replaceAll('_', '-')}-${job.id}`;

@@ -359,6 +359,11 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   } satisfies MatrixEntry])),
+  // The bundle check on the System page: a job on an enrolled node, then its job page.
+  'POST /system intent=bundle-check': {
+    request: async (s, _r, w) => ({ path: '/system', body: { intent: 'bundle-check', nodeId: await freshEnrolledNode(s, orgOf(s, w)) } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),

@@ -12,7 +12,7 @@ import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { getInstanceLogs } from '../../api/jobs/instance-logs.ts';
 import {
-  approveJob, getJob, rejectJob, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
+  approveJob, getJob, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
 } from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -184,6 +184,15 @@ describe('deploying OpenClaw with a typed approval', () => {
     const token = (await engine.docker.getContainer(gatewayBefore!.Id).inspect()).Config.Env!.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))!.split('=')[1]!;
     expect(JSON.stringify(logs)).not.toContain(token);
     expect(await failure(getInstanceLogs(w.ctx(w.actors.operator), instance!.id, { tail: '5000' }))).toMatchObject({ status: 400, fieldErrors: { tail: 'tail must be 1-2000' } });
+  }, 240_000);
+
+  it('checks the bundle on the node: image, version, size, and a throw-away gateway that answers and is removed', async () => {
+    const before = (await engine.docker.listContainers({ all: true })).length;
+    const job = await requestBundleCheck(w.ctx(w.actors.admin), nodeId);
+    const done = await stateOf(job.id, 'completed', 180_000);
+    expect(done.result).toMatchObject({ version: '2026.9.6', image: 'anthropy-works/openclaw:2026.9.6-r2', gatewayAnswered: true, sizeBytes: expect.any(Number) });
+    expect((await engine.docker.listContainers({ all: true })).length).toBe(before);
+    expect((await latestBundleChecks(w.ctx(w.actors.admin))).map((j) => j.id)).toEqual([job.id]);
   }, 240_000);
 
   it('names the field of a bad request and changes nothing', async () => {

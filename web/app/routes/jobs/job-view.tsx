@@ -3,7 +3,7 @@ import type { JobOutput } from '../../../../api/jobs/service.ts';
 
 const TYPE_LABELS: Record<string, string> = {
   deploy_openclaw: 'Deploy OpenClaw', adopt_openclaw: 'Take over OpenClaw', restart_gateway: 'Restart gateway', health_check: 'Health check',
-  stop_instance: 'Stop OpenClaw', start_instance: 'Start OpenClaw', remove_instance: 'Remove OpenClaw',
+  stop_instance: 'Stop OpenClaw', start_instance: 'Start OpenClaw', remove_instance: 'Remove OpenClaw', bundle_check: 'Bundle check',
 };
 export const jobTypeLabel = (type: string) => TYPE_LABELS[type] ?? type;
 

@@ -1,8 +1,12 @@
 import { useEffect } from 'react';
-import { data, Form, useNavigation, useRevalidator } from 'react-router';
+import { data, Form, Link, redirect, useNavigation, useRevalidator } from 'react-router';
 import { authorize } from '../../../../api/authz.ts';
+import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
+import { latestBundleChecks, requestBundleCheck } from '../../../../api/jobs/service.ts';
+import { listNodes } from '../../../../api/nodes/service.ts';
+import { JobState } from '../jobs/job-view.tsx';
 import { requireContext } from '../../auth/guard.server.ts';
-import { load } from '../../service-errors.server.ts';
+import { attempt, load } from '../../service-errors.server.ts';
 import { recentReadinessChecks, startReadinessCheck } from './system.server.ts';
 import type { Route } from './+types/system.ts';
 
@@ -11,18 +15,25 @@ export const meta: Route.MetaFunction = () => [{ title: 'System · Anthropy Work
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   await load(() => authorize(ctx, 'system.view'));
-  return { checks: await recentReadinessChecks() };
+  const nodes = (await listNodes(ctx, { limit: 200 })).items.filter((n) => n.enrolledAt && !n.revokedAt).map(({ id, name, organizationName }) => ({ id, name, organizationName }));
+  return { checks: await recentReadinessChecks(), bundleChecks: await latestBundleChecks(ctx), nodes, bundle: { version: OPENCLAW_BUNDLE.version, image: OPENCLAW_BUNDLE.image } };
 }
 
 export async function action({ request }: Route.ActionArgs) {
   const ctx = await requireContext(request);
+  const form = await request.formData();
+  if (form.get('intent') === 'bundle-check') {
+    const started = await attempt(() => requestBundleCheck(ctx, form.get('nodeId')));
+    if (started.ok) return redirect(`/jobs/${started.value.id}`);
+    return data({ ok: false as const, error: started.formError }, { status: 200 });
+  }
   await load(() => authorize(ctx, 'system.readiness_check.start'));
   const result = await startReadinessCheck(ctx);
   return data(result, { status: result.ok ? 200 : 503 });
 }
 
 export default function System({ loaderData, actionData }: Route.ComponentProps) {
-  const { checks } = loaderData;
+  const { checks, bundleChecks, nodes, bundle } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
   const running = checks.some((c) => c.status === 'running');
@@ -53,6 +64,41 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
                 <td><a href={c.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">Open in Temporal Web ↗</a></td>
               </tr>
             ))}
+          </tbody>
+        </table>
+      )}
+      <h2>OpenClaw bundle</h2>
+      <p>
+        OpenClaw <b data-testid="bundle-version">{bundle.version}</b>, image <code>{bundle.image}</code>, built on each node from the npm package
+        (no registry pull). A check builds the image where it is missing and starts a throw-away gateway with no network.
+      </p>
+      {nodes.length > 0 ? (
+        <Form method="post" className="row" aria-label="Check the bundle">
+          <input type="hidden" name="intent" value="bundle-check" />
+          <label>
+            Node
+            <select name="nodeId" required>{nodes.map((n) => <option key={n.id} value={n.id}>{n.name} ({n.organizationName})</option>)}</select>
+          </label>
+          <button type="submit" className="secondary" disabled={busy}>Check the bundle</button>
+        </Form>
+      ) : <p className="muted">No node with an agent yet.</p>}
+      {bundleChecks.length > 0 && (
+        <table data-testid="bundle-checks">
+          <thead><tr><th>Node</th><th>State</th><th>Image</th><th>Gateway</th><th>Checked</th><th>Job</th></tr></thead>
+          <tbody>
+            {bundleChecks.map((j) => {
+              const r = (j.result ?? {}) as { wasPresent?: boolean; sizeBytes?: number; detail?: string; version?: string };
+              return (
+                <tr key={j.id}>
+                  <td>{j.nodeName}</td>
+                  <td><JobState state={j.state} /></td>
+                  <td>{r.sizeBytes ? `${r.version}, ${Math.round(r.sizeBytes / 1e6)} MB, ${r.wasPresent ? 'was present' : 'built by this check'}` : '—'}</td>
+                  <td>{r.detail ?? j.failureReason ?? '—'}</td>
+                  <td>{new Date(j.createdAt).toLocaleString()}</td>
+                  <td><Link to={`/jobs/${j.id}`}>Job</Link></td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

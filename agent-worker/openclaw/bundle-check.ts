@@ -1,0 +1,47 @@
+// The bundle's readiness on this node: is the image here (or can it be built), which version, how big,
+// and does its gateway start and answer /healthz? The gateway runs in a throw-away container with no
+// network at all, and is removed afterwards whatever happened.
+import crypto from 'node:crypto';
+import type Dockerode from 'dockerode';
+import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
+import type { Progress } from './deploy.ts';
+import { execIn } from './health.ts';
+import { ensureBundleImage } from './image.ts';
+
+export interface BundleCheck {
+  image: string; version: string; wasPresent: boolean; sizeBytes: number;
+  gatewayAnswered: boolean; secondsToHealthz: number | null; detail: string;
+}
+
+const healthz = `fetch('http://127.0.0.1:${OPENCLAW_BUNDLE.gatewayPort}/healthz').then((r) => r.text()).then((t) => console.log(t), () => process.exit(1))`;
+
+export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; progress?: Progress }): Promise<BundleCheck> {
+  const wasPresent = Boolean(await docker.getImage(OPENCLAW_BUNDLE.image).inspect().catch(() => undefined));
+  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: opts.progress });
+  const image = await docker.getImage(OPENCLAW_BUNDLE.image).inspect();
+  const container = await docker.createContainer({
+    Image: OPENCLAW_BUNDLE.image, name: `aw-bundle-check-${crypto.randomBytes(4).toString('hex')}`, Cmd: gatewayCommand(),
+    Env: [`OPENCLAW_GATEWAY_TOKEN=${crypto.randomBytes(24).toString('hex')}`], Labels: { 'works.anthropy.bundle-check': 'true' },
+    HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'] },
+  });
+  const started = Date.now();
+  try {
+    await container.start();
+    opts.progress?.('waiting for the throw-away gateway to answer /healthz');
+    while (Date.now() - started < opts.timeoutMs) {
+      const probe = await execIn(docker, container.id, ['node', '-e', healthz]).catch(() => ({ exitCode: 1, output: '' }));
+      if (probe.exitCode === 0 && probe.output.includes('"ok":true')) {
+        const seconds = Math.round((Date.now() - started) / 100) / 10;
+        return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: true, secondsToHealthz: seconds, detail: `the gateway answered /healthz after ${seconds} s` };
+      }
+      const state = (await container.inspect()).State;
+      if (!state.Running) {
+        return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: false, secondsToHealthz: null, detail: `the gateway exited with code ${state.ExitCode}` };
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: false, secondsToHealthz: null, detail: `no answer on /healthz within ${opts.timeoutMs / 1000} s` };
+  } finally {
+    await container.remove({ force: true }).catch(() => {});
+  }
+}
