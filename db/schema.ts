@@ -18,6 +18,8 @@ export const organizations = pgTable('organizations', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   kind: text('kind', { enum: ORGANIZATION_KINDS }).notNull(),
+  // Four eyes: the person who requested a job may not also approve it (jobs on this organization's nodes).
+  forbidSelfApproval: boolean('forbid_self_approval').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
 }, (t) => [

@@ -124,7 +124,7 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
   const instanceId = crypto.randomUUID();
   const phrase = deployPhrase(node.name);
   const args: DeployOpenClawInput = {
-    jobId, nodeId: node.id, instanceId, instanceName, port, ...approvalTerms(ctx, phrase, config),
+    jobId, nodeId: node.id, instanceId, instanceName, port, ...(await approvalTerms(ctx, node.organizationId, phrase, config)),
     nodeWaitSeconds: config.NODE_WAIT_SECONDS, healthTimeoutSeconds: 180,
   };
   return startJob<typeof deployOpenClaw>(ctx, {
@@ -148,7 +148,7 @@ export async function requestTakeover(ctx: ServiceContext, instanceId: string): 
   const phrase = `adopt ${instance.name} on ${node.name}`;
   const args: AdoptOpenClawInput = {
     jobId, nodeId: node.id, instanceId: instance.id, instanceName: instance.name, containerIds: instance.containerIds,
-    ...approvalTerms(ctx, phrase, config), nodeWaitSeconds: config.NODE_WAIT_SECONDS,
+    ...(await approvalTerms(ctx, node.organizationId, phrase, config)), nodeWaitSeconds: config.NODE_WAIT_SECONDS,
   };
   return startJob<typeof adoptOpenClaw>(ctx, {
     id: jobId, type: 'adopt_openclaw', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'adoptOpenClaw', args,
@@ -191,7 +191,7 @@ export async function requestRestart(ctx: ServiceContext, instanceId: string): P
   const config = loadConfig();
   const jobId = crypto.randomUUID();
   const phrase = `restart ${instance.name} on ${node.name}`;
-  const args: RestartGatewayInput = { ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...approvalTerms(ctx, phrase, config), healthTimeoutSeconds: 180 };
+  const args: RestartGatewayInput = { ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...(await approvalTerms(ctx, node.organizationId, phrase, config)), healthTimeoutSeconds: 180 };
   return startJob<typeof restartGateway>(ctx, {
     id: jobId, type: 'restart_gateway', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'restartGateway', args,
   });
@@ -208,7 +208,7 @@ export async function requestInstanceChange(ctx: ServiceContext, instanceId: str
   const jobId = crypto.randomUUID();
   const phrase = change === 'remove' && removeVolumes ? `remove ${instance.name} and its data on ${node.name}` : `${change} ${instance.name} on ${node.name}`;
   const args: ChangeInstanceInput = {
-    ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...approvalTerms(ctx, phrase, config), change, removeVolumes: change === 'remove' && removeVolumes, healthTimeoutSeconds: 180,
+    ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...(await approvalTerms(ctx, node.organizationId, phrase, config)), change, removeVolumes: change === 'remove' && removeVolumes, healthTimeoutSeconds: 180,
   };
   return startJob<typeof changeInstance>(ctx, {
     id: jobId, type: CHANGE_JOB[change], node, instanceId: instance.id, params: { instanceName: instance.name, ...(change === 'remove' ? { removeVolumes } : {}) },
@@ -238,10 +238,11 @@ export async function latestBundleChecks(ctx: ServiceContext): Promise<JobOutput
 }
 
 /** Who may approve, by when, and what to type: the same terms for every approval-gated job. */
-function approvalTerms(ctx: ServiceContext, phrase: string, config: ReturnType<typeof loadConfig>) {
+async function approvalTerms(ctx: ServiceContext, organizationId: string, phrase: string, config: ReturnType<typeof loadConfig>) {
+  const [org] = await ctx.db.select({ forbidSelfApproval: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, organizationId));
   return {
     requestedBy: { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role },
-    approvalPhrase: phrase, approverRoles: APPROVER_ROLES, forbidSelfApproval: false,
+    approvalPhrase: phrase, approverRoles: APPROVER_ROLES, forbidSelfApproval: org?.forbidSelfApproval ?? false,
     approvalTimeoutSeconds: Math.round(config.APPROVAL_TIMEOUT_HOURS * 3600),
   };
 }

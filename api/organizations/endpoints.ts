@@ -3,7 +3,7 @@ import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import {
   archiveOrganization, createOrganization, CreateOrganizationInput, getOrganization, listOrganizations, ListOrganizationsQuery,
-  OrganizationOutput, renameOrganization, UpdateOrganizationInput,
+  OrganizationOutput, renameOrganization, UpdateOrganizationInput, ApprovalPolicyInput, setApprovalPolicy,
 } from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -20,4 +20,7 @@ export const organizationEndpoints = [
     params: IdParams, body: UpdateOrganizationInput, response: OrganizationOutput, handler: (ctx, { params, body }) => renameOrganization(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/organizations/:id/archive', tag, summary: 'Archive an organization (not while it owns nodes)',
     params: IdParams, response: OrganizationOutput, handler: (ctx, { params }) => archiveOrganization(ctx, params.id) }),
+  defineEndpoint({ method: 'patch', path: '/organizations/:id/approval-policy', tag,
+    summary: 'Whether the requester of a job on this organization’s nodes may also approve it (applies to jobs requested from now on)',
+    params: IdParams, body: ApprovalPolicyInput, response: OrganizationOutput, handler: (ctx, { params, body }) => setApprovalPolicy(ctx, params.id, body) }),
 ];

@@ -19,12 +19,15 @@ export const ListOrganizationsQuery = PageQuery.extend({
 
 export const OrganizationOutput = z.object({
   id: z.string().uuid(), name: z.string(), kind: z.enum(['msp', 'customer']), createdAt: z.string(), archivedAt: z.string().nullable(),
+  forbidSelfApproval: z.boolean(),
 });
+export const ApprovalPolicyInput = z.object({ forbidSelfApproval: z.boolean('forbidSelfApproval must be true or false') });
 export type OrganizationOutput = z.infer<typeof OrganizationOutput>;
 
 type Row = typeof organizations.$inferSelect;
 const toOutput = (o: Row): OrganizationOutput => ({
   id: o.id, name: o.name, kind: o.kind, createdAt: o.createdAt.toISOString(), archivedAt: o.archivedAt?.toISOString() ?? null,
+  forbidSelfApproval: o.forbidSelfApproval,
 });
 
 const target = (id: string) => ({ organizationId: id, type: 'organization', id });
@@ -91,6 +94,24 @@ export async function renameOrganization(ctx: ServiceContext, id: string, input:
     });
     return updated;
   }).catch((e: unknown) => nameTaken(e, name));
+  return toOutput(row);
+}
+
+/** Whether the requester of a job on this organization's nodes may also approve it (jobs requested from now on). */
+export async function setApprovalPolicy(ctx: ServiceContext, id: string, input: unknown): Promise<OrganizationOutput> {
+  await authorize(ctx, 'organization.update', target(id));
+  const before = await findVisible(ctx, id);
+  const { forbidSelfApproval } = parseInput(ApprovalPolicyInput, input);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx.update(organizations).set({ forbidSelfApproval }).where(eq(organizations.id, id)).returning();
+    if (before.forbidSelfApproval !== forbidSelfApproval) {
+      await recordAudit(tx, {
+        ...auditActor(ctx.actor), organizationId: id, action: 'organization.approval_policy', targetType: 'organization', targetId: id,
+        outcome: 'success', details: { forbidSelfApproval },
+      });
+    }
+    return updated!;
+  });
   return toOutput(row);
 }
 

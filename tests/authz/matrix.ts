@@ -96,6 +96,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  // MSP staff set it on fresh organizations, so the other cases' organizations keep their policy.
+  'PATCH /organizations/:id/approval-policy': {
+    request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/approval-policy`, body: { forbidSelfApproval: true } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   'POST /organizations/:id/archive': {
     // MSP staff archive fresh organizations, so customer A and B stay for the other cases.
     request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/archive` }),

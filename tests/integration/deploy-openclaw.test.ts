@@ -11,8 +11,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { getInstanceLogs } from '../../api/jobs/instance-logs.ts';
+import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import {
-  approveJob, getJob, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
+  approveJob, cancelJob, getJob, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
 } from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -114,6 +115,15 @@ describe('deploying OpenClaw with a typed approval', () => {
 
   it('ends rejected, or expired when nobody approves in time, without touching the machine', async () => {
     const before = (await gateways()).length;
+    // Where the organization forbids it, the requester may not approve their own request.
+    await setApprovalPolicy(w.ctx(w.actors.admin), w.acme.id, { forbidSelfApproval: true });
+    const own = await requestDeployment(w.ctx(w.actors.admin), { nodeId, instanceName: 'four-eyes', port: await freePort() });
+    await stateOf(own.id, 'waiting_for_approval');
+    expect(await failure(approveJob(w.ctx(w.actors.admin), own.id, { phrase: 'deploy openclaw to acme-edge' })))
+      .toMatchObject({ status: 409, message: 'This organization does not let the requester approve their own request.' });
+    expect((await cancelJob(w.ctx(w.actors.admin), own.id, {})).state).toBe('cancelled');
+    await setApprovalPolicy(w.ctx(w.actors.admin), w.acme.id, { forbidSelfApproval: false });
+
     const rejected = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'declined', port: await freePort() });
     await stateOf(rejected.id, 'waiting_for_approval');
     expect((await rejectJob(w.ctx(w.actors.admin), rejected.id, { reason: 'not this week' })).state).toBe('rejected');

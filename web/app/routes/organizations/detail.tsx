@@ -1,6 +1,6 @@
 import { Form, Link } from 'react-router';
 import { can } from '../../../../api/authz.ts';
-import { archiveOrganization, getOrganization, renameOrganization } from '../../../../api/organizations/service.ts';
+import { archiveOrganization, getOrganization, renameOrganization, setApprovalPolicy } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
@@ -25,6 +25,7 @@ export async function action({ request, params }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = form.get('intent');
   if (intent === 'archive') return attempt(() => archiveOrganization(ctx, params.organizationId));
+  if (intent === 'approval-policy') return attempt(() => setApprovalPolicy(ctx, params.organizationId, { forbidSelfApproval: form.get('forbidSelfApproval') === 'on' }));
   return attempt(() => renameOrganization(ctx, params.organizationId, { name: form.get('name') }));
 }
 
@@ -48,6 +49,16 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
           <input type="hidden" name="intent" value="rename" />
           <label>Name<input name="name" defaultValue={org.name} required maxLength={100} /></label>
           <button type="submit">Rename</button>
+        </Form>
+      )}
+      {canRename && (
+        <Form method="post" className="row card" aria-label="Approval policy" key={String(org.forbidSelfApproval)}>
+          <input type="hidden" name="intent" value="approval-policy" />
+          <label>
+            <input type="checkbox" name="forbidSelfApproval" defaultChecked={org.forbidSelfApproval} />
+            {' '}Whoever requests a job on this organization’s nodes may not approve it themselves
+          </label>
+          <button type="submit" className="secondary">Save</button>
         </Form>
       )}
       {canArchive && (
