@@ -21,7 +21,8 @@ export async function loader({ request }: Route.LoaderArgs) {
 
 export async function action({ request }: Route.ActionArgs) {
   const ctx = await requireContext(request);
-  const form = await request.formData();
+  // A bare POST (no form) runs the readiness check, as it always has.
+  const form = await request.formData().catch(() => new FormData());
   if (form.get('intent') === 'bundle-check') {
     const started = await attempt(() => requestBundleCheck(ctx, form.get('nodeId')));
     if (started.ok) return redirect(`/jobs/${started.value.id}`);
