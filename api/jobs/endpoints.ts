@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import {
-  approveJob, ApproveInput, cancelJob, DecisionInput, getJob, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
+  approveJob, ApproveInput, cancelJob, DecisionInput, getJob, getJobActivities, InstanceName, JobOutput, listJobs, ListJobsQuery, rejectJob, requestDeployment,
   requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover, ChangeInstanceBody,
 } from './service.ts';
+import { ActivitySummary } from './run-history.ts';
 import { getInstanceLogs, LogsQuery, LogsResponse } from './instance-logs.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -16,6 +17,9 @@ export const jobEndpoints = [
     query: ListJobsQuery, response: pageOf(JobOutput), handler: (ctx, { query }) => listJobs(ctx, query) }),
   defineEndpoint({ method: 'get', path: '/jobs/:id', tag, summary: 'Read a job: state, step, approvals, failure reason, and its run in Temporal Web',
     params: IdParams, response: JobOutput, handler: (ctx, { params }) => getJob(ctx, params.id) }),
+  defineEndpoint({ method: 'get', path: '/jobs/:id/activities', tag,
+    summary: 'What the job’s run did, activity by activity: calls, attempts, retry limit, timeouts and how the last try ended (from its Temporal history)',
+    params: IdParams, response: z.object({ history: z.enum(['available', 'gone']), activities: z.array(ActivitySummary) }), handler: (ctx, { params }) => getJobActivities(ctx, params.id) }),
   defineEndpoint({ method: 'post', path: '/nodes/:id/deployments', tag, status: 201,
     summary: 'Request an approval-gated deployment of the OpenClaw bundle to the node; the job shows the phrase to approve it with',
     params: IdParams, body: DeploymentBody, response: JobOutput, handler: (ctx, { params, body }) => requestDeployment(ctx, { ...body, nodeId: params.id }) }),

@@ -18,6 +18,7 @@ import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { runActivities, type ActivitySummary } from './run-history.ts';
 import { controlPlaneTaskQueue, getTemporalClient, workflowRunUrl } from '../temporal-client.ts';
 
 export const APPROVER_ROLES = ['msp_admin', 'msp_operator'];
@@ -79,6 +80,15 @@ async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {
 
 export async function getJob(ctx: ServiceContext, id: string): Promise<JobOutput> {
   return toOutput(await findVisible(ctx, id));
+}
+
+/** What the job's run did, activity by activity (attempts, timeouts, last outcome), from its Temporal history. */
+export async function getJobActivities(ctx: ServiceContext, id: string): Promise<{ history: 'available' | 'gone'; activities: ActivitySummary[] }> {
+  const { job } = await findVisible(ctx, id);
+  const client = await getTemporalClient().catch(() => null);
+  const activities = client && await runActivities(client, job.workflowId, job.runId);
+  if (!activities) throw new UnavailableError('Temporal is not reachable: the run\'s attempts and timeouts cannot be read right now.');
+  return activities === 'gone' ? { history: 'gone', activities: [] } : { history: 'available', activities };
 }
 
 export async function listJobs(ctx: ServiceContext, query: unknown) {

@@ -173,6 +173,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
   },
+  'GET /jobs/:id/activities': {
+    // The matrix's jobs have no run in Temporal: those who may see the job are told its history is gone.
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/activities` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
   'POST /nodes/:id/deployments': {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/deployments`, body: { instanceName: 'matrix-claw' } }),

@@ -1,6 +1,7 @@
 // Issue 5 in the browser: an operator deploys a real OpenClaw gateway to a node from its page; the job
 // waits for the typed approval, refuses a wrong phrase with a clear message, and after the right one
-// deploys, turns healthy and shows the instance as managed on the node.
+// deploys, turns healthy and shows the instance as managed on the node. Then the operator checks its
+// health, reads its logs, restarts it with approval, and takes over a second, hand-started gateway.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,13 +12,18 @@ import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts'
 import { ensureBundleImage } from '../../agent-worker/openclaw/image.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { startTestEngine } from '../jest/docker.ts';
+import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
 import { signInAsAdmin } from './helpers.ts';
+import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 import { createNodeInConsole, enrollFromConsole, runAgent } from './nodes-helpers.ts';
 
 const NODE_NAME = `deploy-${Date.now().toString(36)}`;
 let engine: RunningDockerEngine;
 let stateDir: string;
 let agent: ChildProcess | undefined;
+let nodePage: string | undefined;
+
+test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   // The first run on a machine builds the bundle image (about a minute); later runs reuse it.
@@ -36,7 +42,7 @@ test.afterAll(async () => {
 test('deploys OpenClaw after the typed approval, refusing a wrong phrase first', async ({ page }, testInfo) => {
   test.setTimeout(240_000);
   await signInAsAdmin(page);
-  const nodePage = await createNodeInConsole(page, NODE_NAME);
+  nodePage = await createNodeInConsole(page, NODE_NAME);
   await enrollFromConsole(page, stateDir);
   agent = runAgent(stateDir, engine.socketPath, testInfo);
   await page.reload();
@@ -67,9 +73,58 @@ test('deploys OpenClaw after the typed approval, refusing a wrong phrase first',
   await expect(page.getByTestId('job-state')).toHaveText('completed', { timeout: 180_000 });
   await expect(page.getByTestId('job-result')).toContainText('OpenClaw 2026.9.6');
   await expect(page.getByTestId('approvals')).toContainText('approved');
+  // Attempts and timeouts of each step, from the run's history.
+  await expect(page.getByTestId('activities').getByRole('row').filter({ hasText: 'openclaw.deploy on the node' })).toContainText('to close 15 min');
 
   await page.goto(nodePage);
   await expect(page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-claw' })).toContainText('managed');
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Jobs', exact: true }).click();
   await expect(page.getByTestId('jobs').getByRole('row').filter({ hasText: `e2e-claw on ${NODE_NAME}` })).toContainText('completed');
+});
+
+test('checks its health, reads its logs, restarts it with approval, and takes over a hand-started gateway', async ({ page }) => {
+  test.setTimeout(300_000);
+  test.skip(!nodePage, 'needs the deployment of the test before');
+  await signInAsAdmin(page);
+  const row = () => page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-claw' });
+
+  // Health: each container on its own line, and the gateway's health JSON.
+  await page.goto(nodePage!);
+  await row().getByRole('button', { name: 'Check health' }).click();
+  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]+$/);
+  await untilCompleted(page, 60_000);
+  const health = page.getByTestId('health-now');
+  await expect(health).toContainText('healthy');
+  await expect(health.getByRole('row').filter({ hasText: 'Gateway container' })).toContainText('running');
+  await expect(health.getByRole('row').filter({ hasText: 'Helper container' })).toContainText('running');
+  await expect(health.getByRole('row').filter({ hasText: '/readyz' })).toContainText('ok');
+
+  // Logs, read on the node and redacted there.
+  await page.goto(nodePage!);
+  await row().getByRole('link', { name: 'Logs' }).click();
+  await expect(page.getByRole('heading', { name: 'Logs of e2e-claw' })).toBeVisible();
+  await expect(page.getByTestId('logs')).toContainText('[gateway]');
+
+  // Restart: approval-gated; the approver sees the instance as it is, and the job reports the downtime.
+  await page.goto(nodePage!);
+  await row().getByRole('button', { name: 'Restart gateway' }).click();
+  await expect(page.getByTestId('health-before')).toContainText('healthy', { timeout: 60_000 });
+  expect(await approveInBrowser(page)).toBe(`restart e2e-claw on ${NODE_NAME}`);
+  await untilCompleted(page);
+  await expect(page.getByTestId('job-result')).toContainText(/answered again after [\d.]+ s of downtime/);
+
+  // Takeover: a gateway started by hand shows up as discovered; after the typed phrase it is managed.
+  await startHandStartedGateway(engine.docker, 'e2e-found');
+  await page.goto(nodePage!);
+  const found = page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-found' });
+  await expect(async () => {
+    await page.reload();
+    await expect(found).toContainText('discovered', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await found.getByRole('button', { name: 'Take over' }).click();
+  expect(await approveInBrowser(page)).toBe(`adopt e2e-found on ${NODE_NAME}`);
+  await untilCompleted(page, 60_000);
+  await expect(page.getByTestId('job-result')).toContainText('nothing on the machine was changed');
+  await page.goto(nodePage!);
+  await expect(found).toContainText('managed');
 });

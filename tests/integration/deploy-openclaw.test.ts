@@ -13,7 +13,7 @@ import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { getInstanceLogs } from '../../api/jobs/instance-logs.ts';
 import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import {
-  approveJob, cancelJob, getJob, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
+  approveJob, cancelJob, getJob, getJobActivities, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
 } from '../../api/jobs/service.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -109,6 +109,16 @@ describe('deploying OpenClaw with a typed approval', () => {
     const [instance] = await t.db.select().from(instances).where(eq(instances.id, job.instanceId!));
     expect(instance).toMatchObject({ name: 'acme-claw', state: 'managed', organizationId: w.acme.id, bundleVersion: '2026.9.6', health: expect.objectContaining({ healthy: true }) });
     expect(await gateways()).toHaveLength(1);
+    // The run, activity by activity (from its Temporal history): each node step once, with its own timeouts.
+    const run = await getJobActivities(operator, job.id);
+    const activity = (name: string) => run.activities.find((a) => a.name === name);
+    expect(run.history).toBe('available');
+    expect(activity('openclaw.deploy on the node')).toEqual({
+      name: 'openclaw.deploy on the node', where: 'node', calls: 1, attempts: 1, maxAttemptsPerCall: 1, last: 'completed',
+      timeouts: expect.objectContaining({ scheduleToStart: 300, startToClose: 900, heartbeat: 20 }),
+    });
+    expect(activity('openclaw.preflight on the node')).toMatchObject({ calls: 1, attempts: 1, last: 'completed', timeouts: expect.objectContaining({ startToClose: 60 }) });
+    expect(activity('signNodeJob')).toMatchObject({ where: 'control plane', calls: 3, attempts: 3, maxAttemptsPerCall: 5, last: 'completed', timeouts: expect.objectContaining({ startToClose: 30 }) });
     const actions = (await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, job.id))).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['job.request', 'job.waiting_for_approval', 'job.approval.ignored', 'job.approval.approved', 'job.running', 'job.completed']));
   }, 420_000);

@@ -1,10 +1,12 @@
 import { Form, Link, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
-import { approveJob, cancelJob, getJob, rejectJob } from '../../../../api/jobs/service.ts';
+import type { ActivitySummary } from '../../../../api/jobs/run-history.ts';
+import { approveJob, cancelJob, getJob, getJobActivities, rejectJob } from '../../../../api/jobs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { ago, useLiveData } from '../../components/live.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
+import { JobResult } from './job-result.tsx';
 import { JobState, jobTarget, jobTypeLabel } from './job-view.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? jobTypeLabel(loaderData.job.type) : 'Job'} · Anthropy Works` }];
@@ -15,7 +17,9 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const job = await load(() => getJob(ctx, params.jobId));
   const target = { organizationId: job.organizationId };
-  return { job, canDecide: can(ctx.actor, 'job.approve', target), canCancel: can(ctx.actor, 'job.cancel', target) };
+  // The page stays useful without Temporal: only this section then says it cannot be read.
+  const run = await getJobActivities(ctx, job.id).catch(() => null);
+  return { job, run, canDecide: can(ctx.actor, 'job.approve', target), canCancel: can(ctx.actor, 'job.cancel', target) };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -30,7 +34,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(2000);
-  const { job, canDecide, canCancel } = loaderData;
+  const { job, run, canDecide, canCancel } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;
@@ -84,6 +88,8 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
         </Form>
       )}
       {other && <p className="error" role="alert">{other}</p>}
+      <JobResult job={job} />
+      {job.state === 'completed' && job.instanceId && job.type !== 'remove_instance' && <p><Link to={`/nodes/${job.nodeId}`}>See the instance on its node.</Link></p>}
 
       {preflight.length > 0 && (
         <section aria-label="Preflight">
@@ -104,15 +110,37 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           </table>
         )}
       </section>
-      {job.state === 'completed' && job.result && (
-        <section aria-label="Result">
-          <h2>Result</h2>
-          <p data-testid="job-result">
-            OpenClaw {String(job.result.version)} on port {String(job.result.port)}, healthy {String(job.result.secondsToHealthy)} s after the deployment started.
-            {job.instanceId && <> <Link to={`/nodes/${job.nodeId}`}>See it on its node.</Link></>}
-          </p>
-        </section>
-      )}
+      <section aria-label="Activities">
+        <h2>Activities</h2>
+        {!run ? <p className="muted">Temporal is not reachable: the run's attempts and timeouts cannot be read right now.</p>
+          : run.history === 'gone' ? <p className="muted">Temporal no longer keeps this run's history.</p>
+            : run.activities.length === 0 ? <p className="muted">None yet.</p> : <ActivityTable activities={run.activities} />}
+      </section>
     </>
+  );
+}
+
+const secs = (n: number | undefined) => (n === undefined ? null : n >= 120 ? `${Math.round(n / 60)} min` : `${n} s`);
+
+function ActivityTable({ activities }: { activities: ActivitySummary[] }) {
+  return (
+    <table data-testid="activities">
+      <thead><tr><th>Activity</th><th>Runs on</th><th>Calls</th><th>Attempts</th><th>Retry limit</th><th>Timeouts</th><th>Last</th></tr></thead>
+      <tbody>
+        {activities.map((a) => {
+          const t = [
+            secs(a.timeouts.scheduleToStart) && `to start ${secs(a.timeouts.scheduleToStart)}`, secs(a.timeouts.startToClose) && `to close ${secs(a.timeouts.startToClose)}`,
+            secs(a.timeouts.heartbeat) && `heartbeat ${secs(a.timeouts.heartbeat)}`, secs(a.timeouts.scheduleToClose) && `overall ${secs(a.timeouts.scheduleToClose)}`,
+          ].filter(Boolean).join(', ');
+          return (
+            <tr key={a.name}>
+              <td><code>{a.name}</code></td><td>{a.where}</td><td>{a.calls}</td><td>{a.attempts}</td>
+              <td>{a.maxAttemptsPerCall === 0 ? 'unlimited' : `${a.maxAttemptsPerCall} per call`}</td><td>{t || '—'}</td>
+              <td>{a.last}{a.lastFailure && <span className="error">: {a.lastFailure}</span>}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
