@@ -1,6 +1,7 @@
 // `npm start` as a user runs it: the real start script, twice on the same data folder. The admin, the
-// password, the workflow runs and the local agent's enrollment survive the restart; a port in use stops
-// it with one clear sentence.
+// password, the workflow runs and the local agent's enrollment survive the restart; so does a deployment
+// to the local node that waits for its approval when the product is stopped, and completes once approved
+// in the console after the next start. A port in use stops it with one clear sentence.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,8 +9,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
+import { startTestEngine } from '../jest/docker.ts';
+import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'restart-admin@example.com', password: 'restart-test-password-1' };
 let dataDir: string;
@@ -69,6 +73,15 @@ async function localNodeWhen(cookie: string, status: string) {
   throw new Error(`the local node did not turn ${status}`);
 }
 
+/** A job as the API shows it, once it is in `state` (a failure ends the wait with its reason). */
+async function jobWhen(cookie: string, id: string, state: string, withinMs = 60_000) {
+  return waitFor(`job ${id} to be ${state}`, async () => {
+    const job = await fetch(`${base}/api/v1/jobs/${id}`, { headers: { cookie } }).then((r) => r.json()) as { state: string; failureReason: string | null; approvalPhrase: string | null; result: Record<string, unknown> | null };
+    if (job.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
+    return job.state === state ? job : undefined;
+  }, withinMs);
+}
+
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-start-'));
   fs.chmodSync(dataDir, 0o755);
@@ -123,6 +136,52 @@ describe('npm start', () => {
       expect(await stop(second)).toBe(0);
     }
   }, 180_000);
+
+  it('completes a deployment to the local node that was waiting for its approval when npm start was stopped', async () => {
+    // An engine whose data lives in the cache, so the bundle image is built once per machine (a private
+    // engine in the fresh data folder would build it on every run); the start script uses DOCKER_HOST first.
+    const engine = await startTestEngine('start-restart');
+    const withEngine = { DOCKER_HOST: `unix://${engine.socketPath}` };
+    try {
+      const first = startScript(withEngine);
+      let jobId: string;
+      try {
+        await untilRunning(first);
+        const cookie = await signIn();
+        const local = await localNodeWhen(cookie, 'online');
+        const port = await freePort();
+        const requested = await fetch(`${base}/api/v1/nodes/${local.id}/deployments`, {
+          method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/json' }, body: JSON.stringify({ instanceName: 'local-claw', port }),
+        });
+        expect(requested.status).toBe(201);
+        jobId = ((await requested.json()) as { id: string }).id;
+        await jobWhen(cookie, jobId, 'waiting_for_approval');
+      } finally {
+        expect(await stop(first)).toBe(0);
+      }
+
+      const second = startScript(withEngine);
+      try {
+        await untilRunning(second);
+        const cookie = await signIn();
+        expect((await jobWhen(cookie, jobId, 'waiting_for_approval')).approvalPhrase).toBe('deploy openclaw to local');
+        // Approved on the job's page in the console, as a browser submits its form.
+        const approved = await fetch(`${base}/jobs/${jobId}`, {
+          method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ intent: 'approve', phrase: 'deploy openclaw to local' }),
+        });
+        expect(approved.status).toBe(200);
+        const done = await jobWhen(cookie, jobId, 'completed', 300_000);
+        expect(done.result).toMatchObject({ version: '2026.9.6', secondsToHealthy: expect.any(Number) });
+        const gateway = await engine.docker.listContainers({ filters: { label: [`${LABELS.role}=gateway`, `${LABELS.job}=${jobId}`] } });
+        expect(gateway).toHaveLength(1);
+      } finally {
+        expect(await stop(second)).toBe(0);
+      }
+    } finally {
+      await engine.stop();
+    }
+  }, 480_000);
 
   it('stops with one clear sentence when the console port is in use', async () => {
     const blocker = net.createServer().listen(Number(new URL(base).port), '127.0.0.1');
