@@ -10,35 +10,27 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { approveJob, requestDeployment } from '../../api/jobs/service.ts';
-import { jobs, nodes } from '../../db/schema.ts';
+import { jobs } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
-import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startTemporalDevServer, type RunningTemporal } from '../../infra/services/temporal-server.ts';
 import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
-import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startTestEngine } from '../jest/docker.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
-import { seedTenants, type Tenants } from '../jest/tenants.ts';
+import { startAgentStack, type AgentStack, type StackNode } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import type { TestProcess } from '../jest/processes.ts';
+import type { Tenants } from '../jest/tenants.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
 const PHRASE = 'deploy openclaw to durable-edge';
 
-let t: TestDatabase;
+let stack: AgentStack;
+let node: StackNode;
 let w: Tenants;
-let dir: string;
-let engine: RunningDockerEngine;
 let temporal: RunningTemporal;
 let sharedTemporal: string | undefined;
 let temporalOpts: Parameters<typeof startTemporalDevServer>[0];
-let controlPlane: TestControlPlane;
-let web: TestProcess;
-let agent: TestProcess;
-let stateDir: string;
-let nodeId: string;
+let dir: string;
 
 const kill = async (p: TestProcess) => {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
@@ -46,7 +38,7 @@ const kill = async (p: TestProcess) => {
   p.child.kill('SIGKILL');
   await exited;
 };
-const jobRow = async (id: string) => (await t.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
+const jobRow = async (id: string) => (await stack.t.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
 const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => boolean, what: string, withinMs = 90_000) =>
   waitFor(what, async () => {
     const job = await jobRow(id);
@@ -54,11 +46,10 @@ const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => bo
     return test(job) ? job : undefined;
   }, withinMs);
 const gatewaysOf = async (instanceId: string) =>
-  engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
-const startAgent = () => runTestAgent(stateDir, engine.socketPath);
+  node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-durable-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-durable-temporal-'));
   temporalOpts = {
     cli: await ensureTemporalCli(loadConfig().cacheDir), dbFile: path.join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(),
     namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true,
@@ -66,43 +57,30 @@ beforeAll(async () => {
   temporal = await startTemporalDevServer(temporalOpts);
   sharedTemporal = process.env.TEMPORAL_ADDRESS;
   process.env.TEMPORAL_ADDRESS = temporal.address; // this file's own server, for every process it starts
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  w = await seedTenants(t.db);
-  engine = await startTestEngine('deploy-durability');
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-  nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'durable-edge' }).returning())[0]!.id;
-  stateDir = path.join(dir, 'agent');
-  await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
-  agent = await startAgent();
+  stack = await startAgentStack('deploy-durability');
+  w = stack.w;
+  node = await stack.addNode({ name: 'durable-edge', organizationId: w.acme.id, engine: 'deploy-durability' });
 }, 180_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await web?.stop();
-  await controlPlane?.stop();
-  await engine?.stop();
+  await stack?.stop();
   await temporal?.stop();
   process.env.TEMPORAL_ADDRESS = sharedTemporal; // the next test file in this Jest worker uses the shared one
-  await t?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('deployments survive restarts', () => {
   it('keeps a waiting approval across a kill of the worker and the agent and a restart of the Temporal server', async () => {
-    const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'survivor', port: await freePort() });
+    const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId: node.nodeId, instanceName: 'survivor', port: await freePort() });
     await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
 
-    await kill(controlPlane.worker);
-    await controlPlane.client.connection.close();
-    await kill(agent);
+    await kill(stack.controlPlane.worker);
+    await stack.controlPlane.client.connection.close();
+    await kill(node.agent);
     await temporal.stop();
     temporal = await startTemporalDevServer(temporalOpts); // same port, same database file
-    controlPlane = await startControlPlane({ DATABASE_URL: t.url });
-    agent = await startAgent();
+    stack.controlPlane = await stack.startControlPlane();
+    node.agent = await node.startAgent();
 
     const approved = await waitFor('Temporal to take the approval', () =>
       approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE }).then((j) => j, (err: Error) => (/Temporal|connect|unavailable/i.test(err.message) ? undefined : Promise.reject(err))), 30_000);
@@ -113,28 +91,28 @@ describe('deployments survive restarts', () => {
   }, 360_000);
 
   it('replaces an agent killed while it creates the containers, and ends with exactly one gateway', async () => {
-    const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'interrupted', port: await freePort() });
+    const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId: node.nodeId, instanceName: 'interrupted', port: await freePort() });
     await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
     await approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE });
     // Kill the agent as soon as the deployment step has begun creating containers on the machine.
-    await waitFor('the first container', async () => ((await engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${job.instanceId}`] } })).length ? true : undefined), 60_000);
-    await kill(agent);
-    agent = await startAgent();
+    await waitFor('the first container', async () => ((await node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${job.instanceId}`] } })).length ? true : undefined), 60_000);
+    await kill(node.agent);
+    node.agent = await node.startAgent();
     const done = await until(job.id, (j) => j.state === 'completed', 'the deployment to complete', 240_000);
     expect(done.state).toBe('completed');
     expect(await gatewaysOf(job.instanceId!)).toHaveLength(1);
   }, 360_000);
 
   it('fails a deployment to an offline node with "node offline" once its bound passes', async () => {
-    await agent.stop();
+    await node.agent.stop();
     process.env.NODE_WAIT_SECONDS = '3';
     try {
-      const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'unreachable', port: await freePort() });
+      const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId: node.nodeId, instanceName: 'unreachable', port: await freePort() });
       const failed = await until(job.id, (j) => j.state === 'failed', 'the job to fail', 60_000);
       expect(failed.failureReason).toBe('node offline: no agent picked up the job within 3 s');
     } finally {
       delete process.env.NODE_WAIT_SECONDS;
-      agent = await startAgent();
+      node.agent = await node.startAgent();
     }
   }, 90_000);
 });

@@ -4,9 +4,6 @@
 // the instance managed. Rejection and expiry end the job without touching the machine. A hand-started
 // gateway is taken over with its own phrase, and nothing about its containers changes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
@@ -15,27 +12,23 @@ import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import {
   approveJob, cancelJob, getJob, getJobActivities, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
 } from '../../api/jobs/service.ts';
-import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
+import { auditEvents, instances, jobs } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
-import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startTestEngine } from '../jest/docker.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue, type TestControlPlane } from '../jest/control-plane.ts';
+import type { TestDatabase } from '../jest/db.ts';
 import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
-import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
+import { failure, type Tenants } from '../jest/tenants.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
 
+let stack: AgentStack;
 let t: TestDatabase;
 let w: Tenants;
-let dir: string;
 let engine: RunningDockerEngine;
 let controlPlane: TestControlPlane;
-let web: TestProcess;
-let agent: TestProcess;
 let nodeId: string;
 
 const stateOf = (jobId: string, state: string, withinMs = 60_000) => waitFor(`job ${jobId} to be ${state}`, async () => {
@@ -46,29 +39,12 @@ const stateOf = (jobId: string, state: string, withinMs = 60_000) => waitFor(`jo
 const gateways = () => engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.role}=gateway`] } });
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-deploy-'));
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  w = await seedTenants(t.db);
-  engine = await startTestEngine('deploy-openclaw');
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-  nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'acme-edge' }).returning())[0]!.id;
-  const stateDir = path.join(dir, 'agent');
-  await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
-  agent = await runTestAgent(stateDir, engine.socketPath, { NODE_HEARTBEAT_SECONDS: '1' });
+  stack = await startAgentStack('deploy-openclaw', { NODE_HEARTBEAT_SECONDS: '1' });
+  ({ t, w, controlPlane } = stack);
+  ({ engine, nodeId } = await stack.addNode({ name: 'acme-edge', organizationId: w.acme.id, engine: 'deploy-openclaw' }));
 }, 120_000);
 
-afterAll(async () => {
-  await agent?.stop();
-  await web?.stop();
-  await controlPlane?.stop();
-  await engine?.stop();
-  await t?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('deploying OpenClaw with a typed approval', () => {
   it('waits for the exact phrase from an allowed person, then deploys a healthy gateway and records a managed instance', async () => {

@@ -2,33 +2,26 @@
 // (separate sockets and data roots). Each node's inventory shows only its own machine's containers, and
 // a job sent to one node is run by that node's agent on that node's engine only.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
 import { requestInventoryRefresh } from '../../api/agents/inventory-refresh.ts';
-import { nodeContainers, nodes } from '../../db/schema.ts';
-import { freePort } from '../../infra/ports.ts';
+import { nodeContainers } from '../../db/schema.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
-import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startTestEngine } from '../jest/docker.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
-import { seedTenants, type Tenants } from '../jest/tenants.ts';
+import { startAgentStack, type AgentStack, type StackNode } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue, type TestControlPlane } from '../jest/control-plane.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import type { Tenants } from '../jest/tenants.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
 const IMAGE = 'aw-test-node:multi';
 const HEARTBEATS = { NODE_HEARTBEAT_SECONDS: '1' };
 
+let stack: AgentStack;
 let t: TestDatabase;
 let w: Tenants;
-let dir: string;
 let controlPlane: TestControlPlane;
-let web: TestProcess;
-const machines: { name: string; engine: RunningDockerEngine; nodeId: string; agent: TestProcess }[] = [];
+let machines: StackNode[];
 
 const idle = (engine: RunningDockerEngine, name: string) => engine.docker.createContainer({
   Image: IMAGE, name, Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: 'none' },
@@ -38,33 +31,18 @@ const inventoryOf = async (nodeId: string) =>
 
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-multi-node-'));
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  w = await seedTenants(t.db);
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  controlPlane = await startControlPlane({ DATABASE_URL: t.url, ...HEARTBEATS });
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base, ...HEARTBEATS }, /web console listening/);
+  stack = await startAgentStack('multi-node', HEARTBEATS);
+  ({ t, w, controlPlane } = stack);
   for (const [name, organizationId] of [['machine-a', w.acme.id], ['machine-b', w.globex.id]] as const) {
-    const engine = await startTestEngine(name);
-    await buildNodeImage(engine.docker, { tag: IMAGE });
-    await idle(engine, `${name}-app`);
-    const nodeId = (await t.db.insert(nodes).values({ organizationId, name }).returning())[0]!.id;
-    const stateDir = path.join(dir, name);
-    await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
-    machines.push({ name, engine, nodeId, agent: await runTestAgent(stateDir, engine.socketPath, HEARTBEATS) });
+    await stack.addNode({ name, organizationId, engine: name, prepare: async (engine) => {
+      await buildNodeImage(engine.docker, { tag: IMAGE });
+      await idle(engine, `${name}-app`);
+    } });
   }
+  machines = stack.nodes;
 }, 180_000);
 
-afterAll(async () => {
-  for (const m of machines) await m.agent.stop();
-  await web?.stop();
-  await controlPlane?.stop();
-  for (const m of machines) await m.engine.stop();
-  await t?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('two nodes, two agents, two Docker engines', () => {
   it('each node lists only its own machine\'s containers', async () => {
