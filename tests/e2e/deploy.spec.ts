@@ -1,26 +1,20 @@
-// Issue 5 in the browser: an operator deploys a real OpenClaw gateway to a node from its page; the job
-// waits for the typed approval, refuses a wrong phrase with a clear message, and after the right one
-// deploys, turns healthy and shows the instance as managed on the node. Then the operator checks its
-// health, reads its logs, restarts it with approval, and takes over a second, hand-started gateway.
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// Issue 5 in the browser, on the `local` node that `npm start` enrolls: an operator deploys a real
+// OpenClaw gateway from the node's page; the job waits for the typed approval, refuses a wrong phrase
+// with a clear message, and after the right one deploys, turns healthy and shows the instance as managed
+// on the node. Then the operator checks its health, reads its logs, restarts it with approval, and takes
+// over a second, hand-started gateway.
+import Dockerode from 'dockerode';
 import { expect, test } from '@playwright/test';
 import { freePort } from '../../infra/ports.ts';
-import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { ensureBundleImage } from '../../agent-worker/openclaw/image.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { startTestEngine } from '../jest/docker.ts';
 import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
 import { signInAsAdmin } from './helpers.ts';
 import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
-import { createNodeInConsole, enrollFromConsole, runAgent } from './nodes-helpers.ts';
 
-const NODE_NAME = `deploy-${Date.now().toString(36)}`;
-let engine: RunningDockerEngine;
-let stateDir: string;
-let agent: ChildProcess | undefined;
+const NODE_NAME = 'local';
+// The local agent's engine (global-setup.ts): where the gateways run, and where a hand-started one is found.
+const docker = new Dockerode({ socketPath: process.env.E2E_LOCAL_DOCKER_SOCKET });
 let nodePage: string | undefined;
 
 test.describe.configure({ mode: 'serial' });
@@ -28,24 +22,16 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
   // The first run on a machine builds the bundle image (about a minute); later runs reuse it.
   test.setTimeout(300_000);
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-e2e-deploy-'));
-  engine = await startTestEngine('e2e-deploy');
-  await ensureBundleImage(engine.docker, { cacheDir: loadConfig().cacheDir });
+  await ensureBundleImage(docker, { cacheDir: loadConfig().cacheDir });
 });
 
-test.afterAll(async () => {
-  agent?.kill('SIGKILL');
-  await engine?.stop();
-  fs.rmSync(stateDir, { recursive: true, force: true });
-});
-
-test('deploys OpenClaw after the typed approval, refusing a wrong phrase first', async ({ page }, testInfo) => {
+test('deploys OpenClaw to the local node after the typed approval, refusing a wrong phrase first', async ({ page }) => {
   test.setTimeout(240_000);
   await signInAsAdmin(page);
-  nodePage = await createNodeInConsole(page, NODE_NAME);
-  await enrollFromConsole(page, stateDir);
-  agent = runAgent(stateDir, engine.socketPath, testInfo);
-  await page.reload();
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Nodes', exact: true }).click();
+  await page.getByTestId('nodes').getByRole('link', { name: NODE_NAME, exact: true }).click();
+  await expect(page.getByRole('heading', { name: NODE_NAME })).toBeVisible();
+  nodePage = page.url();
 
   const form = page.getByRole('form', { name: 'Deploy OpenClaw' });
   await form.getByLabel('Instance name').fill('e2e-claw');
@@ -114,7 +100,7 @@ test('checks its health, reads its logs, restarts it with approval, and takes ov
   await expect(page.getByTestId('job-result')).toContainText(/answered again after [\d.]+ s of downtime/);
 
   // Takeover: a gateway started by hand shows up as discovered; after the typed phrase it is managed.
-  await startHandStartedGateway(engine.docker, 'e2e-found');
+  await startHandStartedGateway(docker, 'e2e-found');
   await page.goto(nodePage!);
   const found = page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-found' });
   await expect(async () => {

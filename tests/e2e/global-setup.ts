@@ -1,11 +1,15 @@
 // Starts the real product for the browser tests: embedded PostgreSQL, the Temporal dev server with
-// Temporal Web, the control-plane worker and the web console, in a temporary data folder.
+// Temporal Web, the control-plane worker, the web console and the local agent, in a temporary data
+// folder. The local agent's Docker engine keeps its data in the cache (as DOCKER_HOST, which the start
+// script prefers), so the OpenClaw image is built once per machine; specs reach it through
+// E2E_LOCAL_DOCKER_SOCKET.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startStack } from '../../infra/stack.ts';
+import { startTestEngine } from '../jest/docker.ts';
 import { E2E_ADMIN } from './helpers.ts';
 
 export default async function globalSetup() {
@@ -26,10 +30,17 @@ export default async function globalSetup() {
   Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '2', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
-  const stack = await startStack(config, { echoLogs: false });
+  const engine = await startTestEngine('e2e-local');
+  process.env.DOCKER_HOST = `unix://${engine.socketPath}`;
+  process.env.E2E_LOCAL_DOCKER_SOCKET = engine.socketPath;
+  const stack = await startStack(config, { echoLogs: false }).catch(async (err: unknown) => {
+    await engine.stop();
+    throw err;
+  });
   process.env.E2E_DATA_DIR = dataDir;
   return async () => {
     await stack.stop();
+    await engine.stop();
     if (!process.env.E2E_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
   };
 }
