@@ -64,8 +64,12 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
 
   await page.goto(nodePage);
   await expect(page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-claw' })).toContainText('managed');
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Jobs', exact: true }).click();
+  await page.getByRole('link', { name: 'Jobs on this node' }).click();
+  await expect(page.getByRole('form', { name: 'Filter jobs' }).getByLabel('Node')).toHaveValue(/^[0-9a-f-]{36}$/);
   await expect(page.getByTestId('jobs').getByRole('row').filter({ hasText: `e2e-claw on ${NODE_NAME}` })).toContainText('completed');
+  await page.getByRole('form', { name: 'Filter jobs' }).getByLabel('State').selectOption('failed');
+  await page.getByRole('form', { name: 'Filter jobs' }).getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('jobs').getByRole('row').filter({ hasText: 'e2e-claw' })).toHaveCount(0);
 });
 
 test('checks its health, reads its logs, restarts it with approval, and takes over a hand-started gateway', async ({ page }) => {

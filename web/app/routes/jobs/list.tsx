@@ -2,6 +2,7 @@ import { Form, Link } from 'react-router';
 import { isMspStaff } from '../../../../api/authz.ts';
 import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
+import { listNodes } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { JOB_STATES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -27,14 +28,17 @@ export async function loader({ request }: Route.LoaderArgs) {
     filterErrors = err.fieldErrors;
   }
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
+  // The nodes to filter by (of the chosen organization); people who may not see nodes filter without them.
+  const nodeChoices = await listNodes(ctx, { limit: 200, ...(filters.organizationId && !filterErrors.organizationId ? { organizationId: filters.organizationId } : {}) })
+    .then((p) => p.items.map(({ id, name, organizationName }) => ({ id, label: filters.organizationId ? name : `${name} (${organizationName})` })), () => []);
   const nextParams = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined));
   if (page.nextCursor) nextParams.set('cursor', page.nextCursor);
-  return { jobs: page.items, filters, filterErrors, organizations, states: JOB_STATES, nextUrl: page.nextCursor ? `?${nextParams.toString()}` : null };
+  return { jobs: page.items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, nextUrl: page.nextCursor ? `?${nextParams.toString()}` : null };
 }
 
 export default function Jobs({ loaderData }: Route.ComponentProps) {
   useLiveData(); // states and steps change as runs progress
-  const { jobs, filters, filterErrors, organizations, states, nextUrl } = loaderData;
+  const { jobs, filters, filterErrors, organizations, nodeChoices, states, nextUrl } = loaderData;
   return (
     <>
       <h1>Jobs</h1>
@@ -43,11 +47,19 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
         reject or cancel it.
       </p>
       <Form method="get" className="row" aria-label="Filter jobs">
-        {filters.nodeId && <input type="hidden" name="nodeId" value={filters.nodeId} />}
         {organizations.length > 0 && (
           <label>
             Organization
             <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
+          </label>
+        )}
+        {nodeChoices.length > 0 && (
+          <label>
+            Node
+            <select name="nodeId" defaultValue={filters.nodeId ?? ''}>
+              <option value="">All nodes</option>
+              {nodeChoices.map((n) => <option key={n.id} value={n.id}>{n.label}</option>)}
+            </select>
           </label>
         )}
         <label>
@@ -58,7 +70,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
           </select>
         </label>
         <button type="submit" className="secondary">Show</button>
-        {filters.nodeId && <Link to="/jobs">All nodes</Link>}
+        {(filters.nodeId || filters.state || filters.organizationId) && <Link to="/jobs">Clear</Link>}
       </Form>
       {Object.values(filterErrors).map((e) => <p key={e} className="error" role="alert">{e}</p>)}
       <table data-testid="jobs">

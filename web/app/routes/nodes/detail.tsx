@@ -187,6 +187,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
       )}
       <section aria-label="OpenClaw instances">
         <h2>OpenClaw instances</h2>
+        <p><Link to={`/jobs?nodeId=${node.id}`}>Jobs on this node</Link></p>
         {canDeploy && (
           <Form method="post" className="card stack" aria-label="Deploy OpenClaw">
             <input type="hidden" name="intent" value="deploy" />
