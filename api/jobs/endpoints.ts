@@ -9,7 +9,10 @@ import { ActivitySummary } from './run-history.ts';
 import { getInstanceLogs, LogsQuery, LogsResponse } from './instance-logs.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
-const DeploymentBody = z.object({ instanceName: InstanceName, port: z.number().int().min(1024).max(65535).optional() });
+const DeploymentBody = z.object({
+  instanceName: InstanceName, port: z.number().int().min(1024).max(65535).optional(),
+  organizationId: z.string().uuid().optional().describe('Whose instance it is (default: the node’s organization; a shared-infrastructure node may host a customer’s)'),
+});
 const tag = 'Jobs';
 
 export const jobEndpoints = [

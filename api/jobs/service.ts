@@ -29,6 +29,8 @@ export const InstanceName = z.string('instanceName is required').trim()
   .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'instanceName must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit');
 export const RequestDeploymentInput = z.object({
   nodeId: z.string('nodeId is required').uuid('nodeId must be a UUID'),
+  /** Whose instance it is: the node's organization by default; a shared-infrastructure node may host a customer's. */
+  organizationId: z.string('organizationId must be the id of an organization').uuid('organizationId must be a UUID').optional(),
   instanceName: InstanceName,
   port: z.coerce.number('port must be a number').int('port must be a whole number').min(1024, 'port must be 1024-65535').max(65535, 'port must be 1024-65535')
     .default(OPENCLAW_BUNDLE.gatewayPort),
@@ -113,9 +115,10 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
     // Authorize before validating the rest: another organization's node must look like a missing one.
     await authorize(ctx, 'instance.deploy', nodeTarget(await findNode(ctx.db, raw.nodeId)));
   }
-  const { nodeId, instanceName, port } = parseInput(RequestDeploymentInput, input ?? {});
+  const { nodeId, instanceName, port, organizationId } = parseInput(RequestDeploymentInput, input ?? {});
   const node = await findNode(ctx.db, nodeId);
   await authorize(ctx, 'instance.deploy', nodeTarget(node));
+  const owner = await instanceOwner(ctx, node, organizationId);
   if (node.revokedAt) throw new ConflictError('nodeId', `Node ${node.name} is revoked: it takes no jobs until its agent is enrolled again.`);
   if (!node.agentPublicKey) throw new ConflictError('nodeId', `Node ${node.name} has no enrolled agent yet: enroll it first.`);
   const [sameName] = await ctx.db.select({ id: instances.id }).from(instances).where(and(eq(instances.nodeId, node.id), eq(instances.name, instanceName)));
@@ -134,12 +137,29 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown): Pr
   const instanceId = crypto.randomUUID();
   const phrase = deployPhrase(node.name);
   const args: DeployOpenClawInput = {
-    jobId, nodeId: node.id, instanceId, instanceName, port, ...(await approvalTerms(ctx, node.organizationId, phrase, config)),
+    jobId, nodeId: node.id, instanceId, instanceName, port, ...(await approvalTerms(ctx, owner.id, phrase, config)),
     nodeWaitSeconds: config.NODE_WAIT_SECONDS, healthTimeoutSeconds: 180,
   };
   return startJob<typeof deployOpenClaw>(ctx, {
-    id: jobId, type: 'deploy_openclaw', node, instanceId, params: { instanceName, port }, phrase, workflowType: 'deployOpenClaw', args,
+    id: jobId, type: 'deploy_openclaw', node, organizationId: owner.id, instanceId, params: { instanceName, port, ...(owner.id !== node.organizationId ? { organizationName: owner.name } : {}) }, phrase, workflowType: 'deployOpenClaw', args,
   });
+}
+
+/**
+ * The organization a new instance on `node` belongs to: the node's own, or, on the MSP's shared
+ * infrastructure, the customer it is hosted for. A customer's machine hosts only that customer's.
+ */
+async function instanceOwner(ctx: ServiceContext, node: { name: string; organizationId: string }, organizationId: string | undefined) {
+  const [nodeOrg] = await ctx.db.select().from(organizations).where(eq(organizations.id, node.organizationId));
+  if (!organizationId || organizationId === node.organizationId) return nodeOrg!;
+  const [chosen] = await ctx.db.select().from(organizations).where(eq(organizations.id, organizationId));
+  if (!chosen) throw new InvalidInputError({ organizationId: 'organizationId is not an organization' });
+  await authorize(ctx, 'instance.deploy', { organizationId: chosen.id, type: 'organization', id: chosen.id });
+  if (chosen.archivedAt) throw new ConflictError('organizationId', `${chosen.name} is archived: it gets no new instances.`);
+  if (nodeOrg!.kind !== 'msp') {
+    throw new ConflictError('organizationId', `Node ${node.name} is ${nodeOrg!.name}'s machine: it hosts only ${nodeOrg!.name}'s instances.`);
+  }
+  return chosen;
 }
 
 /** Starts an approval-gated takeover of a discovered instance: it becomes managed, exactly as it runs. */
@@ -158,10 +178,10 @@ export async function requestTakeover(ctx: ServiceContext, instanceId: string): 
   const phrase = `adopt ${instance.name} on ${node.name}`;
   const args: AdoptOpenClawInput = {
     jobId, nodeId: node.id, instanceId: instance.id, instanceName: instance.name, containerIds: instance.containerIds,
-    ...(await approvalTerms(ctx, node.organizationId, phrase, config)), nodeWaitSeconds: config.NODE_WAIT_SECONDS,
+    ...(await approvalTerms(ctx, instance.organizationId, phrase, config)), nodeWaitSeconds: config.NODE_WAIT_SECONDS,
   };
   return startJob<typeof adoptOpenClaw>(ctx, {
-    id: jobId, type: 'adopt_openclaw', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'adoptOpenClaw', args,
+    id: jobId, type: 'adopt_openclaw', node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'adoptOpenClaw', args,
   });
 }
 
@@ -190,7 +210,7 @@ export async function requestHealthCheck(ctx: ServiceContext, instanceId: string
   const { instance, node } = await managedTarget(ctx, instanceId, 'instance.check');
   const jobId = crypto.randomUUID();
   return startJob<typeof checkInstanceHealth>(ctx, {
-    id: jobId, type: 'health_check', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase: null,
+    id: jobId, type: 'health_check', node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name }, phrase: null,
     workflowType: 'checkInstanceHealth', args: targetOf(jobId, instance, loadConfig().NODE_WAIT_SECONDS),
   });
 }
@@ -201,9 +221,9 @@ export async function requestRestart(ctx: ServiceContext, instanceId: string): P
   const config = loadConfig();
   const jobId = crypto.randomUUID();
   const phrase = `restart ${instance.name} on ${node.name}`;
-  const args: RestartGatewayInput = { ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...(await approvalTerms(ctx, node.organizationId, phrase, config)), healthTimeoutSeconds: 180 };
+  const args: RestartGatewayInput = { ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...(await approvalTerms(ctx, instance.organizationId, phrase, config)), healthTimeoutSeconds: 180 };
   return startJob<typeof restartGateway>(ctx, {
-    id: jobId, type: 'restart_gateway', node, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'restartGateway', args,
+    id: jobId, type: 'restart_gateway', node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name }, phrase, workflowType: 'restartGateway', args,
   });
 }
 
@@ -218,10 +238,10 @@ export async function requestInstanceChange(ctx: ServiceContext, instanceId: str
   const jobId = crypto.randomUUID();
   const phrase = change === 'remove' && removeVolumes ? `remove ${instance.name} and its data on ${node.name}` : `${change} ${instance.name} on ${node.name}`;
   const args: ChangeInstanceInput = {
-    ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...(await approvalTerms(ctx, node.organizationId, phrase, config)), change, removeVolumes: change === 'remove' && removeVolumes, healthTimeoutSeconds: 180,
+    ...targetOf(jobId, instance, config.NODE_WAIT_SECONDS), ...(await approvalTerms(ctx, instance.organizationId, phrase, config)), change, removeVolumes: change === 'remove' && removeVolumes, healthTimeoutSeconds: 180,
   };
   return startJob<typeof changeInstance>(ctx, {
-    id: jobId, type: CHANGE_JOB[change], node, instanceId: instance.id, params: { instanceName: instance.name, ...(change === 'remove' ? { removeVolumes } : {}) },
+    id: jobId, type: CHANGE_JOB[change], node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name, ...(change === 'remove' ? { removeVolumes } : {}) },
     phrase, workflowType: 'changeInstance', args,
   });
 }
@@ -235,7 +255,7 @@ export async function requestBundleCheck(ctx: ServiceContext, nodeId: unknown): 
   const jobId = crypto.randomUUID();
   const args: CheckBundleInput = { jobId, nodeId: node.id, nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS };
   return startJob<typeof checkBundle>(ctx, {
-    id: jobId, type: 'bundle_check', node, instanceId: null, params: { version: OPENCLAW_BUNDLE.version }, phrase: null, workflowType: 'checkBundle', args,
+    id: jobId, type: 'bundle_check', node, organizationId: node.organizationId, instanceId: null, params: { version: OPENCLAW_BUNDLE.version }, phrase: null, workflowType: 'checkBundle', args,
   });
 }
 
@@ -260,16 +280,18 @@ async function approvalTerms(ctx: ServiceContext, organizationId: string, phrase
 /** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
 async function startJob<W extends (...args: never[]) => Promise<unknown>>(ctx: ServiceContext, job: {
   id: string; type: (typeof jobs.$inferInsert)['type']; node: { id: string; name: string; organizationId: string }; instanceId: string | null;
+  /** Whose job it is: the instance's organization (which may be a customer hosted on a shared-infrastructure node), else the node's. */
+  organizationId: string;
   params: Record<string, unknown>; phrase: string | null; workflowType: string; args: Parameters<W>[0];
 }): Promise<JobOutput> {
   const workflowId = `${job.type.replaceAll('_', '-')}-${job.id}`;
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
-      id: job.id, type: job.type, organizationId: job.node.organizationId, nodeId: job.node.id, instanceId: job.instanceId, params: job.params,
+      id: job.id, type: job.type, organizationId: job.organizationId, nodeId: job.node.id, instanceId: job.instanceId, params: job.params,
       workflowId, requestedBy: ctx.actor.userId, state: 'preflight', step: 'starting', approvalPhrase: job.phrase,
     });
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: job.node.organizationId, action: 'job.request', targetType: 'job', targetId: job.id, outcome: 'success',
+      ...auditActor(ctx.actor), organizationId: job.organizationId, action: 'job.request', targetType: 'job', targetId: job.id, outcome: 'success',
       details: { type: job.type, nodeId: job.node.id, nodeName: job.node.name, ...job.params },
     });
   });

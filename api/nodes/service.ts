@@ -120,6 +120,8 @@ export interface NodeInventory {
     ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[]; startedAt: string | null; seenAt: string }[];
   instances: {
     id: string; name: string; state: 'discovered' | 'managed'; containerIds: string[]; reasons: string[]; confidence: string | null;
+    /** Whose instance it is: the node's organization, or a customer hosted on shared infrastructure. */
+    organizationId: string; organizationName: string;
     /** Managed instances: the bundle version, the gateway port and the last health check's summary. */
     bundleVersion: string | null; port: number | null;
     health: { healthy: boolean | null; gateway: string | null; cli: string | null; checkedAt: string } | null;
@@ -138,15 +140,16 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
   const node = await findVisible(ctx, id);
   const [containers, found] = await Promise.all([
     ctx.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.node.id)).orderBy(asc(nodeContainers.name)),
-    ctx.db.select().from(instances).where(eq(instances.nodeId, node.node.id)).orderBy(asc(instances.name)),
+    ctx.db.select({ i: instances, organizationName: organizations.name }).from(instances).innerJoin(organizations, eq(organizations.id, instances.organizationId))
+      .where(eq(instances.nodeId, node.node.id)).orderBy(asc(instances.name)),
   ]);
   return {
     containers: containers.map((c) => ({
       id: c.containerId, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
       startedAt: c.startedAt?.toISOString() ?? null, seenAt: c.seenAt.toISOString(),
     })),
-    instances: found.map((i) => ({
-      id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence,
+    instances: found.map(({ i, organizationName }) => ({
+      id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence, organizationId: i.organizationId, organizationName,
       bundleVersion: i.bundleVersion, port: i.port, health: healthSummary(i.health, i.updatedAt),
     })),
   };

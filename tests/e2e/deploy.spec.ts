@@ -34,6 +34,8 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   nodePage = page.url();
 
   const form = page.getByRole('form', { name: 'Deploy OpenClaw' });
+  // The local node is the MSP's shared infrastructure: it may host an instance for any customer (default: the MSP's own).
+  await expect(form.getByLabel('For')).toHaveValue(/^[0-9a-f-]{36}$/);
   await form.getByLabel('Instance name').fill('e2e-claw');
   await form.getByLabel('Gateway port').fill(String(await freePort()));
   await form.getByRole('button', { name: 'Request deployment' }).click();

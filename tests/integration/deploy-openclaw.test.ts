@@ -12,7 +12,7 @@ import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import {
   approveJob, cancelJob, getJob, getJobActivities, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
 } from '../../api/jobs/service.ts';
-import { auditEvents, instances, jobs } from '../../db/schema.ts';
+import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
@@ -198,7 +198,32 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', port: 80 }))).toMatchObject({ status: 400, fieldErrors: { port: 'port must be 1024-65535' } });
     expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'acme-claw' }))).toMatchObject({ status: 409, fieldErrors: { instanceName: expect.stringContaining('already exists') } });
     expect(await failure(requestDeployment(w.ctx(w.actors.globexAdmin), { nodeId, instanceName: 'sneaky' }))).toMatchObject({ status: 404 });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: 'acme' })))
+      .toMatchObject({ status: 400, fieldErrors: { organizationId: 'organizationId must be a UUID' } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: crypto.randomUUID() })))
+      .toMatchObject({ status: 400, fieldErrors: { organizationId: 'organizationId is not an organization' } });
+    // A customer's machine hosts only that customer's instances.
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: w.globex.id })))
+      .toMatchObject({ status: 409, fieldErrors: { organizationId: "Node acme-edge is Acme's machine: it hosts only Acme's instances." } });
     expect(await count()).toBe(before);
+  });
+
+  it('hosts a customer\'s instance on a shared-infrastructure node: the job is the customer\'s, under its approval policy', async () => {
+    const [shared] = await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'msp-host', agentPublicKey: 'unused', enrolledAt: new Date() }).returning();
+    await setApprovalPolicy(w.ctx(w.actors.admin), w.globex.id, { forbidSelfApproval: true });
+    try {
+      const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId: shared!.id, instanceName: 'globex-claw', port: await freePort(), organizationId: w.globex.id });
+      expect(job).toMatchObject({ organizationId: w.globex.id, organizationName: 'Globex', nodeName: 'msp-host', params: { instanceName: 'globex-claw', organizationName: 'Globex' } });
+      // The customer's admin sees the job of their instance; the other customer does not.
+      expect((await getJob(w.ctx(w.actors.globexAdmin), job.id)).id).toBe(job.id);
+      expect(await failure(getJob(w.ctx(w.actors.acmeAdmin), job.id))).toMatchObject({ status: 404 });
+      const run = await controlPlane.client.workflow.getHandle(job.workflowId).fetchHistory();
+      const input = run.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      expect(JSON.parse(Buffer.from(input.data!).toString())).toMatchObject({ forbidSelfApproval: true });
+      await cancelJob(w.ctx(w.actors.operator), job.id, {});
+    } finally {
+      await setApprovalPolicy(w.ctx(w.actors.admin), w.globex.id, { forbidSelfApproval: false });
+    }
   });
 
   it('stops, starts and removes a managed instance, each after its own phrase; remove keeps the data unless asked', async () => {

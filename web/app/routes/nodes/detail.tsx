@@ -5,9 +5,10 @@ import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
 import { requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover } from '../../../../api/jobs/service.ts';
 import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/service.ts';
+import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { RowAction } from '../../components/forms.tsx';
+import { OrganizationSelect, RowAction } from '../../components/forms.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 
@@ -28,12 +29,17 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const canEnroll = can(ctx.actor, 'node.enroll', target);
   // Enrollment tokens are MSP staff's business; only the ones that still work are listed.
   const tokens = canEnroll ? (await load(() => listEnrollmentTokens(ctx, node.id))).filter((t) => t.state === 'outstanding') : [];
+  const canDeploy = can(ctx.actor, 'instance.deploy', target) && Boolean(node.enrolledAt) && !node.revokedAt;
+  // A node of the MSP's shared infrastructure may host an instance for any customer.
+  const organizations = canDeploy ? (await listOrganizations(ctx, { limit: 200 })).items : [];
+  const hostsFor = organizations.find((o) => o.id === node.organizationId)?.kind === 'msp'
+    ? organizations.filter((o) => !o.archivedAt).map(({ id, name }) => ({ id, name })) : [];
   return {
     node, agentKey: identity.agentKeyFingerprint, tokens, canEnroll, inventory,
     canEdit: can(ctx.actor, 'node.update', target),
     canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
     canRefresh: can(ctx.actor, 'node.refresh_inventory', target) && Boolean(node.enrolledAt) && !node.revokedAt,
-    canDeploy: can(ctx.actor, 'instance.deploy', target) && Boolean(node.enrolledAt) && !node.revokedAt,
+    canDeploy, hostsFor,
     bundle: { version: OPENCLAW_BUNDLE.version, port: OPENCLAW_BUNDLE.gatewayPort },
     canSeeOrganization: can(ctx.actor, 'organization.view', target),
   };
@@ -54,7 +60,10 @@ export async function action({ request, params }: Route.ActionArgs) {
   }
   if (intent === 'deploy') {
     const port = String(form.get('port') ?? '').trim();
-    const result = await attempt(() => requestDeployment(ctx, { nodeId: params.nodeId, instanceName: form.get('instanceName') ?? '', ...(port ? { port } : {}) }));
+    const organizationId = String(form.get('organizationId') ?? '');
+    const result = await attempt(() => requestDeployment(ctx, {
+      nodeId: params.nodeId, instanceName: form.get('instanceName') ?? '', ...(port ? { port } : {}), ...(organizationId ? { organizationId } : {}),
+    }));
     if (result.ok) return redirect(`/jobs/${result.value.id}`);
     return { intent: 'deploy' as const, result };
   }
@@ -84,7 +93,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function NodeDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canRefresh, canDeploy, bundle, canSeeOrganization, inventory } = loaderData;
+  const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canRefresh, canDeploy, hostsFor, bundle, canSeeOrganization, inventory } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const updated = actionData?.intent === 'update' ? actionData.result : null;
   const errors = updated && !updated.ok ? updated.fieldErrors : {};
@@ -204,8 +213,15 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
                 <input name="port" type="number" min={1024} max={65535} defaultValue={bundle.port} aria-invalid={Boolean(deployErrors.port)} />
                 {deployErrors.port && <span className="field-error">{deployErrors.port}</span>}
               </label>
+              {hostsFor.length > 0 && (
+                <label>
+                  For
+                  <OrganizationSelect organizations={hostsFor} defaultValue={node.organizationId} />
+                  {deployErrors.organizationId && <span className="field-error">{deployErrors.organizationId}</span>}
+                </label>
+              )}
             </div>
-            {deploy && !deploy.ok && !deployErrors.instanceName && !deployErrors.port && <p className="error" role="alert">{deploy.formError}</p>}
+            {deploy && !deploy.ok && !deployErrors.instanceName && !deployErrors.port && !deployErrors.organizationId && <p className="error" role="alert">{deploy.formError}</p>}
             <div><button type="submit" disabled={busy}>Request deployment</button></div>
           </Form>
         )}
@@ -216,7 +232,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
             <tbody>
               {inventory.instances.map((i) => (
                 <tr key={i.id}>
-                  <td>{i.name}</td>
+                  <td>{i.name}{i.organizationId !== node.organizationId && <span className="muted"> for {i.organizationName}</span>}</td>
                   <td><span className="badge">{i.state}</span>{i.state === 'discovered' && i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}</td>
                   <td>{i.containerIds.map((c) => c.slice(0, 12)).join(', ')}</td>
                   <td data-testid="instance-detail">
