@@ -62,7 +62,7 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   await expect(page.getByTestId('job-result')).toContainText('OpenClaw 2026.9.6');
   await expect(page.getByTestId('approvals')).toContainText('approved');
   // Attempts and timeouts of each step, from the run's history.
-  await expect(page.getByTestId('activities').getByRole('row').filter({ hasText: 'openclaw.deploy on the node' })).toContainText('to close 15 min');
+  await expect(page.getByTestId('activities').getByRole('row').filter({ hasText: 'openclaw.deploy on the node' })).toContainText('start-to-close 15 min');
 
   await page.goto(nodePage);
   await expect(page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-claw' })).toContainText('managed');

@@ -99,7 +99,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
       )}
       <section aria-label="Approval history">
         <h2>Approval history</h2>
-        {job.approvals.length === 0 ? <p className="muted">None yet.</p> : (
+        {job.approvals.length === 0 ? <p className="muted">{job.approvalPhrase ? 'None yet.' : 'This job only reads: it needs no approval.'}</p> : (
           <table data-testid="approvals">
             <thead><tr><th>When</th><th>Who</th><th>Via</th><th>Outcome</th><th>Why</th></tr></thead>
             <tbody>
@@ -129,9 +129,9 @@ function ActivityTable({ activities }: { activities: ActivitySummary[] }) {
       <tbody>
         {activities.map((a) => {
           const t = [
-            secs(a.timeouts.scheduleToStart) && `to start ${secs(a.timeouts.scheduleToStart)}`, secs(a.timeouts.startToClose) && `to close ${secs(a.timeouts.startToClose)}`,
-            secs(a.timeouts.heartbeat) && `heartbeat ${secs(a.timeouts.heartbeat)}`, secs(a.timeouts.scheduleToClose) && `overall ${secs(a.timeouts.scheduleToClose)}`,
-          ].filter(Boolean).join(', ');
+            secs(a.timeouts.scheduleToStart) && `schedule-to-start ${secs(a.timeouts.scheduleToStart)}`, secs(a.timeouts.startToClose) && `start-to-close ${secs(a.timeouts.startToClose)}`,
+            secs(a.timeouts.heartbeat) && `heartbeat ${secs(a.timeouts.heartbeat)}`, secs(a.timeouts.scheduleToClose) && `schedule-to-close ${secs(a.timeouts.scheduleToClose)}`,
+          ].filter(Boolean).join(' · ');
           return (
             <tr key={a.name}>
               <td><code>{a.name}</code></td><td>{a.where}</td><td>{a.calls}</td><td>{a.attempts}</td>
