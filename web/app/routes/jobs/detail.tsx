@@ -99,7 +99,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
       )}
       <section aria-label="Approval history">
         <h2>Approval history</h2>
-        {job.approvals.length === 0 ? <p className="muted">{job.approvalPhrase ? 'None yet.' : 'This job only reads: it needs no approval.'}</p> : (
+        {job.approvals.length === 0 ? <p className="muted">{job.approvalPhrase ? 'None yet.' : 'This kind of job needs no approval.'}</p> : (
           <table data-testid="approvals">
             <thead><tr><th>When</th><th>Who</th><th>Via</th><th>Outcome</th><th>Why</th></tr></thead>
             <tbody>
