@@ -2,7 +2,7 @@
 // run's PostgreSQL server, so files running in parallel never see each other's rows.
 import crypto from 'node:crypto';
 import postgres from 'postgres';
-import { createDb, type Db } from '../../db/client.ts';
+import { closeDb, createDb, type Db } from '../../db/client.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 
 export interface TestDatabase { url: string; db: Db; close(): Promise<void> }
@@ -18,5 +18,13 @@ export async function freshDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   await migrateDatabase(url.toString());
   const db = createDb(url.toString(), { max: 4 });
-  return { url: url.toString(), db, close: () => db.$client.end({ timeout: 5 }) };
+  return {
+    url: url.toString(), db,
+    // Services the file called (sessions, sign-in) may have opened the process-wide pool on DATABASE_URL:
+    // its open sockets would keep the Jest worker from exiting.
+    close: async () => {
+      await db.$client.end({ timeout: 5 });
+      await closeDb();
+    },
+  };
 }
