@@ -18,6 +18,12 @@ export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderD
 const splitLabels = (value: FormDataEntryValue | null) => String(value ?? '').split(',').map((l) => l.trim()).filter(Boolean);
 /** The first problem with the labels (the service names them `labels` or `labels.<n>`). */
 const labelsError = (errors: FieldErrors) => Object.entries(errors).find(([field]) => field === 'labels' || field.startsWith('labels.'))?.[1];
+/** The gateway port to offer: the bundle's, or the next one no instance on the node uses (the service has the last word). */
+const firstFreePort = (taken: (number | null)[]) => {
+  let port = OPENCLAW_BUNDLE.gatewayPort;
+  while (taken.includes(port)) port += 1;
+  return port;
+};
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export async function loader({ request, params }: Route.LoaderArgs) {
@@ -40,7 +46,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
     canRefresh: can(ctx.actor, 'node.refresh_inventory', target) && Boolean(node.enrolledAt) && !node.revokedAt,
     canDeploy, hostsFor,
-    bundle: { version: OPENCLAW_BUNDLE.version, port: OPENCLAW_BUNDLE.gatewayPort },
+    bundle: { version: OPENCLAW_BUNDLE.version, port: firstFreePort(inventory.instances.map((i) => i.port)) },
     canSeeOrganization: can(ctx.actor, 'organization.view', target),
   };
 }
