@@ -3,7 +3,7 @@
 // validators have the last word (phrase, role, expiry, self-approval). The job's record in Postgres is
 // kept by the workflow's own activities (activities/jobs.ts); these functions only read it.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { OPENCLAW_BUNDLE } from '../../agent-worker/openclaw/bundle.ts';
 import { recordAudit } from '../../db/audit.ts';
@@ -17,7 +17,7 @@ import { findNode, nodeTarget } from '../agents/service.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
 import { controlPlaneTaskQueue, getTemporalClient, workflowRunUrl } from '../temporal-client.ts';
 
@@ -97,12 +97,11 @@ export async function listJobs(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListJobsQuery, query ?? {});
   const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
   await authorize(ctx, 'job.view', { organizationId: organizationId ?? ctx.actor.organizationId, type: 'organization', id: organizationId });
-  const after = decodeCursor(q.cursor);
   const rows = await selectJobs(ctx).where(and(
     organizationId ? eq(jobs.organizationId, organizationId) : undefined,
     q.nodeId ? eq(jobs.nodeId, q.nodeId) : undefined,
     q.state ? eq(jobs.state, q.state) : undefined,
-    after ? or(lt(jobs.createdAt, new Date(after.at)), and(eq(jobs.createdAt, new Date(after.at)), lt(jobs.id, after.id))) : undefined,
+    afterCursor(q.cursor, jobs.createdAt, jobs.id, 'desc'),
   )).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => ({ at: r.job.createdAt.toISOString(), id: r.job.id }));
   return { items: page.items.map(toOutput), nextCursor: page.nextCursor };

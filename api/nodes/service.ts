@@ -1,7 +1,7 @@
 // Nodes as records: a managed machine of a customer organization (or of the MSP's shared infrastructure).
 // MSP staff see and manage every node; a company admin sees their own organization's nodes; a company user
 // sees none. Status stays 'pending' until an agent enrolls (the agent is another issue).
-import { aliasedTable, and, asc, eq, gt, or } from 'drizzle-orm';
+import { aliasedTable, and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 
 export const MAX_LABELS = 20;
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i;
@@ -101,11 +101,10 @@ export async function listNodes(ctx: ServiceContext, query: unknown) {
   // Company admins may ask for their own organization only; another one does not exist for them.
   const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
   await authorize(ctx, 'node.view', { organizationId: organizationId ?? ctx.actor.organizationId, type: 'organization', id: organizationId });
-  const after = decodeCursor(q.cursor);
   const rows = await selectNodes(ctx).where(and(
     organizationId ? eq(nodes.organizationId, organizationId) : undefined,
     q.status ? eq(nodes.status, q.status) : undefined,
-    after ? or(gt(nodes.createdAt, new Date(after.at)), and(eq(nodes.createdAt, new Date(after.at)), gt(nodes.id, after.id))) : undefined,
+    afterCursor(q.cursor, nodes.createdAt, nodes.id),
   )).orderBy(asc(nodes.createdAt), asc(nodes.id)).limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => ({ at: r.node.createdAt.toISOString(), id: r.node.id }));
   return { items: page.items.map(toOutput), nextCursor: page.nextCursor };

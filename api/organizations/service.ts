@@ -1,6 +1,6 @@
 // Organizations: the MSP's customers, plus the MSP's own "shared infrastructure". MSP staff see and manage
 // all of them; company people see only their own.
-import { and, asc, count, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import { apiTokens, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditActor, authorize, canSeeOrganization, isMspStaff, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 
 export const OrganizationName = z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters');
 export const CreateOrganizationInput = z.object({ name: OrganizationName });
@@ -48,11 +48,10 @@ function nameTaken(err: unknown, name: string): never {
 
 export async function listOrganizations(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListOrganizationsQuery, query ?? {});
-  const after = decodeCursor(q.cursor);
   const rows = await ctx.db.select().from(organizations).where(and(
     isMspStaff(ctx.actor) ? undefined : eq(organizations.id, ctx.actor.organizationId),
     q.archived === 'exclude' ? isNull(organizations.archivedAt) : q.archived === 'only' ? sql`${organizations.archivedAt} is not null` : undefined,
-    after ? or(gt(organizations.createdAt, new Date(after.at)), and(eq(organizations.createdAt, new Date(after.at)), gt(organizations.id, after.id))) : undefined,
+    afterCursor(q.cursor, organizations.createdAt, organizations.id),
   )).orderBy(asc(organizations.createdAt), asc(organizations.id)).limit(q.limit + 1);
   const page = toPage(rows, q.limit, (o) => ({ at: o.createdAt.toISOString(), id: o.id }));
   return { items: page.items.map(toOutput), nextCursor: page.nextCursor };

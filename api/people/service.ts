@@ -4,7 +4,7 @@
 // role must fit the organization's kind, an email belongs to one person, one pending invitation per email,
 // and the MSP keeps at least one active MSP admin.
 import crypto from 'node:crypto';
-import { and, asc, count, desc, eq, gt, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
@@ -14,7 +14,7 @@ import { hashPassword, normalizeEmail } from '../../db/users.ts';
 import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, isMspStaff, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
 import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { decodeCursor, PageQuery, toPage } from '../pagination.ts';
+import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 import { revokeAllTokensOf } from '../tokens/service.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -166,11 +166,10 @@ export async function listPeople(ctx: ServiceContext, query: unknown) {
       scope = eq(users.id, actor.userId);
     }
   }
-  const after = decodeCursor(q.cursor);
   const rows = await ctx.db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId)).where(and(
     scope,
     q.includeDeactivated ? undefined : eq(users.active, true),
-    after ? or(gt(users.createdAt, new Date(after.at)), and(eq(users.createdAt, new Date(after.at)), gt(users.id, after.id))) : undefined,
+    afterCursor(q.cursor, users.createdAt, users.id),
   )).orderBy(asc(users.createdAt), asc(users.id)).limit(q.limit + 1);
   const page = toPage(rows, q.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }));
   return { items: page.items.map(toPerson), nextCursor: page.nextCursor };
