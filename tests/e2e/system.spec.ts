@@ -40,5 +40,12 @@ test('sign-ins, failed sign-ins, sign-outs and the readiness check are in the au
   await expect(table.locator('tr', { hasText: 'system.readiness_check.completed' }).first()).toContainText('success');
   await expect(table.locator('tr', { hasText: 'auth.sign_out' }).first()).toContainText(E2E_ADMIN.email);
   await expect(table).not.toContainText('a-wrong-password-for-the-audit');
+  // Filters come from the URL (trimmed); a bad one is named next to its field over an empty list.
+  await page.goto('/audit?action=%20auth.sign_out%20');
+  await expect(table.locator('tbody tr').first()).toContainText('auth.sign_out');
+  await expect(table.locator('tr', { hasText: 'auth.sign_in' })).toHaveCount(0);
+  await page.goto('/audit?from=2026-01-31T09:00&to=2026-01-01T09:00');
+  await expect(page.getByText('to must not be before from')).toBeVisible();
+  await expect(table.locator('tbody tr')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/screens/audit.png', fullPage: true });
 });

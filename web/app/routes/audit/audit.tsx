@@ -1,18 +1,16 @@
 import { Form, Link } from 'react-router';
 import { listAuditEvents } from '../../../../api/audit/service.ts';
 import { isMspStaff } from '../../../../api/authz.ts';
-import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { AUDIT_OUTCOMES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { load } from '../../service-errors.server.ts';
+import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/audit.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
 
 const FILTERS = ['organizationId', 'actor', 'action', 'outcome', 'from', 'to'] as const;
-type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 // The form's date-time fields have no time zone; the console reads them as UTC (and says so).
 const asUtc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(value) ? `${value}Z` : value);
@@ -20,37 +18,12 @@ const asLocalInput = (value: string | undefined) => value?.match(/^(\d{4}-\d{2}-
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
-  const params = new URL(request.url).searchParams;
-  const filters: Filters = {};
-  for (const key of FILTERS) {
-    const value = params.get(key)?.trim();
-    if (value) filters[key] = value;
-  }
-  const cursor = params.get('cursor') || undefined;
-  const query = { ...filters, from: filters.from && asUtc(filters.from), to: filters.to && asUtc(filters.to), cursor, limit: 100 };
-  let page: Awaited<ReturnType<typeof listAuditEvents>> = { items: [], nextCursor: null };
-  let fieldErrors: FieldErrors = {};
-  try {
-    page = await load(() => listAuditEvents(ctx, query));
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    fieldErrors = err.fieldErrors;
-  }
+  const { items, filters, filterErrors, paged, firstUrl, nextUrl } = await loadFilteredPage(request, FILTERS, (q) =>
+    listAuditEvents(ctx, { ...q, from: q.from && asUtc(q.from), to: q.to && asUtc(q.to), limit: 100 }));
   const organizations = isMspStaff(ctx.actor)
     ? (await listOrganizations(ctx, { archived: 'include', limit: 200 })).items.map(({ id, name }) => ({ id, name }))
     : [];
-  const olderParams = new URLSearchParams(Object.entries(filters));
-  if (page.nextCursor) olderParams.set('cursor', page.nextCursor);
-  return {
-    events: page.items,
-    filters,
-    fieldErrors,
-    organizations,
-    outcomes: AUDIT_OUTCOMES,
-    paged: Boolean(cursor),
-    newestUrl: `?${new URLSearchParams(Object.entries(filters)).toString()}`,
-    olderUrl: page.nextCursor ? `?${olderParams.toString()}` : null,
-  };
+  return { events: items, filters, fieldErrors: filterErrors, organizations, outcomes: AUDIT_OUTCOMES, paged, newestUrl: firstUrl, olderUrl: nextUrl };
 }
 
 

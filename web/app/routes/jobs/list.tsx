@@ -1,6 +1,5 @@
 import { Form, Link } from 'react-router';
 import { isMspStaff } from '../../../../api/authz.ts';
-import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
 import { listNodes } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
@@ -8,7 +7,7 @@ import { JOB_STATES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { OrganizationSelect } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
-import { load } from '../../service-errors.server.ts';
+import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { JobState, jobTarget, jobTypeLabel } from './job-view.tsx';
 
@@ -16,24 +15,12 @@ export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works'
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
-  const params = new URL(request.url).searchParams;
-  const filters = { state: params.get('state') || undefined, organizationId: params.get('organizationId') || undefined, nodeId: params.get('nodeId') || undefined };
-  const cursor = params.get('cursor') || undefined;
-  let page: Awaited<ReturnType<typeof listJobs>> = { items: [], nextCursor: null };
-  let filterErrors: FieldErrors = {};
-  try {
-    page = await load(() => listJobs(ctx, { ...filters, cursor, limit: 50 }));
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    filterErrors = err.fieldErrors;
-  }
+  const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['state', 'organizationId', 'nodeId'], (q) => listJobs(ctx, { ...q, limit: 50 }));
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
   // The nodes to filter by (of the chosen organization); people who may not see nodes filter without them.
   const nodeChoices = await listNodes(ctx, { limit: 200, ...(filters.organizationId && !filterErrors.organizationId ? { organizationId: filters.organizationId } : {}) })
     .then((p) => p.items.map(({ id, name, organizationName }) => ({ id, label: filters.organizationId ? name : `${name} (${organizationName})` })), () => []);
-  const nextParams = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined));
-  if (page.nextCursor) nextParams.set('cursor', page.nextCursor);
-  return { jobs: page.items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, nextUrl: page.nextCursor ? `?${nextParams.toString()}` : null };
+  return { jobs: items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, nextUrl };
 }
 
 export default function Jobs({ loaderData }: Route.ComponentProps) {

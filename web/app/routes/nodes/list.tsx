@@ -1,11 +1,11 @@
 import { Form, Link, useNavigation } from 'react-router';
 import { can, isMspStaff } from '../../../../api/authz.ts';
-import { InvalidInputError, type FieldErrors } from '../../../../api/errors.ts';
+import type { FieldErrors } from '../../../../api/errors.ts';
 import { createNode, listNodes, MAX_LABELS } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { NODE_STATUSES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { attempt, load } from '../../service-errors.server.ts';
+import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
@@ -19,25 +19,10 @@ const labelsError = (errors: FieldErrors) => Object.entries(errors).find(([field
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
-  const params = new URL(request.url).searchParams;
-  const filters = { organizationId: params.get('organizationId') || undefined, status: params.get('status') || undefined };
-  const cursor = params.get('cursor') || undefined;
-  let page: Awaited<ReturnType<typeof listNodes>> = { items: [], nextCursor: null };
-  let filterErrors: FieldErrors = {};
-  try {
-    page = await load(() => listNodes(ctx, { ...filters, cursor, limit: 100 }));
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    filterErrors = err.fieldErrors;
-  }
+  const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['organizationId', 'status'], (q) => listNodes(ctx, { ...q, limit: 100 }));
   const canCreate = can(ctx.actor, 'node.create');
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
-  const nextParams = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined));
-  if (page.nextCursor) nextParams.set('cursor', page.nextCursor);
-  return {
-    nodes: page.items, filters, filterErrors, organizations, canCreate, statuses: NODE_STATUSES, maxLabels: MAX_LABELS,
-    nextUrl: page.nextCursor ? `?${nextParams.toString()}` : null,
-  };
+  return { nodes: items, filters, filterErrors, organizations, canCreate, statuses: NODE_STATUSES, maxLabels: MAX_LABELS, nextUrl };
 }
 
 export async function action({ request }: Route.ActionArgs) {
