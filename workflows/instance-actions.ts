@@ -21,17 +21,30 @@ export interface InstanceTarget {
   nodeWaitSeconds: number;
 }
 
+type Recorder = ReturnType<typeof jobRecorder>;
+
 const ref = (t: InstanceTarget) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cliId: t.cliId } : {}), port: t.port });
 const healthOf = (t: InstanceTarget) => runOnNode<InstanceHealth>({
   nodeId: t.nodeId, action: 'openclaw.health', params: ref(t), mode: 'idempotent', waitForNodeSeconds: t.nodeWaitSeconds, runSeconds: 60,
 });
+
+const recordHealth = (t: InstanceTarget, health: InstanceHealth) =>
+  jobActivities.recordInstanceHealth({ jobId: t.jobId, instanceId: t.instanceId, health: health as unknown as Record<string, unknown> });
+
+/** A risky action's start: the instance's health now (shown to the approver), then the typed approval. */
+async function healthThenApproval(input: InstanceTarget & ApprovalTerms, record: Recorder, nextStep: string): Promise<InstanceHealth | undefined> {
+  await record({ state: 'preflight', step: 'health before' });
+  const before = await healthOf(input);
+  const approved = await approvalStep({ policy: approvalPolicy(input), timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep, result: { before } });
+  return approved ? before : undefined;
+}
 
 export async function checkInstanceHealth(input: InstanceTarget): Promise<InstanceHealth> {
   return asJob(input.jobId, async () => {
     const record = jobRecorder(input.jobId);
     await record({ state: 'running', step: 'health' });
     const health = await healthOf(input);
-    await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: health as unknown as Record<string, unknown> });
+    await recordHealth(input, health);
     await record({ state: 'completed', step: null, result: { health } });
     return health;
   });
@@ -42,17 +55,14 @@ export interface RestartGatewayInput extends InstanceTarget, ApprovalTerms { hea
 export async function restartGateway(input: RestartGatewayInput): Promise<{ state: string; downtimeSeconds?: number }> {
   return asJob(input.jobId, async () => {
     const record = jobRecorder(input.jobId);
-    await record({ state: 'preflight', step: 'health before' });
-    const before = await healthOf(input);
-    if (!await approvalStep({ policy: approvalPolicy(input), timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'restart', result: { before } })) {
-      return { state: 'ended without approval' };
-    }
+    const before = await healthThenApproval(input, record, 'restart');
+    if (!before) return { state: 'ended without approval' };
     // At most once: a restart that was started is never repeated by a retry.
     const after = await runOnNode<InstanceHealth & { seconds: number; downtimeSeconds: number }>({
       nodeId: input.nodeId, action: 'openclaw.restart', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'at-most-once',
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 60, heartbeatSeconds: 20,
     });
-    await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: after as unknown as Record<string, unknown> });
+    await recordHealth(input, after);
     await record({ state: 'completed', step: null, result: { before, after, downtimeSeconds: after.downtimeSeconds } });
     return { state: 'completed', downtimeSeconds: after.downtimeSeconds };
   });
@@ -67,11 +77,8 @@ export interface ChangeInstanceInput extends InstanceTarget, ApprovalTerms {
 export async function changeInstance(input: ChangeInstanceInput): Promise<{ state: string }> {
   return asJob(input.jobId, async () => {
     const record = jobRecorder(input.jobId);
-    await record({ state: 'preflight', step: 'health before' });
-    const before = await healthOf(input);
-    if (!await approvalStep({ policy: approvalPolicy(input), timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: input.change, result: { before } })) {
-      return { state: 'ended without approval' };
-    }
+    const before = await healthThenApproval(input, record, input.change);
+    if (!before) return { state: 'ended without approval' };
     const step = { nodeId: input.nodeId, waitForNodeSeconds: input.nodeWaitSeconds, heartbeatSeconds: 20 } as const;
     if (input.change === 'remove') {
       const removed = await runOnNode<{ removed: string[]; volumesRemoved: string[] }>({
@@ -84,7 +91,7 @@ export async function changeInstance(input: ChangeInstanceInput): Promise<{ stat
     const after = await runOnNode<InstanceHealth>(input.change === 'stop'
       ? { ...step, action: 'openclaw.stop', params: ref(input), mode: 'idempotent', runSeconds: 120 }
       : { ...step, action: 'openclaw.start', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent', runSeconds: input.healthTimeoutSeconds + 60 });
-    await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health: after as unknown as Record<string, unknown> });
+    await recordHealth(input, after);
     await record({ state: 'completed', step: null, result: { before, after } });
     return { state: 'completed' };
   });

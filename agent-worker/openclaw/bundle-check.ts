@@ -5,15 +5,13 @@ import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
 import type { Progress } from './deploy.ts';
-import { execIn } from './health.ts';
+import { answersHealthzInside } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 
 export interface BundleCheck {
   image: string; version: string; wasPresent: boolean; sizeBytes: number;
   gatewayAnswered: boolean; secondsToHealthz: number | null; detail: string;
 }
-
-const healthz = `fetch('http://127.0.0.1:${OPENCLAW_BUNDLE.gatewayPort}/healthz').then((r) => r.text()).then((t) => console.log(t), () => process.exit(1))`;
 
 export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; progress?: Progress }): Promise<BundleCheck> {
   const wasPresent = Boolean(await docker.getImage(OPENCLAW_BUNDLE.image).inspect().catch(() => undefined));
@@ -29,8 +27,7 @@ export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; t
     await container.start();
     opts.progress?.('waiting for the throw-away gateway to answer /healthz');
     while (Date.now() - started < opts.timeoutMs) {
-      const probe = await execIn(docker, container.id, ['node', '-e', healthz]).catch(() => ({ exitCode: 1, output: '' }));
-      if (probe.exitCode === 0 && probe.output.includes('"ok":true')) {
+      if (await answersHealthzInside(docker, container.id)) {
         const seconds = Math.round((Date.now() - started) / 100) / 10;
         return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: true, secondsToHealthz: seconds, detail: `the gateway answered /healthz after ${seconds} s` };
       }

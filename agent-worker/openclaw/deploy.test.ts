@@ -76,6 +76,12 @@ describe('OpenClaw deployment on a node', () => {
     const logs = await containerLogs(engine.docker, gateway!.Id, { tail: 200 });
     expect(logs.lines.some((l) => l.text.includes('[gateway]'))).toBe(true);
     expect(JSON.stringify(logs)).not.toContain(token);
+    expect(logs.truncated).toBe(logs.lines.length === 200);
+    // A tail smaller than the log: exactly that many lines, the newest, and it says older ones exist.
+    const last2 = await containerLogs(engine.docker, gateway!.Id, { tail: 2 });
+    expect(last2.lines).toHaveLength(2);
+    expect(last2.truncated).toBe(true);
+    expect(last2.lines[0]!.at >= logs.lines.at(-2)!.at).toBe(true); // the newest, not the oldest
 
     // A gateway restart: same container, a new start, healthy again, and the downtime measured.
     const restarted = await restartGateway(engine.docker, ref, { timeoutMs: 120_000 });

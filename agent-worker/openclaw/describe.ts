@@ -3,6 +3,7 @@
 // gateway's token among them) are never read out.
 import type Dockerode from 'dockerode';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
+import { LABELS } from './containers.ts';
 
 export interface DescribedContainer {
   id: string; name: string; image: string; state: string; startedAt: string | null; created: string;
@@ -24,7 +25,7 @@ export async function describeContainers(docker: Dockerode, ids: string[]): Prom
     out.push({
       id: c.Id, name: c.Name.replace(/^\//, ''), image: c.Config.Image, state: c.State.Status,
       startedAt: c.State.Running ? c.State.StartedAt : null, created: c.Created,
-      bundleVersion: c.Config.Labels?.['works.anthropy.bundle.version'] ?? null,
+      bundleVersion: c.Config.Labels?.[LABELS.bundleVersion] ?? null,
       port: Number.isInteger(port) ? port : null,
     });
   }

@@ -3,7 +3,8 @@
 // and `openclaw gateway health` run inside the helper, as upstream's CLI checks a gateway. A restart
 // reports how long the gateway did not answer.
 import type Dockerode from 'dockerode';
-import { OPENCLAW_ENTRYPOINT } from './bundle.ts';
+import { demultiplex } from '../docker/streams.ts';
+import { OPENCLAW_BUNDLE, OPENCLAW_ENTRYPOINT } from './bundle.ts';
 import type { Progress } from './deploy.ts';
 
 export interface ContainerHealth { id: string | null; state: string; health: string | null }
@@ -54,15 +55,18 @@ export async function execIn(docker: Dockerode, containerId: string, cmd: string
     stream.on('end', () => { clearTimeout(timer); resolve(); });
     stream.on('error', (err) => { clearTimeout(timer); reject(err); });
   });
-  // Docker multiplexes stdout and stderr in 8-byte-header frames when there is no TTY.
-  const raw = Buffer.concat(chunks);
-  let output = '';
-  for (let at = 0; at + 8 <= raw.length;) {
-    const size = raw.readUInt32BE(at + 4);
-    output += raw.subarray(at + 8, at + 8 + size).toString('utf8');
-    at += 8 + size;
-  }
+  const output = demultiplex(Buffer.concat(chunks)).map((f) => f.text).join('');
   return { exitCode: (await exec.inspect()).ExitCode, output };
+}
+
+/**
+ * Whether the gateway answers /healthz on its default port, asked from inside a container of its network
+ * namespace (for gateways without a network the agent could reach: the bundle check's, a test's).
+ */
+export async function answersHealthzInside(docker: Dockerode, containerId: string): Promise<boolean> {
+  const ask = `fetch('http://127.0.0.1:${OPENCLAW_BUNDLE.gatewayPort}/healthz').then((r) => r.text()).then((t) => console.log(t), () => process.exit(1))`;
+  const probe = await execIn(docker, containerId, ['node', '-e', ask]).catch(() => ({ exitCode: 1, output: '' }));
+  return probe.exitCode === 0 && probe.output.includes('"ok":true');
 }
 
 export async function instanceHealth(docker: Dockerode, ref: InstanceRef): Promise<InstanceHealth> {

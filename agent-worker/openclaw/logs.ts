@@ -3,8 +3,10 @@
 // whose key looks secret, bearer strings, private keys and passwords in URLs.
 import type Dockerode from 'dockerode';
 import { REDACTED, redactString } from '../../infra/redact.ts';
+import { demultiplex } from '../docker/streams.ts';
 
 export interface LogLine { at: string; stream: 'stdout' | 'stderr'; text: string }
+/** `truncated`: the limit was reached, so older lines may exist (Docker returns at most `tail` lines). */
 export interface LogsOutput { lines: LogLine[]; truncated: boolean }
 
 const SECRET_ASSIGNMENT = /\b([A-Za-z0-9_.-]*(?:token|secret|password|passwd|api[_-]?key|authorization)[A-Za-z0-9_.-]*)("?\s*[=:]\s*)("?)[^\s",]+\3/gi;
@@ -17,17 +19,6 @@ export function redactLine(text: string, secrets: string[]): string {
   return out.replace(SECRET_ASSIGNMENT, (_m, key: string, sep: string, quote: string) => `${key}${sep}${quote}${REDACTED}${quote}`);
 }
 
-/** Docker multiplexes stdout and stderr in frames of an 8-byte header and a payload when there is no TTY. */
-function demux(raw: Buffer): { stream: 'stdout' | 'stderr'; text: string }[] {
-  const out: { stream: 'stdout' | 'stderr'; text: string }[] = [];
-  for (let at = 0; at + 8 <= raw.length;) {
-    const size = raw.readUInt32BE(at + 4);
-    out.push({ stream: raw[at] === 2 ? 'stderr' : 'stdout', text: raw.subarray(at + 8, at + 8 + size).toString('utf8') });
-    at += 8 + size;
-  }
-  return out;
-}
-
 export async function containerLogs(docker: Dockerode, containerId: string, opts: { tail: number; since?: number }): Promise<LogsOutput> {
   const container = docker.getContainer(containerId);
   const info = await container.inspect();
@@ -37,7 +28,7 @@ export async function containerLogs(docker: Dockerode, containerId: string, opts
     .map(([, ...v]) => v.join('='));
   const raw = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: opts.tail, ...(opts.since ? { since: opts.since } : {}) }) as unknown as Buffer;
   const lines: LogLine[] = [];
-  const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : demux(raw);
+  const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : demultiplex(raw);
   for (const frame of frames) {
     for (const line of frame.text.split('\n')) {
       if (!line) continue;
@@ -49,6 +40,5 @@ export async function containerLogs(docker: Dockerode, containerId: string, opts
     }
   }
   lines.sort((a, b) => a.at.localeCompare(b.at));
-  const truncated = lines.length > opts.tail;
-  return { lines: lines.slice(-opts.tail), truncated };
+  return { lines: lines.slice(-opts.tail), truncated: lines.length >= opts.tail };
 }

@@ -3,6 +3,7 @@
 // network is `none`: the gateway listens on its own loopback and can send nothing anywhere.
 import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
+import { answersHealthzInside } from '../../agent-worker/openclaw/health.ts';
 import { ensureBundleImage } from '../../agent-worker/openclaw/image.ts';
 import { COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, UPSTREAM_SERVICES } from '../../agent-worker/docker/discovery.ts';
 import { gatewayCommand, OPENCLAW_BUNDLE } from '../../agent-worker/openclaw/bundle.ts';
@@ -15,21 +16,6 @@ export interface HandStartedGateway {
   /** The gateway's token (in its environment): tests check it never leaves the machine. */
   token: string;
 }
-
-/** Runs `cmd` in `container` and resolves with its output (stdout and stderr, multiplexed). */
-export async function execIn(container: Dockerode.Container, cmd: string[]): Promise<{ exitCode: number | null; output: string }> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const output = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    stream.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
-    stream.on('end', () => resolve(text));
-    stream.on('error', reject);
-  });
-  return { exitCode: (await exec.inspect()).ExitCode, output };
-}
-
-const healthz = `fetch('http://127.0.0.1:${OPENCLAW_BUNDLE.gatewayPort}/healthz').then((r) => r.text()).then((t) => console.log(t), () => process.exit(1))`;
 
 /** Starts the pair as Compose project `project` and resolves once the gateway answers /healthz. */
 export async function startHandStartedGateway(docker: Dockerode, project: string, withinMs = 90_000): Promise<HandStartedGateway> {
@@ -51,8 +37,7 @@ export async function startHandStartedGateway(docker: Dockerode, project: string
   await cli.start();
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const probe = await execIn(cli, ['node', '-e', healthz]);
-    if (probe.exitCode === 0 && probe.output.includes('"ok":true')) return { gateway, cli, project, token };
+    if (await answersHealthzInside(docker, cli.id)) return { gateway, cli, project, token };
     const state = (await gateway.inspect()).State;
     if (!state.Running) throw new Error(`the OpenClaw gateway exited (${state.ExitCode}): ${(await gateway.logs({ stdout: true, stderr: true, tail: 10 })).toString()}`);
     if (Date.now() > deadline) throw new Error(`the OpenClaw gateway did not answer /healthz within ${withinMs / 1000} s`);

@@ -42,7 +42,7 @@ export default function InstanceLogs({ loaderData }: Route.ComponentProps) {
       {follow && <Follow />}
       {!result.ok && <p className="error" role="alert">{Object.values(result.fieldErrors)[0] ?? result.formError}</p>}
       {logs && <>
-        <p className="muted">Read on the node and redacted there: tokens, passwords and keys never leave the machine.{logs.truncated && ' Older lines were left out.'}</p>
+        <p className="muted">Read on the node and redacted there: tokens, passwords and keys never leave the machine.{logs.truncated && ` Only the last ${tail} lines are shown: older ones may exist.`}</p>
         <pre className="logs" data-testid="logs">
           {logs.lines.length === 0 ? 'No lines.' : logs.lines.map((l) => `${l.at.slice(11, 23)} ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`).join('\n')}
         </pre>

@@ -8,10 +8,13 @@ import type { InstanceHealth } from '../../../../agent-worker/openclaw/health.ts
 type Result = Record<string, unknown>;
 const mb = (bytes: unknown) => `${Math.round(Number(bytes) / 1024 / 1024)} MB`;
 const container = (c: InstanceHealth['gateway']) => `${c.state}${c.health ? ` (${c.health})` : ''}${c.id ? ` · ${c.id.slice(0, 12)}` : ''}`;
-const check = (ok: boolean | undefined) => (ok === undefined ? 'not asked' : ok ? 'ok' : 'failed');
+/** A probe's outcome; `asked` false when the agent did not try it (see agent-worker/openclaw/health.ts). */
+const probed = (result: { ok: boolean } | null, asked: boolean, why: string) => (!asked ? `not tried: ${why}` : result === null ? 'no answer' : result.ok ? 'ok' : 'failed');
 
 export function HealthView({ health, label }: { health: InstanceHealth; label: string }) {
-  const helperDown = health.gateway.state === 'running' && health.cli.state !== 'running' && health.cli.id !== null;
+  const gatewayRuns = health.gateway.state === 'running';
+  const helperDown = gatewayRuns && health.cli.state !== 'running' && health.cli.id !== null;
+  const cliAsked = gatewayRuns && health.cli.state === 'running' && Boolean(health.healthz?.ok);
   return (
     <div className="stack" data-testid={`health-${label}`}>
       <table>
@@ -19,9 +22,9 @@ export function HealthView({ health, label }: { health: InstanceHealth; label: s
           <tr><th>Overall</th><td>{health.healthy ? 'healthy' : 'not healthy'}{helperDown && ' — the gateway serves, but its helper is down'}</td></tr>
           <tr><th>Gateway container</th><td>{container(health.gateway)}</td></tr>
           <tr><th>Helper container</th><td>{health.cli.id === null && health.cli.state === 'missing' ? 'none' : container(health.cli)}</td></tr>
-          <tr><th>/healthz</th><td>{check(health.healthz?.ok)}</td></tr>
-          <tr><th>/readyz</th><td>{check(health.readyz?.ok)}</td></tr>
-          <tr><th><code>openclaw gateway health</code></th><td>{check(health.cliCheck?.ok)}</td></tr>
+          <tr><th>/healthz</th><td>{probed(health.healthz, gatewayRuns, 'the gateway is not running')}</td></tr>
+          <tr><th>/readyz</th><td>{probed(health.readyz, gatewayRuns, 'the gateway is not running')}</td></tr>
+          <tr><th><code>openclaw gateway health</code></th><td>{probed(health.cliCheck, cliAsked, 'it needs the helper running and /healthz answering')}</td></tr>
         </tbody>
       </table>
       {health.healthz?.body != null && (
