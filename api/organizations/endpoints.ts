@@ -21,6 +21,6 @@ export const organizationEndpoints = [
   defineEndpoint({ method: 'post', path: '/organizations/:id/archive', tag, summary: 'Archive an organization (not while it owns nodes)',
     params: IdParams, response: OrganizationOutput, handler: (ctx, { params }) => archiveOrganization(ctx, params.id) }),
   defineEndpoint({ method: 'patch', path: '/organizations/:id/approval-policy', tag,
-    summary: 'Whether the requester of a job on this organization’s nodes may also approve it (applies to jobs requested from now on)',
+    summary: 'Whether the requester of a job for this organization (its machines and instances, also those hosted on shared infrastructure) may also approve it (applies to jobs requested from now on)',
     params: IdParams, body: ApprovalPolicyInput, response: OrganizationOutput, handler: (ctx, { params, body }) => setApprovalPolicy(ctx, params.id, body) }),
 ];

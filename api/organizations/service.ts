@@ -96,7 +96,7 @@ export async function renameOrganization(ctx: ServiceContext, id: string, input:
   return toOutput(row);
 }
 
-/** Whether the requester of a job on this organization's nodes may also approve it (jobs requested from now on). */
+/** Whether the requester of a job for this organization (its machines and instances) may also approve it (jobs requested from now on). */
 export async function setApprovalPolicy(ctx: ServiceContext, id: string, input: unknown): Promise<OrganizationOutput> {
   await authorize(ctx, 'organization.update', target(id));
   const before = await findVisible(ctx, id);

@@ -6,7 +6,7 @@ import type { JobOutput } from '../../../../api/jobs/service.ts';
 import type { InstanceHealth } from '../../../../agent-worker/openclaw/health.ts';
 
 type Result = Record<string, unknown>;
-const mb = (bytes: unknown) => `${Math.round(Number(bytes) / 1024 / 1024)} MB`;
+const mb = (bytes: unknown) => `${Math.round(Number(bytes) / 1e6)} MB`; // as the System page shows it
 const container = (c: InstanceHealth['gateway']) => `${c.state}${c.health ? ` (${c.health})` : ''}${c.id ? ` · ${c.id.slice(0, 12)}` : ''}`;
 /** A probe's outcome; `asked` false when the agent did not try it (see agent-worker/openclaw/health.ts). */
 const probed = (result: { ok: boolean } | null, asked: boolean, why: string) => (!asked ? `not tried: ${why}` : result === null ? 'no answer' : result.ok ? 'ok' : 'failed');

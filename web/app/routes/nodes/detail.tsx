@@ -8,7 +8,7 @@ import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/ser
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { OrganizationSelect, RowAction } from '../../components/forms.tsx';
+import { FieldError, OrganizationSelect, RowAction } from '../../components/forms.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 
@@ -212,18 +212,18 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
               <label>
                 Instance name
                 <input name="instanceName" required maxLength={40} placeholder="acme-claw" aria-invalid={Boolean(deployErrors.instanceName)} />
-                {deployErrors.instanceName && <span className="field-error">{deployErrors.instanceName}</span>}
+                <FieldError message={deployErrors.instanceName} />
               </label>
               <label>
                 Gateway port
                 <input name="port" type="number" min={1024} max={65535} defaultValue={bundle.port} aria-invalid={Boolean(deployErrors.port)} />
-                {deployErrors.port && <span className="field-error">{deployErrors.port}</span>}
+                <FieldError message={deployErrors.port} />
               </label>
               {hostsFor.length > 0 && (
                 <label>
                   For
                   <OrganizationSelect organizations={hostsFor} defaultValue={node.organizationId} />
-                  {deployErrors.organizationId && <span className="field-error">{deployErrors.organizationId}</span>}
+                  <FieldError message={deployErrors.organizationId} />
                 </label>
               )}
             </div>

@@ -56,7 +56,7 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
           <input type="hidden" name="intent" value="approval-policy" />
           <label>
             <input type="checkbox" name="forbidSelfApproval" defaultChecked={org.forbidSelfApproval} />
-            {' '}Whoever requests a job on this organization’s nodes may not approve it themselves
+            {' '}Whoever requests a job for this organization (its machines and instances) may not approve it themselves
           </label>
           <button type="submit" className="secondary">Save</button>
         </Form>
