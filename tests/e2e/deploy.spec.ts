@@ -112,6 +112,8 @@ test('checks its health, reads its logs, restarts it with approval, and takes ov
   await expect(async () => {
     await page.reload();
     await expect(found).toContainText('discovered', { timeout: 1000 });
+    // Both containers, gateway and helper (a heartbeat between their starts reports the gateway alone).
+    await expect(found).toContainText(/[0-9a-f]{12}, [0-9a-f]{12}/, { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
   await found.getByRole('button', { name: 'Take over' }).click();
   expect(await approveInBrowser(page)).toBe(`adopt e2e-found on ${NODE_NAME}`);

@@ -128,9 +128,10 @@ describe('deploying OpenClaw with a typed approval', () => {
 
   it('takes over a hand-started gateway as it runs: same containers, same start times, same configuration', async () => {
     const claw = await startHandStartedGateway(engine.docker, 'found-claw');
-    const discovered = await waitFor('the gateway to be discovered', async () => {
+    // Both containers: a heartbeat between the gateway's start and the helper's reports the gateway alone.
+    const discovered = await waitFor('the gateway and its helper to be discovered', async () => {
       const [row] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'found-claw')));
-      return row;
+      return row?.containerIds.length === 2 ? row : undefined;
     }, 30_000);
     const snapshot = async () => Promise.all([claw.gateway, claw.cli].map(async (c) => {
       const i = await c.inspect();
