@@ -69,10 +69,6 @@ export async function markSessionTwoFactorVerified(sessionId: string): Promise<v
   await getDb().update(sessions).set({ twoFactorVerified: true }).where(eq(sessions.id, sessionId));
 }
 
-export async function invalidateUserSessions(userId: string): Promise<void> {
-  await getDb().delete(sessions).where(eq(sessions.userId, userId));
-}
-
 export async function invalidateSession(sessionId: string): Promise<void> {
   await getDb().delete(sessions).where(eq(sessions.id, sessionId));
 }
