@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { data, Form, useNavigation } from 'react-router';
 import { can, isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
 import { isUuid } from '../../../../api/ids.ts';
+import { listedOrganizationId } from '../../../../api/list-scope.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { deactivatePerson, invitePerson, listInvitations, listPeople, revokeInvitation, rolesFor } from '../../../../api/people/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -22,7 +23,7 @@ export async function loader({ request }: Route.LoaderArgs) {
   if (requested !== null && !isUuid(requested)) throw data({ message: 'No such organization.' }, { status: 404 });
   const organizationId = requested ?? undefined;
   const page = await load(() => listPeople(ctx, { organizationId, includeDeactivated: true, limit: 200 }));
-  const scope = organizationId ?? (isMspStaff(actor) ? undefined : actor.organizationId);
+  const scope = listedOrganizationId(actor, organizationId);
   const canList = can(actor, 'person.list', scope ? { organizationId: scope } : undefined);
   const pending = canList ? (await load(() => listInvitations(ctx, { organizationId, status: 'pending' }))).items : [];
 
