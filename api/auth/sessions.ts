@@ -1,12 +1,12 @@
 // Sessions as the Lucia project now recommends (without the deprecated `lucia` package): the cookie
 // holds `<id>.<secret>`, the database keeps only SHA-256(secret), and a session ends after a period of
 // inactivity. See docs/decisions/0002-sessions-without-lucia.md.
-import { sha256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { eq } from 'drizzle-orm';
 import { getDb } from '../../db/client.ts';
 import { sessions, users } from '../../db/schema.ts';
+import { hashToken } from './token-hash.ts';
 
 export const SESSION_COOKIE = 'aw_session';
 const INACTIVITY_TIMEOUT_MS = Number(process.env.SESSION_INACTIVITY_DAYS ?? 7) * 24 * 60 * 60 * 1000;
@@ -27,7 +27,8 @@ function randomString(): string {
   return encodeBase32LowerCaseNoPadding(bytes);
 }
 
-const hashSecret = (secret: string) => sha256(new TextEncoder().encode(secret));
+// The column is bytea (compared in constant time), so the hex hash is stored as its bytes.
+const hashSecret = (secret: string) => Buffer.from(hashToken(secret), 'hex');
 
 export async function createSession(userId: string): Promise<{ token: string; sessionId: string }> {
   const id = randomString();

@@ -11,6 +11,7 @@ import type { Db } from '../../db/client.ts';
 import { invitations, organizations, ROLES, sessions, users, type Role } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { hashPassword, normalizeEmail } from '../../db/users.ts';
+import { hashToken } from '../auth/token-hash.ts';
 import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
 import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -131,8 +132,6 @@ const toInvitation = (i: InvitationRow, organizationName: string): InvitationOut
   invitedBy: i.invitedBy, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString(),
   acceptedAt: i.acceptedAt?.toISOString() ?? null, revokedAt: i.revokedAt?.toISOString() ?? null,
 });
-
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 // The roles an organization of each kind takes.
 export const rolesFor = (kind: 'msp' | 'customer'): readonly Role[] => (kind === 'msp' ? MSP_ROLES : COMPANY_ROLES);
