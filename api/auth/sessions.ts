@@ -6,10 +6,11 @@ import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { eq } from 'drizzle-orm';
 import { getDb } from '../../db/client.ts';
 import { sessions, users } from '../../db/schema.ts';
+import { loadConfig } from '../../infra/config.ts';
 import { hashToken } from './token-hash.ts';
 
 export const SESSION_COOKIE = 'aw_session';
-const INACTIVITY_TIMEOUT_MS = Number(process.env.SESSION_INACTIVITY_DAYS ?? 7) * 24 * 60 * 60 * 1000;
+const inactivityTimeoutMs = () => loadConfig().SESSION_INACTIVITY_DAYS * 24 * 60 * 60 * 1000;
 const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000; // refresh last_verified_at at most hourly
 
 export type SessionUser = { id: string; email: string; name: string; role: typeof users.$inferSelect.role; organizationId: string };
@@ -50,7 +51,7 @@ export async function validateSessionToken(token: string): Promise<Session | nul
   if (!row) return null;
   if (!constantTimeEqual(hashSecret(secret), row.session.secretHash)) return null;
   const now = Date.now();
-  if (!row.user.active || now - row.session.lastVerifiedAt.getTime() >= INACTIVITY_TIMEOUT_MS) {
+  if (!row.user.active || now - row.session.lastVerifiedAt.getTime() >= inactivityTimeoutMs()) {
     await db.delete(sessions).where(eq(sessions.id, id));
     return null;
   }
@@ -85,7 +86,7 @@ export function sessionTokenFromCookieHeader(header: string | null | undefined):
 }
 
 export function sessionCookie(token: string): string {
-  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=${Math.floor(INACTIVITY_TIMEOUT_MS / 1000)}`;
+  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=${Math.floor(inactivityTimeoutMs() / 1000)}`;
 }
 
 export const clearedSessionCookie = () => `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0`;
