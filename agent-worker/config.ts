@@ -68,8 +68,6 @@ export function ensureStateDir(stateDir: string): void {
   }
 }
 
-export const isEnrolled = (stateDir: string): boolean => fs.existsSync(statePaths(stateDir).config);
-
 /** Writes a file atomically (temporary file, fsync, rename) with mode 0600. */
 export function writePrivateFile(file: string, content: string): void {
   const tmp = `${file}.${process.pid}.tmp`;

@@ -1,20 +1,21 @@
 // The console's Temporal client and the links into Temporal Web.
+// Settings are read on each call (infra/config.ts), not at import: test files set theirs before use.
 import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../infra/config.ts';
 import { CONTROL_PLANE_TASK_QUEUE } from '../workflows/task-queues.ts';
 
-const address = () => process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`;
 /**
  * The control-plane worker's queue: `control-plane`, unless CONTROL_PLANE_TASK_QUEUE names another (test
  * files that run their own worker against their own database each use their own queue).
  */
-export const controlPlaneTaskQueue = () => process.env.CONTROL_PLANE_TASK_QUEUE || CONTROL_PLANE_TASK_QUEUE;
-export const temporalNamespace = () => process.env.TEMPORAL_NAMESPACE ?? 'default';
-export const temporalWebUrl = () => process.env.TEMPORAL_UI_URL ?? `http://localhost:${process.env.TEMPORAL_UI_PORT ?? 8233}`;
+export const controlPlaneTaskQueue = () => loadConfig().CONTROL_PLANE_TASK_QUEUE ?? CONTROL_PLANE_TASK_QUEUE;
+export const temporalNamespace = () => loadConfig().TEMPORAL_NAMESPACE;
+export const temporalWebUrl = () => loadConfig().temporalUiUrl;
 
 let client: Promise<Client> | undefined;
 
 export function getTemporalClient(): Promise<Client> {
-  client ??= Connection.connect({ address: address() })
+  client ??= Connection.connect({ address: loadConfig().temporalAddress })
     .then((connection) => new Client({ connection, namespace: temporalNamespace() }))
     .catch((err) => { client = undefined; throw err; });
   return client;

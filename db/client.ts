@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { loadConfig } from '../infra/config.ts';
 import * as schema from './schema.ts';
 
 export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
@@ -20,7 +21,7 @@ const holder = globalThis as { __anthropyDb?: Db };
 /** The process-wide database handle, from DATABASE_URL. */
 export function getDb(): Db {
   if (!holder.__anthropyDb) {
-    const url = process.env.DATABASE_URL;
+    const url = loadConfig().DATABASE_URL;
     if (!url) throw new Error('DATABASE_URL is not set');
     holder.__anthropyDb = createDb(url);
   }

@@ -26,6 +26,11 @@ const EnvSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: z.string().url().optional(),
+  // The control-plane worker's queue (default `control-plane`, workflows/task-queues.ts); test files that
+  // run their own worker against their own database each use their own.
+  CONTROL_PLANE_TASK_QUEUE: z.string().min(1).optional(),
+  // A `temporal` binary to use instead of finding or building one (infra/toolchain/temporal-cli.ts).
+  TEMPORAL_CLI: z.string().min(1).optional(),
   PORT: port(3000),
   HOST: z.string().min(1).default('localhost'),
   PUBLIC_URL: z.string().url().optional(),

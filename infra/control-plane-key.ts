@@ -48,8 +48,8 @@ let cached: { source: string; key: crypto.KeyObject; publicKey: string } | undef
 
 /** The private signing key of this process (from the environment or the data folder). */
 export function controlPlaneSigningKey(env: NodeJS.ProcessEnv = process.env): crypto.KeyObject {
-  const fromEnv = env.CONTROL_PLANE_SIGNING_KEY?.trim();
-  const source = fromEnv || readOrCreateControlPlaneKey(path.join(loadConfig(env).DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
+  const config = loadConfig(env);
+  const source = config.CONTROL_PLANE_SIGNING_KEY || readOrCreateControlPlaneKey(path.join(config.DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
   if (cached?.source !== source) {
     const key = parsePrivateKey(source);
     cached = { source, key, publicKey: publicKeyOf(key) };

@@ -1,5 +1,6 @@
 // Structured logs (pino, JSON on stdout). Secrets are removed by the same rules as audit events.
 import pino from 'pino';
+import { loadConfig } from './config.ts';
 import { redact, redactString } from './redact.ts';
 
 export type Logger = pino.Logger;
@@ -16,7 +17,7 @@ function serializeError(err: unknown, depth = 0): unknown {
   };
 }
 
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(name: string, level: string = loadConfig().LOG_LEVEL, destination?: pino.DestinationStream): Logger {
   return pino({
     name,
     level,

@@ -16,28 +16,31 @@ function innermostMessage(err: unknown): string {
   return redactString(cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!;
 }
 
-/** The first admin's credentials when both are set (empty counts as unset), validated like loadConfig. */
-function firstAdminSettings(env: NodeJS.ProcessEnv): { email: string; password: string } | undefined {
-  const email = env.ADMIN_EMAIL || undefined;
-  const password = env.ADMIN_PASSWORD || undefined;
-  if (!email || !password) return undefined;
-  // Only these two are validated here: the other settings belong to the web console and the worker.
-  const config = loadConfig({ HOME: env.HOME, ADMIN_EMAIL: email, ADMIN_PASSWORD: password });
-  return { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD! };
+/**
+ * DATABASE_URL, and the first admin's credentials when both are set (empty counts as unset), validated
+ * by loadConfig. Only these are read here: the other settings belong to the web console and the worker.
+ */
+function migrationSettings(env: NodeJS.ProcessEnv): { url?: string; admin?: { email: string; password: string } } {
+  const bothAdminSettings = Boolean(env.ADMIN_EMAIL && env.ADMIN_PASSWORD);
+  const config = loadConfig({
+    HOME: env.HOME, DATABASE_URL: env.DATABASE_URL,
+    ...(bothAdminSettings ? { ADMIN_EMAIL: env.ADMIN_EMAIL, ADMIN_PASSWORD: env.ADMIN_PASSWORD } : {}),
+  });
+  return { url: config.DATABASE_URL, admin: bothAdminSettings ? { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD! } : undefined };
 }
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    progress.fail('DATABASE_URL is not set: set it to the PostgreSQL server the product should use, then run this again.');
-    process.exit(1);
-  }
-  let admin: { email: string; password: string } | undefined;
+  let settings: ReturnType<typeof migrationSettings>;
   try {
-    admin = firstAdminSettings(process.env);
+    settings = migrationSettings(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     progress.fail(err.message);
+    process.exit(1);
+  }
+  const { url, admin } = settings;
+  if (!url) {
+    progress.fail('DATABASE_URL is not set: set it to the PostgreSQL server the product should use, then run this again.');
     process.exit(1);
   }
   try {

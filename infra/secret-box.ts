@@ -2,6 +2,7 @@
 // AES-256-GCM with the key from SECRETS_KEY (32 bytes, base64). `npm start` generates one into the data
 // folder on first run; production must set it (docker-compose.yml requires it).
 import crypto from 'node:crypto';
+import { loadConfig } from './config.ts';
 
 const VERSION = 'v1';
 
@@ -10,11 +11,10 @@ export function generateSecretsKey(): string {
 }
 
 function key(): Buffer {
-  const raw = process.env.SECRETS_KEY;
+  // loadConfig checks that it is 32 bytes.
+  const raw = loadConfig().SECRETS_KEY;
   if (!raw) throw new Error('SECRETS_KEY is not set: secrets cannot be encrypted or read');
-  const buf = Buffer.from(raw, 'base64');
-  if (buf.length !== 32) throw new Error('SECRETS_KEY must be 32 bytes, base64-encoded');
-  return buf;
+  return Buffer.from(raw, 'base64');
 }
 
 /** Encrypts; `context` (e.g. "totp:<userId>") is authenticated too, so a value cannot be moved to another record. */

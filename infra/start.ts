@@ -12,7 +12,7 @@ async function main() {
 
   console.log(`
 Anthropy Works is running:
-  Web console     ${stack.consoleUrl}   (sign in as ${config.ADMIN_EMAIL} or another MSP admin)
+  Web console     ${stack.consoleUrl}   (sign in as ${stack.admin?.email ?? 'an MSP admin'})
   REST API        ${stack.consoleUrl}/api/v1
   Temporal Web    ${stack.temporalWebUrl}
   Temporal        ${stack.temporalAddress} (namespace "${config.TEMPORAL_NAMESPACE}", worker queue "control-plane")

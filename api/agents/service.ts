@@ -18,6 +18,7 @@ import { auditEvents, NODE_STATUSES, nodeEnrollmentTokens, nodes, users } from '
 import { loadConfig } from '../../infra/config.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
+import { hashToken } from '../auth/token-hash.ts';
 import { auditActor, authorize, type ServiceContext } from '../authz.ts';
 import type { AgentContext } from '../endpoint.ts';
 import { AppError, ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
@@ -103,7 +104,6 @@ export type WhoamiOutput = z.infer<typeof WhoamiOutput>;
 export type NodeRow = typeof nodes.$inferSelect;
 type TokenRow = typeof nodeEnrollmentTokens.$inferSelect;
 
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 export const nodeTarget = (n: Pick<NodeRow, 'id' | 'organizationId'>) => ({ organizationId: n.organizationId, type: 'node', id: n.id });
 

@@ -4,8 +4,9 @@
 import { and, desc, eq, gte, ilike, like, lt, lte, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { ACTOR_TYPES, AUDIT_OUTCOMES, auditEvents } from '../../db/schema.ts';
-import { authorize, isMspStaff, type ServiceContext } from '../authz.ts';
+import type { ServiceContext } from '../authz.ts';
 import { InvalidInputError, parseInput } from '../errors.ts';
+import { listScope } from '../list-scope.ts';
 import { decodeCursor, encodeCursor, PageQuery } from '../pagination.ts';
 
 const ACTION_FILTER = /^[A-Za-z0-9_.:/-]*\*?$/;
@@ -58,8 +59,7 @@ function cursorId(cursor: string | undefined): number | undefined {
 
 export async function listAuditEvents(ctx: ServiceContext, query: unknown): Promise<{ items: AuditEventOutput[]; nextCursor: string | null }> {
   const q = parseInput(ListAuditEventsQuery, query ?? {});
-  const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
-  await authorize(ctx, 'audit.view', { organizationId: organizationId ?? ctx.actor.organizationId, type: 'organization', id: organizationId });
+  const organizationId = await listScope(ctx, 'audit.view', q.organizationId);
   const before = cursorId(q.cursor);
   if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) throw new InvalidInputError({ to: 'to must not be before from' });
 

@@ -1,15 +1,16 @@
 // Sessions as the Lucia project now recommends (without the deprecated `lucia` package): the cookie
 // holds `<id>.<secret>`, the database keeps only SHA-256(secret), and a session ends after a period of
 // inactivity. See docs/decisions/0002-sessions-without-lucia.md.
-import { sha256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { eq } from 'drizzle-orm';
 import { getDb } from '../../db/client.ts';
 import { sessions, users } from '../../db/schema.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { hashToken } from './token-hash.ts';
 
 export const SESSION_COOKIE = 'aw_session';
-const INACTIVITY_TIMEOUT_MS = Number(process.env.SESSION_INACTIVITY_DAYS ?? 7) * 24 * 60 * 60 * 1000;
+const inactivityTimeoutMs = () => loadConfig().SESSION_INACTIVITY_DAYS * 24 * 60 * 60 * 1000;
 const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000; // refresh last_verified_at at most hourly
 
 export type SessionUser = { id: string; email: string; name: string; role: typeof users.$inferSelect.role; organizationId: string };
@@ -27,7 +28,8 @@ function randomString(): string {
   return encodeBase32LowerCaseNoPadding(bytes);
 }
 
-const hashSecret = (secret: string) => sha256(new TextEncoder().encode(secret));
+// The column is bytea (compared in constant time), so the hex hash is stored as its bytes.
+const hashSecret = (secret: string) => Buffer.from(hashToken(secret), 'hex');
 
 export async function createSession(userId: string): Promise<{ token: string; sessionId: string }> {
   const id = randomString();
@@ -49,7 +51,7 @@ export async function validateSessionToken(token: string): Promise<Session | nul
   if (!row) return null;
   if (!constantTimeEqual(hashSecret(secret), row.session.secretHash)) return null;
   const now = Date.now();
-  if (!row.user.active || now - row.session.lastVerifiedAt.getTime() >= INACTIVITY_TIMEOUT_MS) {
+  if (!row.user.active || now - row.session.lastVerifiedAt.getTime() >= inactivityTimeoutMs()) {
     await db.delete(sessions).where(eq(sessions.id, id));
     return null;
   }
@@ -69,10 +71,6 @@ export async function markSessionTwoFactorVerified(sessionId: string): Promise<v
   await getDb().update(sessions).set({ twoFactorVerified: true }).where(eq(sessions.id, sessionId));
 }
 
-export async function invalidateUserSessions(userId: string): Promise<void> {
-  await getDb().delete(sessions).where(eq(sessions.userId, userId));
-}
-
 export async function invalidateSession(sessionId: string): Promise<void> {
   await getDb().delete(sessions).where(eq(sessions.id, sessionId));
 }
@@ -88,7 +86,7 @@ export function sessionTokenFromCookieHeader(header: string | null | undefined):
 }
 
 export function sessionCookie(token: string): string {
-  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=${Math.floor(INACTIVITY_TIMEOUT_MS / 1000)}`;
+  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=${Math.floor(inactivityTimeoutMs() / 1000)}`;
 }
 
 export const clearedSessionCookie = () => `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0`;

@@ -17,6 +17,7 @@ import { open, seal } from '../../infra/secret-box.ts';
 import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { markSessionTwoFactorVerified, type Session } from './sessions.ts';
+import { hashToken } from './token-hash.ts';
 import { mfaRequiredForMspStaff } from './two-factor-state.ts';
 
 export const TOTP_ISSUER = 'Anthropy Works';
@@ -57,7 +58,6 @@ type Factor = { kind: 'totp'; code: string } | { kind: 'recovery_code'; code: st
 
 const keyContext = (userId: string) => `totp:${userId}`;
 const stepAt = (now: number) => Math.floor(now / 1000 / TOTP_PERIOD_SECONDS);
-const sha256Hex = (value: string) => crypto.createHash('sha256').update(value).digest('hex');
 const utf8 = (value: string) => new TextEncoder().encode(value);
 
 // ── input ───────────────────────────────────────────────────────────────────────────────────────────
@@ -130,7 +130,7 @@ function openKey(user: UserRow): Uint8Array {
 async function checkFactor(db: Executor, user: UserRow, factor: Factor, now: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (factor.kind === 'recovery_code') {
     const [used] = await db.update(recoveryCodes).set({ usedAt: new Date(now) })
-      .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, sha256Hex(factor.code)), isNull(recoveryCodes.usedAt)))
+      .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashToken(factor.code)), isNull(recoveryCodes.usedAt)))
       .returning({ id: recoveryCodes.id });
     return used ? { ok: true } : { ok: false, reason: 'recovery code not valid or already used' };
   }
@@ -159,7 +159,7 @@ function newRecoveryCodes(): string[] {
 async function replaceRecoveryCodes(db: Pick<Db, 'insert' | 'delete'>, userId: string): Promise<string[]> {
   const codes = newRecoveryCodes();
   await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-  await db.insert(recoveryCodes).values(codes.map((c) => ({ userId, codeHash: sha256Hex(normalizeRecoveryCode(c)!) })));
+  await db.insert(recoveryCodes).values(codes.map((c) => ({ userId, codeHash: hashToken(normalizeRecoveryCode(c)!) })));
   return codes;
 }
 

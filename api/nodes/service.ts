@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
+import { auditActor, authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { listScope } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 
 export const MAX_LABELS = 20;
@@ -98,9 +99,7 @@ function nameTaken(err: unknown, name: string, organizationName: string): never 
 
 export async function listNodes(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListNodesQuery, query ?? {});
-  // Company admins may ask for their own organization only; another one does not exist for them.
-  const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
-  await authorize(ctx, 'node.view', { organizationId: organizationId ?? ctx.actor.organizationId, type: 'organization', id: organizationId });
+  const organizationId = await listScope(ctx, 'node.view', q.organizationId);
   const rows = await selectNodes(ctx).where(and(
     organizationId ? eq(nodes.organizationId, organizationId) : undefined,
     q.status ? eq(nodes.status, q.status) : undefined,

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import { apiTokens, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { auditActor, authorize, canSeeOrganization, isMspStaff, type ServiceContext } from '../authz.ts';
+import { auditActor, authorize, canSeeOrganization, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { listedOrganizationId } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 
 export const OrganizationName = z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters');
@@ -48,8 +49,9 @@ function nameTaken(err: unknown, name: string): never {
 
 export async function listOrganizations(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListOrganizationsQuery, query ?? {});
+  const own = listedOrganizationId(ctx.actor, undefined);
   const rows = await ctx.db.select().from(organizations).where(and(
-    isMspStaff(ctx.actor) ? undefined : eq(organizations.id, ctx.actor.organizationId),
+    own ? eq(organizations.id, own) : undefined,
     q.archived === 'exclude' ? isNull(organizations.archivedAt) : q.archived === 'only' ? sql`${organizations.archivedAt} is not null` : undefined,
     afterCursor(q.cursor, organizations.createdAt, organizations.id),
   )).orderBy(asc(organizations.createdAt), asc(organizations.id)).limit(q.limit + 1);

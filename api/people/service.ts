@@ -11,9 +11,11 @@ import type { Db } from '../../db/client.ts';
 import { invitations, organizations, ROLES, sessions, users, type Role } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { hashPassword, normalizeEmail } from '../../db/users.ts';
-import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, isMspStaff, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
+import { hashToken } from '../auth/token-hash.ts';
+import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
 import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { listedOrganizationId, listScope } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 import { revokeAllTokensOf } from '../tokens/service.ts';
 
@@ -131,8 +133,6 @@ const toInvitation = (i: InvitationRow, organizationName: string): InvitationOut
   acceptedAt: i.acceptedAt?.toISOString() ?? null, revokedAt: i.revokedAt?.toISOString() ?? null,
 });
 
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
-
 // The roles an organization of each kind takes.
 export const rolesFor = (kind: 'msp' | 'customer'): readonly Role[] => (kind === 'msp' ? MSP_ROLES : COMPANY_ROLES);
 
@@ -149,22 +149,15 @@ const pending = () => and(isNull(invitations.acceptedAt), isNull(invitations.rev
 export async function listPeople(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListPeopleQuery, query ?? {});
   const { actor } = ctx;
+  const organizationId = listedOrganizationId(actor, q.organizationId);
   let scope: SQL | undefined;
-  if (isMspStaff(actor)) {
-    await authorize(ctx, 'person.list', q.organizationId ? { organizationId: q.organizationId, type: 'organization', id: q.organizationId } : undefined);
-    scope = q.organizationId ? eq(users.organizationId, q.organizationId) : undefined;
+  if (organizationId && !can(actor, 'person.list', { organizationId }) && canSeeOrganization(actor, organizationId)) {
+    // Someone who may not list their organization's people still sees themselves.
+    await authorize(ctx, 'person.view', { organizationId, userId: actor.userId, type: 'person', id: actor.userId });
+    scope = eq(users.id, actor.userId);
   } else {
-    const organizationId = q.organizationId ?? actor.organizationId;
-    const target = { organizationId, type: 'organization', id: organizationId };
-    if (can(actor, 'person.list', target)) {
-      scope = eq(users.organizationId, organizationId);
-    } else if (!canSeeOrganization(actor, organizationId)) {
-      await authorize(ctx, 'person.list', target); // throws NotFound, audited
-    } else {
-      // Someone who may not list their organization's people still sees themselves.
-      await authorize(ctx, 'person.view', { organizationId, userId: actor.userId, type: 'person', id: actor.userId });
-      scope = eq(users.id, actor.userId);
-    }
+    const listed = await listScope(ctx, 'person.list', q.organizationId);
+    scope = listed ? eq(users.organizationId, listed) : undefined;
   }
   const rows = await ctx.db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId)).where(and(
     scope,
@@ -290,8 +283,7 @@ export async function invitePerson(ctx: ServiceContext, input: unknown, opts: { 
 /** Invitations of the organizations the actor manages people of (MSP staff: all, or one organization). */
 export async function listInvitations(ctx: ServiceContext, query: unknown): Promise<{ items: InvitationOutput[] }> {
   const q = parseInput(ListInvitationsQuery, query ?? {});
-  const organizationId = q.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
-  await authorize(ctx, 'person.list', organizationId ? { organizationId, type: 'organization', id: organizationId } : undefined);
+  const organizationId = await listScope(ctx, 'person.list', q.organizationId);
   const status = q.status === 'pending' ? pending()
     : q.status === 'accepted' ? sql`${invitations.acceptedAt} is not null`
       : q.status === 'revoked' ? sql`${invitations.revokedAt} is not null`

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { apiTokens, users } from '../../db/schema.ts';
+import { hashToken } from '../auth/token-hash.ts';
 import { auditActor, authorize, type Actor, type ServiceContext } from '../authz.ts';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -21,7 +22,6 @@ export const TokenOutput = z.object({
 });
 export type TokenOutput = z.infer<typeof TokenOutput>;
 
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 const toOutput = (t: typeof apiTokens.$inferSelect): TokenOutput => ({
   id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt.toISOString(),

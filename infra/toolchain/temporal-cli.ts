@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../config.ts';
 import { progress, UserFacingError } from '../progress.ts';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -73,7 +74,7 @@ async function download(targetDir: string): Promise<string> {
 
 /** Returns the path of a working `temporal` binary, building or downloading it when needed. */
 export async function ensureTemporalCli(cacheDir: string): Promise<string> {
-  const fromEnv = process.env.TEMPORAL_CLI;
+  const fromEnv = loadConfig().TEMPORAL_CLI;
   if (fromEnv) {
     if (!works(fromEnv)) throw new UserFacingError(`TEMPORAL_CLI=${fromEnv} is not a working temporal binary; fix or unset it.`);
     progress.ok(`Temporal CLI: ${fromEnv} (from TEMPORAL_CLI)`);

@@ -353,11 +353,11 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'deploy', instanceName: 'matrix-claw' } }),
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  'POST /nodes/:nodeId intent=takeover': {
+  'POST /nodes/:nodeId intent=adopt': {
     request: async (s, _r, w) => {
       const id = await freshDiscoveredInstance(s, orgOf(s, w));
       const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
-      return { path: `/nodes/${row!.nodeId}`, body: { intent: 'takeover', id } };
+      return { path: `/nodes/${row!.nodeId}`, body: { intent: 'adopt', id } };
     },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },

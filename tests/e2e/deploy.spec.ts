@@ -105,7 +105,7 @@ test('checks its health, reads its logs, restarts it with approval, and takes ov
   await untilCompleted(page);
   await expect(page.getByTestId('job-result')).toContainText(/answered again after [\d.]+ s of downtime/);
 
-  // Takeover: a gateway started by hand shows up as discovered; after the typed phrase it is managed.
+  // Adopt: a gateway started by hand shows up as discovered; after the typed phrase it is managed.
   await startHandStartedGateway(docker, 'e2e-found');
   await page.goto(nodePage!);
   const found = page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-found' });
@@ -115,7 +115,7 @@ test('checks its health, reads its logs, restarts it with approval, and takes ov
     // Both containers, gateway and helper (a heartbeat between their starts reports the gateway alone).
     await expect(found).toContainText(/[0-9a-f]{12}, [0-9a-f]{12}/, { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
-  await found.getByRole('button', { name: 'Take over' }).click();
+  await found.getByRole('button', { name: 'Adopt' }).click();
   expect(await approveInBrowser(page)).toBe(`adopt e2e-found on ${NODE_NAME}`);
   await untilCompleted(page, 60_000);
   await expect(page.getByTestId('job-result')).toContainText('nothing on the machine was changed');

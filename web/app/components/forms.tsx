@@ -1,8 +1,12 @@
 // Small form pieces the console pages share.
 import { Form } from 'react-router';
 
-export function FieldError({ message }: { message?: string | null | false }) {
-  return message ? <span className="field-error">{message}</span> : null;
+/**
+ * A field's error, shown next to the field (nothing when there is none). `alert` has screen readers
+ * announce it, for a form whose only answer is this error.
+ */
+export function FieldError({ message, alert }: { message?: string | null | false; alert?: boolean }) {
+  return message ? <span className="field-error" role={alert ? 'alert' : undefined}>{message}</span> : null;
 }
 
 /** A select of organizations; with `allLabel`, an empty first option stands for "all". */

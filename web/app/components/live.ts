@@ -7,6 +7,7 @@ export function useLiveData(intervalMs = 3000): void {
   const revalidator = useRevalidator();
   useEffect(() => {
     const timer = setInterval(() => {
+      // Not awaited: a failed loader shows in the route's error boundary, and the next tick tries again.
       if (document.visibilityState === 'visible' && revalidator.state === 'idle') void revalidator.revalidate();
     }, intervalMs);
     return () => clearInterval(timer);

@@ -5,7 +5,8 @@ import { createToken, listOwnTokens, revokeToken } from '../../../../api/tokens/
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/tokens.ts';
-import { RowAction } from '../../components/forms.tsx';
+import { formatDateTime } from '../../components/dates.ts';
+import { FieldError, RowAction } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'API tokens · Anthropy Works' }];
 
@@ -28,7 +29,6 @@ export async function action({ request }: Route.ActionArgs) {
   return { intent: 'create' as const, created: await attempt(() => createToken(ctx, { name: form.get('name') })) };
 }
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export default function ApiTokens({ loaderData, actionData }: Route.ComponentProps) {
   const { tokens } = loaderData;
@@ -48,7 +48,7 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
         <label>
           Token name
           <input name="name" required maxLength={100} placeholder="backup script" aria-invalid={Boolean(createErrors?.fieldErrors.name)} />
-          {createErrors && <span className="field-error">{createErrors.fieldErrors.name ?? createErrors.formError}</span>}
+          <FieldError message={createErrors && (createErrors.fieldErrors.name ?? createErrors.formError)} />
         </label>
         <button type="submit" disabled={busy}>Create token</button>
       </Form>
@@ -67,9 +67,9 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
             <tr key={t.id}>
               <td>{t.name}</td>
               <td><code>{t.prefix}…</code></td>
-              <td>{when(t.createdAt)}</td>
-              <td>{t.lastUsedAt ? when(t.lastUsedAt) : 'never'}</td>
-              <td>{t.revokedAt ? <span className="badge">revoked {when(t.revokedAt)}</span> : '—'}</td>
+              <td>{formatDateTime(t.createdAt)}</td>
+              <td>{formatDateTime(t.lastUsedAt, 'never')}</td>
+              <td>{t.revokedAt ? <span className="badge">revoked {formatDateTime(t.revokedAt)}</span> : '—'}</td>
               <td>
                 {!t.revokedAt && (
                   <RowAction intent="revoke" id={t.id} label="Revoke" ariaLabel={`Revoke ${t.name}`} busy={busy} />

@@ -6,6 +6,7 @@ import type { FieldErrors } from '../../../../api/errors.ts';
 import { clientIp } from '../../auth/client-ip.server.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
+import { FieldError } from '../../components/forms.tsx';
 import type { Route } from './+types/two-factor.ts';
 
 // The same text on the server and in the browser (no locale or time zone), so hydration matches.
@@ -103,7 +104,7 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
             </label>
             <button type="submit" disabled={busy}>Confirm and turn on</button>
           </Form>
-          {errorFor('confirm') && <p className="field-error" role="alert">{errorFor('confirm')}</p>}
+          <FieldError alert message={errorFor('confirm')} />
           <Form method="post">
             <input type="hidden" name="intent" value="cancel" />
             <button type="submit" className="link">Cancel</button>
@@ -127,7 +128,7 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
               </label>
               <button type="submit" className="secondary" disabled={busy}>New recovery codes</button>
             </div>
-            {errorFor('regenerate') && <p className="field-error" role="alert">{errorFor('regenerate')}</p>}
+            <FieldError alert message={errorFor('regenerate')} />
           </Form>
           {status.requiredForMe ? (
             <p className="muted card">Your MSP requires two-factor sign-in for all MSP staff, so it cannot be turned off.</p>
@@ -142,7 +143,7 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
                 </label>
                 <button type="submit" className="danger" disabled={busy}>Turn off two-factor sign-in</button>
               </div>
-              {errorFor('disable') && <p className="field-error" role="alert">{errorFor('disable')}</p>}
+              <FieldError alert message={errorFor('disable')} />
             </Form>
           )}
         </>

@@ -6,6 +6,7 @@ import { AUDIT_OUTCOMES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/audit.ts';
+import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
@@ -79,7 +80,7 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
         <tbody>
           {events.map((e) => (
             <tr key={e.id}>
-              <td>{new Date(e.at).toLocaleString()}</td>
+              <td>{formatDateTime(e.at)}</td>
               <td>{e.actorLabel} <span className="muted">({e.actorType})</span></td>
               <td><code>{e.action}</code></td>
               <td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>

@@ -5,6 +5,7 @@ import { safeRedirect } from '../../auth/safe-redirect.ts';
 import { getSession } from '../../auth/guard.server.ts';
 import { sessionCookie } from '../../../../api/auth/sessions.ts';
 import { signIn } from '../../../../api/auth/sign-in.ts';
+import { FieldError } from '../../components/forms.tsx';
 import type { Route } from './+types/login.ts';
 
 const SignInForm = z.object({
@@ -43,12 +44,12 @@ export default function Login() {
         <label>
           Email
           <input name="email" type="email" autoComplete="username" required aria-invalid={Boolean(fieldErrors.email)} />
-          {fieldErrors.email && <span className="field-error">{fieldErrors.email[0]}</span>}
+          <FieldError message={fieldErrors.email?.[0]} />
         </label>
         <label>
           Password
           <input name="password" type="password" autoComplete="current-password" required aria-invalid={Boolean(fieldErrors.password)} />
-          {fieldErrors.password && <span className="field-error">{fieldErrors.password[0]}</span>}
+          <FieldError message={fieldErrors.password?.[0]} />
         </label>
         {result?.formError && <p className="error" role="alert">{result.formError}</p>}
         <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>

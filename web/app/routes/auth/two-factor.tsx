@@ -5,6 +5,7 @@ import { getDb } from '../../../../db/client.ts';
 import { clientIp } from '../../auth/client-ip.server.ts';
 import { requireSession } from '../../auth/guard.server.ts';
 import { attempt } from '../../service-errors.server.ts';
+import { FieldError } from '../../components/forms.tsx';
 import type { Route } from './+types/two-factor.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Two-factor sign-in · Anthropy Works' }];
@@ -47,14 +48,14 @@ export default function TwoFactorSignIn({ loaderData, actionData }: Route.Compon
             name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={7} autoFocus
             aria-invalid={Boolean(errors.code)}
           />
-          {errors.code && <span className="field-error">{errors.code}</span>}
+          <FieldError message={errors.code} />
         </label>
         <details open={Boolean(actionData?.usedRecoveryCode || errors.recoveryCode)}>
           <summary>Use a recovery code instead</summary>
           <label>
             Recovery code
             <input name="recoveryCode" autoComplete="off" spellCheck={false} placeholder="xxxxx-xxxxx" aria-invalid={Boolean(errors.recoveryCode)} />
-            {errors.recoveryCode && <span className="field-error">{errors.recoveryCode}</span>}
+            <FieldError message={errors.recoveryCode} />
           </label>
           <p className="muted">Each recovery code works once. When a recovery code is filled in, it is used instead of the authentication code.</p>
         </details>

@@ -1,6 +1,5 @@
 import { Form, Link, useNavigation } from 'react-router';
 import { can, isMspStaff } from '../../../../api/authz.ts';
-import type { FieldErrors } from '../../../../api/errors.ts';
 import { createNode, listNodes, MAX_LABELS } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { NODE_STATUSES } from '../../../../db/schema.ts';
@@ -9,13 +8,9 @@ import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
+import { labelsError, splitLabels } from './labels.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Nodes · Anthropy Works' }];
-
-/** "a, b,c" → ['a', 'b', 'c']; the service checks each label. */
-const splitLabels = (value: FormDataEntryValue | null) => String(value ?? '').split(',').map((l) => l.trim()).filter(Boolean);
-/** The first problem with the labels (the service names them `labels` or `labels.<n>`). */
-const labelsError = (errors: FieldErrors) => Object.entries(errors).find(([field]) => field === 'labels' || field.startsWith('labels.'))?.[1];
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
@@ -60,7 +55,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
             <option value="">Any</option>
             {statuses.map((s) => <option key={s} value={s}>{s}</option>)}
           </select>
-          {filterErrors.status && <span className="field-error">{filterErrors.status}</span>}
+          <FieldError message={filterErrors.status} />
         </label>
         <button type="submit" className="secondary">Show</button>
       </Form>
@@ -74,24 +69,24 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
               <option value="" disabled>Choose an organization</option>
               {organizations.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
             </select>
-            {errors.organizationId && <span className="field-error">{errors.organizationId}</span>}
+            <FieldError message={errors.organizationId} />
           </label>
           <label>
             Name
             <input name="name" required maxLength={63} placeholder="edge-01.example" aria-invalid={Boolean(errors.name)} />
             <span className="muted">Letters, digits, dots and hyphens; starts and ends with a letter or digit; unique within the organization.</span>
-            {errors.name && <span className="field-error">{errors.name}</span>}
+            <FieldError message={errors.name} />
           </label>
           <label>
             Labels
             <input name="labels" placeholder="site=paris, role/gateway" aria-invalid={Boolean(labelsError(errors))} />
             <span className="muted">Comma-separated, at most {maxLabels}.</span>
-            {labelsError(errors) && <span className="field-error">{labelsError(errors)}</span>}
+            <FieldError message={labelsError(errors)} />
           </label>
           <label>
             Notes
             <textarea name="notes" rows={3} maxLength={2000} aria-invalid={Boolean(errors.notes)} />
-            {errors.notes && <span className="field-error">{errors.notes}</span>}
+            <FieldError message={errors.notes} />
           </label>
           {actionData && !actionData.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{actionData.formError}</p>}
           <div><button type="submit" disabled={busy}>Create node</button></div>

@@ -3,6 +3,7 @@ import { can } from '../../../../api/authz.ts';
 import { archiveOrganization, getOrganization, renameOrganization, setApprovalPolicy } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
+import { formatDate } from '../../components/dates.ts';
 import type { Route } from './+types/detail.ts';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Anthropy Works` }];
@@ -37,7 +38,7 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
       <h1>{org.name}</h1>
       <p className="muted">
         {org.kind === 'msp' ? 'Shared infrastructure: the MSP’s own organization' : 'Customer organization'}
-        {org.archivedAt && <> · <span className="badge">archived {new Date(org.archivedAt).toLocaleDateString()}</span></>}
+        {org.archivedAt && <> · <span className="badge">archived {formatDate(org.archivedAt)}</span></>}
       </p>
       <ul>
         {canSeePeople && <li><Link to={`/people?organizationId=${org.id}`}>People</Link></li>}

@@ -3,6 +3,8 @@ import { can } from '../../../../api/authz.ts';
 import { createOrganization, listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
+import { formatDate } from '../../components/dates.ts';
+import { FieldError } from '../../components/forms.tsx';
 import type { Route } from './+types/list.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Organizations · Anthropy Works' }];
@@ -34,7 +36,7 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
           <label>
             New customer organization
             <input name="name" required maxLength={100} aria-invalid={Boolean(actionData && !actionData.ok && actionData.fieldErrors.name)} />
-            {actionData && !actionData.ok && actionData.fieldErrors.name && <span className="field-error">{actionData.fieldErrors.name}</span>}
+            <FieldError message={actionData && !actionData.ok && actionData.fieldErrors.name} />
           </label>
           <button type="submit" disabled={busy}>Create</button>
         </Form>
@@ -47,7 +49,7 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
             <tr key={o.id}>
               <td><Link to={`/organizations/${o.id}`}>{o.name}</Link></td>
               <td>{o.kind === 'msp' ? 'Shared infrastructure (MSP)' : 'Customer'}</td>
-              <td>{new Date(o.createdAt).toLocaleDateString()}</td>
+              <td>{formatDate(o.createdAt)}</td>
             </tr>
           ))}
         </tbody>

@@ -6,6 +6,7 @@ import { createSession, sessionCookie } from '../../../../api/auth/sessions.ts';
 import { AppError } from '../../../../api/errors.ts';
 import { acceptInvitation, describeInvitation, InvitationTokenError, PASSWORD_MAX, PASSWORD_MIN } from '../../../../api/people/service.ts';
 import { getDb } from '../../../../db/client.ts';
+import { FieldError } from '../../components/forms.tsx';
 import type { Route } from './+types/accept-invitation.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Accept invitation · Anthropy Works' }];
@@ -48,7 +49,6 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
   const problem = actionData?.problem ?? loaderData.problem;
   const { invitation, password } = loaderData;
   const errors: Record<string, string> = actionData?.fieldErrors ?? {};
-  const fieldError = (name: string) => errors[name] && <span className="field-error">{errors[name]}</span>;
   if (problem || !invitation) {
     return (
       <main className="centered">
@@ -70,19 +70,19 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
         <label>
           Name
           <input name="name" autoComplete="name" required maxLength={100} aria-invalid={Boolean(errors.name)} />
-          {fieldError('name')}
+          <FieldError message={errors.name} />
         </label>
         <label>
           Password
           <input name="password" type="password" autoComplete="new-password" required minLength={password.min} maxLength={password.max}
             aria-invalid={Boolean(errors.password)} aria-describedby="password-hint" />
           <span id="password-hint" className="muted">At least {password.min} characters.</span>
-          {fieldError('password')}
+          <FieldError message={errors.password} />
         </label>
         <label>
           Confirm password
           <input name="passwordConfirm" type="password" autoComplete="new-password" required maxLength={password.max} aria-invalid={Boolean(errors.passwordConfirm)} />
-          {fieldError('passwordConfirm')}
+          <FieldError message={errors.passwordConfirm} />
         </label>
         {actionData?.formError && <p className="error" role="alert">{actionData.formError}</p>}
         <button type="submit" disabled={busy}>{busy ? 'Joining…' : 'Accept invitation'}</button>

@@ -2,18 +2,18 @@ import { useState } from 'react';
 import { data, Form, useNavigation } from 'react-router';
 import { can, isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
 import { isUuid } from '../../../../api/ids.ts';
+import { listedOrganizationId } from '../../../../api/list-scope.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { deactivatePerson, invitePerson, listInvitations, listPeople, revokeInvitation, rolesFor } from '../../../../api/people/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
-import { RowAction } from '../../components/forms.tsx';
+import { formatDateTime } from '../../components/dates.ts';
+import { FieldError, RowAction } from '../../components/forms.tsx';
 import { loadConfig } from '../../../../infra/config.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'People · Anthropy Works' }];
 
-// The same text on the server and in the browser (no locale or time zone of either side).
-const when = (iso: string) => `${new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' })} UTC`;
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
@@ -22,7 +22,7 @@ export async function loader({ request }: Route.LoaderArgs) {
   if (requested !== null && !isUuid(requested)) throw data({ message: 'No such organization.' }, { status: 404 });
   const organizationId = requested ?? undefined;
   const page = await load(() => listPeople(ctx, { organizationId, includeDeactivated: true, limit: 200 }));
-  const scope = organizationId ?? (isMspStaff(actor) ? undefined : actor.organizationId);
+  const scope = listedOrganizationId(actor, organizationId);
   const canList = can(actor, 'person.list', scope ? { organizationId: scope } : undefined);
   const pending = canList ? (await load(() => listInvitations(ctx, { organizationId, status: 'pending' }))).items : [];
 
@@ -80,7 +80,6 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
   const inviteErrors = invite && !invite.ok ? invite.fieldErrors : {};
   const created = invite?.ok ? invite.value : null;
   const other = actionData && actionData.intent !== 'invite' ? actionData.result : null;
-  const fieldError = (name: string) => inviteErrors[name] && <span className="field-error">{inviteErrors[name]}</span>;
 
   return (
     <>
@@ -103,7 +102,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
               <td>{p.email}</td>
               <td>{p.roleLabel}</td>
               {showOrganization && <td>{p.organizationName}</td>}
-              <td>{p.active ? 'Active' : <span className="badge">deactivated{p.deactivatedAt && ` ${when(p.deactivatedAt)}`}</span>}</td>
+              <td>{p.active ? 'Active' : <span className="badge">deactivated{p.deactivatedAt && ` ${formatDateTime(p.deactivatedAt)}`}</span>}</td>
               <td>{p.twoFactorEnabled ? 'On' : 'Off'}</td>
               <td>
                 {p.canDeactivate && (
@@ -126,7 +125,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
                 <select name="organizationId" value={target.id} onChange={(e) => setOrganizationId(e.target.value)} aria-invalid={Boolean(inviteErrors.organizationId)}>
                   {inviteTargets.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
                 </select>
-                {fieldError('organizationId')}
+                <FieldError message={inviteErrors.organizationId} />
               </label>
             ) : (
               <input type="hidden" name="organizationId" value={target.id} />
@@ -134,19 +133,19 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
             <label>
               Email
               <input name="email" type="email" required maxLength={254} aria-invalid={Boolean(inviteErrors.email)} />
-              {fieldError('email')}
+              <FieldError message={inviteErrors.email} />
             </label>
             <label>
               Role
               <select name="role" key={target.id} aria-invalid={Boolean(inviteErrors.role)}>
                 {target.roles.map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
               </select>
-              {fieldError('role')}
+              <FieldError message={inviteErrors.role} />
             </label>
             <label>
               Link valid for (hours)
               <input name="expiresInHours" type="number" min={1} max={720} defaultValue={168} aria-invalid={Boolean(inviteErrors.expiresInHours)} />
-              {fieldError('expiresInHours')}
+              <FieldError message={inviteErrors.expiresInHours} />
             </label>
             <button type="submit" disabled={busy}>Create invitation</button>
           </div>
@@ -159,7 +158,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
       {created && (
         <div className="card" role="status">
           <p>
-            Copy this link and send it to {created.invitation.email}; it expires on {when(created.invitation.expiresAt)}.
+            Copy this link and send it to {created.invitation.email}; it expires on {formatDateTime(created.invitation.expiresAt)}.
             It is shown only this once.
           </p>
           <div className="secret" data-testid="invitation-link">{created.link}</div>
@@ -178,7 +177,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
                     <td>{i.email}</td>
                     <td>{i.roleLabel}</td>
                     {showOrganization && <td>{i.organizationName}</td>}
-                    <td>{when(i.expiresAt)}</td>
+                    <td>{formatDateTime(i.expiresAt)}</td>
                     <td>
                       {i.canRevoke && (
                         <RowAction intent="revoke" id={i.id} label="Revoke" ariaLabel={`Revoke the invitation for ${i.email}`} busy={busy} />

@@ -8,6 +8,7 @@ import { JobState } from '../jobs/job-view.tsx';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { recentReadinessChecks, startReadinessCheck } from './system.server.ts';
+import { formatDateTime } from '../../components/dates.ts';
 import type { Route } from './+types/system.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'System · Anthropy Works' }];
@@ -58,7 +59,7 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
           <tbody>
             {checks.map((c) => (
               <tr key={c.id}>
-                <td>{new Date(c.requestedAt).toLocaleString()}</td>
+                <td>{formatDateTime(c.requestedAt)}</td>
                 <td>{c.requester ?? '—'}</td>
                 <td><span className={`badge ${c.status}`} data-testid="readiness-status">{c.status}</span></td>
                 <td>{c.results.map((r) => <div key={r.name}>{r.ok ? '✓' : '✗'} <b>{r.name}</b>: {r.detail} <span className="muted">({r.durationMs} ms)</span></div>)}</td>
@@ -95,7 +96,7 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
                   <td><JobState state={j.state} /></td>
                   <td>{r.sizeBytes ? `${r.version}, ${Math.round(r.sizeBytes / 1e6)} MB, ${r.wasPresent ? 'was present' : 'built by this check'}` : '—'}</td>
                   <td>{r.detail ?? j.failureReason ?? '—'}</td>
-                  <td>{new Date(j.createdAt).toLocaleString()}</td>
+                  <td>{formatDateTime(j.createdAt)}</td>
                   <td><Link to={`/jobs/${j.id}`}>Job</Link></td>
                 </tr>
               );

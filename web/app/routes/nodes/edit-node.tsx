@@ -1,0 +1,39 @@
+// The node's name, labels and notes, for MSP staff (edit-node.server.ts saves them).
+import { Form, useNavigation } from 'react-router';
+import { FieldError } from '../../components/forms.tsx';
+import type { FormResult } from '../../service-errors.server.ts';
+import { labelsError } from './labels.ts';
+
+export function EditNode({ node, result }: {
+  node: { name: string; labels: string[]; notes: string; updatedAt: string }; result: FormResult<unknown> | null;
+}) {
+  const busy = useNavigation().state === 'submitting';
+  const errors = result && !result.ok ? result.fieldErrors : {};
+  return (
+    <>
+      {result?.ok && <p role="status">Saved.</p>}
+      <Form method="post" className="card stack" aria-label="Edit node" key={node.updatedAt}>
+        <input type="hidden" name="intent" value="update" />
+        <strong>Edit</strong>
+        <label>
+          Name
+          <input name="name" required maxLength={63} defaultValue={node.name} aria-invalid={Boolean(errors.name)} />
+          <FieldError message={errors.name} />
+        </label>
+        <label>
+          Labels
+          <input name="labels" defaultValue={node.labels.join(', ')} aria-invalid={Boolean(labelsError(errors))} />
+          <span className="muted">Comma-separated.</span>
+          <FieldError message={labelsError(errors)} />
+        </label>
+        <label>
+          Notes
+          <textarea name="notes" rows={4} maxLength={2000} defaultValue={node.notes} aria-invalid={Boolean(errors.notes)} />
+          <FieldError message={errors.notes} />
+        </label>
+        {result && !result.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{result.formError}</p>}
+        <div><button type="submit" disabled={busy}>Save</button></div>
+      </Form>
+    </>
+  );
+}
