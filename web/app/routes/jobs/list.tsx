@@ -9,7 +9,7 @@ import { OrganizationSelect } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
-import { JobState, jobTarget, jobTypeLabel } from './job-view.tsx';
+import { JobState, jobTarget } from './job-view.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works' }];
 
@@ -30,7 +30,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
     <>
       <h1>Jobs</h1>
       <p className="muted">
-        Every deployment and lifecycle action is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve,
+        Every deployment, lifecycle action and check is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve,
         reject or cancel it.
       </p>
       <Form method="get" className="row" aria-label="Filter jobs">
@@ -65,7 +65,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
         <tbody>
           {jobs.map((j) => (
             <tr key={j.id}>
-              <td><Link to={`/jobs/${j.id}`}>{jobTypeLabel(j.type)}</Link></td>
+              <td><Link to={`/jobs/${j.id}`}>{j.label}</Link></td>
               <td>{jobTarget(j)}</td>
               <td>{j.organizationName}</td>
               <td>{j.requestedBy ?? '—'}</td>

@@ -3,7 +3,7 @@ import { requestInventoryRefresh } from '../../../../api/agents/inventory-refres
 import { createEnrollmentToken, getNodeIdentity, listEnrollmentTokens, revokeEnrollmentToken, revokeNode } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
-import { requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover } from '../../../../api/jobs/service.ts';
+import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from '../../../../api/instances/service.ts';
 import { getNode, getNodeInventory, updateNode } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
@@ -75,7 +75,7 @@ export async function action({ request, params }: Route.ActionArgs) {
   }
   // Actions on one instance start a job; the answer is that job's page.
   const instanceActions = {
-    takeover: requestTakeover, 'health-check': requestHealthCheck, restart: requestRestart,
+    takeover: requestAdoption, 'health-check': requestHealthCheck, restart: requestRestart,
     stop: (c: typeof ctx, id: string) => requestInstanceChange(c, id, 'stop'),
     start: (c: typeof ctx, id: string) => requestInstanceChange(c, id, 'start'),
     remove: (c: typeof ctx, id: string) => requestInstanceChange(c, id, 'remove', { removeVolumes: form.get('removeVolumes') === 'on' }),
