@@ -1,6 +1,7 @@
 // The console's record of a job, kept by its workflow: state, current step, approvals, failure reason,
 // result; and the managed instance a deployment produces. Every state change is audited. Each activity
 // is idempotent (a retry after a lost response writes the same thing again, and audits a change once).
+import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
@@ -95,12 +96,14 @@ export function createJobActivities(deps: { db: Db }) {
       await deps.db.transaction(async (tx) => {
         const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
         if (!job) throw new Error(`job ${input.jobId} does not exist`);
+        if (!job.nodeId) throw ApplicationFailure.nonRetryable(`job ${input.jobId} runs on no node: it cannot record an instance`, 'NotANodeJob');
+        const nodeId = job.nodeId;
         const now = new Date();
         const values = {
           state: 'managed' as const, containerIds: input.containerIds, bundleVersion: input.bundleVersion, port: input.port,
           health: input.health, reasons: [], confidence: null, updatedAt: now,
         };
-        await tx.insert(instances).values({ id: input.instanceId, organizationId: job.organizationId, nodeId: job.nodeId, name: input.name, managedSince: now, ...values })
+        await tx.insert(instances).values({ id: input.instanceId, organizationId: job.organizationId, nodeId, name: input.name, managedSince: now, ...values })
           .onConflictDoUpdate({ target: instances.id, set: values });
         await recordAudit(tx, {
           actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
@@ -108,7 +111,7 @@ export function createJobActivities(deps: { db: Db }) {
           details: { name: input.name, nodeId: job.nodeId, jobId: job.id, containers: input.containerIds.length, version: input.bundleVersion, port: input.port },
         });
         // A discovered record of the same containers would now be a duplicate.
-        await tx.delete(instances).where(and(eq(instances.nodeId, job.nodeId), eq(instances.state, 'discovered'),
+        await tx.delete(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'discovered'),
           ne(instances.id, input.instanceId), sql`${instances.containerIds} ?| array[${sql.join(input.containerIds.map((id) => sql`${id}`), sql`, `)}]::text[]`));
       });
     },

@@ -29,6 +29,8 @@ export interface ServiceContext { db: Db; actor: Actor }
 export const MSP_ROLES: readonly Role[] = ['msp_admin', 'msp_operator'];
 export const COMPANY_ROLES: readonly Role[] = ['company_admin', 'company_user'];
 export const isMspStaff = (actor: Pick<Actor, 'role'>) => MSP_ROLES.includes(actor.role);
+/** Who may give a job's typed approval (the run's validator checks it again). */
+export const APPROVER_ROLES: readonly Role[] = MSP_ROLES;
 
 export const ROLE_LABELS: Record<Role, string> = {
   msp_admin: 'MSP admin',
@@ -84,6 +86,8 @@ const RULES = {
   'instance.change': mspStaff,
   'job.approve': mspStaff,
   'job.cancel': mspStaff,
+  // A retry is a new request of the same job: whoever may request jobs.
+  'job.retry': mspStaff,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

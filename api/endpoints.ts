@@ -3,6 +3,7 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
+import { instanceEndpoints } from './instances/endpoints.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
@@ -15,6 +16,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...nodeEndpoints,
   ...agentEndpoints,
   ...jobEndpoints,
+  ...instanceEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -104,7 +104,8 @@ describe('OpenClaw deployment on a node', () => {
     await chatty.start();
     await chatty.wait();
     const { lines } = await containerLogs(engine.docker, chatty.id, { tail: 10 });
-    expect(lines.map((l) => [l.stream, l.text])).toEqual([['stdout', 'starting with [REDACTED]'], ['stderr', 'db password=[REDACTED] ok']]);
+    // stdout and stderr are separate pipes: Docker may stamp the second line first, so order is not compared.
+    expect(lines.map((l) => [l.stream, l.text]).sort()).toEqual([['stderr', 'db password=[REDACTED] ok'], ['stdout', 'starting with [REDACTED]']]);
     await chatty.remove();
   });
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Db, Executor } from '../../db/client.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { heartbeatSignal, type nodeMonitor } from '../../workflows/node-monitor.ts';
+import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
 import { ForbiddenError, parseInput } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
 
@@ -100,7 +100,7 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
   if (!accepted) throw new ForbiddenError('This node was revoked; its agent must enroll again with a new token.');
   const config = loadConfig();
   const client = await getTemporalClient();
-  await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
+  await client.workflow.signalWithStart(nodeMonitor, {
     workflowId: nodeMonitorId(nodeId),
     taskQueue: controlPlaneTaskQueue(),
     args: [{ nodeId, intervalSeconds: config.NODE_HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, offlineAfterMissed: config.NODE_OFFLINE_AFTER_MISSED }],

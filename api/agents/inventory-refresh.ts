@@ -3,7 +3,7 @@
 // refused before anything starts. The answer links to the run in Temporal Web.
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
-import type { refreshNodeInventory } from '../../workflows/refresh-node-inventory.ts';
+import { refreshNodeInventory } from '../../workflows/refresh-node-inventory.ts';
 import { auditActor, authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, UnavailableError } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient, workflowRunUrl } from '../temporal-client.ts';
@@ -22,7 +22,7 @@ export async function requestInventoryRefresh(ctx: ServiceContext, nodeId: strin
   let runId: string;
   try {
     const client = await getTemporalClient();
-    const handle = await client.workflow.start<typeof refreshNodeInventory>('refreshNodeInventory', {
+    const handle = await client.workflow.start(refreshNodeInventory, {
       taskQueue: controlPlaneTaskQueue(), workflowId, args: [{ nodeId: node.id }], workflowExecutionTimeout: '10 minutes',
     });
     runId = handle.firstExecutionRunId;

@@ -24,6 +24,9 @@ beforeAll(async () => {
     ids.push(job!.id);
   }
   await t.db.insert(jobs).values({ type: 'health_check', organizationId: w.globex.id, nodeId: other!.id, workflowId: 'list-globex', state: 'completed', params: {} });
+  // A job with no node (it runs on the control plane), and one of a type this release no longer has.
+  await t.db.insert(jobs).values({ type: 'readiness_check', organizationId: w.msp.id, workflowId: 'list-msp', state: 'failed', params: {}, failureReason: 'Temporal: down' });
+  await t.db.insert(jobs).values({ type: 'retired_kind', organizationId: w.msp.id, workflowId: 'list-retired', state: 'failed', params: {} });
 });
 afterAll(() => t.close());
 
@@ -48,5 +51,15 @@ describe('listJobs', () => {
     expect(own.items.every((j) => j.organizationId === w.acme.id)).toBe(true);
     expect(await failure(listJobs(w.ctx(w.actors.admin), { state: 'sleeping' }))).toMatchObject({ status: 400, fieldErrors: { state: expect.stringContaining('state must be one of') } });
     expect(await failure(listJobs(w.ctx(w.actors.admin), { cursor: 'garbage' }))).toMatchObject({ status: 400, fieldErrors: { cursor: 'cursor is not one this API returned' } });
+  });
+
+  it('shows a job without a node, and tells from its type whether it may be retried', async () => {
+    const [readiness] = (await listJobs(w.ctx(w.actors.admin), { type: 'readiness_check' })).items;
+    expect(readiness).toMatchObject({ nodeId: null, nodeName: null, label: 'Readiness check', needsApproval: false, retry: { allowed: true, why: null } });
+    const [retired] = (await listJobs(w.ctx(w.actors.admin), { type: 'retired_kind' })).items;
+    expect(retired).toMatchObject({ label: 'retired_kind', retry: { allowed: false, why: 'This release no longer runs this kind of job.' } });
+    const [done] = (await listJobs(w.ctx(w.actors.admin), { organizationId: w.acme.id, state: 'completed', limit: 1 })).items;
+    expect(done).toMatchObject({ label: 'Health check', retry: { allowed: false, why: 'Only a failed or expired job can be retried.' } });
+    expect(await failure(listJobs(w.ctx(w.actors.admin), { type: 'Deploy!' }))).toMatchObject({ status: 400, fieldErrors: { type: 'type must be a job type such as deploy_openclaw' } });
   });
 });

@@ -63,7 +63,18 @@ async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
   return job!.id;
 }
 
-/** A discovered OpenClaw instance on an enrolled node, for takeover cases. */
+/** A failed health check of a managed instance on an enrolled node: a job that may be retried. */
+async function freshFailedHealthCheck(s: Seed, organizationId: string): Promise<string> {
+  const instanceId = await freshManagedInstance(s, organizationId);
+  const [instance] = await s.db.select().from(instances).where(eq(instances.id, instanceId));
+  const [job] = await s.db.insert(jobs).values({
+    type: 'health_check', organizationId, nodeId: instance!.nodeId, instanceId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'failed',
+    failureReason: 'node offline', params: { instanceName: instance!.name },
+  }).returning();
+  return job!.id;
+}
+
+/** A discovered OpenClaw instance on an enrolled node, for adoption cases. */
 async function freshDiscoveredInstance(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await freshEnrolledNode(s, organizationId);
   const [row] = await s.db.insert(instances).values({
@@ -183,9 +194,9 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/deployments`, body: { instanceName: 'matrix-claw' } }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  'POST /instances/:id/takeover': {
+  'POST /instances/:id/adopt': {
     // An allowed request starts a run that no agent works on here (it waits for its node).
-    request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/takeover` }),
+    request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/adopt` }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
   },
   // The node is not online here: MSP staff are told so (409) once the authorization passed.
@@ -204,6 +215,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     }),
     expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
   } satisfies MatrixEntry])),
+  // A retry is a new job (its run waits for its node here).
+  'POST /jobs/:id/retry': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}/retry` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   'POST /nodes/:id/revoke': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}/revoke` }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
@@ -369,6 +385,11 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   } satisfies MatrixEntry])),
+  // A retry from the job's page: the new job's page.
+  'POST /jobs/:jobId intent=retry': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}`, body: { intent: 'retry' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   // The bundle check on the System page: a job on an enrolled node, then its job page.
   'POST /system intent=bundle-check': {
     request: async (s, _r, w) => ({ path: '/system', body: { intent: 'bundle-check', nodeId: await freshEnrolledNode(s, orgOf(s, w)) } }),

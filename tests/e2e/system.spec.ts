@@ -37,7 +37,7 @@ test('sign-ins, failed sign-ins, sign-outs and the readiness check are in the au
   const table = page.getByTestId('audit-events');
   await expect(table.locator('tr', { hasText: 'auth.sign_in' }).filter({ hasText: 'success' }).first()).toContainText(E2E_ADMIN.email);
   await expect(table.locator('tr', { hasText: 'auth.sign_in' }).filter({ hasText: 'wrong password' }).first()).toBeVisible();
-  await expect(table.locator('tr', { hasText: 'system.readiness_check.completed' }).first()).toContainText('success');
+  await expect(table.locator('tr', { hasText: 'job.completed' }).first()).toContainText('success');
   await expect(table.locator('tr', { hasText: 'auth.sign_out' }).first()).toContainText(E2E_ADMIN.email);
   await expect(table).not.toContainText('a-wrong-password-for-the-audit');
   // Filters come from the URL (trimmed); a bad one is named next to its field over an empty list.

@@ -55,7 +55,7 @@ async function snapshot() {
       select 's', id, user_id::text, two_factor_verified::text from sessions union all
       select 'g', key, value::text, '' from settings union all
       select 'r', id::text, user_id::text, coalesce(used_at::text, '') from recovery_codes union all
-      select 'c', id::text, status, '' from readiness_checks
+      select 'j', id::text, state, type from jobs
     ) x) as records,
     (select count(*)::int from audit_events where outcome = 'success') as successes`);
   return row!;

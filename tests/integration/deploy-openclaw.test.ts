@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
-import { getInstanceLogs } from '../../api/jobs/instance-logs.ts';
+import { getInstanceLogs } from '../../api/instances/logs.ts';
 import { setApprovalPolicy } from '../../api/organizations/service.ts';
-import {
-  approveJob, cancelJob, getJob, getJobActivities, latestBundleChecks, rejectJob, requestBundleCheck, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover,
-} from '../../api/jobs/service.ts';
+import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from '../../api/instances/service.ts';
+import { approveJob, cancelJob, getJob, getJobActivities, rejectJob } from '../../api/jobs/service.ts';
+import { latestBundleChecks, requestBundleCheck } from '../../api/system/bundle-check.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
@@ -139,7 +139,7 @@ describe('deploying OpenClaw with a typed approval', () => {
     }));
     const before = await snapshot();
 
-    const job = await requestTakeover(w.ctx(w.actors.operator), discovered.id);
+    const job = await requestAdoption(w.ctx(w.actors.operator), discovered.id);
     expect(job).toMatchObject({ type: 'adopt_openclaw', approvalPhrase: 'adopt found-claw on acme-edge' });
     await stateOf(job.id, 'waiting_for_approval');
     expect(await failure(approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'adopt it' }))).toMatchObject({ status: 400, fieldErrors: { phrase: expect.any(String) } });

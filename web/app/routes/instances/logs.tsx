@@ -1,5 +1,5 @@
 import { Form, Link } from 'react-router';
-import { getInstanceLogs } from '../../../../api/jobs/instance-logs.ts';
+import { getInstanceLogs } from '../../../../api/instances/logs.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { useLiveData } from '../../components/live.ts';
 import { attempt } from '../../service-errors.server.ts';

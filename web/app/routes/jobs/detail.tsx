@@ -1,17 +1,18 @@
-import { Form, Link, useNavigation } from 'react-router';
+import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
 import type { ActivitySummary } from '../../../../api/jobs/run-history.ts';
-import { approveJob, cancelJob, getJob, getJobActivities, rejectJob } from '../../../../api/jobs/service.ts';
+import { approveJob, cancelJob, getJob, getJobActivities, rejectJob, retryJob } from '../../../../api/jobs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
+import { formatDateTime } from '../../components/dates.ts';
+import { FieldError } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { JobResult } from './job-result.tsx';
-import { JobState, jobTarget, jobTypeLabel } from './job-view.tsx';
+import { JobState, jobTarget } from './job-view.tsx';
 
-export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? jobTypeLabel(loaderData.job.type) : 'Job'} · Anthropy Works` }];
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? loaderData.job.label : 'Job'} · Anthropy Works` }];
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export async function loader({ request, params }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
@@ -19,7 +20,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const target = { organizationId: job.organizationId };
   // The page stays useful without Temporal: only this section then says it cannot be read.
   const run = await getJobActivities(ctx, job.id).catch(() => null);
-  return { job, run, canDecide: can(ctx.actor, 'job.approve', target), canCancel: can(ctx.actor, 'job.cancel', target) };
+  return { job, run, canDecide: can(ctx.actor, 'job.approve', target), canCancel: can(ctx.actor, 'job.cancel', target), canRetry: can(ctx.actor, 'job.retry', target) };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -29,12 +30,17 @@ export async function action({ request, params }: Route.ActionArgs) {
   const reason = String(form.get('reason') ?? '').trim() || undefined;
   if (intent === 'approve') return { intent, result: await attempt(() => approveJob(ctx, params.jobId, { phrase: form.get('phrase') ?? '' })) };
   if (intent === 'reject') return { intent, result: await attempt(() => rejectJob(ctx, params.jobId, { reason })) };
+  if (intent === 'retry') {
+    const result = await attempt(() => retryJob(ctx, params.jobId));
+    if (result.ok) return redirect(`/jobs/${result.value.id}`);
+    return { intent, result };
+  }
   return { intent: 'cancel' as const, result: await attempt(() => cancelJob(ctx, params.jobId, { reason })) };
 }
 
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(2000);
-  const { job, run, canDecide, canCancel } = loaderData;
+  const { job, run, canDecide, canCancel, canRetry } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;
@@ -43,9 +49,9 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
   const preflight = (job.result?.preflight ?? []) as { name: string; ok: boolean; detail: string }[];
   return (
     <>
-      <h1>{jobTypeLabel(job.type)}: {jobTarget(job)}</h1>
+      <h1>{job.label}: {jobTarget(job)}</h1>
       <p className="muted">
-        <Link to={`/nodes/${job.nodeId}`}>{job.nodeName}</Link> · {job.organizationName} ·{' '}
+        {job.nodeId && <><Link to={`/nodes/${job.nodeId}`}>{job.nodeName}</Link> · </>}{job.organizationName} ·{' '}
         <a href={job.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">its run in Temporal Web ↗</a>
       </p>
       <table data-testid="job">
@@ -53,10 +59,11 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           <tr><th>State</th><td><JobState state={job.state} /></td></tr>
           <tr><th>Current step</th><td data-testid="job-step">{job.step ?? '—'}</td></tr>
           <tr><th>Requested by</th><td>{job.requestedBy ?? '—'}, {ago(job.createdAt)}</td></tr>
-          {job.approvalExpiresAt && <tr><th>Approval expires</th><td>{when(job.approvalExpiresAt)}</td></tr>}
-          <tr><th>Finished</th><td>{when(job.completedAt)}{job.durationSeconds !== null && ` (${job.durationSeconds} s)`}</td></tr>
+          {job.approvalExpiresAt && <tr><th>Approval expires</th><td>{formatDateTime(job.approvalExpiresAt)}</td></tr>}
+          <tr><th>Finished</th><td>{formatDateTime(job.completedAt)}{job.durationSeconds !== null && ` (${job.durationSeconds} s)`}</td></tr>
           {job.failureReason && <tr><th>Why it ended</th><td className="error" data-testid="failure-reason">{job.failureReason}</td></tr>}
           <tr><th>Workflow</th><td><code>{job.workflowId}</code></td></tr>
+          {job.retryOf && <tr><th>Retries</th><td><Link to={`/jobs/${job.retryOf}`} data-testid="retry-of">the earlier job</Link></td></tr>}
         </tbody>
       </table>
 
@@ -68,7 +75,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           <label>
             Phrase
             <input name="phrase" autoComplete="off" required aria-invalid={Boolean(phraseError)} />
-            {phraseError && <span className="field-error" role="alert">{phraseError}</span>}
+            <FieldError message={phraseError} alert />
           </label>
           <div><button type="submit" disabled={busy}>Approve</button></div>
         </Form>
@@ -89,7 +96,14 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
       )}
       {other && <p className="error" role="alert">{other}</p>}
       <JobResult job={job} />
-      {job.state === 'completed' && job.instanceId && job.type !== 'remove_instance' && <p><Link to={`/nodes/${job.nodeId}`}>See the instance on its node.</Link></p>}
+      {job.state === 'completed' && job.nodeId && <p><Link to={`/nodes/${job.nodeId}`}>Open {job.nodeName}, the node it ran on.</Link></p>}
+      {(job.state === 'failed' || job.state === 'expired') && canRetry && (job.retry.allowed ? (
+        <Form method="post" aria-label="Retry">
+          <input type="hidden" name="intent" value="retry" />
+          <p className="muted">A retry is a new job with the same parameters{job.needsApproval ? ', and asks for its approval again' : ''}.</p>
+          <button type="submit" disabled={busy}>Retry</button>
+        </Form>
+      ) : <p className="muted" data-testid="retry-refused">Not retried: {job.retry.why}</p>)}
 
       {preflight.length > 0 && (
         <section aria-label="Preflight">
@@ -99,12 +113,12 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
       )}
       <section aria-label="Approval history">
         <h2>Approval history</h2>
-        {job.approvals.length === 0 ? <p className="muted">{job.approvalPhrase ? 'None yet.' : 'This kind of job needs no approval.'}</p> : (
+        {job.approvals.length === 0 ? <p className="muted">{job.needsApproval ? 'None yet.' : 'This kind of job needs no approval.'}</p> : (
           <table data-testid="approvals">
             <thead><tr><th>When</th><th>Who</th><th>Via</th><th>Outcome</th><th>Why</th></tr></thead>
             <tbody>
               {job.approvals.map((a) => (
-                <tr key={`${a.at}-${a.by}`}><td>{when(a.at)}</td><td>{a.by} ({a.role.replace('_', ' ')})</td><td>{a.via}</td><td>{a.outcome}</td><td>{a.reason ?? '—'}</td></tr>
+                <tr key={`${a.at}-${a.by}`}><td>{formatDateTime(a.at)}</td><td>{a.by} ({a.role.replace('_', ' ')})</td><td>{a.via}</td><td>{a.outcome}</td><td>{a.reason ?? '—'}</td></tr>
               ))}
             </tbody>
           </table>

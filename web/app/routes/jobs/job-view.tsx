@@ -1,15 +1,12 @@
-// Small pieces the job pages share.
-import type { JobOutput } from '../../../../api/jobs/service.ts';
+// Small pieces the job pages share. What a job type is called comes with the job (its `label`, from
+// api/jobs/registry.ts), so nothing here lists job types.
+import type { JobOutput } from '../../../../api/jobs/job-output.ts';
 
-const TYPE_LABELS: Record<string, string> = {
-  deploy_openclaw: 'Deploy OpenClaw', adopt_openclaw: 'Take over OpenClaw', restart_gateway: 'Restart gateway', health_check: 'Health check',
-  stop_instance: 'Stop OpenClaw', start_instance: 'Start OpenClaw', remove_instance: 'Remove OpenClaw', bundle_check: 'Bundle check',
+/** "acme-claw on edge-01"; a job with no node or instance names neither. */
+export const jobTarget = (j: Pick<JobOutput, 'params' | 'nodeName'>) => {
+  const instance = typeof j.params.instanceName === 'string' ? j.params.instanceName : null;
+  return [instance, j.nodeName].filter(Boolean).join(' on ') || 'the control plane';
 };
-export const jobTypeLabel = (type: string) => TYPE_LABELS[type] ?? type;
-
-/** "acme-claw on edge-01" */
-export const jobTarget = (j: Pick<JobOutput, 'params' | 'nodeName'>) =>
-  `${typeof j.params.instanceName === 'string' ? `${j.params.instanceName} on ` : ''}${j.nodeName}`;
 
 export function JobState({ state }: { state: string }) {
   return <span className={`badge job-${state}`} data-testid="job-state">{state.replaceAll('_', ' ')}</span>;

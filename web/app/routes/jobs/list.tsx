@@ -1,5 +1,6 @@
 import { Form, Link } from 'react-router';
 import { isMspStaff } from '../../../../api/authz.ts';
+import { jobTypes } from '../../../../api/jobs/registry.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
 import { listNodes } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
@@ -9,28 +10,29 @@ import { OrganizationSelect } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
-import { JobState, jobTarget, jobTypeLabel } from './job-view.tsx';
+import { JobState, jobTarget } from './job-view.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works' }];
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
-  const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['state', 'organizationId', 'nodeId'], (q) => listJobs(ctx, { ...q, limit: 50 }));
+  const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['state', 'organizationId', 'nodeId', 'type'], (q) => listJobs(ctx, { ...q, limit: 50 }));
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
   // The nodes to filter by (of the chosen organization); people who may not see nodes filter without them.
   const nodeChoices = await listNodes(ctx, { limit: 200, ...(filters.organizationId && !filterErrors.organizationId ? { organizationId: filters.organizationId } : {}) })
     .then((p) => p.items.map(({ id, name, organizationName }) => ({ id, label: filters.organizationId ? name : `${name} (${organizationName})` })), () => []);
-  return { jobs: items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, nextUrl };
+  const types = [...jobTypes().values()].map(({ type, label }) => ({ type, label })).sort((a, b) => a.label.localeCompare(b.label));
+  return { jobs: items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, types, nextUrl };
 }
 
 export default function Jobs({ loaderData }: Route.ComponentProps) {
   useLiveData(); // states and steps change as runs progress
-  const { jobs, filters, filterErrors, organizations, nodeChoices, states, nextUrl } = loaderData;
+  const { jobs, filters, filterErrors, organizations, nodeChoices, states, types, nextUrl } = loaderData;
   return (
     <>
       <h1>Jobs</h1>
       <p className="muted">
-        Every deployment and lifecycle action is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve,
+        Every deployment, lifecycle action and check is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve,
         reject or cancel it.
       </p>
       <Form method="get" className="row" aria-label="Filter jobs">
@@ -50,6 +52,13 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
           </label>
         )}
         <label>
+          Kind
+          <select name="type" defaultValue={filters.type ?? ''}>
+            <option value="">Any</option>
+            {types.map((t) => <option key={t.type} value={t.type}>{t.label}</option>)}
+          </select>
+        </label>
+        <label>
           State
           <select name="state" defaultValue={filters.state ?? ''}>
             <option value="">Any</option>
@@ -57,7 +66,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
           </select>
         </label>
         <button type="submit" className="secondary">Show</button>
-        {(filters.nodeId || filters.state || filters.organizationId) && <Link to="/jobs">Clear</Link>}
+        {(filters.nodeId || filters.state || filters.organizationId || filters.type) && <Link to="/jobs">Clear</Link>}
       </Form>
       {Object.values(filterErrors).map((e) => <p key={e} className="error" role="alert">{e}</p>)}
       <table data-testid="jobs">
@@ -65,7 +74,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
         <tbody>
           {jobs.map((j) => (
             <tr key={j.id}>
-              <td><Link to={`/jobs/${j.id}`}>{jobTypeLabel(j.type)}</Link></td>
+              <td><Link to={`/jobs/${j.id}`}>{j.label}</Link></td>
               <td>{jobTarget(j)}</td>
               <td>{j.organizationName}</td>
               <td>{j.requestedBy ?? '—'}</td>

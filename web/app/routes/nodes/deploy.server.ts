@@ -2,7 +2,7 @@
 // port by default; a request that passes starts its job, and the answer is that job's page.
 import { redirect } from 'react-router';
 import { can, type ServiceContext } from '../../../../api/authz.ts';
-import { requestDeployment } from '../../../../api/jobs/service.ts';
+import { requestDeployment } from '../../../../api/instances/service.ts';
 import type { NodeOutput } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';

@@ -2,7 +2,7 @@
 // changes something); the answer is that job's page, or the reason it could not start.
 import { redirect } from 'react-router';
 import type { ServiceContext } from '../../../../api/authz.ts';
-import { requestHealthCheck, requestInstanceChange, requestRestart, requestTakeover } from '../../../../api/jobs/service.ts';
+import { requestAdoption, requestHealthCheck, requestInstanceChange, requestRestart } from '../../../../api/instances/service.ts';
 import { attempt } from '../../service-errors.server.ts';
 import type { NodeIntentArgs } from './intent.server.ts';
 
@@ -15,7 +15,7 @@ const startsJob = (start: (ctx: ServiceContext, instanceId: string, form: FormDa
 
 export const instanceIntents = {
   // A discovered instance becomes managed; nothing on the machine changes.
-  adopt: startsJob((ctx, id) => requestTakeover(ctx, id)),
+  adopt: startsJob((ctx, id) => requestAdoption(ctx, id)),
   'health-check': startsJob((ctx, id) => requestHealthCheck(ctx, id)),
   restart: startsJob((ctx, id) => requestRestart(ctx, id)),
   stop: startsJob((ctx, id) => requestInstanceChange(ctx, id, 'stop')),

@@ -2,12 +2,13 @@ import { useEffect } from 'react';
 import { data, Form, Link, redirect, useNavigation, useRevalidator } from 'react-router';
 import { authorize } from '../../../../api/authz.ts';
 import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
-import { latestBundleChecks, requestBundleCheck } from '../../../../api/jobs/service.ts';
+import { latestBundleChecks, requestBundleCheck } from '../../../../api/system/bundle-check.ts';
+import { requestReadinessCheck } from '../../../../api/system/readiness.ts';
 import { listNodes } from '../../../../api/nodes/service.ts';
 import { JobState } from '../jobs/job-view.tsx';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
-import { recentReadinessChecks, startReadinessCheck } from './system.server.ts';
+import { readinessRows } from './system.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import type { Route } from './+types/system.ts';
 
@@ -17,7 +18,7 @@ export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   await load(() => authorize(ctx, 'system.view'));
   const nodes = (await listNodes(ctx, { limit: 200 })).items.filter((n) => n.enrolledAt && !n.revokedAt).map(({ id, name, organizationName }) => ({ id, name, organizationName }));
-  return { checks: await recentReadinessChecks(), bundleChecks: await latestBundleChecks(ctx), nodes, bundle: { version: OPENCLAW_BUNDLE.version, image: OPENCLAW_BUNDLE.image } };
+  return { checks: await readinessRows(ctx), bundleChecks: await latestBundleChecks(ctx), nodes, bundle: { version: OPENCLAW_BUNDLE.version, image: OPENCLAW_BUNDLE.image } };
 }
 
 export async function action({ request }: Route.ActionArgs) {
@@ -29,9 +30,9 @@ export async function action({ request }: Route.ActionArgs) {
     if (started.ok) return redirect(`/jobs/${started.value.id}`);
     return data({ ok: false as const, error: started.formError }, { status: 200 });
   }
-  await load(() => authorize(ctx, 'system.readiness_check.start'));
-  const result = await startReadinessCheck(ctx);
-  return data(result, { status: result.ok ? 200 : 503 });
+  const started = await attempt(() => requestReadinessCheck(ctx));
+  if (started.ok) return data({ ok: true as const, error: null }, { status: 200 });
+  return data({ ok: false as const, error: `The readiness check could not be started: ${started.formError}` }, { status: 503 });
 }
 
 export default function System({ loaderData, actionData }: Route.ComponentProps) {
@@ -62,7 +63,7 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
                 <td>{formatDateTime(c.requestedAt)}</td>
                 <td>{c.requester ?? '—'}</td>
                 <td><span className={`badge ${c.status}`} data-testid="readiness-status">{c.status}</span></td>
-                <td>{c.results.map((r) => <div key={r.name}>{r.ok ? '✓' : '✗'} <b>{r.name}</b>: {r.detail} <span className="muted">({r.durationMs} ms)</span></div>)}</td>
+                <td>{c.results.map((r) => <div key={r.name}>{r.ok ? '✓' : '✗'} <b>{r.name}</b>: {r.detail} <span className="muted">({r.durationMs} ms)</span></div>)}{c.results.length === 0 && c.failureReason}</td>
                 <td><a href={c.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">Open in Temporal Web ↗</a></td>
               </tr>
             ))}

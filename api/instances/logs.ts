@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { LogsOutput } from '../../agent-worker/openclaw/logs.ts';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, nodes } from '../../db/schema.ts';
-import type { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
+import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
 import { auditActor, authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -37,7 +37,7 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
   let output: LogsOutput;
   try {
     const client = await getTemporalClient();
-    output = await client.workflow.execute<typeof readInstanceLogs>('readInstanceLogs', {
+    output = await client.workflow.execute(readInstanceLogs, {
       taskQueue: controlPlaneTaskQueue(), workflowId: `instance-logs-${instance.id}-${crypto.randomUUID()}`, workflowExecutionTimeout: '1 minute',
       args: [{ nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: 15 }],
     });
