@@ -74,7 +74,7 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   await expect(page.getByTestId('jobs').getByRole('row').filter({ hasText: 'e2e-claw' })).toHaveCount(0);
 });
 
-test('checks its health, reads its logs, restarts it with approval, and takes over a hand-started gateway', async ({ page }) => {
+test('checks its health, reads its logs, restarts it with approval, and adopts a hand-started gateway', async ({ page }) => {
   test.setTimeout(300_000);
   test.skip(!nodePage, 'needs the deployment of the test before');
   await signInAsAdmin(page);

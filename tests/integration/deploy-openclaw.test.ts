@@ -126,7 +126,7 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect((await gateways()).length).toBe(before);
   }, 120_000);
 
-  it('takes over a hand-started gateway as it runs: same containers, same start times, same configuration', async () => {
+  it('adopts a hand-started gateway as it runs: same containers, same start times, same configuration', async () => {
     const claw = await startHandStartedGateway(engine.docker, 'found-claw');
     // Both containers: a heartbeat between the gateway's start and the helper's reports the gateway alone.
     const discovered = await waitFor('the gateway and its helper to be discovered', async () => {
