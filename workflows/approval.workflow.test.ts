@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { JobActivities } from '../activities/jobs.ts';
-import { historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
+import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { approveSignal, approveUpdate, cancelUpdate, rejectUpdate, type Approver } from './approval.ts';
 import { approvalJob, type ApprovalJobInput } from './approval.test-workflow.ts';
 
@@ -28,21 +28,15 @@ const input = (over: Partial<ApprovalJobInput> = {}): ApprovalJobInput => ({
  * update in flight (the activity has not returned) until the test lets it go.
  */
 function jobRecord(hold?: (u: JobUpdate) => Promise<void> | undefined) {
-  const updates: JobUpdate[] = [];
-  const waiters: { match: (u: JobUpdate) => boolean; resolve: (u: JobUpdate) => void }[] = [];
+  const log = callLog<JobUpdate>();
   return {
-    updates,
+    updates: log.calls,
+    when: log.when,
     activities: {
       async updateJob(u: JobUpdate): Promise<void> {
         await hold?.(u);
-        updates.push(u);
-        for (const w of waiters.filter((w) => w.match(u))) w.resolve(u);
+        log.add(u);
       },
-    },
-    /** The first update that matches, now or when it arrives. */
-    when(match: (u: JobUpdate) => boolean): Promise<JobUpdate> {
-      const seen = updates.find(match);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
     },
   };
 }

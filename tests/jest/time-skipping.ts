@@ -113,3 +113,21 @@ export async function historyEvent(handle: WorkflowHandle, match: (e: HistoryEve
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** What a mocked activity was called with, in order, and a way to wait for a call. */
+export function callLog<T>() {
+  const calls: T[] = [];
+  const waiters: { match: (call: T) => boolean; resolve: (call: T) => void }[] = [];
+  return {
+    calls,
+    add(call: T): void {
+      calls.push(call);
+      for (const w of waiters.filter((w) => w.match(call))) w.resolve(call);
+    },
+    /** The first call that matches, made already or when it comes. */
+    when(match: (call: T) => boolean): Promise<T> {
+      const seen = calls.find(match);
+      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+  };
+}
