@@ -5,24 +5,23 @@ import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { auditEvents, readinessChecks } from '../../db/schema.ts';
 import type { readinessCheck } from '../../workflows/readiness-check.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import type { TestDatabase } from '../jest/db.ts';
 
 const QUEUE = ownControlPlaneQueue(import.meta.url);
 
+let stack: AgentStack;
 let t: TestDatabase;
-let controlPlane: TestControlPlane;
 let client: Client;
 
 beforeAll(async () => {
-  t = await freshDatabase();
-  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
-  client = controlPlane.client;
+  stack = await startAgentStack('readiness-check', {}, { web: false, tenants: false });
+  ({ t, controlPlane: { client } } = stack);
 }, 90_000);
 
 afterAll(async () => {
-  await controlPlane?.stop();
-  await t?.close();
+  await stack?.stop();
 });
 
 describe('readiness check workflow', () => {
