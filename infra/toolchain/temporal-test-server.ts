@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { progress, UserFacingError } from '../progress.ts';
+import { onPath } from './temporal-cli.ts';
 
 /** The Java SDK release whose test server we run (it follows the Java SDK's versions). */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.38.0';
@@ -25,14 +26,6 @@ const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
   </dependencies>
 </project>
 `;
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 const runs = (bin: string, args: string[]) => spawnSync(bin, args, { stdio: 'ignore' }).status === 0;
 
