@@ -70,6 +70,7 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
     env = testEnv;
     const w = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
     worker = w.runUntil(new Promise<void>((resolve) => { stopWorker = resolve; }));
+    worker.catch(() => undefined); // reported by the test it fails, or by afterAll
   }, 120_000);
 
   afterAll(async () => {
@@ -78,21 +79,23 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
     await env?.teardown();
   });
 
+  const up = () => {
+    if (!env || !worker) throw new Error('The time-skipping environment is not up: use it inside a test (and see why beforeAll failed).');
+    return { env, worker };
+  };
   return {
     taskQueue,
-    get env() {
-      if (!env) throw new Error('The time-skipping environment is not up yet: use it inside a test.');
-      return env;
-    },
+    get env() { return up().env; },
     async run(testMocks, test) {
+      const { env: testEnv, worker: running } = up();
       mocks = testMocks;
       started.clear();
       try {
         // A worker that fails fails the test, instead of leaving it waiting for a result.
-        return await Promise.race([test(), worker!.then(() => { throw new Error('The worker stopped during the test.'); })]);
+        return await Promise.race([test(), running.then(() => { throw new Error('The worker stopped during the test.'); })]);
       } finally {
         mocks = undefined;
-        for (const workflowId of started) await this.env.client.workflow.getHandle(workflowId).terminate('the test ended').catch(() => undefined);
+        for (const workflowId of started) await testEnv.client.workflow.getHandle(workflowId).terminate('the test ended').catch(() => undefined);
       }
     },
   };
