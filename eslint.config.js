@@ -1,5 +1,6 @@
-// ESLint (typescript-eslint). The workflows/ block enforces Temporal's determinism: workflow code may not
-// import Node built-ins, I/O libraries or activity implementations (types only, through proxyActivities).
+// ESLint (typescript-eslint). The workflows/ block enforces Temporal's determinism: workflow code (not its
+// tests) may not import Node built-ins, I/O libraries or activity implementations (types only, through
+// proxyActivities).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -27,6 +28,8 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
+    // Tests beside the workflows run in Node (a test server, a worker, mocks), not in the workflow sandbox.
+    ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins in workflows/. Use an activity.' })),

@@ -54,10 +54,11 @@ function decideProblem(policy: ApprovalPolicy, input: DecideInput | undefined, k
 }
 
 /**
- * Installs the handlers and waits for a decision or the expiry. `onIgnoredSignal` records an invalid
- * `approve` signal (the workflow's own activity call, so the record survives replays exactly once).
+ * Installs the handlers at once and returns the wait for a decision or the expiry. `onIgnoredSignal`
+ * records an invalid `approve` signal (the workflow's own activity call, so the record survives replays
+ * exactly once). Installing before the job shows its phrase means no approval can arrive to no handler.
  */
-export async function waitForApproval(policy: ApprovalPolicy, onIgnoredSignal: (input: ApproveInput, reason: string) => Promise<void>): Promise<Decision> {
+export function openApproval(policy: ApprovalPolicy, onIgnoredSignal: (input: ApproveInput, reason: string) => Promise<void>): () => Promise<Decision> {
   let decision: Decision | undefined;
   const open = () => decision === undefined;
   setHandler(approveUpdate, (input) => { decision ??= { outcome: 'approved', by: input.approver, via: 'console' }; }, {
@@ -79,8 +80,10 @@ export async function waitForApproval(policy: ApprovalPolicy, onIgnoredSignal: (
       },
     });
   }
-  const decided = await condition(() => !open(), Math.max(0, policy.expiresAt - Date.now()));
-  return decided ? decision! : { outcome: 'expired' };
+  return async () => {
+    const decided = await condition(() => !open(), Math.max(0, policy.expiresAt - Date.now()));
+    return decided ? decision! : { outcome: 'expired' };
+  };
 }
 
 /** How a job's record is updated (activities/jobs.ts updateJob, bound to the job). */
@@ -103,10 +106,11 @@ export async function approvalStep(opts: {
   policy: Omit<ApprovalPolicy, 'expiresAt'>; timeoutSeconds: number; record: RecordJob; nextStep: string; result?: Record<string, unknown>;
 }): Promise<boolean> {
   const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
-  await opts.record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: opts.policy.phrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: opts.result });
-  const decision = await waitForApproval({ ...opts.policy, expiresAt }, (signal, reason) => opts.record({
+  const decided = openApproval({ ...opts.policy, expiresAt }, (signal, reason) => opts.record({
     approval: { at: new Date().toISOString(), by: String(signal?.approver?.email ?? 'unknown'), role: String(signal?.approver?.role ?? 'unknown'), via: 'signal', outcome: 'ignored', reason },
   }));
+  await opts.record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: opts.policy.phrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: opts.result });
+  const decision = await decided();
   if (decision.outcome === 'expired') {
     await opts.record({ state: 'expired', step: null, failureReason: `nobody approved within ${opts.timeoutSeconds} s` });
     return false;

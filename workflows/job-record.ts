@@ -1,6 +1,6 @@
 // What every job workflow shares: the activities that keep its record, the terms of its approval as the
 // console sets them, and the policy the approval step enforces from those terms.
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { ApprovalPolicy, Approver } from './approval.ts';
 
@@ -25,18 +25,27 @@ export const approvalPolicy = (terms: ApprovalTerms): Omit<ApprovalPolicy, 'expi
   phrase: terms.approvalPhrase, approverRoles: terms.approverRoles, requesterId: terms.requestedBy.userId, forbidSelfApproval: terms.forbidSelfApproval,
 });
 
-/** Runs `body` as the job's work: a failure or cancellation ends the job with its reason. */
+/**
+ * Runs `body` as the job's work: a failure or cancellation ends the job with its reason. The run ends only
+ * once every Update and signal handler has finished, so that none is cut off (an ignored `approve` signal
+ * still being recorded, say).
+ */
 export async function asJob<T>(jobId: string, body: () => Promise<T>): Promise<T> {
   const record = jobRecorder(jobId);
+  const handlersFinished = () => CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   try {
-    return await body();
+    const result = await body();
+    await handlersFinished();
+    return result;
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => record({ state: 'cancelled', step: null, failureReason: 'the run was cancelled in Temporal' }));
+      await handlersFinished();
       throw err;
     }
     const reason = (err as Error).message;
     await record({ state: 'failed', failureReason: reason });
+    await handlersFinished();
     throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'JobFailed');
   }
 }

@@ -1,6 +1,8 @@
 // Debian packages the tests need: Chromium for Playwright (no browser download here), a Compose
-// implementation to validate docker-compose.yml, and Docker's engine (`dockerd`, package docker.io), which
-// the tests start privately (infra/services/docker-engine.ts). Installed with apt when missing and we are root.
+// implementation to validate docker-compose.yml, Docker's engine (`dockerd`, package docker.io), which
+// the tests start privately (infra/services/docker-engine.ts), and Java with Maven for Temporal's
+// time-skipping test server (infra/toolchain/temporal-test-server.ts). Installed with apt when missing
+// and we are root.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,8 +34,10 @@ export function ensureSystemPackages(): boolean {
   if (!fs.existsSync(CHROMIUM)) missing.push('chromium');
   if (!composeCommand()) missing.push('docker-compose');
   if (!dockerdPath()) missing.push('docker.io');
+  if (!has('java', ['-version'])) missing.push('default-jre-headless');
+  if (!has('mvn', ['--version'])) missing.push('maven');
   if (missing.length === 0) {
-    progress.ok(`Chromium at ${CHROMIUM}; Compose: ${composeCommand()!.join(' ')}; Docker engine: ${dockerdPath()}`);
+    progress.ok(`Chromium at ${CHROMIUM}; Compose: ${composeCommand()!.join(' ')}; Docker engine: ${dockerdPath()}; Java and Maven`);
     return true;
   }
   if (os.userInfo().uid !== 0) {
@@ -55,5 +59,5 @@ export function ensureSystemPackages(): boolean {
     if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
   }
   if (!ok) progress.fail(`apt-get could not install ${missing.join(', ')}; install them by hand and run the tests again.`);
-  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined;
+  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined && has('java', ['-version']) && has('mvn', ['--version']);
 }

@@ -15,7 +15,8 @@ function works(bin: string): boolean {
   return r.status === 0 && /temporal version/.test(r.stdout);
 }
 
-function onPath(name: string): string | undefined {
+/** The first `name` on PATH. */
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, name);
     if (dir && fs.existsSync(candidate)) return candidate;

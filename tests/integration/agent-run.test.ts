@@ -4,7 +4,6 @@
 // interval, its containers appear, the gateway is recorded as a discovered instance; stopping the agent
 // turns the node stale, then offline.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -14,26 +13,24 @@ import { createEnrollmentToken } from '../../api/agents/service.ts';
 import { getTemporalClient } from '../../api/temporal-client.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
-import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startTestEngine } from '../jest/docker.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import type { TestDatabase } from '../jest/db.ts';
 import { startHandStartedGateway, type HandStartedGateway } from '../jest/openclaw-gateway.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { startProcess } from '../jest/processes.ts';
 import { runCommand } from '../jest/run-command.ts';
-import { seedTenants, type Tenants } from '../jest/tenants.ts';
+import type { Tenants } from '../jest/tenants.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
 
+let stack: AgentStack;
 let t: TestDatabase;
 let w: Tenants;
 let dir: string;
 let engine: RunningDockerEngine;
 let claw: HandStartedGateway;
-let web: TestProcess;
-let controlPlane: TestControlPlane;
 let base: string;
 const HEARTBEATS = { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' };
 
@@ -41,32 +38,23 @@ const statusIs = (id: string, status: string) => async () =>
   ((await t.db.select({ s: nodes.status }).from(nodes).where(eq(nodes.id, id)))[0]!.s === status ? true : undefined);
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-agent-run-'));
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  w = await seedTenants(t.db);
-  engine = await startTestEngine('agent-run');
-  const image = 'aw-test-node:agent-run';
-  await buildNodeImage(engine.docker, { tag: image });
-  const container = await engine.docker.createContainer({
-    Image: image, name: 'customer-app', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], Labels: { app: 'customer' }, HostConfig: { NetworkMode: 'none' },
+  stack = await startAgentStack('agent-run', HEARTBEATS);
+  ({ t, w, dir, base } = stack);
+  // The agent is enrolled and run by the test itself: the engine comes bare, with a customer container
+  // and a real OpenClaw gateway started by hand as upstream's compose file runs it (gateway and helper).
+  engine = await stack.addEngine('agent-run', async (e) => {
+    const image = 'aw-test-node:agent-run';
+    await buildNodeImage(e.docker, { tag: image });
+    const container = await e.docker.createContainer({
+      Image: image, name: 'customer-app', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], Labels: { app: 'customer' }, HostConfig: { NetworkMode: 'none' },
+    });
+    await container.start();
+    claw = await startHandStartedGateway(e.docker, 'acme-claw');
   });
-  await container.start();
-  // A real OpenClaw gateway, started by hand as upstream's compose file runs it: gateway and helper.
-  claw = await startHandStartedGateway(engine.docker, 'acme-claw');
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  const env = { DATABASE_URL: t.url, ...HEARTBEATS };
-  controlPlane = await startControlPlane(env);
-  web = await startProcess('web/server.ts', { ...env, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
 }, 240_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await controlPlane?.stop();
-  await engine?.stop();
-  await t?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe('agent-worker run', () => {

@@ -10,15 +10,14 @@ import { createSession, SESSION_COOKIE } from '../../api/auth/sessions.ts';
 import { ENDPOINTS } from '../../api/endpoints.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
-import { freePort } from '../../infra/ports.ts';
 import routes from '../../web/app/routes.ts';
 import { API_MATRIX, CONSOLE_MATRIX, type MatrixRequest } from '../authz/matrix.ts';
 import { ROLES_UNDER_TEST, seedWorld, type RoleUnderTest, type Seed } from '../authz/seed.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import type { TestDatabase } from '../jest/db.ts';
 
+let stack: AgentStack;
 let t: TestDatabase;
-let web: TestProcess;
 let base: string;
 let seed: Seed;
 
@@ -86,17 +85,14 @@ async function call(kind: 'api' | 'console', key: string, req: MatrixRequest, ro
 
 beforeAll(async () => {
   if (!consoleBuildIsCurrent()) await buildConsole();
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
+  // The console alone, on a world of the matrix's own (no worker: the runs a route starts need not run).
+  stack = await startAgentStack('authorization-matrix', {}, { controlPlane: false, tenants: false });
+  ({ t, base } = stack);
   seed = await seedWorld(t.db);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
 }, 120_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await t?.close();
+  await stack?.stop();
 });
 
 describe('authorization matrix', () => {

@@ -8,15 +8,16 @@ import { nodeMonitorId, receiveHeartbeat } from '../../api/agents/heartbeat.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 import { auditEvents, nodes } from '../../db/schema.ts';
 import { heartbeatSignal, nodeMonitorStateQuery, type nodeMonitor } from '../../workflows/node-monitor.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import { failure, type Tenants } from '../jest/tenants.ts';
 
 const QUEUE = ownControlPlaneQueue(import.meta.url);
 
+let stack: AgentStack;
 let t: TestDatabase;
 let w: Tenants;
-let controlPlane: TestControlPlane;
 let client: Client;
 
 const report = { agentVersion: '0.1.0', hostname: 'edge-1', os: 'linux', cpu: { count: 2 }, memory: { totalBytes: 1e9, freeBytes: 5e8 }, dockerVersion: '20.10', inventoryDigest: null };
@@ -36,17 +37,15 @@ async function eventually(id: string, status: string, withinMs: number): Promise
 }
 
 beforeAll(async () => {
-  t = await freshDatabase();
-  w = await seedTenants(t.db);
-  // 1 s heartbeats: stale after 2 missed (+0.5 s grace), offline after 4 missed.
+  // 1 s heartbeats: stale after 2 missed (+0.5 s grace), offline after 4 missed. In this process too:
+  // the heartbeats are received here (receiveHeartbeat starts the monitor with these settings).
   Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
-  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
-  client = controlPlane.client;
+  stack = await startAgentStack('node-monitor', {}, { web: false });
+  ({ t, w, controlPlane: { client } } = stack);
 }, 90_000);
 
 afterAll(async () => {
-  await controlPlane?.stop();
-  await t?.close();
+  await stack?.stop();
 });
 
 describe('node monitor', () => {

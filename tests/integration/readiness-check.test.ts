@@ -7,26 +7,26 @@ import { getJob, retryJob } from '../../api/jobs/service.ts';
 import { requestReadinessCheck } from '../../api/system/readiness.ts';
 import { auditEvents, jobs } from '../../db/schema.ts';
 import { readinessCheck } from '../../workflows/readiness-check.ts';
-import { ownControlPlaneQueue, startControlPlane, type TestControlPlane } from '../jest/control-plane.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { failure, seedTenants, type Tenants } from '../jest/tenants.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue, type TestControlPlane } from '../jest/control-plane.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import { failure, type Tenants } from '../jest/tenants.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const QUEUE = ownControlPlaneQueue(import.meta.url);
 
+let stack: AgentStack;
 let t: TestDatabase;
 let w: Tenants;
 let controlPlane: TestControlPlane;
 
 beforeAll(async () => {
-  t = await freshDatabase();
-  w = await seedTenants(t.db);
-  controlPlane = await startControlPlane({ DATABASE_URL: t.url });
+  stack = await startAgentStack('readiness-check', {}, { web: false });
+  ({ t, w, controlPlane } = stack);
 }, 90_000);
 
 afterAll(async () => {
-  await controlPlane?.stop();
-  await t?.close();
+  await stack?.stop();
 });
 
 describe('readiness check, a job without a node', () => {

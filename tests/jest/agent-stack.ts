@@ -1,7 +1,8 @@
 // The whole product for an integration test file, on its own: a fresh database with the two tenants,
 // the real control-plane worker on the file's own queue, the web console (agents enroll through it), and
-// nodes, each with its own Docker engine and a real enrolled agent. Fields are mutable so that a test
-// can kill and restart a part (stop() stops whatever runs at the end).
+// nodes, each with its own Docker engine and a real enrolled agent. A file that needs less leaves parts
+// out (no worker, no console, its own seed) and one that enrolls by hand takes a bare engine. Fields are
+// mutable so that a test can kill and restart a part (stop() stops whatever runs at the end).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,8 +26,17 @@ export interface StackNode {
   startAgent(): Promise<TestProcess>;
 }
 
+/** The parts a file can leave out; all are started unless set to false. */
+export interface StackParts {
+  controlPlane?: boolean;
+  web?: boolean;
+  /** The two tenants of tests/jest/tenants.ts (a file with a seed of its own leaves them out). */
+  tenants?: boolean;
+}
+
 export interface AgentStack {
   t: TestDatabase;
+  /** The two tenants (throws when the stack was started without them). */
   w: Tenants;
   /** A temporary folder of the file's own, removed by stop(). */
   dir: string;
@@ -42,58 +52,64 @@ export interface AgentStack {
    * are built once per machine; `prepare` runs on it before the agent starts), enrolls and runs its agent.
    */
   addNode(opts: { name: string; organizationId: string; engine: string; prepare?: (engine: RunningDockerEngine) => Promise<void> }): Promise<StackNode>;
+  /** Starts test engine `name`, prepared by `prepare`, with no node or agent (for a file that enrolls by hand). */
+  addEngine(name: string, prepare?: (engine: RunningDockerEngine) => Promise<void>): Promise<RunningDockerEngine>;
   stop(): Promise<void>;
 }
 
 /** `env` goes to the worker, the console and the agents (e.g. NODE_HEARTBEAT_SECONDS). */
-export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {}): Promise<AgentStack> {
+export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {}, parts: StackParts = {}): Promise<AgentStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `aw-${name}-`));
   const t = await freshDatabase();
   process.env.DATABASE_URL = t.url;
-  const w = await seedTenants(t.db);
+  const w = parts.tenants === false ? undefined : await seedTenants(t.db);
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const workerEnv = { DATABASE_URL: t.url, ...env };
-  const started: { controlPlane?: TestControlPlane; web?: TestProcess; nodes: StackNode[] } = { nodes: [] };
+  const started: { controlPlane?: TestControlPlane; web?: TestProcess; nodes: StackNode[]; engines: RunningDockerEngine[] } = { nodes: [], engines: [] };
   const stopAll = async () => {
     for (const n of started.nodes) await n.agent.stop();
     await started.web?.stop();
     await started.controlPlane?.stop();
-    for (const n of started.nodes) await n.engine.stop();
+    for (const e of started.engines) await e.stop();
     await t.close();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    started.controlPlane = await startControlPlane(workerEnv);
-    started.web = await startProcess('web/server.ts', { ...workerEnv, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+    if (parts.controlPlane !== false) started.controlPlane = await startControlPlane(workerEnv);
+    if (parts.web !== false) started.web = await startProcess('web/server.ts', { ...workerEnv, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
   } catch (err) {
     await stopAll();
     throw err;
   }
+  const left = (part: string): never => { throw new Error(`This file's stack was started without ${part}.`); };
+  const addEngine = async (engineName: string, prepare?: (engine: RunningDockerEngine) => Promise<void>) => {
+    const engine = await startTestEngine(engineName);
+    started.engines.push(engine);
+    await prepare?.(engine);
+    return engine;
+  };
   // The getters and setters keep `started` the one record of what runs, whatever a test swaps in.
   return {
-    t, w, dir, base, nodes: started.nodes,
-    get controlPlane() { return started.controlPlane!; },
+    t, dir, base, nodes: started.nodes,
+    get w() { return w ?? left('the two tenants'); },
+    get controlPlane() { return started.controlPlane ?? left('the control-plane worker'); },
     set controlPlane(value) { started.controlPlane = value; },
-    get web() { return started.web!; },
+    get web() { return started.web ?? left('the web console'); },
     set web(value) { started.web = value; },
     startControlPlane: () => startControlPlane(workerEnv),
+    addEngine,
 
     async addNode(opts) {
-      const engine = await startTestEngine(opts.engine);
-      try {
-        await opts.prepare?.(engine);
-        const nodeId = (await t.db.insert(nodes).values({ organizationId: opts.organizationId, name: opts.name }).returning())[0]!.id;
-        const stateDir = path.join(dir, `agent-${opts.name}`);
-        await enrollTestAgent(w.ctx(w.actors.admin), nodeId, base, stateDir);
-        const startAgent = () => runTestAgent(stateDir, engine.socketPath, env);
-        const node: StackNode = { name: opts.name, nodeId, engine, stateDir, agent: await startAgent(), startAgent };
-        started.nodes.push(node);
-        return node;
-      } catch (err) {
-        await engine.stop();
-        throw err;
-      }
+      const tenants = w ?? left('the two tenants');
+      const engine = await addEngine(opts.engine, opts.prepare);
+      const nodeId = (await t.db.insert(nodes).values({ organizationId: opts.organizationId, name: opts.name }).returning())[0]!.id;
+      const stateDir = path.join(dir, `agent-${opts.name}`);
+      await enrollTestAgent(tenants.ctx(tenants.actors.admin), nodeId, base, stateDir);
+      const startAgent = () => runTestAgent(stateDir, engine.socketPath, env);
+      const node: StackNode = { name: opts.name, nodeId, engine, stateDir, agent: await startAgent(), startAgent };
+      started.nodes.push(node);
+      return node;
     },
 
     stop: stopAll,

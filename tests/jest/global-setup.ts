@@ -1,5 +1,6 @@
 // Starts the real parts the integration tests need: an embedded PostgreSQL (fresh, migrated) and a
-// Temporal dev server, each on a free port in a temporary folder. Test files find them through env.
+// Temporal dev server, each on a free port in a temporary folder. Test files find them through env, and
+// the launcher of Temporal's time-skipping test server (fetched once) in TEMPORAL_TEST_SERVER.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,10 @@ import { generateSecretsKey } from '../../infra/secret-box.ts';
 import { startEmbeddedPostgres } from '../../infra/services/postgres.ts';
 import { startTemporalDevServer } from '../../infra/services/temporal-server.ts';
 import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
+import { ensureTemporalTestServer } from '../../infra/toolchain/temporal-test-server.ts';
 
 export default async function globalSetup() {
+  const testServer = await ensureTemporalTestServer(loadConfig().cacheDir); // first: it may refuse, before anything runs
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-jest-'));
   fs.chmodSync(dir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
   const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: await freePort(), secretsDir: path.join(dir, 'secrets') });
@@ -26,6 +29,7 @@ export default async function globalSetup() {
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.TEMPORAL_NAMESPACE = 'default';
   process.env.TEMPORAL_CLI = cli;
+  process.env.TEMPORAL_TEST_SERVER = testServer;
   process.env.AW_TEST_DIR = dir;
   process.env.SECRETS_KEY = generateSecretsKey();
   process.env.CONTROL_PLANE_SIGNING_KEY = generateKeyPair().privateKey;
