@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cmdlineOf, flagValue, isAlive, readPid, terminate } from '../pids.ts';
 import { UserFacingError } from '../progress.ts';
 
 export interface RunningPostgres {
@@ -44,6 +45,25 @@ async function loadEmbeddedPostgres() {
     for (const listener of process.listeners(e)) if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * What a crash leaves of the embedded PostgreSQL in `dir`: a server that still runs (the start script was
+ * killed, the server was not), stopped here so that it can be started again as ours; or a postmaster.pid
+ * whose pid is gone or now another process's, which PostgreSQL would take for a running server and refuse
+ * to start. Returns what it did, as a sentence for the user.
+ */
+export async function stopLeftoverPostgres(dir: string): Promise<string | undefined> {
+  const lockFile = path.join(dir, 'postmaster.pid');
+  const pid = readPid(lockFile);
+  if (!pid) return undefined;
+  const cmdline = isAlive(pid) ? cmdlineOf(pid) : [];
+  if (path.basename(cmdline[0] ?? '') === 'postgres' && path.resolve(flagValue(cmdline, '-D') ?? '/') === path.resolve(dir)) {
+    await terminate(pid, 15_000, 'SIGINT'); // PostgreSQL's fast shutdown: ends the sessions, writes a checkpoint
+    return `Stopped the embedded PostgreSQL an earlier start left running (pid ${pid})`;
+  }
+  fs.rmSync(lockFile, { force: true });
+  return `Removed the stale postmaster.pid of an embedded PostgreSQL that did not stop (pid ${pid} is ${cmdline.length ? 'another process now' : 'gone'})`;
 }
 
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; secretsDir: string }): Promise<RunningPostgres> {
