@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { isAlive, waitForExit, writePidRecord } from '../pids.ts';
+import { freePort } from '../ports.ts';
 import { claimDataFolder, servicePidFile } from './leftovers.ts';
 
 const children: ChildProcess[] = [];
@@ -21,9 +22,9 @@ function sleeper(args: string[] = [], argv0 = process.execPath): number {
 let dataDir: string;
 let config: Config;
 let printed: string[];
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-leftovers-'));
-  config = loadConfig({ HOME: os.homedir(), DATA_DIR: dataDir });
+  config = loadConfig({ HOME: os.homedir(), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) });
   printed = [];
   jest.spyOn(console, 'log').mockImplementation((line: string) => { printed.push(line); });
 });
@@ -75,20 +76,30 @@ describe('claimDataFolder', () => {
     expect(fs.existsSync(path.join(dataDir, 'run', 'start.pid'))).toBe(false);
   });
 
-  it('removes a postmaster.pid whose pid is gone or belongs to another process now, and leaves that process alone', async () => {
+  it('removes the lock files of a PostgreSQL whose pid is gone or belongs to another process now, and leaves that process alone', async () => {
     const stranger = sleeper(); // the pid a reboot gave to something else
     fs.mkdirSync(path.join(dataDir, 'postgres'));
     const lockFile = path.join(dataDir, 'postgres', 'postmaster.pid');
-    fs.writeFileSync(lockFile, `${stranger}\n`);
-    (await claimDataFolder(config)).release();
-    expect(printed.at(-1)).toContain(`Removed the stale postmaster.pid of an embedded PostgreSQL that did not stop (pid ${stranger} is another process now)`);
-    expect(fs.existsSync(lockFile)).toBe(false);
-    expect(isAlive(stranger)).toBe(true);
+    const socketLock = `/tmp/.s.PGSQL.${config.EMBEDDED_POSTGRES_PORT}.lock`;
+    try {
+      fs.writeFileSync(lockFile, `${stranger}\n`);
+      fs.writeFileSync(socketLock, `${stranger}\n${path.join(dataDir, 'postgres')}\n`);
+      (await claimDataFolder(config)).release();
+      expect(printed.at(-1)).toContain(`Removed the stale lock files (postmaster.pid, .s.PGSQL.${config.EMBEDDED_POSTGRES_PORT}.lock) of an embedded PostgreSQL that did not stop (pid ${stranger} is another process now)`);
+      expect(fs.existsSync(lockFile)).toBe(false);
+      expect(fs.existsSync(socketLock)).toBe(false);
+      expect(isAlive(stranger)).toBe(true);
 
-    fs.writeFileSync(lockFile, '4194303\n'); // above any pid the kernel hands out by default
-    (await claimDataFolder(config)).release();
-    expect(printed.at(-1)).toContain('(pid 4194303 is gone)');
-    expect(fs.existsSync(lockFile)).toBe(false);
+      // Another data folder's server on that port (its lock says so) is not ours to clean up after.
+      fs.writeFileSync(lockFile, '4194303\n'); // above any pid the kernel hands out by default
+      fs.writeFileSync(socketLock, `4194303\n${path.join(dataDir, 'elsewhere')}\n`);
+      (await claimDataFolder(config)).release();
+      expect(printed.at(-1)).toContain('Removed the stale lock files (postmaster.pid) of an embedded PostgreSQL that did not stop (pid 4194303 is gone)');
+      expect(fs.existsSync(lockFile)).toBe(false);
+      expect(fs.existsSync(socketLock)).toBe(true);
+    } finally {
+      fs.rmSync(socketLock, { force: true });
+    }
   });
 
   it('says nothing after a clean stop', async () => {

@@ -33,7 +33,7 @@ export async function claimDataFolder(config: Config): Promise<{ release(): void
   const done: (string | undefined)[] = [];
   for (const [name, label] of Object.entries(NODE_SERVICES)) done.push(await stopLeftoverService(label, servicePidFile(config, name as keyof typeof NODE_SERVICES)));
   if (!config.TEMPORAL_ADDRESS) done.push(await stopLeftoverTemporal(path.join(config.DATA_DIR, 'temporal', 'temporal.sqlite')));
-  if (!config.DATABASE_URL) done.push(await stopLeftoverPostgres(path.join(config.DATA_DIR, 'postgres')));
+  if (!config.DATABASE_URL) done.push(await stopLeftoverPostgres(path.join(config.DATA_DIR, 'postgres'), config.EMBEDDED_POSTGRES_PORT));
   for (const line of done) if (line) progress.ok(line);
 
   writePidRecord(record, process.pid);

@@ -249,7 +249,7 @@ describe('npm start', () => {
       const third = last = startScript(crashEnv);
       await untilRunning(third);
       output = third.output.join('');
-      expect(output).toContain('Removed the stale postmaster.pid of an embedded PostgreSQL that did not stop');
+      expect(output).toContain('Removed the stale lock files (postmaster.pid, ');
       expect(output).toContain('Cleaned up after the private Docker engine "local", which did not stop');
       expect(output).toContain('Started a private Docker engine for the local agent');
       cookie = await signIn();
