@@ -262,6 +262,7 @@ describe('npm start', () => {
         expect(await stop(last)).toBe(0);
       }
       await killAll(productProcesses());
+      fs.rmSync(execRoot, { recursive: true, force: true });
       fs.rmSync(crashDir, { recursive: true, force: true });
     }
   }, 900_000);
