@@ -73,8 +73,8 @@ export function engineExecRoot(name: string, dir: string): string {
   return path.join('/tmp', `awd-${slug}-${hash}`);
 }
 
-/** Lazily unmounts whatever is still mounted below `root` (left by a daemon that did not stop cleanly). */
-export function unmountBelow(root: string): void {
+/** Lazily unmounts whatever is still mounted below `root`, and `root` too when told (left by a daemon that did not stop cleanly). */
+export function unmountBelow(root: string, opts: { itself?: boolean } = {}): void {
   let mountInfo: string;
   try { mountInfo = fs.readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return; }
   // The kernel lists mounts by real path (a data root may be a symbolic link).
@@ -83,7 +83,7 @@ export function unmountBelow(root: string): void {
   const prefix = `${real}/`;
   const points = mountInfo.split('\n')
     .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
-    .filter((p): p is string => !!p && p.startsWith(prefix))
+    .filter((p): p is string => !!p && (p.startsWith(prefix) || (!!opts.itself && p === real)))
     .sort((a, b) => b.length - a.length);
   for (const point of points) spawnSync('umount', ['-l', point], { stdio: 'ignore' });
 }
@@ -114,6 +114,17 @@ function engineFiles(dir: string, name: string) {
   };
 }
 type EngineFiles = ReturnType<typeof engineFiles>;
+
+/**
+ * Unmounts what a dockerd that did not stop cleanly left mounted: below its exec root and data root, and
+ * the data root itself when dockerd bind-mounted it onto itself to make it a shared mount (its marker
+ * `unmount-on-shutdown` says so; a clean shutdown unmounts it, and a later dockerd, finding it shared
+ * already, would leave it mounted for good).
+ */
+function unmountLeftovers(files: EngineFiles): void {
+  unmountBelow(files.execRoot);
+  unmountBelow(files.dataRoot, { itself: fs.existsSync(path.join(files.execRoot, 'unmount-on-shutdown')) });
+}
 
 /** The pid its pid file names, when that process is a dockerd started with this engine's data root, exec root and pid file. */
 function runningDockerd(files: EngineFiles): number | undefined {
@@ -169,8 +180,7 @@ export async function startDockerEngine(opts: { dir: string; name: string; timeo
     recovered = `Cleaned up after the private Docker engine "${opts.name}", which did not stop (${killed ? `${killed} leftover processes` : 'a stale pid file'})`;
   }
   // Leftovers of an engine that did not stop cleanly would confuse the new one.
-  unmountBelow(execRoot);
-  unmountBelow(dataRoot);
+  unmountLeftovers(files);
   fs.rmSync(execRoot, { recursive: true, force: true });
   fs.rmSync(pidFile, { force: true });
   fs.mkdirSync(dataRoot, { recursive: true, mode: 0o711 });
@@ -254,8 +264,7 @@ function engineHandle(files: EngineFiles, opts: { name: string; keepContainers?:
       await (running.stopDockerd ?? (() => terminate(pid, 20_000)))();
       // dockerd stops its own containerd; make sure, if dockerd had to be killed.
       if (containerdPid && cmdlineOf(containerdPid).some((arg) => arg.includes(execRoot))) await terminate(containerdPid, 10_000);
-      unmountBelow(execRoot);
-      unmountBelow(dataRoot);
+      unmountLeftovers(files);
       fs.rmSync(execRoot, { recursive: true, force: true });
       if (livePidRecord(files.ownerFile) === process.pid) fs.rmSync(files.ownerFile, { force: true });
     })();

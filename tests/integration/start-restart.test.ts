@@ -214,6 +214,11 @@ describe('npm start', () => {
       const roots = [...(startPid ? [startPid] : []), ...findProcesses((cmdline) => cmdline.some((arg) => arg.includes(crashDir) || arg.includes(execRoot)))];
       return [...new Set([...roots, ...descendantsOf(roots)])];
     };
+    // The engine keeps its containers across stops (they are the node's): none may stay in the cached data root.
+    const removeContainersAndStop = async (s: Started) => {
+      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true });
+      expect(await stop(s)).toBe(0);
+    };
     let last: Started | undefined;
     try {
       const first = last = startScript(crashEnv);
@@ -255,12 +260,11 @@ describe('npm start', () => {
       cookie = await signIn();
       await approveUntilCompleted(cookie, jobId);
       expect(await gatewaysOf(docker, jobId)).toHaveLength(1);
+      await removeContainersAndStop(third);
+      // Nothing the killed engine mounted stays mounted (dockerd had bind-mounted its data root onto itself).
+      expect(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(fs.realpathSync(cachedDataRoot)))).toEqual([]);
     } finally {
-      // The engine keeps its containers across stops (they are the node's): none may stay in the cached data root.
-      if (last?.child.exitCode === null) {
-        for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true });
-        expect(await stop(last)).toBe(0);
-      }
+      if (last?.child.exitCode === null) await removeContainersAndStop(last);
       await killAll(productProcesses());
       fs.rmSync(execRoot, { recursive: true, force: true });
       fs.rmSync(crashDir, { recursive: true, force: true });
