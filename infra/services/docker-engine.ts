@@ -142,7 +142,8 @@ function runningDockerd(files: EngineFiles): number | undefined {
  * hold their ports (host networking) against the containers the next engine starts. Returns how many.
  */
 async function killEngineLeftovers(execRoot: string): Promise<number> {
-  const leftovers = findProcesses((cmdline) => path.basename(cmdline[0] ?? '') !== 'dockerd'
+  // containerd processes only: an agent still pointed at the dead engine's socket is not the engine's.
+  const leftovers = findProcesses((cmdline) => path.basename(cmdline[0] ?? '').startsWith('containerd')
     && cmdline.some((arg) => arg === execRoot || arg.includes(`${execRoot}/`)));
   const all = [...leftovers, ...descendantsOf(leftovers)];
   await killAll(all);
