@@ -1,6 +1,7 @@
 // `npm start`'s agent for the machine it runs on: node "local" of the MSP's shared infrastructure. It
 // needs a Docker engine: the machine's own (DOCKER_HOST or /var/run/docker.sock), else, as root, a
-// private dockerd kept under the data folder. The agent enrolls like any other, through the console's
+// private dockerd kept under the data folder (installed with apt first when missing; the engine an earlier
+// start left running after a crash is taken over). The agent enrolls like any other, through the console's
 // HTTP API with a one-time token, and only once: later starts reuse its key while the node still has it.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +17,8 @@ import { REPO_ROOT, type Config } from './config.ts';
 import { startNodeService, type Service } from './processes.ts';
 import { progress } from './progress.ts';
 import { findDockerEngine, startDockerEngine } from './services/docker-engine.ts';
-import { dockerdPath } from './toolchain/system-packages.ts';
+import { servicePidFile } from './services/leftovers.ts';
+import { ensureDockerd } from './toolchain/system-packages.ts';
 import { runNodeScript } from './run-node-script.ts';
 
 export const LOCAL_NODE_NAME = 'local';
@@ -27,11 +29,13 @@ export interface LocalAgent { service: Service; nodeId: string; socketPath: stri
 async function localEngine(config: Config): Promise<{ socketPath: string; stop?: () => Promise<void> } | { missing: string }> {
   const found = await findDockerEngine();
   if (found) return { socketPath: found.socketPath };
-  if (!dockerdPath()) return { missing: 'no Docker engine answers and dockerd is not installed (apt-get install docker.io)' };
+  const dockerd = ensureDockerd();
+  if ('missing' in dockerd) return { missing: `no Docker engine answers and ${dockerd.missing}` };
   if (os.userInfo().uid !== 0) return { missing: 'no Docker engine answers, and starting one needs root (start Docker, or set DOCKER_HOST=unix:///path/to/docker.sock)' };
   // Containers outlive a stop: what runs on the node is the node's business, not the start script's.
   const engine = await startDockerEngine({ dir: path.join(config.DATA_DIR, 'docker'), name: 'local', keepContainers: true });
-  progress.ok(`Started a private Docker engine for the local agent (data in ${path.join(config.DATA_DIR, 'docker')})`);
+  if (engine.recovered) progress.ok(engine.recovered);
+  if (!engine.reused) progress.ok(`Started a private Docker engine for the local agent (data in ${path.join(config.DATA_DIR, 'docker')})`);
   return { socketPath: engine.socketPath, stop: () => engine.stop() };
 }
 
@@ -81,7 +85,7 @@ export async function startLocalAgent(opts: { db: Db; config: Config; env: NodeJ
   }
   const service = startNodeService({
     name: 'agent', script: path.join(REPO_ROOT, 'agent-worker/cli.ts'), args: ['run', '--state-dir', stateDir, '--docker-socket', engine.socketPath],
-    env: opts.env, logFile: path.join(opts.logsDir, 'agent.log'), echo: opts.echo,
+    env: opts.env, logFile: path.join(opts.logsDir, 'agent.log'), echo: opts.echo, pidFile: servicePidFile(config, 'agent'),
   });
   progress.ok(`Local agent running for node "${LOCAL_NODE_NAME}" (queue node.${node!.id}, Docker at ${engine.socketPath})`);
   return { service, nodeId: node!.id, socketPath: engine.socketPath, stopEngine: engine.stop };

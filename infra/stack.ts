@@ -1,6 +1,7 @@
 // Starts the whole product on embedded defaults: PostgreSQL, migrations, the first admin, Temporal
 // (dev server + Temporal Web), the control-plane worker and the web console. Used by `npm start` and by
-// the browser tests (with their own data folder and ports).
+// the browser tests (with their own data folder and ports). A start after a crash first stops what the
+// crashed one left running (services/leftovers.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../db/client.ts';
@@ -14,6 +15,7 @@ import { assertPortFree, waitForPort } from './ports.ts';
 import { startLocalAgent } from './local-agent.ts';
 import { startNodeService, type Service } from './processes.ts';
 import { progress, timed, UserFacingError } from './progress.ts';
+import { claimDataFolder, servicePidFile } from './services/leftovers.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './services/postgres.ts';
 import { startTemporalDevServer, type RunningTemporal } from './services/temporal-server.ts';
 import { ensureTemporalCli } from './toolchain/temporal-cli.ts';
@@ -46,12 +48,16 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
   const logsDir = path.join(config.DATA_DIR, 'logs');
   fs.mkdirSync(logsDir, { recursive: true });
   const stoppers: (() => Promise<void>)[] = [];
+  let claim: { release(): void } | undefined;
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
     stoppers.length = 0;
+    claim?.release();
   };
 
   try {
+    // First, as what a crashed start left running may hold the ports checked next.
+    claim = await claimDataFolder(config);
     await assertPortFree(config.PORT, 'web console', 'PORT');
     if (!config.TEMPORAL_ADDRESS) {
       await assertPortFree(config.TEMPORAL_PORT, 'Temporal', 'TEMPORAL_PORT');
@@ -109,8 +115,10 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       LOG_LEVEL: config.LOG_LEVEL,
     };
     const services: Service[] = [];
-    const launch = (name: string, script: string) => {
-      const service = startNodeService({ name, script: path.join(REPO_ROOT, script), env, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true });
+    const launch = (name: 'web' | 'worker', script: string) => {
+      const service = startNodeService({
+        name, script: path.join(REPO_ROOT, script), env, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
+      });
       services.push(service);
       stoppers.push(() => service.stop());
       return service;

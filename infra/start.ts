@@ -1,6 +1,7 @@
 // `npm start`: runs the product on embedded defaults until Ctrl-C.
 import { ConfigError, loadConfig } from './config.ts';
 import { printGeneratedPassword } from './first-admin.ts';
+import { LOCAL_NODE_NAME } from './local-agent.ts';
 import { progress, UserFacingError } from './progress.ts';
 import { startStack } from './stack.ts';
 
@@ -18,7 +19,7 @@ Anthropy Works is running:
   Temporal        ${stack.temporalAddress} (namespace "${config.TEMPORAL_NAMESPACE}", worker queue "control-plane")
   PostgreSQL      ${stack.embeddedPostgres ? `embedded, port ${config.EMBEDDED_POSTGRES_PORT}, data in ${config.DATA_DIR}/postgres` : 'DATABASE_URL'}
   Logs            ${config.DATA_DIR}/logs/
-  Local agent     not started: the node agent arrives with its own issue
+  Local agent     ${stack.localNodeId ? `node "${LOCAL_NODE_NAME}" (task queue node.${stack.localNodeId})` : config.LOCAL_AGENT === 'off' ? 'off (LOCAL_AGENT=off)' : 'not running (the reason is above)'}
 Press Ctrl-C to stop.
 `);
 

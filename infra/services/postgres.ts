@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cmdlineOf, flagValue, isAlive, readPid, terminate } from '../pids.ts';
 import { UserFacingError } from '../progress.ts';
 
 export interface RunningPostgres {
@@ -46,10 +47,42 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/**
+ * What a crash leaves of the embedded PostgreSQL in `dir`: a server that still runs (the start script was
+ * killed, the server was not), stopped here so that it can be started again as ours; or lock files, its
+ * postmaster.pid and its socket's lock in /tmp, whose pid is gone, not yet reaped or now another
+ * process's, which PostgreSQL would take for a running server and refuse to start. Returns what it did,
+ * as a sentence for the user.
+ */
+export async function stopLeftoverPostgres(dir: string, port: number): Promise<string | undefined> {
+  const ours = (pid: number) => {
+    const cmdline = isAlive(pid) ? cmdlineOf(pid) : [];
+    return path.basename(cmdline[0] ?? '') === 'postgres' && path.resolve(flagValue(cmdline, '-D') ?? '/') === path.resolve(dir);
+  };
+  const dataLock = path.join(dir, 'postmaster.pid');
+  const pid = readPid(dataLock);
+  if (pid && ours(pid)) {
+    await terminate(pid, 15_000, 'SIGINT'); // PostgreSQL's fast shutdown: ends the sessions, writes a checkpoint
+    return `Stopped the embedded PostgreSQL an earlier start left running (pid ${pid})`;
+  }
+  // The socket's lock names its data folder on the second line: another server's lock on the port is not ours.
+  const socketLock = `/tmp/.s.PGSQL.${port}.lock`;
+  const socketLockPid = readPid(socketLock);
+  const socketLockIsOurs = socketLockPid !== undefined && !ours(socketLockPid)
+    && path.resolve(fs.readFileSync(socketLock, 'utf8').split('\n')[1] ?? '/') === path.resolve(dir);
+  const stale = [...(pid ? [dataLock] : []), ...(socketLockIsOurs ? [socketLock] : [])];
+  for (const file of stale) fs.rmSync(file, { force: true });
+  const stalePid = pid ?? socketLockPid!;
+  return stale.length
+    ? `Removed the stale lock files (${stale.map((f) => path.basename(f)).join(', ')}) of an embedded PostgreSQL that did not stop (pid ${stalePid} is ${isAlive(stalePid) ? 'another process now' : 'gone'})`
+    : undefined;
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; secretsDir: string }): Promise<RunningPostgres> {
   assertReachableByPostgresUser(opts.dir);
   const password = readOrCreateSecret(path.join(opts.secretsDir, 'postgres-password'));
   const errors: string[] = [];
+  const lastLines: string[] = []; // why a start failed is in the server's own last lines (FATAL: …)
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
@@ -61,7 +94,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; s
     createPostgresUser: true,
     // Loopback only: the embedded database is for this machine.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => {},
+    onLog: (message) => { lastLines.push(...String(message).trim().split('\n')); lastLines.splice(0, lastLines.length - 5); },
     onError: (e) => errors.push(String(e)),
   });
   const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
@@ -70,7 +103,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; s
     await pg.start();
     if (fresh) await pg.createDatabase(DB_NAME);
   } catch (err) {
-    const detail = errors.slice(-3).join(' ').trim() || (err as Error).message;
+    const detail = errors.slice(-3).join(' ').trim() || lastLines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).join(' ') || (err as Error | undefined)?.message || 'it exited';
     throw new UserFacingError(`The embedded PostgreSQL did not start (${detail.slice(0, 300)}); if port ${opts.port} is taken set EMBEDDED_POSTGRES_PORT, or set DATABASE_URL to use your own server.`);
   }
   return {

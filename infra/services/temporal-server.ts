@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { findProcesses, flagValue, terminate } from '../pids.ts';
 import { waitForPort } from '../ports.ts';
 import { UserFacingError } from '../progress.ts';
 
@@ -11,6 +12,16 @@ export interface RunningTemporal {
   uiUrl: string;
   child: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * A dev server an earlier start left running on `dbFile` (the start script was killed, the server was
+ * not): it holds the ports and the database file, so it is stopped. Returns what it did, for the user.
+ */
+export async function stopLeftoverTemporal(dbFile: string): Promise<string | undefined> {
+  const pids = findProcesses((cmdline) => cmdline.includes('start-dev') && flagValue(cmdline, '--db-filename') === dbFile);
+  for (const pid of pids) await terminate(pid, 10_000);
+  return pids.length ? `Stopped the Temporal dev server an earlier start left running (pid ${pids.join(', ')})` : undefined;
 }
 
 export async function startTemporalDevServer(opts: {

@@ -1,8 +1,8 @@
 // Debian packages the tests need: Chromium for Playwright (no browser download here), a Compose
 // implementation to validate docker-compose.yml, Docker's engine (`dockerd`, package docker.io), which
 // the tests start privately (infra/services/docker-engine.ts), and Java with Maven for Temporal's
-// time-skipping test server (infra/toolchain/temporal-test-server.ts). Installed with apt when missing
-// and we are root.
+// time-skipping test server (infra/toolchain/temporal-test-server.ts). `npm start` starts its own engine
+// for its local agent too (ensureDockerd). Installed with apt when missing and we are root.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,20 +44,39 @@ export function ensureSystemPackages(): boolean {
     progress.fail(`Missing Debian packages: ${missing.join(', ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
     return false;
   }
+  const ok = aptInstall(missing);
+  if (!ok) progress.fail(`apt-get could not install ${missing.join(', ')}; install them by hand and run the tests again.`);
+  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined && has('java', ['-version']) && has('mvn', ['--version']);
+}
+
+/**
+ * Docker's engine for `npm start`: dockerd when installed, else installed with apt (package docker.io) when
+ * we are root on a machine with apt; otherwise the reason, naming the one command that installs it.
+ */
+export function ensureDockerd(host = { dockerdPath, isRoot: () => os.userInfo().uid === 0, hasApt: () => has('apt-get', ['--version']), aptInstall }): { path: string } | { missing: string } {
+  const found = host.dockerdPath();
+  if (found) return { path: found };
+  if (!host.isRoot()) return { missing: 'dockerd is not installed: run `sudo apt-get install -y docker.io`, then start again as root' };
+  if (!host.hasApt()) return { missing: 'dockerd is not installed, and this machine has no apt-get to install docker.io: install Docker\'s engine, or set DOCKER_HOST' };
+  const installed = host.aptInstall(['docker.io']) ? host.dockerdPath() : undefined;
+  if (!installed) return { missing: 'apt-get could not install docker.io: run `apt-get install -y docker.io` as root to see why' };
+  progress.ok(`Installed Docker's engine with apt (docker.io): ${installed}`);
+  return { path: installed };
+}
+
+/** Installs Debian packages as root with apt-get; true when apt-get succeeded. */
+function aptInstall(missing: string[]): boolean {
   progress.step(`Installing Debian packages with apt: ${missing.join(', ')}`);
   // Installing docker.io must not start the system's docker service (it would create a bridge and
-  // iptables rules; the tests start their own engines without either): a policy-rc.d that refuses every
+  // iptables rules; the tests and `npm start` start their own engines without either): a policy-rc.d that refuses every
   // service start while apt runs, unless the machine already has one.
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const ownPolicy = missing.includes('docker.io') && !fs.existsSync(POLICY_RC_D);
-  if (ownPolicy) fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by the Anthropy Works test setup while apt runs: start no services.\nexit 101\n', { mode: 0o755 });
-  let ok: boolean;
+  if (ownPolicy) fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by Anthropy Works while apt runs: start no services.\nexit 101\n', { mode: 0o755 });
   try {
-    ok = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env }).status === 0
+    return spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env }).status === 0
       && spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env }).status === 0;
   } finally {
     if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
   }
-  if (!ok) progress.fail(`apt-get could not install ${missing.join(', ')}; install them by hand and run the tests again.`);
-  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined && has('java', ['-version']) && has('mvn', ['--version']);
 }

@@ -1,11 +1,15 @@
 // Two private Docker engines on one machine (as the multi-node tests run two agents): separate sockets,
-// data roots and containerd namespaces, and each engine's inventory shows only its own containers.
+// data roots and containerd namespaces, and each engine's inventory shows only its own containers. An
+// engine outlives the process that started it when that process is killed: the next start takes it
+// over, or cleans up after it when it was killed too.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
 import { listContainers } from '../../agent-worker/docker/inventory.ts';
+import { cmdlineOf, descendantsOf, findProcesses, isAlive, killAll, readPid } from '../../infra/pids.ts';
 import { UserFacingError } from '../../infra/progress.ts';
 import { findDockerEngine, startDockerEngine, type RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 
@@ -80,6 +84,43 @@ describe('two private Docker engines', () => {
     await expect(second).rejects.toBeInstanceOf(UserFacingError);
     await expect(second).rejects.toThrow(/already runs/);
   });
+
+  it('take over an engine whose starter was killed, and clean up after one killed too, its containers\' processes included', async () => {
+    const engineDir = path.join(dir, 'c');
+    // A starter that is killed (as the OOM killer would kill `npm start`) once its engine answers.
+    const starter = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', `
+      const { startDockerEngine } = await import(${JSON.stringify(path.resolve('infra/services/docker-engine.ts'))});
+      await startDockerEngine({ dir: ${JSON.stringify(engineDir)}, name: 'engine-c' });
+      console.log('ready');
+      setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve, reject) => { starter.stdout!.once('data', resolve); starter.once('exit', reject); });
+    const starterGone = new Promise((resolve) => starter.once('exit', resolve));
+    starter.kill('SIGKILL');
+    await starterGone;
+    let c = await startDockerEngine({ dir: path.join(dir, 'c'), name: 'engine-c' });
+    try {
+      expect(c.reused).toBe(true);
+      expect(c.recovered).toBe(`Reusing the private Docker engine "engine-c" an earlier start left running (pid ${c.pid})`);
+      await buildNodeImage(c.docker, { tag: TAG });
+      await runOn(c, 'survivor');
+
+      // A power cut of the product: dockerd and its containerd; the shim and the container's process live on.
+      const containerd = readPid(path.join(c.execRoot, 'containerd', 'containerd.pid'))!;
+      await killAll([c.pid, containerd]);
+      const shims = findProcesses((cmdline) => cmdline.some((arg) => arg.includes(c.execRoot)) && path.basename(cmdline[0] ?? '').startsWith('containerd-shim'));
+      const containerProcesses = descendantsOf(shims);
+      expect(containerProcesses.map((pid) => cmdlineOf(pid).join(' '))).toContainEqual(expect.stringContaining('setInterval'));
+      c = await startDockerEngine({ dir: path.join(dir, 'c'), name: 'engine-c' });
+      expect(c.reused).toBe(false);
+      expect(c.recovered).toMatch(/^Cleaned up after the private Docker engine "engine-c", which did not stop \(\d+ leftover processes\)$/);
+      for (const pid of [...shims, ...containerProcesses]) expect(isAlive(pid)).toBe(false);
+      expect((await listContainers(c.docker)).map((container) => container.name)).toEqual(['survivor']); // its record, stopped
+    } finally {
+      await c.stop();
+    }
+    // Nothing stays mounted: not even the data root, which the killed dockerd had bind-mounted onto itself.
+    expect(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(engineDir))).toEqual([]);
+  }, 120_000);
 
   it('stop cleanly: containers removed, dockerd gone, exec root cleaned', async () => {
     const engine = b!;

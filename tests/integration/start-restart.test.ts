@@ -1,7 +1,9 @@
 // `npm start` as a user runs it: the real start script, twice on the same data folder. The admin, the
 // password, the workflow runs and the local agent's enrollment survive the restart; so does a deployment
 // to the local node that waits for its approval when the product is stopped, and completes once approved
-// in the console after the next start. A port in use stops it with one clear sentence.
+// in the console after the next start, and also when npm start crashed instead of stopping: killed
+// alone (its services, PostgreSQL, Temporal and its Docker engine live on), then with every process it
+// started (a power cut). A port in use stops it with one clear sentence.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,9 +11,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import Dockerode from 'dockerode';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
-import { REPO_ROOT } from '../../infra/config.ts';
+import { loadConfig, REPO_ROOT } from '../../infra/config.ts';
+import { descendantsOf, findProcesses, isAlive, killAll, readPid } from '../../infra/pids.ts';
 import { freePort } from '../../infra/ports.ts';
+import { engineExecRoot } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
@@ -82,6 +87,32 @@ async function jobWhen(cookie: string, id: string, state: string, withinMs = 60_
   }, withinMs);
 }
 
+/** Requests a deployment to the local node, as the console's API does, and waits until it waits for its approval. */
+async function requestLocalDeployment(cookie: string): Promise<string> {
+  const local = await localNodeWhen(cookie, 'online');
+  const requested = await fetch(`${base}/api/v1/nodes/${local.id}/deployments`, {
+    method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/json' }, body: JSON.stringify({ instanceName: 'local-claw', port: await freePort() }),
+  });
+  expect(requested.status).toBe(201);
+  const jobId = ((await requested.json()) as { id: string }).id;
+  await jobWhen(cookie, jobId, 'waiting_for_approval');
+  return jobId;
+}
+
+/** Approves a waiting deployment on the job's page in the console, as a browser submits its form, and waits until it completes. */
+async function approveUntilCompleted(cookie: string, jobId: string) {
+  expect((await jobWhen(cookie, jobId, 'waiting_for_approval')).approvalPhrase).toBe('deploy openclaw to local');
+  const approved = await fetch(`${base}/jobs/${jobId}`, {
+    method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ intent: 'approve', phrase: 'deploy openclaw to local' }),
+  });
+  expect(approved.status).toBe(200);
+  const done = await jobWhen(cookie, jobId, 'completed', 300_000);
+  expect(done.result).toMatchObject({ version: '2026.9.6', secondsToHealthy: expect.any(Number) });
+}
+
+const gatewaysOf = (docker: Dockerode, jobId: string) => docker.listContainers({ filters: { label: [`${LABELS.role}=gateway`, `${LABELS.job}=${jobId}`] } });
+
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-start-'));
   fs.chmodSync(dataDir, 0o755);
@@ -147,15 +178,7 @@ describe('npm start', () => {
       let jobId: string;
       try {
         await untilRunning(first);
-        const cookie = await signIn();
-        const local = await localNodeWhen(cookie, 'online');
-        const port = await freePort();
-        const requested = await fetch(`${base}/api/v1/nodes/${local.id}/deployments`, {
-          method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/json' }, body: JSON.stringify({ instanceName: 'local-claw', port }),
-        });
-        expect(requested.status).toBe(201);
-        jobId = ((await requested.json()) as { id: string }).id;
-        await jobWhen(cookie, jobId, 'waiting_for_approval');
+        jobId = await requestLocalDeployment(await signIn());
       } finally {
         expect(await stop(first)).toBe(0);
       }
@@ -163,18 +186,8 @@ describe('npm start', () => {
       const second = startScript(withEngine);
       try {
         await untilRunning(second);
-        const cookie = await signIn();
-        expect((await jobWhen(cookie, jobId, 'waiting_for_approval')).approvalPhrase).toBe('deploy openclaw to local');
-        // Approved on the job's page in the console, as a browser submits its form.
-        const approved = await fetch(`${base}/jobs/${jobId}`, {
-          method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ intent: 'approve', phrase: 'deploy openclaw to local' }),
-        });
-        expect(approved.status).toBe(200);
-        const done = await jobWhen(cookie, jobId, 'completed', 300_000);
-        expect(done.result).toMatchObject({ version: '2026.9.6', secondsToHealthy: expect.any(Number) });
-        const gateway = await engine.docker.listContainers({ filters: { label: [`${LABELS.role}=gateway`, `${LABELS.job}=${jobId}`] } });
-        expect(gateway).toHaveLength(1);
+        await approveUntilCompleted(await signIn(), jobId);
+        expect(await gatewaysOf(engine.docker, jobId)).toHaveLength(1);
       } finally {
         expect(await stop(second)).toBe(0);
       }
@@ -182,6 +195,81 @@ describe('npm start', () => {
       await engine.stop();
     }
   }, 480_000);
+
+  it('comes back after a crash, of the start script alone and then of every process it started, and completes the waiting deployment', async () => {
+    // A data folder of its own, and npm start's own private engine (no DOCKER_HOST), whose data root is
+    // the cached one of the engine above, so that the bundle image is built once per machine.
+    const crashDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-crash-'));
+    fs.chmodSync(crashDir, 0o755);
+    const engineDir = path.join(crashDir, 'docker');
+    const cachedDataRoot = path.join(loadConfig().cacheDir, 'test-engines', 'start-restart', 'data');
+    fs.mkdirSync(cachedDataRoot, { recursive: true });
+    fs.mkdirSync(engineDir);
+    fs.symlinkSync(cachedDataRoot, path.join(engineDir, 'data'));
+    const execRoot = engineExecRoot('local', engineDir);
+    const docker = new Dockerode({ socketPath: path.join(execRoot, 'docker.sock') });
+    const crashEnv = { DATA_DIR: crashDir, DOCKER_HOST: '' };
+    /** The product's processes: the start script's tree, and every process naming the data folder or the engine's exec root (dockerd, containerd, the agent, PostgreSQL, Temporal), with theirs. */
+    const productProcesses = (startPid?: number) => {
+      const roots = [...(startPid ? [startPid] : []), ...findProcesses((cmdline) => cmdline.some((arg) => arg.includes(crashDir) || arg.includes(execRoot)))];
+      return [...new Set([...roots, ...descendantsOf(roots)])];
+    };
+    // The engine keeps its containers across stops (they are the node's): none may stay in the cached data root.
+    const removeContainersAndStop = async (s: Started) => {
+      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true });
+      expect(await stop(s)).toBe(0);
+    };
+    let last: Started | undefined;
+    try {
+      const first = last = startScript(crashEnv);
+      await untilRunning(first);
+      expect(first.output.join('')).toContain('Started a private Docker engine for the local agent');
+      const jobId = await requestLocalDeployment(await signIn());
+      const dockerd = readPid(path.join(engineDir, 'docker.pid'))!;
+
+      // The OOM killer takes the start script alone: its services, PostgreSQL, Temporal and dockerd live on.
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const orphans = productProcesses();
+      expect(orphans).toContain(dockerd);
+      const second = last = startScript(crashEnv);
+      await untilRunning(second);
+      let output = second.output.join('');
+      expect(output).toContain('Stopped the Temporal dev server an earlier start left running');
+      expect(output).toContain('Stopped the embedded PostgreSQL an earlier start left running');
+      expect(output).toContain(`Reusing the private Docker engine "local" an earlier start left running (pid ${dockerd})`);
+      const engineProcesses = [dockerd, ...descendantsOf([dockerd])];
+      expect(orphans.filter((pid) => !engineProcesses.includes(pid) && isAlive(pid))).toEqual([]);
+      let cookie = await signIn();
+      expect((await jobWhen(cookie, jobId, 'waiting_for_approval')).approvalPhrase).toBe('deploy openclaw to local');
+      await localNodeWhen(cookie, 'online');
+
+      // A power cut: every process of the product at once, the engine's included.
+      const everything = productProcesses(second.child.pid);
+      for (const pid of engineProcesses) expect(everything).toContain(pid);
+      await killAll(everything);
+      await second.exited;
+      expect(productProcesses()).toEqual([]);
+      expect(fs.existsSync(path.join(crashDir, 'postgres', 'postmaster.pid'))).toBe(true);
+      const third = last = startScript(crashEnv);
+      await untilRunning(third);
+      output = third.output.join('');
+      expect(output).toContain('Removed the stale lock files (postmaster.pid, ');
+      expect(output).toContain('Cleaned up after the private Docker engine "local", which did not stop');
+      expect(output).toContain('Started a private Docker engine for the local agent');
+      cookie = await signIn();
+      await approveUntilCompleted(cookie, jobId);
+      expect(await gatewaysOf(docker, jobId)).toHaveLength(1);
+      await removeContainersAndStop(third);
+      // Nothing the killed engine mounted stays mounted (dockerd had bind-mounted its data root onto itself).
+      expect(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(fs.realpathSync(cachedDataRoot)))).toEqual([]);
+    } finally {
+      if (last?.child.exitCode === null) await removeContainersAndStop(last);
+      await killAll(productProcesses());
+      fs.rmSync(execRoot, { recursive: true, force: true });
+      fs.rmSync(crashDir, { recursive: true, force: true });
+    }
+  }, 900_000);
 
   it('stops with one clear sentence when the console port is in use', async () => {
     const blocker = net.createServer().listen(Number(new URL(base).port), '127.0.0.1');
