@@ -75,7 +75,7 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
           {TOKEN_SCOPES.map((scope) => (
             <label key={scope}><input type="checkbox" name="scope" value={scope} defaultChecked={scope === 'read'} /> {SCOPE_HINTS[scope]}</label>
           ))}
-          <FieldError message={createErrors?.fieldErrors.scopes} />
+          <FieldError message={createErrors && Object.entries(createErrors.fieldErrors).find(([field]) => field.split('.')[0] === 'scopes')?.[1]} />
         </fieldset>
         <button type="submit" disabled={busy}>Create token</button>
       </Form>
