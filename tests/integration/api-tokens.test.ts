@@ -7,15 +7,13 @@ import { count, eq } from 'drizzle-orm';
 import { REQUIRE_MFA_FOR_MSP_STAFF } from '../../api/auth/two-factor-state.ts';
 import { createToken, TOKEN_OWES_SECOND_FACTOR } from '../../api/tokens/service.ts';
 import { apiTokens, organizations, settings, type TokenScope } from '../../db/schema.ts';
-import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
-import { freePort } from '../../infra/ports.ts';
 import { freshEndedJob } from '../authz/matrix.ts';
-import { seedWorld, type Seed } from '../authz/seed.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
+import type { Seed } from '../authz/seed.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import { startSeededWeb, type SeededWeb } from '../jest/seeded-web.ts';
 
+let world: SeededWeb;
 let t: TestDatabase;
-let web: TestProcess;
 let base: string;
 let seed: Seed;
 
@@ -35,20 +33,8 @@ async function api(token: string, method: string, path: string, body?: unknown) 
 
 const organizationCount = async () => (await t.db.select({ n: count() }).from(organizations))[0]!.n;
 
-beforeAll(async () => {
-  if (!consoleBuildIsCurrent()) await buildConsole();
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  seed = await seedWorld(t.db);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-}, 120_000);
-
-afterAll(async () => {
-  await web?.stop();
-  await t?.close();
-});
+beforeAll(async () => { world = await startSeededWeb(); ({ t, base, seed } = world); }, 120_000);
+afterAll(async () => { await world?.stop(); });
 
 describe('personal API tokens over HTTP', () => {
   it('refuses an expired token with 401 and says when it expired and where to make a new one', async () => {

@@ -9,16 +9,14 @@ import type { RouteConfigEntry } from '@react-router/dev/routes';
 import { createSession, SESSION_COOKIE } from '../../api/auth/sessions.ts';
 import { ENDPOINTS } from '../../api/endpoints.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
-import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
-import { freePort } from '../../infra/ports.ts';
 import routes from '../../web/app/routes.ts';
 import { API_MATRIX, CONSOLE_MATRIX, type MatrixRequest } from '../authz/matrix.ts';
-import { ROLES_UNDER_TEST, seedWorld, type RoleUnderTest, type Seed } from '../authz/seed.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { ROLES_UNDER_TEST, type RoleUnderTest, type Seed } from '../authz/seed.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import { startSeededWeb, type SeededWeb } from '../jest/seeded-web.ts';
 
+let world: SeededWeb;
 let t: TestDatabase;
-let web: TestProcess;
 let base: string;
 let seed: Seed;
 
@@ -84,20 +82,8 @@ async function call(kind: 'api' | 'console', key: string, req: MatrixRequest, ro
   return res.status;
 }
 
-beforeAll(async () => {
-  if (!consoleBuildIsCurrent()) await buildConsole();
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  seed = await seedWorld(t.db);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-}, 120_000);
-
-afterAll(async () => {
-  await web?.stop();
-  await t?.close();
-});
+beforeAll(async () => { world = await startSeededWeb(); ({ t, base, seed } = world); }, 120_000);
+afterAll(async () => { await world?.stop(); });
 
 describe('authorization matrix', () => {
   it('has an entry for every console route and every API endpoint, and none for routes that do not exist', async () => {
