@@ -8,9 +8,11 @@
 //   company_admin  their own organization: its people (company roles), its records, its audit trail.
 //   company_user   their own account and work, and the tools their company approved.
 // A record of an organization the actor may not see is "not found" (404), never "forbidden".
+//
+// A personal API token acts as its person, and only within its scopes (see "API token scopes" below).
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import type { Role } from '../db/schema.ts';
+import type { Role, TokenScope } from '../db/schema.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 
 export interface Actor {
@@ -22,6 +24,8 @@ export interface Actor {
   organizationId: string;
   /** The API token used, when kind is 'api_token'. */
   tokenId?: string;
+  /** What that token may be used for, when kind is 'api_token' (a token without scopes may do nothing). */
+  scopes?: readonly TokenScope[];
 }
 
 export interface ServiceContext { db: Db; actor: Actor }
@@ -125,4 +129,32 @@ export function auditActor(actor: Actor) {
   return actor.kind === 'api_token'
     ? { actorType: 'api_token' as const, actorId: actor.tokenId ?? actor.userId, actorLabel: `${actor.email} (API token)` }
     : { actorType: 'person' as const, actorId: actor.userId, actorLabel: actor.email };
+}
+
+// ------------------------------------------------------------------------------------ API token scopes
+// A token's scopes limit what its person's role allows, per request:
+//   read     GET requests: nothing starts or changes.
+//   operate  requests that start or change things, except decisions on a job.
+//   approve  approving, rejecting and cancelling a job.
+// Every endpoint needs exactly one scope, derived from its method unless it declares `approve`
+// (api/endpoint.ts), so a new endpoint cannot go without one; the router checks it before the handler
+// runs. A console session is the person themself and is not limited by scopes.
+
+/** The scope an endpoint needs: GET reads, anything else operates, unless it is a decision on a job. */
+export function endpointScope(method: string, declared?: 'approve'): TokenScope {
+  if (declared === 'approve' && method !== 'get') return 'approve';
+  if (declared) throw new Error(`an endpoint that answers ${method.toUpperCase()} cannot need the ${declared} scope`);
+  return method === 'get' ? 'read' : 'operate';
+}
+
+export const lacksScopeMessage = (scope: TokenScope) => `This API token lacks the ${scope} scope.`;
+
+/** Throws (403, audited) when the actor is an API token without `scope`; `endpoint` names the request. */
+export async function authorizeScope(ctx: ServiceContext, scope: TokenScope, endpoint: string): Promise<void> {
+  if (ctx.actor.kind !== 'api_token' || ctx.actor.scopes?.includes(scope)) return;
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.use', outcome: 'denied',
+    targetType: 'api_token', targetId: ctx.actor.tokenId ?? null, reason: `the token lacks the ${scope} scope`, details: { endpoint },
+  });
+  throw new ForbiddenError(lacksScopeMessage(scope));
 }

@@ -11,9 +11,13 @@
 //            handler gets { db, agent: { nodeId } }: the node is proven, never taken from the input.
 //   'none'   nobody in particular: the endpoint checks what the request presents itself (enrollment
 //            checks its one-time token). The handler gets { db, client: { ip } }.
+//
+// An 'actor' endpoint also needs an API token scope (api/authz.ts): `read` for GET, `operate` otherwise,
+// unless it declares `scope: 'approve'` (a decision on a job). A console session is not limited by it.
 import type { z } from 'zod';
 import type { Db } from '../db/client.ts';
-import type { ServiceContext } from './authz.ts';
+import type { TokenScope } from '../db/schema.ts';
+import { endpointScope, type ServiceContext } from './authz.ts';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 export type EndpointAuth = 'actor' | 'agent' | 'none';
@@ -35,6 +39,8 @@ interface EndpointShape {
   body?: z.ZodType;
   response: z.ZodType;
   status: number;
+  /** The scope an API token needs to call it. */
+  scope: TokenScope;
 }
 
 type RawInput = { params: unknown; query: unknown; body: unknown };
@@ -51,8 +57,10 @@ export function defineEndpoint<A extends EndpointAuth = 'actor', P extends z.Zod
   method: HttpMethod; path: string; summary: string; tag: string;
   /** Who may call it; default 'actor' (a person). */
   auth?: A;
+  /** Declared only by decisions on a job; otherwise the method says (GET read, else operate). */
+  scope?: 'approve';
   params?: P; query?: Q; body?: B; response: R; status?: number;
   handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {
-  return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, handler: e.handler } as Endpoint;
+  return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, scope: endpointScope(e.method, e.scope), handler: e.handler } as Endpoint;
 }

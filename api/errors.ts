@@ -21,6 +21,11 @@ export class NotFoundError extends AppError {
   constructor(what = 'record') { super(404, 'Not Found', `No such ${what}.`); }
 }
 
+/** The caller's credential is not (or no longer) good: the message says why and what to do. */
+export class UnauthorizedError extends AppError {
+  constructor(message: string) { super(401, 'Unauthorized', message); }
+}
+
 /** The caller may see the record but may not do this to it. */
 export class ForbiddenError extends AppError {
   constructor(message = 'You are not allowed to do this.') { super(403, 'Forbidden', message); }

@@ -4,8 +4,9 @@ import { openApiDocument } from './openapi.ts';
 
 const doc = openApiDocument(ENDPOINTS, { version: '9.9.9', serverUrl: 'http://localhost:3000/api/v1' }) as {
   openapi: string; info: { version: string }; paths: Record<string, Record<string, {
+    description?: string; security: Record<string, string[]>[];
     parameters: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
-    responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+    responses: Record<string, { description: string; content: Record<string, { schema: unknown }> }>;
   }>>;
 };
 
@@ -28,5 +29,27 @@ describe('OpenAPI document', () => {
     expect(read.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
     const list = doc.paths['/organizations']!.get!;
     expect(list.parameters.map((p) => [p.name, p.in, p.required])).toEqual(expect.arrayContaining([['limit', 'query', false], ['cursor', 'query', false]]));
+  });
+
+  it('shows API tokens\' scopes and expiry, the scope each operation needs, and what 401 and 403 mean', () => {
+    const create = doc.paths['/tokens']!.post!;
+    expect(create.requestBody!.content['application/json']!.schema).toMatchObject({
+      properties: {
+        scopes: { type: 'array', items: { enum: ['read', 'operate', 'approve'] }, minItems: 1, default: ['read'] },
+        expiresInDays: { type: 'integer', minimum: 1, maximum: 365, default: 90 },
+      },
+      required: ['name'],
+    });
+    const listed = { properties: { scopes: { items: { enum: ['read', 'operate', 'approve'] } }, expiresAt: { type: 'string' }, expired: { type: 'boolean' } } };
+    expect(doc.paths['/tokens']!.get!.responses['200']!.content['application/json']!.schema).toMatchObject({ properties: { items: { items: listed } } });
+    expect(create.responses['201']!.content['application/json']!.schema).toMatchObject({ properties: { record: listed } });
+
+    const approve = doc.paths['/jobs/{id}/approve']!.post!;
+    expect(approve.security).toEqual([{ bearerToken: ['approve'] }, { sessionCookie: [] }]);
+    expect(approve.description).toBe('An API token needs the `approve` scope.');
+    expect(approve.responses['403']!.description).toContain('lacks the `approve` scope');
+    expect(approve.responses['401']!.description).toContain('expired');
+    expect(doc.paths['/jobs']!.get!.security).toEqual([{ bearerToken: ['read'] }, { sessionCookie: [] }]);
+    expect(doc.paths['/organizations']!.post!.security).toEqual([{ bearerToken: ['operate'] }, { sessionCookie: [] }]);
   });
 });

@@ -21,18 +21,24 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const e of endpoints) {
     const path = e.path.replace(/:(\w+)/g, '{$1}');
-    const problem = { description: 'Problem', content: { 'application/problem+json': { schema: jsonSchema(Problem, 'output') } } };
+    const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: jsonSchema(Problem, 'output') } } });
     (paths[path] ??= {})[e.method] = {
       summary: e.summary,
+      description: `An API token needs the \`${e.scope}\` scope.`,
       tags: [e.tag],
       operationId: `${e.method}${path.replace(/[{}]/g, '').split('/').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
       parameters: [...parametersOf(e.params, 'path'), ...parametersOf(e.query, 'query')],
       ...(e.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(e.body, 'input') } } } } : {}),
       responses: {
         [String(e.status)]: { description: 'Success', content: { 'application/json': { schema: jsonSchema(e.response, 'output') } } },
-        400: problem, 401: problem, 403: problem, 404: problem, 409: problem,
+        400: problem('The input is not valid: `errors` names each field'),
+        401: problem('No credential, or the API token is unknown, revoked or expired (the detail says which when it expired)'),
+        403: problem(`Not allowed: the person's role may not do this, the API token lacks the \`${e.scope}\` scope, or the token's person must turn on two-factor sign-in first`),
+        404: problem('No such record, or one of an organization the caller may not see'),
+        409: problem('The request conflicts with the record\'s state (a duplicate name, a job no longer waiting, …)'),
       },
-      security: [{ bearerToken: [] }, { sessionCookie: [] }],
+      // For a bearer scheme, OpenAPI 3.1 lets the list name the roles required: here the token's scope.
+      security: [{ bearerToken: [e.scope] }, { sessionCookie: [] }],
     };
   }
   return {
@@ -42,7 +48,12 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
     paths,
     components: {
       securitySchemes: {
-        bearerToken: { type: 'http', scheme: 'bearer', description: 'A personal API token (awpat_…), created in the console under Account.' },
+        bearerToken: {
+          type: 'http', scheme: 'bearer',
+          description: 'A personal API token (awpat_…), created in the console under Account → API tokens. It expires (1–365 days, default 90) and '
+            + 'carries scopes: `read` (GET requests), `operate` (requests that start or change things, except decisions on a job), '
+            + '`approve` (approve, reject or cancel a job). Each operation names the scope it needs; without it the answer is 403.',
+        },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'aw_session' },
       },
     },

@@ -9,6 +9,7 @@ import { createLogger } from '../infra/logger.ts';
 import { AGENT_NODE_HEADER, AGENT_SIGNATURE_HEADER, AGENT_TIMESTAMP_HEADER, MAX_CLOCK_DIFFERENCE_S } from '../agent-worker/protocol/request-signing.ts';
 import { authenticateAgent } from './agents/service.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { authorizeScope } from './authz.ts';
 import { sessionTokenFromCookieHeader } from './auth/sessions.ts';
 import type { Endpoint } from './endpoint.ts';
 import { ENDPOINTS } from './endpoints.ts';
@@ -55,6 +56,7 @@ function mount(router: express.Router, e: Endpoint) {
       } else {
         const actor = await authenticate(db, { authorization: req.get('authorization'), sessionToken: sessionTokenFromCookieHeader(req.get('cookie')) });
         if (!actor) return sendProblem(res, 401, 'Unauthorized', ACTOR_REQUIRED);
+        await authorizeScope({ db, actor }, e.scope, `${e.method.toUpperCase()} ${e.path}`);
         call = (input) => e.handler({ db, actor }, input);
       }
       const input = {
@@ -75,14 +77,19 @@ export function documentAuthentication<D extends ReturnType<typeof openApiDocume
   for (const e of endpoints) {
     const operation = paths[e.path.replace(/:(\w+)/g, '{$1}')]?.[e.method];
     if (!operation) continue;
+    if (e.auth === 'actor') continue;
+    // API token scopes concern people only.
+    delete operation.description;
+    const responses = operation.responses as Record<string, Record<string, unknown>>;
     if (e.auth === 'none') {
       operation.security = [];
-      const responses = operation.responses as Record<string, unknown>;
       delete responses['401'];
       delete responses['403'];
-      responses['429'] = responses['400'];
-    } else if (e.auth === 'agent') {
+      responses['429'] = { ...responses['400'], description: 'Too many attempts from this address: try again later' };
+    } else {
       operation.security = [{ agentSignature: [] }];
+      responses['401'] = { ...responses['401'], description: 'The request is not signed by an enrolled agent\'s key (the detail says why)' };
+      responses['403'] = { ...responses['403'], description: 'The agent\'s node is revoked' };
     }
   }
   (document.components.securitySchemes as Record<string, unknown>).agentSignature = {

@@ -1,7 +1,7 @@
 // The records the product keeps in PostgreSQL. Execution state lives in Temporal; these tables hold what
 // people and the console need to see, plus who did what (audit_events).
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Buffer }>({
   dataType: () => 'bytea',
@@ -172,16 +172,25 @@ export const jobs = pgTable('jobs', {
 }, (t) => [index('jobs_org_created_idx').on(t.organizationId, t.createdAt), index('jobs_node_idx').on(t.nodeId), index('jobs_state_idx').on(t.state)]);
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.
+// What a personal API token may be used for (api/authz.ts says what each scope allows).
+export const TOKEN_SCOPES = ['read', 'operate', 'approve'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 export const apiTokens = pgTable('api_tokens', {
   id: uuid('id').primaryKey().defaultRandom(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull().unique(),
   prefix: text('prefix').notNull(),
+  scopes: text('scopes', { enum: TOKEN_SCOPES }).array().notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
-}, (t) => [index('api_tokens_user_idx').on(t.userId)]);
+}, (t) => [
+  index('api_tokens_user_idx').on(t.userId),
+  check('api_tokens_scopes_known', sql`cardinality(${t.scopes}) > 0 and ${t.scopes} <@ array[${sql.raw(TOKEN_SCOPES.map((s) => `'${s}'`).join(', '))}]::text[]`),
+]);
 
 // Product-wide settings changed by MSP admins (e.g. whether MSP staff must use two-factor sign-in).
 export const settings = pgTable('settings', {

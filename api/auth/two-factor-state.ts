@@ -2,7 +2,7 @@
 // MSP admin requires it of MSP staff) waiting for the person to turn it on.
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { settings } from '../../db/schema.ts';
+import { settings, type Role } from '../../db/schema.ts';
 import { MSP_ROLES } from '../authz.ts';
 import type { Session } from './sessions.ts';
 
@@ -13,8 +13,16 @@ export async function mfaRequiredForMspStaff(db: Db): Promise<boolean> {
   return row?.value === true;
 }
 
+/**
+ * Whether a person owes a second factor they have not set up: MSP staff without two-factor sign-in while
+ * an MSP admin requires it. Such a person's session is not signed in, and their API tokens do not work.
+ */
+export async function owesTwoFactorEnrolment(db: Db, person: { role: Role; totpEnabled: boolean }): Promise<boolean> {
+  return !person.totpEnabled && MSP_ROLES.includes(person.role) && (await mfaRequiredForMspStaff(db));
+}
+
 export async function twoFactorState(db: Db, session: Session): Promise<'complete' | 'code_needed' | 'enrolment_needed'> {
   if (session.totpEnabled) return session.twoFactorVerified ? 'complete' : 'code_needed';
-  if (MSP_ROLES.includes(session.user.role) && (await mfaRequiredForMspStaff(db))) return 'enrolment_needed';
+  if (await owesTwoFactorEnrolment(db, { role: session.user.role, totpEnabled: false })) return 'enrolment_needed';
   return 'complete';
 }

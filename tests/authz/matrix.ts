@@ -55,7 +55,7 @@ async function freshEnrolledNode(s: Seed, organizationId: string): Promise<strin
 }
 
 /** A job that has ended (so a decision on it is a 409 for those allowed to make one). */
-async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
+export async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await s.freshNode(organizationId);
   const [job] = await s.db.insert(jobs).values({
     type: 'deploy_openclaw', organizationId, nodeId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'completed', params: { instanceName: 'matrix', port: 18789 },

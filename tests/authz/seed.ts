@@ -1,12 +1,12 @@
 // The world the authorization matrix runs in: the MSP with an admin and an operator, and two customers
 // (A and B), each with a company admin and a company user, a node and a pending invitation. Every
-// person has a session cookie and a personal API token.
+// person has a session cookie and a personal API token with every scope (so the role alone decides).
 import crypto from 'node:crypto';
 import type { Actor } from '../../api/authz.ts';
 import { createSession, SESSION_COOKIE } from '../../api/auth/sessions.ts';
 import { createToken } from '../../api/tokens/service.ts';
 import type { Db } from '../../db/client.ts';
-import { invitations, nodes, organizations, type Role } from '../../db/schema.ts';
+import { invitations, nodes, organizations, TOKEN_SCOPES, type Role } from '../../db/schema.ts';
 import { createUser, ensureMspOrganization } from '../../db/users.ts';
 
 export const ROLES_UNDER_TEST = ['anonymous', 'msp_admin', 'msp_operator', 'company_admin', 'company_user'] as const;
@@ -47,7 +47,7 @@ export async function seedWorld(db: Db): Promise<Seed> {
     const user = await createUser(db, { email, name: email, password: 'matrix-password-123', role, organizationId });
     const actor: Actor = { kind: 'person', userId: user.id, email, name: email, role, organizationId };
     const { token: sessionToken } = await createSession(user.id);
-    const { token } = await createToken({ db, actor }, { name: 'matrix' });
+    const { token } = await createToken({ db, actor }, { name: 'matrix', scopes: TOKEN_SCOPES });
     return { actor, cookie: `${SESSION_COOKIE}=${sessionToken}`, token };
   }
 

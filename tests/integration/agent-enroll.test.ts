@@ -9,16 +9,16 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { generateKeyPair, publicKeyOf } from '../../agent-worker/protocol/envelope.ts';
 import { AGENT_SIGNATURE_HEADER, signedFetch, signRequest } from '../../agent-worker/protocol/request-signing.ts';
-import { closeDb } from '../../db/client.ts';
-import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { CONSOLE_INTENT_MATRIX, type MatrixRequest } from '../authz/matrix.ts';
-import { ROLES_UNDER_TEST, seedWorld, type RoleUnderTest, type Seed } from '../authz/seed.ts';
-import { freshDatabase, type TestDatabase } from '../jest/db.ts';
-import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { ROLES_UNDER_TEST, type RoleUnderTest, type Seed } from '../authz/seed.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import type { TestProcess } from '../jest/processes.ts';
+import { startSeededWeb, type SeededWeb } from '../jest/seeded-web.ts';
 import { runCommand, type CommandResult } from '../jest/run-command.ts';
 
+let world: SeededWeb;
 let t: TestDatabase;
 let web: TestProcess;
 let base: string;
@@ -50,21 +50,8 @@ async function enrollmentCommand(nodeId: string): Promise<{ token: string; comma
 /** Runs the shown command, pointed at a state folder. */
 const runShown = (command: string, dir: string) => cli([...command.replace(/^agent-worker /, '').split(' '), '--state-dir', dir]);
 
-beforeAll(async () => {
-  if (!consoleBuildIsCurrent()) await buildConsole();
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url; // sessions are created through the process-wide handle
-  seed = await seedWorld(t.db);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  web = await startProcess('web/server.ts', { DATABASE_URL: t.url, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
-}, 180_000);
-
-afterAll(async () => {
-  await web?.stop();
-  await closeDb();
-  await t?.close();
-});
+beforeAll(async () => { world = await startSeededWeb(); ({ t, base, seed, web } = world); }, 180_000);
+afterAll(async () => { await world?.stop(); });
 
 describe('agent-worker enroll and status against the real web server', () => {
   let nodeId: string;
@@ -249,7 +236,7 @@ describe('the API documents and enforces each kind of caller', () => {
     expect(doc.paths['/agent/enroll']!.post!.security).toEqual([]);
     expect(doc.paths['/agent/enroll']!.post!.responses).not.toHaveProperty('401');
     expect(doc.paths['/agent/whoami']!.get!.security).toEqual([{ agentSignature: [] }]);
-    expect(doc.paths['/nodes/{id}/revoke']!.post!.security).toEqual([{ bearerToken: [] }, { sessionCookie: [] }]);
+    expect(doc.paths['/nodes/{id}/revoke']!.post!.security).toEqual([{ bearerToken: ['operate'] }, { sessionCookie: [] }]);
     expect(doc.components.securitySchemes.agentSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-agent-signature', description: expect.stringMatching(/signature/) });
   });
 

@@ -9,14 +9,13 @@ import type { RouteConfigEntry } from '@react-router/dev/routes';
 import { createSession, SESSION_COOKIE } from '../../api/auth/sessions.ts';
 import { ENDPOINTS } from '../../api/endpoints.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
-import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
 import routes from '../../web/app/routes.ts';
 import { API_MATRIX, CONSOLE_MATRIX, type MatrixRequest } from '../authz/matrix.ts';
-import { ROLES_UNDER_TEST, seedWorld, type RoleUnderTest, type Seed } from '../authz/seed.ts';
-import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ROLES_UNDER_TEST, type RoleUnderTest, type Seed } from '../authz/seed.ts';
 import type { TestDatabase } from '../jest/db.ts';
+import { startSeededWeb, type SeededWeb } from '../jest/seeded-web.ts';
 
-let stack: AgentStack;
+let world: SeededWeb;
 let t: TestDatabase;
 let base: string;
 let seed: Seed;
@@ -83,17 +82,8 @@ async function call(kind: 'api' | 'console', key: string, req: MatrixRequest, ro
   return res.status;
 }
 
-beforeAll(async () => {
-  if (!consoleBuildIsCurrent()) await buildConsole();
-  // The console alone, on a world of the matrix's own (no worker: the runs a route starts need not run).
-  stack = await startAgentStack('authorization-matrix', {}, { controlPlane: false, tenants: false });
-  ({ t, base } = stack);
-  seed = await seedWorld(t.db);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+beforeAll(async () => { world = await startSeededWeb('authorization-matrix'); ({ t, base, seed } = world); }, 120_000);
+afterAll(async () => { await world?.stop(); });
 
 describe('authorization matrix', () => {
   it('has an entry for every console route and every API endpoint, and none for routes that do not exist', async () => {

@@ -1,11 +1,12 @@
 import { Form, Link, useNavigation } from 'react-router';
 import { NotFoundError } from '../../../../api/errors.ts';
 import { isUuid } from '../../../../api/ids.ts';
-import { createToken, listOwnTokens, revokeToken } from '../../../../api/tokens/service.ts';
+import { TOKEN_SCOPES, type TokenScope } from '../../../../db/schema.ts';
+import { createToken, DEFAULT_EXPIRY_DAYS, listOwnTokens, MAX_EXPIRY_DAYS, revokeToken } from '../../../../api/tokens/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/tokens.ts';
-import { formatDateTime } from '../../components/dates.ts';
+import { formatDate, formatDateTime } from '../../components/dates.ts';
 import { FieldError, RowAction } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'API tokens · Anthropy Works' }];
@@ -26,8 +27,20 @@ export async function action({ request }: Route.ActionArgs) {
     });
     return { intent: 'revoke' as const, revoked };
   }
-  return { intent: 'create' as const, created: await attempt(() => createToken(ctx, { name: form.get('name') })) };
+  const days = form.get('expiresInDays');
+  return {
+    intent: 'create' as const,
+    created: await attempt(() => createToken(ctx, {
+      name: form.get('name'), scopes: form.getAll('scope'), expiresInDays: days === null || days === '' ? undefined : Number(days),
+    })),
+  };
 }
+
+const SCOPE_HINTS: Record<TokenScope, string> = {
+  read: 'read (GET requests)',
+  operate: 'operate (start or change things)',
+  approve: 'approve (approve, reject or cancel jobs)',
+};
 
 
 export default function ApiTokens({ loaderData, actionData }: Route.ComponentProps) {
@@ -41,33 +54,52 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
       <h1>API tokens</h1>
       <p className="muted">
         A personal API token acts as you, with your role and organization, on the REST API under <code>/api/v1</code>
-        {' '}(send <code>Authorization: Bearer awpat_…</code>). Only a hash of it is kept. <Link to="/account">Back to your account</Link>
+        {' '}(send <code>Authorization: Bearer awpat_…</code>), for what its scopes allow and until it expires. Only a hash of it is kept.
+        {' '}<Link to="/account">Back to your account</Link>
       </p>
       <Form method="post" className="row card" aria-label="Create API token" key={created?.ok ? created.value.record.id : 'new'}>
         <input type="hidden" name="intent" value="create" />
         <label>
           Token name
           <input name="name" required maxLength={100} placeholder="backup script" aria-invalid={Boolean(createErrors?.fieldErrors.name)} />
-          <FieldError message={createErrors && (createErrors.fieldErrors.name ?? createErrors.formError)} />
+          <FieldError message={createErrors && (createErrors.fieldErrors.name ?? (Object.keys(createErrors.fieldErrors).length ? null : createErrors.formError))} />
         </label>
+        <label>
+          Expires in (days)
+          <input name="expiresInDays" type="number" required min={1} max={MAX_EXPIRY_DAYS} defaultValue={DEFAULT_EXPIRY_DAYS}
+            aria-invalid={Boolean(createErrors?.fieldErrors.expiresInDays)} />
+          <FieldError message={createErrors?.fieldErrors.expiresInDays} />
+        </label>
+        <fieldset className="choices">
+          <legend>Scopes</legend>
+          {TOKEN_SCOPES.map((scope) => (
+            <label key={scope}><input type="checkbox" name="scope" value={scope} defaultChecked={scope === 'read'} /> {SCOPE_HINTS[scope]}</label>
+          ))}
+          <FieldError message={createErrors && Object.entries(createErrors.fieldErrors).find(([field]) => field.split('.')[0] === 'scopes')?.[1]} />
+        </fieldset>
         <button type="submit" disabled={busy}>Create token</button>
       </Form>
       {created?.ok && (
         <div className="card" role="status">
-          <p>New token <strong>{created.value.record.name}</strong>. Copy it now: it will not be shown again.</p>
+          <p>
+            New token <strong>{created.value.record.name}</strong> with {created.value.record.scopes.join(', ')}, expiring on
+            {' '}{formatDate(created.value.record.expiresAt)}. Copy it now: it will not be shown again.
+          </p>
           <div className="secret" data-testid="new-token">{created.value.token}</div>
         </div>
       )}
       {revoked?.ok && <p role="status">Revoked {revoked.value.name}.</p>}
       {revoked && !revoked.ok && <p className="error" role="alert">{revoked.formError}</p>}
       <table data-testid="tokens">
-        <thead><tr><th>Name</th><th>Token</th><th>Created</th><th>Last used</th><th>Revoked</th><th /></tr></thead>
+        <thead><tr><th>Name</th><th>Token</th><th>Scopes</th><th>Created</th><th>Expires</th><th>Last used</th><th>Revoked</th><th /></tr></thead>
         <tbody>
           {tokens.map((t) => (
             <tr key={t.id}>
               <td>{t.name}</td>
               <td><code>{t.prefix}…</code></td>
+              <td>{t.scopes.join(', ')}</td>
               <td>{formatDateTime(t.createdAt)}</td>
+              <td>{t.expired ? <span className="badge expired">expired {formatDate(t.expiresAt)}</span> : formatDate(t.expiresAt)}</td>
               <td>{formatDateTime(t.lastUsedAt, 'never')}</td>
               <td>{t.revokedAt ? <span className="badge">revoked {formatDateTime(t.revokedAt)}</span> : '—'}</td>
               <td>
