@@ -2,7 +2,7 @@
 // the agent's signed result against the key registered at enrollment, and record refusals.
 import { eq } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
-import { signJob, verifyResult, type JobEnvelope, type JobResult } from '../agent-worker/protocol/envelope.ts';
+import { signJob, verifyResult, type JobEnvelope, type JobResult } from '../protocol/envelope.ts';
 import { InventoryRecords, storeInventory } from '../api/agents/heartbeat.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';

@@ -10,8 +10,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { startDockerEngine, type RunningDockerEngine } from '../infra/services/docker-engine.ts';
 import type { AgentConfig } from './config.ts';
 import { createNodeJobActivities, type NodeJobActivities } from './node-jobs.ts';
-import { generateKeyPair, signJob, verifyResult } from './protocol/envelope.ts';
-import { ReplayStore } from './protocol/replay-store.ts';
+import { generateKeyPair, signJob, verifyResult } from '../protocol/envelope.ts';
+import { ReplayStore } from './replay-store.ts';
 
 let dir: string;
 let engine: RunningDockerEngine;

@@ -12,8 +12,8 @@ import { describeContainers } from './openclaw/describe.ts';
 import { checkBundle } from './openclaw/bundle-check.ts';
 import { instanceHealth, removeInstance, restartGateway, startInstance, stopInstance, waitHealthy } from './openclaw/health.ts';
 import { containerLogs } from './openclaw/logs.ts';
-import { signResult, verifyJob, type JobEnvelope, type JobResult } from './protocol/envelope.ts';
-import type { ReplayStore } from './protocol/replay-store.ts';
+import { signResult, verifyJob, type JobEnvelope, type JobResult } from '../protocol/envelope.ts';
+import type { ReplayStore } from './replay-store.ts';
 
 // What the control plane may ask about an instance; checked here too, since the agent trusts no input.
 const Instance = z.object({

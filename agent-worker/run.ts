@@ -10,7 +10,7 @@ import { pingDocker } from '../infra/services/docker-engine.ts';
 import { defaultStateDir, readAgentConfig, readPrivateKey } from './config.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { createNodeJobActivities } from './node-jobs.ts';
-import { ReplayStore } from './protocol/replay-store.ts';
+import { ReplayStore } from './replay-store.ts';
 
 export const RUN_USAGE = `Usage: agent-worker run [--state-dir DIR] [--docker-socket PATH] [--heartbeat-seconds N]
 

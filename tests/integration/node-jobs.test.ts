@@ -10,7 +10,7 @@ import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { statePaths, writePrivateFile } from '../../agent-worker/config.ts';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
-import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
+import { generateKeyPair } from '../../protocol/envelope.ts';
 import { createEnrollmentToken } from '../../api/agents/service.ts';
 import { auditEvents, nodes } from '../../db/schema.ts';
 import { REPO_ROOT } from '../../infra/config.ts';

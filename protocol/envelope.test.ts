@@ -1,9 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { generateKeyPair, keyFingerprint, parsePublicKey, signJob, signResult, verifyJob, verifyResult, type JobEnvelope } from './envelope.ts';
-import { ReplayStore, ReplayStoreError, REPLAY_FILE } from './replay-store.ts';
 
 const controlPlane = generateKeyPair();
 const rogue = generateKeyPair();
@@ -101,53 +97,5 @@ describe('job envelopes', () => {
     expect(() => parsePublicKey('not base64!')).toThrow(/SPKI DER/);
     expect(() => parsePublicKey(Buffer.from('hello').toString('base64'))).toThrow(/SPKI DER/);
     expect(() => parsePublicKey(agentA.privateKey)).toThrow();
-  });
-});
-
-describe('replay store', () => {
-  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'aw-replay-'));
-
-  it('remembers executed jobs across restarts (fsync’d JSON lines, mode 0600), and marks each only once', () => {
-    const dir = tmp();
-    const store = ReplayStore.open(dir, { now: () => NOW });
-    expect(store.hasExecuted('job-1')).toBe(false);
-    expect(store.markExecuted('job-1', inMinutes(5))).toBe(true);
-    expect(store.markExecuted('job-1', inMinutes(5))).toBe(false);
-    expect(store.hasExecuted('job-1')).toBe(true);
-    store.close();
-    expect(fs.statSync(path.join(dir, REPLAY_FILE)).mode & 0o777).toBe(0o600);
-
-    const reopened = ReplayStore.open(dir, { now: () => NOW });
-    expect(reopened.hasExecuted('job-1')).toBe(true);
-    // Plugged into verifyJob, the replay is refused.
-    expect(verifyJob(job(), { nodeId: NODE_A, controlPlanePublicKey: controlPlane.publicKey, now: NOW, alreadyExecuted: (id) => reopened.hasExecuted(id) }))
-      .toMatchObject({ ok: false, refusal: 'replayed' });
-    reopened.close();
-  });
-
-  it('forgets a job one day after its notAfter (it is refused as expired by then)', () => {
-    const dir = tmp();
-    const store = ReplayStore.open(dir, { now: () => NOW });
-    store.markExecuted('old', inMinutes(5));
-    store.markExecuted('recent', inMinutes(60 * 24));
-    store.close();
-    const dayLater = new Date(inMinutes(5).getTime() + 24 * 3_600_000 + 1);
-    const later = ReplayStore.open(dir, { now: () => dayLater });
-    expect([later.hasExecuted('old'), later.hasExecuted('recent'), later.size]).toEqual([false, true, 1]);
-    later.close();
-    expect(fs.readFileSync(path.join(dir, REPLAY_FILE), 'utf8').trim().split('\n')).toHaveLength(1);
-  });
-
-  it('drops a torn last line (a crash mid-append) but refuses a corrupt file', () => {
-    const dir = tmp();
-    const file = path.join(dir, REPLAY_FILE);
-    const line = JSON.stringify({ jobId: 'job-1', notAfter: inMinutes(5).toISOString(), at: NOW.toISOString() });
-    fs.writeFileSync(file, `${line}\n{"jobId":"job-2","notAf`);
-    const store = ReplayStore.open(dir, { now: () => NOW });
-    expect([store.hasExecuted('job-1'), store.hasExecuted('job-2')]).toEqual([true, false]);
-    store.close();
-    fs.writeFileSync(file, `garbage\n${line}\n`);
-    expect(() => ReplayStore.open(dir, { now: () => NOW })).toThrow(ReplayStoreError);
-    expect(() => ReplayStore.open(dir, { now: () => NOW })).toThrow(/corrupt at line 1/);
   });
 });

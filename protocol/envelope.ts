@@ -12,7 +12,7 @@
 // result's `output`; pass a reference the agent resolves on the machine instead (Guarantee 4).
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '../../db/canonical-json.ts';
+import { canonicalJson } from './canonical-json.ts';
 
 /** Clock difference tolerated between the control plane and an agent when checking issuedAt. */
 export const CLOCK_SKEW_MS = 60_000;
