@@ -11,7 +11,7 @@ const NODE_A = '0b8a6f0e-7a55-4b3e-9d5e-2f1c3e4a5b6c';
 const NOW = new Date('2026-05-01T12:00:00.000Z');
 const inMinutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
 const job = () => signJob(controlPlane.privateKey, {
-  jobId: 'job-1', nodeId: NODE_A, action: 'inventory.list', params: {}, issuedAt: NOW, notAfter: inMinutes(5),
+  envelopeId: 'job-1', nodeId: NODE_A, action: 'inventory.list', params: {}, issuedAt: NOW, notAfter: inMinutes(5),
 });
 
 describe('replay store', () => {
@@ -51,13 +51,21 @@ describe('replay store', () => {
   it('drops a torn last line (a crash mid-append) but refuses a corrupt file', () => {
     const dir = tmp();
     const file = path.join(dir, REPLAY_FILE);
-    const line = JSON.stringify({ jobId: 'job-1', notAfter: inMinutes(5).toISOString(), at: NOW.toISOString() });
-    fs.writeFileSync(file, `${line}\n{"jobId":"job-2","notAf`);
+    const line = JSON.stringify({ envelopeId: 'job-1', notAfter: inMinutes(5).toISOString(), at: NOW.toISOString() });
+    fs.writeFileSync(file, `${line}\n{"envelopeId":"job-2","notAf`);
     const store = ReplayStore.open(dir, { now: () => NOW });
     expect([store.hasExecuted('job-1'), store.hasExecuted('job-2')]).toEqual([true, false]);
     store.close();
     fs.writeFileSync(file, `garbage\n${line}\n`);
     expect(() => ReplayStore.open(dir, { now: () => NOW })).toThrow(ReplayStoreError);
     expect(() => ReplayStore.open(dir, { now: () => NOW })).toThrow(/corrupt at line 1/);
+  });
+
+  it('reads entries an agent wrote before the envelope id was renamed (`jobId`)', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, REPLAY_FILE), `${JSON.stringify({ jobId: 'job-0', notAfter: inMinutes(5).toISOString(), at: NOW.toISOString() })}\n`);
+    const store = ReplayStore.open(dir, { now: () => NOW });
+    expect(store.hasExecuted('job-0')).toBe(true);
+    store.close();
   });
 });

@@ -11,7 +11,7 @@ const NOW = new Date('2026-05-01T12:00:00.000Z');
 const inMinutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
 
 const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
-  jobId: 'job-1', nodeId: NODE_A, action: 'inventory.list', params: { all: true, filters: { label: 'x' } }, issuedAt: NOW, notAfter: inMinutes(5), ...overrides,
+  envelopeId: 'job-1', nodeId: NODE_A, action: 'inventory.list', params: { all: true, filters: { label: 'x' } }, issuedAt: NOW, notAfter: inMinutes(5), ...overrides,
 });
 const verifyAsA = (envelope: unknown, opts: { now?: Date; executed?: string[] } = {}) => verifyJob(envelope, {
   nodeId: NODE_A, controlPlanePublicKey: controlPlane.publicKey, now: opts.now ?? NOW, alreadyExecuted: (id) => (opts.executed ?? []).includes(id),
@@ -25,7 +25,7 @@ const roundTrip = <T extends object>(value: T): T => {
 describe('job envelopes', () => {
   it('accepts a job signed by the control plane for this node, within its window, after a JSON round trip', () => {
     const envelope = job();
-    expect(envelope).toMatchObject({ v: 1, jobId: 'job-1', nodeId: NODE_A, issuedAt: NOW.toISOString(), notAfter: inMinutes(5).toISOString() });
+    expect(envelope).toMatchObject({ v: 1, envelopeId: 'job-1', nodeId: NODE_A, issuedAt: NOW.toISOString(), notAfter: inMinutes(5).toISOString() });
     expect(verifyAsA(roundTrip(envelope))).toEqual({ ok: true });
     // Up to 60 s of clock skew, and up to the last instant of the window.
     expect(verifyAsA(envelope, { now: new Date(NOW.getTime() - 59_000) })).toEqual({ ok: true });
@@ -45,7 +45,7 @@ describe('job envelopes', () => {
       { ...envelope, params: { all: true, filters: { label: 'y' } } },
       { ...envelope, action: 'container.remove' },
       { ...envelope, notAfter: inMinutes(60).toISOString() },
-      { ...envelope, jobId: 'job-2' },
+      { ...envelope, envelopeId: 'job-2' },
       { ...envelope, nodeId: NODE_B },
     ];
     for (const t of tampered) expect(verifyAsA(t)).toMatchObject({ ok: false, refusal: 'bad_signature' });
@@ -53,18 +53,18 @@ describe('job envelopes', () => {
 
   it('refuses a genuine job for another node', () => {
     const verdict = verifyAsA(job({ nodeId: NODE_B }));
-    expect(verdict).toEqual({ ok: false, refusal: 'wrong_node', reason: `job job-1 is for node ${NODE_B}, not for this node (${NODE_A})` });
+    expect(verdict).toEqual({ ok: false, refusal: 'wrong_node', reason: `envelope job-1 is for node ${NODE_B}, not for this node (${NODE_A})` });
   });
 
   it('refuses an expired job, and one issued in the future beyond the clock skew', () => {
-    expect(verifyAsA(job(), { now: new Date(inMinutes(5).getTime() + 1) })).toEqual({ ok: false, refusal: 'expired', reason: `job job-1 expired at ${inMinutes(5).toISOString()}` });
+    expect(verifyAsA(job(), { now: new Date(inMinutes(5).getTime() + 1) })).toEqual({ ok: false, refusal: 'expired', reason: `envelope job-1 expired at ${inMinutes(5).toISOString()}` });
     const future = verifyAsA(job({ issuedAt: inMinutes(2), notAfter: inMinutes(10) }));
     expect(future).toMatchObject({ ok: false, refusal: 'expired' });
     expect((future as { reason: string }).reason).toMatch(/issued in the future/);
   });
 
   it('refuses a replayed job (already executed here)', () => {
-    expect(verifyAsA(job(), { executed: ['job-1'] })).toEqual({ ok: false, refusal: 'replayed', reason: 'job job-1 was already executed on this node (replay)' });
+    expect(verifyAsA(job(), { executed: ['job-1'] })).toEqual({ ok: false, refusal: 'replayed', reason: 'envelope job-1 was already executed on this node (replay)' });
   });
 
   it('refuses malformed envelopes before anything else, and checks in order: signature, node, window, replay', () => {
@@ -79,17 +79,17 @@ describe('job envelopes', () => {
   });
 
   it('verifies results signed by the node’s registered agent, and refuses one signed by another agent or for another job', () => {
-    const result = signResult(agentA.privateKey, { jobId: 'job-1', nodeId: NODE_A, ok: true, output: { containers: 3, names: ['a', 'b'] }, finishedAt: NOW });
-    expect(verifyResult(roundTrip(result), { agentPublicKey: agentA.publicKey, jobId: 'job-1', nodeId: NODE_A })).toEqual({ ok: true });
+    const result = signResult(agentA.privateKey, { envelopeId: 'job-1', nodeId: NODE_A, ok: true, output: { containers: 3, names: ['a', 'b'] }, finishedAt: NOW });
+    expect(verifyResult(roundTrip(result), { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toEqual({ ok: true });
 
-    const byOtherAgent = signResult(agentB.privateKey, { jobId: 'job-1', nodeId: NODE_A, ok: true, output: { containers: 3 } });
-    expect(verifyResult(byOtherAgent, { agentPublicKey: agentA.publicKey, jobId: 'job-1', nodeId: NODE_A }))
-      .toEqual({ ok: false, reason: `the result of job job-1 is not signed by node ${NODE_A}'s registered agent key` });
-    expect(verifyResult({ ...result, output: { containers: 4, names: ['a', 'b'] } }, { agentPublicKey: agentA.publicKey, jobId: 'job-1', nodeId: NODE_A }))
+    const byOtherAgent = signResult(agentB.privateKey, { envelopeId: 'job-1', nodeId: NODE_A, ok: true, output: { containers: 3 } });
+    expect(verifyResult(byOtherAgent, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A }))
+      .toEqual({ ok: false, reason: `the result of envelope job-1 is not signed by node ${NODE_A}'s registered agent key` });
+    expect(verifyResult({ ...result, output: { containers: 4, names: ['a', 'b'] } }, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A }))
       .toMatchObject({ ok: false });
-    expect(verifyResult(result, { agentPublicKey: agentA.publicKey, jobId: 'job-2', nodeId: NODE_A })).toEqual({ ok: false, reason: 'the result is for job job-1, not job-2' });
-    expect(verifyResult(result, { agentPublicKey: agentA.publicKey, jobId: 'job-1', nodeId: NODE_B })).toMatchObject({ ok: false });
-    expect(verifyResult({ ...result, ok: 'yes' }, { agentPublicKey: agentA.publicKey, jobId: 'job-1', nodeId: NODE_A })).toMatchObject({ ok: false, reason: expect.stringMatching(/malformed/) });
+    expect(verifyResult(result, { agentPublicKey: agentA.publicKey, envelopeId: 'job-2', nodeId: NODE_A })).toEqual({ ok: false, reason: 'the result is for envelope job-1, not job-2' });
+    expect(verifyResult(result, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_B })).toMatchObject({ ok: false });
+    expect(verifyResult({ ...result, ok: 'yes' }, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toMatchObject({ ok: false, reason: expect.stringMatching(/malformed/) });
   });
 
   it('parses only Ed25519 keys', () => {

