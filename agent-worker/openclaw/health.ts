@@ -46,7 +46,7 @@ export async function execIn(docker: Dockerode, containerId: string, cmd: string
     stream.on('end', () => { clearTimeout(timer); resolve(); });
     stream.on('error', (err) => { clearTimeout(timer); reject(err); });
   });
-  const output = demultiplex(Buffer.concat(chunks)).map((f) => f.text).join('');
+  const output = (await demultiplex(docker, Buffer.concat(chunks))).map((f) => f.text).join('');
   return { exitCode: (await exec.inspect()).ExitCode, output };
 }
 

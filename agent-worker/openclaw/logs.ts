@@ -28,7 +28,7 @@ export async function containerLogs(docker: Dockerode, containerId: string, opts
     .map(([, ...v]) => v.join('='));
   const raw = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: opts.tail, ...(opts.since ? { since: opts.since } : {}) }) as unknown as Buffer;
   const lines: LogLine[] = [];
-  const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : demultiplex(raw);
+  const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : await demultiplex(docker, raw);
   for (const frame of frames) {
     for (const line of frame.text.split('\n')) {
       if (!line) continue;
