@@ -20,6 +20,8 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
+    // Tests run workflows in a test server from outside: they are not part of the workflow bundle.
+    ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins in workflows/. Use an activity.' })),
