@@ -114,7 +114,7 @@ function dockerfile(opts: NodeImageOptions, content: string): string {
 // The build context is streamed to the engine as an uncompressed tar (tar-stream, which writes PAX
 // headers for long or non-ASCII names): no temporary copy of the 120 MB binary, and no gzip pass (which
 // took most of the build time).
-interface TarEntry { name: string; type: 'file' | 'dir' | 'symlink'; mode: number; source?: string; content?: Buffer; linkTarget?: string }
+export interface TarEntry { name: string; type: 'file' | 'dir' | 'symlink'; mode: number; source?: string; content?: Buffer; linkTarget?: string }
 
 /** Fixed times and owners, so the same files always make the same context. */
 const TAR_DEFAULTS = { mtime: new Date(0), uid: 0, gid: 0 } as const;
@@ -124,6 +124,8 @@ async function packFile(pack: tar.Pack, name: string, mode: number, source: stri
   const size = fs.statSync(source).size;
   const done = new Promise<void>((resolve, reject) => {
     const entry = pack.entry({ ...TAR_DEFAULTS, name, mode, size, type: 'file' }, (err) => (err ? reject(err) : resolve()));
+    // A listener for each side: an 'error' nobody listens to would take the whole process down.
+    entry.on('error', reject);
     const file = fs.createReadStream(source);
     file.once('error', (err) => entry.destroy(err));
     file.pipe(entry);
@@ -133,7 +135,8 @@ async function packFile(pack: tar.Pack, name: string, mode: number, source: stri
   });
 }
 
-function tarStream(entries: TarEntry[]): tar.Pack {
+/** The entries as a tar stream, in order (exported for its test). */
+export function tarStream(entries: TarEntry[]): tar.Pack {
   const pack = tar.pack();
   const fill = async () => {
     for (const entry of entries) {
