@@ -1,5 +1,5 @@
 # Production image of Anthropy Works: one image for the web console (default command), the
-# control-plane worker (`node activities/worker.ts`) and the migration job (`node infra/migrate.ts`).
+# control-plane worker (`node infra/control-plane-worker.ts`) and the migration job (`node infra/migrate.ts`).
 # Node 24 runs the TypeScript sources directly (type stripping), so only the console is built.
 # See docker-compose.yml for how the services use it.
 
@@ -32,8 +32,11 @@ COPY activities ./activities
 COPY api ./api
 COPY db ./db
 COPY infra ./infra
+COPY protocol ./protocol
 COPY web ./web
 COPY workflows ./workflows
+# The OpenClaw bundle's constants (pure data) are the one part of the agent the control plane reads.
+COPY agent-worker/openclaw/bundle.ts ./agent-worker/openclaw/bundle.ts
 USER node
 EXPOSE 3000
 CMD ["node", "web/server.ts"]

@@ -38,12 +38,36 @@ export default tseslint.config(
             message: 'Workflow code may not do I/O: call an activity through proxyActivities instead.' },
           { group: ['**/activities/*'], allowTypeImports: true,
             message: 'Workflows import activity types only (import type …) and call them through proxyActivities.' },
+          { group: ['**/protocol/*'], allowTypeImports: true,
+            message: 'Workflows import the protocol\'s types only (import type …): its schemas run in the activities, not in the workflow bundle.' },
+          { group: ['**/agent-worker/**'],
+            message: 'Workflows reach the agent only through the node-action catalogue (protocol/node-actions.ts) and runOnNode.' },
         ],
       }],
       'no-restricted-globals': ['error',
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'fetch', message: 'Workflow code may not do I/O: use an activity.' },
         { name: 'process', message: 'Workflow code may not read the environment: pass it in as input.' }],
+    },
+  },
+  {
+    // The agent runs on managed machines: none of the control plane's configuration, services or data.
+    files: ['agent-worker/**/*.ts'],
+    ignores: ['agent-worker/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/infra/config*', '**/api/**', '**/db/**', '**/activities/**', '**/workflows/**', '**/web/**'],
+          message: 'The agent imports only protocol/ and its own code (and small infra helpers): give it its own setting in agent-worker/settings.ts.' }],
+      }],
+    },
+  },
+  {
+    // The wire contract both sides import: it depends on nothing of either side.
+    files: ['protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['../*'], message: 'protocol/ is neutral: it imports only its own files and libraries.' }],
+      }],
     },
   },
 );

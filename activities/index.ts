@@ -2,7 +2,7 @@
 import type { Connection } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import { createJobActivities } from './jobs.ts';
-import { createNodeJobActivities } from './node-jobs.ts';
+import { createNodeDispatchActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
 
@@ -10,7 +10,7 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
   return {
     ...createReadinessActivities(deps),
     ...createNodeActivities(deps),
-    ...createNodeJobActivities(deps),
+    ...createNodeDispatchActivities(deps),
     ...createJobActivities(deps),
   };
 }

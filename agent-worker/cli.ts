@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import {
   AgentStateError, defaultStateDir, ensureStateDir, readAgentConfig, readPrivateKey, statePaths, writeAgentConfig, writePrivateFile, type AgentConfig,
 } from './config.ts';
-import { generateKeyPair, keyFingerprint, publicKeyOf } from './protocol/envelope.ts';
-import { signedFetch } from './protocol/request-signing.ts';
+import { generateKeyPair, keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
+import { signedFetch } from '../protocol/request-signing.ts';
 import { RUN_USAGE, RunError, runAgent } from './run.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;

@@ -3,12 +3,12 @@
 //   agent.key            its Ed25519 private key (PKCS8 DER, base64), mode 0600; made here, never sent
 //   config.json          what enrollment returned: node id and name, task queue, Temporal address and
 //                        namespace, the control plane's public key, the server URL; mode 0600
-//   executed-jobs.jsonl  job ids already executed (protocol/replay-store.ts)
+//   executed-jobs.jsonl  job ids already executed (replay-store.ts)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parsePrivateKey, parsePublicKey } from './protocol/envelope.ts';
+import { parsePrivateKey, parsePublicKey } from '../protocol/envelope.ts';
 
 export const CONFIG_FILE = 'config.json';
 export const PRIVATE_KEY_FILE = 'agent.key';

@@ -4,7 +4,7 @@ import type Dockerode from 'dockerode';
 import type { Logger } from '../infra/logger.ts';
 import { readAgentConfig, writeAgentConfig, type AgentConfig } from './config.ts';
 import { hostReport } from './host-report.ts';
-import { signedFetch } from './protocol/request-signing.ts';
+import { signedFetch } from '../protocol/request-signing.ts';
 
 export interface HeartbeatLoop { stop(): Promise<void>; revoked: Promise<void> }
 

@@ -4,23 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
-import { discoverOpenClawOnEngine, type DiscoveredInstance } from './docker/discovery.ts';
+import type { HeartbeatReport } from '../protocol/heartbeat.ts';
+import { discoverOpenClawOnEngine } from './docker/discovery.ts';
 import { inventoryDigest, listContainers, type ContainerRecord } from './docker/inventory.ts';
 
 export const AGENT_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
-export interface HostReport {
-  agentVersion: string;
-  hostname: string;
-  os: string;
-  cpu: { count: number; model?: string; loadAverage: number[] };
-  memory: { totalBytes: number; freeBytes: number };
-  dockerVersion: string | null;
-  inventoryDigest: string | null;
-  containers?: ContainerRecord[];
-  /** OpenClaw instances found among the containers (sent with them): names, ids, reasons — never commands. */
-  discovered?: DiscoveredInstance[];
-}
+/** The report as the API checks it (protocol/heartbeat.ts); the agent's records carry a few more fields, which the API ignores. */
+export type HostReport = HeartbeatReport;
 
 /** The report; the container list is included only when `includeContainers(digest)` says so. */
 export async function hostReport(docker: Dockerode | null, includeContainers: (digest: string) => boolean): Promise<HostReport> {

@@ -9,23 +9,23 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { startDockerEngine, type RunningDockerEngine } from '../infra/services/docker-engine.ts';
 import type { AgentConfig } from './config.ts';
-import { createNodeJobActivities, type NodeJobActivities } from './node-jobs.ts';
-import { generateKeyPair, signJob, verifyResult } from './protocol/envelope.ts';
-import { ReplayStore } from './protocol/replay-store.ts';
+import { createAgentJobActivities, type AgentJobActivities } from './node-jobs.ts';
+import { generateKeyPair, signJob, verifyResult } from '../protocol/envelope.ts';
+import { ReplayStore } from './replay-store.ts';
 
 let dir: string;
 let engine: RunningDockerEngine;
 let store: ReplayStore;
-let activities: NodeJobActivities;
+let activities: AgentJobActivities;
 const controlPlane = generateKeyPair();
 const agent = generateKeyPair();
 const nodeId = crypto.randomUUID();
 
 const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
-  jobId: crypto.randomUUID(), nodeId, action: 'inventory', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
+  envelopeId: crypto.randomUUID(), nodeId, action: 'inventory.list', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
 });
 /** Runs the activity as a worker would, inside an activity context (it heartbeats while it works). */
-const runJob = (envelope: Parameters<NodeJobActivities['runNodeJob']>[0]) => new MockActivityEnvironment().run(activities.runNodeJob, envelope);
+const runJob = (envelope: Parameters<AgentJobActivities['runNodeJob']>[0]) => new MockActivityEnvironment().run(activities.runNodeJob, envelope);
 const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as ApplicationFailure);
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ beforeAll(async () => {
   engine = await startDockerEngine({ dir: path.join(dir, 'engine'), name: 'nodejobs' });
   store = ReplayStore.open(path.join(dir, 'state'));
   const config = { nodeId, controlPlanePublicKey: controlPlane.publicKey } as AgentConfig;
-  activities = createNodeJobActivities({ config, privateKey: agent.privateKey, store, docker: engine.docker });
+  activities = createAgentJobActivities({ config, privateKey: agent.privateKey, store, docker: engine.docker, cacheDir: path.join(dir, 'cache') });
 }, 60_000);
 afterAll(async () => {
   store?.close();
@@ -45,8 +45,8 @@ describe('runNodeJob', () => {
   it('runs a job signed for this node and signs its result', async () => {
     const envelope = job();
     const result = await runJob(envelope);
-    expect(result).toMatchObject({ jobId: envelope.jobId, nodeId, ok: true, output: { containers: [] } });
-    expect(verifyResult(result, { agentPublicKey: agent.publicKey, jobId: envelope.jobId, nodeId })).toEqual({ ok: true });
+    expect(result).toMatchObject({ envelopeId: envelope.envelopeId, nodeId, ok: true, output: { containers: [] } });
+    expect(verifyResult(result, { agentPublicKey: agent.publicKey, envelopeId: envelope.envelopeId, nodeId })).toEqual({ ok: true });
     // Replayed: the same envelope again is refused, and nothing runs twice.
     const replay = await refusal(runJob(envelope));
     expect(replay).toMatchObject({ type: 'JobRefused', nonRetryable: true, details: [expect.objectContaining({ refusal: 'replayed' })] });
@@ -59,5 +59,13 @@ describe('runNodeJob', () => {
     const unknown = await refusal(runJob(job({ action: 'format_disk' })));
     expect([forged, misrouted, expired, unknown].map((e) => [e.type, e.nonRetryable, (e.details?.[0] as { refusal: string }).refusal]))
       .toEqual([['JobRefused', true, 'bad_signature'], ['JobRefused', true, 'wrong_node'], ['JobRefused', true, 'expired'], ['JobRefused', true, 'unknown_action']]);
+  });
+
+  it('refuses parameters that do not fit the action\'s schema before acting, naming the field, and the envelope stays unused', async () => {
+    const envelope = job({ action: 'openclaw.logs', params: { containerId: 'not-hex', tail: 10 } });
+    const refused = await refusal(runJob(envelope));
+    expect(refused).toMatchObject({ type: 'JobRefused', nonRetryable: true, details: [expect.objectContaining({ refusal: 'bad_parameters' })] });
+    expect(refused.message).toBe('bad parameters for openclaw.logs: containerId: must be a Docker container id (hex)');
+    expect(store.hasExecuted(envelope.envelopeId)).toBe(false);
   });
 });

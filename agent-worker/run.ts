@@ -9,8 +9,9 @@ import { installTemporalLogging } from '../infra/temporal-logging.ts';
 import { pingDocker } from '../infra/services/docker-engine.ts';
 import { defaultStateDir, readAgentConfig, readPrivateKey } from './config.ts';
 import { startHeartbeats } from './heartbeats.ts';
-import { createNodeJobActivities } from './node-jobs.ts';
-import { ReplayStore } from './protocol/replay-store.ts';
+import { createAgentJobActivities } from './node-jobs.ts';
+import { ReplayStore } from './replay-store.ts';
+import { agentSettings } from './settings.ts';
 
 export const RUN_USAGE = `Usage: agent-worker run [--state-dir DIR] [--docker-socket PATH] [--heartbeat-seconds N]
 
@@ -41,9 +42,10 @@ export async function runAgent(argv: string[]): Promise<number> {
   const stateDir = values['state-dir'] ?? defaultStateDir();
   const config = readAgentConfig(stateDir);
   const privateKey = readPrivateKey(stateDir);
-  const seconds = Number(values['heartbeat-seconds'] ?? process.env.NODE_HEARTBEAT_SECONDS ?? 15);
+  const settings = agentSettings();
+  const seconds = Number(values['heartbeat-seconds'] ?? settings.heartbeatSeconds);
   if (!Number.isInteger(seconds) || seconds < 1) throw new RunError('--heartbeat-seconds must be a whole number of seconds, at least 1.');
-  const socketPath = values['docker-socket'] ?? process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') ?? '/var/run/docker.sock';
+  const socketPath = values['docker-socket'] ?? settings.dockerSocket;
   const docker = new Dockerode({ socketPath });
   if (!(await pingDocker(docker))) throw new RunError(`No Docker engine answers at ${socketPath}: start Docker, or pass --docker-socket.`);
 
@@ -55,7 +57,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   });
   const worker = await Worker.create({
     connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue,
-    activities: createNodeJobActivities({ config, privateKey, store, docker }),
+    activities: createAgentJobActivities({ config, privateKey, store, docker, cacheDir: settings.cacheDir }),
   });
   const heartbeats = startHeartbeats({ config, privateKey, stateDir, docker, intervalMs: seconds * 1000, log });
   log.info({ node: config.nodeName, nodeId: config.nodeId, taskQueue: config.taskQueue, docker: socketPath }, 'agent running');

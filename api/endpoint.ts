@@ -6,7 +6,7 @@
 // Three kinds of caller (`auth`):
 //   'actor'  (default) a person: a console session or a personal API token; the handler gets
 //            { db, actor } and authorizes through api/authz.ts.
-//   'agent'  a node's agent, by a request signed with its own key (agent-worker/protocol/request-signing.ts),
+//   'agent'  a node's agent, by a request signed with its own key (protocol/request-signing.ts),
 //            checked against the key registered at enrollment; a revoked node is refused (403). The
 //            handler gets { db, agent: { nodeId } }: the node is proven, never taken from the input.
 //   'none'   nobody in particular: the endpoint checks what the request presents itself (enrollment

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { getDb } from '../db/client.ts';
 import { createLogger } from '../infra/logger.ts';
-import { AGENT_NODE_HEADER, AGENT_SIGNATURE_HEADER, AGENT_TIMESTAMP_HEADER, MAX_CLOCK_DIFFERENCE_S } from '../agent-worker/protocol/request-signing.ts';
+import { AGENT_NODE_HEADER, AGENT_SIGNATURE_HEADER, AGENT_TIMESTAMP_HEADER, MAX_CLOCK_DIFFERENCE_S } from '../protocol/request-signing.ts';
 import { authenticateAgent } from './agents/service.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { authorizeScope } from './authz.ts';
@@ -94,7 +94,7 @@ export function documentAuthentication<D extends ReturnType<typeof openApiDocume
   }
   (document.components.securitySchemes as Record<string, unknown>).agentSignature = {
     type: 'apiKey', in: 'header', name: AGENT_SIGNATURE_HEADER,
-    description: `An enrolled agent's signature (agent-worker/protocol/request-signing.ts): Ed25519 by the agent's own key, base64, over `
+    description: `An enrolled agent's signature (protocol/request-signing.ts): Ed25519 by the agent's own key, base64, over `
       + `"v1\\n<METHOD>\\n<path with query>\\n<timestamp>\\n<sha256 hex of the body>", sent with ${AGENT_NODE_HEADER} (the node id) and `
       + `${AGENT_TIMESTAMP_HEADER} (Unix seconds, within ±${MAX_CLOCK_DIFFERENCE_S} s of the server's clock). A revoked node is refused with 403.`,
   };

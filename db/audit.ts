@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
 import { redact, redactString } from '../infra/redact.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../protocol/canonical-json.ts';
 import type { Db, Tx } from './client.ts';
 import { auditEvents, type ACTOR_TYPES, type AUDIT_OUTCOMES } from './schema.ts';
 

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { cacheDirFrom } from './cache-dir.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,13 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');
   }
-  const home = env.HOME ?? '/root';
   return {
     ...c,
     DATA_DIR: path.resolve(c.DATA_DIR),
     publicUrl: c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`,
     temporalAddress: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_PORT}`,
     temporalUiUrl: c.TEMPORAL_UI_URL ?? `http://localhost:${c.TEMPORAL_UI_PORT}`,
-    cacheDir: c.ANTHROPY_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'anthropy-works'),
+    cacheDir: cacheDirFrom(env),
   };
 }

@@ -1,5 +1,5 @@
 // The control plane's Ed25519 signing key: it signs every job envelope sent to a node's agent
-// (agent-worker/protocol/envelope.ts); agents receive its public key at enrollment. Taken from
+// (protocol/envelope.ts); agents receive its public key at enrollment. Taken from
 // CONTROL_PLANE_SIGNING_KEY (PKCS8 DER, base64), else read from DATA_DIR/secrets/control-plane-signing.key,
 // generated there (mode 0600) on first use. `npm start` generates it once and passes it to the web
 // process and the worker, so both sign with the same key. Keep it with your backups: a new key means
@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateKeyPair, parsePrivateKey, publicKeyOf } from '../agent-worker/protocol/envelope.ts';
+import { generateKeyPair, parsePrivateKey, publicKeyOf } from '../protocol/envelope.ts';
 import { loadConfig } from './config.ts';
 
 export const CONTROL_PLANE_KEY_FILE = 'control-plane-signing.key';

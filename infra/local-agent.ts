@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { readAgentConfig, readPrivateKey } from '../agent-worker/config.ts';
-import { publicKeyOf } from '../agent-worker/protocol/envelope.ts';
+import { publicKeyOf } from '../protocol/envelope.ts';
 import { issueEnrollmentToken } from '../api/agents/service.ts';
 import type { Db } from '../db/client.ts';
 import { nodes } from '../db/schema.ts';

@@ -124,7 +124,7 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       return service;
     };
     progress.step('Starting the control-plane worker (task queue "control-plane") and the web console');
-    launch('worker', 'activities/worker.ts');
+    launch('worker', 'infra/control-plane-worker.ts');
     const web = launch('web', 'web/server.ts');
     await Promise.race([
       waitForPort(config.PORT, 60_000),

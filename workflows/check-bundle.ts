@@ -1,7 +1,7 @@
 // The OpenClaw bundle's readiness on one node (shown on the System page): the image present or built
 // there, its version and size, and a throw-away gateway answering /healthz. A job without approval:
 // it builds the image at most, and changes nothing else on the machine.
-import type { BundleCheck } from '../agent-worker/openclaw/bundle-check.ts';
+import type { BundleCheck } from '../protocol/node-actions.ts';
 import { asJob, jobRecorder } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
@@ -11,7 +11,7 @@ export async function checkBundle(input: CheckBundleInput): Promise<BundleCheck>
   return asJob(input.jobId, async () => {
     const record = jobRecorder(input.jobId);
     await record({ state: 'running', step: 'bundle check' });
-    const check = await runOnNode<BundleCheck>({
+    const check = await runOnNode({
       nodeId: input.nodeId, action: 'openclaw.bundle-check', params: { timeoutSeconds: 120 }, mode: 'idempotent',
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 20, attempts: 2,
     });

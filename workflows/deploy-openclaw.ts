@@ -8,8 +8,6 @@
 //   4. the instance is recorded as managed, and the job completed.
 // Every state change of the job goes to Postgres and the audit trail through activities/jobs.ts.
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DeployOutput, PreflightCheck } from '../agent-worker/openclaw/deploy.ts';
-import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
@@ -33,7 +31,7 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
   const record = jobRecorder(input.jobId);
   return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'preflight' });
-    const { checks } = await runOnNode<{ checks: PreflightCheck[] }>({
+    const { checks } = await runOnNode({
       nodeId: input.nodeId, action: 'openclaw.preflight', params: instanceParams(input), mode: 'idempotent',
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 60,
     });
@@ -44,12 +42,12 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     const approved = await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'deploy', result: { preflight: checks } });
     if (!approved) return { state: 'ended without approval' };
 
-    const deployed = await runOnNode<DeployOutput>({
+    const deployed = await runOnNode({
       nodeId: input.nodeId, action: 'openclaw.deploy', params: { ...instanceParams(input), jobId: input.jobId }, mode: 'idempotent',
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 20, attempts: 3,
     });
     await record({ step: 'health' });
-    const health = await runOnNode<InstanceHealth & { seconds: number }>({
+    const health = await runOnNode({
       nodeId: input.nodeId, action: 'openclaw.wait-healthy', mode: 'idempotent',
       params: { gatewayId: deployed.containers[0]!.id, cliId: deployed.containers[1]?.id, port: deployed.port, timeoutSeconds: input.healthTimeoutSeconds },
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 20, attempts: 2,
@@ -57,7 +55,7 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     const containers = deployed.containers.map((c) => c.id);
     await jobActivities.recordManagedInstance({
       jobId: input.jobId, instanceId: input.instanceId, name: input.instanceName, containerIds: containers,
-      bundleVersion: deployed.version, port: deployed.port, health: health as unknown as Record<string, unknown>,
+      bundleVersion: deployed.version, port: deployed.port, health,
     });
     await record({ state: 'completed', step: null, result: { containers, image: deployed.image, version: deployed.version, port: deployed.port, secondsToHealthy: health.seconds } });
     return { state: 'completed', containers, secondsToHealthy: health.seconds };

@@ -6,7 +6,7 @@
 //                        surprise), waits until healthy again and reports the downtime.
 //   changeInstance       stop, start or remove, each after its own typed approval; remove keeps the
 //                        volumes unless the request (and so the phrase) says to remove the data too.
-import type { InstanceHealth } from '../agent-worker/openclaw/health.ts';
+import type { InstanceHealth } from '../protocol/node-actions.ts';
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
@@ -23,13 +23,17 @@ export interface InstanceTarget {
 
 type Recorder = ReturnType<typeof jobRecorder>;
 
-const ref = (t: InstanceTarget) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cliId: t.cliId } : {}), port: t.port });
-const healthOf = (t: InstanceTarget) => runOnNode<InstanceHealth>({
+type InstanceOnNode = Pick<InstanceTarget, 'nodeId' | 'gatewayId' | 'cliId' | 'port' | 'nodeWaitSeconds'>;
+
+const ref = (t: InstanceOnNode) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cliId: t.cliId } : {}), port: t.port });
+
+/** The instance's health measured on its node now (reads only): the health check's step, also the takeover's. */
+export const healthOf = (t: InstanceOnNode) => runOnNode({
   nodeId: t.nodeId, action: 'openclaw.health', params: ref(t), mode: 'idempotent', waitForNodeSeconds: t.nodeWaitSeconds, runSeconds: 60,
 });
 
 const recordHealth = (t: InstanceTarget, health: InstanceHealth) =>
-  jobActivities.recordInstanceHealth({ jobId: t.jobId, instanceId: t.instanceId, health: health as unknown as Record<string, unknown> });
+  jobActivities.recordInstanceHealth({ jobId: t.jobId, instanceId: t.instanceId, health });
 
 /** A risky action's start: the instance's health now (shown to the approver), then the typed approval. */
 async function healthThenApproval(input: InstanceTarget & ApprovalTerms, record: Recorder, nextStep: string): Promise<InstanceHealth | undefined> {
@@ -58,7 +62,7 @@ export async function restartGateway(input: RestartGatewayInput): Promise<{ stat
     const before = await healthThenApproval(input, record, 'restart');
     if (!before) return { state: 'ended without approval' };
     // At most once: a restart that was started is never repeated by a retry.
-    const after = await runOnNode<InstanceHealth & { seconds: number; downtimeSeconds: number }>({
+    const after = await runOnNode({
       nodeId: input.nodeId, action: 'openclaw.restart', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'at-most-once',
       waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 60, heartbeatSeconds: 20,
     });
@@ -81,16 +85,16 @@ export async function changeInstance(input: ChangeInstanceInput): Promise<{ stat
     if (!before) return { state: 'ended without approval' };
     const step = { nodeId: input.nodeId, waitForNodeSeconds: input.nodeWaitSeconds, heartbeatSeconds: 20 } as const;
     if (input.change === 'remove') {
-      const removed = await runOnNode<{ removed: string[]; volumesRemoved: string[] }>({
+      const removed = await runOnNode({
         ...step, action: 'openclaw.remove', params: { ...ref(input), removeVolumes: input.removeVolumes }, mode: 'idempotent', runSeconds: 120,
       });
       await jobActivities.recordInstanceRemoved({ jobId: input.jobId, instanceId: input.instanceId, volumesRemoved: removed.volumesRemoved });
       await record({ state: 'completed', step: null, result: { before, ...removed } });
       return { state: 'completed' };
     }
-    const after = await runOnNode<InstanceHealth>(input.change === 'stop'
-      ? { ...step, action: 'openclaw.stop', params: ref(input), mode: 'idempotent', runSeconds: 120 }
-      : { ...step, action: 'openclaw.start', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent', runSeconds: input.healthTimeoutSeconds + 60 });
+    const after: InstanceHealth = input.change === 'stop'
+      ? await runOnNode({ ...step, action: 'openclaw.stop', params: ref(input), mode: 'idempotent', runSeconds: 120 })
+      : await runOnNode({ ...step, action: 'openclaw.start', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent', runSeconds: input.healthTimeoutSeconds + 60 });
     await recordHealth(input, after);
     await record({ state: 'completed', step: null, result: { before, after } });
     return { state: 'completed' };

@@ -1,25 +1,32 @@
 // Running one step on a node from a workflow: sign an envelope for it (control plane), run it on the
 // node's own queue (only that node's agent polls it), and believe the output only if the node's
-// registered agent signed it. Each attempt is a new signed job: the agent refuses a replayed envelope.
+// registered agent signed it and it fits the action's schema. The action, its parameters and its output
+// are typed by the node-action catalogue (protocol/node-actions.ts: types only here, checked by the
+// activities). Each attempt is a new signed envelope with its own envelopeId (never the console's job
+// id): the agent refuses a replayed envelope.
 // `mode` says what a failed attempt means:
 //   'at-most-once'  one attempt; whatever happens, it is not run again by surprise.
 //   'idempotent'    the action finds its earlier work (by container label) and continues, so a timed-out
 //                   or crashed attempt is tried again with a fresh envelope, up to `attempts` times.
 import { TimeoutType } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { ControlPlaneNodeJobActivities } from '../activities/node-jobs.ts';
-import type { NodeJobActivities } from '../agent-worker/node-jobs.ts';
+import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
+import type { NodeAgentActivities } from '../protocol/envelope.ts';
+import type { NodeActionName, NodeActionOutput, NodeActionParams } from '../protocol/node-actions.ts';
 import { nodeTaskQueue } from './task-queues.ts';
 
-const controlPlane = proxyActivities<ControlPlaneNodeJobActivities>({
+/** Failures of the control plane's own steps that no retry can mend; they end the step with their reason. */
+const FINAL_DISPATCH_FAILURES = ['NodeUnavailable', 'BadParameters', 'ResultRefused'];
+
+const controlPlane = proxyActivities<NodeDispatchActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['NodeUnavailable', 'ResultRefused'] },
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: FINAL_DISPATCH_FAILURES },
 });
 
-export interface NodeStep {
+export interface NodeStep<A extends NodeActionName> {
   nodeId: string;
-  action: string;
-  params: Record<string, unknown>;
+  action: A;
+  params: NodeActionParams<A>;
   mode: 'at-most-once' | 'idempotent';
   /** How long the node may take to pick the step up before it counts as offline. */
   waitForNodeSeconds: number;
@@ -31,42 +38,56 @@ export interface NodeStep {
   attempts?: number;
 }
 
+/** The control plane's refusal (unknown or revoked node, bad parameters, refused result) as the step's own failure. */
+const finalDispatchFailure = (err: unknown): ApplicationFailure | undefined => {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure && FINAL_DISPATCH_FAILURES.includes(cause.type ?? '')
+    ? ApplicationFailure.nonRetryable(cause.message, cause.type)
+    : undefined;
+};
+
 /**
  * Runs the step and returns its verified output. Fails (non-retryable ApplicationFailure, message in one
- * sentence) with type JobRefused, NodeOffline, ResultRefused or StepFailed.
+ * sentence) with type JobRefused, NodeOffline, ResultRefused, StepFailed, or NodeUnavailable and
+ * BadParameters when the control plane cannot sign it.
  */
-export async function runOnNode<T = unknown>(step: NodeStep): Promise<T> {
+export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Promise<NodeActionOutput<A>> {
   const { workflowId } = workflowInfo();
   const attempts = step.mode === 'idempotent' ? (step.attempts ?? 3) : 1;
+  const agent = proxyActivities<NodeAgentActivities>({
+    taskQueue: nodeTaskQueue(step.nodeId),
+    scheduleToStartTimeout: `${step.waitForNodeSeconds} seconds`,
+    startToCloseTimeout: `${step.runSeconds} seconds`,
+    ...(step.heartbeatSeconds ? { heartbeatTimeout: `${step.heartbeatSeconds} seconds` } : {}),
+    // Retrying is decided here, with a fresh envelope: the agent would refuse the same one again.
+    retry: { maximumAttempts: 1 },
+  });
   for (let attempt = 1; ; attempt++) {
-    const jobId = uuid4();
-    const envelope = await controlPlane.signNodeJob({
-      nodeId: step.nodeId, jobId, action: step.action, params: step.params, ttlSeconds: step.waitForNodeSeconds + step.runSeconds + 60,
-    });
-    const agent = proxyActivities<NodeJobActivities>({
-      taskQueue: nodeTaskQueue(step.nodeId),
-      scheduleToStartTimeout: `${step.waitForNodeSeconds} seconds`,
-      startToCloseTimeout: `${step.runSeconds} seconds`,
-      ...(step.heartbeatSeconds ? { heartbeatTimeout: `${step.heartbeatSeconds} seconds` } : {}),
-      // Retrying is decided here, with a fresh envelope: the agent would refuse the same one again.
-      retry: { maximumAttempts: 1 },
-    });
+    const envelopeId = uuid4();
+    const about = { workflowId, nodeId: step.nodeId, envelopeId, action: step.action };
+    let envelope;
+    try {
+      envelope = await controlPlane.signNodeJob({
+        nodeId: step.nodeId, envelopeId, action: step.action, params: step.params, ttlSeconds: step.waitForNodeSeconds + step.runSeconds + 60,
+      });
+    } catch (err) {
+      throw finalDispatchFailure(err) ?? err;
+    }
     try {
       const result = await agent.runNodeJob(envelope);
-      return await controlPlane.verifyNodeResult({ workflowId, nodeId: step.nodeId, jobId, action: step.action, result }) as T;
+      return await controlPlane.verifyNodeResult({ ...about, result });
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type === 'JobRefused') {
-        await controlPlane.recordNodeJobRefusal({ workflowId, nodeId: step.nodeId, jobId, action: step.action, reason: cause.message });
+        await controlPlane.recordNodeJobRefusal({ ...about, reason: cause.message });
         throw ApplicationFailure.nonRetryable(`the node refused the job: ${cause.message}`, 'JobRefused');
       }
       if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START) {
         throw ApplicationFailure.nonRetryable(`node offline: no agent picked up the job within ${step.waitForNodeSeconds} s`, 'NodeOffline');
       }
-      // The result was refused (not signed by the node's agent), or the verification itself failed.
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'ResultRefused') {
-        throw ApplicationFailure.nonRetryable(err.cause.message, 'ResultRefused');
-      }
+      // The result was refused (not signed by the node's agent, or not the action's output shape).
+      const refused = finalDispatchFailure(err);
+      if (refused) throw refused;
       const reason = cause instanceof TimeoutFailure
         ? (cause.timeoutType === TimeoutType.HEARTBEAT ? 'the agent stopped reporting progress' : `it took longer than ${step.runSeconds} s`)
         : (cause?.message ?? (err as Error).message);

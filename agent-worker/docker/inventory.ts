@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { redact } from '../../infra/redact.ts';
+import { canonicalJson } from '../../protocol/canonical-json.ts';
 
 export interface ContainerPort { privatePort: number; publicPort?: number; type: string; ip?: string }
 
@@ -89,15 +90,6 @@ export async function listContainers(docker: Engine): Promise<ContainerRecord[]>
   return records.filter((r): r is ContainerRecord => r !== undefined).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
-/** JSON with object keys sorted, so equal records always give equal text. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
 /**
  * A SHA-256 over the inventory (for heartbeats): it changes when a container appears, goes, or changes
  * state, health, image, ports, labels or start time, and not when only the "Up 5 minutes" text ages.
@@ -106,5 +98,5 @@ export function inventoryDigest(containers: ContainerRecord[]): string {
   const stable = containers
     .map(({ status: _status, ...rest }) => rest)
     .sort((a, b) => a.id.localeCompare(b.id));
-  return crypto.createHash('sha256').update(canonical(stable)).digest('hex');
+  return crypto.createHash('sha256').update(canonicalJson(stable)).digest('hex');
 }

@@ -3,15 +3,11 @@
 // network at all, and is removed afterwards whatever happened.
 import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
+import type { BundleCheck } from '../../protocol/node-actions.ts';
 import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
 import type { Progress } from './deploy.ts';
 import { answersHealthzInside } from './health.ts';
 import { ensureBundleImage } from './image.ts';
-
-export interface BundleCheck {
-  image: string; version: string; wasPresent: boolean; sizeBytes: number;
-  gatewayAnswered: boolean; secondsToHealthz: number | null; detail: string;
-}
 
 export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; progress?: Progress }): Promise<BundleCheck> {
   const wasPresent = Boolean(await docker.getImage(OPENCLAW_BUNDLE.image).inspect().catch(() => undefined));

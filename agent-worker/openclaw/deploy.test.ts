@@ -3,7 +3,7 @@
 // health`, and a deploy that is safe to repeat: again, or twice at once, it never makes a second gateway.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import { loadConfig } from '../../infra/config.ts';
+import { agentSettings } from '../settings.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../../tests/jest/docker.ts';
@@ -14,7 +14,7 @@ import { containerLogs } from './logs.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 
 let engine: RunningDockerEngine;
-const cacheDir = loadConfig().cacheDir;
+const cacheDir = agentSettings().cacheDir;
 const newSpec = async (instanceName: string): Promise<InstanceSpec> => ({ instanceId: crypto.randomUUID(), instanceName, jobId: crypto.randomUUID(), port: await freePort() });
 const gatewaysOf = async (instanceId: string) =>
   engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });

@@ -5,13 +5,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import type Dockerode from 'dockerode';
+import type { DeployOutput, PreflightCheck } from '../../protocol/node-actions.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
 import { ensureBundleImage } from './image.ts';
 
 export type Progress = (message: string) => void;
-
-export interface PreflightCheck { name: string; ok: boolean; detail: string }
 
 /** Disk space the image build and a gateway's first start need, with room to spare. */
 const MIN_FREE_BYTES = 3 * 1024 ** 3;
@@ -55,9 +54,6 @@ export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'ins
   checks.push({ name: 'image', ok: true, detail: image ? `${OPENCLAW_BUNDLE.image} is present` : `${OPENCLAW_BUNDLE.image} will be built on this machine (about a minute)` });
   return checks;
 }
-
-export interface DeployedContainer { id: string; name: string; role: InstanceRole }
-export interface DeployOutput { containers: DeployedContainer[]; image: string; version: string; port: number; created: string[] }
 
 async function findOwn(docker: Dockerode, instanceId: string, role: InstanceRole) {
   const [found] = await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=${role}`] } });

@@ -2,15 +2,9 @@
 // state, start times and the gateway port from the command line. Reads only; environment values (the
 // gateway's token among them) are never read out.
 import type Dockerode from 'dockerode';
+import type { DescribedContainer } from '../../protocol/node-actions.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 import { LABELS } from './containers.ts';
-
-export interface DescribedContainer {
-  id: string; name: string; image: string; state: string; startedAt: string | null; created: string;
-  bundleVersion: string | null;
-  /** The gateway port from `--port N` (or the bundle's default when the command names none). */
-  port: number | null;
-}
 
 export async function describeContainers(docker: Dockerode, ids: string[]): Promise<DescribedContainer[]> {
   const out: DescribedContainer[] = [];

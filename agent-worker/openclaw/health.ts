@@ -3,24 +3,15 @@
 // and `openclaw gateway health` run inside the helper, as upstream's CLI checks a gateway. A restart
 // reports how long the gateway did not answer.
 import type Dockerode from 'dockerode';
+import type { ContainerHealth, InstanceHealth, InstanceRef } from '../../protocol/node-actions.ts';
 import { demultiplex } from '../docker/streams.ts';
 import { OPENCLAW_BUNDLE, OPENCLAW_ENTRYPOINT } from './bundle.ts';
 import type { Progress } from './deploy.ts';
 
-export interface ContainerHealth { id: string | null; state: string; health: string | null }
-export interface InstanceHealth {
-  gateway: ContainerHealth;
-  cli: ContainerHealth;
-  healthz: { ok: boolean; body: unknown } | null;
-  readyz: { ok: boolean; body: unknown } | null;
-  cliCheck: { ok: boolean; output: string } | null;
-  healthy: boolean;
-}
+// The shapes are the node-action catalogue's; re-exported for the console's job result view.
+export type { InstanceHealth } from '../../protocol/node-actions.ts';
 
 const MISSING: ContainerHealth = { id: null, state: 'missing', health: null };
-
-/** Which containers make the instance (by id: adopted instances carry none of our labels) and its port. */
-export interface InstanceRef { gatewayId: string; cliId?: string; port: number }
 
 async function containerHealth(docker: Dockerode, id: string | undefined): Promise<ContainerHealth> {
   if (!id) return MISSING;
@@ -55,7 +46,7 @@ export async function execIn(docker: Dockerode, containerId: string, cmd: string
     stream.on('end', () => { clearTimeout(timer); resolve(); });
     stream.on('error', (err) => { clearTimeout(timer); reject(err); });
   });
-  const output = demultiplex(Buffer.concat(chunks)).map((f) => f.text).join('');
+  const output = (await demultiplex(docker, Buffer.concat(chunks))).map((f) => f.text).join('');
   return { exitCode: (await exec.inspect()).ExitCode, output };
 }
 

@@ -3,11 +3,11 @@
 // whose key looks secret, bearer strings, private keys and passwords in URLs.
 import type Dockerode from 'dockerode';
 import { REDACTED, redactString } from '../../infra/redact.ts';
+import type { LogLine, LogsOutput } from '../../protocol/node-actions.ts';
 import { demultiplex } from '../docker/streams.ts';
 
-export interface LogLine { at: string; stream: 'stdout' | 'stderr'; text: string }
-/** `truncated`: the limit was reached, so older lines may exist (Docker returns at most `tail` lines). */
-export interface LogsOutput { lines: LogLine[]; truncated: boolean }
+// The shape is the node-action catalogue's; re-exported for the console's log view.
+export type { LogsOutput } from '../../protocol/node-actions.ts';
 
 const SECRET_ASSIGNMENT = /\b([A-Za-z0-9_.-]*(?:token|secret|password|passwd|api[_-]?key|authorization)[A-Za-z0-9_.-]*)("?\s*[=:]\s*)("?)[^\s",]+\3/gi;
 
@@ -28,7 +28,7 @@ export async function containerLogs(docker: Dockerode, containerId: string, opts
     .map(([, ...v]) => v.join('='));
   const raw = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: opts.tail, ...(opts.since ? { since: opts.since } : {}) }) as unknown as Buffer;
   const lines: LogLine[] = [];
-  const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : demultiplex(raw);
+  const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : await demultiplex(docker, raw);
   for (const frame of frames) {
     for (const line of frame.text.split('\n')) {
       if (!line) continue;

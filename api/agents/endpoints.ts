@@ -4,7 +4,8 @@ import {
   createEnrollmentToken, CreatedEnrollmentToken, CreateEnrollmentTokenInput, enrollAgent, EnrollInput, EnrollmentTokenOutput, EnrollOutput,
   listEnrollmentTokens, NodeIdentityOutput, revokeEnrollmentToken, revokeNode, whoami, WhoamiOutput,
 } from './service.ts';
-import { HeartbeatReport, receiveHeartbeat } from './heartbeat.ts';
+import { HeartbeatReport } from '../../protocol/heartbeat.ts';
+import { receiveHeartbeat } from './heartbeat.ts';
 import { InventoryRefreshOutput, requestInventoryRefresh } from './inventory-refresh.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });

@@ -3,51 +3,15 @@
 // (signal-with-start), which decides the status.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, isNull, notInArray } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db, Executor } from '../../db/client.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
+import { HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
 import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
 import { ForbiddenError, parseInput } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
 
-const ContainerRecord = z.object({
-  id: z.string().min(1).max(128),
-  name: z.string().max(256),
-  image: z.string().max(512),
-  state: z.string().max(32),
-  health: z.string().max(32).nullable(),
-  status: z.string().max(256),
-  ports: z.array(z.object({ privatePort: z.number().int(), publicPort: z.number().int().optional(), type: z.string().max(8), ip: z.string().max(64).optional() })).max(200),
-  labels: z.record(z.string().max(256), z.string().max(4096)),
-  created: z.string().datetime().nullable(),
-  started: z.string().datetime().nullable(),
-});
-
-export const HeartbeatReport = z.object({
-  agentVersion: z.string().min(1).max(64),
-  hostname: z.string().min(1).max(255),
-  os: z.string().max(255),
-  cpu: z.object({ count: z.number().int().min(1), model: z.string().max(255).optional(), loadAverage: z.array(z.number()).max(3).optional() }),
-  memory: z.object({ totalBytes: z.number().int().min(0), freeBytes: z.number().int().min(0) }),
-  dockerVersion: z.string().max(64).nullable(),
-  inventoryDigest: z.string().max(128).nullable(),
-  /** Sent when the inventory changed (the digest differs from the last one the agent sent). */
-  containers: z.array(ContainerRecord).max(2000).optional(),
-  /** OpenClaw instances the agent's discovery found among those containers. */
-  discovered: z.array(z.object({
-    name: z.string().min(1).max(128),
-    containerIds: z.array(z.string().min(1).max(128)).min(1).max(10),
-    confidence: z.number().min(0).max(1),
-    reasons: z.array(z.string().max(300)).max(20),
-  })).max(200).optional(),
-});
-export type HeartbeatReport = z.infer<typeof HeartbeatReport>;
-
 export const nodeMonitorId = (nodeId: string) => `node-monitor.${nodeId}`;
-
-export type InventoryRecord = z.infer<typeof ContainerRecord>;
-export const InventoryRecords = z.array(ContainerRecord).max(2000);
 
 /**
  * Records what discovery saw as `discovered` instances of the node's organization: new ones are added,
@@ -72,7 +36,7 @@ export async function storeDiscoveredInstances(tx: Executor, nodeId: string, fou
 }
 
 /** Replaces the stored inventory of a node with what its agent reported. */
-export async function storeInventory(tx: Executor, nodeId: string, containers: InventoryRecord[], seenAt: Date): Promise<void> {
+export async function storeInventory(tx: Executor, nodeId: string, containers: ContainerRecord[], seenAt: Date): Promise<void> {
   const ids = containers.map((c) => c.id);
   await tx.delete(nodeContainers).where(and(eq(nodeContainers.nodeId, nodeId), ids.length ? notInArray(nodeContainers.containerId, ids) : undefined));
   for (const c of containers) {

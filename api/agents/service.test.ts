@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
-import { signRequest } from '../../agent-worker/protocol/request-signing.ts';
+import { generateKeyPair } from '../../protocol/envelope.ts';
+import { signRequest } from '../../protocol/request-signing.ts';
 import { auditEvents, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';

@@ -3,7 +3,7 @@
 // another organization ("other": customer B). Values are exact HTTP statuses: [own, other].
 // tests/integration/authorization-matrix.test.ts runs them and fails on a route or endpoint missing here.
 import crypto from 'node:crypto';
-import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
+import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
 import { instances, jobs, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';

@@ -148,6 +148,8 @@ describe('deploying OpenClaw with a typed approval', () => {
 
     const [managed] = await t.db.select().from(instances).where(eq(instances.id, discovered.id));
     expect(managed).toMatchObject({ state: 'managed', name: 'found-claw', containerIds: before.map((c) => c.id), port: 18789, bundleVersion: '2026.9.6' });
+    // Its health was measured on the node as the health check does, so the node page shows it at once.
+    expect(managed!.health).toMatchObject({ gateway: { id: before[0]!.id, state: 'running' }, cli: { id: before[1]!.id, state: 'running' }, healthy: expect.any(Boolean) });
     expect(await snapshot()).toEqual(before);
     // Later heartbeats do not bring it back as a discovery.
     await new Promise((r) => setTimeout(r, 2500));

@@ -9,7 +9,7 @@ import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { statePaths, writePrivateFile } from '../../agent-worker/config.ts';
 import { buildNodeImage } from '../../agent-worker/docker/images.ts';
-import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
+import { generateKeyPair } from '../../protocol/envelope.ts';
 import { auditEvents, nodes } from '../../db/schema.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import type { refreshNodeInventory } from '../../workflows/refresh-node-inventory.ts';
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 const events = (outcome: 'success' | 'denied') => t.db.select().from(auditEvents)
-  .where(and(eq(auditEvents.action, 'node.job.inventory'), eq(auditEvents.targetId, nodeId), eq(auditEvents.outcome, outcome)));
+  .where(and(eq(auditEvents.action, 'node.job.inventory.list'), eq(auditEvents.targetId, nodeId), eq(auditEvents.outcome, outcome)));
 
 describe('node jobs', () => {
   it('runs an inventory job on the node\'s agent and believes its signed result', async () => {
@@ -75,7 +75,7 @@ describe('node jobs', () => {
     try {
       const err = await failureOf(refresh(nodeId));
       expect(err).toBeInstanceOf(WorkflowFailedError);
-      expect(String(err.cause?.message)).toMatch(/^result refused: the result of job [0-9a-f-]+ is not signed by node [0-9a-f-]+'s registered agent key$/);
+      expect(String(err.cause?.message)).toMatch(/^result refused: the result of envelope [0-9a-f-]+ is not signed by node [0-9a-f-]+'s registered agent key$/);
       expect((await events('denied')).map((e) => e.reason)).toEqual([expect.stringMatching(/^result refused: /)]);
     } finally {
       await rogue.stop();

@@ -26,4 +26,11 @@ describe('workflow determinism lint rule', () => {
     expect(await lint(`import { proxyActivities } from '@temporalio/workflow';\nimport type { ReadinessActivities } from '../activities/readiness.ts';\nexport const a = proxyActivities<ReadinessActivities>({ startToCloseTimeout: '1 minute' });\n`)).toEqual([]);
     expect(await lint(`import fs from 'node:fs';\nexport const a = fs;\n`, 'activities/example.ts')).toEqual([]);
   });
+
+  it('keeps the protocol neutral, its schemas out of the workflow bundle, and the control plane out of the agent', async () => {
+    expect(await lint(`import { NODE_ACTIONS } from '../protocol/node-actions.ts';\nexport const a = NODE_ACTIONS;\n`)).toEqual([expect.stringContaining('types only')]);
+    expect(await lint(`import type { NodeActionName } from '../protocol/node-actions.ts';\nexport type A = NodeActionName;\n`)).toEqual([]);
+    expect(await lint(`import { loadConfig } from '../infra/config.ts';\nexport const a = loadConfig;\n`, 'agent-worker/example.ts')).toEqual([expect.stringContaining('agent-worker/settings.ts')]);
+    expect(await lint(`import { recordAudit } from '../db/audit.ts';\nexport const a = recordAudit;\n`, 'protocol/example.ts')).toEqual([expect.stringContaining('neutral')]);
+  });
 });

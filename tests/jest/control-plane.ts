@@ -19,7 +19,7 @@ export interface TestControlPlane { worker: TestProcess; client: Client; stop():
 
 /** Starts the control-plane worker with `env` (DATABASE_URL at least) and connects a client. */
 export async function startControlPlane(env: NodeJS.ProcessEnv): Promise<TestControlPlane> {
-  const worker = await startProcess('activities/worker.ts', env, /control-plane worker polling/);
+  const worker = await startProcess('infra/control-plane-worker.ts', env, /control-plane worker polling/);
   const client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
   return {
     worker, client,

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateKeyPair } from '../../agent-worker/protocol/envelope.ts';
+import { generateKeyPair } from '../../protocol/envelope.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';

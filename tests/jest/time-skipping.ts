@@ -134,3 +134,19 @@ export function callLog<T>() {
     },
   };
 }
+
+/**
+ * For a file that runs its own workers (several task queues): a fresh server. The launcher comes from the
+ * Jest global setup, like useTimeSkipping's.
+ */
+export function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEMPORAL_TEST_SERVER;
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER is not set: run this test through Jest, whose global setup fetches the server.');
+  quietRuntime();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+}
+
+/** The workflow code of one file (relative to the repository), bundled once for all of a file's workers. */
+export function bundleWorkflows(file: string) {
+  return bundleWorkflowCode({ workflowsPath: new URL(`../../${file}`, import.meta.url).pathname, logger: new DefaultLogger('WARN') });
+}

@@ -12,7 +12,7 @@
 // result's `output`; pass a reference the agent resolves on the machine instead (Guarantee 4).
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '../../db/canonical-json.ts';
+import { canonicalJson } from './canonical-json.ts';
 
 /** Clock difference tolerated between the control plane and an agent when checking issuedAt. */
 export const CLOCK_SKEW_MS = 60_000;
@@ -21,9 +21,10 @@ export type Key = string | crypto.KeyObject;
 
 export interface JobEnvelope {
   v: 1;
-  jobId: string;
+  /** Fresh for every attempt (a retry is a new envelope), so it is never the console's job id. */
+  envelopeId: string;
   nodeId: string;
-  /** What to do, e.g. "inventory.list" (the agent maps it to a handler). */
+  /** What to do: a name from the node-action catalogue (protocol/node-actions.ts), e.g. "inventory.list". */
   action: string;
   /** The action's arguments: JSON, never secrets (see the top of this file). */
   params: Record<string, unknown>;
@@ -36,7 +37,7 @@ export interface JobEnvelope {
 
 export interface JobResult {
   v: 1;
-  jobId: string;
+  envelopeId: string;
   nodeId: string;
   ok: boolean;
   /** What the action produced (or, when ok is false, why it failed): JSON, never secrets. */
@@ -44,6 +45,15 @@ export interface JobResult {
   finishedAt: string;
   /** Ed25519 by the agent's key over canonicalJson of the fields above, base64. */
   signature: string;
+}
+
+/**
+ * The one activity an agent's worker registers on its node's queue (`node.<nodeId>`): the envelope in,
+ * the signed result out. A refusal is a non-retryable ApplicationFailure of type `JobRefused` whose
+ * details carry `{ refusal }`: one of JobRefusal, or `unknown_action` or `bad_parameters`.
+ */
+export interface NodeAgentActivities {
+  runNodeJob(envelope: JobEnvelope): Promise<JobResult>;
 }
 
 export type JobRefusal = 'malformed' | 'wrong_node' | 'expired' | 'bad_signature' | 'replayed';
@@ -136,7 +146,7 @@ const Signature = z.string().regex(BASE64, 'must be base64').max(200);
 
 const JobEnvelopeSchema = z.strictObject({
   v: z.literal(1),
-  jobId: z.string().min(1).max(200),
+  envelopeId: z.string().min(1).max(200),
   nodeId: z.string().min(1).max(200),
   action: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_.-]*$/, 'must be lower-case letters, digits, . _ -'),
   params: z.record(z.string(), z.unknown()),
@@ -147,7 +157,7 @@ const JobEnvelopeSchema = z.strictObject({
 
 const JobResultSchema = z.strictObject({
   v: z.literal(1),
-  jobId: z.string().min(1).max(200),
+  envelopeId: z.string().min(1).max(200),
   nodeId: z.string().min(1).max(200),
   ok: z.boolean(),
   output: z.unknown(),
@@ -171,7 +181,7 @@ const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.'
 // ------------------------------------------------------------------------------------------- jobs
 
 export interface JobFields {
-  jobId: string;
+  envelopeId: string;
   nodeId: string;
   action: string;
   params: Record<string, unknown>;
@@ -184,7 +194,7 @@ export interface JobFields {
 export function signJob(privateKey: Key, fields: JobFields): JobEnvelope {
   const body = {
     v: 1 as const,
-    jobId: fields.jobId,
+    envelopeId: fields.envelopeId,
     nodeId: fields.nodeId,
     action: fields.action,
     // Through JSON, so what is signed is exactly what the agent will receive after serialization.
@@ -200,8 +210,8 @@ export interface VerifyJobOptions {
   nodeId: string;
   controlPlanePublicKey: Key;
   now?: Date;
-  /** Whether this job id already ran here (the agent's replay store). */
-  alreadyExecuted(jobId: string): boolean;
+  /** Whether this envelope already ran here (the agent's replay store). */
+  alreadyExecuted(envelopeId: string): boolean;
 }
 
 /**
@@ -221,22 +231,22 @@ export function verifyJob(envelope: unknown, opts: VerifyJobOptions): JobVerdict
     return { ok: false, refusal: 'bad_signature', reason: `the control plane's public key cannot be used: ${(err as Error).message}` };
   }
   if (!verifyMessage(key, canonicalJson(withoutSignature(job)), job.signature)) {
-    return { ok: false, refusal: 'bad_signature', reason: `job ${job.jobId} is not signed by the control plane (forged or altered)` };
+    return { ok: false, refusal: 'bad_signature', reason: `envelope ${job.envelopeId} is not signed by the control plane (forged or altered)` };
   }
   if (job.nodeId !== opts.nodeId) {
-    return { ok: false, refusal: 'wrong_node', reason: `job ${job.jobId} is for node ${job.nodeId}, not for this node (${opts.nodeId})` };
+    return { ok: false, refusal: 'wrong_node', reason: `envelope ${job.envelopeId} is for node ${job.nodeId}, not for this node (${opts.nodeId})` };
   }
   const now = (opts.now ?? new Date()).getTime();
   const issuedAt = new Date(job.issuedAt).getTime();
   const notAfter = new Date(job.notAfter).getTime();
   if (issuedAt > now + CLOCK_SKEW_MS) {
-    return { ok: false, refusal: 'expired', reason: `job ${job.jobId} was issued in the future (${job.issuedAt}, more than ${CLOCK_SKEW_MS / 1000} s ahead of this machine's clock)` };
+    return { ok: false, refusal: 'expired', reason: `envelope ${job.envelopeId} was issued in the future (${job.issuedAt}, more than ${CLOCK_SKEW_MS / 1000} s ahead of this machine's clock)` };
   }
   if (now > notAfter) {
-    return { ok: false, refusal: 'expired', reason: `job ${job.jobId} expired at ${job.notAfter}` };
+    return { ok: false, refusal: 'expired', reason: `envelope ${job.envelopeId} expired at ${job.notAfter}` };
   }
-  if (opts.alreadyExecuted(job.jobId)) {
-    return { ok: false, refusal: 'replayed', reason: `job ${job.jobId} was already executed on this node (replay)` };
+  if (opts.alreadyExecuted(job.envelopeId)) {
+    return { ok: false, refusal: 'replayed', reason: `envelope ${job.envelopeId} was already executed on this node (replay)` };
   }
   return { ok: true };
 }
@@ -244,7 +254,7 @@ export function verifyJob(envelope: unknown, opts: VerifyJobOptions): JobVerdict
 // ---------------------------------------------------------------------------------------- results
 
 export interface ResultFields {
-  jobId: string;
+  envelopeId: string;
   nodeId: string;
   ok: boolean;
   output: unknown;
@@ -256,7 +266,7 @@ export interface ResultFields {
 export function signResult(agentPrivateKey: Key, fields: ResultFields): JobResult {
   const body = {
     v: 1 as const,
-    jobId: fields.jobId,
+    envelopeId: fields.envelopeId,
     nodeId: fields.nodeId,
     ok: fields.ok,
     output: fields.output === undefined ? null : JSON.parse(JSON.stringify(fields.output)) as unknown,
@@ -265,8 +275,8 @@ export function signResult(agentPrivateKey: Key, fields: ResultFields): JobResul
   return { ...body, signature: signMessage(agentPrivateKey, canonicalJson(body)) };
 }
 
-/** Checks that a result comes from the agent registered for the node, for this job. */
-export function verifyResult(result: unknown, opts: { agentPublicKey: Key; jobId: string; nodeId: string }): ResultVerdict {
+/** Checks that a result comes from the agent registered for the node, for this envelope. */
+export function verifyResult(result: unknown, opts: { agentPublicKey: Key; envelopeId: string; nodeId: string }): ResultVerdict {
   const parsed = JobResultSchema.safeParse(result);
   if (!parsed.success) return { ok: false, reason: `the result is malformed: ${issues(parsed.error)}` };
   const r = parsed.data;
@@ -277,9 +287,9 @@ export function verifyResult(result: unknown, opts: { agentPublicKey: Key; jobId
     return { ok: false, reason: `the agent's registered public key cannot be used: ${(err as Error).message}` };
   }
   if (!verifyMessage(key, canonicalJson(withoutSignature(r)), r.signature)) {
-    return { ok: false, reason: `the result of job ${r.jobId} is not signed by node ${opts.nodeId}'s registered agent key` };
+    return { ok: false, reason: `the result of envelope ${r.envelopeId} is not signed by node ${opts.nodeId}'s registered agent key` };
   }
-  if (r.jobId !== opts.jobId) return { ok: false, reason: `the result is for job ${r.jobId}, not ${opts.jobId}` };
+  if (r.envelopeId !== opts.envelopeId) return { ok: false, reason: `the result is for envelope ${r.envelopeId}, not ${opts.envelopeId}` };
   if (r.nodeId !== opts.nodeId) return { ok: false, reason: `the result comes from node ${r.nodeId}, not ${opts.nodeId}` };
   return { ok: true };
 }

@@ -1,14 +1,14 @@
 // The control-plane worker process: polls the `control-plane` task queue and runs the workflows in
-// workflows/ with the activities in this folder (database, policy, audit, SaaS).
+// workflows/ with the activities in activities/ (database, policy, audit, signing node jobs).
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
-import { closeDb, getDb } from '../db/client.ts';
-import { loadConfig } from '../infra/config.ts';
-import { createLogger } from '../infra/logger.ts';
-import { installTemporalLogging } from '../infra/temporal-logging.ts';
+import { createActivities } from '../activities/index.ts';
 import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
-import { createActivities } from './index.ts';
+import { closeDb, getDb } from '../db/client.ts';
+import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { installTemporalLogging } from './temporal-logging.ts';
 
 const log = createLogger('control-plane-worker');
 const config = loadConfig();

@@ -1,4 +1,4 @@
-// The agent's memory of the jobs it has executed, so a replayed envelope (the same signed job delivered
+// The agent's memory of the envelopes it has executed, so a replayed envelope (the same signed job delivered
 // again, by Temporal or by someone who captured it) is refused. A JSON-lines file in the agent's state
 // folder, appended and fsync'd BEFORE the job runs: after a crash the job counts as executed, so risky
 // work is never repeated by surprise (the workflow sees a failure with a clear reason instead).
@@ -14,13 +14,16 @@ const COMPACT_EVERY = 1000;
 
 export class ReplayStoreError extends Error {}
 
-interface Entry { jobId: string; notAfter: string; at: string }
+interface Entry { envelopeId: string; notAfter: string; at: string }
 
-const isEntry = (v: unknown): v is Entry => {
-  const e = v as Partial<Entry> | null;
-  return !!e && typeof e === 'object' && typeof e.jobId === 'string' && e.jobId.length > 0
-    && typeof e.notAfter === 'string' && !Number.isNaN(new Date(e.notAfter).getTime());
-};
+/** A line of the file as an entry, or undefined. Agents before the rename wrote the same per-attempt id as `jobId`. */
+function entryOf(value: unknown): Entry | undefined {
+  const e = value as { envelopeId?: unknown; jobId?: unknown; notAfter?: unknown; at?: unknown } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  const id = e.envelopeId ?? e.jobId;
+  if (typeof id !== 'string' || !id || typeof e.notAfter !== 'string' || Number.isNaN(new Date(e.notAfter).getTime())) return undefined;
+  return { envelopeId: id, notAfter: e.notAfter, at: typeof e.at === 'string' ? e.at : '' };
+}
 
 function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
@@ -59,23 +62,23 @@ export class ReplayStore {
     return new ReplayStore(path.join(stateDir, REPLAY_FILE), opts.now ?? (() => new Date()));
   }
 
-  /** Whether this job id was executed here (and is still remembered: see the top of this file). */
-  hasExecuted(jobId: string): boolean {
-    return this.entries.has(jobId);
+  /** Whether this envelope was executed here (and is still remembered: see the top of this file). */
+  hasExecuted(envelopeId: string): boolean {
+    return this.entries.has(envelopeId);
   }
 
   /**
    * Records the job as executed, durably (fsync'd), before it runs. Returns false, recording nothing,
    * when it was already recorded: check-and-set in one step, so two deliveries cannot both run it.
    */
-  markExecuted(jobId: string, notAfter: Date | string): boolean {
-    if (this.entries.has(jobId)) return false;
+  markExecuted(envelopeId: string, notAfter: Date | string): boolean {
+    if (this.entries.has(envelopeId)) return false;
     const expires = new Date(notAfter);
-    if (Number.isNaN(expires.getTime())) throw new ReplayStoreError(`notAfter of job ${jobId} is not a date`);
-    const entry: Entry = { jobId, notAfter: expires.toISOString(), at: this.now().toISOString() };
+    if (Number.isNaN(expires.getTime())) throw new ReplayStoreError(`notAfter of envelope ${envelopeId} is not a date`);
+    const entry: Entry = { envelopeId, notAfter: expires.toISOString(), at: this.now().toISOString() };
     fs.writeSync(this.fd, `${JSON.stringify(entry)}\n`);
     fs.fsyncSync(this.fd);
-    this.entries.set(jobId, entry);
+    this.entries.set(envelopeId, entry);
     if (++this.appended >= COMPACT_EVERY) {
       fs.closeSync(this.fd);
       this.compact();
@@ -84,7 +87,7 @@ export class ReplayStore {
     return true;
   }
 
-  /** How many job ids are remembered. */
+  /** How many envelope ids are remembered. */
   get size(): number {
     return this.entries.size;
   }
@@ -111,8 +114,9 @@ export class ReplayStore {
       } catch {
         value = undefined;
       }
-      if (isEntry(value)) {
-        this.entries.set(value.jobId, value);
+      const entry = entryOf(value);
+      if (entry) {
+        this.entries.set(entry.envelopeId, entry);
         return;
       }
       // A crash in the middle of an append leaves a torn last line: that job never started (the line is
@@ -126,7 +130,7 @@ export class ReplayStore {
   /** Rewrites the file with the entries still worth keeping (atomically: temporary file, fsync, rename). */
   private compact(): void {
     const cutoff = this.now().getTime() - KEEP_AFTER_NOT_AFTER_MS;
-    for (const [jobId, e] of this.entries) if (new Date(e.notAfter).getTime() < cutoff) this.entries.delete(jobId);
+    for (const [envelopeId, e] of this.entries) if (new Date(e.notAfter).getTime() < cutoff) this.entries.delete(envelopeId);
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {

@@ -1,0 +1,40 @@
+// What an agent reports about its machine on each heartbeat (POST /api/v1/agent/heartbeat, a request
+// signed as request-signing.ts says), and the container record that the heartbeat and the node action
+// inventory.list share. Never environment values or command lines: see agent-worker/docker/inventory.ts.
+import { z } from 'zod';
+
+export const ContainerRecord = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().max(256),
+  image: z.string().max(512),
+  state: z.string().max(32),
+  health: z.string().max(32).nullable(),
+  status: z.string().max(256),
+  ports: z.array(z.object({ privatePort: z.number().int(), publicPort: z.number().int().optional(), type: z.string().max(8), ip: z.string().max(64).optional() })).max(200),
+  labels: z.record(z.string().max(256), z.string().max(4096)),
+  created: z.string().datetime().nullable(),
+  started: z.string().datetime().nullable(),
+});
+export type ContainerRecord = z.infer<typeof ContainerRecord>;
+
+export const ContainerRecords = z.array(ContainerRecord).max(2000);
+
+export const HeartbeatReport = z.object({
+  agentVersion: z.string().min(1).max(64),
+  hostname: z.string().min(1).max(255),
+  os: z.string().max(255),
+  cpu: z.object({ count: z.number().int().min(1), model: z.string().max(255).optional(), loadAverage: z.array(z.number()).max(3).optional() }),
+  memory: z.object({ totalBytes: z.number().int().min(0), freeBytes: z.number().int().min(0) }),
+  dockerVersion: z.string().max(64).nullable(),
+  inventoryDigest: z.string().max(128).nullable(),
+  /** Sent when the inventory changed (the digest differs from the last one the agent sent). */
+  containers: ContainerRecords.optional(),
+  /** OpenClaw instances the agent's discovery found among those containers. */
+  discovered: z.array(z.object({
+    name: z.string().min(1).max(128),
+    containerIds: z.array(z.string().min(1).max(128)).min(1).max(10),
+    confidence: z.number().min(0).max(1),
+    reasons: z.array(z.string().max(300)).max(20),
+  })).max(200).optional(),
+});
+export type HeartbeatReport = z.infer<typeof HeartbeatReport>;

@@ -1,0 +1,160 @@
+// The node-action catalogue: every action a node's agent runs, declared once (node-action-registry.ts).
+// Shared by the three sides of a node job:
+//   workflows      `runOnNode({ action, params })` is checked against it at compile time (types only:
+//                  `import type`, so no zod in the workflow bundle);
+//   control plane  checks the parameters before signing, and the output after the agent's signature;
+//   agent          checks the parameters before dispatching, and its handler table is typed from it.
+// Parameters and outputs are stored in Temporal's history: never a secret here (see envelope.ts).
+import { z } from 'zod';
+import { ContainerRecords } from './heartbeat.ts';
+import { defineNodeAction, nodeActionCatalogue, parseWith, type Parsed } from './node-action-registry.ts';
+
+// ------------------------------------------------------------------------------------- parameters
+
+const containerId = z.string().regex(/^[0-9a-f]{12,64}$/, 'must be a Docker container id (hex)');
+
+const InstanceParams = z.strictObject({
+  instanceId: z.string().uuid(),
+  instanceName: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40)'),
+  port: z.number().int().min(1024).max(65535),
+});
+
+/** Which containers make an instance (by id: adopted instances carry none of our labels) and its gateway port. */
+const InstanceRef = z.strictObject({ gatewayId: containerId, cliId: containerId.optional(), port: z.number().int().min(1).max(65535) });
+export type InstanceRef = z.infer<typeof InstanceRef>;
+
+const WithHealthTimeout = InstanceRef.extend({ timeoutSeconds: z.number().int().min(5).max(900) });
+
+// ----------------------------------------------------------------------------------------- outputs
+
+const ContainerHealth = z.object({ id: z.string().nullable(), state: z.string(), health: z.string().nullable() });
+export type ContainerHealth = z.infer<typeof ContainerHealth>;
+
+const Probe = z.object({ ok: z.boolean(), body: z.unknown() }).nullable();
+
+/** Each container's state and Docker health, the gateway's /healthz and /readyz, and `openclaw gateway health`. */
+const InstanceHealth = z.object({
+  gateway: ContainerHealth,
+  cli: ContainerHealth,
+  healthz: Probe,
+  readyz: Probe,
+  cliCheck: z.object({ ok: z.boolean(), output: z.string() }).nullable(),
+  healthy: z.boolean(),
+});
+export type InstanceHealth = z.infer<typeof InstanceHealth>;
+
+const HealthAfterWait = InstanceHealth.extend({ seconds: z.number() });
+
+const PreflightCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export type PreflightCheck = z.infer<typeof PreflightCheck>;
+
+const DeployOutput = z.object({
+  containers: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(['gateway', 'cli']) })).min(1),
+  image: z.string(),
+  version: z.string(),
+  port: z.number().int(),
+  /** Which containers this deploy created (a retry finds the earlier ones). */
+  created: z.array(z.string()),
+});
+export type DeployOutput = z.infer<typeof DeployOutput>;
+
+const DescribedContainer = z.object({
+  id: z.string(), name: z.string(), image: z.string(), state: z.string(), startedAt: z.string().nullable(), created: z.string(),
+  bundleVersion: z.string().nullable(),
+  /** The gateway port from `--port N` (or the bundle's default when the command names none). */
+  port: z.number().int().nullable(),
+});
+export type DescribedContainer = z.infer<typeof DescribedContainer>;
+
+const LogLine = z.object({ at: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() });
+export type LogLine = z.infer<typeof LogLine>;
+/** `truncated`: the limit was reached, so older lines may exist (Docker returns at most `tail` lines). */
+const LogsOutput = z.object({ lines: z.array(LogLine), truncated: z.boolean() });
+export type LogsOutput = z.infer<typeof LogsOutput>;
+
+const BundleCheck = z.object({
+  image: z.string(), version: z.string(), wasPresent: z.boolean(), sizeBytes: z.number(),
+  gatewayAnswered: z.boolean(), secondsToHealthz: z.number().nullable(), detail: z.string(),
+});
+export type BundleCheck = z.infer<typeof BundleCheck>;
+
+// --------------------------------------------------------------------------------------- catalogue
+
+export const NODE_ACTIONS = nodeActionCatalogue([
+  defineNodeAction({
+    name: 'inventory.list', description: 'Lists every container of the node\'s Docker engine (never environment values or commands).',
+    params: z.strictObject({}), output: z.object({ containers: ContainerRecords }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.preflight', description: 'Checks the machine before a deployment is approved: Docker, the port, disk space, the image.',
+    params: InstanceParams, output: z.object({ checks: z.array(PreflightCheck) }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.deploy', description: 'Brings the instance\'s two containers to running (builds the image if needed); running it again changes nothing.',
+    params: InstanceParams.extend({ jobId: z.string().uuid() }), output: DeployOutput,
+  }),
+  defineNodeAction({
+    name: 'openclaw.wait-healthy', description: 'Waits until the gateway answers /healthz, /readyz and `openclaw gateway health`.',
+    params: WithHealthTimeout, output: HealthAfterWait,
+  }),
+  defineNodeAction({
+    name: 'openclaw.health', description: 'Reads the instance\'s health now; changes nothing.',
+    params: InstanceRef, output: InstanceHealth,
+  }),
+  defineNodeAction({
+    name: 'openclaw.restart', description: 'Restarts the gateway container, waits until healthy again and reports the downtime.',
+    params: WithHealthTimeout, output: HealthAfterWait.extend({ downtimeSeconds: z.number() }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.stop', description: 'Stops both containers (the helper first).',
+    params: InstanceRef, output: InstanceHealth,
+  }),
+  defineNodeAction({
+    name: 'openclaw.start', description: 'Starts both containers (the gateway first) and waits until healthy.',
+    params: WithHealthTimeout, output: HealthAfterWait,
+  }),
+  defineNodeAction({
+    name: 'openclaw.remove', description: 'Removes both containers, and their volumes only when asked.',
+    params: InstanceRef.extend({ removeVolumes: z.boolean() }), output: z.object({ removed: z.array(z.string()), volumesRemoved: z.array(z.string()) }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.describe', description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',
+    params: z.strictObject({ containerIds: z.array(containerId).min(1).max(10) }), output: z.object({ containers: z.array(DescribedContainer) }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.logs', description: 'A container\'s last log lines (or those since a time), with secrets removed on the machine.',
+    params: z.strictObject({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() }), output: LogsOutput,
+  }),
+  defineNodeAction({
+    name: 'openclaw.bundle-check', description: 'Checks the bundle on the node: the image (built if missing), its size, and a throw-away gateway answering /healthz.',
+    params: z.strictObject({ timeoutSeconds: z.number().int().min(10).max(600) }), output: BundleCheck,
+  }),
+]);
+
+export type NodeActions = typeof NODE_ACTIONS;
+export type NodeActionName = keyof NodeActions;
+/** What a caller passes for the action. */
+export type NodeActionParams<A extends NodeActionName> = z.input<NodeActions[A]['params']>;
+/** What the action's handler receives, once checked. */
+export type CheckedNodeActionParams<A extends NodeActionName> = z.output<NodeActions[A]['params']>;
+/** What the action's handler returns (before the control plane checks it). */
+export type NodeActionResult<A extends NodeActionName> = z.input<NodeActions[A]['output']>;
+/** What the workflow gets, once the output is checked. */
+export type NodeActionOutput<A extends NodeActionName> = z.output<NodeActions[A]['output']>;
+
+export const isNodeActionName = (name: string): name is NodeActionName => Object.hasOwn(NODE_ACTIONS, name);
+
+// The schema is picked by a name known at run time, so its type is the union of all: the result is the
+// named action's own type by construction.
+
+/** Checks an action's parameters; the reason names the action and each bad field. */
+export function checkNodeActionParams<A extends NodeActionName>(action: A, params: unknown): Parsed<CheckedNodeActionParams<A>> {
+  const schema: z.ZodType = NODE_ACTIONS[action].params;
+  return parseWith(schema, params, `bad parameters for ${action}:`) as Parsed<CheckedNodeActionParams<A>>;
+}
+
+/** Checks what an agent returned for the action; the reason names the action and each bad field. */
+export function checkNodeActionOutput<A extends NodeActionName>(action: A, output: unknown): Parsed<NodeActionOutput<A>> {
+  const schema: z.ZodType = NODE_ACTIONS[action].output;
+  return parseWith(schema, output, `the output of ${action} is malformed:`) as Parsed<NodeActionOutput<A>>;
+}
