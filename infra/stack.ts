@@ -8,6 +8,8 @@ import { createDb } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { buildConsole, consoleBuildIsCurrent } from './build-console.ts';
 import { REPO_ROOT, type Config } from './config.ts';
+import { grantPublicKey } from '../protocol/approval-grant.ts';
+import { APPROVAL_GRANT_KEY_FILE, readOrCreateGrantKey } from './approval-grant-key.ts';
 import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-plane-key.ts';
 import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
@@ -114,10 +116,16 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       PUBLIC_URL: config.publicUrl,
       LOG_LEVEL: config.LOG_LEVEL,
     };
+    // The approval-grant key signs in the web process only; the worker checks grants with its public half.
+    const grantSeed = config.APPROVAL_GRANT_KEY ?? readOrCreateGrantKey(path.join(config.DATA_DIR, 'secrets', APPROVAL_GRANT_KEY_FILE));
+    const ownEnv = {
+      web: { APPROVAL_GRANT_KEY: grantSeed },
+      worker: { APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(grantSeed) },
+    };
     const services: Service[] = [];
     const launch = (name: 'web' | 'worker', script: string) => {
       const service = startNodeService({
-        name, script: path.join(REPO_ROOT, script), env, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
+        name, script: path.join(REPO_ROOT, script), env: { ...env, ...ownEnv[name] }, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
       });
       services.push(service);
       stoppers.push(() => service.stop());
