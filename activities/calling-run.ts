@@ -18,27 +18,31 @@ export function callingRun(): { workflowId: string; runId: string; workflowType:
   return { workflowId: info.workflowExecution?.workflowId ?? '', runId: info.workflowExecution?.runId ?? '', workflowType: info.workflowType ?? '' };
 }
 
-class NotThisJobsRun extends Error {
+/** A call refused for its caller: audited by asCallingRun, then the activity fails for good with `type`. */
+export class CallerRefused extends Error {
   readonly job: JobRecord | undefined;
   readonly reason: string;
-  constructor(job: JobRecord | undefined, reason: string) {
+  readonly type: string;
+  constructor(job: JobRecord | undefined, reason: string, type = 'NotThisJobsRun') {
     super(reason);
     this.job = job;
     this.reason = reason;
+    this.type = type;
   }
 }
 
 /**
- * The job `jobId`, locked, when the calling run is that job's own; otherwise throws. A job whose run id
- * the console has not written yet (it writes it right after starting the run) is asked again later.
+ * The calling run's job, locked (found by the run's own workflow id, never by what the caller says); when
+ * the caller names a job (`jobId`), it must be that one. Otherwise throws. A job whose run id the
+ * console has not written yet (it writes it right after starting the run) is asked again later.
  */
-export async function jobOfCallingRun(tx: Executor, jobId: string): Promise<JobRecord> {
+export async function jobOfCallingRun(tx: Executor, jobId?: string): Promise<JobRecord> {
   const run = callingRun();
-  const [job] = typeof jobId === 'string' && /^[0-9a-f-]{36}$/.test(jobId) ? await tx.select().from(jobs).where(eq(jobs.id, jobId)).for('update') : [];
-  if (!job) throw new NotThisJobsRun(undefined, `job ${String(jobId).slice(0, 60)} does not exist`);
-  if (job.workflowId !== run.workflowId) throw new NotThisJobsRun(job, `run ${run.workflowId} is not job ${job.id}'s run`);
+  const [job] = await tx.select().from(jobs).where(eq(jobs.workflowId, run.workflowId)).for('update');
+  if (!job) throw new CallerRefused(undefined, `run ${run.workflowId.slice(0, 120)} is no job's run`);
+  if (jobId !== undefined && job.id !== jobId) throw new CallerRefused(job, `run ${run.workflowId} is not job ${String(jobId).slice(0, 60)}'s run`);
   if (!job.runId) throw ApplicationFailure.retryable(`job ${job.id}'s run is not recorded yet`, 'RunNotRecordedYet');
-  if (job.runId !== run.runId) throw new NotThisJobsRun(job, `run ${run.runId} of ${run.workflowId} is not the run job ${job.id} started`);
+  if (job.runId !== run.runId) throw new CallerRefused(job, `run ${run.runId} of ${run.workflowId} is not the run job ${job.id} started`);
   return job;
 }
 
@@ -50,13 +54,13 @@ export async function asCallingRun<T>(db: Db, what: string, fn: (tx: Executor) =
   try {
     return await db.transaction((tx) => fn(tx));
   } catch (err) {
-    if (!(err instanceof NotThisJobsRun)) throw err;
+    if (!(err instanceof CallerRefused)) throw err;
     const run = callingRun();
     await recordAudit(db, {
       actorType: 'workflow', actorId: run.workflowId, actorLabel: `workflow ${run.workflowType}`, organizationId: err.job?.organizationId ?? null,
       action: what, targetType: 'job', targetId: err.job?.id ?? null, outcome: 'denied', reason: `refused: ${err.reason}`,
       details: { workflowId: run.workflowId, runId: run.runId },
     });
-    throw ApplicationFailure.nonRetryable(`refused: ${err.reason}`, 'NotThisJobsRun');
+    throw ApplicationFailure.nonRetryable(`refused: ${err.reason}`, err.type);
   }
 }
