@@ -4,35 +4,17 @@
 // on first use. The worker needs only the public half: APPROVAL_GRANT_PUBLIC_KEY, else derived from the
 // same file (one machine). A new key invalidates only grants not yet used (they live minutes).
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { grantPublicKey } from '../protocol/approval-grant.ts';
 import { loadConfig } from './config.ts';
+import { readOrCreateKeyFile } from './key-file.ts';
 
 export const APPROVAL_GRANT_KEY_FILE = 'approval-grant.key';
 export const isGrantSeed = (value: string) => /^[0-9a-f]{64}$/.test(value);
 
 /** Reads the seed file, or creates it (atomically, mode 0600) when there is none. */
-export function readOrCreateGrantKey(file: string): string {
-  const read = () => {
-    const seed = fs.readFileSync(file, 'utf8').trim();
-    if (!isGrantSeed(seed)) throw new Error(`${file} does not hold an approval-grant key (32 bytes, hex)`);
-    return seed;
-  };
-  if (fs.existsSync(file)) return read();
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
-  try {
-    // link() fails when the file exists: if another process made one meanwhile, theirs wins.
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return read();
-}
+export const readOrCreateGrantKey = (file: string): string =>
+  readOrCreateKeyFile(file, { generate: () => crypto.randomBytes(32).toString('hex'), valid: isGrantSeed, what: 'an approval-grant key (32 bytes, hex)' });
 
 /** The secret seed (web process only). */
 export function approvalGrantSeed(env: NodeJS.ProcessEnv = process.env): string {

@@ -11,6 +11,7 @@ import { REPO_ROOT, type Config } from './config.ts';
 import { grantPublicKey } from '../protocol/approval-grant.ts';
 import { APPROVAL_GRANT_KEY_FILE, readOrCreateGrantKey } from './approval-grant-key.ts';
 import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-plane-key.ts';
+import { readOrCreateKeyFile } from './key-file.ts';
 import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
@@ -23,13 +24,8 @@ import { startTemporalDevServer, type RunningTemporal } from './services/tempora
 import { ensureTemporalCli } from './toolchain/temporal-cli.ts';
 
 // The key that encrypts secrets at rest (infra/secret-box.ts), generated once into the data folder.
-function readOrCreateSecretsKey(file: string): string {
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = generateSecretsKey();
-  fs.writeFileSync(file, key, { mode: 0o600 });
-  return key;
-}
+const readOrCreateSecretsKey = (file: string): string =>
+  readOrCreateKeyFile(file, { generate: generateSecretsKey, valid: (k) => Buffer.from(k, 'base64').length === 32, what: 'a secrets key (32 bytes, base64)' });
 
 export interface RunningStack {
   consoleUrl: string;
