@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { isAllowedAgentVariable } from '../../agent-worker/child-env.ts';
 import { requestBundleCheck } from '../../api/system/bundle-check.ts';
 import { jobs, nodes } from '../../db/schema.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { enrollTestAgent, runTestAgent } from '../jest/agents.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import { agentEnvironmentLeaks, environOf, NO_LEAKS } from '../jest/environ.ts';
 import type { TestProcess } from '../jest/processes.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
@@ -21,7 +21,7 @@ ownControlPlaneQueue(import.meta.url);
 // Besides what this process holds already (the signing key, the secrets key, the database URL), the
 // harness is handed more of the control plane's settings for the agent: it must pass none of them on.
 const HANDED_TO_THE_HARNESS = { ADMIN_PASSWORD: 'admin-password-never-for-agents', APPROVAL_GRANT_KEY: 'approval-grant-key-never-for-agents' };
-const SECRET_NAMES = ['CONTROL_PLANE_SIGNING_KEY', 'SECRETS_KEY', 'DATABASE_URL', ...Object.keys(HANDED_TO_THE_HARNESS)];
+const SECRET_NAMES = ['CONTROL_PLANE_SIGNING_KEY', 'SECRETS_KEY', 'DATABASE_URL'];
 
 let stack: AgentStack;
 let engine: RunningDockerEngine;
@@ -29,26 +29,11 @@ let agent: TestProcess;
 let nodeId: string;
 let probeOutput: string;
 
-/** An environment block as /proc shows it: NAME=value entries, NUL-separated. */
-const environ = (file: string) => new Map(fs.readFileSync(file, 'utf8').split('\0').filter(Boolean).map((entry) => {
-  const at = entry.indexOf('=');
-  return [entry.slice(0, at), entry.slice(at + 1)] as const;
-}));
-
-/** What the test can say about an environment: names outside the allow-list, and secrets found in any value. */
-function leaks(env: Map<string, string>, allowedExtra: string[] = []) {
-  const secrets = SECRET_NAMES.map((name) => process.env[name] ?? HANDED_TO_THE_HARNESS[name as keyof typeof HANDED_TO_THE_HARNESS]);
-  const text = [...env.values()].join('\n');
-  return {
-    notAllowed: [...env.keys()].filter((name) => !isAllowedAgentVariable(name) && !allowedExtra.includes(name)),
-    secretNames: SECRET_NAMES.filter((name) => env.has(name)),
-    secretValues: SECRET_NAMES.filter((name, i) => text.includes(secrets[i]!)),
-  };
-}
-const NO_LEAKS = { notAllowed: [], secretNames: [], secretValues: [] };
+/** Every secret the agent must not see, by name, with its value. */
+const secrets = () => ({ ...Object.fromEntries(SECRET_NAMES.map((name) => [name, process.env[name]])), ...HANDED_TO_THE_HARNESS });
 
 beforeAll(async () => {
-  for (const name of SECRET_NAMES.slice(0, 3)) expect(process.env[name]).toBeTruthy(); // what the agent must not inherit is really there
+  for (const name of SECRET_NAMES) expect(process.env[name]).toBeTruthy(); // what the agent must not inherit is really there
   stack = await startAgentStack('agent-environment');
   engine = await stack.addEngine('agent-environment');
   nodeId = (await stack.t.db.insert(nodes).values({ organizationId: stack.w.acme.id, name: 'env-probe' }).returning())[0]!.id;
@@ -73,9 +58,9 @@ afterAll(async () => {
 
 describe('the agent\'s environment', () => {
   it('holds only allow-listed variables and no control-plane secret', () => {
-    const env = environ(`/proc/${agent.child.pid}/environ`);
+    const env = environOf(agent.child.pid!);
     expect(env.get('PATH')).toMatch(/probes:/); // the block read is the agent's own
-    expect(leaks(env)).toEqual(NO_LEAKS);
+    expect(agentEnvironmentLeaks(env, secrets())).toEqual(NO_LEAKS);
   });
 
   it('is all that the npm install it spawns for the bundle gets (with npm\'s one setting of its own)', async () => {
@@ -85,9 +70,9 @@ describe('the agent\'s environment', () => {
       return row?.state === 'failed' ? row : undefined;
     }, 90_000);
     expect(failed.failureReason).toMatch(/npm install failed with code 1: npm probe: not installing/);
-    const env = environ(probeOutput);
+    const env = environOf(probeOutput);
     expect(env.get('npm_config_engine_strict')).toBe('false');
     expect(env.get('ANTHROPY_CACHE_DIR')).toBe(path.join(stack.dir, 'empty-cache'));
-    expect(leaks(env, ['npm_config_engine_strict'])).toEqual(NO_LEAKS);
+    expect(agentEnvironmentLeaks(env, secrets(), ['npm_config_engine_strict'])).toEqual(NO_LEAKS);
   }, 120_000);
 });
