@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   AgentStateError, defaultStateDir, ensureStateDir, readAgentConfig, readPrivateKey, statePaths, writeAgentConfig, writePrivateFile, type AgentConfig,
 } from './config.ts';
+import { controlPlaneKeyMismatch, enrollServerUrl, expectedFingerprint } from './enroll-checks.ts';
 import { generateKeyPair, keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
 import { signedFetch } from '../protocol/request-signing.ts';
 import { RUN_USAGE, RunError, runAgent } from './run.ts';
@@ -48,18 +49,6 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   } catch (err) {
     throw badInput(`${(err as Error).message.split('\n')[0]} (run \`agent-worker ${command} --help\` for the usage)`);
   }
-}
-
-function serverUrlOf(value: string | undefined): string {
-  if (!value) throw badInput('--server is required: the console address, e.g. https://console.example.com');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw badInput(`--server "${value}" is not a URL; give the console address, e.g. https://console.example.com`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`--server "${value}" must start with https:// (or http://)`);
-  return url.origin;
 }
 
 /** Why fetch failed, in a few words. */
@@ -103,14 +92,20 @@ function problemMessage(status: number, json: unknown, url: string): string {
 
 // ------------------------------------------------------------------------------------------ enroll
 
-const ENROLL_USAGE = `Usage: agent-worker enroll --server <url> --token <token> [--state-dir <dir>] [--force]
+const ENROLL_USAGE = `Usage: agent-worker enroll --server <url> --token <token> --control-plane-key <fingerprint> [--state-dir <dir>] [--force]
 
 Enrolls this machine's agent with the control plane. It makes an Ed25519 key pair here (the private key
 stays in the state folder, mode 0600, and is never sent), registers the public key with the one-time
-token from the console's "Create enrollment command", and saves the node's config.
+token from the console's "Create enrollment command", checks the control plane's public key against the
+fingerprint in that command, and saves the node's config.
 
-  --server <url>      the console address, e.g. https://console.example.com
+  --server <url>      the console address, e.g. https://console.example.com (https; plain http only
+                      on this machine: localhost, 127.0.0.1, [::1])
   --token <token>     the enrollment token (works once; expires)
+  --control-plane-key <fingerprint>
+                      the fingerprint of the control plane's key, as the console prints it; enrollment
+                      is refused, and nothing saved, when the server's key does not match (required
+                      unless the console is on this machine)
   --state-dir <dir>   where the agent keeps its key and config (default: AGENT_STATE_DIR, else
                       ~/.config/anthropy-agent)
   --force             replace an existing enrollment of this machine
@@ -123,12 +118,18 @@ interface EnrollResponse {
 }
 
 async function enroll(argv: string[]): Promise<number> {
-  const args = parse(argv, { server: { type: 'string' }, token: { type: 'string' }, 'state-dir': { type: 'string' }, force: { type: 'boolean' } }, 'enroll');
+  const args = parse(argv, {
+    server: { type: 'string' }, token: { type: 'string' }, 'control-plane-key': { type: 'string' }, 'state-dir': { type: 'string' }, force: { type: 'boolean' },
+  }, 'enroll');
   if (args.help) {
     console.log(ENROLL_USAGE);
     return 0;
   }
-  const server = serverUrlOf(args.server as string | undefined);
+  const target = enrollServerUrl(args.server as string | undefined);
+  if ('refused' in target) throw badInput(target.refused);
+  const server = target.url;
+  const expected = expectedFingerprint(args['control-plane-key'] as string | undefined, target.loopback);
+  if ('refused' in expected) throw badInput(expected.refused);
   const token = String(args.token ?? '').trim();
   if (!token) throw badInput('--token is required: the token shown by "Create enrollment command" in the console');
   const stateDir = path.resolve((args['state-dir'] as string | undefined) ?? defaultStateDir());
@@ -159,7 +160,8 @@ async function enroll(argv: string[]): Promise<number> {
     const body = { token, publicKey: keys.publicKey, hostname: os.hostname(), agentVersion: agentVersion() };
     result = await request(server, () => fetch(`${server}/api/v1/agent/enroll`, {
       method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      // A redirect is an answer, not followed: the token would go to wherever it points (plain http, say).
+      redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     }));
   } catch (err) {
     fs.rmSync(pendingKey, { force: true });
@@ -171,6 +173,11 @@ async function enroll(argv: string[]): Promise<number> {
     throw new CliError(result.status >= 400 && result.status < 500 ? 2 : 1, `enrollment refused: ${message}`);
   }
   const enrolled = result.json as EnrollResponse;
+  const mismatch = controlPlaneKeyMismatch(enrolled.controlPlanePublicKey, expected.fingerprint);
+  if (mismatch) {
+    fs.rmSync(pendingKey, { force: true });
+    throw new CliError(2, mismatch);
+  }
   fs.renameSync(pendingKey, paths.privateKey);
   const config: AgentConfig = {
     version: 1, nodeId: enrolled.nodeId, nodeName: enrolled.nodeName, organizationId: enrolled.organizationId, serverUrl: server,
@@ -182,6 +189,7 @@ async function enroll(argv: string[]): Promise<number> {
   console.log(`  Task queue:  ${config.taskQueue}`);
   console.log(`  Temporal:    ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   console.log(`  Agent key:   ${keyFingerprint(keys.publicKey)} (private key in ${paths.privateKey}, never sent)`);
+  console.log(`  Console key: ${keyFingerprint(config.controlPlanePublicKey)}${expected.fingerprint ? ' (matches the enroll command)' : ' (not checked: no --control-plane-key)'}`);
   console.log(`  Config:      ${paths.config}`);
   console.log('The node stays "pending" in the console until the agent runs and reports.');
   return 0;

@@ -49,7 +49,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const docker = new Dockerode({ socketPath });
   if (!(await pingDocker(docker))) throw new RunError(`No Docker engine answers at ${socketPath}: start Docker, or pass --docker-socket.`);
 
-  const log = createLogger('agent');
+  const log = createLogger('agent', settings.logLevel);
   installTemporalLogging(log);
   const store = ReplayStore.open(stateDir);
   const connection = await NativeConnection.connect({ address: config.temporalAddress }).catch((err: Error) => {

@@ -1,5 +1,6 @@
 // The agent's own settings from its environment. The agent runs on managed machines without the control
-// plane's configuration, so it never reads infra/config.ts: only what it needs, here.
+// plane's configuration, so it never reads infra/config.ts: only what it needs, here. Each variable read
+// here is on the allow-list of child-env.ts, the only environment the agent is started with.
 import { cacheDirFrom } from '../infra/cache-dir.ts';
 
 export interface AgentSettings {
@@ -9,6 +10,8 @@ export interface AgentSettings {
   dockerSocket: string;
   /** Seconds between heartbeats: NODE_HEARTBEAT_SECONDS, else 15 (the control plane's default). */
   heartbeatSeconds: number;
+  /** The agent's log level: LOG_LEVEL, else info. */
+  logLevel: string;
 }
 
 export function agentSettings(env: NodeJS.ProcessEnv = process.env): AgentSettings {
@@ -16,5 +19,6 @@ export function agentSettings(env: NodeJS.ProcessEnv = process.env): AgentSettin
     cacheDir: cacheDirFrom(env),
     dockerSocket: env.DOCKER_HOST?.replace(/^unix:\/\//, '') || '/var/run/docker.sock',
     heartbeatSeconds: Number(env.NODE_HEARTBEAT_SECONDS || 15),
+    logLevel: env.LOG_LEVEL || 'info',
   };
 }

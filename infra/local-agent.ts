@@ -2,13 +2,16 @@
 // needs a Docker engine: the machine's own (DOCKER_HOST or /var/run/docker.sock), else, as root, a
 // private dockerd kept under the data folder (installed with apt first when missing; the engine an earlier
 // start left running after a crash is taken over). The agent enrolls like any other, through the console's
-// HTTP API with a one-time token, and only once: later starts reuse its key while the node still has it.
+// HTTP API with a one-time token and the control plane key's fingerprint, and only once: later starts
+// reuse its key while the node still has it. It runs with the agent's allow-listed environment
+// (agent-worker/child-env.ts), never the control plane's: no signing key, secrets key or database URL.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
+import { agentEnvironment } from '../agent-worker/child-env.ts';
 import { readAgentConfig, readPrivateKey } from '../agent-worker/config.ts';
-import { publicKeyOf } from '../protocol/envelope.ts';
+import { keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
 import { issueEnrollmentToken } from '../api/agents/service.ts';
 import type { Db } from '../db/client.ts';
 import { nodes } from '../db/schema.ts';
@@ -50,8 +53,11 @@ function alreadyEnrolled(stateDir: string, node: typeof nodes.$inferSelect, conf
   }
 }
 
-export async function startLocalAgent(opts: { db: Db; config: Config; env: NodeJS.ProcessEnv; logsDir: string; echo: boolean }): Promise<LocalAgent | undefined> {
+/** `controlPlanePublicKey`: the public half of the key the web process and the worker sign with. */
+export async function startLocalAgent(opts: { db: Db; config: Config; controlPlanePublicKey: string; logsDir: string; echo: boolean }): Promise<LocalAgent | undefined> {
   const { db, config } = opts;
+  // What the start script was given beyond these (the control plane's keys, DATABASE_URL, ADMIN_PASSWORD) stays with it.
+  const env = agentEnvironment({ LOG_LEVEL: config.LOG_LEVEL, NODE_HEARTBEAT_SECONDS: String(config.NODE_HEARTBEAT_SECONDS) });
   if (config.LOCAL_AGENT === 'off') {
     progress.ok('Local agent: off (LOCAL_AGENT=off)');
     return undefined;
@@ -74,7 +80,7 @@ export async function startLocalAgent(opts: { db: Db; config: Config; env: NodeJ
       });
       fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       const enrolled = await runNodeScript(path.join(REPO_ROOT, 'agent-worker/cli.ts'),
-        ['enroll', '--server', config.publicUrl, '--token', token, '--state-dir', stateDir, '--force'], opts.env);
+        ['enroll', '--server', config.publicUrl, '--token', token, '--control-plane-key', keyFingerprint(opts.controlPlanePublicKey), '--state-dir', stateDir, '--force'], env);
       if (enrolled.code !== 0) throw new Error(enrolled.output.trim().split('\n').at(-1) ?? `exit code ${enrolled.code}`);
       progress.ok(`Enrolled the local agent as node "${LOCAL_NODE_NAME}" of ${msp.name}`);
     }
@@ -85,7 +91,7 @@ export async function startLocalAgent(opts: { db: Db; config: Config; env: NodeJ
   }
   const service = startNodeService({
     name: 'agent', script: path.join(REPO_ROOT, 'agent-worker/cli.ts'), args: ['run', '--state-dir', stateDir, '--docker-socket', engine.socketPath],
-    env: opts.env, logFile: path.join(opts.logsDir, 'agent.log'), echo: opts.echo, pidFile: servicePidFile(config, 'agent'),
+    env, logFile: path.join(opts.logsDir, 'agent.log'), echo: opts.echo, pidFile: servicePidFile(config, 'agent'),
   });
   progress.ok(`Local agent running for node "${LOCAL_NODE_NAME}" (queue node.${node!.id}, Docker at ${engine.socketPath})`);
   return { service, nodeId: node!.id, socketPath: engine.socketPath, stopEngine: engine.stop };

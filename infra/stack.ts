@@ -12,6 +12,7 @@ import { grantPublicKey } from '../protocol/approval-grant.ts';
 import { APPROVAL_GRANT_KEY_FILE, readOrCreateGrantKey } from './approval-grant-key.ts';
 import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-plane-key.ts';
 import { readOrCreateKeyFile } from './key-file.ts';
+import { publicKeyOf } from '../protocol/envelope.ts';
 import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
@@ -136,9 +137,9 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     ]);
 
 
-    // The local agent enrolls through the web console, so it comes last.
+    // The local agent enrolls through the web console, so it comes last; it gets none of `env`'s secrets.
     const agentDb = createDb(databaseUrl, { max: 2 });
-    const localAgent = await startLocalAgent({ db: agentDb, config, env, logsDir, echo: opts.echoLogs ?? true })
+    const localAgent = await startLocalAgent({ db: agentDb, config, controlPlanePublicKey: publicKeyOf(controlPlaneSigningKey), logsDir, echo: opts.echoLogs ?? true })
       .finally(() => agentDb.$client.end({ timeout: 5 }));
     if (localAgent) {
       if (localAgent.stopEngine) stoppers.splice(0, 0, localAgent.stopEngine); // stopped last, after the agent

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
+import { agentEnvironment } from '../child-env.ts';
 import { agentSettings } from '../settings.ts';
 
 export const CONTENT_LABEL = 'works.anthropy.image.content';
@@ -64,7 +65,7 @@ export function defaultNodeBinary(): string {
 
 /** The shared libraries (and the dynamic loader) a binary needs, as ldd lists them; [] for a static binary. */
 export function sharedLibraries(binary: string): string[] {
-  const result = spawnSync('ldd', [binary], { encoding: 'utf8' });
+  const result = spawnSync('ldd', [binary], { encoding: 'utf8', env: agentEnvironment() });
   const out = `${result.stdout ?? ''}`;
   if (result.error) throw new Error(`ldd is needed to build images (${result.error.message}); install libc-bin.`);
   if (/not a dynamic executable|statically linked/.test(`${out}${result.stderr ?? ''}`)) return [];

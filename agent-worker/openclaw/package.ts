@@ -3,11 +3,13 @@
 // and package-lock.json, production dependencies only. npm runs no install scripts here (npm 11 runs none
 // it was not told to trust); OpenClaw's own postinstall, which only prunes its files and clears its
 // "lifecycle pending" marker, is run explicitly afterwards. Without it the gateway tries to finish the
-// lifecycle at its first start and fails on the image's read-only install.
+// lifecycle at its first start and fails on the image's read-only install. Both run with the agent's
+// allow-listed environment (child-env.ts): a registry's code never sees anything else of this machine's.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { agentEnvironment } from '../child-env.ts';
 import { OPENCLAW_VERSION } from './bundle.ts';
 
 const PACKAGE_DIR = path.join(import.meta.dirname, 'package');
@@ -30,7 +32,7 @@ export function bundleLockHash(): string {
 function run(command: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<void> {
   const what = command === 'npm' ? `npm ${args[0]}` : path.basename(args.at(-1) ?? command);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_engine_strict: 'false' } });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: agentEnvironment({ npm_config_engine_strict: 'false' }) });
     let tail = '';
     const take = (chunk: Buffer) => {
       tail = (tail + chunk.toString()).slice(-4000);

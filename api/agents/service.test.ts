@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import { generateKeyPair } from '../../protocol/envelope.ts';
+import { generateKeyPair, keyFingerprint } from '../../protocol/envelope.ts';
 import { signRequest } from '../../protocol/request-signing.ts';
 import { auditEvents, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
@@ -48,7 +48,10 @@ describe('enrollment tokens', () => {
     const before = Date.now();
     const created = await createEnrollmentToken(ctx(actors.operator), nodeId);
     expect(created.token.startsWith(ENROLLMENT_TOKEN_PREFIX)).toBe(true);
-    expect(created.command).toBe(`agent-worker enroll --server ${loadConfig().publicUrl} --token ${created.token}`);
+    // The command carries the control plane key's fingerprint, which the agent checks.
+    const fingerprint = keyFingerprint(controlPlanePublicKey());
+    expect(created.command).toBe(`agent-worker enroll --server ${loadConfig().publicUrl} --token ${created.token} --control-plane-key ${fingerprint}`);
+    expect(created.controlPlaneKeyFingerprint).toBe(fingerprint);
     const expires = Date.parse(created.expiresAt);
     expect(expires).toBeGreaterThanOrEqual(before + 60 * 60_000 - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 60 * 60_000 + 1000);

@@ -55,6 +55,7 @@ export const CreatedEnrollmentToken = z.object({
   token: z.string().describe('shown once: only its SHA-256 is kept'),
   expiresAt: z.string(),
   command: z.string().describe('what to run on the machine'),
+  controlPlaneKeyFingerprint: z.string().describe('the fingerprint of the control plane\'s public key, which the command carries and the agent checks'),
 });
 export type CreatedEnrollmentToken = z.infer<typeof CreatedEnrollmentToken>;
 
@@ -142,24 +143,31 @@ export async function findNode(db: Executor, id: string): Promise<NodeRow> {
 
 // ------------------------------------------------------------------------------ enrollment tokens
 
-/** The command an operator runs on the machine to enroll it. */
-export const enrollCommand = (publicUrl: string, token: string) => `agent-worker enroll --server ${publicUrl} --token ${token}`;
+/**
+ * The command an operator runs on the machine to enroll it. It carries the fingerprint of the control
+ * plane's key, which the agent checks against the key the server answers with (agent-worker/enroll-checks.ts).
+ */
+export const enrollCommand = (publicUrl: string, token: string, controlPlaneKeyFingerprint: string) =>
+  `agent-worker enroll --server ${publicUrl} --token ${token} --control-plane-key ${controlPlaneKeyFingerprint}`;
 
 /** Creates a one-time enrollment token for the node (MSP staff); the token is returned once, never stored. */
 export async function createEnrollmentToken(ctx: ServiceContext, nodeId: string, input: unknown = {}): Promise<CreatedEnrollmentToken> {
   const node = await findNode(ctx.db, nodeId);
   await authorize(ctx, 'node.enroll', nodeTarget(node));
   const { expiresInMinutes } = parseInput(CreateEnrollmentTokenInput, input ?? {});
-  return issueEnrollmentToken(ctx.db, node, { createdBy: ctx.actor.userId, auditActor: auditActor(ctx.actor), expiresInMinutes });
+  const issued = await issueEnrollmentToken(ctx.db, node, { createdBy: ctx.actor.userId, auditActor: auditActor(ctx.actor), expiresInMinutes });
+  const fingerprint = keyFingerprint(controlPlanePublicKey());
+  return { ...issued, command: enrollCommand(loadConfig().publicUrl, issued.token, fingerprint), controlPlaneKeyFingerprint: fingerprint };
 }
 
 /**
  * Stores a new token's hash for the node and audits it, in one transaction; the token itself is returned
- * once. For callers that have authorized already: the service above, and `npm start` enrolling its local agent.
+ * once. For callers that have authorized already: the service above, and `npm start` enrolling its local
+ * agent (which knows the control plane's key itself, in a process whose environment may not hold it).
  */
 export async function issueEnrollmentToken(db: Db, node: NodeRow, by: {
   createdBy: string | null; auditActor: { actorType: 'person' | 'api_token' | 'system'; actorId?: string | null; actorLabel: string }; expiresInMinutes: number;
-}): Promise<CreatedEnrollmentToken> {
+}): Promise<Pick<CreatedEnrollmentToken, 'id' | 'token' | 'expiresAt'>> {
   const token = ENROLLMENT_TOKEN_PREFIX + encodeBase32LowerCaseNoPadding(crypto.randomBytes(32));
   const expiresAt = new Date(Date.now() + by.expiresInMinutes * 60_000);
   const row = await db.transaction(async (tx) => {
@@ -174,7 +182,7 @@ export async function issueEnrollmentToken(db: Db, node: NodeRow, by: {
     });
     return created!;
   });
-  return { id: row.id, token, expiresAt: row.expiresAt.toISOString(), command: enrollCommand(loadConfig().publicUrl, token) };
+  return { id: row.id, token, expiresAt: row.expiresAt.toISOString() };
 }
 
 /** Every enrollment token of the node, newest first (never their values). */

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
+import { agentEnvironment } from '../../agent-worker/child-env.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 
 const CLI = path.join(REPO_ROOT, 'agent-worker/cli.ts');
@@ -24,16 +25,17 @@ export async function createNodeInConsole(page: Page, name: string): Promise<str
 export async function enrollFromConsole(page: Page, stateDir: string): Promise<void> {
   await page.getByRole('button', { name: 'Create enrollment command' }).click();
   const command = (await page.getByTestId('enroll-command').textContent())!.trim();
-  expect(command).toMatch(/^agent-worker enroll --server http:\/\/localhost:\d+ --token awenr_[a-z0-9]+$/);
-  // `agent-worker` is `npm run agent-worker --`; the state goes to a folder of the test's own.
-  const enrolled = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...command.split(' ').slice(1), '--state-dir', stateDir], { encoding: 'utf8' });
+  expect(command).toMatch(/^agent-worker enroll --server http:\/\/localhost:\d+ --token awenr_[a-z0-9]+ --control-plane-key [0-9a-f]{16}$/);
+  // `agent-worker` is `npm run agent-worker --`; the state goes to a folder of the test's own. The agent
+  // runs as on a managed machine: with its allow-listed environment, not the test runner's.
+  const enrolled = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...command.split(' ').slice(1), '--state-dir', stateDir], { encoding: 'utf8', env: agentEnvironment() });
   expect(enrolled.status, enrolled.stderr).toBe(0);
 }
 
 /** Runs the enrolled agent; its log goes beside the test's other results, for when it fails. */
 export function runAgent(stateDir: string, socketPath: string, testInfo: TestInfo): ChildProcess {
   const log = fs.openSync(testInfo.outputPath('agent.log'), 'a');
-  const agent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'run', '--state-dir', stateDir, '--docker-socket', socketPath], { stdio: ['ignore', log, log] });
+  const agent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'run', '--state-dir', stateDir, '--docker-socket', socketPath], { stdio: ['ignore', log, log], env: agentEnvironment() });
   fs.closeSync(log);
   return agent;
 }

@@ -1,13 +1,15 @@
 // Enrollment as a person does it: the real web server, the console's "Create enrollment command", then
-// `node agent-worker/cli.ts enroll …` and `status` as child processes. Also agent-signed requests over
+// `node agent-worker/cli.ts enroll …` and `status` as child processes, with what enroll refuses to believe
+// (plain http to another machine, a redirect, a control plane key that is not the one the command names). Also agent-signed requests over
 // real HTTP, revocation, the OpenAPI security of each kind of endpoint, and the authorization of the
 // node page's enrollment and revocation forms for every role.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { generateKeyPair, publicKeyOf } from '../../protocol/envelope.ts';
+import { generateKeyPair, keyFingerprint, publicKeyOf } from '../../protocol/envelope.ts';
 import { AGENT_SIGNATURE_HEADER, signedFetch, signRequest } from '../../protocol/request-signing.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -30,6 +32,8 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult
   return runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], { cwd: REPO_ROOT, env: { ...inherited, ...env } });
 };
 const stateDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aw-agent-')), 'state');
+/** The fingerprint of the key the test's control plane signs with (the web server's too). */
+const consoleKey = () => keyFingerprint(publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!));
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
 async function api(method: string, pathname: string, body?: unknown) {
@@ -62,13 +66,14 @@ describe('agent-worker enroll and status against the real web server', () => {
     nodeId = await seed.freshNode(seed.orgA);
     const shown = await enrollmentCommand(nodeId);
     token = shown.token;
-    expect(shown.command).toBe(`agent-worker enroll --server ${base} --token ${token}`);
+    expect(shown.command).toBe(`agent-worker enroll --server ${base} --token ${token} --control-plane-key ${consoleKey()}`);
     dir = stateDir();
     const res = await runShown(shown.command, dir);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Enrolled this machine as node node-\S+ \([0-9a-f-]{36}\)\./);
     expect(res.stdout).toContain(`Task queue:  node.${nodeId}`);
+    expect(res.stdout).toContain(`Console key: ${consoleKey()} (matches the enroll command)`);
 
     const keyFile = path.join(dir, 'agent.key');
     const configFile = path.join(dir, 'config.json');
@@ -117,6 +122,56 @@ describe('agent-worker enroll and status against the real web server', () => {
     const unknown = await cli(['enroll', '--server', base, '--token', 'awenr_nope', '--state-dir', other]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/This enrollment token is not valid \(unknown or mistyped\)/);
+  });
+
+  it('refuses a server whose key does not match the fingerprint in the command, with both fingerprints, saving nothing', async () => {
+    const otherNode = await seed.freshNode(seed.orgA);
+    const shown = await enrollmentCommand(otherNode);
+    const wrong = keyFingerprint(generateKeyPair().publicKey);
+    const fresh = stateDir();
+    const res = await runShown(shown.command.replace(consoleKey(), wrong), fresh);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe(`agent-worker enroll: the control plane's key does not match the fingerprint in the enroll command: ${consoleKey()} ≠ ${wrong}; check you are enrolling against the right console`);
+    expect(res.stdout).toBe('');
+    expect(fs.readdirSync(fresh)).toEqual([]);
+    // Nor does a mismatch touch an enrollment it was told to replace: the key and config stay as they were.
+    const before = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    const again = await enrollmentCommand(otherNode);
+    const forced = await cli([...again.command.replace(consoleKey(), wrong).replace(/^agent-worker /, '').split(' '), '--state-dir', dir, '--force']);
+    expect(forced.code).toBe(2);
+    expect(fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
+    const bad = await cli(['enroll', '--server', base, '--token', again.token, '--control-plane-key', 'not-hex', '--state-dir', stateDir()]);
+    expect(bad.stderr.trim()).toBe('agent-worker enroll: --control-plane-key "not-hex" is not a key fingerprint (16 hex digits); copy the whole enroll command the console shows');
+  });
+
+  it('refuses plain http to another machine, and a console elsewhere without the key fingerprint, before sending anything', async () => {
+    const fresh = stateDir();
+    const plain = await cli(['enroll', '--server', 'http://console.example.com', '--token', 'awenr_x', '--control-plane-key', consoleKey(), '--state-dir', fresh]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr.trim()).toBe('agent-worker enroll: --server "http://console.example.com" uses plain http, which is allowed only on this machine (localhost, 127.0.0.1, [::1]); give the console\'s https:// address');
+    const unpinned = await cli(['enroll', '--server', 'https://console.example.com', '--token', 'awenr_x', '--state-dir', fresh]);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.stderr.trim()).toBe('agent-worker enroll: --control-plane-key is required for a console on another machine: copy the whole enroll command the console shows');
+    for (const r of [plain, unpinned]) expect(r.output).not.toMatch(STACK_FRAME);
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+
+  it('does not follow a redirect, so the token never goes where it points', async () => {
+    const seen: string[] = [];
+    const target = http.createServer((req, res) => { seen.push(req.url ?? ''); res.end('{}'); });
+    const redirector = http.createServer((req, res) => { req.resume(); res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as { port: number }).port}/api/v1/agent/enroll` }).end(); });
+    await Promise.all([target, redirector].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    try {
+      const at = `http://127.0.0.1:${(redirector.address() as { port: number }).port}`;
+      const fresh = stateDir();
+      const res = await cli(['enroll', '--server', at, '--token', 'awenr_redirected', '--state-dir', fresh]);
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim()).toBe(`agent-worker enroll: enrollment refused: ${at} answered HTTP 307, not the Anthropy Works API (check --server)`);
+      expect(seen).toEqual([]);
+      expect(fs.readdirSync(fresh)).toEqual([]);
+    } finally {
+      for (const server of [target, redirector]) server.close();
+    }
   });
 
   it('refuses to overwrite an existing enrollment without --force', async () => {
@@ -258,10 +313,10 @@ describe('the node page’s enrollment and revocation forms', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     const command = /<div class="secret" data-testid="enroll-command">([^<]+)<\/div>/.exec(html)?.[1];
-    expect(command).toMatch(new RegExp(`^agent-worker enroll --server ${base} --token awenr_[a-z0-9]+$`));
+    expect(command).toMatch(new RegExp(`^agent-worker enroll --server ${base} --token awenr_[a-z0-9]+ --control-plane-key ${consoleKey()}$`));
     expect(html).toMatch(/It expires /);
     const page = await (await fetch(`${base}/nodes/${nodeId}`, { headers: { cookie: seed.people.msp_operator.cookie } })).text();
-    expect(page).not.toContain(command!.split('--token ')[1]);
+    expect(page).not.toContain(command!.split('--token ')[1]!.split(' ')[0]);
     expect(page).toContain('data-testid="enrollment-tokens"');
   });
 

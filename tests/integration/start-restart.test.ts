@@ -1,5 +1,6 @@
 // `npm start` as a user runs it: the real start script, twice on the same data folder. The admin, the
-// password, the workflow runs and the local agent's enrollment survive the restart; so does a deployment
+// password, the workflow runs and the local agent's enrollment survive the restart (that agent runs
+// without the control plane's secrets in its environment); so does a deployment
 // to the local node that waits for its approval when the product is stopped, and completes once approved
 // in the console after the next start, and also when npm start crashed instead of stopping: killed
 // alone (its services, PostgreSQL, Temporal and its Docker engine live on), then with every process it
@@ -18,6 +19,7 @@ import { descendantsOf, findProcesses, isAlive, killAll, readPid } from '../../i
 import { freePort } from '../../infra/ports.ts';
 import { engineExecRoot } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../jest/docker.ts';
+import { agentEnvironmentLeaks, environOf, NO_LEAKS } from '../jest/environ.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'restart-admin@example.com', password: 'restart-test-password-1' };
@@ -146,6 +148,13 @@ describe('npm start', () => {
     // This machine has Docker (the test harness installs it): the start script enrolled a local agent.
     expect(first.output.join('')).toContain('Enrolled the local agent as node "local"');
     const local = await localNodeWhen(cookie, 'online');
+    // The local agent runs with the agent's allow-listed environment: none of the control plane's keys,
+    // its database URL or the admin's password, all of which the web process next to it holds.
+    const runDir = path.join(dataDir, 'run');
+    const web = environOf(readPid(path.join(runDir, 'web.pid'))!);
+    const secrets = Object.fromEntries(['CONTROL_PLANE_SIGNING_KEY', 'SECRETS_KEY', 'DATABASE_URL', 'ADMIN_PASSWORD'].map((name) => [name, web.get(name)]));
+    expect(Object.values(secrets).every(Boolean)).toBe(true);
+    expect(agentEnvironmentLeaks(environOf(readPid(path.join(runDir, 'agent.pid'))!), secrets)).toEqual(NO_LEAKS);
     expect(await stop(first)).toBe(0);
     expect(first.output.join('')).toContain('Stopped.');
 

@@ -7,9 +7,12 @@ import { REPO_ROOT } from '../../infra/config.ts';
 
 export interface TestProcess { child: ChildProcess; output: string[]; stop(): Promise<void> }
 
-export async function startProcess(script: string, env: NodeJS.ProcessEnv, readyMessage: RegExp, timeoutMs = 60_000, args: string[] = []): Promise<TestProcess> {
+/** `inheritEnv: false`: the process gets `env` alone (an agent's allow-listed environment), not this one's. */
+export async function startProcess(
+  script: string, env: NodeJS.ProcessEnv, readyMessage: RegExp, timeoutMs = 60_000, args: string[] = [], opts: { inheritEnv?: boolean } = {},
+): Promise<TestProcess> {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, script), ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.inheritEnv === false ? env : { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const ready = new Promise<void>((resolve, reject) => {

@@ -18,7 +18,8 @@ export function EnrollmentPanel({ nodeRevoked, tokens, created, tokenRevoked }: 
       <strong>Agent enrollment</strong>
       <p className="muted">
         The command enrolls this node’s agent on the machine: the agent makes its own key pair and registers its public key. The token
-        in it works once and expires; it is shown only now.
+        in it works once and expires; it is shown only now. It also carries this console’s key fingerprint: the agent refuses a server
+        whose key differs, and a console address without https unless it is on that machine.
         {nodeRevoked && ' This node is revoked: enrolling with a new command registers a new key and clears the revocation.'}
       </p>
       <Form method="post" className="row" aria-label="Create enrollment command">
