@@ -83,37 +83,33 @@ function decodeBase64(value: string, what: string): Buffer {
   return Buffer.from(compact, 'base64');
 }
 
-/** Parses an Ed25519 public key (SPKI DER, base64); throws a plain sentence when it is not one. */
-export function parsePublicKey(key: Key): crypto.KeyObject {
+const KEY_KINDS = {
+  public: { format: 'SPKI', create: (der: Buffer) => crypto.createPublicKey({ key: der, format: 'der', type: 'spki' }) },
+  private: { format: 'PKCS8', create: (der: Buffer) => crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) },
+} as const;
+
+/** Parses an Ed25519 key of one kind (DER, base64) or checks a KeyObject; throws a plain sentence when it is not one. */
+function parseKey(key: Key, kind: keyof typeof KEY_KINDS): crypto.KeyObject {
   if (typeof key !== 'string') {
-    if (key.type !== 'public' || key.asymmetricKeyType !== 'ed25519') throw new Error('the key is not an Ed25519 public key');
+    if (key.type !== kind || key.asymmetricKeyType !== 'ed25519') throw new Error(`the key is not an Ed25519 ${kind} key`);
     return key;
   }
+  const { format, create } = KEY_KINDS[kind];
   let parsed: crypto.KeyObject;
   try {
-    parsed = crypto.createPublicKey({ key: decodeBase64(key, 'the public key'), format: 'der', type: 'spki' });
+    parsed = create(decodeBase64(key, `the ${kind} key`));
   } catch {
-    throw new Error('the public key is not an SPKI DER key in base64');
+    throw new Error(`the ${kind} key is not a ${format} DER key in base64`);
   }
-  if (parsed.asymmetricKeyType !== 'ed25519') throw new Error(`the public key is ${parsed.asymmetricKeyType ?? 'of an unknown type'}, not Ed25519`);
+  if (parsed.asymmetricKeyType !== 'ed25519') throw new Error(`the ${kind} key is ${parsed.asymmetricKeyType ?? 'of an unknown type'}, not Ed25519`);
   return parsed;
 }
 
+/** Parses an Ed25519 public key (SPKI DER, base64); throws a plain sentence when it is not one. */
+export const parsePublicKey = (key: Key): crypto.KeyObject => parseKey(key, 'public');
+
 /** Parses an Ed25519 private key (PKCS8 DER, base64); throws a plain sentence when it is not one. */
-export function parsePrivateKey(key: Key): crypto.KeyObject {
-  if (typeof key !== 'string') {
-    if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') throw new Error('the key is not an Ed25519 private key');
-    return key;
-  }
-  let parsed: crypto.KeyObject;
-  try {
-    parsed = crypto.createPrivateKey({ key: decodeBase64(key, 'the private key'), format: 'der', type: 'pkcs8' });
-  } catch {
-    throw new Error('the private key is not a PKCS8 DER key in base64');
-  }
-  if (parsed.asymmetricKeyType !== 'ed25519') throw new Error(`the private key is ${parsed.asymmetricKeyType ?? 'of an unknown type'}, not Ed25519`);
-  return parsed;
-}
+export const parsePrivateKey = (key: Key): crypto.KeyObject => parseKey(key, 'private');
 
 /** The public half of a private key, as SPKI DER base64. */
 export function publicKeyOf(privateKey: Key): string {
