@@ -182,18 +182,12 @@ const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.'
 
 // ------------------------------------------------------------------------------------------- jobs
 
-export interface JobFields {
-  envelopeId: string;
-  jobId: string;
-  nodeId: string;
-  /** keyFingerprint of the node's registered agent key. */
-  agentKey: string;
-  action: string;
-  params: Record<string, unknown>;
+/** What the control plane signs: the envelope's own fields, its instants as dates or strings. */
+export type JobFields = Omit<JobEnvelope, 'v' | 'issuedAt' | 'notAfter' | 'signature'> & {
   /** Default: now. */
   issuedAt?: Date | string;
   notAfter: Date | string;
-}
+};
 
 /** Signs a job for one node with the control plane's private key. */
 export function signJob(privateKey: Key, fields: JobFields): JobEnvelope {
