@@ -5,7 +5,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { instances, jobs, type JobApproval, type JobState } from '../db/schema.ts';
+import { asCallingRun, jobOfCallingRun } from './calling-run.ts';
+import { instances, jobs, organizations, users, type JobApproval, type JobState } from '../db/schema.ts';
+import { APPROVER_ROLES, MSP_ROLES } from '../api/authz.ts';
+import { approvalGrantPublicKey } from '../infra/approval-grant-key.ts';
+import { grantProblem, type ApprovalGrant } from '../protocol/approval-grant.ts';
+import type { Confirmation } from '../workflows/approval.ts';
 
 const TERMINAL: JobState[] = ['completed', 'failed', 'expired', 'cancelled', 'rejected'];
 
@@ -24,9 +29,10 @@ export interface JobUpdate {
 export function createJobActivities(deps: { db: Db }) {
   return {
     async updateJob(input: JobUpdate): Promise<void> {
-      await deps.db.transaction(async (tx) => {
-        const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId)).for('update');
-        if (!job) throw new Error(`job ${input.jobId} does not exist`);
+      await asCallingRun(deps.db, 'job.update', async (tx) => {
+        const job = await jobOfCallingRun(tx, input.jobId);
+        // Decisions are recorded only by confirmDecision, after their grant was checked.
+        if (input.approval && input.approval.outcome !== 'ignored') throw ApplicationFailure.nonRetryable('a decision is recorded only once its grant is checked (confirmDecision)', 'NotADecision');
         const now = new Date();
         const approvals = input.approval && !job.approvals.some((a) => a.at === input.approval!.at && a.by === input.approval!.by)
           ? [...job.approvals, input.approval] : job.approvals;
@@ -59,11 +65,61 @@ export function createJobActivities(deps: { db: Db }) {
       });
     },
 
+    /**
+     * Checks a decision's grant against Postgres and records it on the job (ADR 0010): the grant signed by
+     * the web process for this job's run and unused; the job waiting for a decision; the person active,
+     * of a role that may make it (approvers; for a cancel, the requester too), of the MSP or the job's
+     * organization, and not approving their own request where the organization forbids it now. The
+     * identity recorded is the person's in Postgres, not the grant's claim.
+     */
+    async confirmDecision(input: { jobId: string; grant: ApprovalGrant; via: 'console' | 'signal' }): Promise<Confirmation> {
+      const decision = input.grant?.decision;
+      return asCallingRun(deps.db, 'job.decision', async (tx) => {
+        const job = await jobOfCallingRun(tx, input.jobId);
+        const refuse = async (reason: string): Promise<Confirmation> => {
+          await recordAudit(tx, {
+            actorType: 'workflow', actorId: job.workflowId, actorLabel: `decision via ${input.via}`, organizationId: job.organizationId, action: 'job.decision',
+            targetType: 'job', targetId: job.id, outcome: 'denied', reason, details: { type: job.type, decision: String(decision), claimedBy: String(input.grant?.email ?? '').slice(0, 200) },
+          });
+          return { ok: false, reason };
+        };
+        const problem = grantProblem(input.grant, { publicKey: approvalGrantPublicKey(), workflowId: job.workflowId, decision, now: Date.now() });
+        if (problem) return refuse(problem);
+        const grant = input.grant;
+        if (grant.jobId !== job.id) return refuse('The approval grant is for another job.');
+        if (job.approvals.some((a) => a.nonce === grant.nonce)) return refuse('This approval grant was already used: ask the console for a new one.');
+        if (job.state !== 'waiting_for_approval' && !(decision === 'cancel' && job.state === 'preflight')) return refuse(`This job is ${job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
+        const [person] = await tx.select().from(users).where(eq(users.id, grant.userId));
+        if (!person?.active) return refuse('The person in the approval grant is not an active user.');
+        if (!MSP_ROLES.includes(person.role) && person.organizationId !== job.organizationId) return refuse('The person in the approval grant may not see this job.');
+        const isRequester = person.id === job.requestedBy;
+        const approver = APPROVER_ROLES.includes(person.role);
+        if (decision === 'approve' || decision === 'reject') {
+          if (!approver) return refuse(`A ${person.role.replace('_', ' ')} may not ${decision} this.`);
+        } else if (!approver && !isRequester) return refuse(`A ${person.role.replace('_', ' ')} may not cancel this.`);
+        if (decision === 'approve') {
+          if (grant.phrase !== job.approvalPhrase) return refuse(`The phrase does not match: type exactly "${job.approvalPhrase}".`);
+          const [org] = await tx.select({ forbid: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, job.organizationId));
+          if (org?.forbid && isRequester) return refuse('This organization does not let the requester approve their own request.');
+        }
+        const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
+        const entry: JobApproval = {
+          at: new Date().toISOString(), by: person.email, role: person.role, via: input.via, outcome, userId: person.id, nonce: grant.nonce, ...(grant.reason ? { reason: grant.reason } : {}),
+        };
+        await tx.update(jobs).set({ approvals: [...job.approvals, entry], updatedAt: new Date() }).where(eq(jobs.id, job.id));
+        await recordAudit(tx, {
+          actorType: 'person', actorId: person.id, actorLabel: `${person.email} via ${input.via}`, organizationId: job.organizationId, action: `job.approval.${outcome}`,
+          targetType: 'job', targetId: job.id, outcome: 'success', reason: grant.reason, details: { type: job.type, role: person.role, via: input.via },
+        });
+        return { ok: true, by: { userId: person.id, email: person.email, role: person.role } };
+      });
+    },
+
     /** The instance's latest health, as a job measured it (audited). */
     async recordInstanceHealth(input: { jobId: string; instanceId: string; health: Record<string, unknown> }): Promise<void> {
-      await deps.db.transaction(async (tx) => {
-        const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
-        if (!job) throw new Error(`job ${input.jobId} does not exist`);
+      await asCallingRun(deps.db, 'instance.health', async (tx) => {
+        const job = await jobOfCallingRun(tx, input.jobId);
+        if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
         await tx.update(instances).set({ health: input.health, updatedAt: new Date() }).where(eq(instances.id, input.instanceId));
         await recordAudit(tx, {
           actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
@@ -75,9 +131,9 @@ export function createJobActivities(deps: { db: Db }) {
 
     /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). */
     async recordInstanceRemoved(input: { jobId: string; instanceId: string; volumesRemoved: string[] }): Promise<void> {
-      await deps.db.transaction(async (tx) => {
-        const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
-        if (!job) throw new Error(`job ${input.jobId} does not exist`);
+      await asCallingRun(deps.db, 'instance.removed', async (tx) => {
+        const job = await jobOfCallingRun(tx, input.jobId);
+        if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
         const [gone] = await tx.delete(instances).where(eq(instances.id, input.instanceId)).returning({ name: instances.name });
         if (gone) {
           await recordAudit(tx, {
@@ -93,9 +149,9 @@ export function createJobActivities(deps: { db: Db }) {
     async recordManagedInstance(input: {
       jobId: string; instanceId: string; name: string; containerIds: string[]; bundleVersion: string; port: number; health: Record<string, unknown>;
     }): Promise<void> {
-      await deps.db.transaction(async (tx) => {
-        const [job] = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
-        if (!job) throw new Error(`job ${input.jobId} does not exist`);
+      await asCallingRun(deps.db, 'instance.managed', async (tx) => {
+        const job = await jobOfCallingRun(tx, input.jobId);
+        if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
         if (!job.nodeId) throw ApplicationFailure.nonRetryable(`job ${input.jobId} runs on no node: it cannot record an instance`, 'NotANodeJob');
         const nodeId = job.nodeId;
         const now = new Date();
@@ -103,12 +159,14 @@ export function createJobActivities(deps: { db: Db }) {
           state: 'managed' as const, containerIds: input.containerIds, bundleVersion: input.bundleVersion, port: input.port,
           health: input.health, reasons: [], confidence: null, updatedAt: now,
         };
-        await tx.insert(instances).values({ id: input.instanceId, organizationId: job.organizationId, nodeId, name: input.name, managedSince: now, ...values })
+        // The name the console asked for, not one a workflow brings.
+        const name = typeof job.params.instanceName === 'string' ? job.params.instanceName : input.name;
+        await tx.insert(instances).values({ id: input.instanceId, organizationId: job.organizationId, nodeId, name, managedSince: now, ...values })
           .onConflictDoUpdate({ target: instances.id, set: values });
         await recordAudit(tx, {
           actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
           action: 'instance.managed', targetType: 'instance', targetId: input.instanceId, outcome: 'success',
-          details: { name: input.name, nodeId: job.nodeId, jobId: job.id, containers: input.containerIds.length, version: input.bundleVersion, port: input.port },
+          details: { name, nodeId: job.nodeId, jobId: job.id, containers: input.containerIds.length, version: input.bundleVersion, port: input.port },
         });
         // A discovered record of the same containers would now be a duplicate.
         await tx.delete(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'discovered'),

@@ -1,16 +1,24 @@
 // The control plane's half of a node job: check the parameters against the node-action catalogue and
 // sign the envelope (only this worker holds the key), check the agent's signed result against the key
-// registered at enrollment and its output against the catalogue, and record refusals.
+// registered at enrollment and its output against the catalogue, and record refusals. Nothing is signed
+// on the caller's say-so (ADR 0010): the calling run must be a job's own, on that node, in a state that
+// runs steps, of a type that may run that action, and approved (a checked grant on record) when the
+// action changes the machine. The envelope then binds the job, the node and the agent's key.
 import { eq } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ContainerRecords } from '../protocol/heartbeat.ts';
-import { signJob, verifyResult, type JobEnvelope, type JobResult } from '../protocol/envelope.ts';
-import { checkNodeActionOutput, checkNodeActionParams, type NodeActionName, type NodeActionOutput, type NodeActionParams } from '../protocol/node-actions.ts';
+import { keyFingerprint, signJob, verifyResult, type JobEnvelope, type JobResult } from '../protocol/envelope.ts';
+import { checkNodeActionOutput, checkNodeActionParams, NODE_ACTIONS, type NodeActionName, type NodeActionOutput, type NodeActionParams } from '../protocol/node-actions.ts';
 import { storeInventory } from '../api/agents/heartbeat.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { nodes } from '../db/schema.ts';
 import { controlPlaneSigningKey } from '../infra/control-plane-key.ts';
+import { jobTypeOf } from '../api/jobs/registry.ts';
+import { asCallingRun, CallerRefused, jobOfCallingRun, type JobRecord } from './calling-run.ts';
+
+/** Whether a person's approval is on record: only confirmDecision writes one, after checking its grant. */
+const approvedByAPerson = (job: JobRecord) => job.approvals.some((a) => a.outcome === 'approved' && a.nonce && a.userId);
 
 const workflowActor = (workflowId: string) => ({ actorType: 'workflow' as const, actorId: workflowId, actorLabel: 'node job' });
 
@@ -45,9 +53,21 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
       if (node.revokedAt || !node.agentPublicKey) {
         throw ApplicationFailure.nonRetryable(`node ${node.name} ${node.revokedAt ? 'was revoked' : 'has no enrolled agent'}`, 'NodeUnavailable');
       }
+      const job = await asCallingRun(deps.db, `node.job.${input.action}`, async (tx) => {
+        const job = await jobOfCallingRun(tx);
+        const refuse = (reason: string) => new CallerRefused(job, `nothing signed: ${reason}`, 'DispatchRefused');
+        if (job.nodeId !== node.id) throw refuse(`job ${job.id} runs on another node, not ${node.name}`);
+        if (job.state !== 'preflight' && job.state !== 'running') throw refuse(`job ${job.id} is ${job.state.replaceAll('_', ' ')}`);
+        const type = jobTypeOf(job.type);
+        if (!type?.nodeActions?.includes(input.action)) throw refuse(`a ${job.type} job does not run ${input.action}`);
+        if (NODE_ACTIONS[input.action].effect === 'changes' && (type.approval !== 'required' || !approvedByAPerson(job))) {
+          throw refuse(`${input.action} changes the machine and job ${job.id} has no checked approval`);
+        }
+        return job;
+      });
       return signJob(controlPlaneSigningKey(), {
-        envelopeId: input.envelopeId, nodeId: input.nodeId, action: input.action, params: params.value as Record<string, unknown>,
-        notAfter: new Date(Date.now() + input.ttlSeconds * 1000),
+        envelopeId: input.envelopeId, jobId: job.id, nodeId: input.nodeId, agentKey: keyFingerprint(node.agentPublicKey),
+        action: input.action, params: params.value as Record<string, unknown>, notAfter: new Date(Date.now() + input.ttlSeconds * 1000),
       });
     },
 
@@ -56,6 +76,7 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
      * schema; returns that output (audited either way).
      */
     async verifyNodeResult<A extends NodeActionName>(input: NodeResultInput<A>): Promise<NodeActionOutput<A>> {
+      await asCallingRun(deps.db, `node.job.${input.action}`, (tx) => jobOfCallingRun(tx));
       const node = await nodeOf(input.nodeId);
       const verdict = node.agentPublicKey && !node.revokedAt
         ? verifyResult(input.result, { agentPublicKey: node.agentPublicKey, envelopeId: input.envelopeId, nodeId: input.nodeId })
@@ -67,15 +88,20 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
       return output.value;
     },
 
-    /** Stores the containers an inventory job reported (its output, already verified by verifyNodeResult). */
-    async storeNodeInventory(input: { nodeId: string; containers: unknown }): Promise<{ containers: number }> {
-      const node = await nodeOf(input.nodeId);
+    /** Stores the containers an inventory job reported (its output, already verified by verifyNodeResult), for that job's node only. */
+    async storeNodeInventory(input: { jobId: string; containers: unknown }): Promise<{ containers: number }> {
       const containers = ContainerRecords.parse(input.containers ?? []);
-      await deps.db.transaction((tx) => storeInventory(tx, node.id, containers, new Date()));
-      return { containers: containers.length };
+      return asCallingRun(deps.db, 'node.inventory.store', async (tx) => {
+        const job = await jobOfCallingRun(tx, input.jobId);
+        if (job.type !== 'inventory_refresh' || !job.nodeId) throw new CallerRefused(job, `a ${job.type} job does not store an inventory`);
+        await storeInventory(tx, job.nodeId, containers, new Date());
+        return { containers: containers.length };
+      });
     },
 
     async recordNodeJobRefusal(input: { workflowId: string; nodeId: string; envelopeId: string; action: string; reason: string }): Promise<void> {
+      // Only a job's own run files its agent's refusals: nobody else writes into the audit trail through here.
+      await asCallingRun(deps.db, `node.job.${input.action}`, (tx) => jobOfCallingRun(tx));
       await audit(input, await nodeOf(input.nodeId), 'denied', `the agent refused the job: ${input.reason}`);
     },
   };

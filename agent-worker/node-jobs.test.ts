@@ -10,7 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { startDockerEngine, type RunningDockerEngine } from '../infra/services/docker-engine.ts';
 import type { AgentConfig } from './config.ts';
 import { createAgentJobActivities, type AgentJobActivities } from './node-jobs.ts';
-import { generateKeyPair, signJob, verifyResult } from '../protocol/envelope.ts';
+import { generateKeyPair, keyFingerprint, signJob, verifyResult } from '../protocol/envelope.ts';
 import { ReplayStore } from './replay-store.ts';
 
 let dir: string;
@@ -22,7 +22,7 @@ const agent = generateKeyPair();
 const nodeId = crypto.randomUUID();
 
 const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
-  envelopeId: crypto.randomUUID(), nodeId, action: 'inventory.list', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
+  envelopeId: crypto.randomUUID(), jobId: crypto.randomUUID(), nodeId, agentKey: keyFingerprint(agent.publicKey), action: 'inventory.list', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
 });
 /** Runs the activity as a worker would, inside an activity context (it heartbeats while it works). */
 const runJob = (envelope: Parameters<AgentJobActivities['runNodeJob']>[0]) => new MockActivityEnvironment().run(activities.runNodeJob, envelope);

@@ -4,7 +4,7 @@
 // (so a replay after a crash is refused, never re-run), and signs what it returns.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Dockerode from 'dockerode';
-import { signResult, verifyJob, type JobEnvelope, type JobResult, type NodeAgentActivities } from '../protocol/envelope.ts';
+import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult, type NodeAgentActivities } from '../protocol/envelope.ts';
 import {
   checkNodeActionParams, isNodeActionName, type CheckedNodeActionParams, type NodeActionName, type NodeActionResult,
 } from '../protocol/node-actions.ts';
@@ -45,10 +45,11 @@ const refuse = (reason: string, details: Record<string, unknown>) => Application
 
 export function createAgentJobActivities(deps: { config: AgentConfig; privateKey: string; store: ReplayStore; docker: Dockerode; cacheDir: string }) {
   const known = handlers(deps.docker, deps.cacheDir, deps.config.nodeName);
+  const agentKey = keyFingerprint(publicKeyOf(deps.privateKey));
   const activities = {
     async runNodeJob(envelope: JobEnvelope): Promise<JobResult> {
       const verdict = verifyJob(envelope, {
-        nodeId: deps.config.nodeId, controlPlanePublicKey: deps.config.controlPlanePublicKey, alreadyExecuted: (id) => deps.store.hasExecuted(id),
+        nodeId: deps.config.nodeId, agentKey, controlPlanePublicKey: deps.config.controlPlanePublicKey, alreadyExecuted: (id) => deps.store.hasExecuted(id),
       });
       if (!verdict.ok) throw refuse(verdict.reason, { refusal: verdict.refusal, nodeId: deps.config.nodeId });
       const { action } = envelope;

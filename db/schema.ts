@@ -145,7 +145,11 @@ export const instances = pgTable('instances', {
 // console's view of it. The run itself, with its history, is in Temporal (workflowId, runId).
 export const JOB_STATES = ['preflight', 'waiting_for_approval', 'running', 'completed', 'failed', 'expired', 'cancelled', 'rejected'] as const;
 export type JobState = (typeof JOB_STATES)[number];
-export interface JobApproval { at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string }
+export interface JobApproval {
+  at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string;
+  /** For a decision: the person's id and the grant's nonce, recorded only after the grant was checked against Postgres (ADR 0010). */
+  userId?: string; nonce?: string;
+}
 export const jobs = pgTable('jobs', {
   id: uuid('id').primaryKey().defaultRandom(),
   /** A type of api/jobs/registry.ts (not an enum here: a row of a type a later release dropped still reads). */

@@ -50,6 +50,10 @@ const EnvSchema = z.object({
   SECRETS_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded').optional(),
   // Signs job envelopes for node agents (infra/control-plane-key.ts); unset: kept in DATA_DIR/secrets.
   CONTROL_PLANE_SIGNING_KEY: z.string().trim().refine(isEd25519PrivateKey, 'CONTROL_PLANE_SIGNING_KEY must be an Ed25519 private key, PKCS8 DER, base64-encoded').optional(),
+  // Signs approval grants in the web process (infra/approval-grant-key.ts); unset: kept in DATA_DIR/secrets.
+  APPROVAL_GRANT_KEY: z.string().trim().regex(/^[0-9a-f]{64}$/, 'APPROVAL_GRANT_KEY must be 32 random bytes, hex-encoded').optional(),
+  // What the worker checks grants against, when it does not share the web process's data folder.
+  APPROVAL_GRANT_PUBLIC_KEY: z.string().trim().regex(/^[0-9a-f]{64}$/, 'APPROVAL_GRANT_PUBLIC_KEY must be an Ed25519 public key, 32 bytes, hex-encoded').optional(),
   ANTHROPY_CACHE_DIR: z.string().optional(),
   // `npm start` enrolls and runs an agent for this machine (node "local") when a Docker engine is
   // reachable: "auto" (default) starts a private dockerd as root when none answers; "off" never does.

@@ -4,11 +4,11 @@
 // generated there (mode 0600) on first use. `npm start` generates it once and passes it to the web
 // process and the worker, so both sign with the same key. Keep it with your backups: a new key means
 // every agent must enroll again.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
+import type crypto from 'node:crypto';
 import path from 'node:path';
 import { generateKeyPair, parsePrivateKey, publicKeyOf } from '../protocol/envelope.ts';
 import { loadConfig } from './config.ts';
+import { readOrCreateKeyFile } from './key-file.ts';
 
 export const CONTROL_PLANE_KEY_FILE = 'control-plane-signing.key';
 
@@ -23,26 +23,8 @@ export function isSigningKey(value: string): boolean {
 }
 
 /** Reads the key file, or creates it (atomically, mode 0600) when there is none; returns PKCS8 DER base64. */
-export function readOrCreateControlPlaneKey(file: string): string {
-  const read = () => {
-    const key = fs.readFileSync(file, 'utf8').trim();
-    if (!isSigningKey(key)) throw new Error(`${file} does not hold an Ed25519 private key (PKCS8 DER, base64)`);
-    return key;
-  };
-  if (fs.existsSync(file)) return read();
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, generateKeyPair().privateKey, { mode: 0o600 });
-  try {
-    // link() fails when the file exists: if another process made one meanwhile, theirs wins and is used.
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return read();
-}
+export const readOrCreateControlPlaneKey = (file: string): string =>
+  readOrCreateKeyFile(file, { generate: () => generateKeyPair().privateKey, valid: isSigningKey, what: 'an Ed25519 private key (PKCS8 DER, base64)' });
 
 let cached: { source: string; key: crypto.KeyObject; publicKey: string } | undefined;
 

@@ -8,7 +8,10 @@ import { createDb } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { buildConsole, consoleBuildIsCurrent } from './build-console.ts';
 import { REPO_ROOT, type Config } from './config.ts';
+import { grantPublicKey } from '../protocol/approval-grant.ts';
+import { APPROVAL_GRANT_KEY_FILE, readOrCreateGrantKey } from './approval-grant-key.ts';
 import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-plane-key.ts';
+import { readOrCreateKeyFile } from './key-file.ts';
 import { generateSecretsKey } from './secret-box.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
@@ -21,13 +24,8 @@ import { startTemporalDevServer, type RunningTemporal } from './services/tempora
 import { ensureTemporalCli } from './toolchain/temporal-cli.ts';
 
 // The key that encrypts secrets at rest (infra/secret-box.ts), generated once into the data folder.
-function readOrCreateSecretsKey(file: string): string {
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = generateSecretsKey();
-  fs.writeFileSync(file, key, { mode: 0o600 });
-  return key;
-}
+const readOrCreateSecretsKey = (file: string): string =>
+  readOrCreateKeyFile(file, { generate: generateSecretsKey, valid: (k) => Buffer.from(k, 'base64').length === 32, what: 'a secrets key (32 bytes, base64)' });
 
 export interface RunningStack {
   consoleUrl: string;
@@ -114,10 +112,16 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       PUBLIC_URL: config.publicUrl,
       LOG_LEVEL: config.LOG_LEVEL,
     };
+    // The approval-grant key signs in the web process only; the worker checks grants with its public half.
+    const grantSeed = config.APPROVAL_GRANT_KEY ?? readOrCreateGrantKey(path.join(config.DATA_DIR, 'secrets', APPROVAL_GRANT_KEY_FILE));
+    const ownEnv = {
+      web: { APPROVAL_GRANT_KEY: grantSeed },
+      worker: { APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(grantSeed) },
+    };
     const services: Service[] = [];
     const launch = (name: 'web' | 'worker', script: string) => {
       const service = startNodeService({
-        name, script: path.join(REPO_ROOT, script), env, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
+        name, script: path.join(REPO_ROOT, script), env: { ...env, ...ownEnv[name] }, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
       });
       services.push(service);
       stoppers.push(() => service.stop());

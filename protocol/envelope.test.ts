@@ -11,10 +11,10 @@ const NOW = new Date('2026-05-01T12:00:00.000Z');
 const inMinutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
 
 const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
-  envelopeId: 'job-1', nodeId: NODE_A, action: 'inventory.list', params: { all: true, filters: { label: 'x' } }, issuedAt: NOW, notAfter: inMinutes(5), ...overrides,
+  envelopeId: 'job-1', jobId: 'console-job-1', nodeId: NODE_A, agentKey: keyFingerprint(agentA.publicKey), action: 'inventory.list', params: { all: true, filters: { label: 'x' } }, issuedAt: NOW, notAfter: inMinutes(5), ...overrides,
 });
 const verifyAsA = (envelope: unknown, opts: { now?: Date; executed?: string[] } = {}) => verifyJob(envelope, {
-  nodeId: NODE_A, controlPlanePublicKey: controlPlane.publicKey, now: opts.now ?? NOW, alreadyExecuted: (id) => (opts.executed ?? []).includes(id),
+  nodeId: NODE_A, agentKey: keyFingerprint(agentA.publicKey), controlPlanePublicKey: controlPlane.publicKey, now: opts.now ?? NOW, alreadyExecuted: (id) => (opts.executed ?? []).includes(id),
 });
 /** Through JSON, as Temporal delivers it, with the keys in another order. */
 const roundTrip = <T extends object>(value: T): T => {
@@ -30,6 +30,12 @@ describe('job envelopes', () => {
     // Up to 60 s of clock skew, and up to the last instant of the window.
     expect(verifyAsA(envelope, { now: new Date(NOW.getTime() - 59_000) })).toEqual({ ok: true });
     expect(verifyAsA(envelope, { now: inMinutes(5) })).toEqual({ ok: true });
+  });
+
+  it('refuses an envelope for another agent key of the node (a replaced agent still polling)', () => {
+    const verdict = verifyAsA(job({ agentKey: keyFingerprint(agentB.publicKey) }));
+    expect(verdict).toMatchObject({ ok: false, refusal: 'wrong_agent' });
+    expect((verdict as { reason: string }).reason).toMatch(/this node's agent was replaced/);
   });
 
   it('refuses a forged job (signed with another key)', () => {

@@ -23,7 +23,11 @@ export interface JobEnvelope {
   v: 1;
   /** Fresh for every attempt (a retry is a new envelope), so it is never the console's job id. */
   envelopeId: string;
+  /** The console's job this step belongs to (the control plane signed it for that job only). */
+  jobId: string;
   nodeId: string;
+  /** Fingerprint (keyFingerprint) of the agent key registered for the node: any other agent refuses it. */
+  agentKey: string;
   /** What to do: a name from the node-action catalogue (protocol/node-actions.ts), e.g. "inventory.list". */
   action: string;
   /** The action's arguments: JSON, never secrets (see the top of this file). */
@@ -56,7 +60,7 @@ export interface NodeAgentActivities {
   runNodeJob(envelope: JobEnvelope): Promise<JobResult>;
 }
 
-export type JobRefusal = 'malformed' | 'wrong_node' | 'expired' | 'bad_signature' | 'replayed';
+export type JobRefusal = 'malformed' | 'wrong_node' | 'wrong_agent' | 'expired' | 'bad_signature' | 'replayed';
 export type JobVerdict = { ok: true } | { ok: false; refusal: JobRefusal; reason: string };
 export type ResultVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -147,7 +151,9 @@ const Signature = z.string().regex(BASE64, 'must be base64').max(200);
 const JobEnvelopeSchema = z.strictObject({
   v: z.literal(1),
   envelopeId: z.string().min(1).max(200),
+  jobId: z.string().min(1).max(200),
   nodeId: z.string().min(1).max(200),
+  agentKey: z.string().regex(/^[0-9a-f]{16}$/, 'must be a key fingerprint'),
   action: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_.-]*$/, 'must be lower-case letters, digits, . _ -'),
   params: z.record(z.string(), z.unknown()),
   issuedAt: Instant,
@@ -182,7 +188,10 @@ const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.'
 
 export interface JobFields {
   envelopeId: string;
+  jobId: string;
   nodeId: string;
+  /** keyFingerprint of the node's registered agent key. */
+  agentKey: string;
   action: string;
   params: Record<string, unknown>;
   /** Default: now. */
@@ -195,7 +204,9 @@ export function signJob(privateKey: Key, fields: JobFields): JobEnvelope {
   const body = {
     v: 1 as const,
     envelopeId: fields.envelopeId,
+    jobId: fields.jobId,
     nodeId: fields.nodeId,
+    agentKey: fields.agentKey,
     action: fields.action,
     // Through JSON, so what is signed is exactly what the agent will receive after serialization.
     params: JSON.parse(JSON.stringify(fields.params ?? {})) as Record<string, unknown>,
@@ -208,6 +219,8 @@ export function signJob(privateKey: Key, fields: JobFields): JobEnvelope {
 export interface VerifyJobOptions {
   /** The node this agent is. */
   nodeId: string;
+  /** This agent's own key fingerprint: an envelope for another agent of the node (one replaced since) is refused. */
+  agentKey: string;
   controlPlanePublicKey: Key;
   now?: Date;
   /** Whether this envelope already ran here (the agent's replay store). */
@@ -235,6 +248,9 @@ export function verifyJob(envelope: unknown, opts: VerifyJobOptions): JobVerdict
   }
   if (job.nodeId !== opts.nodeId) {
     return { ok: false, refusal: 'wrong_node', reason: `envelope ${job.envelopeId} is for node ${job.nodeId}, not for this node (${opts.nodeId})` };
+  }
+  if (job.agentKey !== opts.agentKey) {
+    return { ok: false, refusal: 'wrong_agent', reason: `envelope ${job.envelopeId} is for the agent with key ${job.agentKey}, not this one (${opts.agentKey}): this node's agent was replaced` };
   }
   const now = (opts.now ?? new Date()).getTime();
   const issuedAt = new Date(job.issuedAt).getTime();

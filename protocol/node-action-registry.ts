@@ -9,6 +9,11 @@ export interface NodeActionDefinition<Name extends string = string, Params exten
   name: Name;
   /** One line, for people reading the catalogue, logs and the job page. */
   description: string;
+  /**
+   * `changes`: it changes what runs on the machine, so the control plane signs it only for a job whose
+   * approval was checked (ADR 0010). `reads`: it changes nothing that runs.
+   */
+  effect: 'reads' | 'changes';
   params: Params;
   output: Output;
 }

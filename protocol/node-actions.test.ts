@@ -9,7 +9,7 @@ const GATEWAY = 'a'.repeat(64);
 
 describe('node-action registry', () => {
   it('refuses a second action of the same name', () => {
-    const ping = defineNodeAction({ name: 'node.ping', description: 'Answers.', params: z.strictObject({}), output: z.object({ pong: z.boolean() }) });
+    const ping = defineNodeAction({ name: 'node.ping', effect: 'reads', description: 'Answers.', params: z.strictObject({}), output: z.object({ pong: z.boolean() }) });
     expect(Object.keys(nodeActionCatalogue([ping]))).toEqual(['node.ping']);
     expect(() => nodeActionCatalogue([ping, { ...ping, description: 'Answers again.' }])).toThrow(DuplicateNodeActionError);
     expect(() => nodeActionCatalogue([ping, ping])).toThrow('the node action node.ping is declared twice');

@@ -84,52 +84,52 @@ export type BundleCheck = z.infer<typeof BundleCheck>;
 
 export const NODE_ACTIONS = nodeActionCatalogue([
   defineNodeAction({
-    name: 'inventory.list', description: 'Lists every container of the node\'s Docker engine (never environment values or commands).',
+    name: 'inventory.list', effect: 'reads', description: 'Lists every container of the node\'s Docker engine (never environment values or commands).',
     params: z.strictObject({}), output: z.object({ containers: ContainerRecords }),
   }),
   defineNodeAction({
-    name: 'openclaw.preflight', description: 'Checks the machine before a deployment is approved: Docker, the port, disk space, the image.',
+    name: 'openclaw.preflight', effect: 'reads', description: 'Checks the machine before a deployment is approved: Docker, the port, disk space, the image.',
     params: InstanceParams, output: z.object({ checks: z.array(PreflightCheck) }),
   }),
   defineNodeAction({
-    name: 'openclaw.deploy', description: 'Brings the instance\'s two containers to running (builds the image if needed); running it again changes nothing.',
+    name: 'openclaw.deploy', effect: 'changes', description: 'Brings the instance\'s two containers to running (builds the image if needed); running it again changes nothing.',
     params: InstanceParams.extend({ jobId: z.string().uuid() }), output: DeployOutput,
   }),
   defineNodeAction({
-    name: 'openclaw.wait-healthy', description: 'Waits until the gateway answers /healthz, /readyz and `openclaw gateway health`.',
+    name: 'openclaw.wait-healthy', effect: 'reads', description: 'Waits until the gateway answers /healthz, /readyz and `openclaw gateway health`.',
     params: WithHealthTimeout, output: HealthAfterWait,
   }),
   defineNodeAction({
-    name: 'openclaw.health', description: 'Reads the instance\'s health now; changes nothing.',
+    name: 'openclaw.health', effect: 'reads', description: 'Reads the instance\'s health now; changes nothing.',
     params: InstanceRef, output: InstanceHealth,
   }),
   defineNodeAction({
-    name: 'openclaw.restart', description: 'Restarts the gateway container, waits until healthy again and reports the downtime.',
+    name: 'openclaw.restart', effect: 'changes', description: 'Restarts the gateway container, waits until healthy again and reports the downtime.',
     params: WithHealthTimeout, output: HealthAfterWait.extend({ downtimeSeconds: z.number() }),
   }),
   defineNodeAction({
-    name: 'openclaw.stop', description: 'Stops both containers (the helper first).',
+    name: 'openclaw.stop', effect: 'changes', description: 'Stops both containers (the helper first).',
     params: InstanceRef, output: InstanceHealth,
   }),
   defineNodeAction({
-    name: 'openclaw.start', description: 'Starts both containers (the gateway first) and waits until healthy.',
+    name: 'openclaw.start', effect: 'changes', description: 'Starts both containers (the gateway first) and waits until healthy.',
     params: WithHealthTimeout, output: HealthAfterWait,
   }),
   defineNodeAction({
-    name: 'openclaw.remove', description: 'Removes both containers and the instance\'s own network, and its volumes only when asked.',
+    name: 'openclaw.remove', effect: 'changes', description: 'Removes both containers and the instance\'s own network, and its volumes only when asked.',
     params: InstanceRef.extend({ removeVolumes: z.boolean() }),
     output: z.object({ removed: z.array(z.string()), volumesRemoved: z.array(z.string()), networksRemoved: z.array(z.string()) }),
   }),
   defineNodeAction({
-    name: 'openclaw.describe', description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',
+    name: 'openclaw.describe', effect: 'reads', description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',
     params: z.strictObject({ containerIds: z.array(containerId).min(1).max(10) }), output: z.object({ containers: z.array(DescribedContainer) }),
   }),
   defineNodeAction({
-    name: 'openclaw.logs', description: 'A container\'s last log lines (or those since a time), with secrets removed on the machine.',
+    name: 'openclaw.logs', effect: 'reads', description: 'A container\'s last log lines (or those since a time), with secrets removed on the machine.',
     params: z.strictObject({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() }), output: LogsOutput,
   }),
   defineNodeAction({
-    name: 'openclaw.bundle-check', description: 'Checks the bundle on the node: the image (built if missing), its size, and a throw-away gateway answering /healthz.',
+    name: 'openclaw.bundle-check', effect: 'reads', description: 'Checks the bundle on the node: the image (built if missing), its size, and a throw-away gateway answering /healthz.',
     params: z.strictObject({ timeoutSeconds: z.number().int().min(10).max(600) }), output: BundleCheck,
   }),
 ]);

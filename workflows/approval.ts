@@ -1,27 +1,35 @@
 // A typed approval inside a workflow. The workflow shows a phrase and waits; it continues only on an
-// `approve` Update whose phrase matches exactly, from a person whose role allows it, before the approval
-// expires (and not from the requester, where the organization forbids self-approval). The Update's
-// validator refuses anything else with one sentence, and a refused Update leaves nothing in the history.
-// A signal of the same name does the same for engineers with the `temporal` CLI; a signal cannot be
-// refused, so an invalid one is recorded and ignored. `reject` and `cancel` end the wait too.
-import { condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+// `approve` Update carrying an approval grant (protocol/approval-grant.ts): the web process's signed word
+// that one signed-in person typed this phrase for this run (ADR 0010). The Update's validator refuses a
+// forged, misdirected or expired grant, a wrong phrase, a role not allowed and a forbidden self-approval,
+// in one sentence, and a refused Update leaves nothing in the history. An accepted one counts only once
+// an activity has checked the grant again against Postgres (the person still active and allowed, the
+// grant unused) and recorded it. A signal of the same name does the same for engineers with the
+// `temporal` CLI (the console hands them a grant); a signal cannot be refused, so an invalid one is
+// recorded and ignored. `reject` and `cancel` end the wait the same way.
+import { ApplicationFailure, condition, defineSignal, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
+import { grantProblem, type ApprovalGrant, type GrantDecision } from '../protocol/approval-grant.ts';
+import { jobActivities } from './job-record.ts';
 
 export interface Approver { userId: string; email: string; role: string }
-export interface ApproveInput { phrase: string; approver: Approver }
-export interface DecideInput { by: Approver; reason?: string }
+export interface DecisionInput { grant: ApprovalGrant }
 
-export const approveUpdate = defineUpdate<void, [ApproveInput]>('approve');
-export const approveSignal = defineSignal<[ApproveInput]>('approve');
-export const rejectUpdate = defineUpdate<void, [DecideInput]>('reject');
-export const cancelUpdate = defineUpdate<void, [DecideInput]>('cancel');
+export const approveUpdate = defineUpdate<void, [DecisionInput]>('approve');
+export const approveSignal = defineSignal<[DecisionInput]>('approve');
+export const rejectUpdate = defineUpdate<void, [DecisionInput]>('reject');
+export const cancelUpdate = defineUpdate<void, [DecisionInput]>('cancel');
 
 export interface ApprovalPolicy {
+  /** The job it approves (its record holds the decisions). */
+  jobId: string;
   phrase: string;
   /** Roles whose holders may approve or reject. */
   approverRoles: string[];
   /** The requester: may cancel; may not approve where `forbidSelfApproval`. */
   requesterId: string | null;
   forbidSelfApproval: boolean;
+  /** The web process's approval-grant public key (hex): only grants it signed stand for a person. */
+  grantKey: string;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -31,57 +39,82 @@ export type Decision =
   | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string }
   | { outcome: 'expired' };
 
-const wellFormed = (a: Partial<Approver> | undefined): a is Approver =>
-  typeof a?.userId === 'string' && typeof a.email === 'string' && typeof a.role === 'string';
+/** What the activity that checks a grant against Postgres answered (activities/jobs.ts confirmDecision). */
+export type Confirmation = { ok: true; by: Approver } | { ok: false; reason: string };
 
-/** Why this approval is refused, in one sentence; undefined when it is valid. Pure: validators call it. */
-export function approvalProblem(policy: ApprovalPolicy, input: ApproveInput | undefined, now: number): string | undefined {
-  if (!input || typeof input.phrase !== 'string' || !wellFormed(input.approver)) return 'An approval needs a phrase and the approver (userId, email, role).';
-  if (now >= policy.expiresAt) return 'This approval request has expired.';
-  if (input.phrase !== policy.phrase) return `The phrase does not match: type exactly "${policy.phrase}".`;
-  if (!policy.approverRoles.includes(input.approver.role)) return `A ${input.approver.role.replace('_', ' ')} may not approve this; it needs one of: ${policy.approverRoles.join(', ')}.`;
-  if (policy.forbidSelfApproval && input.approver.userId === policy.requesterId) return 'This organization does not let the requester approve their own request.';
-  return undefined;
+export interface ApprovalHooks {
+  /** Checks the grant against Postgres and records the decision on the job; refuses with a reason. */
+  confirm(grant: ApprovalGrant, via: 'console' | 'signal'): Promise<Confirmation>;
+  /** Records an `approve` signal that was not a valid approval (the claimed identity is not believed). */
+  ignored(input: unknown, reason: string): Promise<void>;
 }
 
-function decideProblem(policy: ApprovalPolicy, input: DecideInput | undefined, kind: 'reject' | 'cancel'): string | undefined {
-  if (!input || !wellFormed(input.by)) return `A ${kind} needs who does it (userId, email, role).`;
-  const isRequester = input.by.userId === policy.requesterId;
-  if (!policy.approverRoles.includes(input.by.role) && !(kind === 'cancel' && isRequester)) {
-    return `A ${input.by.role.replace('_', ' ')} may not ${kind} this request.`;
+const role = (r: string) => r.replace('_', ' ');
+
+/**
+ * Why this decision is refused, in one sentence; undefined when its grant proves it. Pure and
+ * deterministic: validators call it.
+ */
+export function decisionProblem(policy: ApprovalPolicy, input: DecisionInput | undefined, decision: GrantDecision, now: number, workflowId: string): string | undefined {
+  const bad = grantProblem(input?.grant, { publicKey: policy.grantKey, workflowId, decision, now });
+  if (bad) return bad;
+  const grant = input!.grant;
+  if (now >= policy.expiresAt) return 'This approval request has expired.';
+  const isRequester = grant.userId === policy.requesterId;
+  if (decision === 'approve') {
+    if (grant.phrase !== policy.phrase) return `The phrase does not match: type exactly "${policy.phrase}".`;
+    if (!policy.approverRoles.includes(grant.role)) return `A ${role(grant.role)} may not approve this; it needs one of: ${policy.approverRoles.join(', ')}.`;
+    if (policy.forbidSelfApproval && isRequester) return 'This organization does not let the requester approve their own request.';
+  } else if (!policy.approverRoles.includes(grant.role) && !(decision === 'cancel' && isRequester)) {
+    return `A ${role(grant.role)} may not ${decision} this request.`;
   }
   return undefined;
 }
 
+const OUTCOME = { approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const;
+
 /**
- * Installs the handlers at once and returns the wait for a decision or the expiry. `onIgnoredSignal`
- * records an invalid `approve` signal (the workflow's own activity call, so the record survives replays
- * exactly once). Installing before the job shows its phrase means no approval can arrive to no handler.
+ * Installs the handlers at once and returns the wait for a decision or the expiry. Installing before the
+ * job shows its phrase means no approval can arrive to no handler. One decision is checked at a time.
  */
-export function openApproval(policy: ApprovalPolicy, onIgnoredSignal: (input: ApproveInput, reason: string) => Promise<void>): () => Promise<Decision> {
+export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () => Promise<Decision> {
   let decision: Decision | undefined;
-  const open = () => decision === undefined;
-  setHandler(approveUpdate, (input) => { decision ??= { outcome: 'approved', by: input.approver, via: 'console' }; }, {
-    validator: (input) => {
-      const problem = open() ? approvalProblem(policy, input, Date.now()) : 'This request was already decided.';
-      if (problem) throw new Error(problem);
-    },
-  });
-  setHandler(approveSignal, async (input) => {
-    const problem = open() ? approvalProblem(policy, input, Date.now()) : 'This request was already decided.';
-    if (problem) await onIgnoredSignal(input, problem);
-    else decision = { outcome: 'approved', by: input.approver, via: 'signal' };
-  });
-  for (const [update, kind] of [[rejectUpdate, 'reject'], [cancelUpdate, 'cancel']] as const) {
-    setHandler(update, (input) => { decision ??= { outcome: kind === 'reject' ? 'rejected' : 'cancelled', by: input.by, reason: input.reason }; }, {
+  let checking = false;
+  const { workflowId } = workflowInfo();
+  const problem = (input: DecisionInput | undefined, kind: GrantDecision) =>
+    decision ? 'This request was already decided.' : checking ? 'Another decision on this request is being checked; try again in a moment.' : decisionProblem(policy, input, kind, Date.now(), workflowId);
+
+  /** The checked decision, or the reason Postgres refused it. */
+  const settle = async (input: DecisionInput, kind: GrantDecision, via: 'console' | 'signal'): Promise<string | undefined> => {
+    checking = true;
+    try {
+      const verdict = await hooks.confirm(input.grant, via);
+      if (!verdict.ok) return verdict.reason;
+      const reason = input.grant.reason ?? undefined;
+      decision ??= kind === 'approve' ? { outcome: 'approved', by: verdict.by, via } : { outcome: OUTCOME[kind], by: verdict.by, ...(reason ? { reason } : {}) };
+      return undefined;
+    } finally {
+      checking = false;
+    }
+  };
+
+  for (const [update, kind] of [[approveUpdate, 'approve'], [rejectUpdate, 'reject'], [cancelUpdate, 'cancel']] as const) {
+    setHandler(update, async (input) => {
+      const refused = await settle(input, kind, 'console');
+      if (refused) throw ApplicationFailure.nonRetryable(refused, 'DecisionRefused');
+    }, {
       validator: (input) => {
-        const problem = open() ? decideProblem(policy, input, kind) : 'This request was already decided.';
-        if (problem) throw new Error(problem);
+        const why = problem(input, kind);
+        if (why) throw new Error(why);
       },
     });
   }
+  setHandler(approveSignal, async (input) => {
+    const why = problem(input, 'approve') ?? await settle(input, 'approve', 'signal');
+    if (why) await hooks.ignored(input, why);
+  });
   return async () => {
-    const decided = await condition(() => !open(), Math.max(0, policy.expiresAt - Date.now()));
+    const decided = await condition(() => decision !== undefined, Math.max(0, policy.expiresAt - Date.now()));
     return decided ? decision! : { outcome: 'expired' };
   };
 }
@@ -94,32 +127,39 @@ export type RecordJob = (update: {
   approvalExpiresAt?: string;
   failureReason?: string;
   result?: Record<string, unknown>;
-  approval?: { at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string };
+  approval?: { at: string; by: string; role: string; via: 'signal'; outcome: 'ignored'; reason?: string };
 }) => Promise<void>;
+
+/** Who an ignored signal claimed to be: shown as a claim, never believed. */
+function claimed(input: unknown): { by: string; role: string } {
+  const grant = (input as { grant?: { email?: unknown; role?: unknown } } | undefined)?.grant;
+  return { by: `${typeof grant?.email === 'string' ? grant.email.slice(0, 200) : 'unknown'} (unverified)`, role: typeof grant?.role === 'string' ? grant.role.slice(0, 50) : 'unknown' };
+}
 
 /**
  * The approval step of a job, recorded: the job shows the phrase and waits; an invalid signal is noted;
- * the outcome is written. Returns true when approved (the job is then `running` at `nextStep`); false
- * when the job ended (expired, rejected or cancelled).
+ * a decision is recorded by the activity that checked it; the outcome is written. Returns true when
+ * approved (the job is then `running` at `nextStep`); false when the job ended (expired, rejected or
+ * cancelled).
  */
 export async function approvalStep(opts: {
   policy: Omit<ApprovalPolicy, 'expiresAt'>; timeoutSeconds: number; record: RecordJob; nextStep: string; result?: Record<string, unknown>;
 }): Promise<boolean> {
   const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
-  const decided = openApproval({ ...opts.policy, expiresAt }, (signal, reason) => opts.record({
-    approval: { at: new Date().toISOString(), by: String(signal?.approver?.email ?? 'unknown'), role: String(signal?.approver?.role ?? 'unknown'), via: 'signal', outcome: 'ignored', reason },
-  }));
+  const decided = openApproval({ ...opts.policy, expiresAt }, {
+    confirm: (grant, via) => jobActivities.confirmDecision({ jobId: opts.policy.jobId, grant, via }),
+    ignored: (input, reason) => opts.record({ approval: { at: new Date().toISOString(), ...claimed(input), via: 'signal', outcome: 'ignored', reason } }),
+  });
   await opts.record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: opts.policy.phrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: opts.result });
   const decision = await decided();
   if (decision.outcome === 'expired') {
     await opts.record({ state: 'expired', step: null, failureReason: `nobody approved within ${opts.timeoutSeconds} s` });
     return false;
   }
-  const at = new Date().toISOString();
   if (decision.outcome !== 'approved') {
-    await opts.record({ state: decision.outcome, step: null, approval: { at, by: decision.by.email, role: decision.by.role, via: 'console', outcome: decision.outcome, reason: decision.reason } });
+    await opts.record({ state: decision.outcome, step: null });
     return false;
   }
-  await opts.record({ state: 'running', step: opts.nextStep, approval: { at, by: decision.by.email, role: decision.by.role, via: decision.via, outcome: 'approved' } });
+  await opts.record({ state: 'running', step: opts.nextStep });
   return true;
 }

@@ -1,14 +1,16 @@
 // The approval step inside a running job, in Temporal's time-skipping test server with the job's record
 // mocked: what the console and the CLI can do to a waiting job, and what each leaves in its record.
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { JobActivities } from '../activities/jobs.ts';
+import { grantPublicKey, signGrant, type ApprovalGrant, type GrantDecision } from '../protocol/approval-grant.ts';
 import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
-import { approveSignal, approveUpdate, cancelUpdate, rejectUpdate, type Approver } from './approval.ts';
+import { approveSignal, approveUpdate, cancelUpdate, rejectUpdate, type Approver, type Confirmation } from './approval.ts';
 import { approvalJob, type ApprovalJobInput } from './approval.test-workflow.ts';
 
-const ts = useTimeSkipping<JobActivities>(fileURLToPath(new URL('./approval.test-workflow.ts', import.meta.url)), ['updateJob']);
+const ts = useTimeSkipping<JobActivities>(fileURLToPath(new URL('./approval.test-workflow.ts', import.meta.url)), ['updateJob', 'confirmDecision']);
 
 type JobUpdate = Parameters<JobActivities['updateJob']>[0];
 
@@ -18,24 +20,49 @@ const companyUser: Approver = { userId: 'u-company', email: 'user@customer.examp
 const phrase = 'restart gw on edge-01';
 const DAY_SECONDS = 24 * 60 * 60;
 
+const seed = crypto.randomBytes(32).toString('hex');
+
+/** The console's grant for `who`'s decision on this run (what approveJob and friends send). */
+function grant(handle: { workflowId: string }, who: Approver, decision: GrantDecision = 'approve', over: { phrase?: string; reason?: string; seed?: string } = {}): { grant: ApprovalGrant } {
+  return {
+    grant: signGrant(over.seed ?? seed, {
+      v: 1, decision, workflowId: handle.workflowId, jobId: handle.workflowId, phrase: decision === 'approve' ? (over.phrase ?? phrase) : null,
+      userId: who.userId, email: who.email, role: who.role, organizationId: 'org', reason: over.reason ?? null,
+      // The test server's clock runs far ahead of the wall clock once time was skipped: a window wide open.
+      issuedAt: new Date(0).toISOString(), notAfter: '9999-12-31T00:00:00.000Z', nonce: crypto.randomUUID(),
+    }),
+  };
+}
+
 const input = (over: Partial<ApprovalJobInput> = {}): ApprovalJobInput => ({
-  jobId: `job-${Math.random().toString(36).slice(2)}`, requestedBy: requester, approvalPhrase: phrase,
+  jobId: `job-${Math.random().toString(36).slice(2)}`, requestedBy: requester, approvalPhrase: phrase, approvalGrantKey: grantPublicKey(seed),
   approverRoles: ['msp_admin', 'msp_operator'], forbidSelfApproval: false, approvalTimeoutSeconds: DAY_SECONDS, ...over,
 });
 
+type Confirm = Parameters<JobActivities['confirmDecision']>[0];
+
 /**
- * The mocked `updateJob`: keeps every update in order, and lets a test wait for one. `hold` keeps an
- * update in flight (the activity has not returned) until the test lets it go.
+ * The mocked `updateJob` and `confirmDecision`: keep every update and checked decision in order, and let
+ * a test wait for one. `hold` keeps an update in flight (the activity has not returned) until the test
+ * lets it go; `refuse` makes Postgres refuse a decision (say, the person was deactivated meanwhile).
  */
-function jobRecord(hold?: (u: JobUpdate) => Promise<void> | undefined) {
+function jobRecord(hold?: (u: JobUpdate) => Promise<void> | undefined, refuse?: (c: Confirm) => string | undefined) {
   const log = callLog<JobUpdate>();
+  const decisions = callLog<Confirm>();
   return {
     updates: log.calls,
+    decisions: decisions.calls,
     when: log.when,
     activities: {
       async updateJob(u: JobUpdate): Promise<void> {
         await hold?.(u);
         log.add(u);
+      },
+      async confirmDecision(c: Confirm): Promise<Confirmation> {
+        const reason = refuse?.(c);
+        if (reason) return { ok: false, reason };
+        decisions.add(c);
+        return { ok: true, by: { userId: c.grant.userId, email: c.grant.email, role: c.grant.role } };
       },
     },
   };
@@ -74,7 +101,7 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
       expect(await ts.env.currentTimeMs() - startedAt).toBeGreaterThanOrEqual(DAY_SECONDS * 1000);
       expect(record.updates.at(-1)).toEqual({ jobId: handle.workflowId, state: 'expired', step: null, failureReason: `nobody approved within ${DAY_SECONDS} s` });
       // Approving once it expired is refused: the run has ended.
-      await expect(handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: admin }] })).rejects.toThrow();
+      await expect(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] })).rejects.toThrow();
     });
   });
 
@@ -83,22 +110,24 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record);
       for (const wrong of ['Restart gw on edge-01', `${phrase} `, 'restart gw']) {
-        expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ phrase: wrong, approver: admin }] })))
+        expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin, 'approve', { phrase: wrong })] })))
           .toBe(`The phrase does not match: type exactly "${phrase}".`);
       }
-      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: companyUser }] })))
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, companyUser)] })))
         .toBe('A company user may not approve this; it needs one of: msp_admin, msp_operator.');
       expect(record.updates).toHaveLength(1); // only "waiting"
       // A refused Update leaves nothing in the run's history either.
       const history = await handle.fetchHistory();
       expect(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes)).toEqual([]);
 
-      await handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: admin }] });
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
       await expect(handle.result()).resolves.toEqual({ state: 'completed' });
-      expect(record.updates.slice(1).map(({ state, step, approval }) => ({ state, step, approval: approval && { ...approval, at: 'at' } }))).toEqual([
-        { state: 'running', step: 'work', approval: { at: 'at', by: admin.email, role: admin.role, via: 'console', outcome: 'approved' } },
+      expect(record.updates.slice(1).map(({ state, step, approval }) => ({ state, step, approval }))).toEqual([
+        { state: 'running', step: 'work', approval: undefined },
         { state: 'completed', step: null, approval: undefined },
       ]);
+      // The decision was checked against Postgres (mocked here) once, as the console's, with its grant.
+      expect(record.decisions.map((d) => [d.jobId, d.via, d.grant.email, d.grant.decision])).toEqual([[handle.workflowId, 'console', admin.email, 'approve']]);
     });
   });
 
@@ -111,7 +140,7 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
       const args = input();
       const handle = await ts.env.client.workflow.start(approvalJob, { args: [args], taskQueue: ts.taskQueue, workflowId: args.jobId });
       await historyEvent(handle, (e) => e.activityTaskScheduledEventAttributes);
-      const approving = handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: admin }] });
+      const approving = handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
       await historyEvent(handle, (e) => e.workflowExecutionUpdateAcceptedEventAttributes);
       release();
       await approving;
@@ -124,14 +153,14 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record);
-      await handle.signal(approveSignal, { phrase: 'deploy everything', approver: admin });
+      await handle.signal(approveSignal, grant(handle, admin, 'approve', { phrase: 'deploy everything' }));
       const ignored = await record.when((u) => u.approval?.outcome === 'ignored');
-      expect(ignored.approval).toMatchObject({ by: admin.email, role: admin.role, via: 'signal', outcome: 'ignored', reason: `The phrase does not match: type exactly "${phrase}".` });
+      expect(ignored.approval).toMatchObject({ by: `${admin.email} (unverified)`, role: admin.role, via: 'signal', outcome: 'ignored', reason: `The phrase does not match: type exactly "${phrase}".` });
       expect(ignored.state).toBeUndefined(); // the job still waits
 
-      await handle.signal(approveSignal, { phrase, approver: admin });
+      await handle.signal(approveSignal, grant(handle, admin));
       await expect(handle.result()).resolves.toEqual({ state: 'completed' });
-      expect(record.updates.find((u) => u.state === 'running')?.approval).toMatchObject({ by: admin.email, via: 'signal', outcome: 'approved' });
+      expect(record.decisions.map((d) => [d.via, d.grant.email])).toEqual([['signal', admin.email]]);
     });
   });
 
@@ -139,10 +168,11 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record, { requestedBy: companyUser });
-      expect(await refusal(handle.executeUpdate(rejectUpdate, { args: [{ by: companyUser }] }))).toBe('A company user may not reject this request.');
-      await handle.executeUpdate(rejectUpdate, { args: [{ by: admin, reason: 'not during business hours' }] });
+      expect(await refusal(handle.executeUpdate(rejectUpdate, { args: [grant(handle, companyUser, 'reject')] }))).toBe('A company user may not reject this request.');
+      await handle.executeUpdate(rejectUpdate, { args: [grant(handle, admin, 'reject', { reason: 'not during business hours' })] });
       await expect(handle.result()).resolves.toEqual({ state: 'ended without approval' });
-      expect(record.updates.at(-1)).toMatchObject({ state: 'rejected', step: null, approval: { by: admin.email, outcome: 'rejected', reason: 'not during business hours' } });
+      expect(record.updates.at(-1)).toMatchObject({ state: 'rejected', step: null });
+      expect(record.decisions.map((d) => [d.grant.decision, d.grant.email, d.grant.reason])).toEqual([['reject', admin.email, 'not during business hours']]);
     });
   });
 
@@ -150,11 +180,12 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record, { requestedBy: companyUser });
-      expect(await refusal(handle.executeUpdate(cancelUpdate, { args: [{ by: { ...companyUser, userId: 'u-other' } }] })))
+      expect(await refusal(handle.executeUpdate(cancelUpdate, { args: [grant(handle, { ...companyUser, userId: 'u-other' }, 'cancel')] })))
         .toBe('A company user may not cancel this request.');
-      await handle.executeUpdate(cancelUpdate, { args: [{ by: companyUser }] });
+      await handle.executeUpdate(cancelUpdate, { args: [grant(handle, companyUser, 'cancel')] });
       await expect(handle.result()).resolves.toEqual({ state: 'ended without approval' });
-      expect(record.updates.at(-1)).toMatchObject({ state: 'cancelled', step: null, approval: { by: companyUser.email, outcome: 'cancelled' } });
+      expect(record.updates.at(-1)).toMatchObject({ state: 'cancelled', step: null });
+      expect(record.decisions.map((d) => [d.grant.decision, d.grant.email])).toEqual([['cancel', companyUser.email]]);
     });
   });
 
@@ -162,10 +193,10 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record, { forbidSelfApproval: true });
-      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: requester }] })))
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, requester)] })))
         .toBe('This organization does not let the requester approve their own request.');
       expect(record.updates).toHaveLength(1);
-      await handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: admin }] });
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
       await expect(handle.result()).resolves.toEqual({ state: 'completed' });
     });
   });
@@ -174,9 +205,37 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record, { forbidSelfApproval: false });
-      await handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: requester }] });
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, requester)] });
       await expect(handle.result()).resolves.toEqual({ state: 'completed' });
-      expect(record.updates.find((u) => u.state === 'running')?.approval).toMatchObject({ by: requester.email, outcome: 'approved' });
+      expect(record.decisions.map((d) => d.grant.userId)).toEqual([requester.userId]);
+    });
+  });
+
+  it('refuses a claimed identity with no grant, and a grant the console did not sign, recording nothing', () => {
+    const record = jobRecord();
+    return ts.run(record.activities, async () => {
+      const handle = await startWaiting(record);
+      const claim = { phrase, approver: { userId: 'u-any', email: 'boss@msp', role: 'msp_admin' } } as never;
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [claim] }))).toBe('No approval grant was given (ask the console for one).');
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin, 'approve', { seed: crypto.randomBytes(32).toString('hex') })] })))
+        .toBe('The approval grant is not signed by this product\'s console (forged or altered).');
+      await handle.signal(approveSignal, claim);
+      const ignored = await record.when((u) => u.approval?.outcome === 'ignored');
+      expect(ignored.approval).toMatchObject({ by: 'unknown (unverified)', reason: 'No approval grant was given (ask the console for one).' });
+      expect(record.decisions).toEqual([]);
+      expect(record.updates.some((u) => u.state === 'running')).toBe(false);
+    });
+  });
+
+  it('keeps waiting when Postgres refuses an accepted grant (the person was deactivated), and says why', () => {
+    const record = jobRecord(undefined, (c) => (c.grant.userId === admin.userId ? 'The person in the approval grant is not an active user.' : undefined));
+    return ts.run(record.activities, async () => {
+      const handle = await startWaiting(record);
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] }))).toBe('The person in the approval grant is not an active user.');
+      expect(record.updates.some((u) => u.state === 'running')).toBe(false);
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, { ...admin, userId: 'u-admin-2', email: 'admin2@example.com' })] });
+      await expect(handle.result()).resolves.toEqual({ state: 'completed' });
+      expect(record.decisions.map((d) => d.grant.email)).toEqual(['admin2@example.com']);
     });
   });
 
@@ -186,12 +245,12 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord((u) => (u.approval?.outcome === 'ignored' ? held : undefined));
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record);
-      await handle.signal(approveSignal, { phrase: 'wrong', approver: admin });
-      await handle.executeUpdate(approveUpdate, { args: [{ phrase, approver: admin }] });
+      await handle.signal(approveSignal, grant(handle, admin, 'approve', { phrase: 'wrong' }));
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
       await record.when((u) => u.state === 'completed');
       // The job's work is done, but the signal's record is still in flight: the run waits for it.
       expect((await handle.describe()).status.name).toBe('RUNNING');
-      expect(await refusal(handle.executeUpdate(rejectUpdate, { args: [{ by: admin }] }))).toBe('This request was already decided.');
+      expect(await refusal(handle.executeUpdate(rejectUpdate, { args: [grant(handle, admin, 'reject')] }))).toBe('This request was already decided.');
       letGo();
       await expect(handle.result()).resolves.toEqual({ state: 'completed' });
       expect(record.updates.map((u) => u.state ?? u.approval?.outcome)).toEqual(['waiting_for_approval', 'running', 'completed', 'ignored']);

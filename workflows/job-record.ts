@@ -11,6 +11,8 @@ export const jobActivities = proxyActivities<JobActivities>({
 
 export interface ApprovalTerms {
   requestedBy: Approver;
+  /** The web process's approval-grant public key (hex): only grants it signed stand for a person. */
+  approvalGrantKey: string;
   approvalPhrase: string;
   approverRoles: string[];
   forbidSelfApproval: boolean;
@@ -21,8 +23,9 @@ export interface ApprovalTerms {
 export const jobRecorder = (jobId: string) => (update: Omit<Parameters<JobActivities['updateJob']>[0], 'jobId'>) =>
   jobActivities.updateJob({ jobId, ...update });
 
-export const approvalPolicy = (terms: ApprovalTerms): Omit<ApprovalPolicy, 'expiresAt'> => ({
-  phrase: terms.approvalPhrase, approverRoles: terms.approverRoles, requesterId: terms.requestedBy.userId, forbidSelfApproval: terms.forbidSelfApproval,
+export const approvalPolicy = (terms: ApprovalTerms & { jobId: string }): Omit<ApprovalPolicy, 'expiresAt'> => ({
+  jobId: terms.jobId, phrase: terms.approvalPhrase, approverRoles: terms.approverRoles, requesterId: terms.requestedBy.userId,
+  forbidSelfApproval: terms.forbidSelfApproval, grantKey: terms.approvalGrantKey,
 });
 
 /**

@@ -34,7 +34,7 @@ const controlPlane: Pick<NodeDispatchActivities, 'signNodeJob' | 'verifyNodeResu
   async signNodeJob(input) {
     if (refuseToSign) throw ApplicationFailure.nonRetryable(refuseToSign, 'BadParameters');
     const envelope: JobEnvelope = {
-      v: 1, envelopeId: input.envelopeId, nodeId: input.nodeId, action: input.action, params: input.params as Record<string, unknown>,
+      v: 1, envelopeId: input.envelopeId, jobId: 'job-1', nodeId: input.nodeId, agentKey: '0123456789abcdef', action: input.action, params: input.params as Record<string, unknown>,
       issuedAt: new Date().toISOString(), notAfter: new Date(Date.now() + input.ttlSeconds * 1000).toISOString(), signature: 'mock',
     };
     signed.push(envelope);

@@ -50,8 +50,9 @@ export async function nodeMonitor(input: NodeMonitorInput): Promise<void> {
   setHandler(nodeMonitorStateQuery, () => ({ status, lastBeat, beatsThisRun }));
 
   const moveTo = async (next: MonitoredStatus, reason: string): Promise<boolean> => {
-    const { revoked } = await setNodeStatus({ nodeId: input.nodeId, status: next, reason });
-    status = next;
+    const { revoked, refused } = await setNodeStatus({ nodeId: input.nodeId, status: next, reason });
+    // Refused: Postgres holds no verified report that agrees (a forged signal, say); the status stays.
+    if (!refused) status = next;
     return revoked;
   };
 

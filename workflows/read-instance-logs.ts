@@ -1,13 +1,21 @@
-// Reads a container's log lines on its node (the console's log view, and its follow mode): one signed,
-// read-only step, redacted on the machine. Not a job: it changes nothing, and the console asks often.
+// Reads a container's log lines on its node (the console's log view, and its follow mode), as a job
+// without approval: one signed, read-only step, redacted on the machine. The lines go back to the
+// console as the run's result; the job's record keeps only how many there were (they are customer data).
 import type { LogsOutput } from '../protocol/node-actions.ts';
+import { asJob, jobRecorder } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
-export interface ReadInstanceLogsInput { nodeId: string; containerId: string; tail: number; since?: number; nodeWaitSeconds: number }
+export interface ReadInstanceLogsInput { jobId: string; nodeId: string; containerId: string; tail: number; since?: number; nodeWaitSeconds: number }
 
 export async function readInstanceLogs(input: ReadInstanceLogsInput): Promise<LogsOutput> {
-  return runOnNode({
-    nodeId: input.nodeId, action: 'openclaw.logs', mode: 'at-most-once', waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 30,
-    params: { containerId: input.containerId, tail: input.tail, ...(input.since ? { since: input.since } : {}) },
+  const record = jobRecorder(input.jobId);
+  return asJob(input.jobId, async () => {
+    await record({ state: 'running', step: 'read logs' });
+    const output = await runOnNode({
+      nodeId: input.nodeId, action: 'openclaw.logs', mode: 'at-most-once', waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 30,
+      params: { containerId: input.containerId, tail: input.tail, ...(input.since ? { since: input.since } : {}) },
+    });
+    await record({ state: 'completed', step: null, result: { lines: output.lines.length, truncated: output.truncated } });
+    return output;
   });
 }

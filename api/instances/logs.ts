@@ -5,11 +5,13 @@ import { z } from 'zod';
 import type { LogsOutput } from '../../agent-worker/openclaw/logs.ts';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, nodes } from '../../db/schema.ts';
-import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
+import type { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
+import { startJob } from '../jobs/service.ts';
+import { readLogsJob } from './job-types.ts';
 import { auditActor, authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
+import { getTemporalClient } from '../temporal-client.ts';
 
 export const LogsQuery = z.object({
   container: z.enum(['gateway', 'cli'], 'container must be gateway or cli').default('gateway'),
@@ -37,10 +39,14 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
   let output: LogsOutput;
   try {
     const client = await getTemporalClient();
-    output = await client.workflow.execute(readInstanceLogs, {
-      taskQueue: controlPlaneTaskQueue(), workflowId: `instance-logs-${instance.id}-${crypto.randomUUID()}`, workflowExecutionTimeout: '1 minute',
-      args: [{ nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: 15 }],
+    // A job, like every step on a node (ADR 0010): its row is what lets the control plane sign the read.
+    const jobId = crypto.randomUUID();
+    const job = await startJob(ctx, readLogsJob, {
+      id: jobId, node: { id: instance.nodeId, name: node.name }, organizationId: instance.organizationId, instanceId: instance.id,
+      params: { instanceName: instance.name, container: q.container, tail: q.tail },
+      args: { jobId, nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: 15 },
     });
+    output = await client.workflow.getHandle<typeof readInstanceLogs>(job.workflowId).result();
   } catch (err) {
     const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
     throw new UnavailableError(`The logs could not be read: ${reason}.`);

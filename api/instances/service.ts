@@ -15,7 +15,7 @@ import { isUuid } from '../ids.ts';
 import { ACTIVE_STATES, type JobOutput } from '../jobs/job-output.ts';
 import type { JobOrigin } from '../jobs/job-type.ts';
 import { approvalTerms, startJob } from '../jobs/service.ts';
-import { adoptJob, changeJobs, deployJob, healthCheckJob, restartJob } from './job-types.ts';
+import { adoptJob, changeJobs, deployJob, healthCheckJob, readLogsJob, restartJob } from './job-types.ts';
 
 export const deployPhrase = (nodeName: string) => `deploy openclaw to ${nodeName}`;
 
@@ -123,7 +123,8 @@ async function managedTarget(ctx: ServiceContext, instanceId: string, permission
   const node = await findNode(ctx.db, instance.nodeId);
   if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('id', `Node ${node.name} has no working agent.`);
   const [active] = await ctx.db.select({ id: jobs.id, type: jobs.type }).from(jobs).where(activeOn(jobs.instanceId, instance.id));
-  if (active && active.type !== healthCheckJob.type) throw new ConflictError('id', `Another job on ${instance.name} is under way (job ${active.id}); wait for it to end.`);
+  // Reads (a health check, a log read) may run beside a change; two changes may not.
+  if (active && active.type !== healthCheckJob.type && active.type !== readLogsJob.type) throw new ConflictError('id', `Another job on ${instance.name} is under way (job ${active.id}); wait for it to end.`);
   return { instance, node };
 }
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
 import { ActivitySummary } from './run-history.ts';
-import { approveJob, ApproveInput, cancelJob, DecisionInput, getJob, getJobActivities, JobOutput, listJobs, ListJobsQuery, rejectJob, retryJob } from './service.ts';
+import {
+  approveJob, ApproveInput, cancelJob, DecisionInput, getJob, getJobActivities, GrantOutput, GrantRequest, JobOutput, listJobs, ListJobsQuery, rejectJob, requestApprovalGrant, retryJob,
+} from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
 const tag = 'Jobs';
@@ -21,6 +23,9 @@ export const jobEndpoints = [
     params: IdParams, body: DecisionInput, response: JobOutput, handler: (ctx, { params, body }) => rejectJob(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/cancel', tag, scope: 'approve', summary: 'Cancel a job that has not started changing the machine',
     params: IdParams, body: DecisionInput, response: JobOutput, handler: (ctx, { params, body }) => cancelJob(ctx, params.id, body) }),
+  defineEndpoint({ method: 'post', path: '/jobs/:id/approval-grant', tag, scope: 'approve',
+    summary: 'A signed approval grant for the temporal CLI: the signed-in person\'s decision (approve by its phrase, reject, cancel) on this job\'s run, good for 10 minutes and once',
+    params: IdParams, body: GrantRequest, response: GrantOutput, handler: (ctx, { params, body }) => requestApprovalGrant(ctx, params.id, body) }),
   defineEndpoint({ method: 'post', path: '/jobs/:id/retry', tag, status: 201,
     summary: 'Try a failed or expired job again, where its type is safe to retry: a new job with the same parameters, linked to this one, its approval asked again',
     params: IdParams, response: JobOutput, handler: (ctx, { params }) => retryJob(ctx, params.id) }),

@@ -2,6 +2,7 @@
 // `defineJobType` (api/instances/job-types.ts, api/system/job-types.ts), and api/jobs/registry.ts lists
 // them: the kernel starts, decides, retries and shows any job through its definition, never by its name.
 import type { Workflow } from '@temporalio/common';
+import type { NodeActionName } from '../../protocol/node-actions.ts';
 import type { ServiceContext } from '../authz.ts';
 import type { JobOutput } from './job-output.ts';
 
@@ -25,6 +26,11 @@ export interface JobTypeDefinition<W extends JobWorkflow = JobWorkflow> {
   approval: 'required' | 'none';
   /** Whether its steps run on a node (its node is then part of the job). */
   runsOn: 'node' | 'control-plane';
+  /**
+   * The node actions its run may have signed (ADR 0010): the control plane signs no other for it, and
+   * one that changes the machine only once the job's approval was checked.
+   */
+  nodeActions?: readonly NodeActionName[];
   /**
    * Whether a failed or expired job may be tried again as a new job (read-only or idempotent work only,
    * its approval asked again); otherwise why not, in one sentence.

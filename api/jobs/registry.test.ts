@@ -1,5 +1,6 @@
 // The job-type registry: one definition per type, each consistent with how the kernel starts it.
 import { describe, expect, it } from '@jest/globals';
+import { NODE_ACTIONS } from '../../protocol/node-actions.ts';
 import { defineJobType } from './job-type.ts';
 import { buildRegistry, jobTypeOf, jobTypes } from './registry.ts';
 
@@ -14,7 +15,9 @@ describe('job-type registry', () => {
 
   it('lists every job type of the product once, each with a workflow, a label and a retry rule', () => {
     const types = [...jobTypes().keys()].sort();
-    expect(types).toEqual(['adopt_openclaw', 'bundle_check', 'deploy_openclaw', 'health_check', 'readiness_check', 'remove_instance', 'restart_gateway', 'start_instance', 'stop_instance']);
+    expect(types).toEqual([
+      'adopt_openclaw', 'bundle_check', 'deploy_openclaw', 'health_check', 'inventory_refresh', 'read_logs', 'readiness_check', 'remove_instance', 'restart_gateway', 'start_instance', 'stop_instance',
+    ]);
     for (const definition of jobTypes().values()) {
       expect(typeof definition.workflow).toBe('function');
       expect(definition.label).toMatch(/^[A-Z]/);
@@ -25,5 +28,11 @@ describe('job-type registry', () => {
     expect(jobTypeOf('remove_instance')!.retry.safe).toBe(false);
     expect(jobTypeOf('readiness_check')).toMatchObject({ runsOn: 'control-plane', approval: 'none' });
     expect(jobTypeOf('no_such_type')).toBeUndefined();
+    // A type whose run changes the machine asks for an approval (the control plane signs such a step only then).
+    for (const definition of jobTypes().values()) {
+      const changes = (definition.nodeActions ?? []).filter((a) => NODE_ACTIONS[a].effect === 'changes');
+      if (changes.length) expect([definition.type, definition.approval]).toEqual([definition.type, 'required']);
+      if (definition.runsOn === 'node') expect(definition.nodeActions?.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -18,6 +18,9 @@ import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
+import { approvalGrantPublicKey } from '../../infra/approval-grant-key.ts';
+import { GRANT_DECISIONS } from '../../protocol/approval-grant.ts';
+import { issueGrant } from './approval-grant.ts';
 import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from './job-output.ts';
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
@@ -77,6 +80,7 @@ export async function approvalTerms(ctx: ServiceContext, organizationId: string,
   const [org] = await ctx.db.select({ forbidSelfApproval: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, organizationId));
   return {
     requestedBy: { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role },
+    approvalGrantKey: approvalGrantPublicKey(),
     approvalPhrase: phrase, approverRoles: [...APPROVER_ROLES], forbidSelfApproval: org?.forbidSelfApproval ?? false,
     approvalTimeoutSeconds: Math.round(loadConfig().APPROVAL_TIMEOUT_HOURS * 3600),
   };
@@ -135,7 +139,6 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
   if (!isActive(row.job.state)) throw new ConflictError('id', `This job is ${row.job.state.replaceAll('_', ' ')}: there is nothing to ${decision}.`);
   if (decision !== 'cancel' && row.job.state !== 'waiting_for_approval') throw new ConflictError('id', 'This job is not waiting for an approval.');
   if (row.job.state === 'running') throw new ConflictError('id', 'This job is already changing the machine: it cannot be cancelled halfway. Wait for it to finish.');
-  const person = { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role };
   const client = await getTemporalClient().catch(() => { throw new UnavailableError('Temporal is not reachable. Try again shortly.'); });
   const handle = client.workflow.getHandle(row.job.workflowId);
   if (row.job.state === 'preflight') {
@@ -145,8 +148,8 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
     return waitForState(ctx, id, (s) => !isActive(s));
   }
   try {
-    if (decision === 'approve') await handle.executeUpdate(approveUpdate, { args: [{ phrase: args.phrase ?? '', approver: person }] });
-    else await handle.executeUpdate(decision === 'reject' ? rejectUpdate : cancelUpdate, { args: [{ by: person, reason: args.reason }] });
+    const grant = issueGrant(ctx, row.job, decision, args);
+    await handle.executeUpdate({ approve: approveUpdate, reject: rejectUpdate, cancel: cancelUpdate }[decision], { args: [{ grant }] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const message = err.cause?.message ?? err.message;
@@ -172,6 +175,42 @@ async function waitForState(ctx: ServiceContext, id: string, done: (state: JobSt
 export const approveJob = (ctx: ServiceContext, id: string, input: unknown) => decide(ctx, id, 'approve', parseInput(ApproveInput, input ?? {}));
 export const rejectJob = (ctx: ServiceContext, id: string, input: unknown) => decide(ctx, id, 'reject', parseInput(DecisionInput, input ?? {}));
 export const cancelJob = (ctx: ServiceContext, id: string, input: unknown) => decide(ctx, id, 'cancel', parseInput(DecisionInput, input ?? {}));
+
+export const GrantRequest = z.object({
+  decision: z.enum(GRANT_DECISIONS, `decision must be one of: ${GRANT_DECISIONS.join(', ')}`).default('approve'),
+  phrase: z.string().max(200, 'phrase is too long').optional(),
+  reason: z.string().trim().max(500, 'reason must be at most 500 characters').optional(),
+});
+export const GrantOutput = z.object({
+  grant: z.record(z.string(), z.unknown()).describe('The signed approval grant: paste it, as is, into the signal or Update'),
+  workflowId: z.string(), expiresAt: z.string(),
+  command: z.string().describe('The temporal CLI command that sends it'),
+});
+
+/**
+ * A grant for the engineer's `temporal` CLI: the same proof the console puts in its own Update, for the
+ * signed-in person, this job's run and this decision, good for minutes and once. The phrase is checked
+ * here first, so a typo is said at once.
+ */
+export async function requestApprovalGrant(ctx: ServiceContext, id: string, input: unknown): Promise<z.infer<typeof GrantOutput>> {
+  const row = await findVisible(ctx, id);
+  const q = parseInput(GrantRequest, input ?? {});
+  await authorize(ctx, q.decision === 'cancel' ? 'job.cancel' : 'job.approve', jobTarget(row.job));
+  if (row.job.state !== 'waiting_for_approval') throw new ConflictError('id', `This job is ${row.job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
+  if (q.decision === 'approve' && q.phrase !== row.job.approvalPhrase) {
+    throw new InvalidInputError({ phrase: `The phrase does not match: type exactly "${row.job.approvalPhrase}".` });
+  }
+  const grant = issueGrant(ctx, row.job, q.decision, q);
+  const json = JSON.stringify({ grant }).replaceAll("'", "'\\''");
+  const command = q.decision === 'approve'
+    ? `temporal workflow signal --workflow-id ${row.job.workflowId} --name approve --input '${json}'`
+    : `temporal workflow update execute --workflow-id ${row.job.workflowId} --name ${q.decision} --input '${json}'`;
+  await recordAudit(ctx.db, {
+    ...auditActor(ctx.actor), organizationId: row.job.organizationId, action: 'job.grant', targetType: 'job', targetId: row.job.id, outcome: 'success',
+    details: { decision: q.decision, nonce: grant.nonce },
+  });
+  return { grant: grant as unknown as Record<string, unknown>, workflowId: row.job.workflowId, expiresAt: grant.notAfter, command };
+}
 
 /**
  * Tries a failed or expired job again, where its type says that is safe (read-only or idempotent work):

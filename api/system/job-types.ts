@@ -14,7 +14,7 @@ export const readinessJob = defineJobType({
 });
 
 export const bundleCheckJob = defineJobType({
-  type: 'bundle_check', label: 'Bundle check', workflow: checkBundle, approval: 'none', runsOn: 'node',
+  type: 'bundle_check', nodeActions: ['openclaw.bundle-check'], label: 'Bundle check', workflow: checkBundle, approval: 'none', runsOn: 'node',
   // It builds the bundle image at most (found again when present) and removes its throw-away gateway.
   retry: { safe: true, again: (ctx, job, origin) => requestBundleCheck(ctx, job.nodeId, origin) },
   result: { summary: (r) => `${String(r.image)} (OpenClaw ${String(r.version)}, ${mb(r.sizeBytes)}${r.wasPresent ? '' : ', built for this check'}): ${String(r.detail)}.` },

@@ -240,7 +240,7 @@ describe('API token scopes', () => {
     expect(endpointScope('post', 'approve')).toBe('approve');
     expect(() => endpointScope('get', 'approve')).toThrow('an endpoint that answers GET cannot need the approve scope');
     const byScope = (scope: string) => ENDPOINTS.filter((e) => e.auth === 'actor' && e.scope === scope).map((e) => `${e.method.toUpperCase()} ${e.path}`);
-    expect(byScope('approve').sort()).toEqual(['POST /jobs/:id/approve', 'POST /jobs/:id/cancel', 'POST /jobs/:id/reject']);
+    expect(byScope('approve').sort()).toEqual(['POST /jobs/:id/approval-grant', 'POST /jobs/:id/approve', 'POST /jobs/:id/cancel', 'POST /jobs/:id/reject']);
     expect(byScope('read').every((e) => e.startsWith('GET '))).toBe(true);
     expect(byScope('operate').some((e) => e.startsWith('GET '))).toBe(false);
   });

@@ -215,6 +215,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     }),
     expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
   } satisfies MatrixEntry])),
+  // A grant for the temporal CLI: allowed people are told the ended job waits for nothing (409).
+  'POST /jobs/:id/approval-grant': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/approval-grant`, body: { phrase: 'deploy openclaw to matrix' } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   // A retry is a new job (its run waits for its node here).
   'POST /jobs/:id/retry': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}/retry` }),

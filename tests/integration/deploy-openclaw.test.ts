@@ -10,8 +10,10 @@ import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { getInstanceLogs } from '../../api/instances/logs.ts';
 import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from '../../api/instances/service.ts';
+import { issueGrant } from '../../api/jobs/approval-grant.ts';
 import { approveJob, cancelJob, getJob, getJobActivities, rejectJob } from '../../api/jobs/service.ts';
 import { getNodeInventory } from '../../api/nodes/service.ts';
+import { approveUpdate } from '../../workflows/approval.ts';
 import { latestBundleChecks, requestBundleCheck } from '../../api/system/bundle-check.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -61,18 +63,28 @@ describe('deploying OpenClaw with a typed approval', () => {
     // A company admin is refused by the console's rules, and by the workflow's validator when going around them.
     expect(await failure(approveJob(w.ctx(w.actors.acmeAdmin), job.id, { phrase: 'deploy openclaw to acme-edge' }))).toMatchObject({ status: 403 });
     const handle = controlPlane.client.workflow.getHandle(job.workflowId);
-    const byRole = await failure(handle.executeUpdate('approve', { args: [{ phrase: 'deploy openclaw to acme-edge', approver: { userId: w.actors.acmeAdmin.userId, email: 'x@acme.test', role: 'company_admin' } }] }));
-    expect(byRole).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((byRole as WorkflowUpdateFailedError).cause?.message).toBe('A company admin may not approve this; it needs one of: msp_admin, msp_operator.');
+    const cause = async (p: Promise<unknown>) => {
+      const err = await failure(p);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      return (err as WorkflowUpdateFailedError).cause?.message;
+    };
+    // Around the console (a raw Temporal client, ADR 0010): a claimed approver is not a grant; a grant for a
+    // company admin is refused by role.
+    const claim = { phrase: 'deploy openclaw to acme-edge', approver: { userId: w.actors.admin.userId, email: 'boss@msp', role: 'msp_admin' } };
+    expect(await cause(handle.executeUpdate(approveUpdate, { args: [claim as never] }))).toBe('No approval grant was given (ask the console for one).');
+    const companyGrant = issueGrant(w.ctx(w.actors.acmeAdmin), job, 'approve', { phrase: 'deploy openclaw to acme-edge' });
+    expect(await cause(handle.executeUpdate(approveUpdate, { args: [{ grant: companyGrant }] }))).toBe('A company admin may not approve this; it needs one of: msp_admin, msp_operator.');
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
-    // A signal of the same name with a wrong phrase (as from the temporal CLI): recorded, ignored.
-    await handle.signal('approve', { phrase: 'yes', approver: { userId: w.actors.admin.userId, email: w.actors.admin.email, role: 'msp_admin' } });
+    // The temporal CLI's signal with the right phrase and a made-up approver: recorded as ignored, audited, nothing approved.
+    await handle.signal('approve', claim);
     const ignored = await waitFor('the ignored signal', async () => {
       const [row] = await t.db.select().from(jobs).where(eq(jobs.id, job.id));
       return row!.approvals.length ? row!.approvals : undefined;
     });
-    expect(ignored).toEqual([expect.objectContaining({ via: 'signal', outcome: 'ignored', reason: 'The phrase does not match: type exactly "deploy openclaw to acme-edge".' })]);
+    expect(ignored).toEqual([expect.objectContaining({ via: 'signal', outcome: 'ignored', by: 'unknown (unverified)', reason: 'No approval grant was given (ask the console for one).' })]);
+    const [audited] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, job.id), eq(auditEvents.action, 'job.approval.ignored')));
+    expect(audited).toMatchObject({ outcome: 'denied' });
     expect((await getJob(operator, job.id)).state).toBe('waiting_for_approval');
 
     const approvedAt = Date.now();
@@ -82,7 +94,7 @@ describe('deploying OpenClaw with a typed approval', () => {
     const secondsToHealthy = (Date.now() - approvedAt) / 1000;
     console.log(`approval to healthy gateway: ${secondsToHealthy.toFixed(1)} s`);
     expect(done.result).toMatchObject({ version: '2026.9.6', secondsToHealthy: expect.any(Number) });
-    expect(done.approvals.map((a) => [a.outcome, a.by])).toEqual([['ignored', w.actors.admin.email], ['approved', w.actors.admin.email]]);
+    expect(done.approvals.map((a) => [a.outcome, a.by])).toEqual([['ignored', 'unknown (unverified)'], ['approved', w.actors.admin.email]]);
     const [instance] = await t.db.select().from(instances).where(eq(instances.id, job.instanceId!));
     expect(instance).toMatchObject({ name: 'acme-claw', state: 'managed', organizationId: w.acme.id, bundleVersion: '2026.9.6', health: expect.objectContaining({ healthy: true }) });
     expect(await gateways()).toHaveLength(1);

@@ -90,8 +90,27 @@ describe('node monitor', () => {
     expect((await handle.describe()).status.name).toBe('COMPLETED');
   });
 
+  it('ignores a heartbeat signal that no verified report backs (a raw Temporal client), and audits it', async () => {
+    const id = await newNode('forged');
+    // Straight to the node's monitor, as anyone reaching Temporal could: no report was ever stored.
+    await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
+      workflowId: nodeMonitorId(id), taskQueue: QUEUE, args: [{ nodeId: id, intervalSeconds: 1, staleAfterMissed: 2, offlineAfterMissed: 4 }],
+      signal: heartbeatSignal, signalArgs: [{ at: new Date().toISOString(), agentVersion: 'forged' }],
+    });
+    const denied = async () => t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id), eq(auditEvents.outcome, 'denied')));
+    const started = Date.now();
+    while ((await denied()).length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 100));
+    expect((await denied())[0]).toMatchObject({ reason: 'not online: no verified report from its agent backs this heartbeat' });
+    expect(await statusOf(id)).toBe('pending');
+    expect((await client.workflow.getHandle(nodeMonitorId(id)).query(nodeMonitorStateQuery)).status).toBe('pending');
+    // The agent's real, signed report then makes it online.
+    await receiveHeartbeat(t.db, id, report);
+    await eventually(id, 'online', 5_000);
+  });
+
   it('continues as new to keep its history bounded, carrying the status and the last beat', async () => {
     const id = await newNode('long-lived');
+    await receiveHeartbeat(t.db, id, report); // a verified report on record, which the monitor's status must agree with
     const workflowId = `node-monitor-can.${id}`;
     const input = { nodeId: id, intervalSeconds: 60, staleAfterMissed: 2, offlineAfterMissed: 5, beatsPerRun: 3 };
     let firstRunId: string | undefined;

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { ESLint } from 'eslint';
 import { REPO_ROOT } from '../../infra/config.ts';
 
-const eslint = new ESLint({ cwd: REPO_ROOT });
+// The files linted here do not exist, so they are in no TypeScript project: the type-aware parsing (and
+// its one rule) is turned off for them, as it would otherwise stop at a parsing error before any rule ran.
+const eslint = new ESLint({
+  cwd: REPO_ROOT,
+  overrideConfig: { languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off' } },
+});
 const lint = async (code: string, file = 'workflows/example.ts') => {
   const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, file) });
   return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals').map((m) => m.message);
@@ -30,6 +35,8 @@ describe('workflow determinism lint rule', () => {
   it('keeps the protocol neutral, its schemas out of the workflow bundle, and the control plane out of the agent', async () => {
     expect(await lint(`import { NODE_ACTIONS } from '../protocol/node-actions.ts';\nexport const a = NODE_ACTIONS;\n`)).toEqual([expect.stringContaining('types only')]);
     expect(await lint(`import type { NodeActionName } from '../protocol/node-actions.ts';\nexport type A = NodeActionName;\n`)).toEqual([]);
+    // The approval grant's check is the one protocol module written to run in the sandbox.
+    expect(await lint(`import { grantProblem } from '../protocol/approval-grant.ts';\nexport const a = grantProblem;\n`)).toEqual([]);
     expect(await lint(`import { loadConfig } from '../infra/config.ts';\nexport const a = loadConfig;\n`, 'agent-worker/example.ts')).toEqual([expect.stringContaining('agent-worker/settings.ts')]);
     expect(await lint(`import { recordAudit } from '../db/audit.ts';\nexport const a = recordAudit;\n`, 'protocol/example.ts')).toEqual([expect.stringContaining('neutral')]);
   });

@@ -1,6 +1,7 @@
 // Starts the real parts the integration tests need: an embedded PostgreSQL (fresh, migrated) and a
 // Temporal dev server, each on a free port in a temporary folder. Test files find them through env, and
 // the launcher of Temporal's time-skipping test server (fetched once) in TEMPORAL_TEST_SERVER.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,7 @@ export default async function globalSetup() {
   process.env.AW_TEST_DIR = dir;
   process.env.SECRETS_KEY = generateSecretsKey();
   process.env.CONTROL_PLANE_SIGNING_KEY = generateKeyPair().privateKey;
+  process.env.APPROVAL_GRANT_KEY = crypto.randomBytes(32).toString('hex');
   process.env.LOG_LEVEL ??= 'warn';
   (globalThis as Record<string, unknown>).__AW_TEST_STACK__ = { dir, pg, temporal };
 }

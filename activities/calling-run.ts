@@ -1,0 +1,66 @@
+// Which job's run is calling (ADR 0010). An activity is scheduled by whatever workflow code runs on the
+// control-plane queue, so its input proves nothing; the activity's own info (the workflow id and run
+// id, set by the Temporal server) says which run asked. A record or a signature is made only for the
+// job whose row names that very run: another workflow, or a second run under a reused workflow id,
+// is refused and the refusal audited.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { recordAudit } from '../db/audit.ts';
+import type { Db, Executor } from '../db/client.ts';
+import { jobs } from '../db/schema.ts';
+
+export type JobRecord = typeof jobs.$inferSelect;
+
+/** The calling run, from the activity's info. */
+export function callingRun(): { workflowId: string; runId: string; workflowType: string } {
+  const info = Context.current().info;
+  // A standalone activity (no workflow) is no job's run.
+  return { workflowId: info.workflowExecution?.workflowId ?? '', runId: info.workflowExecution?.runId ?? '', workflowType: info.workflowType ?? '' };
+}
+
+/** A call refused for its caller: audited by asCallingRun, then the activity fails for good with `type`. */
+export class CallerRefused extends Error {
+  readonly job: JobRecord | undefined;
+  readonly reason: string;
+  readonly type: string;
+  constructor(job: JobRecord | undefined, reason: string, type = 'NotThisJobsRun') {
+    super(reason);
+    this.job = job;
+    this.reason = reason;
+    this.type = type;
+  }
+}
+
+/**
+ * The calling run's job, locked (found by the run's own workflow id, never by what the caller says); when
+ * the caller names a job (`jobId`), it must be that one. Otherwise throws. A job whose run id the
+ * console has not written yet (it writes it right after starting the run) is asked again later.
+ */
+export async function jobOfCallingRun(tx: Executor, jobId?: string): Promise<JobRecord> {
+  const run = callingRun();
+  const [job] = await tx.select().from(jobs).where(eq(jobs.workflowId, run.workflowId)).for('update');
+  if (!job) throw new CallerRefused(undefined, `run ${run.workflowId.slice(0, 120)} is no job's run`);
+  if (jobId !== undefined && job.id !== jobId) throw new CallerRefused(job, `run ${run.workflowId} is not job ${String(jobId).slice(0, 60)}'s run`);
+  if (!job.runId) throw ApplicationFailure.retryable(`job ${job.id}'s run is not recorded yet`, 'RunNotRecordedYet');
+  if (job.runId !== run.runId) throw new CallerRefused(job, `run ${run.runId} of ${run.workflowId} is not the run job ${job.id} started`);
+  return job;
+}
+
+/**
+ * Runs `fn` (which calls jobOfCallingRun) in a transaction; a refused caller is audited outside it (the
+ * transaction is rolled back) and ends the activity for good.
+ */
+export async function asCallingRun<T>(db: Db, what: string, fn: (tx: Executor) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction((tx) => fn(tx));
+  } catch (err) {
+    if (!(err instanceof CallerRefused)) throw err;
+    const run = callingRun();
+    await recordAudit(db, {
+      actorType: 'workflow', actorId: run.workflowId, actorLabel: `workflow ${run.workflowType}`, organizationId: err.job?.organizationId ?? null,
+      action: what, targetType: 'job', targetId: err.job?.id ?? null, outcome: 'denied', reason: `refused: ${err.reason}`,
+      details: { workflowId: run.workflowId, runId: run.runId },
+    });
+    throw ApplicationFailure.nonRetryable(`refused: ${err.reason}`, err.type);
+  }
+}
