@@ -23,12 +23,14 @@ const asHealth = (found: Dockerode.ContainerInspectInfo | undefined): ContainerH
   (found ? { id: found.Id, state: found.State.Status, health: found.State.Health?.Status ?? null } : MISSING);
 
 /**
- * The helper joins the gateway's network namespace when it starts, and each start of the gateway makes
- * a new one: a helper running since before the gateway's latest start is left in the old namespace,
- * where nothing answers (with host networking there was only one namespace; now there is one per start).
+ * The helper joins the gateway's network namespace when it starts, and each start of a gateway with a
+ * network of its own makes a new one: a helper running since before the gateway's latest start is left
+ * in the old namespace, where nothing answers. (A gateway on the host's network, as an adopted one may
+ * be, has the one namespace of the machine.)
  */
 const helperIsStale = (gateway: Dockerode.ContainerInspectInfo | undefined, cli: Dockerode.ContainerInspectInfo | undefined) =>
-  Boolean(gateway?.State.Running && cli?.State.Running && Date.parse(cli.State.StartedAt) < Date.parse(gateway.State.StartedAt));
+  Boolean(gateway?.State.Running && cli?.State.Running && gateway.HostConfig.NetworkMode !== 'host'
+    && Date.parse(cli.State.StartedAt) < Date.parse(gateway.State.StartedAt));
 
 /** Restarts the helper when it is in an earlier namespace of the gateway (after the gateway restarted or started again). */
 export async function rejoinHelper(docker: Dockerode, ref: Pick<InstanceRef, 'gatewayId' | 'cliId'>): Promise<void> {
@@ -161,7 +163,7 @@ export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: 
   const networks = new Map<string, string>();
   for (const id of [ref.cliId, ref.gatewayId]) {
     if (!id) continue;
-    const info = await docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => { if (err.statusCode === 404) return undefined; throw err; });
+    const info = await inspectIfThere(docker, id);
     if (!info) continue;
     for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) volumes.add(m.Name);
     const instanceId = info.Config.Labels?.[LABELS.instance];
