@@ -23,12 +23,12 @@ type NodeActionHandlers = { [A in NodeActionName]: (params: CheckedNodeActionPar
 /** Progress of a long step, as an activity heartbeat (the workflow sees it; a silent agent times out). */
 const progress = (message: string) => Context.current().heartbeat(message);
 
-function handlers(docker: Dockerode, cacheDir: string): NodeActionHandlers {
+function handlers(docker: Dockerode, cacheDir: string, nodeName: string): NodeActionHandlers {
   const timeout = (p: { timeoutSeconds: number }) => ({ timeoutMs: p.timeoutSeconds * 1000, progress });
   return {
     'inventory.list': async () => ({ containers: await listContainers(docker) }),
     'openclaw.preflight': async (p) => ({ checks: await preflight(docker, p) }),
-    'openclaw.deploy': async (p) => deploy(docker, p, { cacheDir, progress }),
+    'openclaw.deploy': async (p) => deploy(docker, p, { cacheDir, nodeName, progress }),
     'openclaw.wait-healthy': async (p) => waitHealthy(docker, p, timeout(p)),
     'openclaw.health': async (p) => instanceHealth(docker, p),
     'openclaw.restart': async (p) => restartGateway(docker, p, timeout(p)),
@@ -44,7 +44,7 @@ function handlers(docker: Dockerode, cacheDir: string): NodeActionHandlers {
 const refuse = (reason: string, details: Record<string, unknown>) => ApplicationFailure.nonRetryable(reason, 'JobRefused', details);
 
 export function createAgentJobActivities(deps: { config: AgentConfig; privateKey: string; store: ReplayStore; docker: Dockerode; cacheDir: string }) {
-  const known = handlers(deps.docker, deps.cacheDir);
+  const known = handlers(deps.docker, deps.cacheDir, deps.config.nodeName);
   const agentKey = keyFingerprint(publicKeyOf(deps.privateKey));
   const activities = {
     async runNodeJob(envelope: JobEnvelope): Promise<JobResult> {

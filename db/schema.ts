@@ -112,6 +112,8 @@ export const nodeContainers = pgTable('node_containers', {
   status: text('status').notNull(),
   ports: jsonb('ports').$type<{ privatePort: number; publicPort?: number; type: string; ip?: string }[]>().notNull().default([]),
   labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
+  // Docker's network mode (`host`: the machine's own network); null from agents that did not report it.
+  networkMode: text('network_mode'),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }),
   startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }),
   seenAt: timestamp('seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),

@@ -12,6 +12,8 @@ export const ContainerRecord = z.object({
   status: z.string().max(256),
   ports: z.array(z.object({ privatePort: z.number().int(), publicPort: z.number().int().optional(), type: z.string().max(8), ip: z.string().max(64).optional() })).max(200),
   labels: z.record(z.string().max(256), z.string().max(4096)),
+  /** Docker's network mode: `host` (the machine's own network), `none`, a network's name, or `container:<id>`. */
+  networkMode: z.string().max(256).optional(),
   created: z.string().datetime().nullable(),
   started: z.string().datetime().nullable(),
 });

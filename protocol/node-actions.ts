@@ -63,6 +63,8 @@ const DescribedContainer = z.object({
   bundleVersion: z.string().nullable(),
   /** The gateway port from `--port N` (or the bundle's default when the command names none). */
   port: z.number().int().nullable(),
+  /** Docker's network mode: `host` (the node's own network), `none`, a network's name, or `container:<id>`. */
+  networkMode: z.string(),
 });
 export type DescribedContainer = z.infer<typeof DescribedContainer>;
 
@@ -114,8 +116,9 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     params: WithHealthTimeout, output: HealthAfterWait,
   }),
   defineNodeAction({
-    name: 'openclaw.remove', effect: 'changes', description: 'Removes both containers, and their volumes only when asked.',
-    params: InstanceRef.extend({ removeVolumes: z.boolean() }), output: z.object({ removed: z.array(z.string()), volumesRemoved: z.array(z.string()) }),
+    name: 'openclaw.remove', effect: 'changes', description: 'Removes both containers and the instance\'s own network, and its volumes only when asked.',
+    params: InstanceRef.extend({ removeVolumes: z.boolean() }),
+    output: z.object({ removed: z.array(z.string()), volumesRemoved: z.array(z.string()), networksRemoved: z.array(z.string()) }),
   }),
   defineNodeAction({
     name: 'openclaw.describe', effect: 'reads', description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',

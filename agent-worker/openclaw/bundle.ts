@@ -19,16 +19,20 @@ export const OPENCLAW_BUNDLE = {
   /** The gateway's state (config journal, sessions, logs) and the agent workspace: one volume each. */
   stateDir: '/home/node/.openclaw',
   workspaceDir: '/home/node/.openclaw/workspace',
-  /** Hardening limits per container. */
-  limits: { memoryBytes: 2 * 1024 ** 3, pids: 512 },
+  /** Hardening limits per container; `nanoCpus` is a CPU quota in billionths of a CPU (1e9: one CPU). */
+  limits: { memoryBytes: 2 * 1024 ** 3, pids: 512, nanoCpus: 1_000_000_000 },
 } as const;
 
 /** The OpenClaw CLI inside the image (no shell in the image: always run through node). */
 export const OPENCLAW_ENTRYPOINT = ['node', `${OPENCLAW_BUNDLE.installDir}/node_modules/openclaw/openclaw.mjs`] as const;
 
-/** The gateway's command line: offline-capable (no model key needed), listening on loopback only. */
-export function gatewayCommand(port: number = OPENCLAW_BUNDLE.gatewayPort): string[] {
-  return ['gateway', '--allow-unconfigured', '--port', String(port), '--bind', 'loopback'];
+/**
+ * The gateway's command line: offline-capable (no model key needed). It listens on loopback unless told
+ * `lan` (0.0.0.0): a managed gateway does, inside its own network namespace, so that the port Docker
+ * publishes on the node's 127.0.0.1 reaches it. The image's default command keeps loopback.
+ */
+export function gatewayCommand(port: number = OPENCLAW_BUNDLE.gatewayPort, bind: 'loopback' | 'lan' = 'loopback'): string[] {
+  return ['gateway', '--allow-unconfigured', '--port', String(port), '--bind', bind];
 }
 
 /**

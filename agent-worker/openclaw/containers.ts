@@ -1,8 +1,11 @@
 // How a managed OpenClaw instance runs on a node: upstream's two containers of the bundle image (the
-// gateway, and the `openclaw-cli` helper in the gateway's network namespace), two volumes, and the
-// hardening: every capability dropped, no-new-privileges, a read-only root file system, memory and PID
-// limits, the image's unprivileged user, host networking with the gateway bound to loopback. Labels
-// name the instance and the job, so a retried deployment finds its earlier work instead of repeating it.
+// gateway, and the `openclaw-cli` helper in the gateway's network namespace), two volumes, its own
+// Docker network, and the hardening: every capability dropped, no-new-privileges, a read-only root file
+// system, memory, PID and CPU limits, the image's unprivileged user. The gateway is an AI runtime that
+// runs tools, so it never shares the node's network: in its own namespace it cannot reach the node's
+// 127.0.0.1 (the control plane's services, other gateways' published ports), and its port is published
+// on the node's 127.0.0.1 only (ADR 0010). Labels name the instance and the job, so a retried deployment
+// finds its earlier work instead of repeating it.
 import type Dockerode from 'dockerode';
 import { IMAGE_USER } from '../docker/images.ts';
 import { GATEWAY_ENV, gatewayCommand, OPENCLAW_BUNDLE } from './bundle.ts';
@@ -31,6 +34,12 @@ export const containerName = (spec: Pick<InstanceSpec, 'instanceName'>, role: In
 
 export const volumeNames = (instanceId: string) => ({ state: `aw-${instanceId}-state`, workspace: `aw-${instanceId}-workspace` });
 
+/** The instance's own network (a user-defined bridge), named after it as its containers are. */
+export const networkName = (spec: Pick<InstanceSpec, 'instanceName'>) => `${spec.instanceName}-openclaw`;
+
+/** The gateway's port is published on the node's loopback only. */
+export const PUBLISHED_ON = '127.0.0.1';
+
 const labelsFor = (spec: InstanceSpec, role: InstanceRole): Record<string, string> => ({
   [LABELS.instance]: spec.instanceId, [LABELS.instanceName]: spec.instanceName, [LABELS.role]: role,
   [LABELS.job]: spec.jobId, [LABELS.bundleVersion]: OPENCLAW_BUNDLE.version,
@@ -50,6 +59,7 @@ function hardenedHostConfig(spec: InstanceSpec, networkMode: string): Dockerode.
     },
     Memory: OPENCLAW_BUNDLE.limits.memoryBytes,
     PidsLimit: OPENCLAW_BUNDLE.limits.pids,
+    NanoCpus: OPENCLAW_BUNDLE.limits.nanoCpus,
     Mounts: [
       { Type: 'volume', Source: volumes.state, Target: OPENCLAW_BUNDLE.stateDir },
       { Type: 'volume', Source: volumes.workspace, Target: OPENCLAW_BUNDLE.workspaceDir },
@@ -60,18 +70,25 @@ function hardenedHostConfig(spec: InstanceSpec, networkMode: string): Dockerode.
 }
 
 /**
- * The gateway: host networking, listening on 127.0.0.1 only. The token comes from the agent on the
- * machine and stays there (the container's environment); it is never sent to the control plane.
+ * The gateway: on the instance's own network, listening on all addresses of its own namespace, on the
+ * same port inside as on the node (so the helper's `openclaw gateway health --port` and the agent's
+ * probes name one port). The token comes from the agent on the machine and stays there (the
+ * container's environment); it is never sent to the control plane.
  */
 export function gatewayContainer(spec: InstanceSpec, token: string): Dockerode.ContainerCreateOptions {
+  const port = `${spec.port}/tcp`;
   return {
     name: containerName(spec, 'gateway'),
     Image: OPENCLAW_BUNDLE.image,
-    Cmd: gatewayCommand(spec.port),
+    Cmd: gatewayCommand(spec.port, 'lan'),
     User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
     Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, ...Object.entries(GATEWAY_ENV).map(([k, v]) => `${k}=${v}`)],
     Labels: labelsFor(spec, 'gateway'),
-    HostConfig: hardenedHostConfig(spec, 'host'),
+    ExposedPorts: { [port]: {} },
+    HostConfig: {
+      ...hardenedHostConfig(spec, networkName(spec)),
+      PortBindings: { [port]: [{ HostIp: PUBLISHED_ON, HostPort: String(spec.port) }] },
+    },
   };
 }
 

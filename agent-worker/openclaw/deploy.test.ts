@@ -1,15 +1,19 @@
 // Deploying a managed OpenClaw instance on a real Docker engine with the real bundle image: preflight,
 // the hardened pair of containers, a gateway that answers /healthz, /readyz and `openclaw gateway
-// health`, and a deploy that is safe to repeat: again, or twice at once, it never makes a second gateway.
+// health`, a deploy that is safe to repeat (again, or twice at once, it never makes a second gateway),
+// and gateways isolated from the machine and from each other, each in its own network.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
+import os from 'node:os';
 import { agentSettings } from '../settings.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../../tests/jest/docker.ts';
-import { LABELS, type InstanceSpec } from './containers.ts';
+import { LABELS, networkName, type InstanceSpec } from './containers.ts';
 import { deploy, preflight } from './deploy.ts';
-import { instanceHealth, restartGateway, waitHealthy } from './health.ts';
+import { describeContainers } from './describe.ts';
+import { execIn, instanceHealth, removeInstance, restartGateway, startInstance, waitHealthy } from './health.ts';
+import { findNetwork } from './network.ts';
 import { containerLogs } from './logs.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 
@@ -18,6 +22,23 @@ const cacheDir = agentSettings().cacheDir;
 const newSpec = async (instanceName: string): Promise<InstanceSpec> => ({ instanceId: crypto.randomUUID(), instanceName, jobId: crypto.randomUUID(), port: await freePort() });
 const gatewaysOf = async (instanceId: string) =>
   engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
+
+/** Whether a TCP connection to host:port opens from inside `containerId`'s network namespace ('connected', or why not). */
+async function connectFrom(containerId: string, host: string, port: number): Promise<string> {
+  const script = `const s = require('node:net').connect(${port}, '${host}'); s.setTimeout(3000);
+    s.on('connect', () => { console.log('connected'); s.destroy(); });
+    s.on('timeout', () => { console.log('timed out'); s.destroy(); });
+    s.on('error', (e) => console.log(e.code));`;
+  return (await execIn(engine.docker, containerId, ['node', '-e', script])).output.trim();
+}
+
+/** Whether a TCP connection to host:port opens from this process (on the machine itself). */
+const connectHere = (host: string, port: number) => new Promise<string>((resolve) => {
+  const s = net.connect(port, host);
+  s.setTimeout(3000, () => { s.destroy(); resolve('timed out'); });
+  s.on('connect', () => { s.destroy(); resolve('connected'); });
+  s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+});
 
 beforeAll(async () => {
   engine = await startTestEngine('openclaw-deploy');
@@ -55,12 +76,12 @@ describe('OpenClaw deployment on a node', () => {
     for (const c of [gateway!, cli!]) {
       expect(c.Config.User).toBe('10001:10001');
       expect(c.HostConfig).toMatchObject({
-        CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], ReadonlyRootfs: true, Memory: 2 * 1024 ** 3, PidsLimit: 512,
+        CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], ReadonlyRootfs: true, Memory: 2 * 1024 ** 3, PidsLimit: 512, NanoCpus: 1e9,
       });
       expect(c.Config.Labels).toMatchObject({ [LABELS.instance]: spec.instanceId, [LABELS.job]: spec.jobId });
     }
-    expect(gateway!.HostConfig.NetworkMode).toBe('host');
-    expect(gateway!.Config.Cmd).toEqual(['gateway', '--allow-unconfigured', '--port', String(spec.port), '--bind', 'loopback']);
+    expect(gateway!.HostConfig.NetworkMode).toBe(networkName(spec));
+    expect(gateway!.Config.Cmd).toEqual(['gateway', '--allow-unconfigured', '--port', String(spec.port), '--bind', 'lan']);
     expect(cli!.HostConfig.NetworkMode).toBe(`container:${gateway!.Id}`);
     // The token stays on the machine: nothing the agent returns carries it.
     const token = gateway!.Config.Env!.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))!.split('=')[1]!;
@@ -89,6 +110,12 @@ describe('OpenClaw deployment on a node', () => {
     expect(restarted.downtimeSeconds).toBeGreaterThan(0);
     expect((await engine.docker.getContainer(gateway!.Id).inspect()).State.StartedAt).not.toBe(gateway!.State.StartedAt);
 
+    // The gateway restarted behind our back (as its restart policy does after a crash): its helper is left in
+    // the gateway's old network namespace, which the health check says; starting the instance brings it along.
+    await engine.docker.getContainer(gateway!.Id).restart({ t: 1 });
+    expect(await instanceHealth(engine.docker, ref)).toMatchObject({ cliCheck: { ok: false, output: expect.stringMatching(/earlier start of the gateway/) }, healthy: false });
+    expect(await startInstance(engine.docker, ref, { timeoutMs: 120_000 })).toMatchObject({ healthy: true, cliCheck: { ok: true } });
+
     // The helper down, the gateway still serving: reported separately.
     await engine.docker.getContainer(cli!.Id).stop({ t: 1 });
     const split = await instanceHealth(engine.docker, ref);
@@ -108,6 +135,60 @@ describe('OpenClaw deployment on a node', () => {
     expect(lines.map((l) => [l.stream, l.text]).sort()).toEqual([['stderr', 'db password=[REDACTED] ok'], ['stdout', 'starting with [REDACTED]']]);
     await chatty.remove();
   });
+
+  it('isolates each gateway in its own network: it reaches neither the machine\'s loopback nor another instance, and its port is on the machine\'s 127.0.0.1 only', async () => {
+    // Standing in for the control plane's Temporal frontend (7233) on the machine's loopback.
+    const temporal = net.createServer((socket) => { socket.on('error', () => {}); socket.end('temporal\n'); }).listen(0, '127.0.0.1');
+    await new Promise((r) => temporal.once('listening', r));
+    const hostPort = (temporal.address() as net.AddressInfo).port;
+    try {
+      const [a, b] = [await newSpec('iso-a'), await newSpec('iso-b')];
+      const [deployedA, deployedB] = await Promise.all([deploy(engine.docker, a, { cacheDir }), deploy(engine.docker, b, { cacheDir })]);
+      const refA = { gatewayId: deployedA.containers[0]!.id, cliId: deployedA.containers[1]!.id, port: a.port };
+      const refB = { gatewayId: deployedB.containers[0]!.id, cliId: deployedB.containers[1]!.id, port: b.port };
+      // The agent's probes reach both through the ports published on 127.0.0.1, and the helpers' CLI checks pass.
+      await Promise.all([waitHealthy(engine.docker, refA, { timeoutMs: 120_000 }), waitHealthy(engine.docker, refB, { timeoutMs: 120_000 })]);
+
+      const [gatewayA, cliA, gatewayB] = await Promise.all([refA.gatewayId, refA.cliId, refB.gatewayId].map((id) => engine.docker.getContainer(id).inspect()));
+      // Its own network, no host networking; the helper in the gateway's namespace; a CPU quota.
+      expect(gatewayA!.HostConfig.NetworkMode).toBe(networkName(a));
+      expect(Object.keys(gatewayA!.NetworkSettings.Networks)).toEqual([networkName(a)]);
+      expect(cliA!.HostConfig.NetworkMode).toBe(`container:${gatewayA!.Id}`);
+      expect(gatewayA!.HostConfig.NanoCpus).toBe(1e9);
+      expect(cliA!.HostConfig.NanoCpus).toBe(1e9);
+      const networkA = await engine.docker.getNetwork(networkName(a)).inspect() as { Driver: string; Internal: boolean; Labels: Record<string, string>; Containers: Record<string, unknown> };
+      expect(networkA).toMatchObject({ Driver: 'bridge', Internal: false, Labels: { [LABELS.instance]: a.instanceId, [LABELS.instanceName]: 'iso-a' } });
+      expect(Object.keys(networkA.Containers)).toEqual([gatewayA!.Id]);
+      expect(gatewayA!.HostConfig.PortBindings).toEqual({ [`${a.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(a.port) }] });
+      // What a takeover would read about it.
+      expect(await describeContainers(engine.docker, [refA.gatewayId])).toEqual([expect.objectContaining({ networkMode: networkName(a), port: a.port })]);
+
+      // From the machine: the gateway's port on 127.0.0.1, and on no other address of the machine.
+      expect(await connectHere('127.0.0.1', a.port)).toBe('connected');
+      const elsewhere = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+      if (elsewhere) expect(await connectHere(elsewhere.address, a.port)).not.toBe('connected');
+
+      // From inside gateway A's namespace: its own gateway, and nothing of the machine's or B's.
+      const bridgeGateway = Object.values(gatewayA!.NetworkSettings.Networks)[0]!.Gateway;
+      const addressB = Object.values(gatewayB!.NetworkSettings.Networks)[0]!.IPAddress;
+      expect(await connectFrom(refA.cliId, '127.0.0.1', a.port)).toBe('connected');
+      expect(await connectHere('127.0.0.1', hostPort)).toBe('connected');
+      expect(await connectFrom(refA.cliId, '127.0.0.1', hostPort)).not.toBe('connected');
+      expect(await connectFrom(refA.cliId, bridgeGateway, hostPort)).not.toBe('connected');
+      expect(await connectFrom(refA.cliId, '127.0.0.1', b.port)).not.toBe('connected');
+      expect(await connectFrom(refA.cliId, bridgeGateway, b.port)).not.toBe('connected');
+      expect(await connectFrom(refA.cliId, addressB, b.port)).not.toBe('connected');
+      expect(await connectHere('127.0.0.1', b.port)).toBe('connected'); // B serves: A just cannot reach it
+
+      // Removing A takes its network with it, and leaves B's.
+      expect(await removeInstance(engine.docker, refA, { removeVolumes: true })).toMatchObject({ networksRemoved: [networkName(a)] });
+      expect(await findNetwork(engine.docker, networkName(a))).toBeUndefined();
+      expect(await findNetwork(engine.docker, networkName(b))).toMatchObject({ Labels: { [LABELS.instance]: b.instanceId } });
+      await removeInstance(engine.docker, refB, { removeVolumes: true });
+    } finally {
+      temporal.close();
+    }
+  }, 300_000);
 
   it('never makes two gateways, even when two deploys of one instance run at once', async () => {
     const spec = await newSpec('racing');

@@ -4,11 +4,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import type Dockerode from 'dockerode';
 import type { DeployOutput, PreflightCheck } from '../../protocol/node-actions.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
-import { cliContainer, containerName, gatewayContainer, LABELS, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
+import { cliContainer, containerName, gatewayContainer, LABELS, networkName, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
+import { rejoinHelper } from './health.ts';
 import { ensureBundleImage } from './image.ts';
+import { ensureInstanceNetwork, findNetwork } from './network.ts';
 
 export type Progress = (message: string) => void;
 
@@ -42,6 +45,10 @@ export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'ins
   const clash = await docker.listContainers({ all: true, filters: { name: [`^/${containerName(spec, 'gateway')}$`] } });
   if (clash.some((c) => c.Labels?.[LABELS.instance] !== spec.instanceId)) {
     checks.push({ name: 'name', ok: false, detail: `a container named ${containerName(spec, 'gateway')} already exists on the machine` });
+  }
+  const network = await findNetwork(docker, networkName(spec));
+  if (network && network.Labels?.[LABELS.instance] !== spec.instanceId) {
+    checks.push({ name: 'network', ok: false, detail: `a Docker network named ${networkName(spec)} already exists on the machine` });
   }
   try {
     const stat = await fs.promises.statfs(info?.DockerRootDir ?? '/var/lib/docker');
@@ -82,11 +89,19 @@ async function tokenOf(docker: Dockerode, containerId: string): Promise<string |
   return env.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))?.slice('OPENCLAW_GATEWAY_TOKEN='.length);
 }
 
+export interface DeployOptions {
+  cacheDir: string;
+  /** How the agent's node is called in the console (for error sentences); the machine's hostname otherwise. */
+  nodeName?: string;
+  progress?: Progress;
+}
+
 /**
- * Brings the instance to "both containers running": builds the image if needed, creates the volumes
- * and whichever container is missing, and starts what is stopped. Running it again changes nothing.
+ * Brings the instance to "both containers running": builds the image if needed, creates the volumes,
+ * the network and whichever container is missing, and starts what is stopped. Running it again changes
+ * nothing.
  */
-export async function deploy(docker: Dockerode, spec: InstanceSpec, opts: { cacheDir: string; progress?: Progress }): Promise<DeployOutput> {
+export async function deploy(docker: Dockerode, spec: InstanceSpec, opts: DeployOptions): Promise<DeployOutput> {
   // Two deploys racing can see a container the other is still creating, which Docker then reports as
   // missing for a moment. Deploying is idempotent, so such a step is simply taken again.
   const created: string[] = [];
@@ -101,8 +116,10 @@ export async function deploy(docker: Dockerode, spec: InstanceSpec, opts: { cach
 }
 
 /** One pass; `created` collects what this deploy made, across passes. */
-async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: { cacheDir: string; progress?: Progress }, created: string[]): Promise<DeployOutput> {
+async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOptions, created: string[]): Promise<DeployOutput> {
   const progress = opts.progress ?? (() => {});
+  // First: an engine that cannot give the instance a network of its own fails the deployment at once.
+  await ensureInstanceNetwork(docker, spec, opts.nodeName ?? os.hostname());
   await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: progress });
   for (const name of Object.values(volumeNames(spec.instanceId))) {
     await docker.createVolume({ Name: name, Labels: { [LABELS.instance]: spec.instanceId } });
@@ -139,6 +156,7 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: { cacheDi
     progress(`starting ${containerName(spec, 'cli')}`);
     await docker.getContainer(cliId).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
   }
+  await rejoinHelper(docker, { gatewayId, cliId });
   return {
     containers: [
       { id: gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },

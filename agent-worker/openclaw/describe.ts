@@ -1,5 +1,6 @@
 // What a takeover needs to know about running OpenClaw containers it did not create: names, images,
-// state, start times and the gateway port from the command line. Reads only; environment values (the
+// state, start times, the gateway port from the command line, and the network mode (a gateway on the
+// host's network can reach the node's own services). Reads only; environment values (the
 // gateway's token among them) are never read out.
 import type Dockerode from 'dockerode';
 import type { DescribedContainer } from '../../protocol/node-actions.ts';
@@ -21,6 +22,7 @@ export async function describeContainers(docker: Dockerode, ids: string[]): Prom
       startedAt: c.State.Running ? c.State.StartedAt : null, created: c.Created,
       bundleVersion: c.Config.Labels?.[LABELS.bundleVersion] ?? null,
       port: Number.isInteger(port) ? port : null,
+      networkMode: c.HostConfig.NetworkMode ?? '',
     });
   }
   return out;

@@ -6,6 +6,8 @@ import type Dockerode from 'dockerode';
 import type { ContainerHealth, InstanceHealth, InstanceRef } from '../../protocol/node-actions.ts';
 import { demultiplex } from '../docker/streams.ts';
 import { OPENCLAW_BUNDLE, OPENCLAW_ENTRYPOINT } from './bundle.ts';
+import { LABELS } from './containers.ts';
+import { removeInstanceNetworks } from './network.ts';
 import type { Progress } from './deploy.ts';
 
 // The shapes are the node-action catalogue's; re-exported for the console's job result view.
@@ -13,15 +15,31 @@ export type { InstanceHealth } from '../../protocol/node-actions.ts';
 
 const MISSING: ContainerHealth = { id: null, state: 'missing', health: null };
 
-async function containerHealth(docker: Dockerode, id: string | undefined): Promise<ContainerHealth> {
-  if (!id) return MISSING;
-  const found = await docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => {
-    if (err.statusCode === 404) return undefined;
-    throw err;
-  });
-  if (!found) return MISSING;
-  return { id: found.Id, state: found.State.Status, health: found.State.Health?.Status ?? null };
+const inspectIfThere = (docker: Dockerode, id: string | undefined) => (id
+  ? docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => { if (err.statusCode === 404) return undefined; throw err; })
+  : Promise.resolve(undefined));
+
+const asHealth = (found: Dockerode.ContainerInspectInfo | undefined): ContainerHealth =>
+  (found ? { id: found.Id, state: found.State.Status, health: found.State.Health?.Status ?? null } : MISSING);
+
+/**
+ * The helper joins the gateway's network namespace when it starts, and each start of a gateway with a
+ * network of its own makes a new one: a helper running since before the gateway's latest start is left
+ * in the old namespace, where nothing answers. (A gateway on the host's network, as an adopted one may
+ * be, has the one namespace of the machine.)
+ */
+const helperIsStale = (gateway: Dockerode.ContainerInspectInfo | undefined, cli: Dockerode.ContainerInspectInfo | undefined) =>
+  Boolean(gateway?.State.Running && cli?.State.Running && gateway.HostConfig.NetworkMode !== 'host'
+    && Date.parse(cli.State.StartedAt) < Date.parse(gateway.State.StartedAt));
+
+/** Restarts the helper when it is in an earlier namespace of the gateway (after the gateway restarted or started again). */
+export async function rejoinHelper(docker: Dockerode, ref: Pick<InstanceRef, 'gatewayId' | 'cliId'>): Promise<void> {
+  const [gateway, cli] = await Promise.all([inspectIfThere(docker, ref.gatewayId), inspectIfThere(docker, ref.cliId)]);
+  // The helper idles: nothing to wait for.
+  if (helperIsStale(gateway, cli)) await docker.getContainer(cli!.Id).restart({ t: 1 });
 }
+
+const STALE_HELPER = 'the helper is in the network namespace of an earlier start of the gateway: restart the gateway (its helper follows)';
 
 async function probe(url: string): Promise<{ ok: boolean; body: unknown } | null> {
   try {
@@ -62,13 +80,17 @@ export async function answersHealthzInside(docker: Dockerode, containerId: strin
 
 export async function instanceHealth(docker: Dockerode, ref: InstanceRef): Promise<InstanceHealth> {
   const port = ref.port;
-  const [gateway, cli] = await Promise.all([containerHealth(docker, ref.gatewayId), containerHealth(docker, ref.cliId)]);
+  const [gatewayInfo, cliInfo] = await Promise.all([inspectIfThere(docker, ref.gatewayId), inspectIfThere(docker, ref.cliId)]);
+  const [gateway, cli] = [asHealth(gatewayInfo), asHealth(cliInfo)];
   const running = gateway.state === 'running';
+  // The gateway's port as published on the machine's 127.0.0.1 (through Docker's proxy), as an operator on the machine reaches it.
   const [healthz, readyz] = running
     ? await Promise.all([probe(`http://127.0.0.1:${port}/healthz`), probe(`http://127.0.0.1:${port}/readyz`)])
     : [null, null];
   let cliCheck: InstanceHealth['cliCheck'] = null;
-  if (running && cli.state === 'running' && healthz?.ok) {
+  if (helperIsStale(gatewayInfo, cliInfo)) {
+    cliCheck = { ok: false, output: STALE_HELPER };
+  } else if (running && cli.state === 'running' && healthz?.ok) {
     // The helper has the token in its environment; the CLI reads it from there, so it is not in argv.
     const res = await execIn(docker, cli.id!, [...OPENCLAW_ENTRYPOINT, 'gateway', 'health', '--port', String(port)])
       .catch((err: Error) => ({ exitCode: -1, output: err.message }));
@@ -96,11 +118,12 @@ export async function waitHealthy(docker: Dockerode, ref: InstanceRef, opts: { t
   }
 }
 
-/** Restarts the gateway container and waits until it is healthy again; reports the downtime. */
+/** Restarts the gateway container (and its helper, into the new namespace) and waits until it is healthy again; reports the downtime. */
 export async function restartGateway(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number }> {
   const started = Date.now();
   opts.progress?.('restarting the gateway');
   await docker.getContainer(ref.gatewayId).restart({ t: 10 });
+  await rejoinHelper(docker, ref);
   let answeredAt: number | undefined;
   while (answeredAt === undefined && Date.now() - started < opts.timeoutMs) {
     if ((await probe(`http://127.0.0.1:${ref.port}/healthz`))?.ok) answeredAt = Date.now();
@@ -125,18 +148,26 @@ export async function startInstance(docker: Dockerode, ref: InstanceRef, opts: {
     if (!id) continue;
     await docker.getContainer(id).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
   }
+  await rejoinHelper(docker, ref);
   return waitHealthy(docker, ref, opts);
 }
 
-/** Removes both containers; their volumes (state and workspace) only when asked. */
-export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: { removeVolumes: boolean }): Promise<{ removed: string[]; volumesRemoved: string[] }> {
+/**
+ * Removes both containers; their volumes (state and workspace) only when asked; and the instance's own
+ * network, which is labelled as ours for that instance (an adopted instance's networks are not, and stay).
+ */
+export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: { removeVolumes: boolean }): Promise<{ removed: string[]; volumesRemoved: string[]; networksRemoved: string[] }> {
   const removed: string[] = [];
   const volumes = new Set<string>();
+  /** Network name → the instance whose own it must be to go. */
+  const networks = new Map<string, string>();
   for (const id of [ref.cliId, ref.gatewayId]) {
     if (!id) continue;
-    const info = await docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => { if (err.statusCode === 404) return undefined; throw err; });
+    const info = await inspectIfThere(docker, id);
     if (!info) continue;
     for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) volumes.add(m.Name);
+    const instanceId = info.Config.Labels?.[LABELS.instance];
+    if (instanceId) for (const name of Object.keys(info.NetworkSettings?.Networks ?? {})) networks.set(name, instanceId);
     await docker.getContainer(id).remove({ force: true });
     removed.push(id);
   }
@@ -147,5 +178,5 @@ export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: 
       volumesRemoved.push(name);
     }
   }
-  return { removed, volumesRemoved };
+  return { removed, volumesRemoved, networksRemoved: await removeInstanceNetworks(docker, networks) };
 }

@@ -62,4 +62,16 @@ describe('node inventory for the console', () => {
     await expect(getNodeInventory(w.ctx(w.actors.globexAdmin), nodeId)).rejects.toMatchObject({ status: 404 });
     await expect(getNodeInventory(w.ctx(w.actors.acmeUser), nodeId)).rejects.toMatchObject({ status: 403 });
   });
+
+  it('says which instances run on the machine\'s own network, from the network mode the agent reports', async () => {
+    const { getNodeInventory } = await import('../nodes/service.ts');
+    await receiveHeartbeat(t.db, nodeId, {
+      ...base, inventoryDigest: 'd10',
+      containers: [{ ...container('m1', 'prod-openclaw-gateway'), networkMode: 'host' }, { ...container('g1', 'openclaw-gateway'), networkMode: 'acme-openclaw' }, container('old', 'from-an-older-agent')],
+      discovered: [found('acme', ['g1'])],
+    });
+    const seen = await getNodeInventory(w.ctx(w.actors.acmeAdmin), nodeId);
+    expect(seen.containers.map((c) => [c.name, c.networkMode])).toEqual([['from-an-older-agent', null], ['openclaw-gateway', 'acme-openclaw'], ['prod-openclaw-gateway', 'host']]);
+    expect(seen.instances.map((i) => [i.name, i.hostNetwork])).toEqual([['acme', false], ['prod', true]]);
+  });
 });

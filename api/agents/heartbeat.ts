@@ -42,7 +42,7 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: C
   for (const c of containers) {
     const row = {
       nodeId, containerId: c.id, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
-      labels: c.labels, createdAt: c.created ? new Date(c.created) : null, startedAt: c.started ? new Date(c.started) : null, seenAt,
+      labels: c.labels, networkMode: c.networkMode ?? null, createdAt: c.created ? new Date(c.created) : null, startedAt: c.started ? new Date(c.started) : null, seenAt,
     };
     await tx.insert(nodeContainers).values(row).onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
   }

@@ -115,7 +115,7 @@ export async function getNode(ctx: ServiceContext, id: string): Promise<NodeOutp
 
 export interface NodeInventory {
   containers: { id: string; name: string; image: string; state: string; health: string | null; status: string;
-    ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[]; startedAt: string | null; seenAt: string }[];
+    ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[]; networkMode: string | null; startedAt: string | null; seenAt: string }[];
   instances: {
     id: string; name: string; state: 'discovered' | 'managed'; containerIds: string[]; reasons: string[]; confidence: string | null;
     /** Whose instance it is: the node's organization, or a customer hosted on shared infrastructure. */
@@ -123,6 +123,8 @@ export interface NodeInventory {
     /** Managed instances: the bundle version, the gateway port and the last health check's summary. */
     bundleVersion: string | null; port: number | null;
     health: { healthy: boolean | null; gateway: string | null; cli: string | null; checkedAt: string } | null;
+    /** One of its containers runs on the machine's own network (as last reported): it can reach the machine's services. */
+    hostNetwork: boolean;
   }[];
 }
 
@@ -141,14 +143,16 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
     ctx.db.select({ i: instances, organizationName: organizations.name }).from(instances).innerJoin(organizations, eq(organizations.id, instances.organizationId))
       .where(eq(instances.nodeId, node.node.id)).orderBy(asc(instances.name)),
   ]);
+  const onHostNetwork = new Set(containers.filter((c) => c.networkMode === 'host').map((c) => c.containerId));
   return {
     containers: containers.map((c) => ({
       id: c.containerId, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
-      startedAt: c.startedAt?.toISOString() ?? null, seenAt: c.seenAt.toISOString(),
+      networkMode: c.networkMode, startedAt: c.startedAt?.toISOString() ?? null, seenAt: c.seenAt.toISOString(),
     })),
     instances: found.map(({ i, organizationName }) => ({
       id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence, organizationId: i.organizationId, organizationName,
       bundleVersion: i.bundleVersion, port: i.port, health: healthSummary(i.health, i.updatedAt),
+      hostNetwork: i.containerIds.some((id) => onHostNetwork.has(id)),
     })),
   };
 }

@@ -1,8 +1,10 @@
 // Docker engines. `findDockerEngine` finds the machine's own engine (DOCKER_HOST when it is a unix socket,
 // else /var/run/docker.sock) when one answers. `startDockerEngine` starts a private `dockerd` for tests and
 // for machines without a running engine: its own data root, exec root, socket, pid file, configuration and
-// containerd namespace, no bridge and no iptables rules (containers use host networking or none), so that
-// several engines can run side by side on one machine without seeing each other's containers. An engine
+// containerd namespace, no default bridge and no iptables rules (containers use host networking, none, or
+// a user-defined bridge network, such as a managed gateway's own), so that several engines can run side by
+// side on one machine without seeing each other's containers. Docker gives each new network an address
+// range no route of the machine uses yet, so the networks of two engines do not overlap. An engine
 // left running by a process that died (a crash of `npm start`, a killed test) is taken over when it
 // answers, else stopped and cleaned up, so that a crash needs no hand work before the next start.
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,8 +31,8 @@ export interface RunningDockerEngine {
   recovered?: string;
   /**
    * Stops dockerd (SIGTERM, then SIGKILL) and cleans the exec root; first removes every container of the
-   * engine, unless it was started with `keepContainers` (then they stop with it and their restart policy
-   * brings them back with the next start).
+   * engine and the networks they leave unused, unless it was started with `keepContainers` (then they stop
+   * with it and their restart policy brings them back with the next start).
    */
   stop(): Promise<void>;
 }
@@ -256,6 +258,8 @@ function engineHandle(files: EngineFiles, opts: { name: string; keepContainers?:
         const removeAll = async () => {
           const containers = await docker.listContainers({ all: true });
           await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+          // Their networks too: a network's bridge stays on the machine after dockerd stops.
+          await docker.pruneNetworks();
         };
         let timer: NodeJS.Timeout | undefined;
         // An engine that no longer answers is simply stopped.

@@ -12,6 +12,7 @@ import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from '../../api/instances/service.ts';
 import { issueGrant } from '../../api/jobs/approval-grant.ts';
 import { approveJob, cancelJob, getJob, getJobActivities, rejectJob } from '../../api/jobs/service.ts';
+import { getNodeInventory } from '../../api/nodes/service.ts';
 import { approveUpdate } from '../../workflows/approval.ts';
 import { latestBundleChecks, requestBundleCheck } from '../../api/system/bundle-check.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';
@@ -97,6 +98,14 @@ describe('deploying OpenClaw with a typed approval', () => {
     const [instance] = await t.db.select().from(instances).where(eq(instances.id, job.instanceId!));
     expect(instance).toMatchObject({ name: 'acme-claw', state: 'managed', organizationId: w.acme.id, bundleVersion: '2026.9.6', health: expect.objectContaining({ healthy: true }) });
     expect(await gateways()).toHaveLength(1);
+    // On its own network, not the machine's (ADR 0010): the node page has nothing to warn about.
+    const [gateway] = await gateways();
+    expect(gateway!.HostConfig.NetworkMode).toBe('acme-claw-openclaw');
+    const onNodePage = await waitFor('the deployed containers in the inventory', async () => {
+      const found = (await getNodeInventory(operator, nodeId)).instances.find((i) => i.name === 'acme-claw');
+      return found?.state === 'managed' ? found : undefined;
+    });
+    expect(onNodePage.hostNetwork).toBe(false);
     // The run, activity by activity (from its Temporal history): each node step once, with its own timeouts.
     const run = await getJobActivities(operator, job.id);
     const activity = (name: string) => run.activities.find((a) => a.name === name);
@@ -163,6 +172,8 @@ describe('deploying OpenClaw with a typed approval', () => {
     // Its health was measured on the node as the health check does, so the node page shows it at once.
     expect(managed!.health).toMatchObject({ gateway: { id: before[0]!.id, state: 'running' }, cli: { id: before[1]!.id, state: 'running' }, healthy: expect.any(Boolean) });
     expect(await snapshot()).toEqual(before);
+    // Left on the network it ran on (none, here), which the takeover reports.
+    expect((await getJob(w.ctx(w.actors.operator), job.id)).result).toMatchObject({ containers: [{ networkMode: 'none' }, { networkMode: `container:${before[0]!.id}` }] });
     // Later heartbeats do not bring it back as a discovery.
     await new Promise((r) => setTimeout(r, 2500));
     expect((await t.db.select().from(instances).where(eq(instances.nodeId, nodeId))).filter((i) => i.containerIds.includes(before[0]!.id)))
@@ -255,7 +266,8 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect((await change('start', 'start acme-claw on acme-edge')).result).toMatchObject({ after: { healthy: true } });
     const volumes = (await engine.docker.getContainer(gatewayId).inspect()).Mounts.map((m) => m.Name!);
     const removed = await change('remove', 'remove acme-claw on acme-edge');
-    expect(removed.result).toMatchObject({ removed: [cliId, gatewayId], volumesRemoved: [] });
+    expect(removed.result).toMatchObject({ removed: [cliId, gatewayId], volumesRemoved: [], networksRemoved: ['acme-claw-openclaw'] });
+    expect((await engine.docker.listNetworks()).map((n) => n.Name)).not.toContain('acme-claw-openclaw');
     expect(await t.db.select().from(instances).where(eq(instances.id, instance!.id))).toEqual([]);
     const left = (await engine.docker.listVolumes()).Volumes.map((v) => v.Name);
     expect(left).toEqual(expect.arrayContaining(volumes));

@@ -223,9 +223,11 @@ describe('npm start', () => {
       const roots = [...(startPid ? [startPid] : []), ...findProcesses((cmdline) => cmdline.some((arg) => arg.includes(crashDir) || arg.includes(execRoot)))];
       return [...new Set([...roots, ...descendantsOf(roots)])];
     };
-    // The engine keeps its containers across stops (they are the node's): none may stay in the cached data root.
+    // The engine keeps its containers across stops (they are the node's): none may stay in the cached data
+    // root, nor the deployed instance's network.
     const removeContainersAndStop = async (s: Started) => {
       for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true });
+      await docker.pruneNetworks().catch(() => {});
       expect(await stop(s)).toBe(0);
     };
     let last: Started | undefined;

@@ -26,7 +26,7 @@ export function Containers({ containers, canRefresh, refresh }: {
       {refresh && !refresh.ok && <p className="error" role="alert">{refresh.formError}</p>}
       {containers.length === 0 ? <p className="muted">No container reported yet (the agent sends its inventory with its heartbeats).</p> : (
         <table data-testid="containers">
-          <thead><tr><th>Name</th><th>Image</th><th>State</th><th>Health</th><th>Status</th><th>Ports</th></tr></thead>
+          <thead><tr><th>Name</th><th>Image</th><th>State</th><th>Health</th><th>Status</th><th>Network</th><th>Ports</th></tr></thead>
           <tbody>
             {containers.map((c) => (
               <tr key={c.id}>
@@ -35,7 +35,8 @@ export function Containers({ containers, canRefresh, refresh }: {
                 <td><span className="badge">{c.state}</span></td>
                 <td>{c.health ?? '—'}</td>
                 <td>{c.status}</td>
-                <td>{c.ports.map((p) => `${p.publicPort ? `${p.publicPort}→` : ''}${p.privatePort}/${p.type}`).join(', ') || '—'}</td>
+                <td>{c.networkMode ?? '—'}</td>
+                <td>{c.ports.map((p) => `${p.publicPort ? `${p.ip ? `${p.ip}:` : ''}${p.publicPort}→` : ''}${p.privatePort}/${p.type}`).join(', ') || '—'}</td>
               </tr>
             ))}
           </tbody>

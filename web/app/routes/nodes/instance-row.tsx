@@ -6,14 +6,18 @@ import { RowAction } from '../../components/forms.tsx';
 
 type Instance = NodeInventory['instances'][number];
 
+// Gateways we deploy get a network of their own; one adopted as it ran may share the machine's.
+const HostNetwork = () => <p className="error" data-testid="host-network">Runs with host networking: it can reach this machine’s own services.</p>;
+
 function Detail({ instance: i }: { instance: Instance }) {
-  if (i.state !== 'managed') return <>{i.reasons.join('; ')}</>;
+  if (i.state !== 'managed') return <>{i.reasons.join('; ')}{i.hostNetwork && <HostNetwork />}</>;
   const h = i.health;
   return (
     <>
       OpenClaw {i.bundleVersion ?? '?'} on port {i.port ?? '?'}
       {h && <> · {h.healthy ? 'healthy' : 'not healthy'}: gateway {h.gateway ?? '?'}, helper {h.cli ?? 'none'}
         {h.gateway === 'running' && h.cli !== 'running' && ' (the gateway serves; its helper is down)'}</>}
+      {i.hostNetwork && <HostNetwork />}
     </>
   );
 }
