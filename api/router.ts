@@ -12,7 +12,7 @@ import { authenticate } from './auth/authenticate.ts';
 import { sessionTokenFromCookieHeader } from './auth/sessions.ts';
 import type { Endpoint } from './endpoint.ts';
 import { ENDPOINTS } from './endpoints.ts';
-import { AppError, assertNoNulCharacters, fieldErrorsOf, InvalidInputError } from './errors.ts';
+import { AppError, assertStorableInput, fieldErrorsOf, InvalidInputError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 
@@ -20,7 +20,7 @@ const log = createLogger('api');
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: string) {
   if (!schema) return undefined;
-  assertNoNulCharacters(value, where === 'body' ? '' : where);
+  assertStorableInput(value, where === 'body' ? '' : where);
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const fields = fieldErrorsOf(result.error);

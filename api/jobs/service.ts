@@ -13,6 +13,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
 import { APPROVER_ROLES, auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { displayText } from '../display-text.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
@@ -31,7 +32,7 @@ export const ListJobsQuery = PageQuery.extend({
   nodeId: z.string().uuid('nodeId must be a UUID').optional(),
   type: z.string().max(100).regex(/^[a-z][a-z0-9_]*$/, 'type must be a job type such as deploy_openclaw').optional(),
 });
-export const DecisionInput = z.object({ reason: z.string().trim().max(500, 'reason must be at most 500 characters').optional() });
+export const DecisionInput = z.object({ reason: displayText('reason', 500, { trim: true }).optional() });
 export const ApproveInput = z.object({ phrase: z.string('phrase is required').min(1, 'phrase is required').max(200, 'phrase is too long') });
 
 const isActive = (state: JobState) => (ACTIVE_STATES as readonly JobState[]).includes(state);

@@ -9,13 +9,14 @@ import type { Db, Executor } from '../../db/client.ts';
 import { apiTokens, users } from '../../db/schema.ts';
 import { hashToken } from '../auth/token-hash.ts';
 import { auditActor, authorize, type Actor, type ServiceContext } from '../authz.ts';
+import { displayName } from '../display-text.ts';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 
 export const TOKEN_PREFIX = 'awpat_';
 const LAST_USED_PRECISION_MS = 60_000; // write last_used_at at most once a minute per token
 
-export const CreateTokenInput = z.object({ name: z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters') });
+export const CreateTokenInput = z.object({ name: displayName('name', 100) });
 
 export const TokenOutput = z.object({
   id: z.string().uuid(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
