@@ -35,6 +35,10 @@ interface EndpointShape {
   body?: z.ZodType;
   response: z.ZodType;
   status: number;
+  /** It calls Temporal, so it may answer 503 with Retry-After (Temporal, or the node's agent, is not there). */
+  callsTemporal?: boolean;
+  /** It limits failed attempts per client address, so it may answer 429. */
+  rateLimited?: boolean;
 }
 
 type RawInput = { params: unknown; query: unknown; body: unknown };
@@ -51,8 +55,14 @@ export function defineEndpoint<A extends EndpointAuth = 'actor', P extends z.Zod
   method: HttpMethod; path: string; summary: string; tag: string;
   /** Who may call it; default 'actor' (a person). */
   auth?: A;
-  params?: P; query?: Q; body?: B; response: R; status?: number;
+  params?: P; query?: Q; body?: B; response: R; status?: number; callsTemporal?: boolean; rateLimited?: boolean;
   handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {
   return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, handler: e.handler } as Endpoint;
 }
+
+/**
+ * Whether the endpoint needs a body: its schema refuses an empty object. One with only optional fields
+ * takes a missing body as `{}`, and the OpenAPI document says the body is optional.
+ */
+export const bodyIsRequired = (e: Pick<EndpointShape, 'body'>): boolean => !!e.body && !e.body.safeParse({}).success;

@@ -86,5 +86,10 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
 
 /** Something the request needs is down (e.g. Temporal): nothing was changed; trying again later may work. */
 export class UnavailableError extends AppError {
-  constructor(message: string) { super(503, 'Service Unavailable', message); }
+  /** Sent as Retry-After: when trying again is worth it. */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 10) {
+    super(503, 'Service Unavailable', message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }

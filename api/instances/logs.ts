@@ -23,6 +23,16 @@ export const LogsResponse = z.object({
 });
 export type LogsResponse = z.infer<typeof LogsResponse>;
 
+/**
+ * How long a read waits for the node's agent to pick it up. The node is online (checked first), so its
+ * agent polls all the time: a few seconds without an answer mean it is not there; the caller gets a 503
+ * with Retry-After instead of a request held open.
+ */
+export const LOGS_NODE_WAIT_SECONDS = 5;
+/** The whole read, however it goes (say the control plane's worker is down): Temporal ends the run then. */
+const LOGS_DEADLINE_SECONDS = 20;
+const LOGS_RETRY_AFTER_SECONDS = 10;
+
 export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, query: unknown): Promise<LogsResponse> {
   if (!isUuid(instanceId)) throw new NotFoundError('instance');
   const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
@@ -38,12 +48,15 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
   try {
     const client = await getTemporalClient();
     output = await client.workflow.execute(readInstanceLogs, {
-      taskQueue: controlPlaneTaskQueue(), workflowId: `instance-logs-${instance.id}-${crypto.randomUUID()}`, workflowExecutionTimeout: '1 minute',
-      args: [{ nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: 15 }],
+      taskQueue: controlPlaneTaskQueue(), workflowId: `instance-logs-${instance.id}-${crypto.randomUUID()}`, workflowExecutionTimeout: `${LOGS_DEADLINE_SECONDS} seconds`,
+      args: [{ nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: LOGS_NODE_WAIT_SECONDS }],
     });
   } catch (err) {
-    const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new UnavailableError(`The logs could not be read: ${reason}.`);
+    const cause = (err as { cause?: { message?: string; type?: string } }).cause;
+    if (cause?.type === 'NodeOffline') {
+      throw new UnavailableError(`No agent on node ${node.name} picked up the request within ${LOGS_NODE_WAIT_SECONDS} s: the agent may be stopped or busy. Try again shortly.`, LOGS_RETRY_AFTER_SECONDS);
+    }
+    throw new UnavailableError(`The logs could not be read: ${cause?.message ?? (err as Error).message}.`, LOGS_RETRY_AFTER_SECONDS);
   }
   if (q.follow !== '1') {
     await recordAudit(ctx.db, {

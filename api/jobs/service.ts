@@ -4,7 +4,7 @@
 // (activities/jobs.ts); these functions record the request, start the run, and read the record.
 // Approving, rejecting and cancelling are Temporal Updates on the run, whose validators have the last
 // word (phrase, role, expiry, self-approval).
-import { WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
@@ -141,7 +141,7 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
   const handle = client.workflow.getHandle(row.job.workflowId);
   if (row.job.state === 'preflight') {
     // Before the approval wait there is no handler yet: cancel the run itself (it records 'cancelled').
-    await handle.cancel();
+    await handle.cancel().catch((err: unknown) => { throw temporalRefusal(err); });
     await recordAudit(ctx.db, { ...auditActor(ctx.actor), organizationId: row.job.organizationId, action: 'job.cancel', targetType: 'job', targetId: row.job.id, outcome: 'success', reason: args.reason ?? null });
     return waitForState(ctx, id, (s) => !isActive(s));
   }
@@ -155,9 +155,16 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
       if (decision === 'approve' && /phrase/i.test(message)) throw new InvalidInputError({ phrase: message }, message);
       throw new ConflictError('id', message);
     }
-    throw err;
+    throw temporalRefusal(err);
   }
   return waitForState(ctx, id, (s) => s !== 'waiting_for_approval');
+}
+
+/** A decision Temporal could not deliver: the run is gone (the record is behind it), or Temporal is down. */
+function temporalRefusal(err: unknown): unknown {
+  if (err instanceof WorkflowNotFoundError) return new ConflictError('id', 'This job’s run is no longer running in Temporal: there is nothing to decide.');
+  if (err instanceof ServiceError) return new UnavailableError('Temporal did not take the decision: it is not reachable. Try again shortly.');
+  return err;
 }
 
 /** The workflow records a decision in its own step: wait briefly, so the answer already shows it. */
