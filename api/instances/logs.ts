@@ -33,6 +33,14 @@ export const LOGS_NODE_WAIT_SECONDS = 5;
 const LOGS_DEADLINE_SECONDS = 20;
 const LOGS_RETRY_AFTER_SECONDS = 10;
 
+type Failure = { message: string; type?: string; cause?: unknown };
+/** The innermost failure of a run (workflow → activity → application failure): the one that says why. */
+function rootCause(err: unknown): Failure {
+  let failure = err as Failure;
+  while (failure.cause && typeof failure.cause === 'object' && typeof (failure.cause as Failure).message === 'string') failure = failure.cause as Failure;
+  return failure;
+}
+
 export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, query: unknown): Promise<LogsResponse> {
   if (!isUuid(instanceId)) throw new NotFoundError('instance');
   const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
@@ -52,11 +60,11 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
       args: [{ nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: LOGS_NODE_WAIT_SECONDS }],
     });
   } catch (err) {
-    const cause = (err as { cause?: { message?: string; type?: string } }).cause;
-    if (cause?.type === 'NodeOffline') {
+    const cause = rootCause(err);
+    if (cause.type === 'NodeOffline') {
       throw new UnavailableError(`No agent on node ${node.name} picked up the request within ${LOGS_NODE_WAIT_SECONDS} s: the agent may be stopped or busy. Try again shortly.`, LOGS_RETRY_AFTER_SECONDS);
     }
-    throw new UnavailableError(`The logs could not be read: ${cause?.message ?? (err as Error).message}.`, LOGS_RETRY_AFTER_SECONDS);
+    throw new UnavailableError(`The logs could not be read: ${cause.message.replace(/\.$/, '')}.`, LOGS_RETRY_AFTER_SECONDS);
   }
   if (q.follow !== '1') {
     await recordAudit(ctx.db, {
