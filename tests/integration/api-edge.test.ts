@@ -36,6 +36,8 @@ describe('the API and the console hold against hostile input', () => {
     expect([home.status, home.headers.get('location')]).toEqual([302, '/login?redirectTo=%2F']);
     expect((await api('/organizations', { headers: { cookie: BAD_COOKIE } })).status).toBe(200);
     expect((await fetch(`${s.base}/api/v1/organizations`, { headers: { cookie: BAD_COOKIE } })).status).toBe(401);
+    // A path that does not decode is the client's mistake too, on the console as on the API.
+    expect((await fetch(`${s.base}/organizations/%E0%A4%A`, { redirect: 'manual' })).status).toBeLessThan(500);
   });
 
   it('refuses JSON nested 7,000 levels deep with a 400 naming the cause', async () => {
