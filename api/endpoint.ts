@@ -41,6 +41,10 @@ interface EndpointShape {
   status: number;
   /** The scope an API token needs to call it. */
   scope: TokenScope;
+  /** It calls Temporal, so it may answer 503 with Retry-After (Temporal, or the node's agent, is not there). */
+  callsTemporal?: boolean;
+  /** It limits failed attempts per client address, so it may answer 429. */
+  rateLimited?: boolean;
 }
 
 type RawInput = { params: unknown; query: unknown; body: unknown };
@@ -59,8 +63,14 @@ export function defineEndpoint<A extends EndpointAuth = 'actor', P extends z.Zod
   auth?: A;
   /** Declared only by decisions on a job; otherwise the method says (GET read, else operate). */
   scope?: 'approve';
-  params?: P; query?: Q; body?: B; response: R; status?: number;
+  params?: P; query?: Q; body?: B; response: R; status?: number; callsTemporal?: boolean; rateLimited?: boolean;
   handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {
   return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, scope: endpointScope(e.method, e.scope), handler: e.handler } as Endpoint;
 }
+
+/**
+ * Whether the endpoint needs a body: its schema refuses an empty object. One with only optional fields
+ * takes a missing body as `{}`, and the OpenAPI document says the body is optional.
+ */
+export const bodyIsRequired = (e: Pick<EndpointShape, 'body'>): boolean => !!e.body && !e.body.safeParse({}).success;

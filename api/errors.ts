@@ -52,26 +52,38 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   return out;
 }
 
+/** How deep input may nest; nothing we accept comes close, and deeper input only costs stack and time. */
+export const MAX_INPUT_DEPTH = 64;
+
 /**
- * PostgreSQL cannot store a NUL character in text: refuse it up front, naming the field, instead of
- * letting the query fail with a 500.
+ * Refuses input that no schema should ever see, naming the field: a NUL character (PostgreSQL cannot
+ * store it in text), an ill-formed string (a lone UTF-16 surrogate, which no text column or JSON value
+ * can hold), or nesting deeper than MAX_INPUT_DEPTH. The walk is iterative, so hostile nesting cannot
+ * overflow the stack.
  */
-export function assertNoNulCharacters(input: unknown, prefix = ''): void {
-  const visit = (value: unknown, path: string): void => {
-    if (typeof value === 'string' && value.includes('\u0000')) {
-      const field = path || '(body)';
-      throw new InvalidInputError({ [field]: `${field} contains a NUL character` });
+export function assertStorableInput(input: unknown, prefix = ''): void {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: prefix, depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    const field = path || '(body)';
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw new InvalidInputError({ [field]: `${field} contains a NUL character` });
+      if (!value.isWellFormed()) throw new InvalidInputError({ [field]: `${field} contains invalid characters` });
+      continue;
     }
-    if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) visit(v, path ? `${path}.${k}` : k);
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_INPUT_DEPTH) throw new InvalidInputError({ [prefix || '(body)']: `the input is nested more than ${MAX_INPUT_DEPTH} levels deep` });
+    // Pushed last to first, so the first bad field in the input's own order is the one named.
+    for (const [k, v] of Object.entries(value).reverse()) {
+      if (k.includes('\u0000') || !k.isWellFormed()) throw new InvalidInputError({ [field]: `${field} has a key with invalid characters` });
+      stack.push({ value: v, path: path ? `${path}.${k}` : k, depth: depth + 1 });
     }
-  };
-  visit(input, prefix);
+  }
 }
 
 /** Parses input with a zod schema, or throws InvalidInputError naming every bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  assertNoNulCharacters(input);
+  assertStorableInput(input);
   const result = schema.safeParse(input);
   if (!result.success) throw new InvalidInputError(fieldErrorsOf(result.error));
   return result.data;
@@ -79,5 +91,10 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
 
 /** Something the request needs is down (e.g. Temporal): nothing was changed; trying again later may work. */
 export class UnavailableError extends AppError {
-  constructor(message: string) { super(503, 'Service Unavailable', message); }
+  /** Sent as Retry-After: when trying again is worth it. */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 10) {
+    super(503, 'Service Unavailable', message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }

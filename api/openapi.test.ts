@@ -5,8 +5,9 @@ import { openApiDocument } from './openapi.ts';
 const doc = openApiDocument(ENDPOINTS, { version: '9.9.9', serverUrl: 'http://localhost:3000/api/v1' }) as {
   openapi: string; info: { version: string }; paths: Record<string, Record<string, {
     description?: string; security: Record<string, string[]>[];
-    parameters: { name: string; in: string; required: boolean }[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
-    responses: Record<string, { description: string; content: Record<string, { schema: unknown }> }>;
+    parameters: { name: string; in: string; required: boolean }[];
+    requestBody?: { required: boolean; content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
+    responses: Record<string, { description: string; content: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
   }>>;
 };
 
@@ -51,5 +52,29 @@ describe('OpenAPI document', () => {
     expect(approve.responses['401']!.description).toContain('expired');
     expect(doc.paths['/jobs']!.get!.security).toEqual([{ bearerToken: ['read'] }, { sessionCookie: [] }]);
     expect(doc.paths['/organizations']!.post!.security).toEqual([{ bearerToken: ['operate'] }, { sessionCookie: [] }]);
+  });
+
+  it('documents every error status an endpoint can answer, as problem+json: 503 with Retry-After where it calls Temporal', () => {
+    for (const e of ENDPOINTS) {
+      const op = doc.paths[e.path.replace(/:(\w+)/g, '{$1}')]![e.method]!;
+      for (const status of ['400', '401', '403', '404', '409', '413', '415']) {
+        expect([e.method, e.path, status, Object.keys(op.responses[status]?.content ?? {})]).toEqual([e.method, e.path, status, ['application/problem+json']]);
+      }
+      expect([e.path, '503', '503' in op.responses]).toEqual([e.path, '503', !!e.callsTemporal]);
+      if (e.callsTemporal) expect(op.responses['503']!.headers).toHaveProperty('Retry-After');
+    }
+    expect(doc.paths['/instances/{id}/logs']!.get!.responses).toHaveProperty('503');
+    expect(doc.paths['/agent/enroll']!.post!.responses).toHaveProperty('429');
+  });
+
+  it('marks a body required exactly where the endpoint refuses an empty one', () => {
+    expect(doc.paths['/organizations']!.post!.requestBody!.required).toBe(true);
+    expect(doc.paths['/jobs/{id}/approve']!.post!.requestBody!.required).toBe(true);
+    expect(doc.paths['/jobs/{id}/reject']!.post!.requestBody!.required).toBe(false);
+    expect(doc.paths['/nodes/{id}']!.patch!.requestBody!.required).toBe(false);
+    for (const e of ENDPOINTS.filter((x) => x.body)) {
+      const required = doc.paths[e.path.replace(/:(\w+)/g, '{$1}')]![e.method]!.requestBody!.required;
+      expect([e.path, required]).toEqual([e.path, !e.body!.safeParse({}).success]);
+    }
   });
 });

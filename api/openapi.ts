@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of /api/v1, generated from the endpoints' zod schemas.
 import { z } from 'zod';
-import type { Endpoint } from './endpoint.ts';
+import { bodyIsRequired, type Endpoint } from './endpoint.ts';
 
 const Problem = z.object({
   type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(),
@@ -17,25 +17,44 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query')
   }));
 }
 
+// What each error status means here. Every endpoint may answer these (the router parses any JSON body
+// before it routes, so even a GET can meet 413 or 415); 429 and 503 are added where they apply.
+const ERROR_STATUSES: Record<string, string> = {
+  400: 'Bad Request: the body, a path parameter or the query is not valid; `errors` names each field',
+  401: 'Unauthorized: no valid credentials',
+  403: 'Forbidden: the caller may see the record but may not do this',
+  404: 'Not Found: no such record, or one of an organization the caller may not see',
+  409: 'Conflict: the record’s state or another record does not allow it (a duplicate name, a job not waiting, a node offline)',
+  413: 'Content Too Large: the body is over 1 MB',
+  415: 'Unsupported Media Type: a body that is not JSON (send Content-Type: application/json, UTF-8)',
+};
+const RATE_LIMITED = 'Too Many Requests: too many failed attempts from this address; wait and try again';
+const UNAVAILABLE = 'Service Unavailable: Temporal, or the node’s agent, did not answer; nothing was changed, try again after Retry-After';
+
 export function openApiDocument(endpoints: Endpoint[], opts: { version: string; serverUrl: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const problem = (description: string, headers?: Record<string, unknown>) => ({
+    description, ...(headers ? { headers } : {}), content: { 'application/problem+json': { schema: jsonSchema(Problem, 'output') } },
+  });
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again', required: true, schema: { type: 'integer', minimum: 1 } } };
   for (const e of endpoints) {
     const path = e.path.replace(/:(\w+)/g, '{$1}');
-    const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: jsonSchema(Problem, 'output') } } });
+    // Per endpoint: 401 and 403 say what its token scope is (api/authz.ts).
+    const errors = Object.fromEntries(Object.entries(ERROR_STATUSES).map(([status, description]) => [status, problem(description)]));
+    errors[401] = problem('Unauthorized: no credential, or the API token is unknown, revoked or expired (the detail says which when it expired)');
+    errors[403] = problem(`Forbidden: the person's role may not do this, the API token lacks the \`${e.scope}\` scope, or the token's person must turn on two-factor sign-in first`);
     (paths[path] ??= {})[e.method] = {
       summary: e.summary,
       description: `An API token needs the \`${e.scope}\` scope.`,
       tags: [e.tag],
       operationId: `${e.method}${path.replace(/[{}]/g, '').split('/').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
       parameters: [...parametersOf(e.params, 'path'), ...parametersOf(e.query, 'query')],
-      ...(e.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(e.body, 'input') } } } } : {}),
+      ...(e.body ? { requestBody: { required: bodyIsRequired(e), content: { 'application/json': { schema: jsonSchema(e.body, 'input') } } } } : {}),
       responses: {
         [String(e.status)]: { description: 'Success', content: { 'application/json': { schema: jsonSchema(e.response, 'output') } } },
-        400: problem('The input is not valid: `errors` names each field'),
-        401: problem('No credential, or the API token is unknown, revoked or expired (the detail says which when it expired)'),
-        403: problem(`Not allowed: the person's role may not do this, the API token lacks the \`${e.scope}\` scope, or the token's person must turn on two-factor sign-in first`),
-        404: problem('No such record, or one of an organization the caller may not see'),
-        409: problem('The request conflicts with the record\'s state (a duplicate name, a job no longer waiting, …)'),
+        ...errors,
+        ...(e.rateLimited ? { 429: problem(RATE_LIMITED) } : {}),
+        ...(e.callsTemporal ? { 503: problem(UNAVAILABLE, retryAfter) } : {}),
       },
       // For a bearer scheme, OpenAPI 3.1 lets the list name the roles required: here the token's scope.
       security: [{ bearerToken: [e.scope] }, { sessionCookie: [] }],

@@ -11,9 +11,9 @@ import { authenticateAgent } from './agents/service.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { authorizeScope } from './authz.ts';
 import { sessionTokenFromCookieHeader } from './auth/sessions.ts';
-import type { Endpoint } from './endpoint.ts';
+import { bodyIsRequired, type Endpoint } from './endpoint.ts';
 import { ENDPOINTS } from './endpoints.ts';
-import { AppError, assertNoNulCharacters, fieldErrorsOf, InvalidInputError } from './errors.ts';
+import { AppError, assertStorableInput, fieldErrorsOf, InvalidInputError, UnavailableError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 
@@ -21,7 +21,7 @@ const log = createLogger('api');
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: string) {
   if (!schema) return undefined;
-  assertNoNulCharacters(value, where === 'body' ? '' : where);
+  assertStorableInput(value, where === 'body' ? '' : where);
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const fields = fieldErrorsOf(result.error);
@@ -34,8 +34,20 @@ type WithRawBody = Request & { rawBody?: Buffer };
 const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 const ACTOR_REQUIRED = 'Send a personal API token (Authorization: Bearer awpat_…), or sign in to the console.';
+const NOT_JSON = 'Send the body as JSON (Content-Type: application/json, UTF-8).';
+
+const sentBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/** The body as the endpoint takes it: JSON, present when the endpoint needs one (bodyIsRequired). */
+function bodyOf(req: Request, e: Endpoint, required: boolean): unknown {
+  if (!e.body) return undefined;
+  if (sentBody(req) && !req.is('application/json')) throw new AppError(415, 'Unsupported Media Type', NOT_JSON);
+  if (required && !(req as WithRawBody).rawBody?.length) throw new InvalidInputError({ '(body)': 'a JSON body is required' });
+  return req.body;
+}
 
 function mount(router: express.Router, e: Endpoint) {
+  const required = bodyIsRequired(e);
   router[e.method](e.path, async (req: Request, res: Response, next: NextFunction) => {
     try {
       const db = getDb();
@@ -62,7 +74,7 @@ function mount(router: express.Router, e: Endpoint) {
       const input = {
         params: parsePart(e.params, req.params, 'path'),
         query: parsePart(e.query, req.query, 'query'),
-        body: parsePart(e.body, req.body, 'body'),
+        body: parsePart(e.body, bodyOf(req, e, required), 'body'),
       };
       res.status(e.status).json(await call(input));
     } catch (err) {
@@ -85,7 +97,7 @@ export function documentAuthentication<D extends ReturnType<typeof openApiDocume
       operation.security = [];
       delete responses['401'];
       delete responses['403'];
-      responses['429'] = { ...responses['400'], description: 'Too many attempts from this address: try again later' };
+      // 429 only where the endpoint limits attempts (rateLimited: enrollment), as openapi.ts documents it.
     } else {
       operation.security = [{ agentSignature: [] }];
       responses['401'] = { ...responses['401'], description: 'The request is not signed by an enrolled agent\'s key (the detail says why)' };
@@ -124,10 +136,14 @@ export function apiRouter(opts: { version: string; publicUrl: string }) {
   router.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof AppError) {
       const errors = Object.entries(err.fieldErrors).map(([field, message]) => ({ field, message }));
+      if (err instanceof UnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
       return sendProblem(res, err.status, err.title, err.message, errors.length ? { errors } : {});
     }
+    // What Express and its JSON parser refuse before an endpoint runs: the client's mistake, never a 500.
     if (err.type === 'entity.parse.failed') return sendProblem(res, 400, 'Bad Request', 'The request body is not valid JSON.', { errors: [{ field: '(body)', message: 'not valid JSON' }] });
     if (err.status === 413) return sendProblem(res, 413, 'Content Too Large', 'The request body is larger than 1 MB.');
+    if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') return sendProblem(res, 415, 'Unsupported Media Type', `${err.message}. ${NOT_JSON}`);
+    if (err.status && err.status >= 400 && err.status < 500) return sendProblem(res, 400, 'Bad Request', `The request could not be read (${err.message}).`);
     log.error({ err, method: req.method, path: req.path }, 'API request failed');
     sendProblem(res, 500, 'Internal Server Error', 'The request failed; the error was logged.');
   });

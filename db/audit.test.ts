@@ -27,6 +27,13 @@ describe('audit trail (real PostgreSQL)', () => {
     expect(row!.details).toEqual({ token: '[REDACTED]', nested: { password: '[REDACTED]' }, node: 'n1' });
   });
 
+  it('stores any string, a lone surrogate or a NUL included, as U+FFFD, and the chain still verifies', async () => {
+    await event('test.odd_text', { actorLabel: 'x\ud800y', reason: 'r\u0000', targetId: '\udc00', details: { name: 'x\ud800y', ['k\udfff']: ['\u0000', { deep: 'a\ud83d' }] } });
+    const [row] = await t.db.select().from(auditEvents).where(sql`action = 'test.odd_text'`);
+    expect(row).toMatchObject({ actorLabel: 'x\ufffdy', reason: 'r\ufffd', targetId: '\ufffd', details: { name: 'x\ufffdy', ['k\ufffd']: ['\ufffd', { deep: 'a\ufffd' }] } });
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
     // Drizzle wraps the driver's error; the trigger's message is on its cause.
     const refusal = (query: ReturnType<typeof sql>) => t.db.execute(query).then(() => 'accepted', (e: Error) => String((e.cause as Error)?.message));

@@ -33,6 +33,26 @@ export function hashAuditEvent(e: HashedFields): string {
   return crypto.createHash('sha256').update(body).digest('hex');
 }
 
+/**
+ * Text PostgreSQL can store, in a column or in jsonb: a lone UTF-16 surrogate or a NUL character
+ * becomes U+FFFD. The API refuses such input at its edge; this keeps the audit trail from failing (and
+ * the request with it) on a string that reached it another way, and hashes what is actually stored.
+ */
+export function storableText(value: string): string {
+  return value.toWellFormed().replaceAll('\u0000', '\uFFFD');
+}
+
+function storableDetails(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storableDetails);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableDetails(v)]));
+  }
+  return value;
+}
+
+const storableOrNull = (value: string | null | undefined) => (value == null ? null : storableText(value));
+
 /** Records one event; pass a transaction to make the event part of it. */
 export async function recordAudit(db: Db | Tx, input: AuditInput): Promise<void> {
   await (db as Db).transaction(async (tx) => {
@@ -43,14 +63,15 @@ export async function recordAudit(db: Db | Tx, input: AuditInput): Promise<void>
       at: new Date(),
       actorType: input.actorType,
       actorId: input.actorId ?? null,
-      actorLabel: redactString(input.actorLabel),
+      actorLabel: storableText(redactString(input.actorLabel)),
       organizationId: input.organizationId ?? null,
-      action: input.action,
-      targetType: input.targetType ?? null,
-      targetId: input.targetId ?? null,
+      action: storableText(input.action),
+      targetType: storableOrNull(input.targetType),
+      targetId: storableOrNull(input.targetId),
       outcome: input.outcome,
-      reason: input.reason ? redactString(input.reason) : null,
-      details: redact(input.details ?? {}),
+      reason: input.reason ? storableText(redactString(input.reason)) : null,
+      // redact() caps the depth, so this walk is bounded too.
+      details: storableDetails(redact(input.details ?? {})) as Record<string, unknown>,
       prevHash: last?.hash ?? GENESIS_HASH,
     };
     await tx.insert(auditEvents).values({ ...fields, hash: hashAuditEvent(fields) });

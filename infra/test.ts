@@ -1,6 +1,7 @@
-// `npm test`: type check and lint, Jest (unit + integration against real PostgreSQL and Temporal), then
-// Playwright in Debian's Chromium. Stops at the first failing stage, prints each stage's time, and ends
-// with one "N passed, N failed" line counted from the runners' JSON reports.
+// `npm test`: type check and lint, Jest (unit + integration against real PostgreSQL and Temporal), a
+// bounded Schemathesis run against the running product's API, then Playwright in Debian's Chromium.
+// Stops at the first failing stage, prints each stage's time, and ends with one "N passed, N failed"
+// line counted from the runners' JSON reports.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { ensureSystemPackages } from './toolchain/system-packages.ts';
 const REPORTS = path.join(REPO_ROOT, 'test-reports');
 const JEST_REPORT = path.join(REPORTS, 'jest.json');
 const PLAYWRIGHT_REPORT = path.join(REPORTS, 'playwright.json');
+const SCHEMATHESIS_REPORT = path.join(REPORTS, 'schemathesis.json');
 fs.rmSync(REPORTS, { recursive: true, force: true });
 fs.mkdirSync(REPORTS, { recursive: true });
 
@@ -26,6 +28,7 @@ const stages: [string, () => number][] = [
   // Built once here, so the tests that run the web server never build it concurrently.
   ['Build the web console', () => node([path.join(REPO_ROOT, 'infra/build.ts')])],
   ['Jest: unit and integration tests', () => node(['--experimental-vm-modules', bin('jest', 'bin/jest.js'), '--json', `--outputFile=${JEST_REPORT}`])],
+  ['Schemathesis: the API against its OpenAPI document, as an MSP admin and as a company admin', () => node([path.join(REPO_ROOT, 'tests/fuzz/run-schemathesis.ts')])],
   ['Playwright: browser tests in Chromium', () => node([bin('@playwright/test', 'cli.js'), 'test'], { E2E_PORT: e2ePort, PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT })],
 ];
 
@@ -42,11 +45,15 @@ for (const [name, run] of stages) {
 const readJson = (file: string) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined);
 const jest = readJson(JEST_REPORT) as { numPassedTests: number; numFailedTests: number } | undefined;
 const pw = readJson(PLAYWRIGHT_REPORT) as { stats: { expected: number; unexpected: number; flaky: number } } | undefined;
-const passed = (jest?.numPassedTests ?? 0) + (pw?.stats.expected ?? 0);
-const failed = (jest?.numFailedTests ?? 0) + (pw ? pw.stats.unexpected + pw.stats.flaky : 0);
+// One test per caller the API fuzz run ran as.
+const fuzz = readJson(SCHEMATHESIS_REPORT) as { runs: { ok: boolean }[] } | undefined;
+const fuzzPassed = fuzz?.runs.filter((r) => r.ok).length ?? 0;
+const fuzzFailed = (fuzz?.runs.length ?? 0) - fuzzPassed;
+const passed = (jest?.numPassedTests ?? 0) + fuzzPassed + (pw?.stats.expected ?? 0);
+const failed = (jest?.numFailedTests ?? 0) + fuzzFailed + (pw ? pw.stats.unexpected + pw.stats.flaky : 0);
 
 console.log(`\nStage times:\n${timings.join('\n')}`);
-console.log(`Jest: ${jest ? `${jest.numPassedTests} passed, ${jest.numFailedTests} failed` : 'did not run'}; Playwright: ${pw ? `${pw.stats.expected} passed, ${pw.stats.unexpected + pw.stats.flaky} failed` : 'did not run'}`);
+console.log(`Jest: ${jest ? `${jest.numPassedTests} passed, ${jest.numFailedTests} failed` : 'did not run'}; Schemathesis: ${fuzz ? `${fuzzPassed} passed, ${fuzzFailed} failed` : 'did not run'}; Playwright: ${pw ? `${pw.stats.expected} passed, ${pw.stats.unexpected + pw.stats.flaky} failed` : 'did not run'}`);
 if (failedStage) progress.fail(`${failedStage} failed.`);
 console.log(`Tests: ${passed} passed, ${failed} failed`);
 process.exit(failedStage || failed > 0 || passed === 0 ? 1 : 0);

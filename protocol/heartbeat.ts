@@ -3,6 +3,10 @@
 // inventory.list share. Never environment values or command lines: see agent-worker/docker/inventory.ts.
 import { z } from 'zod';
 
+// Any text (null when not text): the control plane keeps the dates it can store (storableDate in
+// api/agents/heartbeat.ts). An odd image can claim year 0000; one unusable date must not cost the report.
+const ContainerDate = z.string().max(64).nullable().catch(null).describe('ISO 8601; stored as null when not a valid date in years 1-9999');
+
 export const ContainerRecord = z.object({
   id: z.string().min(1).max(128),
   name: z.string().max(256),
@@ -14,8 +18,8 @@ export const ContainerRecord = z.object({
   labels: z.record(z.string().max(256), z.string().max(4096)),
   /** Docker's network mode: `host` (the machine's own network), `none`, a network's name, or `container:<id>`. */
   networkMode: z.string().max(256).optional(),
-  created: z.string().datetime().nullable(),
-  started: z.string().datetime().nullable(),
+  created: ContainerDate,
+  started: ContainerDate,
 });
 export type ContainerRecord = z.infer<typeof ContainerRecord>;
 

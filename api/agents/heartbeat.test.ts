@@ -46,6 +46,17 @@ describe('receiveHeartbeat', () => {
     expect(await rows()).toEqual([expect.objectContaining({ name: 'prod', state: 'managed', containerIds: ['m1'] })]);
   });
 
+  it('keeps a report whose container carries an unusable date (year 0000, not a date, past 9999): that date becomes null, the rest is stored', async () => {
+    const odd = { ...container('d1', 'odd'), created: '0000-01-01T00:00:00Z', started: '2024-05-01T10:00:00.5+02:00' };
+    const bad = { ...container('d2', 'bad'), created: 'yesterday', started: '+010000-01-01T00:00:00Z' };
+    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd6', containers: [odd, bad], discovered: [] });
+    const stored = await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, nodeId));
+    expect(stored.map((c) => [c.containerId, c.createdAt?.toISOString() ?? null, c.startedAt?.toISOString() ?? null]).sort()).toEqual([
+      ['d1', null, '2024-05-01T08:00:00.500Z'],
+      ['d2', null, null],
+    ]);
+  });
+
   it('refuses a report whose discovery carries something other than verdicts, naming the field', async () => {
     await expect(receiveHeartbeat(t.db, nodeId, { ...base, containers: [], discovered: [{ name: 'x', containerIds: [], confidence: 2, reasons: [] }] }))
       .rejects.toMatchObject({ fieldErrors: expect.objectContaining({ 'discovered.0.containerIds': expect.any(String), 'discovered.0.confidence': expect.any(String) }) });

@@ -8,9 +8,20 @@ import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
 import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
-import { ForbiddenError, parseInput } from '../errors.ts';
+import { ForbiddenError, parseInput, UnavailableError } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
 
+/**
+ * A container's date as PostgreSQL can store it, or null. Docker reports whatever the container says (an
+ * odd image can claim year 0000, which no timestamp column holds): one unusable date must not cost the
+ * whole report, so it becomes null and the rest of the container is kept.
+ */
+export function storableDate(value: string | null): Date | null {
+  if (!value) return null;
+  const at = new Date(value);
+  const year = at.getUTCFullYear();
+  return Number.isNaN(at.getTime()) || year < 1 || year > 9999 ? null : at;
+}
 export const nodeMonitorId = (nodeId: string) => `node-monitor.${nodeId}`;
 
 /**
@@ -42,7 +53,7 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: C
   for (const c of containers) {
     const row = {
       nodeId, containerId: c.id, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
-      labels: c.labels, networkMode: c.networkMode ?? null, createdAt: c.created ? new Date(c.created) : null, startedAt: c.started ? new Date(c.started) : null, seenAt,
+      labels: c.labels, networkMode: c.networkMode ?? null, createdAt: storableDate(c.created), startedAt: storableDate(c.started), seenAt,
     };
     await tx.insert(nodeContainers).values(row).onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
   }
@@ -63,14 +74,19 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
   // A revoked (or removed) node's heartbeats are refused and never reach its monitor.
   if (!accepted) throw new ForbiddenError('This node was revoked; its agent must enroll again with a new token.');
   const config = loadConfig();
-  const client = await getTemporalClient();
-  await client.workflow.signalWithStart(nodeMonitor, {
-    workflowId: nodeMonitorId(nodeId),
-    taskQueue: controlPlaneTaskQueue(),
-    args: [{ nodeId, intervalSeconds: config.NODE_HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, offlineAfterMissed: config.NODE_OFFLINE_AFTER_MISSED }],
-    signal: heartbeatSignal,
-    signalArgs: [{ at: now.toISOString(), agentVersion: report.agentVersion }],
-  });
+  try {
+    const client = await getTemporalClient();
+    await client.workflow.signalWithStart(nodeMonitor, {
+      workflowId: nodeMonitorId(nodeId),
+      taskQueue: controlPlaneTaskQueue(),
+      args: [{ nodeId, intervalSeconds: config.NODE_HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, offlineAfterMissed: config.NODE_OFFLINE_AFTER_MISSED }],
+      signal: heartbeatSignal,
+      signalArgs: [{ at: now.toISOString(), agentVersion: report.agentVersion }],
+    });
+  } catch {
+    // The report is stored; the agent sends the next one on its schedule.
+    throw new UnavailableError('The report was stored, but the node’s monitor could not be told: Temporal is not reachable.');
+  }
   return { accepted: true };
 }
 

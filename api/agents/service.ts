@@ -21,6 +21,7 @@ import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 import { hashToken } from '../auth/token-hash.ts';
 import { auditActor, authorize, type ServiceContext } from '../authz.ts';
 import type { AgentContext } from '../endpoint.ts';
+import { displayName } from '../display-text.ts';
 import { AppError, ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { endNodeMonitor } from './heartbeat.ts';
@@ -62,7 +63,7 @@ export type CreatedEnrollmentToken = z.infer<typeof CreatedEnrollmentToken>;
 export const EnrollInput = z.object({
   token: z.string('token is required').trim().min(1, 'token is required').max(200, 'token must be at most 200 characters'),
   publicKey: z.string('publicKey is required').trim().min(1, 'publicKey is required').max(200, 'publicKey must be at most 200 characters'),
-  hostname: z.string('hostname is required').trim().min(1, 'hostname is required').max(255, 'hostname must be at most 255 characters'),
+  hostname: displayName('hostname', 255),
   agentVersion: z.string('agentVersion is required').trim().min(1, 'agentVersion is required').max(64, 'agentVersion must be at most 64 characters'),
 });
 

@@ -57,4 +57,15 @@ describe('sessions (Lucia guidance, real PostgreSQL)', () => {
     expect(cookie).toContain('Secure');
     expect(readSessionToken(new Request('http://localhost/', { headers: { cookie: 'x=1; aw_session=abc.def; y=2' } }))).toBe('abc.def');
   });
+
+  it('takes a cookie that does not decode, or is not shaped like a token, for no session (never an error)', async () => {
+    const read = (cookie: string) => readSessionToken(new Request('http://localhost/', { headers: { cookie } }));
+    expect(read('aw_session=%E0%A4%A')).toBeNull();
+    expect(read('aw_session=%00.abc')).toBeNull();
+    expect(read('aw_session=abc.def.ghi')).toBeNull();
+    expect(read('aw_session=ABC.DEF')).toBeNull();
+    expect(read('other=%E0%A4%A; aw_session=abc.def')).toBe('abc.def');
+    const { token } = await createSession(userId);
+    expect(read(`aw_session=${encodeURIComponent(token)}`)).toBe(token);
+  });
 });

@@ -77,10 +77,25 @@ export async function invalidateSession(sessionId: string): Promise<void> {
 
 export const readSessionToken = (request: Request): string | null => sessionTokenFromCookieHeader(request.headers.get('cookie'));
 
+// What createSession hands out: two base32 (lower case, no padding) strings joined by a dot.
+const SESSION_TOKEN_SHAPE = /^[a-z2-7]{1,64}\.[a-z2-7]{1,64}$/;
+
+/**
+ * The session token in a Cookie header, or null. A cookie that does not decode, or is not shaped like a
+ * token we issue, is no session at all: the request goes on as signed out (or with its bearer token),
+ * never as an error, and nothing odd reaches the database.
+ */
 export function sessionTokenFromCookieHeader(header: string | null | undefined): string | null {
   for (const part of (header ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return decodeURIComponent(rest.join('='));
+    if (name !== SESSION_COOKIE) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(rest.join('='));
+    } catch {
+      return null;
+    }
+    return SESSION_TOKEN_SHAPE.test(value) ? value : null;
   }
   return null;
 }

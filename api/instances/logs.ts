@@ -2,7 +2,7 @@
 // redacted there. MSP staff only; each read (not each follow-mode refresh) is audited.
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { LogsOutput } from '../../agent-worker/openclaw/logs.ts';
+import type { LogsOutput } from '../../protocol/node-actions.ts';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, nodes } from '../../db/schema.ts';
 import type { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
@@ -25,6 +25,24 @@ export const LogsResponse = z.object({
 });
 export type LogsResponse = z.infer<typeof LogsResponse>;
 
+/**
+ * How long a read waits for the node's agent to pick it up. The node is online (checked first), so its
+ * agent polls all the time: a few seconds without an answer mean it is not there; the caller gets a 503
+ * with Retry-After instead of a request held open.
+ */
+export const LOGS_NODE_WAIT_SECONDS = 5;
+/** The whole read, however it goes (say the control plane's worker is down): the caller is answered then. */
+const LOGS_DEADLINE_SECONDS = 20;
+const LOGS_RETRY_AFTER_SECONDS = 10;
+
+type Failure = { message: string; type?: string; cause?: unknown };
+/** The innermost failure of a run (workflow → activity → application failure): the one that says why. */
+function rootCause(err: unknown): Failure {
+  let failure = err as Failure;
+  while (failure.cause && typeof failure.cause === 'object' && typeof (failure.cause as Failure).message === 'string') failure = failure.cause as Failure;
+  return failure;
+}
+
 export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, query: unknown): Promise<LogsResponse> {
   if (!isUuid(instanceId)) throw new NotFoundError('instance');
   const [instance] = await ctx.db.select().from(instances).where(eq(instances.id, instanceId));
@@ -44,12 +62,19 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
     const job = await startJob(ctx, readLogsJob, {
       id: jobId, node: { id: instance.nodeId, name: node.name }, organizationId: instance.organizationId, instanceId: instance.id,
       params: { instanceName: instance.name, container: q.container, tail: q.tail },
-      args: { jobId, nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: 15 },
+      args: { jobId, nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: LOGS_NODE_WAIT_SECONDS },
     });
-    output = await client.workflow.getHandle<typeof readInstanceLogs>(job.workflowId).result();
+    let timer: NodeJS.Timeout | undefined;
+    output = await Promise.race([
+      client.workflow.getHandle<typeof readInstanceLogs>(job.workflowId).result(),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the read took longer than ${LOGS_DEADLINE_SECONDS} s`)), LOGS_DEADLINE_SECONDS * 1000); }),
+    ]).finally(() => clearTimeout(timer));
   } catch (err) {
-    const reason = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new UnavailableError(`The logs could not be read: ${reason}.`);
+    const cause = rootCause(err);
+    if (cause.type === 'NodeOffline') {
+      throw new UnavailableError(`No agent on node ${node.name} picked up the request within ${LOGS_NODE_WAIT_SECONDS} s: the agent may be stopped or busy. Try again shortly.`, LOGS_RETRY_AFTER_SECONDS);
+    }
+    throw new UnavailableError(`The logs could not be read: ${cause.message.replace(/\.$/, '')}.`, LOGS_RETRY_AFTER_SECONDS);
   }
   if (q.follow !== '1') {
     await recordAudit(ctx.db, {

@@ -4,7 +4,7 @@
 // (activities/jobs.ts); these functions record the request, start the run, and read the record.
 // Approving, rejecting and cancelling are Temporal Updates on the run, whose validators have the last
 // word (phrase, role, expiry, self-approval).
-import { WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
@@ -13,6 +13,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
 import { APPROVER_ROLES, auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { displayText } from '../display-text.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
@@ -34,7 +35,7 @@ export const ListJobsQuery = PageQuery.extend({
   nodeId: z.string().uuid('nodeId must be a UUID').optional(),
   type: z.string().max(100).regex(/^[a-z][a-z0-9_]*$/, 'type must be a job type such as deploy_openclaw').optional(),
 });
-export const DecisionInput = z.object({ reason: z.string().trim().max(500, 'reason must be at most 500 characters').optional() });
+export const DecisionInput = z.object({ reason: displayText('reason', 500, { trim: true }).optional() });
 export const ApproveInput = z.object({ phrase: z.string('phrase is required').min(1, 'phrase is required').max(200, 'phrase is too long') });
 
 const isActive = (state: JobState) => (ACTIVE_STATES as readonly JobState[]).includes(state);
@@ -143,7 +144,7 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
   const handle = client.workflow.getHandle(row.job.workflowId);
   if (row.job.state === 'preflight') {
     // Before the approval wait there is no handler yet: cancel the run itself (it records 'cancelled').
-    await handle.cancel();
+    await handle.cancel().catch((err: unknown) => { throw temporalRefusal(err); });
     await recordAudit(ctx.db, { ...auditActor(ctx.actor), organizationId: row.job.organizationId, action: 'job.cancel', targetType: 'job', targetId: row.job.id, outcome: 'success', reason: args.reason ?? null });
     return waitForState(ctx, id, (s) => !isActive(s));
   }
@@ -157,9 +158,16 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
       if (decision === 'approve' && /phrase/i.test(message)) throw new InvalidInputError({ phrase: message }, message);
       throw new ConflictError('id', message);
     }
-    throw err;
+    throw temporalRefusal(err);
   }
   return waitForState(ctx, id, (s) => s !== 'waiting_for_approval');
+}
+
+/** A decision Temporal could not deliver: the run is gone (the record is behind it), or Temporal is down. */
+function temporalRefusal(err: unknown): unknown {
+  if (err instanceof WorkflowNotFoundError) return new ConflictError('id', 'This job’s run is no longer running in Temporal: there is nothing to decide.');
+  if (err instanceof ServiceError) return new UnavailableError('Temporal did not take the decision: it is not reachable. Try again shortly.');
+  return err;
 }
 
 /** The workflow records a decision in its own step: wait briefly, so the answer already shows it. */

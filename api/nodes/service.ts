@@ -7,6 +7,7 @@ import { recordAudit } from '../../db/audit.ts';
 import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { displayText } from '../display-text.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
@@ -23,7 +24,7 @@ export const NodeLabel = z.string('each label must be text').trim()
   .max(63, { error: (issue) => `label "${String(issue.input).slice(0, 20)}…" is longer than 63 characters` })
   .regex(LABEL_PATTERN, { error: (issue) => `label "${String(issue.input)}" may contain only letters, digits and . _ = : / -` });
 export const NodeLabels = z.array(NodeLabel, 'labels must be a list of text labels').max(MAX_LABELS, `at most ${MAX_LABELS} labels`);
-export const NodeNotes = z.string('notes must be text').max(2000, 'notes must be at most 2000 characters');
+export const NodeNotes = displayText('notes', 2000);
 
 export const CreateNodeInput = z.object({
   organizationId: z.string('organizationId is required').uuid('organizationId must be a UUID'),

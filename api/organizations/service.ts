@@ -6,12 +6,13 @@ import { recordAudit } from '../../db/audit.ts';
 import { apiTokens, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditActor, authorize, canSeeOrganization, type ServiceContext } from '../authz.ts';
+import { displayName } from '../display-text.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listedOrganizationId } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
 
-export const OrganizationName = z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters');
+export const OrganizationName = displayName('name', 100);
 export const CreateOrganizationInput = z.object({ name: OrganizationName });
 export const UpdateOrganizationInput = z.object({ name: OrganizationName });
 export const ListOrganizationsQuery = PageQuery.extend({

@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { hashPassword, normalizeEmail } from '../../db/users.ts';
 import { hashToken } from '../auth/token-hash.ts';
 import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
+import { displayName } from '../display-text.ts';
 import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listedOrganizationId, listScope } from '../list-scope.ts';
@@ -59,7 +60,7 @@ export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
 export const AcceptInvitationInput = z.object({
-  name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(100, 'name must be at most 100 characters'),
+  name: displayName('name', 100),
   password: z.string({ error: 'password is required' })
     .min(PASSWORD_MIN, `password must be at least ${PASSWORD_MIN} characters`)
     .max(PASSWORD_MAX, `password must be at most ${PASSWORD_MAX} characters`),

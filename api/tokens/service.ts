@@ -11,6 +11,7 @@ import { apiTokens, TOKEN_SCOPES, users } from '../../db/schema.ts';
 import { hashToken } from '../auth/token-hash.ts';
 import { owesTwoFactorEnrolment } from '../auth/two-factor-state.ts';
 import { auditActor, authorize, type Actor, type ServiceContext } from '../authz.ts';
+import { displayName } from '../display-text.ts';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthorizedError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 
@@ -23,7 +24,7 @@ const DAY_MS = 86_400_000;
 const Scope = z.enum(TOKEN_SCOPES, { error: `scopes may hold only ${TOKEN_SCOPES.join(', ')}` });
 
 export const CreateTokenInput = z.object({
-  name: z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters'),
+  name: displayName('name', 100),
   scopes: z.array(Scope).min(1, `scopes must name at least one of ${TOKEN_SCOPES.join(', ')}`).default(['read'])
     // Kept in one order, each once, so the list and the audit trail read the same for everyone.
     .transform((chosen) => TOKEN_SCOPES.filter((scope) => chosen.includes(scope)))
