@@ -29,7 +29,7 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
   const [revokable] = await db.insert(nodes).values({ organizationId: w.acme.id, name: 'fuzz-revoke' }).returning();
   const enrollment = await createEnrollmentToken(admin, revokable!.id);
   const [instance] = await db.insert(instances).values({
-    organizationId: w.acme.id, nodeId: node!.id, name: 'fuzz-gw', state: 'managed', containerIds: ['fuzz-gateway', 'fuzz-cli'], port: 18789, managedSince: new Date(),
+    organizationId: w.acme.id, nodeId: node!.id, name: 'fuzz-gw', state: 'managed', containerIds: ['f'.repeat(64), 'e'.repeat(64)], port: 18789, managedSince: new Date(),
   }).returning();
   const requestedBy = w.actors.acmeAdmin.userId;
   const [failed] = await db.insert(jobs).values({
@@ -46,8 +46,8 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
   }).returning();
   const { invitation } = await invitePerson(admin, { organizationId: w.acme.id, email: 'invitee@acme.test', role: 'company_user' }, { baseUrl });
   const caller = async (label: string, actor: typeof w.actors.admin): Promise<Caller> => {
-    const { token } = await createToken(w.ctx(actor), { name: 'fuzz' });
-    const spare = await createToken(w.ctx(actor), { name: 'fuzz spare' });
+    const { token } = await createToken(w.ctx(actor), { name: 'fuzz', scopes: ['read', 'operate', 'approve'] });
+    const spare = await createToken(w.ctx(actor), { name: 'fuzz spare', scopes: ['read', 'operate', 'approve'] });
     return { label, token, spareTokenId: spare.record.id };
   };
   return {

@@ -19,7 +19,7 @@ const BAD_COOKIE = 'aw_session=%E0%A4%A';
 
 beforeAll(async () => {
   s = await startAgentStack('api-edge');
-  ({ token } = await createToken(s.w.ctx(s.w.actors.admin), { name: 'edge' }));
+  ({ token } = await createToken(s.w.ctx(s.w.actors.admin), { name: 'edge', scopes: ['read', 'operate', 'approve'] }));
 }, 120_000);
 afterAll(async () => { await s?.stop(); });
 
@@ -98,7 +98,7 @@ describe('the API and the console hold against hostile input', () => {
       organizationId: s.w.acme.id, name: 'silent', status: 'online', lastSeenAt: new Date(), agentPublicKey: generateKeyPair().publicKey, enrolledAt: new Date(),
     }).returning();
     const [instance] = await s.t.db.insert(instances).values({
-      organizationId: s.w.acme.id, nodeId: node!.id, name: 'quiet', state: 'managed', containerIds: ['gw', 'cli'], port: 18789, managedSince: new Date(),
+      organizationId: s.w.acme.id, nodeId: node!.id, name: 'quiet', state: 'managed', containerIds: ['a'.repeat(64), 'b'.repeat(64)], port: 18789, managedSince: new Date(),
     }).returning();
     const started = Date.now();
     const res = await api(`/instances/${instance!.id}/logs?tail=10`);
