@@ -119,7 +119,8 @@ token from the console's "Create enrollment command", and saves the node's confi
 Exit codes: 0 enrolled, 2 bad input or refused (nothing saved), 1 any other failure.`;
 
 interface EnrollResponse {
-  nodeId: string; nodeName: string; organizationId: string; taskQueue: string; temporalAddress: string; temporalNamespace: string; controlPlanePublicKey: string;
+  nodeId: string; nodeName: string; organizationId: string; taskQueue: string; temporalAddress: string; temporalNamespace: string; temporalCredential?: string;
+  temporalTls?: boolean; controlPlanePublicKey: string;
 }
 
 async function enroll(argv: string[]): Promise<number> {
@@ -171,16 +172,22 @@ async function enroll(argv: string[]): Promise<number> {
     throw new CliError(result.status >= 400 && result.status < 500 ? 2 : 1, `enrollment refused: ${message}`);
   }
   const enrolled = result.json as EnrollResponse;
+  if (typeof enrolled.temporalCredential !== 'string') {
+    fs.rmSync(pendingKey, { force: true });
+    throw new CliError(1, `${server} enrolled this agent without a credential for its agent door; update the control plane, then enroll again with a new token`);
+  }
   fs.renameSync(pendingKey, paths.privateKey);
+  writePrivateFile(paths.credential, `${enrolled.temporalCredential}\n`);
   const config: AgentConfig = {
     version: 1, nodeId: enrolled.nodeId, nodeName: enrolled.nodeName, organizationId: enrolled.organizationId, serverUrl: server,
     taskQueue: enrolled.taskQueue, temporalAddress: enrolled.temporalAddress, temporalNamespace: enrolled.temporalNamespace,
+    ...(enrolled.temporalTls ? { temporalTls: true } : {}),
     controlPlanePublicKey: enrolled.controlPlanePublicKey, enrolledAt: new Date().toISOString(),
   };
   writeAgentConfig(stateDir, config);
   console.log(`Enrolled this machine as node ${config.nodeName} (${config.nodeId}).`);
   console.log(`  Task queue:  ${config.taskQueue}`);
-  console.log(`  Temporal:    ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  console.log(`  Temporal:    ${config.temporalAddress} (the agent door${config.temporalTls ? ', TLS' : ''}; namespace ${config.temporalNamespace}; credential in ${paths.credential})`);
   console.log(`  Agent key:   ${keyFingerprint(keys.publicKey)} (private key in ${paths.privateKey}, never sent)`);
   console.log(`  Config:      ${paths.config}`);
   console.log('The node stays "pending" in the console until the agent runs and reports.');

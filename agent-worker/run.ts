@@ -7,7 +7,7 @@ import Dockerode from 'dockerode';
 import { createLogger } from '../infra/logger.ts';
 import { installTemporalLogging } from '../infra/temporal-logging.ts';
 import { pingDocker } from '../infra/services/docker-engine.ts';
-import { defaultStateDir, readAgentConfig, readPrivateKey } from './config.ts';
+import { defaultStateDir, readAgentConfig, readPrivateKey, readTemporalCredential } from './config.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { createAgentJobActivities } from './node-jobs.ts';
 import { ReplayStore } from './replay-store.ts';
@@ -42,6 +42,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const stateDir = values['state-dir'] ?? defaultStateDir();
   const config = readAgentConfig(stateDir);
   const privateKey = readPrivateKey(stateDir);
+  const credential = readTemporalCredential(stateDir);
   const settings = agentSettings();
   const seconds = Number(values['heartbeat-seconds'] ?? settings.heartbeatSeconds);
   if (!Number.isInteger(seconds) || seconds < 1) throw new RunError('--heartbeat-seconds must be a whole number of seconds, at least 1.');
@@ -52,7 +53,8 @@ export async function runAgent(argv: string[]): Promise<number> {
   const log = createLogger('agent');
   installTemporalLogging(log);
   const store = ReplayStore.open(stateDir);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress }).catch((err: Error) => {
+  // The address is the control plane's agent door, which knows this agent by its credential (a bearer token).
+  const connection = await NativeConnection.connect({ address: config.temporalAddress, apiKey: credential, tls: config.temporalTls ?? false }).catch((err: Error) => {
     throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);
   });
   const worker = await Worker.create({
