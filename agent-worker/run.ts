@@ -25,6 +25,13 @@ NODE_HEARTBEAT_SECONDS, else 15). Needs an enrolled state directory (agent-worke
 
 export class RunError extends Error {}
 
+/** The door's own sentence when it refused the agent's credential (gRPC UNAUTHENTICATED), else undefined. */
+function doorRefusal(err: Error): string | undefined {
+  // Core words UNAUTHENTICATED by its description: "code: 'The request does not have valid authentication credentials'".
+  if (!/Unauthenticated|valid authentication credentials/i.test(err.message)) return undefined;
+  return /agent door: ([^"\\]+)/.exec(err.message)?.[1]?.trim() ?? 'unauthenticated';
+}
+
 export async function runAgent(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(RUN_USAGE);
@@ -55,6 +62,8 @@ export async function runAgent(argv: string[]): Promise<number> {
   const store = ReplayStore.open(stateDir);
   // The address is the control plane's agent door, which knows this agent by its credential (a bearer token).
   const connection = await NativeConnection.connect({ address: config.temporalAddress, apiKey: credential, tls: config.temporalTls ?? false }).catch((err: Error) => {
+    const refusal = doorRefusal(err);
+    if (refusal) throw new RunError(`the agent door refused this agent's credential (${refusal}); if the node was revoked or enrolled again elsewhere, enroll this machine again with a new token.`);
     throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);
   });
   const worker = await Worker.create({

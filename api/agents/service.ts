@@ -16,6 +16,7 @@ import { recordAudit } from '../../db/audit.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { auditEvents, NODE_STATUSES, nodeEnrollmentTokens, nodes, users } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
+import { closeDoorOf } from '../../infra/agent-door/closing.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 import { hashToken } from '../auth/token-hash.ts';
@@ -294,6 +295,7 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
     const withdrawn = await tx.update(nodeEnrollmentTokens).set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, before.id), ne(nodeEnrollmentTokens.id, claimed.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });
+    if (before.agentCredentialHash) await closeDoorOf(tx, before.id); // the previous agent's credential
     await recordAudit(tx, {
       actorType: 'agent', actorId: before.id, actorLabel: agentLabel, organizationId: before.organizationId,
       action: 'node.enroll', targetType: 'node', targetId: before.id, outcome: 'success',
@@ -318,7 +320,7 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
 
 /**
  * Cuts the node's agent off (MSP staff): its signed requests, jobs and heartbeats are refused from now on,
- * and the agent door refuses its credential (within a second, in-flight polls included).
+ * and the agent door refuses its credential, its polls in flight included, as soon as this commits.
  */
 export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<NodeIdentityOutput> {
   const found = await findNode(ctx.db, nodeId);
@@ -328,6 +330,7 @@ export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<N
     const [revoked] = await tx.update(nodes).set({ revokedAt: now, status: 'revoked', updatedAt: now })
       .where(and(eq(nodes.id, found.id), isNull(nodes.revokedAt))).returning();
     if (!revoked) throw new ConflictError('id', `Node ${found.name} is already revoked; create an enrollment command to enroll it again.`);
+    await closeDoorOf(tx, found.id);
     const withdrawn = await tx.update(nodeEnrollmentTokens).set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, found.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });

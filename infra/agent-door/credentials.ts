@@ -1,7 +1,6 @@
 // Who is calling the agent door: the bearer credential an agent got at enrollment, found by its SHA-256
-// on the node row. A verdict is reused for at most a second, so a revocation or a re-enrollment (which
-// replaces the hash) closes the door within that second; the door re-checks the callers of its in-flight
-// polls as often.
+// on the node row. A verdict is reused for at most a second, and dropped as soon as the door hears of a
+// revocation or a re-enrollment (closing.ts); the door re-checks the callers of its calls in flight as often.
 import { eq } from 'drizzle-orm';
 import { hashToken } from '../../api/auth/token-hash.ts';
 import type { Db } from '../../db/client.ts';
@@ -41,6 +40,11 @@ export class CredentialCheck {
     this.db = db;
     this.ttlMs = ttlMs;
     this.now = now;
+  }
+
+  /** Drops every verdict it would reuse (a node's credential changed or was revoked). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   verify(credential: string | undefined): Promise<CredentialVerdict> {

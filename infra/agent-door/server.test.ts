@@ -12,6 +12,7 @@ import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { waitFor } from '../../tests/jest/wait-for.ts';
 import { createLogger } from '../logger.ts';
 import { WORKFLOW_SERVICE } from './allowed-calls.ts';
+import { closeDoorOf } from './closing.ts';
 import { AUDIT_ACTION } from './refusals.ts';
 import { startAgentDoor, type AgentDoor } from './server.ts';
 
@@ -189,6 +190,37 @@ describe('the agent door', () => {
     expect(Date.now() - revokedAt).toBeLessThan(2_500);
     await held.cancelled; // the frontend's poll was cancelled too
     expect((await call('GetSystemInfo', new Uint8Array(), a.credential)).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+});
+
+describe('a door told of a revocation', () => {
+  let patient: AgentDoor;
+  let patientClient: grpc.Client;
+  beforeAll(async () => {
+    // It reuses verdicts and checks calls in flight only every minute: the notification alone closes the door.
+    patient = await startAgentDoor({ db: t.db, upstream: frontend.address, namespace: 'default', host: '127.0.0.1', port: 0, log, credentialCacheMs: 60_000, recheckMs: 60_000 });
+    patientClient = new grpc.Client(`127.0.0.1:${patient.port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => { patientClient.close(); await patient.close(); });
+
+  it('ends the node\'s calls in flight and refuses its next call as soon as the revocation commits', async () => {
+    const a = await enrolledNode();
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${a.credential}`);
+    const unary = (method: string, request: Uint8Array) => new Promise<grpc.ServiceError | null>((resolve) => {
+      patientClient.makeUnaryRequest(`/${WORKFLOW_SERVICE}/${method}`, bytes, bytes, Buffer.from(request), metadata, {}, (err) => resolve(err));
+    });
+    expect(await unary('GetSystemInfo', new Uint8Array())).toBeNull(); // its verdict is now cached for a minute
+    const pending = unary('PollActivityTaskQueue', poll(a.queue));
+    await frontend.nextPoll();
+    const revokedAt = Date.now();
+    await t.db.transaction(async (tx) => {
+      await tx.update(nodes).set({ revokedAt: new Date(), status: 'revoked' }).where(eq(nodes.id, a.id));
+      await closeDoorOf(tx, a.id);
+    });
+    expect(await pending).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    expect(await unary('GetSystemInfo', new Uint8Array())).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
   });
 });
 

@@ -9,6 +9,7 @@ import type { Db } from '../../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { attemptMs, decodePollResponse, releaseRequest, ruleFor, WORKFLOW_SERVICE, type Caller } from './allowed-calls.ts';
 import { bearerOf, CREDENTIAL_CACHE_MS, CredentialCheck, REFUSALS, type DoorAgent } from './credentials.ts';
+import { DOOR_CLOSING_CHANNEL } from './closing.ts';
 import { HandedTasks } from './handed-tasks.ts';
 import { RefusalAudit } from './refusals.ts';
 
@@ -129,9 +130,9 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
     return { code: grpc.status.UNAVAILABLE, details: 'agent door: the control plane cannot check this call now; try again' };
   };
 
-  // Long polls outlive a credential check: every second, the callers of calls in flight are checked
-  // again, and a closed door ends their calls at once.
-  const sweep = setInterval(() => {
+  // Long polls outlive a credential check: every second, and whenever a node's door closes, the callers
+  // of calls in flight are checked again, and a closed door ends their calls at once.
+  const recheck = () => {
     const byCredential = new Map<string, InFlight[]>();
     for (const entry of inFlight) byCredential.set(entry.credential, [...(byCredential.get(entry.credential) ?? []), entry]);
     for (const [credential, entries] of byCredential) {
@@ -144,8 +145,13 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
         }
       }, () => {}); // the database away: the next sweep tries again
     }
-  }, opts.recheckMs ?? CREDENTIAL_CACHE_MS);
+  };
+  const sweep = setInterval(recheck, opts.recheckMs ?? CREDENTIAL_CACHE_MS);
   sweep.unref();
+  const closing = await opts.db.$client.listen(DOOR_CLOSING_CHANNEL, () => {
+    credentials.forgetAll();
+    recheck();
+  });
 
   const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
@@ -166,6 +172,7 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
     port,
     close: () => new Promise<void>((resolve) => {
       clearInterval(sweep);
+      void closing.unlisten().catch(() => {}); // the pool may be ending already
       for (const entry of inFlight) entry.close({ code: grpc.status.UNAVAILABLE, details: 'agent door: stopping', metadata: new grpc.Metadata() });
       server.tryShutdown(() => { upstream.close(); resolve(); });
     }),
