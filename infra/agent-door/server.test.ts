@@ -66,12 +66,12 @@ const log = createLogger('agent-door-test', 'silent');
 
 interface Outcome { code: grpc.status; details: string; response?: Buffer }
 
-function call(method: string, request: Uint8Array, credential?: string, service = WORKFLOW_SERVICE, deadlineMs = 10_000): Promise<Outcome> {
+function call(method: string, request: Uint8Array, credential?: string, service = WORKFLOW_SERVICE, deadlineMs = 10_000, through = client): Promise<Outcome> {
   const metadata = new grpc.Metadata();
   if (credential) metadata.set('authorization', `Bearer ${credential}`);
   metadata.set('client-name', 'temporal-typescript');
   return new Promise((resolve) => {
-    client.makeUnaryRequest(`/${service}/${method}`, bytes, bytes, Buffer.from(request), metadata, { deadline: Date.now() + deadlineMs }, (err, response) => {
+    through.makeUnaryRequest(`/${service}/${method}`, bytes, bytes, Buffer.from(request), metadata, { deadline: Date.now() + deadlineMs }, (err, response) => {
       resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: '', response });
     });
   });
@@ -83,6 +83,15 @@ async function enrolledNode(): Promise<{ id: string; credential: string; queue: 
   const credential = `awagt_test${++counter}${'x'.repeat(40)}`;
   const [row] = await t.db.insert(nodes).values({ organizationId, name: `door-${counter}`, agentCredentialHash: hashToken(credential) }).returning();
   return { id: row!.id, credential, queue: `node.${row!.id}` };
+}
+/** A door of its own, with other timings, and `call` through it. */
+async function doorWith(timing: { credentialCacheMs: number; recheckMs: number }) {
+  const other = await startAgentDoor({ db: t.db, upstream: frontend.address, namespace: 'default', host: '127.0.0.1', port: 0, log, ...timing });
+  const through = new grpc.Client(`127.0.0.1:${other.port}`, grpc.credentials.createInsecure());
+  return {
+    call: (method: string, request: Uint8Array, credential: string) => call(method, request, credential, WORKFLOW_SERVICE, 60_000, through),
+    close: async () => { through.close(); await other.close(); },
+  };
 }
 const revoke = (id: string) => t.db.update(nodes).set({ revokedAt: new Date(), status: 'revoked' }).where(eq(nodes.id, id));
 
@@ -194,24 +203,15 @@ describe('the agent door', () => {
 });
 
 describe('a door told of a revocation', () => {
-  let patient: AgentDoor;
-  let patientClient: grpc.Client;
-  beforeAll(async () => {
-    // It reuses verdicts and checks calls in flight only every minute: the notification alone closes the door.
-    patient = await startAgentDoor({ db: t.db, upstream: frontend.address, namespace: 'default', host: '127.0.0.1', port: 0, log, credentialCacheMs: 60_000, recheckMs: 60_000 });
-    patientClient = new grpc.Client(`127.0.0.1:${patient.port}`, grpc.credentials.createInsecure());
-  });
-  afterAll(async () => { patientClient.close(); await patient.close(); });
+  let patient: Awaited<ReturnType<typeof doorWith>>;
+  // It reuses verdicts and checks calls in flight only every minute: the notification alone closes the door.
+  beforeAll(async () => { patient = await doorWith({ credentialCacheMs: 60_000, recheckMs: 60_000 }); });
+  afterAll(() => patient.close());
 
   it('ends the node\'s calls in flight and refuses its next call as soon as the revocation commits', async () => {
     const a = await enrolledNode();
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${a.credential}`);
-    const unary = (method: string, request: Uint8Array) => new Promise<grpc.ServiceError | null>((resolve) => {
-      patientClient.makeUnaryRequest(`/${WORKFLOW_SERVICE}/${method}`, bytes, bytes, Buffer.from(request), metadata, {}, (err) => resolve(err));
-    });
-    expect(await unary('GetSystemInfo', new Uint8Array())).toBeNull(); // its verdict is now cached for a minute
-    const pending = unary('PollActivityTaskQueue', poll(a.queue));
+    expect((await patient.call('GetSystemInfo', new Uint8Array(), a.credential)).code).toBe(grpc.status.OK); // its verdict is now cached for a minute
+    const pending = patient.call('PollActivityTaskQueue', poll(a.queue), a.credential);
     await frontend.nextPoll();
     const revokedAt = Date.now();
     await t.db.transaction(async (tx) => {
@@ -220,27 +220,19 @@ describe('a door told of a revocation', () => {
     });
     expect(await pending).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
-    expect(await unary('GetSystemInfo', new Uint8Array())).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    expect(await patient.call('GetSystemInfo', new Uint8Array(), a.credential)).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
   });
 });
 
 describe('a door that has not yet seen a revocation when a task arrives', () => {
-  let slow: AgentDoor;
-  let slowClient: grpc.Client;
-  beforeAll(async () => {
-    // Credentials checked on every call, calls in flight never: the task answer meets the revocation.
-    slow = await startAgentDoor({ db: t.db, upstream: frontend.address, namespace: 'default', host: '127.0.0.1', port: 0, log, credentialCacheMs: 0, recheckMs: 3_600_000 });
-    slowClient = new grpc.Client(`127.0.0.1:${slow.port}`, grpc.credentials.createInsecure());
-  });
-  afterAll(async () => { slowClient.close(); await slow.close(); });
+  let slow: Awaited<ReturnType<typeof doorWith>>;
+  // Credentials checked on every call, calls in flight never: the task answer meets the revocation.
+  beforeAll(async () => { slow = await doorWith({ credentialCacheMs: 0, recheckMs: 3_600_000 }); });
+  afterAll(() => slow.close());
 
   it('does not hand the task to the revoked agent, and gives it back to Temporal as a failed attempt', async () => {
     const a = await enrolledNode();
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${a.credential}`);
-    const pending = new Promise<grpc.ServiceError | null>((resolve) => {
-      slowClient.makeUnaryRequest(`/${WORKFLOW_SERVICE}/PollActivityTaskQueue`, bytes, bytes, Buffer.from(poll(a.queue)), metadata, {}, (err) => resolve(err));
-    });
+    const pending = slow.call('PollActivityTaskQueue', poll(a.queue), a.credential);
     const held = await frontend.nextPoll();
     await revoke(a.id);
     held.answer(task([9, 9, 9]));
