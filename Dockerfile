@@ -1,5 +1,6 @@
 # Production image of Anthropy Works: one image for the web console (default command), the
-# control-plane worker (`node infra/control-plane-worker.ts`) and the migration job (`node infra/migrate.ts`).
+# control-plane worker (`node infra/control-plane-worker.ts`), the agent door (`node infra/agent-door/main.ts`)
+# and the migration job (`node infra/migrate.ts`).
 # Node 24 runs the TypeScript sources directly (type stripping), so only the console is built.
 # See docker-compose.yml for how the services use it.
 

@@ -114,7 +114,8 @@ fingerprint in that command, and saves the node's config.
 Exit codes: 0 enrolled, 2 bad input or refused (nothing saved), 1 any other failure.`;
 
 interface EnrollResponse {
-  nodeId: string; nodeName: string; organizationId: string; taskQueue: string; temporalAddress: string; temporalNamespace: string; controlPlanePublicKey: string;
+  nodeId: string; nodeName: string; organizationId: string; taskQueue: string; temporalAddress: string; temporalNamespace: string; temporalCredential?: string;
+  temporalTls?: boolean; controlPlanePublicKey: string;
 }
 
 async function enroll(argv: string[]): Promise<number> {
@@ -178,16 +179,22 @@ async function enroll(argv: string[]): Promise<number> {
     fs.rmSync(pendingKey, { force: true });
     throw new CliError(2, mismatch);
   }
+  if (typeof enrolled.temporalCredential !== 'string') {
+    fs.rmSync(pendingKey, { force: true });
+    throw new CliError(1, `${server} enrolled this agent without a credential for its agent door; update the control plane, then enroll again with a new token`);
+  }
   fs.renameSync(pendingKey, paths.privateKey);
+  writePrivateFile(paths.credential, `${enrolled.temporalCredential}\n`);
   const config: AgentConfig = {
     version: 1, nodeId: enrolled.nodeId, nodeName: enrolled.nodeName, organizationId: enrolled.organizationId, serverUrl: server,
     taskQueue: enrolled.taskQueue, temporalAddress: enrolled.temporalAddress, temporalNamespace: enrolled.temporalNamespace,
+    ...(enrolled.temporalTls ? { temporalTls: true } : {}),
     controlPlanePublicKey: enrolled.controlPlanePublicKey, enrolledAt: new Date().toISOString(),
   };
   writeAgentConfig(stateDir, config);
   console.log(`Enrolled this machine as node ${config.nodeName} (${config.nodeId}).`);
   console.log(`  Task queue:  ${config.taskQueue}`);
-  console.log(`  Temporal:    ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  console.log(`  Temporal:    ${config.temporalAddress} (the agent door${config.temporalTls ? ', TLS' : ''}; namespace ${config.temporalNamespace}; credential in ${paths.credential})`);
   console.log(`  Agent key:   ${keyFingerprint(keys.publicKey)} (private key in ${paths.privateKey}, never sent)`);
   console.log(`  Console key: ${keyFingerprint(config.controlPlanePublicKey)}${expected.fingerprint ? ' (matches the enroll command)' : ' (not checked: no --control-plane-key)'}`);
   console.log(`  Config:      ${paths.config}`);

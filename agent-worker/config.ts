@@ -1,8 +1,9 @@
 // The agent's state on the managed machine, in one folder (AGENT_STATE_DIR, default
 // ~/.config/anthropy-agent, mode 0700):
 //   agent.key            its Ed25519 private key (PKCS8 DER, base64), mode 0600; made here, never sent
-//   config.json          what enrollment returned: node id and name, task queue, Temporal address and
-//                        namespace, the control plane's public key, the server URL; mode 0600
+//   config.json          what enrollment returned: node id and name, task queue, Temporal address (the
+//                        agent door) and namespace, the control plane's public key, the server URL; mode 0600
+//   temporal.credential  the agent's credential for the agent door, issued at enrollment; mode 0600
 //   executed-jobs.jsonl  job ids already executed (replay-store.ts)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { parsePrivateKey, parsePublicKey } from '../protocol/envelope.ts';
 
 export const CONFIG_FILE = 'config.json';
 export const PRIVATE_KEY_FILE = 'agent.key';
+export const CREDENTIAL_FILE = 'temporal.credential';
 
 /** Something wrong with the agent's local state: the message is one sentence for the person at the machine. */
 export class AgentStateError extends Error {
@@ -33,6 +35,8 @@ export const AgentConfig = z.looseObject({
   taskQueue: z.string().min(1),
   temporalAddress: z.string().min(1),
   temporalNamespace: z.string().min(1),
+  /** The agent door speaks TLS (it has a certificate the machine's roots trust). */
+  temporalTls: z.boolean().optional(),
   controlPlanePublicKey: publicKey,
   enrolledAt: z.string(),
   /** Written by the running agent after each report the control plane accepted. */
@@ -49,6 +53,7 @@ export const statePaths = (stateDir: string) => ({
   dir: stateDir,
   config: path.join(stateDir, CONFIG_FILE),
   privateKey: path.join(stateDir, PRIVATE_KEY_FILE),
+  credential: path.join(stateDir, CREDENTIAL_FILE),
 });
 
 const reason = (err: unknown) => {
@@ -123,4 +128,22 @@ export function readPrivateKey(stateDir: string): string {
     throw new AgentStateError('corrupt', `the agent's private key ${file} is corrupt; enroll again with --force and a new token`);
   }
   return key;
+}
+
+/** The agent door's credential; an agent enrolled before the door has none and must enroll again. */
+export function readTemporalCredential(stateDir: string): string {
+  const file = statePaths(stateDir).credential;
+  let credential: string;
+  try {
+    credential = readStateFile(file, 'Temporal credential').trim();
+  } catch (err) {
+    if (err instanceof AgentStateError && err.kind === 'not_enrolled') {
+      throw new AgentStateError('not_enrolled', `this agent has no credential for the agent door (${file} does not exist); enroll again with --force and a new token`);
+    }
+    throw err;
+  }
+  if (!/^[\x21-\x7e]{16,200}$/.test(credential)) {
+    throw new AgentStateError('corrupt', `the agent's Temporal credential ${file} is corrupt; enroll again with --force and a new token`);
+  }
+  return credential;
 }

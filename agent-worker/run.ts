@@ -7,7 +7,7 @@ import Dockerode from 'dockerode';
 import { createLogger } from '../infra/logger.ts';
 import { installTemporalLogging } from '../infra/temporal-logging.ts';
 import { pingDocker } from '../infra/services/docker-engine.ts';
-import { defaultStateDir, readAgentConfig, readPrivateKey } from './config.ts';
+import { defaultStateDir, readAgentConfig, readPrivateKey, readTemporalCredential } from './config.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { createAgentJobActivities } from './node-jobs.ts';
 import { ReplayStore } from './replay-store.ts';
@@ -24,6 +24,13 @@ NODE_HEARTBEAT_SECONDS, else 15). Needs an enrolled state directory (agent-worke
   --heartbeat-seconds N  seconds between heartbeats`;
 
 export class RunError extends Error {}
+
+/** The door's own sentence when it refused the agent's credential (gRPC UNAUTHENTICATED), else undefined. */
+function doorRefusal(err: Error): string | undefined {
+  // Core words UNAUTHENTICATED by its description: "code: 'The request does not have valid authentication credentials'".
+  if (!/Unauthenticated|valid authentication credentials/i.test(err.message)) return undefined;
+  return /agent door: ([^"\\]+)/.exec(err.message)?.[1]?.trim() ?? 'unauthenticated';
+}
 
 export async function runAgent(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -42,6 +49,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const stateDir = values['state-dir'] ?? defaultStateDir();
   const config = readAgentConfig(stateDir);
   const privateKey = readPrivateKey(stateDir);
+  const credential = readTemporalCredential(stateDir);
   const settings = agentSettings();
   const seconds = Number(values['heartbeat-seconds'] ?? settings.heartbeatSeconds);
   if (!Number.isInteger(seconds) || seconds < 1) throw new RunError('--heartbeat-seconds must be a whole number of seconds, at least 1.');
@@ -52,7 +60,10 @@ export async function runAgent(argv: string[]): Promise<number> {
   const log = createLogger('agent', settings.logLevel);
   installTemporalLogging(log);
   const store = ReplayStore.open(stateDir);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress }).catch((err: Error) => {
+  // The address is the control plane's agent door, which knows this agent by its credential (a bearer token).
+  const connection = await NativeConnection.connect({ address: config.temporalAddress, apiKey: credential, tls: config.temporalTls ?? false }).catch((err: Error) => {
+    const refusal = doorRefusal(err);
+    if (refusal) throw new RunError(`the agent door refused this agent's credential (${refusal}); if the node was revoked or enrolled again elsewhere, enroll this machine again with a new token.`);
     throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);
   });
   const worker = await Worker.create({

@@ -82,6 +82,9 @@ export const nodes = pgTable('nodes', {
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   // The agent's identity: its Ed25519 public key (SPKI, base64), registered at enrollment.
   agentPublicKey: text('agent_public_key'),
+  // The SHA-256 of the agent's credential for the agent door (infra/agent-door/), issued at enrollment and
+  // replaced by the next one, so a replaced agent's door closes.
+  agentCredentialHash: text('agent_credential_hash').unique(),
   enrolledAt: timestamp('enrolled_at', { withTimezone: true, precision: 3 }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }),

@@ -48,6 +48,19 @@ describe('loadConfig', () => {
     expect(load({ TEMPORAL_PORT: '7300', TEMPORAL_ADDRESS: 'temporal:7233' }).temporalAddress).toBe('temporal:7233');
   });
 
+  it('gives agents the agent door, on loopback by default, and lets AGENT_DOOR_ADDRESS win', () => {
+    expect(load().agentDoorAddress).toBe('127.0.0.1:7230');
+    expect(load({ AGENT_DOOR_PORT: '7400', AGENT_DOOR_HOST: '10.0.0.5' }).agentDoorAddress).toBe('10.0.0.5:7400');
+    expect(load({ AGENT_DOOR_HOST: '0.0.0.0' }).agentDoorAddress).toBe('127.0.0.1:7230');
+    expect(load({ AGENT_DOOR_HOST: '::1' }).agentDoorAddress).toBe('[::1]:7230');
+    expect(load({ AGENT_DOOR_HOST: '0.0.0.0', AGENT_DOOR_ADDRESS: 'door.example.com:443' }).agentDoorAddress).toBe('door.example.com:443');
+  });
+
+  it('takes the door\'s TLS certificate and key together or not at all', () => {
+    expect(configError({ AGENT_DOOR_TLS_CERT_FILE: '/etc/door/cert.pem' }).message).toMatch(/AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE go together/);
+    expect(load({ AGENT_DOOR_TLS_CERT_FILE: '/etc/door/cert.pem', AGENT_DOOR_TLS_KEY_FILE: '/etc/door/key.pem' }).AGENT_DOOR_TLS_KEY_FILE).toBe('/etc/door/key.pem');
+  });
+
   it('takes the cache folder from ANTHROPY_CACHE_DIR, else XDG_CACHE_HOME', () => {
     expect(load({ XDG_CACHE_HOME: '/var/cache/x' }).cacheDir).toBe('/var/cache/x/anthropy-works');
     expect(load({ XDG_CACHE_HOME: '/var/cache/x', ANTHROPY_CACHE_DIR: '/opt/aw' }).cacheDir).toBe('/opt/aw');

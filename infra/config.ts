@@ -27,6 +27,16 @@ const EnvSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: z.string().url().optional(),
+  // The agent door (infra/agent-door/): agents reach Temporal only through it. It listens on
+  // AGENT_DOOR_HOST:AGENT_DOOR_PORT (loopback by default: set the host to reach agents on other machines)
+  // and enrollment gives agents AGENT_DOOR_ADDRESS (default: the host and port it listens on).
+  AGENT_DOOR_PORT: port(7230),
+  AGENT_DOOR_HOST: z.string().min(1).default('127.0.0.1'),
+  AGENT_DOOR_ADDRESS: z.string().min(1).optional(),
+  // A certificate (PEM, with its chain) and key for the door, for agents beyond this machine: they send
+  // their credential on every call, so it must not cross a network in clear. Agents trust the machine's roots.
+  AGENT_DOOR_TLS_CERT_FILE: z.string().min(1).optional(),
+  AGENT_DOOR_TLS_KEY_FILE: z.string().min(1).optional(),
   // The control-plane worker's queue (default `control-plane`, workflows/task-queues.ts); test files that
   // run their own worker against their own database each use their own.
   CONTROL_PLANE_TASK_QUEUE: z.string().min(1).optional(),
@@ -68,7 +78,15 @@ export type Config = z.infer<typeof EnvSchema> & {
   publicUrl: string;
   temporalUiUrl: string;
   temporalAddress: string;
+  /** The Temporal address enrollment gives agents: the agent door's. */
+  agentDoorAddress: string;
   cacheDir: string;
+};
+
+/** Where an agent reaches a door that listens on `host` (a wildcard host is reached on loopback here). */
+const doorAddress = (host: string, port: number) => {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return reachable.includes(':') ? `[${reachable}]:${port}` : `${reachable}:${port}`;
 };
 
 export class ConfigError extends Error {}
@@ -81,6 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  if (Boolean(c.AGENT_DOOR_TLS_CERT_FILE) !== Boolean(c.AGENT_DOOR_TLS_KEY_FILE)) {
+    throw new ConfigError('Invalid configuration: AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE go together: set both or neither');
+  }
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');
   }
@@ -89,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DATA_DIR: path.resolve(c.DATA_DIR),
     publicUrl: c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`,
     temporalAddress: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_PORT}`,
+    agentDoorAddress: c.AGENT_DOOR_ADDRESS ?? doorAddress(c.AGENT_DOOR_HOST, c.AGENT_DOOR_PORT),
     temporalUiUrl: c.TEMPORAL_UI_URL ?? `http://localhost:${c.TEMPORAL_UI_PORT}`,
     cacheDir: cacheDirFrom(env),
   };

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { agentEnvironment } from '../agent-worker/child-env.ts';
-import { readAgentConfig, readPrivateKey } from '../agent-worker/config.ts';
+import { readAgentConfig, readPrivateKey, readTemporalCredential } from '../agent-worker/config.ts';
+import { hashToken } from '../api/auth/token-hash.ts';
 import { keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
 import { issueEnrollmentToken } from '../api/agents/service.ts';
 import type { Db } from '../db/client.ts';
@@ -42,12 +43,13 @@ async function localEngine(config: Config): Promise<{ socketPath: string; stop?:
   return { socketPath: engine.socketPath, stop: () => engine.stop() };
 }
 
-/** The agent's state says it is this node's agent, with the key the node has, on this Temporal. */
+/** The agent's state says it is this node's agent, with the key and door credential the node has, at this door. */
 function alreadyEnrolled(stateDir: string, node: typeof nodes.$inferSelect, config: Config): boolean {
   try {
     const agent = readAgentConfig(stateDir);
-    return agent.nodeId === node.id && agent.temporalAddress === config.temporalAddress && agent.serverUrl === config.publicUrl
-      && !node.revokedAt && publicKeyOf(readPrivateKey(stateDir)) === node.agentPublicKey;
+    return agent.nodeId === node.id && agent.temporalAddress === config.agentDoorAddress && agent.serverUrl === config.publicUrl
+      && !node.revokedAt && publicKeyOf(readPrivateKey(stateDir)) === node.agentPublicKey
+      && hashToken(readTemporalCredential(stateDir)) === node.agentCredentialHash;
   } catch {
     return false;
   }

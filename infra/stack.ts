@@ -1,5 +1,6 @@
 // Starts the whole product on embedded defaults: PostgreSQL, migrations, the first admin, Temporal
-// (dev server + Temporal Web), the control-plane worker and the web console. Used by `npm start` and by
+// (dev server + Temporal Web, on loopback), the control-plane worker, the web console and the agent door
+// (agents, the local one too, reach Temporal only through it). Used by `npm start` and by
 // the browser tests (with their own data folder and ports). A start after a crash first stops what the
 // crashed one left running (services/leftovers.ts).
 import fs from 'node:fs';
@@ -32,6 +33,8 @@ export interface RunningStack {
   consoleUrl: string;
   temporalWebUrl: string;
   temporalAddress: string;
+  /** The Temporal address agents are given: the agent door's. */
+  agentDoorAddress: string;
   databaseUrl: string;
   embeddedPostgres: boolean;
   admin?: CreatedAdmin;
@@ -58,6 +61,7 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     // First, as what a crashed start left running may hold the ports checked next.
     claim = await claimDataFolder(config);
     await assertPortFree(config.PORT, 'web console', 'PORT');
+    await assertPortFree(config.AGENT_DOOR_PORT, 'agent door', 'AGENT_DOOR_PORT');
     if (!config.TEMPORAL_ADDRESS) {
       await assertPortFree(config.TEMPORAL_PORT, 'Temporal', 'TEMPORAL_PORT');
       await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal Web', 'TEMPORAL_UI_PORT');
@@ -111,6 +115,9 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       PORT: String(config.PORT),
       HOST: config.HOST,
       PUBLIC_URL: config.publicUrl,
+      AGENT_DOOR_PORT: String(config.AGENT_DOOR_PORT),
+      AGENT_DOOR_HOST: config.AGENT_DOOR_HOST,
+      AGENT_DOOR_ADDRESS: config.agentDoorAddress,
       LOG_LEVEL: config.LOG_LEVEL,
     };
     // The approval-grant key signs in the web process only; the worker checks grants with its public half.
@@ -118,9 +125,10 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     const ownEnv = {
       web: { APPROVAL_GRANT_KEY: grantSeed },
       worker: { APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(grantSeed) },
+      door: {},
     };
     const services: Service[] = [];
-    const launch = (name: 'web' | 'worker', script: string) => {
+    const launch = (name: 'web' | 'worker' | 'door', script: string) => {
       const service = startNodeService({
         name, script: path.join(REPO_ROOT, script), env: { ...env, ...ownEnv[name] }, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
       });
@@ -128,13 +136,16 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       stoppers.push(() => service.stop());
       return service;
     };
-    progress.step('Starting the control-plane worker (task queue "control-plane") and the web console');
+    progress.step('Starting the control-plane worker (task queue "control-plane"), the web console and the agent door');
     launch('worker', 'infra/control-plane-worker.ts');
     const web = launch('web', 'web/server.ts');
-    await Promise.race([
-      waitForPort(config.PORT, 60_000),
-      web.exited.then((code) => { throw new UserFacingError(`The web console exited with code ${code}; see ${path.join(logsDir, 'web.log')}.`); }),
+    const door = launch('door', 'infra/agent-door/main.ts');
+    const listening = (service: Service, what: string, port: number, host = '127.0.0.1') => Promise.race([
+      waitForPort(port, 60_000, host),
+      service.exited.then((code) => { throw new UserFacingError(`The ${what} exited with code ${code}; see ${path.join(logsDir, `${service.name}.log`)}.`); }),
     ]);
+    await listening(web, 'web console', config.PORT);
+    await listening(door, 'agent door', config.AGENT_DOOR_PORT, ['0.0.0.0', '::'].includes(config.AGENT_DOOR_HOST) ? '127.0.0.1' : config.AGENT_DOOR_HOST);
 
 
     // The local agent enrolls through the web console, so it comes last; it gets none of `env`'s secrets.
@@ -153,6 +164,7 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       consoleUrl: config.publicUrl,
       temporalWebUrl: config.temporalUiUrl,
       temporalAddress: config.temporalAddress,
+      agentDoorAddress: config.agentDoorAddress,
       databaseUrl,
       embeddedPostgres: !config.DATABASE_URL,
       admin,

@@ -16,7 +16,8 @@ Anthropy Works is running:
   Web console     ${stack.consoleUrl}   (sign in as ${stack.admin?.email ?? 'an MSP admin'})
   REST API        ${stack.consoleUrl}/api/v1
   Temporal Web    ${stack.temporalWebUrl}
-  Temporal        ${stack.temporalAddress} (namespace "${config.TEMPORAL_NAMESPACE}", worker queue "control-plane")
+  Temporal        ${stack.temporalAddress} (namespace "${config.TEMPORAL_NAMESPACE}", worker queue "control-plane"; loopback only)
+  Agent door      ${stack.agentDoorAddress} (agents reach Temporal only through it)
   PostgreSQL      ${stack.embeddedPostgres ? `embedded, port ${config.EMBEDDED_POSTGRES_PORT}, data in ${config.DATA_DIR}/postgres` : 'DATABASE_URL'}
   Logs            ${config.DATA_DIR}/logs/
   Local agent     ${stack.localNodeId ? `node "${LOCAL_NODE_NAME}" (task queue node.${stack.localNodeId})` : config.LOCAL_AGENT === 'off' ? 'off (LOCAL_AGENT=off)' : 'not running (the reason is above)'}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { generateKeyPair, keyFingerprint } from '../../protocol/envelope.ts';
+import { hashToken } from '../auth/token-hash.ts';
 import { signRequest } from '../../protocol/request-signing.ts';
 import { auditEvents, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
@@ -11,7 +12,7 @@ import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts'
 import { AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { createNode } from '../nodes/service.ts';
 import {
-  authenticateAgent, createEnrollmentToken, enrollAgent, ENROLLMENT_TOKEN_PREFIX, getNodeIdentity, listEnrollmentTokens, MAX_ENROLL_FAILURES_PER_ADDRESS,
+  AGENT_CREDENTIAL_PREFIX, authenticateAgent, createEnrollmentToken, enrollAgent, ENROLLMENT_TOKEN_PREFIX, getNodeIdentity, listEnrollmentTokens, MAX_ENROLL_FAILURES_PER_ADDRESS,
   revokeEnrollmentToken, revokeNode, whoami,
 } from './service.ts';
 
@@ -111,14 +112,17 @@ describe('enrollment', () => {
     const config = loadConfig();
     expect(enrolled).toEqual({
       nodeId, nodeName: 'enr-01', organizationId: acme.id, taskQueue: `node.${nodeId}`,
-      temporalAddress: config.temporalAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, controlPlanePublicKey: controlPlanePublicKey(),
+      temporalAddress: config.agentDoorAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, temporalTls: false, temporalCredential: expect.stringMatching(new RegExp(`^${AGENT_CREDENTIAL_PREFIX}[a-z2-7]{52}$`)),
+      controlPlanePublicKey: controlPlanePublicKey(),
     });
     const row = await nodeRow(nodeId);
-    expect(row).toMatchObject({ agentPublicKey: keys.publicKey, status: 'pending', revokedAt: null });
+    // Only the credential's hash is kept, and it is nowhere in the audit trail.
+    expect(row).toMatchObject({ agentPublicKey: keys.publicKey, agentCredentialHash: hashToken(enrolled.temporalCredential), status: 'pending', revokedAt: null });
     expect(row.enrolledAt).toBeInstanceOf(Date);
     const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
     expect(event).toMatchObject({ actorType: 'agent', actorId: nodeId, actorLabel: 'agent on edge-01.acme.test', organizationId: acme.id });
     expect(JSON.stringify(event)).not.toContain(token);
+    expect(JSON.stringify(event)).not.toContain(enrolled.temporalCredential);
     expect(await listEnrollmentTokens(ctx(actors.admin), nodeId)).toEqual([expect.objectContaining({ state: 'used' })]);
     expect(await getNodeIdentity(ctx(actors.acmeAdmin), nodeId)).toMatchObject({ enrolledAt: row.enrolledAt!.toISOString(), revokedAt: null });
 
@@ -228,15 +232,17 @@ describe('revocation', () => {
   it('lets a revoked node enroll again with a NEW token, which registers the new key and clears the revocation', async () => {
     const nodeId = await newNode('rev-02');
     const old = generateKeyPair();
-    await enroll((await createEnrollmentToken(ctx(actors.admin), nodeId)).token, old.publicKey);
+    const first = await enroll((await createEnrollmentToken(ctx(actors.admin), nodeId)).token, old.publicKey);
     await revokeNode(ctx(actors.admin), nodeId);
 
     const fresh = generateKeyPair();
     const { token } = await createEnrollmentToken(ctx(actors.admin), nodeId);
     const [created] = await t.db.select().from(auditEvents).where(eq(auditEvents.action, 'node.enrollment_token.create')).orderBy(desc(auditEvents.id)).limit(1);
     expect(created!.reason).toMatch(/revoked: enrolling with this token registers a new agent key and clears the revocation/);
-    await enroll(token, fresh.publicKey);
-    expect(await nodeRow(nodeId)).toMatchObject({ agentPublicKey: fresh.publicKey, revokedAt: null, status: 'pending' });
+    const second = await enroll(token, fresh.publicKey);
+    // A new door credential replaces the old agent's.
+    expect(second.temporalCredential).not.toBe(first.temporalCredential);
+    expect(await nodeRow(nodeId)).toMatchObject({ agentPublicKey: fresh.publicKey, agentCredentialHash: hashToken(second.temporalCredential), revokedAt: null, status: 'pending' });
     const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)))
       .orderBy(desc(auditEvents.id)).limit(1);
     expect(event!.reason).toBe('re-enrolled with a new token after revocation: the revocation is cleared');

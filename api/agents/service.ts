@@ -16,6 +16,7 @@ import { recordAudit } from '../../db/audit.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { auditEvents, NODE_STATUSES, nodeEnrollmentTokens, nodes, users } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
+import { closeDoorOf } from '../../infra/agent-door/closing.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 import { hashToken } from '../auth/token-hash.ts';
@@ -27,6 +28,8 @@ import { isUuid } from '../ids.ts';
 import { endNodeMonitor } from './heartbeat.ts';
 
 export const ENROLLMENT_TOKEN_PREFIX = 'awenr_';
+/** The agent's credential for the agent door (infra/agent-door/), issued at each enrollment. */
+export const AGENT_CREDENTIAL_PREFIX = 'awagt_';
 export const ENROLL_WINDOW_MS = 15 * 60 * 1000;
 /** Failed enrollments (bad tokens) per client address and window before further attempts are refused. */
 export const MAX_ENROLL_FAILURES_PER_ADDRESS = 20;
@@ -72,8 +75,10 @@ export const EnrollOutput = z.object({
   nodeName: z.string(),
   organizationId: z.string().uuid(),
   taskQueue: z.string(),
-  temporalAddress: z.string(),
+  temporalAddress: z.string().describe('the agent door: agents reach Temporal only through it'),
   temporalNamespace: z.string(),
+  temporalTls: z.boolean().describe('the agent door speaks TLS'),
+  temporalCredential: z.string().describe('shown once: the agent sends it to the agent door as a bearer token on every call; only its SHA-256 is kept, and the next enrollment replaces it'),
   controlPlanePublicKey: z.string().describe('Ed25519, SPKI DER base64: verifies job envelopes'),
 });
 export type EnrollOutput = z.infer<typeof EnrollOutput>;
@@ -253,6 +258,7 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
   const config = loadConfig();
   const serverKey = controlPlanePublicKey();
   const agentLabel = `agent on ${hostname}`;
+  const credential = AGENT_CREDENTIAL_PREFIX + encodeBase32LowerCaseNoPadding(crypto.randomBytes(32));
   const details = { ip: client.ip, hostname, agentVersion, publicKeyFingerprint: fingerprint };
 
   const outcome = await withLocks(db, [`enroll:address:${client.ip}`], async (tx): Promise<{ refused: AppError } | { node: NodeRow; before: NodeRow }> => {
@@ -291,13 +297,14 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
     }
 
     const [node] = await tx.update(nodes).set({
-      agentPublicKey: publicKey, enrolledAt: now, revokedAt: null, updatedAt: now,
+      agentPublicKey: publicKey, agentCredentialHash: hashToken(credential), enrolledAt: now, revokedAt: null, updatedAt: now,
       // Still 'pending' until its first heartbeat; a revoked node comes back as pending.
       ...(before.status === 'revoked' ? { status: 'pending' as const } : {}),
     }).where(eq(nodes.id, before.id)).returning();
     const withdrawn = await tx.update(nodeEnrollmentTokens).set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, before.id), ne(nodeEnrollmentTokens.id, claimed.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });
+    if (before.agentCredentialHash) await closeDoorOf(tx, before.id); // the previous agent's credential
     await recordAudit(tx, {
       actorType: 'agent', actorId: before.id, actorLabel: agentLabel, organizationId: before.organizationId,
       action: 'node.enroll', targetType: 'node', targetId: before.id, outcome: 'success',
@@ -314,13 +321,16 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
   const { node } = outcome;
   return {
     nodeId: node.id, nodeName: node.name, organizationId: node.organizationId, taskQueue: nodeTaskQueue(node.id),
-    temporalAddress: config.temporalAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, controlPlanePublicKey: serverKey,
+    temporalAddress: config.agentDoorAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, temporalTls: Boolean(config.AGENT_DOOR_TLS_CERT_FILE), temporalCredential: credential, controlPlanePublicKey: serverKey,
   };
 }
 
 // ------------------------------------------------------------------------------------- revocation
 
-/** Cuts the node's agent off (MSP staff): its signed requests, jobs and heartbeats are refused from now on. */
+/**
+ * Cuts the node's agent off (MSP staff): its signed requests, jobs and heartbeats are refused from now on,
+ * and the agent door refuses its credential, its polls in flight included, as soon as this commits.
+ */
 export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<NodeIdentityOutput> {
   const found = await findNode(ctx.db, nodeId);
   await authorize(ctx, 'node.revoke', nodeTarget(found));
@@ -329,6 +339,7 @@ export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<N
     const [revoked] = await tx.update(nodes).set({ revokedAt: now, status: 'revoked', updatedAt: now })
       .where(and(eq(nodes.id, found.id), isNull(nodes.revokedAt))).returning();
     if (!revoked) throw new ConflictError('id', `Node ${found.name} is already revoked; create an enrollment command to enroll it again.`);
+    await closeDoorOf(tx, found.id);
     const withdrawn = await tx.update(nodeEnrollmentTokens).set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, found.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });

@@ -14,7 +14,7 @@ import { stopLeftoverPostgres } from './postgres.ts';
 import { stopLeftoverTemporal } from './temporal-server.ts';
 
 /** The services the stack runs as Node processes, with the name the user reads. */
-const NODE_SERVICES = { agent: 'local agent', web: 'web console', worker: 'control-plane worker' } as const;
+const NODE_SERVICES = { agent: 'local agent', door: 'agent door', web: 'web console', worker: 'control-plane worker' } as const;
 
 /** Where a service of the stack records its pid while it runs. */
 export const servicePidFile = (config: Pick<Config, 'DATA_DIR'>, name: keyof typeof NODE_SERVICES) => path.join(config.DATA_DIR, 'run', `${name}.pid`);

@@ -43,7 +43,7 @@ async function main() {
   const port = await freePort();
   const config = loadConfig({
     ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
+    TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), AGENT_DOOR_PORT: String(await freePort()), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
   });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;

@@ -22,6 +22,7 @@ export default async function globalSetup() {
     EMBEDDED_POSTGRES_PORT: String(await freePort()),
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    AGENT_DOOR_PORT: String(await freePort()),
     ADMIN_EMAIL: E2E_ADMIN.email,
     ADMIN_PASSWORD: E2E_ADMIN.password,
     LOG_LEVEL: 'info',

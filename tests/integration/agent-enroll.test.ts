@@ -4,6 +4,7 @@
 // real HTTP, revocation, the OpenAPI security of each kind of endpoint, and the authorization of the
 // node page's enrollment and revocation forms for every role.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -62,7 +63,7 @@ describe('agent-worker enroll and status against the real web server', () => {
   let dir: string;
   let token: string;
 
-  it('enrolls with the command the console shows: key made locally (0600, never sent), config saved (0600)', async () => {
+  it('enrolls with the command the console shows: key made locally (0600, never sent), config and door credential saved (0600)', async () => {
     nodeId = await seed.freshNode(seed.orgA);
     const shown = await enrollmentCommand(nodeId);
     token = shown.token;
@@ -77,13 +78,14 @@ describe('agent-worker enroll and status against the real web server', () => {
 
     const keyFile = path.join(dir, 'agent.key');
     const configFile = path.join(dir, 'config.json');
-    expect([mode(dir), mode(keyFile), mode(configFile)]).toEqual([0o700, 0o600, 0o600]);
-    expect(fs.readdirSync(dir).sort()).toEqual(['agent.key', 'config.json']);
+    const credentialFile = path.join(dir, 'temporal.credential');
+    expect([mode(dir), mode(keyFile), mode(configFile), mode(credentialFile)]).toEqual([0o700, 0o600, 0o600, 0o600]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['agent.key', 'config.json', 'temporal.credential']);
     const privateKey = fs.readFileSync(keyFile, 'utf8').trim();
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({
       version: 1, nodeId, organizationId: seed.orgA, serverUrl: base, taskQueue: `node.${nodeId}`,
-      temporalAddress: process.env.TEMPORAL_ADDRESS, temporalNamespace: 'default', controlPlanePublicKey: publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!),
+      temporalAddress: world.doorAddress, temporalNamespace: 'default', controlPlanePublicKey: publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!),
     });
     // The server holds the public half; the private key appears nowhere on the server side.
     const [row] = await t.db.execute<{ key: string; status: string }>(sql`select agent_public_key as key, status from nodes where id = ${nodeId}`);
@@ -92,6 +94,14 @@ describe('agent-worker enroll and status against the real web server', () => {
     expect(leak!.n).toBe(0);
     expect(web.output.join('\n')).not.toContain(privateKey.slice(20, 60));
     expect(web.output.join('\n')).not.toContain(token);
+    // The door credential: only its hash on the node row, nowhere in the config, the trail or the logs.
+    const credential = fs.readFileSync(credentialFile, 'utf8').trim();
+    const [stored] = await t.db.execute<{ hash: string }>(sql`select agent_credential_hash as hash from nodes where id = ${nodeId}`);
+    expect(stored!.hash).toBe(crypto.createHash('sha256').update(credential).digest('hex'));
+    expect(JSON.stringify(config)).not.toContain(credential);
+    const [credentialLeak] = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where details::text like ${`%${credential}%`}`);
+    expect(credentialLeak!.n).toBe(0);
+    expect(web.output.join('\n')).not.toContain(credential);
   });
 
   it('prints identity, server, task queue and the node status for `status`, and the last heartbeat when the config holds one', async () => {

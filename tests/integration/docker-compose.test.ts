@@ -25,7 +25,8 @@ function compose(): string[] {
 function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<CommandResult> {
   const [cmd, ...pre] = compose();
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const key of ['POSTGRES_PASSWORD', 'SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
+  for (const key of ['POSTGRES_PASSWORD', 'SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'AGENT_DOOR_ADDRESS',
+    'AGENT_DOOR_TLS_CERT_FILE', 'AGENT_DOOR_TLS_KEY_FILE', 'AGENT_DOOR_TLS_DIR', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
     if (!(key in extraEnv)) delete env[key];
   }
   // An empty env file, so a developer's .env beside the compose file cannot supply the password.
@@ -73,20 +74,26 @@ describe('docker-compose.yml', () => {
     expect(noKey.stderr).toContain('SECRETS_KEY');
   });
 
-  it('runs PostgreSQL, Temporal, Temporal Web, the migration job, the web console and the worker; the app services share one image', async () => {
+  it('runs PostgreSQL, Temporal, Temporal Web, the migration job, the web console, the worker and the agent door; the app services share one image', async () => {
     const res = await runCompose(['config'], REQUIRED);
     expect(res.code).toBe(0);
     const services = servicesOf(res.stdout);
-    expect([...services.keys()].sort()).toEqual(['migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);
+    expect([...services.keys()].sort()).toEqual(['agent-door', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);
     const image = (name: string) => services.get(name)!.get('image');
     expect(image('web')).toMatch(/^anthropy-works:/);
     expect(image('worker')).toBe(image('web'));
     expect(image('migrate')).toBe(image('web'));
+    expect(image('agent-door')).toBe(image('web'));
     expect(image('postgres')).toMatch(/^postgres:/);
     expect(image('temporal')).toMatch(/^temporalio\/auto-setup:/);
     expect(image('temporal-ui')).toMatch(/^temporalio\/ui:/);
     // The password reaches the app through DATABASE_URL (interpolated, not left as a ${…} reference).
     expect(res.stdout).toContain('DATABASE_URL: postgres://anthropy:compose-test-password@postgres:5432/anthropy');
     expect(res.stdout).not.toContain('${');
+    // Agents are given the door, never the frontend, which is published on loopback only.
+    expect(res.stdout).toContain('AGENT_DOOR_ADDRESS: localhost:7230');
+    const temporal = /^ {2}temporal:\n([\s\S]*?)(?=^ {2}\S)/m.exec(res.stdout)![1]!;
+    expect(temporal).toMatch(/7233/);
+    expect(temporal).toMatch(/127\.0\.0\.1/);
   });
 });

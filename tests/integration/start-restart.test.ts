@@ -123,7 +123,7 @@ beforeAll(async () => {
   base = `http://localhost:${port}`;
   temporalAddress = `127.0.0.1:${temporalPort}`;
   env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()), AGENT_DOOR_PORT: String(await freePort()),
     ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, NODE_HEARTBEAT_SECONDS: '1' };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;

@@ -1,6 +1,7 @@
 // The whole product for an integration test file, on its own: a fresh database with the two tenants,
-// the real control-plane worker on the file's own queue, the web console (agents enroll through it), and
-// nodes, each with its own Docker engine and a real enrolled agent. A file that needs less leaves parts
+// the real control-plane worker on the file's own queue, the web console (agents enroll through it), the
+// agent door (agents reach Temporal only through it, as in production), and nodes, each with its own
+// Docker engine and a real enrolled agent. A file that needs less leaves parts
 // out (no worker, no console, its own seed) and one that enrolls by hand takes a bare engine. Fields are
 // mutable so that a test can kill and restart a part (stop() stops whatever runs at the end).
 import fs from 'node:fs';
@@ -42,8 +43,14 @@ export interface AgentStack {
   dir: string;
   /** The web console's address (the agents' enrollment server). */
   base: string;
+  /** The agent door's address, which enrollment gives agents as their Temporal address. */
+  doorAddress: string;
   controlPlane: TestControlPlane;
   web: TestProcess;
+  /** The agent door (started with the web console). */
+  door: TestProcess;
+  /** Starts the agent door again (after a test killed it). */
+  startDoor(): Promise<TestProcess>;
   nodes: StackNode[];
   /** Starts the control-plane worker again with the stack's environment (after a test killed it). */
   startControlPlane(): Promise<TestControlPlane>;
@@ -65,10 +72,14 @@ export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {},
   const w = parts.tenants === false ? undefined : await seedTenants(t.db);
   const port = await freePort();
   const base = `http://localhost:${port}`;
-  const workerEnv = { DATABASE_URL: t.url, ...env };
-  const started: { controlPlane?: TestControlPlane; web?: TestProcess; nodes: StackNode[]; engines: RunningDockerEngine[] } = { nodes: [], engines: [] };
+  const doorPort = await freePort();
+  const doorAddress = `127.0.0.1:${doorPort}`;
+  const workerEnv = { DATABASE_URL: t.url, AGENT_DOOR_PORT: String(doorPort), ...env };
+  const started: { controlPlane?: TestControlPlane; web?: TestProcess; door?: TestProcess; nodes: StackNode[]; engines: RunningDockerEngine[] } = { nodes: [], engines: [] };
+  const startDoor = () => startProcess('infra/agent-door/main.ts', workerEnv, /agent door listening/);
   const stopAll = async () => {
     for (const n of started.nodes) await n.agent.stop();
+    await started.door?.stop();
     await started.web?.stop();
     await started.controlPlane?.stop();
     for (const e of started.engines) await e.stop();
@@ -77,7 +88,10 @@ export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {},
   };
   try {
     if (parts.controlPlane !== false) started.controlPlane = await startControlPlane(workerEnv);
-    if (parts.web !== false) started.web = await startProcess('web/server.ts', { ...workerEnv, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+    if (parts.web !== false) {
+      started.web = await startProcess('web/server.ts', { ...workerEnv, PORT: String(port), PUBLIC_URL: base }, /web console listening/);
+      started.door = await startDoor();
+    }
   } catch (err) {
     await stopAll();
     throw err;
@@ -91,12 +105,15 @@ export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {},
   };
   // The getters and setters keep `started` the one record of what runs, whatever a test swaps in.
   return {
-    t, dir, base, nodes: started.nodes,
+    t, dir, base, doorAddress, nodes: started.nodes,
     get w() { return w ?? left('the two tenants'); },
     get controlPlane() { return started.controlPlane ?? left('the control-plane worker'); },
     set controlPlane(value) { started.controlPlane = value; },
     get web() { return started.web ?? left('the web console'); },
     set web(value) { started.web = value; },
+    get door() { return started.door ?? left('the agent door'); },
+    set door(value) { started.door = value; },
+    startDoor,
     startControlPlane: () => startControlPlane(workerEnv),
     addEngine,
 

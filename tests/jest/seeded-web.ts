@@ -7,14 +7,14 @@ import { startAgentStack } from './agent-stack.ts';
 import type { TestDatabase } from './db.ts';
 import type { TestProcess } from './processes.ts';
 
-export interface SeededWeb { t: TestDatabase; seed: Seed; base: string; web: TestProcess; stop(): Promise<void> }
+export interface SeededWeb { t: TestDatabase; seed: Seed; base: string; web: TestProcess; doorAddress: string; stop(): Promise<void> }
 
 export async function startSeededWeb(name = 'seeded-web'): Promise<SeededWeb> {
   if (!consoleBuildIsCurrent()) await buildConsole();
   const stack = await startAgentStack(name, {}, { controlPlane: false, tenants: false });
   try {
     const seed = await seedWorld(stack.t.db);
-    return { t: stack.t, seed, base: stack.base, web: stack.web, stop: () => stack.stop() };
+    return { t: stack.t, seed, base: stack.base, web: stack.web, doorAddress: stack.doorAddress, stop: () => stack.stop() };
   } catch (err) {
     await stack.stop();
     throw err;
