@@ -57,8 +57,15 @@ export async function asCallingRun<T>(db: Db, what: string, fn: (tx: Executor) =
     if (!(err instanceof CallerRefused)) throw err;
     const run = callingRun();
     await recordAudit(db, {
-      actorType: 'workflow', actorId: run.workflowId, actorLabel: `workflow ${run.workflowType}`, organizationId: err.job?.organizationId ?? null,
-      action: what, targetType: 'job', targetId: err.job?.id ?? null, outcome: 'denied', reason: `refused: ${err.reason}`,
+      actorType: 'workflow',
+      actorId: run.workflowId,
+      actorLabel: `workflow ${run.workflowType}`,
+      organizationId: err.job?.organizationId ?? null,
+      action: what,
+      targetType: 'job',
+      targetId: err.job?.id ?? null,
+      outcome: 'denied',
+      reason: `refused: ${err.reason}`,
       details: { workflowId: run.workflowId, runId: run.runId },
     });
     throw ApplicationFailure.nonRetryable(`refused: ${err.reason}`, err.type);

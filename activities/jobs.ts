@@ -32,33 +32,47 @@ export function createJobActivities(deps: { db: Db }) {
       await asCallingRun(deps.db, 'job.update', async (tx) => {
         const job = await jobOfCallingRun(tx, input.jobId);
         // Decisions are recorded only by confirmDecision, after their grant was checked.
-        if (input.approval && input.approval.outcome !== 'ignored') throw ApplicationFailure.nonRetryable('a decision is recorded only once its grant is checked (confirmDecision)', 'NotADecision');
+        if (input.approval && input.approval.outcome !== 'ignored')
+          throw ApplicationFailure.nonRetryable('a decision is recorded only once its grant is checked (confirmDecision)', 'NotADecision');
         const now = new Date();
-        const approvals = input.approval && !job.approvals.some((a) => a.at === input.approval!.at && a.by === input.approval!.by)
-          ? [...job.approvals, input.approval] : job.approvals;
-        await tx.update(jobs).set({
-          ...(input.state ? { state: input.state } : {}),
-          ...(input.step !== undefined ? { step: input.step } : {}),
-          ...(input.approvalPhrase ? { approvalPhrase: input.approvalPhrase } : {}),
-          ...(input.approvalExpiresAt ? { approvalExpiresAt: new Date(input.approvalExpiresAt) } : {}),
-          ...(input.failureReason ? { failureReason: input.failureReason } : {}),
-          ...(input.result ? { result: input.result } : {}),
-          approvals, updatedAt: now,
-          ...(input.state && TERMINAL.includes(input.state) ? { completedAt: job.completedAt ?? now } : {}),
-        }).where(eq(jobs.id, job.id));
+        const approvals =
+          input.approval && !job.approvals.some((a) => a.at === input.approval!.at && a.by === input.approval!.by) ? [...job.approvals, input.approval] : job.approvals;
+        await tx
+          .update(jobs)
+          .set({
+            ...(input.state ? { state: input.state } : {}),
+            ...(input.step !== undefined ? { step: input.step } : {}),
+            ...(input.approvalPhrase ? { approvalPhrase: input.approvalPhrase } : {}),
+            ...(input.approvalExpiresAt ? { approvalExpiresAt: new Date(input.approvalExpiresAt) } : {}),
+            ...(input.failureReason ? { failureReason: input.failureReason } : {}),
+            ...(input.result ? { result: input.result } : {}),
+            approvals,
+            updatedAt: now,
+            ...(input.state && TERMINAL.includes(input.state) ? { completedAt: job.completedAt ?? now } : {}),
+          })
+          .where(eq(jobs.id, job.id));
         const actor = { actorType: 'workflow' as const, actorId: job.workflowId, actorLabel: `job ${job.type}` };
         const target = { organizationId: job.organizationId, targetType: 'job', targetId: job.id };
         if (input.state && input.state !== job.state) {
           await recordAudit(tx, {
-            ...actor, ...target, action: `job.${input.state}`, outcome: input.state === 'failed' ? 'failure' : 'success',
-            reason: input.failureReason ?? null, details: { type: job.type, from: job.state, step: input.step ?? job.step, nodeId: job.nodeId },
+            ...actor,
+            ...target,
+            action: `job.${input.state}`,
+            outcome: input.state === 'failed' ? 'failure' : 'success',
+            reason: input.failureReason ?? null,
+            details: { type: job.type, from: job.state, step: input.step ?? job.step, nodeId: job.nodeId },
           });
         }
         if (approvals !== job.approvals && input.approval) {
           const a = input.approval;
           await recordAudit(tx, {
-            actorType: 'workflow', actorId: job.workflowId, actorLabel: `${a.by} (${a.role}) via ${a.via}`, ...target,
-            action: `job.approval.${a.outcome}`, outcome: a.outcome === 'ignored' ? 'denied' : 'success', reason: a.reason ?? null,
+            actorType: 'workflow',
+            actorId: job.workflowId,
+            actorLabel: `${a.by} (${a.role}) via ${a.via}`,
+            ...target,
+            action: `job.approval.${a.outcome}`,
+            outcome: a.outcome === 'ignored' ? 'denied' : 'success',
+            reason: a.reason ?? null,
             details: { type: job.type, by: a.by, role: a.role, via: a.via },
           });
         }
@@ -78,8 +92,16 @@ export function createJobActivities(deps: { db: Db }) {
         const job = await jobOfCallingRun(tx, input.jobId);
         const refuse = async (reason: string): Promise<Confirmation> => {
           await recordAudit(tx, {
-            actorType: 'workflow', actorId: job.workflowId, actorLabel: `decision via ${input.via}`, organizationId: job.organizationId, action: 'job.decision',
-            targetType: 'job', targetId: job.id, outcome: 'denied', reason, details: { type: job.type, decision: String(decision), claimedBy: String(input.grant?.email ?? '').slice(0, 200) },
+            actorType: 'workflow',
+            actorId: job.workflowId,
+            actorLabel: `decision via ${input.via}`,
+            organizationId: job.organizationId,
+            action: 'job.decision',
+            targetType: 'job',
+            targetId: job.id,
+            outcome: 'denied',
+            reason,
+            details: { type: job.type, decision: String(decision), claimedBy: String(input.grant?.email ?? '').slice(0, 200) },
           });
           return { ok: false, reason };
         };
@@ -88,7 +110,8 @@ export function createJobActivities(deps: { db: Db }) {
         const grant = input.grant;
         if (grant.jobId !== job.id) return refuse('The approval grant is for another job.');
         if (job.approvals.some((a) => a.nonce === grant.nonce)) return refuse('This approval grant was already used: ask the console for a new one.');
-        if (job.state !== 'waiting_for_approval' && !(decision === 'cancel' && job.state === 'preflight')) return refuse(`This job is ${job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
+        if (job.state !== 'waiting_for_approval' && !(decision === 'cancel' && job.state === 'preflight'))
+          return refuse(`This job is ${job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
         const [person] = await tx.select().from(users).where(eq(users.id, grant.userId));
         if (!person?.active) return refuse('The person in the approval grant is not an active user.');
         if (!MSP_ROLES.includes(person.role) && person.organizationId !== job.organizationId) return refuse('The person in the approval grant may not see this job.');
@@ -104,12 +127,30 @@ export function createJobActivities(deps: { db: Db }) {
         }
         const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
         const entry: JobApproval = {
-          at: new Date().toISOString(), by: person.email, role: person.role, via: input.via, outcome, userId: person.id, nonce: grant.nonce, ...(grant.reason ? { reason: grant.reason } : {}),
+          at: new Date().toISOString(),
+          by: person.email,
+          role: person.role,
+          via: input.via,
+          outcome,
+          userId: person.id,
+          nonce: grant.nonce,
+          ...(grant.reason ? { reason: grant.reason } : {}),
         };
-        await tx.update(jobs).set({ approvals: [...job.approvals, entry], updatedAt: new Date() }).where(eq(jobs.id, job.id));
+        await tx
+          .update(jobs)
+          .set({ approvals: [...job.approvals, entry], updatedAt: new Date() })
+          .where(eq(jobs.id, job.id));
         await recordAudit(tx, {
-          actorType: 'person', actorId: person.id, actorLabel: `${person.email} via ${input.via}`, organizationId: job.organizationId, action: `job.approval.${outcome}`,
-          targetType: 'job', targetId: job.id, outcome: 'success', reason: grant.reason, details: { type: job.type, role: person.role, via: input.via },
+          actorType: 'person',
+          actorId: person.id,
+          actorLabel: `${person.email} via ${input.via}`,
+          organizationId: job.organizationId,
+          action: `job.approval.${outcome}`,
+          targetType: 'job',
+          targetId: job.id,
+          outcome: 'success',
+          reason: grant.reason,
+          details: { type: job.type, role: person.role, via: input.via },
         });
         return { ok: true, by: { userId: person.id, email: person.email, role: person.role } };
       });
@@ -122,8 +163,14 @@ export function createJobActivities(deps: { db: Db }) {
         if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
         await tx.update(instances).set({ health: input.health, updatedAt: new Date() }).where(eq(instances.id, input.instanceId));
         await recordAudit(tx, {
-          actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
-          action: 'instance.health', targetType: 'instance', targetId: input.instanceId, outcome: input.health.healthy ? 'success' : 'failure',
+          actorType: 'workflow',
+          actorId: job.workflowId,
+          actorLabel: `job ${job.type}`,
+          organizationId: job.organizationId,
+          action: 'instance.health',
+          targetType: 'instance',
+          targetId: input.instanceId,
+          outcome: input.health.healthy ? 'success' : 'failure',
           details: { jobId: job.id, healthy: Boolean(input.health.healthy) },
         });
       });
@@ -137,8 +184,14 @@ export function createJobActivities(deps: { db: Db }) {
         const [gone] = await tx.delete(instances).where(eq(instances.id, input.instanceId)).returning({ name: instances.name });
         if (gone) {
           await recordAudit(tx, {
-            actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
-            action: 'instance.removed', targetType: 'instance', targetId: input.instanceId, outcome: 'success',
+            actorType: 'workflow',
+            actorId: job.workflowId,
+            actorLabel: `job ${job.type}`,
+            organizationId: job.organizationId,
+            action: 'instance.removed',
+            targetType: 'instance',
+            targetId: input.instanceId,
+            outcome: 'success',
             details: { name: gone.name, jobId: job.id, volumesRemoved: input.volumesRemoved },
           });
         }
@@ -147,7 +200,13 @@ export function createJobActivities(deps: { db: Db }) {
 
     /** The deployed (or adopted) instance as managed, with its containers, version, port and health. */
     async recordManagedInstance(input: {
-      jobId: string; instanceId: string; name: string; containerIds: string[]; bundleVersion: string; port: number; health: Record<string, unknown>;
+      jobId: string;
+      instanceId: string;
+      name: string;
+      containerIds: string[];
+      bundleVersion: string;
+      port: number;
+      health: Record<string, unknown>;
     }): Promise<void> {
       await asCallingRun(deps.db, 'instance.managed', async (tx) => {
         const job = await jobOfCallingRun(tx, input.jobId);
@@ -156,21 +215,44 @@ export function createJobActivities(deps: { db: Db }) {
         const nodeId = job.nodeId;
         const now = new Date();
         const values = {
-          state: 'managed' as const, containerIds: input.containerIds, bundleVersion: input.bundleVersion, port: input.port,
-          health: input.health, reasons: [], confidence: null, updatedAt: now,
+          state: 'managed' as const,
+          containerIds: input.containerIds,
+          bundleVersion: input.bundleVersion,
+          port: input.port,
+          health: input.health,
+          reasons: [],
+          confidence: null,
+          updatedAt: now,
         };
         // The name the console asked for, not one a workflow brings.
         const name = typeof job.params.instanceName === 'string' ? job.params.instanceName : input.name;
-        await tx.insert(instances).values({ id: input.instanceId, organizationId: job.organizationId, nodeId, name, managedSince: now, ...values })
+        await tx
+          .insert(instances)
+          .values({ id: input.instanceId, organizationId: job.organizationId, nodeId, name, managedSince: now, ...values })
           .onConflictDoUpdate({ target: instances.id, set: values });
         await recordAudit(tx, {
-          actorType: 'workflow', actorId: job.workflowId, actorLabel: `job ${job.type}`, organizationId: job.organizationId,
-          action: 'instance.managed', targetType: 'instance', targetId: input.instanceId, outcome: 'success',
+          actorType: 'workflow',
+          actorId: job.workflowId,
+          actorLabel: `job ${job.type}`,
+          organizationId: job.organizationId,
+          action: 'instance.managed',
+          targetType: 'instance',
+          targetId: input.instanceId,
+          outcome: 'success',
           details: { name, nodeId: job.nodeId, jobId: job.id, containers: input.containerIds.length, version: input.bundleVersion, port: input.port },
         });
         // A discovered record of the same containers would now be a duplicate.
-        await tx.delete(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'discovered'),
-          ne(instances.id, input.instanceId), sql`${instances.containerIds} ?| array[${sql.join(input.containerIds.map((id) => sql`${id}`), sql`, `)}]::text[]`));
+        await tx.delete(instances).where(
+          and(
+            eq(instances.nodeId, nodeId),
+            eq(instances.state, 'discovered'),
+            ne(instances.id, input.instanceId),
+            sql`${instances.containerIds} ?| array[${sql.join(
+              input.containerIds.map((id) => sql`${id}`),
+              sql`, `,
+            )}]::text[]`,
+          ),
+        );
       });
     },
   };

@@ -23,7 +23,11 @@ const approvedByAPerson = (job: JobRecord) => job.approvals.some((a) => a.outcom
 const workflowActor = (workflowId: string) => ({ actorType: 'workflow' as const, actorId: workflowId, actorLabel: 'node job' });
 
 export interface NodeResultInput<A extends NodeActionName = NodeActionName> {
-  workflowId: string; nodeId: string; envelopeId: string; action: A; result: JobResult;
+  workflowId: string;
+  nodeId: string;
+  envelopeId: string;
+  action: A;
+  result: JobResult;
 }
 
 export function createNodeDispatchActivities(deps: { db: Db }) {
@@ -34,10 +38,17 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
   }
 
   type Node = Awaited<ReturnType<typeof nodeOf>>;
-  const audit = (input: { workflowId: string; envelopeId: string; action: string }, node: Node, outcome: 'success' | 'denied', reason?: string) => recordAudit(deps.db, {
-    ...workflowActor(input.workflowId), organizationId: node.organizationId, action: `node.job.${input.action}`, targetType: 'node', targetId: node.id,
-    outcome, ...(reason ? { reason } : {}), details: { envelopeId: input.envelopeId },
-  });
+  const audit = (input: { workflowId: string; envelopeId: string; action: string }, node: Node, outcome: 'success' | 'denied', reason?: string) =>
+    recordAudit(deps.db, {
+      ...workflowActor(input.workflowId),
+      organizationId: node.organizationId,
+      action: `node.job.${input.action}`,
+      targetType: 'node',
+      targetId: node.id,
+      outcome,
+      ...(reason ? { reason } : {}),
+      details: { envelopeId: input.envelopeId },
+    });
 
   /** Audits the refusal and fails the step, non-retryably. */
   async function refuseResult(input: NodeResultInput, node: Node, reason: string): Promise<never> {
@@ -66,8 +77,13 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
         return job;
       });
       return signJob(controlPlaneSigningKey(), {
-        envelopeId: input.envelopeId, jobId: job.id, nodeId: input.nodeId, agentKey: keyFingerprint(node.agentPublicKey),
-        action: input.action, params: params.value as Record<string, unknown>, notAfter: new Date(Date.now() + input.ttlSeconds * 1000),
+        envelopeId: input.envelopeId,
+        jobId: job.id,
+        nodeId: input.nodeId,
+        agentKey: keyFingerprint(node.agentPublicKey),
+        action: input.action,
+        params: params.value as Record<string, unknown>,
+        notAfter: new Date(Date.now() + input.ttlSeconds * 1000),
       });
     },
 
@@ -78,9 +94,10 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
     async verifyNodeResult<A extends NodeActionName>(input: NodeResultInput<A>): Promise<NodeActionOutput<A>> {
       await asCallingRun(deps.db, `node.job.${input.action}`, (tx) => jobOfCallingRun(tx));
       const node = await nodeOf(input.nodeId);
-      const verdict = node.agentPublicKey && !node.revokedAt
-        ? verifyResult(input.result, { agentPublicKey: node.agentPublicKey, envelopeId: input.envelopeId, nodeId: input.nodeId })
-        : { ok: false as const, reason: 'the node has no enrolled agent' };
+      const verdict =
+        node.agentPublicKey && !node.revokedAt
+          ? verifyResult(input.result, { agentPublicKey: node.agentPublicKey, envelopeId: input.envelopeId, nodeId: input.nodeId })
+          : { ok: false as const, reason: 'the node has no enrolled agent' };
       if (!verdict.ok) return refuseResult(input, node, verdict.reason);
       const output = checkNodeActionOutput(input.action, input.result.output);
       if (!output.ok) return refuseResult(input, node, output.reason);

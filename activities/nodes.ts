@@ -16,30 +16,55 @@ export function createNodeActivities(deps: { db: Db }) {
      */
     async setNodeStatus(input: { nodeId: string; status: Exclude<NodeStatus, 'revoked'>; reason: string }): Promise<{ changed: boolean; revoked: boolean; refused?: boolean }> {
       return deps.db.transaction(async (tx) => {
-        const [node] = await tx.select({ status: nodes.status, organizationId: nodes.organizationId, revokedAt: nodes.revokedAt, lastSeenAt: nodes.lastSeenAt })
-          .from(nodes).where(eq(nodes.id, input.nodeId)).for('update');
+        const [node] = await tx
+          .select({ status: nodes.status, organizationId: nodes.organizationId, revokedAt: nodes.revokedAt, lastSeenAt: nodes.lastSeenAt })
+          .from(nodes)
+          .where(eq(nodes.id, input.nodeId))
+          .for('update');
         if (!node) return { changed: false, revoked: true }; // removed: nothing left to monitor
         if (node.revokedAt || node.status === 'revoked') return { changed: false, revoked: true };
         const config = loadConfig();
         const interval = config.NODE_HEARTBEAT_SECONDS * 1000;
         const age = node.lastSeenAt ? Date.now() - node.lastSeenAt.getTime() : Infinity;
-        const unbacked = input.status === 'online'
-          ? (age > interval * config.NODE_STALE_AFTER_MISSED + Math.min(interval / 2, 10_000) ? 'no verified report from its agent backs this heartbeat' : undefined)
-          : (age < interval * config.NODE_STALE_AFTER_MISSED ? `its agent's last verified report is ${Math.round(age / 1000)} s old` : undefined);
+        const unbacked =
+          input.status === 'online'
+            ? age > interval * config.NODE_STALE_AFTER_MISSED + Math.min(interval / 2, 10_000)
+              ? 'no verified report from its agent backs this heartbeat'
+              : undefined
+            : age < interval * config.NODE_STALE_AFTER_MISSED
+              ? `its agent's last verified report is ${Math.round(age / 1000)} s old`
+              : undefined;
         if (unbacked) {
           await recordAudit(tx, {
-            actorType: 'workflow', actorId: `node-monitor.${input.nodeId}`, actorLabel: 'node monitor', organizationId: node.organizationId,
-            action: 'node.status', targetType: 'node', targetId: input.nodeId, outcome: 'denied', reason: `not ${input.status}: ${unbacked}`,
+            actorType: 'workflow',
+            actorId: `node-monitor.${input.nodeId}`,
+            actorLabel: 'node monitor',
+            organizationId: node.organizationId,
+            action: 'node.status',
+            targetType: 'node',
+            targetId: input.nodeId,
+            outcome: 'denied',
+            reason: `not ${input.status}: ${unbacked}`,
             details: { from: node.status, to: input.status },
           });
           return { changed: false, revoked: false, refused: true };
         }
-        const [updated] = await tx.update(nodes).set({ status: input.status, updatedAt: new Date() })
-          .where(and(eq(nodes.id, input.nodeId), ne(nodes.status, input.status))).returning({ id: nodes.id });
+        const [updated] = await tx
+          .update(nodes)
+          .set({ status: input.status, updatedAt: new Date() })
+          .where(and(eq(nodes.id, input.nodeId), ne(nodes.status, input.status)))
+          .returning({ id: nodes.id });
         if (updated) {
           await recordAudit(tx, {
-            actorType: 'workflow', actorId: `node-monitor.${input.nodeId}`, actorLabel: 'node monitor', organizationId: node.organizationId,
-            action: 'node.status', targetType: 'node', targetId: input.nodeId, outcome: 'success', reason: input.reason,
+            actorType: 'workflow',
+            actorId: `node-monitor.${input.nodeId}`,
+            actorLabel: 'node monitor',
+            organizationId: node.organizationId,
+            action: 'node.status',
+            targetType: 'node',
+            targetId: input.nodeId,
+            outcome: 'success',
+            reason: input.reason,
             details: { from: node.status, to: input.status },
           });
         }

@@ -3,7 +3,12 @@ import type { Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 
-export interface ReadinessCheckResult { name: string; ok: boolean; detail: string; durationMs: number }
+export interface ReadinessCheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  durationMs: number;
+}
 
 async function measure(name: string, fn: () => Promise<string>): Promise<ReadinessCheckResult> {
   const started = Date.now();

@@ -17,16 +17,28 @@ const CONTROL_PLANE = {
   'npm_config_//registry.example/:_authToken': 'npm-token',
 };
 const KEPT = {
-  PATH: '/usr/bin:/bin', HOME: '/home/agent', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TZ: 'UTC',
-  AGENT_STATE_DIR: '/var/lib/agent', ANTHROPY_CACHE_DIR: '/var/cache/aw', XDG_CACHE_HOME: '/var/cache', DOCKER_HOST: 'unix:///run/docker.sock',
-  LOG_LEVEL: 'debug', NODE_HEARTBEAT_SECONDS: '5',
-  HTTPS_PROXY: 'http://proxy:3128', http_proxy: 'http://proxy:3128', NO_PROXY: 'localhost',
-  npm_config_registry: 'https://npm.mirror.example/', NPM_CONFIG_CAFILE: '/etc/ssl/mirror.pem', 'npm_config_@acme:registry': 'https://npm.acme.example/',
+  PATH: '/usr/bin:/bin',
+  HOME: '/home/agent',
+  LANG: 'C.UTF-8',
+  LC_ALL: 'C.UTF-8',
+  TZ: 'UTC',
+  AGENT_STATE_DIR: '/var/lib/agent',
+  ANTHROPY_CACHE_DIR: '/var/cache/aw',
+  XDG_CACHE_HOME: '/var/cache',
+  DOCKER_HOST: 'unix:///run/docker.sock',
+  LOG_LEVEL: 'debug',
+  NODE_HEARTBEAT_SECONDS: '5',
+  HTTPS_PROXY: 'http://proxy:3128',
+  http_proxy: 'http://proxy:3128',
+  NO_PROXY: 'localhost',
+  npm_config_registry: 'https://npm.mirror.example/',
+  NPM_CONFIG_CAFILE: '/etc/ssl/mirror.pem',
+  'npm_config_@acme:registry': 'https://npm.acme.example/',
   NODE_EXTRA_CA_CERTS: '/etc/ssl/console.pem',
 };
 
-describe('the agent\'s environment', () => {
-  it('keeps the allow-listed variables and drops everything else, the control plane\'s keys and database URL first', () => {
+describe("the agent's environment", () => {
+  it("keeps the allow-listed variables and drops everything else, the control plane's keys and database URL first", () => {
     const env = agentEnvironment({}, { ...CONTROL_PLANE, ...KEPT, EMPTY_PATHLESS: '', TMPDIR: '' });
     expect(env).toEqual(KEPT);
     for (const name of Object.keys(CONTROL_PLANE)) expect(isAllowedAgentVariable(name)).toBe(false);

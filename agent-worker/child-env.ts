@@ -5,15 +5,31 @@
 
 /** Names passed on as they are: the system's basics and the agent's own settings (settings.ts, config.ts). */
 const NAMES = new Set([
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR',
-  'AGENT_STATE_DIR', 'ANTHROPY_CACHE_DIR', 'XDG_CACHE_HOME', 'DOCKER_HOST', 'LOG_LEVEL', 'NODE_HEARTBEAT_SECONDS',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'AGENT_STATE_DIR',
+  'ANTHROPY_CACHE_DIR',
+  'XDG_CACHE_HOME',
+  'DOCKER_HOST',
+  'LOG_LEVEL',
+  'NODE_HEARTBEAT_SECONDS',
   // Certificates an https console or a registry mirror may need (paths, not secrets).
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
 ]);
 
 /** Names passed on whatever their case (both spellings are in use): proxies, and npm's registry settings. */
 const ANY_CASE = new Set([
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
   ...['registry', 'cafile', 'strict_ssl', 'proxy', 'https_proxy', 'noproxy', 'userconfig'].map((k) => `NPM_CONFIG_${k.toUpperCase()}`),
 ]);
 

@@ -8,9 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  AgentStateError, defaultStateDir, ensureStateDir, readAgentConfig, readPrivateKey, statePaths, writeAgentConfig, writePrivateFile, type AgentConfig,
-} from './config.ts';
+import { AgentStateError, defaultStateDir, ensureStateDir, readAgentConfig, readPrivateKey, statePaths, writeAgentConfig, writePrivateFile, type AgentConfig } from './config.ts';
 import { controlPlaneKeyMismatch, enrollServerUrl, expectedFingerprint } from './enroll-checks.ts';
 import { generateKeyPair, keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
 import { signedFetch } from '../protocol/request-signing.ts';
@@ -57,8 +55,14 @@ function networkReason(err: unknown): string {
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
   const code = e.cause?.code ?? e.cause?.errors?.[0]?.code;
   const words: Record<string, string> = {
-    ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EAI_AGAIN: 'host name lookup failed', ECONNRESET: 'connection reset',
-    EHOSTUNREACH: 'host unreachable', ENETUNREACH: 'network unreachable', ETIMEDOUT: 'connection timed out', CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'connection timed out',
+    CERT_HAS_EXPIRED: 'its TLS certificate has expired',
   };
   if (code) return words[code] ? `${words[code]} (${code})` : code;
   return e.cause?.message ?? e.message;
@@ -114,14 +118,29 @@ fingerprint in that command, and saves the node's config.
 Exit codes: 0 enrolled, 2 bad input or refused (nothing saved), 1 any other failure.`;
 
 interface EnrollResponse {
-  nodeId: string; nodeName: string; organizationId: string; taskQueue: string; temporalAddress: string; temporalNamespace: string; temporalCredential?: string;
-  temporalTls?: boolean; controlPlanePublicKey: string;
+  nodeId: string;
+  nodeName: string;
+  organizationId: string;
+  taskQueue: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalCredential?: string;
+  temporalTls?: boolean;
+  controlPlanePublicKey: string;
 }
 
 async function enroll(argv: string[]): Promise<number> {
-  const args = parse(argv, {
-    server: { type: 'string' }, token: { type: 'string' }, 'control-plane-key': { type: 'string' }, 'state-dir': { type: 'string' }, force: { type: 'boolean' },
-  }, 'enroll');
+  const args = parse(
+    argv,
+    {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      'control-plane-key': { type: 'string' },
+      'state-dir': { type: 'string' },
+      force: { type: 'boolean' },
+    },
+    'enroll',
+  );
   if (args.help) {
     console.log(ENROLL_USAGE);
     return 0;
@@ -159,11 +178,16 @@ async function enroll(argv: string[]): Promise<number> {
   let result: { status: number; json: unknown };
   try {
     const body = { token, publicKey: keys.publicKey, hostname: os.hostname(), agentVersion: agentVersion() };
-    result = await request(server, () => fetch(`${server}/api/v1/agent/enroll`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body),
-      // A redirect is an answer, not followed: the token would go to wherever it points (plain http, say).
-      redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    }));
+    result = await request(server, () =>
+      fetch(`${server}/api/v1/agent/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        // A redirect is an answer, not followed: the token would go to wherever it points (plain http, say).
+        redirect: 'manual',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      }),
+    );
   } catch (err) {
     fs.rmSync(pendingKey, { force: true });
     throw err;
@@ -186,15 +210,24 @@ async function enroll(argv: string[]): Promise<number> {
   fs.renameSync(pendingKey, paths.privateKey);
   writePrivateFile(paths.credential, `${enrolled.temporalCredential}\n`);
   const config: AgentConfig = {
-    version: 1, nodeId: enrolled.nodeId, nodeName: enrolled.nodeName, organizationId: enrolled.organizationId, serverUrl: server,
-    taskQueue: enrolled.taskQueue, temporalAddress: enrolled.temporalAddress, temporalNamespace: enrolled.temporalNamespace,
+    version: 1,
+    nodeId: enrolled.nodeId,
+    nodeName: enrolled.nodeName,
+    organizationId: enrolled.organizationId,
+    serverUrl: server,
+    taskQueue: enrolled.taskQueue,
+    temporalAddress: enrolled.temporalAddress,
+    temporalNamespace: enrolled.temporalNamespace,
     ...(enrolled.temporalTls ? { temporalTls: true } : {}),
-    controlPlanePublicKey: enrolled.controlPlanePublicKey, enrolledAt: new Date().toISOString(),
+    controlPlanePublicKey: enrolled.controlPlanePublicKey,
+    enrolledAt: new Date().toISOString(),
   };
   writeAgentConfig(stateDir, config);
   console.log(`Enrolled this machine as node ${config.nodeName} (${config.nodeId}).`);
   console.log(`  Task queue:  ${config.taskQueue}`);
-  console.log(`  Temporal:    ${config.temporalAddress} (the agent door${config.temporalTls ? ', TLS' : ''}; namespace ${config.temporalNamespace}; credential in ${paths.credential})`);
+  console.log(
+    `  Temporal:    ${config.temporalAddress} (the agent door${config.temporalTls ? ', TLS' : ''}; namespace ${config.temporalNamespace}; credential in ${paths.credential})`,
+  );
   console.log(`  Agent key:   ${keyFingerprint(keys.publicKey)} (private key in ${paths.privateKey}, never sent)`);
   console.log(`  Console key: ${keyFingerprint(config.controlPlanePublicKey)}${expected.fingerprint ? ' (matches the enroll command)' : ' (not checked: no --control-plane-key)'}`);
   console.log(`  Config:      ${paths.config}`);
@@ -239,9 +272,16 @@ async function status(argv: string[]): Promise<number> {
   line('State folder', stateDir);
   line('Last heartbeat', config.lastHeartbeat ? `${config.lastHeartbeat.at}${ago(config.lastHeartbeat.at)}` : 'none recorded yet');
 
-  const { status: code, json } = await request(config.serverUrl, () => signedFetch({
-    serverUrl: config.serverUrl, nodeId: config.nodeId, privateKey, method: 'GET', path: '/api/v1/agent/whoami', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  })).catch((err: unknown) => {
+  const { status: code, json } = await request(config.serverUrl, () =>
+    signedFetch({
+      serverUrl: config.serverUrl,
+      nodeId: config.nodeId,
+      privateKey,
+      method: 'GET',
+      path: '/api/v1/agent/whoami',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    }),
+  ).catch((err: unknown) => {
     line('Node status', 'unknown');
     throw err;
   });
@@ -266,7 +306,7 @@ async function status(argv: string[]): Promise<number> {
 export const COMMANDS: Record<string, Command> = {
   enroll: { summary: 'enroll this machine with a one-time token from the console', usage: ENROLL_USAGE, run: enroll },
   status: { summary: 'show identity, connection, last heartbeat and the node status', usage: STATUS_USAGE, run: status },
-  run: { summary: 'run the agent: the worker on this node\'s task queue and its heartbeats', usage: RUN_USAGE, run: runAgent },
+  run: { summary: "run the agent: the worker on this node's task queue and its heartbeats", usage: RUN_USAGE, run: runAgent },
 };
 
 function usage(): string {
@@ -276,7 +316,9 @@ function usage(): string {
 The Anthropy Works node agent.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`)
+  .join('\n')}
 
 Run \`agent-worker <command> --help\` for a command's options.`;
 }
@@ -308,12 +350,15 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
-    if (err instanceof CliError) {
-      console.error(err.message.startsWith('agent-worker') ? err.message : `agent-worker: ${err.message}`);
-      process.exit(err.exitCode);
-    }
-    console.error(`agent-worker: unexpected failure: ${(err as Error).stack ?? String(err)}`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof CliError) {
+        console.error(err.message.startsWith('agent-worker') ? err.message : `agent-worker: ${err.message}`);
+        process.exit(err.exitCode);
+      }
+      console.error(`agent-worker: unexpected failure: ${(err as Error).stack ?? String(err)}`);
+      process.exit(1);
+    },
+  );
 }

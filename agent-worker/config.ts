@@ -24,7 +24,14 @@ export class AgentStateError extends Error {
   }
 }
 
-const publicKey = z.string().refine((v) => { try { parsePublicKey(v); return true; } catch { return false; } }, 'must be an Ed25519 public key (SPKI DER, base64)');
+const publicKey = z.string().refine((v) => {
+  try {
+    parsePublicKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an Ed25519 public key (SPKI DER, base64)');
 
 export const AgentConfig = z.looseObject({
   version: z.literal(1),
@@ -110,7 +117,10 @@ export function readAgentConfig(stateDir: string): AgentConfig {
   const parsed = AgentConfig.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AgentStateError('corrupt', `the agent config ${file} is corrupt (${issue.path.join('.') || 'its content'}: ${issue.message}); enroll again with --force and a new token`);
+    throw new AgentStateError(
+      'corrupt',
+      `the agent config ${file} is corrupt (${issue.path.join('.') || 'its content'}: ${issue.message}); enroll again with --force and a new token`,
+    );
   }
   return parsed.data;
 }

@@ -15,7 +15,9 @@ describe('the console address', () => {
 
   it('refuses plain http to another machine, and anything that is not a URL, in one sentence', () => {
     for (const remote of ['http://console.example.com', 'http://10.0.0.5:3000', 'http://localhost.example.com', 'http://127.0.0.1.nip.io', 'http://[::2]']) {
-      expect(enrollServerUrl(remote)).toEqual({ refused: `--server "${remote}" uses plain http, which is allowed only on this machine (localhost, 127.0.0.1, [::1]); give the console's https:// address` });
+      expect(enrollServerUrl(remote)).toEqual({
+        refused: `--server "${remote}" uses plain http, which is allowed only on this machine (localhost, 127.0.0.1, [::1]); give the console's https:// address`,
+      });
     }
     expect(enrollServerUrl('ftp://console.example.com')).toEqual({ refused: '--server "ftp://console.example.com" must start with https://' });
     expect(enrollServerUrl('console.example.com')).toEqual({ refused: expect.stringMatching(/^--server "console.example.com" is not a URL; /) });
@@ -32,8 +34,12 @@ describe('the control plane key fingerprint', () => {
   it('is required away from loopback, optional on it, and must be 16 hex digits', () => {
     expect(expectedFingerprint(fingerprint.toUpperCase(), false)).toEqual({ fingerprint });
     expect(expectedFingerprint(undefined, true)).toEqual({});
-    expect(expectedFingerprint(undefined, false)).toEqual({ refused: '--control-plane-key is required for a console on another machine: copy the whole enroll command the console shows' });
-    expect(expectedFingerprint('abc', true)).toEqual({ refused: '--control-plane-key "abc" is not a key fingerprint (16 hex digits); copy the whole enroll command the console shows' });
+    expect(expectedFingerprint(undefined, false)).toEqual({
+      refused: '--control-plane-key is required for a console on another machine: copy the whole enroll command the console shows',
+    });
+    expect(expectedFingerprint('abc', true)).toEqual({
+      refused: '--control-plane-key "abc" is not a key fingerprint (16 hex digits); copy the whole enroll command the console shows',
+    });
   });
 
   it('accepts the matching key, refuses another with both fingerprints, and refuses no key at all', () => {

@@ -21,12 +21,26 @@ const controlPlane = generateKeyPair();
 const agent = generateKeyPair();
 const nodeId = crypto.randomUUID();
 
-const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
-  envelopeId: crypto.randomUUID(), jobId: crypto.randomUUID(), nodeId, agentKey: keyFingerprint(agent.publicKey), action: 'inventory.list', params: {}, notAfter: new Date(Date.now() + 60_000), ...overrides,
-});
+const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) =>
+  signJob(key, {
+    envelopeId: crypto.randomUUID(),
+    jobId: crypto.randomUUID(),
+    nodeId,
+    agentKey: keyFingerprint(agent.publicKey),
+    action: 'inventory.list',
+    params: {},
+    notAfter: new Date(Date.now() + 60_000),
+    ...overrides,
+  });
 /** Runs the activity as a worker would, inside an activity context (it heartbeats while it works). */
 const runJob = (envelope: Parameters<AgentJobActivities['runNodeJob']>[0]) => new MockActivityEnvironment().run(activities.runNodeJob, envelope);
-const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as ApplicationFailure);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e as ApplicationFailure,
+  );
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-node-jobs-'));
@@ -57,11 +71,15 @@ describe('runNodeJob', () => {
     const misrouted = await refusal(runJob(job({ nodeId: crypto.randomUUID() })));
     const expired = await refusal(runJob(job({ issuedAt: new Date(Date.now() - 120_000), notAfter: new Date(Date.now() - 60_000) })));
     const unknown = await refusal(runJob(job({ action: 'format_disk' })));
-    expect([forged, misrouted, expired, unknown].map((e) => [e.type, e.nonRetryable, (e.details?.[0] as { refusal: string }).refusal]))
-      .toEqual([['JobRefused', true, 'bad_signature'], ['JobRefused', true, 'wrong_node'], ['JobRefused', true, 'expired'], ['JobRefused', true, 'unknown_action']]);
+    expect([forged, misrouted, expired, unknown].map((e) => [e.type, e.nonRetryable, (e.details?.[0] as { refusal: string }).refusal])).toEqual([
+      ['JobRefused', true, 'bad_signature'],
+      ['JobRefused', true, 'wrong_node'],
+      ['JobRefused', true, 'expired'],
+      ['JobRefused', true, 'unknown_action'],
+    ]);
   });
 
-  it('refuses parameters that do not fit the action\'s schema before acting, naming the field, and the envelope stays unused', async () => {
+  it("refuses parameters that do not fit the action's schema before acting, naming the field, and the envelope stays unused", async () => {
     const envelope = job({ action: 'openclaw.logs', params: { containerId: 'not-hex', tail: 10 } });
     const refused = await refusal(runJob(envelope));
     expect(refused).toMatchObject({ type: 'JobRefused', nonRetryable: true, details: [expect.objectContaining({ refusal: 'bad_parameters' })] });

@@ -5,9 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Dockerode from 'dockerode';
 import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult, type NodeAgentActivities } from '../protocol/envelope.ts';
-import {
-  checkNodeActionParams, isNodeActionName, type CheckedNodeActionParams, type NodeActionName, type NodeActionResult,
-} from '../protocol/node-actions.ts';
+import { checkNodeActionParams, isNodeActionName, type CheckedNodeActionParams, type NodeActionName, type NodeActionResult } from '../protocol/node-actions.ts';
 import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
 import { checkBundle } from './openclaw/bundle-check.ts';
@@ -49,7 +47,10 @@ export function createAgentJobActivities(deps: { config: AgentConfig; privateKey
   const activities = {
     async runNodeJob(envelope: JobEnvelope): Promise<JobResult> {
       const verdict = verifyJob(envelope, {
-        nodeId: deps.config.nodeId, agentKey, controlPlanePublicKey: deps.config.controlPlanePublicKey, alreadyExecuted: (id) => deps.store.hasExecuted(id),
+        nodeId: deps.config.nodeId,
+        agentKey,
+        controlPlanePublicKey: deps.config.controlPlanePublicKey,
+        alreadyExecuted: (id) => deps.store.hasExecuted(id),
       });
       if (!verdict.ok) throw refuse(verdict.reason, { refusal: verdict.refusal, nodeId: deps.config.nodeId });
       const { action } = envelope;

@@ -10,9 +10,17 @@ const controlPlane = generateKeyPair();
 const NODE_A = '0b8a6f0e-7a55-4b3e-9d5e-2f1c3e4a5b6c';
 const NOW = new Date('2026-05-01T12:00:00.000Z');
 const inMinutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
-const job = () => signJob(controlPlane.privateKey, {
-  envelopeId: 'job-1', jobId: 'console-job-1', nodeId: NODE_A, agentKey: '0123456789abcdef', action: 'inventory.list', params: {}, issuedAt: NOW, notAfter: inMinutes(5),
-});
+const job = () =>
+  signJob(controlPlane.privateKey, {
+    envelopeId: 'job-1',
+    jobId: 'console-job-1',
+    nodeId: NODE_A,
+    agentKey: '0123456789abcdef',
+    action: 'inventory.list',
+    params: {},
+    issuedAt: NOW,
+    notAfter: inMinutes(5),
+  });
 
 describe('replay store', () => {
   const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'aw-replay-'));
@@ -30,8 +38,15 @@ describe('replay store', () => {
     const reopened = ReplayStore.open(dir, { now: () => NOW });
     expect(reopened.hasExecuted('job-1')).toBe(true);
     // Plugged into verifyJob, the replay is refused.
-    expect(verifyJob(job(), { nodeId: NODE_A, agentKey: '0123456789abcdef', controlPlanePublicKey: controlPlane.publicKey, now: NOW, alreadyExecuted: (id) => reopened.hasExecuted(id) }))
-      .toMatchObject({ ok: false, refusal: 'replayed' });
+    expect(
+      verifyJob(job(), {
+        nodeId: NODE_A,
+        agentKey: '0123456789abcdef',
+        controlPlanePublicKey: controlPlane.publicKey,
+        now: NOW,
+        alreadyExecuted: (id) => reopened.hasExecuted(id),
+      }),
+    ).toMatchObject({ ok: false, refusal: 'replayed' });
     reopened.close();
   });
 

@@ -14,7 +14,11 @@ const COMPACT_EVERY = 1000;
 
 export class ReplayStoreError extends Error {}
 
-interface Entry { envelopeId: string; notAfter: string; at: string }
+interface Entry {
+  envelopeId: string;
+  notAfter: string;
+  at: string;
+}
 
 /** A line of the file as an entry, or undefined. Agents before the rename wrote the same per-attempt id as `jobId`. */
 function entryOf(value: unknown): Entry | undefined {

@@ -40,7 +40,8 @@ export async function runAgent(argv: string[]): Promise<number> {
   let values: { 'state-dir'?: string; 'docker-socket'?: string; 'heartbeat-seconds'?: string };
   try {
     ({ values } = parseArgs({
-      args: argv, strict: true,
+      args: argv,
+      strict: true,
       options: { 'state-dir': { type: 'string' }, 'docker-socket': { type: 'string' }, 'heartbeat-seconds': { type: 'string' } },
     }));
   } catch (err) {
@@ -63,17 +64,25 @@ export async function runAgent(argv: string[]): Promise<number> {
   // The address is the control plane's agent door, which knows this agent by its credential (a bearer token).
   const connection = await NativeConnection.connect({ address: config.temporalAddress, apiKey: credential, tls: config.temporalTls ?? false }).catch((err: Error) => {
     const refusal = doorRefusal(err);
-    if (refusal) throw new RunError(`the agent door refused this agent's credential (${refusal}); if the node was revoked or enrolled again elsewhere, enroll this machine again with a new token.`);
+    if (refusal)
+      throw new RunError(
+        `the agent door refused this agent's credential (${refusal}); if the node was revoked or enrolled again elsewhere, enroll this machine again with a new token.`,
+      );
     throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);
   });
   const worker = await Worker.create({
-    connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue,
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
     activities: createAgentJobActivities({ config, privateKey, store, docker, cacheDir: settings.cacheDir }),
   });
   const heartbeats = startHeartbeats({ config, privateKey, stateDir, docker, intervalMs: seconds * 1000, log });
   log.info({ node: config.nodeName, nodeId: config.nodeId, taskQueue: config.taskQueue, docker: socketPath }, 'agent running');
   let revoked = false;
-  void heartbeats.revoked.then(() => { revoked = true; worker.shutdown(); });
+  void heartbeats.revoked.then(() => {
+    revoked = true;
+    worker.shutdown();
+  });
   try {
     await worker.run(); // returns after SIGINT/SIGTERM (or a revocation), once in-flight jobs are done
   } finally {

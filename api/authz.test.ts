@@ -8,8 +8,13 @@ import { ForbiddenError, NotFoundError } from './errors.ts';
 
 let t: TestDatabase;
 let w: Tenants;
-beforeAll(async () => { t = await freshDatabase(); w = await seedTenants(t.db); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await freshDatabase();
+  w = await seedTenants(t.db);
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const lastEvent = async () => (await t.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1))[0]!;
 
@@ -20,7 +25,7 @@ describe('authorize', () => {
     expect(await lastEvent()).toMatchObject({ outcome: 'denied', organizationId: null, reason: 'record of another organization', targetId: 'n-1' });
   });
 
-  it('answers a forbidden action in the actor\'s own organization as forbidden, filed under that organization', async () => {
+  it("answers a forbidden action in the actor's own organization as forbidden, filed under that organization", async () => {
     const err = await failure(authorize(w.ctx(w.actors.acmeUser), 'node.view', { organizationId: w.acme.id, type: 'node', id: 'n-2' }));
     expect(err).toBeInstanceOf(ForbiddenError);
     expect(await lastEvent()).toMatchObject({ outcome: 'denied', organizationId: w.acme.id, reason: 'role company_user may not node.view' });

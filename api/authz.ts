@@ -28,7 +28,10 @@ export interface Actor {
   scopes?: readonly TokenScope[];
 }
 
-export interface ServiceContext { db: Db; actor: Actor }
+export interface ServiceContext {
+  db: Db;
+  actor: Actor;
+}
 
 export const MSP_ROLES: readonly Role[] = ['msp_admin', 'msp_operator'];
 export const COMPANY_ROLES: readonly Role[] = ['company_admin', 'company_user'];
@@ -44,7 +47,11 @@ export const ROLE_LABELS: Record<Role, string> = {
 };
 
 /** What an action is done to: the record's organization, and for people their role and id. */
-export interface Target { organizationId: string; role?: Role; userId?: string }
+export interface Target {
+  organizationId: string;
+  role?: Role;
+  userId?: string;
+}
 
 type Rule = (actor: Actor, target?: Target) => boolean;
 
@@ -117,8 +124,12 @@ export async function authorize(ctx: ServiceContext, action: Action, target?: Ta
   await recordAudit(ctx.db, {
     // A probe of another organization's record is filed without an organization: only MSP staff see
     // it, so a company admin cannot learn from their own audit page that the record exists.
-    ...auditActor(ctx.actor), organizationId: hidden ? null : ctx.actor.organizationId, action, outcome: 'denied',
-    targetType: target?.type ?? null, targetId: target?.id ?? null,
+    ...auditActor(ctx.actor),
+    organizationId: hidden ? null : ctx.actor.organizationId,
+    action,
+    outcome: 'denied',
+    targetType: target?.type ?? null,
+    targetId: target?.id ?? null,
     reason: hidden ? 'record of another organization' : `role ${ctx.actor.role} may not ${action}`,
   });
   throw hidden ? new NotFoundError(target?.type ?? 'record') : new ForbiddenError();
@@ -153,8 +164,14 @@ export const lacksScopeMessage = (scope: TokenScope) => `This API token lacks th
 export async function authorizeScope(ctx: ServiceContext, scope: TokenScope, endpoint: string): Promise<void> {
   if (ctx.actor.kind !== 'api_token' || ctx.actor.scopes?.includes(scope)) return;
   await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'api_token.use', outcome: 'denied',
-    targetType: 'api_token', targetId: ctx.actor.tokenId ?? null, reason: `the token lacks the ${scope} scope`, details: { endpoint },
+    ...auditActor(ctx.actor),
+    organizationId: ctx.actor.organizationId,
+    action: 'api_token.use',
+    outcome: 'denied',
+    targetType: 'api_token',
+    targetId: ctx.actor.tokenId ?? null,
+    reason: `the token lacks the ${scope} scope`,
+    details: { endpoint },
   });
   throw new ForbiddenError(lacksScopeMessage(scope));
 }

@@ -43,8 +43,11 @@ function refuseSpoofing(field: string, opts: { lineBreaks?: boolean }) {
 
 /** A required one-line name or label, trimmed, 1 to `max` characters. */
 export function displayName(field: string, max: number) {
-  return z.string(`${field} is required`).trim()
-    .min(1, `${field} is required`).max(max, `${field} must be at most ${max} characters`)
+  return z
+    .string(`${field} is required`)
+    .trim()
+    .min(1, `${field} is required`)
+    .max(max, `${field} must be at most ${max} characters`)
     .superRefine(refuseSpoofing(field, {}))
     .describe('no control, text-direction or invisible characters');
 }
@@ -52,7 +55,8 @@ export function displayName(field: string, max: number) {
 /** Free text people read (notes, a reason): line breaks and tabs allowed, up to `max` characters. */
 export function displayText(field: string, max: number, opts: { trim?: boolean } = {}) {
   const text = z.string(`${field} must be text`);
-  return (opts.trim ? text.trim() : text).max(max, `${field} must be at most ${max} characters`)
+  return (opts.trim ? text.trim() : text)
+    .max(max, `${field} must be at most ${max} characters`)
     .superRefine(refuseSpoofing(field, { lineBreaks: true }))
     .describe('no control characters other than line breaks and tabs, no text-direction or invisible characters');
 }

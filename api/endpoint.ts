@@ -23,10 +23,20 @@ export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 export type EndpointAuth = 'actor' | 'agent' | 'none';
 
 /** The context of an agent-signed request. */
-export interface AgentContext { db: Db; agent: { nodeId: string } }
+export interface AgentContext {
+  db: Db;
+  agent: { nodeId: string };
+}
 /** The context of an unauthenticated request. */
-export interface PublicContext { db: Db; client: { ip: string } }
-export interface ContextByAuth { actor: ServiceContext; agent: AgentContext; none: PublicContext }
+export interface PublicContext {
+  db: Db;
+  client: { ip: string };
+}
+export interface ContextByAuth {
+  actor: ServiceContext;
+  agent: AgentContext;
+  none: PublicContext;
+}
 
 interface EndpointShape {
   method: HttpMethod;
@@ -56,14 +66,28 @@ export type Endpoint = {
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export function defineEndpoint<A extends EndpointAuth = 'actor', P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(e: {
-  method: HttpMethod; path: string; summary: string; tag: string;
+export function defineEndpoint<
+  A extends EndpointAuth = 'actor',
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(e: {
+  method: HttpMethod;
+  path: string;
+  summary: string;
+  tag: string;
   /** Who may call it; default 'actor' (a person). */
   auth?: A;
   /** Declared only by decisions on a job; otherwise the method says (GET read, else operate). */
   scope?: 'approve';
-  params?: P; query?: Q; body?: B; response: R; status?: number; callsTemporal?: boolean; rateLimited?: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  status?: number;
+  callsTemporal?: boolean;
+  rateLimited?: boolean;
   handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {
   return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, scope: endpointScope(e.method, e.scope), handler: e.handler } as Endpoint;

@@ -18,29 +18,42 @@ export class AppError extends Error {
 
 /** The record does not exist, or belongs to an organization the caller may not see (never say which). */
 export class NotFoundError extends AppError {
-  constructor(what = 'record') { super(404, 'Not Found', `No such ${what}.`); }
+  constructor(what = 'record') {
+    super(404, 'Not Found', `No such ${what}.`);
+  }
 }
 
 /** The caller's credential is not (or no longer) good: the message says why and what to do. */
 export class UnauthorizedError extends AppError {
-  constructor(message: string) { super(401, 'Unauthorized', message); }
+  constructor(message: string) {
+    super(401, 'Unauthorized', message);
+  }
 }
 
 /** The caller may see the record but may not do this to it. */
 export class ForbiddenError extends AppError {
-  constructor(message = 'You are not allowed to do this.') { super(403, 'Forbidden', message); }
+  constructor(message = 'You are not allowed to do this.') {
+    super(403, 'Forbidden', message);
+  }
 }
 
 /** Bad input: the message and the field errors say what to fix. Nothing was changed. */
 export class InvalidInputError extends AppError {
-  constructor(fieldErrors: FieldErrors, message = Object.entries(fieldErrors).map(([f, m]) => `${f}: ${m}`).join('; ')) {
+  constructor(
+    fieldErrors: FieldErrors,
+    message = Object.entries(fieldErrors)
+      .map(([f, m]) => `${f}: ${m}`)
+      .join('; '),
+  ) {
     super(400, 'Bad Request', message, fieldErrors);
   }
 }
 
 /** The input clashes with an existing record (a duplicate name, an archived organization, …). */
 export class ConflictError extends AppError {
-  constructor(field: string, message: string) { super(409, 'Conflict', message, { [field]: message }); }
+  constructor(field: string, message: string) {
+    super(409, 'Conflict', message, { [field]: message });
+  }
 }
 
 export function fieldErrorsOf(error: z.ZodError): FieldErrors {

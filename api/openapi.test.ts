@@ -3,12 +3,21 @@ import { ENDPOINTS } from './endpoints.ts';
 import { openApiDocument } from './openapi.ts';
 
 const doc = openApiDocument(ENDPOINTS, { version: '9.9.9', serverUrl: 'http://localhost:3000/api/v1' }) as {
-  openapi: string; info: { version: string }; paths: Record<string, Record<string, {
-    description?: string; security: Record<string, string[]>[];
-    parameters: { name: string; in: string; required: boolean }[];
-    requestBody?: { required: boolean; content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
-    responses: Record<string, { description: string; content: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
-  }>>;
+  openapi: string;
+  info: { version: string };
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        description?: string;
+        security: Record<string, string[]>[];
+        parameters: { name: string; in: string; required: boolean }[];
+        requestBody?: { required: boolean; content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> };
+        responses: Record<string, { description: string; content: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
+      }
+    >
+  >;
 };
 
 describe('OpenAPI document', () => {
@@ -29,10 +38,15 @@ describe('OpenAPI document', () => {
     const read = doc.paths['/organizations/{id}']!.get!;
     expect(read.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
     const list = doc.paths['/organizations']!.get!;
-    expect(list.parameters.map((p) => [p.name, p.in, p.required])).toEqual(expect.arrayContaining([['limit', 'query', false], ['cursor', 'query', false]]));
+    expect(list.parameters.map((p) => [p.name, p.in, p.required])).toEqual(
+      expect.arrayContaining([
+        ['limit', 'query', false],
+        ['cursor', 'query', false],
+      ]),
+    );
   });
 
-  it('shows API tokens\' scopes and expiry, the scope each operation needs, and what 401 and 403 mean', () => {
+  it("shows API tokens' scopes and expiry, the scope each operation needs, and what 401 and 403 mean", () => {
     const create = doc.paths['/tokens']!.post!;
     expect(create.requestBody!.content['application/json']!.schema).toMatchObject({
       properties: {

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { bodyIsRequired, type Endpoint } from './endpoint.ts';
 
 const Problem = z.object({
-  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(),
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 
@@ -13,7 +16,10 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query')
   if (!schema) return [];
   const js = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
-    name, in: location, required: location === 'path' || (js.required ?? []).includes(name), schema: s,
+    name,
+    in: location,
+    required: location === 'path' || (js.required ?? []).includes(name),
+    schema: s,
   }));
 }
 
@@ -34,7 +40,9 @@ const UNAVAILABLE = 'Service Unavailable: Temporal, or the node’s agent, did n
 export function openApiDocument(endpoints: Endpoint[], opts: { version: string; serverUrl: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   const problem = (description: string, headers?: Record<string, unknown>) => ({
-    description, ...(headers ? { headers } : {}), content: { 'application/problem+json': { schema: jsonSchema(Problem, 'output') } },
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/problem+json': { schema: jsonSchema(Problem, 'output') } },
   });
   const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again', required: true, schema: { type: 'integer', minimum: 1 } } };
   for (const e of endpoints) {
@@ -42,12 +50,18 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
     // Per endpoint: 401 and 403 say what its token scope is (api/authz.ts).
     const errors = Object.fromEntries(Object.entries(ERROR_STATUSES).map(([status, description]) => [status, problem(description)]));
     errors[401] = problem('Unauthorized: no credential, or the API token is unknown, revoked or expired (the detail says which when it expired)');
-    errors[403] = problem(`Forbidden: the person's role may not do this, the API token lacks the \`${e.scope}\` scope, or the token's person must turn on two-factor sign-in first`);
+    errors[403] = problem(
+      `Forbidden: the person's role may not do this, the API token lacks the \`${e.scope}\` scope, or the token's person must turn on two-factor sign-in first`,
+    );
     (paths[path] ??= {})[e.method] = {
       summary: e.summary,
       description: `An API token needs the \`${e.scope}\` scope.`,
       tags: [e.tag],
-      operationId: `${e.method}${path.replace(/[{}]/g, '').split('/').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
+      operationId: `${e.method}${path
+        .replace(/[{}]/g, '')
+        .split('/')
+        .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+        .join('')}`,
       parameters: [...parametersOf(e.params, 'path'), ...parametersOf(e.query, 'query')],
       ...(e.body ? { requestBody: { required: bodyIsRequired(e), content: { 'application/json': { schema: jsonSchema(e.body, 'input') } } } } : {}),
       responses: {
@@ -62,16 +76,22 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Anthropy Works API', version: opts.version, description: 'REST API of the Anthropy Works console. Authenticate with a personal API token: `Authorization: Bearer awpat_…`.' },
+    info: {
+      title: 'Anthropy Works API',
+      version: opts.version,
+      description: 'REST API of the Anthropy Works console. Authenticate with a personal API token: `Authorization: Bearer awpat_…`.',
+    },
     servers: [{ url: opts.serverUrl }],
     paths,
     components: {
       securitySchemes: {
         bearerToken: {
-          type: 'http', scheme: 'bearer',
-          description: 'A personal API token (awpat_…), created in the console under Account → API tokens. It expires (1–365 days, default 90) and '
-            + 'carries scopes: `read` (GET requests), `operate` (requests that start or change things, except decisions on a job), '
-            + '`approve` (approve, reject or cancel a job). Each operation names the scope it needs; without it the answer is 403.',
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A personal API token (awpat_…), created in the console under Account → API tokens. It expires (1–365 days, default 90) and ' +
+            'carries scopes: `read` (GET requests), `operate` (requests that start or change things, except decisions on a job), ' +
+            '`approve` (approve, reject or cancel a job). Each operation names the scope it needs; without it the answer is 403.',
         },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'aw_session' },
       },

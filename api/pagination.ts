@@ -10,7 +10,10 @@ export const PageQuery = z.object({
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
-export interface Cursor { at: string; id: string }
+export interface Cursor {
+  at: string;
+  id: string;
+}
 
 export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
 
@@ -19,7 +22,9 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   throw new InvalidInputError({ cursor: 'cursor is not one this API returned' });
 }
 

@@ -2,5 +2,8 @@
 import type { Response } from 'express';
 
 export function sendProblem(res: Response, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
-  res.status(status).type('application/problem+json').json({ type: 'about:blank', title, status, detail, ...extra });
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({ type: 'about:blank', title, status, detail, ...extra });
 }

@@ -100,15 +100,18 @@ export function documentAuthentication<D extends ReturnType<typeof openApiDocume
       // 429 only where the endpoint limits attempts (rateLimited: enrollment), as openapi.ts documents it.
     } else {
       operation.security = [{ agentSignature: [] }];
-      responses['401'] = { ...responses['401'], description: 'The request is not signed by an enrolled agent\'s key (the detail says why)' };
-      responses['403'] = { ...responses['403'], description: 'The agent\'s node is revoked' };
+      responses['401'] = { ...responses['401'], description: "The request is not signed by an enrolled agent's key (the detail says why)" };
+      responses['403'] = { ...responses['403'], description: "The agent's node is revoked" };
     }
   }
   (document.components.securitySchemes as Record<string, unknown>).agentSignature = {
-    type: 'apiKey', in: 'header', name: AGENT_SIGNATURE_HEADER,
-    description: `An enrolled agent's signature (protocol/request-signing.ts): Ed25519 by the agent's own key, base64, over `
-      + `"v1\\n<METHOD>\\n<path with query>\\n<timestamp>\\n<sha256 hex of the body>", sent with ${AGENT_NODE_HEADER} (the node id) and `
-      + `${AGENT_TIMESTAMP_HEADER} (Unix seconds, within ±${MAX_CLOCK_DIFFERENCE_S} s of the server's clock). A revoked node is refused with 403.`,
+    type: 'apiKey',
+    in: 'header',
+    name: AGENT_SIGNATURE_HEADER,
+    description:
+      `An enrolled agent's signature (protocol/request-signing.ts): Ed25519 by the agent's own key, base64, over ` +
+      `"v1\\n<METHOD>\\n<path with query>\\n<timestamp>\\n<sha256 hex of the body>", sent with ${AGENT_NODE_HEADER} (the node id) and ` +
+      `${AGENT_TIMESTAMP_HEADER} (Unix seconds, within ±${MAX_CLOCK_DIFFERENCE_S} s of the server's clock). A revoked node is refused with 403.`,
   };
   return document;
 }
@@ -116,7 +119,14 @@ export function documentAuthentication<D extends ReturnType<typeof openApiDocume
 export function apiRouter(opts: { version: string; publicUrl: string }) {
   const router = express.Router();
   // The raw bytes are kept for agent-signed requests, whose signature covers the body as sent.
-  router.use(express.json({ limit: '1mb', verify: (req, _res, buf) => { (req as WithRawBody).rawBody = Buffer.from(buf); } }));
+  router.use(
+    express.json({
+      limit: '1mb',
+      verify: (req, _res, buf) => {
+        (req as WithRawBody).rawBody = Buffer.from(buf);
+      },
+    }),
+  );
 
   // Liveness plus a cheap database round trip, for load balancers and the start script.
   router.get('/health', async (_req, res) => {
@@ -128,7 +138,9 @@ export function apiRouter(opts: { version: string; publicUrl: string }) {
     }
   });
   const document = documentAuthentication(openApiDocument(ENDPOINTS, { version: opts.version, serverUrl: `${opts.publicUrl}/api/v1` }), ENDPOINTS);
-  router.get('/openapi.json', (_req, res) => { res.json(document); });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
 
   for (const e of ENDPOINTS) mount(router, e);
 
@@ -140,7 +152,8 @@ export function apiRouter(opts: { version: string; publicUrl: string }) {
       return sendProblem(res, err.status, err.title, err.message, errors.length ? { errors } : {});
     }
     // What Express and its JSON parser refuse before an endpoint runs: the client's mistake, never a 500.
-    if (err.type === 'entity.parse.failed') return sendProblem(res, 400, 'Bad Request', 'The request body is not valid JSON.', { errors: [{ field: '(body)', message: 'not valid JSON' }] });
+    if (err.type === 'entity.parse.failed')
+      return sendProblem(res, 400, 'Bad Request', 'The request body is not valid JSON.', { errors: [{ field: '(body)', message: 'not valid JSON' }] });
     if (err.status === 413) return sendProblem(res, 413, 'Content Too Large', 'The request body is larger than 1 MB.');
     if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') return sendProblem(res, 415, 'Unsupported Media Type', `${err.message}. ${NOT_JSON}`);
     if (err.status && err.status >= 400 && err.status < 500) return sendProblem(res, 400, 'Bad Request', `The request could not be read (${err.message}).`);

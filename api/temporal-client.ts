@@ -17,7 +17,10 @@ let client: Promise<Client> | undefined;
 export function getTemporalClient(): Promise<Client> {
   client ??= Connection.connect({ address: loadConfig().temporalAddress })
     .then((connection) => new Client({ connection, namespace: temporalNamespace() }))
-    .catch((err) => { client = undefined; throw err; });
+    .catch((err) => {
+      client = undefined;
+      throw err;
+    });
   return client;
 }
 

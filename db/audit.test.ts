@@ -5,8 +5,12 @@ import { recordAudit, verifyAuditChain } from './audit.ts';
 import { auditEvents } from './schema.ts';
 
 let t: TestDatabase;
-beforeAll(async () => { t = await freshDatabase(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await freshDatabase();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 const event = (action: string, extra: Partial<Parameters<typeof recordAudit>[1]> = {}) =>
   recordAudit(t.db, { actorType: 'person', actorLabel: 'ops@example.com', action, outcome: 'success', ...extra });
@@ -22,21 +26,31 @@ describe('audit trail (real PostgreSQL)', () => {
 
   it('redacts secrets before storing them', async () => {
     await event('test.secrets', { reason: 'upstream said Bearer abcdefghijkl', details: { token: 'tok-123456', nested: { password: 'pw-999' }, node: 'n1' } });
-    const [row] = await t.db.select().from(auditEvents).where(sql`action = 'test.secrets'`);
+    const [row] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(sql`action = 'test.secrets'`);
     expect(JSON.stringify(row)).not.toMatch(/abcdefghijkl|tok-123456|pw-999/);
     expect(row!.details).toEqual({ token: '[REDACTED]', nested: { password: '[REDACTED]' }, node: 'n1' });
   });
 
   it('stores any string, a lone surrogate or a NUL included, as U+FFFD, and the chain still verifies', async () => {
     await event('test.odd_text', { actorLabel: 'x\ud800y', reason: 'r\u0000', targetId: '\udc00', details: { name: 'x\ud800y', ['k\udfff']: ['\u0000', { deep: 'a\ud83d' }] } });
-    const [row] = await t.db.select().from(auditEvents).where(sql`action = 'test.odd_text'`);
+    const [row] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(sql`action = 'test.odd_text'`);
     expect(row).toMatchObject({ actorLabel: 'x\ufffdy', reason: 'r\ufffd', targetId: '\ufffd', details: { name: 'x\ufffdy', ['k\ufffd']: ['\ufffd', { deep: 'a\ufffd' }] } });
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
     // Drizzle wraps the driver's error; the trigger's message is on its cause.
-    const refusal = (query: ReturnType<typeof sql>) => t.db.execute(query).then(() => 'accepted', (e: Error) => String((e.cause as Error)?.message));
+    const refusal = (query: ReturnType<typeof sql>) =>
+      t.db.execute(query).then(
+        () => 'accepted',
+        (e: Error) => String((e.cause as Error)?.message),
+      );
     expect(await refusal(sql`update audit_events set reason = 'x'`)).toMatch(/append-only: UPDATE/);
     expect(await refusal(sql`delete from audit_events`)).toMatch(/append-only: DELETE/);
     expect(await refusal(sql`truncate audit_events`)).toMatch(/append-only: TRUNCATE/);

@@ -26,9 +26,18 @@ type HashedFields = Omit<typeof auditEvents.$inferSelect, 'id' | 'hash'>;
 
 export function hashAuditEvent(e: HashedFields): string {
   const body = canonicalJson({
-    prevHash: e.prevHash, at: e.at.toISOString(), actorType: e.actorType, actorId: e.actorId, actorLabel: e.actorLabel,
-    organizationId: e.organizationId, action: e.action, targetType: e.targetType, targetId: e.targetId,
-    outcome: e.outcome, reason: e.reason, details: e.details,
+    prevHash: e.prevHash,
+    at: e.at.toISOString(),
+    actorType: e.actorType,
+    actorId: e.actorId,
+    actorLabel: e.actorLabel,
+    organizationId: e.organizationId,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    outcome: e.outcome,
+    reason: e.reason,
+    details: e.details,
   });
   return crypto.createHash('sha256').update(body).digest('hex');
 }
@@ -58,7 +67,11 @@ export async function recordAudit(db: Db | Tx, input: AuditInput): Promise<void>
   await (db as Db).transaction(async (tx) => {
     // One writer at a time, so every event links to the event committed just before it.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('audit_events'))`);
-    const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(sql`${auditEvents.id} desc`).limit(1);
+    const [last] = await tx
+      .select({ hash: auditEvents.hash })
+      .from(auditEvents)
+      .orderBy(sql`${auditEvents.id} desc`)
+      .limit(1);
     const fields: HashedFields = {
       at: new Date(),
       actorType: input.actorType,
@@ -86,7 +99,12 @@ export async function verifyAuditChain(db: Db): Promise<ChainVerdict> {
   let checked = 0;
   let lastId = 0;
   for (;;) {
-    const rows = await db.select().from(auditEvents).where(sql`${auditEvents.id} > ${lastId}`).orderBy(asc(auditEvents.id)).limit(1000);
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.id} > ${lastId}`)
+      .orderBy(asc(auditEvents.id))
+      .limit(1000);
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
       if (row.prevHash !== prevHash) {

@@ -14,18 +14,24 @@ export const ROLES = ['msp_admin', 'msp_operator', 'company_admin', 'company_use
 export type Role = (typeof ROLES)[number];
 
 // A customer company, or the MSP's own "shared infrastructure" (kind 'msp', exactly one).
-export const organizations = pgTable('organizations', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull(),
-  kind: text('kind', { enum: ORGANIZATION_KINDS }).notNull(),
-  // Four eyes: the person who requested a job may not also approve it (jobs on this organization's nodes).
-  forbidSelfApproval: boolean('forbid_self_approval').notNull().default(false),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
-}, (t) => [
-  uniqueIndex('organizations_name_unique').on(sql`lower(${t.name})`),
-  uniqueIndex('organizations_one_msp').on(t.kind).where(sql`${t.kind} = 'msp'`),
-]);
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ORGANIZATION_KINDS }).notNull(),
+    // Four eyes: the person who requested a job may not also approve it (jobs on this organization's nodes).
+    forbidSelfApproval: boolean('forbid_self_approval').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    uniqueIndex('organizations_name_unique').on(sql`lower(${t.name})`),
+    uniqueIndex('organizations_one_msp')
+      .on(t.kind)
+      .where(sql`${t.kind} = 'msp'`),
+  ],
+);
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -33,7 +39,9 @@ export const users = pgTable('users', {
   name: text('name').notNull(),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ROLES }).notNull(),
-  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  organizationId: uuid('organization_id')
+    .notNull()
+    .references(() => organizations.id),
   active: boolean('active').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   deactivatedAt: timestamp('deactivated_at', { withTimezone: true, precision: 3 }),
@@ -44,162 +52,218 @@ export const users = pgTable('users', {
   totpLastStep: bigint('totp_last_step', { mode: 'number' }),
 });
 
-export const recoveryCodes = pgTable('recovery_codes', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  codeHash: text('code_hash').notNull(),
-  usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
-}, (t) => [index('recovery_codes_user_idx').on(t.userId)]);
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+);
 
 // An invitation link carries a one-time token; only its SHA-256 is stored.
-export const invitations = pgTable('invitations', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
-  email: text('email').notNull(),
-  role: text('role', { enum: ROLES }).notNull(),
-  tokenHash: text('token_hash').notNull().unique(),
-  invitedBy: uuid('invited_by').references(() => users.id),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
-  acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
-  acceptedUserId: uuid('accepted_user_id').references(() => users.id),
-  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
-}, (t) => [index('invitations_org_idx').on(t.organizationId)]);
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    email: text('email').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedBy: uuid('invited_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
+    acceptedUserId: uuid('accepted_user_id').references(() => users.id),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('invitations_org_idx').on(t.organizationId)],
+);
 
 export const NODE_STATUSES = ['pending', 'online', 'stale', 'offline', 'revoked'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 // A managed machine. Status stays 'pending' until an agent enrolls (the agent is another issue).
-export const nodes = pgTable('nodes', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
-  name: text('name').notNull(),
-  labels: jsonb('labels').$type<string[]>().notNull().default([]),
-  notes: text('notes').notNull().default(''),
-  status: text('status', { enum: NODE_STATUSES }).notNull().default('pending'),
-  createdBy: uuid('created_by').references(() => users.id),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  // The agent's identity: its Ed25519 public key (SPKI, base64), registered at enrollment.
-  agentPublicKey: text('agent_public_key'),
-  // The SHA-256 of the agent's credential for the agent door (infra/agent-door/), issued at enrollment and
-  // replaced by the next one, so a replaced agent's door closes.
-  agentCredentialHash: text('agent_credential_hash').unique(),
-  enrolledAt: timestamp('enrolled_at', { withTimezone: true, precision: 3 }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
-  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }),
-  // The last report the agent sent (agent version, host, OS, CPU, memory, Docker version, inventory digest).
-  lastReport: jsonb('last_report').$type<Record<string, unknown>>(),
-}, (t) => [uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)]);
+export const nodes = pgTable(
+  'nodes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    labels: jsonb('labels').$type<string[]>().notNull().default([]),
+    notes: text('notes').notNull().default(''),
+    status: text('status', { enum: NODE_STATUSES }).notNull().default('pending'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    // The agent's identity: its Ed25519 public key (SPKI, base64), registered at enrollment.
+    agentPublicKey: text('agent_public_key'),
+    // The SHA-256 of the agent's credential for the agent door (infra/agent-door/), issued at enrollment and
+    // replaced by the next one, so a replaced agent's door closes.
+    agentCredentialHash: text('agent_credential_hash').unique(),
+    enrolledAt: timestamp('enrolled_at', { withTimezone: true, precision: 3 }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }),
+    // The last report the agent sent (agent version, host, OS, CPU, memory, Docker version, inventory digest).
+    lastReport: jsonb('last_report').$type<Record<string, unknown>>(),
+  },
+  (t) => [uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+);
 
 // One-time enrollment tokens for a node's agent: only a hash is stored; single use; expiring; revocable.
-export const nodeEnrollmentTokens = pgTable('node_enrollment_tokens', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  nodeId: uuid('node_id').notNull().references(() => nodes.id, { onDelete: 'cascade' }),
-  tokenHash: text('token_hash').notNull().unique(),
-  createdBy: uuid('created_by').references(() => users.id),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
-  usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
-}, (t) => [index('node_enrollment_tokens_node_idx').on(t.nodeId)]);
+export const nodeEnrollmentTokens = pgTable(
+  'node_enrollment_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    nodeId: uuid('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('node_enrollment_tokens_node_idx').on(t.nodeId)],
+);
 
 // What Docker runs on a node, as its agent last reported it (never environment values).
-export const nodeContainers = pgTable('node_containers', {
-  nodeId: uuid('node_id').notNull().references(() => nodes.id, { onDelete: 'cascade' }),
-  containerId: text('container_id').notNull(),
-  name: text('name').notNull(),
-  image: text('image').notNull(),
-  state: text('state').notNull(),
-  health: text('health'),
-  status: text('status').notNull(),
-  ports: jsonb('ports').$type<{ privatePort: number; publicPort?: number; type: string; ip?: string }[]>().notNull().default([]),
-  labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
-  // Docker's network mode (`host`: the machine's own network); null from agents that did not report it.
-  networkMode: text('network_mode'),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }),
-  startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }),
-  seenAt: timestamp('seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-}, (t) => [uniqueIndex('node_containers_node_container').on(t.nodeId, t.containerId)]);
+export const nodeContainers = pgTable(
+  'node_containers',
+  {
+    nodeId: uuid('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    containerId: text('container_id').notNull(),
+    name: text('name').notNull(),
+    image: text('image').notNull(),
+    state: text('state').notNull(),
+    health: text('health'),
+    status: text('status').notNull(),
+    ports: jsonb('ports').$type<{ privatePort: number; publicPort?: number; type: string; ip?: string }[]>().notNull().default([]),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
+    // Docker's network mode (`host`: the machine's own network); null from agents that did not report it.
+    networkMode: text('network_mode'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }),
+    seenAt: timestamp('seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('node_containers_node_container').on(t.nodeId, t.containerId)],
+);
 
 export const INSTANCE_STATES = ['discovered', 'managed'] as const;
 
 // An OpenClaw instance: seen on a node (discovered, never changed by us) or deployed/adopted (managed).
-export const instances = pgTable('instances', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
-  nodeId: uuid('node_id').notNull().references(() => nodes.id),
-  name: text('name').notNull(),
-  state: text('state', { enum: INSTANCE_STATES }).notNull(),
-  containerIds: jsonb('container_ids').$type<string[]>().notNull().default([]),
-  // Why discovery thinks this is OpenClaw, and how sure it is (0..1).
-  reasons: jsonb('reasons').$type<string[]>().notNull().default([]),
-  confidence: text('confidence'),
-  // Managed instances: what the bundle deployed (or what was adopted), and the last health check.
-  bundleVersion: text('bundle_version'),
-  port: integer('port'),
-  health: jsonb('health').$type<Record<string, unknown>>(),
-  managedSince: timestamp('managed_since', { withTimezone: true, precision: 3 }),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-}, (t) => [uniqueIndex('instances_node_name_unique').on(t.nodeId, t.name)]);
+export const instances = pgTable(
+  'instances',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    nodeId: uuid('node_id')
+      .notNull()
+      .references(() => nodes.id),
+    name: text('name').notNull(),
+    state: text('state', { enum: INSTANCE_STATES }).notNull(),
+    containerIds: jsonb('container_ids').$type<string[]>().notNull().default([]),
+    // Why discovery thinks this is OpenClaw, and how sure it is (0..1).
+    reasons: jsonb('reasons').$type<string[]>().notNull().default([]),
+    confidence: text('confidence'),
+    // Managed instances: what the bundle deployed (or what was adopted), and the last health check.
+    bundleVersion: text('bundle_version'),
+    port: integer('port'),
+    health: jsonb('health').$type<Record<string, unknown>>(),
+    managedSince: timestamp('managed_since', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('instances_node_name_unique').on(t.nodeId, t.name)],
+);
 
 // A job is one Temporal workflow run that changes something (a deployment, a restart, a takeover): the
 // console's view of it. The run itself, with its history, is in Temporal (workflowId, runId).
 export const JOB_STATES = ['preflight', 'waiting_for_approval', 'running', 'completed', 'failed', 'expired', 'cancelled', 'rejected'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export interface JobApproval {
-  at: string; by: string; role: string; via: 'console' | 'signal'; outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored'; reason?: string;
+  at: string;
+  by: string;
+  role: string;
+  via: 'console' | 'signal';
+  outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored';
+  reason?: string;
   /** For a decision: the person's id and the grant's nonce, recorded only after the grant was checked against Postgres (ADR 0010). */
-  userId?: string; nonce?: string;
+  userId?: string;
+  nonce?: string;
 }
-export const jobs = pgTable('jobs', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  /** A type of api/jobs/registry.ts (not an enum here: a row of a type a later release dropped still reads). */
-  type: text('type').notNull(),
-  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
-  /** The node its steps run on; null for a job that runs on the control plane only. */
-  nodeId: uuid('node_id').references(() => nodes.id),
-  instanceId: uuid('instance_id'),
-  /** What the job acts on, e.g. the instance name and port of a deployment (never a secret). */
-  params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-  workflowId: text('workflow_id').notNull().unique(),
-  runId: text('run_id'),
-  requestedBy: uuid('requested_by').references(() => users.id),
-  state: text('state', { enum: JOB_STATES }).notNull(),
-  step: text('step'),
-  approvalPhrase: text('approval_phrase'),
-  approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
-  approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
-  failureReason: text('failure_reason'),
-  result: jsonb('result').$type<Record<string, unknown>>(),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
-  /** The failed or expired job this one tries again (POST /jobs/{id}/retry). */
-  retryOf: uuid('retry_of').references((): AnyPgColumn => jobs.id),
-}, (t) => [index('jobs_org_created_idx').on(t.organizationId, t.createdAt), index('jobs_node_idx').on(t.nodeId), index('jobs_state_idx').on(t.state)]);
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** A type of api/jobs/registry.ts (not an enum here: a row of a type a later release dropped still reads). */
+    type: text('type').notNull(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    /** The node its steps run on; null for a job that runs on the control plane only. */
+    nodeId: uuid('node_id').references(() => nodes.id),
+    instanceId: uuid('instance_id'),
+    /** What the job acts on, e.g. the instance name and port of a deployment (never a secret). */
+    params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+    workflowId: text('workflow_id').notNull().unique(),
+    runId: text('run_id'),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    state: text('state', { enum: JOB_STATES }).notNull(),
+    step: text('step'),
+    approvalPhrase: text('approval_phrase'),
+    approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
+    approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
+    failureReason: text('failure_reason'),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
+    /** The failed or expired job this one tries again (POST /jobs/{id}/retry). */
+    retryOf: uuid('retry_of').references((): AnyPgColumn => jobs.id),
+  },
+  (t) => [index('jobs_org_created_idx').on(t.organizationId, t.createdAt), index('jobs_node_idx').on(t.nodeId), index('jobs_state_idx').on(t.state)],
+);
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.
 // What a personal API token may be used for (api/authz.ts says what each scope allows).
 export const TOKEN_SCOPES = ['read', 'operate', 'approve'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-export const apiTokens = pgTable('api_tokens', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  name: text('name').notNull(),
-  tokenHash: text('token_hash').notNull().unique(),
-  prefix: text('prefix').notNull(),
-  scopes: text('scopes', { enum: TOKEN_SCOPES }).array().notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
-}, (t) => [
-  index('api_tokens_user_idx').on(t.userId),
-  check('api_tokens_scopes_known', sql`cardinality(${t.scopes}) > 0 and ${t.scopes} <@ array[${sql.raw(TOKEN_SCOPES.map((s) => `'${s}'`).join(', '))}]::text[]`),
-]);
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    scopes: text('scopes', { enum: TOKEN_SCOPES }).array().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    index('api_tokens_user_idx').on(t.userId),
+    check('api_tokens_scopes_known', sql`cardinality(${t.scopes}) > 0 and ${t.scopes} <@ array[${sql.raw(TOKEN_SCOPES.map((s) => `'${s}'`).join(', '))}]::text[]`),
+  ],
+);
 
 // Product-wide settings changed by MSP admins (e.g. whether MSP staff must use two-factor sign-in).
 export const settings = pgTable('settings', {
@@ -210,41 +274,55 @@ export const settings = pgTable('settings', {
 });
 
 // Sessions follow the Lucia project's guidance: the cookie holds `<id>.<secret>`, we keep only a hash.
-export const sessions = pgTable('sessions', {
-  id: text('id').primaryKey(),
-  secretHash: bytea('secret_hash').notNull(),
-  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  // False until the second factor is checked, for people who have two-factor sign-in on.
-  twoFactorVerified: boolean('two_factor_verified').notNull().default(false),
-}, (t) => [index('sessions_user_idx').on(t.userId)]);
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    secretHash: bytea('secret_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    // False until the second factor is checked, for people who have two-factor sign-in on.
+    twoFactorVerified: boolean('two_factor_verified').notNull().default(false),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
 
-export const signInAttempts = pgTable('sign_in_attempts', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  email: text('email').notNull(),
-  ip: text('ip').notNull(),
-  succeeded: boolean('succeeded').notNull(),
-  at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-}, (t) => [index('sign_in_attempts_email_at_idx').on(t.email, t.at), index('sign_in_attempts_ip_at_idx').on(t.ip, t.at)]);
+export const signInAttempts = pgTable(
+  'sign_in_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    email: text('email').notNull(),
+    ip: text('ip').notNull(),
+    succeeded: boolean('succeeded').notNull(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('sign_in_attempts_email_at_idx').on(t.email, t.at), index('sign_in_attempts_ip_at_idx').on(t.ip, t.at)],
+);
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
 export const ACTOR_TYPES = ['person', 'api_token', 'agent', 'workflow', 'system'] as const;
 
 // Append-only (a trigger refuses UPDATE and DELETE); each row carries the hash of the one before it.
-export const auditEvents = pgTable('audit_events', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
-  actorType: text('actor_type', { enum: ACTOR_TYPES }).notNull(),
-  actorId: text('actor_id'),
-  actorLabel: text('actor_label').notNull(),
-  organizationId: uuid('organization_id'),
-  action: text('action').notNull(),
-  targetType: text('target_type'),
-  targetId: text('target_id'),
-  outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
-  reason: text('reason'),
-  details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-}, (t) => [index('audit_events_org_idx').on(t.organizationId, t.id), index('audit_events_action_idx').on(t.action)]);
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    actorType: text('actor_type', { enum: ACTOR_TYPES }).notNull(),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label').notNull(),
+    organizationId: uuid('organization_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
+    reason: text('reason'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_org_idx').on(t.organizationId, t.id), index('audit_events_action_idx').on(t.action)],
+);

@@ -21,18 +21,25 @@ export async function ensureMspOrganization(db: Db): Promise<{ id: string; name:
 }
 
 export async function findUserByEmail(db: Executor, email: string) {
-  const [user] = await db.select().from(users).where(eq(users.email, normalizeEmail(email))).limit(1);
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)))
+    .limit(1);
   return user;
 }
 
 export async function createUser(db: Db, input: { email: string; name: string; password: string; role: Role; organizationId: string }) {
-  const [user] = await db.insert(users).values({
-    email: normalizeEmail(input.email),
-    name: input.name,
-    passwordHash: await hashPassword(input.password),
-    role: input.role,
-    organizationId: input.organizationId,
-  }).returning({ id: users.id, email: users.email, role: users.role });
+  const [user] = await db
+    .insert(users)
+    .values({
+      email: normalizeEmail(input.email),
+      name: input.name,
+      passwordHash: await hashPassword(input.password),
+      role: input.role,
+      organizationId: input.organizationId,
+    })
+    .returning({ id: users.id, email: users.email, role: users.role });
   return user!;
 }
 

@@ -94,12 +94,15 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  if (err instanceof InputError || err instanceof ConfigError) {
-    progress.fail(err.message);
-    process.exit(2);
-  }
-  if (err instanceof UserFacingError) progress.fail(err.message);
-  else progress.fail(`Creating the MSP admin failed: ${redactString((err as Error).stack ?? String(err))}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof InputError || err instanceof ConfigError) {
+      progress.fail(err.message);
+      process.exit(2);
+    }
+    if (err instanceof UserFacingError) progress.fail(err.message);
+    else progress.fail(`Creating the MSP admin failed: ${redactString((err as Error).stack ?? String(err))}`);
+    process.exit(1);
+  },
+);

@@ -70,8 +70,11 @@ async function main(): Promise<number> {
   return withDatabaseForScript(config, verify);
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  if (err instanceof CannotCheckError || err instanceof ConfigError) progress.fail(err.message);
-  else progress.fail(`Verifying the audit trail failed: ${redactString((err as Error).stack ?? String(err))}`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CannotCheckError || err instanceof ConfigError) progress.fail(err.message);
+    else progress.fail(`Verifying the audit trail failed: ${redactString((err as Error).stack ?? String(err))}`);
+    process.exit(2);
+  },
+);

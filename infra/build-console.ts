@@ -44,7 +44,8 @@ async function withLock(fn: () => Promise<void>): Promise<void> {
       // A lock older than any build is a crashed builder's.
       const held = fs.statSync(LOCK, { throwIfNoEntry: false });
       if (held && Date.now() - held.mtimeMs > 10 * 60_000) fs.rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() - started > 10 * 60_000) throw new UserFacingError(`Another process has been building the web console for 10 minutes (${LOCK}); stop it or remove the folder.`);
+      if (Date.now() - started > 10 * 60_000)
+        throw new UserFacingError(`Another process has been building the web console for 10 minutes (${LOCK}); stop it or remove the folder.`);
     }
   }
   try {

@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     expect(load({ AGENT_DOOR_HOST: '0.0.0.0', AGENT_DOOR_ADDRESS: 'door.example.com:443' }).agentDoorAddress).toBe('door.example.com:443');
   });
 
-  it('takes the door\'s TLS certificate and key together or not at all', () => {
+  it("takes the door's TLS certificate and key together or not at all", () => {
     expect(configError({ AGENT_DOOR_TLS_CERT_FILE: '/etc/door/cert.pem' }).message).toMatch(/AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE go together/);
     expect(load({ AGENT_DOOR_TLS_CERT_FILE: '/etc/door/cert.pem', AGENT_DOOR_TLS_KEY_FILE: '/etc/door/key.pem' }).AGENT_DOOR_TLS_KEY_FILE).toBe('/etc/door/key.pem');
   });

@@ -57,19 +57,34 @@ const EnvSchema = z.object({
   // Behind a reverse proxy: which proxies to trust for the client address (Express's "trust proxy":
   // a hop count, "loopback", or addresses/subnets). Unset: the socket's address is the client's.
   TRUST_PROXY: z.string().optional(),
-  SECRETS_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded').optional(),
+  SECRETS_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded')
+    .optional(),
   // Signs job envelopes for node agents (infra/control-plane-key.ts); unset: kept in DATA_DIR/secrets.
   CONTROL_PLANE_SIGNING_KEY: z.string().trim().refine(isEd25519PrivateKey, 'CONTROL_PLANE_SIGNING_KEY must be an Ed25519 private key, PKCS8 DER, base64-encoded').optional(),
   // Signs approval grants in the web process (infra/approval-grant-key.ts); unset: kept in DATA_DIR/secrets.
-  APPROVAL_GRANT_KEY: z.string().trim().regex(/^[0-9a-f]{64}$/, 'APPROVAL_GRANT_KEY must be 32 random bytes, hex-encoded').optional(),
+  APPROVAL_GRANT_KEY: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-f]{64}$/, 'APPROVAL_GRANT_KEY must be 32 random bytes, hex-encoded')
+    .optional(),
   // What the worker checks grants against, when it does not share the web process's data folder.
-  APPROVAL_GRANT_PUBLIC_KEY: z.string().trim().regex(/^[0-9a-f]{64}$/, 'APPROVAL_GRANT_PUBLIC_KEY must be an Ed25519 public key, 32 bytes, hex-encoded').optional(),
+  APPROVAL_GRANT_PUBLIC_KEY: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-f]{64}$/, 'APPROVAL_GRANT_PUBLIC_KEY must be an Ed25519 public key, 32 bytes, hex-encoded')
+    .optional(),
   ANTHROPY_CACHE_DIR: z.string().optional(),
   // `npm start` enrolls and runs an agent for this machine (node "local") when a Docker engine is
   // reachable: "auto" (default) starts a private dockerd as root when none answers; "off" never does.
   LOCAL_AGENT: z.enum(['auto', 'off'], 'LOCAL_AGENT must be "auto" or "off"').default('auto'),
   // How long a job waits for its typed approval before it ends `expired`.
-  APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  APPROVAL_TIMEOUT_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
   // How long a job's step waits for an offline node before the job fails with "node offline".
   NODE_WAIT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });

@@ -8,7 +8,10 @@ import type { Config } from './config.ts';
 import { progress, timed } from './progress.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './services/postgres.ts';
 
-export interface ScriptDatabase { url: string; stop?: () => Promise<void> }
+export interface ScriptDatabase {
+  url: string;
+  stop?: () => Promise<void>;
+}
 
 type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'EMBEDDED_POSTGRES_PORT'>;
 
@@ -41,7 +44,8 @@ export async function openDatabaseForScript(config: DatabaseConfig): Promise<Scr
     }
   }
   const pg: RunningPostgres = await timed(`Starting the embedded PostgreSQL (data in ${path.join(config.DATA_DIR, 'postgres')})`, () =>
-    startEmbeddedPostgres({ dir: path.join(config.DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT, secretsDir }));
+    startEmbeddedPostgres({ dir: path.join(config.DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT, secretsDir }),
+  );
   return { url: pg.url, stop: () => timed('Stopping the embedded PostgreSQL', () => pg.stop()) };
 }
 

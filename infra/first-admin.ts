@@ -4,7 +4,10 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { countUsers, createUser, ensureMspOrganization, findUserByEmail } from '../db/users.ts';
 
-export interface CreatedAdmin { email: string; generatedPassword?: string }
+export interface CreatedAdmin {
+  email: string;
+  generatedPassword?: string;
+}
 
 export async function createMspAdmin(db: Db, email: string, password?: string): Promise<CreatedAdmin> {
   if (await findUserByEmail(db, email)) throw new Error(`a person with the email ${email} already exists`);
@@ -12,8 +15,14 @@ export async function createMspAdmin(db: Db, email: string, password?: string): 
   const generatedPassword = password ? undefined : crypto.randomBytes(18).toString('base64url');
   const user = await createUser(db, { email, name: 'MSP admin', password: password ?? generatedPassword!, role: 'msp_admin', organizationId: org.id });
   await recordAudit(db, {
-    actorType: 'system', actorLabel: 'setup', organizationId: org.id, action: 'user.create',
-    targetType: 'user', targetId: user.id, outcome: 'success', details: { email: user.email, role: user.role },
+    actorType: 'system',
+    actorLabel: 'setup',
+    organizationId: org.id,
+    action: 'user.create',
+    targetType: 'user',
+    targetId: user.id,
+    outcome: 'success',
+    details: { email: user.email, role: user.role },
   });
   return { email: user.email, generatedPassword };
 }

@@ -27,7 +27,12 @@ import { runNodeScript } from './run-node-script.ts';
 
 export const LOCAL_NODE_NAME = 'local';
 
-export interface LocalAgent { service: Service; nodeId: string; socketPath: string; stopEngine?: () => Promise<void> }
+export interface LocalAgent {
+  service: Service;
+  nodeId: string;
+  socketPath: string;
+  stopEngine?: () => Promise<void>;
+}
 
 /** A Docker engine for the local agent, or the reason there is none (one sentence). */
 async function localEngine(config: Config): Promise<{ socketPath: string; stop?: () => Promise<void> } | { missing: string }> {
@@ -47,9 +52,14 @@ async function localEngine(config: Config): Promise<{ socketPath: string; stop?:
 function alreadyEnrolled(stateDir: string, node: typeof nodes.$inferSelect, config: Config): boolean {
   try {
     const agent = readAgentConfig(stateDir);
-    return agent.nodeId === node.id && agent.temporalAddress === config.agentDoorAddress && agent.serverUrl === config.publicUrl
-      && !node.revokedAt && publicKeyOf(readPrivateKey(stateDir)) === node.agentPublicKey
-      && hashToken(readTemporalCredential(stateDir)) === node.agentCredentialHash;
+    return (
+      agent.nodeId === node.id &&
+      agent.temporalAddress === config.agentDoorAddress &&
+      agent.serverUrl === config.publicUrl &&
+      !node.revokedAt &&
+      publicKeyOf(readPrivateKey(stateDir)) === node.agentPublicKey &&
+      hashToken(readTemporalCredential(stateDir)) === node.agentCredentialHash
+    );
   } catch {
     return false;
   }
@@ -71,18 +81,28 @@ export async function startLocalAgent(opts: { db: Db; config: Config; controlPla
   }
 
   const msp = await ensureMspOrganization(db);
-  await db.insert(nodes).values({ organizationId: msp.id, name: LOCAL_NODE_NAME, labels: ['local'], notes: 'The machine `npm start` runs on.' })
+  await db
+    .insert(nodes)
+    .values({ organizationId: msp.id, name: LOCAL_NODE_NAME, labels: ['local'], notes: 'The machine `npm start` runs on.' })
     .onConflictDoNothing();
-  const [node] = await db.select().from(nodes).where(and(eq(nodes.organizationId, msp.id), eq(nodes.name, LOCAL_NODE_NAME)));
+  const [node] = await db
+    .select()
+    .from(nodes)
+    .where(and(eq(nodes.organizationId, msp.id), eq(nodes.name, LOCAL_NODE_NAME)));
   const stateDir = path.join(config.DATA_DIR, 'agent');
   try {
     if (!alreadyEnrolled(stateDir, node!, config)) {
       const { token } = await issueEnrollmentToken(db, node!, {
-        createdBy: null, auditActor: { actorType: 'system', actorLabel: 'npm start (local agent)' }, expiresInMinutes: 5,
+        createdBy: null,
+        auditActor: { actorType: 'system', actorLabel: 'npm start (local agent)' },
+        expiresInMinutes: 5,
       });
       fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      const enrolled = await runNodeScript(path.join(REPO_ROOT, 'agent-worker/cli.ts'),
-        ['enroll', '--server', config.publicUrl, '--token', token, '--control-plane-key', keyFingerprint(opts.controlPlanePublicKey), '--state-dir', stateDir, '--force'], env);
+      const enrolled = await runNodeScript(
+        path.join(REPO_ROOT, 'agent-worker/cli.ts'),
+        ['enroll', '--server', config.publicUrl, '--token', token, '--control-plane-key', keyFingerprint(opts.controlPlanePublicKey), '--state-dir', stateDir, '--force'],
+        env,
+      );
       if (enrolled.code !== 0) throw new Error(enrolled.output.trim().split('\n').at(-1) ?? `exit code ${enrolled.code}`);
       progress.ok(`Enrolled the local agent as node "${LOCAL_NODE_NAME}" of ${msp.name}`);
     }
@@ -92,8 +112,13 @@ export async function startLocalAgent(opts: { db: Db; config: Config; controlPla
     return undefined;
   }
   const service = startNodeService({
-    name: 'agent', script: path.join(REPO_ROOT, 'agent-worker/cli.ts'), args: ['run', '--state-dir', stateDir, '--docker-socket', engine.socketPath],
-    env, logFile: path.join(opts.logsDir, 'agent.log'), echo: opts.echo, pidFile: servicePidFile(config, 'agent'),
+    name: 'agent',
+    script: path.join(REPO_ROOT, 'agent-worker/cli.ts'),
+    args: ['run', '--state-dir', stateDir, '--docker-socket', engine.socketPath],
+    env,
+    logFile: path.join(opts.logsDir, 'agent.log'),
+    echo: opts.echo,
+    pidFile: servicePidFile(config, 'agent'),
   });
   progress.ok(`Local agent running for node "${LOCAL_NODE_NAME}" (queue node.${node!.id}, Docker at ${engine.socketPath})`);
   return { service, nodeId: node!.id, socketPath: engine.socketPath, stopEngine: engine.stop };

@@ -6,7 +6,18 @@ import { createLogger } from './logger.ts';
 /** What the product's logger writes for one call, captured from its stream. */
 function capture(log: (logger: pino.Logger) => void): string {
   const lines: string[] = [];
-  log(createLogger('test', 'info', new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } })));
+  log(
+    createLogger(
+      'test',
+      'info',
+      new Writable({
+        write(chunk, _e, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    ),
+  );
   return lines.join('');
 }
 

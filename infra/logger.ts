@@ -12,24 +12,30 @@ function serializeError(err: unknown, depth = 0): unknown {
   const scrub = (text: string | undefined) => text && redactString(text.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/, '\nparams: [REDACTED]'));
   const { code } = err as { code?: unknown };
   return {
-    type: err.name, message: scrub(err.message), ...(typeof code === 'string' ? { code } : {}), stack: scrub(err.stack),
+    type: err.name,
+    message: scrub(err.message),
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: scrub(err.stack),
     ...(err.cause && depth < 5 ? { cause: serializeError(err.cause, depth + 1) } : {}),
   };
 }
 
 export function createLogger(name: string, level: string = loadConfig().LOG_LEVEL, destination?: pino.DestinationStream): Logger {
-  return pino({
-    name,
-    level,
-    base: { proc: name },
-    serializers: { err: (e: unknown) => serializeError(e) },
-    formatters: { log: (obj) => redact(obj) },
-    hooks: {
-      logMethod(args, method) {
-        // The message string itself may carry a credential (a URL with a password, a bearer token).
-        const redacted = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>;
-        return method.apply(this, redacted);
+  return pino(
+    {
+      name,
+      level,
+      base: { proc: name },
+      serializers: { err: (e: unknown) => serializeError(e) },
+      formatters: { log: (obj) => redact(obj) },
+      hooks: {
+        logMethod(args, method) {
+          // The message string itself may carry a credential (a URL with a password, a bearer token).
+          const redacted = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>;
+          return method.apply(this, redacted);
+        },
       },
     },
-  }, destination as pino.DestinationStream);
+    destination as pino.DestinationStream,
+  );
 }

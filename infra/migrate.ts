@@ -23,7 +23,8 @@ function innermostMessage(err: unknown): string {
 function migrationSettings(env: NodeJS.ProcessEnv): { url?: string; admin?: { email: string; password: string } } {
   const bothAdminSettings = Boolean(env.ADMIN_EMAIL && env.ADMIN_PASSWORD);
   const config = loadConfig({
-    HOME: env.HOME, DATABASE_URL: env.DATABASE_URL,
+    HOME: env.HOME,
+    DATABASE_URL: env.DATABASE_URL,
     ...(bothAdminSettings ? { ADMIN_EMAIL: env.ADMIN_EMAIL, ADMIN_PASSWORD: env.ADMIN_PASSWORD } : {}),
   });
   return { url: config.DATABASE_URL, admin: bothAdminSettings ? { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD! } : undefined };

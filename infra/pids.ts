@@ -11,12 +11,18 @@ function statField(pid: number, field: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[field - 3];
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `pid` runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
 export function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
   const state = statField(pid, 3);
   return state !== undefined && state !== 'Z';
 }
@@ -25,12 +31,18 @@ export function readPid(file: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim().split(/\s+/)[0]);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 export function cmdlineOf(pid: number): string[] {
   let args: string[];
-  try { args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return []; }
+  try {
+    args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
   if (args.at(-1) === '') args.pop(); // each argument ends with a NUL
   return args;
 }
@@ -46,7 +58,10 @@ export function flagValue(cmdline: string[], flag: string): string | undefined {
 
 /** Every running process whose command line satisfies `test`, except this one. */
 export function findProcesses(test: (cmdline: string[]) => boolean): number[] {
-  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
     .filter((pid) => pid !== process.pid && test(cmdlineOf(pid)) && isAlive(pid));
 }
 
@@ -62,7 +77,11 @@ export function descendantsOf(pids: number[]): number[] {
   let frontier = new Set(pids);
   while (frontier.size) {
     const next = new Set<number>();
-    for (const [pid, ppid] of parentOf) if (frontier.has(ppid) && !found.has(pid)) { found.add(pid); next.add(pid); }
+    for (const [pid, ppid] of parentOf)
+      if (frontier.has(ppid) && !found.has(pid)) {
+        found.add(pid);
+        next.add(pid);
+      }
     frontier = next;
   }
   return [...found];
@@ -80,16 +99,28 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
 /** Stops `pid` with `signal` (SIGTERM unless told), then SIGKILL after `timeoutMs`. */
 export async function terminate(pid: number, timeoutMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!isAlive(pid)) return;
-  try { process.kill(pid, signal); } catch { return; }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
   if (await waitForExit(pid, timeoutMs)) return;
-  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
   await waitForExit(pid, 5000);
 }
 
 /** SIGKILLs all of `pids` at once (what is left of a crash), and waits until they are gone. */
 export async function killAll(pids: number[]): Promise<void> {
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   for (const pid of pids) await waitForExit(pid, 5000);
 }
@@ -105,7 +136,11 @@ export function writePidRecord(file: string, pid: number): void {
 /** The pid of `file`'s record while that very process runs. */
 export function livePidRecord(file: string): number | undefined {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
   const [pid, startTime] = text.trim().split(/\s+/).map(Number);
   return pid && isAlive(pid) && statField(pid, 22) === String(startTime) ? pid : undefined;
 }

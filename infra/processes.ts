@@ -32,7 +32,9 @@ export interface Service {
 export function startNodeService(opts: { name: string; script: string; args?: string[]; env: NodeJS.ProcessEnv; logFile: string; echo: boolean; pidFile?: string }): Service {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', opts.script, ...(opts.args ?? [])], {
     // Own process group: Ctrl-C reaches only the start script, which stops the services in order.
-    env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   if (opts.pidFile && child.pid) writePidRecord(opts.pidFile, child.pid);
   const file = fs.createWriteStream(opts.logFile, { flags: 'a' });
@@ -43,11 +45,13 @@ export function startNodeService(opts: { name: string; script: string; args?: st
       if (shown) console.log(shown);
     });
   }
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => {
-    file.end();
-    if (opts.pidFile) fs.rmSync(opts.pidFile, { force: true });
-    resolve(code ?? (signal ? 128 : 1));
-  }));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => {
+      file.end();
+      if (opts.pidFile) fs.rmSync(opts.pidFile, { force: true });
+      resolve(code ?? (signal ? 128 : 1));
+    }),
+  );
   return {
     name: opts.name,
     child,

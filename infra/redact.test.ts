@@ -33,7 +33,9 @@ describe('redact', () => {
 
   it('hides invitation tokens in paths and links', () => {
     const token = 'Qm9ndXMtdG9rZW4tZm9yLXRlc3RzLW9ubHktMDEyMzQ1';
-    expect(redact({ path: `/invite/${token}`, link: `https://ops.example.com/invite/${token}.data` }))
-      .toEqual({ path: '/invite/[REDACTED]', link: 'https://ops.example.com/invite/[REDACTED].data' });
+    expect(redact({ path: `/invite/${token}`, link: `https://ops.example.com/invite/${token}.data` })).toEqual({
+      path: '/invite/[REDACTED]',
+      link: 'https://ops.example.com/invite/[REDACTED].data',
+    });
   });
 });

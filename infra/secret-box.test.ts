@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { generateSecretsKey, open, seal } from './secret-box.ts';
 
-beforeAll(() => { process.env.SECRETS_KEY = generateSecretsKey(); });
+beforeAll(() => {
+  process.env.SECRETS_KEY = generateSecretsKey();
+});
 
 describe('secret box', () => {
   it('round-trips, and the sealed text does not contain the secret', () => {

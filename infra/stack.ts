@@ -74,7 +74,8 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     if (!databaseUrl) {
       await assertPortFree(config.EMBEDDED_POSTGRES_PORT, 'embedded PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
       const pg: RunningPostgres = await timed(`Starting the embedded PostgreSQL (data in ${path.join(config.DATA_DIR, 'postgres')})`, () =>
-        startEmbeddedPostgres({ dir: path.join(config.DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT, secretsDir: path.join(config.DATA_DIR, 'secrets') }));
+        startEmbeddedPostgres({ dir: path.join(config.DATA_DIR, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT, secretsDir: path.join(config.DATA_DIR, 'secrets') }),
+      );
       stoppers.push(() => pg.stop());
       databaseUrl = pg.url;
     } else {
@@ -91,10 +92,16 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     let temporal: RunningTemporal | undefined;
     if (!config.TEMPORAL_ADDRESS) {
       const cli = await ensureTemporalCli(config.cacheDir);
-      temporal = await timed(`Starting the Temporal dev server (history in ${path.join(config.DATA_DIR, 'temporal')})`, () => startTemporalDevServer({
-        cli, dbFile: path.join(config.DATA_DIR, 'temporal', 'temporal.sqlite'), port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT,
-        namespace: config.TEMPORAL_NAMESPACE, logFile: path.join(logsDir, 'temporal.log'),
-      }));
+      temporal = await timed(`Starting the Temporal dev server (history in ${path.join(config.DATA_DIR, 'temporal')})`, () =>
+        startTemporalDevServer({
+          cli,
+          dbFile: path.join(config.DATA_DIR, 'temporal', 'temporal.sqlite'),
+          port: config.TEMPORAL_PORT,
+          uiPort: config.TEMPORAL_UI_PORT,
+          namespace: config.TEMPORAL_NAMESPACE,
+          logFile: path.join(logsDir, 'temporal.log'),
+        }),
+      );
       stoppers.push(() => temporal!.stop());
     } else {
       progress.ok(`Temporal: using TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}`);
@@ -102,8 +109,7 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
 
     const secretsKey = config.SECRETS_KEY ?? readOrCreateSecretsKey(path.join(config.DATA_DIR, 'secrets', 'secrets.key'));
     // The key that signs node jobs, generated once like the secrets key; web and worker must share it.
-    const controlPlaneSigningKey = config.CONTROL_PLANE_SIGNING_KEY
-      ?? readOrCreateControlPlaneKey(path.join(config.DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
+    const controlPlaneSigningKey = config.CONTROL_PLANE_SIGNING_KEY ?? readOrCreateControlPlaneKey(path.join(config.DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SECRETS_KEY: secretsKey,
@@ -130,7 +136,12 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     const services: Service[] = [];
     const launch = (name: 'web' | 'worker' | 'door', script: string) => {
       const service = startNodeService({
-        name, script: path.join(REPO_ROOT, script), env: { ...env, ...ownEnv[name] }, logFile: path.join(logsDir, `${name}.log`), echo: opts.echoLogs ?? true, pidFile: servicePidFile(config, name),
+        name,
+        script: path.join(REPO_ROOT, script),
+        env: { ...env, ...ownEnv[name] },
+        logFile: path.join(logsDir, `${name}.log`),
+        echo: opts.echoLogs ?? true,
+        pidFile: servicePidFile(config, name),
       });
       services.push(service);
       stoppers.push(() => service.stop());
@@ -140,18 +151,21 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     launch('worker', 'infra/control-plane-worker.ts');
     const web = launch('web', 'web/server.ts');
     const door = launch('door', 'infra/agent-door/main.ts');
-    const listening = (service: Service, what: string, port: number, host = '127.0.0.1') => Promise.race([
-      waitForPort(port, 60_000, host),
-      service.exited.then((code) => { throw new UserFacingError(`The ${what} exited with code ${code}; see ${path.join(logsDir, `${service.name}.log`)}.`); }),
-    ]);
+    const listening = (service: Service, what: string, port: number, host = '127.0.0.1') =>
+      Promise.race([
+        waitForPort(port, 60_000, host),
+        service.exited.then((code) => {
+          throw new UserFacingError(`The ${what} exited with code ${code}; see ${path.join(logsDir, `${service.name}.log`)}.`);
+        }),
+      ]);
     await listening(web, 'web console', config.PORT);
     await listening(door, 'agent door', config.AGENT_DOOR_PORT, ['0.0.0.0', '::'].includes(config.AGENT_DOOR_HOST) ? '127.0.0.1' : config.AGENT_DOOR_HOST);
 
-
     // The local agent enrolls through the web console, so it comes last; it gets none of `env`'s secrets.
     const agentDb = createDb(databaseUrl, { max: 2 });
-    const localAgent = await startLocalAgent({ db: agentDb, config, controlPlanePublicKey: publicKeyOf(controlPlaneSigningKey), logsDir, echo: opts.echoLogs ?? true })
-      .finally(() => agentDb.$client.end({ timeout: 5 }));
+    const localAgent = await startLocalAgent({ db: agentDb, config, controlPlanePublicKey: publicKeyOf(controlPlaneSigningKey), logsDir, echo: opts.echoLogs ?? true }).finally(
+      () => agentDb.$client.end({ timeout: 5 }),
+    );
     if (localAgent) {
       if (localAgent.stopEngine) stoppers.splice(0, 0, localAgent.stopEngine); // stopped last, after the agent
       services.push(localAgent.service);

@@ -39,7 +39,10 @@ for (const [name, run] of stages) {
   progress.step(name);
   const code = run();
   timings.push(`  ${code === 0 ? 'ok  ' : 'FAIL'} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name}`);
-  if (code !== 0) { failedStage = name; break; }
+  if (code !== 0) {
+    failedStage = name;
+    break;
+  }
 }
 
 const readJson = (file: string) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined);
@@ -53,7 +56,9 @@ const passed = (jest?.numPassedTests ?? 0) + fuzzPassed + (pw?.stats.expected ??
 const failed = (jest?.numFailedTests ?? 0) + fuzzFailed + (pw ? pw.stats.unexpected + pw.stats.flaky : 0);
 
 console.log(`\nStage times:\n${timings.join('\n')}`);
-console.log(`Jest: ${jest ? `${jest.numPassedTests} passed, ${jest.numFailedTests} failed` : 'did not run'}; Schemathesis: ${fuzz ? `${fuzzPassed} passed, ${fuzzFailed} failed` : 'did not run'}; Playwright: ${pw ? `${pw.stats.expected} passed, ${pw.stats.unexpected + pw.stats.flaky} failed` : 'did not run'}`);
+console.log(
+  `Jest: ${jest ? `${jest.numPassedTests} passed, ${jest.numFailedTests} failed` : 'did not run'}; Schemathesis: ${fuzz ? `${fuzzPassed} passed, ${fuzzFailed} failed` : 'did not run'}; Playwright: ${pw ? `${pw.stats.expected} passed, ${pw.stats.unexpected + pw.stats.flaky} failed` : 'did not run'}`,
+);
 if (failedStage) progress.fail(`${failedStage} failed.`);
 console.log(`Tests: ${passed} passed, ${failed} failed`);
 process.exit(failedStage || failed > 0 || passed === 0 ? 1 : 0);

@@ -9,9 +9,20 @@ const publicKey = grantPublicKey(seed);
 const now = Date.parse('2026-11-30T12:00:00Z');
 
 const claims = (over: Partial<GrantClaims> = {}): GrantClaims => ({
-  v: 1, decision: 'approve', workflowId: 'deploy-openclaw-1', jobId: 'job-1', phrase: 'deploy openclaw to edge', userId: 'u-1', email: 'a@msp.test',
-  role: 'msp_admin', organizationId: 'org-msp', reason: null, issuedAt: new Date(now - 1000).toISOString(), notAfter: new Date(now + 60_000).toISOString(),
-  nonce: crypto.randomUUID(), ...over,
+  v: 1,
+  decision: 'approve',
+  workflowId: 'deploy-openclaw-1',
+  jobId: 'job-1',
+  phrase: 'deploy openclaw to edge',
+  userId: 'u-1',
+  email: 'a@msp.test',
+  role: 'msp_admin',
+  organizationId: 'org-msp',
+  reason: null,
+  issuedAt: new Date(now - 1000).toISOString(),
+  notAfter: new Date(now + 60_000).toISOString(),
+  nonce: crypto.randomUUID(),
+  ...over,
 });
 const expectation = { publicKey, workflowId: 'deploy-openclaw-1', decision: 'approve' as const, now };
 
@@ -29,12 +40,14 @@ describe('approval grants', () => {
 
   it('refuses a forged, altered, misdirected, expired or malformed grant, each with its reason', () => {
     const other = crypto.randomBytes(32).toString('hex');
-    expect(grantProblem(signGrant(other, claims()), expectation)).toBe('The approval grant is not signed by this product\'s console (forged or altered).');
+    expect(grantProblem(signGrant(other, claims()), expectation)).toBe("The approval grant is not signed by this product's console (forged or altered).");
     expect(grantProblem({ ...signGrant(seed, claims()), role: 'msp_admin ', userId: 'someone-else' }, expectation)).toMatch(/forged or altered/);
     expect(grantProblem({ ...signGrant(seed, claims()), phrase: 'deploy openclaw to elsewhere' }, expectation)).toMatch(/forged or altered/);
     expect(grantProblem(signGrant(seed, claims({ workflowId: 'deploy-openclaw-2' })), expectation)).toBe('The approval grant is for another run.');
     expect(grantProblem(signGrant(seed, claims({ decision: 'reject' })), expectation)).toBe('The approval grant is for reject, not approve.');
-    expect(grantProblem(signGrant(seed, claims({ notAfter: new Date(now - 1).toISOString() })), expectation)).toBe('The approval grant has expired: ask the console for a new one.');
+    expect(grantProblem(signGrant(seed, claims({ notAfter: new Date(now - 1).toISOString() })), expectation)).toBe(
+      'The approval grant has expired: ask the console for a new one.',
+    );
     expect(grantProblem(signGrant(seed, claims({ issuedAt: new Date(now + 120_000).toISOString() })), expectation)).toBe('The approval grant was issued in the future.');
     expect(grantProblem(undefined, expectation)).toBe('No approval grant was given (ask the console for one).');
     expect(grantProblem({ ...signGrant(seed, claims()), admin: true }, expectation)).toBe('The approval grant has fields it should not have.');

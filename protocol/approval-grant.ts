@@ -66,7 +66,8 @@ function shape(grant: unknown): { claims: GrantClaims; signature: string } | str
   const keys = ['v', 'decision', 'workflowId', 'jobId', 'phrase', 'userId', 'email', 'role', 'organizationId', 'reason', 'issuedAt', 'notAfter', 'nonce', 'signature'];
   if (Object.keys(g).some((k) => !keys.includes(k))) return 'the approval grant has fields it should not have';
   if (g.v !== 1 || !GRANT_DECISIONS.includes(g.decision as GrantDecision)) return 'the approval grant is not one this product issues';
-  for (const k of ['workflowId', 'jobId', 'userId', 'email', 'role', 'organizationId', 'nonce'] as const) if (!isString(g[k], 300) || !g[k]) return `the approval grant's ${k} is missing`;
+  for (const k of ['workflowId', 'jobId', 'userId', 'email', 'role', 'organizationId', 'nonce'] as const)
+    if (!isString(g[k], 300) || !g[k]) return `the approval grant's ${k} is missing`;
   if (!(g.phrase === null || isString(g.phrase, 300)) || !(g.reason === null || isString(g.reason, 600))) return 'the approval grant is malformed';
   if (!isInstant(g.issuedAt) || !isInstant(g.notAfter)) return 'the approval grant has no valid time window';
   if (!isString(g.signature, 200) || g.signature.length !== 128 || !HEX.test(g.signature)) return 'the approval grant is not signed';
@@ -93,11 +94,14 @@ export function grantProblem(grant: unknown, expect: GrantExpectation): string |
   const { claims, signature } = parsed;
   let valid: boolean;
   try {
-    valid = expect.publicKey.length === 64 && HEX.test(expect.publicKey) && ed25519.verify(hexToBytes(signature), utf8(canonicalJson(claims)), hexToBytes(expect.publicKey), { zip215: false });
+    valid =
+      expect.publicKey.length === 64 &&
+      HEX.test(expect.publicKey) &&
+      ed25519.verify(hexToBytes(signature), utf8(canonicalJson(claims)), hexToBytes(expect.publicKey), { zip215: false });
   } catch {
     valid = false; // a key or signature that is not a curve point
   }
-  if (!valid) return 'The approval grant is not signed by this product\'s console (forged or altered).';
+  if (!valid) return "The approval grant is not signed by this product's console (forged or altered).";
   if (claims.workflowId !== expect.workflowId) return 'The approval grant is for another run.';
   if (claims.decision !== expect.decision) return `The approval grant is for ${claims.decision}, not ${expect.decision}.`;
   if (Date.parse(claims.issuedAt) > expect.now + 60_000) return 'The approval grant was issued in the future.';

@@ -10,12 +10,26 @@ const NODE_B = '1c9b7f1f-8b66-4c4f-8e6f-3a2d4f5b6c7d';
 const NOW = new Date('2026-05-01T12:00:00.000Z');
 const inMinutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
 
-const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) => signJob(key, {
-  envelopeId: 'job-1', jobId: 'console-job-1', nodeId: NODE_A, agentKey: keyFingerprint(agentA.publicKey), action: 'inventory.list', params: { all: true, filters: { label: 'x' } }, issuedAt: NOW, notAfter: inMinutes(5), ...overrides,
-});
-const verifyAsA = (envelope: unknown, opts: { now?: Date; executed?: string[] } = {}) => verifyJob(envelope, {
-  nodeId: NODE_A, agentKey: keyFingerprint(agentA.publicKey), controlPlanePublicKey: controlPlane.publicKey, now: opts.now ?? NOW, alreadyExecuted: (id) => (opts.executed ?? []).includes(id),
-});
+const job = (overrides: Partial<Parameters<typeof signJob>[1]> = {}, key = controlPlane.privateKey) =>
+  signJob(key, {
+    envelopeId: 'job-1',
+    jobId: 'console-job-1',
+    nodeId: NODE_A,
+    agentKey: keyFingerprint(agentA.publicKey),
+    action: 'inventory.list',
+    params: { all: true, filters: { label: 'x' } },
+    issuedAt: NOW,
+    notAfter: inMinutes(5),
+    ...overrides,
+  });
+const verifyAsA = (envelope: unknown, opts: { now?: Date; executed?: string[] } = {}) =>
+  verifyJob(envelope, {
+    nodeId: NODE_A,
+    agentKey: keyFingerprint(agentA.publicKey),
+    controlPlanePublicKey: controlPlane.publicKey,
+    now: opts.now ?? NOW,
+    alreadyExecuted: (id) => (opts.executed ?? []).includes(id),
+  });
 /** Through JSON, as Temporal delivers it, with the keys in another order. */
 const roundTrip = <T extends object>(value: T): T => {
   const reversed = Object.fromEntries(Object.entries(JSON.parse(JSON.stringify(value)) as Record<string, unknown>).reverse());
@@ -63,7 +77,11 @@ describe('job envelopes', () => {
   });
 
   it('refuses an expired job, and one issued in the future beyond the clock skew', () => {
-    expect(verifyAsA(job(), { now: new Date(inMinutes(5).getTime() + 1) })).toEqual({ ok: false, refusal: 'expired', reason: `envelope job-1 expired at ${inMinutes(5).toISOString()}` });
+    expect(verifyAsA(job(), { now: new Date(inMinutes(5).getTime() + 1) })).toEqual({
+      ok: false,
+      refusal: 'expired',
+      reason: `envelope job-1 expired at ${inMinutes(5).toISOString()}`,
+    });
     const future = verifyAsA(job({ issuedAt: inMinutes(2), notAfter: inMinutes(10) }));
     expect(future).toMatchObject({ ok: false, refusal: 'expired' });
     expect((future as { reason: string }).reason).toMatch(/issued in the future/);
@@ -74,7 +92,16 @@ describe('job envelopes', () => {
   });
 
   it('refuses malformed envelopes before anything else, and checks in order: signature, node, window, replay', () => {
-    for (const bad of [null, 'x', {}, { ...job(), v: 2 }, { ...job(), params: 'all' }, { ...job(), issuedAt: 'yesterday' }, { ...job(), extra: 1 }, { ...job(), signature: '!!' }]) {
+    for (const bad of [
+      null,
+      'x',
+      {},
+      { ...job(), v: 2 },
+      { ...job(), params: 'all' },
+      { ...job(), issuedAt: 'yesterday' },
+      { ...job(), extra: 1 },
+      { ...job(), signature: '!!' },
+    ]) {
       expect(verifyAsA(bad)).toMatchObject({ ok: false, refusal: 'malformed' });
     }
     // Forged, for another node, expired and replayed at once: the signature is what fails first.
@@ -89,13 +116,22 @@ describe('job envelopes', () => {
     expect(verifyResult(roundTrip(result), { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toEqual({ ok: true });
 
     const byOtherAgent = signResult(agentB.privateKey, { envelopeId: 'job-1', nodeId: NODE_A, ok: true, output: { containers: 3 } });
-    expect(verifyResult(byOtherAgent, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A }))
-      .toEqual({ ok: false, reason: `the result of envelope job-1 is not signed by node ${NODE_A}'s registered agent key` });
-    expect(verifyResult({ ...result, output: { containers: 4, names: ['a', 'b'] } }, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A }))
-      .toMatchObject({ ok: false });
-    expect(verifyResult(result, { agentPublicKey: agentA.publicKey, envelopeId: 'job-2', nodeId: NODE_A })).toEqual({ ok: false, reason: 'the result is for envelope job-1, not job-2' });
+    expect(verifyResult(byOtherAgent, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toEqual({
+      ok: false,
+      reason: `the result of envelope job-1 is not signed by node ${NODE_A}'s registered agent key`,
+    });
+    expect(verifyResult({ ...result, output: { containers: 4, names: ['a', 'b'] } }, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toMatchObject({
+      ok: false,
+    });
+    expect(verifyResult(result, { agentPublicKey: agentA.publicKey, envelopeId: 'job-2', nodeId: NODE_A })).toEqual({
+      ok: false,
+      reason: 'the result is for envelope job-1, not job-2',
+    });
     expect(verifyResult(result, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_B })).toMatchObject({ ok: false });
-    expect(verifyResult({ ...result, ok: 'yes' }, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toMatchObject({ ok: false, reason: expect.stringMatching(/malformed/) });
+    expect(verifyResult({ ...result, ok: 'yes' }, { agentPublicKey: agentA.publicKey, envelopeId: 'job-1', nodeId: NODE_A })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/malformed/),
+    });
   });
 
   it('parses only Ed25519 keys', () => {

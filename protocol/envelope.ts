@@ -150,7 +150,11 @@ const JobEnvelopeSchema = z.strictObject({
   jobId: z.string().min(1).max(200),
   nodeId: z.string().min(1).max(200),
   agentKey: z.string().regex(/^[0-9a-f]{16}$/, 'must be a key fingerprint'),
-  action: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_.-]*$/, 'must be lower-case letters, digits, . _ -'),
+  action: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z][a-z0-9_.-]*$/, 'must be lower-case letters, digits, . _ -'),
   params: z.record(z.string(), z.unknown()),
   issuedAt: Instant,
   notAfter: Instant,
@@ -240,13 +244,21 @@ export function verifyJob(envelope: unknown, opts: VerifyJobOptions): JobVerdict
     return { ok: false, refusal: 'wrong_node', reason: `envelope ${job.envelopeId} is for node ${job.nodeId}, not for this node (${opts.nodeId})` };
   }
   if (job.agentKey !== opts.agentKey) {
-    return { ok: false, refusal: 'wrong_agent', reason: `envelope ${job.envelopeId} is for the agent with key ${job.agentKey}, not this one (${opts.agentKey}): this node's agent was replaced` };
+    return {
+      ok: false,
+      refusal: 'wrong_agent',
+      reason: `envelope ${job.envelopeId} is for the agent with key ${job.agentKey}, not this one (${opts.agentKey}): this node's agent was replaced`,
+    };
   }
   const now = (opts.now ?? new Date()).getTime();
   const issuedAt = new Date(job.issuedAt).getTime();
   const notAfter = new Date(job.notAfter).getTime();
   if (issuedAt > now + CLOCK_SKEW_MS) {
-    return { ok: false, refusal: 'expired', reason: `envelope ${job.envelopeId} was issued in the future (${job.issuedAt}, more than ${CLOCK_SKEW_MS / 1000} s ahead of this machine's clock)` };
+    return {
+      ok: false,
+      refusal: 'expired',
+      reason: `envelope ${job.envelopeId} was issued in the future (${job.issuedAt}, more than ${CLOCK_SKEW_MS / 1000} s ahead of this machine's clock)`,
+    };
   }
   if (now > notAfter) {
     return { ok: false, refusal: 'expired', reason: `envelope ${job.envelopeId} expired at ${job.notAfter}` };
@@ -275,7 +287,7 @@ export function signResult(agentPrivateKey: Key, fields: ResultFields): JobResul
     envelopeId: fields.envelopeId,
     nodeId: fields.nodeId,
     ok: fields.ok,
-    output: fields.output === undefined ? null : JSON.parse(JSON.stringify(fields.output)) as unknown,
+    output: fields.output === undefined ? null : (JSON.parse(JSON.stringify(fields.output)) as unknown),
     finishedAt: toInstant(fields.finishedAt ?? new Date()),
   };
   return { ...body, signature: signMessage(agentPrivateKey, canonicalJson(body)) };

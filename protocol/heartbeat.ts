@@ -36,11 +36,16 @@ export const HeartbeatReport = z.object({
   /** Sent when the inventory changed (the digest differs from the last one the agent sent). */
   containers: ContainerRecords.optional(),
   /** OpenClaw instances the agent's discovery found among those containers. */
-  discovered: z.array(z.object({
-    name: z.string().min(1).max(128),
-    containerIds: z.array(z.string().min(1).max(128)).min(1).max(10),
-    confidence: z.number().min(0).max(1),
-    reasons: z.array(z.string().max(300)).max(20),
-  })).max(200).optional(),
+  discovered: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(128),
+        containerIds: z.array(z.string().min(1).max(128)).min(1).max(10),
+        confidence: z.number().min(0).max(1),
+        reasons: z.array(z.string().max(300)).max(20),
+      }),
+    )
+    .max(200)
+    .optional(),
 });
 export type HeartbeatReport = z.infer<typeof HeartbeatReport>;

@@ -40,8 +40,7 @@ export function nodeActionCatalogue<const D extends NodeActionDefinition>(defini
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Each problem as `field: message`, in one sentence. */
-export const zodProblems = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(the whole value)'}: ${issue.message}`).join('; ');
+export const zodProblems = (error: z.ZodError): string => error.issues.map((issue) => `${issue.path.join('.') || '(the whole value)'}: ${issue.message}`).join('; ');
 
 /** Parses `value` with one of the action's schemas; the reason names the action and each bad field. */
 export function parseWith(schema: z.ZodType, value: unknown, what: string): Parsed<unknown> {

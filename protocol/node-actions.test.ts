@@ -30,15 +30,22 @@ describe('node-action registry', () => {
 
 describe('parameters', () => {
   it('accepts what the workflows send', () => {
-    expect(checkNodeActionParams('openclaw.restart', { gatewayId: GATEWAY, port: 18789, timeoutSeconds: 120 }))
-      .toEqual({ ok: true, value: { gatewayId: GATEWAY, port: 18789, timeoutSeconds: 120 } });
+    expect(checkNodeActionParams('openclaw.restart', { gatewayId: GATEWAY, port: 18789, timeoutSeconds: 120 })).toEqual({
+      ok: true,
+      value: { gatewayId: GATEWAY, port: 18789, timeoutSeconds: 120 },
+    });
     expect(checkNodeActionParams('inventory.list', {})).toEqual({ ok: true, value: {} });
   });
 
   it('refuses a bad or unknown field, naming the action and the field', () => {
-    expect(checkNodeActionParams('openclaw.deploy', {
-      instanceId: '2f1c3e4a-5b6c-4b3e-9d5e-0b8a6f0e7a55', instanceName: 'Bad Name', port: 18789, jobId: '3a2d4f5b-6c7d-4c4f-8e6f-1c9b7f1f8b66',
-    })).toEqual({ ok: false, reason: 'bad parameters for openclaw.deploy: instanceName: must be lower-case letters, digits and hyphens (at most 40)' });
+    expect(
+      checkNodeActionParams('openclaw.deploy', {
+        instanceId: '2f1c3e4a-5b6c-4b3e-9d5e-0b8a6f0e7a55',
+        instanceName: 'Bad Name',
+        port: 18789,
+        jobId: '3a2d4f5b-6c7d-4c4f-8e6f-1c9b7f1f8b66',
+      }),
+    ).toEqual({ ok: false, reason: 'bad parameters for openclaw.deploy: instanceName: must be lower-case letters, digits and hyphens (at most 40)' });
     const unknown = checkNodeActionParams('openclaw.health', { gatewayId: GATEWAY, port: 18789, force: true });
     expect(unknown).toMatchObject({ ok: false, reason: expect.stringMatching(/^bad parameters for openclaw\.health: .*"force"/) });
     const missing = checkNodeActionParams('openclaw.logs', { containerId: GATEWAY });
@@ -48,8 +55,12 @@ describe('parameters', () => {
 
 describe('outputs', () => {
   const health = {
-    gateway: { id: GATEWAY, state: 'running', health: null }, cli: { id: null, state: 'missing', health: null },
-    healthz: { ok: true, body: { ok: true } }, readyz: { ok: true, body: 'ready' }, cliCheck: null, healthy: false,
+    gateway: { id: GATEWAY, state: 'running', health: null },
+    cli: { id: null, state: 'missing', health: null },
+    healthz: { ok: true, body: { ok: true } },
+    readyz: { ok: true, body: 'ready' },
+    cliCheck: null,
+    healthy: false,
   };
 
   it('accepts what the agent returns, after a JSON round trip', () => {
@@ -57,8 +68,13 @@ describe('outputs', () => {
   });
 
   it('refuses a malformed output, naming the action and the field', () => {
-    expect(checkNodeActionOutput('openclaw.health', { ...health, gateway: { id: GATEWAY, health: null } }))
-      .toEqual({ ok: false, reason: 'the output of openclaw.health is malformed: gateway.state: Invalid input: expected string, received undefined' });
-    expect(checkNodeActionOutput('openclaw.remove', null)).toMatchObject({ ok: false, reason: expect.stringMatching(/^the output of openclaw\.remove is malformed: \(the whole value\): /) });
+    expect(checkNodeActionOutput('openclaw.health', { ...health, gateway: { id: GATEWAY, health: null } })).toEqual({
+      ok: false,
+      reason: 'the output of openclaw.health is malformed: gateway.state: Invalid input: expected string, received undefined',
+    });
+    expect(checkNodeActionOutput('openclaw.remove', null)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^the output of openclaw\.remove is malformed: \(the whole value\): /),
+    });
   });
 });

@@ -59,7 +59,12 @@ const DeployOutput = z.object({
 export type DeployOutput = z.infer<typeof DeployOutput>;
 
 const DescribedContainer = z.object({
-  id: z.string(), name: z.string(), image: z.string(), state: z.string(), startedAt: z.string().nullable(), created: z.string(),
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  state: z.string(),
+  startedAt: z.string().nullable(),
+  created: z.string(),
   bundleVersion: z.string().nullable(),
   /** The gateway port from `--port N` (or the bundle's default when the command names none). */
   port: z.number().int().nullable(),
@@ -75,8 +80,13 @@ const LogsOutput = z.object({ lines: z.array(LogLine), truncated: z.boolean() })
 export type LogsOutput = z.infer<typeof LogsOutput>;
 
 const BundleCheck = z.object({
-  image: z.string(), version: z.string(), wasPresent: z.boolean(), sizeBytes: z.number(),
-  gatewayAnswered: z.boolean(), secondsToHealthz: z.number().nullable(), detail: z.string(),
+  image: z.string(),
+  version: z.string(),
+  wasPresent: z.boolean(),
+  sizeBytes: z.number(),
+  gatewayAnswered: z.boolean(),
+  secondsToHealthz: z.number().nullable(),
+  detail: z.string(),
 });
 export type BundleCheck = z.infer<typeof BundleCheck>;
 
@@ -84,53 +94,88 @@ export type BundleCheck = z.infer<typeof BundleCheck>;
 
 export const NODE_ACTIONS = nodeActionCatalogue([
   defineNodeAction({
-    name: 'inventory.list', effect: 'reads', description: 'Lists every container of the node\'s Docker engine (never environment values or commands).',
-    params: z.strictObject({}), output: z.object({ containers: ContainerRecords }),
+    name: 'inventory.list',
+    effect: 'reads',
+    description: "Lists every container of the node's Docker engine (never environment values or commands).",
+    params: z.strictObject({}),
+    output: z.object({ containers: ContainerRecords }),
   }),
   defineNodeAction({
-    name: 'openclaw.preflight', effect: 'reads', description: 'Checks the machine before a deployment is approved: Docker, the port, disk space, the image.',
-    params: InstanceParams, output: z.object({ checks: z.array(PreflightCheck) }),
+    name: 'openclaw.preflight',
+    effect: 'reads',
+    description: 'Checks the machine before a deployment is approved: Docker, the port, disk space, the image.',
+    params: InstanceParams,
+    output: z.object({ checks: z.array(PreflightCheck) }),
   }),
   defineNodeAction({
-    name: 'openclaw.deploy', effect: 'changes', description: 'Brings the instance\'s two containers to running (builds the image if needed); running it again changes nothing.',
-    params: InstanceParams.extend({ jobId: z.string().uuid() }), output: DeployOutput,
+    name: 'openclaw.deploy',
+    effect: 'changes',
+    description: "Brings the instance's two containers to running (builds the image if needed); running it again changes nothing.",
+    params: InstanceParams.extend({ jobId: z.string().uuid() }),
+    output: DeployOutput,
   }),
   defineNodeAction({
-    name: 'openclaw.wait-healthy', effect: 'reads', description: 'Waits until the gateway answers /healthz, /readyz and `openclaw gateway health`.',
-    params: WithHealthTimeout, output: HealthAfterWait,
+    name: 'openclaw.wait-healthy',
+    effect: 'reads',
+    description: 'Waits until the gateway answers /healthz, /readyz and `openclaw gateway health`.',
+    params: WithHealthTimeout,
+    output: HealthAfterWait,
   }),
   defineNodeAction({
-    name: 'openclaw.health', effect: 'reads', description: 'Reads the instance\'s health now; changes nothing.',
-    params: InstanceRef, output: InstanceHealth,
+    name: 'openclaw.health',
+    effect: 'reads',
+    description: "Reads the instance's health now; changes nothing.",
+    params: InstanceRef,
+    output: InstanceHealth,
   }),
   defineNodeAction({
-    name: 'openclaw.restart', effect: 'changes', description: 'Restarts the gateway container, waits until healthy again and reports the downtime.',
-    params: WithHealthTimeout, output: HealthAfterWait.extend({ downtimeSeconds: z.number() }),
+    name: 'openclaw.restart',
+    effect: 'changes',
+    description: 'Restarts the gateway container, waits until healthy again and reports the downtime.',
+    params: WithHealthTimeout,
+    output: HealthAfterWait.extend({ downtimeSeconds: z.number() }),
   }),
   defineNodeAction({
-    name: 'openclaw.stop', effect: 'changes', description: 'Stops both containers (the helper first).',
-    params: InstanceRef, output: InstanceHealth,
+    name: 'openclaw.stop',
+    effect: 'changes',
+    description: 'Stops both containers (the helper first).',
+    params: InstanceRef,
+    output: InstanceHealth,
   }),
   defineNodeAction({
-    name: 'openclaw.start', effect: 'changes', description: 'Starts both containers (the gateway first) and waits until healthy.',
-    params: WithHealthTimeout, output: HealthAfterWait,
+    name: 'openclaw.start',
+    effect: 'changes',
+    description: 'Starts both containers (the gateway first) and waits until healthy.',
+    params: WithHealthTimeout,
+    output: HealthAfterWait,
   }),
   defineNodeAction({
-    name: 'openclaw.remove', effect: 'changes', description: 'Removes both containers and the instance\'s own network, and its volumes only when asked.',
+    name: 'openclaw.remove',
+    effect: 'changes',
+    description: "Removes both containers and the instance's own network, and its volumes only when asked.",
     params: InstanceRef.extend({ removeVolumes: z.boolean() }),
     output: z.object({ removed: z.array(z.string()), volumesRemoved: z.array(z.string()), networksRemoved: z.array(z.string()) }),
   }),
   defineNodeAction({
-    name: 'openclaw.describe', effect: 'reads', description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',
-    params: z.strictObject({ containerIds: z.array(containerId).min(1).max(10) }), output: z.object({ containers: z.array(DescribedContainer) }),
+    name: 'openclaw.describe',
+    effect: 'reads',
+    description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',
+    params: z.strictObject({ containerIds: z.array(containerId).min(1).max(10) }),
+    output: z.object({ containers: z.array(DescribedContainer) }),
   }),
   defineNodeAction({
-    name: 'openclaw.logs', effect: 'reads', description: 'A container\'s last log lines (or those since a time), with secrets removed on the machine.',
-    params: z.strictObject({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() }), output: LogsOutput,
+    name: 'openclaw.logs',
+    effect: 'reads',
+    description: "A container's last log lines (or those since a time), with secrets removed on the machine.",
+    params: z.strictObject({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() }),
+    output: LogsOutput,
   }),
   defineNodeAction({
-    name: 'openclaw.bundle-check', effect: 'reads', description: 'Checks the bundle on the node: the image (built if missing), its size, and a throw-away gateway answering /healthz.',
-    params: z.strictObject({ timeoutSeconds: z.number().int().min(10).max(600) }), output: BundleCheck,
+    name: 'openclaw.bundle-check',
+    effect: 'reads',
+    description: 'Checks the bundle on the node: the image (built if missing), its size, and a throw-away gateway answering /healthz.',
+    params: z.strictObject({ timeoutSeconds: z.number().int().min(10).max(600) }),
+    output: BundleCheck,
   }),
 ]);
 

@@ -1,8 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPair } from './envelope.ts';
-import {
-  AGENT_NODE_HEADER, AGENT_SIGNATURE_HEADER, AGENT_TIMESTAMP_HEADER, canonicalRequest, signRequest, verifySignedRequest, type RegisteredAgent,
-} from './request-signing.ts';
+import { AGENT_NODE_HEADER, AGENT_SIGNATURE_HEADER, AGENT_TIMESTAMP_HEADER, canonicalRequest, signRequest, verifySignedRequest, type RegisteredAgent } from './request-signing.ts';
 
 const agent = generateKeyPair();
 const other = generateKeyPair();
@@ -14,12 +12,20 @@ const BODY = JSON.stringify({ hostname: 'edge-01', containers: [] });
 const registry: Record<string, RegisteredAgent> = { [NODE]: { publicKey: agent.publicKey, revoked: false } };
 const verify = (headers: Record<string, string>, opts: { method?: string; path?: string; body?: string; now?: Date; agents?: Record<string, RegisteredAgent> } = {}) =>
   verifySignedRequest(headers, {
-    method: opts.method ?? 'POST', path: opts.path ?? '/api/v1/agent/heartbeat', body: opts.body ?? BODY, now: opts.now ?? NOW,
+    method: opts.method ?? 'POST',
+    path: opts.path ?? '/api/v1/agent/heartbeat',
+    body: opts.body ?? BODY,
+    now: opts.now ?? NOW,
     publicKeyOf: (id) => (opts.agents ?? registry)[id] ?? null,
   });
-const signed = (overrides: { key?: string; nodeId?: string; timestamp?: number } = {}) => signRequest(overrides.key ?? agent.privateKey, {
-  nodeId: overrides.nodeId ?? NODE, method: 'post', path: '/api/v1/agent/heartbeat', body: BODY, timestamp: overrides.timestamp ?? T,
-});
+const signed = (overrides: { key?: string; nodeId?: string; timestamp?: number } = {}) =>
+  signRequest(overrides.key ?? agent.privateKey, {
+    nodeId: overrides.nodeId ?? NODE,
+    method: 'post',
+    path: '/api/v1/agent/heartbeat',
+    body: BODY,
+    timestamp: overrides.timestamp ?? T,
+  });
 
 describe('agent-signed requests', () => {
   it('signs v1, the method, the path, the timestamp and the body hash into three headers that verify', async () => {
@@ -30,8 +36,10 @@ describe('agent-signed requests', () => {
     expect(canonicalRequest('post', '/p', '1', '')).toBe('v1\nPOST\n/p\n1\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(await verify(headers)).toEqual({ ok: true, nodeId: NODE });
     // A Buffer of the same bytes verifies too (the server hands over the raw body).
-    expect(await verifySignedRequest(headers, { method: 'POST', path: '/api/v1/agent/heartbeat', body: Buffer.from(BODY), now: NOW, publicKeyOf: () => registry[NODE]! }))
-      .toEqual({ ok: true, nodeId: NODE });
+    expect(await verifySignedRequest(headers, { method: 'POST', path: '/api/v1/agent/heartbeat', body: Buffer.from(BODY), now: NOW, publicKeyOf: () => registry[NODE]! })).toEqual({
+      ok: true,
+      nodeId: NODE,
+    });
     // A request without a body.
     const get = signRequest(agent.privateKey, { nodeId: NODE, method: 'GET', path: '/api/v1/agent/whoami', timestamp: T });
     expect(await verify(get, { method: 'GET', path: '/api/v1/agent/whoami', body: '' })).toEqual({ ok: true, nodeId: NODE });

@@ -28,7 +28,11 @@ export interface RequestToSign {
   timestamp?: number;
 }
 
-const sha256Hex = (body: Body) => crypto.createHash('sha256').update(body ?? '').digest('hex');
+const sha256Hex = (body: Body) =>
+  crypto
+    .createHash('sha256')
+    .update(body ?? '')
+    .digest('hex');
 
 /** The text that is signed. */
 export function canonicalRequest(method: string, path: string, timestamp: string, body: Body): string {
@@ -46,7 +50,10 @@ export function signRequest(privateKey: Key, req: RequestToSign): Record<string,
 }
 
 /** What the server knows of a node: its registered key (null before enrollment) and whether it was revoked. */
-export interface RegisteredAgent { publicKey: string | null; revoked: boolean }
+export interface RegisteredAgent {
+  publicKey: string | null;
+  revoked: boolean;
+}
 
 export type AgentRefusal = 'missing_headers' | 'stale_timestamp' | 'unknown_node' | 'bad_signature' | 'revoked_node';
 export type SignedRequestVerdict = { ok: true; nodeId: string } | { ok: false; refusal: AgentRefusal; reason: string };
@@ -64,22 +71,33 @@ function header(headers: Headers, name: string): string | undefined {
  * and enrolled, signature by its registered key, node not revoked (checked after the signature, so only
  * the key's holder learns that its node was revoked).
  */
-export async function verifySignedRequest(headers: Headers, opts: {
-  method: string;
-  path: string;
-  body?: Body;
-  publicKeyOf(nodeId: string): RegisteredAgent | null | Promise<RegisteredAgent | null>;
-  now?: Date;
-}): Promise<SignedRequestVerdict> {
+export async function verifySignedRequest(
+  headers: Headers,
+  opts: {
+    method: string;
+    path: string;
+    body?: Body;
+    publicKeyOf(nodeId: string): RegisteredAgent | null | Promise<RegisteredAgent | null>;
+    now?: Date;
+  },
+): Promise<SignedRequestVerdict> {
   const nodeId = header(headers, AGENT_NODE_HEADER);
   const timestamp = header(headers, AGENT_TIMESTAMP_HEADER);
   const signature = header(headers, AGENT_SIGNATURE_HEADER);
   if (!nodeId || !timestamp || !signature) {
-    return { ok: false, refusal: 'missing_headers', reason: `An agent request must carry the ${AGENT_NODE_HEADER}, ${AGENT_TIMESTAMP_HEADER} and ${AGENT_SIGNATURE_HEADER} headers.` };
+    return {
+      ok: false,
+      refusal: 'missing_headers',
+      reason: `An agent request must carry the ${AGENT_NODE_HEADER}, ${AGENT_TIMESTAMP_HEADER} and ${AGENT_SIGNATURE_HEADER} headers.`,
+    };
   }
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now - Number(timestamp)) > MAX_CLOCK_DIFFERENCE_S) {
-    return { ok: false, refusal: 'stale_timestamp', reason: `The request's timestamp is more than ${MAX_CLOCK_DIFFERENCE_S} s away from the server's clock; check the machine's clock.` };
+    return {
+      ok: false,
+      refusal: 'stale_timestamp',
+      reason: `The request's timestamp is more than ${MAX_CLOCK_DIFFERENCE_S} s away from the server's clock; check the machine's clock.`,
+    };
   }
   const agent = await opts.publicKeyOf(nodeId);
   if (!agent || !agent.publicKey) {
@@ -101,7 +119,15 @@ export async function verifySignedRequest(headers: Headers, opts: {
 }
 
 /** Sends a signed request with fetch (JSON body, if any). */
-export async function signedFetch(opts: { serverUrl: string; nodeId: string; privateKey: Key; method: string; path: string; body?: unknown; signal?: AbortSignal }): Promise<Response> {
+export async function signedFetch(opts: {
+  serverUrl: string;
+  nodeId: string;
+  privateKey: Key;
+  method: string;
+  path: string;
+  body?: unknown;
+  signal?: AbortSignal;
+}): Promise<Response> {
   const url = new URL(opts.path, opts.serverUrl);
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = {

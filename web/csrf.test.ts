@@ -14,9 +14,17 @@ let handled: string[];
 beforeAll(async () => {
   const app = express();
   app.use(csrfProtection([PUBLIC_URL]));
-  app.get('/thing', (_req, res) => { handled.push('GET'); res.json({ ok: true }); });
-  app.post('/thing', (_req, res) => { handled.push('POST'); res.json({ ok: true }); });
-  server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  app.get('/thing', (_req, res) => {
+    handled.push('GET');
+    res.json({ ok: true });
+  });
+  app.post('/thing', (_req, res) => {
+    handled.push('POST');
+    res.json({ ok: true });
+  });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -19,7 +19,9 @@ export function csrfProtection(allowedOrigins: string[]) {
     else ok = !carriesCookie;
     if (ok) return next();
     res.status(403).type('application/problem+json').json({
-      type: 'about:blank', title: 'Forbidden', status: 403,
+      type: 'about:blank',
+      title: 'Forbidden',
+      status: 403,
       detail: 'Cross-site request refused: the Origin header does not match this site.',
     });
   };

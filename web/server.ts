@@ -54,7 +54,10 @@ server.on('error', (err: NodeJS.ErrnoException) => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log.info({ signal }, 'web console stopping');
-    server.close(async () => { await closeDb(); process.exit(0); });
+    server.close(async () => {
+      await closeDb();
+      process.exit(0);
+    });
     server.closeAllConnections();
   });
 }

@@ -23,17 +23,22 @@ const stateOf = (c: DescribedContainer | undefined): InstanceHealth['gateway'] =
 
 export async function adoptOpenClaw(input: AdoptOpenClawInput): Promise<{ state: string }> {
   const record = jobRecorder(input.jobId);
-  const describe = () => runOnNode({
-    nodeId: input.nodeId, action: 'openclaw.describe', params: { containerIds: input.containerIds }, mode: 'idempotent',
-    waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 60,
-  });
+  const describe = () =>
+    runOnNode({
+      nodeId: input.nodeId,
+      action: 'openclaw.describe',
+      params: { containerIds: input.containerIds },
+      mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: 60,
+    });
   return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'read containers' });
     const before = await describe();
     if (!before.containers.some((c) => c.state === 'running')) throw ApplicationFailure.nonRetryable('none of its containers is running', 'NotRunning');
 
     const policy = approvalPolicy(input);
-    if (!await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'adopt', result: { containers: before.containers } })) {
+    if (!(await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'adopt', result: { containers: before.containers } }))) {
       return { state: 'ended without approval' };
     }
     // Read again: what is recorded is what runs now, after however long the approval took.
@@ -41,12 +46,18 @@ export async function adoptOpenClaw(input: AdoptOpenClawInput): Promise<{ state:
     const gateway = now.containers.find((c) => c.port !== null) ?? now.containers[0]!;
     const helper = now.containers.find((c) => c.id !== gateway.id);
     // Without a gateway port there is nothing to probe: the containers' states are all there is to record.
-    const health: InstanceHealth = gateway.port === null
-      ? { gateway: stateOf(gateway), cli: stateOf(helper), healthz: null, readyz: null, cliCheck: null, healthy: false }
-      : await healthOf({ nodeId: input.nodeId, gatewayId: gateway.id, cliId: helper?.id, port: gateway.port, nodeWaitSeconds: input.nodeWaitSeconds });
+    const health: InstanceHealth =
+      gateway.port === null
+        ? { gateway: stateOf(gateway), cli: stateOf(helper), healthz: null, readyz: null, cliCheck: null, healthy: false }
+        : await healthOf({ nodeId: input.nodeId, gatewayId: gateway.id, cliId: helper?.id, port: gateway.port, nodeWaitSeconds: input.nodeWaitSeconds });
     await jobActivities.recordManagedInstance({
-      jobId: input.jobId, instanceId: input.instanceId, name: input.instanceName, containerIds: now.containers.map((c) => c.id),
-      bundleVersion: gateway.bundleVersion ?? `unknown (${gateway.image})`, port: gateway.port ?? 0, health,
+      jobId: input.jobId,
+      instanceId: input.instanceId,
+      name: input.instanceName,
+      containerIds: now.containers.map((c) => c.id),
+      bundleVersion: gateway.bundleVersion ?? `unknown (${gateway.image})`,
+      port: gateway.port ?? 0,
+      health,
     });
     await record({ state: 'completed', step: null, result: { containers: now.containers, health } });
     return { state: 'completed' };

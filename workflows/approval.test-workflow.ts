@@ -3,7 +3,9 @@
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobRecorder, type ApprovalTerms } from './job-record.ts';
 
-export interface ApprovalJobInput extends ApprovalTerms { jobId: string }
+export interface ApprovalJobInput extends ApprovalTerms {
+  jobId: string;
+}
 
 export async function approvalJob(input: ApprovalJobInput): Promise<{ state: string }> {
   return asJob(input.jobId, async () => {

@@ -8,13 +8,30 @@ import { decisionProblem, type ApprovalPolicy } from './approval.ts';
 const seed = crypto.randomBytes(32).toString('hex');
 const WORKFLOW = 'deploy-openclaw-job-1';
 const policy: ApprovalPolicy = {
-  jobId: 'job-1', phrase: 'deploy openclaw to edge-01', approverRoles: ['msp_admin', 'msp_operator'], requesterId: 'u-requester', forbidSelfApproval: false,
-  grantKey: grantPublicKey(seed), expiresAt: 10_000,
+  jobId: 'job-1',
+  phrase: 'deploy openclaw to edge-01',
+  approverRoles: ['msp_admin', 'msp_operator'],
+  requesterId: 'u-requester',
+  forbidSelfApproval: false,
+  grantKey: grantPublicKey(seed),
+  expiresAt: 10_000,
 };
 const grant = (over: Partial<GrantClaims> = {}) => ({
   grant: signGrant(seed, {
-    v: 1, decision: 'approve', workflowId: WORKFLOW, jobId: 'job-1', phrase: policy.phrase, userId: 'u-admin', email: 'admin@example.com', role: 'msp_admin',
-    organizationId: 'org-msp', reason: null, issuedAt: new Date(0).toISOString(), notAfter: new Date(600_000).toISOString(), nonce: crypto.randomUUID(), ...over,
+    v: 1,
+    decision: 'approve',
+    workflowId: WORKFLOW,
+    jobId: 'job-1',
+    phrase: policy.phrase,
+    userId: 'u-admin',
+    email: 'admin@example.com',
+    role: 'msp_admin',
+    organizationId: 'org-msp',
+    reason: null,
+    issuedAt: new Date(0).toISOString(),
+    notAfter: new Date(600_000).toISOString(),
+    nonce: crypto.randomUUID(),
+    ...over,
   }),
 });
 const problem = (input: ReturnType<typeof grant> | undefined, decision: GrantDecision = 'approve', now = 0, p = policy) => decisionProblem(p, input, decision, now, WORKFLOW);
@@ -34,16 +51,20 @@ describe('decisionProblem', () => {
   it('refuses after the expiry', () => {
     expect(problem(grant(), 'approve', 10_000)).toBe('This approval request has expired.');
   });
-  it('refuses the requester\'s own approval only where the organization forbids it', () => {
+  it("refuses the requester's own approval only where the organization forbids it", () => {
     expect(problem(grant({ userId: 'u-requester' }))).toBeUndefined();
-    expect(problem(grant({ userId: 'u-requester' }), 'approve', 0, { ...policy, forbidSelfApproval: true })).toBe('This organization does not let the requester approve their own request.');
+    expect(problem(grant({ userId: 'u-requester' }), 'approve', 0, { ...policy, forbidSelfApproval: true })).toBe(
+      'This organization does not let the requester approve their own request.',
+    );
   });
   it('refuses a claimed identity without a grant, a forged grant, and one for another run or decision', () => {
-    expect(problem({ phrase: policy.phrase, approver: { userId: 'u', email: 'boss@msp', role: 'msp_admin' } } as never)).toBe('No approval grant was given (ask the console for one).');
+    expect(problem({ phrase: policy.phrase, approver: { userId: 'u', email: 'boss@msp', role: 'msp_admin' } } as never)).toBe(
+      'No approval grant was given (ask the console for one).',
+    );
     expect(problem(undefined)).toBe('No approval grant was given (ask the console for one).');
     const forged = grant();
     forged.grant.userId = 'someone-else';
-    expect(problem(forged)).toBe('The approval grant is not signed by this product\'s console (forged or altered).');
+    expect(problem(forged)).toBe("The approval grant is not signed by this product's console (forged or altered).");
     expect(problem(grant({ workflowId: 'deploy-openclaw-job-2' }))).toBe('The approval grant is for another run.');
     expect(problem(grant({ decision: 'reject' }))).toBe('The approval grant is for reject, not approve.');
   });

@@ -11,8 +11,14 @@ import { ApplicationFailure, condition, defineSignal, defineUpdate, setHandler, 
 import { grantProblem, type ApprovalGrant, type GrantDecision } from '../protocol/approval-grant.ts';
 import { jobActivities } from './job-record.ts';
 
-export interface Approver { userId: string; email: string; role: string }
-export interface DecisionInput { grant: ApprovalGrant }
+export interface Approver {
+  userId: string;
+  email: string;
+  role: string;
+}
+export interface DecisionInput {
+  grant: ApprovalGrant;
+}
 
 export const approveUpdate = defineUpdate<void, [DecisionInput]>('approve');
 export const approveSignal = defineSignal<[DecisionInput]>('approve');
@@ -35,9 +41,7 @@ export interface ApprovalPolicy {
 }
 
 export type Decision =
-  | { outcome: 'approved'; by: Approver; via: 'console' | 'signal' }
-  | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string }
-  | { outcome: 'expired' };
+  { outcome: 'approved'; by: Approver; via: 'console' | 'signal' } | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string } | { outcome: 'expired' };
 
 /** What the activity that checks a grant against Postgres answered (activities/jobs.ts confirmDecision). */
 export type Confirmation = { ok: true; by: Approver } | { ok: false; reason: string };
@@ -82,7 +86,11 @@ export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () =
   let checking = false;
   const { workflowId } = workflowInfo();
   const problem = (input: DecisionInput | undefined, kind: GrantDecision) =>
-    decision ? 'This request was already decided.' : checking ? 'Another decision on this request is being checked; try again in a moment.' : decisionProblem(policy, input, kind, Date.now(), workflowId);
+    decision
+      ? 'This request was already decided.'
+      : checking
+        ? 'Another decision on this request is being checked; try again in a moment.'
+        : decisionProblem(policy, input, kind, Date.now(), workflowId);
 
   /** The checked decision, or the reason Postgres refused it. */
   const settle = async (input: DecisionInput, kind: GrantDecision, via: 'console' | 'signal'): Promise<string | undefined> => {
@@ -98,19 +106,27 @@ export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () =
     }
   };
 
-  for (const [update, kind] of [[approveUpdate, 'approve'], [rejectUpdate, 'reject'], [cancelUpdate, 'cancel']] as const) {
-    setHandler(update, async (input) => {
-      const refused = await settle(input, kind, 'console');
-      if (refused) throw ApplicationFailure.nonRetryable(refused, 'DecisionRefused');
-    }, {
-      validator: (input) => {
-        const why = problem(input, kind);
-        if (why) throw new Error(why);
+  for (const [update, kind] of [
+    [approveUpdate, 'approve'],
+    [rejectUpdate, 'reject'],
+    [cancelUpdate, 'cancel'],
+  ] as const) {
+    setHandler(
+      update,
+      async (input) => {
+        const refused = await settle(input, kind, 'console');
+        if (refused) throw ApplicationFailure.nonRetryable(refused, 'DecisionRefused');
       },
-    });
+      {
+        validator: (input) => {
+          const why = problem(input, kind);
+          if (why) throw new Error(why);
+        },
+      },
+    );
   }
   setHandler(approveSignal, async (input) => {
-    const why = problem(input, 'approve') ?? await settle(input, 'approve', 'signal');
+    const why = problem(input, 'approve') ?? (await settle(input, 'approve', 'signal'));
     if (why) await hooks.ignored(input, why);
   });
   return async () => {
@@ -133,7 +149,10 @@ export type RecordJob = (update: {
 /** Who an ignored signal claimed to be: shown as a claim, never believed. */
 function claimed(input: unknown): { by: string; role: string } {
   const grant = (input as { grant?: { email?: unknown; role?: unknown } } | undefined)?.grant;
-  return { by: `${typeof grant?.email === 'string' ? grant.email.slice(0, 200) : 'unknown'} (unverified)`, role: typeof grant?.role === 'string' ? grant.role.slice(0, 50) : 'unknown' };
+  return {
+    by: `${typeof grant?.email === 'string' ? grant.email.slice(0, 200) : 'unknown'} (unverified)`,
+    role: typeof grant?.role === 'string' ? grant.role.slice(0, 50) : 'unknown',
+  };
 }
 
 /**
@@ -143,14 +162,27 @@ function claimed(input: unknown): { by: string; role: string } {
  * cancelled).
  */
 export async function approvalStep(opts: {
-  policy: Omit<ApprovalPolicy, 'expiresAt'>; timeoutSeconds: number; record: RecordJob; nextStep: string; result?: Record<string, unknown>;
+  policy: Omit<ApprovalPolicy, 'expiresAt'>;
+  timeoutSeconds: number;
+  record: RecordJob;
+  nextStep: string;
+  result?: Record<string, unknown>;
 }): Promise<boolean> {
   const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
-  const decided = openApproval({ ...opts.policy, expiresAt }, {
-    confirm: (grant, via) => jobActivities.confirmDecision({ jobId: opts.policy.jobId, grant, via }),
-    ignored: (input, reason) => opts.record({ approval: { at: new Date().toISOString(), ...claimed(input), via: 'signal', outcome: 'ignored', reason } }),
+  const decided = openApproval(
+    { ...opts.policy, expiresAt },
+    {
+      confirm: (grant, via) => jobActivities.confirmDecision({ jobId: opts.policy.jobId, grant, via }),
+      ignored: (input, reason) => opts.record({ approval: { at: new Date().toISOString(), ...claimed(input), via: 'signal', outcome: 'ignored', reason } }),
+    },
+  );
+  await opts.record({
+    state: 'waiting_for_approval',
+    step: 'approval',
+    approvalPhrase: opts.policy.phrase,
+    approvalExpiresAt: new Date(expiresAt).toISOString(),
+    result: opts.result,
   });
-  await opts.record({ state: 'waiting_for_approval', step: 'approval', approvalPhrase: opts.policy.phrase, approvalExpiresAt: new Date(expiresAt).toISOString(), result: opts.result });
   const decision = await decided();
   if (decision.outcome === 'expired') {
     await opts.record({ state: 'expired', step: null, failureReason: `nobody approved within ${opts.timeoutSeconds} s` });

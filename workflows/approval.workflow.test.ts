@@ -23,20 +23,41 @@ const DAY_SECONDS = 24 * 60 * 60;
 const seed = crypto.randomBytes(32).toString('hex');
 
 /** The console's grant for `who`'s decision on this run (what approveJob and friends send). */
-function grant(handle: { workflowId: string }, who: Approver, decision: GrantDecision = 'approve', over: { phrase?: string; reason?: string; seed?: string } = {}): { grant: ApprovalGrant } {
+function grant(
+  handle: { workflowId: string },
+  who: Approver,
+  decision: GrantDecision = 'approve',
+  over: { phrase?: string; reason?: string; seed?: string } = {},
+): { grant: ApprovalGrant } {
   return {
     grant: signGrant(over.seed ?? seed, {
-      v: 1, decision, workflowId: handle.workflowId, jobId: handle.workflowId, phrase: decision === 'approve' ? (over.phrase ?? phrase) : null,
-      userId: who.userId, email: who.email, role: who.role, organizationId: 'org', reason: over.reason ?? null,
+      v: 1,
+      decision,
+      workflowId: handle.workflowId,
+      jobId: handle.workflowId,
+      phrase: decision === 'approve' ? (over.phrase ?? phrase) : null,
+      userId: who.userId,
+      email: who.email,
+      role: who.role,
+      organizationId: 'org',
+      reason: over.reason ?? null,
       // The test server's clock runs far ahead of the wall clock once time was skipped: a window wide open.
-      issuedAt: new Date(0).toISOString(), notAfter: '9999-12-31T00:00:00.000Z', nonce: crypto.randomUUID(),
+      issuedAt: new Date(0).toISOString(),
+      notAfter: '9999-12-31T00:00:00.000Z',
+      nonce: crypto.randomUUID(),
     }),
   };
 }
 
 const input = (over: Partial<ApprovalJobInput> = {}): ApprovalJobInput => ({
-  jobId: `job-${Math.random().toString(36).slice(2)}`, requestedBy: requester, approvalPhrase: phrase, approvalGrantKey: grantPublicKey(seed),
-  approverRoles: ['msp_admin', 'msp_operator'], forbidSelfApproval: false, approvalTimeoutSeconds: DAY_SECONDS, ...over,
+  jobId: `job-${Math.random().toString(36).slice(2)}`,
+  requestedBy: requester,
+  approvalPhrase: phrase,
+  approvalGrantKey: grantPublicKey(seed),
+  approverRoles: ['msp_admin', 'msp_operator'],
+  forbidSelfApproval: false,
+  approvalTimeoutSeconds: DAY_SECONDS,
+  ...over,
 });
 
 type Confirm = Parameters<JobActivities['confirmDecision']>[0];
@@ -71,7 +92,10 @@ function jobRecord(hold?: (u: JobUpdate) => Promise<void> | undefined, refuse?: 
 const waiting = (u: JobUpdate) => u.state === 'waiting_for_approval';
 
 async function refusal(attempt: Promise<unknown>): Promise<string> {
-  const err = await attempt.then(() => undefined, (e: unknown) => e);
+  const err = await attempt.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return (err as WorkflowUpdateFailedError).cause?.message ?? '';
 }
@@ -98,23 +122,25 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
       expect(Date.parse(record.updates[0]!.approvalExpiresAt!) - startedAt).toBeGreaterThanOrEqual(DAY_SECONDS * 1000);
 
       await expect(handle.result()).resolves.toEqual({ state: 'ended without approval' });
-      expect(await ts.env.currentTimeMs() - startedAt).toBeGreaterThanOrEqual(DAY_SECONDS * 1000);
+      expect((await ts.env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(DAY_SECONDS * 1000);
       expect(record.updates.at(-1)).toEqual({ jobId: handle.workflowId, state: 'expired', step: null, failureReason: `nobody approved within ${DAY_SECONDS} s` });
       // Approving once it expired is refused: the run has ended.
       await expect(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] })).rejects.toThrow();
     });
   });
 
-  it('refuses a wrong phrase in the Update\'s validator and records nothing; the exact phrase approves', () => {
+  it("refuses a wrong phrase in the Update's validator and records nothing; the exact phrase approves", () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record);
       for (const wrong of ['Restart gw on edge-01', `${phrase} `, 'restart gw']) {
-        expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin, 'approve', { phrase: wrong })] })))
-          .toBe(`The phrase does not match: type exactly "${phrase}".`);
+        expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin, 'approve', { phrase: wrong })] }))).toBe(
+          `The phrase does not match: type exactly "${phrase}".`,
+        );
       }
-      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, companyUser)] })))
-        .toBe('A company user may not approve this; it needs one of: msp_admin, msp_operator.');
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, companyUser)] }))).toBe(
+        'A company user may not approve this; it needs one of: msp_admin, msp_operator.',
+      );
       expect(record.updates).toHaveLength(1); // only "waiting"
       // A refused Update leaves nothing in the run's history either.
       const history = await handle.fetchHistory();
@@ -134,7 +160,9 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
   it('takes an approval that arrives while the job is still recording its phrase: the handlers are set first', () => {
     // The "waiting" record is held in flight; an Update sent then must find its handler, not be refused.
     let release!: () => void;
-    const held = new Promise<void>((resolve) => { release = resolve; });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const record = jobRecord((u) => (waiting(u) ? held : undefined));
     return ts.run(record.activities, async () => {
       const args = input();
@@ -155,7 +183,13 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
       const handle = await startWaiting(record);
       await handle.signal(approveSignal, grant(handle, admin, 'approve', { phrase: 'deploy everything' }));
       const ignored = await record.when((u) => u.approval?.outcome === 'ignored');
-      expect(ignored.approval).toMatchObject({ by: `${admin.email} (unverified)`, role: admin.role, via: 'signal', outcome: 'ignored', reason: `The phrase does not match: type exactly "${phrase}".` });
+      expect(ignored.approval).toMatchObject({
+        by: `${admin.email} (unverified)`,
+        role: admin.role,
+        via: 'signal',
+        outcome: 'ignored',
+        reason: `The phrase does not match: type exactly "${phrase}".`,
+      });
       expect(ignored.state).toBeUndefined(); // the job still waits
 
       await handle.signal(approveSignal, grant(handle, admin));
@@ -180,8 +214,9 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record, { requestedBy: companyUser });
-      expect(await refusal(handle.executeUpdate(cancelUpdate, { args: [grant(handle, { ...companyUser, userId: 'u-other' }, 'cancel')] })))
-        .toBe('A company user may not cancel this request.');
+      expect(await refusal(handle.executeUpdate(cancelUpdate, { args: [grant(handle, { ...companyUser, userId: 'u-other' }, 'cancel')] }))).toBe(
+        'A company user may not cancel this request.',
+      );
       await handle.executeUpdate(cancelUpdate, { args: [grant(handle, companyUser, 'cancel')] });
       await expect(handle.result()).resolves.toEqual({ state: 'ended without approval' });
       expect(record.updates.at(-1)).toMatchObject({ state: 'cancelled', step: null });
@@ -189,12 +224,13 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
     });
   });
 
-  it('refuses the requester\'s own approval where the organization forbids it, and takes another approver\'s', () => {
+  it("refuses the requester's own approval where the organization forbids it, and takes another approver's", () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record, { forbidSelfApproval: true });
-      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, requester)] })))
-        .toBe('This organization does not let the requester approve their own request.');
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, requester)] }))).toBe(
+        'This organization does not let the requester approve their own request.',
+      );
       expect(record.updates).toHaveLength(1);
       await handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
       await expect(handle.result()).resolves.toEqual({ state: 'completed' });
@@ -217,8 +253,9 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
       const handle = await startWaiting(record);
       const claim = { phrase, approver: { userId: 'u-any', email: 'boss@msp', role: 'msp_admin' } } as never;
       expect(await refusal(handle.executeUpdate(approveUpdate, { args: [claim] }))).toBe('No approval grant was given (ask the console for one).');
-      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin, 'approve', { seed: crypto.randomBytes(32).toString('hex') })] })))
-        .toBe('The approval grant is not signed by this product\'s console (forged or altered).');
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin, 'approve', { seed: crypto.randomBytes(32).toString('hex') })] }))).toBe(
+        "The approval grant is not signed by this product's console (forged or altered).",
+      );
       await handle.signal(approveSignal, claim);
       const ignored = await record.when((u) => u.approval?.outcome === 'ignored');
       expect(ignored.approval).toMatchObject({ by: 'unknown (unverified)', reason: 'No approval grant was given (ask the console for one).' });
@@ -241,7 +278,9 @@ describe('a job waiting for its typed approval (time-skipping)', () => {
 
   it('does not end while a handler still records: the ignored signal lands before the job completes', () => {
     let letGo!: () => void;
-    const held = new Promise<void>((resolve) => { letGo = resolve; });
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
     const record = jobRecord((u) => (u.approval?.outcome === 'ignored' ? held : undefined));
     return ts.run(record.activities, async () => {
       const handle = await startWaiting(record);

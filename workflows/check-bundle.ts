@@ -5,17 +5,32 @@ import type { BundleCheck } from '../protocol/node-actions.ts';
 import { asJob, jobRecorder } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
-export interface CheckBundleInput { jobId: string; nodeId: string; nodeWaitSeconds: number }
+export interface CheckBundleInput {
+  jobId: string;
+  nodeId: string;
+  nodeWaitSeconds: number;
+}
 
 export async function checkBundle(input: CheckBundleInput): Promise<BundleCheck> {
   return asJob(input.jobId, async () => {
     const record = jobRecorder(input.jobId);
     await record({ state: 'running', step: 'bundle check' });
     const check = await runOnNode({
-      nodeId: input.nodeId, action: 'openclaw.bundle-check', params: { timeoutSeconds: 120 }, mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 20, attempts: 2,
+      nodeId: input.nodeId,
+      action: 'openclaw.bundle-check',
+      params: { timeoutSeconds: 120 },
+      mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: 900,
+      heartbeatSeconds: 20,
+      attempts: 2,
     });
-    await record({ state: check.gatewayAnswered ? 'completed' : 'failed', step: null, result: { ...check }, ...(check.gatewayAnswered ? {} : { failureReason: `bundle not ready: ${check.detail}` }) });
+    await record({
+      state: check.gatewayAnswered ? 'completed' : 'failed',
+      step: null,
+      result: { ...check },
+      ...(check.gatewayAnswered ? {} : { failureReason: `bundle not ready: ${check.detail}` }),
+    });
     return check;
   });
 }

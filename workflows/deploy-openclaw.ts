@@ -23,7 +23,11 @@ export interface DeployOpenClawInput extends ApprovalTerms {
   healthTimeoutSeconds: number;
 }
 
-export interface DeployOpenClawResult { state: 'completed' | 'ended without approval'; containers?: string[]; secondsToHealthy?: number }
+export interface DeployOpenClawResult {
+  state: 'completed' | 'ended without approval';
+  containers?: string[];
+  secondsToHealthy?: number;
+}
 
 const instanceParams = (input: DeployOpenClawInput) => ({ instanceId: input.instanceId, instanceName: input.instanceName, port: input.port });
 
@@ -32,8 +36,12 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
   return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'preflight' });
     const { checks } = await runOnNode({
-      nodeId: input.nodeId, action: 'openclaw.preflight', params: instanceParams(input), mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 60,
+      nodeId: input.nodeId,
+      action: 'openclaw.preflight',
+      params: instanceParams(input),
+      mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: 60,
     });
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw ApplicationFailure.nonRetryable(`preflight failed: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
@@ -43,22 +51,41 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     if (!approved) return { state: 'ended without approval' };
 
     const deployed = await runOnNode({
-      nodeId: input.nodeId, action: 'openclaw.deploy', params: { ...instanceParams(input), jobId: input.jobId }, mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 900, heartbeatSeconds: 20, attempts: 3,
+      nodeId: input.nodeId,
+      action: 'openclaw.deploy',
+      params: { ...instanceParams(input), jobId: input.jobId },
+      mode: 'idempotent',
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: 900,
+      heartbeatSeconds: 20,
+      attempts: 3,
     });
     await record({ step: 'health' });
     const health = await runOnNode({
-      nodeId: input.nodeId, action: 'openclaw.wait-healthy', mode: 'idempotent',
+      nodeId: input.nodeId,
+      action: 'openclaw.wait-healthy',
+      mode: 'idempotent',
       params: { gatewayId: deployed.containers[0]!.id, cliId: deployed.containers[1]?.id, port: deployed.port, timeoutSeconds: input.healthTimeoutSeconds },
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 30, heartbeatSeconds: 20, attempts: 2,
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: input.healthTimeoutSeconds + 30,
+      heartbeatSeconds: 20,
+      attempts: 2,
     });
     const containers = deployed.containers.map((c) => c.id);
     await jobActivities.recordManagedInstance({
-      jobId: input.jobId, instanceId: input.instanceId, name: input.instanceName, containerIds: containers,
-      bundleVersion: deployed.version, port: deployed.port, health,
+      jobId: input.jobId,
+      instanceId: input.instanceId,
+      name: input.instanceName,
+      containerIds: containers,
+      bundleVersion: deployed.version,
+      port: deployed.port,
+      health,
     });
-    await record({ state: 'completed', step: null, result: { containers, image: deployed.image, version: deployed.version, port: deployed.port, secondsToHealthy: health.seconds } });
+    await record({
+      state: 'completed',
+      step: null,
+      result: { containers, image: deployed.image, version: deployed.version, port: deployed.port, secondsToHealthy: health.seconds },
+    });
     return { state: 'completed', containers, secondsToHealthy: health.seconds };
   });
 }
-

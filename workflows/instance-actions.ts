@@ -28,12 +28,17 @@ type InstanceOnNode = Pick<InstanceTarget, 'nodeId' | 'gatewayId' | 'cliId' | 'p
 const ref = (t: InstanceOnNode) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cliId: t.cliId } : {}), port: t.port });
 
 /** The instance's health measured on its node now (reads only): the health check's step, also the takeover's. */
-export const healthOf = (t: InstanceOnNode) => runOnNode({
-  nodeId: t.nodeId, action: 'openclaw.health', params: ref(t), mode: 'idempotent', waitForNodeSeconds: t.nodeWaitSeconds, runSeconds: 60,
-});
+export const healthOf = (t: InstanceOnNode) =>
+  runOnNode({
+    nodeId: t.nodeId,
+    action: 'openclaw.health',
+    params: ref(t),
+    mode: 'idempotent',
+    waitForNodeSeconds: t.nodeWaitSeconds,
+    runSeconds: 60,
+  });
 
-const recordHealth = (t: InstanceTarget, health: InstanceHealth) =>
-  jobActivities.recordInstanceHealth({ jobId: t.jobId, instanceId: t.instanceId, health });
+const recordHealth = (t: InstanceTarget, health: InstanceHealth) => jobActivities.recordInstanceHealth({ jobId: t.jobId, instanceId: t.instanceId, health });
 
 /** A risky action's start: the instance's health now (shown to the approver), then the typed approval. */
 async function healthThenApproval(input: InstanceTarget & ApprovalTerms, record: Recorder, nextStep: string): Promise<InstanceHealth | undefined> {
@@ -54,7 +59,9 @@ export async function checkInstanceHealth(input: InstanceTarget): Promise<Instan
   });
 }
 
-export interface RestartGatewayInput extends InstanceTarget, ApprovalTerms { healthTimeoutSeconds: number }
+export interface RestartGatewayInput extends InstanceTarget, ApprovalTerms {
+  healthTimeoutSeconds: number;
+}
 
 export async function restartGateway(input: RestartGatewayInput): Promise<{ state: string; downtimeSeconds?: number }> {
   return asJob(input.jobId, async () => {
@@ -63,8 +70,13 @@ export async function restartGateway(input: RestartGatewayInput): Promise<{ stat
     if (!before) return { state: 'ended without approval' };
     // At most once: a restart that was started is never repeated by a retry.
     const after = await runOnNode({
-      nodeId: input.nodeId, action: 'openclaw.restart', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'at-most-once',
-      waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: input.healthTimeoutSeconds + 60, heartbeatSeconds: 20,
+      nodeId: input.nodeId,
+      action: 'openclaw.restart',
+      params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds },
+      mode: 'at-most-once',
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: input.healthTimeoutSeconds + 60,
+      heartbeatSeconds: 20,
     });
     await recordHealth(input, after);
     await record({ state: 'completed', step: null, result: { before, after, downtimeSeconds: after.downtimeSeconds } });
@@ -86,15 +98,26 @@ export async function changeInstance(input: ChangeInstanceInput): Promise<{ stat
     const step = { nodeId: input.nodeId, waitForNodeSeconds: input.nodeWaitSeconds, heartbeatSeconds: 20 } as const;
     if (input.change === 'remove') {
       const removed = await runOnNode({
-        ...step, action: 'openclaw.remove', params: { ...ref(input), removeVolumes: input.removeVolumes }, mode: 'idempotent', runSeconds: 120,
+        ...step,
+        action: 'openclaw.remove',
+        params: { ...ref(input), removeVolumes: input.removeVolumes },
+        mode: 'idempotent',
+        runSeconds: 120,
       });
       await jobActivities.recordInstanceRemoved({ jobId: input.jobId, instanceId: input.instanceId, volumesRemoved: removed.volumesRemoved });
       await record({ state: 'completed', step: null, result: { before, ...removed } });
       return { state: 'completed' };
     }
-    const after: InstanceHealth = input.change === 'stop'
-      ? await runOnNode({ ...step, action: 'openclaw.stop', params: ref(input), mode: 'idempotent', runSeconds: 120 })
-      : await runOnNode({ ...step, action: 'openclaw.start', params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds }, mode: 'idempotent', runSeconds: input.healthTimeoutSeconds + 60 });
+    const after: InstanceHealth =
+      input.change === 'stop'
+        ? await runOnNode({ ...step, action: 'openclaw.stop', params: ref(input), mode: 'idempotent', runSeconds: 120 })
+        : await runOnNode({
+            ...step,
+            action: 'openclaw.start',
+            params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds },
+            mode: 'idempotent',
+            runSeconds: input.healthTimeoutSeconds + 60,
+          });
     await recordHealth(input, after);
     await record({ state: 'completed', step: null, result: { before, after } });
     return { state: 'completed' };

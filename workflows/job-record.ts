@@ -20,12 +20,15 @@ export interface ApprovalTerms {
 }
 
 /** Updates the job's record (state, step, approvals, result): see activities/jobs.ts. */
-export const jobRecorder = (jobId: string) => (update: Omit<Parameters<JobActivities['updateJob']>[0], 'jobId'>) =>
-  jobActivities.updateJob({ jobId, ...update });
+export const jobRecorder = (jobId: string) => (update: Omit<Parameters<JobActivities['updateJob']>[0], 'jobId'>) => jobActivities.updateJob({ jobId, ...update });
 
 export const approvalPolicy = (terms: ApprovalTerms & { jobId: string }): Omit<ApprovalPolicy, 'expiresAt'> => ({
-  jobId: terms.jobId, phrase: terms.approvalPhrase, approverRoles: terms.approverRoles, requesterId: terms.requestedBy.userId,
-  forbidSelfApproval: terms.forbidSelfApproval, grantKey: terms.approvalGrantKey,
+  jobId: terms.jobId,
+  phrase: terms.approvalPhrase,
+  approverRoles: terms.approverRoles,
+  requesterId: terms.requestedBy.userId,
+  forbidSelfApproval: terms.forbidSelfApproval,
+  grantKey: terms.approvalGrantKey,
 });
 
 /**

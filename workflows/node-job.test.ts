@@ -34,8 +34,16 @@ const controlPlane: Pick<NodeDispatchActivities, 'signNodeJob' | 'verifyNodeResu
   async signNodeJob(input) {
     if (refuseToSign) throw ApplicationFailure.nonRetryable(refuseToSign, 'BadParameters');
     const envelope: JobEnvelope = {
-      v: 1, envelopeId: input.envelopeId, jobId: 'job-1', nodeId: input.nodeId, agentKey: '0123456789abcdef', action: input.action, params: input.params as Record<string, unknown>,
-      issuedAt: new Date().toISOString(), notAfter: new Date(Date.now() + input.ttlSeconds * 1000).toISOString(), signature: 'mock',
+      v: 1,
+      envelopeId: input.envelopeId,
+      jobId: 'job-1',
+      nodeId: input.nodeId,
+      agentKey: '0123456789abcdef',
+      action: input.action,
+      params: input.params as Record<string, unknown>,
+      issuedAt: new Date().toISOString(),
+      notAfter: new Date(Date.now() + input.ttlSeconds * 1000).toISOString(),
+      signature: 'mock',
     };
     signed.push(envelope);
     return envelope;
@@ -56,28 +64,52 @@ const agent: NodeAgentActivities = {
 };
 
 const HEALTH = {
-  gateway: { id: GATEWAY, state: 'running', health: null }, cli: { id: null, state: 'missing', health: null },
-  healthz: { ok: true, body: { ok: true } }, readyz: { ok: true, body: { ready: true } }, cliCheck: null, healthy: false,
+  gateway: { id: GATEWAY, state: 'running', health: null },
+  cli: { id: null, state: 'missing', health: null },
+  healthz: { ok: true, body: { ok: true } },
+  readyz: { ok: true, body: { ready: true } },
+  cliCheck: null,
+  healthy: false,
 };
 const restart = (overrides: Partial<NodeStep<'openclaw.restart'>> = {}): NodeStep<'openclaw.restart'> => ({
-  nodeId: NODE, action: 'openclaw.restart', params: { gatewayId: GATEWAY, port: 18789, timeoutSeconds: 60 }, mode: 'at-most-once',
-  waitForNodeSeconds: 300, runSeconds: 120, ...overrides,
+  nodeId: NODE,
+  action: 'openclaw.restart',
+  params: { gatewayId: GATEWAY, port: 18789, timeoutSeconds: 60 },
+  mode: 'at-most-once',
+  waitForNodeSeconds: 300,
+  runSeconds: 120,
+  ...overrides,
 });
 const health = (overrides: Partial<NodeStep<'openclaw.health'>> = {}): NodeStep<'openclaw.health'> => ({
-  nodeId: NODE, action: 'openclaw.health', params: { gatewayId: GATEWAY, port: 18789 }, mode: 'idempotent',
-  waitForNodeSeconds: 300, runSeconds: 60, ...overrides,
+  nodeId: NODE,
+  action: 'openclaw.health',
+  params: { gatewayId: GATEWAY, port: 18789 },
+  mode: 'idempotent',
+  waitForNodeSeconds: 300,
+  runSeconds: 60,
+  ...overrides,
 });
 
 let runs = 0;
-const run = <A extends NodeActionName>(step: NodeStep<A>) => env.client.workflow.execute<typeof runOnNode<A>>('runOnNode', {
-  taskQueue: QUEUE, workflowId: `node-job-test-${++runs}`, args: [step],
-});
+const run = <A extends NodeActionName>(step: NodeStep<A>) =>
+  env.client.workflow.execute<typeof runOnNode<A>>('runOnNode', {
+    taskQueue: QUEUE,
+    workflowId: `node-job-test-${++runs}`,
+    args: [step],
+  });
 const failure = async (p: Promise<unknown>) => {
-  const err = await p.then(() => { throw new Error('expected the run to fail'); }, (e: unknown) => e as WorkflowFailedError);
+  const err = await p.then(
+    () => {
+      throw new Error('expected the run to fail');
+    },
+    (e: unknown) => e as WorkflowFailedError,
+  );
   const cause = err.cause as ApplicationFailure;
   return { type: cause.type, message: cause.message, nonRetryable: cause.nonRetryable };
 };
-const agentFails = (message: string) => async () => { throw new Error(message); };
+const agentFails = (message: string) => async () => {
+  throw new Error(message);
+};
 
 beforeAll(async () => {
   const [started, workflowBundle] = await Promise.all([startTimeSkipping(), bundleWorkflows('workflows/node-job.ts')]);
@@ -122,20 +154,22 @@ describe('runOnNode', () => {
 
   it('gives up on an idempotent step after its attempts, with the last reason', async () => {
     agentAnswers = [agentFails('first'), agentFails('second')];
-    expect(await failure(run(health({ attempts: 2 }))))
-      .toEqual({ type: 'StepFailed', message: 'openclaw.health failed on the node: second', nonRetryable: true });
+    expect(await failure(run(health({ attempts: 2 })))).toEqual({ type: 'StepFailed', message: 'openclaw.health failed on the node: second', nonRetryable: true });
     expect(new Set(ran).size).toBe(2);
   });
 
   it('tries an at-most-once step once, whatever happens', async () => {
     agentAnswers = [agentFails('the restart was interrupted')];
-    expect(await failure(run(restart())))
-      .toEqual({ type: 'StepFailed', message: 'openclaw.restart failed on the node: the restart was interrupted', nonRetryable: true });
+    expect(await failure(run(restart()))).toEqual({ type: 'StepFailed', message: 'openclaw.restart failed on the node: the restart was interrupted', nonRetryable: true });
     expect(ran).toHaveLength(1);
   });
 
-  it('records the agent\'s refusal and never retries it, even for an idempotent step', async () => {
-    agentAnswers = [async (e) => { throw ApplicationFailure.nonRetryable(`envelope ${e.envelopeId} expired at then`, 'JobRefused', { refusal: 'expired' }); }];
+  it("records the agent's refusal and never retries it, even for an idempotent step", async () => {
+    agentAnswers = [
+      async (e) => {
+        throw ApplicationFailure.nonRetryable(`envelope ${e.envelopeId} expired at then`, 'JobRefused', { refusal: 'expired' });
+      },
+    ];
     const failed = await failure(run(health({ attempts: 3 })));
     expect(failed).toEqual({ type: 'JobRefused', message: `the node refused the job: envelope ${ran[0]} expired at then`, nonRetryable: true });
     expect(ran).toHaveLength(1);
@@ -147,23 +181,30 @@ describe('runOnNode', () => {
     // in real time there), so a schedule-to-start timeout is never skipped to. Measured: a 300 s wait
     // had not fired after 60 s. A short wait keeps the test to seconds.
     const started = Date.now();
-    expect(await failure(run(health({ nodeId: OFFLINE_NODE, waitForNodeSeconds: 2 }))))
-      .toEqual({ type: 'NodeOffline', message: 'node offline: no agent picked up the job within 2 s', nonRetryable: true });
+    expect(await failure(run(health({ nodeId: OFFLINE_NODE, waitForNodeSeconds: 2 })))).toEqual({
+      type: 'NodeOffline',
+      message: 'node offline: no agent picked up the job within 2 s',
+      nonRetryable: true,
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(signed).toHaveLength(1);
   });
 
   it('refuses a result the verification refuses, without running the step again', async () => {
-    verify = async () => { throw ApplicationFailure.nonRetryable('result refused: the output of openclaw.health is malformed: healthy: expected boolean', 'ResultRefused'); };
-    expect(await failure(run(health({ attempts: 3 }))))
-      .toEqual({ type: 'ResultRefused', message: 'result refused: the output of openclaw.health is malformed: healthy: expected boolean', nonRetryable: true });
+    verify = async () => {
+      throw ApplicationFailure.nonRetryable('result refused: the output of openclaw.health is malformed: healthy: expected boolean', 'ResultRefused');
+    };
+    expect(await failure(run(health({ attempts: 3 })))).toEqual({
+      type: 'ResultRefused',
+      message: 'result refused: the output of openclaw.health is malformed: healthy: expected boolean',
+      nonRetryable: true,
+    });
     expect(ran).toHaveLength(1);
   });
 
-  it('ends with the control plane\'s reason when it will not sign the step', async () => {
+  it("ends with the control plane's reason when it will not sign the step", async () => {
     refuseToSign = 'bad parameters for openclaw.health: port: Too big';
-    expect(await failure(run(health())))
-      .toEqual({ type: 'BadParameters', message: 'bad parameters for openclaw.health: port: Too big', nonRetryable: true });
+    expect(await failure(run(health()))).toEqual({ type: 'BadParameters', message: 'bad parameters for openclaw.health: port: Too big', nonRetryable: true });
     expect(ran).toEqual([]);
   });
 });

@@ -41,9 +41,7 @@ export interface NodeStep<A extends NodeActionName> {
 /** The control plane's refusal (unknown or revoked node, bad parameters, refused result) as the step's own failure. */
 const finalDispatchFailure = (err: unknown): ApplicationFailure | undefined => {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  return cause instanceof ApplicationFailure && FINAL_DISPATCH_FAILURES.includes(cause.type ?? '')
-    ? ApplicationFailure.nonRetryable(cause.message, cause.type)
-    : undefined;
+  return cause instanceof ApplicationFailure && FINAL_DISPATCH_FAILURES.includes(cause.type ?? '') ? ApplicationFailure.nonRetryable(cause.message, cause.type) : undefined;
 };
 
 /**
@@ -68,7 +66,11 @@ export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Pr
     let envelope;
     try {
       envelope = await controlPlane.signNodeJob({
-        nodeId: step.nodeId, envelopeId, action: step.action, params: step.params, ttlSeconds: step.waitForNodeSeconds + step.runSeconds + 60,
+        nodeId: step.nodeId,
+        envelopeId,
+        action: step.action,
+        params: step.params,
+        ttlSeconds: step.waitForNodeSeconds + step.runSeconds + 60,
       });
     } catch (err) {
       throw finalDispatchFailure(err) ?? err;
@@ -88,9 +90,12 @@ export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Pr
       // The result was refused (not signed by the node's agent, or not the action's output shape).
       const refused = finalDispatchFailure(err);
       if (refused) throw refused;
-      const reason = cause instanceof TimeoutFailure
-        ? (cause.timeoutType === TimeoutType.HEARTBEAT ? 'the agent stopped reporting progress' : `it took longer than ${step.runSeconds} s`)
-        : (cause?.message ?? (err as Error).message);
+      const reason =
+        cause instanceof TimeoutFailure
+          ? cause.timeoutType === TimeoutType.HEARTBEAT
+            ? 'the agent stopped reporting progress'
+            : `it took longer than ${step.runSeconds} s`
+          : (cause?.message ?? (err as Error).message);
       if (attempt >= attempts) throw ApplicationFailure.nonRetryable(`${step.action} failed on the node: ${reason}`, 'StepFailed');
     }
   }

@@ -34,7 +34,11 @@ function statusWrites(revoked = false) {
 async function monitor(over: Partial<NodeMonitorInput> = {}) {
   const nodeId = `node-${Math.random().toString(36).slice(2)}`;
   await ts.env.client.workflow.signalWithStart(nodeMonitor, {
-    workflowId: `node-monitor.${nodeId}`, taskQueue: ts.taskQueue, args: [{ nodeId, ...settings, ...over }], signal: heartbeatSignal, signalArgs: [beat(0)],
+    workflowId: `node-monitor.${nodeId}`,
+    taskQueue: ts.taskQueue,
+    args: [{ nodeId, ...settings, ...over }],
+    signal: heartbeatSignal,
+    signalArgs: [beat(0)],
   });
   return { nodeId, handle: ts.env.client.workflow.getHandle(`node-monitor.${nodeId}`) };
 }
@@ -43,7 +47,7 @@ const status = async (handle: ReturnType<typeof ts.env.client.workflow.getHandle
 
 /** The monitor's status once its write has landed (the query answers after the run's step). */
 async function settled(handle: ReturnType<typeof ts.env.client.workflow.getHandle>, expected: MonitoredStatus): Promise<void> {
-  for (let i = 0; i < 250 && await status(handle) !== expected; i += 1) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && (await status(handle)) !== expected; i += 1) await new Promise((r) => setTimeout(r, 20));
   expect(await status(handle)).toBe(expected);
 }
 

@@ -6,7 +6,10 @@
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { NodeActivities } from '../activities/nodes.ts';
 
-export interface Heartbeat { at: string; agentVersion: string }
+export interface Heartbeat {
+  at: string;
+  agentVersion: string;
+}
 export type MonitoredStatus = 'pending' | 'online' | 'stale' | 'offline';
 
 export interface NodeMonitorInput {
@@ -20,7 +23,11 @@ export interface NodeMonitorInput {
   carried?: { status: MonitoredStatus; lastBeat: Heartbeat | null };
 }
 
-export interface NodeMonitorState { status: MonitoredStatus; lastBeat: Heartbeat | null; beatsThisRun: number }
+export interface NodeMonitorState {
+  status: MonitoredStatus;
+  lastBeat: Heartbeat | null;
+  beatsThisRun: number;
+}
 
 export const heartbeatSignal = defineSignal<[Heartbeat]>('heartbeat');
 export const nodeMonitorStateQuery = defineQuery<NodeMonitorState>('state');

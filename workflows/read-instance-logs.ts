@@ -5,14 +5,25 @@ import type { LogsOutput } from '../protocol/node-actions.ts';
 import { asJob, jobRecorder } from './job-record.ts';
 import { runOnNode } from './node-job.ts';
 
-export interface ReadInstanceLogsInput { jobId: string; nodeId: string; containerId: string; tail: number; since?: number; nodeWaitSeconds: number }
+export interface ReadInstanceLogsInput {
+  jobId: string;
+  nodeId: string;
+  containerId: string;
+  tail: number;
+  since?: number;
+  nodeWaitSeconds: number;
+}
 
 export async function readInstanceLogs(input: ReadInstanceLogsInput): Promise<LogsOutput> {
   const record = jobRecorder(input.jobId);
   return asJob(input.jobId, async () => {
     await record({ state: 'running', step: 'read logs' });
     const output = await runOnNode({
-      nodeId: input.nodeId, action: 'openclaw.logs', mode: 'at-most-once', waitForNodeSeconds: input.nodeWaitSeconds, runSeconds: 30,
+      nodeId: input.nodeId,
+      action: 'openclaw.logs',
+      mode: 'at-most-once',
+      waitForNodeSeconds: input.nodeWaitSeconds,
+      runSeconds: 30,
       params: { containerId: input.containerId, tail: input.tail, ...(input.since ? { since: input.since } : {}) },
     });
     await record({ state: 'completed', step: null, result: { lines: output.lines.length, truncated: output.truncated } });

@@ -11,7 +11,9 @@ const checks = proxyActivities<ReadinessActivities>({
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: [] },
 });
 
-export interface ReadinessCheckInput { jobId: string }
+export interface ReadinessCheckInput {
+  jobId: string;
+}
 export interface ReadinessCheckOutcome {
   status: 'passed' | 'failed';
   results: ReadinessCheckResult[];
@@ -25,7 +27,9 @@ export async function readinessCheck(input: ReadinessCheckInput): Promise<Readin
     const failed = results.filter((r) => !r.ok);
     const status = failed.length ? 'failed' : 'passed';
     await record({
-      state: failed.length ? 'failed' : 'completed', step: null, result: { status, results },
+      state: failed.length ? 'failed' : 'completed',
+      step: null,
+      result: { status, results },
       ...(failed.length ? { failureReason: failed.map((r) => `${r.name}: ${r.detail}`).join('; ') } : {}),
     });
     return { status, results };

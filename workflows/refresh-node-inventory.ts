@@ -12,7 +12,11 @@ const controlPlane = proxyActivities<NodeDispatchActivities>({
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['NotThisJobsRun'] },
 });
 
-export interface RefreshNodeInventoryInput { jobId: string; nodeId: string; offlineAfterSeconds?: number }
+export interface RefreshNodeInventoryInput {
+  jobId: string;
+  nodeId: string;
+  offlineAfterSeconds?: number;
+}
 
 export async function refreshNodeInventory(input: RefreshNodeInventoryInput): Promise<{ containers: number }> {
   const record = jobRecorder(input.jobId);
@@ -20,8 +24,12 @@ export async function refreshNodeInventory(input: RefreshNodeInventoryInput): Pr
     await record({ state: 'running', step: 'inventory' });
     // Reading the inventory changes nothing, but one attempt is enough: the next heartbeat brings it anyway.
     const output = await runOnNode({
-      nodeId: input.nodeId, action: 'inventory.list', params: {}, mode: 'at-most-once',
-      waitForNodeSeconds: input.offlineAfterSeconds ?? 120, runSeconds: 60,
+      nodeId: input.nodeId,
+      action: 'inventory.list',
+      params: {},
+      mode: 'at-most-once',
+      waitForNodeSeconds: input.offlineAfterSeconds ?? 120,
+      runSeconds: 60,
     });
     const stored = await controlPlane.storeNodeInventory({ jobId: input.jobId, containers: output.containers });
     await record({ state: 'completed', step: null, result: stored });

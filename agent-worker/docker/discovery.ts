@@ -36,7 +36,10 @@ export interface DiscoveredInstance {
   reasons: string[];
 }
 
-export interface DiscoveryResult { containers: ContainerMatch[]; instances: DiscoveredInstance[] }
+export interface DiscoveryResult {
+  containers: ContainerMatch[];
+  instances: DiscoveredInstance[];
+}
 
 export type DiscoveryContainer = Pick<ContainerRecord, 'id' | 'name' | 'image' | 'labels' | 'ports' | 'networkMode'>;
 /** A container's command line (entrypoint and arguments), or undefined when unknown. Used, never reported. */
@@ -62,12 +65,55 @@ const combine = (weights: number[]) => {
 
 // OpenClaw's own sub-commands (docs/cli in the npm package): only these are ever quoted in a reason, so
 // an argument (a token, say) never is.
-const OPENCLAW_COMMANDS = new Set(['acp', 'agent', 'agents', 'approvals', 'backup', 'browser', 'channels', 'config', 'configure',
-  'cron', 'daemon', 'dashboard', 'devices', 'doctor', 'gateway', 'health', 'hooks', 'logs', 'mcp', 'memory', 'message', 'models',
-  'node', 'nodes', 'onboard', 'pairing', 'plugins', 'sandbox', 'secrets', 'security', 'sessions', 'setup', 'skills', 'status',
-  'system', 'tasks', 'tui', 'update', 'worker']);
+const OPENCLAW_COMMANDS = new Set([
+  'acp',
+  'agent',
+  'agents',
+  'approvals',
+  'backup',
+  'browser',
+  'channels',
+  'config',
+  'configure',
+  'cron',
+  'daemon',
+  'dashboard',
+  'devices',
+  'doctor',
+  'gateway',
+  'health',
+  'hooks',
+  'logs',
+  'mcp',
+  'memory',
+  'message',
+  'models',
+  'node',
+  'nodes',
+  'onboard',
+  'pairing',
+  'plugins',
+  'sandbox',
+  'secrets',
+  'security',
+  'sessions',
+  'setup',
+  'skills',
+  'status',
+  'system',
+  'tasks',
+  'tui',
+  'update',
+  'worker',
+]);
 
-interface CommandFacts { program: boolean; entry: boolean; servesGateway: boolean; subcommand?: string; port: boolean }
+interface CommandFacts {
+  program: boolean;
+  entry: boolean;
+  servesGateway: boolean;
+  subcommand?: string;
+  port: boolean;
+}
 
 /** What a command line says about OpenClaw; only fixed words are ever quoted back in reasons. */
 function readCommand(argv: readonly string[]): CommandFacts {
@@ -99,13 +145,22 @@ function readCommand(argv: readonly string[]): CommandFacts {
   return facts;
 }
 
-interface Scored { container: DiscoveryContainer; role: ContainerRole; roleFromLabel: boolean; weights: number[]; reasons: string[] }
+interface Scored {
+  container: DiscoveryContainer;
+  role: ContainerRole;
+  roleFromLabel: boolean;
+  weights: number[];
+  reasons: string[];
+}
 
 function score(c: DiscoveryContainer, argv: readonly string[] | undefined): Scored {
   const weights: number[] = [];
   const reasons: string[] = [];
   let role: ContainerRole = 'unknown';
-  const add = (w: number, reason: string) => { weights.push(w); reasons.push(reason); };
+  const add = (w: number, reason: string) => {
+    weights.push(w);
+    reasons.push(reason);
+  };
 
   const service = c.labels[COMPOSE_SERVICE_LABEL];
   if (service === UPSTREAM_SERVICES.gateway || service === UPSTREAM_SERVICES.cli) {
@@ -127,7 +182,8 @@ function score(c: DiscoveryContainer, argv: readonly string[] | undefined): Scor
 
   const labelKeys = Object.entries(c.labels)
     .filter(([k, v]) => k !== COMPOSE_SERVICE_LABEL && (mentionsOpenClaw(k) || mentionsOpenClaw(v)))
-    .map(([k]) => k).sort();
+    .map(([k]) => k)
+    .sort();
   if (labelKeys.length > 0) add(WEIGHT.label, `labels name openclaw (${labelKeys.slice(0, 4).join(', ')}${labelKeys.length > 4 ? ', …' : ''})`);
 
   if (mentionsOpenClaw(c.name)) add(WEIGHT.name, `container name "${c.name}" names openclaw`);
@@ -139,9 +195,7 @@ function networkTarget(c: DiscoveryContainer, all: DiscoveryContainer[]): Discov
   const match = /^container:(.+)$/.exec(c.networkMode ?? '');
   if (!match) return undefined;
   const ref = match[1]!.replace(/^\//, '');
-  return all.find((o) => o.id === ref)
-    ?? all.find((o) => o.name === ref)
-    ?? (ref.length >= 12 ? all.find((o) => o.id.startsWith(ref)) : undefined);
+  return all.find((o) => o.id === ref) ?? all.find((o) => o.name === ref) ?? (ref.length >= 12 ? all.find((o) => o.id.startsWith(ref)) : undefined);
 }
 
 /** Marks OpenClaw-looking containers and groups each gateway with its helpers. Pure: reads its arguments only. */
@@ -206,12 +260,12 @@ export function discoverOpenClaw(containers: readonly DiscoveryContainer[], comm
 
   const instances: DiscoveredInstance[] = [];
   for (const root of new Set([...scored.keys()].map(find))) {
-    const group = members(root).map((id) => matchOf.get(id)!)
+    const group = members(root)
+      .map((id) => matchOf.get(id)!)
       .sort((a, b) => rank(a.role) - rank(b.role) || a.name.localeCompare(b.name));
     const gateway = group.find((m) => m.role === 'gateway');
     const first = gateway ?? group[0]!;
-    const project = scored.get(first.id)!.container.labels[COMPOSE_PROJECT_LABEL]
-      ?? group.map((m) => scored.get(m.id)!.container.labels[COMPOSE_PROJECT_LABEL]).find(Boolean);
+    const project = scored.get(first.id)!.container.labels[COMPOSE_PROJECT_LABEL] ?? group.map((m) => scored.get(m.id)!.container.labels[COMPOSE_PROJECT_LABEL]).find(Boolean);
     instances.push({
       name: project || first.name,
       containerIds: group.map((m) => m.id),
@@ -237,18 +291,28 @@ type Engine = Pick<Dockerode, 'listContainers' | 'getContainer'>;
 /** The command lines of the given containers (entrypoint and arguments as Docker ran them), read by inspect. */
 export async function readCommands(docker: Engine, ids: readonly string[]): Promise<Map<string, string[]>> {
   const commands = new Map<string, string[]>();
-  await Promise.all(ids.map(async (id) => {
-    try {
-      const info = await docker.getContainer(id).inspect();
-      commands.set(id, [info.Path, ...(info.Args ?? [])].filter((a): a is string => typeof a === 'string'));
-    } catch { /* removed meanwhile: no command evidence */ }
-  }));
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const info = await docker.getContainer(id).inspect();
+        commands.set(
+          id,
+          [info.Path, ...(info.Args ?? [])].filter((a): a is string => typeof a === 'string'),
+        );
+      } catch {
+        /* removed meanwhile: no command evidence */
+      }
+    }),
+  );
   return commands;
 }
 
 /** Discovery on an engine: lists (or takes) the inventory, reads commands by inspect, changes nothing. */
 export async function discoverOpenClawOnEngine(docker: Engine, inventory?: ContainerRecord[]): Promise<DiscoveryResult & { inventory: ContainerRecord[] }> {
-  const containers = inventory ?? await listContainers(docker);
-  const commands = await readCommands(docker, containers.map((c) => c.id));
+  const containers = inventory ?? (await listContainers(docker));
+  const commands = await readCommands(
+    docker,
+    containers.map((c) => c.id),
+  );
   return { ...discoverOpenClaw(containers, (id) => commands.get(id)), inventory: containers };
 }

@@ -10,14 +10,30 @@ import tar from 'tar-stream';
 import { tarStream, type TarEntry } from './images.ts';
 
 async function unpack(entries: TarEntry[]) {
-  const out: { name: string; type: string | null | undefined; mode: number | undefined; mtime: number | undefined; uid: number | undefined; linkname: string | null | undefined; body: string }[] = [];
+  const out: {
+    name: string;
+    type: string | null | undefined;
+    mode: number | undefined;
+    mtime: number | undefined;
+    uid: number | undefined;
+    linkname: string | null | undefined;
+    body: string;
+  }[] = [];
   const extract = tar.extract();
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c) => chunks.push(c as Buffer));
       stream.on('end', () => {
-        out.push({ name: header.name, type: header.type, mode: header.mode, mtime: header.mtime?.getTime(), uid: header.uid, linkname: header.linkname, body: Buffer.concat(chunks).toString() });
+        out.push({
+          name: header.name,
+          type: header.type,
+          mode: header.mode,
+          mtime: header.mtime?.getTime(),
+          uid: header.uid,
+          linkname: header.linkname,
+          body: Buffer.concat(chunks).toString(),
+        });
         next();
       });
     });
@@ -58,7 +74,13 @@ describe('the build context tar', () => {
     fs.writeFileSync(source, 'x');
     const pack = tarStream([{ name: 'growing', type: 'file', mode: 0o644, source }]);
     fs.writeFileSync(source, 'xx'); // after its size was read: the entry gets more bytes than its header says
-    await expect((async () => { for await (const _chunk of pack) { /* drain */ } })()).rejects.toThrow();
+    await expect(
+      (async () => {
+        for await (const _chunk of pack) {
+          /* drain */
+        }
+      })(),
+    ).rejects.toThrow();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -103,7 +103,9 @@ function dockerfile(opts: NodeImageOptions, content: string): string {
     `COPY --chown=${IMAGE_USER.uid}:${IMAGE_USER.gid} home/ /home/`,
     'ENV PATH=/usr/local/bin:/usr/bin:/bin',
     `ENV HOME=${IMAGE_USER.home}`,
-    `LABEL ${Object.entries(labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`,
+    `LABEL ${Object.entries(labels)
+      .map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`)
+      .join(' ')}`,
     `USER ${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
     `WORKDIR ${IMAGE_USER.home}`,
     'CMD ["node", "--version"]',
@@ -115,7 +117,14 @@ function dockerfile(opts: NodeImageOptions, content: string): string {
 // The build context is streamed to the engine as an uncompressed tar (tar-stream, which writes PAX
 // headers for long or non-ASCII names): no temporary copy of the 120 MB binary, and no gzip pass (which
 // took most of the build time).
-export interface TarEntry { name: string; type: 'file' | 'dir' | 'symlink'; mode: number; source?: string; content?: Buffer; linkTarget?: string }
+export interface TarEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  source?: string;
+  content?: Buffer;
+  linkTarget?: string;
+}
 
 /** Fixed times and owners, so the same files always make the same context. */
 const TAR_DEFAULTS = { mtime: new Date(0), uid: 0, gid: 0 } as const;
@@ -166,7 +175,10 @@ function withDirectories(files: TarEntry[]): TarEntry[] {
   for (const entry of files) {
     if (entry.type === 'dir') {
       addDir(path.posix.dirname(entry.name));
-      if (!seen.has(entry.name)) { seen.add(entry.name); out.push(entry); }
+      if (!seen.has(entry.name)) {
+        seen.add(entry.name);
+        out.push(entry);
+      }
       continue;
     }
     addDir(path.posix.dirname(entry.name));
@@ -180,15 +192,19 @@ async function followBuild(docker: Dockerode, stream: NodeJS.ReadableStream, tag
     let imageId: string | undefined;
     let failure: string | undefined;
     const lines: string[] = [];
-    docker.modem.followProgress(stream, (err: Error | null) => {
-      const problem = err?.message ?? failure;
-      if (problem) reject(new Error(`Building the image ${tag} failed: ${problem}\n${lines.slice(-10).join('')}`));
-      else resolve(imageId);
-    }, (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
-      if (event.stream) lines.push(event.stream);
-      if (event.aux?.ID) imageId = event.aux.ID;
-      if (event.error) failure ??= event.error;
-    });
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        const problem = err?.message ?? failure;
+        if (problem) reject(new Error(`Building the image ${tag} failed: ${problem}\n${lines.slice(-10).join('')}`));
+        else resolve(imageId);
+      },
+      (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
+        if (event.stream) lines.push(event.stream);
+        if (event.aux?.ID) imageId = event.aux.ID;
+        if (event.error) failure ??= event.error;
+      },
+    );
   });
 }
 
@@ -220,7 +236,11 @@ function nativeModuleLibraries(entries: TarEntry[], have: Set<string>): string[]
     if (entry.type !== 'file' || !entry.source?.endsWith('.node')) continue;
     let libs: string[];
     // Prebuilt modules for other platforms (darwin, win32, musl) are not loadable here: ldd refuses them.
-    try { libs = sharedLibraries(entry.source); } catch { continue; }
+    try {
+      libs = sharedLibraries(entry.source);
+    } catch {
+      continue;
+    }
     for (const lib of libs) if (!have.has(lib)) extra.add(lib);
   }
   return [...extra].sort();
@@ -234,7 +254,7 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
   const nodeBinary = opts.nodeBinary ?? defaultNodeBinary();
   const fromHost = (name: string, source: string, mode?: number): TarEntry => {
     const real = fs.realpathSync(source);
-    return { name, type: 'file', mode: mode ?? (fs.statSync(real).mode & 0o7777), source: real };
+    return { name, type: 'file', mode: mode ?? fs.statSync(real).mode & 0o7777, source: real };
   };
   const nodeLibraries = sharedLibraries(nodeBinary);
   const entries: TarEntry[] = [
@@ -249,8 +269,7 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
   for (const file of opts.extraFiles ?? []) {
     if (!path.posix.isAbsolute(file.path)) throw new Error(`Image file paths must be absolute: ${file.path}`);
     const name = `rootfs${path.posix.normalize(file.path)}`;
-    entries.push(file.source ? fromHost(name, file.source, file.mode)
-      : { name, type: 'file', mode: file.mode ?? 0o644, content: Buffer.from(file.content ?? '') });
+    entries.push(file.source ? fromHost(name, file.source, file.mode) : { name, type: 'file', mode: file.mode ?? 0o644, content: Buffer.from(file.content ?? '') });
   }
 
   const trees: TarEntry[] = [];
@@ -264,13 +283,21 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
 
   const hash = crypto.createHash('sha256').update(dockerfile(opts, ''));
   for (const entry of entries) {
-    const body = entry.source ? fileHash(entry.source) : crypto.createHash('sha256').update(entry.content ?? '').digest('hex');
+    const body = entry.source
+      ? fileHash(entry.source)
+      : crypto
+          .createHash('sha256')
+          .update(entry.content ?? '')
+          .digest('hex');
     hash.update(`\n${entry.type} ${entry.name} ${entry.mode.toString(8)} ${entry.type === 'file' ? body : ''}`);
   }
   for (const tree of opts.extraTrees ?? []) hash.update(`\ntree ${tree.path} ${tree.contentKey}`);
   const content = hash.digest('hex');
 
-  const existing = await docker.getImage(opts.tag).inspect().catch(() => undefined);
+  const existing = await docker
+    .getImage(opts.tag)
+    .inspect()
+    .catch(() => undefined);
   if (existing?.Config?.Labels?.[CONTENT_LABEL] === content) return existing.Id;
 
   entries.unshift({ name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from(dockerfile(opts, content)) });

@@ -36,7 +36,12 @@ afterAll(async () => {
 
 async function run(name: string, opts: { cmd: string[]; env?: string[]; labels?: Record<string, string>; tty?: boolean }) {
   const container = await docker.createContainer({
-    name, Image: TAG, Cmd: opts.cmd, Env: opts.env, Labels: opts.labels, Tty: opts.tty ?? false,
+    name,
+    Image: TAG,
+    Cmd: opts.cmd,
+    Env: opts.env,
+    Labels: opts.labels,
+    Tty: opts.tty ?? false,
     HostConfig: { NetworkMode: 'host' },
   });
   await container.start();
@@ -55,9 +60,13 @@ describe('buildNodeImage', () => {
   it('runs Node 24 as the unprivileged user 10001, with a writable /tmp and the extra files', async () => {
     const container = await run('image-check', {
       tty: true,
-      cmd: ['node', '-e', `const fs = require('fs'); fs.writeFileSync('/tmp/probe', 'x');
+      cmd: [
+        'node',
+        '-e',
+        `const fs = require('fs'); fs.writeFileSync('/tmp/probe', 'x');
         console.log('REPORT ' + JSON.stringify({ v: process.version, uid: process.getuid(), home: require('os').userInfo().homedir,
-          deep: fs.readFileSync(${JSON.stringify(LONG_PATH)}, 'utf8') }))`],
+          deep: fs.readFileSync(${JSON.stringify(LONG_PATH)}, 'utf8') }))`,
+      ],
     });
     await container.wait();
     const out = String(await container.logs({ stdout: true, stderr: true }));
@@ -95,7 +104,13 @@ describe('listContainers', () => {
     const inventory = await listContainers(docker);
     const running = inventory.find((c) => c.id === runningId);
     expect(running).toMatchObject({
-      name: 'inv-running', image: TAG, imageId, state: 'running', health: null, networkMode: 'host', ports: [],
+      name: 'inv-running',
+      image: TAG,
+      imageId,
+      state: 'running',
+      health: null,
+      networkMode: 'host',
+      ports: [],
       labels: expect.objectContaining({ 'works.anthropy.test': 'inventory' }),
     });
     expect(running!.status).toMatch(/^Up /);

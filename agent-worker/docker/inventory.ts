@@ -6,7 +6,12 @@ import type Dockerode from 'dockerode';
 import { redact } from '../../infra/redact.ts';
 import { canonicalJson } from '../../protocol/canonical-json.ts';
 
-export interface ContainerPort { privatePort: number; publicPort?: number; type: string; ip?: string }
+export interface ContainerPort {
+  privatePort: number;
+  publicPort?: number;
+  type: string;
+  ip?: string;
+}
 
 export interface ContainerRecord {
   id: string;
@@ -42,8 +47,9 @@ function ports(list: Dockerode.Port[] | undefined): ContainerPort[] {
     if (p.IP) port.ip = p.IP;
     seen.set(JSON.stringify(port), port);
   }
-  return [...seen.values()].sort((a, b) => a.privatePort - b.privatePort || (a.publicPort ?? 0) - (b.publicPort ?? 0)
-    || a.type.localeCompare(b.type) || (a.ip ?? '').localeCompare(b.ip ?? ''));
+  return [...seen.values()].sort(
+    (a, b) => a.privatePort - b.privatePort || (a.publicPort ?? 0) - (b.publicPort ?? 0) || a.type.localeCompare(b.type) || (a.ip ?? '').localeCompare(b.ip ?? ''),
+  );
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
@@ -95,8 +101,6 @@ export async function listContainers(docker: Engine): Promise<ContainerRecord[]>
  * state, health, image, ports, labels or start time, and not when only the "Up 5 minutes" text ages.
  */
 export function inventoryDigest(containers: ContainerRecord[]): string {
-  const stable = containers
-    .map(({ status: _status, ...rest }) => rest)
-    .sort((a, b) => a.id.localeCompare(b.id));
+  const stable = containers.map(({ status: _status, ...rest }) => rest).sort((a, b) => a.id.localeCompare(b.id));
   return crypto.createHash('sha256').update(canonicalJson(stable)).digest('hex');
 }

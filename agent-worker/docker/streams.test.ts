@@ -17,7 +17,9 @@ describe('demultiplex', () => {
   it('returns each frame in order with the stream it came from', async () => {
     const raw = Buffer.concat([frame(1, 'started\n'), frame(2, 'warning: ünïcode\n'), frame(1, 'listening on 18789\n')]);
     expect(await demultiplex(docker, raw)).toEqual([
-      { stream: 'stdout', text: 'started\n' }, { stream: 'stderr', text: 'warning: ünïcode\n' }, { stream: 'stdout', text: 'listening on 18789\n' },
+      { stream: 'stdout', text: 'started\n' },
+      { stream: 'stderr', text: 'warning: ünïcode\n' },
+      { stream: 'stdout', text: 'listening on 18789\n' },
     ]);
   });
 

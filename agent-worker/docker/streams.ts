@@ -4,18 +4,22 @@
 import { Readable, Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 
-export interface Frame { stream: 'stdout' | 'stderr'; text: string }
+export interface Frame {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
 
 /** The frames of a multiplexed output (a whole buffer, as logs and a finished exec return it). */
 export function demultiplex(docker: Dockerode, raw: Buffer): Promise<Frame[]> {
   const frames: Frame[] = [];
   // demuxStream writes each frame synchronously as it parses it, so both sinks fill one list in order.
-  const sink = (stream: Frame['stream']) => new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      frames.push({ stream, text: chunk.toString('utf8') });
-      done();
-    },
-  });
+  const sink = (stream: Frame['stream']) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        frames.push({ stream, text: chunk.toString('utf8') });
+        done();
+      },
+    });
   const source = Readable.from([raw]);
   return new Promise((resolve, reject) => {
     source.once('end', () => resolve(frames));

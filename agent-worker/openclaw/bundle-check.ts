@@ -10,12 +10,20 @@ import { answersHealthzInside } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 
 export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; progress?: Progress }): Promise<BundleCheck> {
-  const wasPresent = Boolean(await docker.getImage(OPENCLAW_BUNDLE.image).inspect().catch(() => undefined));
+  const wasPresent = Boolean(
+    await docker
+      .getImage(OPENCLAW_BUNDLE.image)
+      .inspect()
+      .catch(() => undefined),
+  );
   await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: opts.progress });
   const image = await docker.getImage(OPENCLAW_BUNDLE.image).inspect();
   const container = await docker.createContainer({
-    Image: OPENCLAW_BUNDLE.image, name: `aw-bundle-check-${crypto.randomBytes(4).toString('hex')}`, Cmd: gatewayCommand(),
-    Env: [`OPENCLAW_GATEWAY_TOKEN=${crypto.randomBytes(24).toString('hex')}`], Labels: { 'works.anthropy.bundle-check': 'true' },
+    Image: OPENCLAW_BUNDLE.image,
+    name: `aw-bundle-check-${crypto.randomBytes(4).toString('hex')}`,
+    Cmd: gatewayCommand(),
+    Env: [`OPENCLAW_GATEWAY_TOKEN=${crypto.randomBytes(24).toString('hex')}`],
+    Labels: { 'works.anthropy.bundle-check': 'true' },
     HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'] },
   });
   const started = Date.now();
@@ -25,15 +33,39 @@ export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; t
     while (Date.now() - started < opts.timeoutMs) {
       if (await answersHealthzInside(docker, container.id)) {
         const seconds = Math.round((Date.now() - started) / 100) / 10;
-        return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: true, secondsToHealthz: seconds, detail: `the gateway answered /healthz after ${seconds} s` };
+        return {
+          image: OPENCLAW_BUNDLE.image,
+          version: OPENCLAW_BUNDLE.version,
+          wasPresent,
+          sizeBytes: image.Size,
+          gatewayAnswered: true,
+          secondsToHealthz: seconds,
+          detail: `the gateway answered /healthz after ${seconds} s`,
+        };
       }
       const state = (await container.inspect()).State;
       if (!state.Running) {
-        return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: false, secondsToHealthz: null, detail: `the gateway exited with code ${state.ExitCode}` };
+        return {
+          image: OPENCLAW_BUNDLE.image,
+          version: OPENCLAW_BUNDLE.version,
+          wasPresent,
+          sizeBytes: image.Size,
+          gatewayAnswered: false,
+          secondsToHealthz: null,
+          detail: `the gateway exited with code ${state.ExitCode}`,
+        };
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
-    return { image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, wasPresent, sizeBytes: image.Size, gatewayAnswered: false, secondsToHealthz: null, detail: `no answer on /healthz within ${opts.timeoutMs / 1000} s` };
+    return {
+      image: OPENCLAW_BUNDLE.image,
+      version: OPENCLAW_BUNDLE.version,
+      wasPresent,
+      sizeBytes: image.Size,
+      gatewayAnswered: false,
+      secondsToHealthz: null,
+      detail: `no answer on /healthz within ${opts.timeoutMs / 1000} s`,
+    };
   } finally {
     await container.remove({ force: true }).catch(() => {});
   }

@@ -41,8 +41,11 @@ export const networkName = (spec: Pick<InstanceSpec, 'instanceName'>) => `${spec
 export const PUBLISHED_ON = '127.0.0.1';
 
 const labelsFor = (spec: InstanceSpec, role: InstanceRole): Record<string, string> => ({
-  [LABELS.instance]: spec.instanceId, [LABELS.instanceName]: spec.instanceName, [LABELS.role]: role,
-  [LABELS.job]: spec.jobId, [LABELS.bundleVersion]: OPENCLAW_BUNDLE.version,
+  [LABELS.instance]: spec.instanceId,
+  [LABELS.instanceName]: spec.instanceName,
+  [LABELS.role]: role,
+  [LABELS.job]: spec.jobId,
+  [LABELS.bundleVersion]: OPENCLAW_BUNDLE.version,
 });
 
 function hardenedHostConfig(spec: InstanceSpec, networkMode: string): Dockerode.HostConfig {

@@ -20,8 +20,7 @@ import { OPENCLAW_BUNDLE } from './bundle.ts';
 let engine: RunningDockerEngine;
 const cacheDir = agentSettings().cacheDir;
 const newSpec = async (instanceName: string): Promise<InstanceSpec> => ({ instanceId: crypto.randomUUID(), instanceName, jobId: crypto.randomUUID(), port: await freePort() });
-const gatewaysOf = async (instanceId: string) =>
-  engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
+const gatewaysOf = async (instanceId: string) => engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
 
 /** Whether a TCP connection to host:port opens from inside `containerId`'s network namespace ('connected', or why not). */
 async function connectFrom(containerId: string, host: string, port: number): Promise<string> {
@@ -33,17 +32,26 @@ async function connectFrom(containerId: string, host: string, port: number): Pro
 }
 
 /** Whether a TCP connection to host:port opens from this process (on the machine itself). */
-const connectHere = (host: string, port: number) => new Promise<string>((resolve) => {
-  const s = net.connect(port, host);
-  s.setTimeout(3000, () => { s.destroy(); resolve('timed out'); });
-  s.on('connect', () => { s.destroy(); resolve('connected'); });
-  s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-});
+const connectHere = (host: string, port: number) =>
+  new Promise<string>((resolve) => {
+    const s = net.connect(port, host);
+    s.setTimeout(3000, () => {
+      s.destroy();
+      resolve('timed out');
+    });
+    s.on('connect', () => {
+      s.destroy();
+      resolve('connected');
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
 
 beforeAll(async () => {
   engine = await startTestEngine('openclaw-deploy');
 }, 60_000);
-afterAll(async () => { await engine?.stop(); });
+afterAll(async () => {
+  await engine?.stop();
+});
 
 describe('OpenClaw deployment on a node', () => {
   it('passes preflight on a free port and refuses a port in use, naming it', async () => {
@@ -68,15 +76,24 @@ describe('OpenClaw deployment on a node', () => {
     const ref = { gatewayId: first.containers[0]!.id, cliId: first.containers[1]!.id, port: spec.port };
     const health = await waitHealthy(engine.docker, ref, { timeoutMs: 120_000 });
     expect(health).toMatchObject({
-      healthy: true, gateway: { state: 'running' }, cli: { state: 'running' },
-      healthz: { ok: true, body: { ok: true, status: 'live' } }, readyz: { ok: true }, cliCheck: { ok: true, output: expect.stringMatching(/OK/) },
+      healthy: true,
+      gateway: { state: 'running' },
+      cli: { state: 'running' },
+      healthz: { ok: true, body: { ok: true, status: 'live' } },
+      readyz: { ok: true },
+      cliCheck: { ok: true, output: expect.stringMatching(/OK/) },
     });
 
     const [gateway, cli] = await Promise.all(first.containers.map((c) => engine.docker.getContainer(c.id).inspect()));
     for (const c of [gateway!, cli!]) {
       expect(c.Config.User).toBe('10001:10001');
       expect(c.HostConfig).toMatchObject({
-        CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], ReadonlyRootfs: true, Memory: 2 * 1024 ** 3, PidsLimit: 512, NanoCpus: 1e9,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges:true'],
+        ReadonlyRootfs: true,
+        Memory: 2 * 1024 ** 3,
+        PidsLimit: 512,
+        NanoCpus: 1e9,
       });
       expect(c.Config.Labels).toMatchObject({ [LABELS.instance]: spec.instanceId, [LABELS.job]: spec.jobId });
     }
@@ -122,23 +139,34 @@ describe('OpenClaw deployment on a node', () => {
     expect(split).toMatchObject({ gateway: { state: 'running' }, cli: { state: 'exited' }, healthz: { ok: true }, cliCheck: null, healthy: false });
   }, 240_000);
 
-  it('redacts a container\'s secrets from its logs before they leave the machine', async () => {
+  it("redacts a container's secrets from its logs before they leave the machine", async () => {
     const secret = crypto.randomUUID().replaceAll('-', '');
     const chatty = await engine.docker.createContainer({
-      Image: OPENCLAW_BUNDLE.image, Env: [`OPENCLAW_GATEWAY_TOKEN=${secret}`], HostConfig: { NetworkMode: 'none' },
-      Entrypoint: ['node', '-e', "console.log('starting with ' + process.env.OPENCLAW_GATEWAY_TOKEN); console.error('db password=hunter2hunter2 ok')"], Cmd: [],
+      Image: OPENCLAW_BUNDLE.image,
+      Env: [`OPENCLAW_GATEWAY_TOKEN=${secret}`],
+      HostConfig: { NetworkMode: 'none' },
+      Entrypoint: ['node', '-e', "console.log('starting with ' + process.env.OPENCLAW_GATEWAY_TOKEN); console.error('db password=hunter2hunter2 ok')"],
+      Cmd: [],
     });
     await chatty.start();
     await chatty.wait();
     const { lines } = await containerLogs(engine.docker, chatty.id, { tail: 10 });
     // stdout and stderr are separate pipes: Docker may stamp the second line first, so order is not compared.
-    expect(lines.map((l) => [l.stream, l.text]).sort()).toEqual([['stderr', 'db password=[REDACTED] ok'], ['stdout', 'starting with [REDACTED]']]);
+    expect(lines.map((l) => [l.stream, l.text]).sort()).toEqual([
+      ['stderr', 'db password=[REDACTED] ok'],
+      ['stdout', 'starting with [REDACTED]'],
+    ]);
     await chatty.remove();
   });
 
-  it('isolates each gateway in its own network: it reaches neither the machine\'s loopback nor another instance, and its port is on the machine\'s 127.0.0.1 only', async () => {
+  it("isolates each gateway in its own network: it reaches neither the machine's loopback nor another instance, and its port is on the machine's 127.0.0.1 only", async () => {
     // Standing in for the control plane's Temporal frontend (7233) on the machine's loopback.
-    const temporal = net.createServer((socket) => { socket.on('error', () => {}); socket.end('temporal\n'); }).listen(0, '127.0.0.1');
+    const temporal = net
+      .createServer((socket) => {
+        socket.on('error', () => {});
+        socket.end('temporal\n');
+      })
+      .listen(0, '127.0.0.1');
     await new Promise((r) => temporal.once('listening', r));
     const hostPort = (temporal.address() as net.AddressInfo).port;
     try {
@@ -156,7 +184,12 @@ describe('OpenClaw deployment on a node', () => {
       expect(cliA!.HostConfig.NetworkMode).toBe(`container:${gatewayA!.Id}`);
       expect(gatewayA!.HostConfig.NanoCpus).toBe(1e9);
       expect(cliA!.HostConfig.NanoCpus).toBe(1e9);
-      const networkA = await engine.docker.getNetwork(networkName(a)).inspect() as { Driver: string; Internal: boolean; Labels: Record<string, string>; Containers: Record<string, unknown> };
+      const networkA = (await engine.docker.getNetwork(networkName(a)).inspect()) as {
+        Driver: string;
+        Internal: boolean;
+        Labels: Record<string, string>;
+        Containers: Record<string, unknown>;
+      };
       expect(networkA).toMatchObject({ Driver: 'bridge', Internal: false, Labels: { [LABELS.instance]: a.instanceId, [LABELS.instanceName]: 'iso-a' } });
       expect(Object.keys(networkA.Containers)).toEqual([gatewayA!.Id]);
       expect(gatewayA!.HostConfig.PortBindings).toEqual({ [`${a.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(a.port) }] });
@@ -165,7 +198,9 @@ describe('OpenClaw deployment on a node', () => {
 
       // From the machine: the gateway's port on 127.0.0.1, and on no other address of the machine.
       expect(await connectHere('127.0.0.1', a.port)).toBe('connected');
-      const elsewhere = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+      const elsewhere = Object.values(os.networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal);
       if (elsewhere) expect(await connectHere(elsewhere.address, a.port)).not.toBe('connected');
 
       // From inside gateway A's namespace: its own gateway, and nothing of the machine's or B's.

@@ -31,7 +31,7 @@ export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'ins
   const checks: PreflightCheck[] = [];
   let info: { DockerRootDir?: string; ServerVersion?: string } | undefined;
   try {
-    info = await docker.info() as typeof info;
+    info = (await docker.info()) as typeof info;
     checks.push({ name: 'docker', ok: true, detail: `Docker ${info?.ServerVersion ?? '?'} answers` });
   } catch (err) {
     checks.push({ name: 'docker', ok: false, detail: `Docker does not answer (${(err as Error).message})` });
@@ -39,9 +39,11 @@ export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'ins
   }
   const ours = await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${spec.instanceId}`] } });
   const free = await portIsFree(spec.port);
-  checks.push(free || ours.length > 0
-    ? { name: 'port', ok: true, detail: free ? `127.0.0.1:${spec.port} is free` : `127.0.0.1:${spec.port} is this instance's own gateway` }
-    : { name: 'port', ok: false, detail: `127.0.0.1:${spec.port} is already in use on the machine` });
+  checks.push(
+    free || ours.length > 0
+      ? { name: 'port', ok: true, detail: free ? `127.0.0.1:${spec.port} is free` : `127.0.0.1:${spec.port} is this instance's own gateway` }
+      : { name: 'port', ok: false, detail: `127.0.0.1:${spec.port} is already in use on the machine` },
+  );
   const clash = await docker.listContainers({ all: true, filters: { name: [`^/${containerName(spec, 'gateway')}$`] } });
   if (clash.some((c) => c.Labels?.[LABELS.instance] !== spec.instanceId)) {
     checks.push({ name: 'name', ok: false, detail: `a container named ${containerName(spec, 'gateway')} already exists on the machine` });
@@ -53,11 +55,18 @@ export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'ins
   try {
     const stat = await fs.promises.statfs(info?.DockerRootDir ?? '/var/lib/docker');
     const bytes = stat.bavail * stat.bsize;
-    checks.push({ name: 'disk', ok: bytes >= MIN_FREE_BYTES, detail: `${(bytes / 1024 ** 3).toFixed(1)} GiB free for Docker (${(MIN_FREE_BYTES / 1024 ** 3).toFixed(0)} GiB needed)` });
+    checks.push({
+      name: 'disk',
+      ok: bytes >= MIN_FREE_BYTES,
+      detail: `${(bytes / 1024 ** 3).toFixed(1)} GiB free for Docker (${(MIN_FREE_BYTES / 1024 ** 3).toFixed(0)} GiB needed)`,
+    });
   } catch (err) {
     checks.push({ name: 'disk', ok: false, detail: `cannot read the free space of Docker's data root (${(err as Error).message})` });
   }
-  const image = await docker.getImage(OPENCLAW_BUNDLE.image).inspect().catch(() => undefined);
+  const image = await docker
+    .getImage(OPENCLAW_BUNDLE.image)
+    .inspect()
+    .catch(() => undefined);
   checks.push({ name: 'image', ok: true, detail: image ? `${OPENCLAW_BUNDLE.image} is present` : `${OPENCLAW_BUNDLE.image} will be built on this machine (about a minute)` });
   return checks;
 }
@@ -140,7 +149,12 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   gateway = await findOwn(docker, spec.instanceId, 'gateway');
   if (gateway?.State !== 'running') {
     progress(`starting ${containerName(spec, 'gateway')}`);
-    await docker.getContainer(gatewayId).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+    await docker
+      .getContainer(gatewayId)
+      .start()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err;
+      });
   }
 
   let cli = await findOwn(docker, spec.instanceId, 'cli');
@@ -154,7 +168,12 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   cli = await findOwn(docker, spec.instanceId, 'cli');
   if (cli?.State !== 'running') {
     progress(`starting ${containerName(spec, 'cli')}`);
-    await docker.getContainer(cliId).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+    await docker
+      .getContainer(cliId)
+      .start()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err;
+      });
   }
   await rejoinHelper(docker, { gatewayId, cliId });
   return {
@@ -162,6 +181,9 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
       { id: gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
       { id: cliId, name: containerName(spec, 'cli'), role: 'cli' },
     ],
-    image: OPENCLAW_BUNDLE.image, version: OPENCLAW_BUNDLE.version, port: spec.port, created,
+    image: OPENCLAW_BUNDLE.image,
+    version: OPENCLAW_BUNDLE.version,
+    port: spec.port,
+    created,
   };
 }

@@ -10,16 +10,23 @@ import { LABELS } from './containers.ts';
 export async function describeContainers(docker: Dockerode, ids: string[]): Promise<DescribedContainer[]> {
   const out: DescribedContainer[] = [];
   for (const id of ids) {
-    const c = await docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => {
-      if (err.statusCode === 404) throw new Error(`container ${id.slice(0, 12)} is no longer on the machine`);
-      throw err;
-    });
+    const c = await docker
+      .getContainer(id)
+      .inspect()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) throw new Error(`container ${id.slice(0, 12)} is no longer on the machine`);
+        throw err;
+      });
     const args = [...(c.Config.Entrypoint ?? []), ...(c.Config.Cmd ?? [])].map(String);
     const at = args.indexOf('--port');
     const port = at >= 0 ? Number(args[at + 1]) : args.includes('gateway') ? OPENCLAW_BUNDLE.gatewayPort : null;
     out.push({
-      id: c.Id, name: c.Name.replace(/^\//, ''), image: c.Config.Image, state: c.State.Status,
-      startedAt: c.State.Running ? c.State.StartedAt : null, created: c.Created,
+      id: c.Id,
+      name: c.Name.replace(/^\//, ''),
+      image: c.Config.Image,
+      state: c.State.Status,
+      startedAt: c.State.Running ? c.State.StartedAt : null,
+      created: c.Created,
       bundleVersion: c.Config.Labels?.[LABELS.bundleVersion] ?? null,
       port: Number.isInteger(port) ? port : null,
       networkMode: c.HostConfig.NetworkMode ?? '',

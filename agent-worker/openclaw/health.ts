@@ -15,12 +15,19 @@ export type { InstanceHealth } from '../../protocol/node-actions.ts';
 
 const MISSING: ContainerHealth = { id: null, state: 'missing', health: null };
 
-const inspectIfThere = (docker: Dockerode, id: string | undefined) => (id
-  ? docker.getContainer(id).inspect().catch((err: { statusCode?: number }) => { if (err.statusCode === 404) return undefined; throw err; })
-  : Promise.resolve(undefined));
+const inspectIfThere = (docker: Dockerode, id: string | undefined) =>
+  id
+    ? docker
+        .getContainer(id)
+        .inspect()
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode === 404) return undefined;
+          throw err;
+        })
+    : Promise.resolve(undefined);
 
 const asHealth = (found: Dockerode.ContainerInspectInfo | undefined): ContainerHealth =>
-  (found ? { id: found.Id, state: found.State.Status, health: found.State.Health?.Status ?? null } : MISSING);
+  found ? { id: found.Id, state: found.State.Status, health: found.State.Health?.Status ?? null } : MISSING;
 
 /**
  * The helper joins the gateway's network namespace when it starts, and each start of a gateway with a
@@ -29,8 +36,7 @@ const asHealth = (found: Dockerode.ContainerInspectInfo | undefined): ContainerH
  * be, has the one namespace of the machine.)
  */
 const helperIsStale = (gateway: Dockerode.ContainerInspectInfo | undefined, cli: Dockerode.ContainerInspectInfo | undefined) =>
-  Boolean(gateway?.State.Running && cli?.State.Running && gateway.HostConfig.NetworkMode !== 'host'
-    && Date.parse(cli.State.StartedAt) < Date.parse(gateway.State.StartedAt));
+  Boolean(gateway?.State.Running && cli?.State.Running && gateway.HostConfig.NetworkMode !== 'host' && Date.parse(cli.State.StartedAt) < Date.parse(gateway.State.StartedAt));
 
 /** Restarts the helper when it is in an earlier namespace of the gateway (after the gateway restarted or started again). */
 export async function rejoinHelper(docker: Dockerode, ref: Pick<InstanceRef, 'gatewayId' | 'cliId'>): Promise<void> {
@@ -46,7 +52,11 @@ async function probe(url: string): Promise<{ ok: boolean; body: unknown } | null
     const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
     const text = await res.text();
     let body: unknown = text.slice(0, 2000);
-    try { body = JSON.parse(text); } catch { /* not JSON: keep the text */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text */
+    }
     return { ok: res.ok, body };
   } catch {
     return null;
@@ -59,10 +69,19 @@ export async function execIn(docker: Dockerode, containerId: string, cmd: string
   const stream = await exec.start({});
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { stream.destroy(); reject(new Error(`${cmd.join(' ').slice(0, 60)} took longer than ${timeoutMs / 1000} s`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      stream.destroy();
+      reject(new Error(`${cmd.join(' ').slice(0, 60)} took longer than ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => { clearTimeout(timer); resolve(); });
-    stream.on('error', (err) => { clearTimeout(timer); reject(err); });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
   const output = (await demultiplex(docker, Buffer.concat(chunks))).map((f) => f.text).join('');
   return { exitCode: (await exec.inspect()).ExitCode, output };
@@ -84,16 +103,13 @@ export async function instanceHealth(docker: Dockerode, ref: InstanceRef): Promi
   const [gateway, cli] = [asHealth(gatewayInfo), asHealth(cliInfo)];
   const running = gateway.state === 'running';
   // The gateway's port as published on the machine's 127.0.0.1 (through Docker's proxy), as an operator on the machine reaches it.
-  const [healthz, readyz] = running
-    ? await Promise.all([probe(`http://127.0.0.1:${port}/healthz`), probe(`http://127.0.0.1:${port}/readyz`)])
-    : [null, null];
+  const [healthz, readyz] = running ? await Promise.all([probe(`http://127.0.0.1:${port}/healthz`), probe(`http://127.0.0.1:${port}/readyz`)]) : [null, null];
   let cliCheck: InstanceHealth['cliCheck'] = null;
   if (helperIsStale(gatewayInfo, cliInfo)) {
     cliCheck = { ok: false, output: STALE_HELPER };
   } else if (running && cli.state === 'running' && healthz?.ok) {
     // The helper has the token in its environment; the CLI reads it from there, so it is not in argv.
-    const res = await execIn(docker, cli.id!, [...OPENCLAW_ENTRYPOINT, 'gateway', 'health', '--port', String(port)])
-      .catch((err: Error) => ({ exitCode: -1, output: err.message }));
+    const res = await execIn(docker, cli.id!, [...OPENCLAW_ENTRYPOINT, 'gateway', 'health', '--port', String(port)]).catch((err: Error) => ({ exitCode: -1, output: err.message }));
     cliCheck = { ok: res.exitCode === 0, output: res.output.trim().slice(-500) };
   }
   return { gateway, cli, healthz, readyz, cliCheck, healthy: Boolean(healthz?.ok && readyz?.ok && cliCheck?.ok) };
@@ -119,7 +135,11 @@ export async function waitHealthy(docker: Dockerode, ref: InstanceRef, opts: { t
 }
 
 /** Restarts the gateway container (and its helper, into the new namespace) and waits until it is healthy again; reports the downtime. */
-export async function restartGateway(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number }> {
+export async function restartGateway(
+  docker: Dockerode,
+  ref: InstanceRef,
+  opts: { timeoutMs: number; progress?: Progress },
+): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number }> {
   const started = Date.now();
   opts.progress?.('restarting the gateway');
   await docker.getContainer(ref.gatewayId).restart({ t: 10 });
@@ -137,7 +157,12 @@ export async function restartGateway(docker: Dockerode, ref: InstanceRef, opts: 
 export async function stopInstance(docker: Dockerode, ref: InstanceRef): Promise<InstanceHealth> {
   for (const id of [ref.cliId, ref.gatewayId]) {
     if (!id) continue;
-    await docker.getContainer(id).stop({ t: 10 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304 && err.statusCode !== 404) throw err; });
+    await docker
+      .getContainer(id)
+      .stop({ t: 10 })
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304 && err.statusCode !== 404) throw err;
+      });
   }
   return instanceHealth(docker, ref);
 }
@@ -146,7 +171,12 @@ export async function stopInstance(docker: Dockerode, ref: InstanceRef): Promise
 export async function startInstance(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number }> {
   for (const id of [ref.gatewayId, ref.cliId]) {
     if (!id) continue;
-    await docker.getContainer(id).start().catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+    await docker
+      .getContainer(id)
+      .start()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err;
+      });
   }
   await rejoinHelper(docker, ref);
   return waitHealthy(docker, ref, opts);
@@ -156,7 +186,11 @@ export async function startInstance(docker: Dockerode, ref: InstanceRef, opts: {
  * Removes both containers; their volumes (state and workspace) only when asked; and the instance's own
  * network, which is labelled as ours for that instance (an adopted instance's networks are not, and stay).
  */
-export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: { removeVolumes: boolean }): Promise<{ removed: string[]; volumesRemoved: string[]; networksRemoved: string[] }> {
+export async function removeInstance(
+  docker: Dockerode,
+  ref: InstanceRef,
+  opts: { removeVolumes: boolean },
+): Promise<{ removed: string[]; volumesRemoved: string[]; networksRemoved: string[] }> {
   const removed: string[] = [];
   const volumes = new Set<string>();
   /** Network name → the instance whose own it must be to go. */
@@ -174,7 +208,12 @@ export async function removeInstance(docker: Dockerode, ref: InstanceRef, opts: 
   const volumesRemoved: string[] = [];
   if (opts.removeVolumes) {
     for (const name of volumes) {
-      await docker.getVolume(name).remove().catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
+      await docker
+        .getVolume(name)
+        .remove()
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err;
+        });
       volumesRemoved.push(name);
     }
   }

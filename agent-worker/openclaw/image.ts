@@ -9,7 +9,10 @@ import { ensureOpenClawPackage } from './package.ts';
 /** Where the gateway reads its configuration inside the image (OPENCLAW_CONFIG_PATH). */
 export const GATEWAY_CONFIG_PATH = '/etc/openclaw/openclaw.json';
 
-export interface BundleImage { tag: string; id: string }
+export interface BundleImage {
+  tag: string;
+  id: string;
+}
 
 /** Builds the bundle image unless the engine already has it with the same content; returns its id. */
 export async function ensureBundleImage(docker: Dockerode, opts: { cacheDir: string; onProgress?: (message: string) => void }): Promise<BundleImage> {
@@ -23,11 +26,7 @@ export async function ensureBundleImage(docker: Dockerode, opts: { cacheDir: str
     // Owned by the gateway's user, so the volumes mounted there are writable by it.
     homeDirs: ['.openclaw', '.openclaw/workspace'],
     labels: { 'works.anthropy.bundle': 'openclaw', 'works.anthropy.bundle.version': OPENCLAW_BUNDLE.version, 'works.anthropy.bundle.revision': String(OPENCLAW_BUNDLE.revision) },
-    dockerfileLines: [
-      `ENV OPENCLAW_CONFIG_PATH=${GATEWAY_CONFIG_PATH}`,
-      `ENTRYPOINT ${JSON.stringify(OPENCLAW_ENTRYPOINT)}`,
-      `CMD ${JSON.stringify(gatewayCommand())}`,
-    ],
+    dockerfileLines: [`ENV OPENCLAW_CONFIG_PATH=${GATEWAY_CONFIG_PATH}`, `ENTRYPOINT ${JSON.stringify(OPENCLAW_ENTRYPOINT)}`, `CMD ${JSON.stringify(gatewayCommand())}`],
   });
   return { tag, id };
 }

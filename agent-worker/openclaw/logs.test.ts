@@ -5,7 +5,7 @@ import { redactLine } from './logs.ts';
 
 describe('redactLine', () => {
   const token = 'x7Gq2mP9vL4kR8sT1wZ6yB3nC5dF0hJ2';
-  it('removes the container\'s own token wherever it appears', () => {
+  it("removes the container's own token wherever it appears", () => {
     expect(redactLine(`connected with ${token} to ws://127.0.0.1`, [token])).toBe('connected with [REDACTED] to ws://127.0.0.1');
   });
   it('removes values of secret-looking assignments, keeping the key', () => {

@@ -26,7 +26,7 @@ export async function containerLogs(docker: Dockerode, containerId: string, opts
     .map((e) => e.split('=') as [string, ...string[]])
     .filter(([k]) => /token|secret|password|key/i.test(k))
     .map(([, ...v]) => v.join('='));
-  const raw = await container.logs({ stdout: true, stderr: true, timestamps: true, tail: opts.tail, ...(opts.since ? { since: opts.since } : {}) }) as unknown as Buffer;
+  const raw = (await container.logs({ stdout: true, stderr: true, timestamps: true, tail: opts.tail, ...(opts.since ? { since: opts.since } : {}) })) as unknown as Buffer;
   const lines: LogLine[] = [];
   const frames = info.Config.Tty ? [{ stream: 'stdout' as const, text: raw.toString('utf8') }] : await demultiplex(docker, raw);
   for (const frame of frames) {

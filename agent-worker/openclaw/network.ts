@@ -24,8 +24,7 @@ export async function findNetwork(docker: Pick<Dockerode, 'listNetworks'>, name:
 }
 
 /** Docker's own sentence from a failed API call, without dockerode's "(HTTP code 500) server error - " prefix. */
-const engineReason = (err: unknown) =>
-  (err as { json?: { message?: string } }).json?.message?.trim() ?? (err as Error).message.replace(/^\(HTTP code \d+\)[^-]*- /, '').trim();
+const engineReason = (err: unknown) => (err as { json?: { message?: string } }).json?.message?.trim() ?? (err as Error).message.replace(/^\(HTTP code \d+\)[^-]*- /, '').trim();
 
 /** Networks this agent is making now, by name: Docker's duplicate check is best effort, so two deploys share one creation. */
 const making = new Map<string, Promise<string>>();
@@ -66,9 +65,14 @@ export async function removeInstanceNetworks(docker: Pick<Dockerode, 'getNetwork
   const removed: string[] = [];
   for (const [name, instanceId] of names) {
     const network = docker.getNetwork(name);
-    const info = await network.inspect().catch((err: { statusCode?: number }) => { if (err.statusCode === 404) return undefined; throw err; }) as Dockerode.NetworkInspectInfo | undefined;
+    const info = (await network.inspect().catch((err: { statusCode?: number }) => {
+      if (err.statusCode === 404) return undefined;
+      throw err;
+    })) as Dockerode.NetworkInspectInfo | undefined;
     if (info?.Labels?.[LABELS.instance] !== instanceId) continue;
-    await network.remove().catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
+    await network.remove().catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
     removed.push(name);
   }
   return removed;

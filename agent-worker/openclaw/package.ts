@@ -26,7 +26,10 @@ export interface OpenClawPackage {
 }
 
 export function bundleLockHash(): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(path.join(PACKAGE_DIR, 'package-lock.json'))).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(PACKAGE_DIR, 'package-lock.json')))
+    .digest('hex');
 }
 
 function run(command: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<void> {
@@ -64,7 +67,7 @@ export async function ensureOpenClawPackage(cacheDir: string, onProgress?: (mess
   const installed = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   if (installed.version !== OPENCLAW_VERSION) throw new Error(`npm installed openclaw ${installed.version}, not ${OPENCLAW_VERSION}`);
   await run(process.execPath, [path.join(packageRoot, 'scripts/postinstall-bundled-plugins.mjs')], packageRoot);
-  if (fs.existsSync(path.join(packageRoot, '.openclaw-lifecycle-pending'))) throw new Error('OpenClaw\'s postinstall did not complete its lifecycle');
+  if (fs.existsSync(path.join(packageRoot, '.openclaw-lifecycle-pending'))) throw new Error("OpenClaw's postinstall did not complete its lifecycle");
   fs.writeFileSync(path.join(staging, DONE_MARKER), `${new Date().toISOString()}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(staging, dir);

@@ -12,7 +12,16 @@ let w: Tenants;
 let nodeId: string;
 const base = { agentVersion: '0.1.0', hostname: 'edge', os: 'linux', cpu: { count: 2 }, memory: { totalBytes: 1, freeBytes: 1 }, dockerVersion: '20.10', inventoryDigest: 'd1' };
 const container = (id: string, name: string) => ({
-  id, name, image: 'openclaw:local', state: 'running', health: null, status: 'Up', ports: [], labels: { 'com.docker.compose.project': 'acme' }, created: null, started: null,
+  id,
+  name,
+  image: 'openclaw:local',
+  state: 'running',
+  health: null,
+  status: 'Up',
+  ports: [],
+  labels: { 'com.docker.compose.project': 'acme' },
+  created: null,
+  started: null,
 });
 const found = (name: string, ids: string[]) => ({ name, containerIds: ids, confidence: 0.95, reasons: ['image name contains "openclaw"', 'compose service openclaw-gateway'] });
 const rows = () => t.db.select().from(instances).where(eq(instances.nodeId, nodeId));
@@ -23,11 +32,17 @@ beforeAll(async () => {
   process.env.CONTROL_PLANE_TASK_QUEUE = `control-plane-heartbeat-test-${process.pid}`; // no worker needed: the monitor just waits
   nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'edge' }).returning())[0]!.id;
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('receiveHeartbeat', () => {
-  it('records discovered OpenClaw instances in the node\'s organization, and forgets ones no longer seen', async () => {
-    await receiveHeartbeat(t.db, nodeId, { ...base, containers: [container('c1', 'openclaw-gateway'), container('c2', 'openclaw-cli')], discovered: [found('acme', ['c1', 'c2'])] });
+  it("records discovered OpenClaw instances in the node's organization, and forgets ones no longer seen", async () => {
+    await receiveHeartbeat(t.db, nodeId, {
+      ...base,
+      containers: [container('c1', 'openclaw-gateway'), container('c2', 'openclaw-cli')],
+      discovered: [found('acme', ['c1', 'c2'])],
+    });
     expect(await rows()).toEqual([expect.objectContaining({ name: 'acme', state: 'discovered', organizationId: w.acme.id, containerIds: ['c1', 'c2'], confidence: '0.95' })]);
     expect(await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, nodeId))).toHaveLength(2);
 
@@ -42,7 +57,12 @@ describe('receiveHeartbeat', () => {
     await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd4', containers: [], discovered: [] });
     expect(await rows()).toEqual([expect.objectContaining({ name: 'prod', state: 'managed', containerIds: ['m1'] })]);
     // Under another name (no Compose project: named after its gateway), still the managed instance's own containers.
-    await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd5', containers: [container('m1', 'prod-openclaw-gateway')], discovered: [found('prod-openclaw-gateway', ['m1'])] });
+    await receiveHeartbeat(t.db, nodeId, {
+      ...base,
+      inventoryDigest: 'd5',
+      containers: [container('m1', 'prod-openclaw-gateway')],
+      discovered: [found('prod-openclaw-gateway', ['m1'])],
+    });
     expect(await rows()).toEqual([expect.objectContaining({ name: 'prod', state: 'managed', containerIds: ['m1'] })]);
   });
 
@@ -58,8 +78,9 @@ describe('receiveHeartbeat', () => {
   });
 
   it('refuses a report whose discovery carries something other than verdicts, naming the field', async () => {
-    await expect(receiveHeartbeat(t.db, nodeId, { ...base, containers: [], discovered: [{ name: 'x', containerIds: [], confidence: 2, reasons: [] }] }))
-      .rejects.toMatchObject({ fieldErrors: expect.objectContaining({ 'discovered.0.containerIds': expect.any(String), 'discovered.0.confidence': expect.any(String) }) });
+    await expect(receiveHeartbeat(t.db, nodeId, { ...base, containers: [], discovered: [{ name: 'x', containerIds: [], confidence: 2, reasons: [] }] })).rejects.toMatchObject({
+      fieldErrors: expect.objectContaining({ 'discovered.0.containerIds': expect.any(String), 'discovered.0.confidence': expect.any(String) }),
+    });
   });
 });
 
@@ -69,20 +90,35 @@ describe('node inventory for the console', () => {
     await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd9', containers: [container('g1', 'openclaw-gateway')], discovered: [found('acme', ['g1'])] });
     const seen = await getNodeInventory(w.ctx(w.actors.acmeAdmin), nodeId);
     expect(seen.containers.map((c) => c.name)).toEqual(['openclaw-gateway']);
-    expect(seen.instances.map((i) => [i.name, i.state])).toEqual([['acme', 'discovered'], ['prod', 'managed']]);
+    expect(seen.instances.map((i) => [i.name, i.state])).toEqual([
+      ['acme', 'discovered'],
+      ['prod', 'managed'],
+    ]);
     await expect(getNodeInventory(w.ctx(w.actors.globexAdmin), nodeId)).rejects.toMatchObject({ status: 404 });
     await expect(getNodeInventory(w.ctx(w.actors.acmeUser), nodeId)).rejects.toMatchObject({ status: 403 });
   });
 
-  it('says which instances run on the machine\'s own network, from the network mode the agent reports', async () => {
+  it("says which instances run on the machine's own network, from the network mode the agent reports", async () => {
     const { getNodeInventory } = await import('../nodes/service.ts');
     await receiveHeartbeat(t.db, nodeId, {
-      ...base, inventoryDigest: 'd10',
-      containers: [{ ...container('m1', 'prod-openclaw-gateway'), networkMode: 'host' }, { ...container('g1', 'openclaw-gateway'), networkMode: 'acme-openclaw' }, container('old', 'from-an-older-agent')],
+      ...base,
+      inventoryDigest: 'd10',
+      containers: [
+        { ...container('m1', 'prod-openclaw-gateway'), networkMode: 'host' },
+        { ...container('g1', 'openclaw-gateway'), networkMode: 'acme-openclaw' },
+        container('old', 'from-an-older-agent'),
+      ],
       discovered: [found('acme', ['g1'])],
     });
     const seen = await getNodeInventory(w.ctx(w.actors.acmeAdmin), nodeId);
-    expect(seen.containers.map((c) => [c.name, c.networkMode])).toEqual([['from-an-older-agent', null], ['openclaw-gateway', 'acme-openclaw'], ['prod-openclaw-gateway', 'host']]);
-    expect(seen.instances.map((i) => [i.name, i.hostNetwork])).toEqual([['acme', false], ['prod', true]]);
+    expect(seen.containers.map((c) => [c.name, c.networkMode])).toEqual([
+      ['from-an-older-agent', null],
+      ['openclaw-gateway', 'acme-openclaw'],
+      ['prod-openclaw-gateway', 'host'],
+    ]);
+    expect(seen.instances.map((i) => [i.name, i.hostNetwork])).toEqual([
+      ['acme', false],
+      ['prod', true],
+    ]);
   });
 });

@@ -33,7 +33,9 @@ export async function storeDiscoveredInstances(tx: Executor, nodeId: string, fou
   const [node] = await tx.select({ organizationId: nodes.organizationId }).from(nodes).where(eq(nodes.id, nodeId));
   if (!node) return;
   // A managed instance's own containers look like OpenClaw too: they are that instance, not a discovery.
-  const managed = await tx.select({ containerIds: instances.containerIds }).from(instances)
+  const managed = await tx
+    .select({ containerIds: instances.containerIds })
+    .from(instances)
     .where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'managed')));
   const managedIds = new Set(managed.flatMap((m) => m.containerIds));
   found = found.filter((f) => !f.containerIds.some((id) => managedIds.has(id)));
@@ -41,7 +43,9 @@ export async function storeDiscoveredInstances(tx: Executor, nodeId: string, fou
   await tx.delete(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.state, 'discovered'), names.length ? notInArray(instances.name, names) : undefined));
   for (const f of found) {
     const values = { containerIds: f.containerIds, reasons: f.reasons, confidence: f.confidence.toFixed(2), updatedAt: new Date() };
-    await tx.insert(instances).values({ organizationId: node.organizationId, nodeId, name: f.name, state: 'discovered', ...values })
+    await tx
+      .insert(instances)
+      .values({ organizationId: node.organizationId, nodeId, name: f.name, state: 'discovered', ...values })
       .onConflictDoUpdate({ target: [instances.nodeId, instances.name], set: values, setWhere: eq(instances.state, 'discovered') });
   }
 }
@@ -52,10 +56,24 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: C
   await tx.delete(nodeContainers).where(and(eq(nodeContainers.nodeId, nodeId), ids.length ? notInArray(nodeContainers.containerId, ids) : undefined));
   for (const c of containers) {
     const row = {
-      nodeId, containerId: c.id, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
-      labels: c.labels, networkMode: c.networkMode ?? null, createdAt: storableDate(c.created), startedAt: storableDate(c.started), seenAt,
+      nodeId,
+      containerId: c.id,
+      name: c.name,
+      image: c.image,
+      state: c.state,
+      health: c.health,
+      status: c.status,
+      ports: c.ports,
+      labels: c.labels,
+      networkMode: c.networkMode ?? null,
+      createdAt: storableDate(c.created),
+      startedAt: storableDate(c.started),
+      seenAt,
     };
-    await tx.insert(nodeContainers).values(row).onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
+    await tx
+      .insert(nodeContainers)
+      .values(row)
+      .onConflictDoUpdate({ target: [nodeContainers.nodeId, nodeContainers.containerId], set: row });
   }
 }
 
@@ -63,8 +81,11 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
   const { containers, discovered, ...report } = parseInput(HeartbeatReport, input);
   const now = new Date();
   const accepted = await db.transaction(async (tx) => {
-    const [node] = await tx.update(nodes).set({ lastSeenAt: now, lastReport: { ...report, receivedAt: now.toISOString() } })
-      .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt))).returning({ id: nodes.id });
+    const [node] = await tx
+      .update(nodes)
+      .set({ lastSeenAt: now, lastReport: { ...report, receivedAt: now.toISOString() } })
+      .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt)))
+      .returning({ id: nodes.id });
     if (!node) return false;
     if (!containers) return true;
     await storeInventory(tx, nodeId, containers, now);

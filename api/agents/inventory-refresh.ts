@@ -21,7 +21,14 @@ export async function requestInventoryRefresh(ctx: ServiceContext, nodeId: strin
   if (node.revokedAt) throw new ConflictError('id', `Node ${node.name} is revoked: its agent takes no jobs until it is enrolled again.`);
   if (!node.agentPublicKey) throw new ConflictError('id', `Node ${node.name} has no enrolled agent yet: run the enrollment command on the machine first.`);
   const jobId = crypto.randomUUID();
-  const job = await startJob(ctx, inventoryRefreshJob, { id: jobId, node, organizationId: node.organizationId, params: {}, args: { jobId, nodeId: node.id, offlineAfterSeconds: loadConfig().NODE_WAIT_SECONDS }, retryOf: origin.retryOf });
+  const job = await startJob(ctx, inventoryRefreshJob, {
+    id: jobId,
+    node,
+    organizationId: node.organizationId,
+    params: {},
+    args: { jobId, nodeId: node.id, offlineAfterSeconds: loadConfig().NODE_WAIT_SECONDS },
+    retryOf: origin.retryOf,
+  });
   const runId = /\/workflows\/[^/]+\/([^/]+)\/history$/.exec(job.temporalUrl)?.[1] ?? '';
   return { workflowId: job.workflowId, runId: decodeURIComponent(runId), temporalUrl: job.temporalUrl, jobId: job.id, job };
 }

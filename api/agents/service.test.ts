@@ -12,8 +12,17 @@ import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts'
 import { AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { createNode } from '../nodes/service.ts';
 import {
-  AGENT_CREDENTIAL_PREFIX, authenticateAgent, createEnrollmentToken, enrollAgent, ENROLLMENT_TOKEN_PREFIX, getNodeIdentity, listEnrollmentTokens, MAX_ENROLL_FAILURES_PER_ADDRESS,
-  revokeEnrollmentToken, revokeNode, whoami,
+  AGENT_CREDENTIAL_PREFIX,
+  authenticateAgent,
+  createEnrollmentToken,
+  enrollAgent,
+  ENROLLMENT_TOKEN_PREFIX,
+  getNodeIdentity,
+  listEnrollmentTokens,
+  MAX_ENROLL_FAILURES_PER_ADDRESS,
+  revokeEnrollmentToken,
+  revokeNode,
+  whoami,
 } from './service.ts';
 
 let t: TestDatabase;
@@ -34,14 +43,19 @@ const tokenField = async (p: Promise<unknown>) => {
   return (err as InvalidInputError).fieldErrors;
 };
 const signedWhoami = (nodeId: string, privateKey: string) => ({
-  headers: signRequest(privateKey, { nodeId, method: 'GET', path: '/api/v1/agent/whoami' }), method: 'GET', path: '/api/v1/agent/whoami', body: undefined,
+  headers: signRequest(privateKey, { nodeId, method: 'GET', path: '/api/v1/agent/whoami' }),
+  method: 'GET',
+  path: '/api/v1/agent/whoami',
+  body: undefined,
 });
 
 beforeAll(async () => {
   t = await freshDatabase();
   ({ acme, actors, ctx } = await seedTenants(t.db));
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('enrollment tokens', () => {
   it('are created by MSP staff, shown once, stored only as a SHA-256, with the command to run, and audited without the value', async () => {
@@ -89,7 +103,10 @@ describe('enrollment tokens', () => {
     expect(await failure(revokeEnrollmentToken(ctx(actors.globexAdmin), id))).toBeInstanceOf(NotFoundError);
     expect(await failure(createEnrollmentToken(ctx(actors.admin), crypto.randomUUID()))).toBeInstanceOf(NotFoundError);
     expect(await listEnrollmentTokens(ctx(actors.admin), nodeId)).toEqual([expect.objectContaining({ id, state: 'outstanding' })]);
-    const denied = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'denied')));
+    const denied = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'denied')));
     expect(denied.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -111,15 +128,24 @@ describe('enrollment', () => {
     const enrolled = await enroll(token, keys.publicKey);
     const config = loadConfig();
     expect(enrolled).toEqual({
-      nodeId, nodeName: 'enr-01', organizationId: acme.id, taskQueue: `node.${nodeId}`,
-      temporalAddress: config.agentDoorAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, temporalTls: false, temporalCredential: expect.stringMatching(new RegExp(`^${AGENT_CREDENTIAL_PREFIX}[a-z2-7]{52}$`)),
+      nodeId,
+      nodeName: 'enr-01',
+      organizationId: acme.id,
+      taskQueue: `node.${nodeId}`,
+      temporalAddress: config.agentDoorAddress,
+      temporalNamespace: config.TEMPORAL_NAMESPACE,
+      temporalTls: false,
+      temporalCredential: expect.stringMatching(new RegExp(`^${AGENT_CREDENTIAL_PREFIX}[a-z2-7]{52}$`)),
       controlPlanePublicKey: controlPlanePublicKey(),
     });
     const row = await nodeRow(nodeId);
     // Only the credential's hash is kept, and it is nowhere in the audit trail.
     expect(row).toMatchObject({ agentPublicKey: keys.publicKey, agentCredentialHash: hashToken(enrolled.temporalCredential), status: 'pending', revokedAt: null });
     expect(row.enrolledAt).toBeInstanceOf(Date);
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
     expect(event).toMatchObject({ actorType: 'agent', actorId: nodeId, actorLabel: 'agent on edge-01.acme.test', organizationId: acme.id });
     expect(JSON.stringify(event)).not.toContain(token);
     expect(JSON.stringify(event)).not.toContain(enrolled.temporalCredential);
@@ -152,7 +178,10 @@ describe('enrollment', () => {
     for (const l of lost) expect((l.reason as InvalidInputError).fieldErrors).toEqual({ token: expect.stringMatching(/already used/) });
     const winner = keys[results.indexOf(won[0]!)]!;
     expect((await nodeRow(nodeId)).agentPublicKey).toBe(winner.publicKey);
-    const successes = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
+    const successes = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
     expect(successes).toHaveLength(1);
   });
 
@@ -162,11 +191,16 @@ describe('enrollment', () => {
     const past = new Date(Date.now() - 1000);
     await t.db.update(nodeEnrollmentTokens).set({ expiresAt: past }).where(eq(nodeEnrollmentTokens.id, id));
     expect(await tokenField(enroll(token))).toEqual({ token: `This enrollment token expired at ${past.toISOString()}; create a new enrollment command in the console.` });
-    expect(await tokenField(enroll(`${ENROLLMENT_TOKEN_PREFIX}never-issued`)))
-      .toEqual({ token: 'This enrollment token is not valid (unknown or mistyped); create a new enrollment command in the console.' });
+    expect(await tokenField(enroll(`${ENROLLMENT_TOKEN_PREFIX}never-issued`))).toEqual({
+      token: 'This enrollment token is not valid (unknown or mistyped); create a new enrollment command in the console.',
+    });
     expect(await tokenField(enroll('   '))).toEqual({ token: 'token is required' });
     expect((await nodeRow(nodeId)).agentPublicKey).toBeNull();
-    const failures = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'failure'))).orderBy(desc(auditEvents.id));
+    const failures = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'failure')))
+      .orderBy(desc(auditEvents.id));
     expect(failures.slice(0, 2).map((e) => e.reason)).toEqual(['enrollment token unknown', 'enrollment token expired']);
   });
 
@@ -224,7 +258,10 @@ describe('revocation', () => {
     expect((await listEnrollmentTokens(ctx(actors.admin), nodeId)).find((x) => x.id === spare.id)?.state).toBe('revoked');
     expect(await tokenField(enroll(spare.token))).toEqual({ token: expect.stringMatching(/revoked/) });
     expect(await authenticateAgent(t.db, signedWhoami(nodeId, keys.privateKey))).toMatchObject({ ok: false, refusal: 'revoked_node' });
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.revoke'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.revoke'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)));
     expect(event).toMatchObject({ outcome: 'success', actorLabel: 'operator@msp.test', details: expect.objectContaining({ withdrawnEnrollments: 1, hadAgent: true }) });
     expect(await failure(revokeNode(ctx(actors.admin), nodeId))).toBeInstanceOf(ConflictError);
   });
@@ -243,8 +280,12 @@ describe('revocation', () => {
     // A new door credential replaces the old agent's.
     expect(second.temporalCredential).not.toBe(first.temporalCredential);
     expect(await nodeRow(nodeId)).toMatchObject({ agentPublicKey: fresh.publicKey, agentCredentialHash: hashToken(second.temporalCredential), revokedAt: null, status: 'pending' });
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)))
-      .orderBy(desc(auditEvents.id)).limit(1);
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'success'), eq(auditEvents.targetId, nodeId)))
+      .orderBy(desc(auditEvents.id))
+      .limit(1);
     expect(event!.reason).toBe('re-enrolled with a new token after revocation: the revocation is cleared');
     expect(event!.details).toMatchObject({ wasRevoked: true });
     expect(await authenticateAgent(t.db, signedWhoami(nodeId, fresh.privateKey))).toEqual({ ok: true, nodeId });

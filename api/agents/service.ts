@@ -37,8 +37,12 @@ export const MAX_ENROLL_FAILURES_PER_ADDRESS = 20;
 // ------------------------------------------------------------------------------------------ schemas
 
 export const CreateEnrollmentTokenInput = z.object({
-  expiresInMinutes: z.number('expiresInMinutes must be a number of minutes').int('expiresInMinutes must be a whole number of minutes')
-    .min(5, 'expiresInMinutes must be at least 5').max(1440, 'expiresInMinutes must be at most 1440 (one day)').default(60),
+  expiresInMinutes: z
+    .number('expiresInMinutes must be a number of minutes')
+    .int('expiresInMinutes must be a whole number of minutes')
+    .min(5, 'expiresInMinutes must be at least 5')
+    .max(1440, 'expiresInMinutes must be at most 1440 (one day)')
+    .default(60),
 });
 
 export const ENROLLMENT_TOKEN_STATES = ['outstanding', 'used', 'expired', 'revoked'] as const;
@@ -59,7 +63,7 @@ export const CreatedEnrollmentToken = z.object({
   token: z.string().describe('shown once: only its SHA-256 is kept'),
   expiresAt: z.string(),
   command: z.string().describe('what to run on the machine'),
-  controlPlaneKeyFingerprint: z.string().describe('the fingerprint of the control plane\'s public key, which the command carries and the agent checks'),
+  controlPlaneKeyFingerprint: z.string().describe("the fingerprint of the control plane's public key, which the command carries and the agent checks"),
 });
 export type CreatedEnrollmentToken = z.infer<typeof CreatedEnrollmentToken>;
 
@@ -78,7 +82,9 @@ export const EnrollOutput = z.object({
   temporalAddress: z.string().describe('the agent door: agents reach Temporal only through it'),
   temporalNamespace: z.string(),
   temporalTls: z.boolean().describe('the agent door speaks TLS'),
-  temporalCredential: z.string().describe('shown once: the agent sends it to the agent door as a bearer token on every call; only its SHA-256 is kept, and the next enrollment replaces it'),
+  temporalCredential: z
+    .string()
+    .describe('shown once: the agent sends it to the agent door as a bearer token on every call; only its SHA-256 is kept, and the next enrollment replaces it'),
   controlPlanePublicKey: z.string().describe('Ed25519, SPKI DER base64: verifies job envelopes'),
 });
 export type EnrollOutput = z.infer<typeof EnrollOutput>;
@@ -130,13 +136,25 @@ function tokenState(t: TokenRow, now = new Date()): EnrollmentTokenOutput['state
 }
 
 const tokenOutput = (t: TokenRow, createdBy: string | null): EnrollmentTokenOutput => ({
-  id: t.id, nodeId: t.nodeId, state: tokenState(t), createdBy, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(),
-  usedAt: iso(t.usedAt), revokedAt: iso(t.revokedAt),
+  id: t.id,
+  nodeId: t.nodeId,
+  state: tokenState(t),
+  createdBy,
+  createdAt: t.createdAt.toISOString(),
+  expiresAt: t.expiresAt.toISOString(),
+  usedAt: iso(t.usedAt),
+  revokedAt: iso(t.revokedAt),
 });
 
 const identityOutput = (n: NodeRow): NodeIdentityOutput => ({
-  id: n.id, name: n.name, organizationId: n.organizationId, status: n.status,
-  enrolledAt: iso(n.enrolledAt), revokedAt: iso(n.revokedAt), lastSeenAt: iso(n.lastSeenAt), agentKeyFingerprint: fingerprintOf(n.agentPublicKey),
+  id: n.id,
+  name: n.name,
+  organizationId: n.organizationId,
+  status: n.status,
+  enrolledAt: iso(n.enrolledAt),
+  revokedAt: iso(n.revokedAt),
+  lastSeenAt: iso(n.lastSeenAt),
+  agentKeyFingerprint: fingerprintOf(n.agentPublicKey),
 });
 
 /** The node row, or NotFound; the caller authorizes (which hides other organizations' nodes as NotFound). */
@@ -171,19 +189,34 @@ export async function createEnrollmentToken(ctx: ServiceContext, nodeId: string,
  * once. For callers that have authorized already: the service above, and `npm start` enrolling its local
  * agent (which knows the control plane's key itself, in a process whose environment may not hold it).
  */
-export async function issueEnrollmentToken(db: Db, node: NodeRow, by: {
-  createdBy: string | null; auditActor: { actorType: 'person' | 'api_token' | 'system'; actorId?: string | null; actorLabel: string }; expiresInMinutes: number;
-}): Promise<Pick<CreatedEnrollmentToken, 'id' | 'token' | 'expiresAt'>> {
+export async function issueEnrollmentToken(
+  db: Db,
+  node: NodeRow,
+  by: {
+    createdBy: string | null;
+    auditActor: { actorType: 'person' | 'api_token' | 'system'; actorId?: string | null; actorLabel: string };
+    expiresInMinutes: number;
+  },
+): Promise<Pick<CreatedEnrollmentToken, 'id' | 'token' | 'expiresAt'>> {
   const token = ENROLLMENT_TOKEN_PREFIX + encodeBase32LowerCaseNoPadding(crypto.randomBytes(32));
   const expiresAt = new Date(Date.now() + by.expiresInMinutes * 60_000);
   const row = await db.transaction(async (tx) => {
-    const [created] = await tx.insert(nodeEnrollmentTokens)
-      .values({ nodeId: node.id, tokenHash: hashToken(token), createdBy: by.createdBy, expiresAt }).returning();
+    const [created] = await tx
+      .insert(nodeEnrollmentTokens)
+      .values({ nodeId: node.id, tokenHash: hashToken(token), createdBy: by.createdBy, expiresAt })
+      .returning();
     await recordAudit(tx, {
-      ...by.auditActor, organizationId: node.organizationId, action: 'node.enrollment_token.create',
-      targetType: 'node', targetId: node.id, outcome: 'success',
-      reason: node.revokedAt ? 'the node is revoked: enrolling with this token registers a new agent key and clears the revocation'
-        : node.agentPublicKey ? 'the node has an agent: enrolling with this token replaces its key' : null,
+      ...by.auditActor,
+      organizationId: node.organizationId,
+      action: 'node.enrollment_token.create',
+      targetType: 'node',
+      targetId: node.id,
+      outcome: 'success',
+      reason: node.revokedAt
+        ? 'the node is revoked: enrolling with this token registers a new agent key and clears the revocation'
+        : node.agentPublicKey
+          ? 'the node has an agent: enrolling with this token replaces its key'
+          : null,
       details: { nodeName: node.name, enrollmentId: created!.id, expiresAt: expiresAt.toISOString(), expiresInMinutes: by.expiresInMinutes },
     });
     return created!;
@@ -195,29 +228,47 @@ export async function issueEnrollmentToken(db: Db, node: NodeRow, by: {
 export async function listEnrollmentTokens(ctx: ServiceContext, nodeId: string): Promise<EnrollmentTokenOutput[]> {
   const node = await findNode(ctx.db, nodeId);
   await authorize(ctx, 'node.enroll', nodeTarget(node));
-  const rows = await ctx.db.select({ token: nodeEnrollmentTokens, createdBy: users.email }).from(nodeEnrollmentTokens)
+  const rows = await ctx.db
+    .select({ token: nodeEnrollmentTokens, createdBy: users.email })
+    .from(nodeEnrollmentTokens)
     .leftJoin(users, eq(users.id, nodeEnrollmentTokens.createdBy))
-    .where(eq(nodeEnrollmentTokens.nodeId, node.id)).orderBy(desc(nodeEnrollmentTokens.createdAt), desc(nodeEnrollmentTokens.id));
+    .where(eq(nodeEnrollmentTokens.nodeId, node.id))
+    .orderBy(desc(nodeEnrollmentTokens.createdAt), desc(nodeEnrollmentTokens.id));
   return rows.map((r) => tokenOutput(r.token, r.createdBy));
 }
 
 /** Withdraws an unused token. */
 export async function revokeEnrollmentToken(ctx: ServiceContext, tokenId: string): Promise<EnrollmentTokenOutput> {
   if (!isUuid(tokenId)) throw new NotFoundError('enrollment token');
-  const [found] = await ctx.db.select({ token: nodeEnrollmentTokens, node: nodes }).from(nodeEnrollmentTokens)
-    .innerJoin(nodes, eq(nodes.id, nodeEnrollmentTokens.nodeId)).where(eq(nodeEnrollmentTokens.id, tokenId)).limit(1);
+  const [found] = await ctx.db
+    .select({ token: nodeEnrollmentTokens, node: nodes })
+    .from(nodeEnrollmentTokens)
+    .innerJoin(nodes, eq(nodes.id, nodeEnrollmentTokens.nodeId))
+    .where(eq(nodeEnrollmentTokens.id, tokenId))
+    .limit(1);
   if (!found) throw new NotFoundError('enrollment token');
   await authorize(ctx, 'node.enroll', { ...nodeTarget(found.node), type: 'node_enrollment_token', id: tokenId });
   const row = await ctx.db.transaction(async (tx) => {
-    const [revoked] = await tx.update(nodeEnrollmentTokens).set({ revokedAt: new Date() })
-      .where(and(eq(nodeEnrollmentTokens.id, tokenId), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt))).returning();
+    const [revoked] = await tx
+      .update(nodeEnrollmentTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(nodeEnrollmentTokens.id, tokenId), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
+      .returning();
     if (!revoked) {
       const state = tokenState(found.token);
-      throw new ConflictError('id', state === 'used' ? 'This enrollment token was already used; revoke the node instead to cut its agent off.' : 'This enrollment token was already revoked.');
+      throw new ConflictError(
+        'id',
+        state === 'used' ? 'This enrollment token was already used; revoke the node instead to cut its agent off.' : 'This enrollment token was already revoked.',
+      );
     }
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: found.node.organizationId, action: 'node.enrollment_token.revoke',
-      targetType: 'node', targetId: found.node.id, outcome: 'success', details: { nodeName: found.node.name, enrollmentId: tokenId },
+      ...auditActor(ctx.actor),
+      organizationId: found.node.organizationId,
+      action: 'node.enrollment_token.revoke',
+      targetType: 'node',
+      targetId: found.node.id,
+      outcome: 'success',
+      details: { nodeName: found.node.name, enrollmentId: tokenId },
     });
     return revoked;
   });
@@ -236,10 +287,17 @@ export const ENROLL_REFUSALS = {
 } as const;
 
 async function enrollFailuresFrom(tx: Executor, ip: string): Promise<number> {
-  const [row] = await tx.select({ n: count() }).from(auditEvents).where(and(
-    eq(auditEvents.action, 'node.enroll'), eq(auditEvents.outcome, 'failure'),
-    gt(auditEvents.at, new Date(Date.now() - ENROLL_WINDOW_MS)), sql`${auditEvents.details}->>'ip' = ${ip}`,
-  ));
+  const [row] = await tx
+    .select({ n: count() })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.action, 'node.enroll'),
+        eq(auditEvents.outcome, 'failure'),
+        gt(auditEvents.at, new Date(Date.now() - ENROLL_WINDOW_MS)),
+        sql`${auditEvents.details}->>'ip' = ${ip}`,
+      ),
+    );
   return row!.n;
 }
 
@@ -262,22 +320,33 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
   const details = { ip: client.ip, hostname, agentVersion, publicKeyFingerprint: fingerprint };
 
   const outcome = await withLocks(db, [`enroll:address:${client.ip}`], async (tx): Promise<{ refused: AppError } | { node: NodeRow; before: NodeRow }> => {
-    if (await enrollFailuresFrom(tx, client.ip) >= MAX_ENROLL_FAILURES_PER_ADDRESS) {
+    if ((await enrollFailuresFrom(tx, client.ip)) >= MAX_ENROLL_FAILURES_PER_ADDRESS) {
       await recordAudit(tx, { actorType: 'agent', actorLabel: agentLabel, action: 'node.enroll', outcome: 'denied', reason: 'rate limited per address', details });
       return { refused: new AppError(429, 'Too Many Requests', ENROLL_REFUSALS.rateLimited) };
     }
     const refuse = async (why: keyof typeof ENROLL_REFUSALS, found?: { token: TokenRow; node: NodeRow }) => {
       await recordAudit(tx, {
-        actorType: 'agent', actorId: found?.node.id ?? null, actorLabel: agentLabel, organizationId: found?.node.organizationId ?? null,
-        action: 'node.enroll', targetType: found ? 'node' : null, targetId: found?.node.id ?? null, outcome: 'failure',
-        reason: `enrollment token ${why}`, details: { ...details, enrollmentId: found?.token.id ?? null },
+        actorType: 'agent',
+        actorId: found?.node.id ?? null,
+        actorLabel: agentLabel,
+        organizationId: found?.node.organizationId ?? null,
+        action: 'node.enroll',
+        targetType: found ? 'node' : null,
+        targetId: found?.node.id ?? null,
+        outcome: 'failure',
+        reason: `enrollment token ${why}`,
+        details: { ...details, enrollmentId: found?.token.id ?? null },
       });
       const message = why === 'expired' ? ENROLL_REFUSALS.expired(found!.token.expiresAt) : ENROLL_REFUSALS[why as 'unknown' | 'used' | 'revoked'];
       return { refused: new InvalidInputError({ token: message }) };
     };
 
-    const [found] = await tx.select({ token: nodeEnrollmentTokens, node: nodes }).from(nodeEnrollmentTokens)
-      .innerJoin(nodes, eq(nodes.id, nodeEnrollmentTokens.nodeId)).where(eq(nodeEnrollmentTokens.tokenHash, hashToken(token))).limit(1);
+    const [found] = await tx
+      .select({ token: nodeEnrollmentTokens, node: nodes })
+      .from(nodeEnrollmentTokens)
+      .innerJoin(nodes, eq(nodes.id, nodeEnrollmentTokens.nodeId))
+      .where(eq(nodeEnrollmentTokens.tokenHash, hashToken(token)))
+      .limit(1);
     if (!found) return refuse('unknown');
     const now = new Date();
     const state = tokenState(found.token, now);
@@ -286,7 +355,9 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
     // The node first, then the token: the same order as revokeNode, so the two cannot deadlock.
     const [before] = await tx.select().from(nodes).where(eq(nodes.id, found.node.id)).for('update');
     // Conditional: of two enrollments with one token, only the first to commit claims it.
-    const [claimed] = await tx.update(nodeEnrollmentTokens).set({ usedAt: now })
+    const [claimed] = await tx
+      .update(nodeEnrollmentTokens)
+      .set({ usedAt: now })
       .where(and(eq(nodeEnrollmentTokens.id, found.token.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt), gt(nodeEnrollmentTokens.expiresAt, now)))
       .returning();
     if (!claimed || !before) {
@@ -296,23 +367,46 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
       return refuse(latest === 'outstanding' ? 'used' : latest, { token: current ?? found.token, node: found.node });
     }
 
-    const [node] = await tx.update(nodes).set({
-      agentPublicKey: publicKey, agentCredentialHash: hashToken(credential), enrolledAt: now, revokedAt: null, updatedAt: now,
-      // Still 'pending' until its first heartbeat; a revoked node comes back as pending.
-      ...(before.status === 'revoked' ? { status: 'pending' as const } : {}),
-    }).where(eq(nodes.id, before.id)).returning();
-    const withdrawn = await tx.update(nodeEnrollmentTokens).set({ revokedAt: now })
+    const [node] = await tx
+      .update(nodes)
+      .set({
+        agentPublicKey: publicKey,
+        agentCredentialHash: hashToken(credential),
+        enrolledAt: now,
+        revokedAt: null,
+        updatedAt: now,
+        // Still 'pending' until its first heartbeat; a revoked node comes back as pending.
+        ...(before.status === 'revoked' ? { status: 'pending' as const } : {}),
+      })
+      .where(eq(nodes.id, before.id))
+      .returning();
+    const withdrawn = await tx
+      .update(nodeEnrollmentTokens)
+      .set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, before.id), ne(nodeEnrollmentTokens.id, claimed.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });
     if (before.agentCredentialHash) await closeDoorOf(tx, before.id); // the previous agent's credential
     await recordAudit(tx, {
-      actorType: 'agent', actorId: before.id, actorLabel: agentLabel, organizationId: before.organizationId,
-      action: 'node.enroll', targetType: 'node', targetId: before.id, outcome: 'success',
-      reason: before.revokedAt ? 're-enrolled with a new token after revocation: the revocation is cleared'
-        : before.agentPublicKey ? 're-enrolled: the previous agent key is replaced' : null,
+      actorType: 'agent',
+      actorId: before.id,
+      actorLabel: agentLabel,
+      organizationId: before.organizationId,
+      action: 'node.enroll',
+      targetType: 'node',
+      targetId: before.id,
+      outcome: 'success',
+      reason: before.revokedAt
+        ? 're-enrolled with a new token after revocation: the revocation is cleared'
+        : before.agentPublicKey
+          ? 're-enrolled: the previous agent key is replaced'
+          : null,
       details: {
-        ...details, nodeName: before.name, enrollmentId: claimed.id, withdrawnEnrollments: withdrawn.length,
-        previousKeyFingerprint: fingerprintOf(before.agentPublicKey), wasRevoked: Boolean(before.revokedAt),
+        ...details,
+        nodeName: before.name,
+        enrollmentId: claimed.id,
+        withdrawnEnrollments: withdrawn.length,
+        previousKeyFingerprint: fingerprintOf(before.agentPublicKey),
+        wasRevoked: Boolean(before.revokedAt),
       },
     });
     return { node: node!, before };
@@ -320,8 +414,15 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
   if ('refused' in outcome) throw outcome.refused;
   const { node } = outcome;
   return {
-    nodeId: node.id, nodeName: node.name, organizationId: node.organizationId, taskQueue: nodeTaskQueue(node.id),
-    temporalAddress: config.agentDoorAddress, temporalNamespace: config.TEMPORAL_NAMESPACE, temporalTls: Boolean(config.AGENT_DOOR_TLS_CERT_FILE), temporalCredential: credential, controlPlanePublicKey: serverKey,
+    nodeId: node.id,
+    nodeName: node.name,
+    organizationId: node.organizationId,
+    taskQueue: nodeTaskQueue(node.id),
+    temporalAddress: config.agentDoorAddress,
+    temporalNamespace: config.TEMPORAL_NAMESPACE,
+    temporalTls: Boolean(config.AGENT_DOOR_TLS_CERT_FILE),
+    temporalCredential: credential,
+    controlPlanePublicKey: serverKey,
   };
 }
 
@@ -336,18 +437,31 @@ export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<N
   await authorize(ctx, 'node.revoke', nodeTarget(found));
   const node = await ctx.db.transaction(async (tx) => {
     const now = new Date();
-    const [revoked] = await tx.update(nodes).set({ revokedAt: now, status: 'revoked', updatedAt: now })
-      .where(and(eq(nodes.id, found.id), isNull(nodes.revokedAt))).returning();
+    const [revoked] = await tx
+      .update(nodes)
+      .set({ revokedAt: now, status: 'revoked', updatedAt: now })
+      .where(and(eq(nodes.id, found.id), isNull(nodes.revokedAt)))
+      .returning();
     if (!revoked) throw new ConflictError('id', `Node ${found.name} is already revoked; create an enrollment command to enroll it again.`);
     await closeDoorOf(tx, found.id);
-    const withdrawn = await tx.update(nodeEnrollmentTokens).set({ revokedAt: now })
+    const withdrawn = await tx
+      .update(nodeEnrollmentTokens)
+      .set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, found.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: found.organizationId, action: 'node.revoke', targetType: 'node', targetId: found.id, outcome: 'success',
+      ...auditActor(ctx.actor),
+      organizationId: found.organizationId,
+      action: 'node.revoke',
+      targetType: 'node',
+      targetId: found.id,
+      outcome: 'success',
       details: {
-        nodeName: found.name, previousStatus: found.status, hadAgent: Boolean(found.agentPublicKey),
-        agentKeyFingerprint: fingerprintOf(found.agentPublicKey), withdrawnEnrollments: withdrawn.length,
+        nodeName: found.name,
+        previousStatus: found.status,
+        hadAgent: Boolean(found.agentPublicKey),
+        agentKeyFingerprint: fingerprintOf(found.agentPublicKey),
+        withdrawnEnrollments: withdrawn.length,
       },
     });
     return revoked;
@@ -366,9 +480,14 @@ export async function getNodeIdentity(ctx: ServiceContext, nodeId: string): Prom
 // ------------------------------------------------------------------------------- agent requests
 
 /** Verifies an agent-signed request against the node's registered key (used by api/router.ts). */
-export function authenticateAgent(db: Db, request: { headers: Record<string, string | string[] | undefined>; method: string; path: string; body: Uint8Array | undefined }): Promise<SignedRequestVerdict> {
+export function authenticateAgent(
+  db: Db,
+  request: { headers: Record<string, string | string[] | undefined>; method: string; path: string; body: Uint8Array | undefined },
+): Promise<SignedRequestVerdict> {
   return verifySignedRequest(request.headers, {
-    method: request.method, path: request.path, body: request.body,
+    method: request.method,
+    path: request.path,
+    body: request.body,
     publicKeyOf: async (nodeId) => {
       if (!isUuid(nodeId)) return null;
       const [row] = await db.select({ publicKey: nodes.agentPublicKey, revokedAt: nodes.revokedAt }).from(nodes).where(eq(nodes.id, nodeId)).limit(1);
@@ -382,7 +501,12 @@ export async function whoami(ctx: AgentContext): Promise<WhoamiOutput> {
   const [n] = await ctx.db.select().from(nodes).where(eq(nodes.id, ctx.agent.nodeId)).limit(1);
   if (!n) throw new NotFoundError('node');
   return {
-    nodeId: n.id, name: n.name, organizationId: n.organizationId, status: n.status, revoked: n.revokedAt !== null,
-    enrolledAt: iso(n.enrolledAt), lastSeenAt: iso(n.lastSeenAt),
+    nodeId: n.id,
+    name: n.name,
+    organizationId: n.organizationId,
+    status: n.status,
+    revoked: n.revokedAt !== null,
+    enrolledAt: iso(n.enrolledAt),
+    lastSeenAt: iso(n.lastSeenAt),
   };
 }

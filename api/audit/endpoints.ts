@@ -5,7 +5,13 @@ import { AuditEventOutput, listAuditEvents, ListAuditEventsQuery } from './servi
 const tag = 'Audit';
 
 export const auditEndpoints = [
-  defineEndpoint({ method: 'get', path: '/audit-events', tag,
+  defineEndpoint({
+    method: 'get',
+    path: '/audit-events',
+    tag,
     summary: 'List audit events, newest first, filtered by organization, actor, action (exact or prefix*), outcome and time',
-    query: ListAuditEventsQuery, response: pageOf(AuditEventOutput), handler: (ctx, { query }) => listAuditEvents(ctx, query) }),
+    query: ListAuditEventsQuery,
+    response: pageOf(AuditEventOutput),
+    handler: (ctx, { query }) => listAuditEvents(ctx, query),
+  }),
 ];

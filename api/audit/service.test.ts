@@ -16,7 +16,6 @@ let between: { afterFirstBatch: string; afterSecondBatch: string };
 let actors: Tenants['actors'];
 let ctx: Tenants['ctx'];
 
-
 const event = (input: Partial<AuditInput> & Pick<AuditInput, 'action'>) =>
   recordAudit(t.db, { actorType: 'person', actorLabel: 'someone@example.com', outcome: 'success', ...input });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,7 +55,9 @@ beforeAll(async () => {
   await sleep(25);
   for (let i = 0; i < 9; i++) await event({ action: `bulk.event_${i % 3}`, organizationId: i % 2 ? acme.id : globex.id });
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('audit events service', () => {
   it('lists every event for MSP staff, newest first, with ISO times and all fields', async () => {
@@ -66,8 +67,17 @@ describe('audit events service', () => {
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     const failed = events.find((e) => e.action === 'auth.sign_in_failed')!;
     expect(failed).toEqual({
-      id: expect.any(Number), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), actorType: 'person', actorLabel: 'mallory@evil.test',
-      organizationId: null, action: 'auth.sign_in_failed', targetType: null, targetId: null, outcome: 'failure', reason: 'wrong password', details: {},
+      id: expect.any(Number),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      actorType: 'person',
+      actorLabel: 'mallory@evil.test',
+      organizationId: null,
+      action: 'auth.sign_in_failed',
+      targetType: null,
+      targetId: null,
+      outcome: 'failure',
+      reason: 'wrong password',
+      details: {},
     });
   });
 
@@ -127,9 +137,7 @@ describe('audit events service', () => {
     // The refusals were recorded: the forbidden one in the person's organization; the probe of another
     // organization without one, so only MSP staff see it (a company admin must not learn it exists).
     const afterwards = await allPages(actors.acmeAdmin, { outcome: 'denied', limit: 200 });
-    expect(afterwards.map((e) => [e.action, e.actorLabel, e.reason])).toEqual([
-      ['audit.view', 'bob@acme.test', 'role company_user may not audit.view'],
-    ]);
+    expect(afterwards.map((e) => [e.action, e.actorLabel, e.reason])).toEqual([['audit.view', 'bob@acme.test', 'role company_user may not audit.view']]);
     expect((await allPages(actors.acmeAdmin, { limit: 200 })).length).toBe(ownCount + 1);
     const probes = await allPages(actors.admin, { outcome: 'denied', actor: 'alice', limit: 200 });
     expect(probes.map((e) => [e.action, e.organizationId, e.reason])).toEqual([['audit.view', null, 'record of another organization']]);
@@ -161,7 +169,10 @@ describe('audit events service', () => {
 
   it('refuses a bad cursor and bad filters with a 400 naming the field', async () => {
     const refusal = async (query: Record<string, unknown>) => {
-      const err = await listAuditEvents(ctx(actors.admin), query).then(() => null, (e: unknown) => e);
+      const err = await listAuditEvents(ctx(actors.admin), query).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(InvalidInputError);
       expect((err as InvalidInputError).status).toBe(400);
       return Object.keys((err as InvalidInputError).fieldErrors);

@@ -13,15 +13,27 @@ const ACTION_FILTER = /^[A-Za-z0-9_.:/-]*\*?$/;
 
 export const ListAuditEventsQuery = PageQuery.extend({
   organizationId: z.string().uuid('organizationId must be a UUID').optional(),
-  actor: z.string().trim().max(200, 'actor must be at most 200 characters').optional()
+  actor: z
+    .string()
+    .trim()
+    .max(200, 'actor must be at most 200 characters')
+    .optional()
     .describe('part of the actor label (an email, "… (API token)", an agent or workflow name), ignoring case'),
-  action: z.string().trim().max(100, 'action must be at most 100 characters')
-    .regex(ACTION_FILTER, 'action must be an action name like node.create, or a prefix ending in * like auth.*').optional()
+  action: z
+    .string()
+    .trim()
+    .max(100, 'action must be at most 100 characters')
+    .regex(ACTION_FILTER, 'action must be an action name like node.create, or a prefix ending in * like auth.*')
+    .optional()
     .describe('an exact action, or a prefix ending in * (e.g. auth.*)'),
   outcome: z.enum(AUDIT_OUTCOMES, `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}`).optional(),
-  from: z.iso.datetime({ offset: true, error: 'from must be an ISO 8601 date and time with a time zone, e.g. 2026-01-31T09:00:00Z' }).optional()
+  from: z.iso
+    .datetime({ offset: true, error: 'from must be an ISO 8601 date and time with a time zone, e.g. 2026-01-31T09:00:00Z' })
+    .optional()
     .describe('events at or after this time'),
-  to: z.iso.datetime({ offset: true, error: 'to must be an ISO 8601 date and time with a time zone, e.g. 2026-01-31T18:00:00Z' }).optional()
+  to: z.iso
+    .datetime({ offset: true, error: 'to must be an ISO 8601 date and time with a time zone, e.g. 2026-01-31T18:00:00Z' })
+    .optional()
     .describe('events at or before this time'),
 });
 export type ListAuditEventsQuery = z.input<typeof ListAuditEventsQuery>;
@@ -43,8 +55,17 @@ export type AuditEventOutput = z.infer<typeof AuditEventOutput>;
 
 type Row = typeof auditEvents.$inferSelect;
 const toOutput = (e: Row): AuditEventOutput => ({
-  id: e.id, at: e.at.toISOString(), actorType: e.actorType, actorLabel: e.actorLabel, organizationId: e.organizationId, action: e.action,
-  targetType: e.targetType, targetId: e.targetId, outcome: e.outcome, reason: e.reason, details: e.details,
+  id: e.id,
+  at: e.at.toISOString(),
+  actorType: e.actorType,
+  actorLabel: e.actorLabel,
+  organizationId: e.organizationId,
+  action: e.action,
+  targetType: e.targetType,
+  targetId: e.targetId,
+  outcome: e.outcome,
+  reason: e.reason,
+  details: e.details,
 });
 
 /** For LIKE patterns: the user's text matches literally (% and _ are not wildcards). */
@@ -72,7 +93,12 @@ export async function listAuditEvents(ctx: ServiceContext, query: unknown): Prom
     q.to ? lte(auditEvents.at, new Date(q.to)) : undefined,
     before !== undefined ? lt(auditEvents.id, before) : undefined,
   ];
-  const rows = await ctx.db.select().from(auditEvents).where(and(...conditions)).orderBy(desc(auditEvents.id)).limit(q.limit + 1);
+  const rows = await ctx.db
+    .select()
+    .from(auditEvents)
+    .where(and(...conditions))
+    .orderBy(desc(auditEvents.id))
+    .limit(q.limit + 1);
   const items = rows.slice(0, q.limit);
   const last = items[items.length - 1];
   return {

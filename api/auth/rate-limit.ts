@@ -10,9 +10,11 @@ export const MAX_FAILURES_PER_ADDRESS = 20;
 
 export async function signInBlocked(db: Executor, email: string, ip: string): Promise<'account' | 'address' | null> {
   const since = new Date(Date.now() - SIGN_IN_WINDOW_MS);
-  const failures = (column: typeof signInAttempts.email | typeof signInAttempts.ip, value: string) => db
-    .select({ n: count() }).from(signInAttempts)
-    .where(and(eq(column, value), eq(signInAttempts.succeeded, false), gt(signInAttempts.at, since)));
+  const failures = (column: typeof signInAttempts.email | typeof signInAttempts.ip, value: string) =>
+    db
+      .select({ n: count() })
+      .from(signInAttempts)
+      .where(and(eq(column, value), eq(signInAttempts.succeeded, false), gt(signInAttempts.at, since)));
   const [[byAccount], [byAddress]] = await Promise.all([failures(signInAttempts.email, email), failures(signInAttempts.ip, ip)]);
   if (byAccount!.n >= MAX_FAILURES_PER_ACCOUNT) return 'account';
   if (byAddress!.n >= MAX_FAILURES_PER_ADDRESS) return 'address';

@@ -14,7 +14,10 @@ beforeAll(async () => {
   const org = await ensureMspOrganization(t.db);
   ({ id: userId } = await createUser(t.db, { email: 'Admin@Example.com', name: 'A', password: 'correct horse battery', role: 'msp_admin', organizationId: org.id }));
 });
-afterAll(async () => { await closeDb(); await t.close(); });
+afterAll(async () => {
+  await closeDb();
+  await t.close();
+});
 
 describe('sessions (Lucia guidance, real PostgreSQL)', () => {
   it('issues an <id>.<secret> token and stores only a hash of the secret', async () => {
@@ -40,7 +43,10 @@ describe('sessions (Lucia guidance, real PostgreSQL)', () => {
 
   it('ends a session after the inactivity timeout, and on sign-out', async () => {
     const idle = await createSession(userId);
-    await t.db.update(sessions).set({ lastVerifiedAt: new Date(Date.now() - 8 * 24 * 3600 * 1000) }).where(eq(sessions.id, idle.sessionId));
+    await t.db
+      .update(sessions)
+      .set({ lastVerifiedAt: new Date(Date.now() - 8 * 24 * 3600 * 1000) })
+      .where(eq(sessions.id, idle.sessionId));
     expect(await validateSessionToken(idle.token)).toBeNull();
     expect(await t.db.select().from(sessions).where(eq(sessions.id, idle.sessionId))).toHaveLength(0);
 

@@ -34,7 +34,9 @@ const hashSecret = (secret: string) => Buffer.from(hashToken(secret), 'hex');
 export async function createSession(userId: string): Promise<{ token: string; sessionId: string }> {
   const id = randomString();
   const secret = randomString();
-  await getDb().insert(sessions).values({ id, userId, secretHash: hashSecret(secret) });
+  await getDb()
+    .insert(sessions)
+    .values({ id, userId, secretHash: hashSecret(secret) });
   return { token: `${id}.${secret}`, sessionId: id };
 }
 
@@ -42,12 +44,7 @@ export async function validateSessionToken(token: string): Promise<Session | nul
   const [id, secret, extra] = token.split('.');
   if (!id || !secret || extra !== undefined) return null;
   const db = getDb();
-  const [row] = await db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, id))
-    .limit(1);
+  const [row] = await db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, id)).limit(1);
   if (!row) return null;
   if (!constantTimeEqual(hashSecret(secret), row.session.secretHash)) return null;
   const now = Date.now();
@@ -56,7 +53,10 @@ export async function validateSessionToken(token: string): Promise<Session | nul
     return null;
   }
   if (now - row.session.lastVerifiedAt.getTime() >= ACTIVITY_CHECK_INTERVAL_MS) {
-    await db.update(sessions).set({ lastVerifiedAt: new Date(now) }).where(eq(sessions.id, id));
+    await db
+      .update(sessions)
+      .set({ lastVerifiedAt: new Date(now) })
+      .where(eq(sessions.id, id));
   }
   const { id: userId, email, name, role, organizationId } = row.user;
   return {

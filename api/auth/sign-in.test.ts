@@ -17,9 +17,16 @@ beforeAll(async () => {
     await createUser(t.db, { email, name: 'P', password: PASSWORD, role: 'msp_operator', organizationId: org.id });
   }
 });
-afterAll(async () => { await closeDb(); await t.close(); });
+afterAll(async () => {
+  await closeDb();
+  await t.close();
+});
 
-const auditFor = (email: string) => t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'auth.sign_in'), eq(auditEvents.actorLabel, email)));
+const auditFor = (email: string) =>
+  t.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, 'auth.sign_in'), eq(auditEvents.actorLabel, email)));
 
 describe('sign-in (real PostgreSQL, real Argon2id)', () => {
   it('signs in with the right password and audits it', async () => {

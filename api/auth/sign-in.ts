@@ -25,20 +25,29 @@ export async function signIn(emailInput: string, password: string, ip: string): 
     const blocked = await signInBlocked(tx, email, ip);
     if (blocked) {
       await recordAudit(tx, {
-        actorType: 'person', actorLabel: email, action: 'auth.sign_in', outcome: 'denied',
-        reason: `rate limited per ${blocked}`, details: { ip },
+        actorType: 'person',
+        actorLabel: email,
+        action: 'auth.sign_in',
+        outcome: 'denied',
+        reason: `rate limited per ${blocked}`,
+        details: { ip },
       });
       return { refused: TOO_MANY_ATTEMPTS };
     }
     const found = await findUserByEmail(tx, email);
-    const passwordOk = await verifyPassword(found?.passwordHash ?? await getDummyHash(), password);
+    const passwordOk = await verifyPassword(found?.passwordHash ?? (await getDummyHash()), password);
     const ok = Boolean(found && found.active && passwordOk);
     await recordSignInAttempt(tx, email, ip, ok);
     if (!ok || !found) {
       await recordAudit(tx, {
-        actorType: 'person', actorId: found?.id, actorLabel: email, organizationId: found?.organizationId,
-        action: 'auth.sign_in', outcome: 'failure',
-        reason: !found ? 'unknown account' : !found.active ? 'account deactivated' : 'wrong password', details: { ip },
+        actorType: 'person',
+        actorId: found?.id,
+        actorLabel: email,
+        organizationId: found?.organizationId,
+        action: 'auth.sign_in',
+        outcome: 'failure',
+        reason: !found ? 'unknown account' : !found.active ? 'account deactivated' : 'wrong password',
+        details: { ip },
       });
       return { refused: WRONG_CREDENTIALS };
     }
@@ -47,8 +56,15 @@ export async function signIn(emailInput: string, password: string, ip: string): 
   if ('refused' in user) return { ok: false, message: user.refused };
   const { token, sessionId } = await createSession(user.id);
   await recordAudit(db, {
-    actorType: 'person', actorId: user.id, actorLabel: user.email, organizationId: user.organizationId,
-    action: 'auth.sign_in', targetType: 'session', targetId: sessionId, outcome: 'success', details: { ip },
+    actorType: 'person',
+    actorId: user.id,
+    actorLabel: user.email,
+    organizationId: user.organizationId,
+    action: 'auth.sign_in',
+    targetType: 'session',
+    targetId: sessionId,
+    outcome: 'success',
+    details: { ip },
   });
   return { ok: true, token };
 }

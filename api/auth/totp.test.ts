@@ -13,8 +13,16 @@ import { ConflictError, ForbiddenError, InvalidInputError } from '../errors.ts';
 import { authenticate } from './authenticate.ts';
 import { createSession, validateSessionToken, type Session } from './sessions.ts';
 import {
-  beginEnrolment, confirmEnrolment, disableTwoFactor, getTwoFactorStatus, MAX_CODE_FAILURES, RECOVERY_CODE_COUNT, regenerateRecoveryCodes,
-  TooManyCodeAttemptsError, verifySecondFactor, type TwoFactorContext,
+  beginEnrolment,
+  confirmEnrolment,
+  disableTwoFactor,
+  getTwoFactorStatus,
+  MAX_CODE_FAILURES,
+  RECOVERY_CODE_COUNT,
+  regenerateRecoveryCodes,
+  TooManyCodeAttemptsError,
+  verifySecondFactor,
+  type TwoFactorContext,
 } from './totp.ts';
 import { REQUIRE_MFA_FOR_MSP_STAFF, twoFactorState } from './two-factor-state.ts';
 
@@ -31,14 +39,19 @@ const codeAt = (key: Uint8Array, step: number) => generateHOTP(key, BigInt(step)
 
 // Every secret the tests see, to check that none reached the audit trail.
 const secretsSeen = new Set<string>();
-const remember = (...values: string[]) => { for (const v of values) secretsSeen.add(v); };
+const remember = (...values: string[]) => {
+  for (const v of values) secretsSeen.add(v);
+};
 
 beforeAll(async () => {
   t = await freshDatabase();
   process.env.DATABASE_URL = t.url;
   ({ id: mspOrgId } = await ensureMspOrganization(t.db));
 });
-afterAll(async () => { await closeDb(); await t.close(); });
+afterAll(async () => {
+  await closeDb();
+  await t.close();
+});
 
 let n = 0;
 async function person(role: Actor['role'] = 'msp_operator') {
@@ -69,7 +82,11 @@ async function signedIn(userId: string): Promise<{ token: string; session: Sessi
 const userRow = async (id: string) => (await t.db.select().from(users).where(eq(users.id, id)))[0]!;
 const sessionVerified = async (id: string) => (await t.db.select().from(sessions).where(eq(sessions.id, id)))[0]!.twoFactorVerified;
 const auditOf = (userId: string, action: string) =>
-  t.db.select().from(auditEvents).where(eq(auditEvents.actorId, userId)).then((rows) => rows.filter((r) => r.action === action));
+  t.db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.actorId, userId))
+    .then((rows) => rows.filter((r) => r.action === action));
 
 describe('turning two-factor sign-in on', () => {
   it('stores the new key sealed and pending, and gives the secret and an otpauth URI', async () => {
@@ -156,10 +173,12 @@ describe('signing in with the second factor', () => {
     expect(await sessionVerified(session.id)).toBe(true);
 
     const other = (await signedIn(p.id)).session;
-    await expect(verifySecondFactor(t.db, other, { code: previous }, '127.0.0.1', T1))
-      .rejects.toMatchObject({ fieldErrors: { code: expect.any(String) } });
+    await expect(verifySecondFactor(t.db, other, { code: previous }, '127.0.0.1', T1)).rejects.toMatchObject({ fieldErrors: { code: expect.any(String) } });
     expect(await sessionVerified(other.id)).toBe(false);
-    expect((await auditOf(p.id, 'auth.two_factor')).map((e) => [e.outcome, e.reason])).toEqual([['success', null], ['failure', 'code already used']]);
+    expect((await auditOf(p.id, 'auth.two_factor')).map((e) => [e.outcome, e.reason])).toEqual([
+      ['success', null],
+      ['failure', 'code already used'],
+    ]);
 
     const current = codeAt(p.key, stepOf(T1));
     remember(current);
@@ -185,7 +204,10 @@ describe('signing in with the second factor', () => {
       await expect(verifySecondFactor(t.db, session, { code }, '127.0.0.1', T1)).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(await sessionVerified(session.id)).toBe(false);
-    expect((await auditOf(p.id, 'auth.two_factor')).map((e) => [e.outcome, e.reason])).toEqual([['failure', 'wrong code'], ['failure', 'wrong code']]);
+    expect((await auditOf(p.id, 'auth.two_factor')).map((e) => [e.outcome, e.reason])).toEqual([
+      ['failure', 'wrong code'],
+      ['failure', 'wrong code'],
+    ]);
     // The next step's code is inside the window (clock drift).
     const next = codeAt(p.key, stepOf(T1) + 1);
     remember(next);
@@ -206,15 +228,15 @@ describe('signing in with the second factor', () => {
     const p = await enrolled();
     const first = (await signedIn(p.id)).session;
     // Case and the dash do not matter when it is typed.
-    await expect(verifySecondFactor(t.db, first, { recoveryCode: ` ${p.codes[0]!.toUpperCase().replace('-', '')} ` }, '127.0.0.1', T1))
-      .resolves.toEqual({ method: 'recovery_code' });
+    await expect(verifySecondFactor(t.db, first, { recoveryCode: ` ${p.codes[0]!.toUpperCase().replace('-', '')} ` }, '127.0.0.1', T1)).resolves.toEqual({
+      method: 'recovery_code',
+    });
     expect(await sessionVerified(first.id)).toBe(true);
     const used = await t.db.select().from(recoveryCodes).where(eq(recoveryCodes.userId, p.id));
     expect(used.filter((r) => r.usedAt)).toHaveLength(1);
 
     const second = (await signedIn(p.id)).session;
-    await expect(verifySecondFactor(t.db, second, { recoveryCode: p.codes[0]! }, '127.0.0.1', T1))
-      .rejects.toMatchObject({ fieldErrors: { recoveryCode: expect.any(String) } });
+    await expect(verifySecondFactor(t.db, second, { recoveryCode: p.codes[0]! }, '127.0.0.1', T1)).rejects.toMatchObject({ fieldErrors: { recoveryCode: expect.any(String) } });
     expect(await sessionVerified(second.id)).toBe(false);
     expect((await getTwoFactorStatus(p.ctx(T1))).recoveryCodesLeft).toBe(RECOVERY_CODE_COUNT - 1);
   });
@@ -310,9 +332,18 @@ describe('managing two-factor sign-in', () => {
 
 describe('the audit trail', () => {
   it('records every two-factor event and never a key or a code', async () => {
-    const rows = await t.db.select().from(auditEvents)
-      .where(inArray(auditEvents.action, ['auth.two_factor', 'account.two_factor.enable', 'account.two_factor.enrolment_start',
-        'account.two_factor.disable', 'account.two_factor.recovery_codes_regenerate']));
+    const rows = await t.db
+      .select()
+      .from(auditEvents)
+      .where(
+        inArray(auditEvents.action, [
+          'auth.two_factor',
+          'account.two_factor.enable',
+          'account.two_factor.enrolment_start',
+          'account.two_factor.disable',
+          'account.two_factor.recovery_codes_regenerate',
+        ]),
+      );
     expect(rows.length).toBeGreaterThan(20);
     // Hashes are left out: a 6-digit run may occur in hex by chance.
     const text = JSON.stringify(rows.map(({ actorLabel, reason, details, targetId, targetType, action }) => ({ actorLabel, reason, details, targetId, targetType, action })));

@@ -39,7 +39,9 @@ const CODE_OR_RECOVERY_FORMAT = 'Enter the 6-digit code from your authenticator 
 
 /** Refused because of too many wrong codes; nothing was checked. */
 export class TooManyCodeAttemptsError extends AppError {
-  constructor() { super(429, 'Too Many Requests', TOO_MANY_CODE_ATTEMPTS); }
+  constructor() {
+    super(429, 'Too Many Requests', TOO_MANY_CODE_ATTEMPTS);
+  }
 }
 
 /**
@@ -92,10 +94,14 @@ const throttleKey = (userId: string) => `2fa:${userId}`;
 export async function codeAttemptsBlocked(db: Executor, userId: string, now = Date.now()): Promise<boolean> {
   const key = throttleKey(userId);
   const since = new Date(now - CODE_FAILURE_WINDOW_MS);
-  const [lastSuccess] = await db.select({ at: max(signInAttempts.at) }).from(signInAttempts)
+  const [lastSuccess] = await db
+    .select({ at: max(signInAttempts.at) })
+    .from(signInAttempts)
     .where(and(eq(signInAttempts.email, key), eq(signInAttempts.succeeded, true), gt(signInAttempts.at, since)));
   const from = lastSuccess?.at && lastSuccess.at > since ? lastSuccess.at : since;
-  const [failures] = await db.select({ n: count() }).from(signInAttempts)
+  const [failures] = await db
+    .select({ n: count() })
+    .from(signInAttempts)
     .where(and(eq(signInAttempts.email, key), eq(signInAttempts.succeeded, false), gt(signInAttempts.at, from)));
   return failures!.n >= MAX_CODE_FAILURES;
 }
@@ -129,7 +135,9 @@ function openKey(user: UserRow): Uint8Array {
 /** Checks a code of a person who has two-factor on, and consumes it (its step, or the recovery code). */
 async function checkFactor(db: Executor, user: UserRow, factor: Factor, now: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (factor.kind === 'recovery_code') {
-    const [used] = await db.update(recoveryCodes).set({ usedAt: new Date(now) })
+    const [used] = await db
+      .update(recoveryCodes)
+      .set({ usedAt: new Date(now) })
       .where(and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashToken(factor.code)), isNull(recoveryCodes.usedAt)))
       .returning({ id: recoveryCodes.id });
     return used ? { ok: true } : { ok: false, reason: 'recovery code not valid or already used' };
@@ -137,7 +145,9 @@ async function checkFactor(db: Executor, user: UserRow, factor: Factor, now: num
   const match = matchTotpStep(openKey(user), factor.code, now, user.totpLastStep);
   if ('reason' in match) return { ok: false, reason: match.reason };
   // Conditional, so two requests racing with the same code cannot both pass.
-  const [updated] = await db.update(users).set({ totpLastStep: match.step })
+  const [updated] = await db
+    .update(users)
+    .set({ totpLastStep: match.step })
     .where(and(eq(users.id, user.id), or(isNull(users.totpLastStep), lt(users.totpLastStep, match.step))))
     .returning({ id: users.id });
   return updated ? { ok: true } : { ok: false, reason: 'code already used' };
@@ -170,8 +180,13 @@ async function ownUser(ctx: TwoFactorContext, action: string): Promise<UserRow> 
   if (ctx.actor.kind !== 'person') {
     // An API token must not be able to change how its owner signs in.
     await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action, targetType: 'user', targetId: ctx.actor.userId,
-      outcome: 'denied', reason: 'two-factor sign-in is managed from the console, not with an API token',
+      ...auditActor(ctx.actor),
+      organizationId: ctx.actor.organizationId,
+      action,
+      targetType: 'user',
+      targetId: ctx.actor.userId,
+      outcome: 'denied',
+      reason: 'two-factor sign-in is managed from the console, not with an API token',
     });
     throw new ForbiddenError('Two-factor sign-in is managed from the console, not with an API token.');
   }
@@ -180,10 +195,22 @@ async function ownUser(ctx: TwoFactorContext, action: string): Promise<UserRow> 
   return user;
 }
 
-const audit = (ctx: TwoFactorContext, action: string, outcome: 'success' | 'failure' | 'denied', extra: { reason?: string; details?: Record<string, unknown> } = {}, on: Executor = ctx.db) =>
+const audit = (
+  ctx: TwoFactorContext,
+  action: string,
+  outcome: 'success' | 'failure' | 'denied',
+  extra: { reason?: string; details?: Record<string, unknown> } = {},
+  on: Executor = ctx.db,
+) =>
   recordAudit(on, {
-    ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action, targetType: 'user', targetId: ctx.actor.userId,
-    outcome, reason: extra.reason ?? null, details: { ...(ctx.ip ? { ip: ctx.ip } : {}), ...extra.details },
+    ...auditActor(ctx.actor),
+    organizationId: ctx.actor.organizationId,
+    action,
+    targetType: 'user',
+    targetId: ctx.actor.userId,
+    outcome,
+    reason: extra.reason ?? null,
+    details: { ...(ctx.ip ? { ip: ctx.ip } : {}), ...extra.details },
   });
 
 /** Throttle, check and record one code for a ctx-based operation; throws on a wrong code. */
@@ -221,10 +248,18 @@ export async function getTwoFactorStatus(ctx: TwoFactorContext): Promise<TwoFact
   let pending: TwoFactorStatus['pending'] = null;
   if (!enabled && user.totpKeyEncrypted && ctx.actor.kind === 'person') {
     // A key sealed under an earlier SECRETS_KEY cannot be opened: the person simply starts again.
-    const key = (() => { try { return openKey(user); } catch { return null; } })();
+    const key = (() => {
+      try {
+        return openKey(user);
+      } catch {
+        return null;
+      }
+    })();
     if (key) pending = { secretBase32: encodeBase32UpperCaseNoPadding(key), uri: createTOTPKeyURI(TOTP_ISSUER, user.email, key, TOTP_PERIOD_SECONDS, TOTP_DIGITS) };
   }
-  const [left] = await ctx.db.select({ n: count() }).from(recoveryCodes)
+  const [left] = await ctx.db
+    .select({ n: count() })
+    .from(recoveryCodes)
     .where(and(eq(recoveryCodes.userId, user.id), isNull(recoveryCodes.usedAt)));
   return {
     enabled,
@@ -240,7 +275,9 @@ export async function beginEnrolment(ctx: TwoFactorContext): Promise<{ secretBas
   const user = await ownUser(ctx, 'account.two_factor.enrolment_start');
   if (user.totpEnabledAt) throw new ConflictError('code', 'Two-factor sign-in is already on.');
   const key = new Uint8Array(crypto.randomBytes(KEY_BYTES));
-  await ctx.db.update(users).set({ totpKeyEncrypted: seal(key, keyContext(user.id)), totpEnabledAt: null, totpLastStep: null })
+  await ctx.db
+    .update(users)
+    .set({ totpKeyEncrypted: seal(key, keyContext(user.id)), totpEnabledAt: null, totpLastStep: null })
     .where(eq(users.id, user.id));
   await audit(ctx, 'account.two_factor.enrolment_start', 'success');
   return { secretBase32: encodeBase32UpperCaseNoPadding(key), uri: createTOTPKeyURI(TOTP_ISSUER, user.email, key, TOTP_PERIOD_SECONDS, TOTP_DIGITS) };
@@ -250,7 +287,10 @@ export async function beginEnrolment(ctx: TwoFactorContext): Promise<{ secretBas
 export async function cancelEnrolment(ctx: TwoFactorContext): Promise<void> {
   const user = await ownUser(ctx, 'account.two_factor.enrolment_cancel');
   if (user.totpEnabledAt || !user.totpKeyEncrypted) return;
-  await ctx.db.update(users).set({ totpKeyEncrypted: null, totpLastStep: null }).where(and(eq(users.id, user.id), isNull(users.totpEnabledAt)));
+  await ctx.db
+    .update(users)
+    .set({ totpKeyEncrypted: null, totpLastStep: null })
+    .where(and(eq(users.id, user.id), isNull(users.totpEnabledAt)));
   await audit(ctx, 'account.two_factor.enrolment_cancel', 'success');
 }
 
@@ -277,13 +317,19 @@ export async function confirmEnrolment(ctx: TwoFactorContext, codeInput: unknown
     throw new InvalidInputError({ code: 'That code does not match the new key. Check the time on your device and try the next code.' });
   }
   const codes = await ctx.db.transaction(async (tx) => {
-    const [enabled] = await tx.update(users).set({ totpEnabledAt: new Date(now), totpLastStep: match.step })
+    const [enabled] = await tx
+      .update(users)
+      .set({ totpEnabledAt: new Date(now), totpLastStep: match.step })
       .where(and(eq(users.id, user.id), isNull(users.totpEnabledAt), isNotNull(users.totpKeyEncrypted)))
       .returning({ id: users.id });
     if (!enabled) throw new ConflictError('code', 'Two-factor sign-in is already on.');
     const fresh = await replaceRecoveryCodes(tx, user.id);
     await tx.update(sessions).set({ twoFactorVerified: false }).where(eq(sessions.userId, user.id));
-    if (ctx.session) await tx.update(sessions).set({ twoFactorVerified: true }).where(and(eq(sessions.id, ctx.session.id), eq(sessions.userId, user.id)));
+    if (ctx.session)
+      await tx
+        .update(sessions)
+        .set({ twoFactorVerified: true })
+        .where(and(eq(sessions.id, ctx.session.id), eq(sessions.userId, user.id)));
     return fresh;
   });
   await audit(ctx, action, 'success', { details: { recoveryCodes: RECOVERY_CODE_COUNT } });
@@ -334,7 +380,11 @@ export async function regenerateRecoveryCodes(ctx: TwoFactorContext, codeInput: 
  * TooManyCodeAttemptsError after MAX_CODE_FAILURES wrong codes within the window.
  */
 export async function verifySecondFactor(
-  db: Db, session: Session, input: { code?: string | null; recoveryCode?: string | null }, ip: string, now = Date.now(),
+  db: Db,
+  session: Session,
+  input: { code?: string | null; recoveryCode?: string | null },
+  ip: string,
+  now = Date.now(),
 ): Promise<{ method: Factor['kind'] }> {
   const recoveryInput = input.recoveryCode?.trim() ?? '';
   let factor: Factor;
@@ -349,8 +399,13 @@ export async function verifySecondFactor(
   if (!user || !user.active) throw new NotFoundError('person');
   if (!user.totpEnabledAt) throw new ConflictError('code', 'Two-factor sign-in is not on for this account.');
   const auditFields = {
-    actorType: 'person' as const, actorId: user.id, actorLabel: user.email, organizationId: user.organizationId,
-    action: 'auth.two_factor', targetType: 'session', targetId: session.id,
+    actorType: 'person' as const,
+    actorId: user.id,
+    actorLabel: user.email,
+    organizationId: user.organizationId,
+    action: 'auth.two_factor',
+    targetType: 'session',
+    targetId: session.id,
   };
   const refusal = await withLocks(db, [`2fa:${user.id}`], async (tx) => {
     if (await codeAttemptsBlocked(tx, user.id, now)) {

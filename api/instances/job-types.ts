@@ -11,45 +11,77 @@ const instanceName = (params: Record<string, unknown>) => String(params.instance
 const names = (list: unknown) => ((list as { id: string; name?: string }[] | undefined) ?? []).map((c) => c.name ?? c.id.slice(0, 12)).join(', ');
 
 export const deployJob = defineJobType({
-  type: 'deploy_openclaw', nodeActions: ['openclaw.preflight', 'openclaw.deploy', 'openclaw.wait-healthy'], label: 'Deploy OpenClaw', workflow: deployOpenClaw, approval: 'required', runsOn: 'node',
+  type: 'deploy_openclaw',
+  nodeActions: ['openclaw.preflight', 'openclaw.deploy', 'openclaw.wait-healthy'],
+  label: 'Deploy OpenClaw',
+  workflow: deployOpenClaw,
+  approval: 'required',
+  runsOn: 'node',
   // Idempotent: a new deployment finds what an earlier one left by its labels, and asks for its approval again.
   retry: {
     safe: true,
-    again: (ctx, job, origin) => requestDeployment(ctx, { nodeId: job.nodeId, organizationId: job.organizationId, instanceName: instanceName(job.params), port: job.params.port }, origin),
+    again: (ctx, job, origin) =>
+      requestDeployment(ctx, { nodeId: job.nodeId, organizationId: job.organizationId, instanceName: instanceName(job.params), port: job.params.port }, origin),
   },
   result: { summary: (r) => `OpenClaw ${String(r.version)} on port ${String(r.port)}, healthy ${String(r.secondsToHealthy)} s after the deployment started.` },
 });
 
 export const adoptJob = defineJobType({
-  type: 'adopt_openclaw', nodeActions: ['openclaw.describe', 'openclaw.health'], label: 'Adopt OpenClaw', workflow: adoptOpenClaw, approval: 'required', runsOn: 'node',
+  type: 'adopt_openclaw',
+  nodeActions: ['openclaw.describe', 'openclaw.health'],
+  label: 'Adopt OpenClaw',
+  workflow: adoptOpenClaw,
+  approval: 'required',
+  runsOn: 'node',
   retry: { safe: true, again: (ctx, job, origin) => requestAdoption(ctx, job.instanceId ?? '', origin) },
   result: { summary: (r) => `Now managed, exactly as it runs: ${names(r.containers)} (nothing on the machine was changed).`, health: 'health' },
 });
 
 export const healthCheckJob = defineJobType({
-  type: 'health_check', nodeActions: ['openclaw.health'], label: 'Health check', workflow: checkInstanceHealth, approval: 'none', runsOn: 'node',
+  type: 'health_check',
+  nodeActions: ['openclaw.health'],
+  label: 'Health check',
+  workflow: checkInstanceHealth,
+  approval: 'none',
+  runsOn: 'node',
   retry: { safe: true, again: (ctx, job, origin) => requestHealthCheck(ctx, job.instanceId ?? '', origin) },
   result: { health: 'health' },
 });
 
 export const restartJob = defineJobType({
-  type: 'restart_gateway', nodeActions: ['openclaw.health', 'openclaw.restart'], label: 'Restart gateway', workflow: restartGateway, approval: 'required', runsOn: 'node',
-  retry: { safe: false, why: 'A restart runs at most once and is never repeated by a retry: check the instance\'s health, then request a new restart from its page.' },
+  type: 'restart_gateway',
+  nodeActions: ['openclaw.health', 'openclaw.restart'],
+  label: 'Restart gateway',
+  workflow: restartGateway,
+  approval: 'required',
+  runsOn: 'node',
+  retry: { safe: false, why: "A restart runs at most once and is never repeated by a retry: check the instance's health, then request a new restart from its page." },
   result: { summary: (r) => `The gateway was restarted and answered again after ${String(r.downtimeSeconds)} s of downtime.`, health: 'after' },
 });
 
-const changeJob = (change: 'stop' | 'start') => defineJobType({
-  type: `${change}_instance`, nodeActions: ['openclaw.health', `openclaw.${change}`], label: `${change === 'stop' ? 'Stop' : 'Start'} OpenClaw`, workflow: changeInstance, approval: 'required', runsOn: 'node',
-  // Stopping a stopped container, or starting a running one, changes nothing: safe to ask again.
-  retry: { safe: true, again: (ctx, job, origin) => requestInstanceChange(ctx, job.instanceId ?? '', change, {}, origin) },
-  result: { summary: () => `The instance's containers were ${change === 'stop' ? 'stopped' : 'started'}.`, health: 'after' },
-});
+const changeJob = (change: 'stop' | 'start') =>
+  defineJobType({
+    type: `${change}_instance`,
+    nodeActions: ['openclaw.health', `openclaw.${change}`],
+    label: `${change === 'stop' ? 'Stop' : 'Start'} OpenClaw`,
+    workflow: changeInstance,
+    approval: 'required',
+    runsOn: 'node',
+    // Stopping a stopped container, or starting a running one, changes nothing: safe to ask again.
+    retry: { safe: true, again: (ctx, job, origin) => requestInstanceChange(ctx, job.instanceId ?? '', change, {}, origin) },
+    result: { summary: () => `The instance's containers were ${change === 'stop' ? 'stopped' : 'started'}.`, health: 'after' },
+  });
 
 export const changeJobs = {
   stop: changeJob('stop'),
   start: changeJob('start'),
   remove: defineJobType({
-    type: 'remove_instance', nodeActions: ['openclaw.health', 'openclaw.remove'], label: 'Remove OpenClaw', workflow: changeInstance, approval: 'required', runsOn: 'node',
+    type: 'remove_instance',
+    nodeActions: ['openclaw.health', 'openclaw.remove'],
+    label: 'Remove OpenClaw',
+    workflow: changeInstance,
+    approval: 'required',
+    runsOn: 'node',
     retry: { safe: false, why: 'A removal deletes containers (and its data, when asked): request it again from the node page, so that what it removes is chosen again.' },
     result: {
       summary: (r) => {
@@ -61,8 +93,13 @@ export const changeJobs = {
 };
 
 export const readLogsJob = defineJobType({
-  type: 'read_logs', nodeActions: ['openclaw.logs'], label: 'Read logs', workflow: readInstanceLogs, approval: 'none', runsOn: 'node',
-  retry: { safe: false, why: 'Logs are read again from the instance\'s Logs page, with the lines you want.' },
+  type: 'read_logs',
+  nodeActions: ['openclaw.logs'],
+  label: 'Read logs',
+  workflow: readInstanceLogs,
+  approval: 'none',
+  runsOn: 'node',
+  retry: { safe: false, why: "Logs are read again from the instance's Logs page, with the lines you want." },
   result: { summary: (r) => `${String(r.lines)} line(s) read${r.truncated ? ' (older lines may exist)' : ''}; the lines went to the page that asked, not into this record.` },
 });
 

@@ -20,8 +20,10 @@ export const LogsQuery = z.object({
   follow: z.enum(['0', '1']).optional(),
 });
 export const LogsResponse = z.object({
-  instanceName: z.string(), container: z.enum(['gateway', 'cli']),
-  lines: z.array(z.object({ at: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() })), truncated: z.boolean(),
+  instanceName: z.string(),
+  container: z.enum(['gateway', 'cli']),
+  lines: z.array(z.object({ at: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() })),
+  truncated: z.boolean(),
 });
 export type LogsResponse = z.infer<typeof LogsResponse>;
 
@@ -60,26 +62,39 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
     // A job, like every step on a node (ADR 0010): its row is what lets the control plane sign the read.
     const jobId = crypto.randomUUID();
     const job = await startJob(ctx, readLogsJob, {
-      id: jobId, node: { id: instance.nodeId, name: node.name }, organizationId: instance.organizationId, instanceId: instance.id,
+      id: jobId,
+      node: { id: instance.nodeId, name: node.name },
+      organizationId: instance.organizationId,
+      instanceId: instance.id,
       params: { instanceName: instance.name, container: q.container, tail: q.tail },
       args: { jobId, nodeId: instance.nodeId, containerId, tail: q.tail, ...(q.since ? { since: q.since } : {}), nodeWaitSeconds: LOGS_NODE_WAIT_SECONDS },
     });
     let timer: NodeJS.Timeout | undefined;
     output = await Promise.race([
       client.workflow.getHandle<typeof readInstanceLogs>(job.workflowId).result(),
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the read took longer than ${LOGS_DEADLINE_SECONDS} s`)), LOGS_DEADLINE_SECONDS * 1000); }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the read took longer than ${LOGS_DEADLINE_SECONDS} s`)), LOGS_DEADLINE_SECONDS * 1000);
+      }),
     ]).finally(() => clearTimeout(timer));
   } catch (err) {
     const cause = rootCause(err);
     if (cause.type === 'NodeOffline') {
-      throw new UnavailableError(`No agent on node ${node.name} picked up the request within ${LOGS_NODE_WAIT_SECONDS} s: the agent may be stopped or busy. Try again shortly.`, LOGS_RETRY_AFTER_SECONDS);
+      throw new UnavailableError(
+        `No agent on node ${node.name} picked up the request within ${LOGS_NODE_WAIT_SECONDS} s: the agent may be stopped or busy. Try again shortly.`,
+        LOGS_RETRY_AFTER_SECONDS,
+      );
     }
     throw new UnavailableError(`The logs could not be read: ${cause.message.replace(/\.$/, '')}.`, LOGS_RETRY_AFTER_SECONDS);
   }
   if (q.follow !== '1') {
     await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor), organizationId: instance.organizationId, action: 'instance.logs', targetType: 'instance', targetId: instance.id,
-      outcome: 'success', details: { container: q.container, tail: q.tail, lines: output.lines.length },
+      ...auditActor(ctx.actor),
+      organizationId: instance.organizationId,
+      action: 'instance.logs',
+      targetType: 'instance',
+      targetId: instance.id,
+      outcome: 'success',
+      details: { container: q.container, tail: q.tail, lines: output.lines.length },
     });
   }
   return { instanceName: instance.name, container: q.container, ...output };

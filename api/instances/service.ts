@@ -19,14 +19,20 @@ import { adoptJob, changeJobs, deployJob, healthCheckJob, readLogsJob, restartJo
 
 export const deployPhrase = (nodeName: string) => `deploy openclaw to ${nodeName}`;
 
-export const InstanceName = z.string('instanceName is required').trim()
+export const InstanceName = z
+  .string('instanceName is required')
+  .trim()
   .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'instanceName must be 1-40 lower-case letters, digits or hyphens, starting and ending with a letter or digit');
 export const RequestDeploymentInput = z.object({
   nodeId: z.string('nodeId is required').uuid('nodeId must be a UUID'),
   /** Whose instance it is: the node's organization by default; a shared-infrastructure node may host a customer's. */
   organizationId: z.string('organizationId must be the id of an organization').uuid('organizationId must be a UUID').optional(),
   instanceName: InstanceName,
-  port: z.coerce.number('port must be a number').int('port must be a whole number').min(1024, 'port must be 1024-65535').max(65535, 'port must be 1024-65535')
+  port: z.coerce
+    .number('port must be a number')
+    .int('port must be a whole number')
+    .min(1024, 'port must be 1024-65535')
+    .max(65535, 'port must be 1024-65535')
     .default(OPENCLAW_BUNDLE.gatewayPort),
 });
 export const ChangeInstanceBody = z.object({ removeVolumes: z.boolean('removeVolumes must be true or false').default(false) });
@@ -46,12 +52,17 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown, ori
   const owner = await instanceOwner(ctx, node, organizationId);
   if (node.revokedAt) throw new ConflictError('nodeId', `Node ${node.name} is revoked: it takes no jobs until its agent is enrolled again.`);
   if (!node.agentPublicKey) throw new ConflictError('nodeId', `Node ${node.name} has no enrolled agent yet: enroll it first.`);
-  const [sameName] = await ctx.db.select({ id: instances.id }).from(instances).where(and(eq(instances.nodeId, node.id), eq(instances.name, instanceName)));
+  const [sameName] = await ctx.db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(and(eq(instances.nodeId, node.id), eq(instances.name, instanceName)));
   const active = await ctx.db.select({ params: jobs.params }).from(jobs).where(activeOn(jobs.nodeId, node.id));
   if (sameName || active.some((j) => j.params.instanceName === instanceName)) {
     throw new ConflictError('instanceName', `An instance named "${instanceName}" already exists on ${node.name} (or is being deployed).`);
   }
-  const [samePort] = await ctx.db.select({ name: instances.name }).from(instances)
+  const [samePort] = await ctx.db
+    .select({ name: instances.name })
+    .from(instances)
     .where(and(eq(instances.nodeId, node.id), eq(instances.state, 'managed'), eq(instances.port, port)));
   if (samePort || active.some((j) => j.params.port === port)) {
     throw new ConflictError('port', `Port ${port} is already taken on ${node.name} by ${samePort ? `instance ${samePort.name}` : 'another deployment'}; choose another.`);
@@ -61,11 +72,22 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown, ori
   const instanceId = crypto.randomUUID();
   const phrase = deployPhrase(node.name);
   return startJob(ctx, deployJob, {
-    id: jobId, node, organizationId: owner.id, instanceId, phrase, retryOf: origin.retryOf,
+    id: jobId,
+    node,
+    organizationId: owner.id,
+    instanceId,
+    phrase,
+    retryOf: origin.retryOf,
     params: { instanceName, port, ...(owner.id !== node.organizationId ? { organizationName: owner.name } : {}) },
     args: {
-      jobId, nodeId: node.id, instanceId, instanceName, port, ...(await approvalTerms(ctx, owner.id, phrase)),
-      nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS, healthTimeoutSeconds: 180,
+      jobId,
+      nodeId: node.id,
+      instanceId,
+      instanceName,
+      port,
+      ...(await approvalTerms(ctx, owner.id, phrase)),
+      nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
+      healthTimeoutSeconds: 180,
     },
   });
 }
@@ -106,10 +128,21 @@ export async function requestAdoption(ctx: ServiceContext, instanceId: string, o
   const jobId = crypto.randomUUID();
   const phrase = `adopt ${instance.name} on ${node.name}`;
   return startJob(ctx, adoptJob, {
-    id: jobId, node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name }, phrase, retryOf: origin.retryOf,
+    id: jobId,
+    node,
+    organizationId: instance.organizationId,
+    instanceId: instance.id,
+    params: { instanceName: instance.name },
+    phrase,
+    retryOf: origin.retryOf,
     args: {
-      jobId, nodeId: node.id, instanceId: instance.id, instanceName: instance.name, containerIds: instance.containerIds,
-      ...(await approvalTerms(ctx, instance.organizationId, phrase)), nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
+      jobId,
+      nodeId: node.id,
+      instanceId: instance.id,
+      instanceName: instance.name,
+      containerIds: instance.containerIds,
+      ...(await approvalTerms(ctx, instance.organizationId, phrase)),
+      nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
     },
   });
 }
@@ -124,13 +157,19 @@ async function managedTarget(ctx: ServiceContext, instanceId: string, permission
   if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('id', `Node ${node.name} has no working agent.`);
   const [active] = await ctx.db.select({ id: jobs.id, type: jobs.type }).from(jobs).where(activeOn(jobs.instanceId, instance.id));
   // Reads (a health check, a log read) may run beside a change; two changes may not.
-  if (active && active.type !== healthCheckJob.type && active.type !== readLogsJob.type) throw new ConflictError('id', `Another job on ${instance.name} is under way (job ${active.id}); wait for it to end.`);
+  if (active && active.type !== healthCheckJob.type && active.type !== readLogsJob.type)
+    throw new ConflictError('id', `Another job on ${instance.name} is under way (job ${active.id}); wait for it to end.`);
   return { instance, node };
 }
 
 const targetOf = (jobId: string, instance: typeof instances.$inferSelect): InstanceTarget => ({
-  jobId, nodeId: instance.nodeId, instanceId: instance.id, gatewayId: instance.containerIds[0]!,
-  ...(instance.containerIds[1] ? { cliId: instance.containerIds[1] } : {}), port: instance.port!, nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
+  jobId,
+  nodeId: instance.nodeId,
+  instanceId: instance.id,
+  gatewayId: instance.containerIds[0]!,
+  ...(instance.containerIds[1] ? { cliId: instance.containerIds[1] } : {}),
+  port: instance.port!,
+  nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
 });
 
 /** Checks a managed instance's health now (no approval: it only reads). */
@@ -138,7 +177,12 @@ export async function requestHealthCheck(ctx: ServiceContext, instanceId: string
   const { instance, node } = await managedTarget(ctx, instanceId, 'instance.check');
   const jobId = crypto.randomUUID();
   return startJob(ctx, healthCheckJob, {
-    id: jobId, node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name }, retryOf: origin.retryOf,
+    id: jobId,
+    node,
+    organizationId: instance.organizationId,
+    instanceId: instance.id,
+    params: { instanceName: instance.name },
+    retryOf: origin.retryOf,
     args: targetOf(jobId, instance),
   });
 }
@@ -149,22 +193,42 @@ export async function requestRestart(ctx: ServiceContext, instanceId: string): P
   const jobId = crypto.randomUUID();
   const phrase = `restart ${instance.name} on ${node.name}`;
   return startJob(ctx, restartJob, {
-    id: jobId, node, organizationId: instance.organizationId, instanceId: instance.id, params: { instanceName: instance.name }, phrase,
+    id: jobId,
+    node,
+    organizationId: instance.organizationId,
+    instanceId: instance.id,
+    params: { instanceName: instance.name },
+    phrase,
     args: { ...targetOf(jobId, instance), ...(await approvalTerms(ctx, instance.organizationId, phrase)), healthTimeoutSeconds: 180 },
   });
 }
 
 /** Stops, starts or removes a managed instance after its typed approval (remove keeps the data unless asked). */
-export async function requestInstanceChange(ctx: ServiceContext, instanceId: string, change: 'stop' | 'start' | 'remove', input: unknown = {}, origin: JobOrigin = {}): Promise<JobOutput> {
+export async function requestInstanceChange(
+  ctx: ServiceContext,
+  instanceId: string,
+  change: 'stop' | 'start' | 'remove',
+  input: unknown = {},
+  origin: JobOrigin = {},
+): Promise<JobOutput> {
   const { instance, node } = await managedTarget(ctx, instanceId, 'instance.change');
   const { removeVolumes } = parseInput(ChangeInstanceBody, input ?? {});
   const jobId = crypto.randomUUID();
   const phrase = change === 'remove' && removeVolumes ? `remove ${instance.name} and its data on ${node.name}` : `${change} ${instance.name} on ${node.name}`;
   return startJob(ctx, changeJobs[change], {
-    id: jobId, node, organizationId: instance.organizationId, instanceId: instance.id, phrase, retryOf: origin.retryOf,
+    id: jobId,
+    node,
+    organizationId: instance.organizationId,
+    instanceId: instance.id,
+    phrase,
+    retryOf: origin.retryOf,
     params: { instanceName: instance.name, ...(change === 'remove' ? { removeVolumes } : {}) },
     args: {
-      ...targetOf(jobId, instance), ...(await approvalTerms(ctx, instance.organizationId, phrase)), change, removeVolumes: change === 'remove' && removeVolumes, healthTimeoutSeconds: 180,
+      ...targetOf(jobId, instance),
+      ...(await approvalTerms(ctx, instance.organizationId, phrase)),
+      change,
+      removeVolumes: change === 'remove' && removeVolumes,
+      healthTimeoutSeconds: 180,
     },
   });
 }

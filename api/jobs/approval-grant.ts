@@ -8,11 +8,26 @@ import { approvalGrantSeed } from '../../infra/approval-grant-key.ts';
 import type { ServiceContext } from '../authz.ts';
 import type { JobOutput } from './job-output.ts';
 
-export function issueGrant(ctx: ServiceContext, job: Pick<JobOutput, 'id' | 'workflowId'>, decision: GrantDecision, opts: { phrase?: string; reason?: string } = {}): ApprovalGrant {
+export function issueGrant(
+  ctx: ServiceContext,
+  job: Pick<JobOutput, 'id' | 'workflowId'>,
+  decision: GrantDecision,
+  opts: { phrase?: string; reason?: string } = {},
+): ApprovalGrant {
   const now = Date.now();
   return signGrant(approvalGrantSeed(), {
-    v: 1, decision, workflowId: job.workflowId, jobId: job.id, phrase: decision === 'approve' ? (opts.phrase ?? '') : null,
-    userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role, organizationId: ctx.actor.organizationId,
-    reason: opts.reason ?? null, issuedAt: new Date(now).toISOString(), notAfter: new Date(now + GRANT_TTL_MS).toISOString(), nonce: crypto.randomUUID(),
+    v: 1,
+    decision,
+    workflowId: job.workflowId,
+    jobId: job.id,
+    phrase: decision === 'approve' ? (opts.phrase ?? '') : null,
+    userId: ctx.actor.userId,
+    email: ctx.actor.email,
+    role: ctx.actor.role,
+    organizationId: ctx.actor.organizationId,
+    reason: opts.reason ?? null,
+    issuedAt: new Date(now).toISOString(),
+    notAfter: new Date(now + GRANT_TTL_MS).toISOString(),
+    nonce: crypto.randomUUID(),
   });
 }

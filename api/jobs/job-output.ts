@@ -10,20 +10,34 @@ import { jobTypeOf } from './registry.ts';
 export const JobApprovalOutput = z.object({ at: z.string(), by: z.string(), role: z.string(), via: z.string(), outcome: z.string(), reason: z.string().optional() });
 
 export const JobOutput = z.object({
-  id: z.string(), type: z.string(), label: z.string(), state: z.enum(JOB_STATES), step: z.string().nullable(),
-  organizationId: z.string(), organizationName: z.string(),
+  id: z.string(),
+  type: z.string(),
+  label: z.string(),
+  state: z.enum(JOB_STATES),
+  step: z.string().nullable(),
+  organizationId: z.string(),
+  organizationName: z.string(),
   nodeId: z.string().nullable().describe('The node its steps run on; null for a job that runs on the control plane only'),
-  nodeName: z.string().nullable(), instanceId: z.string().nullable(),
-  params: z.record(z.string(), z.unknown()), requestedBy: z.string().nullable(),
-  needsApproval: z.boolean(), approvalPhrase: z.string().nullable(), approvalExpiresAt: z.string().nullable(),
+  nodeName: z.string().nullable(),
+  instanceId: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()),
+  requestedBy: z.string().nullable(),
+  needsApproval: z.boolean(),
+  approvalPhrase: z.string().nullable(),
+  approvalExpiresAt: z.string().nullable(),
   approvals: z.array(JobApprovalOutput),
-  failureReason: z.string().nullable(), result: z.record(z.string(), z.unknown()).nullable(),
+  failureReason: z.string().nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
   summary: z.string().nullable().describe('The result in one sentence, once completed'),
   healthIn: z.string().nullable().describe('Which result field holds an instance health report, if any'),
   retry: z.object({ allowed: z.boolean(), why: z.string().nullable() }).describe('Whether POST /jobs/{id}/retry may start it again, or why not'),
   retryOf: z.string().nullable().describe('The job this one retries'),
-  createdAt: z.string(), updatedAt: z.string(), completedAt: z.string().nullable(), durationSeconds: z.number().nullable(),
-  workflowId: z.string(), temporalUrl: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().nullable(),
+  durationSeconds: z.number().nullable(),
+  workflowId: z.string(),
+  temporalUrl: z.string(),
 });
 export type JobOutput = z.infer<typeof JobOutput>;
 
@@ -32,7 +46,9 @@ export const ACTIVE_STATES = ['preflight', 'waiting_for_approval', 'running'] as
 const RETRYABLE_STATES = new Set<string>(['failed', 'expired']);
 
 export function selectJobs(ctx: ServiceContext) {
-  return ctx.db.select({ job: jobs, organizationName: organizations.name, nodeName: nodes.name, requester: users.email }).from(jobs)
+  return ctx.db
+    .select({ job: jobs, organizationName: organizations.name, nodeName: nodes.name, requester: users.email })
+    .from(jobs)
     .innerJoin(organizations, eq(organizations.id, jobs.organizationId))
     .leftJoin(nodes, eq(nodes.id, jobs.nodeId))
     .leftJoin(users, eq(users.id, jobs.requestedBy));
@@ -53,15 +69,33 @@ export function toOutput({ job: j, organizationName, nodeName, requester }: JobR
   const definition = jobTypeOf(j.type);
   const completed = j.state === 'completed' && j.result;
   return {
-    id: j.id, type: j.type, label: definition?.label ?? j.type, state: j.state, step: j.step, organizationId: j.organizationId, organizationName,
-    nodeId: j.nodeId, nodeName, instanceId: j.instanceId, params: j.params, requestedBy: requester,
-    needsApproval: definition?.approval === 'required', approvalPhrase: j.approvalPhrase, approvalExpiresAt: iso(j.approvalExpiresAt),
-    approvals: j.approvals, failureReason: j.failureReason, result: j.result,
+    id: j.id,
+    type: j.type,
+    label: definition?.label ?? j.type,
+    state: j.state,
+    step: j.step,
+    organizationId: j.organizationId,
+    organizationName,
+    nodeId: j.nodeId,
+    nodeName,
+    instanceId: j.instanceId,
+    params: j.params,
+    requestedBy: requester,
+    needsApproval: definition?.approval === 'required',
+    approvalPhrase: j.approvalPhrase,
+    approvalExpiresAt: iso(j.approvalExpiresAt),
+    approvals: j.approvals,
+    failureReason: j.failureReason,
+    result: j.result,
     summary: completed && definition?.result?.summary ? definition.result.summary(j.result!) : null,
     healthIn: definition?.result?.health ?? null,
-    retry: retryOf(j.type, j.state), retryOf: j.retryOf,
-    createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(), completedAt: iso(j.completedAt),
+    retry: retryOf(j.type, j.state),
+    retryOf: j.retryOf,
+    createdAt: j.createdAt.toISOString(),
+    updatedAt: j.updatedAt.toISOString(),
+    completedAt: iso(j.completedAt),
     durationSeconds: j.completedAt ? Math.round((j.completedAt.getTime() - j.createdAt.getTime()) / 100) / 10 : null,
-    workflowId: j.workflowId, temporalUrl: workflowRunUrl(j.workflowId, j.runId),
+    workflowId: j.workflowId,
+    temporalUrl: workflowRunUrl(j.workflowId, j.runId),
   };
 }

@@ -10,7 +10,9 @@ import type { JobOutput } from './job-output.ts';
 export type JobWorkflow = Workflow;
 
 /** Where a request comes from when it is not a person's first ask: a retry of an earlier job. */
-export interface JobOrigin { retryOf?: string }
+export interface JobOrigin {
+  retryOf?: string;
+}
 
 /** Starts a new job of the same kind with the same parameters; `origin.retryOf` links it to the first. */
 export type RetryJob = (ctx: ServiceContext, job: JobOutput, origin: JobOrigin) => Promise<JobOutput>;

@@ -16,7 +16,17 @@ describe('job-type registry', () => {
   it('lists every job type of the product once, each with a workflow, a label and a retry rule', () => {
     const types = [...jobTypes().keys()].sort();
     expect(types).toEqual([
-      'adopt_openclaw', 'bundle_check', 'deploy_openclaw', 'health_check', 'inventory_refresh', 'read_logs', 'readiness_check', 'remove_instance', 'restart_gateway', 'start_instance', 'stop_instance',
+      'adopt_openclaw',
+      'bundle_check',
+      'deploy_openclaw',
+      'health_check',
+      'inventory_refresh',
+      'read_logs',
+      'readiness_check',
+      'remove_instance',
+      'restart_gateway',
+      'start_instance',
+      'stop_instance',
     ]);
     for (const definition of jobTypes().values()) {
       expect(typeof definition.workflow).toBe('function');

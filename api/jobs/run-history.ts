@@ -31,7 +31,7 @@ const seconds = (d: Duration): number | undefined => {
   const s = Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
   return s > 0 ? s : undefined;
 };
-const innermost = (f: Failure): string | undefined => (f ? (f.cause ? innermost(f.cause) ?? f.message : f.message) ?? undefined : undefined);
+const innermost = (f: Failure): string | undefined => (f ? ((f.cause ? (innermost(f.cause) ?? f.message) : f.message) ?? undefined) : undefined);
 
 function nodeAction(input: temporal.api.common.v1.IPayloads | null | undefined): string | undefined {
   try {
@@ -42,13 +42,19 @@ function nodeAction(input: temporal.api.common.v1.IPayloads | null | undefined):
   }
 }
 
-interface Scheduled { key: string; name: string; where: ActivitySummary['where']; attempts: number; maxAttempts: number; timeouts: ActivitySummary['timeouts']; last: ActivitySummary['last']; failure?: string }
+interface Scheduled {
+  key: string;
+  name: string;
+  where: ActivitySummary['where'];
+  attempts: number;
+  maxAttempts: number;
+  timeouts: ActivitySummary['timeouts'];
+  last: ActivitySummary['last'];
+  failure?: string;
+}
 
 /** Summarises the activities of one run's history, with the attempts of those still pending. */
-export function summariseActivities(
-  events: temporal.api.history.v1.IHistoryEvent[],
-  pending: temporal.api.workflow.v1.IPendingActivityInfo[] = [],
-): ActivitySummary[] {
+export function summariseActivities(events: temporal.api.history.v1.IHistoryEvent[], pending: temporal.api.workflow.v1.IPendingActivityInfo[] = []): ActivitySummary[] {
   const byEventId = new Map<string, Scheduled>();
   const byActivityId = new Map<string, Scheduled>();
   const order: Scheduled[] = [];
@@ -59,11 +65,17 @@ export function summariseActivities(
       const type = s.activityType?.name ?? 'activity';
       const action = type === 'runNodeJob' ? nodeAction(s.input) : undefined;
       const entry: Scheduled = {
-        key: action ? `node:${action}` : type, name: action ? `${action} on the node` : type, where: type === 'runNodeJob' ? 'node' : 'control plane',
-        attempts: 0, maxAttempts: s.retryPolicy?.maximumAttempts ?? 0, last: 'scheduled',
+        key: action ? `node:${action}` : type,
+        name: action ? `${action} on the node` : type,
+        where: type === 'runNodeJob' ? 'node' : 'control plane',
+        attempts: 0,
+        maxAttempts: s.retryPolicy?.maximumAttempts ?? 0,
+        last: 'scheduled',
         timeouts: {
-          scheduleToStart: seconds(s.scheduleToStartTimeout), startToClose: seconds(s.startToCloseTimeout),
-          heartbeat: seconds(s.heartbeatTimeout), scheduleToClose: seconds(s.scheduleToCloseTimeout),
+          scheduleToStart: seconds(s.scheduleToStartTimeout),
+          startToClose: seconds(s.startToCloseTimeout),
+          heartbeat: seconds(s.heartbeatTimeout),
+          scheduleToClose: seconds(s.scheduleToCloseTimeout),
         },
       };
       byEventId.set(id, entry);
@@ -102,7 +114,16 @@ export function summariseActivities(
     const g = groups.get(s.key);
     const attempts = s.attempts || (s.last === 'scheduled' ? 0 : 1);
     if (!g) {
-      groups.set(s.key, { name: s.name, where: s.where, calls: 1, attempts, maxAttemptsPerCall: s.maxAttempts, timeouts: s.timeouts, last: s.last, ...(s.failure ? { lastFailure: s.failure } : {}) });
+      groups.set(s.key, {
+        name: s.name,
+        where: s.where,
+        calls: 1,
+        attempts,
+        maxAttemptsPerCall: s.maxAttempts,
+        timeouts: s.timeouts,
+        last: s.last,
+        ...(s.failure ? { lastFailure: s.failure } : {}),
+      });
       continue;
     }
     g.calls += 1;

@@ -18,9 +18,18 @@ beforeAll(async () => {
   // Five Acme jobs, two of them created at the same instant; one Globex job.
   const times = [1, 2, 2, 3, 4].map((m) => new Date(Date.UTC(2026, 10, 24, 12, m)));
   for (const [i, createdAt] of times.entries()) {
-    const [job] = await t.db.insert(jobs).values({
-      type: 'health_check', organizationId: w.acme.id, nodeId: node!.id, workflowId: `list-${i}`, state: i === 4 ? 'running' : 'completed', params: {}, createdAt,
-    }).returning();
+    const [job] = await t.db
+      .insert(jobs)
+      .values({
+        type: 'health_check',
+        organizationId: w.acme.id,
+        nodeId: node!.id,
+        workflowId: `list-${i}`,
+        state: i === 4 ? 'running' : 'completed',
+        params: {},
+        createdAt,
+      })
+      .returning();
     ids.push(job!.id);
   }
   await t.db.insert(jobs).values({ type: 'health_check', organizationId: w.globex.id, nodeId: other!.id, workflowId: 'list-globex', state: 'completed', params: {} });
@@ -49,7 +58,10 @@ describe('listJobs', () => {
     const own = await listJobs(w.ctx(w.actors.acmeAdmin), {});
     expect(own.items).toHaveLength(5);
     expect(own.items.every((j) => j.organizationId === w.acme.id)).toBe(true);
-    expect(await failure(listJobs(w.ctx(w.actors.admin), { state: 'sleeping' }))).toMatchObject({ status: 400, fieldErrors: { state: expect.stringContaining('state must be one of') } });
+    expect(await failure(listJobs(w.ctx(w.actors.admin), { state: 'sleeping' }))).toMatchObject({
+      status: 400,
+      fieldErrors: { state: expect.stringContaining('state must be one of') },
+    });
     expect(await failure(listJobs(w.ctx(w.actors.admin), { cursor: 'garbage' }))).toMatchObject({ status: 400, fieldErrors: { cursor: 'cursor is not one this API returned' } });
   });
 
@@ -60,6 +72,9 @@ describe('listJobs', () => {
     expect(retired).toMatchObject({ label: 'retired_kind', retry: { allowed: false, why: 'This release no longer runs this kind of job.' } });
     const [done] = (await listJobs(w.ctx(w.actors.admin), { organizationId: w.acme.id, state: 'completed', limit: 1 })).items;
     expect(done).toMatchObject({ label: 'Health check', retry: { allowed: false, why: 'Only a failed or expired job can be retried.' } });
-    expect(await failure(listJobs(w.ctx(w.actors.admin), { type: 'Deploy!' }))).toMatchObject({ status: 400, fieldErrors: { type: 'type must be a job type such as deploy_openclaw' } });
+    expect(await failure(listJobs(w.ctx(w.actors.admin), { type: 'Deploy!' }))).toMatchObject({
+      status: 400,
+      fieldErrors: { type: 'type must be a job type such as deploy_openclaw' },
+    });
   });
 });

@@ -33,7 +33,11 @@ export const ListJobsQuery = PageQuery.extend({
   state: z.enum(JOB_STATES, `state must be one of: ${JOB_STATES.join(', ')}`).optional(),
   organizationId: z.string().uuid('organizationId must be a UUID').optional(),
   nodeId: z.string().uuid('nodeId must be a UUID').optional(),
-  type: z.string().max(100).regex(/^[a-z][a-z0-9_]*$/, 'type must be a job type such as deploy_openclaw').optional(),
+  type: z
+    .string()
+    .max(100)
+    .regex(/^[a-z][a-z0-9_]*$/, 'type must be a job type such as deploy_openclaw')
+    .optional(),
 });
 export const DecisionInput = z.object({ reason: displayText('reason', 500, { trim: true }).optional() });
 export const ApproveInput = z.object({ phrase: z.string('phrase is required').min(1, 'phrase is required').max(200, 'phrase is too long') });
@@ -57,21 +61,26 @@ export async function getJob(ctx: ServiceContext, id: string): Promise<JobOutput
 export async function getJobActivities(ctx: ServiceContext, id: string): Promise<{ history: 'available' | 'gone'; activities: ActivitySummary[] }> {
   const { job } = await findVisible(ctx, id);
   const client = await getTemporalClient().catch(() => null);
-  const activities = client && await runActivities(client, job.workflowId, job.runId);
-  if (!activities) throw new UnavailableError('Temporal is not reachable: the run\'s attempts and timeouts cannot be read right now.');
+  const activities = client && (await runActivities(client, job.workflowId, job.runId));
+  if (!activities) throw new UnavailableError("Temporal is not reachable: the run's attempts and timeouts cannot be read right now.");
   return activities === 'gone' ? { history: 'gone', activities: [] } : { history: 'available', activities };
 }
 
 export async function listJobs(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListJobsQuery, query ?? {});
   const organizationId = await listScope(ctx, 'job.view', q.organizationId);
-  const rows = await selectJobs(ctx).where(and(
-    organizationId ? eq(jobs.organizationId, organizationId) : undefined,
-    q.nodeId ? eq(jobs.nodeId, q.nodeId) : undefined,
-    q.state ? eq(jobs.state, q.state) : undefined,
-    q.type ? eq(jobs.type, q.type) : undefined,
-    afterCursor(q.cursor, jobs.createdAt, jobs.id, 'desc'),
-  )).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(q.limit + 1);
+  const rows = await selectJobs(ctx)
+    .where(
+      and(
+        organizationId ? eq(jobs.organizationId, organizationId) : undefined,
+        q.nodeId ? eq(jobs.nodeId, q.nodeId) : undefined,
+        q.state ? eq(jobs.state, q.state) : undefined,
+        q.type ? eq(jobs.type, q.type) : undefined,
+        afterCursor(q.cursor, jobs.createdAt, jobs.id, 'desc'),
+      ),
+    )
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => ({ at: r.job.createdAt.toISOString(), id: r.job.id }));
   return { items: page.items.map(toOutput), nextCursor: page.nextCursor };
 }
@@ -82,7 +91,9 @@ export async function approvalTerms(ctx: ServiceContext, organizationId: string,
   return {
     requestedBy: { userId: ctx.actor.userId, email: ctx.actor.email, role: ctx.actor.role },
     approvalGrantKey: approvalGrantPublicKey(),
-    approvalPhrase: phrase, approverRoles: [...APPROVER_ROLES], forbidSelfApproval: org?.forbidSelfApproval ?? false,
+    approvalPhrase: phrase,
+    approverRoles: [...APPROVER_ROLES],
+    forbidSelfApproval: org?.forbidSelfApproval ?? false,
     approvalTimeoutSeconds: Math.round(loadConfig().APPROVAL_TIMEOUT_HOURS * 3600),
   };
 }
@@ -110,11 +121,26 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
   const workflowId = jobWorkflowId(type.type, job.id);
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
-      id: job.id, type: type.type, organizationId: job.organizationId, nodeId: job.node?.id ?? null, instanceId: job.instanceId ?? null, params: job.params,
-      workflowId, requestedBy: ctx.actor.userId, state: 'preflight', step: 'starting', approvalPhrase: job.phrase ?? null, retryOf: job.retryOf ?? null,
+      id: job.id,
+      type: type.type,
+      organizationId: job.organizationId,
+      nodeId: job.node?.id ?? null,
+      instanceId: job.instanceId ?? null,
+      params: job.params,
+      workflowId,
+      requestedBy: ctx.actor.userId,
+      state: 'preflight',
+      step: 'starting',
+      approvalPhrase: job.phrase ?? null,
+      retryOf: job.retryOf ?? null,
     });
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: job.organizationId, action: 'job.request', targetType: 'job', targetId: job.id, outcome: 'success',
+      ...auditActor(ctx.actor),
+      organizationId: job.organizationId,
+      action: 'job.request',
+      targetType: 'job',
+      targetId: job.id,
+      outcome: 'success',
       details: { type: type.type, ...(job.node ? { nodeId: job.node.id, nodeName: job.node.name } : {}), ...(job.retryOf ? { retryOf: job.retryOf } : {}), ...job.params },
     });
   });
@@ -125,7 +151,9 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
     const handle = await client.workflow.start(type.workflow, options);
     await ctx.db.update(jobs).set({ runId: handle.firstExecutionRunId }).where(eq(jobs.id, job.id));
   } catch (err) {
-    await ctx.db.update(jobs).set({ state: 'failed', step: null, failureReason: `Temporal did not accept the run: ${(err as Error).message}`, completedAt: new Date() })
+    await ctx.db
+      .update(jobs)
+      .set({ state: 'failed', step: null, failureReason: `Temporal did not accept the run: ${(err as Error).message}`, completedAt: new Date() })
       .where(eq(jobs.id, job.id));
     throw new UnavailableError('The job could not be started: Temporal is not reachable. Try again shortly.');
   }
@@ -140,12 +168,24 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
   if (!isActive(row.job.state)) throw new ConflictError('id', `This job is ${row.job.state.replaceAll('_', ' ')}: there is nothing to ${decision}.`);
   if (decision !== 'cancel' && row.job.state !== 'waiting_for_approval') throw new ConflictError('id', 'This job is not waiting for an approval.');
   if (row.job.state === 'running') throw new ConflictError('id', 'This job is already changing the machine: it cannot be cancelled halfway. Wait for it to finish.');
-  const client = await getTemporalClient().catch(() => { throw new UnavailableError('Temporal is not reachable. Try again shortly.'); });
+  const client = await getTemporalClient().catch(() => {
+    throw new UnavailableError('Temporal is not reachable. Try again shortly.');
+  });
   const handle = client.workflow.getHandle(row.job.workflowId);
   if (row.job.state === 'preflight') {
     // Before the approval wait there is no handler yet: cancel the run itself (it records 'cancelled').
-    await handle.cancel().catch((err: unknown) => { throw temporalRefusal(err); });
-    await recordAudit(ctx.db, { ...auditActor(ctx.actor), organizationId: row.job.organizationId, action: 'job.cancel', targetType: 'job', targetId: row.job.id, outcome: 'success', reason: args.reason ?? null });
+    await handle.cancel().catch((err: unknown) => {
+      throw temporalRefusal(err);
+    });
+    await recordAudit(ctx.db, {
+      ...auditActor(ctx.actor),
+      organizationId: row.job.organizationId,
+      action: 'job.cancel',
+      targetType: 'job',
+      targetId: row.job.id,
+      outcome: 'success',
+      reason: args.reason ?? null,
+    });
     return waitForState(ctx, id, (s) => !isActive(s));
   }
   try {
@@ -191,7 +231,8 @@ export const GrantRequest = z.object({
 });
 export const GrantOutput = z.object({
   grant: z.record(z.string(), z.unknown()).describe('The signed approval grant: paste it, as is, into the signal or Update'),
-  workflowId: z.string(), expiresAt: z.string(),
+  workflowId: z.string(),
+  expiresAt: z.string(),
   command: z.string().describe('The temporal CLI command that sends it'),
 });
 
@@ -210,11 +251,17 @@ export async function requestApprovalGrant(ctx: ServiceContext, id: string, inpu
   }
   const grant = issueGrant(ctx, row.job, q.decision, q);
   const json = JSON.stringify({ grant }).replaceAll("'", "'\\''");
-  const command = q.decision === 'approve'
-    ? `temporal workflow signal --workflow-id ${row.job.workflowId} --name approve --input '${json}'`
-    : `temporal workflow update execute --workflow-id ${row.job.workflowId} --name ${q.decision} --input '${json}'`;
+  const command =
+    q.decision === 'approve'
+      ? `temporal workflow signal --workflow-id ${row.job.workflowId} --name approve --input '${json}'`
+      : `temporal workflow update execute --workflow-id ${row.job.workflowId} --name ${q.decision} --input '${json}'`;
   await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: row.job.organizationId, action: 'job.grant', targetType: 'job', targetId: row.job.id, outcome: 'success',
+    ...auditActor(ctx.actor),
+    organizationId: row.job.organizationId,
+    action: 'job.grant',
+    targetType: 'job',
+    targetId: row.job.id,
+    outcome: 'success',
     details: { decision: q.decision, nonce: grant.nonce },
   });
   return { grant: grant as unknown as Record<string, unknown>, workflowId: row.job.workflowId, expiresAt: grant.notAfter, command };
@@ -234,7 +281,12 @@ export async function retryJob(ctx: ServiceContext, id: string): Promise<JobOutp
   if (!job.retry.allowed || !definition?.retry.safe) throw new ConflictError('id', job.retry.why ?? 'This job cannot be retried.');
   const again = await definition.retry.again(ctx, job, { retryOf: job.id });
   await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor), organizationId: job.organizationId, action: 'job.retry', targetType: 'job', targetId: job.id, outcome: 'success',
+    ...auditActor(ctx.actor),
+    organizationId: job.organizationId,
+    action: 'job.retry',
+    targetType: 'job',
+    targetId: job.id,
+    outcome: 'success',
     details: { type: job.type, newJobId: again.id },
   });
   return again;

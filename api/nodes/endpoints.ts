@@ -7,12 +7,34 @@ const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
 const tag = 'Nodes';
 
 export const nodeEndpoints = [
-  defineEndpoint({ method: 'get', path: '/nodes', tag, summary: 'List the nodes you may see (optionally of one organization, or with one status)',
-    query: ListNodesQuery, response: pageOf(NodeOutput), handler: (ctx, { query }) => listNodes(ctx, query) }),
-  defineEndpoint({ method: 'post', path: '/nodes', tag, summary: 'Create a node record (status pending until its agent enrolls)', status: 201,
-    body: CreateNodeInput, response: NodeOutput, handler: (ctx, { body }) => createNode(ctx, body) }),
-  defineEndpoint({ method: 'get', path: '/nodes/:id', tag, summary: 'Read a node',
-    params: IdParams, response: NodeOutput, handler: (ctx, { params }) => getNode(ctx, params.id) }),
-  defineEndpoint({ method: 'patch', path: '/nodes/:id', tag, summary: 'Change a node’s name, labels or notes',
-    params: IdParams, body: UpdateNodeInput, response: NodeOutput, handler: (ctx, { params, body }) => updateNode(ctx, params.id, body) }),
+  defineEndpoint({
+    method: 'get',
+    path: '/nodes',
+    tag,
+    summary: 'List the nodes you may see (optionally of one organization, or with one status)',
+    query: ListNodesQuery,
+    response: pageOf(NodeOutput),
+    handler: (ctx, { query }) => listNodes(ctx, query),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/nodes',
+    tag,
+    summary: 'Create a node record (status pending until its agent enrolls)',
+    status: 201,
+    body: CreateNodeInput,
+    response: NodeOutput,
+    handler: (ctx, { body }) => createNode(ctx, body),
+  }),
+  defineEndpoint({ method: 'get', path: '/nodes/:id', tag, summary: 'Read a node', params: IdParams, response: NodeOutput, handler: (ctx, { params }) => getNode(ctx, params.id) }),
+  defineEndpoint({
+    method: 'patch',
+    path: '/nodes/:id',
+    tag,
+    summary: 'Change a node’s name, labels or notes',
+    params: IdParams,
+    body: UpdateNodeInput,
+    response: NodeOutput,
+    handler: (ctx, { params, body }) => updateNode(ctx, params.id, body),
+  }),
 ];

@@ -13,24 +13,38 @@ let globex: { id: string };
 let actors: Tenants['actors'];
 let ctx: Tenants['ctx'];
 
-
 const nodeCount = async () => (await t.db.select({ n: count() }).from(nodes))[0]!.n;
 
 beforeAll(async () => {
   t = await freshDatabase();
   ({ acme, globex, actors, ctx } = await seedTenants(t.db));
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('nodes service', () => {
   it('lets MSP staff create a pending node record, trimmed, with its creator, audited', async () => {
-    const node = await createNode(ctx(actors.operator), { organizationId: acme.id, name: '  edge-01.acme  ', labels: ['site=paris', 'role/gateway', 'site=paris'], notes: 'rack 4' });
+    const node = await createNode(ctx(actors.operator), {
+      organizationId: acme.id,
+      name: '  edge-01.acme  ',
+      labels: ['site=paris', 'role/gateway', 'site=paris'],
+      notes: 'rack 4',
+    });
     expect(node).toMatchObject({
-      organizationId: acme.id, organizationName: 'Acme', name: 'edge-01.acme', labels: ['site=paris', 'role/gateway'], notes: 'rack 4',
-      status: 'pending', createdBy: 'operator@msp.test',
+      organizationId: acme.id,
+      organizationName: 'Acme',
+      name: 'edge-01.acme',
+      labels: ['site=paris', 'role/gateway'],
+      notes: 'rack 4',
+      status: 'pending',
+      createdBy: 'operator@msp.test',
     });
     expect(new Date(node.createdAt).toISOString()).toBe(node.createdAt);
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, node.id), eq(auditEvents.action, 'node.create')));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, node.id), eq(auditEvents.action, 'node.create')));
     expect(event).toMatchObject({ outcome: 'success', organizationId: acme.id, actorLabel: 'operator@msp.test', targetType: 'node' });
     expect(await getNode(ctx(actors.admin), node.id)).toEqual(node);
   });
@@ -58,7 +72,10 @@ describe('nodes service', () => {
     expect(await attempt({ notes: 'n'.repeat(2001) })).toEqual({ notes: 'notes must be at most 2000 characters' });
     // At the limits, it is accepted.
     const edge = await createNode(ctx(actors.admin), {
-      organizationId: globex.id, name: 'a'.repeat(63), labels: Array.from({ length: 20 }, (_, i) => `k${i}=${'v'.repeat(50)}`), notes: 'n'.repeat(2000),
+      organizationId: globex.id,
+      name: 'a'.repeat(63),
+      labels: Array.from({ length: 20 }, (_, i) => `k${i}=${'v'.repeat(50)}`),
+      notes: 'n'.repeat(2000),
     });
     expect(edge.labels).toHaveLength(20);
     expect(await nodeCount()).toBe(before + 1);
@@ -94,7 +111,11 @@ describe('nodes service', () => {
     expect(Date.parse(renamed.updatedAt)).toBeGreaterThanOrEqual(Date.parse(node.updatedAt));
     const relabelled = await updateNode(ctx(actors.admin), node.id, { labels: ['tier=web', 'env=prod'], notes: 'primary' });
     expect(relabelled).toMatchObject({ name: 'web-01', labels: ['tier=web', 'env=prod'], notes: 'primary' });
-    const events = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, node.id), eq(auditEvents.action, 'node.update'))).orderBy(auditEvents.id);
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, node.id), eq(auditEvents.action, 'node.update')))
+      .orderBy(auditEvents.id);
     expect(events.map((e) => e.details.changed)).toEqual([['name'], ['labels', 'notes']]);
     expect(events[0]!.details.changes).toEqual({ name: { from: 'web-1', to: 'web-01' } });
 

@@ -17,9 +17,15 @@ export const MAX_LABELS = 20;
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i;
 const LABEL_PATTERN = /^[A-Za-z0-9._=:/-]+$/;
 
-export const NodeName = z.string('name is required').trim().min(1, 'name is required').max(63, 'name must be at most 63 characters')
+export const NodeName = z
+  .string('name is required')
+  .trim()
+  .min(1, 'name is required')
+  .max(63, 'name must be at most 63 characters')
   .regex(NAME_PATTERN, 'name may contain only letters, digits, dots and hyphens, and must start and end with a letter or digit');
-export const NodeLabel = z.string('each label must be text').trim()
+export const NodeLabel = z
+  .string('each label must be text')
+  .trim()
   .min(1, 'a label cannot be empty')
   .max(63, { error: (issue) => `label "${String(issue.input).slice(0, 20)}…" is longer than 63 characters` })
   .regex(LABEL_PATTERN, { error: (issue) => `label "${String(issue.input)}" may contain only letters, digits and . _ = : / -` });
@@ -52,31 +58,47 @@ export const NodeOutput = z.object({
   enrolledAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
   lastSeenAt: z.string().nullable().describe('when the agent last reported'),
-  agent: z.object({ version: z.string(), hostname: z.string(), os: z.string(), dockerVersion: z.string().nullable() }).nullable()
-    .describe('from the last report of the agent'),
+  agent: z.object({ version: z.string(), hostname: z.string(), os: z.string(), dockerVersion: z.string().nullable() }).nullable().describe('from the last report of the agent'),
 });
 export type NodeOutput = z.infer<typeof NodeOutput>;
 
 const creators = aliasedTable(users, 'creators');
 
 function selectNodes(ctx: ServiceContext) {
-  return ctx.db.select({ node: nodes, organizationName: organizations.name, createdBy: creators.email }).from(nodes)
+  return ctx.db
+    .select({ node: nodes, organizationName: organizations.name, createdBy: creators.email })
+    .from(nodes)
     .innerJoin(organizations, eq(organizations.id, nodes.organizationId))
     .leftJoin(creators, eq(creators.id, nodes.createdBy));
 }
 
 type Joined = { node: typeof nodes.$inferSelect; organizationName: string; createdBy: string | null };
 const toOutput = ({ node: n, organizationName, createdBy }: Joined): NodeOutput => ({
-  id: n.id, organizationId: n.organizationId, organizationName, name: n.name, labels: n.labels, notes: n.notes, status: n.status,
-  createdBy, createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
-  enrolledAt: n.enrolledAt?.toISOString() ?? null, revokedAt: n.revokedAt?.toISOString() ?? null, lastSeenAt: n.lastSeenAt?.toISOString() ?? null,
+  id: n.id,
+  organizationId: n.organizationId,
+  organizationName,
+  name: n.name,
+  labels: n.labels,
+  notes: n.notes,
+  status: n.status,
+  createdBy,
+  createdAt: n.createdAt.toISOString(),
+  updatedAt: n.updatedAt.toISOString(),
+  enrolledAt: n.enrolledAt?.toISOString() ?? null,
+  revokedAt: n.revokedAt?.toISOString() ?? null,
+  lastSeenAt: n.lastSeenAt?.toISOString() ?? null,
   agent: agentOf(n.lastReport),
 });
 
 function agentOf(report: Record<string, unknown> | null): NodeOutput['agent'] {
   if (!report) return null;
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { version: text(report.agentVersion), hostname: text(report.hostname), os: text(report.os), dockerVersion: typeof report.dockerVersion === 'string' ? report.dockerVersion : null };
+  return {
+    version: text(report.agentVersion),
+    hostname: text(report.hostname),
+    os: text(report.os),
+    dockerVersion: typeof report.dockerVersion === 'string' ? report.dockerVersion : null,
+  };
 }
 
 const nodeTarget = (n: { id: string; organizationId: string }) => ({ organizationId: n.organizationId, type: 'node', id: n.id });
@@ -101,11 +123,16 @@ function nameTaken(err: unknown, name: string, organizationName: string): never 
 export async function listNodes(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListNodesQuery, query ?? {});
   const organizationId = await listScope(ctx, 'node.view', q.organizationId);
-  const rows = await selectNodes(ctx).where(and(
-    organizationId ? eq(nodes.organizationId, organizationId) : undefined,
-    q.status ? eq(nodes.status, q.status) : undefined,
-    afterCursor(q.cursor, nodes.createdAt, nodes.id),
-  )).orderBy(asc(nodes.createdAt), asc(nodes.id)).limit(q.limit + 1);
+  const rows = await selectNodes(ctx)
+    .where(
+      and(
+        organizationId ? eq(nodes.organizationId, organizationId) : undefined,
+        q.status ? eq(nodes.status, q.status) : undefined,
+        afterCursor(q.cursor, nodes.createdAt, nodes.id),
+      ),
+    )
+    .orderBy(asc(nodes.createdAt), asc(nodes.id))
+    .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => ({ at: r.node.createdAt.toISOString(), id: r.node.id }));
   return { items: page.items.map(toOutput), nextCursor: page.nextCursor };
 }
@@ -115,14 +142,31 @@ export async function getNode(ctx: ServiceContext, id: string): Promise<NodeOutp
 }
 
 export interface NodeInventory {
-  containers: { id: string; name: string; image: string; state: string; health: string | null; status: string;
-    ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[]; networkMode: string | null; startedAt: string | null; seenAt: string }[];
+  containers: {
+    id: string;
+    name: string;
+    image: string;
+    state: string;
+    health: string | null;
+    status: string;
+    ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[];
+    networkMode: string | null;
+    startedAt: string | null;
+    seenAt: string;
+  }[];
   instances: {
-    id: string; name: string; state: 'discovered' | 'managed'; containerIds: string[]; reasons: string[]; confidence: string | null;
+    id: string;
+    name: string;
+    state: 'discovered' | 'managed';
+    containerIds: string[];
+    reasons: string[];
+    confidence: string | null;
     /** Whose instance it is: the node's organization, or a customer hosted on shared infrastructure. */
-    organizationId: string; organizationName: string;
+    organizationId: string;
+    organizationName: string;
     /** Managed instances: the bundle version, the gateway port and the last health check's summary. */
-    bundleVersion: string | null; port: number | null;
+    bundleVersion: string | null;
+    port: number | null;
     health: { healthy: boolean | null; gateway: string | null; cli: string | null; checkedAt: string } | null;
     /** One of its containers runs on the machine's own network (as last reported): it can reach the machine's services. */
     hostNetwork: boolean;
@@ -141,18 +185,39 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
   const node = await findVisible(ctx, id);
   const [containers, found] = await Promise.all([
     ctx.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.node.id)).orderBy(asc(nodeContainers.name)),
-    ctx.db.select({ i: instances, organizationName: organizations.name }).from(instances).innerJoin(organizations, eq(organizations.id, instances.organizationId))
-      .where(eq(instances.nodeId, node.node.id)).orderBy(asc(instances.name)),
+    ctx.db
+      .select({ i: instances, organizationName: organizations.name })
+      .from(instances)
+      .innerJoin(organizations, eq(organizations.id, instances.organizationId))
+      .where(eq(instances.nodeId, node.node.id))
+      .orderBy(asc(instances.name)),
   ]);
   const onHostNetwork = new Set(containers.filter((c) => c.networkMode === 'host').map((c) => c.containerId));
   return {
     containers: containers.map((c) => ({
-      id: c.containerId, name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports,
-      networkMode: c.networkMode, startedAt: c.startedAt?.toISOString() ?? null, seenAt: c.seenAt.toISOString(),
+      id: c.containerId,
+      name: c.name,
+      image: c.image,
+      state: c.state,
+      health: c.health,
+      status: c.status,
+      ports: c.ports,
+      networkMode: c.networkMode,
+      startedAt: c.startedAt?.toISOString() ?? null,
+      seenAt: c.seenAt.toISOString(),
     })),
     instances: found.map(({ i, organizationName }) => ({
-      id: i.id, name: i.name, state: i.state, containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence, organizationId: i.organizationId, organizationName,
-      bundleVersion: i.bundleVersion, port: i.port, health: healthSummary(i.health, i.updatedAt),
+      id: i.id,
+      name: i.name,
+      state: i.state,
+      containerIds: i.containerIds,
+      reasons: i.reasons,
+      confidence: i.confidence,
+      organizationId: i.organizationId,
+      organizationName,
+      bundleVersion: i.bundleVersion,
+      port: i.port,
+      health: healthSummary(i.health, i.updatedAt),
       hostNetwork: i.containerIds.some((id) => onHostNetwork.has(id)),
     })),
   };
@@ -167,19 +232,27 @@ export async function createNode(ctx: ServiceContext, input: unknown): Promise<N
   if (org.archivedAt) throw archived();
   // The record and its audit event commit together; a duplicate name aborts the transaction, so the
   // unique violation is translated outside it.
-  const row = await ctx.db.transaction(async (tx) => {
-    // Share-locked, so an archive of the organization cannot commit between this check and the insert.
-    const [current] = await tx.select({ archivedAt: organizations.archivedAt }).from(organizations)
-      .where(eq(organizations.id, organizationId)).for('share');
-    if (current?.archivedAt) throw archived();
-    const [created] = await tx.insert(nodes)
-      .values({ organizationId, name, labels: uniqueLabels(labels), notes, status: 'pending', createdBy: ctx.actor.userId }).returning();
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId, action: 'node.create', targetType: 'node', targetId: created!.id, outcome: 'success',
-      details: { name, labels: created!.labels },
-    });
-    return created!;
-  }).catch((e: unknown) => nameTaken(e, name, org.name));
+  const row = await ctx.db
+    .transaction(async (tx) => {
+      // Share-locked, so an archive of the organization cannot commit between this check and the insert.
+      const [current] = await tx.select({ archivedAt: organizations.archivedAt }).from(organizations).where(eq(organizations.id, organizationId)).for('share');
+      if (current?.archivedAt) throw archived();
+      const [created] = await tx
+        .insert(nodes)
+        .values({ organizationId, name, labels: uniqueLabels(labels), notes, status: 'pending', createdBy: ctx.actor.userId })
+        .returning();
+      await recordAudit(tx, {
+        ...auditActor(ctx.actor),
+        organizationId,
+        action: 'node.create',
+        targetType: 'node',
+        targetId: created!.id,
+        outcome: 'success',
+        details: { name, labels: created!.labels },
+      });
+      return created!;
+    })
+    .catch((e: unknown) => nameTaken(e, name, org.name));
   return getNode(ctx, row.id);
 }
 
@@ -205,12 +278,22 @@ export async function updateNode(ctx: ServiceContext, id: string, input: unknown
   }
   const changed = Object.keys(set);
   if (changed.length === 0) return toOutput(before);
-  await ctx.db.transaction(async (tx) => {
-    await tx.update(nodes).set({ ...set, updatedAt: new Date() }).where(eq(nodes.id, id));
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: before.node.organizationId, action: 'node.update', targetType: 'node', targetId: id, outcome: 'success',
-      details: { name: next.name ?? before.node.name, changed, changes },
-    });
-  }).catch((e: unknown) => nameTaken(e, String(next.name), before.organizationName));
+  await ctx.db
+    .transaction(async (tx) => {
+      await tx
+        .update(nodes)
+        .set({ ...set, updatedAt: new Date() })
+        .where(eq(nodes.id, id));
+      await recordAudit(tx, {
+        ...auditActor(ctx.actor),
+        organizationId: before.node.organizationId,
+        action: 'node.update',
+        targetType: 'node',
+        targetId: id,
+        outcome: 'success',
+        details: { name: next.name ?? before.node.name, changed, changes },
+      });
+    })
+    .catch((e: unknown) => nameTaken(e, String(next.name), before.organizationName));
   return getNode(ctx, id);
 }

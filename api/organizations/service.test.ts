@@ -18,7 +18,6 @@ let actors: Tenants['actors'];
 let ctx: Tenants['ctx'];
 let person: Tenants['person'];
 
-
 const rows = async () => ({
   orgs: (await t.db.select({ n: count() }).from(organizations))[0]!.n,
   audit: (await t.db.select({ n: count() }).from(auditEvents))[0]!.n,
@@ -26,11 +25,13 @@ const rows = async () => ({
 
 /** Makes the audit store refuse events of one action (as a failing disk or a broken trigger would). */
 async function failAuditOf(action: string): Promise<() => Promise<void>> {
-  await t.db.execute(sql.raw(`create function test_fail_audit() returns trigger language plpgsql as $$
+  await t.db.execute(
+    sql.raw(`create function test_fail_audit() returns trigger language plpgsql as $$
     begin
       if new.action = '${action}' then raise exception 'audit store unavailable'; end if;
       return new;
-    end $$`));
+    end $$`),
+  );
   await t.db.execute(sql`create trigger test_fail_audit before insert on audit_events for each row execute function test_fail_audit()`);
   return async () => {
     await t.db.execute(sql`drop trigger test_fail_audit on audit_events`);
@@ -43,7 +44,10 @@ beforeAll(async () => {
   process.env.DATABASE_URL = t.url; // sessions use the process-wide handle
   ({ msp, acme, globex, actors, ctx, person } = await seedTenants(t.db));
 });
-afterAll(async () => { await closeDb(); await t.close(); });
+afterAll(async () => {
+  await closeDb();
+  await t.close();
+});
 
 describe('organizations service', () => {
   it('lets MSP staff create customer organizations, audited', async () => {
@@ -142,7 +146,10 @@ describe('organizations service', () => {
     expect(people.every((p) => !p.active && p.deactivatedAt !== null)).toBe(true);
     expect(await validateSessionToken(other.token)).not.toBeNull();
 
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'organization.archive'), eq(auditEvents.targetId, hooli.id)));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'organization.archive'), eq(auditEvents.targetId, hooli.id)));
     expect(event).toMatchObject({ outcome: 'success', actorId: actors.admin.userId, organizationId: hooli.id });
     expect(event!.details).toMatchObject({ peopleDeactivated: 2, signInsEnded: 1, apiAccessRevoked: 1, invitationsRevoked: 1 });
   });

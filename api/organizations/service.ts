@@ -20,7 +20,11 @@ export const ListOrganizationsQuery = PageQuery.extend({
 });
 
 export const OrganizationOutput = z.object({
-  id: z.string().uuid(), name: z.string(), kind: z.enum(['msp', 'customer']), createdAt: z.string(), archivedAt: z.string().nullable(),
+  id: z.string().uuid(),
+  name: z.string(),
+  kind: z.enum(['msp', 'customer']),
+  createdAt: z.string(),
+  archivedAt: z.string().nullable(),
   forbidSelfApproval: z.boolean(),
 });
 export const ApprovalPolicyInput = z.object({ forbidSelfApproval: z.boolean('forbidSelfApproval must be true or false') });
@@ -28,7 +32,11 @@ export type OrganizationOutput = z.infer<typeof OrganizationOutput>;
 
 type Row = typeof organizations.$inferSelect;
 const toOutput = (o: Row): OrganizationOutput => ({
-  id: o.id, name: o.name, kind: o.kind, createdAt: o.createdAt.toISOString(), archivedAt: o.archivedAt?.toISOString() ?? null,
+  id: o.id,
+  name: o.name,
+  kind: o.kind,
+  createdAt: o.createdAt.toISOString(),
+  archivedAt: o.archivedAt?.toISOString() ?? null,
   forbidSelfApproval: o.forbidSelfApproval,
 });
 
@@ -51,11 +59,18 @@ function nameTaken(err: unknown, name: string): never {
 export async function listOrganizations(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListOrganizationsQuery, query ?? {});
   const own = listedOrganizationId(ctx.actor, undefined);
-  const rows = await ctx.db.select().from(organizations).where(and(
-    own ? eq(organizations.id, own) : undefined,
-    q.archived === 'exclude' ? isNull(organizations.archivedAt) : q.archived === 'only' ? sql`${organizations.archivedAt} is not null` : undefined,
-    afterCursor(q.cursor, organizations.createdAt, organizations.id),
-  )).orderBy(asc(organizations.createdAt), asc(organizations.id)).limit(q.limit + 1);
+  const rows = await ctx.db
+    .select()
+    .from(organizations)
+    .where(
+      and(
+        own ? eq(organizations.id, own) : undefined,
+        q.archived === 'exclude' ? isNull(organizations.archivedAt) : q.archived === 'only' ? sql`${organizations.archivedAt} is not null` : undefined,
+        afterCursor(q.cursor, organizations.createdAt, organizations.id),
+      ),
+    )
+    .orderBy(asc(organizations.createdAt), asc(organizations.id))
+    .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (o) => ({ at: o.createdAt.toISOString(), id: o.id }));
   return { items: page.items.map(toOutput), nextCursor: page.nextCursor };
 }
@@ -70,14 +85,21 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
   const { name } = parseInput(CreateOrganizationInput, input);
   // The record and its audit event commit together. A duplicate name aborts the transaction, so the
   // unique violation is translated outside it.
-  const row = await ctx.db.transaction(async (tx) => {
-    const [created] = await tx.insert(organizations).values({ name, kind: 'customer' }).returning();
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: created!.id, action: 'organization.create', targetType: 'organization', targetId: created!.id,
-      outcome: 'success', details: { name },
-    });
-    return created!;
-  }).catch((e: unknown) => nameTaken(e, name));
+  const row = await ctx.db
+    .transaction(async (tx) => {
+      const [created] = await tx.insert(organizations).values({ name, kind: 'customer' }).returning();
+      await recordAudit(tx, {
+        ...auditActor(ctx.actor),
+        organizationId: created!.id,
+        action: 'organization.create',
+        targetType: 'organization',
+        targetId: created!.id,
+        outcome: 'success',
+        details: { name },
+      });
+      return created!;
+    })
+    .catch((e: unknown) => nameTaken(e, name));
   return toOutput(row);
 }
 
@@ -86,16 +108,27 @@ export async function renameOrganization(ctx: ServiceContext, id: string, input:
   const before = await findVisible(ctx, id);
   const { name } = parseInput(UpdateOrganizationInput, input);
   if (before.archivedAt) throw new ConflictError('id', 'This organization is archived; it cannot be renamed.');
-  const row = await ctx.db.transaction(async (tx) => {
-    // Conditional on still being active, so a rename racing an archive cannot slip past it.
-    const [updated] = await tx.update(organizations).set({ name }).where(and(eq(organizations.id, id), isNull(organizations.archivedAt))).returning();
-    if (!updated) throw new ConflictError('id', 'This organization is archived; it cannot be renamed.');
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: id, action: 'organization.rename', targetType: 'organization', targetId: id,
-      outcome: 'success', details: { from: before.name, to: name },
-    });
-    return updated;
-  }).catch((e: unknown) => nameTaken(e, name));
+  const row = await ctx.db
+    .transaction(async (tx) => {
+      // Conditional on still being active, so a rename racing an archive cannot slip past it.
+      const [updated] = await tx
+        .update(organizations)
+        .set({ name })
+        .where(and(eq(organizations.id, id), isNull(organizations.archivedAt)))
+        .returning();
+      if (!updated) throw new ConflictError('id', 'This organization is archived; it cannot be renamed.');
+      await recordAudit(tx, {
+        ...auditActor(ctx.actor),
+        organizationId: id,
+        action: 'organization.rename',
+        targetType: 'organization',
+        targetId: id,
+        outcome: 'success',
+        details: { from: before.name, to: name },
+      });
+      return updated;
+    })
+    .catch((e: unknown) => nameTaken(e, name));
   return toOutput(row);
 }
 
@@ -108,8 +141,13 @@ export async function setApprovalPolicy(ctx: ServiceContext, id: string, input: 
     const [updated] = await tx.update(organizations).set({ forbidSelfApproval }).where(eq(organizations.id, id)).returning();
     if (before.forbidSelfApproval !== forbidSelfApproval) {
       await recordAudit(tx, {
-        ...auditActor(ctx.actor), organizationId: id, action: 'organization.approval_policy', targetType: 'organization', targetId: id,
-        outcome: 'success', details: { forbidSelfApproval },
+        ...auditActor(ctx.actor),
+        organizationId: id,
+        action: 'organization.approval_policy',
+        targetType: 'organization',
+        targetId: id,
+        outcome: 'success',
+        details: { forbidSelfApproval },
       });
     }
     return updated!;
@@ -139,22 +177,38 @@ export async function archiveOrganization(ctx: ServiceContext, id: string): Prom
     const now = new Date();
     // Invitations first: an acceptance in flight either committed before (its person is deactivated
     // below) or finds its invitation withdrawn.
-    const withdrawn = await tx.update(invitations).set({ revokedAt: now })
+    const withdrawn = await tx
+      .update(invitations)
+      .set({ revokedAt: now })
       .where(and(eq(invitations.organizationId, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
       .returning({ id: invitations.id });
-    const deactivated = await tx.update(users).set({ active: false, deactivatedAt: now })
-      .where(and(eq(users.organizationId, id), eq(users.active, true))).returning({ id: users.id });
+    const deactivated = await tx
+      .update(users)
+      .set({ active: false, deactivatedAt: now })
+      .where(and(eq(users.organizationId, id), eq(users.active, true)))
+      .returning({ id: users.id });
     const people = tx.select({ id: users.id }).from(users).where(eq(users.organizationId, id));
     const ended = await tx.delete(sessions).where(inArray(sessions.userId, people)).returning({ id: sessions.id });
-    const revoked = await tx.update(apiTokens).set({ revokedAt: now })
-      .where(and(inArray(apiTokens.userId, people), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
+    const revoked = await tx
+      .update(apiTokens)
+      .set({ revokedAt: now })
+      .where(and(inArray(apiTokens.userId, people), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
     const [archived] = await tx.update(organizations).set({ archivedAt: now }).where(eq(organizations.id, id)).returning();
     // signInsEnded: sessions deleted; apiAccessRevoked: API tokens revoked (named so the redactor keeps them).
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: id, action: 'organization.archive', targetType: 'organization', targetId: id, outcome: 'success',
+      ...auditActor(ctx.actor),
+      organizationId: id,
+      action: 'organization.archive',
+      targetType: 'organization',
+      targetId: id,
+      outcome: 'success',
       details: {
-        name: org.name, peopleDeactivated: deactivated.length, signInsEnded: ended.length,
-        apiAccessRevoked: revoked.length, invitationsRevoked: withdrawn.length,
+        name: org.name,
+        peopleDeactivated: deactivated.length,
+        signInsEnded: ended.length,
+        apiAccessRevoked: revoked.length,
+        invitationsRevoked: withdrawn.length,
       },
     });
     return archived!;

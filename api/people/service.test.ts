@@ -12,8 +12,16 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import { createOrganization, archiveOrganization } from '../organizations/service.ts';
 import { actorFromApiToken, createToken } from '../tokens/service.ts';
 import {
-  acceptInvitation, deactivatePerson, describeInvitation, getPerson, INVITATION_PROBLEMS, InvitationTokenError, invitePerson, listInvitations,
-  listPeople, revokeInvitation,
+  acceptInvitation,
+  deactivatePerson,
+  describeInvitation,
+  getPerson,
+  INVITATION_PROBLEMS,
+  InvitationTokenError,
+  invitePerson,
+  listInvitations,
+  listPeople,
+  revokeInvitation,
 } from './service.ts';
 
 let t: TestDatabase;
@@ -25,7 +33,6 @@ let ctx: Tenants['ctx'];
 let person: Tenants['person'];
 const BASE = 'https://ops.example.com';
 const PASSWORD = 'a long enough password';
-
 
 const counts = async () => ({
   users: (await t.db.select({ n: count() }).from(users))[0]!.n,
@@ -51,7 +58,10 @@ beforeAll(async () => {
   process.env.DATABASE_URL = t.url; // sessions and token revocation use the process-wide handle
   ({ msp, acme, globex, actors, ctx, person } = await seedTenants(t.db));
 });
-afterAll(async () => { await closeDb(); await t.close(); });
+afterAll(async () => {
+  await closeDb();
+  await t.close();
+});
 
 describe('inviting: bad input names its field and writes nothing', () => {
   const cases: [string, () => Record<string, unknown>, 'invalid' | 'conflict', string][] = [
@@ -90,7 +100,10 @@ describe('inviting: bad input names its field and writes nothing', () => {
   it('an expired or revoked invitation does not block a new one', async () => {
     const email = freshEmail('again');
     const first = await invitePerson(ctx(actors.admin), { organizationId: acme.id, email, role: 'company_user', expiresInHours: 1 }, { baseUrl: BASE });
-    await t.db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, first.invitation.id));
+    await t.db
+      .update(invitations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitations.id, first.invitation.id));
     const second = await invitePerson(ctx(actors.admin), { organizationId: acme.id, email, role: 'company_user' }, { baseUrl: BASE });
     await revokeInvitation(ctx(actors.admin), second.invitation.id);
     const third = await invitePerson(ctx(actors.admin), { organizationId: acme.id, email, role: 'company_admin' }, { baseUrl: BASE });
@@ -109,11 +122,15 @@ describe('inviting: bad input names its field and writes nothing', () => {
 });
 
 describe('inviting: who may invite whom', () => {
-  const invite = (a: Actor, organizationId: string, role: string) =>
-    invitePerson(ctx(a), { organizationId, email: freshEmail(role), role }, { baseUrl: BASE });
+  const invite = (a: Actor, organizationId: string, role: string) => invitePerson(ctx(a), { organizationId, email: freshEmail(role), role }, { baseUrl: BASE });
 
   it('an MSP admin invites anyone, with a link whose token is stored only as a hash, audited without the token', async () => {
-    for (const [org, role] of [[msp.id, 'msp_admin'], [msp.id, 'msp_operator'], [acme.id, 'company_admin'], [globex.id, 'company_user']] as const) {
+    for (const [org, role] of [
+      [msp.id, 'msp_admin'],
+      [msp.id, 'msp_operator'],
+      [acme.id, 'company_admin'],
+      [globex.id, 'company_user'],
+    ] as const) {
       const { invitation, link } = await invite(actors.admin, org, role);
       expect(invitation).toMatchObject({ organizationId: org, role, status: 'pending', invitedBy: actors.admin.userId });
       expect(link).toMatch(new RegExp(`^${BASE}/invite/[A-Za-z0-9_-]{43}$`));
@@ -121,7 +138,10 @@ describe('inviting: who may invite whom', () => {
       const [row] = await t.db.select().from(invitations).where(eq(invitations.id, invitation.id));
       expect(row!.tokenHash).toBe(sha256(token));
       expect(JSON.stringify(row)).not.toContain(token);
-      const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, invitation.id), eq(auditEvents.action, 'person.invite')));
+      const [event] = await t.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.targetId, invitation.id), eq(auditEvents.action, 'person.invite')));
       expect(event).toMatchObject({ outcome: 'success', actorId: actors.admin.userId, organizationId: org });
       expect(JSON.stringify(event)).not.toContain(token);
     }
@@ -153,11 +173,15 @@ describe('inviting: who may invite whom', () => {
     expect(await snapshot()).toEqual({ ...before, audit: before.audit + 1 });
     // Another organization is "not found" before anything about it is looked at, even a bad email.
     before = await snapshot();
-    await expect(invitePerson(ctx(actors.acmeAdmin), { organizationId: globex.id, email: 'admin@globex.test', role: 'company_user' }, { baseUrl: BASE }))
-      .rejects.toBeInstanceOf(NotFoundError);
+    await expect(invitePerson(ctx(actors.acmeAdmin), { organizationId: globex.id, email: 'admin@globex.test', role: 'company_user' }, { baseUrl: BASE })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     expect(await snapshot()).toEqual({ ...before, audit: before.audit + 1 });
 
-    for (const [org, role] of [[acme.id, 'msp_operator'], [msp.id, 'msp_admin']] as const) {
+    for (const [org, role] of [
+      [acme.id, 'msp_operator'],
+      [msp.id, 'msp_admin'],
+    ] as const) {
       before = await snapshot();
       await expect(invite(actors.acmeAdmin, org, role)).rejects.toBeInstanceOf(org === acme.id ? ForbiddenError : NotFoundError);
       expect(await snapshot()).toEqual({ ...before, audit: before.audit + 1 });
@@ -220,7 +244,10 @@ describe('accepting an invitation', () => {
   it('refuses unknown, expired, used and withdrawn links with their own message, changing nothing but a denied event', async () => {
     const make = async () => invitePerson(ctx(actors.admin), { organizationId: acme.id, email: freshEmail('refused'), role: 'company_user' }, { baseUrl: BASE });
     const expired = await make();
-    await t.db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, expired.invitation.id));
+    await t.db
+      .update(invitations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitations.id, expired.invitation.id));
     const used = await make();
     await acceptInvitation(t.db, tokenOf(used.link), { name: 'Used', password: PASSWORD, passwordConfirm: PASSWORD });
     const revoked = await make();
@@ -252,7 +279,12 @@ describe('accepting an invitation', () => {
       expect(await snapshot()).toEqual({ ...before, audit: before.audit + 1 });
       const [event] = await t.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
       expect(event).toMatchObject({
-        actorType: 'system', actorId: null, actorLabel: 'anonymous', action: 'person.accept_invitation', outcome: 'denied', reason: problem,
+        actorType: 'system',
+        actorId: null,
+        actorLabel: 'anonymous',
+        action: 'person.accept_invitation',
+        outcome: 'denied',
+        reason: problem,
         details: { linkHashPrefix: sha256(token).slice(0, 12) },
       });
       if (token) expect(JSON.stringify(event)).not.toContain(token);
@@ -273,8 +305,12 @@ describe('accepting an invitation', () => {
     // One success, and each loser's refusal recorded.
     expect(await counts()).toEqual({ ...before, users: before.users + 1, audit: before.audit + 3 });
     const events = await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, invitation.id));
-    expect(events.map((e) => `${e.action}:${e.outcome}`).sort())
-      .toEqual(['person.accept_invitation:denied', 'person.accept_invitation:denied', 'person.accept_invitation:success', 'person.invite:success']);
+    expect(events.map((e) => `${e.action}:${e.outcome}`).sort()).toEqual([
+      'person.accept_invitation:denied',
+      'person.accept_invitation:denied',
+      'person.accept_invitation:success',
+      'person.invite:success',
+    ]);
     expect(await t.db.select().from(users).where(eq(users.email, invitation.email))).toHaveLength(1);
   });
 
@@ -303,7 +339,18 @@ describe('listing people and invitations is scoped', () => {
 
   it('never outputs password hashes or two-factor keys', async () => {
     const page = await listPeople(ctx(actors.admin), { limit: 200 });
-    expect(Object.keys(page.items[0]!).sort()).toEqual(['active', 'createdAt', 'deactivatedAt', 'email', 'id', 'name', 'organizationId', 'organizationName', 'role', 'twoFactorEnabled']);
+    expect(Object.keys(page.items[0]!).sort()).toEqual([
+      'active',
+      'createdAt',
+      'deactivatedAt',
+      'email',
+      'id',
+      'name',
+      'organizationId',
+      'organizationName',
+      'role',
+      'twoFactorEnabled',
+    ]);
     expect(JSON.stringify(page)).not.toMatch(/argon2|passwordHash|totp/i);
   });
 
@@ -357,7 +404,10 @@ describe('deactivating a person', () => {
     expect(await actorFromApiToken(t.db, token)).toBeNull();
     const [tokenRow] = await t.db.select().from(apiTokens).where(eq(apiTokens.userId, victim.userId));
     expect(tokenRow!.revokedAt).not.toBeNull();
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'person.deactivate'), eq(auditEvents.targetId, victim.userId)));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'person.deactivate'), eq(auditEvents.targetId, victim.userId)));
     expect(event).toMatchObject({ outcome: 'success', actorId: actors.acmeAdmin.userId, organizationId: acme.id });
     expect(event!.details).toMatchObject({ signInsEnded: 1, apiAccessRevoked: 1, invitationsRevoked: 0 });
 
@@ -382,7 +432,10 @@ describe('deactivating a person', () => {
     expect(statuses.find((i) => i.id === pendingOne.invitation.id)?.status).toBe('revoked');
     expect(statuses.find((i) => i.id === acceptedOne.invitation.id)?.status).toBe('accepted');
     expect(statuses.find((i) => i.id === someoneElses.invitation.id)?.status).toBe('pending');
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'person.deactivate'), eq(auditEvents.targetId, inviter.userId)));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'person.deactivate'), eq(auditEvents.targetId, inviter.userId)));
     expect(event!.details).toMatchObject({ invitationsRevoked: 1, apiAccessRevoked: 0, signInsEnded: 0 });
   });
 

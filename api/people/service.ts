@@ -44,10 +44,15 @@ export const MAX_INVITATION_HOURS = 720;
 
 export const InviteInput = z.object({
   organizationId: z.string({ error: 'organizationId is required' }).uuid('organizationId must be a UUID'),
-  email: z.string({ error: 'email is required' }).trim().min(1, 'email is required').max(254, 'email must be at most 254 characters')
+  email: z
+    .string({ error: 'email is required' })
+    .trim()
+    .min(1, 'email is required')
+    .max(254, 'email must be at most 254 characters')
     .pipe(z.email('email is not a valid email address')),
   role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(', ')}` }),
-  expiresInHours: z.number({ error: 'expiresInHours must be a whole number of hours' })
+  expiresInHours: z
+    .number({ error: 'expiresInHours must be a whole number of hours' })
     .int('expiresInHours must be a whole number of hours')
     .min(1, `expiresInHours must be between 1 and ${MAX_INVITATION_HOURS}`)
     .max(MAX_INVITATION_HOURS, `expiresInHours must be between 1 and ${MAX_INVITATION_HOURS}`)
@@ -59,13 +64,16 @@ const InviteTarget = InviteInput.pick({ organizationId: true, role: true });
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
-export const AcceptInvitationInput = z.object({
-  name: displayName('name', 100),
-  password: z.string({ error: 'password is required' })
-    .min(PASSWORD_MIN, `password must be at least ${PASSWORD_MIN} characters`)
-    .max(PASSWORD_MAX, `password must be at most ${PASSWORD_MAX} characters`),
-  passwordConfirm: z.string({ error: 'confirm the password' }),
-}).refine((v) => v.password === v.passwordConfirm, { path: ['passwordConfirm'], message: 'the two passwords do not match' });
+export const AcceptInvitationInput = z
+  .object({
+    name: displayName('name', 100),
+    password: z
+      .string({ error: 'password is required' })
+      .min(PASSWORD_MIN, `password must be at least ${PASSWORD_MIN} characters`)
+      .max(PASSWORD_MAX, `password must be at most ${PASSWORD_MAX} characters`),
+    passwordConfirm: z.string({ error: 'confirm the password' }),
+  })
+  .refine((v) => v.password === v.passwordConfirm, { path: ['passwordConfirm'], message: 'the two passwords do not match' });
 
 export const PersonOutput = z.object({
   id: z.string().uuid(),
@@ -107,16 +115,40 @@ export const InvitationCreatedOutput = z.object({
 
 // Only these columns are ever read for output: never the password hash or the TOTP key.
 const personColumns = {
-  id: users.id, email: users.email, name: users.name, role: users.role, organizationId: users.organizationId,
-  organizationName: organizations.name, active: users.active, createdAt: users.createdAt, deactivatedAt: users.deactivatedAt,
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  organizationId: users.organizationId,
+  organizationName: organizations.name,
+  active: users.active,
+  createdAt: users.createdAt,
+  deactivatedAt: users.deactivatedAt,
   totpEnabledAt: users.totpEnabledAt,
 };
-type PersonRow = { id: string; email: string; name: string; role: Role; organizationId: string; organizationName: string;
-  active: boolean; createdAt: Date; deactivatedAt: Date | null; totpEnabledAt: Date | null };
+type PersonRow = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  organizationId: string;
+  organizationName: string;
+  active: boolean;
+  createdAt: Date;
+  deactivatedAt: Date | null;
+  totpEnabledAt: Date | null;
+};
 
 const toPerson = (p: PersonRow): PersonOutput => ({
-  id: p.id, email: p.email, name: p.name, role: p.role, organizationId: p.organizationId, organizationName: p.organizationName,
-  active: p.active, createdAt: p.createdAt.toISOString(), deactivatedAt: p.deactivatedAt?.toISOString() ?? null,
+  id: p.id,
+  email: p.email,
+  name: p.name,
+  role: p.role,
+  organizationId: p.organizationId,
+  organizationName: p.organizationName,
+  active: p.active,
+  createdAt: p.createdAt.toISOString(),
+  deactivatedAt: p.deactivatedAt?.toISOString() ?? null,
   twoFactorEnabled: p.totpEnabledAt !== null,
 });
 
@@ -129,9 +161,17 @@ export function invitationStatus(i: Pick<InvitationRow, 'acceptedAt' | 'revokedA
 }
 
 const toInvitation = (i: InvitationRow, organizationName: string): InvitationOutput => ({
-  id: i.id, organizationId: i.organizationId, organizationName, email: i.email, role: i.role, status: invitationStatus(i),
-  invitedBy: i.invitedBy, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString(),
-  acceptedAt: i.acceptedAt?.toISOString() ?? null, revokedAt: i.revokedAt?.toISOString() ?? null,
+  id: i.id,
+  organizationId: i.organizationId,
+  organizationName,
+  email: i.email,
+  role: i.role,
+  status: invitationStatus(i),
+  invitedBy: i.invitedBy,
+  createdAt: i.createdAt.toISOString(),
+  expiresAt: i.expiresAt.toISOString(),
+  acceptedAt: i.acceptedAt?.toISOString() ?? null,
+  revokedAt: i.revokedAt?.toISOString() ?? null,
 });
 
 // The roles an organization of each kind takes.
@@ -160,24 +200,24 @@ export async function listPeople(ctx: ServiceContext, query: unknown) {
     const listed = await listScope(ctx, 'person.list', q.organizationId);
     scope = listed ? eq(users.organizationId, listed) : undefined;
   }
-  const rows = await ctx.db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId)).where(and(
-    scope,
-    q.includeDeactivated ? undefined : eq(users.active, true),
-    afterCursor(q.cursor, users.createdAt, users.id),
-  )).orderBy(asc(users.createdAt), asc(users.id)).limit(q.limit + 1);
+  const rows = await ctx.db
+    .select(personColumns)
+    .from(users)
+    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .where(and(scope, q.includeDeactivated ? undefined : eq(users.active, true), afterCursor(q.cursor, users.createdAt, users.id)))
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (p) => ({ at: p.createdAt.toISOString(), id: p.id }));
   return { items: page.items.map(toPerson), nextCursor: page.nextCursor };
 }
 
 async function findPerson(db: Db, id: string): Promise<PersonRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId))
-    .where(eq(users.id, id)).limit(1);
+  const [row] = await db.select(personColumns).from(users).innerJoin(organizations, eq(organizations.id, users.organizationId)).where(eq(users.id, id)).limit(1);
   return row;
 }
 
-const personTarget = (p: Pick<PersonRow, 'id' | 'organizationId' | 'role'>) =>
-  ({ organizationId: p.organizationId, role: p.role, userId: p.id, type: 'person', id: p.id });
+const personTarget = (p: Pick<PersonRow, 'id' | 'organizationId' | 'role'>) => ({ organizationId: p.organizationId, role: p.role, userId: p.id, type: 'person', id: p.id });
 
 export async function getPerson(ctx: ServiceContext, id: string): Promise<PersonOutput> {
   const row = await findPerson(ctx.db, id);
@@ -208,23 +248,34 @@ export async function deactivatePerson(ctx: ServiceContext, id: string): Promise
     // One deactivation of an MSP admin at a time, so two admins cannot deactivate each other at once.
     if (row.role === 'msp_admin') {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext('people.msp_admins'))`);
-      const [{ n }] = (await tx.select({ n: count() }).from(users)
+      const [{ n }] = (await tx
+        .select({ n: count() })
+        .from(users)
         .where(and(eq(users.role, 'msp_admin'), eq(users.active, true), ne(users.id, row.id)))) as [{ n: number }];
       if (n === 0) throw new ConflictError('id', 'This is the last active MSP admin; make someone else an MSP admin first.');
     }
-    const [updated] = await tx.update(users).set({ active: false, deactivatedAt: new Date() })
-      .where(and(eq(users.id, row.id), eq(users.active, true))).returning({ deactivatedAt: users.deactivatedAt });
+    const [updated] = await tx
+      .update(users)
+      .set({ active: false, deactivatedAt: new Date() })
+      .where(and(eq(users.id, row.id), eq(users.active, true)))
+      .returning({ deactivatedAt: users.deactivatedAt });
     if (!updated) throw new ConflictError('id', 'This person is already deactivated.');
     const ended = await tx.delete(sessions).where(eq(sessions.userId, row.id)).returning({ id: sessions.id });
     const tokensRevoked = await revokeAllTokensOf(tx, row.id);
     // Invitations they sent and nobody has used yet stop working with them.
-    const withdrawn = await tx.update(invitations).set({ revokedAt: new Date() })
+    const withdrawn = await tx
+      .update(invitations)
+      .set({ revokedAt: new Date() })
       .where(and(eq(invitations.invitedBy, row.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
       .returning({ id: invitations.id });
     // Counts of sessions and API tokens are named so the audit redactor (keys like "token", "session")
     // keeps them.
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: row.organizationId, action: 'person.deactivate', targetType: 'person', targetId: row.id,
+      ...auditActor(ctx.actor),
+      organizationId: row.organizationId,
+      action: 'person.deactivate',
+      targetType: 'person',
+      targetId: row.id,
       outcome: 'success',
       details: { email: row.email, role: row.role, signInsEnded: ended.length, apiAccessRevoked: tokensRevoked, invitationsRevoked: withdrawn.length },
     });
@@ -266,14 +317,30 @@ export async function invitePerson(ctx: ServiceContext, input: unknown, opts: { 
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`invitation:${email}`}))`);
     const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
     if (existing) throw new ConflictError('email', 'Someone with this email address already has an account.');
-    const [open] = await tx.select({ id: invitations.id }).from(invitations).where(and(eq(invitations.email, email), pending())).limit(1);
+    const [open] = await tx
+      .select({ id: invitations.id })
+      .from(invitations)
+      .where(and(eq(invitations.email, email), pending()))
+      .limit(1);
     if (open) throw new ConflictError('email', 'An invitation for this email address is already pending; revoke it first, or let it expire.');
-    const [created] = await tx.insert(invitations).values({
-      organizationId, email, role, tokenHash: hashToken(token), invitedBy: ctx.actor.userId,
-      expiresAt: new Date(Date.now() + expiresInHours * 3600_000),
-    }).returning();
+    const [created] = await tx
+      .insert(invitations)
+      .values({
+        organizationId,
+        email,
+        role,
+        tokenHash: hashToken(token),
+        invitedBy: ctx.actor.userId,
+        expiresAt: new Date(Date.now() + expiresInHours * 3600_000),
+      })
+      .returning();
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId, action: 'person.invite', targetType: 'invitation', targetId: created!.id, outcome: 'success',
+      ...auditActor(ctx.actor),
+      organizationId,
+      action: 'person.invite',
+      targetType: 'invitation',
+      targetId: created!.id,
+      outcome: 'success',
       details: { email, role, expiresAt: created!.expiresAt.toISOString() },
     });
     return created!;
@@ -285,36 +352,56 @@ export async function invitePerson(ctx: ServiceContext, input: unknown, opts: { 
 export async function listInvitations(ctx: ServiceContext, query: unknown): Promise<{ items: InvitationOutput[] }> {
   const q = parseInput(ListInvitationsQuery, query ?? {});
   const organizationId = await listScope(ctx, 'person.list', q.organizationId);
-  const status = q.status === 'pending' ? pending()
-    : q.status === 'accepted' ? sql`${invitations.acceptedAt} is not null`
-      : q.status === 'revoked' ? sql`${invitations.revokedAt} is not null`
-        : q.status === 'expired' ? and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), lte(invitations.expiresAt, sql`now()`))
-          : undefined;
-  const rows = await ctx.db.select({ invitation: invitations, organizationName: organizations.name }).from(invitations)
+  const status =
+    q.status === 'pending'
+      ? pending()
+      : q.status === 'accepted'
+        ? sql`${invitations.acceptedAt} is not null`
+        : q.status === 'revoked'
+          ? sql`${invitations.revokedAt} is not null`
+          : q.status === 'expired'
+            ? and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), lte(invitations.expiresAt, sql`now()`))
+            : undefined;
+  const rows = await ctx.db
+    .select({ invitation: invitations, organizationName: organizations.name })
+    .from(invitations)
     .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
     .where(and(organizationId ? eq(invitations.organizationId, organizationId) : undefined, status))
-    .orderBy(desc(invitations.createdAt), desc(invitations.id)).limit(500);
+    .orderBy(desc(invitations.createdAt), desc(invitations.id))
+    .limit(500);
   return { items: rows.map((r) => toInvitation(r.invitation, r.organizationName)) };
 }
 
 export async function revokeInvitation(ctx: ServiceContext, id: string): Promise<InvitationOutput> {
   if (!isUuid(id)) throw new NotFoundError('invitation');
-  const [found] = await ctx.db.select({ invitation: invitations, organizationName: organizations.name }).from(invitations)
-    .innerJoin(organizations, eq(organizations.id, invitations.organizationId)).where(eq(invitations.id, id)).limit(1);
+  const [found] = await ctx.db
+    .select({ invitation: invitations, organizationName: organizations.name })
+    .from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(eq(invitations.id, id))
+    .limit(1);
   if (!found) throw new NotFoundError('invitation');
   const inv = found.invitation;
   await authorize(ctx, 'person.invite', { organizationId: inv.organizationId, role: inv.role, type: 'invitation', id: inv.id });
   // Conditional, so a revocation and an acceptance racing each other cannot both win.
   const row = await ctx.db.transaction(async (tx) => {
-    const [revoked] = await tx.update(invitations).set({ revokedAt: new Date() })
-      .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt))).returning();
+    const [revoked] = await tx
+      .update(invitations)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .returning();
     if (!revoked) {
       const [now] = await tx.select().from(invitations).where(eq(invitations.id, id)).limit(1);
       throw new ConflictError('id', now?.acceptedAt ? 'This invitation has already been accepted; deactivate the person instead.' : 'This invitation was already withdrawn.');
     }
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: inv.organizationId, action: 'person.revoke_invitation', targetType: 'invitation', targetId: inv.id,
-      outcome: 'success', details: { email: inv.email, role: inv.role },
+      ...auditActor(ctx.actor),
+      organizationId: inv.organizationId,
+      action: 'person.revoke_invitation',
+      targetType: 'invitation',
+      targetId: inv.id,
+      outcome: 'success',
+      details: { email: inv.email, role: inv.role },
     });
     return revoked;
   });
@@ -354,9 +441,12 @@ function problemOf(i: Pick<InvitationRow, 'acceptedAt' | 'revokedAt' | 'expiresA
 
 async function usableInvitation(db: Db, token: unknown) {
   if (typeof token !== 'string' || token.length === 0 || token.length > 200) throw new InvitationTokenError('unknown');
-  const [found] = await db.select({ invitation: invitations, organization: organizations }).from(invitations)
+  const [found] = await db
+    .select({ invitation: invitations, organization: organizations })
+    .from(invitations)
     .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
-    .where(eq(invitations.tokenHash, hashToken(token))).limit(1);
+    .where(eq(invitations.tokenHash, hashToken(token)))
+    .limit(1);
   if (!found) throw new InvitationTokenError('unknown');
   const problem = problemOf(found.invitation) ?? (found.organization.archivedAt ? 'revoked' : null);
   if (problem) throw new InvitationTokenError(problem, found.invitation);
@@ -370,14 +460,26 @@ async function usableInvitation(db: Db, token: unknown) {
  */
 async function auditRefusedInvitation(db: Db, token: unknown, err: InvitationTokenError): Promise<void> {
   await recordAudit(db, {
-    actorType: 'system', actorId: null, actorLabel: 'anonymous',
-    organizationId: err.invitation?.organizationId ?? null, action: 'person.accept_invitation',
-    targetType: 'invitation', targetId: err.invitation?.id ?? null, outcome: 'denied', reason: err.problem,
+    actorType: 'system',
+    actorId: null,
+    actorLabel: 'anonymous',
+    organizationId: err.invitation?.organizationId ?? null,
+    action: 'person.accept_invitation',
+    targetType: 'invitation',
+    targetId: err.invitation?.id ?? null,
+    outcome: 'denied',
+    reason: err.problem,
     details: { linkHashPrefix: typeof token === 'string' ? hashToken(token).slice(0, 12) : null },
   });
 }
 
-export interface InvitationDescription { organizationName: string; email: string; role: Role; roleLabel: string; expiresAt: string }
+export interface InvitationDescription {
+  organizationName: string;
+  email: string;
+  role: Role;
+  roleLabel: string;
+  expiresAt: string;
+}
 
 /** What an invitation link is for, or an InvitationTokenError saying why it cannot be used. */
 export async function describeInvitation(db: Db, token: string): Promise<InvitationDescription> {
@@ -404,24 +506,40 @@ async function claimInvitation(db: Db, token: string, input: unknown): Promise<s
   const { name, password } = parseInput(AcceptInvitationInput, input ?? {});
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
-    const [claimed] = await tx.update(invitations).set({ acceptedAt: new Date() })
+    const [claimed] = await tx
+      .update(invitations)
+      .set({ acceptedAt: new Date() })
       .where(and(eq(invitations.id, invitation.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`)))
       .returning();
     if (!claimed) {
       const [now] = await tx.select().from(invitations).where(eq(invitations.id, invitation.id)).limit(1);
       throw new InvitationTokenError((now && problemOf(now)) ?? 'used', invitation);
     }
-    const [user] = await tx.insert(users).values({
-      email: claimed.email, name, passwordHash, role: claimed.role, organizationId: claimed.organizationId,
-    }).returning({ id: users.id, email: users.email }).catch((err: unknown) => {
-      if (isUniqueViolation(err)) throw new ConflictError('token', 'Someone with this email address already has an account; sign in instead.');
-      throw err;
-    });
+    const [user] = await tx
+      .insert(users)
+      .values({
+        email: claimed.email,
+        name,
+        passwordHash,
+        role: claimed.role,
+        organizationId: claimed.organizationId,
+      })
+      .returning({ id: users.id, email: users.email })
+      .catch((err: unknown) => {
+        if (isUniqueViolation(err)) throw new ConflictError('token', 'Someone with this email address already has an account; sign in instead.');
+        throw err;
+      });
     await tx.update(invitations).set({ acceptedUserId: user!.id }).where(eq(invitations.id, claimed.id));
     // Audited inside the transaction: the person exists exactly when the acceptance is recorded.
     await recordAudit(tx, {
-      actorType: 'person', actorId: user!.id, actorLabel: user!.email, organizationId: claimed.organizationId,
-      action: 'person.accept_invitation', targetType: 'invitation', targetId: claimed.id, outcome: 'success',
+      actorType: 'person',
+      actorId: user!.id,
+      actorLabel: user!.email,
+      organizationId: claimed.organizationId,
+      action: 'person.accept_invitation',
+      targetType: 'invitation',
+      targetId: claimed.id,
+      outcome: 'success',
       details: { email: claimed.email, role: claimed.role, name },
     });
     return user!.id;

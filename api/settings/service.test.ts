@@ -29,7 +29,10 @@ beforeAll(async () => {
   people.companyAdmin = await make('boss@acme.example', 'company_admin', acme!.id);
   people.companyUser = await make('user@acme.example', 'company_user', acme!.id);
 });
-afterAll(async () => { await closeDb(); await t.close(); });
+afterAll(async () => {
+  await closeDb();
+  await t.close();
+});
 
 const settingRow = async () => (await t.db.select().from(settings).where(eq(settings.key, REQUIRE_MFA_FOR_MSP_STAFF)))[0];
 
@@ -59,8 +62,12 @@ describe('security settings', () => {
     await expect(getSecuritySettings(ctx(people.operator))).rejects.toBeInstanceOf(ForbiddenError);
     expect(await settingRow()).toEqual(before);
     const denied = await t.db.select().from(auditEvents).where(eq(auditEvents.outcome, 'denied'));
-    expect(denied.filter((e) => e.action === 'settings.security.update').map((e) => e.actorId))
-      .toEqual([people.operator.userId, people.companyAdmin.userId, people.companyUser.userId, people.operator.userId]);
+    expect(denied.filter((e) => e.action === 'settings.security.update').map((e) => e.actorId)).toEqual([
+      people.operator.userId,
+      people.companyAdmin.userId,
+      people.companyUser.userId,
+      people.operator.userId,
+    ]);
   });
 
   it('when on, MSP staff without two-factor must enrol first and are not signed in; company people are unaffected', async () => {
@@ -82,7 +89,10 @@ describe('security settings', () => {
     expect(await twoFactorState(t.db, operator.session)).toBe('complete');
     expect(await authenticate(t.db, { sessionToken: operator.token })).toMatchObject({ userId: people.operator.userId });
     const events = await t.db.select().from(auditEvents).where(eq(auditEvents.action, 'settings.security.update'));
-    expect(events.filter((e) => e.outcome === 'success').map((e) => e.details)).toEqual([{ from: false, to: true }, { from: true, to: false }]);
+    expect(events.filter((e) => e.outcome === 'success').map((e) => e.details)).toEqual([
+      { from: false, to: true },
+      { from: true, to: false },
+    ]);
   });
 
   it('refuses a value that is not a boolean', async () => {

@@ -20,9 +20,13 @@ export async function getSecuritySettings(ctx: ServiceContext): Promise<Security
   await authorize(ctx, 'settings.security.update');
   const [row] = await ctx.db
     .select({ value: settings.value, updatedAt: settings.updatedAt, byId: users.id, byName: users.name, byEmail: users.email })
-    .from(settings).leftJoin(users, eq(users.id, settings.updatedBy))
-    .where(eq(settings.key, REQUIRE_MFA_FOR_MSP_STAFF)).limit(1);
-  const [without] = await ctx.db.select({ n: count() }).from(users)
+    .from(settings)
+    .leftJoin(users, eq(users.id, settings.updatedBy))
+    .where(eq(settings.key, REQUIRE_MFA_FOR_MSP_STAFF))
+    .limit(1);
+  const [without] = await ctx.db
+    .select({ n: count() })
+    .from(users)
     .where(and(inArray(users.role, [...MSP_ROLES]), eq(users.active, true), isNull(users.totpEnabledAt)));
   return {
     requireMfaForMspStaff: row?.value === true,
@@ -40,11 +44,18 @@ export async function setRequireMfaForMspStaff(ctx: ServiceContext, value: boole
     const [before] = await tx.select({ value: settings.value }).from(settings).where(eq(settings.key, REQUIRE_MFA_FOR_MSP_STAFF)).for('update');
     const from = before?.value === true;
     const now = new Date();
-    await tx.insert(settings).values({ key: REQUIRE_MFA_FOR_MSP_STAFF, value: to, updatedBy: ctx.actor.userId, updatedAt: now })
+    await tx
+      .insert(settings)
+      .values({ key: REQUIRE_MFA_FOR_MSP_STAFF, value: to, updatedBy: ctx.actor.userId, updatedAt: now })
       .onConflictDoUpdate({ target: settings.key, set: { value: to, updatedBy: ctx.actor.userId, updatedAt: now } });
     await recordAudit(tx, {
-      ...auditActor(ctx.actor), organizationId: ctx.actor.organizationId, action: 'settings.security.update',
-      targetType: 'setting', targetId: REQUIRE_MFA_FOR_MSP_STAFF, outcome: 'success', details: { from, to },
+      ...auditActor(ctx.actor),
+      organizationId: ctx.actor.organizationId,
+      action: 'settings.security.update',
+      targetType: 'setting',
+      targetId: REQUIRE_MFA_FOR_MSP_STAFF,
+      outcome: 'success',
+      details: { from, to },
     });
   });
   return getSecuritySettings(ctx);

@@ -21,7 +21,11 @@ export async function requestBundleCheck(ctx: ServiceContext, nodeId: unknown, o
   if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('nodeId', `Node ${node.name} has no working agent to check the bundle with.`);
   const jobId = crypto.randomUUID();
   return startJob(ctx, bundleCheckJob, {
-    id: jobId, node, organizationId: node.organizationId, params: { version: OPENCLAW_BUNDLE.version }, retryOf: origin.retryOf,
+    id: jobId,
+    node,
+    organizationId: node.organizationId,
+    params: { version: OPENCLAW_BUNDLE.version },
+    retryOf: origin.retryOf,
     args: { jobId, nodeId: node.id, nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS },
   });
 }

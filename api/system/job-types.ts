@@ -8,13 +8,22 @@ import { requestReadinessCheck } from './readiness.ts';
 const mb = (bytes: unknown) => `${Math.round(Number(bytes) / 1e6)} MB`; // as the System page shows it
 
 export const readinessJob = defineJobType({
-  type: 'readiness_check', label: 'Readiness check', workflow: readinessCheck, approval: 'none', runsOn: 'control-plane',
+  type: 'readiness_check',
+  label: 'Readiness check',
+  workflow: readinessCheck,
+  approval: 'none',
+  runsOn: 'control-plane',
   retry: { safe: true, again: (ctx, _job, origin) => requestReadinessCheck(ctx, origin) },
   result: { summary: (r) => ((r.results as { name: string; detail: string }[] | undefined) ?? []).map((c) => `${c.name}: ${c.detail}`).join('; ') },
 });
 
 export const bundleCheckJob = defineJobType({
-  type: 'bundle_check', nodeActions: ['openclaw.bundle-check'], label: 'Bundle check', workflow: checkBundle, approval: 'none', runsOn: 'node',
+  type: 'bundle_check',
+  nodeActions: ['openclaw.bundle-check'],
+  label: 'Bundle check',
+  workflow: checkBundle,
+  approval: 'none',
+  runsOn: 'node',
   // It builds the bundle image at most (found again when present) and removes its throw-away gateway.
   retry: { safe: true, again: (ctx, job, origin) => requestBundleCheck(ctx, job.nodeId, origin) },
   result: { summary: (r) => `${String(r.image)} (OpenClaw ${String(r.version)}, ${mb(r.sizeBytes)}${r.wasPresent ? '' : ', built for this check'}): ${String(r.detail)}.` },

@@ -40,7 +40,9 @@ beforeAll(async () => {
   actors.acmeAdmin = await person('company_admin', acme.id, 'alice@acme.test');
   actors.acmeUser = await person('company_user', acme.id, 'bob@acme.test');
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 describe('personal API tokens', () => {
   it('shows a new token once; afterwards only its prefix is listed, and only its hash is stored anywhere', async () => {
@@ -70,8 +72,14 @@ describe('personal API tokens', () => {
     const before = Date.now();
     const actor = await actorFromApiToken(t.db, token);
     expect(actor).toEqual({
-      kind: 'api_token', tokenId: record.id, userId: actors.acmeUser.userId, email: 'bob@acme.test', name: 'bob@acme.test',
-      role: 'company_user', organizationId: actors.acmeUser.organizationId, scopes: ['read'],
+      kind: 'api_token',
+      tokenId: record.id,
+      userId: actors.acmeUser.userId,
+      email: 'bob@acme.test',
+      name: 'bob@acme.test',
+      role: 'company_user',
+      organizationId: actors.acmeUser.organizationId,
+      scopes: ['read'],
     });
     const [used] = await listOwnTokens(ctx(actors.acmeUser));
     expect(used!.lastUsedAt).not.toBeNull();
@@ -115,12 +123,21 @@ describe('personal API tokens', () => {
 
   it('refuses a duplicate active name and a bad name, writing nothing; a revoked name can be reused', async () => {
     const before = await tokenRows();
-    const dup = await createToken(ctx(actors.acmeAdmin), { name: 'backup script' }).then(() => null, (e: unknown) => e);
+    const dup = await createToken(ctx(actors.acmeAdmin), { name: 'backup script' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(dup).toBeInstanceOf(ConflictError);
     expect((dup as ConflictError).fieldErrors).toEqual({ name: 'You already have an active token named "backup script".' });
-    const empty = await createToken(ctx(actors.acmeAdmin), { name: '   ' }).then(() => null, (e: unknown) => e);
+    const empty = await createToken(ctx(actors.acmeAdmin), { name: '   ' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((empty as InvalidInputError).fieldErrors).toEqual({ name: 'name is required' });
-    const long = await createToken(ctx(actors.acmeAdmin), { name: 'x'.repeat(101) }).then(() => null, (e: unknown) => e);
+    const long = await createToken(ctx(actors.acmeAdmin), { name: 'x'.repeat(101) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(Object.keys((long as InvalidInputError).fieldErrors)).toEqual(['name']);
     expect(await tokenRows()).toBe(before);
     // Someone else may use the same name.
@@ -138,11 +155,16 @@ describe('personal API tokens', () => {
     const viaToken = (await actorFromApiToken(t.db, token))!;
     expect(viaToken.kind).toBe('api_token');
     const before = await tokenRows();
-    const err = await createToken(ctx(viaToken), { name: 'minted by a token' }).then(() => null, (e: unknown) => e);
+    const err = await createToken(ctx(viaToken), { name: 'minted by a token' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ForbiddenError);
     expect((err as ForbiddenError).message).toBe('API tokens can only be created from a signed-in console session.');
     expect(await tokenRows()).toBe(before);
-    const [denied] = await t.db.select().from(auditEvents)
+    const [denied] = await t.db
+      .select()
+      .from(auditEvents)
       .where(and(eq(auditEvents.action, 'api_token.create'), eq(auditEvents.outcome, 'denied'), eq(auditEvents.actorId, record.id)));
     expect(denied).toMatchObject({ actorType: 'api_token', actorLabel: 'bob@acme.test (API token)', organizationId: actors.acmeUser.organizationId });
 
@@ -153,8 +175,19 @@ describe('personal API tokens', () => {
 });
 
 const DAY_MS = 86_400_000;
-const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
-const lastEvent = async () => (await t.db.select().from(auditEvents).orderBy(sql`${auditEvents.id} desc`).limit(1))[0]!;
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+const lastEvent = async () =>
+  (
+    await t.db
+      .select()
+      .from(auditEvents)
+      .orderBy(sql`${auditEvents.id} desc`)
+      .limit(1)
+  )[0]!;
 
 describe('API token expiry', () => {
   it('expires after 90 days unless told otherwise, and after the chosen 1 to 365 days; the list and the audit trail say when', async () => {
@@ -173,7 +206,10 @@ describe('API token expiry', () => {
 
   it('refuses an expired token with 401 saying when it expired and where to make a new one, and marks it expired in the list', async () => {
     const { token, record } = await createToken(ctx(actors.acmeUser), { name: 'old script' });
-    await t.db.update(apiTokens).set({ expiresAt: new Date('2026-03-01T12:00:00Z') }).where(eq(apiTokens.id, record.id));
+    await t.db
+      .update(apiTokens)
+      .set({ expiresAt: new Date('2026-03-01T12:00:00Z') })
+      .where(eq(apiTokens.id, record.id));
     const err = await failure(actorFromApiToken(t.db, token));
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect((err as UnauthorizedError).status).toBe(401);
@@ -185,8 +221,10 @@ describe('API token expiry', () => {
   it('refuses an expiry outside 1 to 365 whole days, naming expiresInDays, writing nothing', async () => {
     const before = await tokenRows();
     for (const [expiresInDays, message] of [
-      [0, 'expiresInDays must be at least 1'], [366, 'expiresInDays must be at most 365'],
-      [1.5, 'expiresInDays must be a whole number of days'], ['30', 'expiresInDays must be a number of days'],
+      [0, 'expiresInDays must be at least 1'],
+      [366, 'expiresInDays must be at most 365'],
+      [1.5, 'expiresInDays must be a whole number of days'],
+      ['30', 'expiresInDays must be a number of days'],
     ] as const) {
       const err = await failure(createToken(ctx(actors.acmeAdmin), { name: 'bad expiry', expiresInDays }));
       expect(err).toBeInstanceOf(InvalidInputError);
@@ -223,8 +261,13 @@ describe('API token scopes', () => {
     expect(err).toBeInstanceOf(ForbiddenError);
     expect((err as ForbiddenError).message).toBe('This API token lacks the approve scope.');
     expect(await lastEvent()).toMatchObject({
-      action: 'api_token.use', outcome: 'denied', actorType: 'api_token', actorId: record.id, targetId: record.id,
-      reason: 'the token lacks the approve scope', details: { endpoint: 'POST /jobs/:id/approve' },
+      action: 'api_token.use',
+      outcome: 'denied',
+      actorType: 'api_token',
+      actorId: record.id,
+      targetId: record.id,
+      reason: 'the token lacks the approve scope',
+      details: { endpoint: 'POST /jobs/:id/approve' },
     });
     const readOnly = (await actorFromApiToken(t.db, (await createToken(ctx(actors.admin), { name: 'reader' })).token))!;
     expect(((await failure(authorizeScope(ctx(readOnly), 'operate', 'POST /organizations'))) as Error).message).toBe('This API token lacks the operate scope.');
@@ -234,7 +277,7 @@ describe('API token scopes', () => {
     await expect(authorizeScope(ctx({ ...viaToken, scopes: undefined }), 'read', 'GET /jobs')).rejects.toBeInstanceOf(ForbiddenError);
   });
 
-  it('derives each endpoint\'s scope from its method; only decisions on a job need approve', () => {
+  it("derives each endpoint's scope from its method; only decisions on a job need approve", () => {
     expect(endpointScope('get')).toBe('read');
     for (const method of ['post', 'patch', 'delete']) expect(endpointScope(method)).toBe('operate');
     expect(endpointScope('post', 'approve')).toBe('approve');
@@ -258,7 +301,10 @@ describe('API tokens and a second factor owed', () => {
       expect(err).toBeInstanceOf(ForbiddenError);
       expect((err as ForbiddenError).message).toBe(TOKEN_OWES_SECOND_FACTOR);
       expect(await lastEvent()).toMatchObject({
-        action: 'api_token.use', outcome: 'denied', actorId: record.id, actorLabel: 'operator@msp.test (API token)',
+        action: 'api_token.use',
+        outcome: 'denied',
+        actorId: record.id,
+        actorLabel: 'operator@msp.test (API token)',
         reason: 'the person must turn on two-factor sign-in first',
       });
       // The rule is for MSP staff only; once the person turns it on, the token works again.

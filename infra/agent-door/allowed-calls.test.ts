@@ -15,10 +15,23 @@ const admit = (method: string, request: Uint8Array): Admission => {
 const reasonOf = (a: Admission) => ('refused' in a ? a.refused : undefined);
 
 describe('the calls an agent may make', () => {
-  it('refuses every method outside the activity worker\'s few, and every other service', () => {
-    for (const method of ['StartWorkflowExecution', 'SignalWorkflowExecution', 'SignalWithStartWorkflowExecution', 'ListWorkflowExecutions',
-      'DescribeWorkflowExecution', 'GetWorkflowExecutionHistory', 'QueryWorkflow', 'PollWorkflowTaskQueue', 'RespondActivityTaskCompletedById',
-      'RecordActivityTaskHeartbeatById', 'PollNexusTaskQueue', 'TerminateWorkflowExecution', 'DescribeTaskQueue', 'UpdateNamespace']) {
+  it("refuses every method outside the activity worker's few, and every other service", () => {
+    for (const method of [
+      'StartWorkflowExecution',
+      'SignalWorkflowExecution',
+      'SignalWithStartWorkflowExecution',
+      'ListWorkflowExecutions',
+      'DescribeWorkflowExecution',
+      'GetWorkflowExecutionHistory',
+      'QueryWorkflow',
+      'PollWorkflowTaskQueue',
+      'RespondActivityTaskCompletedById',
+      'RecordActivityTaskHeartbeatById',
+      'PollNexusTaskQueue',
+      'TerminateWorkflowExecution',
+      'DescribeTaskQueue',
+      'UpdateNamespace',
+    ]) {
       expect(ruleFor(`/${WORKFLOW_SERVICE}/${method}`)).toEqual({ refused: 'not a call an activity worker on its own queue makes' });
     }
     expect(ruleFor('/temporal.api.operatorservice.v1.OperatorService/ListSearchAttributes')).toHaveProperty('refused');
@@ -39,10 +52,11 @@ describe('the calls an agent may make', () => {
 
   it('asks heartbeats and completions for their task token, which the door then checks', () => {
     const taskToken = Uint8Array.from([1, 2, 3]);
-    expect(admit('RespondActivityTaskCompleted', v1.RespondActivityTaskCompletedRequest.encode({ namespace: 'default', taskToken }).finish()))
-      .toEqual({ admitted: true, taskToken });
-    expect(admit('RecordActivityTaskHeartbeat', v1.RecordActivityTaskHeartbeatRequest.encode({ namespace: 'default', taskToken }).finish()))
-      .toEqual({ admitted: true, taskToken });
+    expect(admit('RespondActivityTaskCompleted', v1.RespondActivityTaskCompletedRequest.encode({ namespace: 'default', taskToken }).finish())).toEqual({
+      admitted: true,
+      taskToken,
+    });
+    expect(admit('RecordActivityTaskHeartbeat', v1.RecordActivityTaskHeartbeatRequest.encode({ namespace: 'default', taskToken }).finish())).toEqual({ admitted: true, taskToken });
     expect(reasonOf(admit('RespondActivityTaskFailed', v1.RespondActivityTaskFailedRequest.encode({ namespace: 'default' }).finish()))).toBe('the request names no task token');
     expect(reasonOf(admit('RespondActivityTaskCanceled', v1.RespondActivityTaskCanceledRequest.encode({ namespace: 'other', taskToken }).finish()))).toMatch(/namespace "other"/);
   });
@@ -54,7 +68,8 @@ describe('the calls an agent may make', () => {
     expect(shutdown({ taskQueue: own, workerHeartbeat: { taskQueue: own } })).toEqual({ admitted: true });
     expect(reasonOf(shutdown({ stickyTaskQueue: 'someone-else-sticky' }))).toBe('an agent has no sticky queue to shut down');
     expect(reasonOf(shutdown({ taskQueue: 'control-plane' }))).toMatch(/is not this node's queue/);
-    const heartbeat = (queues: string[]) => admit('RecordWorkerHeartbeat', v1.RecordWorkerHeartbeatRequest.encode({ namespace: 'default', workerHeartbeat: queues.map((taskQueue) => ({ taskQueue })) }).finish());
+    const heartbeat = (queues: string[]) =>
+      admit('RecordWorkerHeartbeat', v1.RecordWorkerHeartbeatRequest.encode({ namespace: 'default', workerHeartbeat: queues.map((taskQueue) => ({ taskQueue })) }).finish());
     expect(heartbeat([own])).toEqual({ admitted: true });
     expect(reasonOf(heartbeat([own, 'control-plane']))).toMatch(/worker heartbeat for queue "control-plane"/);
   });

@@ -13,7 +13,10 @@ const { TaskQueueKind } = proto.temporal.api.enums.v1;
 
 export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
 
-export interface Caller { nodeId: string; namespace: string }
+export interface Caller {
+  nodeId: string;
+  namespace: string;
+}
 
 export type Admission = { refused: string } | { admitted: true; taskToken?: Uint8Array };
 
@@ -55,34 +58,48 @@ function rule<T>(decode: (b: Buffer) => T, refuse: (r: T, caller: Caller) => (st
 }
 
 const completion = <T extends { namespace?: string | null; taskToken?: Uint8Array | null }>(decode: (b: Buffer) => T, task: 'hold' | 'settle') =>
-  rule(decode, (r, c) => [inNamespace(r.namespace ?? '', c)], (r) => r.taskToken ?? new Uint8Array(), task);
+  rule(
+    decode,
+    (r, c) => [inNamespace(r.namespace ?? '', c)],
+    (r) => r.taskToken ?? new Uint8Array(),
+    task,
+  );
 
 /** The allowed methods of WorkflowService, by name. */
 export const ALLOWED_CALLS: Readonly<Record<string, CallRule>> = {
   GetSystemInfo: { admit: () => admitted },
-  DescribeNamespace: rule((b) => v1.DescribeNamespaceRequest.decode(b), (r, c) => [
-    r.id ? 'namespaces are described by name only' : undefined, inNamespace(r.namespace, c),
-  ]),
-  PollActivityTaskQueue: rule((b) => v1.PollActivityTaskQueueRequest.decode(b), (r, c) => [
-    inNamespace(r.namespace, c),
-    ownQueue(r.taskQueue?.name, c, 'task queue'),
-    r.taskQueue?.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY ? 'sticky queues are for workflow workers' : undefined,
-  ], undefined, 'hand'),
+  DescribeNamespace: rule(
+    (b) => v1.DescribeNamespaceRequest.decode(b),
+    (r, c) => [r.id ? 'namespaces are described by name only' : undefined, inNamespace(r.namespace, c)],
+  ),
+  PollActivityTaskQueue: rule(
+    (b) => v1.PollActivityTaskQueueRequest.decode(b),
+    (r, c) => [
+      inNamespace(r.namespace, c),
+      ownQueue(r.taskQueue?.name, c, 'task queue'),
+      r.taskQueue?.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY ? 'sticky queues are for workflow workers' : undefined,
+    ],
+    undefined,
+    'hand',
+  ),
   RecordActivityTaskHeartbeat: completion((b) => v1.RecordActivityTaskHeartbeatRequest.decode(b), 'hold'),
   RespondActivityTaskCompleted: completion((b) => v1.RespondActivityTaskCompletedRequest.decode(b), 'settle'),
   RespondActivityTaskFailed: completion((b) => v1.RespondActivityTaskFailedRequest.decode(b), 'settle'),
   RespondActivityTaskCanceled: completion((b) => v1.RespondActivityTaskCanceledRequest.decode(b), 'settle'),
   // The worker's goodbye, and its periodic status where the server asks for it: about its own queue only.
-  ShutdownWorker: rule((b) => v1.ShutdownWorkerRequest.decode(b), (r, c) => [
-    inNamespace(r.namespace, c),
-    r.stickyTaskQueue ? 'an agent has no sticky queue to shut down' : undefined,
-    r.taskQueue ? ownQueue(r.taskQueue, c, 'task queue') : undefined,
-    r.workerHeartbeat?.taskQueue ? ownQueue(r.workerHeartbeat.taskQueue, c, 'worker heartbeat for queue') : undefined,
-  ]),
-  RecordWorkerHeartbeat: rule((b) => v1.RecordWorkerHeartbeatRequest.decode(b), (r, c) => [
-    inNamespace(r.namespace, c),
-    ...(r.workerHeartbeat ?? []).map((h) => ownQueue(h.taskQueue, c, 'worker heartbeat for queue')),
-  ]),
+  ShutdownWorker: rule(
+    (b) => v1.ShutdownWorkerRequest.decode(b),
+    (r, c) => [
+      inNamespace(r.namespace, c),
+      r.stickyTaskQueue ? 'an agent has no sticky queue to shut down' : undefined,
+      r.taskQueue ? ownQueue(r.taskQueue, c, 'task queue') : undefined,
+      r.workerHeartbeat?.taskQueue ? ownQueue(r.workerHeartbeat.taskQueue, c, 'worker heartbeat for queue') : undefined,
+    ],
+  ),
+  RecordWorkerHeartbeat: rule(
+    (b) => v1.RecordWorkerHeartbeatRequest.decode(b),
+    (r, c) => [inNamespace(r.namespace, c), ...(r.workerHeartbeat ?? []).map((h) => ownQueue(h.taskQueue, c, 'worker heartbeat for queue'))],
+  ),
 };
 
 /** The rule for a full method path (`/package.Service/Method`), or why there is none. */
@@ -95,7 +112,7 @@ export function ruleFor(path: string): CallRule | { refused: string } {
 /** How long the attempt a poll response hands out may run: its start-to-close (else schedule-to-close) timeout. */
 type DurationLike = { seconds?: unknown; nanos?: number | null } | null | undefined; // seconds: a Long, or a number
 export function attemptMs(response: { startToCloseTimeout?: DurationLike; scheduleToCloseTimeout?: DurationLike }): number | undefined {
-  const ms = (d: DurationLike) => d ? Number(d.seconds ?? 0) * 1000 + Math.ceil((d.nanos ?? 0) / 1e6) : 0;
+  const ms = (d: DurationLike) => (d ? Number(d.seconds ?? 0) * 1000 + Math.ceil((d.nanos ?? 0) / 1e6) : 0);
   const limits = [ms(response.startToCloseTimeout), ms(response.scheduleToCloseTimeout)].filter((n) => n > 0);
   return limits.length ? Math.min(...limits) : undefined;
 }
@@ -104,8 +121,12 @@ export const decodePollResponse = (b: Buffer) => v1.PollActivityTaskQueueRespons
 
 /** A failure of the task the door will not hand to a closed agent, so the attempt ends now, not at its timeout. */
 export function releaseRequest(namespace: string, taskToken: Uint8Array, why: string): Buffer {
-  return Buffer.from(v1.RespondActivityTaskFailedRequest.encode({
-    namespace, taskToken, identity: 'agent-door',
-    failure: { message: why, source: 'agent-door', applicationFailureInfo: { type: 'AgentDoorClosed', nonRetryable: false } },
-  }).finish());
+  return Buffer.from(
+    v1.RespondActivityTaskFailedRequest.encode({
+      namespace,
+      taskToken,
+      identity: 'agent-door',
+      failure: { message: why, source: 'agent-door', applicationFailureInfo: { type: 'AgentDoorClosed', nonRetryable: false } },
+    }).finish(),
+  );
 }

@@ -10,14 +10,16 @@ export const CREDENTIAL_CACHE_MS = 1000;
 /** Verdicts kept at most; beyond it the expired ones go (a flood of made-up credentials cannot grow it). */
 const CACHE_LIMIT = 10_000;
 
-export interface DoorAgent { nodeId: string; nodeName: string; organizationId: string }
+export interface DoorAgent {
+  nodeId: string;
+  nodeName: string;
+  organizationId: string;
+}
 
-export type CredentialVerdict =
-  | { ok: true; agent: DoorAgent }
-  | { ok: false; refusal: 'missing' | 'unknown' | 'revoked'; agent?: DoorAgent };
+export type CredentialVerdict = { ok: true; agent: DoorAgent } | { ok: false; refusal: 'missing' | 'unknown' | 'revoked'; agent?: DoorAgent };
 
 export const REFUSALS: Record<Exclude<CredentialVerdict, { ok: true }>['refusal'], string> = {
-  missing: 'the agent door needs the agent\'s credential (authorization: Bearer …, from enrollment)',
+  missing: "the agent door needs the agent's credential (authorization: Bearer …, from enrollment)",
   unknown: 'the agent door does not know this credential: enroll the agent again with a new token',
   revoked: 'this node was revoked: its agent may not reach Temporal; enroll it again with a new token',
 };
@@ -58,8 +60,11 @@ export class CredentialCheck {
   }
 
   private async lookUp(hash: string): Promise<CredentialVerdict> {
-    const [row] = await this.db.select({ id: nodes.id, name: nodes.name, organizationId: nodes.organizationId, revokedAt: nodes.revokedAt })
-      .from(nodes).where(eq(nodes.agentCredentialHash, hash)).limit(1);
+    const [row] = await this.db
+      .select({ id: nodes.id, name: nodes.name, organizationId: nodes.organizationId, revokedAt: nodes.revokedAt })
+      .from(nodes)
+      .where(eq(nodes.agentCredentialHash, hash))
+      .limit(1);
     if (!row) return { ok: false, refusal: 'unknown' };
     const agent = { nodeId: row.id, nodeName: row.name, organizationId: row.organizationId };
     return row.revokedAt ? { ok: false, refusal: 'revoked', agent } : { ok: true, agent };
@@ -73,6 +78,8 @@ export class CredentialCheck {
     }
     this.cache.set(hash, { at, verdict });
     // A failed lookup (the database away) is not remembered: the next call asks again.
-    verdict.catch(() => { if (this.cache.get(hash)?.verdict === verdict) this.cache.delete(hash); });
+    verdict.catch(() => {
+      if (this.cache.get(hash)?.verdict === verdict) this.cache.delete(hash);
+    });
   }
 }

@@ -14,7 +14,7 @@ describe('HandedTasks', () => {
     expect(tasks.holds('a', token(1))).toBe(false);
   });
 
-  it('lets a token go a grace minute after its attempt\'s timeout', () => {
+  it("lets a token go a grace minute after its attempt's timeout", () => {
     let now = 1_000_000;
     const tasks = new HandedTasks(10, () => now);
     tasks.hand('a', token(1), 30_000);

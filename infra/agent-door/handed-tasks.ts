@@ -22,7 +22,7 @@ export class HandedTasks {
   /** Records a task handed to the node's agent, kept for `forMs` (its attempt's timeout) and a grace. */
   hand(nodeId: string, token: Uint8Array, forMs = DEFAULT_TASK_MS): void {
     let tasks = this.byNode.get(nodeId);
-    if (!tasks) this.byNode.set(nodeId, tasks = new Map());
+    if (!tasks) this.byNode.set(nodeId, (tasks = new Map()));
     const at = this.now();
     if (tasks.size >= this.perNode) {
       for (const [key, until] of tasks) if (until <= at) tasks.delete(key);

@@ -6,11 +6,22 @@ import { createLogger } from '../logger.ts';
 import { AUDIT_ACTION, MAX_EVENTS_PER_WINDOW, REFUSAL_WINDOW_MS, RefusalAudit, type Refusal } from './refusals.ts';
 
 let t: TestDatabase;
-beforeAll(async () => { t = await freshDatabase(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await freshDatabase();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 const agent = { nodeId: '11111111-1111-4111-8111-111111111111', nodeName: 'edge-1', organizationId: '22222222-2222-4222-8222-222222222222' };
-const refusal = (over: Partial<Refusal> = {}): Refusal => ({ agent, peer: 'ipv4:10.0.0.9:5000', method: '/x/ListWorkflowExecutions', status: 'PERMISSION_DENIED', reason: 'not allowed', ...over });
+const refusal = (over: Partial<Refusal> = {}): Refusal => ({
+  agent,
+  peer: 'ipv4:10.0.0.9:5000',
+  method: '/x/ListWorkflowExecutions',
+  status: 'PERMISSION_DENIED',
+  reason: 'not allowed',
+  ...over,
+});
 const events = () => t.db.select().from(auditEvents).where(eq(auditEvents.action, AUDIT_ACTION)).orderBy(asc(auditEvents.id));
 
 describe('RefusalAudit', () => {

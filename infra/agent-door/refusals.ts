@@ -60,10 +60,15 @@ export class RefusalAudit {
     const { agent } = refusal;
     this.log.warn({ nodeId: agent?.nodeId, peer: refusal.peer, method: refusal.method, status: refusal.status, reason: refusal.reason }, 'agent door refused a call');
     return recordAudit(this.db, {
-      actorType: 'agent', actorId: agent?.nodeId ?? null,
+      actorType: 'agent',
+      actorId: agent?.nodeId ?? null,
       actorLabel: agent ? `agent of node ${agent.nodeName}` : `unknown agent at ${refusal.peer}`,
-      organizationId: agent?.organizationId ?? null, action: AUDIT_ACTION,
-      targetType: agent ? 'node' : null, targetId: agent?.nodeId ?? null, outcome: 'denied', reason: refusal.reason,
+      organizationId: agent?.organizationId ?? null,
+      action: AUDIT_ACTION,
+      targetType: agent ? 'node' : null,
+      targetId: agent?.nodeId ?? null,
+      outcome: 'denied',
+      reason: refusal.reason,
       details: { method: refusal.method, status: refusal.status, peer: refusal.peer, refusedSinceLastEvent: previous?.held ?? 0 },
     }).catch((err: unknown) => this.log.error({ err }, 'agent door: recording a refusal in the audit trail failed'));
   }

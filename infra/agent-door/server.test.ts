@@ -19,8 +19,15 @@ import { startAgentDoor, type AgentDoor } from './server.ts';
 const v1 = proto.temporal.api.workflowservice.v1;
 const bytes = (b: Buffer) => b;
 
-interface Received { method: string; metadata: Record<string, unknown>; request: Buffer }
-interface HeldPoll { answer(res: Uint8Array): void; cancelled: Promise<void> }
+interface Received {
+  method: string;
+  metadata: Record<string, unknown>;
+  request: Buffer;
+}
+interface HeldPoll {
+  answer(res: Uint8Array): void;
+  cancelled: Promise<void>;
+}
 
 /** A stand-in for the Temporal frontend: answers every WorkflowService call with an empty message, and holds polls for the test. */
 async function startFrontend() {
@@ -33,7 +40,15 @@ async function startFrontend() {
   const service = v1.WorkflowService as unknown as { methods: Record<string, unknown> };
   for (const method of Object.keys(service.methods)) {
     const path = `/${WORKFLOW_SERVICE}/${method}`;
-    definition[method] = { path, requestStream: false, responseStream: false, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes };
+    definition[method] = {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: bytes,
+      requestDeserialize: bytes,
+      responseSerialize: bytes,
+      responseDeserialize: bytes,
+    };
     implementation[method] = ((call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       received.push({ method, metadata: call.metadata.getMap(), request: call.request });
       if (method !== 'PollActivityTaskQueue') return callback(null, Buffer.alloc(0));
@@ -49,9 +64,15 @@ async function startFrontend() {
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   return {
-    address: `127.0.0.1:${port}`, received,
+    address: `127.0.0.1:${port}`,
+    received,
     /** The next poll that reaches the frontend. */
-    nextPoll: () => new Promise<HeldPoll>((resolve) => { const held = polls.shift(); if (held) resolve(held); else waiting.push(resolve); }),
+    nextPoll: () =>
+      new Promise<HeldPoll>((resolve) => {
+        const held = polls.shift();
+        if (held) resolve(held);
+        else waiting.push(resolve);
+      }),
     methods: () => received.map((r) => r.method),
     stop: () => server.forceShutdown(),
   };
@@ -64,7 +85,11 @@ let client: grpc.Client;
 let organizationId: string;
 const log = createLogger('agent-door-test', 'silent');
 
-interface Outcome { code: grpc.status; details: string; response?: Buffer }
+interface Outcome {
+  code: grpc.status;
+  details: string;
+  response?: Buffer;
+}
 
 function call(method: string, request: Uint8Array, credential?: string, service = WORKFLOW_SERVICE, deadlineMs = 10_000, through = client): Promise<Outcome> {
   const metadata = new grpc.Metadata();
@@ -81,7 +106,10 @@ let counter = 0;
 /** A node with an enrolled agent: its credential (the hash on the row) and its queue. */
 async function enrolledNode(): Promise<{ id: string; credential: string; queue: string }> {
   const credential = `awagt_test${++counter}${'x'.repeat(40)}`;
-  const [row] = await t.db.insert(nodes).values({ organizationId, name: `door-${counter}`, agentCredentialHash: hashToken(credential) }).returning();
+  const [row] = await t.db
+    .insert(nodes)
+    .values({ organizationId, name: `door-${counter}`, agentCredentialHash: hashToken(credential) })
+    .returning();
   return { id: row!.id, credential, queue: `node.${row!.id}` };
 }
 /** A door of its own, with other timings, and `call` through it. */
@@ -90,16 +118,24 @@ async function doorWith(timing: { credentialCacheMs: number; recheckMs: number }
   const through = new grpc.Client(`127.0.0.1:${other.port}`, grpc.credentials.createInsecure());
   return {
     call: (method: string, request: Uint8Array, credential: string) => call(method, request, credential, WORKFLOW_SERVICE, 60_000, through),
-    close: async () => { through.close(); await other.close(); },
+    close: async () => {
+      through.close();
+      await other.close();
+    },
   };
 }
 const revoke = (id: string) => t.db.update(nodes).set({ revokedAt: new Date(), status: 'revoked' }).where(eq(nodes.id, id));
 
 const poll = (queue: string) => v1.PollActivityTaskQueueRequest.encode({ namespace: 'default', taskQueue: { name: queue, kind: 1 } }).finish();
-const task = (token: number[]) => v1.PollActivityTaskQueueResponse.encode(v1.PollActivityTaskQueueResponse.fromObject({ taskToken: Uint8Array.from(token), startToCloseTimeout: { seconds: 30 } })).finish();
+const task = (token: number[]) =>
+  v1.PollActivityTaskQueueResponse.encode(v1.PollActivityTaskQueueResponse.fromObject({ taskToken: Uint8Array.from(token), startToCloseTimeout: { seconds: 30 } })).finish();
 const completed = (token: number[]) => v1.RespondActivityTaskCompletedRequest.encode({ namespace: 'default', taskToken: Uint8Array.from(token) }).finish();
 
-const refusals = (nodeId: string) => t.db.select().from(auditEvents).where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.actorId, nodeId)));
+const refusals = (nodeId: string) =>
+  t.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.actorId, nodeId)));
 
 beforeAll(async () => {
   t = await freshDatabase();
@@ -109,7 +145,9 @@ beforeAll(async () => {
   client = new grpc.Client(`127.0.0.1:${door.port}`, grpc.credentials.createInsecure());
 });
 
-afterEach(() => { frontend.received.length = 0; });
+afterEach(() => {
+  frontend.received.length = 0;
+});
 
 afterAll(async () => {
   client?.close();
@@ -119,7 +157,7 @@ afterAll(async () => {
 });
 
 describe('the agent door', () => {
-  it('passes an allowed call on as it came, without the agent\'s credential', async () => {
+  it("passes an allowed call on as it came, without the agent's credential", async () => {
     const a = await enrolledNode();
     const res = await call('GetSystemInfo', new Uint8Array(), a.credential);
     expect(res.code).toBe(grpc.status.OK);
@@ -131,11 +169,15 @@ describe('the agent door', () => {
   it('answers UNAUTHENTICATED without a credential or with one it does not know, passing nothing on', async () => {
     expect(await call('GetSystemInfo', new Uint8Array())).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringMatching(/needs the agent's credential/) });
     expect(await call('GetSystemInfo', new Uint8Array(), 'awagt_made-up-credential')).toMatchObject({
-      code: grpc.status.UNAUTHENTICATED, details: 'agent door: the agent door does not know this credential: enroll the agent again with a new token',
+      code: grpc.status.UNAUTHENTICATED,
+      details: 'agent door: the agent door does not know this credential: enroll the agent again with a new token',
     });
     expect(frontend.received).toEqual([]);
     const [event] = await waitFor('the refusal in the audit trail', async () => {
-      const rows = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.reason, 'the agent door does not know this credential: enroll the agent again with a new token')));
+      const rows = await t.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.reason, 'the agent door does not know this credential: enroll the agent again with a new token')));
       return rows.length ? rows : undefined;
     });
     expect(event).toMatchObject({ actorType: 'agent', actorId: null, actorLabel: expect.stringMatching(/^unknown agent at /), outcome: 'denied' });
@@ -144,19 +186,39 @@ describe('the agent door', () => {
 
   it('refuses what an activity worker does not do with PERMISSION_DENIED, and audits it once per window with the node and method', async () => {
     const a = await enrolledNode();
-    for (const method of ['ListWorkflowExecutions', 'StartWorkflowExecution', 'SignalWorkflowExecution', 'DescribeWorkflowExecution', 'GetWorkflowExecutionHistory', 'PollWorkflowTaskQueue']) {
-      expect(await call(method, new Uint8Array(), a.credential)).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: 'agent door: not a call an activity worker on its own queue makes' });
+    for (const method of [
+      'ListWorkflowExecutions',
+      'StartWorkflowExecution',
+      'SignalWorkflowExecution',
+      'DescribeWorkflowExecution',
+      'GetWorkflowExecutionHistory',
+      'PollWorkflowTaskQueue',
+    ]) {
+      expect(await call(method, new Uint8Array(), a.credential)).toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: 'agent door: not a call an activity worker on its own queue makes',
+      });
     }
-    expect(await call('ListSearchAttributes', new Uint8Array(), a.credential, 'temporal.api.operatorservice.v1.OperatorService')).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect(await call('ListSearchAttributes', new Uint8Array(), a.credential, 'temporal.api.operatorservice.v1.OperatorService')).toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
     // A flood of the same refusal is one event.
     for (let i = 0; i < 20; i++) expect((await call('ListWorkflowExecutions', new Uint8Array(), a.credential)).code).toBe(grpc.status.PERMISSION_DENIED);
     expect(frontend.received).toEqual([]);
-    const events = await waitFor('seven refusals', async () => { const rows = await refusals(a.id); return rows.length >= 7 ? rows : undefined; });
+    const events = await waitFor('seven refusals', async () => {
+      const rows = await refusals(a.id);
+      return rows.length >= 7 ? rows : undefined;
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect((await refusals(a.id)).length).toBe(7);
     expect(events.find((e) => (e.details as { method: string }).method.endsWith('/ListWorkflowExecutions'))).toMatchObject({
-      actorType: 'agent', actorLabel: expect.stringMatching(/^agent of node door-\d+$/),
-      organizationId, targetType: 'node', targetId: a.id, outcome: 'denied', reason: 'not a call an activity worker on its own queue makes',
+      actorType: 'agent',
+      actorLabel: expect.stringMatching(/^agent of node door-\d+$/),
+      organizationId,
+      targetType: 'node',
+      targetId: a.id,
+      outcome: 'denied',
+      reason: 'not a call an activity worker on its own queue makes',
       details: expect.objectContaining({ status: 'PERMISSION_DENIED', method: `/${WORKFLOW_SERVICE}/ListWorkflowExecutions` }),
     });
   });
@@ -164,7 +226,10 @@ describe('the agent door', () => {
   it('lets an agent poll its own queue only', async () => {
     const a = await enrolledNode();
     const b = await enrolledNode();
-    expect(await call('PollActivityTaskQueue', poll(b.queue), a.credential)).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: expect.stringContaining(`is not this node's queue ${a.queue}`) });
+    expect(await call('PollActivityTaskQueue', poll(b.queue), a.credential)).toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+      details: expect.stringContaining(`is not this node's queue ${a.queue}`),
+    });
     expect(frontend.received).toEqual([]);
     const pending = call('PollActivityTaskQueue', poll(a.queue), a.credential);
     (await frontend.nextPoll()).answer(new Uint8Array()); // the long poll ends without a task
@@ -178,7 +243,10 @@ describe('the agent door', () => {
     (await frontend.nextPoll()).answer(task([7, 7, 7]));
     expect((await pending).response).toEqual(Buffer.from(task([7, 7, 7])));
 
-    expect(await call('RespondActivityTaskCompleted', completed([7, 7, 7]), b.credential)).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: expect.stringMatching(/task token was not handed to this agent/) });
+    expect(await call('RespondActivityTaskCompleted', completed([7, 7, 7]), b.credential)).toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+      details: expect.stringMatching(/task token was not handed to this agent/),
+    });
     expect(await call('RespondActivityTaskCompleted', completed([6, 6, 6]), a.credential)).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
     const heartbeat = v1.RecordActivityTaskHeartbeatRequest.encode({ namespace: 'default', taskToken: Uint8Array.from([7, 7, 7]) }).finish();
     expect((await call('RecordActivityTaskHeartbeat', heartbeat, a.credential)).code).toBe(grpc.status.OK);
@@ -188,7 +256,7 @@ describe('the agent door', () => {
     expect(frontend.methods()).toEqual(['PollActivityTaskQueue', 'RecordActivityTaskHeartbeat', 'RespondActivityTaskCompleted']);
   });
 
-  it('closes a revoked node\'s door at once: its poll in flight ends UNAUTHENTICATED, and so does its next call', async () => {
+  it("closes a revoked node's door at once: its poll in flight ends UNAUTHENTICATED, and so does its next call", async () => {
     const a = await enrolledNode();
     const pending = call('PollActivityTaskQueue', poll(a.queue), a.credential, WORKFLOW_SERVICE, 60_000);
     const held = await frontend.nextPoll();
@@ -205,10 +273,12 @@ describe('the agent door', () => {
 describe('a door told of a revocation', () => {
   let patient: Awaited<ReturnType<typeof doorWith>>;
   // It reuses verdicts and checks calls in flight only every minute: the notification alone closes the door.
-  beforeAll(async () => { patient = await doorWith({ credentialCacheMs: 60_000, recheckMs: 60_000 }); });
+  beforeAll(async () => {
+    patient = await doorWith({ credentialCacheMs: 60_000, recheckMs: 60_000 });
+  });
   afterAll(() => patient.close());
 
-  it('ends the node\'s calls in flight and refuses its next call as soon as the revocation commits', async () => {
+  it("ends the node's calls in flight and refuses its next call as soon as the revocation commits", async () => {
     const a = await enrolledNode();
     expect((await patient.call('GetSystemInfo', new Uint8Array(), a.credential)).code).toBe(grpc.status.OK); // its verdict is now cached for a minute
     const pending = patient.call('PollActivityTaskQueue', poll(a.queue), a.credential);
@@ -227,7 +297,9 @@ describe('a door told of a revocation', () => {
 describe('a door that has not yet seen a revocation when a task arrives', () => {
   let slow: Awaited<ReturnType<typeof doorWith>>;
   // Credentials checked on every call, calls in flight never: the task answer meets the revocation.
-  beforeAll(async () => { slow = await doorWith({ credentialCacheMs: 0, recheckMs: 3_600_000 }); });
+  beforeAll(async () => {
+    slow = await doorWith({ credentialCacheMs: 0, recheckMs: 3_600_000 });
+  });
   afterAll(() => slow.close());
 
   it('does not hand the task to the revoked agent, and gives it back to Temporal as a failed attempt', async () => {

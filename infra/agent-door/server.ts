@@ -38,7 +38,11 @@ export interface AgentDoor {
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const bytes = (b: Buffer) => b;
 
-interface InFlight { credential: string; nodeId: string; close(status: grpc.StatusObject): void }
+interface InFlight {
+  credential: string;
+  nodeId: string;
+  close(status: grpc.StatusObject): void;
+}
 
 /** Every method of the services a Temporal client may call: all are answered, most with a refusal. */
 function servedMethods(): string[] {
@@ -55,7 +59,8 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
   const audit = new RefusalAudit(opts.db, log);
   const inFlight = new Set<InFlight>();
   const upstream = new grpc.Client(opts.upstream, grpc.credentials.createInsecure(), {
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
 
@@ -64,9 +69,10 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
 
   // A task won for an agent whose door closed meanwhile goes back as a failed attempt, so that Temporal
   // retries it now instead of at the attempt's timeout.
-  const release = (taskToken: Uint8Array, why: string) => forward(`/${WORKFLOW_SERVICE}/RespondActivityTaskFailed`, releaseRequest(namespace, taskToken, why), new grpc.Metadata(), undefined, (err) => {
-    if (err) log.warn({ err: { message: err.message } }, 'agent door: releasing a task for a closed agent failed (it ends at its timeout)');
-  });
+  const release = (taskToken: Uint8Array, why: string) =>
+    forward(`/${WORKFLOW_SERVICE}/RespondActivityTaskFailed`, releaseRequest(namespace, taskToken, why), new grpc.Metadata(), undefined, (err) => {
+      if (err) log.warn({ err: { message: err.message } }, 'agent door: releasing a task for a closed agent failed (it ends at its timeout)');
+    });
 
   function handle(path: string): grpc.handleUnaryCall<Buffer, Buffer> {
     const method = path.slice(path.lastIndexOf('/') + 1);
@@ -82,32 +88,45 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
         answer({ code: grpc.status[status], details: `agent door: ${reason}` });
       };
       const credential = bearerOf(call.metadata.get('authorization')[0]);
-      void credentials.verify(credential).then((verdict) => {
-        if (!verdict.ok) return refuse('UNAUTHENTICATED', REFUSALS[verdict.refusal], verdict.agent);
-        const { agent } = verdict;
-        const rule = ruleFor(path);
-        if ('refused' in rule) return refuse('PERMISSION_DENIED', rule.refused, agent);
-        const caller: Caller = { nodeId: agent.nodeId, namespace };
-        const admission = rule.admit(call.request, caller);
-        if ('refused' in admission) return refuse('PERMISSION_DENIED', admission.refused, agent);
-        const { taskToken } = admission;
-        if (taskToken && !tasks.holds(agent.nodeId, taskToken)) {
-          return refuse('PERMISSION_DENIED', 'the task token was not handed to this agent (or its attempt is over)', agent);
-        }
+      void credentials
+        .verify(credential)
+        .then((verdict) => {
+          if (!verdict.ok) return refuse('UNAUTHENTICATED', REFUSALS[verdict.refusal], verdict.agent);
+          const { agent } = verdict;
+          const rule = ruleFor(path);
+          if ('refused' in rule) return refuse('PERMISSION_DENIED', rule.refused, agent);
+          const caller: Caller = { nodeId: agent.nodeId, namespace };
+          const admission = rule.admit(call.request, caller);
+          if ('refused' in admission) return refuse('PERMISSION_DENIED', admission.refused, agent);
+          const { taskToken } = admission;
+          if (taskToken && !tasks.holds(agent.nodeId, taskToken)) {
+            return refuse('PERMISSION_DENIED', 'the task token was not handed to this agent (or its attempt is over)', agent);
+          }
 
-        const metadata = call.metadata.clone();
-        metadata.remove('authorization');
-        log.debug({ nodeId: agent.nodeId, method }, 'agent door call');
-        const pending = forward(path, call.request, metadata, call.getDeadline(), (err, res) => {
-          inFlight.delete(entry);
-          if (taskToken && rule.task === 'settle' && (!err || err.code === grpc.status.NOT_FOUND)) tasks.settle(agent.nodeId, taskToken);
-          if (err || !res || rule.task !== 'hand') return answer(err, res);
-          handOut(agent, credential!, res).then((refusal) => refusal ? refuse('UNAUTHENTICATED', refusal, agent) : answer(null, res), (e: unknown) => answer(internal(e)));
-        });
-        const entry: InFlight = { credential: credential!, nodeId: agent.nodeId, close: (status) => { pending.cancel(); answer(status); } };
-        inFlight.add(entry);
-        call.on('cancelled', () => pending.cancel());
-      }).catch((err: unknown) => answer(internal(err)));
+          const metadata = call.metadata.clone();
+          metadata.remove('authorization');
+          log.debug({ nodeId: agent.nodeId, method }, 'agent door call');
+          const pending = forward(path, call.request, metadata, call.getDeadline(), (err, res) => {
+            inFlight.delete(entry);
+            if (taskToken && rule.task === 'settle' && (!err || err.code === grpc.status.NOT_FOUND)) tasks.settle(agent.nodeId, taskToken);
+            if (err || !res || rule.task !== 'hand') return answer(err, res);
+            handOut(agent, credential!, res).then(
+              (refusal) => (refusal ? refuse('UNAUTHENTICATED', refusal, agent) : answer(null, res)),
+              (e: unknown) => answer(internal(e)),
+            );
+          });
+          const entry: InFlight = {
+            credential: credential!,
+            nodeId: agent.nodeId,
+            close: (status) => {
+              pending.cancel();
+              answer(status);
+            },
+          };
+          inFlight.add(entry);
+          call.on('cancelled', () => pending.cancel());
+        })
+        .catch((err: unknown) => answer(internal(err)));
     };
   }
 
@@ -117,7 +136,7 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
     if (!task.taskToken?.length) return undefined; // the long poll ended without a task
     const now = await credentials.verify(credential);
     if (!now.ok || now.agent.nodeId !== agent.nodeId) {
-      release(task.taskToken, 'the node\'s agent was revoked or replaced while it polled; the task was not handed to it');
+      release(task.taskToken, "the node's agent was revoked or replaced while it polled; the task was not handed to it");
       tasks.forget(agent.nodeId);
       return REFUSALS[now.ok ? 'unknown' : now.refusal];
     }
@@ -136,14 +155,17 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
     const byCredential = new Map<string, InFlight[]>();
     for (const entry of inFlight) byCredential.set(entry.credential, [...(byCredential.get(entry.credential) ?? []), entry]);
     for (const [credential, entries] of byCredential) {
-      void credentials.verify(credential).then((verdict) => {
-        if (verdict.ok) return;
-        tasks.forget(entries[0]!.nodeId);
-        for (const entry of entries) {
-          inFlight.delete(entry);
-          entry.close({ code: grpc.status.UNAUTHENTICATED, details: `agent door: ${REFUSALS[verdict.refusal]}`, metadata: new grpc.Metadata() });
-        }
-      }, () => {}); // the database away: the next sweep tries again
+      void credentials.verify(credential).then(
+        (verdict) => {
+          if (verdict.ok) return;
+          tasks.forget(entries[0]!.nodeId);
+          for (const entry of entries) {
+            inFlight.delete(entry);
+            entry.close({ code: grpc.status.UNAUTHENTICATED, details: `agent door: ${REFUSALS[verdict.refusal]}`, metadata: new grpc.Metadata() });
+          }
+        },
+        () => {},
+      ); // the database away: the next sweep tries again
     }
   };
   const sweep = setInterval(recheck, opts.recheckMs ?? CREDENTIAL_CACHE_MS);
@@ -156,7 +178,15 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
   const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const path of servedMethods()) {
-    definition[path] = { path, requestStream: false, responseStream: false, requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes };
+    definition[path] = {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: bytes,
+      requestDeserialize: bytes,
+      responseSerialize: bytes,
+      responseDeserialize: bytes,
+    };
     implementation[path] = handle(path);
   }
   server.addService(definition, implementation);
@@ -170,11 +200,15 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
 
   return {
     port,
-    close: () => new Promise<void>((resolve) => {
-      clearInterval(sweep);
-      void closing.unlisten().catch(() => {}); // the pool may be ending already
-      for (const entry of inFlight) entry.close({ code: grpc.status.UNAVAILABLE, details: 'agent door: stopping', metadata: new grpc.Metadata() });
-      server.tryShutdown(() => { upstream.close(); resolve(); });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(sweep);
+        void closing.unlisten().catch(() => {}); // the pool may be ending already
+        for (const entry of inFlight) entry.close({ code: grpc.status.UNAVAILABLE, details: 'agent door: stopping', metadata: new grpc.Metadata() });
+        server.tryShutdown(() => {
+          upstream.close();
+          resolve();
+        });
+      }),
   };
 }

@@ -37,7 +37,10 @@ export interface RunningDockerEngine {
   stop(): Promise<void>;
 }
 
-export interface FoundDockerEngine { socketPath: string; docker: Dockerode }
+export interface FoundDockerEngine {
+  socketPath: string;
+  docker: Dockerode;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,8 +49,13 @@ export async function pingDocker(docker: Dockerode, timeoutMs = 3000): Promise<b
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      docker.ping().then(() => true, () => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); }),
+      docker.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
     ]);
   } finally {
     clearTimeout(timer);
@@ -70,7 +78,12 @@ export async function findDockerEngine(env: NodeJS.ProcessEnv = process.env): Pr
 
 /** A short exec root under /tmp for an engine: unix socket paths must stay under ~100 characters. */
 export function engineExecRoot(name: string, dir: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 20) || 'engine';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 20) || 'engine';
   const hash = crypto.createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 8);
   return path.join('/tmp', `awd-${slug}-${hash}`);
 }
@@ -78,12 +91,21 @@ export function engineExecRoot(name: string, dir: string): string {
 /** Lazily unmounts whatever is still mounted below `root`, and `root` too when told (left by a daemon that did not stop cleanly). */
 export function unmountBelow(root: string, opts: { itself?: boolean } = {}): void {
   let mountInfo: string;
-  try { mountInfo = fs.readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return; }
+  try {
+    mountInfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return;
+  }
   // The kernel lists mounts by real path (a data root may be a symbolic link).
   let real = path.resolve(root);
-  try { real = fs.realpathSync(real); } catch { /* not there: nothing can be mounted below it */ }
+  try {
+    real = fs.realpathSync(real);
+  } catch {
+    /* not there: nothing can be mounted below it */
+  }
   const prefix = `${real}/`;
-  const points = mountInfo.split('\n')
+  const points = mountInfo
+    .split('\n')
     .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
     .filter((p): p is string => !!p && (p.startsWith(prefix) || (!!opts.itself && p === real)))
     .sort((a, b) => b.length - a.length);
@@ -94,8 +116,14 @@ export function unmountBelow(root: string, opts: { itself?: boolean } = {}): voi
 function lastLogMessages(logFile: string, count = 2): string {
   try {
     const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean);
-    return lines.slice(-count).map((line) => /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line).join(' | ').slice(0, 400);
-  } catch { return ''; }
+    return lines
+      .slice(-count)
+      .map((line) => /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line)
+      .join(' | ')
+      .slice(0, 400);
+  } catch {
+    return '';
+  }
 }
 
 /** Where an engine keeps its files: its folder (data root, pid file, log, configuration) and a short exec root. */
@@ -133,8 +161,11 @@ function runningDockerd(files: EngineFiles): number | undefined {
   const pid = readPid(files.pidFile);
   if (!pid || !isAlive(pid)) return undefined;
   const cmdline = cmdlineOf(pid);
-  const ours = path.basename(cmdline[0] ?? '') === 'dockerd' && flagValue(cmdline, '--data-root') === files.dataRoot
-    && flagValue(cmdline, '--exec-root') === files.execRoot && flagValue(cmdline, '--pidfile') === files.pidFile;
+  const ours =
+    path.basename(cmdline[0] ?? '') === 'dockerd' &&
+    flagValue(cmdline, '--data-root') === files.dataRoot &&
+    flagValue(cmdline, '--exec-root') === files.execRoot &&
+    flagValue(cmdline, '--pidfile') === files.pidFile;
   return ours ? pid : undefined;
 }
 
@@ -145,8 +176,7 @@ function runningDockerd(files: EngineFiles): number | undefined {
  */
 async function killEngineLeftovers(execRoot: string): Promise<number> {
   // containerd processes only: an agent still pointed at the dead engine's socket is not the engine's.
-  const leftovers = findProcesses((cmdline) => path.basename(cmdline[0] ?? '').startsWith('containerd')
-    && cmdline.some((arg) => arg === execRoot || arg.includes(`${execRoot}/`)));
+  const leftovers = findProcesses((cmdline) => path.basename(cmdline[0] ?? '').startsWith('containerd') && cmdline.some((arg) => arg === execRoot || arg.includes(`${execRoot}/`)));
   const all = [...leftovers, ...descendantsOf(leftovers)];
   await killAll(all);
   return all.length;
@@ -155,7 +185,9 @@ async function killEngineLeftovers(execRoot: string): Promise<number> {
 export async function startDockerEngine(opts: { dir: string; name: string; timeoutMs?: number; keepContainers?: boolean }): Promise<RunningDockerEngine> {
   const dockerd = dockerdPath();
   if (!dockerd) {
-    throw new UserFacingError('Docker\'s engine (dockerd) is not installed: install it as root with `apt-get install -y docker.io` (`npm start` and `npm test` do so when run as root).');
+    throw new UserFacingError(
+      "Docker's engine (dockerd) is not installed: install it as root with `apt-get install -y docker.io` (`npm start` and `npm test` do so when run as root).",
+    );
   }
   if (os.userInfo().uid !== 0) {
     throw new UserFacingError(`A private Docker engine needs root to start ${dockerd}: run as root, or start Docker yourself and set DOCKER_HOST=unix:///path/to/docker.sock.`);
@@ -170,7 +202,8 @@ export async function startDockerEngine(opts: { dir: string; name: string; timeo
   const previous = runningDockerd(files);
   if (previous) {
     const owner = livePidRecord(ownerFile);
-    if (owner) throw new UserFacingError(`A Docker engine already runs for ${dir} (pid ${previous}, started by pid ${owner}, which still runs); stop it first, or use another folder.`);
+    if (owner)
+      throw new UserFacingError(`A Docker engine already runs for ${dir} (pid ${previous}, started by pid ${owner}, which still runs); stop it first, or use another folder.`);
     if (await pingDocker(docker)) {
       writePidRecord(ownerFile, process.pid);
       return engineHandle(files, opts, { pid: previous, docker, recovered: `Reusing the private Docker engine "${opts.name}" an earlier start left running (pid ${previous})` });
@@ -192,31 +225,53 @@ export async function startDockerEngine(opts: { dir: string; name: string; timeo
   fs.writeFileSync(configFile, '{}\n');
 
   const args = [
-    '--config-file', configFile,
-    '--data-root', dataRoot,
-    '--exec-root', execRoot,
-    '--pidfile', pidFile,
-    '--host', `unix://${socketPath}`,
-    '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
+    '--config-file',
+    configFile,
+    '--data-root',
+    dataRoot,
+    '--exec-root',
+    execRoot,
+    '--pidfile',
+    pidFile,
+    '--host',
+    `unix://${socketPath}`,
+    '--bridge=none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--ip-forward=false',
+    '--ip-masq=false',
     // Separate containerd namespaces, should dockerd attach to a system containerd instead of its own.
-    '--containerd-namespace', namespace, '--containerd-plugins-namespace', `${namespace}-plugins`,
-    '--log-level', 'warn',
+    '--containerd-namespace',
+    namespace,
+    '--containerd-plugins-namespace',
+    `${namespace}-plugins`,
+    '--log-level',
+    'warn',
   ];
   const log = fs.openSync(logFile, 'a');
   const child = spawn(dockerd, args, { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   let exitCode: number | string | null = null;
-  child.on('exit', (code, signal) => { exitCode = code ?? signal ?? -1; });
+  child.on('exit', (code, signal) => {
+    exitCode = code ?? signal ?? -1;
+  });
   const pid = child.pid;
   if (pid === undefined) {
-    const error = await new Promise<Error | undefined>((resolve) => { child.once('error', resolve); setTimeout(resolve, 1000); });
+    const error = await new Promise<Error | undefined>((resolve) => {
+      child.once('error', resolve);
+      setTimeout(resolve, 1000);
+    });
     throw new UserFacingError(`Could not run ${dockerd} (${error?.message ?? 'no process'}); see ${logFile}.`);
   }
-  child.on('error', () => { /* a failed kill: the exit (or its absence) tells */ });
+  child.on('error', () => {
+    /* a failed kill: the exit (or its absence) tells */
+  });
   writePidRecord(ownerFile, process.pid);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const engine = engineHandle(files, opts, {
-    pid, docker, recovered,
+    pid,
+    docker,
+    recovered,
     stopDockerd: async () => {
       if (exitCode !== null) return;
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -245,8 +300,11 @@ export async function startDockerEngine(opts: { dir: string; name: string; timeo
  * The running engine: `stopDockerd` stops the dockerd this process started; one taken over from an
  * earlier start is stopped by pid.
  */
-function engineHandle(files: EngineFiles, opts: { name: string; keepContainers?: boolean },
-  running: { pid: number; docker: Dockerode; recovered?: string; stopDockerd?: () => Promise<void> }): RunningDockerEngine & { stop(how?: { keepContainers?: boolean }): Promise<void> } {
+function engineHandle(
+  files: EngineFiles,
+  opts: { name: string; keepContainers?: boolean },
+  running: { pid: number; docker: Dockerode; recovered?: string; stopDockerd?: () => Promise<void> },
+): RunningDockerEngine & { stop(how?: { keepContainers?: boolean }): Promise<void> } {
   const { pid, docker } = running;
   const { dataRoot, execRoot } = files;
   let containerdPid: number | undefined;
@@ -257,13 +315,25 @@ function engineHandle(files: EngineFiles, opts: { name: string; keepContainers?:
       if (isAlive(pid) && !(how.keepContainers ?? opts.keepContainers)) {
         const removeAll = async () => {
           const containers = await docker.listContainers({ all: true });
-          await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+          await Promise.all(
+            containers.map((c) =>
+              docker
+                .getContainer(c.Id)
+                .remove({ force: true, v: true })
+                .catch(() => {}),
+            ),
+          );
           // Their networks too: a network's bridge stays on the machine after dockerd stops.
           await docker.pruneNetworks();
         };
         let timer: NodeJS.Timeout | undefined;
         // An engine that no longer answers is simply stopped.
-        await Promise.race([removeAll().catch(() => {}), new Promise((resolve) => { timer = setTimeout(resolve, 30_000); })]);
+        await Promise.race([
+          removeAll().catch(() => {}),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, 30_000);
+          }),
+        ]);
         clearTimeout(timer);
       }
       await (running.stopDockerd ?? (() => terminate(pid, 20_000)))();
@@ -275,5 +345,16 @@ function engineHandle(files: EngineFiles, opts: { name: string; keepContainers?:
     })();
     return stopping;
   };
-  return { name: opts.name, socketPath: files.socketPath, docker, pid, dataRoot, execRoot, logFile: files.logFile, reused: !running.stopDockerd, recovered: running.recovered, stop };
+  return {
+    name: opts.name,
+    socketPath: files.socketPath,
+    docker,
+    pid,
+    dataRoot,
+    execRoot,
+    logFile: files.logFile,
+    reused: !running.stopDockerd,
+    recovered: running.recovered,
+    stop,
+  };
 }

@@ -26,13 +26,17 @@ beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-leftovers-'));
   config = loadConfig({ HOME: os.homedir(), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) });
   printed = [];
-  jest.spyOn(console, 'log').mockImplementation((line: string) => { printed.push(line); });
+  jest.spyOn(console, 'log').mockImplementation((line: string) => {
+    printed.push(line);
+  });
 });
 afterEach(() => {
   jest.restoreAllMocks();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-afterAll(() => { for (const child of children) child.kill('SIGKILL'); });
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 describe('claimDataFolder', () => {
   it('refuses while another start runs on the data folder, and touches nothing', async () => {
@@ -85,7 +89,9 @@ describe('claimDataFolder', () => {
       fs.writeFileSync(lockFile, `${stranger}\n`);
       fs.writeFileSync(socketLock, `${stranger}\n${path.join(dataDir, 'postgres')}\n`);
       (await claimDataFolder(config)).release();
-      expect(printed.at(-1)).toContain(`Removed the stale lock files (postmaster.pid, .s.PGSQL.${config.EMBEDDED_POSTGRES_PORT}.lock) of an embedded PostgreSQL that did not stop (pid ${stranger} is another process now)`);
+      expect(printed.at(-1)).toContain(
+        `Removed the stale lock files (postmaster.pid, .s.PGSQL.${config.EMBEDDED_POSTGRES_PORT}.lock) of an embedded PostgreSQL that did not stop (pid ${stranger} is another process now)`,
+      );
       expect(fs.existsSync(lockFile)).toBe(false);
       expect(fs.existsSync(socketLock)).toBe(false);
       expect(isAlive(stranger)).toBe(true);

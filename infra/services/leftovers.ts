@@ -37,5 +37,9 @@ export async function claimDataFolder(config: Config): Promise<{ release(): void
   for (const line of done) if (line) progress.ok(line);
 
   writePidRecord(record, process.pid);
-  return { release: () => { if (livePidRecord(record) === process.pid) fs.rmSync(record, { force: true }); } };
+  return {
+    release: () => {
+      if (livePidRecord(record) === process.pid) fs.rmSync(record, { force: true });
+    },
+  };
 }

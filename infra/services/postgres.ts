@@ -29,7 +29,9 @@ function assertReachableByPostgresUser(dir: string): void {
   if (os.userInfo().uid !== 0) return;
   for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
     if (fs.existsSync(d) && (fs.statSync(d).mode & 0o001) === 0) {
-      throw new UserFacingError(`The embedded PostgreSQL runs as the user "postgres", which cannot enter ${d}; set DATA_DIR to a folder outside it (for example /var/lib/anthropy-works), or set DATABASE_URL.`);
+      throw new UserFacingError(
+        `The embedded PostgreSQL runs as the user "postgres", which cannot enter ${d}; set DATA_DIR to a folder outside it (for example /var/lib/anthropy-works), or set DATABASE_URL.`,
+      );
     }
   }
 }
@@ -68,8 +70,7 @@ export async function stopLeftoverPostgres(dir: string, port: number): Promise<s
   // The socket's lock names its data folder on the second line: another server's lock on the port is not ours.
   const socketLock = `/tmp/.s.PGSQL.${port}.lock`;
   const socketLockPid = readPid(socketLock);
-  const socketLockIsOurs = socketLockPid !== undefined && !ours(socketLockPid)
-    && path.resolve(fs.readFileSync(socketLock, 'utf8').split('\n')[1] ?? '/') === path.resolve(dir);
+  const socketLockIsOurs = socketLockPid !== undefined && !ours(socketLockPid) && path.resolve(fs.readFileSync(socketLock, 'utf8').split('\n')[1] ?? '/') === path.resolve(dir);
   const stale = [...(pid ? [dataLock] : []), ...(socketLockIsOurs ? [socketLock] : [])];
   for (const file of stale) fs.rmSync(file, { force: true });
   const stalePid = pid ?? socketLockPid!;
@@ -94,7 +95,10 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; s
     createPostgresUser: true,
     // Loopback only: the embedded database is for this machine.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => { lastLines.push(...String(message).trim().split('\n')); lastLines.splice(0, lastLines.length - 5); },
+    onLog: (message) => {
+      lastLines.push(...String(message).trim().split('\n'));
+      lastLines.splice(0, lastLines.length - 5);
+    },
     onError: (e) => errors.push(String(e)),
   });
   const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
@@ -104,7 +108,9 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; s
     if (fresh) await pg.createDatabase(DB_NAME);
   } catch (err) {
     const detail = errors.slice(-3).join(' ').trim() || lastLines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).join(' ') || (err as Error | undefined)?.message || 'it exited';
-    throw new UserFacingError(`The embedded PostgreSQL did not start (${detail.slice(0, 300)}); if port ${opts.port} is taken set EMBEDDED_POSTGRES_PORT, or set DATABASE_URL to use your own server.`);
+    throw new UserFacingError(
+      `The embedded PostgreSQL did not start (${detail.slice(0, 300)}); if port ${opts.port} is taken set EMBEDDED_POSTGRES_PORT, or set DATABASE_URL to use your own server.`,
+    );
   }
   return {
     url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${DB_NAME}`,

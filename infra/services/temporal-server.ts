@@ -25,23 +25,42 @@ export async function stopLeftoverTemporal(dbFile: string): Promise<string | und
 }
 
 export async function startTemporalDevServer(opts: {
-  cli: string; dbFile: string; port: number; uiPort: number; namespace: string; logFile: string; headless?: boolean;
+  cli: string;
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  logFile: string;
+  headless?: boolean;
 }): Promise<RunningTemporal> {
   fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.openSync(opts.logFile, 'a');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--db-filename', opts.dbFile,
-    '--namespace', opts.namespace, '--log-format', 'json', '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--db-filename',
+    opts.dbFile,
+    '--namespace',
+    opts.namespace,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
+  ];
   args.push(...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort)]));
   const child = spawn(opts.cli, args, { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   let exited: number | null = null;
-  child.on('exit', (code) => { exited = code ?? -1; });
+  child.on('exit', (code) => {
+    exited = code ?? -1;
+  });
   try {
-    await Promise.race([
-      waitForPort(opts.port, 60_000),
-      new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`it exited with code ${code}`)))),
-    ]);
+    await Promise.race([waitForPort(opts.port, 60_000), new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`it exited with code ${code}`))))]);
     if (!opts.headless) await waitForPort(opts.uiPort, 30_000);
   } catch (err) {
     child.kill('SIGKILL');
@@ -51,11 +70,15 @@ export async function startTemporalDevServer(opts: {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: `http://localhost:${opts.uiPort}`,
     child,
-    stop: () => new Promise<void>((resolve) => {
-      if (exited !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => { clearTimeout(timer); resolve(); });
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -36,8 +36,9 @@ export function ensureSchemathesis(cacheDir: string): string {
   }
   progress.step(`Installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv} (once)`);
   fs.rmSync(venv, { recursive: true, force: true });
-  const ok = spawnSync(python, ['-m', 'venv', venv], { stdio: 'inherit' }).status === 0
-    && spawnSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' }).status === 0;
+  const ok =
+    spawnSync(python, ['-m', 'venv', venv], { stdio: 'inherit' }).status === 0 &&
+    spawnSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' }).status === 0;
   if (!ok || !output(bin, ['--version'])?.includes(SCHEMATHESIS_VERSION)) {
     fs.rmSync(venv, { recursive: true, force: true });
     throw new UserFacingError(`Installing Schemathesis ${SCHEMATHESIS_VERSION} with pip failed (see above); check that PyPI is reachable.`);

@@ -4,11 +4,19 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { ensureDockerd } from './system-packages.ts';
 
 const host = (over: Partial<Parameters<typeof ensureDockerd>[0]> = {}) => ({
-  dockerdPath: () => undefined as string | undefined, isRoot: () => true, hasApt: () => true, aptInstall: jest.fn(() => true), ...over,
+  dockerdPath: () => undefined as string | undefined,
+  isRoot: () => true,
+  hasApt: () => true,
+  aptInstall: jest.fn(() => true),
+  ...over,
 });
 
-beforeEach(() => { jest.spyOn(console, 'log').mockImplementation(() => {}); });
-afterEach(() => { jest.restoreAllMocks(); });
+beforeEach(() => {
+  jest.spyOn(console, 'log').mockImplementation(() => {});
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 describe('ensureDockerd', () => {
   it('uses the installed dockerd', () => {
@@ -22,12 +30,14 @@ describe('ensureDockerd', () => {
     const h = host({ dockerdPath: () => (installed ? '/usr/sbin/dockerd' : undefined), aptInstall: jest.fn(() => (installed = true)) });
     expect(ensureDockerd(h)).toEqual({ path: '/usr/sbin/dockerd' });
     expect(h.aptInstall).toHaveBeenCalledWith(['docker.io']);
-    expect(console.log).toHaveBeenCalledWith(expect.stringContaining('Installed Docker\'s engine with apt (docker.io): /usr/sbin/dockerd'));
+    expect(console.log).toHaveBeenCalledWith(expect.stringContaining("Installed Docker's engine with apt (docker.io): /usr/sbin/dockerd"));
   });
 
   it('names the one command to run when it cannot install', () => {
     expect(ensureDockerd(host({ isRoot: () => false }))).toEqual({ missing: 'dockerd is not installed: run `sudo apt-get install -y docker.io`, then start again as root' });
-    expect(ensureDockerd(host({ aptInstall: jest.fn(() => false) }))).toEqual({ missing: 'apt-get could not install docker.io: run `apt-get install -y docker.io` as root to see why' });
+    expect(ensureDockerd(host({ aptInstall: jest.fn(() => false) }))).toEqual({
+      missing: 'apt-get could not install docker.io: run `apt-get install -y docker.io` as root to see why',
+    });
     expect(ensureDockerd(host({ hasApt: () => false }))).toEqual({ missing: expect.stringContaining('no apt-get to install docker.io') });
   });
 });

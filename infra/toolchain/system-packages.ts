@@ -24,7 +24,9 @@ export function dockerdPath(): string | undefined {
     try {
       fs.accessSync(file, fs.constants.X_OK);
       if (fs.statSync(file).isFile()) return file;
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
@@ -53,11 +55,13 @@ export function ensureSystemPackages(): boolean {
  * Docker's engine for `npm start`: dockerd when installed, else installed with apt (package docker.io) when
  * we are root on a machine with apt; otherwise the reason, naming the one command that installs it.
  */
-export function ensureDockerd(host = { dockerdPath, isRoot: () => os.userInfo().uid === 0, hasApt: () => has('apt-get', ['--version']), aptInstall }): { path: string } | { missing: string } {
+export function ensureDockerd(
+  host = { dockerdPath, isRoot: () => os.userInfo().uid === 0, hasApt: () => has('apt-get', ['--version']), aptInstall },
+): { path: string } | { missing: string } {
   const found = host.dockerdPath();
   if (found) return { path: found };
   if (!host.isRoot()) return { missing: 'dockerd is not installed: run `sudo apt-get install -y docker.io`, then start again as root' };
-  if (!host.hasApt()) return { missing: 'dockerd is not installed, and this machine has no apt-get to install docker.io: install Docker\'s engine, or set DOCKER_HOST' };
+  if (!host.hasApt()) return { missing: "dockerd is not installed, and this machine has no apt-get to install docker.io: install Docker's engine, or set DOCKER_HOST" };
   const installed = host.aptInstall(['docker.io']) ? host.dockerdPath() : undefined;
   if (!installed) return { missing: 'apt-get could not install docker.io: run `apt-get install -y docker.io` as root to see why' };
   progress.ok(`Installed Docker's engine with apt (docker.io): ${installed}`);
@@ -74,8 +78,10 @@ function aptInstall(missing: string[]): boolean {
   const ownPolicy = missing.includes('docker.io') && !fs.existsSync(POLICY_RC_D);
   if (ownPolicy) fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by Anthropy Works while apt runs: start no services.\nexit 101\n', { mode: 0o755 });
   try {
-    return spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env }).status === 0
-      && spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env }).status === 0;
+    return (
+      spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env }).status === 0 &&
+      spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env }).status === 0
+    );
   } finally {
     if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
   }

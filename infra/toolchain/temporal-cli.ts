@@ -45,12 +45,17 @@ async function buildWithGo(go: string, targetDir: string): Promise<string> {
   const tmp = fs.mkdtempSync(path.join(path.dirname(targetDir), '.build-'));
   try {
     // The CLI's go.mod uses a replace directive, which `go install pkg@version` accepts up to v1.5.1.
-    await run(go, ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
-      `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], { ...process.env, GOBIN: tmp, CGO_ENABLED: '0' });
+    await run(
+      go,
+      ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
+      { ...process.env, GOBIN: tmp, CGO_ENABLED: '0' },
+    );
     fs.mkdirSync(targetDir, { recursive: true });
     fs.renameSync(path.join(tmp, 'temporal'), path.join(targetDir, 'temporal'));
   } catch (err) {
-    throw new UserFacingError(`Building the Temporal CLI with Go failed (${(err as Error).message}); check that the Go module proxy is reachable, or install \`temporal\` yourself and put it on PATH.`);
+    throw new UserFacingError(
+      `Building the Temporal CLI with Go failed (${(err as Error).message}); check that the Go module proxy is reachable, or install \`temporal\` yourself and put it on PATH.`,
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -33,7 +33,9 @@ function mvn(args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('mvn', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const keep = (chunk: Buffer) => { output = (output + chunk.toString('utf8')).slice(-4000); };
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+    };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', reject);
@@ -60,8 +62,10 @@ async function build(targetDir: string, java: string): Promise<void> {
   try {
     fs.writeFileSync(path.join(tmp, 'pom.xml'), POM);
     // A private local repository: what stays is only the jars the server needs, in lib/.
-    await mvn(['-B', '-q', `-Dmaven.repo.local=${path.join(tmp, 'm2')}`, 'dependency:copy-dependencies',
-      `-DoutputDirectory=${path.join(tmp, 'lib')}`, '-DincludeScope=runtime'], tmp);
+    await mvn(
+      ['-B', '-q', `-Dmaven.repo.local=${path.join(tmp, 'm2')}`, 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(tmp, 'lib')}`, '-DincludeScope=runtime'],
+      tmp,
+    );
     fs.writeFileSync(path.join(tmp, 'temporal-test-server'), launcher(java), { mode: 0o755 });
     fs.rmSync(path.join(tmp, 'm2'), { recursive: true, force: true });
     fs.rmSync(path.join(tmp, 'pom.xml'));
@@ -82,13 +86,13 @@ async function build(targetDir: string, java: string): Promise<void> {
 export async function ensureTemporalTestServer(cacheDir: string): Promise<string> {
   const java = onPath('java');
   if (!java || !runs(java, ['-version'])) {
-    throw new UserFacingError('The workflow tests run Temporal\'s test server on Java, which is not installed: install it (Debian: apt-get install default-jre-headless maven).');
+    throw new UserFacingError("The workflow tests run Temporal's test server on Java, which is not installed: install it (Debian: apt-get install default-jre-headless maven).");
   }
   const targetDir = path.join(cacheDir, 'temporal-test-server', `v${TEMPORAL_TEST_SERVER_VERSION}`);
   const bin = path.join(targetDir, 'temporal-test-server');
   if (fs.existsSync(bin)) return bin;
   if (!onPath('mvn')) {
-    throw new UserFacingError('Fetching Temporal\'s test server needs Maven, which is not installed: install it (Debian: apt-get install maven).');
+    throw new UserFacingError("Fetching Temporal's test server needs Maven, which is not installed: install it (Debian: apt-get install maven).");
   }
   await build(targetDir, java);
   progress.ok(`Temporal test server: ${bin} (Java SDK ${TEMPORAL_TEST_SERVER_VERSION}, on the JVM)`);

@@ -32,7 +32,13 @@ function outcomes(spec: Outcomes & { default?: number | [number, number] }): Rec
     if (v === undefined) throw new Error(`matrix: no expectation for ${r}`);
     return typeof v === 'number' ? [v, v] : v;
   };
-  return { anonymous: pick('anonymous'), msp_admin: pick('msp_admin'), msp_operator: pick('msp_operator'), company_admin: pick('company_admin'), company_user: pick('company_user') };
+  return {
+    anonymous: pick('anonymous'),
+    msp_admin: pick('msp_admin'),
+    msp_operator: pick('msp_operator'),
+    company_admin: pick('company_admin'),
+    company_user: pick('company_user'),
+  };
 }
 
 const fixed = (path?: string, body?: Record<string, unknown>) => () => ({ path, body });
@@ -42,8 +48,10 @@ const MATRIX_AGENT_KEY = generateKeyPair().publicKey;
 
 /** An outstanding enrollment token of a node, for cases that revoke one. */
 async function freshEnrollmentToken(s: Seed, nodeId: string): Promise<string> {
-  const [row] = await s.db.insert(nodeEnrollmentTokens)
-    .values({ nodeId, tokenHash: crypto.randomBytes(32).toString('hex'), expiresAt: new Date(Date.now() + 3_600_000) }).returning();
+  const [row] = await s.db
+    .insert(nodeEnrollmentTokens)
+    .values({ nodeId, tokenHash: crypto.randomBytes(32).toString('hex'), expiresAt: new Date(Date.now() + 3_600_000) })
+    .returning();
   return row!.id;
 }
 
@@ -57,9 +65,17 @@ async function freshEnrolledNode(s: Seed, organizationId: string): Promise<strin
 /** A job that has ended (so a decision on it is a 409 for those allowed to make one). */
 export async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await s.freshNode(organizationId);
-  const [job] = await s.db.insert(jobs).values({
-    type: 'deploy_openclaw', organizationId, nodeId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'completed', params: { instanceName: 'matrix', port: 18789 },
-  }).returning();
+  const [job] = await s.db
+    .insert(jobs)
+    .values({
+      type: 'deploy_openclaw',
+      organizationId,
+      nodeId,
+      workflowId: `matrix-${crypto.randomUUID()}`,
+      state: 'completed',
+      params: { instanceName: 'matrix', port: 18789 },
+    })
+    .returning();
   return job!.id;
 }
 
@@ -67,28 +83,54 @@ export async function freshEndedJob(s: Seed, organizationId: string): Promise<st
 async function freshFailedHealthCheck(s: Seed, organizationId: string): Promise<string> {
   const instanceId = await freshManagedInstance(s, organizationId);
   const [instance] = await s.db.select().from(instances).where(eq(instances.id, instanceId));
-  const [job] = await s.db.insert(jobs).values({
-    type: 'health_check', organizationId, nodeId: instance!.nodeId, instanceId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'failed',
-    failureReason: 'node offline', params: { instanceName: instance!.name },
-  }).returning();
+  const [job] = await s.db
+    .insert(jobs)
+    .values({
+      type: 'health_check',
+      organizationId,
+      nodeId: instance!.nodeId,
+      instanceId,
+      workflowId: `matrix-${crypto.randomUUID()}`,
+      state: 'failed',
+      failureReason: 'node offline',
+      params: { instanceName: instance!.name },
+    })
+    .returning();
   return job!.id;
 }
 
 /** A discovered OpenClaw instance on an enrolled node, for adoption cases. */
 async function freshDiscoveredInstance(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await freshEnrolledNode(s, organizationId);
-  const [row] = await s.db.insert(instances).values({
-    organizationId, nodeId, name: 'matrix-claw', state: 'discovered', containerIds: ['a'.repeat(64)], reasons: ['matrix'],
-  }).returning();
+  const [row] = await s.db
+    .insert(instances)
+    .values({
+      organizationId,
+      nodeId,
+      name: 'matrix-claw',
+      state: 'discovered',
+      containerIds: ['a'.repeat(64)],
+      reasons: ['matrix'],
+    })
+    .returning();
   return row!.id;
 }
 
 /** A managed instance on an enrolled node, for lifecycle cases. */
 async function freshManagedInstance(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await freshEnrolledNode(s, organizationId);
-  const [row] = await s.db.insert(instances).values({
-    organizationId, nodeId, name: 'matrix-managed', state: 'managed', containerIds: ['b'.repeat(64), 'c'.repeat(64)], port: 18789, bundleVersion: '2026.9.6',
-  }).returning();
+  const [row] = await s.db
+    .insert(instances)
+    .values({
+      organizationId,
+      nodeId,
+      name: 'matrix-managed',
+      state: 'managed',
+      containerIds: ['b'.repeat(64), 'c'.repeat(64)],
+      port: 18789,
+      bundleVersion: '2026.9.6',
+    })
+    .returning();
   return row!.id;
 }
 
@@ -204,17 +246,28 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
     expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  ...Object.fromEntries((['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((action) => [`POST /instances/:id/${action}`, {
-    // An allowed request starts a run that no agent works on here (it waits for its node).
-    request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/${action}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
-  } satisfies MatrixEntry])),
-  ...Object.fromEntries((['approve', 'reject', 'cancel'] as const).map((decision) => [`POST /jobs/:id/${decision}`, {
-    request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({
-      path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/${decision}`, body: decision === 'approve' ? { phrase: 'deploy openclaw to matrix' } : {},
-    }),
-    expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
-  } satisfies MatrixEntry])),
+  ...Object.fromEntries(
+    (['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((action) => [
+      `POST /instances/:id/${action}`,
+      {
+        // An allowed request starts a run that no agent works on here (it waits for its node).
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/${action}` }),
+        expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+      } satisfies MatrixEntry,
+    ]),
+  ),
+  ...Object.fromEntries(
+    (['approve', 'reject', 'cancel'] as const).map((decision) => [
+      `POST /jobs/:id/${decision}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({
+          path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/${decision}`,
+          body: decision === 'approve' ? { phrase: 'deploy openclaw to matrix' } : {},
+        }),
+        expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
+      } satisfies MatrixEntry,
+    ]),
+  ),
   // A grant for the temporal CLI: allowed people are told the ended job waits for nothing (409).
   'POST /jobs/:id/approval-grant': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/approval-grant`, body: { phrase: 'deploy openclaw to matrix' } }),
@@ -276,7 +329,10 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
   },
   'POST /people': {
-    request: (s, _r, w) => ({ path: `/people?organizationId=${orgOf(s, w)}`, body: { intent: 'invite', organizationId: orgOf(s, w), email: `${s.unique('invite')}@matrix.test`, role: 'company_user' } }),
+    request: (s, _r, w) => ({
+      path: `/people?organizationId=${orgOf(s, w)}`,
+      body: { intent: 'invite', organizationId: orgOf(s, w), email: `${s.unique('invite')}@matrix.test`, role: 'company_user' },
+    }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
   },
   'GET /organizations': page(),
@@ -382,14 +438,19 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     },
     expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  ...Object.fromEntries((['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((intent) => [`POST /nodes/:nodeId intent=${intent}`, {
-    request: async (s: Seed, _r: RoleUnderTest, w: Which) => {
-      const id = await freshManagedInstance(s, orgOf(s, w));
-      const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
-      return { path: `/nodes/${row!.nodeId}`, body: { intent, id } };
-    },
-    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
-  } satisfies MatrixEntry])),
+  ...Object.fromEntries(
+    (['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((intent) => [
+      `POST /nodes/:nodeId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => {
+          const id = await freshManagedInstance(s, orgOf(s, w));
+          const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
+          return { path: `/nodes/${row!.nodeId}`, body: { intent, id } };
+        },
+        expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+      } satisfies MatrixEntry,
+    ]),
+  ),
   // A retry from the job's page: the new job's page.
   'POST /jobs/:jobId intent=retry': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}`, body: { intent: 'retry' } }),

@@ -12,7 +12,11 @@ import { createUser, ensureMspOrganization } from '../../db/users.ts';
 export const ROLES_UNDER_TEST = ['anonymous', 'msp_admin', 'msp_operator', 'company_admin', 'company_user'] as const;
 export type RoleUnderTest = (typeof ROLES_UNDER_TEST)[number];
 
-export interface Credentials { actor: Actor; cookie: string; token: string }
+export interface Credentials {
+  actor: Actor;
+  cookie: string;
+  token: string;
+}
 
 export interface Seed {
   db: Db;
@@ -51,11 +55,26 @@ export async function seedWorld(db: Db): Promise<Seed> {
     return { actor, cookie: `${SESSION_COOKIE}=${sessionToken}`, token };
   }
 
-  const node = async (organizationId: string) => (await db.insert(nodes).values({ organizationId, name: unique('node') }).returning())[0]!.id;
-  const invitation = async (organizationId: string) => (await db.insert(invitations).values({
-    organizationId, email: `${unique('invitee')}@matrix.test`, role: 'company_user',
-    tokenHash: crypto.randomBytes(32).toString('hex'), expiresAt: new Date(Date.now() + 86_400_000),
-  }).returning())[0]!.id;
+  const node = async (organizationId: string) =>
+    (
+      await db
+        .insert(nodes)
+        .values({ organizationId, name: unique('node') })
+        .returning()
+    )[0]!.id;
+  const invitation = async (organizationId: string) =>
+    (
+      await db
+        .insert(invitations)
+        .values({
+          organizationId,
+          email: `${unique('invitee')}@matrix.test`,
+          role: 'company_user',
+          tokenHash: crypto.randomBytes(32).toString('hex'),
+          expiresAt: new Date(Date.now() + 86_400_000),
+        })
+        .returning()
+    )[0]!.id;
 
   const people = {
     msp_admin: await person('msp_admin', msp),
@@ -66,9 +85,15 @@ export async function seedWorld(db: Db): Promise<Seed> {
     userB: await person('company_user', orgB),
   };
   return {
-    db, msp, orgA, orgB, people,
-    nodeA: await node(orgA), nodeB: await node(orgB),
-    invitationA: await invitation(orgA), invitationB: await invitation(orgB),
+    db,
+    msp,
+    orgA,
+    orgB,
+    people,
+    nodeA: await node(orgA),
+    nodeB: await node(orgB),
+    invitationA: await invitation(orgA),
+    invitationB: await invitation(orgB),
     freshOrganization: () => org(unique('Fresh org')),
     freshPerson: async (organizationId, role) => (await person(role, organizationId)).actor.userId,
     freshNode: node,

@@ -20,7 +20,14 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
 const OUT = path.join(REPO_ROOT, 'docs/benchmarks/deploy-openclaw.md');
 
-interface Job { id: string; state: string; instanceId: string | null; failureReason: string | null; approvalPhrase: string | null; result: Record<string, unknown> | null }
+interface Job {
+  id: string;
+  state: string;
+  instanceId: string | null;
+  failureReason: string | null;
+  approvalPhrase: string | null;
+  result: Record<string, unknown> | null;
+}
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 const stats = (xs: number[]) => {
@@ -37,13 +44,26 @@ async function main() {
   fs.chmodSync(dataDir, 0o755);
   const engine = await startTestEngine('bench-deploy');
   const imageStarted = Date.now();
-  const hadImage = await engine.docker.getImage(OPENCLAW_BUNDLE.image).inspect().then(() => true, () => false);
+  const hadImage = await engine.docker
+    .getImage(OPENCLAW_BUNDLE.image)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
   await ensureBundleImage(engine.docker, { cacheDir: loadConfig().cacheDir });
   const imageBuildSeconds = hadImage ? null : seconds(Date.now() - imageStarted);
   const port = await freePort();
   const config = loadConfig({
-    ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), AGENT_DOOR_PORT: String(await freePort()), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    AGENT_DOOR_PORT: String(await freePort()),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
   });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
@@ -52,13 +72,18 @@ async function main() {
   const base = stack.consoleUrl.replace(/\/$/, '');
   try {
     const login = await fetch(`${base}/login`, {
-      method: 'POST', redirect: 'manual', headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(ADMIN),
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(ADMIN),
     });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     if (!cookie.startsWith('aw_session=')) throw new Error(`could not sign in (${login.status})`);
     const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
       const res = await fetch(`${base}/api/v1${p}`, {
-        method, headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+        method,
+        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
       });
       if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
       return res.json() as Promise<T>;
@@ -102,10 +127,12 @@ async function main() {
     }
 
     const gateways = await engine.docker.listContainers({ filters: { label: [`${LABELS.role}=gateway`] } });
-    const memory = await Promise.all(gateways.map(async (g) => {
-      const s = await engine.docker.getContainer(g.Id).stats({ stream: false });
-      return Math.round((s.memory_stats.usage - ((s.memory_stats.stats as Record<string, number>).inactive_file ?? 0)) / 1024 / 1024);
-    }));
+    const memory = await Promise.all(
+      gateways.map(async (g) => {
+        const s = await engine.docker.getContainer(g.Id).stats({ stream: false });
+        return Math.round((s.memory_stats.usage - ((s.memory_stats.stats as Record<string, number>).inactive_file ?? 0)) / 1024 / 1024);
+      }),
+    );
     const imageMb = Math.round((await engine.docker.getImage(OPENCLAW_BUNDLE.image).inspect()).Size / 1024 / 1024);
 
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
@@ -115,7 +142,7 @@ async function main() {
       `Written by \`npm run bench:deploy\` (tests/bench/deploy-openclaw.ts) on ${new Date().toISOString().slice(0, 10)} at commit ${commit}:`,
       `${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, OpenClaw ${OPENCLAW_BUNDLE.version}, image ${OPENCLAW_BUNDLE.image}.`,
       'The product ran as `npm start` runs it (embedded PostgreSQL, Temporal dev server, control-plane worker, console, local agent);',
-      'the operator\'s steps went through the REST API. Times are wall-clock, as the operator sees them.',
+      "the operator's steps went through the REST API. Times are wall-clock, as the operator sees them.",
       '',
       '| measure | median | range | runs |',
       '| --- | --- | --- | --- |',

@@ -68,7 +68,12 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   await expect(page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-claw' })).toContainText('managed');
   await page.getByRole('link', { name: 'Jobs on this node' }).click();
   await expect(page.getByRole('form', { name: 'Filter jobs' }).getByLabel('Node')).toHaveValue(/^[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('jobs').getByRole('row').filter({ hasText: `e2e-claw on ${NODE_NAME}` })).toContainText('completed');
+  await expect(
+    page
+      .getByTestId('jobs')
+      .getByRole('row')
+      .filter({ hasText: `e2e-claw on ${NODE_NAME}` }),
+  ).toContainText('completed');
   await page.getByRole('form', { name: 'Filter jobs' }).getByLabel('State').selectOption('failed');
   await page.getByRole('form', { name: 'Filter jobs' }).getByRole('button', { name: 'Show' }).click();
   await expect(page.getByTestId('jobs').getByRole('row').filter({ hasText: 'e2e-claw' })).toHaveCount(0);

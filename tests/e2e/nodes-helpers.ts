@@ -28,14 +28,20 @@ export async function enrollFromConsole(page: Page, stateDir: string): Promise<v
   expect(command).toMatch(/^agent-worker enroll --server http:\/\/localhost:\d+ --token awenr_[a-z0-9]+ --control-plane-key [0-9a-f]{16}$/);
   // `agent-worker` is `npm run agent-worker --`; the state goes to a folder of the test's own. The agent
   // runs as on a managed machine: with its allow-listed environment, not the test runner's.
-  const enrolled = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...command.split(' ').slice(1), '--state-dir', stateDir], { encoding: 'utf8', env: agentEnvironment() });
+  const enrolled = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...command.split(' ').slice(1), '--state-dir', stateDir], {
+    encoding: 'utf8',
+    env: agentEnvironment(),
+  });
   expect(enrolled.status, enrolled.stderr).toBe(0);
 }
 
 /** Runs the enrolled agent; its log goes beside the test's other results, for when it fails. */
 export function runAgent(stateDir: string, socketPath: string, testInfo: TestInfo): ChildProcess {
   const log = fs.openSync(testInfo.outputPath('agent.log'), 'a');
-  const agent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'run', '--state-dir', stateDir, '--docker-socket', socketPath], { stdio: ['ignore', log, log], env: agentEnvironment() });
+  const agent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'run', '--state-dir', stateDir, '--docker-socket', socketPath], {
+    stdio: ['ignore', log, log],
+    env: agentEnvironment(),
+  });
   fs.closeSync(log);
   return agent;
 }

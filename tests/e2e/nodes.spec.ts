@@ -57,8 +57,10 @@ test('a node enrolled with the shown command turns online, lists its containers 
 
   // "Refresh inventory" asks the agent now and links to the run in Temporal Web.
   await page.getByRole('button', { name: 'Refresh inventory' }).click();
-  await expect(page.getByTestId('refresh-started').getByRole('link', { name: /its run in Temporal Web/ }))
-    .toHaveAttribute('href', /\/namespaces\/default\/workflows\/inventory-refresh-[0-9a-f-]+\/[0-9a-f-]+\/history$/);
+  await expect(page.getByTestId('refresh-started').getByRole('link', { name: /its run in Temporal Web/ })).toHaveAttribute(
+    'href',
+    /\/namespaces\/default\/workflows\/inventory-refresh-[0-9a-f-]+\/[0-9a-f-]+\/history$/,
+  );
 
   agent.kill('SIGTERM');
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Nodes', exact: true }).click();

@@ -77,10 +77,10 @@ test('two customers, two company admins: each sees only their own organization, 
     const token = (await admin.getByTestId('new-token').textContent())!.trim();
     expect(token).toMatch(/^awpat_[a-z2-7]+$/);
     const api = await apiRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
-    const organizations = await (await api.get('/api/v1/organizations')).json() as { items: { name: string }[] };
+    const organizations = (await (await api.get('/api/v1/organizations')).json()) as { items: { name: string }[] };
     expect(organizations.items.map((o) => o.name)).toEqual([name]);
     expect((await api.get(`/api/v1/organizations/${other}`)).status()).toBe(404);
-    const people = await (await api.get('/api/v1/people')).json() as { items: { organizationId: string }[] };
+    const people = (await (await api.get('/api/v1/people')).json()) as { items: { organizationId: string }[] };
     expect(people.items.length).toBeGreaterThan(0);
     expect(people.items.every((p) => p.organizationId === ids[i])).toBe(true);
     expect((await api.get(`/api/v1/audit-events?organizationId=${other}`)).status()).toBe(404);

@@ -22,17 +22,28 @@ const REPORTS = path.join(REPO_ROOT, 'test-reports');
 const TIME_LIMIT_S = 100;
 const CHECKS = 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance';
 
-interface Outcome { caller: string; code: number; seconds: number; cases: number; log: string }
+interface Outcome {
+  caller: string;
+  code: number;
+  seconds: number;
+  cases: number;
+  log: string;
+}
 
 function runSchemathesis(bin: string, caller: Caller, env: NodeJS.ProcessEnv, workDir: string): Promise<Outcome> {
   const log = path.join(REPORTS, `schemathesis-${caller.label.replace(/\W+/g, '-')}.log`);
   const out = fs.openSync(log, 'w');
   const started = Date.now();
   const ndjson = path.join(workDir, path.basename(log).replace(/\.log$/, '.ndjson'));
-  const child = spawn(bin, ['--config-file', CONFIG_FILE, 'run', `${env.FUZZ_BASE_URL}/openapi.json`, '--checks', CHECKS,
-    '--report', 'ndjson', '--report-ndjson-path', ndjson, '--no-color'], {
-    cwd: workDir, env: { ...env, FUZZ_TOKEN: caller.token, FUZZ_SPARE_TOKEN_ID: caller.spareTokenId }, stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    bin,
+    ['--config-file', CONFIG_FILE, 'run', `${env.FUZZ_BASE_URL}/openapi.json`, '--checks', CHECKS, '--report', 'ndjson', '--report-ndjson-path', ndjson, '--no-color'],
+    {
+      cwd: workDir,
+      env: { ...env, FUZZ_TOKEN: caller.token, FUZZ_SPARE_TOKEN_ID: caller.spareTokenId },
+      stdio: ['ignore', out, out],
+    },
+  );
   const timer = setTimeout(() => child.kill('SIGTERM'), TIME_LIMIT_S * 1000);
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
@@ -69,9 +80,16 @@ async function main(): Promise<number> {
   // Jobs the fuzzer starts wait for the (absent) agent briefly, then fail: the node is free again.
   process.env.NODE_WAIT_SECONDS = '10';
   const config = loadConfig({
-    ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), LOCAL_AGENT: 'off', LOG_LEVEL: 'warn',
-    ADMIN_EMAIL: 'fuzz-admin@example.com', ADMIN_PASSWORD: `fuzz-${Math.random().toString(36).slice(2)}-password`,
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    LOCAL_AGENT: 'off',
+    LOG_LEVEL: 'warn',
+    ADMIN_EMAIL: 'fuzz-admin@example.com',
+    ADMIN_PASSWORD: `fuzz-${Math.random().toString(36).slice(2)}-password`,
   });
   const stack = await startStack(config, { echoLogs: false });
   try {
@@ -87,9 +105,14 @@ async function main(): Promise<number> {
     for (const o of failed) {
       const text = fs.readFileSync(o.log, 'utf8');
       const failures = text.indexOf('FAILURES');
-      console.log(`\n--- Schemathesis as ${o.caller} (whole log: ${path.relative(REPO_ROOT, o.log)}) ---\n${(failures >= 0 ? text.slice(failures) : text.slice(-6000)).slice(0, 12_000)}`);
+      console.log(
+        `\n--- Schemathesis as ${o.caller} (whole log: ${path.relative(REPO_ROOT, o.log)}) ---\n${(failures >= 0 ? text.slice(failures) : text.slice(-6000)).slice(0, 12_000)}`,
+      );
     }
-    fs.writeFileSync(path.join(REPORTS, 'schemathesis.json'), JSON.stringify({ runs: outcomes.map((o) => ({ caller: o.caller, ok: o.code === 0, cases: o.cases, seconds: o.seconds })) }));
+    fs.writeFileSync(
+      path.join(REPORTS, 'schemathesis.json'),
+      JSON.stringify({ runs: outcomes.map((o) => ({ caller: o.caller, ok: o.code === 0, cases: o.cases, seconds: o.seconds })) }),
+    );
     const summary = outcomes.map((o) => `${o.caller} ${o.code === 0 ? 'ok' : 'FAILED'} (${o.cases} cases, ${o.seconds.toFixed(0)} s)`).join('; ');
     console.log(`Schemathesis: ${failed.length ? `${failed.length} of ${outcomes.length} runs failed` : 'no server error, every response as documented'}: ${summary}`);
     return failed.length ? 1 : 0;

@@ -11,7 +11,11 @@ import type { Db } from '../../db/client.ts';
 import { instances, jobs, nodes } from '../../db/schema.ts';
 import { seedTenants } from '../jest/tenants.ts';
 
-export interface Caller { label: string; token: string; spareTokenId: string }
+export interface Caller {
+  label: string;
+  token: string;
+  spareTokenId: string;
+}
 
 export interface FuzzRecords {
   callers: Caller[];
@@ -23,27 +27,65 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
   const w = await seedTenants(db);
   const admin = w.ctx(w.actors.admin);
   const archive = await createOrganization(admin, { name: 'Fuzz Archive' });
-  const [node] = await db.insert(nodes).values({
-    organizationId: w.acme.id, name: 'fuzz-node', status: 'online', lastSeenAt: new Date(), agentPublicKey: generateKeyPair().publicKey, enrolledAt: new Date(),
-  }).returning();
+  const [node] = await db
+    .insert(nodes)
+    .values({
+      organizationId: w.acme.id,
+      name: 'fuzz-node',
+      status: 'online',
+      lastSeenAt: new Date(),
+      agentPublicKey: generateKeyPair().publicKey,
+      enrolledAt: new Date(),
+    })
+    .returning();
   const [revokable] = await db.insert(nodes).values({ organizationId: w.acme.id, name: 'fuzz-revoke' }).returning();
   const enrollment = await createEnrollmentToken(admin, revokable!.id);
-  const [instance] = await db.insert(instances).values({
-    organizationId: w.acme.id, nodeId: node!.id, name: 'fuzz-gw', state: 'managed', containerIds: ['f'.repeat(64), 'e'.repeat(64)], port: 18789, managedSince: new Date(),
-  }).returning();
+  const [instance] = await db
+    .insert(instances)
+    .values({
+      organizationId: w.acme.id,
+      nodeId: node!.id,
+      name: 'fuzz-gw',
+      state: 'managed',
+      containerIds: ['f'.repeat(64), 'e'.repeat(64)],
+      port: 18789,
+      managedSince: new Date(),
+    })
+    .returning();
   const requestedBy = w.actors.acmeAdmin.userId;
-  const [failed] = await db.insert(jobs).values({
-    organizationId: w.acme.id, nodeId: node!.id, instanceId: instance!.id, params: { instanceName: 'fuzz-gw' }, requestedBy,
-    type: 'health_check', workflowId: `health-check-${crypto.randomUUID()}`, state: 'failed', failureReason: 'node offline', completedAt: new Date(),
-  }).returning();
+  const [failed] = await db
+    .insert(jobs)
+    .values({
+      organizationId: w.acme.id,
+      nodeId: node!.id,
+      instanceId: instance!.id,
+      params: { instanceName: 'fuzz-gw' },
+      requestedBy,
+      type: 'health_check',
+      workflowId: `health-check-${crypto.randomUUID()}`,
+      state: 'failed',
+      failureReason: 'node offline',
+      completedAt: new Date(),
+    })
+    .returning();
   // On a node of its own, so the instance above stays free for new jobs. Its run is not in Temporal (as
   // after a history reset): deciding on it must be a 409, never a 500.
   const [busy] = await db.insert(nodes).values({ organizationId: w.acme.id, name: 'fuzz-busy' }).returning();
-  const [waiting] = await db.insert(jobs).values({
-    organizationId: w.acme.id, nodeId: busy!.id, params: { instanceName: 'fuzz-busy-gw' }, requestedBy,
-    type: 'restart_gateway', workflowId: `restart-gateway-${crypto.randomUUID()}`, state: 'waiting_for_approval', step: 'waiting for approval',
-    approvalPhrase: 'restart fuzz-busy-gw on fuzz-busy', approvalExpiresAt: new Date(Date.now() + 24 * 3600_000),
-  }).returning();
+  const [waiting] = await db
+    .insert(jobs)
+    .values({
+      organizationId: w.acme.id,
+      nodeId: busy!.id,
+      params: { instanceName: 'fuzz-busy-gw' },
+      requestedBy,
+      type: 'restart_gateway',
+      workflowId: `restart-gateway-${crypto.randomUUID()}`,
+      state: 'waiting_for_approval',
+      step: 'waiting for approval',
+      approvalPhrase: 'restart fuzz-busy-gw on fuzz-busy',
+      approvalExpiresAt: new Date(Date.now() + 24 * 3600_000),
+    })
+    .returning();
   const { invitation } = await invitePerson(admin, { organizationId: w.acme.id, email: 'invitee@acme.test', role: 'company_user' }, { baseUrl });
   const caller = async (label: string, actor: typeof w.actors.admin): Promise<Caller> => {
     const { token } = await createToken(w.ctx(actor), { name: 'fuzz', scopes: ['read', 'operate', 'approve'] });

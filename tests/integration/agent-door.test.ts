@@ -53,7 +53,11 @@ async function statusOf(call: Promise<unknown> | (() => Promise<unknown>)): Prom
   }
 }
 
-const refusalsOf = (nodeId: string) => stack.t.db.select().from(auditEvents).where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.actorId, nodeId)));
+const refusalsOf = (nodeId: string) =>
+  stack.t.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.actorId, nodeId)));
 const methodsRefusedFor = async (nodeId: string) => new Set((await refusalsOf(nodeId)).map((e) => (e.details as { method: string }).method.split('/').at(-1)));
 
 /** The one pending activity of a run, as the frontend itself describes it. */
@@ -93,13 +97,17 @@ describe('the agent door', () => {
     expect(stack.door.output.join('\n')).not.toContain(credentialOf(a.stateDir));
   }, 120_000);
 
-  it('refuses a client with an enrolled agent\'s credential to list, start, signal, describe or read histories, and audits each', async () => {
+  it("refuses a client with an enrolled agent's credential to list, start, signal, describe or read histories, and audits each", async () => {
     const rogue = await doorClient(credentialOf(a.stateDir)); // connecting (GetSystemInfo) is allowed
     const { workflowId } = await requestInventoryRefresh(w.ctx(w.actors.admin), a.nodeId);
     await trusted.workflow.getHandle(workflowId).result();
     const handle = rogue.workflow.getHandle(workflowId);
     const denied = grpc.status.PERMISSION_DENIED;
-    expect(await statusOf(async () => { for await (const _ of rogue.workflow.list()) break; })).toBe(denied);
+    expect(
+      await statusOf(async () => {
+        for await (const _ of rogue.workflow.list()) break;
+      }),
+    ).toBe(denied);
     expect(await statusOf(rogue.workflow.count())).toBe(denied);
     const forgedId = `rogue-${Date.now()}`;
     expect(await statusOf(rogue.workflow.start('refreshNodeInventory', { taskQueue: QUEUE, workflowId: forgedId, args: [{ nodeId: b.id }] }))).toBe(denied);
@@ -116,22 +124,33 @@ describe('the agent door', () => {
       const methods = await methodsRefusedFor(a.nodeId);
       return methods.size >= 10 ? methods : undefined;
     });
-    expect([...refused].sort()).toEqual(['CountWorkflowExecutions', 'DescribeWorkflowExecution', 'GetWorkflowExecutionHistory', 'ListWorkflowExecutions', 'PollActivityTaskQueue',
-      'PollWorkflowTaskQueue', 'QueryWorkflow', 'SignalWorkflowExecution', 'StartWorkflowExecution', 'TerminateWorkflowExecution']);
+    expect([...refused].sort()).toEqual([
+      'CountWorkflowExecutions',
+      'DescribeWorkflowExecution',
+      'GetWorkflowExecutionHistory',
+      'ListWorkflowExecutions',
+      'PollActivityTaskQueue',
+      'PollWorkflowTaskQueue',
+      'QueryWorkflow',
+      'SignalWorkflowExecution',
+      'StartWorkflowExecution',
+      'TerminateWorkflowExecution',
+    ]);
     const [event] = await refusalsOf(a.nodeId);
     expect(event).toMatchObject({ actorType: 'agent', actorLabel: 'agent of node door-a', organizationId: w.msp.id, targetType: 'node', targetId: a.nodeId, outcome: 'denied' });
   }, 120_000);
 
-  it('refuses another node\'s queue, and a task token the door did not hand to the caller', async () => {
+  it("refuses another node's queue, and a task token the door did not hand to the caller", async () => {
     const rogue = await doorClient(credentialOf(a.stateDir));
     const owner = await doorClient(credentialOf(b.stateDir));
     expect(await statusOf(rogue.workflowService.pollActivityTaskQueue({ namespace: NAMESPACE, taskQueue: { name: `node.${b.id}` } }))).toBe(grpc.status.PERMISSION_DENIED);
 
     // A real task on node b's queue, taken straight from the frontend (not through the door).
     const { workflowId } = await requestInventoryRefresh(w.ctx(w.actors.admin), b.id);
-    await waitFor('the job on node b\'s queue', () => pendingActivity(workflowId));
+    await waitFor("the job on node b's queue", () => pendingActivity(workflowId));
     const task = await trusted.connection.withDeadline(Date.now() + 20_000, () =>
-      trusted.workflowService.pollActivityTaskQueue({ namespace: NAMESPACE, taskQueue: { name: `node.${b.id}` }, identity: 'test' }));
+      trusted.workflowService.pollActivityTaskQueue({ namespace: NAMESPACE, taskQueue: { name: `node.${b.id}` }, identity: 'test' }),
+    );
     expect(task.taskToken?.length).toBeGreaterThan(0);
     const complete = (c: Client, taskToken: Uint8Array) => c.workflowService.respondActivityTaskCompleted({ namespace: NAMESPACE, taskToken, identity: 'rogue' });
     expect(await statusOf(complete(rogue, task.taskToken!))).toBe(grpc.status.PERMISSION_DENIED);
@@ -149,10 +168,13 @@ describe('the agent door', () => {
     expect(await statusOf(doorClient('awagt_not-a-credential-anyone-was-given'))).toBe(grpc.status.UNAUTHENTICATED);
   });
 
-  it('closes a revoked node\'s door at once: a poll in flight ends UNAUTHENTICATED, and so does every call after', async () => {
+  it("closes a revoked node's door at once: a poll in flight ends UNAUTHENTICATED, and so does every call after", async () => {
     const owner = await doorClient(credentialOf(b.stateDir));
-    const poll = statusOf(owner.connection.withDeadline(Date.now() + 50_000, () =>
-      owner.workflowService.pollActivityTaskQueue({ namespace: NAMESPACE, taskQueue: { name: `node.${b.id}` }, identity: 'b' })));
+    const poll = statusOf(
+      owner.connection.withDeadline(Date.now() + 50_000, () =>
+        owner.workflowService.pollActivityTaskQueue({ namespace: NAMESPACE, taskQueue: { name: `node.${b.id}` }, identity: 'b' }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // the long poll is with the frontend
     const revokedAt = Date.now();
     await revokeNode(w.ctx(w.actors.admin), b.id);
@@ -167,13 +189,16 @@ describe('the agent door', () => {
     expect(await statusOf(doorClient(credentialOf(again)))).toBe(grpc.status.OK);
   }, 60_000);
 
-  it('gives a revoked node\'s old agent no work: the job waiting on its queue stays unstarted', async () => {
+  it("gives a revoked node's old agent no work: the job waiting on its queue stays unstarted", async () => {
     await a.agent.stop();
     const { workflowId } = await requestInventoryRefresh(w.ctx(w.actors.admin), a.nodeId);
-    await waitFor('the job on node a\'s queue', () => pendingActivity(workflowId));
+    await waitFor("the job on node a's queue", () => pendingActivity(workflowId));
     await revokeNode(w.ctx(w.actors.admin), a.nodeId);
     const started = await runTestAgent(a.stateDir, a.engine.socketPath, { NODE_HEARTBEAT_SECONDS: '2' }).then(
-      async (p) => { await p.stop(); return 'ran'; },
+      async (p) => {
+        await p.stop();
+        return 'ran';
+      },
       (err: Error) => err.message,
     );
     expect(started).toMatch(/exited with 2/);

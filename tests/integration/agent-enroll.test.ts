@@ -30,7 +30,10 @@ const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> => {
   const { AGENT_STATE_DIR: _ignored, ...inherited } = process.env;
-  return runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], { cwd: REPO_ROOT, env: { ...inherited, ...env } });
+  return runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, ...env },
+  });
 };
 const stateDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aw-agent-')), 'state');
 /** The fingerprint of the key the test's control plane signs with (the web server's too). */
@@ -39,7 +42,8 @@ const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
 async function api(method: string, pathname: string, body?: unknown) {
   const res = await fetch(`${base}/api/v1${pathname}`, {
-    method, headers: { authorization: `Bearer ${seed.people.msp_admin.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: { authorization: `Bearer ${seed.people.msp_admin.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -55,8 +59,13 @@ async function enrollmentCommand(nodeId: string): Promise<{ token: string; comma
 /** Runs the shown command, pointed at a state folder. */
 const runShown = (command: string, dir: string) => cli([...command.replace(/^agent-worker /, '').split(' '), '--state-dir', dir]);
 
-beforeAll(async () => { world = await startSeededWeb(); ({ t, base, seed, web } = world); }, 180_000);
-afterAll(async () => { await world?.stop(); });
+beforeAll(async () => {
+  world = await startSeededWeb();
+  ({ t, base, seed, web } = world);
+}, 180_000);
+afterAll(async () => {
+  await world?.stop();
+});
 
 describe('agent-worker enroll and status against the real web server', () => {
   let nodeId: string;
@@ -84,8 +93,14 @@ describe('agent-worker enroll and status against the real web server', () => {
     const privateKey = fs.readFileSync(keyFile, 'utf8').trim();
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({
-      version: 1, nodeId, organizationId: seed.orgA, serverUrl: base, taskQueue: `node.${nodeId}`,
-      temporalAddress: world.doorAddress, temporalNamespace: 'default', controlPlanePublicKey: publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!),
+      version: 1,
+      nodeId,
+      organizationId: seed.orgA,
+      serverUrl: base,
+      taskQueue: `node.${nodeId}`,
+      temporalAddress: world.doorAddress,
+      temporalNamespace: 'default',
+      controlPlanePublicKey: publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!),
     });
     // The server holds the public half; the private key appears nowhere on the server side.
     const [row] = await t.db.execute<{ key: string; status: string }>(sql`select agent_public_key as key, status from nodes where id = ${nodeId}`);
@@ -141,13 +156,23 @@ describe('agent-worker enroll and status against the real web server', () => {
     const fresh = stateDir();
     const res = await runShown(shown.command.replace(consoleKey(), wrong), fresh);
     expect(res.code).toBe(2);
-    expect(res.stderr.trim()).toBe(`agent-worker enroll: the control plane's key does not match the fingerprint in the enroll command: ${consoleKey()} ≠ ${wrong}; check you are enrolling against the right console`);
+    expect(res.stderr.trim()).toBe(
+      `agent-worker enroll: the control plane's key does not match the fingerprint in the enroll command: ${consoleKey()} ≠ ${wrong}; check you are enrolling against the right console`,
+    );
     expect(res.stdout).toBe('');
     expect(fs.readdirSync(fresh)).toEqual([]);
     // Nor does a mismatch touch an enrollment it was told to replace: the key and config stay as they were.
     const before = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
     const again = await enrollmentCommand(otherNode);
-    const forced = await cli([...again.command.replace(consoleKey(), wrong).replace(/^agent-worker /, '').split(' '), '--state-dir', dir, '--force']);
+    const forced = await cli([
+      ...again.command
+        .replace(consoleKey(), wrong)
+        .replace(/^agent-worker /, '')
+        .split(' '),
+      '--state-dir',
+      dir,
+      '--force',
+    ]);
     expect(forced.code).toBe(2);
     expect(fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
     const bad = await cli(['enroll', '--server', base, '--token', again.token, '--control-plane-key', 'not-hex', '--state-dir', stateDir()]);
@@ -158,7 +183,9 @@ describe('agent-worker enroll and status against the real web server', () => {
     const fresh = stateDir();
     const plain = await cli(['enroll', '--server', 'http://console.example.com', '--token', 'awenr_x', '--control-plane-key', consoleKey(), '--state-dir', fresh]);
     expect(plain.code).toBe(2);
-    expect(plain.stderr.trim()).toBe('agent-worker enroll: --server "http://console.example.com" uses plain http, which is allowed only on this machine (localhost, 127.0.0.1, [::1]); give the console\'s https:// address');
+    expect(plain.stderr.trim()).toBe(
+      'agent-worker enroll: --server "http://console.example.com" uses plain http, which is allowed only on this machine (localhost, 127.0.0.1, [::1]); give the console\'s https:// address',
+    );
     const unpinned = await cli(['enroll', '--server', 'https://console.example.com', '--token', 'awenr_x', '--state-dir', fresh]);
     expect(unpinned.code).toBe(2);
     expect(unpinned.stderr.trim()).toBe('agent-worker enroll: --control-plane-key is required for a console on another machine: copy the whole enroll command the console shows');
@@ -168,8 +195,14 @@ describe('agent-worker enroll and status against the real web server', () => {
 
   it('does not follow a redirect, so the token never goes where it points', async () => {
     const seen: string[] = [];
-    const target = http.createServer((req, res) => { seen.push(req.url ?? ''); res.end('{}'); });
-    const redirector = http.createServer((req, res) => { req.resume(); res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as { port: number }).port}/api/v1/agent/enroll` }).end(); });
+    const target = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('{}');
+    });
+    const redirector = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as { port: number }).port}/api/v1/agent/enroll` }).end();
+    });
     await Promise.all([target, redirector].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
     try {
       const at = `http://127.0.0.1:${(redirector.address() as { port: number }).port}`;
@@ -205,7 +238,9 @@ describe('agent-worker enroll and status against the real web server', () => {
     fs.writeFileSync(path.join(broken, 'config.json'), '{"version": 1, "nodeId": ');
     const corrupt = await cli(['status', '--state-dir', broken]);
     expect(corrupt.code).toBe(1);
-    expect(corrupt.stderr.trim()).toBe(`agent-worker status: the agent config ${path.join(broken, 'config.json')} is corrupt (not valid JSON); enroll again with --force and a new token`);
+    expect(corrupt.stderr.trim()).toBe(
+      `agent-worker status: the agent config ${path.join(broken, 'config.json')} is corrupt (not valid JSON); enroll again with --force and a new token`,
+    );
     fs.writeFileSync(path.join(broken, 'config.json'), JSON.stringify({ version: 1, nodeId: 'x' }));
     expect((await cli(['status', '--state-dir', broken])).stderr).toMatch(/is corrupt \(nodeId: .*\); enroll again/);
 
@@ -302,11 +337,20 @@ describe('the API documents and enforces each kind of caller', () => {
     expect(doc.paths['/agent/enroll']!.post!.responses).not.toHaveProperty('401');
     expect(doc.paths['/agent/whoami']!.get!.security).toEqual([{ agentSignature: [] }]);
     expect(doc.paths['/nodes/{id}/revoke']!.post!.security).toEqual([{ bearerToken: ['operate'] }, { sessionCookie: [] }]);
-    expect(doc.components.securitySchemes.agentSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-agent-signature', description: expect.stringMatching(/signature/) });
+    expect(doc.components.securitySchemes.agentSignature).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'x-agent-signature',
+      description: expect.stringMatching(/signature/),
+    });
   });
 
   it('names the field of bad enrollment input (400), before anything is looked up', async () => {
-    const res = await fetch(`${base}/api/v1/agent/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'awenr_x', publicKey: 'nope', hostname: 'h', agentVersion: '1' }) });
+    const res = await fetch(`${base}/api/v1/agent/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'awenr_x', publicKey: 'nope', hostname: 'h', agentVersion: '1' }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['publicKey']);
   });
@@ -316,7 +360,8 @@ describe('the node page’s enrollment and revocation forms', () => {
   it('shows the enrollment command once, in the secret box, with its expiry', async () => {
     const nodeId = await seed.freshNode(seed.orgA);
     const res = await fetch(`${base}/nodes/${nodeId}`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { cookie: seed.people.msp_operator.cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ intent: 'create-enrollment', expiresInMinutes: '30' }).toString(),
     });
@@ -332,10 +377,13 @@ describe('the node page’s enrollment and revocation forms', () => {
 
   // The authorization matrix's rule for these intents: exact statuses per role, and a denied request
   // changes nothing (tests/authz/matrix.ts, CONSOLE_INTENT_MATRIX).
-  const state = async () => (await t.db.execute<{ s: string }>(sql`select md5(
+  const state = async () =>
+    (
+      await t.db.execute<{ s: string }>(sql`select md5(
     (select coalesce(string_agg(id::text || status || coalesce(revoked_at::text, ''), '|' order by id), '') from nodes) ||
     (select coalesce(string_agg(id::text || coalesce(used_at::text, '') || coalesce(revoked_at::text, ''), '|' order by id), '') from node_enrollment_tokens) ||
-    (select count(*)::text from audit_events where outcome = 'success')) as s`))[0]!.s;
+    (select count(*)::text from audit_events where outcome = 'success')) as s`)
+    )[0]!.s;
 
   async function post(req: MatrixRequest, role: RoleUnderTest) {
     const headers: Record<string, string> = { origin: base, 'content-type': 'application/x-www-form-urlencoded' };

@@ -47,7 +47,10 @@ beforeAll(async () => {
   probeOutput = path.join(stack.dir, 'npm.environ');
   fs.writeFileSync(path.join(probes, 'npm'), `#!/bin/sh\ncat /proc/$$/environ > '${probeOutput}'\necho 'npm probe: not installing' >&2\nexit 1\n`, { mode: 0o755 });
   agent = await runTestAgent(stateDir, engine.socketPath, {
-    ...HANDED_TO_THE_HARNESS, PATH: `${probes}:${process.env.PATH}`, ANTHROPY_CACHE_DIR: path.join(stack.dir, 'empty-cache'), NODE_HEARTBEAT_SECONDS: '1',
+    ...HANDED_TO_THE_HARNESS,
+    PATH: `${probes}:${process.env.PATH}`,
+    ANTHROPY_CACHE_DIR: path.join(stack.dir, 'empty-cache'),
+    NODE_HEARTBEAT_SECONDS: '1',
   });
 }, 180_000);
 
@@ -56,19 +59,23 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('the agent\'s environment', () => {
+describe("the agent's environment", () => {
   it('holds only allow-listed variables and no control-plane secret', () => {
     const env = environOf(agent.child.pid!);
     expect(env.get('PATH')).toMatch(/probes:/); // the block read is the agent's own
     expect(agentEnvironmentLeaks(env, secrets())).toEqual(NO_LEAKS);
   });
 
-  it('is all that the npm install it spawns for the bundle gets (with npm\'s one setting of its own)', async () => {
+  it("is all that the npm install it spawns for the bundle gets (with npm's one setting of its own)", async () => {
     const job = await requestBundleCheck(stack.w.ctx(stack.w.actors.admin), nodeId);
-    const failed = await waitFor('the bundle check to fail at npm', async () => {
-      const [row] = await stack.t.db.select().from(jobs).where(eq(jobs.id, job.id));
-      return row?.state === 'failed' ? row : undefined;
-    }, 90_000);
+    const failed = await waitFor(
+      'the bundle check to fail at npm',
+      async () => {
+        const [row] = await stack.t.db.select().from(jobs).where(eq(jobs.id, job.id));
+        return row?.state === 'failed' ? row : undefined;
+      },
+      90_000,
+    );
     expect(failed.failureReason).toMatch(/npm install failed with code 1: npm probe: not installing/);
     const env = environOf(probeOutput);
     expect(env.get('npm_config_engine_strict')).toBe('false');

@@ -34,8 +34,7 @@ let claw: HandStartedGateway;
 let base: string;
 const HEARTBEATS = { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' };
 
-const statusIs = (id: string, status: string) => async () =>
-  ((await t.db.select({ s: nodes.status }).from(nodes).where(eq(nodes.id, id)))[0]!.s === status ? true : undefined);
+const statusIs = (id: string, status: string) => async () => ((await t.db.select({ s: nodes.status }).from(nodes).where(eq(nodes.id, id)))[0]!.s === status ? true : undefined);
 
 beforeAll(async () => {
   stack = await startAgentStack('agent-run', HEARTBEATS);
@@ -46,7 +45,11 @@ beforeAll(async () => {
     const image = 'aw-test-node:agent-run';
     await buildNodeImage(e.docker, { tag: image });
     const container = await e.docker.createContainer({
-      Image: image, name: 'customer-app', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], Labels: { app: 'customer' }, HostConfig: { NetworkMode: 'none' },
+      Image: image,
+      name: 'customer-app',
+      Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'],
+      Labels: { app: 'customer' },
+      HostConfig: { NetworkMode: 'none' },
     });
     await container.start();
     claw = await startHandStartedGateway(e.docker, 'acme-claw');
@@ -62,17 +65,33 @@ describe('agent-worker run', () => {
     const node = (await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'local' }).returning())[0]!;
     const { token } = await createEnrollmentToken(w.ctx(w.actors.admin), node.id);
     const stateDir = path.join(dir, 'agent');
-    const cli = (args: string[]) => runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...HEARTBEATS } });
+    const cli = (args: string[]) =>
+      runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...HEARTBEATS },
+      });
     const enrolled = await cli(['enroll', '--server', base, '--token', token, '--state-dir', stateDir]);
     expect(enrolled.code).toBe(0);
 
-    const agent = await startProcess('agent-worker/cli.ts', { ...HEARTBEATS }, /agent running/, 60_000, ['run', '--state-dir', stateDir, '--docker-socket', engine.socketPath, '--heartbeat-seconds', '1']);
+    const agent = await startProcess('agent-worker/cli.ts', { ...HEARTBEATS }, /agent running/, 60_000, [
+      'run',
+      '--state-dir',
+      stateDir,
+      '--docker-socket',
+      engine.socketPath,
+      '--heartbeat-seconds',
+      '1',
+    ]);
     try {
       await waitFor('the node to turn online', statusIs(node.id, 'online'), 5_000);
-      const containers = await waitFor('the inventory', async () => {
-        const rows = await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.id));
-        return rows.length ? rows : undefined;
-      }, 5_000);
+      const containers = await waitFor(
+        'the inventory',
+        async () => {
+          const rows = await t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.id));
+          return rows.length ? rows : undefined;
+        },
+        5_000,
+      );
       expect(containers.map((c) => c.name).sort()).toEqual(['acme-claw-openclaw-cli', 'acme-claw-openclaw-gateway', 'customer-app']);
       expect(containers.find((c) => c.name === 'customer-app')).toMatchObject({ state: 'running', labels: expect.objectContaining({ app: 'customer' }) });
       // Discovery on the agent found the OpenClaw pair; the console's record is a discovered instance.
@@ -101,12 +120,25 @@ describe('agent-worker run', () => {
   it('refuses an inventory refresh for a node without an enrolled agent, starting nothing', async () => {
     const node = (await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'not-yet' }).returning())[0]!;
     await expect(requestInventoryRefresh(w.ctx(w.actors.admin), node.id)).rejects.toMatchObject({
-      status: 409, message: 'Node not-yet has no enrolled agent yet: run the enrollment command on the machine first.',
+      status: 409,
+      message: 'Node not-yet has no enrolled agent yet: run the enrollment command on the machine first.',
     });
   });
 
   it('refuses to run without a Docker engine, in one sentence', async () => {
-    const res = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), 'run', '--state-dir', path.join(dir, 'agent'), '--docker-socket', path.join(dir, 'no-such.sock')], { cwd: REPO_ROOT, env: process.env });
+    const res = await runCommand(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        path.join(REPO_ROOT, 'agent-worker/cli.ts'),
+        'run',
+        '--state-dir',
+        path.join(dir, 'agent'),
+        '--docker-socket',
+        path.join(dir, 'no-such.sock'),
+      ],
+      { cwd: REPO_ROOT, env: process.env },
+    );
     expect(res.code).toBe(2);
     expect(res.stderr.trim()).toBe(`agent-worker run: No Docker engine answers at ${path.join(dir, 'no-such.sock')}: start Docker, or pass --docker-socket.`);
   });

@@ -21,12 +21,18 @@ beforeAll(async () => {
   s = await startAgentStack('api-edge');
   ({ token } = await createToken(s.w.ctx(s.w.actors.admin), { name: 'edge', scopes: ['read', 'operate', 'approve'] }));
 }, 120_000);
-afterAll(async () => { await s?.stop(); });
+afterAll(async () => {
+  await s?.stop();
+});
 
 const api = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
   fetch(`${s.base}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
 const json = { 'content-type': 'application/json' };
-const problemOf = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: await res.json() as { detail: string; errors?: { field: string; message: string }[] } });
+const problemOf = async (res: Response) => ({
+  status: res.status,
+  type: res.headers.get('content-type'),
+  body: (await res.json()) as { detail: string; errors?: { field: string; message: string }[] },
+});
 
 describe('the API and the console hold against hostile input', () => {
   it('takes a session cookie that does not decode for no session: /login shows, the console asks to sign in, a bearer token still works', async () => {
@@ -58,20 +64,26 @@ describe('the API and the console hold against hostile input', () => {
     expect(org).toMatchObject({ status: 400, body: { errors: [{ field: 'name', message: 'name contains a character that changes the text direction (U+202E)' }] } });
     const rename = await problemOf(await api(`/organizations/${s.w.acme.id}`, { method: 'PATCH', headers: json, body: JSON.stringify({ name: 'Acme\u0007' }) }));
     expect(rename).toMatchObject({ status: 400, body: { errors: [{ field: 'name', message: 'name contains a control character (U+0007)' }] } });
-    const node = await problemOf(await api('/nodes', { method: 'POST', headers: json, body: JSON.stringify({ organizationId: s.w.acme.id, name: 'edge-1', notes: 'rack \u2066 4' }) }));
+    const node = await problemOf(
+      await api('/nodes', { method: 'POST', headers: json, body: JSON.stringify({ organizationId: s.w.acme.id, name: 'edge-1', notes: 'rack \u2066 4' }) }),
+    );
     expect(node).toMatchObject({ status: 400, body: { errors: [{ field: 'notes', message: 'notes contains a character that changes the text direction (U+2066)' }] } });
   });
 
   it('refuses an empty body where the document says one is required, takes it where it says optional, and refuses a body that is not JSON', async () => {
     const missing = await problemOf(await api('/organizations', { method: 'POST' }));
     expect(missing).toMatchObject({ status: 400, body: { errors: [{ field: '(body)', message: 'a JSON body is required' }] } });
-    const doc = await (await api('/openapi.json')).json() as { paths: Record<string, Record<string, { requestBody?: { required: boolean } }>> };
+    const doc = (await (await api('/openapi.json')).json()) as { paths: Record<string, Record<string, { requestBody?: { required: boolean } }>> };
     expect(doc.paths['/organizations']!.post!.requestBody!.required).toBe(true);
     expect(doc.paths['/nodes/{id}/enrollment-tokens']!.post!.requestBody!.required).toBe(false);
     const [node] = await s.t.db.insert(nodes).values({ organizationId: s.w.acme.id, name: 'empty-body' }).returning();
     expect((await api(`/nodes/${node!.id}/enrollment-tokens`, { method: 'POST' })).status).toBe(201);
     const text = await problemOf(await api('/organizations', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=Acme' }));
-    expect(text).toMatchObject({ status: 415, type: expect.stringContaining('application/problem+json'), body: { detail: 'Send the body as JSON (Content-Type: application/json, UTF-8).' } });
+    expect(text).toMatchObject({
+      status: 415,
+      type: expect.stringContaining('application/problem+json'),
+      body: { detail: 'Send the body as JSON (Content-Type: application/json, UTF-8).' },
+    });
     const latin1 = await api('/organizations', { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"name":"x"}' });
     expect(latin1.status).toBe(415);
     expect((await api('/organizations/%E0%A4%A')).status).toBe(400);
@@ -82,10 +94,34 @@ describe('the API and the console hold against hostile input', () => {
     const keys = generateKeyPair();
     const { token: enrollment } = await createEnrollmentToken(s.w.ctx(s.w.actors.admin), node!.id);
     await enrollAgent(s.t.db, { token: enrollment, publicKey: keys.publicKey, hostname: 'year-zero', agentVersion: '0.1.0' });
-    const container = { id: 'c0', name: 'old', image: 'busybox', state: 'exited', health: null, status: 'Exited', ports: [], labels: {}, created: '0000-01-01T00:00:00Z', started: '2024-05-01T10:00:00Z' };
+    const container = {
+      id: 'c0',
+      name: 'old',
+      image: 'busybox',
+      state: 'exited',
+      health: null,
+      status: 'Exited',
+      ports: [],
+      labels: {},
+      created: '0000-01-01T00:00:00Z',
+      started: '2024-05-01T10:00:00Z',
+    };
     const res = await signedFetch({
-      serverUrl: s.base, nodeId: node!.id, privateKey: keys.privateKey, method: 'POST', path: '/api/v1/agent/heartbeat',
-      body: { agentVersion: '0.1.0', hostname: 'year-zero', os: 'linux', cpu: { count: 1 }, memory: { totalBytes: 1, freeBytes: 1 }, dockerVersion: null, inventoryDigest: 'd0', containers: [container] },
+      serverUrl: s.base,
+      nodeId: node!.id,
+      privateKey: keys.privateKey,
+      method: 'POST',
+      path: '/api/v1/agent/heartbeat',
+      body: {
+        agentVersion: '0.1.0',
+        hostname: 'year-zero',
+        os: 'linux',
+        cpu: { count: 1 },
+        memory: { totalBytes: 1, freeBytes: 1 },
+        dockerVersion: null,
+        inventoryDigest: 'd0',
+        containers: [container],
+      },
     });
     expect(res.status).toBe(200);
     const [stored] = await s.t.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node!.id));
@@ -94,20 +130,39 @@ describe('the API and the console hold against hostile input', () => {
 
   it('answers a log read no agent picks up within seconds: a 503 with Retry-After and a sentence, as documented', async () => {
     // Enrolled and reported online, but its agent is gone: nobody polls the node's queue.
-    const [node] = await s.t.db.insert(nodes).values({
-      organizationId: s.w.acme.id, name: 'silent', status: 'online', lastSeenAt: new Date(), agentPublicKey: generateKeyPair().publicKey, enrolledAt: new Date(),
-    }).returning();
-    const [instance] = await s.t.db.insert(instances).values({
-      organizationId: s.w.acme.id, nodeId: node!.id, name: 'quiet', state: 'managed', containerIds: ['a'.repeat(64), 'b'.repeat(64)], port: 18789, managedSince: new Date(),
-    }).returning();
+    const [node] = await s.t.db
+      .insert(nodes)
+      .values({
+        organizationId: s.w.acme.id,
+        name: 'silent',
+        status: 'online',
+        lastSeenAt: new Date(),
+        agentPublicKey: generateKeyPair().publicKey,
+        enrolledAt: new Date(),
+      })
+      .returning();
+    const [instance] = await s.t.db
+      .insert(instances)
+      .values({
+        organizationId: s.w.acme.id,
+        nodeId: node!.id,
+        name: 'quiet',
+        state: 'managed',
+        containerIds: ['a'.repeat(64), 'b'.repeat(64)],
+        port: 18789,
+        managedSince: new Date(),
+      })
+      .returning();
     const started = Date.now();
     const res = await api(`/instances/${instance!.id}/logs?tail=10`);
     const seconds = (Date.now() - started) / 1000;
     expect(seconds).toBeLessThan(12);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('10');
-    expect((await res.json() as { detail: string }).detail).toBe('No agent on node silent picked up the request within 5 s: the agent may be stopped or busy. Try again shortly.');
-    const doc = await (await api('/openapi.json')).json() as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
+    expect(((await res.json()) as { detail: string }).detail).toBe(
+      'No agent on node silent picked up the request within 5 s: the agent may be stopped or busy. Try again shortly.',
+    );
+    const doc = (await (await api('/openapi.json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
     expect(doc.paths['/instances/{id}/logs']!.get!.responses['503']!.headers).toHaveProperty('Retry-After');
   });
 });

@@ -18,8 +18,7 @@ let base: string;
 let seed: Seed;
 
 /** A new token of the seed's MSP admin (who may do everything), limited to `scopes`. */
-const adminToken = async (scopes: TokenScope[]) =>
-  (await createToken({ db: t.db, actor: seed.people.msp_admin.actor }, { name: seed.unique('http'), scopes })).token;
+const adminToken = async (scopes: TokenScope[]) => (await createToken({ db: t.db, actor: seed.people.msp_admin.actor }, { name: seed.unique('http'), scopes })).token;
 
 async function api(token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -33,14 +32,22 @@ async function api(token: string, method: string, path: string, body?: unknown) 
 
 const organizationCount = async () => (await t.db.select({ n: count() }).from(organizations))[0]!.n;
 
-beforeAll(async () => { world = await startSeededWeb(); ({ t, base, seed } = world); }, 120_000);
-afterAll(async () => { await world?.stop(); });
+beforeAll(async () => {
+  world = await startSeededWeb();
+  ({ t, base, seed } = world);
+}, 120_000);
+afterAll(async () => {
+  await world?.stop();
+});
 
 describe('personal API tokens over HTTP', () => {
   it('refuses an expired token with 401 and says when it expired and where to make a new one', async () => {
     const token = await adminToken(['read', 'operate', 'approve']);
     expect((await api(token, 'GET', '/organizations')).status).toBe(200);
-    await t.db.update(apiTokens).set({ expiresAt: new Date('2026-01-15T08:00:00Z') }).where(eq(apiTokens.prefix, token.slice(0, 12)));
+    await t.db
+      .update(apiTokens)
+      .set({ expiresAt: new Date('2026-01-15T08:00:00Z') })
+      .where(eq(apiTokens.prefix, token.slice(0, 12)));
     const res = await api(token, 'GET', '/organizations');
     expect(res).toMatchObject({ status: 401, type: expect.stringContaining('application/problem+json') });
     expect(res.body.detail).toBe('This API token expired on 15 Jan 2026; create a new one under Account → API tokens.');
@@ -59,7 +66,11 @@ describe('personal API tokens over HTTP', () => {
   it('refuses an operate token on approve, reject and cancel with 403 naming the approve scope', async () => {
     const token = await adminToken(['read', 'operate']);
     const job = await freshEndedJob(seed, seed.orgA);
-    for (const [decision, body] of [['approve', { phrase: 'deploy openclaw to matrix' }], ['reject', {}], ['cancel', {}]] as const) {
+    for (const [decision, body] of [
+      ['approve', { phrase: 'deploy openclaw to matrix' }],
+      ['reject', {}],
+      ['cancel', {}],
+    ] as const) {
       const res = await api(token, 'POST', `/jobs/${job}/${decision}`, body);
       expect([decision, res.status, res.body.detail]).toEqual([decision, 403, 'This API token lacks the approve scope.']);
     }

@@ -16,8 +16,10 @@ const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 function auditVerify(env: NodeJS.ProcessEnv, args: string[] = []) {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const key of ['DATABASE_URL', 'DATA_DIR', 'EMBEDDED_POSTGRES_PORT']) delete base[key];
-  return runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/audit-verify.ts'), ...args],
-    { cwd: REPO_ROOT, env: { ...base, ...env } });
+  return runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/audit-verify.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...base, ...env },
+  });
 }
 
 describe('npm run audit:verify', () => {
@@ -25,18 +27,23 @@ describe('npm run audit:verify', () => {
   let rows: (typeof auditEvents.$inferSelect)[];
 
   /** What a superuser could do: switch the append-only trigger off for one transaction. */
-  const behindTheTrigger = (change: ReturnType<typeof sql>) => test.db.transaction(async (tx) => {
-    await tx.execute(sql`alter table audit_events disable trigger audit_events_no_update_delete`);
-    await tx.execute(change);
-    await tx.execute(sql`alter table audit_events enable trigger audit_events_no_update_delete`);
-  });
+  const behindTheTrigger = (change: ReturnType<typeof sql>) =>
+    test.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_events disable trigger audit_events_no_update_delete`);
+      await tx.execute(change);
+      await tx.execute(sql`alter table audit_events enable trigger audit_events_no_update_delete`);
+    });
 
   beforeAll(async () => {
     test = await freshDatabase();
     for (let i = 0; i < 20; i++) {
       await recordAudit(test.db, {
-        actorType: i % 4 === 0 ? 'api_token' : 'person', actorLabel: `person${i % 3}@example.com`, action: `test.event_${i}`,
-        outcome: i % 5 === 0 ? 'denied' : 'success', reason: i % 5 === 0 ? 'not allowed' : null, details: { index: i, token: 'tok-should-be-redacted' },
+        actorType: i % 4 === 0 ? 'api_token' : 'person',
+        actorLabel: `person${i % 3}@example.com`,
+        action: `test.event_${i}`,
+        outcome: i % 5 === 0 ? 'denied' : 'success',
+        reason: i % 5 === 0 ? 'not allowed' : null,
+        details: { index: i, token: 'tok-should-be-redacted' },
       });
     }
     rows = await test.db.select().from(auditEvents).orderBy(asc(auditEvents.id));

@@ -67,13 +67,16 @@ async function call(kind: 'api' | 'console', key: string, req: MatrixRequest, ro
   let body: string | undefined;
   if (kind === 'api') {
     if (role !== 'anonymous') headers.authorization = `Bearer ${seed.people[role].token}`;
-    if (req.body !== undefined) { headers['content-type'] = 'application/json'; body = JSON.stringify(req.body); }
+    if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.body);
+    }
   } else {
     if (cookie) headers.cookie = cookie;
     if (method === 'POST') {
       headers.origin = base;
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(req.body as Record<string, string> ?? {}).toString();
+      body = new URLSearchParams((req.body as Record<string, string>) ?? {}).toString();
     }
   }
   const url = `${base}${kind === 'api' ? '/api/v1' : ''}${req.path ?? pattern}`;
@@ -82,19 +85,28 @@ async function call(kind: 'api' | 'console', key: string, req: MatrixRequest, ro
   return res.status;
 }
 
-beforeAll(async () => { world = await startSeededWeb('authorization-matrix'); ({ t, base, seed } = world); }, 120_000);
-afterAll(async () => { await world?.stop(); });
+beforeAll(async () => {
+  world = await startSeededWeb('authorization-matrix');
+  ({ t, base, seed } = world);
+}, 120_000);
+afterAll(async () => {
+  await world?.stop();
+});
 
 describe('authorization matrix', () => {
   it('has an entry for every console route and every API endpoint, and none for routes that do not exist', async () => {
     const routesNow = await consoleRoutes();
-    expect({ missing: routesNow.filter((k) => !(k in CONSOLE_MATRIX)), stale: Object.keys(CONSOLE_MATRIX).filter((k) => !routesNow.includes(k)) })
-      .toEqual({ missing: [], stale: [] });
-    expect({ missing: apiKeys().filter((k) => !(k in API_MATRIX)), stale: Object.keys(API_MATRIX).filter((k) => !apiKeys().includes(k)) })
-      .toEqual({ missing: [], stale: [] });
+    expect({ missing: routesNow.filter((k) => !(k in CONSOLE_MATRIX)), stale: Object.keys(CONSOLE_MATRIX).filter((k) => !routesNow.includes(k)) }).toEqual({
+      missing: [],
+      stale: [],
+    });
+    expect({ missing: apiKeys().filter((k) => !(k in API_MATRIX)), stale: Object.keys(API_MATRIX).filter((k) => !apiKeys().includes(k)) }).toEqual({ missing: [], stale: [] });
   });
 
-  for (const [kind, matrix] of [['api', API_MATRIX], ['console', CONSOLE_MATRIX]] as const) {
+  for (const [kind, matrix] of [
+    ['api', API_MATRIX],
+    ['console', CONSOLE_MATRIX],
+  ] as const) {
     for (const [key, entry] of Object.entries(matrix)) {
       it(`${kind} ${key}`, async () => {
         const outcomes: Record<string, [number, number]> = {};

@@ -17,11 +17,15 @@ let tmp: string;
 /** A directory holding a fake `node`: `--version` prints the given version, anything else fails. */
 function fakeNodeDir(version: string): string {
   const dir = fs.mkdtempSync(path.join(tmp, 'bin-'));
-  fs.writeFileSync(path.join(dir, 'node'), `#!/bin/sh
+  fs.writeFileSync(
+    path.join(dir, 'node'),
+    `#!/bin/sh
 if [ "$1" = "--version" ]; then echo "${version}"; exit 0; fi
 echo "fake node ${version} ran" >&2
 exit 97
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   return dir;
 }
 
@@ -30,13 +34,18 @@ function pathWithoutNode24(): string[] {
   const node24 = new Set([ownNodeDir, cachedNodeBin].map((d) => fs.realpathSync.native(d)));
   return (process.env.PATH ?? '').split(':').filter((dir) => {
     if (!dir) return false;
-    try { return !node24.has(fs.realpathSync.native(dir)); } catch { return true; }
+    try {
+      return !node24.has(fs.realpathSync.native(dir));
+    } catch {
+      return true;
+    }
   });
 }
 
 function runBootstrap(pathDirs: string[], cache = cacheDir): Promise<CommandResult> {
   return runCommand('sh', [path.join(REPO_ROOT, 'infra/bootstrap/run.sh'), '-e', 'console.log(process.version)'], {
-    cwd: os.tmpdir(), env: { ...process.env, PATH: pathDirs.join(':'), ANTHROPY_CACHE_DIR: cache },
+    cwd: os.tmpdir(),
+    env: { ...process.env, PATH: pathDirs.join(':'), ANTHROPY_CACHE_DIR: cache },
   });
 }
 

@@ -41,19 +41,28 @@ const kill = async (p: TestProcess) => {
 };
 const jobRow = async (id: string) => (await stack.t.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
 const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => boolean, what: string, withinMs = 90_000) =>
-  waitFor(what, async () => {
-    const job = await jobRow(id);
-    if (job.state === 'failed' && !what.includes('fail')) throw new Error(`job failed: ${job.failureReason}`);
-    return test(job) ? job : undefined;
-  }, withinMs);
+  waitFor(
+    what,
+    async () => {
+      const job = await jobRow(id);
+      if (job.state === 'failed' && !what.includes('fail')) throw new Error(`job failed: ${job.failureReason}`);
+      return test(job) ? job : undefined;
+    },
+    withinMs,
+  );
 const gatewaysOf = async (instanceId: string) =>
   node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-durable-temporal-'));
   temporalOpts = {
-    cli: await ensureTemporalCli(loadConfig().cacheDir), dbFile: path.join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(),
-    namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true,
+    cli: await ensureTemporalCli(loadConfig().cacheDir),
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    logFile: path.join(dir, 'temporal.log'),
+    headless: true,
   };
   temporal = await startTemporalDevServer(temporalOpts);
   sharedTemporal = process.env.TEMPORAL_ADDRESS;
@@ -83,8 +92,15 @@ describe('deployments survive restarts', () => {
     stack.controlPlane = await stack.startControlPlane();
     node.agent = await node.startAgent();
 
-    const approved = await waitFor('Temporal to take the approval', () =>
-      approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE }).then((j) => j, (err: Error) => (/Temporal|connect|unavailable/i.test(err.message) ? undefined : Promise.reject(err))), 30_000);
+    const approved = await waitFor(
+      'Temporal to take the approval',
+      () =>
+        approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE }).then(
+          (j) => j,
+          (err: Error) => (/Temporal|connect|unavailable/i.test(err.message) ? undefined : Promise.reject(err)),
+        ),
+      30_000,
+    );
     expect(approved.state).toBe('running');
     const done = await until(job.id, (j) => j.state === 'completed', 'the deployment to complete', 240_000);
     expect(done.approvals.filter((a) => a.outcome === 'approved')).toHaveLength(1);
@@ -96,7 +112,11 @@ describe('deployments survive restarts', () => {
     await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
     await approveJob(w.ctx(w.actors.admin), job.id, { phrase: PHRASE });
     // Kill the agent as soon as the deployment step has begun creating containers on the machine.
-    await waitFor('the first container', async () => ((await node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${job.instanceId}`] } })).length ? true : undefined), 60_000);
+    await waitFor(
+      'the first container',
+      async () => ((await node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${job.instanceId}`] } })).length ? true : undefined),
+      60_000,
+    );
     await kill(node.agent);
     node.agent = await node.startAgent();
     const done = await until(job.id, (j) => j.state === 'completed', 'the deployment to complete', 240_000);

@@ -34,11 +34,16 @@ let engine: RunningDockerEngine;
 let controlPlane: TestControlPlane;
 let nodeId: string;
 
-const stateOf = (jobId: string, state: string, withinMs = 60_000) => waitFor(`job ${jobId} to be ${state}`, async () => {
-  const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-  if (job?.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
-  return job?.state === state ? job : undefined;
-}, withinMs);
+const stateOf = (jobId: string, state: string, withinMs = 60_000) =>
+  waitFor(
+    `job ${jobId} to be ${state}`,
+    async () => {
+      const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
+      if (job?.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
+      return job?.state === state ? job : undefined;
+    },
+    withinMs,
+  );
 const gateways = () => engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.role}=gateway`] } });
 
 beforeAll(async () => {
@@ -58,7 +63,7 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect(await gateways()).toEqual([]); // nothing on the machine before the approval
 
     // A wrong phrase: refused on its field, nothing recorded in the job or the run.
-    const wrong = await failure(approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'deploy openclaw' })) as { status: number; fieldErrors: Record<string, string> };
+    const wrong = (await failure(approveJob(w.ctx(w.actors.admin), job.id, { phrase: 'deploy openclaw' }))) as { status: number; fieldErrors: Record<string, string> };
     expect(wrong).toMatchObject({ status: 400, fieldErrors: { phrase: 'The phrase does not match: type exactly "deploy openclaw to acme-edge".' } });
     // A company admin is refused by the console's rules, and by the workflow's validator when going around them.
     expect(await failure(approveJob(w.ctx(w.actors.acmeAdmin), job.id, { phrase: 'deploy openclaw to acme-edge' }))).toMatchObject({ status: 403 });
@@ -73,7 +78,9 @@ describe('deploying OpenClaw with a typed approval', () => {
     const claim = { phrase: 'deploy openclaw to acme-edge', approver: { userId: w.actors.admin.userId, email: 'boss@msp', role: 'msp_admin' } };
     expect(await cause(handle.executeUpdate(approveUpdate, { args: [claim as never] }))).toBe('No approval grant was given (ask the console for one).');
     const companyGrant = issueGrant(w.ctx(w.actors.acmeAdmin), job, 'approve', { phrase: 'deploy openclaw to acme-edge' });
-    expect(await cause(handle.executeUpdate(approveUpdate, { args: [{ grant: companyGrant }] }))).toBe('A company admin may not approve this; it needs one of: msp_admin, msp_operator.');
+    expect(await cause(handle.executeUpdate(approveUpdate, { args: [{ grant: companyGrant }] }))).toBe(
+      'A company admin may not approve this; it needs one of: msp_admin, msp_operator.',
+    );
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
     // The temporal CLI's signal with the right phrase and a made-up approver: recorded as ignored, audited, nothing approved.
@@ -82,8 +89,13 @@ describe('deploying OpenClaw with a typed approval', () => {
       const [row] = await t.db.select().from(jobs).where(eq(jobs.id, job.id));
       return row!.approvals.length ? row!.approvals : undefined;
     });
-    expect(ignored).toEqual([expect.objectContaining({ via: 'signal', outcome: 'ignored', by: 'unknown (unverified)', reason: 'No approval grant was given (ask the console for one).' })]);
-    const [audited] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, job.id), eq(auditEvents.action, 'job.approval.ignored')));
+    expect(ignored).toEqual([
+      expect.objectContaining({ via: 'signal', outcome: 'ignored', by: 'unknown (unverified)', reason: 'No approval grant was given (ask the console for one).' }),
+    ]);
+    const [audited] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, job.id), eq(auditEvents.action, 'job.approval.ignored')));
     expect(audited).toMatchObject({ outcome: 'denied' });
     expect((await getJob(operator, job.id)).state).toBe('waiting_for_approval');
 
@@ -94,9 +106,18 @@ describe('deploying OpenClaw with a typed approval', () => {
     const secondsToHealthy = (Date.now() - approvedAt) / 1000;
     console.log(`approval to healthy gateway: ${secondsToHealthy.toFixed(1)} s`);
     expect(done.result).toMatchObject({ version: '2026.9.6', secondsToHealthy: expect.any(Number) });
-    expect(done.approvals.map((a) => [a.outcome, a.by])).toEqual([['ignored', 'unknown (unverified)'], ['approved', w.actors.admin.email]]);
+    expect(done.approvals.map((a) => [a.outcome, a.by])).toEqual([
+      ['ignored', 'unknown (unverified)'],
+      ['approved', w.actors.admin.email],
+    ]);
     const [instance] = await t.db.select().from(instances).where(eq(instances.id, job.instanceId!));
-    expect(instance).toMatchObject({ name: 'acme-claw', state: 'managed', organizationId: w.acme.id, bundleVersion: '2026.9.6', health: expect.objectContaining({ healthy: true }) });
+    expect(instance).toMatchObject({
+      name: 'acme-claw',
+      state: 'managed',
+      organizationId: w.acme.id,
+      bundleVersion: '2026.9.6',
+      health: expect.objectContaining({ healthy: true }),
+    });
     expect(await gateways()).toHaveLength(1);
     // On its own network, not the machine's (ADR 0010): the node page has nothing to warn about.
     const [gateway] = await gateways();
@@ -111,11 +132,23 @@ describe('deploying OpenClaw with a typed approval', () => {
     const activity = (name: string) => run.activities.find((a) => a.name === name);
     expect(run.history).toBe('available');
     expect(activity('openclaw.deploy on the node')).toEqual({
-      name: 'openclaw.deploy on the node', where: 'node', calls: 1, attempts: 1, maxAttemptsPerCall: 1, last: 'completed',
+      name: 'openclaw.deploy on the node',
+      where: 'node',
+      calls: 1,
+      attempts: 1,
+      maxAttemptsPerCall: 1,
+      last: 'completed',
       timeouts: expect.objectContaining({ scheduleToStart: 300, startToClose: 900, heartbeat: 20 }),
     });
     expect(activity('openclaw.preflight on the node')).toMatchObject({ calls: 1, attempts: 1, last: 'completed', timeouts: expect.objectContaining({ startToClose: 60 }) });
-    expect(activity('signNodeJob')).toMatchObject({ where: 'control plane', calls: 3, attempts: 3, maxAttemptsPerCall: 5, last: 'completed', timeouts: expect.objectContaining({ startToClose: 30 }) });
+    expect(activity('signNodeJob')).toMatchObject({
+      where: 'control plane',
+      calls: 3,
+      attempts: 3,
+      maxAttemptsPerCall: 5,
+      last: 'completed',
+      timeouts: expect.objectContaining({ startToClose: 30 }),
+    });
     const actions = (await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, job.id))).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['job.request', 'job.waiting_for_approval', 'job.approval.ignored', 'job.approval.approved', 'job.running', 'job.completed']));
   }, 420_000);
@@ -126,8 +159,10 @@ describe('deploying OpenClaw with a typed approval', () => {
     await setApprovalPolicy(w.ctx(w.actors.admin), w.acme.id, { forbidSelfApproval: true });
     const own = await requestDeployment(w.ctx(w.actors.admin), { nodeId, instanceName: 'four-eyes', port: await freePort() });
     await stateOf(own.id, 'waiting_for_approval');
-    expect(await failure(approveJob(w.ctx(w.actors.admin), own.id, { phrase: 'deploy openclaw to acme-edge' })))
-      .toMatchObject({ status: 409, message: 'This organization does not let the requester approve their own request.' });
+    expect(await failure(approveJob(w.ctx(w.actors.admin), own.id, { phrase: 'deploy openclaw to acme-edge' }))).toMatchObject({
+      status: 409,
+      message: 'This organization does not let the requester approve their own request.',
+    });
     expect((await cancelJob(w.ctx(w.actors.admin), own.id, {})).state).toBe('cancelled');
     await setApprovalPolicy(w.ctx(w.actors.admin), w.acme.id, { forbidSelfApproval: false });
 
@@ -150,14 +185,24 @@ describe('deploying OpenClaw with a typed approval', () => {
   it('adopts a hand-started gateway as it runs: same containers, same start times, same configuration', async () => {
     const claw = await startHandStartedGateway(engine.docker, 'found-claw');
     // Both containers: a heartbeat between the gateway's start and the helper's reports the gateway alone.
-    const discovered = await waitFor('the gateway and its helper to be discovered', async () => {
-      const [row] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'found-claw')));
-      return row?.containerIds.length === 2 ? row : undefined;
-    }, 30_000);
-    const snapshot = async () => Promise.all([claw.gateway, claw.cli].map(async (c) => {
-      const i = await c.inspect();
-      return { id: i.Id, startedAt: i.State.StartedAt, restarts: i.RestartCount, config: i.Config, hostConfig: i.HostConfig, mounts: i.Mounts };
-    }));
+    const discovered = await waitFor(
+      'the gateway and its helper to be discovered',
+      async () => {
+        const [row] = await t.db
+          .select()
+          .from(instances)
+          .where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'found-claw')));
+        return row?.containerIds.length === 2 ? row : undefined;
+      },
+      30_000,
+    );
+    const snapshot = async () =>
+      Promise.all(
+        [claw.gateway, claw.cli].map(async (c) => {
+          const i = await c.inspect();
+          return { id: i.Id, startedAt: i.State.StartedAt, restarts: i.RestartCount, config: i.Config, hostConfig: i.HostConfig, mounts: i.Mounts };
+        }),
+      );
     const before = await snapshot();
 
     const job = await requestAdoption(w.ctx(w.actors.operator), discovered.id);
@@ -176,12 +221,16 @@ describe('deploying OpenClaw with a typed approval', () => {
     expect((await getJob(w.ctx(w.actors.operator), job.id)).result).toMatchObject({ containers: [{ networkMode: 'none' }, { networkMode: `container:${before[0]!.id}` }] });
     // Later heartbeats do not bring it back as a discovery.
     await new Promise((r) => setTimeout(r, 2500));
-    expect((await t.db.select().from(instances).where(eq(instances.nodeId, nodeId))).filter((i) => i.containerIds.includes(before[0]!.id)))
-      .toEqual([expect.objectContaining({ id: discovered.id, state: 'managed' })]);
+    expect((await t.db.select().from(instances).where(eq(instances.nodeId, nodeId))).filter((i) => i.containerIds.includes(before[0]!.id))).toEqual([
+      expect.objectContaining({ id: discovered.id, state: 'managed' }),
+    ]);
   }, 180_000);
 
-  it('checks a managed instance\'s health, restarts its gateway only after the typed approval (reporting the downtime), and reads its logs', async () => {
-    const [instance] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
+  it("checks a managed instance's health, restarts its gateway only after the typed approval (reporting the downtime), and reads its logs", async () => {
+    const [instance] = await t.db
+      .select()
+      .from(instances)
+      .where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
     const check = await requestHealthCheck(w.ctx(w.actors.operator), instance!.id);
     expect(check.approvalPhrase).toBeNull();
     const checked = await stateOf(check.id, 'completed');
@@ -220,26 +269,46 @@ describe('deploying OpenClaw with a typed approval', () => {
   it('names the field of a bad request and changes nothing', async () => {
     const count = async () => (await t.db.select().from(jobs)).length;
     const before = await count();
-    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'Bad Name!' }))).toMatchObject({ status: 400, fieldErrors: { instanceName: expect.stringMatching(/^instanceName must be/) } });
-    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', port: 80 }))).toMatchObject({ status: 400, fieldErrors: { port: 'port must be 1024-65535' } });
-    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'acme-claw' }))).toMatchObject({ status: 409, fieldErrors: { instanceName: expect.stringContaining('already exists') } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'Bad Name!' }))).toMatchObject({
+      status: 400,
+      fieldErrors: { instanceName: expect.stringMatching(/^instanceName must be/) },
+    });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', port: 80 }))).toMatchObject({
+      status: 400,
+      fieldErrors: { port: 'port must be 1024-65535' },
+    });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'acme-claw' }))).toMatchObject({
+      status: 409,
+      fieldErrors: { instanceName: expect.stringContaining('already exists') },
+    });
     expect(await failure(requestDeployment(w.ctx(w.actors.globexAdmin), { nodeId, instanceName: 'sneaky' }))).toMatchObject({ status: 404 });
-    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: 'acme' })))
-      .toMatchObject({ status: 400, fieldErrors: { organizationId: 'organizationId must be a UUID' } });
-    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: crypto.randomUUID() })))
-      .toMatchObject({ status: 400, fieldErrors: { organizationId: 'organizationId is not an organization' } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: 'acme' }))).toMatchObject({
+      status: 400,
+      fieldErrors: { organizationId: 'organizationId must be a UUID' },
+    });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: crypto.randomUUID() }))).toMatchObject({
+      status: 400,
+      fieldErrors: { organizationId: 'organizationId is not an organization' },
+    });
     // A customer's machine hosts only that customer's instances.
-    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: w.globex.id })))
-      .toMatchObject({ status: 409, fieldErrors: { organizationId: "Node acme-edge is Acme's machine: it hosts only Acme's instances." } });
+    expect(await failure(requestDeployment(w.ctx(w.actors.operator), { nodeId, instanceName: 'ok', organizationId: w.globex.id }))).toMatchObject({
+      status: 409,
+      fieldErrors: { organizationId: "Node acme-edge is Acme's machine: it hosts only Acme's instances." },
+    });
     expect(await count()).toBe(before);
   });
 
-  it('hosts a customer\'s instance on a shared-infrastructure node: the job is the customer\'s, under its approval policy', async () => {
+  it("hosts a customer's instance on a shared-infrastructure node: the job is the customer's, under its approval policy", async () => {
     const [shared] = await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'msp-host', agentPublicKey: 'unused', enrolledAt: new Date() }).returning();
     await setApprovalPolicy(w.ctx(w.actors.admin), w.globex.id, { forbidSelfApproval: true });
     try {
       const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId: shared!.id, instanceName: 'globex-claw', port: await freePort(), organizationId: w.globex.id });
-      expect(job).toMatchObject({ organizationId: w.globex.id, organizationName: 'Globex', nodeName: 'msp-host', params: { instanceName: 'globex-claw', organizationName: 'Globex' } });
+      expect(job).toMatchObject({
+        organizationId: w.globex.id,
+        organizationName: 'Globex',
+        nodeName: 'msp-host',
+        params: { instanceName: 'globex-claw', organizationName: 'Globex' },
+      });
       // The customer's admin sees the job of their instance; the other customer does not.
       expect((await getJob(w.ctx(w.actors.globexAdmin), job.id)).id).toBe(job.id);
       expect(await failure(getJob(w.ctx(w.actors.acmeAdmin), job.id))).toMatchObject({ status: 404 });
@@ -253,7 +322,10 @@ describe('deploying OpenClaw with a typed approval', () => {
   });
 
   it('stops, starts and removes a managed instance, each after its own phrase; remove keeps the data unless asked', async () => {
-    const [instance] = await t.db.select().from(instances).where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
+    const [instance] = await t.db
+      .select()
+      .from(instances)
+      .where(and(eq(instances.nodeId, nodeId), eq(instances.name, 'acme-claw')));
     const change = async (what: 'stop' | 'start' | 'remove', phrase: string) => {
       const job = await requestInstanceChange(w.ctx(w.actors.operator), instance!.id, what);
       expect(job.approvalPhrase).toBe(phrase);

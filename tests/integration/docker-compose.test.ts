@@ -16,8 +16,10 @@ let emptyEnvFile: string;
 function compose(): string[] {
   const cmd = composeCommand();
   if (!cmd) {
-    throw new Error('No Compose implementation found (neither `docker compose` nor `docker-compose`): install docker-compose '
-      + '(`apt-get install docker-compose`; `npm test` installs it) and run the tests again.');
+    throw new Error(
+      'No Compose implementation found (neither `docker compose` nor `docker-compose`): install docker-compose ' +
+        '(`apt-get install docker-compose`; `npm test` installs it) and run the tests again.',
+    );
   }
   return cmd;
 }
@@ -25,8 +27,21 @@ function compose(): string[] {
 function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<CommandResult> {
   const [cmd, ...pre] = compose();
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const key of ['POSTGRES_PASSWORD', 'SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'LOG_LEVEL', 'SESSION_INACTIVITY_DAYS', 'AGENT_DOOR_ADDRESS',
-    'AGENT_DOOR_TLS_CERT_FILE', 'AGENT_DOOR_TLS_KEY_FILE', 'AGENT_DOOR_TLS_DIR', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) {
+  for (const key of [
+    'POSTGRES_PASSWORD',
+    'SECRETS_KEY',
+    'CONTROL_PLANE_SIGNING_KEY',
+    'PUBLIC_URL',
+    'TEMPORAL_UI_URL',
+    'LOG_LEVEL',
+    'SESSION_INACTIVITY_DAYS',
+    'AGENT_DOOR_ADDRESS',
+    'AGENT_DOOR_TLS_CERT_FILE',
+    'AGENT_DOOR_TLS_KEY_FILE',
+    'AGENT_DOOR_TLS_DIR',
+    'COMPOSE_FILE',
+    'COMPOSE_PROJECT_NAME',
+  ]) {
     if (!(key in extraEnv)) delete env[key];
   }
   // An empty env file, so a developer's .env beside the compose file cannot supply the password.
@@ -39,10 +54,18 @@ function servicesOf(yaml: string): Map<string, Map<string, string>> {
   let inServices = false;
   let current: Map<string, string> | undefined;
   for (const line of yaml.split('\n')) {
-    if (/^\S/.test(line)) { inServices = line.trimEnd() === 'services:'; current = undefined; continue; }
+    if (/^\S/.test(line)) {
+      inServices = line.trimEnd() === 'services:';
+      current = undefined;
+      continue;
+    }
     if (!inServices) continue;
     const service = /^ {2}['"]?([\w.-]+)['"]?:\s*$/.exec(line);
-    if (service) { current = new Map(); services.set(service[1]!, current); continue; }
+    if (service) {
+      current = new Map();
+      services.set(service[1]!, current);
+      continue;
+    }
     const field = /^ {4}([\w_-]+):\s*(.*)$/.exec(line);
     if (field && current) current.set(field[1]!, field[2]!.replace(/^['"]|['"]$/g, ''));
   }
@@ -56,7 +79,11 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const REQUIRED = { POSTGRES_PASSWORD: 'compose-test-password', SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=', CONTROL_PLANE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f' };
+const REQUIRED = {
+  POSTGRES_PASSWORD: 'compose-test-password',
+  SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+  CONTROL_PLANE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f',
+};
 
 describe('docker-compose.yml', () => {
   it('is valid when POSTGRES_PASSWORD and SECRETS_KEY are set', async () => {

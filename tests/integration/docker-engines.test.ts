@@ -21,10 +21,7 @@ let b: RunningDockerEngine | undefined;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-engines-'));
-  const started = await Promise.allSettled([
-    startDockerEngine({ dir: path.join(dir, 'a'), name: 'engine-a' }),
-    startDockerEngine({ dir: path.join(dir, 'b'), name: 'engine-b' }),
-  ]);
+  const started = await Promise.allSettled([startDockerEngine({ dir: path.join(dir, 'a'), name: 'engine-a' }), startDockerEngine({ dir: path.join(dir, 'b'), name: 'engine-b' })]);
   [a, b] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
@@ -49,7 +46,7 @@ describe('two private Docker engines', () => {
     expect(a!.pid).not.toBe(b!.pid);
     for (const engine of [a!, b!]) {
       expect(engine.socketPath.length).toBeLessThan(100);
-      const info = await engine.docker.info() as { DockerRootDir: string };
+      const info = (await engine.docker.info()) as { DockerRootDir: string };
       expect(info.DockerRootDir).toBe(engine.dataRoot);
     }
   });
@@ -62,8 +59,14 @@ describe('two private Docker engines', () => {
     const sameB = await runOn(b!, 'same-name');
 
     const [inventoryA, inventoryB] = await Promise.all([listContainers(a!.docker), listContainers(b!.docker)]);
-    expect(inventoryA.map((c) => [c.name, c.id, c.state])).toEqual([['only-on-a', onA, 'running'], ['same-name', sameA, 'running']]);
-    expect(inventoryB.map((c) => [c.name, c.id, c.state])).toEqual([['only-on-b', onB, 'running'], ['same-name', sameB, 'running']]);
+    expect(inventoryA.map((c) => [c.name, c.id, c.state])).toEqual([
+      ['only-on-a', onA, 'running'],
+      ['same-name', sameA, 'running'],
+    ]);
+    expect(inventoryB.map((c) => [c.name, c.id, c.state])).toEqual([
+      ['only-on-b', onB, 'running'],
+      ['same-name', sameB, 'running'],
+    ]);
     expect(sameA).not.toBe(sameB);
 
     // Acting on one engine leaves the other alone.
@@ -85,15 +88,27 @@ describe('two private Docker engines', () => {
     await expect(second).rejects.toThrow(/already runs/);
   });
 
-  it('take over an engine whose starter was killed, and clean up after one killed too, its containers\' processes included', async () => {
+  it("take over an engine whose starter was killed, and clean up after one killed too, its containers' processes included", async () => {
     const engineDir = path.join(dir, 'c');
     // A starter that is killed (as the OOM killer would kill `npm start`) once its engine answers.
-    const starter = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', `
+    const starter = spawn(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        '--input-type=module',
+        '-e',
+        `
       const { startDockerEngine } = await import(${JSON.stringify(path.resolve('infra/services/docker-engine.ts'))});
       await startDockerEngine({ dir: ${JSON.stringify(engineDir)}, name: 'engine-c' });
       console.log('ready');
-      setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve, reject) => { starter.stdout!.once('data', resolve); starter.once('exit', reject); });
+      setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve, reject) => {
+      starter.stdout!.once('data', resolve);
+      starter.once('exit', reject);
+    });
     const starterGone = new Promise((resolve) => starter.once('exit', resolve));
     starter.kill('SIGKILL');
     await starterGone;
@@ -119,7 +134,12 @@ describe('two private Docker engines', () => {
       await c.stop();
     }
     // Nothing stays mounted: not even the data root, which the killed dockerd had bind-mounted onto itself.
-    expect(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(engineDir))).toEqual([]);
+    expect(
+      fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(engineDir)),
+    ).toEqual([]);
   }, 120_000);
 
   it('stop cleanly: containers removed, dockerd gone, exec root cleaned', async () => {

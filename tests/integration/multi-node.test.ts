@@ -23,21 +23,34 @@ let w: Tenants;
 let controlPlane: TestControlPlane;
 let machines: StackNode[];
 
-const idle = (engine: RunningDockerEngine, name: string) => engine.docker.createContainer({
-  Image: IMAGE, name, Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: 'none' },
-}).then((c) => c.start());
+const idle = (engine: RunningDockerEngine, name: string) =>
+  engine.docker
+    .createContainer({
+      Image: IMAGE,
+      name,
+      Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'],
+      HostConfig: { NetworkMode: 'none' },
+    })
+    .then((c) => c.start());
 const inventoryOf = async (nodeId: string) =>
   (await t.db.select({ name: nodeContainers.name }).from(nodeContainers).where(eq(nodeContainers.nodeId, nodeId))).map((c) => c.name).sort();
-
 
 beforeAll(async () => {
   stack = await startAgentStack('multi-node', HEARTBEATS);
   ({ t, w, controlPlane } = stack);
-  for (const [name, organizationId] of [['machine-a', w.acme.id], ['machine-b', w.globex.id]] as const) {
-    await stack.addNode({ name, organizationId, engine: name, prepare: async (engine) => {
-      await buildNodeImage(engine.docker, { tag: IMAGE });
-      await idle(engine, `${name}-app`);
-    } });
+  for (const [name, organizationId] of [
+    ['machine-a', w.acme.id],
+    ['machine-b', w.globex.id],
+  ] as const) {
+    await stack.addNode({
+      name,
+      organizationId,
+      engine: name,
+      prepare: async (engine) => {
+        await buildNodeImage(engine.docker, { tag: IMAGE });
+        await idle(engine, `${name}-app`);
+      },
+    });
   }
   machines = stack.nodes;
 }, 180_000);
@@ -45,15 +58,14 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 describe('two nodes, two agents, two Docker engines', () => {
-  it('each node lists only its own machine\'s containers', async () => {
+  it("each node lists only its own machine's containers", async () => {
     for (const m of machines) {
-      expect(await waitFor(`${m.name}'s inventory`, async () => ((await inventoryOf(m.nodeId)).length ? inventoryOf(m.nodeId) : undefined)))
-        .toEqual([`${m.name}-app`]);
+      expect(await waitFor(`${m.name}'s inventory`, async () => ((await inventoryOf(m.nodeId)).length ? inventoryOf(m.nodeId) : undefined))).toEqual([`${m.name}-app`]);
     }
   });
 
-  it('a job for one node runs on that node\'s machine only', async () => {
-    const [a, b] = machines as [typeof machines[0], typeof machines[0]];
+  it("a job for one node runs on that node's machine only", async () => {
+    const [a, b] = machines as [(typeof machines)[0], (typeof machines)[0]];
     await idle(b.engine, 'machine-b-new');
     const client = controlPlane.client;
     const ctx = w.ctx(w.actors.admin);
@@ -65,9 +77,13 @@ describe('two nodes, two agents, two Docker engines', () => {
     expect(await client.workflow.getHandle(onB.workflowId).result()).toEqual({ containers: 2 });
     expect(await inventoryOf(b.nodeId)).toEqual(['machine-b-app', 'machine-b-new']);
     // Each run's activity was picked up on its own node's queue.
-    for (const [run, node] of [[onA, a], [onB, b]] as const) {
+    for (const [run, node] of [
+      [onA, a],
+      [onB, b],
+    ] as const) {
       const history = await client.workflow.getHandle(run.workflowId).fetchHistory();
-      const queues = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNodeJob')
+      const queues = history
+        .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNodeJob')
         .map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name);
       expect(queues).toEqual([`node.${node.nodeId}`]);
     }

@@ -44,15 +44,29 @@ async function refresh(id: string, offlineAfterSeconds = 20) {
 }
 // Each test runs the agent it needs (the node's own, a rogue one, none).
 const agent = (state: string) => runTestAgent(state, engine.socketPath, { NODE_HEARTBEAT_SECONDS: '5' });
-const failureOf = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the run to fail'); }, (e: unknown) => e as WorkflowFailedError);
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the run to fail');
+    },
+    (e: unknown) => e as WorkflowFailedError,
+  );
 
 beforeAll(async () => {
   stack = await startAgentStack('node-jobs');
   const { w } = stack;
-  ({ t, controlPlane: { client } } = stack);
+  ({
+    t,
+    controlPlane: { client },
+  } = stack);
   engine = await stack.addEngine('node-jobs', async (e) => {
     await buildNodeImage(e.docker, { tag: 'aw-test-node:jobs' });
-    const app = await e.docker.createContainer({ Image: 'aw-test-node:jobs', name: 'billing', Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { NetworkMode: 'none' } });
+    const app = await e.docker.createContainer({
+      Image: 'aw-test-node:jobs',
+      name: 'billing',
+      Cmd: ['/usr/local/bin/node', '-e', 'setInterval(() => {}, 1000)'],
+      HostConfig: { NetworkMode: 'none' },
+    });
     await app.start();
   });
   nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'edge' }).returning())[0]!.id;
@@ -64,11 +78,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const events = (outcome: 'success' | 'denied') => t.db.select().from(auditEvents)
-  .where(and(eq(auditEvents.action, 'node.job.inventory.list'), eq(auditEvents.targetId, nodeId), eq(auditEvents.outcome, outcome)));
+const events = (outcome: 'success' | 'denied') =>
+  t.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, 'node.job.inventory.list'), eq(auditEvents.targetId, nodeId), eq(auditEvents.outcome, outcome)));
 
 describe('node jobs', () => {
-  it('runs an inventory job on the node\'s agent and believes its signed result', async () => {
+  it("runs an inventory job on the node's agent and believes its signed result", async () => {
     const real = await agent(stateDir);
     try {
       expect(await refresh(nodeId)).toEqual({ containers: 1 });
@@ -78,7 +95,7 @@ describe('node jobs', () => {
     }
   }, 60_000);
 
-  it('is refused by an agent whose key is not the node\'s registered one (replaced, or a rogue with a copied state), and records the refusal', async () => {
+  it("is refused by an agent whose key is not the node's registered one (replaced, or a rogue with a copied state), and records the refusal", async () => {
     // Same node id and queue, but a key the control plane never registered: the envelope names the registered key.
     const rogueDir = path.join(stack.dir, 'rogue');
     fs.cpSync(stateDir, rogueDir, { recursive: true });
@@ -87,29 +104,39 @@ describe('node jobs', () => {
     try {
       const err = await failureOf(refresh(nodeId));
       expect(err).toBeInstanceOf(WorkflowFailedError);
-      expect(String(err.cause?.message)).toMatch(/^the node refused the job: envelope [0-9a-f-]+ is for the agent with key [0-9a-f]{16}, not this one \([0-9a-f]{16}\): this node's agent was replaced$/);
+      expect(String(err.cause?.message)).toMatch(
+        /^the node refused the job: envelope [0-9a-f-]+ is for the agent with key [0-9a-f]{16}, not this one \([0-9a-f]{16}\): this node's agent was replaced$/,
+      );
       expect((await events('denied')).map((e) => e.reason)).toEqual([expect.stringMatching(/^the agent refused the job: /)]);
     } finally {
       await rogue.stop();
     }
   }, 60_000);
 
-  it('signs nothing and records nothing for a rogue worker\'s workflow, and audits each refusal', async () => {
+  it("signs nothing and records nothing for a rogue worker's workflow, and audits each refusal", async () => {
     const { Worker } = await import('@temporalio/worker');
     const rogueQueue = `rogue-${crypto.randomUUID()}`;
     const rogue = await Worker.create({
       connection: await (await import('@temporalio/worker')).NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }),
-      taskQueue: rogueQueue, workflowsPath: fileURLToPath(new URL('../jest/rogue-workflows.ts', import.meta.url)),
+      taskQueue: rogueQueue,
+      workflowsPath: fileURLToPath(new URL('../jest/rogue-workflows.ts', import.meta.url)),
     });
     await rogue.runUntil(async () => {
       // Its own workflow asks the control plane to sign a removal of the node's data, and a log read.
-      for (const [action, params] of [['openclaw.remove', { gatewayId: 'a'.repeat(64), port: 18789, removeVolumes: true }], ['openclaw.logs', { containerId: 'a'.repeat(64), tail: 10 }]] as const) {
-        const err = await failureOf(client.workflow.execute(rogueSign, { taskQueue: rogueQueue, workflowId: `rogue-${crypto.randomUUID()}`, args: [{ controlPlaneQueue: QUEUE, nodeId, action, params }] }));
+      for (const [action, params] of [
+        ['openclaw.remove', { gatewayId: 'a'.repeat(64), port: 18789, removeVolumes: true }],
+        ['openclaw.logs', { containerId: 'a'.repeat(64), tail: 10 }],
+      ] as const) {
+        const err = await failureOf(
+          client.workflow.execute(rogueSign, { taskQueue: rogueQueue, workflowId: `rogue-${crypto.randomUUID()}`, args: [{ controlPlaneQueue: QUEUE, nodeId, action, params }] }),
+        );
         expect(String((err.cause?.cause as Error | undefined)?.message ?? err.cause?.message)).toMatch(/^refused: run rogue-[0-9a-f-]+ is no job's run$/);
       }
       // Under the workflow id of a real (ended) job, as a second run: refused too, and the job unchanged.
       const [ended] = await t.db.select().from(jobs).where(eq(jobs.type, 'inventory_refresh')).limit(1);
-      const err = await failureOf(client.workflow.execute(rogueRecord, { taskQueue: rogueQueue, workflowId: ended!.workflowId, args: [{ controlPlaneQueue: QUEUE, jobId: ended!.id }] }));
+      const err = await failureOf(
+        client.workflow.execute(rogueRecord, { taskQueue: rogueQueue, workflowId: ended!.workflowId, args: [{ controlPlaneQueue: QUEUE, jobId: ended!.id }] }),
+      );
       expect(String((err.cause?.cause as Error | undefined)?.message ?? err.cause?.message)).toMatch(/^refused: run [0-9a-f-]+ of .* is not the run job [0-9a-f-]+ started$/);
       const [after] = await t.db.select().from(jobs).where(eq(jobs.id, ended!.id));
       expect(after!.state).toBe(ended!.state);

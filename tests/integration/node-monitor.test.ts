@@ -20,7 +20,15 @@ let t: TestDatabase;
 let w: Tenants;
 let client: Client;
 
-const report = { agentVersion: '0.1.0', hostname: 'edge-1', os: 'linux', cpu: { count: 2 }, memory: { totalBytes: 1e9, freeBytes: 5e8 }, dockerVersion: '20.10', inventoryDigest: null };
+const report = {
+  agentVersion: '0.1.0',
+  hostname: 'edge-1',
+  os: 'linux',
+  cpu: { count: 2 },
+  memory: { totalBytes: 1e9, freeBytes: 5e8 },
+  dockerVersion: '20.10',
+  inventoryDigest: null,
+};
 
 async function newNode(name: string): Promise<string> {
   return (await t.db.insert(nodes).values({ organizationId: w.acme.id, name }).returning())[0]!.id;
@@ -41,7 +49,11 @@ beforeAll(async () => {
   // the heartbeats are received here (receiveHeartbeat starts the monitor with these settings).
   Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '1', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
   stack = await startAgentStack('node-monitor', {}, { web: false });
-  ({ t, w, controlPlane: { client } } = stack);
+  ({
+    t,
+    w,
+    controlPlane: { client },
+  } = stack);
 }, 90_000);
 
 afterAll(async () => {
@@ -63,7 +75,10 @@ describe('node monitor', () => {
     await receiveHeartbeat(t.db, id, report);
     await eventually(id, 'online', 5_000);
 
-    const transitions = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id)));
+    const transitions = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id)));
     expect(transitions.map((e) => (e.details as { to: string }).to)).toEqual(['online', 'stale', 'offline', 'online']);
   });
 
@@ -74,7 +89,10 @@ describe('node monitor', () => {
       await new Promise((r) => setTimeout(r, 1_400)); // late by 0.4 s each time, inside the grace
     }
     expect(await statusOf(id)).toBe('online');
-    const changes = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id)));
+    const changes = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id)));
     expect(changes).toHaveLength(1);
   });
 
@@ -94,10 +112,17 @@ describe('node monitor', () => {
     const id = await newNode('forged');
     // Straight to the node's monitor, as anyone reaching Temporal could: no report was ever stored.
     await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
-      workflowId: nodeMonitorId(id), taskQueue: QUEUE, args: [{ nodeId: id, intervalSeconds: 1, staleAfterMissed: 2, offlineAfterMissed: 4 }],
-      signal: heartbeatSignal, signalArgs: [{ at: new Date().toISOString(), agentVersion: 'forged' }],
+      workflowId: nodeMonitorId(id),
+      taskQueue: QUEUE,
+      args: [{ nodeId: id, intervalSeconds: 1, staleAfterMissed: 2, offlineAfterMissed: 4 }],
+      signal: heartbeatSignal,
+      signalArgs: [{ at: new Date().toISOString(), agentVersion: 'forged' }],
     });
-    const denied = async () => t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id), eq(auditEvents.outcome, 'denied')));
+    const denied = async () =>
+      t.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, 'node.status'), eq(auditEvents.targetId, id), eq(auditEvents.outcome, 'denied')));
     const started = Date.now();
     while ((await denied()).length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 100));
     expect((await denied())[0]).toMatchObject({ reason: 'not online: no verified report from its agent backs this heartbeat' });
@@ -116,7 +141,11 @@ describe('node monitor', () => {
     let firstRunId: string | undefined;
     for (let i = 0; i < 5; i++) {
       const handle = await client.workflow.signalWithStart<typeof nodeMonitor, [{ at: string; agentVersion: string }]>('nodeMonitor', {
-        workflowId, taskQueue: QUEUE, args: [input], signal: heartbeatSignal, signalArgs: [{ at: new Date().toISOString(), agentVersion: `v${i}` }],
+        workflowId,
+        taskQueue: QUEUE,
+        args: [input],
+        signal: heartbeatSignal,
+        signalArgs: [{ at: new Date().toISOString(), agentVersion: `v${i}` }],
       });
       firstRunId ??= handle.signaledRunId;
       await new Promise((r) => setTimeout(r, 300));

@@ -33,13 +33,20 @@ describe('readiness check, a job without a node', () => {
   it('checks PostgreSQL and Temporal from the real worker and records the verdict on the job', async () => {
     const requested = await requestReadinessCheck(w.ctx(w.actors.operator));
     expect(requested).toMatchObject({ type: 'readiness_check', label: 'Readiness check', nodeId: null, nodeName: null, needsApproval: false, organizationId: w.msp.id });
-    const done = await waitFor('the readiness check to end', async () => {
-      const job = await getJob(w.ctx(w.actors.operator), requested.id);
-      return job.state === 'completed' || job.state === 'failed' ? job : undefined;
-    }, 60_000);
+    const done = await waitFor(
+      'the readiness check to end',
+      async () => {
+        const job = await getJob(w.ctx(w.actors.operator), requested.id);
+        return job.state === 'completed' || job.state === 'failed' ? job : undefined;
+      },
+      60_000,
+    );
     expect(done.state).toBe('completed');
     const results = done.result!.results as { name: string; ok: boolean; detail: string }[];
-    expect(results.map((r) => [r.name, r.ok])).toEqual([['PostgreSQL', true], ['Temporal', true]]);
+    expect(results.map((r) => [r.name, r.ok])).toEqual([
+      ['PostgreSQL', true],
+      ['Temporal', true],
+    ]);
     expect(results[0]!.detail).toMatch(/^PostgreSQL 18\.\d+, \d+ migrations applied$/);
     expect(results[1]!.detail).toMatch(/^Temporal server 1\.\d+\.\d+, namespace "default" reachable$/);
     expect(done.summary).toContain('PostgreSQL: PostgreSQL 18');
@@ -59,16 +66,28 @@ describe('readiness check, a job without a node', () => {
   });
 
   it('retries a failed check as a new job linked to the first', async () => {
-    const [failed] = await t.db.insert(jobs).values({
-      type: 'readiness_check', organizationId: w.msp.id, workflowId: `readiness-check-failed-${Date.now()}`, state: 'failed', failureReason: 'Temporal: unreachable', params: {},
-    }).returning();
+    const [failed] = await t.db
+      .insert(jobs)
+      .values({
+        type: 'readiness_check',
+        organizationId: w.msp.id,
+        workflowId: `readiness-check-failed-${Date.now()}`,
+        state: 'failed',
+        failureReason: 'Temporal: unreachable',
+        params: {},
+      })
+      .returning();
     const again = await retryJob(w.ctx(w.actors.admin), failed!.id);
     expect(again).toMatchObject({ type: 'readiness_check', retryOf: failed!.id });
     expect(again.id).not.toBe(failed!.id);
-    const done = await waitFor('the retried check to complete', async () => {
-      const job = await getJob(w.ctx(w.actors.admin), again.id);
-      return job.state === 'completed' ? job : undefined;
-    }, 60_000);
+    const done = await waitFor(
+      'the retried check to complete',
+      async () => {
+        const job = await getJob(w.ctx(w.actors.admin), again.id);
+        return job.state === 'completed' ? job : undefined;
+      },
+      60_000,
+    );
     expect(done.retry).toEqual({ allowed: false, why: 'Only a failed or expired job can be retried.' });
     const [audit] = await t.db.select().from(auditEvents).where(eq(auditEvents.action, 'job.retry'));
     expect(audit).toMatchObject({ targetId: failed!.id, details: expect.objectContaining({ newJobId: again.id }) });

@@ -28,11 +28,16 @@ let env: NodeJS.ProcessEnv;
 let base: string;
 let temporalAddress: string;
 
-interface Started { child: ChildProcess; output: string[]; exited: Promise<number> }
+interface Started {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number>;
+}
 
 function startScript(extraEnv: NodeJS.ProcessEnv = {}): Started {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/start.ts')], {
-    env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', (d: string) => output.push(d));
@@ -57,7 +62,8 @@ async function stop(s: Started): Promise<number> {
 
 async function signIn(): Promise<string> {
   const res = await fetch(`${base}/login`, {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(ADMIN),
   });
@@ -82,18 +88,29 @@ async function localNodeWhen(cookie: string, status: string) {
 
 /** A job as the API shows it, once it is in `state` (a failure ends the wait with its reason). */
 async function jobWhen(cookie: string, id: string, state: string, withinMs = 60_000) {
-  return waitFor(`job ${id} to be ${state}`, async () => {
-    const job = await fetch(`${base}/api/v1/jobs/${id}`, { headers: { cookie } }).then((r) => r.json()) as { state: string; failureReason: string | null; approvalPhrase: string | null; result: Record<string, unknown> | null };
-    if (job.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
-    return job.state === state ? job : undefined;
-  }, withinMs);
+  return waitFor(
+    `job ${id} to be ${state}`,
+    async () => {
+      const job = (await fetch(`${base}/api/v1/jobs/${id}`, { headers: { cookie } }).then((r) => r.json())) as {
+        state: string;
+        failureReason: string | null;
+        approvalPhrase: string | null;
+        result: Record<string, unknown> | null;
+      };
+      if (job.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
+      return job.state === state ? job : undefined;
+    },
+    withinMs,
+  );
 }
 
 /** Requests a deployment to the local node, as the console's API does, and waits until it waits for its approval. */
 async function requestLocalDeployment(cookie: string): Promise<string> {
   const local = await localNodeWhen(cookie, 'online');
   const requested = await fetch(`${base}/api/v1/nodes/${local.id}/deployments`, {
-    method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/json' }, body: JSON.stringify({ instanceName: 'local-claw', port: await freePort() }),
+    method: 'POST',
+    headers: { cookie, Origin: base, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ instanceName: 'local-claw', port: await freePort() }),
   });
   expect(requested.status).toBe(201);
   const jobId = ((await requested.json()) as { id: string }).id;
@@ -105,7 +122,8 @@ async function requestLocalDeployment(cookie: string): Promise<string> {
 async function approveUntilCompleted(cookie: string, jobId: string) {
   expect((await jobWhen(cookie, jobId, 'waiting_for_approval')).approvalPhrase).toBe('deploy openclaw to local');
   const approved = await fetch(`${base}/jobs/${jobId}`, {
-    method: 'POST', headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { cookie, Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ intent: 'approve', phrase: 'deploy openclaw to local' }),
   });
   expect(approved.status).toBe(200);
@@ -122,9 +140,18 @@ beforeAll(async () => {
   const temporalPort = await freePort();
   base = `http://localhost:${port}`;
   temporalAddress = `127.0.0.1:${temporalPort}`;
-  env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()), AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, NODE_HEARTBEAT_SECONDS: '1' };
+  env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    AGENT_DOOR_PORT: String(await freePort()),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    NODE_HEARTBEAT_SECONDS: '1',
+  };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
 });
@@ -232,7 +259,7 @@ describe('npm start', () => {
     };
     let last: Started | undefined;
     try {
-      const first = last = startScript(crashEnv);
+      const first = (last = startScript(crashEnv));
       await untilRunning(first);
       expect(first.output.join('')).toContain('Started a private Docker engine for the local agent');
       const jobId = await requestLocalDeployment(await signIn());
@@ -243,7 +270,7 @@ describe('npm start', () => {
       await first.exited;
       const orphans = productProcesses();
       expect(orphans).toContain(dockerd);
-      const second = last = startScript(crashEnv);
+      const second = (last = startScript(crashEnv));
       await untilRunning(second);
       let output = second.output.join('');
       expect(output).toContain('Stopped the Temporal dev server an earlier start left running');
@@ -262,7 +289,7 @@ describe('npm start', () => {
       await second.exited;
       expect(productProcesses()).toEqual([]);
       expect(fs.existsSync(path.join(crashDir, 'postgres', 'postmaster.pid'))).toBe(true);
-      const third = last = startScript(crashEnv);
+      const third = (last = startScript(crashEnv));
       await untilRunning(third);
       output = third.output.join('');
       expect(output).toContain('Removed the stale lock files (postmaster.pid, ');
@@ -273,7 +300,12 @@ describe('npm start', () => {
       expect(await gatewaysOf(docker, jobId)).toHaveLength(1);
       await removeContainersAndStop(third);
       // Nothing the killed engine mounted stays mounted (dockerd had bind-mounted its data root onto itself).
-      expect(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(fs.realpathSync(cachedDataRoot)))).toEqual([]);
+      expect(
+        fs
+          .readFileSync('/proc/self/mountinfo', 'utf8')
+          .split('\n')
+          .filter((line) => line.includes(fs.realpathSync(cachedDataRoot))),
+      ).toEqual([]);
     } finally {
       if (last?.child.exitCode === null) await removeContainersAndStop(last);
       await killAll(productProcesses());

@@ -22,13 +22,18 @@ describe('workflow determinism lint rule', () => {
     expect(await lint(`import crypto from 'crypto';\nexport const a = crypto;\n`)).toEqual([expect.stringContaining('no Node built-ins')]);
     expect(await lint(`import postgres from 'postgres';\nexport const a = postgres;\n`)).toEqual([expect.stringContaining('may not do I/O')]);
     expect(await lint(`import { getDb } from '../db/client.ts';\nexport const a = getDb;\n`)).toEqual([expect.stringContaining('may not do I/O')]);
-    expect(await lint(`import { createReadinessActivities } from '../activities/readiness.ts';\nexport const a = createReadinessActivities;\n`))
-      .toEqual([expect.stringContaining('activity types only')]);
+    expect(await lint(`import { createReadinessActivities } from '../activities/readiness.ts';\nexport const a = createReadinessActivities;\n`)).toEqual([
+      expect.stringContaining('activity types only'),
+    ]);
     expect(await lint(`export function f() { return fetch('http://x'); }\n`)).toEqual([expect.stringContaining('use an activity')]);
   });
 
   it('allows activity types and the workflow SDK, and leaves other folders alone', async () => {
-    expect(await lint(`import { proxyActivities } from '@temporalio/workflow';\nimport type { ReadinessActivities } from '../activities/readiness.ts';\nexport const a = proxyActivities<ReadinessActivities>({ startToCloseTimeout: '1 minute' });\n`)).toEqual([]);
+    expect(
+      await lint(
+        `import { proxyActivities } from '@temporalio/workflow';\nimport type { ReadinessActivities } from '../activities/readiness.ts';\nexport const a = proxyActivities<ReadinessActivities>({ startToCloseTimeout: '1 minute' });\n`,
+      ),
+    ).toEqual([]);
     expect(await lint(`import fs from 'node:fs';\nexport const a = fs;\n`, 'activities/example.ts')).toEqual([]);
   });
 
@@ -37,7 +42,9 @@ describe('workflow determinism lint rule', () => {
     expect(await lint(`import type { NodeActionName } from '../protocol/node-actions.ts';\nexport type A = NodeActionName;\n`)).toEqual([]);
     // The approval grant's check is the one protocol module written to run in the sandbox.
     expect(await lint(`import { grantProblem } from '../protocol/approval-grant.ts';\nexport const a = grantProblem;\n`)).toEqual([]);
-    expect(await lint(`import { loadConfig } from '../infra/config.ts';\nexport const a = loadConfig;\n`, 'agent-worker/example.ts')).toEqual([expect.stringContaining('agent-worker/settings.ts')]);
+    expect(await lint(`import { loadConfig } from '../infra/config.ts';\nexport const a = loadConfig;\n`, 'agent-worker/example.ts')).toEqual([
+      expect.stringContaining('agent-worker/settings.ts'),
+    ]);
     expect(await lint(`import { recordAudit } from '../db/audit.ts';\nexport const a = recordAudit;\n`, 'protocol/example.ts')).toEqual([expect.stringContaining('neutral')]);
   });
 });

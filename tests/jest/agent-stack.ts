@@ -96,7 +96,9 @@ export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {},
     await stopAll();
     throw err;
   }
-  const left = (part: string): never => { throw new Error(`This file's stack was started without ${part}.`); };
+  const left = (part: string): never => {
+    throw new Error(`This file's stack was started without ${part}.`);
+  };
   const addEngine = async (engineName: string, prepare?: (engine: RunningDockerEngine) => Promise<void>) => {
     const engine = await startTestEngine(engineName);
     started.engines.push(engine);
@@ -105,14 +107,32 @@ export async function startAgentStack(name: string, env: NodeJS.ProcessEnv = {},
   };
   // The getters and setters keep `started` the one record of what runs, whatever a test swaps in.
   return {
-    t, dir, base, doorAddress, nodes: started.nodes,
-    get w() { return w ?? left('the two tenants'); },
-    get controlPlane() { return started.controlPlane ?? left('the control-plane worker'); },
-    set controlPlane(value) { started.controlPlane = value; },
-    get web() { return started.web ?? left('the web console'); },
-    set web(value) { started.web = value; },
-    get door() { return started.door ?? left('the agent door'); },
-    set door(value) { started.door = value; },
+    t,
+    dir,
+    base,
+    doorAddress,
+    nodes: started.nodes,
+    get w() {
+      return w ?? left('the two tenants');
+    },
+    get controlPlane() {
+      return started.controlPlane ?? left('the control-plane worker');
+    },
+    set controlPlane(value) {
+      started.controlPlane = value;
+    },
+    get web() {
+      return started.web ?? left('the web console');
+    },
+    set web(value) {
+      started.web = value;
+    },
+    get door() {
+      return started.door ?? left('the agent door');
+    },
+    set door(value) {
+      started.door = value;
+    },
     startDoor,
     startControlPlane: () => startControlPlane(workerEnv),
     addEngine,

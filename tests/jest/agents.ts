@@ -22,6 +22,12 @@ export async function enrollTestAgent(ctx: ServiceContext, nodeId: string, serve
 
 /** Runs the enrolled agent of `stateDir` against the engine at `socketPath` until stopped; `env` passes the allow-list too. */
 export function runTestAgent(stateDir: string, socketPath: string, env: NodeJS.ProcessEnv = {}): Promise<TestProcess> {
-  return startProcess('agent-worker/cli.ts', agentEnvironment({}, { ...process.env, LOG_LEVEL: 'info', ...env }), /agent running/, 60_000,
-    ['run', '--state-dir', stateDir, '--docker-socket', socketPath], { inheritEnv: false });
+  return startProcess(
+    'agent-worker/cli.ts',
+    agentEnvironment({}, { ...process.env, LOG_LEVEL: 'info', ...env }),
+    /agent running/,
+    60_000,
+    ['run', '--state-dir', stateDir, '--docker-socket', socketPath],
+    { inheritEnv: false },
+  );
 }

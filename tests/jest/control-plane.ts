@@ -15,14 +15,19 @@ export function ownControlPlaneQueue(fileUrl: string): string {
   return queue;
 }
 
-export interface TestControlPlane { worker: TestProcess; client: Client; stop(): Promise<void> }
+export interface TestControlPlane {
+  worker: TestProcess;
+  client: Client;
+  stop(): Promise<void>;
+}
 
 /** Starts the control-plane worker with `env` (DATABASE_URL at least) and connects a client. */
 export async function startControlPlane(env: NodeJS.ProcessEnv): Promise<TestControlPlane> {
   const worker = await startProcess('infra/control-plane-worker.ts', env, /control-plane worker polling/);
   const client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
   return {
-    worker, client,
+    worker,
+    client,
     async stop() {
       await worker.stop();
       await client.connection.close();

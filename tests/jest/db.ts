@@ -5,7 +5,11 @@ import postgres from 'postgres';
 import { closeDb, createDb, type Db } from '../../db/client.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 
-export interface TestDatabase { url: string; db: Db; close(): Promise<void> }
+export interface TestDatabase {
+  url: string;
+  db: Db;
+  close(): Promise<void>;
+}
 
 export async function freshDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
@@ -19,7 +23,8 @@ export async function freshDatabase(): Promise<TestDatabase> {
   await migrateDatabase(url.toString());
   const db = createDb(url.toString(), { max: 4 });
   return {
-    url: url.toString(), db,
+    url: url.toString(),
+    db,
     // Services the file called (sessions, sign-in) may have opened the process-wide pool on DATABASE_URL:
     // its open sockets would keep the Jest worker from exiting.
     close: async () => {

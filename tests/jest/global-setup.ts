@@ -23,8 +23,13 @@ export default async function globalSetup() {
   await migrateDatabase(pg.url);
   const cli = await ensureTemporalCli(loadConfig().cacheDir);
   const temporal = await startTemporalDevServer({
-    cli, dbFile: path.join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort(),
-    namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true,
+    cli,
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    logFile: path.join(dir, 'temporal.log'),
+    headless: true,
   });
   process.env.DATABASE_URL = pg.url;
   process.env.TEMPORAL_ADDRESS = temporal.address;

@@ -22,15 +22,19 @@ export async function startHandStartedGateway(docker: Dockerode, project: string
   await ensureBundleImage(docker, { cacheDir: loadConfig().cacheDir });
   const token = crypto.randomBytes(24).toString('hex');
   const gateway = await docker.createContainer({
-    Image: OPENCLAW_BUNDLE.image, name: `${project}-${UPSTREAM_SERVICES.gateway}`, Cmd: gatewayCommand(),
+    Image: OPENCLAW_BUNDLE.image,
+    name: `${project}-${UPSTREAM_SERVICES.gateway}`,
+    Cmd: gatewayCommand(),
     Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`],
     Labels: { [COMPOSE_PROJECT_LABEL]: project, [COMPOSE_SERVICE_LABEL]: UPSTREAM_SERVICES.gateway },
     HostConfig: { NetworkMode: 'none' },
   });
   await gateway.start();
   const cli = await docker.createContainer({
-    Image: OPENCLAW_BUNDLE.image, name: `${project}-${UPSTREAM_SERVICES.cli}`,
-    Entrypoint: ['node', '-e', 'setInterval(() => {}, 1 << 30)'], Cmd: [],
+    Image: OPENCLAW_BUNDLE.image,
+    name: `${project}-${UPSTREAM_SERVICES.cli}`,
+    Entrypoint: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
+    Cmd: [],
     Labels: { [COMPOSE_PROJECT_LABEL]: project, [COMPOSE_SERVICE_LABEL]: UPSTREAM_SERVICES.cli },
     HostConfig: { NetworkMode: `container:${gateway.id}` },
   });

@@ -7,7 +7,14 @@ import { startAgentStack } from './agent-stack.ts';
 import type { TestDatabase } from './db.ts';
 import type { TestProcess } from './processes.ts';
 
-export interface SeededWeb { t: TestDatabase; seed: Seed; base: string; web: TestProcess; doorAddress: string; stop(): Promise<void> }
+export interface SeededWeb {
+  t: TestDatabase;
+  seed: Seed;
+  base: string;
+  web: TestProcess;
+  doorAddress: string;
+  stop(): Promise<void>;
+}
 
 export async function startSeededWeb(name = 'seeded-web'): Promise<SeededWeb> {
   if (!consoleBuildIsCurrent()) await buildConsole();

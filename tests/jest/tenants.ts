@@ -9,7 +9,11 @@ import { createUser, ensureMspOrganization } from '../../db/users.ts';
 type Cast = 'admin' | 'operator' | 'acmeAdmin' | 'acmeUser' | 'globexAdmin';
 
 const DEFAULT_EMAILS: Record<Cast, string> = {
-  admin: 'admin@msp.test', operator: 'operator@msp.test', acmeAdmin: 'admin@acme.test', acmeUser: 'user@acme.test', globexAdmin: 'admin@globex.test',
+  admin: 'admin@msp.test',
+  operator: 'operator@msp.test',
+  acmeAdmin: 'admin@acme.test',
+  acmeUser: 'user@acme.test',
+  globexAdmin: 'admin@globex.test',
 };
 
 export interface Tenants {
@@ -34,7 +38,8 @@ export async function seedTenants(db: Db, emails: Partial<Record<Cast, string>> 
   const acme = await createOrganization(ctx(admin), { name: 'Acme' });
   const globex = await createOrganization(ctx(admin), { name: 'Globex' });
   const actors = {
-    admin, operator,
+    admin,
+    operator,
     acmeAdmin: await person('company_admin', acme.id, email.acmeAdmin),
     acmeUser: await person('company_user', acme.id, email.acmeUser),
     globexAdmin: await person('company_admin', globex.id, email.globexAdmin),
@@ -44,4 +49,9 @@ export async function seedTenants(db: Db, emails: Partial<Record<Cast, string>> 
 
 /** The error a call was refused with (and a test failure if it was not refused). */
 export const failure = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(() => { throw new Error('expected the call to be refused'); }, (e: unknown) => e);
+  p.then(
+    () => {
+      throw new Error('expected the call to be refused');
+    },
+    (e: unknown) => e,
+  );

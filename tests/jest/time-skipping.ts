@@ -50,14 +50,25 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
   const started = new Set<string>();
 
   const tracking: WorkflowClientInterceptor = {
-    startWithDetails: (input, next) => { started.add(input.options.workflowId); return next(input); },
-    signalWithStart: (input, next) => { started.add(input.options.workflowId); return next(input); },
+    startWithDetails: (input, next) => {
+      started.add(input.options.workflowId);
+      return next(input);
+    },
+    signalWithStart: (input, next) => {
+      started.add(input.options.workflowId);
+      return next(input);
+    },
   };
-  const activities = Object.fromEntries(activityNames.map((name) => [name, (...args: never[]) => {
-    const mock = mocks?.[name] as AnyFunction | undefined;
-    if (!mock) throw new Error(`No mock for activity ${name} in this test.`);
-    return mock(...args);
-  }]));
+  const activities = Object.fromEntries(
+    activityNames.map((name) => [
+      name,
+      (...args: never[]) => {
+        const mock = mocks?.[name] as AnyFunction | undefined;
+        if (!mock) throw new Error(`No mock for activity ${name} in this test.`);
+        return mock(...args);
+      },
+    ]),
+  );
 
   beforeAll(async () => {
     const path = process.env.TEMPORAL_TEST_SERVER;
@@ -69,7 +80,11 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
     ]);
     env = testEnv;
     const w = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
-    worker = w.runUntil(new Promise<void>((resolve) => { stopWorker = resolve; }));
+    worker = w.runUntil(
+      new Promise<void>((resolve) => {
+        stopWorker = resolve;
+      }),
+    );
     worker.catch(() => undefined); // reported by the test it fails, or by afterAll
   }, 120_000);
 
@@ -85,17 +100,28 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
   };
   return {
     taskQueue,
-    get env() { return up().env; },
+    get env() {
+      return up().env;
+    },
     async run(testMocks, test) {
       const { env: testEnv, worker: running } = up();
       mocks = testMocks;
       started.clear();
       try {
         // A worker that fails fails the test, instead of leaving it waiting for a result.
-        return await Promise.race([test(), running.then(() => { throw new Error('The worker stopped during the test.'); })]);
+        return await Promise.race([
+          test(),
+          running.then(() => {
+            throw new Error('The worker stopped during the test.');
+          }),
+        ]);
       } finally {
         mocks = undefined;
-        for (const workflowId of started) await testEnv.client.workflow.getHandle(workflowId).terminate('the test ended').catch(() => undefined);
+        for (const workflowId of started)
+          await testEnv.client.workflow
+            .getHandle(workflowId)
+            .terminate('the test ended')
+            .catch(() => undefined);
       }
     },
   };

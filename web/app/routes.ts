@@ -24,7 +24,6 @@ export default [
     route('settings/security', 'routes/settings/security.tsx'),
     route('system', 'routes/system/system.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['instances', 'capabilities', 'connections', 'workflows', 'tools'].map((section) =>
-      route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
+    ...['instances', 'capabilities', 'connections', 'workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

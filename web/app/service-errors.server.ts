@@ -37,7 +37,9 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<FormResult<T>> {
  * error page. `firstUrl` and `nextUrl` keep the filters.
  */
 export async function loadFilteredPage<F extends string, T>(
-  request: Request, names: readonly F[], fetchPage: (query: Partial<Record<F, string>> & { cursor?: string }) => Promise<{ items: T[]; nextCursor: string | null }>,
+  request: Request,
+  names: readonly F[],
+  fetchPage: (query: Partial<Record<F, string>> & { cursor?: string }) => Promise<{ items: T[]; nextCursor: string | null }>,
 ) {
   const params = new URL(request.url).searchParams;
   const filters = Object.fromEntries(names.flatMap((n) => (params.get(n)?.trim() ? [[n, params.get(n)!.trim()]] : []))) as Partial<Record<F, string>>;

@@ -8,7 +8,17 @@ describe('safeRedirect', () => {
   });
 
   it('sends anything that could leave the site to the home page', () => {
-    for (const bad of [null, '', 'https://evil.example', '//evil.example', '/\\evil.example', '/\\/evil.example', '/%0a//evil.example'.replace('%0a', '\n'), 'javascript:alert(1)', ' /system']) {
+    for (const bad of [
+      null,
+      '',
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '/\\/evil.example',
+      '/%0a//evil.example'.replace('%0a', '\n'),
+      'javascript:alert(1)',
+      ' /system',
+    ]) {
       expect(safeRedirect(bad)).toBe('/');
     }
   });

@@ -30,9 +30,13 @@ export async function action({ request }: Route.ActionArgs) {
   const days = form.get('expiresInDays');
   return {
     intent: 'create' as const,
-    created: await attempt(() => createToken(ctx, {
-      name: form.get('name'), scopes: form.getAll('scope'), expiresInDays: days === null || days === '' ? undefined : Number(days),
-    })),
+    created: await attempt(() =>
+      createToken(ctx, {
+        name: form.get('name'),
+        scopes: form.getAll('scope'),
+        expiresInDays: days === null || days === '' ? undefined : Number(days),
+      }),
+    ),
   };
 }
 
@@ -41,7 +45,6 @@ const SCOPE_HINTS: Record<TokenScope, string> = {
   operate: 'operate (start or change things)',
   approve: 'approve (approve, reject or cancel jobs)',
 };
-
 
 export default function ApiTokens({ loaderData, actionData }: Route.ComponentProps) {
   const { tokens } = loaderData;
@@ -53,9 +56,8 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
     <>
       <h1>API tokens</h1>
       <p className="muted">
-        A personal API token acts as you, with your role and organization, on the REST API under <code>/api/v1</code>
-        {' '}(send <code>Authorization: Bearer awpat_…</code>), for what its scopes allow and until it expires. Only a hash of it is kept.
-        {' '}<Link to="/account">Back to your account</Link>
+        A personal API token acts as you, with your role and organization, on the REST API under <code>/api/v1</code> (send <code>Authorization: Bearer awpat_…</code>), for what
+        its scopes allow and until it expires. Only a hash of it is kept. <Link to="/account">Back to your account</Link>
       </p>
       <Form method="post" className="row card" aria-label="Create API token" key={created?.ok ? created.value.record.id : 'new'}>
         <input type="hidden" name="intent" value="create" />
@@ -66,47 +68,73 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
         </label>
         <label>
           Expires in (days)
-          <input name="expiresInDays" type="number" required min={1} max={MAX_EXPIRY_DAYS} defaultValue={DEFAULT_EXPIRY_DAYS}
-            aria-invalid={Boolean(createErrors?.fieldErrors.expiresInDays)} />
+          <input
+            name="expiresInDays"
+            type="number"
+            required
+            min={1}
+            max={MAX_EXPIRY_DAYS}
+            defaultValue={DEFAULT_EXPIRY_DAYS}
+            aria-invalid={Boolean(createErrors?.fieldErrors.expiresInDays)}
+          />
           <FieldError message={createErrors?.fieldErrors.expiresInDays} />
         </label>
         <fieldset className="choices">
           <legend>Scopes</legend>
           {TOKEN_SCOPES.map((scope) => (
-            <label key={scope}><input type="checkbox" name="scope" value={scope} defaultChecked={scope === 'read'} /> {SCOPE_HINTS[scope]}</label>
+            <label key={scope}>
+              <input type="checkbox" name="scope" value={scope} defaultChecked={scope === 'read'} /> {SCOPE_HINTS[scope]}
+            </label>
           ))}
           <FieldError message={createErrors && Object.entries(createErrors.fieldErrors).find(([field]) => field.split('.')[0] === 'scopes')?.[1]} />
         </fieldset>
-        <button type="submit" disabled={busy}>Create token</button>
+        <button type="submit" disabled={busy}>
+          Create token
+        </button>
       </Form>
       {created?.ok && (
         <div className="card" role="status">
           <p>
-            New token <strong>{created.value.record.name}</strong> with {created.value.record.scopes.join(', ')}, expiring on
-            {' '}{formatDate(created.value.record.expiresAt)}. Copy it now: it will not be shown again.
+            New token <strong>{created.value.record.name}</strong> with {created.value.record.scopes.join(', ')}, expiring on {formatDate(created.value.record.expiresAt)}. Copy it
+            now: it will not be shown again.
           </p>
-          <div className="secret" data-testid="new-token">{created.value.token}</div>
+          <div className="secret" data-testid="new-token">
+            {created.value.token}
+          </div>
         </div>
       )}
       {revoked?.ok && <p role="status">Revoked {revoked.value.name}.</p>}
-      {revoked && !revoked.ok && <p className="error" role="alert">{revoked.formError}</p>}
+      {revoked && !revoked.ok && (
+        <p className="error" role="alert">
+          {revoked.formError}
+        </p>
+      )}
       <table data-testid="tokens">
-        <thead><tr><th>Name</th><th>Token</th><th>Scopes</th><th>Created</th><th>Expires</th><th>Last used</th><th>Revoked</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Token</th>
+            <th>Scopes</th>
+            <th>Created</th>
+            <th>Expires</th>
+            <th>Last used</th>
+            <th>Revoked</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {tokens.map((t) => (
             <tr key={t.id}>
               <td>{t.name}</td>
-              <td><code>{t.prefix}…</code></td>
+              <td>
+                <code>{t.prefix}…</code>
+              </td>
               <td>{t.scopes.join(', ')}</td>
               <td>{formatDateTime(t.createdAt)}</td>
               <td>{t.expired ? <span className="badge expired">expired {formatDate(t.expiresAt)}</span> : formatDate(t.expiresAt)}</td>
               <td>{formatDateTime(t.lastUsedAt, 'never')}</td>
               <td>{t.revokedAt ? <span className="badge">revoked {formatDateTime(t.revokedAt)}</span> : '—'}</td>
-              <td>
-                {!t.revokedAt && (
-                  <RowAction intent="revoke" id={t.id} label="Revoke" ariaLabel={`Revoke ${t.name}`} busy={busy} />
-                )}
-              </td>
+              <td>{!t.revokedAt && <RowAction intent="revoke" id={t.id} label="Revoke" ariaLabel={`Revoke ${t.name}`} busy={busy} />}</td>
             </tr>
           ))}
         </tbody>

@@ -1,6 +1,12 @@
 import { Form, Link, useNavigation } from 'react-router';
 import {
-  beginEnrolment, cancelEnrolment, confirmEnrolment, disableTwoFactor, getTwoFactorStatus, regenerateRecoveryCodes, RECOVERY_CODE_COUNT,
+  beginEnrolment,
+  cancelEnrolment,
+  confirmEnrolment,
+  disableTwoFactor,
+  getTwoFactorStatus,
+  regenerateRecoveryCodes,
+  RECOVERY_CODE_COUNT,
 } from '../../../../api/auth/totp.ts';
 import type { FieldErrors } from '../../../../api/errors.ts';
 import { clientIp } from '../../auth/client-ip.server.ts';
@@ -28,12 +34,18 @@ export async function action({ request }: Route.ActionArgs) {
   const intent = String(form.get('intent') ?? '');
   const code = form.get('code');
   switch (intent) {
-    case 'begin': return { intent, result: await attempt(() => beginEnrolment(ctx).then(() => null)) };
-    case 'cancel': return { intent, result: await attempt(() => cancelEnrolment(ctx).then(() => null)) };
-    case 'confirm': return { intent, result: await attempt(() => confirmEnrolment(ctx, code).then((r) => r.recoveryCodes)) };
-    case 'disable': return { intent, result: await attempt(() => disableTwoFactor(ctx, code).then(() => null)) };
-    case 'regenerate': return { intent, result: await attempt(() => regenerateRecoveryCodes(ctx, code).then((r) => r.recoveryCodes)) };
-    default: return { intent, result: { ok: false as const, fieldErrors: {} as FieldErrors, formError: 'Unknown action.' } };
+    case 'begin':
+      return { intent, result: await attempt(() => beginEnrolment(ctx).then(() => null)) };
+    case 'cancel':
+      return { intent, result: await attempt(() => cancelEnrolment(ctx).then(() => null)) };
+    case 'confirm':
+      return { intent, result: await attempt(() => confirmEnrolment(ctx, code).then((r) => r.recoveryCodes)) };
+    case 'disable':
+      return { intent, result: await attempt(() => disableTwoFactor(ctx, code).then(() => null)) };
+    case 'regenerate':
+      return { intent, result: await attempt(() => regenerateRecoveryCodes(ctx, code).then((r) => r.recoveryCodes)) };
+    default:
+      return { intent, result: { ok: false as const, fieldErrors: {} as FieldErrors, formError: 'Unknown action.' } };
   }
 }
 
@@ -42,11 +54,17 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
     <div className="card" aria-label="Recovery codes">
       <h2>Your recovery codes</h2>
       <p>
-        Keep these {codes.length} codes somewhere safe, apart from your phone. Each one signs you in once if you lose your
-        authenticator app. <strong>They are shown only now.</strong>
+        Keep these {codes.length} codes somewhere safe, apart from your phone. Each one signs you in once if you lose your authenticator app.{' '}
+        <strong>They are shown only now.</strong>
       </p>
       <div className="secret" data-testid="recovery-codes">
-        <ul>{codes.map((c) => <li key={c}><code>{c}</code></li>)}</ul>
+        <ul>
+          {codes.map((c) => (
+            <li key={c}>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ul>
       </div>
     </div>
   );
@@ -57,7 +75,7 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
   const busy = useNavigation().state !== 'idle';
   const result = actionData?.result;
   const failed = result && !result.ok ? result : null;
-  const errorFor = (intent: string) => (failed && actionData?.intent === intent ? failed.fieldErrors.code ?? failed.formError : null);
+  const errorFor = (intent: string) => (failed && actionData?.intent === intent ? (failed.fieldErrors.code ?? failed.formError) : null);
   const newCodes = result?.ok && Array.isArray(result.value) ? result.value : null;
   const generalError = failed && !['confirm', 'disable', 'regenerate'].includes(actionData?.intent ?? '') ? failed.formError : null;
 
@@ -70,22 +88,35 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
         </p>
       )}
       <p>
-        Status: {status.enabled
-          ? <span className="badge success" data-testid="two-factor-status">on</span>
-          : <span className="badge" data-testid="two-factor-status">off</span>}
+        Status:{' '}
+        {status.enabled ? (
+          <span className="badge success" data-testid="two-factor-status">
+            on
+          </span>
+        ) : (
+          <span className="badge" data-testid="two-factor-status">
+            off
+          </span>
+        )}
         {status.enabledAt && <span className="muted"> since {formatTime(status.enabledAt)}</span>}
       </p>
-      {generalError && <p className="error" role="alert">{generalError}</p>}
+      {generalError && (
+        <p className="error" role="alert">
+          {generalError}
+        </p>
+      )}
       {newCodes && <RecoveryCodes codes={newCodes} />}
 
       {!status.enabled && !status.pending && (
         <Form method="post" className="card" aria-label="Turn on two-factor sign-in">
           <p>
-            With two-factor sign-in, signing in needs your password and a 6-digit code from an authenticator app on your
-            phone (any TOTP app: 1Password, Google Authenticator, Microsoft Authenticator, Aegis…).
+            With two-factor sign-in, signing in needs your password and a 6-digit code from an authenticator app on your phone (any TOTP app: 1Password, Google Authenticator,
+            Microsoft Authenticator, Aegis…).
           </p>
           <input type="hidden" name="intent" value="begin" />
-          <button type="submit" disabled={busy}>Turn on two-factor sign-in</button>
+          <button type="submit" disabled={busy}>
+            Turn on two-factor sign-in
+          </button>
         </Form>
       )}
 
@@ -93,21 +124,29 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
         <div className="card" aria-label="Set up your authenticator app">
           <h2>Set up your authenticator app</h2>
           <p>Add an account in your app with this key (choose “enter a setup key”, time-based):</p>
-          <div className="secret" data-testid="totp-secret">{status.pending.secretBase32}</div>
+          <div className="secret" data-testid="totp-secret">
+            {status.pending.secretBase32}
+          </div>
           <p className="muted">Or, where your app accepts a link, use this address:</p>
-          <div className="secret" data-testid="totp-uri">{status.pending.uri}</div>
+          <div className="secret" data-testid="totp-uri">
+            {status.pending.uri}
+          </div>
           <Form method="post" className="row">
             <input type="hidden" name="intent" value="confirm" />
             <label>
               Code from your app
               <input name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={7} required aria-invalid={Boolean(errorFor('confirm'))} />
             </label>
-            <button type="submit" disabled={busy}>Confirm and turn on</button>
+            <button type="submit" disabled={busy}>
+              Confirm and turn on
+            </button>
           </Form>
           <FieldError alert message={errorFor('confirm')} />
           <Form method="post">
             <input type="hidden" name="intent" value="cancel" />
-            <button type="submit" className="link">Cancel</button>
+            <button type="submit" className="link">
+              Cancel
+            </button>
           </Form>
         </div>
       )}
@@ -126,7 +165,9 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
                 Code from your app, or a recovery code
                 <input name="code" autoComplete="one-time-code" required aria-invalid={Boolean(errorFor('regenerate'))} />
               </label>
-              <button type="submit" className="secondary" disabled={busy}>New recovery codes</button>
+              <button type="submit" className="secondary" disabled={busy}>
+                New recovery codes
+              </button>
             </div>
             <FieldError alert message={errorFor('regenerate')} />
           </Form>
@@ -141,14 +182,20 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
                   Code from your app, or a recovery code
                   <input name="code" autoComplete="one-time-code" required aria-invalid={Boolean(errorFor('disable'))} />
                 </label>
-                <button type="submit" className="danger" disabled={busy}>Turn off two-factor sign-in</button>
+                <button type="submit" className="danger" disabled={busy}>
+                  Turn off two-factor sign-in
+                </button>
               </div>
               <FieldError alert message={errorFor('disable')} />
             </Form>
           )}
         </>
       )}
-      {!mustEnrol && <p><Link to="/account">Back to your account</Link></p>}
+      {!mustEnrol && (
+        <p>
+          <Link to="/account">Back to your account</Link>
+        </p>
+      )}
     </>
   );
 }

@@ -20,13 +20,11 @@ const asLocalInput = (value: string | undefined) => value?.match(/^(\d{4}-\d{2}-
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const { items, filters, filterErrors, paged, firstUrl, nextUrl } = await loadFilteredPage(request, FILTERS, (q) =>
-    listAuditEvents(ctx, { ...q, from: q.from && asUtc(q.from), to: q.to && asUtc(q.to), limit: 100 }));
-  const organizations = isMspStaff(ctx.actor)
-    ? (await listOrganizations(ctx, { archived: 'include', limit: 200 })).items.map(({ id, name }) => ({ id, name }))
-    : [];
+    listAuditEvents(ctx, { ...q, from: q.from && asUtc(q.from), to: q.to && asUtc(q.to), limit: 100 }),
+  );
+  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { archived: 'include', limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
   return { events: items, filters, fieldErrors: filterErrors, organizations, outcomes: AUDIT_OUTCOMES, paged, newestUrl: firstUrl, olderUrl: nextUrl };
 }
-
 
 export default function Audit({ loaderData }: Route.ComponentProps) {
   const { events, filters, fieldErrors, organizations, outcomes, paged, newestUrl, olderUrl } = loaderData;
@@ -57,7 +55,11 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
           Outcome
           <select name="outcome" defaultValue={filters.outcome ?? ''}>
             <option value="">Any</option>
-            {outcomes.map((o) => <option key={o} value={o}>{o}</option>)}
+            {outcomes.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
           </select>
           <FieldError message={fieldErrors.outcome} />
         </label>
@@ -74,17 +76,36 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
         <button type="submit">Filter</button>
         {filtered && <Link to="/audit">Clear filters</Link>}
       </Form>
-      {fieldErrors.cursor && <p className="error" role="alert">{fieldErrors.cursor} <Link to={newestUrl}>Start from the newest events</Link></p>}
+      {fieldErrors.cursor && (
+        <p className="error" role="alert">
+          {fieldErrors.cursor} <Link to={newestUrl}>Start from the newest events</Link>
+        </p>
+      )}
       <table data-testid="audit-events">
-        <thead><tr><th>Time</th><th>Actor</th><th>Action</th><th>Target</th><th>Outcome</th><th>Reason</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Target</th>
+            <th>Outcome</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
         <tbody>
           {events.map((e) => (
             <tr key={e.id}>
               <td>{formatDateTime(e.at)}</td>
-              <td>{e.actorLabel} <span className="muted">({e.actorType})</span></td>
-              <td><code>{e.action}</code></td>
+              <td>
+                {e.actorLabel} <span className="muted">({e.actorType})</span>
+              </td>
+              <td>
+                <code>{e.action}</code>
+              </td>
               <td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
-              <td><span className={`badge ${e.outcome}`}>{e.outcome}</span></td>
+              <td>
+                <span className={`badge ${e.outcome}`}>{e.outcome}</span>
+              </td>
               <td>{e.reason ?? ''}</td>
             </tr>
           ))}

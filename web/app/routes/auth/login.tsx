@@ -13,7 +13,6 @@ const SignInForm = z.object({
   password: z.string().min(1, 'Enter your password.').max(1024, 'The password is too long.'),
 });
 
-
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Anthropy Works' }];
 
 export async function loader({ request }: Route.LoaderArgs) {
@@ -51,8 +50,14 @@ export default function Login() {
           <input name="password" type="password" autoComplete="current-password" required aria-invalid={Boolean(fieldErrors.password)} />
           <FieldError message={fieldErrors.password?.[0]} />
         </label>
-        {result?.formError && <p className="error" role="alert">{result.formError}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        {result?.formError && (
+          <p className="error" role="alert">
+            {result.formError}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
       </Form>
     </main>
   );

@@ -11,8 +11,14 @@ export async function action({ request }: Route.ActionArgs) {
   if (session) {
     await invalidateSession(session.id);
     await recordAudit(getDb(), {
-      actorType: 'person', actorId: session.user.id, actorLabel: session.user.email, organizationId: session.user.organizationId,
-      action: 'auth.sign_out', targetType: 'session', targetId: session.id, outcome: 'success',
+      actorType: 'person',
+      actorId: session.user.id,
+      actorLabel: session.user.email,
+      organizationId: session.user.organizationId,
+      action: 'auth.sign_out',
+      targetType: 'session',
+      targetId: session.id,
+      outcome: 'success',
     });
   }
   return redirect('/login', { headers: { 'Set-Cookie': clearedSessionCookie() } });

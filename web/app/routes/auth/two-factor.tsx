@@ -26,7 +26,10 @@ export async function loader({ request }: Route.LoaderArgs) {
 export async function action({ request }: Route.ActionArgs) {
   const session = await sessionOwingCode(request);
   const form = await request.formData();
-  const text = (name: string) => { const v = form.get(name); return typeof v === 'string' ? v : ''; };
+  const text = (name: string) => {
+    const v = form.get(name);
+    return typeof v === 'string' ? v : '';
+  };
   const result = await attempt(() => verifySecondFactor(getDb(), session, { code: text('code'), recoveryCode: text('recoveryCode') }, clientIp(request)));
   if (result.ok) throw redirect('/');
   const status = result.formError === TOO_MANY_CODE_ATTEMPTS ? 429 : 400;
@@ -44,10 +47,7 @@ export default function TwoFactorSignIn({ loaderData, actionData }: Route.Compon
       <Form method="post" className="stack" noValidate>
         <label>
           Authentication code
-          <input
-            name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={7} autoFocus
-            aria-invalid={Boolean(errors.code)}
-          />
+          <input name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={7} autoFocus aria-invalid={Boolean(errors.code)} />
           <FieldError message={errors.code} />
         </label>
         <details open={Boolean(actionData?.usedRecoveryCode || errors.recoveryCode)}>
@@ -59,11 +59,19 @@ export default function TwoFactorSignIn({ loaderData, actionData }: Route.Compon
           </label>
           <p className="muted">Each recovery code works once. When a recovery code is filled in, it is used instead of the authentication code.</p>
         </details>
-        {formError && <p className="error" role="alert">{formError}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Verify'}</button>
+        {formError && (
+          <p className="error" role="alert">
+            {formError}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Checking…' : 'Verify'}
+        </button>
       </Form>
       <Form method="post" action="/logout">
-        <button type="submit" className="link">Sign out</button>
+        <button type="submit" className="link">
+          Sign out
+        </button>
       </Form>
     </main>
   );

@@ -10,7 +10,13 @@ export default function Home() {
     <>
       <h1>Welcome, {shell?.user.name}</h1>
       <p>You are in the {shell?.view.toLowerCase()}. From here you reach what your role may use; every action is recorded in the audit trail.</p>
-      <ul>{shell?.navigation.map((s) => <li key={s.to}><Link to={s.to}>{s.label}</Link></li>)}</ul>
+      <ul>
+        {shell?.navigation.map((s) => (
+          <li key={s.to}>
+            <Link to={s.to}>{s.label}</Link>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

@@ -26,26 +26,50 @@ export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
   return (
     <div className="shell">
       <nav aria-label="Console">
-        <NavLink to="/" className="brand" end>Anthropy Works</NavLink>
-        <div className="muted view-label" data-testid="console-view">{view}</div>
+        <NavLink to="/" className="brand" end>
+          Anthropy Works
+        </NavLink>
+        <div className="muted view-label" data-testid="console-view">
+          {view}
+        </div>
         {organizations.length > 0 && (
           <label className="switcher">
             <span className="muted">Organization</span>
             <select aria-label="Switch organization" defaultValue="" onChange={(e) => e.target.value && navigate(`/organizations/${e.target.value}`)}>
               <option value="">All organizations</option>
-              {organizations.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+              {organizations.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
             </select>
           </label>
         )}
-        {navigation.map((s) => <NavLink key={s.to} to={s.to}>{s.label}</NavLink>)}
-        {temporalWeb && <a href={temporalWeb} target="_blank" rel="noreferrer">Temporal Web ↗</a>}
+        {navigation.map((s) => (
+          <NavLink key={s.to} to={s.to}>
+            {s.label}
+          </NavLink>
+        ))}
+        {temporalWeb && (
+          <a href={temporalWeb} target="_blank" rel="noreferrer">
+            Temporal Web ↗
+          </a>
+        )}
         <div className="who" data-testid="signed-in-user">
           <div>{user.email}</div>
-          <div className="muted" data-testid="signed-in-role">{user.role}</div>
-          <Form method="post" action="/logout"><button type="submit" className="link">Sign out</button></Form>
+          <div className="muted" data-testid="signed-in-role">
+            {user.role}
+          </div>
+          <Form method="post" action="/logout">
+            <button type="submit" className="link">
+              Sign out
+            </button>
+          </Form>
         </div>
       </nav>
-      <main><Outlet /></main>
+      <main>
+        <Outlet />
+      </main>
     </div>
   );
 }

@@ -4,7 +4,10 @@
 import { can, isMspStaff, type Actor } from '../../../../api/authz.ts';
 
 export type ConsoleView = 'msp' | 'company_admin' | 'user';
-export interface NavItem { to: string; label: string }
+export interface NavItem {
+  to: string;
+  label: string;
+}
 
 export const viewOf = (actor: Actor): ConsoleView => (isMspStaff(actor) ? 'msp' : actor.role === 'company_admin' ? 'company_admin' : 'user');
 

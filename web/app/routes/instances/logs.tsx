@@ -18,7 +18,11 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 
 function Follow() {
   useLiveData(3000);
-  return <span className="muted" role="status">Following: new lines appear every few seconds.</span>;
+  return (
+    <span className="muted" role="status">
+      Following: new lines appear every few seconds.
+    </span>
+  );
 }
 
 export default function InstanceLogs({ loaderData }: Route.ComponentProps) {
@@ -35,19 +39,36 @@ export default function InstanceLogs({ loaderData }: Route.ComponentProps) {
             <option value="cli">helper (openclaw-cli)</option>
           </select>
         </label>
-        <label>Last lines <input name="tail" type="number" min={1} max={2000} defaultValue={tail} /></label>
-        <label><input type="checkbox" name="follow" value="1" defaultChecked={follow} /> Follow</label>
-        <button type="submit" className="secondary">Show</button>
+        <label>
+          Last lines <input name="tail" type="number" min={1} max={2000} defaultValue={tail} />
+        </label>
+        <label>
+          <input type="checkbox" name="follow" value="1" defaultChecked={follow} /> Follow
+        </label>
+        <button type="submit" className="secondary">
+          Show
+        </button>
       </Form>
       {follow && <Follow />}
-      {!result.ok && <p className="error" role="alert">{Object.values(result.fieldErrors)[0] ?? result.formError}</p>}
-      {logs && <>
-        <p className="muted">Read on the node and redacted there: tokens, passwords and keys never leave the machine.{logs.truncated && ` Only the last ${tail} lines are shown: older ones may exist.`}</p>
-        <pre className="logs" data-testid="logs">
-          {logs.lines.length === 0 ? 'No lines.' : logs.lines.map((l) => `${l.at.slice(11, 23)} ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`).join('\n')}
-        </pre>
-      </>}
-      <p><Link to="/jobs">Jobs</Link></p>
+      {!result.ok && (
+        <p className="error" role="alert">
+          {Object.values(result.fieldErrors)[0] ?? result.formError}
+        </p>
+      )}
+      {logs && (
+        <>
+          <p className="muted">
+            Read on the node and redacted there: tokens, passwords and keys never leave the machine.
+            {logs.truncated && ` Only the last ${tail} lines are shown: older ones may exist.`}
+          </p>
+          <pre className="logs" data-testid="logs">
+            {logs.lines.length === 0 ? 'No lines.' : logs.lines.map((l) => `${l.at.slice(11, 23)} ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`).join('\n')}
+          </pre>
+        </>
+      )}
+      <p>
+        <Link to="/jobs">Jobs</Link>
+      </p>
     </>
   );
 }

@@ -13,7 +13,6 @@ import { JobState, jobTarget } from './job-view.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? loaderData.job.label : 'Job'} · Anthropy Works` }];
 
-
 export async function loader({ request, params }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const job = await load(() => getJob(ctx, params.jobId));
@@ -49,21 +48,75 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
   const preflight = (job.result?.preflight ?? []) as { name: string; ok: boolean; detail: string }[];
   return (
     <>
-      <h1>{job.label}: {jobTarget(job)}</h1>
+      <h1>
+        {job.label}: {jobTarget(job)}
+      </h1>
       <p className="muted">
-        {job.nodeId && <><Link to={`/nodes/${job.nodeId}`}>{job.nodeName}</Link> · </>}{job.organizationName} ·{' '}
-        <a href={job.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">its run in Temporal Web ↗</a>
+        {job.nodeId && (
+          <>
+            <Link to={`/nodes/${job.nodeId}`}>{job.nodeName}</Link> ·{' '}
+          </>
+        )}
+        {job.organizationName} ·{' '}
+        <a href={job.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">
+          its run in Temporal Web ↗
+        </a>
       </p>
       <table data-testid="job">
         <tbody>
-          <tr><th>State</th><td><JobState state={job.state} /></td></tr>
-          <tr><th>Current step</th><td data-testid="job-step">{job.step ?? '—'}</td></tr>
-          <tr><th>Requested by</th><td>{job.requestedBy ?? '—'}, {ago(job.createdAt)}</td></tr>
-          {job.approvalExpiresAt && <tr><th>Approval expires</th><td>{formatDateTime(job.approvalExpiresAt)}</td></tr>}
-          <tr><th>Finished</th><td>{formatDateTime(job.completedAt)}{job.durationSeconds !== null && ` (${job.durationSeconds} s)`}</td></tr>
-          {job.failureReason && <tr><th>Why it ended</th><td className="error" data-testid="failure-reason">{job.failureReason}</td></tr>}
-          <tr><th>Workflow</th><td><code>{job.workflowId}</code></td></tr>
-          {job.retryOf && <tr><th>Retries</th><td><Link to={`/jobs/${job.retryOf}`} data-testid="retry-of">the earlier job</Link></td></tr>}
+          <tr>
+            <th>State</th>
+            <td>
+              <JobState state={job.state} />
+            </td>
+          </tr>
+          <tr>
+            <th>Current step</th>
+            <td data-testid="job-step">{job.step ?? '—'}</td>
+          </tr>
+          <tr>
+            <th>Requested by</th>
+            <td>
+              {job.requestedBy ?? '—'}, {ago(job.createdAt)}
+            </td>
+          </tr>
+          {job.approvalExpiresAt && (
+            <tr>
+              <th>Approval expires</th>
+              <td>{formatDateTime(job.approvalExpiresAt)}</td>
+            </tr>
+          )}
+          <tr>
+            <th>Finished</th>
+            <td>
+              {formatDateTime(job.completedAt)}
+              {job.durationSeconds !== null && ` (${job.durationSeconds} s)`}
+            </td>
+          </tr>
+          {job.failureReason && (
+            <tr>
+              <th>Why it ended</th>
+              <td className="error" data-testid="failure-reason">
+                {job.failureReason}
+              </td>
+            </tr>
+          )}
+          <tr>
+            <th>Workflow</th>
+            <td>
+              <code>{job.workflowId}</code>
+            </td>
+          </tr>
+          {job.retryOf && (
+            <tr>
+              <th>Retries</th>
+              <td>
+                <Link to={`/jobs/${job.retryOf}`} data-testid="retry-of">
+                  the earlier job
+                </Link>
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
 
@@ -71,54 +124,110 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
         <Form method="post" className="card stack" aria-label="Approve">
           <input type="hidden" name="intent" value="approve" />
           <strong>Approval needed</strong>
-          <p>To approve, type exactly: <code data-testid="approval-phrase">{job.approvalPhrase}</code></p>
+          <p>
+            To approve, type exactly: <code data-testid="approval-phrase">{job.approvalPhrase}</code>
+          </p>
           <label>
             Phrase
             <input name="phrase" autoComplete="off" required aria-invalid={Boolean(phraseError)} />
             <FieldError message={phraseError} alert />
           </label>
-          <div><button type="submit" disabled={busy}>Approve</button></div>
+          <div>
+            <button type="submit" disabled={busy}>
+              Approve
+            </button>
+          </div>
         </Form>
       )}
-      {waiting && !canDecide && <p className="muted">Waiting for an MSP admin or operator to approve by typing <code>{job.approvalPhrase}</code>.</p>}
+      {waiting && !canDecide && (
+        <p className="muted">
+          Waiting for an MSP admin or operator to approve by typing <code>{job.approvalPhrase}</code>.
+        </p>
+      )}
       {waiting && canDecide && (
         <Form method="post" className="row" aria-label="Reject">
           <input type="hidden" name="intent" value="reject" />
-          <label>Reason <input name="reason" maxLength={500} /></label>
-          <button type="submit" className="danger" disabled={busy}>Reject</button>
+          <label>
+            Reason <input name="reason" maxLength={500} />
+          </label>
+          <button type="submit" className="danger" disabled={busy}>
+            Reject
+          </button>
         </Form>
       )}
       {(job.state === 'preflight' || waiting) && canCancel && (
         <Form method="post" aria-label="Cancel job">
           <input type="hidden" name="intent" value="cancel" />
-          <button type="submit" className="secondary" disabled={busy}>Cancel this job</button>
+          <button type="submit" className="secondary" disabled={busy}>
+            Cancel this job
+          </button>
         </Form>
       )}
-      {other && <p className="error" role="alert">{other}</p>}
+      {other && (
+        <p className="error" role="alert">
+          {other}
+        </p>
+      )}
       <JobResult job={job} />
-      {job.state === 'completed' && job.nodeId && <p><Link to={`/nodes/${job.nodeId}`}>Open {job.nodeName}, the node it ran on.</Link></p>}
-      {(job.state === 'failed' || job.state === 'expired') && canRetry && (job.retry.allowed ? (
-        <Form method="post" aria-label="Retry">
-          <input type="hidden" name="intent" value="retry" />
-          <p className="muted">A retry is a new job with the same parameters{job.needsApproval ? ', and asks for its approval again' : ''}.</p>
-          <button type="submit" disabled={busy}>Retry</button>
-        </Form>
-      ) : <p className="muted" data-testid="retry-refused">Not retried: {job.retry.why}</p>)}
+      {job.state === 'completed' && job.nodeId && (
+        <p>
+          <Link to={`/nodes/${job.nodeId}`}>Open {job.nodeName}, the node it ran on.</Link>
+        </p>
+      )}
+      {(job.state === 'failed' || job.state === 'expired') &&
+        canRetry &&
+        (job.retry.allowed ? (
+          <Form method="post" aria-label="Retry">
+            <input type="hidden" name="intent" value="retry" />
+            <p className="muted">A retry is a new job with the same parameters{job.needsApproval ? ', and asks for its approval again' : ''}.</p>
+            <button type="submit" disabled={busy}>
+              Retry
+            </button>
+          </Form>
+        ) : (
+          <p className="muted" data-testid="retry-refused">
+            Not retried: {job.retry.why}
+          </p>
+        ))}
 
       {preflight.length > 0 && (
         <section aria-label="Preflight">
           <h2>Preflight on the node</h2>
-          <ul data-testid="preflight">{preflight.map((c) => <li key={c.name}>{c.ok ? '✓' : '✗'} {c.name}: {c.detail}</li>)}</ul>
+          <ul data-testid="preflight">
+            {preflight.map((c) => (
+              <li key={c.name}>
+                {c.ok ? '✓' : '✗'} {c.name}: {c.detail}
+              </li>
+            ))}
+          </ul>
         </section>
       )}
       <section aria-label="Approval history">
         <h2>Approval history</h2>
-        {job.approvals.length === 0 ? <p className="muted">{job.needsApproval ? 'None yet.' : 'This kind of job needs no approval.'}</p> : (
+        {job.approvals.length === 0 ? (
+          <p className="muted">{job.needsApproval ? 'None yet.' : 'This kind of job needs no approval.'}</p>
+        ) : (
           <table data-testid="approvals">
-            <thead><tr><th>When</th><th>Who</th><th>Via</th><th>Outcome</th><th>Why</th></tr></thead>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Who</th>
+                <th>Via</th>
+                <th>Outcome</th>
+                <th>Why</th>
+              </tr>
+            </thead>
             <tbody>
               {job.approvals.map((a) => (
-                <tr key={`${a.at}-${a.by}`}><td>{formatDateTime(a.at)}</td><td>{a.by} ({a.role.replace('_', ' ')})</td><td>{a.via}</td><td>{a.outcome}</td><td>{a.reason ?? '—'}</td></tr>
+                <tr key={`${a.at}-${a.by}`}>
+                  <td>{formatDateTime(a.at)}</td>
+                  <td>
+                    {a.by} ({a.role.replace('_', ' ')})
+                  </td>
+                  <td>{a.via}</td>
+                  <td>{a.outcome}</td>
+                  <td>{a.reason ?? '—'}</td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -126,9 +235,15 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
       </section>
       <section aria-label="Activities">
         <h2>Activities</h2>
-        {!run ? <p className="muted">Temporal is not reachable: the run's attempts and timeouts cannot be read right now.</p>
-          : run.history === 'gone' ? <p className="muted">Temporal no longer keeps this run's history.</p>
-            : run.activities.length === 0 ? <p className="muted">None yet.</p> : <ActivityTable activities={run.activities} />}
+        {!run ? (
+          <p className="muted">Temporal is not reachable: the run's attempts and timeouts cannot be read right now.</p>
+        ) : run.history === 'gone' ? (
+          <p className="muted">Temporal no longer keeps this run's history.</p>
+        ) : run.activities.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          <ActivityTable activities={run.activities} />
+        )}
       </section>
     </>
   );
@@ -139,18 +254,41 @@ const secs = (n: number | undefined) => (n === undefined ? null : n >= 120 ? `${
 function ActivityTable({ activities }: { activities: ActivitySummary[] }) {
   return (
     <table data-testid="activities">
-      <thead><tr><th>Activity</th><th>Runs on</th><th>Calls</th><th>Attempts</th><th>Retry limit</th><th>Timeouts</th><th>Last</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Activity</th>
+          <th>Runs on</th>
+          <th>Calls</th>
+          <th>Attempts</th>
+          <th>Retry limit</th>
+          <th>Timeouts</th>
+          <th>Last</th>
+        </tr>
+      </thead>
       <tbody>
         {activities.map((a) => {
           const t = [
-            secs(a.timeouts.scheduleToStart) && `schedule-to-start ${secs(a.timeouts.scheduleToStart)}`, secs(a.timeouts.startToClose) && `start-to-close ${secs(a.timeouts.startToClose)}`,
-            secs(a.timeouts.heartbeat) && `heartbeat ${secs(a.timeouts.heartbeat)}`, secs(a.timeouts.scheduleToClose) && `schedule-to-close ${secs(a.timeouts.scheduleToClose)}`,
-          ].filter(Boolean).join(' · ');
+            secs(a.timeouts.scheduleToStart) && `schedule-to-start ${secs(a.timeouts.scheduleToStart)}`,
+            secs(a.timeouts.startToClose) && `start-to-close ${secs(a.timeouts.startToClose)}`,
+            secs(a.timeouts.heartbeat) && `heartbeat ${secs(a.timeouts.heartbeat)}`,
+            secs(a.timeouts.scheduleToClose) && `schedule-to-close ${secs(a.timeouts.scheduleToClose)}`,
+          ]
+            .filter(Boolean)
+            .join(' · ');
           return (
             <tr key={a.name}>
-              <td><code>{a.name}</code></td><td>{a.where}</td><td>{a.calls}</td><td>{a.attempts}</td>
-              <td>{a.maxAttemptsPerCall === 0 ? 'unlimited' : `${a.maxAttemptsPerCall} per call`}</td><td>{t || '—'}</td>
-              <td>{a.last}{a.lastFailure && <span className="error">: {a.lastFailure}</span>}</td>
+              <td>
+                <code>{a.name}</code>
+              </td>
+              <td>{a.where}</td>
+              <td>{a.calls}</td>
+              <td>{a.attempts}</td>
+              <td>{a.maxAttemptsPerCall === 0 ? 'unlimited' : `${a.maxAttemptsPerCall} per call`}</td>
+              <td>{t || '—'}</td>
+              <td>
+                {a.last}
+                {a.lastFailure && <span className="error">: {a.lastFailure}</span>}
+              </td>
             </tr>
           );
         })}

@@ -16,16 +16,42 @@ export function HealthView({ health, label }: { health: InstanceHealth; label: s
     <div className="stack" data-testid={`health-${label}`}>
       <table>
         <tbody>
-          <tr><th>Overall</th><td>{health.healthy ? 'healthy' : 'not healthy'}{helperDown && ' — the gateway serves, but its helper is down'}</td></tr>
-          <tr><th>Gateway container</th><td>{container(health.gateway)}</td></tr>
-          <tr><th>Helper container</th><td>{health.cli.id === null && health.cli.state === 'missing' ? 'none' : container(health.cli)}</td></tr>
-          <tr><th>/healthz</th><td>{probed(health.healthz, gatewayRuns, 'the gateway is not running')}</td></tr>
-          <tr><th>/readyz</th><td>{probed(health.readyz, gatewayRuns, 'the gateway is not running')}</td></tr>
-          <tr><th><code>openclaw gateway health</code></th><td>{probed(health.cliCheck, cliAsked, 'it needs the helper running and /healthz answering')}</td></tr>
+          <tr>
+            <th>Overall</th>
+            <td>
+              {health.healthy ? 'healthy' : 'not healthy'}
+              {helperDown && ' — the gateway serves, but its helper is down'}
+            </td>
+          </tr>
+          <tr>
+            <th>Gateway container</th>
+            <td>{container(health.gateway)}</td>
+          </tr>
+          <tr>
+            <th>Helper container</th>
+            <td>{health.cli.id === null && health.cli.state === 'missing' ? 'none' : container(health.cli)}</td>
+          </tr>
+          <tr>
+            <th>/healthz</th>
+            <td>{probed(health.healthz, gatewayRuns, 'the gateway is not running')}</td>
+          </tr>
+          <tr>
+            <th>/readyz</th>
+            <td>{probed(health.readyz, gatewayRuns, 'the gateway is not running')}</td>
+          </tr>
+          <tr>
+            <th>
+              <code>openclaw gateway health</code>
+            </th>
+            <td>{probed(health.cliCheck, cliAsked, 'it needs the helper running and /healthz answering')}</td>
+          </tr>
         </tbody>
       </table>
       {health.healthz?.body != null && (
-        <details><summary>The gateway's health JSON</summary><pre data-testid="health-json">{JSON.stringify(health.healthz.body, null, 2)}</pre></details>
+        <details>
+          <summary>The gateway's health JSON</summary>
+          <pre data-testid="health-json">{JSON.stringify(health.healthz.body, null, 2)}</pre>
+        </details>
       )}
     </div>
   );
@@ -34,10 +60,15 @@ export function HealthView({ health, label }: { health: InstanceHealth; label: s
 export function JobResult({ job }: { job: JobOutput }) {
   // While a lifecycle action waits for its approval, the approver sees the instance as it is now.
   if (job.state === 'waiting_for_approval' && isHealth(job.result?.before)) {
-    return <section aria-label="Health before"><h2>The instance now</h2><HealthView health={job.result.before as InstanceHealth} label="before" /></section>;
+    return (
+      <section aria-label="Health before">
+        <h2>The instance now</h2>
+        <HealthView health={job.result.before as InstanceHealth} label="before" />
+      </section>
+    );
   }
   if (job.state !== 'completed' || !job.result) return null;
-  const health = job.healthIn && isHealth(job.result[job.healthIn]) ? job.result[job.healthIn] as InstanceHealth : null;
+  const health = job.healthIn && isHealth(job.result[job.healthIn]) ? (job.result[job.healthIn] as InstanceHealth) : null;
   return (
     <section aria-label="Result">
       <h2>Result</h2>

@@ -9,5 +9,9 @@ export const jobTarget = (j: Pick<JobOutput, 'params' | 'nodeName'>) => {
 };
 
 export function JobState({ state }: { state: string }) {
-  return <span className={`badge job-${state}`} data-testid="job-state">{state.replaceAll('_', ' ')}</span>;
+  return (
+    <span className={`badge job-${state}`} data-testid="job-state">
+      {state.replaceAll('_', ' ')}
+    </span>
+  );
 }

@@ -19,8 +19,10 @@ export async function loader({ request }: Route.LoaderArgs) {
   const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['state', 'organizationId', 'nodeId', 'type'], (q) => listJobs(ctx, { ...q, limit: 50 }));
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
   // The nodes to filter by (of the chosen organization); people who may not see nodes filter without them.
-  const nodeChoices = await listNodes(ctx, { limit: 200, ...(filters.organizationId && !filterErrors.organizationId ? { organizationId: filters.organizationId } : {}) })
-    .then((p) => p.items.map(({ id, name, organizationName }) => ({ id, label: filters.organizationId ? name : `${name} (${organizationName})` })), () => []);
+  const nodeChoices = await listNodes(ctx, { limit: 200, ...(filters.organizationId && !filterErrors.organizationId ? { organizationId: filters.organizationId } : {}) }).then(
+    (p) => p.items.map(({ id, name, organizationName }) => ({ id, label: filters.organizationId ? name : `${name} (${organizationName})` })),
+    () => [],
+  );
   const types = [...jobTypes().values()].map(({ type, label }) => ({ type, label })).sort((a, b) => a.label.localeCompare(b.label));
   return { jobs: items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, types, nextUrl };
 }
@@ -32,8 +34,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
     <>
       <h1>Jobs</h1>
       <p className="muted">
-        Every deployment, lifecycle action and check is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve,
-        reject or cancel it.
+        Every deployment, lifecycle action and check is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve, reject or cancel it.
       </p>
       <Form method="get" className="row" aria-label="Filter jobs">
         {organizations.length > 0 && (
@@ -47,7 +48,11 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
             Node
             <select name="nodeId" defaultValue={filters.nodeId ?? ''}>
               <option value="">All nodes</option>
-              {nodeChoices.map((n) => <option key={n.id} value={n.id}>{n.label}</option>)}
+              {nodeChoices.map((n) => (
+                <option key={n.id} value={n.id}>
+                  {n.label}
+                </option>
+              ))}
             </select>
           </label>
         )}
@@ -55,40 +60,78 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
           Kind
           <select name="type" defaultValue={filters.type ?? ''}>
             <option value="">Any</option>
-            {types.map((t) => <option key={t.type} value={t.type}>{t.label}</option>)}
+            {types.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.label}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           State
           <select name="state" defaultValue={filters.state ?? ''}>
             <option value="">Any</option>
-            {states.map((s) => <option key={s} value={s}>{s.replaceAll('_', ' ')}</option>)}
+            {states.map((s) => (
+              <option key={s} value={s}>
+                {s.replaceAll('_', ' ')}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="submit" className="secondary">Show</button>
+        <button type="submit" className="secondary">
+          Show
+        </button>
         {(filters.nodeId || filters.state || filters.organizationId || filters.type) && <Link to="/jobs">Clear</Link>}
       </Form>
-      {Object.values(filterErrors).map((e) => <p key={e} className="error" role="alert">{e}</p>)}
+      {Object.values(filterErrors).map((e) => (
+        <p key={e} className="error" role="alert">
+          {e}
+        </p>
+      ))}
       <table data-testid="jobs">
-        <thead><tr><th>Job</th><th>Target</th><th>Organization</th><th>Requested by</th><th>State</th><th>Step</th><th>Requested</th><th>Duration</th><th>Run</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Job</th>
+            <th>Target</th>
+            <th>Organization</th>
+            <th>Requested by</th>
+            <th>State</th>
+            <th>Step</th>
+            <th>Requested</th>
+            <th>Duration</th>
+            <th>Run</th>
+          </tr>
+        </thead>
         <tbody>
           {jobs.map((j) => (
             <tr key={j.id}>
-              <td><Link to={`/jobs/${j.id}`}>{j.label}</Link></td>
+              <td>
+                <Link to={`/jobs/${j.id}`}>{j.label}</Link>
+              </td>
               <td>{jobTarget(j)}</td>
               <td>{j.organizationName}</td>
               <td>{j.requestedBy ?? '—'}</td>
-              <td><JobState state={j.state} /></td>
+              <td>
+                <JobState state={j.state} />
+              </td>
               <td>{j.step ?? '—'}</td>
               <td title={j.createdAt}>{ago(j.createdAt)}</td>
               <td>{j.durationSeconds !== null ? `${j.durationSeconds} s` : '—'}</td>
-              <td><a href={j.temporalUrl} target="_blank" rel="noreferrer">Temporal Web ↗</a></td>
+              <td>
+                <a href={j.temporalUrl} target="_blank" rel="noreferrer">
+                  Temporal Web ↗
+                </a>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {jobs.length === 0 && <p className="muted">No jobs yet. Deploy OpenClaw from a node’s page.</p>}
-      {nextUrl && <p><Link to={nextUrl}>Older jobs</Link></p>}
+      {nextUrl && (
+        <p>
+          <Link to={nextUrl}>Older jobs</Link>
+        </p>
+      )}
     </>
   );
 }

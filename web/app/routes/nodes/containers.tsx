@@ -3,8 +3,14 @@ import { Form, useNavigation } from 'react-router';
 import type { NodeInventory } from '../../../../api/nodes/service.ts';
 import type { FormResult } from '../../service-errors.server.ts';
 
-export function Containers({ containers, canRefresh, refresh }: {
-  containers: NodeInventory['containers']; canRefresh: boolean; refresh: FormResult<{ temporalUrl: string }> | null;
+export function Containers({
+  containers,
+  canRefresh,
+  refresh,
+}: {
+  containers: NodeInventory['containers'];
+  canRefresh: boolean;
+  refresh: FormResult<{ temporalUrl: string }> | null;
 }) {
   const busy = useNavigation().state === 'submitting';
   return (
@@ -13,26 +19,49 @@ export function Containers({ containers, canRefresh, refresh }: {
       {canRefresh && (
         <Form method="post" className="row" aria-label="Refresh inventory">
           <input type="hidden" name="intent" value="refresh-inventory" />
-          <button type="submit" disabled={busy}>Refresh inventory</button>
+          <button type="submit" disabled={busy}>
+            Refresh inventory
+          </button>
           <span className="muted">Asks the agent now, with a signed job on the node’s own queue.</span>
         </Form>
       )}
       {refresh?.ok && (
         <p role="status" data-testid="refresh-started">
-          Inventory refresh started: <a href={refresh.value.temporalUrl} target="_blank" rel="noreferrer">its run in Temporal Web ↗</a>.
-          Reload in a moment to see the result.
+          Inventory refresh started:{' '}
+          <a href={refresh.value.temporalUrl} target="_blank" rel="noreferrer">
+            its run in Temporal Web ↗
+          </a>
+          . Reload in a moment to see the result.
         </p>
       )}
-      {refresh && !refresh.ok && <p className="error" role="alert">{refresh.formError}</p>}
-      {containers.length === 0 ? <p className="muted">No container reported yet (the agent sends its inventory with its heartbeats).</p> : (
+      {refresh && !refresh.ok && (
+        <p className="error" role="alert">
+          {refresh.formError}
+        </p>
+      )}
+      {containers.length === 0 ? (
+        <p className="muted">No container reported yet (the agent sends its inventory with its heartbeats).</p>
+      ) : (
         <table data-testid="containers">
-          <thead><tr><th>Name</th><th>Image</th><th>State</th><th>Health</th><th>Status</th><th>Network</th><th>Ports</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Image</th>
+              <th>State</th>
+              <th>Health</th>
+              <th>Status</th>
+              <th>Network</th>
+              <th>Ports</th>
+            </tr>
+          </thead>
           <tbody>
             {containers.map((c) => (
               <tr key={c.id}>
                 <td title={c.id}>{c.name}</td>
                 <td>{c.image}</td>
-                <td><span className="badge">{c.state}</span></td>
+                <td>
+                  <span className="badge">{c.state}</span>
+                </td>
                 <td>{c.health ?? '—'}</td>
                 <td>{c.status}</td>
                 <td>{c.networkMode ?? '—'}</td>

@@ -4,7 +4,12 @@ import { Form, useNavigation } from 'react-router';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
 
-export function DeployForm({ bundle, hostsFor, nodeOrganizationId, result }: {
+export function DeployForm({
+  bundle,
+  hostsFor,
+  nodeOrganizationId,
+  result,
+}: {
   bundle: { version: string; port: number };
   hostsFor: { id: string; name: string }[];
   nodeOrganizationId: string;
@@ -36,8 +41,16 @@ export function DeployForm({ bundle, hostsFor, nodeOrganizationId, result }: {
           </label>
         )}
       </div>
-      {result && !result.ok && !errors.instanceName && !errors.port && !errors.organizationId && <p className="error" role="alert">{result.formError}</p>}
-      <div><button type="submit" disabled={busy}>Request deployment</button></div>
+      {result && !result.ok && !errors.instanceName && !errors.port && !errors.organizationId && (
+        <p className="error" role="alert">
+          {result.formError}
+        </p>
+      )}
+      <div>
+        <button type="submit" disabled={busy}>
+          Request deployment
+        </button>
+      </div>
     </Form>
   );
 }

@@ -20,8 +20,7 @@ export async function loadDeployment(ctx: ServiceContext, node: NodeOutput, take
   const canDeploy = can(ctx.actor, 'instance.deploy', { organizationId: node.organizationId }) && Boolean(node.enrolledAt) && !node.revokedAt;
   // A node of the MSP's shared infrastructure may host an instance for any customer.
   const organizations = canDeploy ? (await listOrganizations(ctx, { limit: 200 })).items : [];
-  const hostsFor = organizations.find((o) => o.id === node.organizationId)?.kind === 'msp'
-    ? organizations.filter((o) => !o.archivedAt).map(({ id, name }) => ({ id, name })) : [];
+  const hostsFor = organizations.find((o) => o.id === node.organizationId)?.kind === 'msp' ? organizations.filter((o) => !o.archivedAt).map(({ id, name }) => ({ id, name })) : [];
   return { canDeploy, hostsFor, bundle: { version: OPENCLAW_BUNDLE.version, port: firstFreePort(takenPorts) } };
 }
 
@@ -29,9 +28,14 @@ export const deployIntents = {
   deploy: async ({ ctx, nodeId, form }: NodeIntentArgs) => {
     const port = String(form.get('port') ?? '').trim();
     const organizationId = String(form.get('organizationId') ?? '');
-    const result = await attempt(() => requestDeployment(ctx, {
-      nodeId, instanceName: form.get('instanceName') ?? '', ...(port ? { port } : {}), ...(organizationId ? { organizationId } : {}),
-    }));
+    const result = await attempt(() =>
+      requestDeployment(ctx, {
+        nodeId,
+        instanceName: form.get('instanceName') ?? '',
+        ...(port ? { port } : {}),
+        ...(organizationId ? { organizationId } : {}),
+      }),
+    );
     if (result.ok) return redirect(`/jobs/${result.value.id}`);
     return { intent: 'deploy' as const, result };
   },

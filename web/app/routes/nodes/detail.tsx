@@ -32,9 +32,15 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const inventory = await load(() => getNodeInventory(ctx, node.id));
   const enrolled = Boolean(node.enrolledAt) && !node.revokedAt;
   return {
-    node, agentKey: identity.agentKeyFingerprint, inventory,
+    node,
+    agentKey: identity.agentKeyFingerprint,
+    inventory,
     ...(await loadEnrollment(ctx, node)),
-    ...(await loadDeployment(ctx, node, inventory.instances.map((i) => i.port))),
+    ...(await loadDeployment(
+      ctx,
+      node,
+      inventory.instances.map((i) => i.port),
+    )),
     canEdit: can(ctx.actor, 'node.update', target),
     canRevoke: can(ctx.actor, 'node.revoke', target) && !node.revokedAt,
     canRefresh: can(ctx.actor, 'node.refresh_inventory', target) && enrolled,
@@ -59,29 +65,47 @@ type AnswerTo<I> = Extract<Answer, { intent: I }>;
 export default function NodeDetail({ loaderData, actionData }: Route.ComponentProps) {
   const { node, agentKey, tokens, canEdit, canEnroll, canRevoke, canRefresh, canDeploy, hostsFor, bundle, canSeeOrganization, inventory } = loaderData;
   /** The outcome of this page's last form, for the form that sent it. */
-  const resultOf = <I extends Answer['intent']>(intent: I) =>
-    (actionData?.intent === intent ? (actionData as AnswerTo<I>).result as AnswerTo<I>['result'] : null);
+  const resultOf = <I extends Answer['intent']>(intent: I) => (actionData?.intent === intent ? ((actionData as AnswerTo<I>).result as AnswerTo<I>['result']) : null);
   const instanceAction = resultOf('instance-action');
   return (
     <>
       <h1>{node.name}</h1>
       <p className="muted">
         Node of {canSeeOrganization ? <Link to={`/organizations/${node.organizationId}`}>{node.organizationName}</Link> : node.organizationName}
-        {' · '}<Link to={`/nodes?organizationId=${node.organizationId}`}>All its nodes</Link>
+        {' · '}
+        <Link to={`/nodes?organizationId=${node.organizationId}`}>All its nodes</Link>
       </p>
       <NodeFacts node={node} agentKey={agentKey} />
       {canEdit && <EditNode node={node} result={resultOf('update')} />}
       {canEnroll && <EnrollmentPanel nodeRevoked={Boolean(node.revokedAt)} tokens={tokens} created={resultOf('create-enrollment')} tokenRevoked={resultOf('revoke-token')} />}
       <section aria-label="OpenClaw instances">
         <h2>OpenClaw instances</h2>
-        <p><Link to={`/jobs?nodeId=${node.id}`}>Jobs on this node</Link></p>
+        <p>
+          <Link to={`/jobs?nodeId=${node.id}`}>Jobs on this node</Link>
+        </p>
         {canDeploy && <DeployForm bundle={bundle} hostsFor={hostsFor} nodeOrganizationId={node.organizationId} result={resultOf('deploy')} />}
-        {instanceAction && !instanceAction.ok && <p className="error" role="alert">{instanceAction.formError}</p>}
-        {inventory.instances.length === 0 ? <p className="muted">None seen on this node.</p> : (
+        {instanceAction && !instanceAction.ok && (
+          <p className="error" role="alert">
+            {instanceAction.formError}
+          </p>
+        )}
+        {inventory.instances.length === 0 ? (
+          <p className="muted">None seen on this node.</p>
+        ) : (
           <table data-testid="instances">
-            <thead><tr><th>Name</th><th>State</th><th>Containers</th><th>Why</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>State</th>
+                <th>Containers</th>
+                <th>Why</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
-              {inventory.instances.map((i) => <InstanceRow key={i.id} instance={i} nodeOrganizationId={node.organizationId} canOperate={canDeploy} />)}
+              {inventory.instances.map((i) => (
+                <InstanceRow key={i.id} instance={i} nodeOrganizationId={node.organizationId} canOperate={canDeploy} />
+              ))}
             </tbody>
           </table>
         )}

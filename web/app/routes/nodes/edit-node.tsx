@@ -4,9 +4,7 @@ import { FieldError } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
 import { labelsError } from './labels.ts';
 
-export function EditNode({ node, result }: {
-  node: { name: string; labels: string[]; notes: string; updatedAt: string }; result: FormResult<unknown> | null;
-}) {
+export function EditNode({ node, result }: { node: { name: string; labels: string[]; notes: string; updatedAt: string }; result: FormResult<unknown> | null }) {
   const busy = useNavigation().state === 'submitting';
   const errors = result && !result.ok ? result.fieldErrors : {};
   return (
@@ -31,8 +29,16 @@ export function EditNode({ node, result }: {
           <textarea name="notes" rows={4} maxLength={2000} defaultValue={node.notes} aria-invalid={Boolean(errors.notes)} />
           <FieldError message={errors.notes} />
         </label>
-        {result && !result.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{result.formError}</p>}
-        <div><button type="submit" disabled={busy}>Save</button></div>
+        {result && !result.ok && Object.keys(errors).length === 0 && (
+          <p className="error" role="alert">
+            {result.formError}
+          </p>
+        )}
+        <div>
+          <button type="submit" disabled={busy}>
+            Save
+          </button>
+        </div>
       </Form>
     </>
   );

@@ -5,7 +5,12 @@ import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, RowAction } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
 
-export function EnrollmentPanel({ nodeRevoked, tokens, created, tokenRevoked }: {
+export function EnrollmentPanel({
+  nodeRevoked,
+  tokens,
+  created,
+  tokenRevoked,
+}: {
   nodeRevoked: boolean;
   tokens: { id: string; createdAt: string; createdBy: string | null; expiresAt: string }[];
   created: FormResult<{ command: string; expiresAt: string }> | null;
@@ -17,9 +22,8 @@ export function EnrollmentPanel({ nodeRevoked, tokens, created, tokenRevoked }: 
     <section className="card stack" aria-label="Agent enrollment">
       <strong>Agent enrollment</strong>
       <p className="muted">
-        The command enrolls this node’s agent on the machine: the agent makes its own key pair and registers its public key. The token
-        in it works once and expires; it is shown only now. It also carries this console’s key fingerprint: the agent refuses a server
-        whose key differs, and a console address without https unless it is on that machine.
+        The command enrolls this node’s agent on the machine: the agent makes its own key pair and registers its public key. The token in it works once and expires; it is shown
+        only now. It also carries this console’s key fingerprint: the agent refuses a server whose key differs, and a console address without https unless it is on that machine.
         {nodeRevoked && ' This node is revoked: enrolling with a new command registers a new key and clears the revocation.'}
       </p>
       <Form method="post" className="row" aria-label="Create enrollment command">
@@ -29,32 +33,55 @@ export function EnrollmentPanel({ nodeRevoked, tokens, created, tokenRevoked }: 
           <input name="expiresInMinutes" type="number" min={5} max={1440} defaultValue={60} aria-invalid={Boolean(errors.expiresInMinutes)} />
           <FieldError alert message={errors.expiresInMinutes} />
         </label>
-        <button type="submit" disabled={busy}>Create enrollment command</button>
+        <button type="submit" disabled={busy}>
+          Create enrollment command
+        </button>
       </Form>
-      {created && !created.ok && !errors.expiresInMinutes && <p className="error" role="alert">{created.formError}</p>}
+      {created && !created.ok && !errors.expiresInMinutes && (
+        <p className="error" role="alert">
+          {created.formError}
+        </p>
+      )}
       {created?.ok && (
         <div role="status">
           <p>Run this on the machine. Copy it now: it will not be shown again. It expires {formatDateTime(created.value.expiresAt)}.</p>
-          <div className="secret" data-testid="enroll-command">{created.value.command}</div>
+          <div className="secret" data-testid="enroll-command">
+            {created.value.command}
+          </div>
         </div>
       )}
       {tokenRevoked?.ok && <p role="status">Enrollment token revoked.</p>}
-      {tokenRevoked && !tokenRevoked.ok && <p className="error" role="alert">{tokenRevoked.formError}</p>}
+      {tokenRevoked && !tokenRevoked.ok && (
+        <p className="error" role="alert">
+          {tokenRevoked.formError}
+        </p>
+      )}
       {tokens.length > 0 ? (
         <table data-testid="enrollment-tokens">
-          <thead><tr><th>Created</th><th>By</th><th>Expires</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>Created</th>
+              <th>By</th>
+              <th>Expires</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {tokens.map((t) => (
               <tr key={t.id}>
                 <td>{formatDateTime(t.createdAt)}</td>
                 <td>{t.createdBy ?? '—'}</td>
                 <td>{formatDateTime(t.expiresAt)}</td>
-                <td><RowAction intent="revoke-token" id={t.id} label="Revoke" ariaLabel={`Revoke enrollment token created ${formatDateTime(t.createdAt)}`} busy={busy} /></td>
+                <td>
+                  <RowAction intent="revoke-token" id={t.id} label="Revoke" ariaLabel={`Revoke enrollment token created ${formatDateTime(t.createdAt)}`} busy={busy} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
-      ) : <p className="muted">No outstanding enrollment tokens.</p>}
+      ) : (
+        <p className="muted">No outstanding enrollment tokens.</p>
+      )}
     </section>
   );
 }

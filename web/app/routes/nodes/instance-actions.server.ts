@@ -6,7 +6,8 @@ import { requestAdoption, requestHealthCheck, requestInstanceChange, requestRest
 import { attempt } from '../../service-errors.server.ts';
 import type { NodeIntentArgs } from './intent.server.ts';
 
-const startsJob = (start: (ctx: ServiceContext, instanceId: string, form: FormData) => Promise<{ id: string }>) =>
+const startsJob =
+  (start: (ctx: ServiceContext, instanceId: string, form: FormData) => Promise<{ id: string }>) =>
   async ({ ctx, form }: NodeIntentArgs) => {
     const result = await attempt(() => start(ctx, String(form.get('id') ?? ''), form));
     if (result.ok) return redirect(`/jobs/${result.value.id}`);

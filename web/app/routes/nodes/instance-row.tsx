@@ -7,16 +7,31 @@ import { RowAction } from '../../components/forms.tsx';
 type Instance = NodeInventory['instances'][number];
 
 // Gateways we deploy get a network of their own; one adopted as it ran may share the machine's.
-const HostNetwork = () => <p className="error" data-testid="host-network">Runs with host networking: it can reach this machine’s own services.</p>;
+const HostNetwork = () => (
+  <p className="error" data-testid="host-network">
+    Runs with host networking: it can reach this machine’s own services.
+  </p>
+);
 
 function Detail({ instance: i }: { instance: Instance }) {
-  if (i.state !== 'managed') return <>{i.reasons.join('; ')}{i.hostNetwork && <HostNetwork />}</>;
+  if (i.state !== 'managed')
+    return (
+      <>
+        {i.reasons.join('; ')}
+        {i.hostNetwork && <HostNetwork />}
+      </>
+    );
   const h = i.health;
   return (
     <>
       OpenClaw {i.bundleVersion ?? '?'} on port {i.port ?? '?'}
-      {h && <> · {h.healthy ? 'healthy' : 'not healthy'}: gateway {h.gateway ?? '?'}, helper {h.cli ?? 'none'}
-        {h.gateway === 'running' && h.cli !== 'running' && ' (the gateway serves; its helper is down)'}</>}
+      {h && (
+        <>
+          {' '}
+          · {h.healthy ? 'healthy' : 'not healthy'}: gateway {h.gateway ?? '?'}, helper {h.cli ?? 'none'}
+          {h.gateway === 'running' && h.cli !== 'running' && ' (the gateway serves; its helper is down)'}
+        </>
+      )}
       {i.hostNetwork && <HostNetwork />}
     </>
   );
@@ -26,25 +41,39 @@ export function InstanceRow({ instance: i, nodeOrganizationId, canOperate }: { i
   const busy = useNavigation().state === 'submitting';
   return (
     <tr>
-      <td>{i.name}{i.organizationId !== nodeOrganizationId && <span className="muted"> for {i.organizationName}</span>}</td>
-      <td><span className="badge">{i.state}</span>{i.state === 'discovered' && i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}</td>
+      <td>
+        {i.name}
+        {i.organizationId !== nodeOrganizationId && <span className="muted"> for {i.organizationName}</span>}
+      </td>
+      <td>
+        <span className="badge">{i.state}</span>
+        {i.state === 'discovered' && i.confidence && <span className="muted"> ({Math.round(Number(i.confidence) * 100)}% sure)</span>}
+      </td>
       <td>{i.containerIds.map((c) => c.slice(0, 12)).join(', ')}</td>
-      <td data-testid="instance-detail"><Detail instance={i} /></td>
+      <td data-testid="instance-detail">
+        <Detail instance={i} />
+      </td>
       <td className="row">
         {i.state === 'discovered' && canOperate && <RowAction intent="adopt" id={i.id} label="Adopt" ariaLabel={`Adopt ${i.name}`} busy={busy} />}
-        {i.state === 'managed' && canOperate && <>
-          <RowAction intent="health-check" id={i.id} label="Check health" ariaLabel={`Check the health of ${i.name}`} busy={busy} />
-          <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
-          <Link to={`/instances/${i.id}/logs`}>Logs</Link>
-          <RowAction intent="stop" id={i.id} label="Stop" ariaLabel={`Stop ${i.name}`} busy={busy} />
-          <RowAction intent="start" id={i.id} label="Start" ariaLabel={`Start ${i.name}`} busy={busy} />
-          <Form method="post" className="row" aria-label={`Remove ${i.name}`}>
-            <input type="hidden" name="intent" value="remove" />
-            <input type="hidden" name="id" value={i.id} />
-            <label><input type="checkbox" name="removeVolumes" /> and its data</label>
-            <button type="submit" className="danger" disabled={busy}>Remove</button>
-          </Form>
-        </>}
+        {i.state === 'managed' && canOperate && (
+          <>
+            <RowAction intent="health-check" id={i.id} label="Check health" ariaLabel={`Check the health of ${i.name}`} busy={busy} />
+            <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
+            <Link to={`/instances/${i.id}/logs`}>Logs</Link>
+            <RowAction intent="stop" id={i.id} label="Stop" ariaLabel={`Stop ${i.name}`} busy={busy} />
+            <RowAction intent="start" id={i.id} label="Start" ariaLabel={`Start ${i.name}`} busy={busy} />
+            <Form method="post" className="row" aria-label={`Remove ${i.name}`}>
+              <input type="hidden" name="intent" value="remove" />
+              <input type="hidden" name="id" value={i.id} />
+              <label>
+                <input type="checkbox" name="removeVolumes" /> and its data
+              </label>
+              <button type="submit" className="danger" disabled={busy}>
+                Remove
+              </button>
+            </Form>
+          </>
+        )}
       </td>
     </tr>
   );

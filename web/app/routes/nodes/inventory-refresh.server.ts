@@ -4,6 +4,5 @@ import { attempt } from '../../service-errors.server.ts';
 import type { NodeIntentArgs } from './intent.server.ts';
 
 export const inventoryIntents = {
-  'refresh-inventory': async ({ ctx, nodeId }: NodeIntentArgs) => (
-    { intent: 'refresh-inventory' as const, result: await attempt(() => requestInventoryRefresh(ctx, nodeId)) }),
+  'refresh-inventory': async ({ ctx, nodeId }: NodeIntentArgs) => ({ intent: 'refresh-inventory' as const, result: await attempt(() => requestInventoryRefresh(ctx, nodeId)) }),
 };

@@ -23,9 +23,14 @@ export async function loader({ request }: Route.LoaderArgs) {
 export async function action({ request }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
-  return attempt(() => createNode(ctx, {
-    organizationId: form.get('organizationId'), name: form.get('name'), labels: splitLabels(form.get('labels')), notes: form.get('notes') ?? '',
-  }));
+  return attempt(() =>
+    createNode(ctx, {
+      organizationId: form.get('organizationId'),
+      name: form.get('name'),
+      labels: splitLabels(form.get('labels')),
+      notes: form.get('notes') ?? '',
+    }),
+  );
 }
 
 export default function Nodes({ loaderData, actionData }: Route.ComponentProps) {
@@ -38,8 +43,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
     <>
       <h1>Nodes</h1>
       <p className="muted">
-        The machines you manage. A new node stays <span className="badge">pending</span> until an agent enrolls on the machine
-        (open the node and create its enrollment command).
+        The machines you manage. A new node stays <span className="badge">pending</span> until an agent enrolls on the machine (open the node and create its enrollment command).
       </p>
       <Form method="get" className="row" aria-label="Filter nodes">
         {organizations.length > 0 && (
@@ -53,21 +57,37 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
           Status
           <select name="status" defaultValue={filters.status ?? ''}>
             <option value="">Any</option>
-            {statuses.map((s) => <option key={s} value={s}>{s}</option>)}
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
           <FieldError message={filterErrors.status} />
         </label>
-        <button type="submit" className="secondary">Show</button>
+        <button type="submit" className="secondary">
+          Show
+        </button>
       </Form>
-      {filterErrors.cursor && <p className="error" role="alert">{filterErrors.cursor}</p>}
+      {filterErrors.cursor && (
+        <p className="error" role="alert">
+          {filterErrors.cursor}
+        </p>
+      )}
       {canCreate && (
         <Form method="post" className="card stack" aria-label="Create node" key={created?.id ?? 'new'}>
           <strong>New node</strong>
           <label>
             Organization
             <select name="organizationId" required defaultValue={filters.organizationId ?? ''} aria-invalid={Boolean(errors.organizationId)}>
-              <option value="" disabled>Choose an organization</option>
-              {organizations.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+              <option value="" disabled>
+                Choose an organization
+              </option>
+              {organizations.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
             </select>
             <FieldError message={errors.organizationId} />
           </label>
@@ -88,29 +108,65 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
             <textarea name="notes" rows={3} maxLength={2000} aria-invalid={Boolean(errors.notes)} />
             <FieldError message={errors.notes} />
           </label>
-          {actionData && !actionData.ok && Object.keys(errors).length === 0 && <p className="error" role="alert">{actionData.formError}</p>}
-          <div><button type="submit" disabled={busy}>Create node</button></div>
+          {actionData && !actionData.ok && Object.keys(errors).length === 0 && (
+            <p className="error" role="alert">
+              {actionData.formError}
+            </p>
+          )}
+          <div>
+            <button type="submit" disabled={busy}>
+              Create node
+            </button>
+          </div>
         </Form>
       )}
-      {created && <p role="status">Created <Link to={`/nodes/${created.id}`}>{created.name}</Link> in {created.organizationName}; it is pending until its agent enrolls.</p>}
+      {created && (
+        <p role="status">
+          Created <Link to={`/nodes/${created.id}`}>{created.name}</Link> in {created.organizationName}; it is pending until its agent enrolls.
+        </p>
+      )}
       <table data-testid="nodes">
-        <thead><tr><th>Name</th><th>Organization</th><th>Status</th><th>Last seen</th><th>Agent</th><th>Labels</th><th>Created by</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Organization</th>
+            <th>Status</th>
+            <th>Last seen</th>
+            <th>Agent</th>
+            <th>Labels</th>
+            <th>Created by</th>
+          </tr>
+        </thead>
         <tbody>
           {nodes.map((n) => (
             <tr key={n.id}>
-              <td><Link to={`/nodes/${n.id}`}>{n.name}</Link></td>
+              <td>
+                <Link to={`/nodes/${n.id}`}>{n.name}</Link>
+              </td>
               <td>{n.organizationName}</td>
-              <td><span className={`badge ${n.status}`} data-testid="node-status">{n.status}</span></td>
+              <td>
+                <span className={`badge ${n.status}`} data-testid="node-status">
+                  {n.status}
+                </span>
+              </td>
               <td title={n.lastSeenAt ?? ''}>{ago(n.lastSeenAt)}</td>
               <td>{n.agent ? `${n.agent.version} on ${n.agent.hostname}` : '—'}</td>
-              <td>{n.labels.map((l) => <code key={l}>{l} </code>)}</td>
+              <td>
+                {n.labels.map((l) => (
+                  <code key={l}>{l} </code>
+                ))}
+              </td>
               <td>{n.createdBy ?? '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
       {nodes.length === 0 && <p className="muted">No nodes yet.</p>}
-      {nextUrl && <p><Link to={nextUrl}>More nodes</Link></p>}
+      {nextUrl && (
+        <p>
+          <Link to={nextUrl}>More nodes</Link>
+        </p>
+      )}
     </>
   );
 }

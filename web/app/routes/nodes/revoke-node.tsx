@@ -7,15 +7,21 @@ export function RevokeNode({ nodeName, canRevoke, result }: { nodeName: string; 
   return (
     <>
       {result?.ok && <p role="status">Node revoked: its agent’s requests, jobs and heartbeats are refused from now on.</p>}
-      {result && !result.ok && <p className="error" role="alert">{result.formError}</p>}
+      {result && !result.ok && (
+        <p className="error" role="alert">
+          {result.formError}
+        </p>
+      )}
       {canRevoke && (
         <Form method="post" className="card" aria-label="Revoke node">
           <input type="hidden" name="intent" value="revoke-node" />
           <p>
-            Revoking cuts this node’s agent off: its requests, jobs and heartbeats are refused from now on and its outstanding enrollment
-            tokens are withdrawn. It can be enrolled again later with a new enrollment command.
+            Revoking cuts this node’s agent off: its requests, jobs and heartbeats are refused from now on and its outstanding enrollment tokens are withdrawn. It can be enrolled
+            again later with a new enrollment command.
           </p>
-          <button type="submit" className="danger" disabled={busy}>Revoke {nodeName}</button>
+          <button type="submit" className="danger" disabled={busy}>
+            Revoke {nodeName}
+          </button>
         </Form>
       )}
     </>

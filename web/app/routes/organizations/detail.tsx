@@ -38,17 +38,37 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
       <h1>{org.name}</h1>
       <p className="muted">
         {org.kind === 'msp' ? 'Shared infrastructure: the MSP’s own organization' : 'Customer organization'}
-        {org.archivedAt && <> · <span className="badge">archived {formatDate(org.archivedAt)}</span></>}
+        {org.archivedAt && (
+          <>
+            {' '}
+            · <span className="badge">archived {formatDate(org.archivedAt)}</span>
+          </>
+        )}
       </p>
       <ul>
-        {canSeePeople && <li><Link to={`/people?organizationId=${org.id}`}>People</Link></li>}
-        {canSeeNodes && <li><Link to={`/nodes?organizationId=${org.id}`}>Nodes</Link></li>}
+        {canSeePeople && (
+          <li>
+            <Link to={`/people?organizationId=${org.id}`}>People</Link>
+          </li>
+        )}
+        {canSeeNodes && (
+          <li>
+            <Link to={`/nodes?organizationId=${org.id}`}>Nodes</Link>
+          </li>
+        )}
       </ul>
-      {errors?.formError && <p className="error" role="alert">{errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError}</p>}
+      {errors?.formError && (
+        <p className="error" role="alert">
+          {errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError}
+        </p>
+      )}
       {canRename && (
         <Form method="post" className="row card" aria-label="Rename organization">
           <input type="hidden" name="intent" value="rename" />
-          <label>Name<input name="name" defaultValue={org.name} required maxLength={100} /></label>
+          <label>
+            Name
+            <input name="name" defaultValue={org.name} required maxLength={100} />
+          </label>
           <button type="submit">Rename</button>
         </Form>
       )}
@@ -56,17 +76,21 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
         <Form method="post" className="row card" aria-label="Approval policy" key={String(org.forbidSelfApproval)}>
           <input type="hidden" name="intent" value="approval-policy" />
           <label>
-            <input type="checkbox" name="forbidSelfApproval" defaultChecked={org.forbidSelfApproval} />
-            {' '}Whoever requests a job for this organization (its machines and instances) may not approve it themselves
+            <input type="checkbox" name="forbidSelfApproval" defaultChecked={org.forbidSelfApproval} /> Whoever requests a job for this organization (its machines and instances)
+            may not approve it themselves
           </label>
-          <button type="submit" className="secondary">Save</button>
+          <button type="submit" className="secondary">
+            Save
+          </button>
         </Form>
       )}
       {canArchive && (
         <Form method="post" className="card" aria-label="Archive organization">
           <input type="hidden" name="intent" value="archive" />
           <p>Archiving hides the organization from lists. It is refused while the organization still owns nodes.</p>
-          <button type="submit" className="danger">Archive {org.name}</button>
+          <button type="submit" className="danger">
+            Archive {org.name}
+          </button>
         </Form>
       )}
     </>

@@ -29,7 +29,15 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
     <>
       <h1>Organizations</h1>
       <p className="muted">
-        {archived === 'only' ? <>Archived organizations. <Link to="/organizations">Show active ones</Link></> : <>Your customers and your own shared infrastructure. <Link to="?archived=only">Show archived</Link></>}
+        {archived === 'only' ? (
+          <>
+            Archived organizations. <Link to="/organizations">Show active ones</Link>
+          </>
+        ) : (
+          <>
+            Your customers and your own shared infrastructure. <Link to="?archived=only">Show archived</Link>
+          </>
+        )}
       </p>
       {canCreate && archived !== 'only' && (
         <Form method="post" className="row card" aria-label="Create organization">
@@ -38,16 +46,26 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
             <input name="name" required maxLength={100} aria-invalid={Boolean(actionData && !actionData.ok && actionData.fieldErrors.name)} />
             <FieldError message={actionData && !actionData.ok && actionData.fieldErrors.name} />
           </label>
-          <button type="submit" disabled={busy}>Create</button>
+          <button type="submit" disabled={busy}>
+            Create
+          </button>
         </Form>
       )}
       {actionData?.ok && <p role="status">Created {actionData.value.name}.</p>}
       <table data-testid="organizations">
-        <thead><tr><th>Name</th><th>Kind</th><th>Created</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Kind</th>
+            <th>Created</th>
+          </tr>
+        </thead>
         <tbody>
           {organizations.map((o) => (
             <tr key={o.id}>
-              <td><Link to={`/organizations/${o.id}`}>{o.name}</Link></td>
+              <td>
+                <Link to={`/organizations/${o.id}`}>{o.name}</Link>
+              </td>
               <td>{o.kind === 'msp' ? 'Shared infrastructure (MSP)' : 'Customer'}</td>
               <td>{formatDate(o.createdAt)}</td>
             </tr>

@@ -29,7 +29,9 @@ export async function action({ request, params }: Route.ActionArgs) {
   const form = await request.formData();
   try {
     const userId = await acceptInvitation(getDb(), params.token, {
-      name: form.get('name') ?? '', password: form.get('password') ?? '', passwordConfirm: form.get('passwordConfirm') ?? '',
+      name: form.get('name') ?? '',
+      password: form.get('password') ?? '',
+      passwordConfirm: form.get('passwordConfirm') ?? '',
     });
     const { token } = await createSession(userId);
     return redirect('/', { headers: { 'Set-Cookie': sessionCookie(token) } });
@@ -53,8 +55,12 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
     return (
       <main className="centered">
         <h1>Invitation</h1>
-        <p className="error" role="alert" data-testid="invitation-problem">{problem ?? 'This invitation link is not valid.'}</p>
-        <p><a href="/login">Go to sign in</a></p>
+        <p className="error" role="alert" data-testid="invitation-problem">
+          {problem ?? 'This invitation link is not valid.'}
+        </p>
+        <p>
+          <a href="/login">Go to sign in</a>
+        </p>
       </main>
     );
   }
@@ -62,8 +68,7 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
     <main className="centered">
       <h1>Join {invitation.organizationName}</h1>
       <p>
-        You are invited as <strong>{invitation.roleLabel}</strong> with the email address <strong>{invitation.email}</strong>.
-        Choose your name and a password to finish.
+        You are invited as <strong>{invitation.roleLabel}</strong> with the email address <strong>{invitation.email}</strong>. Choose your name and a password to finish.
       </p>
       <Form method="post" className="stack" noValidate>
         <input type="email" name="username" autoComplete="username" value={invitation.email} readOnly hidden />
@@ -74,9 +79,19 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="new-password" required minLength={password.min} maxLength={password.max}
-            aria-invalid={Boolean(errors.password)} aria-describedby="password-hint" />
-          <span id="password-hint" className="muted">At least {password.min} characters.</span>
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={password.min}
+            maxLength={password.max}
+            aria-invalid={Boolean(errors.password)}
+            aria-describedby="password-hint"
+          />
+          <span id="password-hint" className="muted">
+            At least {password.min} characters.
+          </span>
           <FieldError message={errors.password} />
         </label>
         <label>
@@ -84,8 +99,14 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
           <input name="passwordConfirm" type="password" autoComplete="new-password" required maxLength={password.max} aria-invalid={Boolean(errors.passwordConfirm)} />
           <FieldError message={errors.passwordConfirm} />
         </label>
-        {actionData?.formError && <p className="error" role="alert">{actionData.formError}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Joining…' : 'Accept invitation'}</button>
+        {actionData?.formError && (
+          <p className="error" role="alert">
+            {actionData.formError}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Joining…' : 'Accept invitation'}
+        </button>
       </Form>
     </main>
   );

@@ -14,7 +14,6 @@ import { loadConfig } from '../../../../infra/config.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'People · Anthropy Works' }];
 
-
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const { actor } = ctx;
@@ -29,20 +28,29 @@ export async function loader({ request }: Route.LoaderArgs) {
   // Where the actor may invite to, and which roles each organization takes from this actor.
   // (Company people see only their own organization here; archived organizations are not listed.)
   const candidates = (await load(() => listOrganizations(ctx, { limit: 200 }))).items.filter((o) => !organizationId || o.id === organizationId);
-  const inviteTargets = candidates.map((o) => ({
-    id: o.id, name: o.name,
-    roles: rolesFor(o.kind).filter((role) => can(actor, 'person.invite', { organizationId: o.id, role })).map((role) => ({ value: role, label: ROLE_LABELS[role] })),
-  })).filter((o) => o.roles.length > 0);
+  const inviteTargets = candidates
+    .map((o) => ({
+      id: o.id,
+      name: o.name,
+      roles: rolesFor(o.kind)
+        .filter((role) => can(actor, 'person.invite', { organizationId: o.id, role }))
+        .map((role) => ({ value: role, label: ROLE_LABELS[role] })),
+    }))
+    .filter((o) => o.roles.length > 0);
 
   return {
     people: page.items.map((p) => ({
-      ...p, roleLabel: ROLE_LABELS[p.role], isSelf: p.id === actor.userId,
+      ...p,
+      roleLabel: ROLE_LABELS[p.role],
+      isSelf: p.id === actor.userId,
       canDeactivate: p.active && can(actor, 'person.deactivate', { organizationId: p.organizationId, role: p.role, userId: p.id }),
     })),
     showOrganization: isMspStaff(actor) && !organizationId,
     filteredTo: organizationId ? (page.items[0]?.organizationName ?? candidates.find((o) => o.id === organizationId)?.name ?? null) : null,
     invitations: pending.map((i) => ({
-      ...i, roleLabel: ROLE_LABELS[i.role], canRevoke: can(actor, 'person.invite', { organizationId: i.organizationId, role: i.role }),
+      ...i,
+      roleLabel: ROLE_LABELS[i.role],
+      canRevoke: can(actor, 'person.invite', { organizationId: i.organizationId, role: i.role }),
     })),
     canSeeInvitations: canList,
     inviteTargets,
@@ -63,10 +71,18 @@ export async function action({ request }: Route.ActionArgs) {
   const baseUrl = loadConfig().publicUrl;
   return {
     intent: 'invite' as const,
-    result: await attempt(() => invitePerson(ctx, {
-      organizationId: form.get('organizationId'), email: form.get('email'), role: form.get('role'),
-      expiresInHours: hours === '' ? undefined : Number(hours),
-    }, { baseUrl })),
+    result: await attempt(() =>
+      invitePerson(
+        ctx,
+        {
+          organizationId: form.get('organizationId'),
+          email: form.get('email'),
+          role: form.get('role'),
+          expiresInHours: hours === '' ? undefined : Number(hours),
+        },
+        { baseUrl },
+      ),
+    ),
   };
 }
 
@@ -86,29 +102,43 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
       <h1>People</h1>
       <p className="muted">{filteredTo ? <>People of {filteredTo}.</> : 'Everyone you may see, and the invitations still open.'}</p>
 
-      {other && !other.ok && <p className="error" role="alert">{other.fieldErrors.id ?? other.formError}</p>}
-      {other?.ok && (actionData?.intent === 'deactivate'
-        ? <p role="status">Deactivated {other.value.email}: their sessions ended and their API tokens were revoked.</p>
-        : <p role="status">Withdrew the invitation for {other.value.email}.</p>)}
+      {other && !other.ok && (
+        <p className="error" role="alert">
+          {other.fieldErrors.id ?? other.formError}
+        </p>
+      )}
+      {other?.ok &&
+        (actionData?.intent === 'deactivate' ? (
+          <p role="status">Deactivated {other.value.email}: their sessions ended and their API tokens were revoked.</p>
+        ) : (
+          <p role="status">Withdrew the invitation for {other.value.email}.</p>
+        ))}
 
       <table data-testid="people">
         <thead>
-          <tr><th>Name</th><th>Email</th><th>Role</th>{showOrganization && <th>Organization</th>}<th>Status</th><th>Two-factor</th><th /></tr>
+          <tr>
+            <th>Name</th>
+            <th>Email</th>
+            <th>Role</th>
+            {showOrganization && <th>Organization</th>}
+            <th>Status</th>
+            <th>Two-factor</th>
+            <th />
+          </tr>
         </thead>
         <tbody>
           {people.map((p) => (
             <tr key={p.id} data-testid={`person-${p.email}`}>
-              <td>{p.name}{p.isSelf && <span className="muted"> (you)</span>}</td>
+              <td>
+                {p.name}
+                {p.isSelf && <span className="muted"> (you)</span>}
+              </td>
               <td>{p.email}</td>
               <td>{p.roleLabel}</td>
               {showOrganization && <td>{p.organizationName}</td>}
               <td>{p.active ? 'Active' : <span className="badge">deactivated{p.deactivatedAt && ` ${formatDateTime(p.deactivatedAt)}`}</span>}</td>
               <td>{p.twoFactorEnabled ? 'On' : 'Off'}</td>
-              <td>
-                {p.canDeactivate && (
-                  <RowAction intent="deactivate" id={p.id} label="Deactivate" ariaLabel={`Deactivate ${p.email}`} busy={busy} />
-                )}
-              </td>
+              <td>{p.canDeactivate && <RowAction intent="deactivate" id={p.id} label="Deactivate" ariaLabel={`Deactivate ${p.email}`} busy={busy} />}</td>
             </tr>
           ))}
         </tbody>
@@ -123,7 +153,11 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
               <label>
                 Organization
                 <select name="organizationId" value={target.id} onChange={(e) => setOrganizationId(e.target.value)} aria-invalid={Boolean(inviteErrors.organizationId)}>
-                  {inviteTargets.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+                  {inviteTargets.map((o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.name}
+                    </option>
+                  ))}
                 </select>
                 <FieldError message={inviteErrors.organizationId} />
               </label>
@@ -138,7 +172,11 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
             <label>
               Role
               <select name="role" key={target.id} aria-invalid={Boolean(inviteErrors.role)}>
-                {target.roles.map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
+                {target.roles.map((r) => (
+                  <option key={r.value} value={r.value}>
+                    {r.label}
+                  </option>
+                ))}
               </select>
               <FieldError message={inviteErrors.role} />
             </label>
@@ -147,10 +185,14 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
               <input name="expiresInHours" type="number" min={1} max={720} defaultValue={168} aria-invalid={Boolean(inviteErrors.expiresInHours)} />
               <FieldError message={inviteErrors.expiresInHours} />
             </label>
-            <button type="submit" disabled={busy}>Create invitation</button>
+            <button type="submit" disabled={busy}>
+              Create invitation
+            </button>
           </div>
           {invite && !invite.ok && !Object.keys(inviteErrors).some((f) => ['organizationId', 'email', 'role', 'expiresInHours'].includes(f)) && (
-            <p className="error" role="alert">{invite.formError}</p>
+            <p className="error" role="alert">
+              {invite.formError}
+            </p>
           )}
         </Form>
       )}
@@ -158,19 +200,30 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
       {created && (
         <div className="card" role="status">
           <p>
-            Copy this link and send it to {created.invitation.email}; it expires on {formatDateTime(created.invitation.expiresAt)}.
-            It is shown only this once.
+            Copy this link and send it to {created.invitation.email}; it expires on {formatDateTime(created.invitation.expiresAt)}. It is shown only this once.
           </p>
-          <div className="secret" data-testid="invitation-link">{created.link}</div>
+          <div className="secret" data-testid="invitation-link">
+            {created.link}
+          </div>
         </div>
       )}
 
       {canSeeInvitations && (
         <>
           <h2>Pending invitations</h2>
-          {invitations.length === 0 ? <p className="muted">No invitation is waiting to be accepted.</p> : (
+          {invitations.length === 0 ? (
+            <p className="muted">No invitation is waiting to be accepted.</p>
+          ) : (
             <table data-testid="invitations">
-              <thead><tr><th>Email</th><th>Role</th>{showOrganization && <th>Organization</th>}<th>Expires</th><th /></tr></thead>
+              <thead>
+                <tr>
+                  <th>Email</th>
+                  <th>Role</th>
+                  {showOrganization && <th>Organization</th>}
+                  <th>Expires</th>
+                  <th />
+                </tr>
+              </thead>
               <tbody>
                 {invitations.map((i) => (
                   <tr key={i.id} data-testid={`invitation-${i.email}`}>
@@ -178,11 +231,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
                     <td>{i.roleLabel}</td>
                     {showOrganization && <td>{i.organizationName}</td>}
                     <td>{formatDateTime(i.expiresAt)}</td>
-                    <td>
-                      {i.canRevoke && (
-                        <RowAction intent="revoke" id={i.id} label="Revoke" ariaLabel={`Revoke the invitation for ${i.email}`} busy={busy} />
-                      )}
-                    </td>
+                    <td>{i.canRevoke && <RowAction intent="revoke" id={i.id} label="Revoke" ariaLabel={`Revoke the invitation for ${i.email}`} busy={busy} />}</td>
                   </tr>
                 ))}
               </tbody>

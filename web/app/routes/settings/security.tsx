@@ -31,15 +31,12 @@ export default function SecuritySettings({ loaderData, actionData }: Route.Compo
       <h1>Security settings</h1>
       <Form method="post" className="card" aria-label="Two-factor sign-in for MSP staff">
         <label style={{ flexDirection: 'row', alignItems: 'center', gap: '.5rem' }}>
-          <input
-            type="checkbox" name="requireMfaForMspStaff" defaultChecked={settings.requireMfaForMspStaff}
-            key={String(settings.requireMfaForMspStaff)}
-          />
+          <input type="checkbox" name="requireMfaForMspStaff" defaultChecked={settings.requireMfaForMspStaff} key={String(settings.requireMfaForMspStaff)} />
           Require two-factor sign-in for all MSP staff
         </label>
         <p className="muted">
-          MSP admins and operators without two-factor sign-in are sent to turn it on before they can use the console,
-          and MSP staff cannot turn it off while this is on. Company people are not affected.
+          MSP admins and operators without two-factor sign-in are sent to turn it on before they can use the console, and MSP staff cannot turn it off while this is on. Company
+          people are not affected.
         </p>
         {!ownTwoFactor && !settings.requireMfaForMspStaff && (
           <p className="muted">You have not turned two-factor sign-in on yourself; once this is on, you will be asked to do so first.</p>
@@ -47,14 +44,24 @@ export default function SecuritySettings({ loaderData, actionData }: Route.Compo
         <p className="muted" data-testid="msp-staff-without-two-factor">
           MSP staff without two-factor sign-in: {settings.mspStaffWithoutTwoFactor}
         </p>
-        {actionData && !actionData.ok && <p className="error" role="alert">{actionData.formError}</p>}
+        {actionData && !actionData.ok && (
+          <p className="error" role="alert">
+            {actionData.formError}
+          </p>
+        )}
         {actionData?.ok && <p role="status">Saved.</p>}
-        <button type="submit" disabled={busy}>Save</button>
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
       </Form>
       <p className="muted" data-testid="security-settings-last-change">
-        {settings.updatedBy && settings.updatedAt
-          ? <>Last changed by {settings.updatedBy.name} ({settings.updatedBy.email}) on {formatTime(settings.updatedAt)}.</>
-          : 'Never changed: two-factor sign-in is optional for everyone.'}
+        {settings.updatedBy && settings.updatedAt ? (
+          <>
+            Last changed by {settings.updatedBy.name} ({settings.updatedBy.email}) on {formatTime(settings.updatedAt)}.
+          </>
+        ) : (
+          'Never changed: two-factor sign-in is optional for everyone.'
+        )}
       </p>
     </>
   );

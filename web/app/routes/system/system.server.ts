@@ -9,7 +9,7 @@ export async function readinessRows(ctx: ServiceContext) {
     status: job.state === 'completed' ? 'passed' : ['failed', 'cancelled', 'expired', 'rejected'].includes(job.state) ? 'failed' : 'running',
     requester: job.requestedBy,
     requestedAt: job.createdAt,
-    results: ((job.result?.results ?? []) as { name: string; ok: boolean; detail: string; durationMs: number }[]),
+    results: (job.result?.results ?? []) as { name: string; ok: boolean; detail: string; durationMs: number }[],
     failureReason: job.failureReason,
     temporalUrl: job.temporalUrl,
   }));

@@ -50,21 +50,56 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
   return (
     <>
       <h1>System</h1>
-      <p>The readiness check is a Temporal workflow on the <code>control-plane</code> queue: its activities check PostgreSQL and Temporal and record the result here.</p>
-      <Form method="post"><button type="submit" disabled={busy}>{busy ? 'Starting…' : 'Run readiness check'}</button></Form>
-      {actionData && !actionData.ok && <p className="error" role="alert">{actionData.error}</p>}
+      <p>
+        The readiness check is a Temporal workflow on the <code>control-plane</code> queue: its activities check PostgreSQL and Temporal and record the result here.
+      </p>
+      <Form method="post">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Starting…' : 'Run readiness check'}
+        </button>
+      </Form>
+      {actionData && !actionData.ok && (
+        <p className="error" role="alert">
+          {actionData.error}
+        </p>
+      )}
       <h2>Recent readiness checks</h2>
-      {checks.length === 0 ? <p className="muted">No readiness check has run yet.</p> : (
+      {checks.length === 0 ? (
+        <p className="muted">No readiness check has run yet.</p>
+      ) : (
         <table data-testid="readiness-checks">
-          <thead><tr><th>Started</th><th>By</th><th>Status</th><th>Results</th><th>Run</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>By</th>
+              <th>Status</th>
+              <th>Results</th>
+              <th>Run</th>
+            </tr>
+          </thead>
           <tbody>
             {checks.map((c) => (
               <tr key={c.id}>
                 <td>{formatDateTime(c.requestedAt)}</td>
                 <td>{c.requester ?? '—'}</td>
-                <td><span className={`badge ${c.status}`} data-testid="readiness-status">{c.status}</span></td>
-                <td>{c.results.map((r) => <div key={r.name}>{r.ok ? '✓' : '✗'} <b>{r.name}</b>: {r.detail} <span className="muted">({r.durationMs} ms)</span></div>)}{c.results.length === 0 && c.failureReason}</td>
-                <td><a href={c.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">Open in Temporal Web ↗</a></td>
+                <td>
+                  <span className={`badge ${c.status}`} data-testid="readiness-status">
+                    {c.status}
+                  </span>
+                </td>
+                <td>
+                  {c.results.map((r) => (
+                    <div key={r.name}>
+                      {r.ok ? '✓' : '✗'} <b>{r.name}</b>: {r.detail} <span className="muted">({r.durationMs} ms)</span>
+                    </div>
+                  ))}
+                  {c.results.length === 0 && c.failureReason}
+                </td>
+                <td>
+                  <a href={c.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">
+                    Open in Temporal Web ↗
+                  </a>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -72,33 +107,56 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
       )}
       <h2>OpenClaw bundle</h2>
       <p>
-        OpenClaw <b data-testid="bundle-version">{bundle.version}</b>, image <code>{bundle.image}</code>, built on each node from the npm package
-        (no registry pull). A check builds the image where it is missing and starts a throw-away gateway with no network.
+        OpenClaw <b data-testid="bundle-version">{bundle.version}</b>, image <code>{bundle.image}</code>, built on each node from the npm package (no registry pull). A check builds
+        the image where it is missing and starts a throw-away gateway with no network.
       </p>
       {nodes.length > 0 ? (
         <Form method="post" className="row" aria-label="Check the bundle">
           <input type="hidden" name="intent" value="bundle-check" />
           <label>
             Node
-            <select name="nodeId" required>{nodes.map((n) => <option key={n.id} value={n.id}>{n.name} ({n.organizationName})</option>)}</select>
+            <select name="nodeId" required>
+              {nodes.map((n) => (
+                <option key={n.id} value={n.id}>
+                  {n.name} ({n.organizationName})
+                </option>
+              ))}
+            </select>
           </label>
-          <button type="submit" className="secondary" disabled={busy}>Check the bundle</button>
+          <button type="submit" className="secondary" disabled={busy}>
+            Check the bundle
+          </button>
         </Form>
-      ) : <p className="muted">No node with an agent yet.</p>}
+      ) : (
+        <p className="muted">No node with an agent yet.</p>
+      )}
       {bundleChecks.length > 0 && (
         <table data-testid="bundle-checks">
-          <thead><tr><th>Node</th><th>State</th><th>Image</th><th>Gateway</th><th>Checked</th><th>Job</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Node</th>
+              <th>State</th>
+              <th>Image</th>
+              <th>Gateway</th>
+              <th>Checked</th>
+              <th>Job</th>
+            </tr>
+          </thead>
           <tbody>
             {bundleChecks.map((j) => {
               const r = (j.result ?? {}) as { wasPresent?: boolean; sizeBytes?: number; detail?: string; version?: string };
               return (
                 <tr key={j.id}>
                   <td>{j.nodeName}</td>
-                  <td><JobState state={j.state} /></td>
+                  <td>
+                    <JobState state={j.state} />
+                  </td>
                   <td>{r.sizeBytes ? `${r.version}, ${Math.round(r.sizeBytes / 1e6)} MB, ${r.wasPresent ? 'was present' : 'built by this check'}` : '—'}</td>
                   <td>{r.detail ?? j.failureReason ?? '—'}</td>
                   <td>{formatDateTime(j.createdAt)}</td>
-                  <td><Link to={`/jobs/${j.id}`}>Job</Link></td>
+                  <td>
+                    <Link to={`/jobs/${j.id}`}>Job</Link>
+                  </td>
                 </tr>
               );
             })}
