@@ -451,6 +451,11 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
       } satisfies MatrixEntry,
     ]),
   ),
+  // A grant for the temporal CLI from the job's page: on an ended job, allowed people are told why not.
+  'POST /jobs/:jobId intent=grant': {
+    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'grant', phrase: 'deploy openclaw to matrix' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   // A retry from the job's page: the new job's page.
   'POST /jobs/:jobId intent=retry': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}`, body: { intent: 'retry' } }),

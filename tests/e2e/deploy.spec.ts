@@ -49,6 +49,13 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   const phrase = (await page.getByTestId('approval-phrase').textContent())!;
   expect(phrase).toBe(`deploy openclaw to ${NODE_NAME}`);
 
+  // The temporal CLI path: the page hands this person a grant and the exact command to run.
+  await page.getByText('Approve from the temporal CLI instead').click();
+  const cli = page.getByRole('form', { name: 'Grant for the temporal CLI' });
+  await cli.getByLabel('Phrase').fill(phrase);
+  await cli.getByRole('button', { name: 'Get the command' }).click();
+  await expect(page.getByTestId('grant-command')).toContainText(/^temporal workflow signal --workflow-id deploy-openclaw-[0-9a-f-]+ --name approve --input '\{"grant":\{/);
+
   const approval = page.getByRole('form', { name: 'Approve' });
   await approval.getByLabel('Phrase').fill('deploy openclaw');
   await approval.getByRole('button', { name: 'Approve' }).click();

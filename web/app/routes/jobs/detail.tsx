@@ -1,7 +1,7 @@
 import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
 import type { ActivitySummary } from '../../../../api/jobs/run-history.ts';
-import { approveJob, cancelJob, getJob, getJobActivities, rejectJob, retryJob } from '../../../../api/jobs/service.ts';
+import { approveJob, cancelJob, getJob, getJobActivities, rejectJob, requestApprovalGrant, retryJob } from '../../../../api/jobs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FieldError } from '../../components/forms.tsx';
@@ -29,6 +29,8 @@ export async function action({ request, params }: Route.ActionArgs) {
   const reason = String(form.get('reason') ?? '').trim() || undefined;
   if (intent === 'approve') return { intent, result: await attempt(() => approveJob(ctx, params.jobId, { phrase: form.get('phrase') ?? '' })) };
   if (intent === 'reject') return { intent, result: await attempt(() => rejectJob(ctx, params.jobId, { reason })) };
+  // The engineer's temporal CLI path: a grant for this person to paste into the signal (ADR 0010).
+  if (intent === 'grant') return { intent: 'grant' as const, result: await attempt(() => requestApprovalGrant(ctx, params.jobId, { phrase: String(form.get('phrase') ?? '') })) };
   if (intent === 'retry') {
     const result = await attempt(() => retryJob(ctx, params.jobId));
     if (result.ok) return redirect(`/jobs/${result.value.id}`);
@@ -43,7 +45,8 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;
-  const other = actionData && actionData.intent !== 'approve' && !actionData.result.ok ? actionData.result.formError : null;
+  const other = actionData && actionData.intent !== 'approve' && actionData.intent !== 'grant' && !actionData.result.ok ? actionData.result.formError : null;
+  const grant = actionData?.intent === 'grant' ? actionData.result : null;
   const waiting = job.state === 'waiting_for_approval';
   const preflight = (job.result?.preflight ?? []) as { name: string; ok: boolean; detail: string }[];
   return (
@@ -138,6 +141,28 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
             </button>
           </div>
         </Form>
+      )}
+      {waiting && canDecide && (
+        <details className="card" open={Boolean(grant)}>
+          <summary>Approve from the temporal CLI instead</summary>
+          <Form method="post" className="stack" aria-label="Grant for the temporal CLI">
+            <input type="hidden" name="intent" value="grant" />
+            <p className="muted">
+              The signal must carry a grant signed for you and this run: type the phrase to get one (good for 10 minutes, once), then run the command it shows.
+            </p>
+            <label>
+              Phrase
+              <input name="phrase" autoComplete="off" required aria-invalid={Boolean(grant && !grant.ok)} />
+              <FieldError message={grant && !grant.ok ? (grant.fieldErrors.phrase ?? grant.formError) : null} alert />
+            </label>
+            <div>
+              <button type="submit" className="secondary" disabled={busy}>
+                Get the command
+              </button>
+            </div>
+          </Form>
+          {grant?.ok && <pre data-testid="grant-command">{(grant.value as { command: string }).command}</pre>}
+        </details>
       )}
       {waiting && !canDecide && (
         <p className="muted">
