@@ -4,8 +4,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
-import type { Db } from '../db/client.ts';
-import { asCallingRun, jobOfCallingRun } from './calling-run.ts';
+import type { Db, Executor } from '../db/client.ts';
+import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
 import { instances, jobs, organizations, users, type JobApproval, type JobState } from '../db/schema.ts';
 import { APPROVER_ROLES, MSP_ROLES } from '../api/authz.ts';
 import { approvalGrantPublicKey } from '../infra/approval-grant-key.ts';
@@ -25,6 +25,27 @@ export interface JobUpdate {
   /** Appended once (the same `at` and `by` twice is one entry). */
   approval?: JobApproval;
 }
+
+/** The calling run's job (activities/calling-run.ts), which must act on `instanceId`. */
+async function jobOnItsInstance(tx: Executor, input: { jobId: string; instanceId: string }): Promise<JobRecord> {
+  const job = await jobOfCallingRun(tx, input.jobId);
+  if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
+  return job;
+}
+
+/** An instance event, told as the job's workflow did it. */
+const auditInstance = (tx: Executor, job: JobRecord, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>) =>
+  recordAudit(tx, {
+    actorType: 'workflow',
+    actorId: job.workflowId,
+    actorLabel: `job ${job.type}`,
+    organizationId: job.organizationId,
+    action,
+    targetType: 'instance',
+    targetId: job.instanceId,
+    outcome,
+    details,
+  });
 
 export function createJobActivities(deps: { db: Db }) {
   return {
@@ -159,41 +180,19 @@ export function createJobActivities(deps: { db: Db }) {
     /** The instance's latest health, as a job measured it (audited). */
     async recordInstanceHealth(input: { jobId: string; instanceId: string; health: Record<string, unknown> }): Promise<void> {
       await asCallingRun(deps.db, 'instance.health', async (tx) => {
-        const job = await jobOfCallingRun(tx, input.jobId);
-        if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
+        const job = await jobOnItsInstance(tx, input);
         await tx.update(instances).set({ health: input.health, updatedAt: new Date() }).where(eq(instances.id, input.instanceId));
-        await recordAudit(tx, {
-          actorType: 'workflow',
-          actorId: job.workflowId,
-          actorLabel: `job ${job.type}`,
-          organizationId: job.organizationId,
-          action: 'instance.health',
-          targetType: 'instance',
-          targetId: input.instanceId,
-          outcome: input.health.healthy ? 'success' : 'failure',
-          details: { jobId: job.id, healthy: Boolean(input.health.healthy) },
-        });
+        await auditInstance(tx, job, 'instance.health', input.health.healthy ? 'success' : 'failure', { jobId: job.id, healthy: Boolean(input.health.healthy) });
       });
     },
 
     /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). */
     async recordInstanceRemoved(input: { jobId: string; instanceId: string; volumesRemoved: string[] }): Promise<void> {
       await asCallingRun(deps.db, 'instance.removed', async (tx) => {
-        const job = await jobOfCallingRun(tx, input.jobId);
-        if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
+        const job = await jobOnItsInstance(tx, input);
         const [gone] = await tx.delete(instances).where(eq(instances.id, input.instanceId)).returning({ name: instances.name });
         if (gone) {
-          await recordAudit(tx, {
-            actorType: 'workflow',
-            actorId: job.workflowId,
-            actorLabel: `job ${job.type}`,
-            organizationId: job.organizationId,
-            action: 'instance.removed',
-            targetType: 'instance',
-            targetId: input.instanceId,
-            outcome: 'success',
-            details: { name: gone.name, jobId: job.id, volumesRemoved: input.volumesRemoved },
-          });
+          await auditInstance(tx, job, 'instance.removed', 'success', { name: gone.name, jobId: job.id, volumesRemoved: input.volumesRemoved });
         }
       });
     },
@@ -209,8 +208,7 @@ export function createJobActivities(deps: { db: Db }) {
       health: Record<string, unknown>;
     }): Promise<void> {
       await asCallingRun(deps.db, 'instance.managed', async (tx) => {
-        const job = await jobOfCallingRun(tx, input.jobId);
-        if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
+        const job = await jobOnItsInstance(tx, input);
         if (!job.nodeId) throw ApplicationFailure.nonRetryable(`job ${input.jobId} runs on no node: it cannot record an instance`, 'NotANodeJob');
         const nodeId = job.nodeId;
         const now = new Date();
@@ -230,16 +228,13 @@ export function createJobActivities(deps: { db: Db }) {
           .insert(instances)
           .values({ id: input.instanceId, organizationId: job.organizationId, nodeId, name, managedSince: now, ...values })
           .onConflictDoUpdate({ target: instances.id, set: values });
-        await recordAudit(tx, {
-          actorType: 'workflow',
-          actorId: job.workflowId,
-          actorLabel: `job ${job.type}`,
-          organizationId: job.organizationId,
-          action: 'instance.managed',
-          targetType: 'instance',
-          targetId: input.instanceId,
-          outcome: 'success',
-          details: { name, nodeId: job.nodeId, jobId: job.id, containers: input.containerIds.length, version: input.bundleVersion, port: input.port },
+        await auditInstance(tx, job, 'instance.managed', 'success', {
+          name,
+          nodeId: job.nodeId,
+          jobId: job.id,
+          containers: input.containerIds.length,
+          version: input.bundleVersion,
+          port: input.port,
         });
         // A discovered record of the same containers would now be a duplicate.
         await tx.delete(instances).where(

@@ -34,8 +34,8 @@ export function createNodeActivities(deps: { db: Db }) {
             : age < interval * config.NODE_STALE_AFTER_MISSED
               ? `its agent's last verified report is ${Math.round(age / 1000)} s old`
               : undefined;
-        if (unbacked) {
-          await recordAudit(tx, {
+        const audit = (outcome: 'success' | 'denied', reason: string) =>
+          recordAudit(tx, {
             actorType: 'workflow',
             actorId: `node-monitor.${input.nodeId}`,
             actorLabel: 'node monitor',
@@ -43,10 +43,12 @@ export function createNodeActivities(deps: { db: Db }) {
             action: 'node.status',
             targetType: 'node',
             targetId: input.nodeId,
-            outcome: 'denied',
-            reason: `not ${input.status}: ${unbacked}`,
+            outcome,
+            reason,
             details: { from: node.status, to: input.status },
           });
+        if (unbacked) {
+          await audit('denied', `not ${input.status}: ${unbacked}`);
           return { changed: false, revoked: false, refused: true };
         }
         const [updated] = await tx
@@ -54,20 +56,7 @@ export function createNodeActivities(deps: { db: Db }) {
           .set({ status: input.status, updatedAt: new Date() })
           .where(and(eq(nodes.id, input.nodeId), ne(nodes.status, input.status)))
           .returning({ id: nodes.id });
-        if (updated) {
-          await recordAudit(tx, {
-            actorType: 'workflow',
-            actorId: `node-monitor.${input.nodeId}`,
-            actorLabel: 'node monitor',
-            organizationId: node.organizationId,
-            action: 'node.status',
-            targetType: 'node',
-            targetId: input.nodeId,
-            outcome: 'success',
-            reason: input.reason,
-            details: { from: node.status, to: input.status },
-          });
-        }
+        if (updated) await audit('success', input.reason);
         return { changed: Boolean(updated), revoked: false };
       });
     },

@@ -129,10 +129,7 @@ export async function requestAdoption(ctx: ServiceContext, instanceId: string, o
   const phrase = `adopt ${instance.name} on ${node.name}`;
   return startJob(ctx, adoptJob, {
     id: jobId,
-    node,
-    organizationId: instance.organizationId,
-    instanceId: instance.id,
-    params: { instanceName: instance.name },
+    ...onInstance(instance, node),
     phrase,
     retryOf: origin.retryOf,
     args: {
@@ -162,6 +159,14 @@ async function managedTarget(ctx: ServiceContext, instanceId: string, permission
   return { instance, node };
 }
 
+/** The fields of a job on one instance: its node, its organization (the instance's), its name as the job's parameter. */
+const onInstance = (instance: typeof instances.$inferSelect, node: { id: string; name: string }, params: Record<string, unknown> = {}) => ({
+  node,
+  organizationId: instance.organizationId,
+  instanceId: instance.id,
+  params: { instanceName: instance.name, ...params },
+});
+
 const targetOf = (jobId: string, instance: typeof instances.$inferSelect): InstanceTarget => ({
   jobId,
   nodeId: instance.nodeId,
@@ -178,10 +183,7 @@ export async function requestHealthCheck(ctx: ServiceContext, instanceId: string
   const jobId = crypto.randomUUID();
   return startJob(ctx, healthCheckJob, {
     id: jobId,
-    node,
-    organizationId: instance.organizationId,
-    instanceId: instance.id,
-    params: { instanceName: instance.name },
+    ...onInstance(instance, node),
     retryOf: origin.retryOf,
     args: targetOf(jobId, instance),
   });
@@ -194,10 +196,7 @@ export async function requestRestart(ctx: ServiceContext, instanceId: string): P
   const phrase = `restart ${instance.name} on ${node.name}`;
   return startJob(ctx, restartJob, {
     id: jobId,
-    node,
-    organizationId: instance.organizationId,
-    instanceId: instance.id,
-    params: { instanceName: instance.name },
+    ...onInstance(instance, node),
     phrase,
     args: { ...targetOf(jobId, instance), ...(await approvalTerms(ctx, instance.organizationId, phrase)), healthTimeoutSeconds: 180 },
   });
@@ -217,12 +216,9 @@ export async function requestInstanceChange(
   const phrase = change === 'remove' && removeVolumes ? `remove ${instance.name} and its data on ${node.name}` : `${change} ${instance.name} on ${node.name}`;
   return startJob(ctx, changeJobs[change], {
     id: jobId,
-    node,
-    organizationId: instance.organizationId,
-    instanceId: instance.id,
+    ...onInstance(instance, node, change === 'remove' ? { removeVolumes } : {}),
     phrase,
     retryOf: origin.retryOf,
-    params: { instanceName: instance.name, ...(change === 'remove' ? { removeVolumes } : {}) },
     args: {
       ...targetOf(jobId, instance),
       ...(await approvalTerms(ctx, instance.organizationId, phrase)),
