@@ -70,7 +70,7 @@ export const agentEndpoints = [
     summary: 'Ask the node’s agent for its container inventory now (a signed job on the node’s queue); returns the run and its Temporal Web link',
     params: IdParams,
     response: InventoryRefreshOutput,
-    handler: (ctx, { params }) => requestInventoryRefresh(ctx, params.id),
+    handler: async (ctx, { params }) => InventoryRefreshOutput.parse(await requestInventoryRefresh(ctx, params.id)),
   }),
   defineEndpoint({
     method: 'post',
