@@ -15,6 +15,9 @@ import { E2E_ADMIN } from './helpers.ts';
 export default async function globalSetup() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-e2e-'));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
+  // Short heartbeats, so the browser sees a stopped agent's node turn stale, then offline, within seconds.
+  // Set before the config is read: the local agent is told its interval from it (it inherits no environment).
+  Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '2', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
   const config = loadConfig({
     ...process.env,
     DATA_DIR: dataDir,
@@ -27,8 +30,6 @@ export default async function globalSetup() {
     ADMIN_PASSWORD: E2E_ADMIN.password,
     LOG_LEVEL: 'info',
   });
-  // Short heartbeats, so the browser sees a stopped agent's node turn stale, then offline, within seconds.
-  Object.assign(process.env, { NODE_HEARTBEAT_SECONDS: '2', NODE_STALE_AFTER_MISSED: '2', NODE_OFFLINE_AFTER_MISSED: '4' });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
   const engine = await startTestEngine('e2e-local');
