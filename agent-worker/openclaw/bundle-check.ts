@@ -27,45 +27,28 @@ export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; t
     HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'] },
   });
   const started = Date.now();
+  const verdict = (secondsToHealthz: number | null, detail: string): BundleCheck => ({
+    image: OPENCLAW_BUNDLE.image,
+    version: OPENCLAW_BUNDLE.version,
+    wasPresent,
+    sizeBytes: image.Size,
+    gatewayAnswered: secondsToHealthz !== null,
+    secondsToHealthz,
+    detail,
+  });
   try {
     await container.start();
     opts.progress?.('waiting for the throw-away gateway to answer /healthz');
     while (Date.now() - started < opts.timeoutMs) {
       if (await answersHealthzInside(docker, container.id)) {
         const seconds = Math.round((Date.now() - started) / 100) / 10;
-        return {
-          image: OPENCLAW_BUNDLE.image,
-          version: OPENCLAW_BUNDLE.version,
-          wasPresent,
-          sizeBytes: image.Size,
-          gatewayAnswered: true,
-          secondsToHealthz: seconds,
-          detail: `the gateway answered /healthz after ${seconds} s`,
-        };
+        return verdict(seconds, `the gateway answered /healthz after ${seconds} s`);
       }
       const state = (await container.inspect()).State;
-      if (!state.Running) {
-        return {
-          image: OPENCLAW_BUNDLE.image,
-          version: OPENCLAW_BUNDLE.version,
-          wasPresent,
-          sizeBytes: image.Size,
-          gatewayAnswered: false,
-          secondsToHealthz: null,
-          detail: `the gateway exited with code ${state.ExitCode}`,
-        };
-      }
+      if (!state.Running) return verdict(null, `the gateway exited with code ${state.ExitCode}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    return {
-      image: OPENCLAW_BUNDLE.image,
-      version: OPENCLAW_BUNDLE.version,
-      wasPresent,
-      sizeBytes: image.Size,
-      gatewayAnswered: false,
-      secondsToHealthz: null,
-      detail: `no answer on /healthz within ${opts.timeoutMs / 1000} s`,
-    };
+    return verdict(null, `no answer on /healthz within ${opts.timeoutMs / 1000} s`);
   } finally {
     await container.remove({ force: true }).catch(() => {});
   }
