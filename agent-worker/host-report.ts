@@ -7,6 +7,7 @@ import type Dockerode from 'dockerode';
 import type { HeartbeatReport } from '../protocol/heartbeat.ts';
 import { discoverOpenClawOnEngine } from './docker/discovery.ts';
 import { inventoryDigest, listContainers, type ContainerRecord } from './docker/inventory.ts';
+import { instanceConfigReports } from './openclaw/config-report.ts';
 
 export const AGENT_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -30,6 +31,8 @@ export async function hostReport(docker: Dockerode | null, includeContainers: (d
   const send = Boolean(containers && digest && includeContainers(digest));
   // Discovery reads container commands, which stay on this machine; only its verdicts are reported.
   const discovered = send && docker ? (await discoverOpenClawOnEngine(docker, containers!).catch(() => null))?.instances : undefined;
+  // On every beat, changed inventory or not: a hand-edited configuration changes no container.
+  const instanceConfigs = docker && containers ? await instanceConfigReports(docker, containers) : [];
   return {
     agentVersion: AGENT_VERSION,
     hostname: os.hostname(),
@@ -39,5 +42,6 @@ export async function hostReport(docker: Dockerode | null, includeContainers: (d
     dockerVersion,
     inventoryDigest: digest,
     ...(send ? { containers: containers!, ...(discovered ? { discovered } : {}) } : {}),
+    ...(instanceConfigs.length ? { instanceConfigs } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { deploy, preflight } from './openclaw/deploy.ts';
 import { describeContainers } from './openclaw/describe.ts';
 import { instanceHealth, removeInstance, restartGateway, startInstance, stopInstance, waitHealthy } from './openclaw/health.ts';
 import { containerLogs } from './openclaw/logs.ts';
+import { applyToolPolicy, readToolPolicy } from './openclaw/tool-policy.ts';
 import type { ReplayStore } from './replay-store.ts';
 
 /** Every action of the catalogue, by name: a missing or mistyped handler does not compile. */
@@ -35,6 +36,8 @@ function handlers(docker: Dockerode, cacheDir: string, nodeName: string): NodeAc
     'openclaw.remove': async (p) => removeInstance(docker, p, { removeVolumes: p.removeVolumes }),
     'openclaw.describe': async (p) => ({ containers: await describeContainers(docker, p.containerIds) }),
     'openclaw.logs': async (p) => containerLogs(docker, p.containerId, p),
+    'openclaw.read_tool_policy': async (p) => readToolPolicy(docker, p),
+    'openclaw.apply_tool_policy': async (p) => applyToolPolicy(docker, p, timeout(p)),
     'openclaw.bundle-check': async (p) => checkBundle(docker, { cacheDir, timeoutMs: p.timeoutSeconds * 1000, progress }),
   };
 }

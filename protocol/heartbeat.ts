@@ -25,6 +25,19 @@ export type ContainerRecord = z.infer<typeof ContainerRecord>;
 
 export const ContainerRecords = z.array(ContainerRecord).max(2000);
 
+export const InstanceConfigReport = z.object({
+  /** The instance's id, from its containers' label. */
+  instanceId: z.string().uuid(),
+  gatewayId: z.string().min(1).max(128),
+  /** toolsConfigHash of the file, or unreadableConfigHash when it is not a JSON object. */
+  hash: z.string().min(1).max(200),
+  /** The file's `tools` section; null when the file is not readable as JSON or the section is too large to report. */
+  tools: z.record(z.string(), z.unknown()).nullable(),
+  /** When the agent read the file, by the node's clock (compared only with the apply's time, also the node's). */
+  readAt: z.string().max(64),
+});
+export type InstanceConfigReport = z.infer<typeof InstanceConfigReport>;
+
 export const HeartbeatReport = z.object({
   agentVersion: z.string().min(1).max(64),
   hostname: z.string().min(1).max(255),
@@ -47,5 +60,11 @@ export const HeartbeatReport = z.object({
     )
     .max(200)
     .optional(),
+  /**
+   * Each managed gateway's tool configuration as its file holds it now, read on every beat (so a hand
+   * edit shows within one): the hash of its `tools` section (protocol/tool-policy.ts) and that section,
+   * never the rest of the file. Optional: agents before it send none.
+   */
+  instanceConfigs: z.array(InstanceConfigReport).max(200).optional(),
 });
 export type HeartbeatReport = z.infer<typeof HeartbeatReport>;

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ContainerRecords } from './heartbeat.ts';
 import { defineNodeAction, nodeActionCatalogue, parseWith, type Parsed } from './node-action-registry.ts';
+import { EffectiveTools, ToolPolicy } from './tool-policy.ts';
 
 // ------------------------------------------------------------------------------------- parameters
 
@@ -90,6 +91,29 @@ const BundleCheck = z.object({
 });
 export type BundleCheck = z.infer<typeof BundleCheck>;
 
+/** An instance's tool policy as its gateway has it: the file, its managed part and hash, and what the running gateway offers. */
+const ToolPolicyState = z.object({
+  /** Where the gateway reads its configuration (inside its containers). */
+  configPath: z.string(),
+  /** protocol/tool-policy.ts toolsConfigHash: of the whole `tools` section. */
+  hash: z.string(),
+  policy: ToolPolicy,
+  /** The file's `tools` section (never the rest of the file, which may hold secrets). */
+  tools: z.record(z.string(), z.unknown()),
+  effective: EffectiveTools,
+});
+export type ToolPolicyState = z.infer<typeof ToolPolicyState>;
+
+const AppliedToolPolicy = ToolPolicyState.extend({
+  /** Whether the file had to change (an apply of the policy it already has writes nothing). */
+  changed: z.boolean(),
+  /** How the gateway took it: its own hot reload, or a restart when it did not reload in time. */
+  reload: z.enum(['none', 'hot', 'restart']),
+  /** When the file was written (or found as wanted), by the node's clock: heartbeats read before it are out of date. */
+  writtenAt: z.string(),
+});
+export type AppliedToolPolicy = z.infer<typeof AppliedToolPolicy>;
+
 // --------------------------------------------------------------------------------------- catalogue
 
 export const NODE_ACTIONS = nodeActionCatalogue([
@@ -169,6 +193,21 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "A container's last log lines (or those since a time), with secrets removed on the machine.",
     params: z.strictObject({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() }),
     output: LogsOutput,
+  }),
+  defineNodeAction({
+    name: 'openclaw.read_tool_policy',
+    effect: 'reads',
+    description: "Reads the managed part of the gateway's configuration (its tool policy), its hash, and the running gateway's effective tool list.",
+    params: InstanceRef,
+    output: ToolPolicyState,
+  }),
+  defineNodeAction({
+    name: 'openclaw.apply_tool_policy',
+    effect: 'changes',
+    description:
+      "Merges a tool policy into the gateway's configuration, validated first with the gateway's own `openclaw config validate`, writes it, waits for the gateway to reload (or restarts it) and reads back the effective tool list.",
+    params: InstanceRef.extend({ policy: ToolPolicy, timeoutSeconds: z.number().int().min(30).max(900) }),
+    output: AppliedToolPolicy,
   }),
   defineNodeAction({
     name: 'openclaw.bundle-check',

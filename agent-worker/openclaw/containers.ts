@@ -9,6 +9,7 @@
 import type Dockerode from 'dockerode';
 import { IMAGE_USER } from '../docker/images.ts';
 import { GATEWAY_ENV, gatewayCommand, OPENCLAW_BUNDLE } from './bundle.ts';
+import { MANAGED_CONFIG_PATH } from './gateway-config.ts';
 
 export const LABELS = {
   instance: 'works.anthropy.instance',
@@ -73,6 +74,12 @@ function hardenedHostConfig(spec: InstanceSpec, networkMode: string): Dockerode.
 }
 
 /**
+ * What both containers share: no self-update, and the configuration in the state volume (the image's
+ * copy is read-only), so that a tool policy can be applied to it (tool-policy.ts).
+ */
+const managedEnv = () => [...Object.entries(GATEWAY_ENV).map(([k, v]) => `${k}=${v}`), `OPENCLAW_CONFIG_PATH=${MANAGED_CONFIG_PATH}`];
+
+/**
  * The gateway: on the instance's own network, listening on all addresses of its own namespace, on the
  * same port inside as on the node (so the helper's `openclaw gateway health --port` and the agent's
  * probes name one port). The token comes from the agent on the machine and stays there (the
@@ -85,7 +92,7 @@ export function gatewayContainer(spec: InstanceSpec, token: string): Dockerode.C
     Image: OPENCLAW_BUNDLE.image,
     Cmd: gatewayCommand(spec.port, 'lan'),
     User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
-    Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, ...Object.entries(GATEWAY_ENV).map(([k, v]) => `${k}=${v}`)],
+    Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, ...managedEnv()],
     Labels: labelsFor(spec, 'gateway'),
     ExposedPorts: { [port]: {} },
     HostConfig: {
@@ -103,7 +110,7 @@ export function cliContainer(spec: InstanceSpec, gatewayId: string, token: strin
     Entrypoint: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
     Cmd: [],
     User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
-    Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, `OPENCLAW_GATEWAY_PORT=${spec.port}`, ...Object.entries(GATEWAY_ENV).map(([k, v]) => `${k}=${v}`)],
+    Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, `OPENCLAW_GATEWAY_PORT=${spec.port}`, ...managedEnv()],
     Labels: labelsFor(spec, 'cli'),
     HostConfig: hardenedHostConfig(spec, `container:${gatewayId}`),
   };

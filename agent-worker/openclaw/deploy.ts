@@ -9,6 +9,7 @@ import type Dockerode from 'dockerode';
 import type { DeployOutput, PreflightCheck } from '../../protocol/node-actions.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, networkName, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
+import { seedGatewayConfig } from './gateway-config.ts';
 import { rejoinHelper } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 import { ensureInstanceNetwork, findNetwork } from './network.ts';
@@ -148,6 +149,8 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   if (!token) throw new Error(`the gateway container ${gatewayId.slice(0, 12)} has no token: remove the instance and deploy again`);
   gateway = await findOwn(docker, spec.instanceId, 'gateway');
   if (gateway?.State !== 'running') {
+    // Before its first start: a gateway without its file would fetch a model catalogue and look for updates.
+    await seedGatewayConfig(docker, gatewayId);
     progress(`starting ${containerName(spec, 'gateway')}`);
     await docker
       .getContainer(gatewayId)

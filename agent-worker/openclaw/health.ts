@@ -63,9 +63,9 @@ async function probe(url: string): Promise<{ ok: boolean; body: unknown } | null
   }
 }
 
-/** Runs `cmd` in a container; resolves with its exit code and (demultiplexed) output. */
-export async function execIn(docker: Dockerode, containerId: string, cmd: string[], timeoutMs = 30_000): Promise<{ exitCode: number | null; output: string }> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+/** Runs `cmd` in a container (with `env` on top of the container's); resolves with its exit code and (demultiplexed) output. */
+export async function execIn(docker: Dockerode, containerId: string, cmd: string[], timeoutMs = 30_000, env?: string[]): Promise<{ exitCode: number | null; output: string }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(env ? { Env: env } : {}) });
   const stream = await exec.start({});
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
