@@ -5,6 +5,7 @@ import { createJobActivities } from './jobs.ts';
 import { createNodeDispatchActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
+import { createToolPolicyActivities } from './tool-policy.ts';
 
 export function createActivities(deps: { db: Db; temporal: Connection; namespace: string }) {
   return {
@@ -12,5 +13,6 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
     ...createNodeActivities(deps),
     ...createNodeDispatchActivities(deps),
     ...createJobActivities(deps),
+    ...createToolPolicyActivities(deps),
   };
 }

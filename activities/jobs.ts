@@ -27,14 +27,14 @@ export interface JobUpdate {
 }
 
 /** The calling run's job (activities/calling-run.ts), which must act on `instanceId`. */
-async function jobOnItsInstance(tx: Executor, input: { jobId: string; instanceId: string }): Promise<JobRecord> {
+export async function jobOnItsInstance(tx: Executor, input: { jobId: string; instanceId: string }): Promise<JobRecord> {
   const job = await jobOfCallingRun(tx, input.jobId);
   if (job.instanceId !== input.instanceId) throw ApplicationFailure.nonRetryable(`job ${job.id} does not act on instance ${input.instanceId}`, 'NotThisJobsInstance');
   return job;
 }
 
 /** An instance event, told as the job's workflow did it. */
-const auditInstance = (tx: Executor, job: JobRecord, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>) =>
+export const auditInstance = (tx: Executor, job: JobRecord, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>) =>
   recordAudit(tx, {
     actorType: 'workflow',
     actorId: job.workflowId,

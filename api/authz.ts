@@ -95,6 +95,8 @@ const RULES = {
   'instance.check': mspStaff,
   'instance.logs': mspStaff,
   'instance.change': mspStaff,
+  // Writing a gateway's tool policy (its effective capabilities): MSP staff, like every change on a node.
+  'instance.apply_capabilities': mspStaff,
   'job.approve': mspStaff,
   'job.cancel': mspStaff,
   // A retry is a new request of the same job: whoever may request jobs.

@@ -184,6 +184,17 @@ export const instances = pgTable(
     port: integer('port'),
     health: jsonb('health').$type<Record<string, unknown>>(),
     managedSince: timestamp('managed_since', { withTimezone: true, precision: 3 }),
+    // The gateway's tool policy (issue 12; protocol/tool-policy.ts): the `tools` section the last apply
+    // job wrote and its hash (desired), when it was written by the node's clock; what the agent's
+    // heartbeat last read from the file (actual; secret-looking values redacted); and since when the two
+    // differ. An instance never applied is never drifted.
+    appliedToolsHash: text('applied_tools_hash'),
+    appliedTools: jsonb('applied_tools').$type<Record<string, unknown>>(),
+    appliedToolsAt: timestamp('applied_tools_at', { withTimezone: true, precision: 3 }),
+    reportedToolsHash: text('reported_tools_hash'),
+    reportedTools: jsonb('reported_tools').$type<Record<string, unknown>>(),
+    reportedToolsAt: timestamp('reported_tools_at', { withTimezone: true, precision: 3 }),
+    driftedSince: timestamp('drifted_since', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },

@@ -8,3 +8,4 @@ export { adoptOpenClaw } from './adopt-openclaw.ts';
 export { changeInstance, checkInstanceHealth, restartGateway } from './instance-actions.ts';
 export { readInstanceLogs } from './read-instance-logs.ts';
 export { checkBundle } from './check-bundle.ts';
+export { applyCapabilities } from './apply-capabilities.ts';

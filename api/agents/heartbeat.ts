@@ -8,6 +8,7 @@ import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
 import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
+import { storeInstanceConfigs } from '../instances/drift.ts';
 import { ForbiddenError, parseInput, UnavailableError } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
 
@@ -78,7 +79,7 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: C
 }
 
 export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): Promise<{ accepted: true }> {
-  const { containers, discovered, ...report } = parseInput(HeartbeatReport, input);
+  const { containers, discovered, instanceConfigs, ...report } = parseInput(HeartbeatReport, input);
   const now = new Date();
   const accepted = await db.transaction(async (tx) => {
     const [node] = await tx
@@ -87,6 +88,7 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
       .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt)))
       .returning({ id: nodes.id });
     if (!node) return false;
+    if (instanceConfigs) await storeInstanceConfigs(tx, { nodeId, hostname: report.hostname }, instanceConfigs, now);
     if (!containers) return true;
     await storeInventory(tx, nodeId, containers, now);
     if (discovered) await storeDiscoveredInstances(tx, nodeId, discovered);

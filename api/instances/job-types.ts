@@ -1,10 +1,13 @@
 // The jobs that act on OpenClaw instances, declared once for the job kernel (api/jobs/registry.ts):
 // their workflow, label, approval, whether a failed one may be tried again, and how a result is told.
 import { adoptOpenClaw } from '../../workflows/adopt-openclaw.ts';
+import { applyCapabilities } from '../../workflows/apply-capabilities.ts';
+import type { ToolPolicy } from '../../protocol/tool-policy.ts';
 import { deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
 import { changeInstance, checkInstanceHealth, restartGateway } from '../../workflows/instance-actions.ts';
 import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
 import { defineJobType } from '../jobs/job-type.ts';
+import { requestCapabilityApply } from './capabilities.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange } from './service.ts';
 
 const instanceName = (params: Record<string, unknown>) => String(params.instanceName);
@@ -103,4 +106,22 @@ export const readLogsJob = defineJobType({
   result: { summary: (r) => `${String(r.lines)} line(s) read${r.truncated ? ' (older lines may exist)' : ''}; the lines went to the page that asked, not into this record.` },
 });
 
-export const instanceJobTypes = [deployJob, adoptJob, healthCheckJob, restartJob, changeJobs.stop, changeJobs.start, changeJobs.remove, readLogsJob];
+export const applyCapabilitiesJob = defineJobType({
+  type: 'apply_capabilities',
+  nodeActions: ['openclaw.read_tool_policy', 'openclaw.apply_tool_policy'],
+  label: 'Apply capabilities',
+  workflow: applyCapabilities,
+  approval: 'required',
+  runsOn: 'node',
+  // Idempotent: the same policy written again changes nothing; the retry asks for its approval again.
+  retry: {
+    safe: true,
+    again: (ctx, job, origin) => requestCapabilityApply(ctx, job.instanceId ?? '', job.params.toolPolicy as ToolPolicy, String(job.params.summary), origin),
+  },
+  result: {
+    summary: (r) =>
+      `The gateway's tool policy is applied (${r.changed ? `written, ${r.reload === 'restart' ? 'gateway restarted' : 'reloaded by the gateway'}` : 'it was already so'}): ${((r.allowed as string[] | undefined) ?? []).length} tool(s) allowed, ${((r.denied as string[] | undefined) ?? []).length} denied.`,
+  },
+});
+
+export const instanceJobTypes = [deployJob, adoptJob, healthCheckJob, restartJob, changeJobs.stop, changeJobs.start, changeJobs.remove, readLogsJob, applyCapabilitiesJob];

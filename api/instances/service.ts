@@ -145,7 +145,11 @@ export async function requestAdoption(ctx: ServiceContext, instanceId: string, o
 }
 
 /** A managed instance the actor may act on, with what the node needs to find its containers. */
-async function managedTarget(ctx: ServiceContext, instanceId: string, permission: 'instance.restart' | 'instance.check' | 'instance.change') {
+export async function managedTarget(
+  ctx: ServiceContext,
+  instanceId: string,
+  permission: 'instance.restart' | 'instance.check' | 'instance.change' | 'instance.apply_capabilities',
+) {
   const instance = await findInstance(ctx, instanceId);
   await authorize(ctx, permission, { organizationId: instance.organizationId, type: 'instance', id: instance.id });
   if (instance.state !== 'managed') throw new ConflictError('id', `Instance ${instance.name} is not managed yet: adopt it first.`);
@@ -160,14 +164,14 @@ async function managedTarget(ctx: ServiceContext, instanceId: string, permission
 }
 
 /** The fields of a job on one instance: its node, its organization (the instance's), its name as the job's parameter. */
-const onInstance = (instance: typeof instances.$inferSelect, node: { id: string; name: string }, params: Record<string, unknown> = {}) => ({
+export const onInstance = (instance: typeof instances.$inferSelect, node: { id: string; name: string }, params: Record<string, unknown> = {}) => ({
   node,
   organizationId: instance.organizationId,
   instanceId: instance.id,
   params: { instanceName: instance.name, ...params },
 });
 
-const targetOf = (jobId: string, instance: typeof instances.$inferSelect): InstanceTarget => ({
+export const targetOf = (jobId: string, instance: typeof instances.$inferSelect): InstanceTarget => ({
   jobId,
   nodeId: instance.nodeId,
   instanceId: instance.id,

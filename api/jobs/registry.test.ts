@@ -17,6 +17,7 @@ describe('job-type registry', () => {
     const types = [...jobTypes().keys()].sort();
     expect(types).toEqual([
       'adopt_openclaw',
+      'apply_capabilities',
       'bundle_check',
       'deploy_openclaw',
       'health_check',

@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
+import { toolPolicyDrift, type ToolPolicyDrift } from '../instances/drift.ts';
 
 export const MAX_LABELS = 20;
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i;
@@ -170,6 +171,8 @@ export interface NodeInventory {
     health: { healthy: boolean | null; gateway: string | null; cli: string | null; checkedAt: string } | null;
     /** One of its containers runs on the machine's own network (as last reported): it can reach the machine's services. */
     hostNetwork: boolean;
+    /** Its gateway's tool policy: applied (desired) against reported (actual), and whether it drifted (null: neither known yet). */
+    toolPolicy: ToolPolicyDrift | null;
   }[];
 }
 
@@ -219,6 +222,7 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
       port: i.port,
       health: healthSummary(i.health, i.updatedAt),
       hostNetwork: i.containerIds.some((id) => onHostNetwork.has(id)),
+      toolPolicy: toolPolicyDrift(i),
     })),
   };
 }
