@@ -122,3 +122,44 @@ describe('node inventory for the console', () => {
     ]);
   });
 });
+
+describe('tool configuration drift', () => {
+  const report = (instanceId: string, hash: string, readAt = new Date().toISOString()) => ({ instanceId, gatewayId: 'g-1', hash, tools: { deny: ['exec'] }, readAt });
+  const managed = async (name: string, onNode = nodeId, applied?: { hash: string; at: Date }) =>
+    (
+      await t.db
+        .insert(instances)
+        .values({ organizationId: w.acme.id, nodeId: onNode, name, state: 'managed', containerIds: [], reasons: [], appliedToolsHash: applied?.hash, appliedToolsAt: applied?.at })
+        .returning()
+    )[0]!;
+  const row = async (id: string) => (await t.db.select().from(instances).where(eq(instances.id, id)))[0]!;
+
+  it('stores what the agent read; an instance never applied is not drifted', async () => {
+    const never = await managed('never-applied');
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(never.id, 'sha256:a')] });
+    expect(await row(never.id)).toMatchObject({ reportedToolsHash: 'sha256:a', reportedTools: { deny: ['exec'] }, driftedSince: null });
+  });
+
+  it('turns an applied instance drifted from the first differing report, keeps the time it was noticed, and clears it when they agree again', async () => {
+    const applied = await managed('applied', nodeId, { hash: 'sha256:good', at: new Date(Date.now() - 60_000) });
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(applied.id, 'sha256:good')] });
+    expect((await row(applied.id)).driftedSince).toBeNull();
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(applied.id, 'sha256:edited')] });
+    const since = (await row(applied.id)).driftedSince;
+    expect(since).toBeInstanceOf(Date);
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(applied.id, 'sha256:edited')] });
+    expect((await row(applied.id)).driftedSince).toEqual(since);
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(applied.id, 'sha256:good')] });
+    expect((await row(applied.id)).driftedSince).toBeNull();
+  });
+
+  it("ignores a read from before the last apply wrote the file, and another node's instance", async () => {
+    const applied = await managed('just-applied', nodeId, { hash: 'sha256:new', at: new Date() });
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(applied.id, 'sha256:old', new Date(Date.now() - 5_000).toISOString())] });
+    expect(await row(applied.id)).toMatchObject({ reportedToolsHash: null, driftedSince: null });
+    const otherNode = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'other-edge' }).returning())[0]!.id;
+    const elsewhere = await managed('elsewhere', otherNode, { hash: 'sha256:x', at: new Date(0) });
+    await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(elsewhere.id, 'sha256:forged')] });
+    expect(await row(elsewhere.id)).toMatchObject({ reportedToolsHash: null, driftedSince: null });
+  });
+});
