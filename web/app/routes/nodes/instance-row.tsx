@@ -13,6 +13,13 @@ const HostNetwork = () => (
   </p>
 );
 
+// The gateway's tool configuration changed outside our jobs since the last apply (api/instances/drift.ts).
+const ToolsDrifted = ({ since }: { since: string }) => (
+  <p className="error" data-testid="tools-drifted">
+    Tool policy drifted: its configuration was changed outside Anthropy Works (noticed {since.slice(0, 16).replace('T', ' ')} UTC).
+  </p>
+);
+
 function Detail({ instance: i }: { instance: Instance }) {
   if (i.state !== 'managed')
     return (
@@ -33,6 +40,7 @@ function Detail({ instance: i }: { instance: Instance }) {
         </>
       )}
       {i.hostNetwork && <HostNetwork />}
+      {i.toolPolicy?.driftedSince && <ToolsDrifted since={i.toolPolicy.driftedSince} />}
     </>
   );
 }
