@@ -7,12 +7,16 @@ import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
 import { defineJobType } from '../jobs/job-type.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange } from './service.ts';
 
+/** Every job on an instance is an action of the OpenClaw lifecycle capability (api/capabilities/catalogue.ts). */
+const lifecycle = (action: string) => ({ key: 'openclaw.lifecycle', action });
+
 const instanceName = (params: Record<string, unknown>) => String(params.instanceName);
 const names = (list: unknown) => ((list as { id: string; name?: string }[] | undefined) ?? []).map((c) => c.name ?? c.id.slice(0, 12)).join(', ');
 
 export const deployJob = defineJobType({
   type: 'deploy_openclaw',
   nodeActions: ['openclaw.preflight', 'openclaw.deploy', 'openclaw.wait-healthy'],
+  capability: lifecycle('deploy'),
   label: 'Deploy OpenClaw',
   workflow: deployOpenClaw,
   approval: 'required',
@@ -29,6 +33,7 @@ export const deployJob = defineJobType({
 export const adoptJob = defineJobType({
   type: 'adopt_openclaw',
   nodeActions: ['openclaw.describe', 'openclaw.health'],
+  capability: lifecycle('adopt'),
   label: 'Adopt OpenClaw',
   workflow: adoptOpenClaw,
   approval: 'required',
@@ -40,6 +45,7 @@ export const adoptJob = defineJobType({
 export const healthCheckJob = defineJobType({
   type: 'health_check',
   nodeActions: ['openclaw.health'],
+  capability: lifecycle('health'),
   label: 'Health check',
   workflow: checkInstanceHealth,
   approval: 'none',
@@ -51,6 +57,7 @@ export const healthCheckJob = defineJobType({
 export const restartJob = defineJobType({
   type: 'restart_gateway',
   nodeActions: ['openclaw.health', 'openclaw.restart'],
+  capability: lifecycle('restart'),
   label: 'Restart gateway',
   workflow: restartGateway,
   approval: 'required',
@@ -63,6 +70,7 @@ const changeJob = (change: 'stop' | 'start') =>
   defineJobType({
     type: `${change}_instance`,
     nodeActions: ['openclaw.health', `openclaw.${change}`],
+    capability: lifecycle(change),
     label: `${change === 'stop' ? 'Stop' : 'Start'} OpenClaw`,
     workflow: changeInstance,
     approval: 'required',
@@ -78,6 +86,7 @@ export const changeJobs = {
   remove: defineJobType({
     type: 'remove_instance',
     nodeActions: ['openclaw.health', 'openclaw.remove'],
+    capability: lifecycle('remove'),
     label: 'Remove OpenClaw',
     workflow: changeInstance,
     approval: 'required',
@@ -95,6 +104,7 @@ export const changeJobs = {
 export const readLogsJob = defineJobType({
   type: 'read_logs',
   nodeActions: ['openclaw.logs'],
+  capability: lifecycle('logs'),
   label: 'Read logs',
   workflow: readInstanceLogs,
   approval: 'none',

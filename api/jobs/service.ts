@@ -8,7 +8,7 @@ import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Wo
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';
-import { JOB_STATES, jobs, organizations, type JobState } from '../../db/schema.ts';
+import { JOB_STATES, jobs, organizations, type JobState, type Role } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
@@ -26,6 +26,7 @@ import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
+import { enforcePolicy } from '../policy/service.ts';
 
 export { JobOutput } from './job-output.ts';
 
@@ -114,11 +115,43 @@ export interface JobRequest<W extends JobWorkflow> {
   retryOf?: string;
 }
 
+/**
+ * Asks the policy engine about the type's capability action (ADR 0011): a blocked request is refused here,
+ * before the job exists; a confirmation takes the permission's approval policy. Returns the run's input.
+ */
+async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<Parameters<W>[0]> {
+  if (!type.capability) return job.args;
+  const instanceName = typeof job.params.instanceName === 'string' ? job.params.instanceName : undefined;
+  const verdict = await enforcePolicy(ctx, {
+    organizationId: job.organizationId,
+    capabilityKey: type.capability.key,
+    action: type.capability.action,
+    ...(job.instanceId && instanceName ? { instance: { id: job.instanceId, name: instanceName } } : {}),
+    jobId: job.id,
+  });
+  if (verdict.outcome !== 'needs_confirmation') return job.args;
+  if (type.approval !== 'required') {
+    throw new ConflictError(
+      'id',
+      `${verdict.sentence} A ${type.label.toLowerCase()} cannot wait for an approval: ask an MSP admin to set the permission's confirmation to "by risk".`,
+    );
+  }
+  const args = job.args as ApprovalTerms;
+  return {
+    ...args,
+    approverRoles: verdict.approval.approverRoles,
+    forbidSelfApproval: args.forbidSelfApproval || verdict.approval.forbidSelfApproval,
+    approvalTimeoutSeconds: Math.round(verdict.approval.expiresInHours * 3600),
+  } as Parameters<W>[0];
+}
+
 /** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
 export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<JobOutput> {
   if ((type.runsOn === 'node') !== Boolean(job.node)) throw new Error(`a ${type.type} job ${type.runsOn === 'node' ? 'needs' : 'has no'} node`);
   if ((type.approval === 'required') !== Boolean(job.phrase)) throw new Error(`a ${type.type} job ${type.approval === 'required' ? 'needs' : 'has no'} approval phrase`);
   const workflowId = jobWorkflowId(type.type, job.id);
+  const args = await withPolicy(ctx, type, job);
+  const terms = args as Partial<ApprovalTerms>;
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
       id: job.id,
@@ -132,6 +165,7 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
       state: 'preflight',
       step: 'starting',
       approvalPhrase: job.phrase ?? null,
+      approvalPolicy: terms.approverRoles ? { approverRoles: terms.approverRoles as Role[], forbidSelfApproval: terms.forbidSelfApproval ?? false } : null,
       retryOf: job.retryOf ?? null,
     });
     await recordAudit(tx, {
@@ -147,7 +181,7 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
   try {
     const client = await getTemporalClient();
     // A job workflow takes one input; TypeScript cannot see that [Parameters<W>[0]] is Parameters<W> for a generic W.
-    const options = { taskQueue: controlPlaneTaskQueue(), workflowId, args: [job.args] } as unknown as WorkflowStartOptions<W>;
+    const options = { taskQueue: controlPlaneTaskQueue(), workflowId, args: [args] } as unknown as WorkflowStartOptions<W>;
     const handle = await client.workflow.start(type.workflow, options);
     await ctx.db.update(jobs).set({ runId: handle.firstExecutionRunId }).where(eq(jobs.id, job.id));
   } catch (err) {
