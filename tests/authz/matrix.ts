@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { instances, jobs, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, instances, jobs, nodeEnrollmentTokens, nodes, permissions } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -134,9 +134,100 @@ async function freshManagedInstance(s: Seed, organizationId: string): Promise<st
   return row!.id;
 }
 
+/** The id of a catalogue entry by key. */
+async function capabilityId(s: Seed, key: string): Promise<string> {
+  const [row] = await s.db.select({ id: capabilities.id }).from(capabilities).where(eq(capabilities.key, key));
+  return row!.id;
+}
+
+/** A custom catalogue entry no other case uses, optionally with a permission of an organization. */
+async function freshCapability(s: Seed, permittedTo?: string): Promise<string> {
+  const [row] = await s.db
+    .insert(capabilities)
+    .values({
+      key: `matrix.${crypto.randomUUID().slice(0, 8)}`,
+      kind: 'tool',
+      name: s.unique('Matrix tool'),
+      description: '',
+      version: '1.0.0',
+      actions: [{ key: 'a', risk: 'low', description: 'A' }],
+    })
+    .returning();
+  if (permittedTo) {
+    await s.db.insert(permissions).values({
+      organizationId: permittedTo,
+      capabilityId: row!.id,
+      enabled: true,
+      allowedActions: ['a'],
+      confirmation: 'by_risk',
+      approval: { approvalsNeeded: 1, approverRoles: ['msp_admin'], forbidSelfApproval: false, expiresInHours: 24 },
+    });
+  }
+  return row!.id;
+}
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
+  'GET /capabilities': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
+  'POST /capabilities': {
+    request: (s) => ({ body: { key: `matrix.${crypto.randomUUID().slice(0, 8)}`, kind: 'tool', name: 'Matrix', actions: [{ key: 'a', risk: 'low', description: 'A' }] } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 403, company_admin: 403, company_user: 403 }),
+  },
+  'GET /capabilities/:id': {
+    request: async (s) => ({ path: `/capabilities/${await capabilityId(s, 'openclaw.lifecycle')}` }),
+    expect: outcomes({ anonymous: 401, default: 200 }),
+  },
+  'PATCH /capabilities/:id': {
+    request: async (s) => ({ path: `/capabilities/${await freshCapability(s)}`, body: { name: 'Renamed', actions: [{ key: 'a', risk: 'low', description: 'A' }] } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 403, company_admin: 403, company_user: 403 }),
+  },
+  ...Object.fromEntries(
+    (['disable', 'enable', 'delete'] as const).map((change) => [
+      change === 'delete' ? 'DELETE /capabilities/:id' : `POST /capabilities/:id/${change}`,
+      {
+        request: async (s: Seed) => ({ path: `/capabilities/${await freshCapability(s)}${change === 'delete' ? '' : `/${change}`}` }),
+        expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 403, company_admin: 403, company_user: 403 }),
+      },
+    ]),
+  ),
+  'GET /instances/:id/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /instances/:id/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities`, body: { capabilityId: await capabilityId(s, 'openclaw.fs') } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'DELETE /instances/:id/capabilities/:capabilityId': {
+    request: async (s, _r, w) => {
+      const instanceId = await freshManagedInstance(s, orgOf(s, w));
+      const capability = await capabilityId(s, 'openclaw.fs');
+      await s.db.insert(capabilityAttachments).values({ instanceId, capabilityId: capability });
+      return { path: `/instances/${instanceId}/capabilities/${capability}` };
+    },
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /organizations/:id/permissions': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  // A custom tool of its own per case, permitted to the organization: a company admin may keep (narrow) it.
+  'PUT /organizations/:id/permissions/:capabilityId': {
+    request: async (s, _r, w) => ({
+      path: `/organizations/${orgOf(s, w)}/permissions/${await freshCapability(s, orgOf(s, w))}`,
+      body: { enabled: true, allowedActions: ['a'], approval: { approverRoles: ['msp_admin'] } },
+    }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'DELETE /organizations/:id/permissions/:capabilityId': {
+    request: async (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions/${await freshCapability(s, orgOf(s, w))}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /policy/check': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), capabilityKey: 'openclaw.lifecycle', action: 'health' } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
   'POST /organizations': {
     request: (s) => ({ body: { name: s.unique('Org') } }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: 403, company_user: 403 }),
