@@ -26,6 +26,7 @@ export const EffectiveCapability = z.object({
 export type EffectiveCapability = z.infer<typeof EffectiveCapability>;
 
 export const InstanceCapabilitiesOutput = z.object({
+  instance: z.object({ id: z.string().uuid(), name: z.string(), nodeId: z.string().uuid(), organizationId: z.string().uuid() }),
   attached: z.array(CapabilityOutput),
   effective: z.array(EffectiveCapability),
 });
@@ -75,7 +76,11 @@ export async function getInstanceCapabilities(ctx: ServiceContext, instanceId: s
     .innerJoin(capabilities, eq(capabilities.id, capabilityAttachments.capabilityId))
     .where(eq(capabilityAttachments.instanceId, instance.id))
     .orderBy(asc(capabilities.key));
-  return { attached: attached.map((a) => toCapabilityOutput(a.capability)), effective: await effectiveCapabilities(ctx.db, instance) };
+  return {
+    instance: { id: instance.id, name: instance.name, nodeId: instance.nodeId, organizationId: instance.organizationId },
+    attached: attached.map((a) => toCapabilityOutput(a.capability)),
+    effective: await effectiveCapabilities(ctx.db, instance),
+  };
 }
 
 async function auditAttachment(ctx: ServiceContext, action: string, instance: typeof instances.$inferSelect, capability: { id: string; key: string }) {

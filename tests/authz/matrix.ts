@@ -171,7 +171,7 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
   'GET /capabilities': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
   'POST /capabilities': {
-    request: (s) => ({ body: { key: `matrix.${crypto.randomUUID().slice(0, 8)}`, kind: 'tool', name: 'Matrix', actions: [{ key: 'a', risk: 'low', description: 'A' }] } }),
+    request: () => ({ body: { key: `matrix.${crypto.randomUUID().slice(0, 8)}`, kind: 'tool', name: 'Matrix', actions: [{ key: 'a', risk: 'low', description: 'A' }] } }),
     expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 403, company_admin: 403, company_user: 403 }),
   },
   'GET /capabilities/:id': {
@@ -492,6 +492,26 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
   'GET /capabilities': page(),
+  'POST /capabilities': {
+    request: () => ({ body: { intent: 'create', key: `matrix.${crypto.randomUUID().slice(0, 8)}`, kind: 'tool', name: 'Matrix', actions: 'a low A' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 403, company_admin: 403, company_user: 403 }),
+  },
+  'GET /organizations/:organizationId/permissions': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /organizations/:organizationId/permissions': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions`, body: { intent: 'check', capabilityKey: 'openclaw.lifecycle', action: 'health' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'GET /instances/:instanceId/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /instances/:instanceId/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities`, body: { capabilityId: await capabilityId(s, 'openclaw.fs') } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   'GET /connections': page(),
   'GET /workflows': page(),
   'GET /tools': page(),

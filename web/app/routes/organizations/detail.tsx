@@ -18,6 +18,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     canArchive: can(ctx.actor, 'organization.archive', target) && organization.kind === 'customer' && !organization.archivedAt,
     canSeePeople: can(ctx.actor, 'person.list', target),
     canSeeNodes: can(ctx.actor, 'node.view', target),
+    canSeePermissions: can(ctx.actor, 'permission.view', target),
   };
 }
 
@@ -31,7 +32,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function OrganizationDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes } = loaderData;
+  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes, canSeePermissions } = loaderData;
   const errors = actionData && !actionData.ok ? actionData : null;
   return (
     <>
@@ -54,6 +55,11 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
         {canSeeNodes && (
           <li>
             <Link to={`/nodes?organizationId=${org.id}`}>Nodes</Link>
+          </li>
+        )}
+        {canSeePermissions && (
+          <li>
+            <Link to={`/organizations/${org.id}/permissions`}>Permissions</Link>
           </li>
         )}
       </ul>
