@@ -99,7 +99,7 @@ const RULES = {
   'job.cancel': mspStaff,
   // A retry is a new request of the same job: whoever may request jobs.
   'job.retry': mspStaff,
-  // Capabilities (ADR 0011): everyone reads the catalogue; MSP admins change it. MSP staff set an
+  // Capabilities (ADR 0012): everyone reads the catalogue; MSP admins change it. MSP staff set an
   // organization's permissions; its company admin sees them and may only narrow them (never an enforced one).
   'capability.view': () => true,
   'capability.manage': (a) => a.role === 'msp_admin',

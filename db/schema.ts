@@ -227,7 +227,7 @@ export const jobs = pgTable(
     approvalPhrase: text('approval_phrase'),
     approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
     approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
-    /** Who may approve and whether the requester may, as the job was asked (the permission's policy, ADR 0011): re-checked on each decision. */
+    /** Who may approve and whether the requester may, as the job was asked (the permission's policy, ADR 0012): re-checked on each decision. */
     approvalPolicy: jsonb('approval_policy').$type<{ approverRoles: Role[]; forbidSelfApproval: boolean }>(),
     failureReason: text('failure_reason'),
     result: jsonb('result').$type<Record<string, unknown>>(),
@@ -329,7 +329,7 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_org_idx').on(t.organizationId, t.id), index('audit_events_action_idx').on(t.action)],
 );
 
-// ------------------------------------------------------------------------- capabilities (ADR 0011)
+// ------------------------------------------------------------------------- capabilities (ADR 0012)
 export const CAPABILITY_KINDS = ['tool', 'skill', 'policy', 'pack'] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 export const RISKS = ['low', 'medium', 'high', 'critical'] as const;

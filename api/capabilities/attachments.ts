@@ -1,5 +1,5 @@
 // Capabilities and packs attached to an OpenClaw instance, and what the instance may use as a result:
-// its effective capabilities, decided by the policy engine action by action (ADR 0011).
+// its effective capabilities, decided by the policy engine action by action (ADR 0012).
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';

@@ -1,4 +1,4 @@
-// The capability catalogue's shapes as the API takes and returns them (ADR 0011). Shared by the service,
+// The capability catalogue's shapes as the API takes and returns them (ADR 0012). Shared by the service,
 // the endpoints and the console's forms, so a rule on a key or an action is written once.
 import { z } from 'zod';
 import { CAPABILITY_KINDS, RISKS } from '../../db/schema.ts';

@@ -1,5 +1,5 @@
 // The capability catalogue: everyone signed in reads it; MSP admins add their own entries, edit and delete
-// them, and disable or enable any entry (built-in ones included). ADR 0011.
+// them, and disable or enable any entry (built-in ones included). ADR 0012.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { recordAudit } from '../../db/audit.ts';

@@ -34,7 +34,7 @@ export interface JobTypeDefinition<W extends JobWorkflow = JobWorkflow> {
    */
   nodeActions?: readonly NodeActionName[];
   /**
-   * The capability action it runs (ADR 0011): the kernel asks the policy engine before it records the
+   * The capability action it runs (ADR 0012): the kernel asks the policy engine before it records the
    * job, so a blocked request is refused with the rule's name and a run counts towards usage limits.
    */
   capability?: { key: string; action: string };

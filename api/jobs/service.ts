@@ -116,7 +116,7 @@ export interface JobRequest<W extends JobWorkflow> {
 }
 
 /**
- * Asks the policy engine about the type's capability action (ADR 0011): a blocked request is refused here,
+ * Asks the policy engine about the type's capability action (ADR 0012): a blocked request is refused here,
  * before the job exists; a confirmation takes the permission's approval policy. Returns the run's input.
  */
 async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<Parameters<W>[0]> {

@@ -1,4 +1,4 @@
-// What each organization may do with each capability (ADR 0011). MSP staff set permissions; a company
+// What each organization may do with each capability (ADR 0012). MSP staff set permissions; a company
 // admin sees their own organization's and may only narrow one that is not enforced. Every change is
 // audited with what it was before.
 import { and, asc, eq, ne } from 'drizzle-orm';

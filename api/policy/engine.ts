@@ -1,6 +1,6 @@
 // The policy engine: the only place that decides whether an action of a capability may run now, for an
 // organization (and an instance, a connection), and whether it needs a confirmation first. Pure: the
-// facts are loaded by facts.ts, so every rule is tested without a database (engine.test.ts). ADR 0011.
+// facts are loaded by facts.ts, so every rule is tested without a database (engine.test.ts). ADR 0012.
 import type { ApprovalPolicy, CapabilityAction, CapabilityKind, Confirmation, Risk } from '../../db/schema.ts';
 import { ROLE_LABELS } from '../authz.ts';
 import type { PolicyRule } from './rules.ts';
