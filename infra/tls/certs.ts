@@ -71,6 +71,7 @@ export function ensureCertificates(root: string, names: CertificateNames): Certi
   const folder = (name: string, mode: number) => {
     const dir = path.join(root, name);
     fs.mkdirSync(dir, { recursive: true, mode });
+    fs.chmodSync(dir, mode); // a folder made beforehand (the image's mount point) keeps its own mode otherwise
     return dir;
   };
   const caDir = folder('ca', 0o700);
