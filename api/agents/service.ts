@@ -17,6 +17,7 @@ import type { Db, Executor } from '../../db/client.ts';
 import { auditEvents, NODE_STATUSES, nodeEnrollmentTokens, nodes, users } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { closeDoorOf } from '../../infra/agent-door/closing.ts';
+import { doorServerCa } from '../../infra/agent-door/tls.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 import { hashToken } from '../auth/token-hash.ts';
@@ -82,6 +83,12 @@ export const EnrollOutput = z.object({
   temporalAddress: z.string().describe('the agent door: agents reach Temporal only through it'),
   temporalNamespace: z.string(),
   temporalTls: z.boolean().describe('the agent door speaks TLS'),
+  temporalTlsServerCa: z
+    .string()
+    .optional()
+    .describe(
+      "the CA certificate (PEM) that signed the agent door's certificate, when it is a private CA: the agent trusts that CA alone for the door; absent: the machine's roots",
+    ),
   temporalCredential: z
     .string()
     .describe('shown once: the agent sends it to the agent door as a bearer token on every call; only its SHA-256 is kept, and the next enrollment replaces it'),
@@ -413,6 +420,7 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
   });
   if ('refused' in outcome) throw outcome.refused;
   const { node } = outcome;
+  const serverCa = doorServerCa(config);
   return {
     nodeId: node.id,
     nodeName: node.name,
@@ -421,6 +429,8 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
     temporalAddress: config.agentDoorAddress,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalTls: Boolean(config.AGENT_DOOR_TLS_CERT_FILE),
+    // Public data, and this answer comes over the https the agent already checked (agent-worker enroll).
+    ...(serverCa ? { temporalTlsServerCa: serverCa } : {}),
     temporalCredential: credential,
     controlPlanePublicKey: serverKey,
   };
