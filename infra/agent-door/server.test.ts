@@ -14,7 +14,7 @@ import { createLogger } from '../logger.ts';
 import { WORKFLOW_SERVICE } from './allowed-calls.ts';
 import { closeDoorOf } from './closing.ts';
 import { AUDIT_ACTION } from './refusals.ts';
-import { startAgentDoor, type AgentDoor } from './server.ts';
+import { bytesMethod, startAgentDoor, type AgentDoor } from './server.ts';
 
 const v1 = proto.temporal.api.workflowservice.v1;
 const bytes = (b: Buffer) => b;
@@ -40,15 +40,7 @@ async function startFrontend() {
   const service = v1.WorkflowService as unknown as { methods: Record<string, unknown> };
   for (const method of Object.keys(service.methods)) {
     const path = `/${WORKFLOW_SERVICE}/${method}`;
-    definition[method] = {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: bytes,
-      requestDeserialize: bytes,
-      responseSerialize: bytes,
-      responseDeserialize: bytes,
-    };
+    definition[method] = bytesMethod(path);
     implementation[method] = ((call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       received.push({ method, metadata: call.metadata.getMap(), request: call.request });
       if (method !== 'PollActivityTaskQueue') return callback(null, Buffer.alloc(0));

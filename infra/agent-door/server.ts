@@ -38,6 +38,17 @@ export interface AgentDoor {
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const bytes = (b: Buffer) => b;
 
+/** A unary gRPC method whose messages stay bytes, neither side decoded: how the door serves and forwards calls. */
+export const bytesMethod = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: bytes,
+  requestDeserialize: bytes,
+  responseSerialize: bytes,
+  responseDeserialize: bytes,
+});
+
 interface InFlight {
   credential: string;
   nodeId: string;
@@ -178,15 +189,7 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
   const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const path of servedMethods()) {
-    definition[path] = {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: bytes,
-      requestDeserialize: bytes,
-      responseSerialize: bytes,
-      responseDeserialize: bytes,
-    };
+    definition[path] = bytesMethod(path);
     implementation[path] = handle(path);
   }
   server.addService(definition, implementation);
