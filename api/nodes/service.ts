@@ -5,6 +5,7 @@ import { aliasedTable, and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
+import { asReported } from '../../protocol/heartbeat.ts';
 import { recordSuccess } from '../audit/record.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
@@ -196,12 +197,7 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
   return {
     containers: containers.map((c) => ({
       id: c.containerId,
-      name: c.name,
-      image: c.image,
-      state: c.state,
-      health: c.health,
-      status: c.status,
-      ports: c.ports,
+      ...asReported(c),
       networkMode: c.networkMode,
       startedAt: c.startedAt?.toISOString() ?? null,
       seenAt: c.seenAt.toISOString(),
