@@ -21,7 +21,8 @@ import { doorServerCa } from '../../infra/agent-door/tls.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 import { hashToken } from '../auth/token-hash.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { auditActor, auditTarget, recordSuccess } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import type { AgentContext } from '../endpoint.ts';
 import { displayName } from '../display-text.ts';
 import { AppError, ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
@@ -268,15 +269,7 @@ export async function revokeEnrollmentToken(ctx: ServiceContext, tokenId: string
         state === 'used' ? 'This enrollment token was already used; revoke the node instead to cut its agent off.' : 'This enrollment token was already revoked.',
       );
     }
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: found.node.organizationId,
-      action: 'node.enrollment_token.revoke',
-      targetType: 'node',
-      targetId: found.node.id,
-      outcome: 'success',
-      details: { nodeName: found.node.name, enrollmentId: tokenId },
-    });
+    await recordSuccess(tx, ctx.actor, 'node.enrollment_token.revoke', auditTarget('node', found.node), { nodeName: found.node.name, enrollmentId: tokenId });
     return revoked;
   });
   const [creator] = row.createdBy ? await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.createdBy)) : [];
@@ -459,20 +452,12 @@ export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<N
       .set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, found.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: found.organizationId,
-      action: 'node.revoke',
-      targetType: 'node',
-      targetId: found.id,
-      outcome: 'success',
-      details: {
-        nodeName: found.name,
-        previousStatus: found.status,
-        hadAgent: Boolean(found.agentPublicKey),
-        agentKeyFingerprint: fingerprintOf(found.agentPublicKey),
-        withdrawnEnrollments: withdrawn.length,
-      },
+    await recordSuccess(tx, ctx.actor, 'node.revoke', auditTarget('node', found), {
+      nodeName: found.name,
+      previousStatus: found.status,
+      hadAgent: Boolean(found.agentPublicKey),
+      agentKeyFingerprint: fingerprintOf(found.agentPublicKey),
+      withdrawnEnrollments: withdrawn.length,
     });
     return revoked;
   });

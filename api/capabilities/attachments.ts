@@ -2,9 +2,9 @@
 // its effective capabilities, decided by the policy engine action by action (ADR 0012).
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { capabilities, capabilityAttachments, instances, organizations } from '../../db/schema.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { auditTarget, recordSuccess } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { decide } from '../policy/engine.ts';
@@ -84,15 +84,7 @@ export async function getInstanceCapabilities(ctx: ServiceContext, instanceId: s
 }
 
 async function auditAttachment(ctx: ServiceContext, action: string, instance: typeof instances.$inferSelect, capability: { id: string; key: string }) {
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: instance.organizationId,
-    action,
-    targetType: 'instance',
-    targetId: instance.id,
-    outcome: 'success',
-    details: { instanceName: instance.name, capability: capability.key, capabilityId: capability.id },
-  });
+  await recordSuccess(ctx.db, ctx.actor, action, auditTarget('instance', instance), { instanceName: instance.name, capability: capability.key, capabilityId: capability.id });
 }
 
 /** Attaches a capability or pack: the instance may then use only what its attachments list. */

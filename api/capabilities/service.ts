@@ -2,10 +2,10 @@
 // them, and disable or enable any entry (built-in ones included). ADR 0012.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { capabilities, capabilityAttachments, instances, organizations, permissions } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { recordSuccess } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { CreateCapabilityInput, ListCapabilitiesQuery, UpdateCapabilityInput, type CapabilityOutput } from './model.ts';
@@ -90,15 +90,7 @@ async function checkShape(ctx: ServiceContext, kind: Row['kind'], input: z.infer
 }
 
 async function audit(ctx: ServiceContext, action: string, row: Pick<Row, 'id' | 'key'>, details: Record<string, unknown> = {}) {
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: await mspOrganizationId(ctx),
-    action,
-    targetType: 'capability',
-    targetId: row.id,
-    outcome: 'success',
-    details: { key: row.key, ...details },
-  });
+  await recordSuccess(ctx.db, ctx.actor, action, { type: 'capability', id: row.id, organizationId: await mspOrganizationId(ctx) }, { key: row.key, ...details });
 }
 
 export async function createCapability(ctx: ServiceContext, input: unknown): Promise<CapabilityOutput> {

@@ -7,12 +7,12 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { JOB_STATES, jobs, organizations, type JobState, type Role } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
-import { APPROVER_ROLES, auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { auditTarget, recordActorEvent, recordSuccess } from '../audit/record.ts';
+import { APPROVER_ROLES, authorize, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -168,14 +168,11 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
       approvalPolicy: terms.approverRoles ? { approverRoles: terms.approverRoles as Role[], forbidSelfApproval: terms.forbidSelfApproval ?? false } : null,
       retryOf: job.retryOf ?? null,
     });
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: job.organizationId,
-      action: 'job.request',
-      targetType: 'job',
-      targetId: job.id,
-      outcome: 'success',
-      details: { type: type.type, ...(job.node ? { nodeId: job.node.id, nodeName: job.node.name } : {}), ...(job.retryOf ? { retryOf: job.retryOf } : {}), ...job.params },
+    await recordSuccess(tx, ctx.actor, 'job.request', auditTarget('job', job), {
+      type: type.type,
+      ...(job.node ? { nodeId: job.node.id, nodeName: job.node.name } : {}),
+      ...(job.retryOf ? { retryOf: job.retryOf } : {}),
+      ...job.params,
     });
   });
   try {
@@ -211,15 +208,7 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
     await handle.cancel().catch((err: unknown) => {
       throw temporalRefusal(err);
     });
-    await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor),
-      organizationId: row.job.organizationId,
-      action: 'job.cancel',
-      targetType: 'job',
-      targetId: row.job.id,
-      outcome: 'success',
-      reason: args.reason ?? null,
-    });
+    await recordActorEvent(ctx.db, ctx.actor, 'job.cancel', auditTarget('job', row.job), { outcome: 'success', reason: args.reason ?? null });
     return waitForState(ctx, id, (s) => !isActive(s));
   }
   try {
@@ -289,15 +278,7 @@ export async function requestApprovalGrant(ctx: ServiceContext, id: string, inpu
     q.decision === 'approve'
       ? `temporal workflow signal --workflow-id ${row.job.workflowId} --name approve --input '${json}'`
       : `temporal workflow update execute --workflow-id ${row.job.workflowId} --name ${q.decision} --input '${json}'`;
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: row.job.organizationId,
-    action: 'job.grant',
-    targetType: 'job',
-    targetId: row.job.id,
-    outcome: 'success',
-    details: { decision: q.decision, nonce: grant.nonce },
-  });
+  await recordSuccess(ctx.db, ctx.actor, 'job.grant', auditTarget('job', row.job), { decision: q.decision, nonce: grant.nonce });
   return { grant: grant as unknown as Record<string, unknown>, workflowId: row.job.workflowId, expiresAt: grant.notAfter, command };
 }
 
@@ -314,14 +295,6 @@ export async function retryJob(ctx: ServiceContext, id: string): Promise<JobOutp
   const definition = jobTypeOf(job.type);
   if (!job.retry.allowed || !definition?.retry.safe) throw new ConflictError('id', job.retry.why ?? 'This job cannot be retried.');
   const again = await definition.retry.again(ctx, job, { retryOf: job.id });
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: job.organizationId,
-    action: 'job.retry',
-    targetType: 'job',
-    targetId: job.id,
-    outcome: 'success',
-    details: { type: job.type, newJobId: again.id },
-  });
+  await recordSuccess(ctx.db, ctx.actor, 'job.retry', auditTarget('job', job), { type: job.type, newJobId: again.id });
   return again;
 }

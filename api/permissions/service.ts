@@ -3,9 +3,9 @@
 // audited with what it was before.
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { capabilities, CONFIRMATIONS, permissions, type Confirmation } from '../../db/schema.ts';
-import { auditActor, authorize, can, type ServiceContext } from '../authz.ts';
+import { recordSuccess } from '../audit/record.ts';
+import { authorize, can, type ServiceContext } from '../authz.ts';
 import { findCapability } from '../capabilities/service.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -77,6 +77,8 @@ const toOutput = (c: Capability, p: PermissionFacts | null): PermissionOutput =>
 });
 
 const orgTarget = (organizationId: string) => ({ organizationId, type: 'organization', id: organizationId });
+/** A permission's events are about its capability, filed under the organization it belongs to. */
+const permissionTarget = (organizationId: string, capability: { id: string }) => ({ type: 'capability', id: capability.id, organizationId });
 
 /** Every capability (packs aside) with the organization's effective permission for it. */
 export async function listPermissions(ctx: ServiceContext, organizationId: string): Promise<{ items: PermissionOutput[] }> {
@@ -129,15 +131,7 @@ export async function setPermission(ctx: ServiceContext, organizationId: string,
     .insert(permissions)
     .values({ organizationId, capabilityId, ...values })
     .onConflictDoUpdate({ target: [permissions.organizationId, permissions.capabilityId], set: values });
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId,
-    action: 'permission.set',
-    targetType: 'capability',
-    targetId: capability.id,
-    outcome: 'success',
-    details: { capability: capability.key, before, after: next },
-  });
+  await recordSuccess(ctx.db, ctx.actor, 'permission.set', permissionTarget(organizationId, capability), { capability: capability.key, before, after: next });
   return toOutput(capability, await effectivePermission(ctx.db, organizationId, capability));
 }
 
@@ -151,14 +145,6 @@ export async function deletePermission(ctx: ServiceContext, organizationId: stri
     .where(and(eq(permissions.organizationId, organizationId), eq(permissions.capabilityId, capabilityId)))
     .returning();
   if (!removed.length) throw new NotFoundError('permission of that organization');
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId,
-    action: 'permission.delete',
-    targetType: 'capability',
-    targetId: capability.id,
-    outcome: 'success',
-    details: { capability: capability.key },
-  });
+  await recordSuccess(ctx.db, ctx.actor, 'permission.delete', permissionTarget(organizationId, capability), { capability: capability.key });
   return toOutput(capability, await effectivePermission(ctx.db, organizationId, capability));
 }

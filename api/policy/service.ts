@@ -1,13 +1,12 @@
 // Asking the policy engine: `checkPolicy` answers the console's and the API's "check" form; `enforcePolicy`
 // is what every request that runs a capability's action calls before anything starts: blocked → refused
 // (403 with the rule) and audited; otherwise the run counts towards the permission's usage limits.
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { capabilityUsage, instances } from '../../db/schema.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { recordDenied } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import { NotFoundError, parseInput, PolicyBlockedError } from '../errors.ts';
-import { eq } from 'drizzle-orm';
 import { decide, type Verdict } from './engine.ts';
 import { loadFacts, type PolicyQuestion } from './facts.ts';
 
@@ -58,15 +57,11 @@ export async function enforcePolicy(ctx: ServiceContext, q: PolicyQuestion & { j
     return v;
   });
   if (verdict.outcome !== 'blocked') return verdict;
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: q.organizationId,
-    action: 'policy.enforce',
-    outcome: 'denied',
-    targetType: q.instance ? 'instance' : 'organization',
-    targetId: q.instance?.id ?? q.organizationId,
-    reason: verdict.sentence,
-    details: { rule: verdict.rule, capability: q.capabilityKey, capabilityAction: q.action },
+  const target = q.instance ? { type: 'instance', id: q.instance.id } : { type: 'organization', id: q.organizationId };
+  await recordDenied(ctx.db, ctx.actor, 'policy.enforce', { ...target, organizationId: q.organizationId }, verdict.sentence, {
+    rule: verdict.rule,
+    capability: q.capabilityKey,
+    capabilityAction: q.action,
   });
   throw new PolicyBlockedError(verdict.rule, verdict.sentence);
 }

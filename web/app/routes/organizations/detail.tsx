@@ -5,6 +5,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { formatDate } from '../../components/dates.ts';
 import type { Route } from './+types/detail.ts';
+import { FormError } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Anthropy Works` }];
 
@@ -63,11 +64,7 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
           </li>
         )}
       </ul>
-      {errors?.formError && (
-        <p className="error" role="alert">
-          {errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError}
-        </p>
-      )}
+      <FormError message={errors?.formError && (errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError)} />
       {canRename && (
         <Form method="post" className="row card" aria-label="Rename organization">
           <input type="hidden" name="intent" value="rename" />
