@@ -30,14 +30,14 @@ export const DEFAULT_APPROVAL: ApprovalPolicy = { approvalsNeeded: 1, approverRo
 
 const act = (key: string, risk: Risk, description: string): CapabilityAction => ({ key, risk, description });
 
-/** One OpenClaw tool group: its actions are the tools it holds, which a gateway's tool policy allows or denies. */
-const toolGroup = (group: string, name: string, description: string, tools: CapabilityAction[]): BuiltInCapability => ({
+/** One OpenClaw tool group: its actions are the tools it holds (tool → risk and description), which a gateway's tool policy allows or denies. */
+const toolGroup = (group: string, name: string, description: string, tools: Record<string, [Risk, string]>): BuiltInCapability => ({
   key: `openclaw.${group.replace('group:', '')}`,
   kind: 'tool',
   name,
   description,
   openclawTool: group,
-  actions: tools,
+  actions: Object.entries(tools).map(([tool, [risk, what]]) => act(tool, risk, what)),
 });
 
 const OPENCLAW_LIFECYCLE: BuiltInCapability = {
@@ -61,46 +61,46 @@ const OPENCLAW_LIFECYCLE: BuiltInCapability = {
 };
 
 const OPENCLAW_TOOL_GROUPS: BuiltInCapability[] = [
-  toolGroup('group:runtime', 'OpenClaw runtime tools', 'Run shell commands and processes on the gateway’s machine.', [
-    act('exec', 'critical', 'Run a shell command.'),
-    act('process', 'high', 'Manage background processes.'),
-    act('code_execution', 'critical', 'Run generated code.'),
-  ]),
-  toolGroup('group:fs', 'OpenClaw file tools', 'Read and change files in the gateway’s workspace.', [
-    act('read', 'low', 'Read a file.'),
-    act('write', 'high', 'Write a file.'),
-    act('edit', 'high', 'Edit a file.'),
-    act('apply_patch', 'high', 'Apply a patch to files.'),
-  ]),
-  toolGroup('group:web', 'OpenClaw web tools', 'Search and fetch from the web.', [
-    act('web_search', 'medium', 'Search the web.'),
-    act('x_search', 'medium', 'Search X.'),
-    act('web_fetch', 'medium', 'Fetch a web page.'),
-  ]),
-  toolGroup('group:memory', 'OpenClaw memory tools', 'Search and read the agent’s memory.', [
-    act('memory_search', 'low', 'Search memory.'),
-    act('memory_get', 'low', 'Read a memory entry.'),
-  ]),
-  toolGroup('group:messaging', 'OpenClaw messaging', 'Send messages on the gateway’s channels.', [act('message', 'high', 'Send a message on a channel.')]),
-  toolGroup('group:automation', 'OpenClaw automation', 'Scheduled automations, the gateway tool, plugins and OpenClaw setup.', [
-    act('heartbeat_respond', 'low', 'Answer a heartbeat.'),
-    act('automations', 'high', 'Create and change scheduled automations.'),
-    act('gateway', 'high', 'Read and change the gateway’s own configuration.'),
-    act('plugins', 'high', 'Manage plugins.'),
-    act('openclaw', 'critical', 'Delegate OpenClaw setup and repair.'),
-  ]),
-  toolGroup('group:ui', 'OpenClaw interface tools', 'Browser, screen, terminal and canvas tools.', [
-    act('browser', 'high', 'Drive a browser.'),
-    act('screen', 'high', 'See the screen.'),
-    act('terminal', 'critical', 'Use a terminal.'),
-    act('canvas', 'medium', 'Draw on the canvas.'),
-  ]),
-  toolGroup('group:media', 'OpenClaw media tools', 'View and generate images, audio and video; read PDFs.', [
-    act('view_image', 'low', 'View an image.'),
-    act('image_generate', 'medium', 'Generate an image.'),
-    act('tts', 'low', 'Speak text.'),
-    act('pdf', 'low', 'Read a PDF.'),
-  ]),
+  toolGroup('group:runtime', 'OpenClaw runtime tools', 'Run shell commands and processes on the gateway’s machine.', {
+    exec: ['critical', 'Run a shell command.'],
+    process: ['high', 'Manage background processes.'],
+    code_execution: ['critical', 'Run generated code.'],
+  }),
+  toolGroup('group:fs', 'OpenClaw file tools', 'Read and change files in the gateway’s workspace.', {
+    read: ['low', 'Read a file.'],
+    write: ['high', 'Write a file.'],
+    edit: ['high', 'Edit a file.'],
+    apply_patch: ['high', 'Apply a patch to files.'],
+  }),
+  toolGroup('group:web', 'OpenClaw web tools', 'Search and fetch from the web.', {
+    web_search: ['medium', 'Search the web.'],
+    x_search: ['medium', 'Search X.'],
+    web_fetch: ['medium', 'Fetch a web page.'],
+  }),
+  toolGroup('group:memory', 'OpenClaw memory tools', 'Search and read the agent’s memory.', {
+    memory_search: ['low', 'Search memory.'],
+    memory_get: ['low', 'Read a memory entry.'],
+  }),
+  toolGroup('group:messaging', 'OpenClaw messaging', 'Send messages on the gateway’s channels.', { message: ['high', 'Send a message on a channel.'] }),
+  toolGroup('group:automation', 'OpenClaw automation', 'Scheduled automations, the gateway tool, plugins and OpenClaw setup.', {
+    heartbeat_respond: ['low', 'Answer a heartbeat.'],
+    automations: ['high', 'Create and change scheduled automations.'],
+    gateway: ['high', 'Read and change the gateway’s own configuration.'],
+    plugins: ['high', 'Manage plugins.'],
+    openclaw: ['critical', 'Delegate OpenClaw setup and repair.'],
+  }),
+  toolGroup('group:ui', 'OpenClaw interface tools', 'Browser, screen, terminal and canvas tools.', {
+    browser: ['high', 'Drive a browser.'],
+    screen: ['high', 'See the screen.'],
+    terminal: ['critical', 'Use a terminal.'],
+    canvas: ['medium', 'Draw on the canvas.'],
+  }),
+  toolGroup('group:media', 'OpenClaw media tools', 'View and generate images, audio and video; read PDFs.', {
+    view_image: ['low', 'View an image.'],
+    image_generate: ['medium', 'Generate an image.'],
+    tts: ['low', 'Speak text.'],
+    pdf: ['low', 'Read a PDF.'],
+  }),
 ];
 
 const SAAS_TOOLS: BuiltInCapability[] = [

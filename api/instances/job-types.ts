@@ -7,20 +7,19 @@ import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
 import { defineJobType, type JobTypeDefinition, type JobWorkflow } from '../jobs/job-type.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange } from './service.ts';
 
-/** Every job on an instance is an action of the OpenClaw lifecycle capability (api/capabilities/catalogue.ts). */
-const lifecycle = (action: string) => ({ key: 'openclaw.lifecycle', action });
-
 const instanceName = (params: Record<string, unknown>) => String(params.instanceName);
 const names = (list: unknown) => ((list as { id: string; name?: string }[] | undefined) ?? []).map((c) => c.name ?? c.id.slice(0, 12)).join(', ');
 
-/** Every job here runs on the instance's node, and waits for a typed approval unless it says otherwise. */
-const instanceJobType = <W extends JobWorkflow>(definition: Omit<JobTypeDefinition<W>, 'runsOn' | 'approval'> & { approval?: 'none' }) =>
-  defineJobType<W>({ runsOn: 'node', approval: 'required', ...definition });
+/**
+ * Every job here runs on the instance's node, waits for a typed approval unless it says otherwise, and is
+ * the `action` of the OpenClaw lifecycle capability (api/capabilities/catalogue.ts) for the policy engine.
+ */
+const instanceJobType = <W extends JobWorkflow>(action: string, definition: Omit<JobTypeDefinition<W>, 'runsOn' | 'approval' | 'capability'> & { approval?: 'none' }) =>
+  defineJobType<W>({ runsOn: 'node', approval: 'required', capability: { key: 'openclaw.lifecycle', action }, ...definition });
 
-export const deployJob = instanceJobType({
+export const deployJob = instanceJobType('deploy', {
   type: 'deploy_openclaw',
   nodeActions: ['openclaw.preflight', 'openclaw.deploy', 'openclaw.wait-healthy'],
-  capability: lifecycle('deploy'),
   label: 'Deploy OpenClaw',
   workflow: deployOpenClaw,
   // Idempotent: a new deployment finds what an earlier one left by its labels, and asks for its approval again.
@@ -32,20 +31,18 @@ export const deployJob = instanceJobType({
   result: { summary: (r) => `OpenClaw ${String(r.version)} on port ${String(r.port)}, healthy ${String(r.secondsToHealthy)} s after the deployment started.` },
 });
 
-export const adoptJob = instanceJobType({
+export const adoptJob = instanceJobType('adopt', {
   type: 'adopt_openclaw',
   nodeActions: ['openclaw.describe', 'openclaw.health'],
-  capability: lifecycle('adopt'),
   label: 'Adopt OpenClaw',
   workflow: adoptOpenClaw,
   retry: { safe: true, again: (ctx, job, origin) => requestAdoption(ctx, job.instanceId ?? '', origin) },
   result: { summary: (r) => `Now managed, exactly as it runs: ${names(r.containers)} (nothing on the machine was changed).`, health: 'health' },
 });
 
-export const healthCheckJob = instanceJobType({
+export const healthCheckJob = instanceJobType('health', {
   type: 'health_check',
   nodeActions: ['openclaw.health'],
-  capability: lifecycle('health'),
   label: 'Health check',
   workflow: checkInstanceHealth,
   approval: 'none',
@@ -53,10 +50,9 @@ export const healthCheckJob = instanceJobType({
   result: { health: 'health' },
 });
 
-export const restartJob = instanceJobType({
+export const restartJob = instanceJobType('restart', {
   type: 'restart_gateway',
   nodeActions: ['openclaw.health', 'openclaw.restart'],
-  capability: lifecycle('restart'),
   label: 'Restart gateway',
   workflow: restartGateway,
   retry: { safe: false, why: "A restart runs at most once and is never repeated by a retry: check the instance's health, then request a new restart from its page." },
@@ -64,10 +60,9 @@ export const restartJob = instanceJobType({
 });
 
 const changeJob = (change: 'stop' | 'start') =>
-  instanceJobType({
+  instanceJobType(change, {
     type: `${change}_instance`,
     nodeActions: ['openclaw.health', `openclaw.${change}`],
-    capability: lifecycle(change),
     label: `${change === 'stop' ? 'Stop' : 'Start'} OpenClaw`,
     workflow: changeInstance,
     // Stopping a stopped container, or starting a running one, changes nothing: safe to ask again.
@@ -78,10 +73,9 @@ const changeJob = (change: 'stop' | 'start') =>
 export const changeJobs = {
   stop: changeJob('stop'),
   start: changeJob('start'),
-  remove: instanceJobType({
+  remove: instanceJobType('remove', {
     type: 'remove_instance',
     nodeActions: ['openclaw.health', 'openclaw.remove'],
-    capability: lifecycle('remove'),
     label: 'Remove OpenClaw',
     workflow: changeInstance,
     retry: { safe: false, why: 'A removal deletes containers (and its data, when asked): request it again from the node page, so that what it removes is chosen again.' },
@@ -94,10 +88,9 @@ export const changeJobs = {
   }),
 };
 
-export const readLogsJob = instanceJobType({
+export const readLogsJob = instanceJobType('logs', {
   type: 'read_logs',
   nodeActions: ['openclaw.logs'],
-  capability: lifecycle('logs'),
   label: 'Read logs',
   workflow: readInstanceLogs,
   approval: 'none',
