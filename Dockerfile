@@ -1,6 +1,6 @@
 # Production image of Anthropy Works: one image for the web console (default command), the
-# control-plane worker (`node infra/control-plane-worker.ts`), the agent door (`node infra/agent-door/main.ts`)
-# and the migration job (`node infra/migrate.ts`).
+# control-plane worker (`node infra/control-plane-worker.ts`), the agent door (`node infra/agent-door/main.ts`),
+# the migration job (`node infra/migrate.ts`) and the certificate job (`node infra/tls-certs.ts`).
 # Node 24 runs the TypeScript sources directly (type stripping), so only the console is built.
 # See docker-compose.yml for how the services use it.
 
@@ -38,6 +38,9 @@ COPY web ./web
 COPY workflows ./workflows
 # The OpenClaw bundle's constants (pure data) are the one part of the agent the control plane reads.
 COPY agent-worker/openclaw/bundle.ts ./agent-worker/openclaw/bundle.ts
+# Mount points of the certificate volumes (docker-compose.yml): an empty named volume takes its folder's
+# owner from the image, so the `certs` service, running as `node`, can write into them.
+RUN mkdir -p /tls/ca /tls/temporal /tls/temporal-ui /tls/app && chown -R node:node /tls
 USER node
 EXPOSE 3000
 CMD ["node", "web/server.ts"]

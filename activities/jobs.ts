@@ -137,7 +137,8 @@ export function createJobActivities(deps: { db: Db }) {
         if (!person?.active) return refuse('The person in the approval grant is not an active user.');
         if (!MSP_ROLES.includes(person.role) && person.organizationId !== job.organizationId) return refuse('The person in the approval grant may not see this job.');
         const isRequester = person.id === job.requestedBy;
-        const approver = APPROVER_ROLES.includes(person.role);
+        // The roles the job was asked with (its permission's approval policy), never wider than the approver roles.
+        const approver = APPROVER_ROLES.includes(person.role) && (job.approvalPolicy?.approverRoles ?? APPROVER_ROLES).includes(person.role);
         if (decision === 'approve' || decision === 'reject') {
           if (!approver) return refuse(`A ${person.role.replace('_', ' ')} may not ${decision} this.`);
         } else if (!approver && !isRequester) return refuse(`A ${person.role.replace('_', ' ')} may not cancel this.`);
@@ -145,6 +146,7 @@ export function createJobActivities(deps: { db: Db }) {
           if (grant.phrase !== job.approvalPhrase) return refuse(`The phrase does not match: type exactly "${job.approvalPhrase}".`);
           const [org] = await tx.select({ forbid: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, job.organizationId));
           if (org?.forbid && isRequester) return refuse('This organization does not let the requester approve their own request.');
+          if (job.approvalPolicy?.forbidSelfApproval && isRequester) return refuse('This permission does not let the requester approve their own request.');
         }
         const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
         const entry: JobApproval = {

@@ -3,12 +3,24 @@
 //   status   prints the agent's identity, connection and the node's status as the control plane sees it
 // Commands live in the COMMANDS table below; each parses its own options and returns an exit code:
 // 0 ok, 2 bad input or refused (by the control plane or because of the local state), 1 anything else.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AgentStateError, defaultStateDir, ensureStateDir, readAgentConfig, readPrivateKey, statePaths, writeAgentConfig, writePrivateFile, type AgentConfig } from './config.ts';
+import {
+  AgentStateError,
+  defaultStateDir,
+  ensureStateDir,
+  isCaCertificate,
+  readAgentConfig,
+  readPrivateKey,
+  statePaths,
+  writeAgentConfig,
+  writePrivateFile,
+  type AgentConfig,
+} from './config.ts';
 import { controlPlaneKeyMismatch, enrollServerUrl, expectedFingerprint } from './enroll-checks.ts';
 import { generateKeyPair, keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
 import { signedFetch } from '../protocol/request-signing.ts';
@@ -96,6 +108,14 @@ function problemMessage(status: number, json: unknown, url: string): string {
 
 // ------------------------------------------------------------------------------------------ enroll
 
+/** How the agent trusts its door, in a few words (the CA's SHA-256 fingerprint when it is pinned). */
+const doorTlsWords = (config: AgentConfig) =>
+  !config.temporalTls
+    ? ''
+    : config.temporalTlsServerCa
+      ? `, TLS pinned to its CA ${new crypto.X509Certificate(config.temporalTlsServerCa).fingerprint256}`
+      : ", TLS trusting this machine's roots";
+
 const ENROLL_USAGE = `Usage: agent-worker enroll --server <url> --token <token> --control-plane-key <fingerprint> [--state-dir <dir>] [--force]
 
 Enrolls this machine's agent with the control plane. It makes an Ed25519 key pair here (the private key
@@ -126,6 +146,7 @@ interface EnrollResponse {
   temporalNamespace: string;
   temporalCredential?: string;
   temporalTls?: boolean;
+  temporalTlsServerCa?: string;
   controlPlanePublicKey: string;
 }
 
@@ -207,6 +228,13 @@ async function enroll(argv: string[]): Promise<number> {
     fs.rmSync(pendingKey, { force: true });
     throw new CliError(1, `${server} enrolled this agent without a credential for its agent door; update the control plane, then enroll again with a new token`);
   }
+  // The door's CA comes over this https answer, checked above; a door CA that is no CA is refused, as the
+  // agent could never connect with it.
+  const doorCa = enrolled.temporalTls ? enrolled.temporalTlsServerCa : undefined;
+  if (doorCa !== undefined && (typeof doorCa !== 'string' || !isCaCertificate(doorCa))) {
+    fs.rmSync(pendingKey, { force: true });
+    throw new CliError(1, `${server} handed over a CA for its agent door that is not a CA certificate (PEM); nothing was saved: ask the operator to check AGENT_DOOR_TLS_CA_FILE`);
+  }
   fs.renameSync(pendingKey, paths.privateKey);
   writePrivateFile(paths.credential, `${enrolled.temporalCredential}\n`);
   const config: AgentConfig = {
@@ -219,15 +247,14 @@ async function enroll(argv: string[]): Promise<number> {
     temporalAddress: enrolled.temporalAddress,
     temporalNamespace: enrolled.temporalNamespace,
     ...(enrolled.temporalTls ? { temporalTls: true } : {}),
+    ...(doorCa ? { temporalTlsServerCa: doorCa } : {}),
     controlPlanePublicKey: enrolled.controlPlanePublicKey,
     enrolledAt: new Date().toISOString(),
   };
   writeAgentConfig(stateDir, config);
   console.log(`Enrolled this machine as node ${config.nodeName} (${config.nodeId}).`);
   console.log(`  Task queue:  ${config.taskQueue}`);
-  console.log(
-    `  Temporal:    ${config.temporalAddress} (the agent door${config.temporalTls ? ', TLS' : ''}; namespace ${config.temporalNamespace}; credential in ${paths.credential})`,
-  );
+  console.log(`  Temporal:    ${config.temporalAddress} (the agent door${doorTlsWords(config)}; namespace ${config.temporalNamespace}; credential in ${paths.credential})`);
   console.log(`  Agent key:   ${keyFingerprint(keys.publicKey)} (private key in ${paths.privateKey}, never sent)`);
   console.log(`  Console key: ${keyFingerprint(config.controlPlanePublicKey)}${expected.fingerprint ? ' (matches the enroll command)' : ' (not checked: no --control-plane-key)'}`);
   console.log(`  Config:      ${paths.config}`);
@@ -267,7 +294,7 @@ async function status(argv: string[]): Promise<number> {
   line('Organization', config.organizationId);
   line('Server', config.serverUrl);
   line('Task queue', config.taskQueue);
-  line('Temporal', `${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  line('Temporal', `${config.temporalAddress} (namespace ${config.temporalNamespace}${doorTlsWords(config)})`);
   line('Agent key', keyFingerprint(publicKeyOf(privateKey)));
   line('State folder', stateDir);
   line('Last heartbeat', config.lastHeartbeat ? `${config.lastHeartbeat.at}${ago(config.lastHeartbeat.at)}` : 'none recorded yet');

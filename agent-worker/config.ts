@@ -2,9 +2,11 @@
 // ~/.config/anthropy-agent, mode 0700):
 //   agent.key            its Ed25519 private key (PKCS8 DER, base64), mode 0600; made here, never sent
 //   config.json          what enrollment returned: node id and name, task queue, Temporal address (the
-//                        agent door) and namespace, the control plane's public key, the server URL; mode 0600
+//                        agent door), its TLS and the CA it is pinned to (when the door's is private), the
+//                        namespace, the control plane's public key, the server URL; mode 0600
 //   temporal.credential  the agent's credential for the agent door, issued at enrollment; mode 0600
 //   executed-jobs.jsonl  job ids already executed (replay-store.ts)
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +35,15 @@ const publicKey = z.string().refine((v) => {
   }
 }, 'must be an Ed25519 public key (SPKI DER, base64)');
 
+/** A CA certificate in PEM (the agent door's, when it is private). */
+export function isCaCertificate(pem: string): boolean {
+  try {
+    return new crypto.X509Certificate(pem).ca;
+  } catch {
+    return false;
+  }
+}
+
 export const AgentConfig = z.looseObject({
   version: z.literal(1),
   nodeId: z.string().uuid(),
@@ -42,8 +53,10 @@ export const AgentConfig = z.looseObject({
   taskQueue: z.string().min(1),
   temporalAddress: z.string().min(1),
   temporalNamespace: z.string().min(1),
-  /** The agent door speaks TLS (it has a certificate the machine's roots trust). */
+  /** The agent door speaks TLS: its certificate is signed by temporalTlsServerCa, else by one of the machine's roots. */
   temporalTls: z.boolean().optional(),
+  /** The CA (PEM) enrollment handed over for the door: the agent trusts it alone there (it pins the door's CA). */
+  temporalTlsServerCa: z.string().refine(isCaCertificate, 'must be a CA certificate (PEM)').optional(),
   controlPlanePublicKey: publicKey,
   enrolledAt: z.string(),
   /** Written by the running agent after each report the control plane accepted. */

@@ -8,6 +8,7 @@ import { createLogger } from '../infra/logger.ts';
 import { installTemporalLogging } from '../infra/temporal-logging.ts';
 import { pingDocker } from '../infra/services/docker-engine.ts';
 import { defaultStateDir, readAgentConfig, readPrivateKey, readTemporalCredential } from './config.ts';
+import { doorConnectionOptions } from './door-connection.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { createAgentJobActivities } from './node-jobs.ts';
 import { ReplayStore } from './replay-store.ts';
@@ -62,12 +63,17 @@ export async function runAgent(argv: string[]): Promise<number> {
   installTemporalLogging(log);
   const store = ReplayStore.open(stateDir);
   // The address is the control plane's agent door, which knows this agent by its credential (a bearer token).
-  const connection = await NativeConnection.connect({ address: config.temporalAddress, apiKey: credential, tls: config.temporalTls ?? false }).catch((err: Error) => {
+  const connection = await NativeConnection.connect(doorConnectionOptions(config, credential)).catch((err: Error) => {
     const refusal = doorRefusal(err);
     if (refusal)
       throw new RunError(
         `the agent door refused this agent's credential (${refusal}); if the node was revoked or enrolled again elsewhere, enroll this machine again with a new token.`,
       );
+    if (config.temporalTls && /certificate|UnknownIssuer|handshake|tls/i.test(err.message)) {
+      throw new RunError(
+        `the agent door's TLS certificate at ${config.temporalAddress} was not accepted (${err.message}); if the door's certificate or CA changed, enroll this machine again with a new token.`,
+      );
+    }
     throw new RunError(`Cannot reach Temporal at ${config.temporalAddress} (${err.message}); check the address the control plane gave at enrollment.`);
   });
   const worker = await Worker.create({

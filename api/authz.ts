@@ -10,9 +10,9 @@
 // A record of an organization the actor may not see is "not found" (404), never "forbidden".
 //
 // A personal API token acts as its person, and only within its scopes (see "API token scopes" below).
-import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import type { Role, TokenScope } from '../db/schema.ts';
+import { filedUnderActor, recordDenied } from './audit/record.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 
 export interface Actor {
@@ -101,6 +101,16 @@ const RULES = {
   'job.cancel': mspStaff,
   // A retry is a new request of the same job: whoever may request jobs.
   'job.retry': mspStaff,
+  // Capabilities (ADR 0012): everyone reads the catalogue; MSP admins change it. MSP staff set an
+  // organization's permissions; its company admin sees them and may only narrow them (never an enforced one).
+  'capability.view': () => true,
+  'capability.manage': (a) => a.role === 'msp_admin',
+  'permission.view': mspStaffOrOwnCompanyAdmin,
+  'permission.update': mspStaff,
+  'permission.narrow': mspStaffOrOwnCompanyAdmin,
+  'instance.view_capabilities': mspStaffOrOwnCompanyAdmin,
+  'instance.attach_capabilities': mspStaff,
+  'policy.check': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,
@@ -123,25 +133,11 @@ export const canSeeOrganization = (actor: Actor, organizationId: string): boolea
 export async function authorize(ctx: ServiceContext, action: Action, target?: Target & { type?: string; id?: string }): Promise<void> {
   if (can(ctx.actor, action, target)) return;
   const hidden = target !== undefined && !canSeeOrganization(ctx.actor, target.organizationId);
-  await recordAudit(ctx.db, {
-    // A probe of another organization's record is filed without an organization: only MSP staff see
-    // it, so a company admin cannot learn from their own audit page that the record exists.
-    ...auditActor(ctx.actor),
-    organizationId: hidden ? null : ctx.actor.organizationId,
-    action,
-    outcome: 'denied',
-    targetType: target?.type ?? null,
-    targetId: target?.id ?? null,
-    reason: hidden ? 'record of another organization' : `role ${ctx.actor.role} may not ${action}`,
-  });
+  // A probe of another organization's record is filed without an organization: only MSP staff see it, so
+  // a company admin cannot learn from their own audit page that the record exists.
+  const filedUnder = { type: target?.type ?? null, id: target?.id ?? null, organizationId: hidden ? null : ctx.actor.organizationId };
+  await recordDenied(ctx.db, ctx.actor, action, filedUnder, hidden ? 'record of another organization' : `role ${ctx.actor.role} may not ${action}`);
   throw hidden ? new NotFoundError(target?.type ?? 'record') : new ForbiddenError();
-}
-
-/** The actor fields of an audit event. */
-export function auditActor(actor: Actor) {
-  return actor.kind === 'api_token'
-    ? { actorType: 'api_token' as const, actorId: actor.tokenId ?? actor.userId, actorLabel: `${actor.email} (API token)` }
-    : { actorType: 'person' as const, actorId: actor.userId, actorLabel: actor.email };
 }
 
 // ------------------------------------------------------------------------------------ API token scopes
@@ -165,15 +161,7 @@ export const lacksScopeMessage = (scope: TokenScope) => `This API token lacks th
 /** Throws (403, audited) when the actor is an API token without `scope`; `endpoint` names the request. */
 export async function authorizeScope(ctx: ServiceContext, scope: TokenScope, endpoint: string): Promise<void> {
   if (ctx.actor.kind !== 'api_token' || ctx.actor.scopes?.includes(scope)) return;
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: ctx.actor.organizationId,
-    action: 'api_token.use',
-    outcome: 'denied',
-    targetType: 'api_token',
-    targetId: ctx.actor.tokenId ?? null,
-    reason: `the token lacks the ${scope} scope`,
-    details: { endpoint },
-  });
+  const token = filedUnderActor(ctx.actor, 'api_token', ctx.actor.tokenId ?? null);
+  await recordDenied(ctx.db, ctx.actor, 'api_token.use', token, `the token lacks the ${scope} scope`, { endpoint });
   throw new ForbiddenError(lacksScopeMessage(scope));
 }

@@ -19,7 +19,7 @@ import type { Db } from '../db/client.ts';
 import type { TokenScope } from '../db/schema.ts';
 import { endpointScope, type ServiceContext } from './authz.ts';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type EndpointAuth = 'actor' | 'agent' | 'none';
 
 /** The context of an agent-signed request. */

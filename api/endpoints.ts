@@ -2,12 +2,15 @@
 // so an endpoint added here without a matrix entry fails the tests.
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
+import { capabilityEndpoints } from './capabilities/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
 import { peopleEndpoints } from './people/endpoints.ts';
+import { permissionEndpoints } from './permissions/endpoints.ts';
+import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
@@ -17,6 +20,9 @@ export const ENDPOINTS: Endpoint[] = [
   ...agentEndpoints,
   ...jobEndpoints,
   ...instanceEndpoints,
+  ...capabilityEndpoints,
+  ...permissionEndpoints,
+  ...policyEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -8,11 +8,14 @@ export class AppError extends Error {
   readonly status: number;
   readonly title: string;
   readonly fieldErrors: FieldErrors;
-  constructor(status: number, title: string, message: string, fieldErrors: FieldErrors = {}) {
+  /** Members the problem document carries besides its standard ones (e.g. a policy rule's name). */
+  readonly extra: Record<string, unknown>;
+  constructor(status: number, title: string, message: string, fieldErrors: FieldErrors = {}, extra: Record<string, unknown> = {}) {
     super(message);
     this.status = status;
     this.title = title;
     this.fieldErrors = fieldErrors;
+    this.extra = extra;
   }
 }
 
@@ -34,6 +37,15 @@ export class UnauthorizedError extends AppError {
 export class ForbiddenError extends AppError {
   constructor(message = 'You are not allowed to do this.') {
     super(403, 'Forbidden', message);
+  }
+}
+
+/** The policy engine blocked the request: `rule` names the rule (api/policy/rules.ts), the message says why. */
+export class PolicyBlockedError extends AppError {
+  readonly rule: string;
+  constructor(rule: string, sentence: string) {
+    super(403, 'Blocked by policy', `${sentence} (rule ${rule})`, {}, { rule });
+    this.rule = rule;
   }
 }
 

@@ -149,7 +149,7 @@ export function apiRouter(opts: { version: string; publicUrl: string }) {
     if (err instanceof AppError) {
       const errors = Object.entries(err.fieldErrors).map(([field, message]) => ({ field, message }));
       if (err instanceof UnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
-      return sendProblem(res, err.status, err.title, err.message, errors.length ? { errors } : {});
+      return sendProblem(res, err.status, err.title, err.message, { ...err.extra, ...(errors.length ? { errors } : {}) });
     }
     // What Express and its JSON parser refuse before an endpoint runs: the client's mistake, never a 500.
     if (err.type === 'entity.parse.failed')

@@ -1,7 +1,8 @@
 // The console's Temporal client and the links into Temporal Web.
 // Settings are read on each call (infra/config.ts), not at import: test files set theirs before use.
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../infra/config.ts';
+import { connectTemporal } from '../infra/temporal-connection.ts';
 import { CONTROL_PLANE_TASK_QUEUE } from '../workflows/task-queues.ts';
 
 /**
@@ -15,7 +16,7 @@ export const temporalWebUrl = () => loadConfig().temporalUiUrl;
 let client: Promise<Client> | undefined;
 
 export function getTemporalClient(): Promise<Client> {
-  client ??= Connection.connect({ address: loadConfig().temporalAddress })
+  client ??= connectTemporal(loadConfig())
     .then((connection) => new Client({ connection, namespace: temporalNamespace() }))
     .catch((err) => {
       client = undefined;

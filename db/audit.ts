@@ -24,12 +24,13 @@ export interface AuditInput {
 
 type HashedFields = Omit<typeof auditEvents.$inferSelect, 'id' | 'hash'>;
 
-export function hashAuditEvent(e: HashedFields): string {
-  const body = canonicalJson({
-    prevHash: e.prevHash,
-    at: e.at.toISOString(),
+/**
+ * What an event says happened: by whom (as labelled), to which record, with what outcome and why. The
+ * hash covers these as stored, and the API answers them as they are, so both take them from here.
+ */
+export function auditEventStatement(e: HashedFields) {
+  return {
     actorType: e.actorType,
-    actorId: e.actorId,
     actorLabel: e.actorLabel,
     organizationId: e.organizationId,
     action: e.action,
@@ -38,7 +39,12 @@ export function hashAuditEvent(e: HashedFields): string {
     outcome: e.outcome,
     reason: e.reason,
     details: e.details,
-  });
+  };
+}
+
+export function hashAuditEvent(e: HashedFields): string {
+  // canonicalJson sorts the keys, so the order they are spread in does not change the hash.
+  const body = canonicalJson({ prevHash: e.prevHash, at: e.at.toISOString(), actorId: e.actorId, ...auditEventStatement(e) });
   return crypto.createHash('sha256').update(body).digest('hex');
 }
 

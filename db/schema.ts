@@ -238,6 +238,8 @@ export const jobs = pgTable(
     approvalPhrase: text('approval_phrase'),
     approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
     approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
+    /** Who may approve and whether the requester may, as the job was asked (the permission's policy, ADR 0012): re-checked on each decision. */
+    approvalPolicy: jsonb('approval_policy').$type<{ approverRoles: Role[]; forbidSelfApproval: boolean }>(),
     failureReason: text('failure_reason'),
     result: jsonb('result').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -336,4 +338,115 @@ export const auditEvents = pgTable(
     hash: text('hash').notNull(),
   },
   (t) => [index('audit_events_org_idx').on(t.organizationId, t.id), index('audit_events_action_idx').on(t.action)],
+);
+
+// ------------------------------------------------------------------------- capabilities (ADR 0012)
+export const CAPABILITY_KINDS = ['tool', 'skill', 'policy', 'pack'] as const;
+export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
+export const RISKS = ['low', 'medium', 'high', 'critical'] as const;
+export type Risk = (typeof RISKS)[number];
+export const CONFIRMATIONS = ['by_risk', 'always', 'never'] as const;
+export type Confirmation = (typeof CONFIRMATIONS)[number];
+
+export interface CapabilityAction {
+  key: string;
+  risk: Risk;
+  description: string;
+}
+/** A pack's member: a capability (by key) and the subset of its actions the pack brings. */
+export interface PackItem {
+  capabilityKey: string;
+  actions: string[];
+}
+export interface ApprovalPolicy {
+  approvalsNeeded: number;
+  approverRoles: Role[];
+  forbidSelfApproval: boolean;
+  expiresInHours: number;
+}
+
+// The catalogue: built-in entries (api/capabilities/catalogue.ts, written here at start-up) and the MSP's
+// own. A built-in entry is disabled, never edited or deleted.
+export const capabilities = pgTable(
+  'capabilities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    key: text('key').notNull(),
+    kind: text('kind', { enum: CAPABILITY_KINDS }).notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    version: text('version').notNull(),
+    builtIn: boolean('built_in').notNull().default(false),
+    /** The connection provider a tool needs (google_drive, quickbooks, servicetitan, composio). */
+    provider: text('provider'),
+    /** The OpenClaw tool group (or tool) this entry stands for in a gateway's tool policy. */
+    openclawTool: text('openclaw_tool'),
+    actions: jsonb('actions').$type<CapabilityAction[]>().notNull().default([]),
+    packItems: jsonb('pack_items').$type<PackItem[]>().notNull().default([]),
+    disabledAt: timestamp('disabled_at', { withTimezone: true, precision: 3 }),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('capabilities_key_unique').on(t.key)],
+);
+
+// What an organization may do with a capability. No row: the built-in default, if the entry has one.
+export const permissions = pgTable(
+  'permissions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    capabilityId: uuid('capability_id')
+      .notNull()
+      .references(() => capabilities.id),
+    enabled: boolean('enabled').notNull(),
+    allowedActions: text('allowed_actions').array().notNull(),
+    confirmation: text('confirmation', { enum: CONFIRMATIONS }).notNull(),
+    approval: jsonb('approval').$type<ApprovalPolicy>().notNull(),
+    runsPerHour: integer('runs_per_hour'),
+    runsPerDay: integer('runs_per_day'),
+    /** Set by MSP staff: a company admin cannot change this permission, not even to narrow it. */
+    enforced: boolean('enforced').notNull().default(false),
+    updatedBy: uuid('updated_by').references(() => users.id),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('permissions_org_capability_unique').on(t.organizationId, t.capabilityId)],
+);
+
+// Capabilities or packs attached to an instance: it may use only what they list (inside its permissions).
+export const capabilityAttachments = pgTable(
+  'capability_attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    instanceId: uuid('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    capabilityId: uuid('capability_id')
+      .notNull()
+      .references(() => capabilities.id),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('capability_attachments_unique').on(t.instanceId, t.capabilityId)],
+);
+
+// One row per allowed run of a capability's action, counted against the permission's usage limits.
+export const capabilityUsage = pgTable(
+  'capability_usage',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    capabilityId: uuid('capability_id')
+      .notNull()
+      .references(() => capabilities.id, { onDelete: 'cascade' }),
+    action: text('action').notNull(),
+    jobId: uuid('job_id'),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('capability_usage_org_capability_at_idx').on(t.organizationId, t.capabilityId, t.at)],
 );

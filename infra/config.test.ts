@@ -1,6 +1,18 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, REPO_ROOT } from './config.ts';
+import { ConfigError, isLoopbackHost, loadConfig, REPO_ROOT } from './config.ts';
+
+// Certificate and key files only need to be readable here (infra/agent-door/tls.ts checks their content).
+const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-config-'));
+const file = (name: string) => {
+  const p = path.join(filesDir, name);
+  fs.writeFileSync(p, 'pem');
+  return p;
+};
+const doorTls = { AGENT_DOOR_TLS_CERT_FILE: file('door.pem'), AGENT_DOOR_TLS_KEY_FILE: file('door.key') };
+afterAll(() => fs.rmSync(filesDir, { recursive: true, force: true }));
 
 // Builds on an empty environment (plus HOME) so the machine's own settings cannot leak in.
 const load = (env: NodeJS.ProcessEnv = {}) => loadConfig({ HOME: '/home/ops', ...env });
@@ -50,15 +62,48 @@ describe('loadConfig', () => {
 
   it('gives agents the agent door, on loopback by default, and lets AGENT_DOOR_ADDRESS win', () => {
     expect(load().agentDoorAddress).toBe('127.0.0.1:7230');
-    expect(load({ AGENT_DOOR_PORT: '7400', AGENT_DOOR_HOST: '10.0.0.5' }).agentDoorAddress).toBe('10.0.0.5:7400');
-    expect(load({ AGENT_DOOR_HOST: '0.0.0.0' }).agentDoorAddress).toBe('127.0.0.1:7230');
+    expect(load({ AGENT_DOOR_PORT: '7400', AGENT_DOOR_HOST: '10.0.0.5', ...doorTls }).agentDoorAddress).toBe('10.0.0.5:7400');
+    expect(load({ AGENT_DOOR_HOST: '0.0.0.0', ...doorTls }).agentDoorAddress).toBe('127.0.0.1:7230');
     expect(load({ AGENT_DOOR_HOST: '::1' }).agentDoorAddress).toBe('[::1]:7230');
-    expect(load({ AGENT_DOOR_HOST: '0.0.0.0', AGENT_DOOR_ADDRESS: 'door.example.com:443' }).agentDoorAddress).toBe('door.example.com:443');
+    expect(load({ AGENT_DOOR_HOST: '0.0.0.0', AGENT_DOOR_ADDRESS: 'door.example.com:443', ...doorTls }).agentDoorAddress).toBe('door.example.com:443');
   });
 
   it("takes the door's TLS certificate and key together or not at all", () => {
-    expect(configError({ AGENT_DOOR_TLS_CERT_FILE: '/etc/door/cert.pem' }).message).toMatch(/AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE go together/);
-    expect(load({ AGENT_DOOR_TLS_CERT_FILE: '/etc/door/cert.pem', AGENT_DOOR_TLS_KEY_FILE: '/etc/door/key.pem' }).AGENT_DOOR_TLS_KEY_FILE).toBe('/etc/door/key.pem');
+    expect(configError({ AGENT_DOOR_TLS_CERT_FILE: doorTls.AGENT_DOOR_TLS_CERT_FILE }).message).toMatch(/AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE go together/);
+    expect(load(doorTls).AGENT_DOOR_TLS_KEY_FILE).toBe(doorTls.AGENT_DOOR_TLS_KEY_FILE);
+  });
+
+  it.each(['0.0.0.0', '::', '10.0.0.5', 'door.example.com', '192.168.1.20'])('refuses a door on AGENT_DOOR_HOST=%s without TLS, naming the variables', (host) => {
+    const err = configError({ AGENT_DOOR_HOST: host });
+    expect(err.message).toContain(`AGENT_DOOR_HOST is ${host}, not a loopback address`);
+    expect(err.message).toMatch(/in clear.*AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE/);
+    expect(load({ AGENT_DOOR_HOST: host, ...doorTls }).AGENT_DOOR_HOST).toBe(host);
+  });
+
+  it.each(['127.0.0.1', '127.0.0.2', 'localhost', '::1'])('lets a door on loopback (%s) speak plain gRPC, as `npm start` and the test stacks run it', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+    expect(load({ AGENT_DOOR_HOST: host }).AGENT_DOOR_HOST).toBe(host);
+  });
+
+  it("takes the door's CA only beside its certificate", () => {
+    const ca = file('door-ca.pem');
+    expect(configError({ AGENT_DOOR_TLS_CA_FILE: ca }).message).toMatch(/AGENT_DOOR_TLS_CA_FILE is the CA of the door's own certificate: set AGENT_DOOR_TLS_CERT_FILE/);
+    expect(load({ ...doorTls, AGENT_DOOR_TLS_CA_FILE: ca }).AGENT_DOOR_TLS_CA_FILE).toBe(ca);
+  });
+
+  it('refuses a TLS file it cannot read, naming the variable and the file', () => {
+    const missing = path.join(filesDir, 'missing.pem');
+    expect(configError({ ...doorTls, AGENT_DOOR_TLS_CA_FILE: missing }).message).toContain(`AGENT_DOOR_TLS_CA_FILE: cannot read ${missing} (ENOENT)`);
+    expect(configError({ TEMPORAL_TLS_CA_FILE: filesDir }).message).toContain(`TEMPORAL_TLS_CA_FILE: ${filesDir} is not a file`);
+    expect(configError({ TEMPORAL_TLS_CERT_FILE: missing, TEMPORAL_TLS_KEY_FILE: file('k') }).message).toContain(`TEMPORAL_TLS_CERT_FILE: cannot read ${missing}`);
+  });
+
+  it("takes Temporal's client certificate and key together, and the CA and server name alone", () => {
+    expect(configError({ TEMPORAL_TLS_CERT_FILE: file('c.pem') }).message).toMatch(/TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together/);
+    expect(configError({ TEMPORAL_TLS_KEY_FILE: file('c.key') }).message).toMatch(/TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together/);
+    const c = load({ TEMPORAL_TLS_CERT_FILE: file('c.pem'), TEMPORAL_TLS_KEY_FILE: file('c.key'), TEMPORAL_TLS_CA_FILE: file('ca.pem'), TEMPORAL_TLS_SERVER_NAME: 'temporal' });
+    expect(c).toMatchObject({ TEMPORAL_TLS_SERVER_NAME: 'temporal', TEMPORAL_TLS_CA_FILE: path.join(filesDir, 'ca.pem') });
+    expect(load({ TEMPORAL_TLS_CA_FILE: file('ca.pem') }).TEMPORAL_TLS_CERT_FILE).toBeUndefined();
   });
 
   it('takes the cache folder from ANTHROPY_CACHE_DIR, else XDG_CACHE_HOME', () => {

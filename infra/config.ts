@@ -1,6 +1,8 @@
 // One place for every setting the product reads from the environment, validated with zod so a bad value
 // stops startup with a message naming the variable.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -18,6 +20,23 @@ const isEd25519PrivateKey = (value: string): boolean => {
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+/** A file this process must read (a certificate, a key): checked at startup, so a wrong path names its variable then, not at the first connection. */
+const readableFile = () =>
+  z
+    .string()
+    .min(1)
+    .superRefine((file, ctx) => {
+      try {
+        fs.accessSync(file, fs.constants.R_OK);
+        if (!fs.statSync(file).isFile()) ctx.addIssue({ code: 'custom', message: `${file} is not a file` });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+      }
+    });
+
+/** Whether a listening host keeps the door on this machine (a wildcard such as 0.0.0.0 or :: does not). */
+export const isLoopbackHost = (host: string): boolean => host === 'localhost' || (net.isIPv4(host) && host.startsWith('127.')) || host === '::1' || /^::ffff:127\./i.test(host);
+
 const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.data')),
   DATABASE_URL: z.string().url().optional(),
@@ -33,10 +52,21 @@ const EnvSchema = z.object({
   AGENT_DOOR_PORT: port(7230),
   AGENT_DOOR_HOST: z.string().min(1).default('127.0.0.1'),
   AGENT_DOOR_ADDRESS: z.string().min(1).optional(),
-  // A certificate (PEM, with its chain) and key for the door, for agents beyond this machine: they send
-  // their credential on every call, so it must not cross a network in clear. Agents trust the machine's roots.
-  AGENT_DOOR_TLS_CERT_FILE: z.string().min(1).optional(),
-  AGENT_DOOR_TLS_KEY_FILE: z.string().min(1).optional(),
+  // A certificate (PEM, with its chain) and key for the door: agents send their credential on every call,
+  // so a door beyond loopback must have them (ADR 0011). Agents trust the machine's roots, or, with
+  // AGENT_DOOR_TLS_CA_FILE (the CA that signed the door's certificate: a private one), that CA only, which
+  // enrollment hands them.
+  AGENT_DOOR_TLS_CERT_FILE: readableFile().optional(),
+  AGENT_DOOR_TLS_KEY_FILE: readableFile().optional(),
+  AGENT_DOOR_TLS_CA_FILE: readableFile().optional(),
+  // TLS for the app's own Temporal clients (web, worker, the door's upstream; infra/temporal-connection.ts):
+  // a client certificate and key for a frontend that requires them (mTLS), the CA of the frontend's
+  // certificate (else the machine's roots), and the name to expect in it (else the address's host).
+  // Any of them set turns TLS on.
+  TEMPORAL_TLS_CERT_FILE: readableFile().optional(),
+  TEMPORAL_TLS_KEY_FILE: readableFile().optional(),
+  TEMPORAL_TLS_CA_FILE: readableFile().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   // The control-plane worker's queue (default `control-plane`, workflows/task-queues.ts); test files that
   // run their own worker against their own database each use their own.
   CONTROL_PLANE_TASK_QUEUE: z.string().min(1).optional(),
@@ -116,6 +146,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   if (Boolean(c.AGENT_DOOR_TLS_CERT_FILE) !== Boolean(c.AGENT_DOOR_TLS_KEY_FILE)) {
     throw new ConfigError('Invalid configuration: AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE go together: set both or neither');
+  }
+  if (c.AGENT_DOOR_TLS_CA_FILE && !c.AGENT_DOOR_TLS_CERT_FILE) {
+    throw new ConfigError("Invalid configuration: AGENT_DOOR_TLS_CA_FILE is the CA of the door's own certificate: set AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE too");
+  }
+  // No opt-out: agents send their credential on every call. A TLS-terminating proxy in front of the door
+  // reaches it on loopback, so it needs none either.
+  if (!c.AGENT_DOOR_TLS_CERT_FILE && !isLoopbackHost(c.AGENT_DOOR_HOST)) {
+    throw new ConfigError(
+      `Invalid configuration: AGENT_DOOR_HOST is ${c.AGENT_DOOR_HOST}, not a loopback address, and the agent door has no certificate: agents' credentials would cross the network in clear. ` +
+        'Set AGENT_DOOR_TLS_CERT_FILE and AGENT_DOOR_TLS_KEY_FILE (and AGENT_DOOR_TLS_CA_FILE for a private CA), or keep AGENT_DOOR_HOST on loopback (127.0.0.1).',
+    );
+  }
+  if (Boolean(c.TEMPORAL_TLS_CERT_FILE) !== Boolean(c.TEMPORAL_TLS_KEY_FILE)) {
+    throw new ConfigError('Invalid configuration: TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (the client certificate and its key): set both or neither');
   }
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');

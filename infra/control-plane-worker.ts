@@ -1,13 +1,13 @@
 // The control-plane worker process: polls the `control-plane` task queue and runs the workflows in
 // workflows/ with the activities in activities/ (database, policy, audit, signing node jobs).
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
 import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { connectTemporal, connectTemporalWorker, temporalTlsSummary } from './temporal-connection.ts';
 import { installTemporalLogging } from './temporal-logging.ts';
 
 const log = createLogger('control-plane-worker');
@@ -21,8 +21,8 @@ async function main() {
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
     logger: new DefaultLogger('WARN', (entry) => log.warn(entry.meta ?? {}, entry.message)),
   });
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const client = await Connection.connect({ address: config.temporalAddress });
+  const connection = await connectTemporalWorker(config);
+  const client = await connectTemporal(config);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -30,7 +30,7 @@ async function main() {
     workflowBundle,
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
   });
-  log.info({ taskQueue: controlPlaneTaskQueue(), address: config.temporalAddress }, 'control-plane worker polling');
+  log.info({ taskQueue: controlPlaneTaskQueue(), address: config.temporalAddress, tls: temporalTlsSummary(config) }, 'control-plane worker polling');
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   await client.close();
   await connection.close();

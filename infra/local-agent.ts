@@ -17,6 +17,7 @@ import { issueEnrollmentToken } from '../api/agents/service.ts';
 import type { Db } from '../db/client.ts';
 import { nodes } from '../db/schema.ts';
 import { ensureMspOrganization } from '../db/users.ts';
+import { doorServerCa } from './agent-door/tls.ts';
 import { REPO_ROOT, type Config } from './config.ts';
 import { startNodeService, type Service } from './processes.ts';
 import { progress } from './progress.ts';
@@ -55,6 +56,8 @@ function alreadyEnrolled(stateDir: string, node: typeof nodes.$inferSelect, conf
     return (
       agent.nodeId === node.id &&
       agent.temporalAddress === config.agentDoorAddress &&
+      Boolean(agent.temporalTls) === Boolean(config.AGENT_DOOR_TLS_CERT_FILE) &&
+      (agent.temporalTlsServerCa ?? undefined) === doorServerCa(config) &&
       agent.serverUrl === config.publicUrl &&
       !node.revokedAt &&
       publicKeyOf(readPrivateKey(stateDir)) === node.agentPublicKey &&

@@ -23,6 +23,11 @@ export const ContainerRecord = z.object({
 });
 export type ContainerRecord = z.infer<typeof ContainerRecord>;
 
+type AsReported = Pick<ContainerRecord, 'name' | 'image' | 'state' | 'health' | 'status' | 'ports'>;
+
+/** The fields of a container that the console stores, and shows, exactly as its agent reported them. */
+export const asReported = <C extends AsReported>(c: C): AsReported => ({ name: c.name, image: c.image, state: c.state, health: c.health, status: c.status, ports: c.ports });
+
 export const ContainerRecords = z.array(ContainerRecord).max(2000);
 
 export const InstanceConfigReport = z.object({

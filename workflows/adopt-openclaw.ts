@@ -7,7 +7,7 @@ import type { DescribedContainer, InstanceHealth } from '../protocol/node-action
 import { approvalStep } from './approval.ts';
 import { healthOf } from './instance-actions.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
-import { runOnNode } from './node-job.ts';
+import { jobNode, runOnNode } from './node-job.ts';
 
 export interface AdoptOpenClawInput extends ApprovalTerms {
   jobId: string;
@@ -23,15 +23,7 @@ const stateOf = (c: DescribedContainer | undefined): InstanceHealth['gateway'] =
 
 export async function adoptOpenClaw(input: AdoptOpenClawInput): Promise<{ state: string }> {
   const record = jobRecorder(input.jobId);
-  const describe = () =>
-    runOnNode({
-      nodeId: input.nodeId,
-      action: 'openclaw.describe',
-      params: { containerIds: input.containerIds },
-      mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds,
-      runSeconds: 60,
-    });
+  const describe = () => runOnNode({ ...jobNode(input), action: 'openclaw.describe', params: { containerIds: input.containerIds }, mode: 'idempotent', runSeconds: 60 });
   return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'read containers' });
     const before = await describe();

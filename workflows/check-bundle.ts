@@ -3,7 +3,7 @@
 // it builds the image at most, and changes nothing else on the machine.
 import type { BundleCheck } from '../protocol/node-actions.ts';
 import { asJob, jobRecorder } from './job-record.ts';
-import { runOnNode } from './node-job.ts';
+import { jobNode, PROGRESS_HEARTBEAT_SECONDS, runOnNode } from './node-job.ts';
 
 export interface CheckBundleInput {
   jobId: string;
@@ -16,13 +16,12 @@ export async function checkBundle(input: CheckBundleInput): Promise<BundleCheck>
     const record = jobRecorder(input.jobId);
     await record({ state: 'running', step: 'bundle check' });
     const check = await runOnNode({
-      nodeId: input.nodeId,
+      ...jobNode(input),
       action: 'openclaw.bundle-check',
       params: { timeoutSeconds: 120 },
       mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds,
       runSeconds: 900,
-      heartbeatSeconds: 20,
+      heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
       attempts: 2,
     });
     await record({

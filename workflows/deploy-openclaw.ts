@@ -10,7 +10,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
-import { runOnNode } from './node-job.ts';
+import { jobNode, PROGRESS_HEARTBEAT_SECONDS, runOnNode } from './node-job.ts';
 
 export interface DeployOpenClawInput extends ApprovalTerms {
   jobId: string;
@@ -35,14 +35,7 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
   const record = jobRecorder(input.jobId);
   return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'preflight' });
-    const { checks } = await runOnNode({
-      nodeId: input.nodeId,
-      action: 'openclaw.preflight',
-      params: instanceParams(input),
-      mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds,
-      runSeconds: 60,
-    });
+    const { checks } = await runOnNode({ ...jobNode(input), action: 'openclaw.preflight', params: instanceParams(input), mode: 'idempotent', runSeconds: 60 });
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw ApplicationFailure.nonRetryable(`preflight failed: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
 
@@ -51,24 +44,22 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     if (!approved) return { state: 'ended without approval' };
 
     const deployed = await runOnNode({
-      nodeId: input.nodeId,
+      ...jobNode(input),
       action: 'openclaw.deploy',
       params: { ...instanceParams(input), jobId: input.jobId },
       mode: 'idempotent',
-      waitForNodeSeconds: input.nodeWaitSeconds,
       runSeconds: 900,
-      heartbeatSeconds: 20,
+      heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
       attempts: 3,
     });
     await record({ step: 'health' });
     const health = await runOnNode({
-      nodeId: input.nodeId,
+      ...jobNode(input),
       action: 'openclaw.wait-healthy',
       mode: 'idempotent',
       params: { gatewayId: deployed.containers[0]!.id, cliId: deployed.containers[1]?.id, port: deployed.port, timeoutSeconds: input.healthTimeoutSeconds },
-      waitForNodeSeconds: input.nodeWaitSeconds,
       runSeconds: input.healthTimeoutSeconds + 30,
-      heartbeatSeconds: 20,
+      heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
       attempts: 2,
     });
     const containers = deployed.containers.map((c) => c.id);

@@ -9,7 +9,7 @@
 import type { InstanceHealth } from '../protocol/node-actions.ts';
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
-import { runOnNode } from './node-job.ts';
+import { jobNode, PROGRESS_HEARTBEAT_SECONDS, runOnNode } from './node-job.ts';
 
 export interface InstanceTarget {
   jobId: string;
@@ -28,15 +28,7 @@ type InstanceOnNode = Pick<InstanceTarget, 'nodeId' | 'gatewayId' | 'cliId' | 'p
 const ref = (t: InstanceOnNode) => ({ gatewayId: t.gatewayId, ...(t.cliId ? { cliId: t.cliId } : {}), port: t.port });
 
 /** The instance's health measured on its node now (reads only): the health check's step, also the takeover's. */
-export const healthOf = (t: InstanceOnNode) =>
-  runOnNode({
-    nodeId: t.nodeId,
-    action: 'openclaw.health',
-    params: ref(t),
-    mode: 'idempotent',
-    waitForNodeSeconds: t.nodeWaitSeconds,
-    runSeconds: 60,
-  });
+export const healthOf = (t: InstanceOnNode) => runOnNode({ ...jobNode(t), action: 'openclaw.health', params: ref(t), mode: 'idempotent', runSeconds: 60 });
 
 const recordHealth = (t: InstanceTarget, health: InstanceHealth) => jobActivities.recordInstanceHealth({ jobId: t.jobId, instanceId: t.instanceId, health });
 
@@ -70,13 +62,12 @@ export async function restartGateway(input: RestartGatewayInput): Promise<{ stat
     if (!before) return { state: 'ended without approval' };
     // At most once: a restart that was started is never repeated by a retry.
     const after = await runOnNode({
-      nodeId: input.nodeId,
+      ...jobNode(input),
       action: 'openclaw.restart',
       params: { ...ref(input), timeoutSeconds: input.healthTimeoutSeconds },
       mode: 'at-most-once',
-      waitForNodeSeconds: input.nodeWaitSeconds,
       runSeconds: input.healthTimeoutSeconds + 60,
-      heartbeatSeconds: 20,
+      heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
     });
     await recordHealth(input, after);
     await record({ state: 'completed', step: null, result: { before, after, downtimeSeconds: after.downtimeSeconds } });
@@ -95,7 +86,7 @@ export async function changeInstance(input: ChangeInstanceInput): Promise<{ stat
     const record = jobRecorder(input.jobId);
     const before = await healthThenApproval(input, record, input.change);
     if (!before) return { state: 'ended without approval' };
-    const step = { nodeId: input.nodeId, waitForNodeSeconds: input.nodeWaitSeconds, heartbeatSeconds: 20 } as const;
+    const step = { ...jobNode(input), heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS } as const;
     if (input.change === 'remove') {
       const removed = await runOnNode({
         ...step,

@@ -38,6 +38,12 @@ export interface NodeStep<A extends NodeActionName> {
   attempts?: number;
 }
 
+/** The job's node and how long a step waits for it to pick the step up (each job input carries both). */
+export const jobNode = (input: { nodeId: string; nodeWaitSeconds: number }) => ({ nodeId: input.nodeId, waitForNodeSeconds: input.nodeWaitSeconds });
+
+/** How long without a heartbeat means the agent is gone, for the steps that report progress (deploy, restart, health waits). */
+export const PROGRESS_HEARTBEAT_SECONDS = 20;
+
 /** The control plane's refusal (unknown or revoked node, bad parameters, refused result) as the step's own failure. */
 const finalDispatchFailure = (err: unknown): ApplicationFailure | undefined => {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;

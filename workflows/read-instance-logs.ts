@@ -3,7 +3,7 @@
 // console as the run's result; the job's record keeps only how many there were (they are customer data).
 import type { LogsOutput } from '../protocol/node-actions.ts';
 import { asJob, jobRecorder } from './job-record.ts';
-import { runOnNode } from './node-job.ts';
+import { jobNode, runOnNode } from './node-job.ts';
 
 export interface ReadInstanceLogsInput {
   jobId: string;
@@ -19,10 +19,9 @@ export async function readInstanceLogs(input: ReadInstanceLogsInput): Promise<Lo
   return asJob(input.jobId, async () => {
     await record({ state: 'running', step: 'read logs' });
     const output = await runOnNode({
-      nodeId: input.nodeId,
+      ...jobNode(input),
       action: 'openclaw.logs',
       mode: 'at-most-once',
-      waitForNodeSeconds: input.nodeWaitSeconds,
       runSeconds: 30,
       params: { containerId: input.containerId, tail: input.tail, ...(input.since ? { since: input.since } : {}) },
     });

@@ -6,7 +6,7 @@ import { and, eq, isNull, notInArray } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
+import { asReported, HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
 import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
 import { storeInstanceConfigs } from '../instances/drift.ts';
 import { ForbiddenError, parseInput, UnavailableError } from '../errors.ts';
@@ -59,12 +59,7 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: C
     const row = {
       nodeId,
       containerId: c.id,
-      name: c.name,
-      image: c.image,
-      state: c.state,
-      health: c.health,
-      status: c.status,
-      ports: c.ports,
+      ...asReported(c),
       labels: c.labels,
       networkMode: c.networkMode ?? null,
       createdAt: storableDate(c.created),

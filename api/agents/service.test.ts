@@ -8,6 +8,7 @@ import { auditEvents, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { testPki } from '../../tests/jest/test-pki.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { createNode } from '../nodes/service.ts';
@@ -155,6 +156,25 @@ describe('enrollment', () => {
     // Its signed requests are accepted; whoami tells it who it is.
     expect(await authenticateAgent(t.db, signedWhoami(nodeId, keys.privateKey))).toEqual({ ok: true, nodeId });
     expect(await whoami({ db: t.db, agent: { nodeId } })).toMatchObject({ nodeId, name: 'enr-01', status: 'pending', revoked: false });
+  });
+
+  it("hands the agent door's private CA to the agent when AGENT_DOOR_TLS_CA_FILE is set, and says the door speaks TLS", async () => {
+    const pki = testPki();
+    const ca = pki.ca('door CA');
+    const door = pki.files('door', pki.server(ca, 'agent-door', ['localhost']));
+    const saved = { ...process.env };
+    Object.assign(process.env, { AGENT_DOOR_TLS_CERT_FILE: door.cert, AGENT_DOOR_TLS_KEY_FILE: door.key, AGENT_DOOR_TLS_CA_FILE: pki.files('ca', ca).cert });
+    try {
+      const nodeId = await newNode('enr-ca');
+      const { token } = await createEnrollmentToken(ctx(actors.admin), nodeId);
+      expect(await enroll(token)).toMatchObject({ temporalTls: true, temporalTlsServerCa: ca.cert });
+    } finally {
+      for (const key of ['AGENT_DOOR_TLS_CERT_FILE', 'AGENT_DOOR_TLS_KEY_FILE', 'AGENT_DOOR_TLS_CA_FILE']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+      pki.remove();
+    }
   });
 
   it('uses a token once: a second enrollment is refused and changes nothing', async () => {

@@ -17,10 +17,12 @@ import type { Db, Executor } from '../../db/client.ts';
 import { auditEvents, NODE_STATUSES, nodeEnrollmentTokens, nodes, users } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { closeDoorOf } from '../../infra/agent-door/closing.ts';
+import { doorServerCa } from '../../infra/agent-door/tls.ts';
 import { controlPlanePublicKey } from '../../infra/control-plane-key.ts';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 import { hashToken } from '../auth/token-hash.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { auditActor, auditTarget, recordSuccess } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import type { AgentContext } from '../endpoint.ts';
 import { displayName } from '../display-text.ts';
 import { AppError, ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
@@ -82,6 +84,12 @@ export const EnrollOutput = z.object({
   temporalAddress: z.string().describe('the agent door: agents reach Temporal only through it'),
   temporalNamespace: z.string(),
   temporalTls: z.boolean().describe('the agent door speaks TLS'),
+  temporalTlsServerCa: z
+    .string()
+    .optional()
+    .describe(
+      "the CA certificate (PEM) that signed the agent door's certificate, when it is a private CA: the agent trusts that CA alone for the door; absent: the machine's roots",
+    ),
   temporalCredential: z
     .string()
     .describe('shown once: the agent sends it to the agent door as a bearer token on every call; only its SHA-256 is kept, and the next enrollment replaces it'),
@@ -261,15 +269,7 @@ export async function revokeEnrollmentToken(ctx: ServiceContext, tokenId: string
         state === 'used' ? 'This enrollment token was already used; revoke the node instead to cut its agent off.' : 'This enrollment token was already revoked.',
       );
     }
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: found.node.organizationId,
-      action: 'node.enrollment_token.revoke',
-      targetType: 'node',
-      targetId: found.node.id,
-      outcome: 'success',
-      details: { nodeName: found.node.name, enrollmentId: tokenId },
-    });
+    await recordSuccess(tx, ctx.actor, 'node.enrollment_token.revoke', auditTarget('node', found.node), { nodeName: found.node.name, enrollmentId: tokenId });
     return revoked;
   });
   const [creator] = row.createdBy ? await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.createdBy)) : [];
@@ -413,6 +413,7 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
   });
   if ('refused' in outcome) throw outcome.refused;
   const { node } = outcome;
+  const serverCa = doorServerCa(config);
   return {
     nodeId: node.id,
     nodeName: node.name,
@@ -421,6 +422,8 @@ export async function enrollAgent(db: Db, input: unknown, client: { ip: string }
     temporalAddress: config.agentDoorAddress,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalTls: Boolean(config.AGENT_DOOR_TLS_CERT_FILE),
+    // Public data, and this answer comes over the https the agent already checked (agent-worker enroll).
+    ...(serverCa ? { temporalTlsServerCa: serverCa } : {}),
     temporalCredential: credential,
     controlPlanePublicKey: serverKey,
   };
@@ -449,20 +452,12 @@ export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<N
       .set({ revokedAt: now })
       .where(and(eq(nodeEnrollmentTokens.nodeId, found.id), isNull(nodeEnrollmentTokens.usedAt), isNull(nodeEnrollmentTokens.revokedAt)))
       .returning({ id: nodeEnrollmentTokens.id });
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: found.organizationId,
-      action: 'node.revoke',
-      targetType: 'node',
-      targetId: found.id,
-      outcome: 'success',
-      details: {
-        nodeName: found.name,
-        previousStatus: found.status,
-        hadAgent: Boolean(found.agentPublicKey),
-        agentKeyFingerprint: fingerprintOf(found.agentPublicKey),
-        withdrawnEnrollments: withdrawn.length,
-      },
+    await recordSuccess(tx, ctx.actor, 'node.revoke', auditTarget('node', found), {
+      nodeName: found.name,
+      previousStatus: found.status,
+      hadAgent: Boolean(found.agentPublicKey),
+      agentKeyFingerprint: fingerprintOf(found.agentPublicKey),
+      withdrawnEnrollments: withdrawn.length,
     });
     return revoked;
   });

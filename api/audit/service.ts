@@ -3,6 +3,7 @@
 // see none. Reading the audit is not itself audited.
 import { and, desc, eq, gte, ilike, like, lt, lte, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { auditEventStatement } from '../../db/audit.ts';
 import { ACTOR_TYPES, AUDIT_OUTCOMES, auditEvents } from '../../db/schema.ts';
 import type { ServiceContext } from '../authz.ts';
 import { InvalidInputError, parseInput } from '../errors.ts';
@@ -54,19 +55,7 @@ export const AuditEventOutput = z.object({
 export type AuditEventOutput = z.infer<typeof AuditEventOutput>;
 
 type Row = typeof auditEvents.$inferSelect;
-const toOutput = (e: Row): AuditEventOutput => ({
-  id: e.id,
-  at: e.at.toISOString(),
-  actorType: e.actorType,
-  actorLabel: e.actorLabel,
-  organizationId: e.organizationId,
-  action: e.action,
-  targetType: e.targetType,
-  targetId: e.targetId,
-  outcome: e.outcome,
-  reason: e.reason,
-  details: e.details,
-});
+const toOutput = (e: Row): AuditEventOutput => ({ id: e.id, at: e.at.toISOString(), ...auditEventStatement(e) });
 
 /** For LIKE patterns: the user's text matches literally (% and _ are not wildcards). */
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

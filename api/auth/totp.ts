@@ -14,7 +14,8 @@ import { withLocks } from '../../db/advisory-lock.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { recoveryCodes, sessions, signInAttempts, users } from '../../db/schema.ts';
 import { open, seal } from '../../infra/secret-box.ts';
-import { auditActor, authorize, isMspStaff, type ServiceContext } from '../authz.ts';
+import { filedUnderActor, recordActorEvent, recordDenied } from '../audit/record.ts';
+import { authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { markSessionTwoFactorVerified, type Session } from './sessions.ts';
 import { hashToken } from './token-hash.ts';
@@ -179,15 +180,7 @@ async function ownUser(ctx: TwoFactorContext, action: string): Promise<UserRow> 
   await authorize(ctx, 'account.manage_own');
   if (ctx.actor.kind !== 'person') {
     // An API token must not be able to change how its owner signs in.
-    await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor),
-      organizationId: ctx.actor.organizationId,
-      action,
-      targetType: 'user',
-      targetId: ctx.actor.userId,
-      outcome: 'denied',
-      reason: 'two-factor sign-in is managed from the console, not with an API token',
-    });
+    await recordDenied(ctx.db, ctx.actor, action, filedUnderActor(ctx.actor, 'user', ctx.actor.userId), 'two-factor sign-in is managed from the console, not with an API token');
     throw new ForbiddenError('Two-factor sign-in is managed from the console, not with an API token.');
   }
   const [user] = await ctx.db.select().from(users).where(eq(users.id, ctx.actor.userId)).limit(1);
@@ -202,12 +195,7 @@ const audit = (
   extra: { reason?: string; details?: Record<string, unknown> } = {},
   on: Executor = ctx.db,
 ) =>
-  recordAudit(on, {
-    ...auditActor(ctx.actor),
-    organizationId: ctx.actor.organizationId,
-    action,
-    targetType: 'user',
-    targetId: ctx.actor.userId,
+  recordActorEvent(on, ctx.actor, action, filedUnderActor(ctx.actor, 'user', ctx.actor.userId), {
     outcome,
     reason: extra.reason ?? null,
     details: { ...(ctx.ip ? { ip: ctx.ip } : {}), ...extra.details },

@@ -6,20 +6,25 @@ import type { ToolPolicy } from '../../protocol/tool-policy.ts';
 import { deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
 import { changeInstance, checkInstanceHealth, restartGateway } from '../../workflows/instance-actions.ts';
 import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
-import { defineJobType } from '../jobs/job-type.ts';
+import { defineJobType, type JobTypeDefinition, type JobWorkflow } from '../jobs/job-type.ts';
 import { requestCapabilityApply } from './capabilities.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange } from './service.ts';
 
 const instanceName = (params: Record<string, unknown>) => String(params.instanceName);
 const names = (list: unknown) => ((list as { id: string; name?: string }[] | undefined) ?? []).map((c) => c.name ?? c.id.slice(0, 12)).join(', ');
 
-export const deployJob = defineJobType({
+/**
+ * Every job here runs on the instance's node, waits for a typed approval unless it says otherwise, and is
+ * the `action` of the OpenClaw lifecycle capability (api/capabilities/catalogue.ts) for the policy engine.
+ */
+const instanceJobType = <W extends JobWorkflow>(action: string, definition: Omit<JobTypeDefinition<W>, 'runsOn' | 'approval' | 'capability'> & { approval?: 'none' }) =>
+  defineJobType<W>({ runsOn: 'node', approval: 'required', capability: { key: 'openclaw.lifecycle', action }, ...definition });
+
+export const deployJob = instanceJobType('deploy', {
   type: 'deploy_openclaw',
   nodeActions: ['openclaw.preflight', 'openclaw.deploy', 'openclaw.wait-healthy'],
   label: 'Deploy OpenClaw',
   workflow: deployOpenClaw,
-  approval: 'required',
-  runsOn: 'node',
   // Idempotent: a new deployment finds what an earlier one left by its labels, and asks for its approval again.
   retry: {
     safe: true,
@@ -29,47 +34,40 @@ export const deployJob = defineJobType({
   result: { summary: (r) => `OpenClaw ${String(r.version)} on port ${String(r.port)}, healthy ${String(r.secondsToHealthy)} s after the deployment started.` },
 });
 
-export const adoptJob = defineJobType({
+export const adoptJob = instanceJobType('adopt', {
   type: 'adopt_openclaw',
   nodeActions: ['openclaw.describe', 'openclaw.health'],
   label: 'Adopt OpenClaw',
   workflow: adoptOpenClaw,
-  approval: 'required',
-  runsOn: 'node',
   retry: { safe: true, again: (ctx, job, origin) => requestAdoption(ctx, job.instanceId ?? '', origin) },
   result: { summary: (r) => `Now managed, exactly as it runs: ${names(r.containers)} (nothing on the machine was changed).`, health: 'health' },
 });
 
-export const healthCheckJob = defineJobType({
+export const healthCheckJob = instanceJobType('health', {
   type: 'health_check',
   nodeActions: ['openclaw.health'],
   label: 'Health check',
   workflow: checkInstanceHealth,
   approval: 'none',
-  runsOn: 'node',
   retry: { safe: true, again: (ctx, job, origin) => requestHealthCheck(ctx, job.instanceId ?? '', origin) },
   result: { health: 'health' },
 });
 
-export const restartJob = defineJobType({
+export const restartJob = instanceJobType('restart', {
   type: 'restart_gateway',
   nodeActions: ['openclaw.health', 'openclaw.restart'],
   label: 'Restart gateway',
   workflow: restartGateway,
-  approval: 'required',
-  runsOn: 'node',
   retry: { safe: false, why: "A restart runs at most once and is never repeated by a retry: check the instance's health, then request a new restart from its page." },
   result: { summary: (r) => `The gateway was restarted and answered again after ${String(r.downtimeSeconds)} s of downtime.`, health: 'after' },
 });
 
 const changeJob = (change: 'stop' | 'start') =>
-  defineJobType({
+  instanceJobType(change, {
     type: `${change}_instance`,
     nodeActions: ['openclaw.health', `openclaw.${change}`],
     label: `${change === 'stop' ? 'Stop' : 'Start'} OpenClaw`,
     workflow: changeInstance,
-    approval: 'required',
-    runsOn: 'node',
     // Stopping a stopped container, or starting a running one, changes nothing: safe to ask again.
     retry: { safe: true, again: (ctx, job, origin) => requestInstanceChange(ctx, job.instanceId ?? '', change, {}, origin) },
     result: { summary: () => `The instance's containers were ${change === 'stop' ? 'stopped' : 'started'}.`, health: 'after' },
@@ -78,13 +76,11 @@ const changeJob = (change: 'stop' | 'start') =>
 export const changeJobs = {
   stop: changeJob('stop'),
   start: changeJob('start'),
-  remove: defineJobType({
+  remove: instanceJobType('remove', {
     type: 'remove_instance',
     nodeActions: ['openclaw.health', 'openclaw.remove'],
     label: 'Remove OpenClaw',
     workflow: changeInstance,
-    approval: 'required',
-    runsOn: 'node',
     retry: { safe: false, why: 'A removal deletes containers (and its data, when asked): request it again from the node page, so that what it removes is chosen again.' },
     result: {
       summary: (r) => {
@@ -95,24 +91,21 @@ export const changeJobs = {
   }),
 };
 
-export const readLogsJob = defineJobType({
+export const readLogsJob = instanceJobType('logs', {
   type: 'read_logs',
   nodeActions: ['openclaw.logs'],
   label: 'Read logs',
   workflow: readInstanceLogs,
   approval: 'none',
-  runsOn: 'node',
   retry: { safe: false, why: "Logs are read again from the instance's Logs page, with the lines you want." },
   result: { summary: (r) => `${String(r.lines)} line(s) read${r.truncated ? ' (older lines may exist)' : ''}; the lines went to the page that asked, not into this record.` },
 });
 
-export const applyCapabilitiesJob = defineJobType({
+export const applyCapabilitiesJob = instanceJobType('apply_capabilities', {
   type: 'apply_capabilities',
   nodeActions: ['openclaw.read_tool_policy', 'openclaw.apply_tool_policy'],
   label: 'Apply capabilities',
   workflow: applyCapabilities,
-  approval: 'required',
-  runsOn: 'node',
   // Idempotent: the same policy written again changes nothing; the retry asks for its approval again.
   retry: {
     safe: true,

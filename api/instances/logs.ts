@@ -3,12 +3,12 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { LogsOutput } from '../../protocol/node-actions.ts';
-import { recordAudit } from '../../db/audit.ts';
 import { instances, nodes } from '../../db/schema.ts';
 import type { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
 import { startJob } from '../jobs/service.ts';
 import { readLogsJob } from './job-types.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { auditTarget, recordSuccess } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { getTemporalClient } from '../temporal-client.ts';
@@ -87,15 +87,7 @@ export async function getInstanceLogs(ctx: ServiceContext, instanceId: string, q
     throw new UnavailableError(`The logs could not be read: ${cause.message.replace(/\.$/, '')}.`, LOGS_RETRY_AFTER_SECONDS);
   }
   if (q.follow !== '1') {
-    await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor),
-      organizationId: instance.organizationId,
-      action: 'instance.logs',
-      targetType: 'instance',
-      targetId: instance.id,
-      outcome: 'success',
-      details: { container: q.container, tail: q.tail, lines: output.lines.length },
-    });
+    await recordSuccess(ctx.db, ctx.actor, 'instance.logs', auditTarget('instance', instance), { container: q.container, tail: q.tail, lines: output.lines.length });
   }
   return { instanceName: instance.name, container: q.container, ...output };
 }

@@ -34,6 +34,11 @@ export interface JobTypeDefinition<W extends JobWorkflow = JobWorkflow> {
    */
   nodeActions?: readonly NodeActionName[];
   /**
+   * The capability action it runs (ADR 0012): the kernel asks the policy engine before it records the
+   * job, so a blocked request is refused with the rule's name and a run counts towards usage limits.
+   */
+  capability?: { key: string; action: string };
+  /**
    * Whether a failed or expired job may be tried again as a new job (read-only or idempotent work only,
    * its approval asked again); otherwise why not, in one sentence.
    */

@@ -7,12 +7,12 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
-import { JOB_STATES, jobs, organizations, type JobState } from '../../db/schema.ts';
+import { JOB_STATES, jobs, organizations, type JobState, type Role } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
-import { APPROVER_ROLES, auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { auditTarget, recordActorEvent, recordSuccess } from '../audit/record.ts';
+import { APPROVER_ROLES, authorize, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -26,6 +26,7 @@ import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
+import { enforcePolicy } from '../policy/service.ts';
 
 export { JobOutput } from './job-output.ts';
 
@@ -114,11 +115,43 @@ export interface JobRequest<W extends JobWorkflow> {
   retryOf?: string;
 }
 
+/**
+ * Asks the policy engine about the type's capability action (ADR 0012): a blocked request is refused here,
+ * before the job exists; a confirmation takes the permission's approval policy. Returns the run's input.
+ */
+async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<Parameters<W>[0]> {
+  if (!type.capability) return job.args;
+  const instanceName = typeof job.params.instanceName === 'string' ? job.params.instanceName : undefined;
+  const verdict = await enforcePolicy(ctx, {
+    organizationId: job.organizationId,
+    capabilityKey: type.capability.key,
+    action: type.capability.action,
+    ...(job.instanceId && instanceName ? { instance: { id: job.instanceId, name: instanceName } } : {}),
+    jobId: job.id,
+  });
+  if (verdict.outcome !== 'needs_confirmation') return job.args;
+  if (type.approval !== 'required') {
+    throw new ConflictError(
+      'id',
+      `${verdict.sentence} A ${type.label.toLowerCase()} cannot wait for an approval: ask an MSP admin to set the permission's confirmation to "by risk".`,
+    );
+  }
+  const args = job.args as ApprovalTerms;
+  return {
+    ...args,
+    approverRoles: verdict.approval.approverRoles,
+    forbidSelfApproval: args.forbidSelfApproval || verdict.approval.forbidSelfApproval,
+    approvalTimeoutSeconds: Math.round(verdict.approval.expiresInHours * 3600),
+  } as Parameters<W>[0];
+}
+
 /** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
 export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<JobOutput> {
   if ((type.runsOn === 'node') !== Boolean(job.node)) throw new Error(`a ${type.type} job ${type.runsOn === 'node' ? 'needs' : 'has no'} node`);
   if ((type.approval === 'required') !== Boolean(job.phrase)) throw new Error(`a ${type.type} job ${type.approval === 'required' ? 'needs' : 'has no'} approval phrase`);
   const workflowId = jobWorkflowId(type.type, job.id);
+  const args = await withPolicy(ctx, type, job);
+  const terms = args as Partial<ApprovalTerms>;
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
       id: job.id,
@@ -132,22 +165,20 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
       state: 'preflight',
       step: 'starting',
       approvalPhrase: job.phrase ?? null,
+      approvalPolicy: terms.approverRoles ? { approverRoles: terms.approverRoles as Role[], forbidSelfApproval: terms.forbidSelfApproval ?? false } : null,
       retryOf: job.retryOf ?? null,
     });
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: job.organizationId,
-      action: 'job.request',
-      targetType: 'job',
-      targetId: job.id,
-      outcome: 'success',
-      details: { type: type.type, ...(job.node ? { nodeId: job.node.id, nodeName: job.node.name } : {}), ...(job.retryOf ? { retryOf: job.retryOf } : {}), ...job.params },
+    await recordSuccess(tx, ctx.actor, 'job.request', auditTarget('job', job), {
+      type: type.type,
+      ...(job.node ? { nodeId: job.node.id, nodeName: job.node.name } : {}),
+      ...(job.retryOf ? { retryOf: job.retryOf } : {}),
+      ...job.params,
     });
   });
   try {
     const client = await getTemporalClient();
     // A job workflow takes one input; TypeScript cannot see that [Parameters<W>[0]] is Parameters<W> for a generic W.
-    const options = { taskQueue: controlPlaneTaskQueue(), workflowId, args: [job.args] } as unknown as WorkflowStartOptions<W>;
+    const options = { taskQueue: controlPlaneTaskQueue(), workflowId, args: [args] } as unknown as WorkflowStartOptions<W>;
     const handle = await client.workflow.start(type.workflow, options);
     await ctx.db.update(jobs).set({ runId: handle.firstExecutionRunId }).where(eq(jobs.id, job.id));
   } catch (err) {
@@ -177,15 +208,7 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
     await handle.cancel().catch((err: unknown) => {
       throw temporalRefusal(err);
     });
-    await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor),
-      organizationId: row.job.organizationId,
-      action: 'job.cancel',
-      targetType: 'job',
-      targetId: row.job.id,
-      outcome: 'success',
-      reason: args.reason ?? null,
-    });
+    await recordActorEvent(ctx.db, ctx.actor, 'job.cancel', auditTarget('job', row.job), { outcome: 'success', reason: args.reason ?? null });
     return waitForState(ctx, id, (s) => !isActive(s));
   }
   try {
@@ -255,15 +278,7 @@ export async function requestApprovalGrant(ctx: ServiceContext, id: string, inpu
     q.decision === 'approve'
       ? `temporal workflow signal --workflow-id ${row.job.workflowId} --name approve --input '${json}'`
       : `temporal workflow update execute --workflow-id ${row.job.workflowId} --name ${q.decision} --input '${json}'`;
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: row.job.organizationId,
-    action: 'job.grant',
-    targetType: 'job',
-    targetId: row.job.id,
-    outcome: 'success',
-    details: { decision: q.decision, nonce: grant.nonce },
-  });
+  await recordSuccess(ctx.db, ctx.actor, 'job.grant', auditTarget('job', row.job), { decision: q.decision, nonce: grant.nonce });
   return { grant: grant as unknown as Record<string, unknown>, workflowId: row.job.workflowId, expiresAt: grant.notAfter, command };
 }
 
@@ -280,14 +295,6 @@ export async function retryJob(ctx: ServiceContext, id: string): Promise<JobOutp
   const definition = jobTypeOf(job.type);
   if (!job.retry.allowed || !definition?.retry.safe) throw new ConflictError('id', job.retry.why ?? 'This job cannot be retried.');
   const again = await definition.retry.again(ctx, job, { retryOf: job.id });
-  await recordAudit(ctx.db, {
-    ...auditActor(ctx.actor),
-    organizationId: job.organizationId,
-    action: 'job.retry',
-    targetType: 'job',
-    targetId: job.id,
-    outcome: 'success',
-    details: { type: job.type, newJobId: again.id },
-  });
+  await recordSuccess(ctx.db, ctx.actor, 'job.retry', auditTarget('job', job), { type: job.type, newJobId: again.id });
   return again;
 }

@@ -3,10 +3,11 @@
 // sees none. Status stays 'pending' until an agent enrolls (the agent is another issue).
 import { aliasedTable, and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { auditActor, authorize, type ServiceContext } from '../authz.ts';
+import { asReported } from '../../protocol/heartbeat.ts';
+import { recordSuccess } from '../audit/record.ts';
+import { authorize, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -199,12 +200,7 @@ export async function getNodeInventory(ctx: ServiceContext, id: string): Promise
   return {
     containers: containers.map((c) => ({
       id: c.containerId,
-      name: c.name,
-      image: c.image,
-      state: c.state,
-      health: c.health,
-      status: c.status,
-      ports: c.ports,
+      ...asReported(c),
       networkMode: c.networkMode,
       startedAt: c.startedAt?.toISOString() ?? null,
       seenAt: c.seenAt.toISOString(),
@@ -245,15 +241,7 @@ export async function createNode(ctx: ServiceContext, input: unknown): Promise<N
         .insert(nodes)
         .values({ organizationId, name, labels: uniqueLabels(labels), notes, status: 'pending', createdBy: ctx.actor.userId })
         .returning();
-      await recordAudit(tx, {
-        ...auditActor(ctx.actor),
-        organizationId,
-        action: 'node.create',
-        targetType: 'node',
-        targetId: created!.id,
-        outcome: 'success',
-        details: { name, labels: created!.labels },
-      });
+      await recordSuccess(tx, ctx.actor, 'node.create', { type: 'node', id: created!.id, organizationId }, { name, labels: created!.labels });
       return created!;
     })
     .catch((e: unknown) => nameTaken(e, name, org.name));
@@ -288,15 +276,13 @@ export async function updateNode(ctx: ServiceContext, id: string, input: unknown
         .update(nodes)
         .set({ ...set, updatedAt: new Date() })
         .where(eq(nodes.id, id));
-      await recordAudit(tx, {
-        ...auditActor(ctx.actor),
-        organizationId: before.node.organizationId,
-        action: 'node.update',
-        targetType: 'node',
-        targetId: id,
-        outcome: 'success',
-        details: { name: next.name ?? before.node.name, changed, changes },
-      });
+      await recordSuccess(
+        tx,
+        ctx.actor,
+        'node.update',
+        { type: 'node', id, organizationId: before.node.organizationId },
+        { name: next.name ?? before.node.name, changed, changes },
+      );
     })
     .catch((e: unknown) => nameTaken(e, String(next.name), before.organizationName));
   return getNode(ctx, id);

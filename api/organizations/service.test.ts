@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { and, count, eq, sql } from 'drizzle-orm';
-import { closeDb } from '../../db/client.ts';
 import { apiTokens, auditEvents, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
-import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
-import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import type { TestDatabase } from '../../tests/jest/db.ts';
+import { failure, tenantsForFile, type Tenants } from '../../tests/jest/tenants.ts';
 import { createSession, validateSessionToken } from '../auth/sessions.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { acceptInvitation, InvitationTokenError, invitePerson } from '../people/service.ts';
@@ -11,12 +10,8 @@ import { actorFromApiToken, createToken } from '../tokens/service.ts';
 import { archiveOrganization, createOrganization, getOrganization, listOrganizations, renameOrganization } from './service.ts';
 
 let t: TestDatabase;
-let msp: { id: string };
-let acme: { id: string };
-let globex: { id: string };
-let actors: Tenants['actors'];
-let ctx: Tenants['ctx'];
-let person: Tenants['person'];
+let msp: Tenants['msp'], acme: Tenants['acme'], globex: Tenants['globex'];
+let actors: Tenants['actors'], ctx: Tenants['ctx'], person: Tenants['person'];
 
 const rows = async () => ({
   orgs: (await t.db.select({ n: count() }).from(organizations))[0]!.n,
@@ -39,14 +34,9 @@ async function failAuditOf(action: string): Promise<() => Promise<void>> {
   };
 }
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url; // sessions use the process-wide handle
-  ({ msp, acme, globex, actors, ctx, person } = await seedTenants(t.db));
-});
-afterAll(async () => {
-  await closeDb();
-  await t.close();
+tenantsForFile((db, tenants) => {
+  t = db;
+  ({ msp, acme, globex, actors, ctx, person } = tenants);
 });
 
 describe('organizations service', () => {

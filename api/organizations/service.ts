@@ -2,10 +2,10 @@
 // all of them; company people see only their own.
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { apiTokens, invitations, nodes, organizations, sessions, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { auditActor, authorize, canSeeOrganization, type ServiceContext } from '../authz.ts';
+import { recordSuccess } from '../audit/record.ts';
+import { authorize, canSeeOrganization, type ServiceContext } from '../authz.ts';
 import { displayName } from '../display-text.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -88,15 +88,7 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
   const row = await ctx.db
     .transaction(async (tx) => {
       const [created] = await tx.insert(organizations).values({ name, kind: 'customer' }).returning();
-      await recordAudit(tx, {
-        ...auditActor(ctx.actor),
-        organizationId: created!.id,
-        action: 'organization.create',
-        targetType: 'organization',
-        targetId: created!.id,
-        outcome: 'success',
-        details: { name },
-      });
+      await recordSuccess(tx, ctx.actor, 'organization.create', { type: 'organization', id: created!.id, organizationId: created!.id }, { name });
       return created!;
     })
     .catch((e: unknown) => nameTaken(e, name));
@@ -117,15 +109,7 @@ export async function renameOrganization(ctx: ServiceContext, id: string, input:
         .where(and(eq(organizations.id, id), isNull(organizations.archivedAt)))
         .returning();
       if (!updated) throw new ConflictError('id', 'This organization is archived; it cannot be renamed.');
-      await recordAudit(tx, {
-        ...auditActor(ctx.actor),
-        organizationId: id,
-        action: 'organization.rename',
-        targetType: 'organization',
-        targetId: id,
-        outcome: 'success',
-        details: { from: before.name, to: name },
-      });
+      await recordSuccess(tx, ctx.actor, 'organization.rename', { type: 'organization', id, organizationId: id }, { from: before.name, to: name });
       return updated;
     })
     .catch((e: unknown) => nameTaken(e, name));
@@ -140,15 +124,7 @@ export async function setApprovalPolicy(ctx: ServiceContext, id: string, input: 
   const row = await ctx.db.transaction(async (tx) => {
     const [updated] = await tx.update(organizations).set({ forbidSelfApproval }).where(eq(organizations.id, id)).returning();
     if (before.forbidSelfApproval !== forbidSelfApproval) {
-      await recordAudit(tx, {
-        ...auditActor(ctx.actor),
-        organizationId: id,
-        action: 'organization.approval_policy',
-        targetType: 'organization',
-        targetId: id,
-        outcome: 'success',
-        details: { forbidSelfApproval },
-      });
+      await recordSuccess(tx, ctx.actor, 'organization.approval_policy', { type: 'organization', id, organizationId: id }, { forbidSelfApproval });
     }
     return updated!;
   });
@@ -196,21 +172,19 @@ export async function archiveOrganization(ctx: ServiceContext, id: string): Prom
       .returning({ id: apiTokens.id });
     const [archived] = await tx.update(organizations).set({ archivedAt: now }).where(eq(organizations.id, id)).returning();
     // signInsEnded: sessions deleted; apiAccessRevoked: API tokens revoked (named so the redactor keeps them).
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: id,
-      action: 'organization.archive',
-      targetType: 'organization',
-      targetId: id,
-      outcome: 'success',
-      details: {
+    await recordSuccess(
+      tx,
+      ctx.actor,
+      'organization.archive',
+      { type: 'organization', id, organizationId: id },
+      {
         name: org.name,
         peopleDeactivated: deactivated.length,
         signInsEnded: ended.length,
         apiAccessRevoked: revoked.length,
         invitationsRevoked: withdrawn.length,
       },
-    });
+    );
     return archived!;
   });
   return toOutput(row);

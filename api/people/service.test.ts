@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import { and, count, desc, eq } from 'drizzle-orm';
-import { closeDb } from '../../db/client.ts';
 import { apiTokens, auditEvents, invitations, sessions, users } from '../../db/schema.ts';
 import { verifyPassword } from '../../db/users.ts';
-import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
-import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import type { TestDatabase } from '../../tests/jest/db.ts';
+import { failure, tenantsForFile, type Tenants } from '../../tests/jest/tenants.ts';
 import { createSession, validateSessionToken } from '../auth/sessions.ts';
 import type { Actor } from '../authz.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
@@ -25,12 +24,8 @@ import {
 } from './service.ts';
 
 let t: TestDatabase;
-let msp: { id: string };
-let acme: { id: string };
-let globex: { id: string };
-let actors: Tenants['actors'];
-let ctx: Tenants['ctx'];
-let person: Tenants['person'];
+let msp: Tenants['msp'], acme: Tenants['acme'], globex: Tenants['globex'];
+let actors: Tenants['actors'], ctx: Tenants['ctx'], person: Tenants['person'];
 const BASE = 'https://ops.example.com';
 const PASSWORD = 'a long enough password';
 
@@ -53,14 +48,9 @@ const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex'
 let emailSeq = 0;
 const freshEmail = (prefix = 'new') => `${prefix}${++emailSeq}@invitee.test`;
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  process.env.DATABASE_URL = t.url; // sessions and token revocation use the process-wide handle
-  ({ msp, acme, globex, actors, ctx, person } = await seedTenants(t.db));
-});
-afterAll(async () => {
-  await closeDb();
-  await t.close();
+tenantsForFile((db, tenants) => {
+  t = db;
+  ({ msp, acme, globex, actors, ctx, person } = tenants);
 });
 
 describe('inviting: bad input names its field and writes nothing', () => {

@@ -12,7 +12,8 @@ import { invitations, organizations, ROLES, sessions, users, type Role } from '.
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { hashPassword, normalizeEmail } from '../../db/users.ts';
 import { hashToken } from '../auth/token-hash.ts';
-import { auditActor, authorize, can, canSeeOrganization, COMPANY_ROLES, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
+import { auditTarget, recordSuccess } from '../audit/record.ts';
+import { authorize, can, canSeeOrganization, COMPANY_ROLES, MSP_ROLES, ROLE_LABELS, type ServiceContext } from '../authz.ts';
 import { displayName } from '../display-text.ts';
 import { ConflictError, fieldErrorsOf, ForbiddenError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -270,14 +271,12 @@ export async function deactivatePerson(ctx: ServiceContext, id: string): Promise
       .returning({ id: invitations.id });
     // Counts of sessions and API tokens are named so the audit redactor (keys like "token", "session")
     // keeps them.
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: row.organizationId,
-      action: 'person.deactivate',
-      targetType: 'person',
-      targetId: row.id,
-      outcome: 'success',
-      details: { email: row.email, role: row.role, signInsEnded: ended.length, apiAccessRevoked: tokensRevoked, invitationsRevoked: withdrawn.length },
+    await recordSuccess(tx, ctx.actor, 'person.deactivate', auditTarget('person', row), {
+      email: row.email,
+      role: row.role,
+      signInsEnded: ended.length,
+      apiAccessRevoked: tokensRevoked,
+      invitationsRevoked: withdrawn.length,
     });
     return updated.deactivatedAt!;
   });
@@ -334,15 +333,7 @@ export async function invitePerson(ctx: ServiceContext, input: unknown, opts: { 
         expiresAt: new Date(Date.now() + expiresInHours * 3600_000),
       })
       .returning();
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId,
-      action: 'person.invite',
-      targetType: 'invitation',
-      targetId: created!.id,
-      outcome: 'success',
-      details: { email, role, expiresAt: created!.expiresAt.toISOString() },
-    });
+    await recordSuccess(tx, ctx.actor, 'person.invite', { type: 'invitation', id: created!.id, organizationId }, { email, role, expiresAt: created!.expiresAt.toISOString() });
     return created!;
   });
   return { invitation: toInvitation(row, org.name), link: `${opts.baseUrl.replace(/\/+$/, '')}/invite/${token}` };
@@ -394,15 +385,7 @@ export async function revokeInvitation(ctx: ServiceContext, id: string): Promise
       const [now] = await tx.select().from(invitations).where(eq(invitations.id, id)).limit(1);
       throw new ConflictError('id', now?.acceptedAt ? 'This invitation has already been accepted; deactivate the person instead.' : 'This invitation was already withdrawn.');
     }
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: inv.organizationId,
-      action: 'person.revoke_invitation',
-      targetType: 'invitation',
-      targetId: inv.id,
-      outcome: 'success',
-      details: { email: inv.email, role: inv.role },
-    });
+    await recordSuccess(tx, ctx.actor, 'person.revoke_invitation', auditTarget('invitation', inv), { email: inv.email, role: inv.role });
     return revoked;
   });
   return toInvitation(row, found.organizationName);

@@ -2,10 +2,10 @@
 // must use two-factor sign-in (enforced per request by api/auth/two-factor-state.ts).
 import { and, count, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import { settings, users } from '../../db/schema.ts';
 import { REQUIRE_MFA_FOR_MSP_STAFF } from '../auth/two-factor-state.ts';
-import { auditActor, authorize, MSP_ROLES, type ServiceContext } from '../authz.ts';
+import { filedUnderActor, recordSuccess } from '../audit/record.ts';
+import { authorize, MSP_ROLES, type ServiceContext } from '../authz.ts';
 import { parseInput } from '../errors.ts';
 
 export interface SecuritySettings {
@@ -48,15 +48,7 @@ export async function setRequireMfaForMspStaff(ctx: ServiceContext, value: boole
       .insert(settings)
       .values({ key: REQUIRE_MFA_FOR_MSP_STAFF, value: to, updatedBy: ctx.actor.userId, updatedAt: now })
       .onConflictDoUpdate({ target: settings.key, set: { value: to, updatedBy: ctx.actor.userId, updatedAt: now } });
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: ctx.actor.organizationId,
-      action: 'settings.security.update',
-      targetType: 'setting',
-      targetId: REQUIRE_MFA_FOR_MSP_STAFF,
-      outcome: 'success',
-      details: { from, to },
-    });
+    await recordSuccess(tx, ctx.actor, 'settings.security.update', filedUnderActor(ctx.actor, 'setting', REQUIRE_MFA_FOR_MSP_STAFF), { from, to });
   });
   return getSecuritySettings(ctx);
 }

@@ -5,12 +5,12 @@ import crypto from 'node:crypto';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { apiTokens, TOKEN_SCOPES, users } from '../../db/schema.ts';
 import { hashToken } from '../auth/token-hash.ts';
 import { owesTwoFactorEnrolment } from '../auth/two-factor-state.ts';
-import { auditActor, authorize, type Actor, type ServiceContext } from '../authz.ts';
+import { filedUnderActor, recordDenied, recordSuccess } from '../audit/record.ts';
+import { authorize, type Actor, type ServiceContext } from '../authz.ts';
 import { displayName } from '../display-text.ts';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthorizedError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -83,14 +83,7 @@ export const TOKEN_FROM_TOKEN_REFUSED = 'API tokens can only be created from a s
 export async function createToken(ctx: ServiceContext, input: unknown): Promise<{ token: string; record: TokenOutput }> {
   await authorize(ctx, 'account.manage_own');
   if (ctx.actor.kind !== 'person') {
-    await recordAudit(ctx.db, {
-      ...auditActor(ctx.actor),
-      organizationId: ctx.actor.organizationId,
-      action: 'api_token.create',
-      outcome: 'denied',
-      targetType: 'api_token',
-      reason: 'an API token may not create API tokens',
-    });
+    await recordDenied(ctx.db, ctx.actor, 'api_token.create', filedUnderActor(ctx.actor, 'api_token', null), 'an API token may not create API tokens');
     throw new ForbiddenError(TOKEN_FROM_TOKEN_REFUSED);
   }
   const { name, scopes, expiresInDays } = parseInput(CreateTokenInput, input);
@@ -114,15 +107,7 @@ export async function createToken(ctx: ServiceContext, input: unknown): Promise<
         expiresAt: new Date(Date.now() + expiresInDays * DAY_MS),
       })
       .returning();
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: ctx.actor.organizationId,
-      action: 'api_token.create',
-      targetType: 'api_token',
-      targetId: created!.id,
-      outcome: 'success',
-      details: { name, scopes, expiresAt: created!.expiresAt.toISOString() },
-    });
+    await recordSuccess(tx, ctx.actor, 'api_token.create', filedUnderActor(ctx.actor, 'api_token', created!.id), { name, scopes, expiresAt: created!.expiresAt.toISOString() });
     return created!;
   });
   return { token, record: toOutput(row) };
@@ -139,15 +124,7 @@ export async function revokeToken(ctx: ServiceContext, id: string): Promise<Toke
       .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, ctx.actor.userId), isNull(apiTokens.revokedAt)))
       .returning();
     if (!row) throw new NotFoundError('API token');
-    await recordAudit(tx, {
-      ...auditActor(ctx.actor),
-      organizationId: ctx.actor.organizationId,
-      action: 'api_token.revoke',
-      targetType: 'api_token',
-      targetId: row.id,
-      outcome: 'success',
-      details: { name: row.name },
-    });
+    await recordSuccess(tx, ctx.actor, 'api_token.revoke', filedUnderActor(ctx.actor, 'api_token', row.id), { name: row.name });
     return toOutput(row);
   });
 }
@@ -175,15 +152,7 @@ export async function actorFromApiToken(db: Db, token: string): Promise<Actor | 
   const { id, email, name, role, organizationId } = row.user;
   const actor: Actor = { kind: 'api_token', tokenId: row.token.id, userId: id, email, name, role, organizationId, scopes: row.token.scopes };
   if (await owesTwoFactorEnrolment(db, { role, totpEnabled: row.user.totpEnabledAt !== null })) {
-    await recordAudit(db, {
-      ...auditActor(actor),
-      organizationId,
-      action: 'api_token.use',
-      outcome: 'denied',
-      targetType: 'api_token',
-      targetId: row.token.id,
-      reason: 'the person must turn on two-factor sign-in first',
-    });
+    await recordDenied(db, actor, 'api_token.use', { type: 'api_token', id: row.token.id, organizationId }, 'the person must turn on two-factor sign-in first');
     throw new ForbiddenError(TOKEN_OWES_SECOND_FACTOR);
   }
   if (!row.token.lastUsedAt || Date.now() - row.token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {

@@ -1,22 +1,22 @@
 // The agent door's process (`npm start` runs it beside the web console and the control-plane worker):
 // listens on AGENT_DOOR_HOST:AGENT_DOOR_PORT and passes what agents may ask on to TEMPORAL_ADDRESS.
-import fs from 'node:fs';
 import { closeDb, getDb } from '../../db/client.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { temporalChannel, temporalTlsSummary } from '../temporal-connection.ts';
 import { startAgentDoor } from './server.ts';
+import { doorTls } from './tls.ts';
 
 const log = createLogger('agent-door');
 const config = loadConfig();
 
 async function main() {
-  const tls =
-    config.AGENT_DOOR_TLS_CERT_FILE && config.AGENT_DOOR_TLS_KEY_FILE
-      ? { cert: fs.readFileSync(config.AGENT_DOOR_TLS_CERT_FILE), key: fs.readFileSync(config.AGENT_DOOR_TLS_KEY_FILE) }
-      : undefined;
+  // infra/config.ts has refused a door beyond loopback without a certificate; here the files must agree.
+  const tls = doorTls(config);
   const door = await startAgentDoor({
     db: getDb(),
     upstream: config.temporalAddress,
+    upstreamChannel: temporalChannel(config),
     namespace: config.TEMPORAL_NAMESPACE,
     host: config.AGENT_DOOR_HOST,
     port: config.AGENT_DOOR_PORT,
@@ -30,7 +30,16 @@ async function main() {
         : `the agent door cannot listen on ${config.AGENT_DOOR_HOST}:${config.AGENT_DOOR_PORT} (${err.message})`,
     );
   });
-  log.info({ listen: `${config.AGENT_DOOR_HOST}:${door.port}`, agentsUse: config.agentDoorAddress, tls: Boolean(tls), temporal: config.temporalAddress }, 'agent door listening');
+  log.info(
+    {
+      listen: `${config.AGENT_DOOR_HOST}:${door.port}`,
+      agentsUse: config.agentDoorAddress,
+      tls: tls ? { agentsTrust: config.AGENT_DOOR_TLS_CA_FILE ? `the CA in ${config.AGENT_DOOR_TLS_CA_FILE}` : "their machine's roots" } : 'off (loopback)',
+      temporal: config.temporalAddress,
+      temporalTls: temporalTlsSummary(config),
+    },
+    'agent door listening',
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'agent door stopping');

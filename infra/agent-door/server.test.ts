@@ -15,68 +15,15 @@ import { WORKFLOW_SERVICE } from './allowed-calls.ts';
 import { closeDoorOf } from './closing.ts';
 import { AUDIT_ACTION } from './refusals.ts';
 import { startAgentDoor, type AgentDoor } from './server.ts';
+import { NativeConnection } from '@temporalio/worker';
+import { doorConnectionOptions } from '../../agent-worker/door-connection.ts';
+import { startFrontend } from '../../tests/jest/stand-in-frontend.ts';
+import { testPki, type TestPki } from '../../tests/jest/test-pki.ts';
+import { temporalChannel } from '../temporal-connection.ts';
+import { doorTls } from './tls.ts';
 
 const v1 = proto.temporal.api.workflowservice.v1;
 const bytes = (b: Buffer) => b;
-
-interface Received {
-  method: string;
-  metadata: Record<string, unknown>;
-  request: Buffer;
-}
-interface HeldPoll {
-  answer(res: Uint8Array): void;
-  cancelled: Promise<void>;
-}
-
-/** A stand-in for the Temporal frontend: answers every WorkflowService call with an empty message, and holds polls for the test. */
-async function startFrontend() {
-  const received: Received[] = [];
-  const polls: HeldPoll[] = [];
-  const waiting: ((poll: HeldPoll) => void)[] = [];
-  const server = new grpc.Server();
-  const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
-  const implementation: grpc.UntypedServiceImplementation = {};
-  const service = v1.WorkflowService as unknown as { methods: Record<string, unknown> };
-  for (const method of Object.keys(service.methods)) {
-    const path = `/${WORKFLOW_SERVICE}/${method}`;
-    definition[method] = {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: bytes,
-      requestDeserialize: bytes,
-      responseSerialize: bytes,
-      responseDeserialize: bytes,
-    };
-    implementation[method] = ((call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-      received.push({ method, metadata: call.metadata.getMap(), request: call.request });
-      if (method !== 'PollActivityTaskQueue') return callback(null, Buffer.alloc(0));
-      const poll: HeldPoll = {
-        answer: (res) => callback(null, Buffer.from(res)),
-        cancelled: new Promise((resolve) => call.on('cancelled', () => resolve())),
-      };
-      const taker = waiting.shift();
-      if (taker) taker(poll);
-      else polls.push(poll);
-    }) as grpc.handleUnaryCall<Buffer, Buffer>;
-  }
-  server.addService(definition, implementation);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  return {
-    address: `127.0.0.1:${port}`,
-    received,
-    /** The next poll that reaches the frontend. */
-    nextPoll: () =>
-      new Promise<HeldPoll>((resolve) => {
-        const held = polls.shift();
-        if (held) resolve(held);
-        else waiting.push(resolve);
-      }),
-    methods: () => received.map((r) => r.method),
-    stop: () => server.forceShutdown(),
-  };
-}
 
 let t: TestDatabase;
 let frontend: Awaited<ReturnType<typeof startFrontend>>;
@@ -313,5 +260,68 @@ describe('a door that has not yet seen a revocation when a task arrives', () => 
     const request = v1.RespondActivityTaskFailedRequest.decode(released.request);
     expect(Buffer.from(request.taskToken)).toEqual(Buffer.from([9, 9, 9]));
     expect(request.failure).toMatchObject({ message: expect.stringMatching(/revoked or replaced while it polled/), applicationFailureInfo: { type: 'AgentDoorClosed' } });
+  });
+});
+
+describe("a door with a private CA's certificate, in front of a frontend that requires client certificates", () => {
+  // Real TLS on both sides: agents -> door (the door's certificate, signed by a private CA that enrollment
+  // hands agents) and door -> frontend (mTLS with the door's client certificate, infra/temporal-connection.ts).
+  let pki: TestPki;
+  let doorCa: { cert: string };
+  let secure: AgentDoor;
+  let mtlsFrontend: Awaited<ReturnType<typeof startFrontend>>;
+  const agentOf = (credential: string, door: { temporalTls?: boolean; temporalTlsServerCa?: string }) =>
+    NativeConnection.connect(doorConnectionOptions({ temporalAddress: `127.0.0.1:${secure.port}`, ...door }, credential));
+
+  beforeAll(async () => {
+    pki = testPki();
+    const temporalCa = pki.ca('test Temporal CA');
+    const frontendCert = pki.server(temporalCa, 'temporal', ['temporal']);
+    mtlsFrontend = await startFrontend(
+      grpc.ServerCredentials.createSsl(Buffer.from(temporalCa.cert), [{ cert_chain: Buffer.from(frontendCert.cert), private_key: Buffer.from(frontendCert.key) }], true),
+    );
+    const client = pki.files('door-client', pki.client(temporalCa, 'anthropy-works'));
+    const ca = pki.ca('test agent door CA');
+    doorCa = ca;
+    const doorCert = pki.files('door', pki.server(ca, 'agent-door', ['localhost', '127.0.0.1']));
+    secure = await startAgentDoor({
+      db: t.db,
+      upstream: mtlsFrontend.address,
+      upstreamChannel: temporalChannel({
+        temporalAddress: mtlsFrontend.address,
+        TEMPORAL_TLS_CERT_FILE: client.cert,
+        TEMPORAL_TLS_KEY_FILE: client.key,
+        TEMPORAL_TLS_CA_FILE: pki.files('temporal-ca', temporalCa).cert,
+        TEMPORAL_TLS_SERVER_NAME: 'temporal',
+      }),
+      namespace: 'default',
+      host: '127.0.0.1',
+      port: 0,
+      tls: doorTls({ AGENT_DOOR_TLS_CERT_FILE: doorCert.cert, AGENT_DOOR_TLS_KEY_FILE: doorCert.key, AGENT_DOOR_TLS_CA_FILE: pki.files('door-ca', ca).cert }),
+      log,
+    });
+  });
+  afterAll(async () => {
+    await secure?.close();
+    mtlsFrontend?.stop();
+    pki?.remove();
+  });
+
+  it("accepts an agent that was handed the door's CA, and reaches the frontend with the door's client certificate", async () => {
+    const a = await enrolledNode();
+    const connection = await agentOf(a.credential, { temporalTls: true, temporalTlsServerCa: doorCa.cert }); // connecting asks GetSystemInfo
+    await connection.close();
+    expect(mtlsFrontend.received.map((r) => [r.method, r.clientCertificate])).toContainEqual(['GetSystemInfo', 'anthropy-works']);
+    expect(mtlsFrontend.received.every((r) => !('authorization' in r.metadata))).toBe(true);
+  });
+
+  it("fails an agent that trusts only its machine's roots, and one that speaks plain gRPC, before its credential is sent", async () => {
+    const a = await enrolledNode();
+    const before = mtlsFrontend.received.length;
+    await expect(agentOf(a.credential, { temporalTls: true })).rejects.toThrow(/certificate|UnknownIssuer|tls|transport/i);
+    await expect(agentOf(a.credential, { temporalTls: false })).rejects.toThrow();
+    expect(mtlsFrontend.received.length).toBe(before);
+    // Neither reached the door's checks: no credential was seen, so nothing was refused in the audit trail.
+    expect(await refusals(a.id)).toEqual([]);
   });
 });

@@ -17,10 +17,13 @@ export interface AgentDoorOptions {
   db: Db;
   /** The Temporal frontend's address (loopback or the control plane's private network). */
   upstream: string;
+  /** How to reach it (infra/temporal-connection.ts: TLS and the door's client certificate); default plain. */
+  upstreamChannel?: { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions };
   namespace: string;
   host: string;
   /** 0: any free port. */
   port: number;
+  /** The door's own certificate (infra/agent-door/tls.ts); none: plain, on loopback only (infra/config.ts). */
   tls?: { cert: Buffer; key: Buffer };
   log: Logger;
   /** How long a credential's verdict is reused, and how often calls in flight are checked again (tests change them). */
@@ -44,6 +47,17 @@ interface InFlight {
   close(status: grpc.StatusObject): void;
 }
 
+/** A unary method whose messages pass as bytes: the door decodes only what it checks. */
+export const rawUnaryMethod = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: bytes,
+  requestDeserialize: bytes,
+  responseSerialize: bytes,
+  responseDeserialize: bytes,
+});
+
 /** Every method of the services a Temporal client may call: all are answered, most with a refusal. */
 function servedMethods(): string[] {
   // The package's services are protobufjs reflection objects at run time (its types describe generated classes).
@@ -58,7 +72,8 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
   const tasks = new HandedTasks();
   const audit = new RefusalAudit(opts.db, log);
   const inFlight = new Set<InFlight>();
-  const upstream = new grpc.Client(opts.upstream, grpc.credentials.createInsecure(), {
+  const upstream = new grpc.Client(opts.upstream, opts.upstreamChannel?.credentials ?? grpc.credentials.createInsecure(), {
+    ...opts.upstreamChannel?.options,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
@@ -178,15 +193,7 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
   const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const path of servedMethods()) {
-    definition[path] = {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: bytes,
-      requestDeserialize: bytes,
-      responseSerialize: bytes,
-      responseDeserialize: bytes,
-    };
+    definition[path] = rawUnaryMethod(path);
     implementation[path] = handle(path);
   }
   server.addService(definition, implementation);

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { instances, jobs, nodeEnrollmentTokens, nodes } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, instances, jobs, nodeEnrollmentTokens, nodes, permissions } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -23,6 +23,11 @@ export interface MatrixEntry {
 type Outcomes = Partial<Record<RoleUnderTest, number | [number, number]>>;
 
 const orgOf = (s: Seed, which: Which) => (which === 'own' ? s.orgA : s.orgB);
+const nodeOf = (s: Seed, which: Which) => (which === 'own' ? s.nodeA : s.nodeB);
+/** A request for the list at `path` in the own or the other organization. */
+const inOrganization = (path: string) => (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `${path}?organizationId=${orgOf(s, w)}` });
+const atOrganization = () => (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/organizations/${orgOf(s, w)}` });
+const atNode = () => (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/nodes/${nodeOf(s, w)}` });
 const isMsp = (role: RoleUnderTest) => role === 'msp_admin' || role === 'msp_operator';
 
 /** Expected statuses; a single number means the same for own and other. */
@@ -40,6 +45,25 @@ function outcomes(spec: Outcomes & { default?: number | [number, number] }): Rec
     company_user: pick('company_user'),
   };
 }
+
+/**
+ * How access to an organization's records goes, given the status for someone signed out (401 from the
+ * API, 302 to sign-in from the console) and for an allowed request. A company person whose role does not
+ * allow the action is refused (403) on their own organization's record, and told that another
+ * organization's does not exist (404).
+ */
+const access = (anonymous: number) => ({
+  /** MSP staff only. */
+  mspStaff: (ok: number) => outcomes({ anonymous, msp_admin: ok, msp_operator: ok, company_admin: [403, 404], company_user: [403, 404] }),
+  /** MSP staff only, and company people are refused before any record is looked up. */
+  mspStaffOutright: (ok: number) => outcomes({ anonymous, msp_admin: ok, msp_operator: ok, company_admin: 403, company_user: 403 }),
+  /** MSP staff, and a company admin in their own organization. */
+  companyAdmins: (ok: number) => outcomes({ anonymous, msp_admin: ok, msp_operator: ok, company_admin: [ok, 404], company_user: [403, 404] }),
+  /** MSP staff, and every company person in their own organization. */
+  companyPeople: (ok: number) => outcomes({ anonymous, msp_admin: ok, msp_operator: ok, company_admin: [ok, 404], company_user: [ok, 404] }),
+});
+const api = access(401);
+const pages = access(302);
 
 const fixed = (path?: string, body?: Record<string, unknown>) => () => ({ path, body });
 
@@ -99,160 +123,188 @@ async function freshFailedHealthCheck(s: Seed, organizationId: string): Promise<
   return job!.id;
 }
 
-/** A discovered OpenClaw instance on an enrolled node, for adoption cases. */
-async function freshDiscoveredInstance(s: Seed, organizationId: string): Promise<string> {
+/** An instance on an enrolled node; `fields` make it discovered or managed. */
+async function freshInstance(s: Seed, organizationId: string, fields: Omit<typeof instances.$inferInsert, 'organizationId' | 'nodeId'>): Promise<string> {
   const nodeId = await freshEnrolledNode(s, organizationId);
   const [row] = await s.db
     .insert(instances)
-    .values({
-      organizationId,
-      nodeId,
-      name: 'matrix-claw',
-      state: 'discovered',
-      containerIds: ['a'.repeat(64)],
-      reasons: ['matrix'],
-    })
+    .values({ organizationId, nodeId, ...fields })
     .returning();
   return row!.id;
 }
 
+/** A discovered OpenClaw instance on an enrolled node, for adoption cases. */
+function freshDiscoveredInstance(s: Seed, organizationId: string): Promise<string> {
+  return freshInstance(s, organizationId, { name: 'matrix-claw', state: 'discovered', containerIds: ['a'.repeat(64)], reasons: ['matrix'] });
+}
+
 /** A managed instance on an enrolled node, for lifecycle cases. */
-async function freshManagedInstance(s: Seed, organizationId: string): Promise<string> {
-  const nodeId = await freshEnrolledNode(s, organizationId);
+function freshManagedInstance(s: Seed, organizationId: string): Promise<string> {
+  return freshInstance(s, organizationId, { name: 'matrix-managed', state: 'managed', containerIds: ['b'.repeat(64), 'c'.repeat(64)], port: 18789, bundleVersion: '2026.9.6' });
+}
+
+/** The id of a catalogue entry by key. */
+async function capabilityId(s: Seed, key: string): Promise<string> {
+  const [row] = await s.db.select({ id: capabilities.id }).from(capabilities).where(eq(capabilities.key, key));
+  return row!.id;
+}
+
+/** A custom catalogue entry no other case uses, optionally with a permission of an organization. */
+async function freshCapability(s: Seed, permittedTo?: string): Promise<string> {
   const [row] = await s.db
-    .insert(instances)
+    .insert(capabilities)
     .values({
-      organizationId,
-      nodeId,
-      name: 'matrix-managed',
-      state: 'managed',
-      containerIds: ['b'.repeat(64), 'c'.repeat(64)],
-      port: 18789,
-      bundleVersion: '2026.9.6',
+      key: `matrix.${crypto.randomUUID().slice(0, 8)}`,
+      kind: 'tool',
+      name: s.unique('Matrix tool'),
+      description: '',
+      version: '1.0.0',
+      actions: [{ key: 'a', risk: 'low', description: 'A' }],
     })
     .returning();
+  if (permittedTo) {
+    await s.db.insert(permissions).values({
+      organizationId: permittedTo,
+      capabilityId: row!.id,
+      enabled: true,
+      allowedActions: ['a'],
+      confirmation: 'by_risk',
+      approval: { approvalsNeeded: 1, approverRoles: ['msp_admin'], forbidSelfApproval: false, expiresInHours: 24 },
+    });
+  }
   return row!.id;
 }
 
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
-  'POST /organizations': {
-    request: (s) => ({ body: { name: s.unique('Org') } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: 403, company_user: 403 }),
+  'GET /capabilities': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
+  'POST /capabilities': {
+    request: () => ({ body: { key: `matrix.${crypto.randomUUID().slice(0, 8)}`, kind: 'tool', name: 'Matrix', actions: [{ key: 'a', risk: 'low', description: 'A' }] } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 403, company_admin: 403, company_user: 403 }),
   },
-  'GET /organizations/:id': {
-    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
+  'GET /capabilities/:id': {
+    request: async (s) => ({ path: `/capabilities/${await capabilityId(s, 'openclaw.lifecycle')}` }),
+    expect: outcomes({ anonymous: 401, default: 200 }),
   },
-  'PATCH /organizations/:id': {
-    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }),
+  'PATCH /capabilities/:id': {
+    request: async (s) => ({ path: `/capabilities/${await freshCapability(s)}`, body: { name: 'Renamed', actions: [{ key: 'a', risk: 'low', description: 'A' }] } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 403, company_admin: 403, company_user: 403 }),
+  },
+  ...Object.fromEntries(
+    (['disable', 'enable', 'delete'] as const).map((change) => [
+      change === 'delete' ? 'DELETE /capabilities/:id' : `POST /capabilities/:id/${change}`,
+      {
+        request: async (s: Seed) => ({ path: `/capabilities/${await freshCapability(s)}${change === 'delete' ? '' : `/${change}`}` }),
+        expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 403, company_admin: 403, company_user: 403 }),
+      },
+    ]),
+  ),
+  'GET /instances/:id/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /instances/:id/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities`, body: { capabilityId: await capabilityId(s, 'openclaw.fs') } }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  'DELETE /instances/:id/capabilities/:capabilityId': {
+    request: async (s, _r, w) => {
+      const instanceId = await freshManagedInstance(s, orgOf(s, w));
+      const capability = await capabilityId(s, 'openclaw.fs');
+      await s.db.insert(capabilityAttachments).values({ instanceId, capabilityId: capability });
+      return { path: `/instances/${instanceId}/capabilities/${capability}` };
+    },
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'GET /organizations/:id/permissions': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  // A custom tool of its own per case, permitted to the organization: a company admin may keep (narrow) it.
+  'PUT /organizations/:id/permissions/:capabilityId': {
+    request: async (s, _r, w) => ({
+      path: `/organizations/${orgOf(s, w)}/permissions/${await freshCapability(s, orgOf(s, w))}`,
+      body: { enabled: true, allowedActions: ['a'], approval: { approverRoles: ['msp_admin'] } },
+    }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'DELETE /organizations/:id/permissions/:capabilityId': {
+    request: async (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions/${await freshCapability(s, orgOf(s, w))}` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+  },
+  'POST /policy/check': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), capabilityKey: 'openclaw.lifecycle', action: 'health' } }),
+    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
+  'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
+  'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
   // MSP staff set it on fresh organizations, so the other cases' organizations keep their policy.
   'PATCH /organizations/:id/approval-policy': {
     request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/approval-policy`, body: { forbidSelfApproval: true } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: api.mspStaff(200),
   },
   'POST /organizations/:id/archive': {
     // MSP staff archive fresh organizations, so customer A and B stay for the other cases.
     request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/archive` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: api.mspStaff(200),
   },
-  'GET /people': {
-    request: (s, _r, w) => ({ path: `/people?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
-  },
-  'GET /people/:id': {
-    request: (s, _r, w) => ({ path: `/people/${(w === 'own' ? s.people.company_user : s.people.userB).actor.userId}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
-  },
+  'GET /people': { request: inOrganization('/people'), expect: api.companyPeople(200) },
+  'GET /people/:id': { request: (s, _r, w) => ({ path: `/people/${(w === 'own' ? s.people.company_user : s.people.userB).actor.userId}` }), expect: api.companyPeople(200) },
   'POST /people/:id/deactivate': {
     request: async (s, _r, w) => ({ path: `/people/${await s.freshPerson(orgOf(s, w), 'company_user')}/deactivate` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+    expect: api.companyAdmins(200),
   },
-  'GET /invitations': {
-    request: (s, _r, w) => ({ path: `/invitations?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
+  'GET /invitations': { request: inOrganization('/invitations'), expect: api.companyAdmins(200) },
   'POST /invitations': {
     request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), email: `${s.unique('invite')}@matrix.test`, role: 'company_user' } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [201, 404], company_user: [403, 404] }),
+    expect: api.companyAdmins(201),
   },
-  'POST /invitations/:id/revoke': {
-    request: async (s, _r, w) => ({ path: `/invitations/${await s.freshInvitation(orgOf(s, w))}/revoke` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
-  'GET /nodes': {
-    request: (s, _r, w) => ({ path: `/nodes?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
+  'POST /invitations/:id/revoke': { request: async (s, _r, w) => ({ path: `/invitations/${await s.freshInvitation(orgOf(s, w))}/revoke` }), expect: api.companyAdmins(200) },
+  'GET /nodes': { request: inOrganization('/nodes'), expect: api.companyAdmins(200) },
   // Company people may not create nodes at all: refused before the organization is even looked up.
-  'POST /nodes': {
-    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('node') } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: 403, company_user: 403 }),
-  },
-  'GET /nodes/:id': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
-  'PATCH /nodes/:id': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { notes: s.unique('note') } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
-  },
+  'POST /nodes': { request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('node') } }), expect: api.mspStaffOutright(201) },
+  'GET /nodes/:id': { request: atNode(), expect: api.companyAdmins(200) },
+  'PATCH /nodes/:id': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}`, body: { notes: s.unique('note') } }), expect: api.mspStaff(200) },
   // Node identity (api/agents): enrollment tokens and revocation are MSP staff's.
-  'POST /nodes/:id/enrollment-tokens': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}/enrollment-tokens`, body: { expiresInMinutes: 30 } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
-  },
-  'GET /nodes/:id/enrollment-tokens': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}/enrollment-tokens` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
-  },
+  'POST /nodes/:id/enrollment-tokens': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/enrollment-tokens`, body: { expiresInMinutes: 30 } }), expect: api.mspStaff(201) },
+  'GET /nodes/:id/enrollment-tokens': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/enrollment-tokens` }), expect: api.mspStaff(200) },
   'POST /enrollment-tokens/:id/revoke': {
-    request: async (s, _r, w) => ({ path: `/enrollment-tokens/${await freshEnrollmentToken(s, w === 'own' ? s.nodeA : s.nodeB)}/revoke` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    request: async (s, _r, w) => ({ path: `/enrollment-tokens/${await freshEnrollmentToken(s, nodeOf(s, w))}/revoke` }),
+    expect: api.mspStaff(200),
   },
   'POST /nodes/:id/inventory-refresh': {
     // An allowed request starts a run that no agent works on here (it ends by its own timeouts).
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/inventory-refresh` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 202, msp_operator: 202, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: api.mspStaff(202),
   },
-  'GET /jobs': {
-    request: (s, _r, w) => ({ path: `/jobs?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
-  'GET /jobs/:id': {
-    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
+  'GET /jobs': { request: inOrganization('/jobs'), expect: api.companyAdmins(200) },
+  'GET /jobs/:id': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
   'GET /jobs/:id/activities': {
     // The matrix's jobs have no run in Temporal: those who may see the job are told its history is gone.
     request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/activities` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+    expect: api.companyAdmins(200),
   },
   'POST /nodes/:id/deployments': {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/deployments`, body: { instanceName: 'matrix-claw' } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: api.mspStaff(201),
   },
   'POST /instances/:id/adopt': {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/adopt` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: api.mspStaff(201),
   },
   // The node is not online here: MSP staff are told so (409) once the authorization passed.
-  'GET /instances/:id/logs': {
-    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
-  },
+  'GET /instances/:id/logs': { request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }), expect: api.mspStaff(409) },
   ...Object.fromEntries(
     (['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((action) => [
       `POST /instances/:id/${action}`,
       {
         // An allowed request starts a run that no agent works on here (it waits for its node).
         request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/${action}` }),
-        expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+        expect: api.mspStaff(201),
       } satisfies MatrixEntry,
     ]),
   ),
@@ -264,24 +316,18 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
           path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/${decision}`,
           body: decision === 'approve' ? { phrase: 'deploy openclaw to matrix' } : {},
         }),
-        expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
+        expect: api.mspStaff(409),
       } satisfies MatrixEntry,
     ]),
   ),
   // A grant for the temporal CLI: allowed people are told the ended job waits for nothing (409).
   'POST /jobs/:id/approval-grant': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}/approval-grant`, body: { phrase: 'deploy openclaw to matrix' } }),
-    expect: outcomes({ anonymous: 401, msp_admin: 409, msp_operator: 409, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: api.mspStaff(409),
   },
   // A retry is a new job (its run waits for its node here).
-  'POST /jobs/:id/retry': {
-    request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}/retry` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
-  },
-  'POST /nodes/:id/revoke': {
-    request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}/revoke` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
-  },
+  'POST /jobs/:id/retry': { request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}/retry` }), expect: api.mspStaff(201) },
+  'POST /nodes/:id/revoke': { request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}/revoke` }), expect: api.mspStaff(200) },
   // Public (the token in the body is the credential): a token that was never issued is refused alike for everyone.
   'POST /agent/enroll': {
     request: () => ({ body: { token: 'awenr_never-issued', publicKey: MATRIX_AGENT_KEY, hostname: 'matrix-host', agentVersion: '0.0.0' } }),
@@ -290,10 +336,7 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   // Agents only: a person's token or session is not an agent's signature.
   'GET /agent/whoami': { request: fixed(), expect: outcomes({ default: 401 }) },
   'POST /agent/heartbeat': { request: fixed(undefined, { agentVersion: 'x' }), expect: outcomes({ default: 401 }) },
-  'GET /audit-events': {
-    request: (s, _r, w) => ({ path: `/audit-events?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
+  'GET /audit-events': { request: inOrganization('/audit-events'), expect: api.companyAdmins(200) },
   'GET /tokens': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
   // The API is called with a token here, and a token may not mint tokens (a leaked one could outlive
   // its revocation); tokens are created from a console session (POST /account/tokens below).
@@ -324,49 +367,28 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: () => ({ path: '/invite/never-issued-token', body: { name: 'X', password: 'a-long-password', passwordConfirm: 'a-long-password' } }),
     expect: outcomes({ default: 400 }),
   },
-  'GET /people': {
-    request: (s, _r, w) => ({ path: `/people?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
-  },
+  'GET /people': { request: inOrganization('/people'), expect: pages.companyPeople(200) },
   'POST /people': {
     request: (s, _r, w) => ({
       path: `/people?organizationId=${orgOf(s, w)}`,
       body: { intent: 'invite', organizationId: orgOf(s, w), email: `${s.unique('invite')}@matrix.test`, role: 'company_user' },
     }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+    expect: pages.companyAdmins(200),
   },
   'GET /organizations': page(),
-  'POST /organizations': {
-    request: (s) => ({ body: { name: s.unique('Console org') } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }),
-  },
-  'GET /organizations/:organizationId': {
-    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [200, 404] }),
-  },
+  'POST /organizations': { request: (s) => ({ body: { name: s.unique('Console org') } }), expect: pages.mspStaffOutright(200) },
+  'GET /organizations/:organizationId': { request: atOrganization(), expect: pages.companyPeople(200) },
   'POST /organizations/:organizationId': {
     request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { intent: 'rename', name: s.unique('Console rename') } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(200),
   },
-  'GET /system': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }) },
-  'POST /system': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }) },
+  'GET /system': { request: fixed(), expect: pages.mspStaffOutright(200) },
+  'POST /system': { request: fixed(), expect: pages.mspStaffOutright(200) },
   'GET /audit': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 200, company_user: 403 }) },
-  'GET /nodes': {
-    request: (s, _r, w) => ({ path: `/nodes?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
-  'POST /nodes': {
-    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('node') } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 403, company_user: 403 }),
-  },
-  'GET /nodes/:nodeId': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}` }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
-  'POST /nodes/:nodeId': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { notes: s.unique('note') } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
-  },
+  'GET /nodes': { request: inOrganization('/nodes'), expect: pages.companyAdmins(200) },
+  'POST /nodes': { request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('node') } }), expect: pages.mspStaffOutright(200) },
+  'GET /nodes/:nodeId': { request: atNode(), expect: pages.companyAdmins(200) },
+  'POST /nodes/:nodeId': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}`, body: { notes: s.unique('note') } }), expect: pages.mspStaff(200) },
   'GET /account/tokens': page(),
   'POST /account/tokens': {
     // "own" revokes a token of the caller; "other" tries to revoke a token of a person in customer B.
@@ -382,25 +404,36 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   // seeded MSP session to two-factor enrolment and change the later cases).
   'POST /settings/security': { request: fixed(undefined, {}), expect: outcomes({ anonymous: 302, msp_admin: 200, default: 403 }) },
   'GET /instances': page(),
-  'GET /jobs': {
-    request: (s, _r, w) => ({ path: `/jobs?organizationId=${orgOf(s, w)}` }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
-  },
+  'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyAdmins(200) },
   // The node is not online here: MSP staff get the page saying so.
   'GET /instances/:instanceId/logs': {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(200),
   },
-  'GET /jobs/:jobId': {
-    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }),
+  'GET /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  // Cancelling an ended job: MSP staff get the page with the reason it cannot be done.
+  'POST /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'cancel' } }), expect: pages.mspStaff(200) },
+  'GET /capabilities': page(),
+  'POST /capabilities': {
+    request: () => ({ body: { intent: 'create', key: `matrix.${crypto.randomUUID().slice(0, 8)}`, kind: 'tool', name: 'Matrix', actions: 'a low A' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 403, company_admin: 403, company_user: 403 }),
+  },
+  'GET /organizations/:organizationId/permissions': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions` }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
   },
-  // Cancelling an ended job: MSP staff get the page with the reason it cannot be done.
-  'POST /jobs/:jobId': {
-    request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'cancel' } }),
+  'POST /organizations/:organizationId/permissions': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/permissions`, body: { intent: 'check', capabilityKey: 'openclaw.lifecycle', action: 'health' } }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'GET /instances/:instanceId/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities` }),
+    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
+  },
+  'POST /instances/:instanceId/capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities`, body: { capabilityId: await capabilityId(s, 'openclaw.fs') } }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  'GET /capabilities': page(),
   'GET /connections': page(),
   'GET /workflows': page(),
   'GET /tools': page(),
@@ -411,24 +444,24 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   // The node page's enrollment and revocation forms: MSP staff only.
   'POST /nodes/:nodeId intent=create-enrollment': {
-    request: (s, _r, w) => ({ path: `/nodes/${w === 'own' ? s.nodeA : s.nodeB}`, body: { intent: 'create-enrollment', expiresInMinutes: '30' } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}`, body: { intent: 'create-enrollment', expiresInMinutes: '30' } }),
+    expect: pages.mspStaff(200),
   },
   'POST /nodes/:nodeId intent=revoke-token': {
     request: async (s, _r, w) => {
-      const nodeId = w === 'own' ? s.nodeA : s.nodeB;
+      const nodeId = nodeOf(s, w);
       return { path: `/nodes/${nodeId}`, body: { intent: 'revoke-token', id: await freshEnrollmentToken(s, nodeId) } };
     },
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(200),
   },
   'POST /nodes/:nodeId intent=refresh-inventory': {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'refresh-inventory' } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(200),
   },
   // A deployment request that passes starts its job and is sent to the job's page.
   'POST /nodes/:nodeId intent=deploy': {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}`, body: { intent: 'deploy', instanceName: 'matrix-claw' } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(302),
   },
   'POST /nodes/:nodeId intent=adopt': {
     request: async (s, _r, w) => {
@@ -436,7 +469,7 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
       const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
       return { path: `/nodes/${row!.nodeId}`, body: { intent: 'adopt', id } };
     },
-    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(302),
   },
   ...Object.fromEntries(
     (['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((intent) => [
@@ -447,27 +480,27 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
           const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
           return { path: `/nodes/${row!.nodeId}`, body: { intent, id } };
         },
-        expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+        expect: pages.mspStaff(302),
       } satisfies MatrixEntry,
     ]),
   ),
   // A grant for the temporal CLI from the job's page: on an ended job, allowed people are told why not.
   'POST /jobs/:jobId intent=grant': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'grant', phrase: 'deploy openclaw to matrix' } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(200),
   },
   // A retry from the job's page: the new job's page.
   'POST /jobs/:jobId intent=retry': {
     request: async (s, _r, w) => ({ path: `/jobs/${await freshFailedHealthCheck(s, orgOf(s, w))}`, body: { intent: 'retry' } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(302),
   },
   // The bundle check on the System page: a job on an enrolled node, then its job page.
   'POST /system intent=bundle-check': {
     request: async (s, _r, w) => ({ path: '/system', body: { intent: 'bundle-check', nodeId: await freshEnrolledNode(s, orgOf(s, w)) } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 302, msp_operator: 302, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(302),
   },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
-    expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
+    expect: pages.mspStaff(200),
   },
 };

@@ -19,6 +19,7 @@ import { ROLES_UNDER_TEST, type RoleUnderTest, type Seed } from '../authz/seed.t
 import type { TestDatabase } from '../jest/db.ts';
 import type { TestProcess } from '../jest/processes.ts';
 import { startSeededWeb, type SeededWeb } from '../jest/seeded-web.ts';
+import { testPki } from '../jest/test-pki.ts';
 import { runCommand, type CommandResult } from '../jest/run-command.ts';
 
 let world: SeededWeb;
@@ -214,6 +215,47 @@ describe('agent-worker enroll and status against the real web server', () => {
       expect(fs.readdirSync(fresh)).toEqual([]);
     } finally {
       for (const server of [target, redirector]) server.close();
+    }
+  });
+
+  it("keeps the agent door's CA that enrollment hands over, and refuses one that is not a CA, saving nothing", async () => {
+    const pki = testPki();
+    const ca = pki.ca('door CA');
+    let answer: Record<string, unknown> = {};
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const enrolled = {
+        nodeId: crypto.randomUUID(),
+        nodeName: 'door-ca',
+        organizationId: crypto.randomUUID(),
+        taskQueue: 'node.x',
+        temporalAddress: 'door.example.com:7230',
+        temporalNamespace: 'default',
+        temporalTls: true,
+        temporalCredential: 'awagt_stand-in-credential-0123456789',
+        controlPlanePublicKey: publicKeyOf(process.env.CONTROL_PLANE_SIGNING_KEY!),
+      };
+      answer = { ...enrolled, temporalTlsServerCa: ca.cert };
+      const good = stateDir();
+      const res = await cli(['enroll', '--server', at, '--token', 'awenr_x', '--state-dir', good]);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain(`TLS pinned to its CA ${new crypto.X509Certificate(ca.cert).fingerprint256}`);
+      expect(JSON.parse(fs.readFileSync(path.join(good, 'config.json'), 'utf8'))).toMatchObject({ temporalTls: true, temporalTlsServerCa: ca.cert });
+
+      answer = { ...enrolled, temporalTlsServerCa: pki.server(ca, 'not-a-ca', ['localhost']).cert };
+      const bad = stateDir();
+      const refused = await cli(['enroll', '--server', at, '--token', 'awenr_x', '--state-dir', bad]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/handed over a CA for its agent door that is not a CA certificate \(PEM\); nothing was saved/);
+      expect(fs.readdirSync(bad)).toEqual([]);
+    } finally {
+      server.close();
+      pki.remove();
     }
   });
 

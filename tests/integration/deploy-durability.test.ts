@@ -20,6 +20,7 @@ import { startAgentStack, type AgentStack, type StackNode } from '../jest/agent-
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import type { TestProcess } from '../jest/processes.ts';
 import type { Tenants } from '../jest/tenants.ts';
+import { testTemporalOptions, type TemporalOptions } from '../jest/test-temporal.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
@@ -30,7 +31,7 @@ let node: StackNode;
 let w: Tenants;
 let temporal: RunningTemporal;
 let sharedTemporal: string | undefined;
-let temporalOpts: Parameters<typeof startTemporalDevServer>[0];
+let temporalOpts: TemporalOptions;
 let dir: string;
 
 const kill = async (p: TestProcess) => {
@@ -55,15 +56,7 @@ const gatewaysOf = async (instanceId: string) =>
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-durable-temporal-'));
-  temporalOpts = {
-    cli: await ensureTemporalCli(loadConfig().cacheDir),
-    dbFile: path.join(dir, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: 'default',
-    logFile: path.join(dir, 'temporal.log'),
-    headless: true,
-  };
+  temporalOpts = await testTemporalOptions(dir, await ensureTemporalCli(loadConfig().cacheDir));
   temporal = await startTemporalDevServer(temporalOpts);
   sharedTemporal = process.env.TEMPORAL_ADDRESS;
   process.env.TEMPORAL_ADDRESS = temporal.address; // this file's own server, for every process it starts

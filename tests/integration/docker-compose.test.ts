@@ -1,6 +1,7 @@
 // docker-compose.yml, checked by the installed Compose implementation itself (docker-compose or
 // `docker compose`): it is valid with POSTGRES_PASSWORD, refuses to run without it, and holds the
-// production shape (PostgreSQL, Temporal, Temporal Web, a migration job, web and worker on one image).
+// production shape (PostgreSQL, Temporal, Temporal Web, a certificate job, a migration job, web, worker and
+// agent door on one image), with mTLS to the Temporal frontend and TLS at the agent door.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +39,7 @@ function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<Comman
     'AGENT_DOOR_ADDRESS',
     'AGENT_DOOR_TLS_CERT_FILE',
     'AGENT_DOOR_TLS_KEY_FILE',
+    'AGENT_DOOR_TLS_CA_FILE',
     'AGENT_DOOR_TLS_DIR',
     'COMPOSE_FILE',
     'COMPOSE_PROJECT_NAME',
@@ -101,16 +103,17 @@ describe('docker-compose.yml', () => {
     expect(noKey.stderr).toContain('SECRETS_KEY');
   });
 
-  it('runs PostgreSQL, Temporal, Temporal Web, the migration job, the web console, the worker and the agent door; the app services share one image', async () => {
+  it('runs PostgreSQL, Temporal, Temporal Web, the certificate and migration jobs, the web console, the worker and the agent door; the app services share one image', async () => {
     const res = await runCompose(['config'], REQUIRED);
     expect(res.code).toBe(0);
     const services = servicesOf(res.stdout);
-    expect([...services.keys()].sort()).toEqual(['agent-door', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);
+    expect([...services.keys()].sort()).toEqual(['agent-door', 'certs', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);
     const image = (name: string) => services.get(name)!.get('image');
     expect(image('web')).toMatch(/^anthropy-works:/);
     expect(image('worker')).toBe(image('web'));
     expect(image('migrate')).toBe(image('web'));
     expect(image('agent-door')).toBe(image('web'));
+    expect(image('certs')).toBe(image('web'));
     expect(image('postgres')).toMatch(/^postgres:/);
     expect(image('temporal')).toMatch(/^temporalio\/auto-setup:/);
     expect(image('temporal-ui')).toMatch(/^temporalio\/ui:/);
@@ -122,5 +125,48 @@ describe('docker-compose.yml', () => {
     const temporal = /^ {2}temporal:\n([\s\S]*?)(?=^ {2}\S)/m.exec(res.stdout)![1]!;
     expect(temporal).toMatch(/7233/);
     expect(temporal).toMatch(/127\.0\.0\.1/);
+  });
+
+  it('turns on mTLS at the Temporal frontend for every client, and TLS at the agent door, from the certs job', async () => {
+    const res = await runCompose(['config'], REQUIRED);
+    expect(res.code).toBe(0);
+    const section = (name: string) => new RegExp(`^ {2}${name}:\n([\\s\\S]*?)(?=^ {2}\\S|^\\S)`, 'm').exec(res.stdout)![1]!;
+    const certs = section('certs');
+    expect(certs).toMatch(/infra\/tls-certs\.ts/);
+    expect(certs).toContain('localhost:7230'); // the door's certificate names AGENT_DOOR_ADDRESS's host
+    for (const volume of ['tls-ca', 'tls-temporal', 'tls-temporal-ui', 'tls-app']) expect(certs).toContain(`- ${volume}:`);
+
+    const temporal = section('temporal');
+    expect(temporal).toMatch(/TEMPORAL_TLS_REQUIRE_CLIENT_AUTH: 'true'|TEMPORAL_TLS_REQUIRE_CLIENT_AUTH: "true"/);
+    for (const v of ['TEMPORAL_TLS_FRONTEND_CERT', 'TEMPORAL_TLS_FRONTEND_KEY', 'TEMPORAL_TLS_CLIENT1_CA_CERT', 'TEMPORAL_TLS_SERVER_CERT', 'TEMPORAL_TLS_SERVER_CA_CERT']) {
+      expect(temporal).toMatch(new RegExp(`${v}: /tls/temporal/`));
+    }
+    expect(temporal).not.toContain('tls-ca:'); // the CAs' keys stay with the certs job
+    const ui = section('temporal-ui');
+    for (const v of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY']) expect(ui).toMatch(new RegExp(`${v}: /tls/temporal-ui/`));
+
+    for (const app of ['web', 'worker', 'agent-door']) {
+      const s = section(app);
+      expect(s).toContain('TEMPORAL_TLS_CERT_FILE: /tls/app/temporal-client.pem');
+      expect(s).toContain('TEMPORAL_TLS_CA_FILE: /tls/app/temporal-ca.pem');
+      expect(s).toContain('TEMPORAL_TLS_SERVER_NAME: temporal');
+      expect(s).toContain('AGENT_DOOR_TLS_CA_FILE: /tls/app/agent-door-ca.pem');
+      expect(s).toMatch(/certs:\n\s+condition: service_completed_successfully/);
+      expect(s).not.toContain('tls-ca:');
+    }
+    expect(section('agent-door')).toContain('AGENT_DOOR_HOST: 0.0.0.0');
+    expect(section('agent-door')).toContain('AGENT_DOOR_TLS_CERT_FILE: /tls/app/agent-door.pem');
+  });
+
+  it('lets an operator bring the door certificate of a public CA: agents then trust their roots', async () => {
+    const res = await runCompose(['config'], {
+      ...REQUIRED,
+      AGENT_DOOR_TLS_CERT_FILE: '/door-tls/cert.pem',
+      AGENT_DOOR_TLS_KEY_FILE: '/door-tls/key.pem',
+      AGENT_DOOR_TLS_CA_FILE: '',
+    });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('AGENT_DOOR_TLS_CERT_FILE: /door-tls/cert.pem');
+    expect(res.stdout).not.toContain('/tls/app/agent-door-ca.pem');
   });
 });

@@ -14,6 +14,7 @@ import { startEmbeddedPostgres } from '../../infra/services/postgres.ts';
 import { startTemporalDevServer } from '../../infra/services/temporal-server.ts';
 import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
 import { ensureTemporalTestServer } from '../../infra/toolchain/temporal-test-server.ts';
+import { testTemporalOptions } from './test-temporal.ts';
 
 export default async function globalSetup() {
   const testServer = await ensureTemporalTestServer(loadConfig().cacheDir); // first: it may refuse, before anything runs
@@ -22,15 +23,7 @@ export default async function globalSetup() {
   const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: await freePort(), secretsDir: path.join(dir, 'secrets') });
   await migrateDatabase(pg.url);
   const cli = await ensureTemporalCli(loadConfig().cacheDir);
-  const temporal = await startTemporalDevServer({
-    cli,
-    dbFile: path.join(dir, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: 'default',
-    logFile: path.join(dir, 'temporal.log'),
-    headless: true,
-  });
+  const temporal = await startTemporalDevServer(await testTemporalOptions(dir, cli));
   process.env.DATABASE_URL = pg.url;
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.TEMPORAL_NAMESPACE = 'default';

@@ -11,6 +11,9 @@ export default [
     index('routes/console/home.tsx'),
     route('organizations', 'routes/organizations/list.tsx'),
     route('organizations/:organizationId', 'routes/organizations/detail.tsx'),
+    route('organizations/:organizationId/permissions', 'routes/organizations/permissions.tsx'),
+    route('capabilities', 'routes/capabilities/catalogue.tsx'),
+    route('instances/:instanceId/capabilities', 'routes/instances/capabilities.tsx'),
     route('people', 'routes/people/list.tsx'),
     route('nodes', 'routes/nodes/list.tsx'),
     route('nodes/:nodeId', 'routes/nodes/detail.tsx'),
@@ -24,6 +27,6 @@ export default [
     route('settings/security', 'routes/settings/security.tsx'),
     route('system', 'routes/system/system.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['instances', 'capabilities', 'connections', 'workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
+    ...['instances', 'connections', 'workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

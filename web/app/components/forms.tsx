@@ -1,4 +1,5 @@
 // Small form pieces the console pages share.
+import type { InputHTMLAttributes, ReactNode } from 'react';
 import { Form } from 'react-router';
 
 /**
@@ -10,6 +11,39 @@ export function FieldError({ message, alert }: { message?: string | null | false
     <span className="field-error" role={alert ? 'alert' : undefined}>
       {message}
     </span>
+  ) : null;
+}
+
+/**
+ * A labelled input with its error under it, the input marked invalid while there is one: most fields of
+ * the console's forms. `alert` as for FieldError; `children` (a hint) stand between the input and the error.
+ */
+export function LabelledInput({
+  label,
+  error,
+  alert,
+  children,
+  ...input
+}: { label: string; error?: string | null | false; alert?: boolean } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <label>
+      {label}
+      <input {...input} aria-invalid={Boolean(error)} />
+      {children}
+      <FieldError alert={alert} message={error} />
+    </label>
+  );
+}
+
+/**
+ * A form's error that belongs to no one field (nothing when there is none), announced to screen readers
+ * because it is the form's whole answer.
+ */
+export function FormError({ message }: { message?: string | null | false }) {
+  return message ? (
+    <p className="error" role="alert">
+      {message}
+    </p>
   ) : null;
 }
 
@@ -49,5 +83,31 @@ export function RowAction({ intent, id, label, ariaLabel, busy }: { intent: stri
         {label}
       </button>
     </Form>
+  );
+}
+
+/** Signing out is a POST (a link or a prefetch cannot sign anyone out), styled as a link. */
+export function SignOutButton() {
+  return (
+    <Form method="post" action="/logout">
+      <button type="submit" className="link">
+        Sign out
+      </button>
+    </Form>
+  );
+}
+
+/**
+ * A secret the server hands out only this once (an API token, an enrollment command, an invitation
+ * link), after `children` saying what it is for; announced, since it is what the form produced.
+ */
+export function ShownOnce({ secret, testId, className, children }: { secret: string; testId: string; className?: string; children: ReactNode }) {
+  return (
+    <div className={className} role="status">
+      {children}
+      <div className="secret" data-testid={testId}>
+        {secret}
+      </div>
+    </div>
   );
 }

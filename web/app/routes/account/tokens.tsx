@@ -7,7 +7,8 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/tokens.ts';
 import { formatDate, formatDateTime } from '../../components/dates.ts';
-import { FieldError, RowAction } from '../../components/forms.tsx';
+import { FieldError, FormError, RowAction, ShownOnce } from '../../components/forms.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'API tokens · Anthropy Works' }];
 
@@ -93,35 +94,17 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
         </button>
       </Form>
       {created?.ok && (
-        <div className="card" role="status">
+        <ShownOnce className="card" secret={created.value.token} testId="new-token">
           <p>
             New token <strong>{created.value.record.name}</strong> with {created.value.record.scopes.join(', ')}, expiring on {formatDate(created.value.record.expiresAt)}. Copy it
             now: it will not be shown again.
           </p>
-          <div className="secret" data-testid="new-token">
-            {created.value.token}
-          </div>
-        </div>
+        </ShownOnce>
       )}
       {revoked?.ok && <p role="status">Revoked {revoked.value.name}.</p>}
-      {revoked && !revoked.ok && (
-        <p className="error" role="alert">
-          {revoked.formError}
-        </p>
-      )}
+      <FormError message={revoked && !revoked.ok && revoked.formError} />
       <table data-testid="tokens">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Token</th>
-            <th>Scopes</th>
-            <th>Created</th>
-            <th>Expires</th>
-            <th>Last used</th>
-            <th>Revoked</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Token', 'Scopes', 'Created', 'Expires', 'Last used', 'Revoked', '']} />
         <tbody>
           {tokens.map((t) => (
             <tr key={t.id}>

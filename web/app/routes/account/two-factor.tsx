@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from 'react-router';
+import type { ReactNode } from 'react';
 import {
   beginEnrolment,
   cancelEnrolment,
@@ -12,7 +13,7 @@ import type { FieldErrors } from '../../../../api/errors.ts';
 import { clientIp } from '../../auth/client-ip.server.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
-import { FieldError } from '../../components/forms.tsx';
+import { FieldError, FormError } from '../../components/forms.tsx';
 import type { Route } from './+types/two-factor.ts';
 
 // The same text on the server and in the browser (no locale or time zone), so hydration matches.
@@ -70,6 +71,37 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
   );
 }
 
+// What the two changes that a current code confirms say on their card.
+const CODE_CONFIRMED = {
+  regenerate: { ariaLabel: 'New recovery codes', heading: 'New recovery codes', submit: 'New recovery codes', submitClass: 'secondary' },
+  disable: { ariaLabel: 'Turn off two-factor sign-in', heading: 'Turn off', submit: 'Turn off two-factor sign-in', submitClass: 'danger' },
+};
+
+/**
+ * A change to two-factor sign-in that a current code must confirm (an app code or a recovery code, so
+ * a lost phone does not lock the change away): its card with the code field and the button.
+ */
+function CodeConfirmedForm({ intent, error, busy, children }: { intent: keyof typeof CODE_CONFIRMED; error: string | null | undefined; busy: boolean; children?: ReactNode }) {
+  const { ariaLabel, heading, submit, submitClass } = CODE_CONFIRMED[intent];
+  return (
+    <Form method="post" className="card" aria-label={ariaLabel}>
+      <h2>{heading}</h2>
+      {children}
+      <input type="hidden" name="intent" value={intent} />
+      <div className="row">
+        <label>
+          Code from your app, or a recovery code
+          <input name="code" autoComplete="one-time-code" required aria-invalid={Boolean(error)} />
+        </label>
+        <button type="submit" className={submitClass} disabled={busy}>
+          {submit}
+        </button>
+      </div>
+      <FieldError alert message={error} />
+    </Form>
+  );
+}
+
 export default function AccountTwoFactor({ loaderData, actionData }: Route.ComponentProps) {
   const { status, mustEnrol } = loaderData;
   const busy = useNavigation().state !== 'idle';
@@ -100,11 +132,7 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
         )}
         {status.enabledAt && <span className="muted"> since {formatTime(status.enabledAt)}</span>}
       </p>
-      {generalError && (
-        <p className="error" role="alert">
-          {generalError}
-        </p>
-      )}
+      <FormError message={generalError} />
       {newCodes && <RecoveryCodes codes={newCodes} />}
 
       {!status.enabled && !status.pending && (
@@ -156,38 +184,13 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
           <p className="muted" data-testid="recovery-codes-left">
             {status.recoveryCodesLeft} of {RECOVERY_CODE_COUNT} recovery codes left.
           </p>
-          <Form method="post" className="card" aria-label="New recovery codes">
-            <h2>New recovery codes</h2>
+          <CodeConfirmedForm intent="regenerate" error={errorFor('regenerate')} busy={busy}>
             <p>Makes {RECOVERY_CODE_COUNT} new recovery codes; the old ones stop working.</p>
-            <input type="hidden" name="intent" value="regenerate" />
-            <div className="row">
-              <label>
-                Code from your app, or a recovery code
-                <input name="code" autoComplete="one-time-code" required aria-invalid={Boolean(errorFor('regenerate'))} />
-              </label>
-              <button type="submit" className="secondary" disabled={busy}>
-                New recovery codes
-              </button>
-            </div>
-            <FieldError alert message={errorFor('regenerate')} />
-          </Form>
+          </CodeConfirmedForm>
           {status.requiredForMe ? (
             <p className="muted card">Your MSP requires two-factor sign-in for all MSP staff, so it cannot be turned off.</p>
           ) : (
-            <Form method="post" className="card" aria-label="Turn off two-factor sign-in">
-              <h2>Turn off</h2>
-              <input type="hidden" name="intent" value="disable" />
-              <div className="row">
-                <label>
-                  Code from your app, or a recovery code
-                  <input name="code" autoComplete="one-time-code" required aria-invalid={Boolean(errorFor('disable'))} />
-                </label>
-                <button type="submit" className="danger" disabled={busy}>
-                  Turn off two-factor sign-in
-                </button>
-              </div>
-              <FieldError alert message={errorFor('disable')} />
-            </Form>
+            <CodeConfirmedForm intent="disable" error={errorFor('disable')} busy={busy} />
           )}
         </>
       )}

@@ -8,6 +8,7 @@ import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/audit.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
 
@@ -82,16 +83,7 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
         </p>
       )}
       <table data-testid="audit-events">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Outcome</th>
-            <th>Reason</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Reason']} />
         <tbody>
           {events.map((e) => (
             <tr key={e.id}>

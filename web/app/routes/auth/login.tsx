@@ -5,7 +5,7 @@ import { safeRedirect } from '../../auth/safe-redirect.ts';
 import { getSession } from '../../auth/guard.server.ts';
 import { sessionCookie } from '../../../../api/auth/sessions.ts';
 import { signIn } from '../../../../api/auth/sign-in.ts';
-import { FieldError } from '../../components/forms.tsx';
+import { FieldError, FormError } from '../../components/forms.tsx';
 import type { Route } from './+types/login.ts';
 
 const SignInForm = z.object({
@@ -50,11 +50,7 @@ export default function Login() {
           <input name="password" type="password" autoComplete="current-password" required aria-invalid={Boolean(fieldErrors.password)} />
           <FieldError message={fieldErrors.password?.[0]} />
         </label>
-        {result?.formError && (
-          <p className="error" role="alert">
-            {result.formError}
-          </p>
-        )}
+        <FormError message={result?.formError} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -5,7 +5,7 @@ import { getDb } from '../../../../db/client.ts';
 import { clientIp } from '../../auth/client-ip.server.ts';
 import { requireSession } from '../../auth/guard.server.ts';
 import { attempt } from '../../service-errors.server.ts';
-import { FieldError } from '../../components/forms.tsx';
+import { FormError, LabelledInput, SignOutButton } from '../../components/forms.tsx';
 import type { Route } from './+types/two-factor.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Two-factor sign-in · Anthropy Works' }];
@@ -45,34 +45,18 @@ export default function TwoFactorSignIn({ loaderData, actionData }: Route.Compon
       <h1>Two-factor sign-in</h1>
       <p className="muted">Signing in as {loaderData.email}. Enter the 6-digit code your authenticator app shows for Anthropy Works.</p>
       <Form method="post" className="stack" noValidate>
-        <label>
-          Authentication code
-          <input name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={7} autoFocus aria-invalid={Boolean(errors.code)} />
-          <FieldError message={errors.code} />
-        </label>
+        <LabelledInput label="Authentication code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={7} autoFocus error={errors.code} />
         <details open={Boolean(actionData?.usedRecoveryCode || errors.recoveryCode)}>
           <summary>Use a recovery code instead</summary>
-          <label>
-            Recovery code
-            <input name="recoveryCode" autoComplete="off" spellCheck={false} placeholder="xxxxx-xxxxx" aria-invalid={Boolean(errors.recoveryCode)} />
-            <FieldError message={errors.recoveryCode} />
-          </label>
+          <LabelledInput label="Recovery code" name="recoveryCode" autoComplete="off" spellCheck={false} placeholder="xxxxx-xxxxx" error={errors.recoveryCode} />
           <p className="muted">Each recovery code works once. When a recovery code is filled in, it is used instead of the authentication code.</p>
         </details>
-        {formError && (
-          <p className="error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <button type="submit" disabled={busy}>
           {busy ? 'Checking…' : 'Verify'}
         </button>
       </Form>
-      <Form method="post" action="/logout">
-        <button type="submit" className="link">
-          Sign out
-        </button>
-      </Form>
+      <SignOutButton />
     </main>
   );
 }

@@ -1,8 +1,9 @@
-import { Form, NavLink, Outlet, useNavigate } from 'react-router';
+import { NavLink, Outlet, useNavigate } from 'react-router';
 import { isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { temporalWebUrl } from '../../../../api/temporal-client.ts';
+import { SignOutButton } from '../../components/forms.tsx';
 import { navigationFor, VIEW_LABELS, viewOf } from './navigation.ts';
 import type { Route } from './+types/layout.ts';
 
@@ -60,11 +61,7 @@ export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
           <div className="muted" data-testid="signed-in-role">
             {user.role}
           </div>
-          <Form method="post" action="/logout">
-            <button type="submit" className="link">
-              Sign out
-            </button>
-          </Form>
+          <SignOutButton />
         </div>
       </nav>
       <main>

@@ -4,6 +4,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { useLiveData } from '../../components/live.ts';
 import { attempt } from '../../service-errors.server.ts';
 import type { Route } from './+types/logs.ts';
+import { FormError } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.result.ok ? loaderData.result.value.instanceName : 'Instance'} logs · Anthropy Works` }];
 
@@ -50,11 +51,7 @@ export default function InstanceLogs({ loaderData }: Route.ComponentProps) {
         </button>
       </Form>
       {follow && <Follow />}
-      {!result.ok && (
-        <p className="error" role="alert">
-          {Object.values(result.fieldErrors)[0] ?? result.formError}
-        </p>
-      )}
+      <FormError message={!result.ok && (Object.values(result.fieldErrors)[0] ?? result.formError)} />
       {logs && (
         <>
           <p className="muted">

@@ -4,12 +4,13 @@ import type { ActivitySummary } from '../../../../api/jobs/run-history.ts';
 import { approveJob, cancelJob, getJob, getJobActivities, rejectJob, requestApprovalGrant, retryJob } from '../../../../api/jobs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
-import { FieldError } from '../../components/forms.tsx';
+import { FieldError, FormError } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { JobResult } from './job-result.tsx';
 import { JobState, jobTarget } from './job-view.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? loaderData.job.label : 'Job'} · Anthropy Works` }];
 
@@ -188,11 +189,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           </button>
         </Form>
       )}
-      {other && (
-        <p className="error" role="alert">
-          {other}
-        </p>
-      )}
+      <FormError message={other} />
       <JobResult job={job} />
       {job.state === 'completed' && job.nodeId && (
         <p>
@@ -233,15 +230,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           <p className="muted">{job.needsApproval ? 'None yet.' : 'This kind of job needs no approval.'}</p>
         ) : (
           <table data-testid="approvals">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>Via</th>
-                <th>Outcome</th>
-                <th>Why</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Who', 'Via', 'Outcome', 'Why']} />
             <tbody>
               {job.approvals.map((a) => (
                 <tr key={`${a.at}-${a.by}`}>
@@ -279,17 +268,7 @@ const secs = (n: number | undefined) => (n === undefined ? null : n >= 120 ? `${
 function ActivityTable({ activities }: { activities: ActivitySummary[] }) {
   return (
     <table data-testid="activities">
-      <thead>
-        <tr>
-          <th>Activity</th>
-          <th>Runs on</th>
-          <th>Calls</th>
-          <th>Attempts</th>
-          <th>Retry limit</th>
-          <th>Timeouts</th>
-          <th>Last</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Activity', 'Runs on', 'Calls', 'Attempts', 'Retry limit', 'Timeouts', 'Last']} />
       <tbody>
         {activities.map((a) => {
           const t = [

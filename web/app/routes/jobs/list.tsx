@@ -11,6 +11,7 @@ import { ago, useLiveData } from '../../components/live.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { JobState, jobTarget } from './job-view.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works' }];
 
@@ -89,19 +90,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
         </p>
       ))}
       <table data-testid="jobs">
-        <thead>
-          <tr>
-            <th>Job</th>
-            <th>Target</th>
-            <th>Organization</th>
-            <th>Requested by</th>
-            <th>State</th>
-            <th>Step</th>
-            <th>Requested</th>
-            <th>Duration</th>
-            <th>Run</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Job', 'Target', 'Organization', 'Requested by', 'State', 'Step', 'Requested', 'Duration', 'Run']} />
         <tbody>
           {jobs.map((j) => (
             <tr key={j.id}>

@@ -2,6 +2,8 @@
 import { Form, useNavigation } from 'react-router';
 import type { NodeInventory } from '../../../../api/nodes/service.ts';
 import type { FormResult } from '../../service-errors.server.ts';
+import { FormError } from '../../components/forms.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export function Containers({
   containers,
@@ -34,26 +36,12 @@ export function Containers({
           . Reload in a moment to see the result.
         </p>
       )}
-      {refresh && !refresh.ok && (
-        <p className="error" role="alert">
-          {refresh.formError}
-        </p>
-      )}
+      <FormError message={refresh && !refresh.ok && refresh.formError} />
       {containers.length === 0 ? (
         <p className="muted">No container reported yet (the agent sends its inventory with its heartbeats).</p>
       ) : (
         <table data-testid="containers">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Image</th>
-              <th>State</th>
-              <th>Health</th>
-              <th>Status</th>
-              <th>Network</th>
-              <th>Ports</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Image', 'State', 'Health', 'Status', 'Network', 'Ports']} />
           <tbody>
             {containers.map((c) => (
               <tr key={c.id}>

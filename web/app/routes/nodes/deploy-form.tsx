@@ -1,7 +1,7 @@
 // "Deploy OpenClaw" on a node (deploy.server.ts): name and port, and on shared infrastructure the
 // customer it is for.
 import { Form, useNavigation } from 'react-router';
-import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
+import { FieldError, FormError, LabelledInput, OrganizationSelect } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
 
 export function DeployForm({
@@ -23,16 +23,8 @@ export function DeployForm({
       <strong>Deploy OpenClaw {bundle.version}</strong>
       <p className="muted">Checks the machine first, then waits for a typed approval before it changes anything.</p>
       <div className="row">
-        <label>
-          Instance name
-          <input name="instanceName" required maxLength={40} placeholder="acme-claw" aria-invalid={Boolean(errors.instanceName)} />
-          <FieldError message={errors.instanceName} />
-        </label>
-        <label>
-          Gateway port
-          <input name="port" type="number" min={1024} max={65535} defaultValue={bundle.port} aria-invalid={Boolean(errors.port)} />
-          <FieldError message={errors.port} />
-        </label>
+        <LabelledInput label="Instance name" name="instanceName" required maxLength={40} placeholder="acme-claw" error={errors.instanceName} />
+        <LabelledInput label="Gateway port" name="port" type="number" min={1024} max={65535} defaultValue={bundle.port} error={errors.port} />
         {hostsFor.length > 0 && (
           <label>
             For
@@ -41,11 +33,7 @@ export function DeployForm({
           </label>
         )}
       </div>
-      {result && !result.ok && !errors.instanceName && !errors.port && !errors.organizationId && (
-        <p className="error" role="alert">
-          {result.formError}
-        </p>
-      )}
+      <FormError message={result && !result.ok && !errors.instanceName && !errors.port && !errors.organizationId && result.formError} />
       <div>
         <button type="submit" disabled={busy}>
           Request deployment

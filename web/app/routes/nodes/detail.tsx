@@ -21,6 +21,8 @@ import { inventoryIntents } from './inventory-refresh.server.ts';
 import { NodeFacts } from './node-facts.tsx';
 import { RevokeNode } from './revoke-node.tsx';
 import { revokeNodeIntents } from './revoke-node.server.ts';
+import { FormError } from '../../components/forms.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.node.name ?? 'Node'} · Anthropy Works` }];
 
@@ -84,24 +86,12 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
           <Link to={`/jobs?nodeId=${node.id}`}>Jobs on this node</Link>
         </p>
         {canDeploy && <DeployForm bundle={bundle} hostsFor={hostsFor} nodeOrganizationId={node.organizationId} result={resultOf('deploy')} />}
-        {instanceAction && !instanceAction.ok && (
-          <p className="error" role="alert">
-            {instanceAction.formError}
-          </p>
-        )}
+        <FormError message={instanceAction && !instanceAction.ok && instanceAction.formError} />
         {inventory.instances.length === 0 ? (
           <p className="muted">None seen on this node.</p>
         ) : (
           <table data-testid="instances">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>State</th>
-                <th>Containers</th>
-                <th>Why</th>
-                <th />
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'State', 'Containers', 'Why', '']} />
             <tbody>
               {inventory.instances.map((i) => (
                 <InstanceRow key={i.id} instance={i} nodeOrganizationId={node.organizationId} canOperate={canDeploy} />

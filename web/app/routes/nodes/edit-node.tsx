@@ -1,6 +1,6 @@
 // The node's name, labels and notes, for MSP staff (edit-node.server.ts saves them).
 import { Form, useNavigation } from 'react-router';
-import { FieldError } from '../../components/forms.tsx';
+import { FieldError, FormError, LabelledInput } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
 import { labelsError } from './labels.ts';
 
@@ -13,11 +13,7 @@ export function EditNode({ node, result }: { node: { name: string; labels: strin
       <Form method="post" className="card stack" aria-label="Edit node" key={node.updatedAt}>
         <input type="hidden" name="intent" value="update" />
         <strong>Edit</strong>
-        <label>
-          Name
-          <input name="name" required maxLength={63} defaultValue={node.name} aria-invalid={Boolean(errors.name)} />
-          <FieldError message={errors.name} />
-        </label>
+        <LabelledInput label="Name" name="name" required maxLength={63} defaultValue={node.name} error={errors.name} />
         <label>
           Labels
           <input name="labels" defaultValue={node.labels.join(', ')} aria-invalid={Boolean(labelsError(errors))} />
@@ -29,11 +25,7 @@ export function EditNode({ node, result }: { node: { name: string; labels: strin
           <textarea name="notes" rows={4} maxLength={2000} defaultValue={node.notes} aria-invalid={Boolean(errors.notes)} />
           <FieldError message={errors.notes} />
         </label>
-        {result && !result.ok && Object.keys(errors).length === 0 && (
-          <p className="error" role="alert">
-            {result.formError}
-          </p>
-        )}
+        <FormError message={result && !result.ok && Object.keys(errors).length === 0 && result.formError} />
         <div>
           <button type="submit" disabled={busy}>
             Save

@@ -2,8 +2,9 @@
 // outstanding (enrollment.server.ts).
 import { Form, useNavigation } from 'react-router';
 import { formatDateTime } from '../../components/dates.ts';
-import { FieldError, RowAction } from '../../components/forms.tsx';
+import { FormError, LabelledInput, RowAction, ShownOnce } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
+import { TableHead } from '../../components/table.tsx';
 
 export function EnrollmentPanel({
   nodeRevoked,
@@ -28,44 +29,22 @@ export function EnrollmentPanel({
       </p>
       <Form method="post" className="row" aria-label="Create enrollment command">
         <input type="hidden" name="intent" value="create-enrollment" />
-        <label>
-          Expires in (minutes)
-          <input name="expiresInMinutes" type="number" min={5} max={1440} defaultValue={60} aria-invalid={Boolean(errors.expiresInMinutes)} />
-          <FieldError alert message={errors.expiresInMinutes} />
-        </label>
+        <LabelledInput label="Expires in (minutes)" name="expiresInMinutes" type="number" min={5} max={1440} defaultValue={60} error={errors.expiresInMinutes} alert />
         <button type="submit" disabled={busy}>
           Create enrollment command
         </button>
       </Form>
-      {created && !created.ok && !errors.expiresInMinutes && (
-        <p className="error" role="alert">
-          {created.formError}
-        </p>
-      )}
+      <FormError message={created && !created.ok && !errors.expiresInMinutes && created.formError} />
       {created?.ok && (
-        <div role="status">
+        <ShownOnce secret={created.value.command} testId="enroll-command">
           <p>Run this on the machine. Copy it now: it will not be shown again. It expires {formatDateTime(created.value.expiresAt)}.</p>
-          <div className="secret" data-testid="enroll-command">
-            {created.value.command}
-          </div>
-        </div>
+        </ShownOnce>
       )}
       {tokenRevoked?.ok && <p role="status">Enrollment token revoked.</p>}
-      {tokenRevoked && !tokenRevoked.ok && (
-        <p className="error" role="alert">
-          {tokenRevoked.formError}
-        </p>
-      )}
+      <FormError message={tokenRevoked && !tokenRevoked.ok && tokenRevoked.formError} />
       {tokens.length > 0 ? (
         <table data-testid="enrollment-tokens">
-          <thead>
-            <tr>
-              <th>Created</th>
-              <th>By</th>
-              <th>Expires</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead columns={['Created', 'By', 'Expires', '']} />
           <tbody>
             {tokens.map((t) => (
               <tr key={t.id}>

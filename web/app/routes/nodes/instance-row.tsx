@@ -68,6 +68,7 @@ export function InstanceRow({ instance: i, nodeOrganizationId, canOperate }: { i
             <RowAction intent="health-check" id={i.id} label="Check health" ariaLabel={`Check the health of ${i.name}`} busy={busy} />
             <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
             <Link to={`/instances/${i.id}/logs`}>Logs</Link>
+            <Link to={`/instances/${i.id}/capabilities`}>Capabilities</Link>
             <RowAction intent="stop" id={i.id} label="Stop" ariaLabel={`Stop ${i.name}`} busy={busy} />
             <RowAction intent="start" id={i.id} label="Start" ariaLabel={`Start ${i.name}`} busy={busy} />
             <Form method="post" className="row" aria-label={`Remove ${i.name}`}>

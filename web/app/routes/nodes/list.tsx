@@ -6,9 +6,10 @@ import { NODE_STATUSES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
-import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
+import { FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { labelsError, splitLabels } from './labels.ts';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Nodes · Anthropy Works' }];
 
@@ -69,11 +70,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
           Show
         </button>
       </Form>
-      {filterErrors.cursor && (
-        <p className="error" role="alert">
-          {filterErrors.cursor}
-        </p>
-      )}
+      <FormError message={filterErrors.cursor} />
       {canCreate && (
         <Form method="post" className="card stack" aria-label="Create node" key={created?.id ?? 'new'}>
           <strong>New node</strong>
@@ -108,11 +105,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
             <textarea name="notes" rows={3} maxLength={2000} aria-invalid={Boolean(errors.notes)} />
             <FieldError message={errors.notes} />
           </label>
-          {actionData && !actionData.ok && Object.keys(errors).length === 0 && (
-            <p className="error" role="alert">
-              {actionData.formError}
-            </p>
-          )}
+          <FormError message={actionData && !actionData.ok && Object.keys(errors).length === 0 && actionData.formError} />
           <div>
             <button type="submit" disabled={busy}>
               Create node
@@ -126,17 +119,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
         </p>
       )}
       <table data-testid="nodes">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Organization</th>
-            <th>Status</th>
-            <th>Last seen</th>
-            <th>Agent</th>
-            <th>Labels</th>
-            <th>Created by</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Organization', 'Status', 'Last seen', 'Agent', 'Labels', 'Created by']} />
         <tbody>
           {nodes.map((n) => (
             <tr key={n.id}>

@@ -1,17 +1,14 @@
 // Revoking a node's agent (revoke-node.server.ts), and what came of it.
 import { Form, useNavigation } from 'react-router';
 import type { FormResult } from '../../service-errors.server.ts';
+import { FormError } from '../../components/forms.tsx';
 
 export function RevokeNode({ nodeName, canRevoke, result }: { nodeName: string; canRevoke: boolean; result: FormResult<unknown> | null }) {
   const busy = useNavigation().state === 'submitting';
   return (
     <>
       {result?.ok && <p role="status">Node revoked: its agent’s requests, jobs and heartbeats are refused from now on.</p>}
-      {result && !result.ok && (
-        <p className="error" role="alert">
-          {result.formError}
-        </p>
-      )}
+      <FormError message={result && !result.ok && result.formError} />
       {canRevoke && (
         <Form method="post" className="card" aria-label="Revoke node">
           <input type="hidden" name="intent" value="revoke-node" />

@@ -5,6 +5,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { formatDate } from '../../components/dates.ts';
 import type { Route } from './+types/detail.ts';
+import { FormError } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Anthropy Works` }];
 
@@ -18,6 +19,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     canArchive: can(ctx.actor, 'organization.archive', target) && organization.kind === 'customer' && !organization.archivedAt,
     canSeePeople: can(ctx.actor, 'person.list', target),
     canSeeNodes: can(ctx.actor, 'node.view', target),
+    canSeePermissions: can(ctx.actor, 'permission.view', target),
   };
 }
 
@@ -31,7 +33,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function OrganizationDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes } = loaderData;
+  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes, canSeePermissions } = loaderData;
   const errors = actionData && !actionData.ok ? actionData : null;
   return (
     <>
@@ -56,12 +58,13 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
             <Link to={`/nodes?organizationId=${org.id}`}>Nodes</Link>
           </li>
         )}
+        {canSeePermissions && (
+          <li>
+            <Link to={`/organizations/${org.id}/permissions`}>Permissions</Link>
+          </li>
+        )}
       </ul>
-      {errors?.formError && (
-        <p className="error" role="alert">
-          {errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError}
-        </p>
-      )}
+      <FormError message={errors?.formError && (errors.fieldErrors.name ?? errors.fieldErrors.id ?? errors.formError)} />
       {canRename && (
         <Form method="post" className="row card" aria-label="Rename organization">
           <input type="hidden" name="intent" value="rename" />

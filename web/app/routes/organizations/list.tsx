@@ -4,8 +4,9 @@ import { createOrganization, listOrganizations } from '../../../../api/organizat
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { formatDate } from '../../components/dates.ts';
-import { FieldError } from '../../components/forms.tsx';
+import { LabelledInput } from '../../components/forms.tsx';
 import type { Route } from './+types/list.ts';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Organizations · Anthropy Works' }];
 
@@ -41,11 +42,7 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
       </p>
       {canCreate && archived !== 'only' && (
         <Form method="post" className="row card" aria-label="Create organization">
-          <label>
-            New customer organization
-            <input name="name" required maxLength={100} aria-invalid={Boolean(actionData && !actionData.ok && actionData.fieldErrors.name)} />
-            <FieldError message={actionData && !actionData.ok && actionData.fieldErrors.name} />
-          </label>
+          <LabelledInput label="New customer organization" name="name" required maxLength={100} error={actionData && !actionData.ok && actionData.fieldErrors.name} />
           <button type="submit" disabled={busy}>
             Create
           </button>
@@ -53,13 +50,7 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
       )}
       {actionData?.ok && <p role="status">Created {actionData.value.name}.</p>}
       <table data-testid="organizations">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Kind</th>
-            <th>Created</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Kind', 'Created']} />
         <tbody>
           {organizations.map((o) => (
             <tr key={o.id}>

@@ -6,7 +6,7 @@ import { createSession, sessionCookie } from '../../../../api/auth/sessions.ts';
 import { AppError } from '../../../../api/errors.ts';
 import { acceptInvitation, describeInvitation, InvitationTokenError, PASSWORD_MAX, PASSWORD_MIN } from '../../../../api/people/service.ts';
 import { getDb } from '../../../../db/client.ts';
-import { FieldError } from '../../components/forms.tsx';
+import { FormError, LabelledInput } from '../../components/forms.tsx';
 import type { Route } from './+types/accept-invitation.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Accept invitation · Anthropy Works' }];
@@ -51,6 +51,8 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
   const problem = actionData?.problem ?? loaderData.problem;
   const { invitation, password } = loaderData;
   const errors: Record<string, string> = actionData?.fieldErrors ?? {};
+  // Both password fields take a new password, within the same limits.
+  const newPassword = { type: 'password', autoComplete: 'new-password', required: true, maxLength: password.max } as const;
   if (problem || !invitation) {
     return (
       <main className="centered">
@@ -72,38 +74,14 @@ export default function AcceptInvitation({ loaderData, actionData }: Route.Compo
       </p>
       <Form method="post" className="stack" noValidate>
         <input type="email" name="username" autoComplete="username" value={invitation.email} readOnly hidden />
-        <label>
-          Name
-          <input name="name" autoComplete="name" required maxLength={100} aria-invalid={Boolean(errors.name)} />
-          <FieldError message={errors.name} />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={password.min}
-            maxLength={password.max}
-            aria-invalid={Boolean(errors.password)}
-            aria-describedby="password-hint"
-          />
+        <LabelledInput label="Name" name="name" autoComplete="name" required maxLength={100} error={errors.name} />
+        <LabelledInput label="Password" name="password" {...newPassword} minLength={password.min} aria-describedby="password-hint" error={errors.password}>
           <span id="password-hint" className="muted">
             At least {password.min} characters.
           </span>
-          <FieldError message={errors.password} />
-        </label>
-        <label>
-          Confirm password
-          <input name="passwordConfirm" type="password" autoComplete="new-password" required maxLength={password.max} aria-invalid={Boolean(errors.passwordConfirm)} />
-          <FieldError message={errors.passwordConfirm} />
-        </label>
-        {actionData?.formError && (
-          <p className="error" role="alert">
-            {actionData.formError}
-          </p>
-        )}
+        </LabelledInput>
+        <LabelledInput label="Confirm password" name="passwordConfirm" {...newPassword} error={errors.passwordConfirm} />
+        <FormError message={actionData?.formError} />
         <button type="submit" disabled={busy}>
           {busy ? 'Joining…' : 'Accept invitation'}
         </button>

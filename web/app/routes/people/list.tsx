@@ -9,8 +9,9 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { formatDateTime } from '../../components/dates.ts';
-import { FieldError, RowAction } from '../../components/forms.tsx';
+import { FieldError, FormError, LabelledInput, RowAction, ShownOnce } from '../../components/forms.tsx';
 import { loadConfig } from '../../../../infra/config.ts';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'People · Anthropy Works' }];
 
@@ -102,11 +103,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
       <h1>People</h1>
       <p className="muted">{filteredTo ? <>People of {filteredTo}.</> : 'Everyone you may see, and the invitations still open.'}</p>
 
-      {other && !other.ok && (
-        <p className="error" role="alert">
-          {other.fieldErrors.id ?? other.formError}
-        </p>
-      )}
+      <FormError message={other && !other.ok && (other.fieldErrors.id ?? other.formError)} />
       {other?.ok &&
         (actionData?.intent === 'deactivate' ? (
           <p role="status">Deactivated {other.value.email}: their sessions ended and their API tokens were revoked.</p>
@@ -115,17 +112,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
         ))}
 
       <table data-testid="people">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Email</th>
-            <th>Role</th>
-            {showOrganization && <th>Organization</th>}
-            <th>Status</th>
-            <th>Two-factor</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Email', 'Role', ...(showOrganization ? ['Organization'] : []), 'Status', 'Two-factor', '']} />
         <tbody>
           {people.map((p) => (
             <tr key={p.id} data-testid={`person-${p.email}`}>
@@ -164,11 +151,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
             ) : (
               <input type="hidden" name="organizationId" value={target.id} />
             )}
-            <label>
-              Email
-              <input name="email" type="email" required maxLength={254} aria-invalid={Boolean(inviteErrors.email)} />
-              <FieldError message={inviteErrors.email} />
-            </label>
+            <LabelledInput label="Email" name="email" type="email" required maxLength={254} error={inviteErrors.email} />
             <label>
               Role
               <select name="role" key={target.id} aria-invalid={Boolean(inviteErrors.role)}>
@@ -180,32 +163,23 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
               </select>
               <FieldError message={inviteErrors.role} />
             </label>
-            <label>
-              Link valid for (hours)
-              <input name="expiresInHours" type="number" min={1} max={720} defaultValue={168} aria-invalid={Boolean(inviteErrors.expiresInHours)} />
-              <FieldError message={inviteErrors.expiresInHours} />
-            </label>
+            <LabelledInput label="Link valid for (hours)" name="expiresInHours" type="number" min={1} max={720} defaultValue={168} error={inviteErrors.expiresInHours} />
             <button type="submit" disabled={busy}>
               Create invitation
             </button>
           </div>
-          {invite && !invite.ok && !Object.keys(inviteErrors).some((f) => ['organizationId', 'email', 'role', 'expiresInHours'].includes(f)) && (
-            <p className="error" role="alert">
-              {invite.formError}
-            </p>
-          )}
+          <FormError
+            message={invite && !invite.ok && !Object.keys(inviteErrors).some((f) => ['organizationId', 'email', 'role', 'expiresInHours'].includes(f)) && invite.formError}
+          />
         </Form>
       )}
 
       {created && (
-        <div className="card" role="status">
+        <ShownOnce className="card" secret={created.link} testId="invitation-link">
           <p>
             Copy this link and send it to {created.invitation.email}; it expires on {formatDateTime(created.invitation.expiresAt)}. It is shown only this once.
           </p>
-          <div className="secret" data-testid="invitation-link">
-            {created.link}
-          </div>
-        </div>
+        </ShownOnce>
       )}
 
       {canSeeInvitations && (
@@ -215,15 +189,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
             <p className="muted">No invitation is waiting to be accepted.</p>
           ) : (
             <table data-testid="invitations">
-              <thead>
-                <tr>
-                  <th>Email</th>
-                  <th>Role</th>
-                  {showOrganization && <th>Organization</th>}
-                  <th>Expires</th>
-                  <th />
-                </tr>
-              </thead>
+              <TableHead columns={['Email', 'Role', ...(showOrganization ? ['Organization'] : []), 'Expires', '']} />
               <tbody>
                 {invitations.map((i) => (
                   <tr key={i.id} data-testid={`invitation-${i.email}`}>

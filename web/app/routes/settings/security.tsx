@@ -3,6 +3,7 @@ import { getSecuritySettings, setRequireMfaForMspStaff } from '../../../../api/s
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/security.ts';
+import { FormError } from '../../components/forms.tsx';
 
 // The same text on the server and in the browser (no locale or time zone), so hydration matches.
 const formatTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
@@ -44,11 +45,7 @@ export default function SecuritySettings({ loaderData, actionData }: Route.Compo
         <p className="muted" data-testid="msp-staff-without-two-factor">
           MSP staff without two-factor sign-in: {settings.mspStaffWithoutTwoFactor}
         </p>
-        {actionData && !actionData.ok && (
-          <p className="error" role="alert">
-            {actionData.formError}
-          </p>
-        )}
+        <FormError message={actionData && !actionData.ok && actionData.formError} />
         {actionData?.ok && <p role="status">Saved.</p>}
         <button type="submit" disabled={busy}>
           Save

@@ -11,6 +11,8 @@ import { attempt, load } from '../../service-errors.server.ts';
 import { readinessRows } from './system.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import type { Route } from './+types/system.ts';
+import { FormError } from '../../components/forms.tsx';
+import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'System · Anthropy Works' }];
 
@@ -58,25 +60,13 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
           {busy ? 'Starting…' : 'Run readiness check'}
         </button>
       </Form>
-      {actionData && !actionData.ok && (
-        <p className="error" role="alert">
-          {actionData.error}
-        </p>
-      )}
+      <FormError message={actionData && !actionData.ok && actionData.error} />
       <h2>Recent readiness checks</h2>
       {checks.length === 0 ? (
         <p className="muted">No readiness check has run yet.</p>
       ) : (
         <table data-testid="readiness-checks">
-          <thead>
-            <tr>
-              <th>Started</th>
-              <th>By</th>
-              <th>Status</th>
-              <th>Results</th>
-              <th>Run</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Started', 'By', 'Status', 'Results', 'Run']} />
           <tbody>
             {checks.map((c) => (
               <tr key={c.id}>
@@ -132,16 +122,7 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
       )}
       {bundleChecks.length > 0 && (
         <table data-testid="bundle-checks">
-          <thead>
-            <tr>
-              <th>Node</th>
-              <th>State</th>
-              <th>Image</th>
-              <th>Gateway</th>
-              <th>Checked</th>
-              <th>Job</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Node', 'State', 'Image', 'Gateway', 'Checked', 'Job']} />
           <tbody>
             {bundleChecks.map((j) => {
               const r = (j.result ?? {}) as { wasPresent?: boolean; sizeBytes?: number; detail?: string; version?: string };
