@@ -53,7 +53,7 @@ const OPENCLAW_LIFECYCLE: BuiltInCapability = {
     act('deploy', 'high', 'Deploy the OpenClaw bundle to a machine.'),
     act('restart', 'high', 'Restart an instance’s gateway (downtime).'),
     act('stop', 'high', 'Stop an instance.'),
-    act('apply_capabilities', 'high', 'Write an instance’s tool policy and restart its gateway.'),
+    act('apply_capabilities', 'high', 'Write an instance’s tool policy (the gateway reloads it, or restarts).'),
     act('remove', 'critical', 'Remove an instance’s containers (and optionally its data).'),
   ],
   // Every organization may have its gateways operated; the risky actions ask for an approval.

@@ -141,7 +141,8 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
     ...args,
     approverRoles: verdict.approval.approverRoles,
     forbidSelfApproval: args.forbidSelfApproval || verdict.approval.forbidSelfApproval,
-    approvalTimeoutSeconds: Math.round(verdict.approval.expiresInHours * 3600),
+    // The stricter of the product's setting (APPROVAL_TIMEOUT_HOURS) and the permission's expiry.
+    approvalTimeoutSeconds: Math.min(args.approvalTimeoutSeconds, Math.round(verdict.approval.expiresInHours * 3600)),
   } as Parameters<W>[0];
 }
 
