@@ -412,7 +412,12 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   // Posting the form without the box ticked keeps the setting off (turning it on would send every
   // seeded MSP session to two-factor enrolment and change the later cases).
   'POST /settings/security': { request: fixed(undefined, {}), expect: outcomes({ anonymous: 302, msp_admin: 200, default: 403 }) },
-  'GET /instances': page(),
+  'GET /instances': { request: inOrganization('/instances'), expect: pages.companyAdmins(200) },
+  // The bulk "Check health": MSP staff get the page telling what started.
+  'POST /instances': {
+    request: async (s, _r, w) => ({ body: { intent: 'health-check', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
+    expect: pages.mspStaff(200),
+  },
   'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyAdmins(200) },
   // The node is not online here: MSP staff get the page saying so.
   'GET /instances/:instanceId/logs': {
