@@ -89,6 +89,8 @@ const RULES = {
   // Jobs (deployments and lifecycle actions): MSP staff request, approve and cancel them; a company
   // admin sees their own organization's.
   'job.view': mspStaffOrOwnCompanyAdmin,
+  // An instance is listed under its own organization (a customer's, even on the MSP's shared node).
+  'instance.view': mspStaffOrOwnCompanyAdmin,
   'instance.deploy': mspStaff,
   'instance.adopt': mspStaff,
   'instance.restart': mspStaff,

@@ -3,6 +3,7 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import { capabilityEndpoints } from './capabilities/endpoints.ts';
+import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
@@ -14,6 +15,7 @@ import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
+  ...dashboardEndpoints,
   ...organizationEndpoints,
   ...peopleEndpoints,
   ...nodeEndpoints,

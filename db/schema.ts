@@ -198,7 +198,8 @@ export const instances = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('instances_node_name_unique').on(t.nodeId, t.name)],
+  // The Instances page lists an organization's instances in creation order (api/instances/list.ts).
+  (t) => [uniqueIndex('instances_node_name_unique').on(t.nodeId, t.name), index('instances_org_created_idx').on(t.organizationId, t.createdAt)],
 );
 
 // A job is one Temporal workflow run that changes something (a deployment, a restart, a takeover): the

@@ -86,7 +86,7 @@ describe('receiveHeartbeat', () => {
 
 describe('node inventory for the console', () => {
   it('lists the reported containers and instances to those who may see the node, and hides them from others', async () => {
-    const { getNodeInventory } = await import('../nodes/service.ts');
+    const { getNodeInventory } = await import('../nodes/inventory.ts');
     await receiveHeartbeat(t.db, nodeId, { ...base, inventoryDigest: 'd9', containers: [container('g1', 'openclaw-gateway')], discovered: [found('acme', ['g1'])] });
     const seen = await getNodeInventory(w.ctx(w.actors.acmeAdmin), nodeId);
     expect(seen.containers.map((c) => c.name)).toEqual(['openclaw-gateway']);
@@ -99,7 +99,7 @@ describe('node inventory for the console', () => {
   });
 
   it("says which instances run on the machine's own network, from the network mode the agent reports", async () => {
-    const { getNodeInventory } = await import('../nodes/service.ts');
+    const { getNodeInventory } = await import('../nodes/inventory.ts');
     await receiveHeartbeat(t.db, nodeId, {
       ...base,
       inventoryDigest: 'd10',

@@ -8,6 +8,7 @@ import { ACTOR_TYPES, AUDIT_OUTCOMES, auditEvents } from '../../db/schema.ts';
 import type { ServiceContext } from '../authz.ts';
 import { InvalidInputError, parseInput } from '../errors.ts';
 import { listScope } from '../list-scope.ts';
+import { escapeLike } from '../like.ts';
 import { decodeCursor, encodeCursor, PageQuery } from '../pagination.ts';
 
 const ACTION_FILTER = /^[A-Za-z0-9_.:/-]*\*?$/;
@@ -56,9 +57,6 @@ export type AuditEventOutput = z.infer<typeof AuditEventOutput>;
 
 type Row = typeof auditEvents.$inferSelect;
 const toOutput = (e: Row): AuditEventOutput => ({ id: e.id, at: e.at.toISOString(), ...auditEventStatement(e) });
-
-/** For LIKE patterns: the user's text matches literally (% and _ are not wildcards). */
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function cursorId(cursor: string | undefined): number | undefined {
   const decoded = decodeCursor(cursor);

@@ -3,6 +3,7 @@
 // job wrote. Different means someone changed the file outside our jobs: the instance is drifted from the
 // first beat that says so (audited once), until a beat or an apply shows the two equal again. An
 // instance never applied has nothing to drift from.
+import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../../db/audit.ts';
 import type { Executor } from '../../db/client.ts';
@@ -45,17 +46,17 @@ export async function storeInstanceConfigs(tx: Executor, agent: { nodeId: string
 }
 
 /** What the console shows of an instance's tool policy: desired against actual, and since when they differ. */
-export interface ToolPolicyDrift {
-  appliedHash: string | null;
-  appliedAt: string | null;
-  reportedHash: string | null;
-  reportedAt: string | null;
-  drifted: boolean;
-  driftedSince: string | null;
-  /** The `tools` section last applied (desired) and last reported (actual; null when unreadable). */
-  desired: Record<string, unknown> | null;
-  actual: Record<string, unknown> | null;
-}
+export const ToolPolicyDrift = z.object({
+  appliedHash: z.string().nullable(),
+  appliedAt: z.string().nullable(),
+  reportedHash: z.string().nullable(),
+  reportedAt: z.string().nullable(),
+  drifted: z.boolean(),
+  driftedSince: z.string().nullable(),
+  desired: z.record(z.string(), z.unknown()).nullable().describe('the `tools` section last applied'),
+  actual: z.record(z.string(), z.unknown()).nullable().describe('the `tools` section last reported (null when unreadable)'),
+});
+export type ToolPolicyDrift = z.infer<typeof ToolPolicyDrift>;
 
 export function toolPolicyDrift(i: InstanceRow): ToolPolicyDrift | null {
   if (!i.appliedToolsHash && !i.reportedToolsHash) return null;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { JobOutput } from '../jobs/job-output.ts';
+import { pageOf } from '../pagination.ts';
+import { HealthChecksInput, requestHealthChecks } from './health-checks.ts';
+import { getInstance, InstanceDetailOutput, InstanceOutput, listInstances, ListInstancesQuery } from './list.ts';
 import { getInstanceLogs, LogsQuery, LogsResponse } from './logs.ts';
 import { ChangeInstanceBody, InstanceName, requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from './service.ts';
 
@@ -12,7 +15,47 @@ const DeploymentBody = z.object({
 });
 const tag = 'Instances';
 
+const HealthChecksOutput = z.object({
+  started: z.array(z.object({ instanceId: z.string(), instanceName: z.string(), jobId: z.string() })),
+  refused: z.array(
+    z.object({
+      instanceId: z.string(),
+      instanceName: z.string().nullable(),
+      reason: z.string(),
+      rule: z.string().nullable().describe('the policy rule, when a policy blocked it'),
+    }),
+  ),
+});
+
 export const instanceEndpoints = [
+  defineEndpoint({
+    method: 'get',
+    path: '/instances',
+    tag,
+    summary: 'List the OpenClaw instances you may see across nodes (filter by organization, node, state, health; search by name)',
+    query: ListInstancesQuery,
+    response: pageOf(InstanceOutput),
+    handler: (ctx, { query }) => listInstances(ctx, query),
+  }),
+  defineEndpoint({
+    method: 'get',
+    path: '/instances/:id',
+    tag,
+    summary: 'Read an OpenClaw instance: its organization, node, state, bundle version and last health check',
+    params: IdParams,
+    response: InstanceDetailOutput,
+    handler: (ctx, { params }) => getInstance(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/instances/health-checks',
+    tag,
+    summary:
+      'Check many managed instances now (a health_check job each, no approval): what started, and what was refused with the reason (not managed, another job under way, a policy rule)',
+    body: HealthChecksInput,
+    response: HealthChecksOutput,
+    handler: (ctx, { body }) => requestHealthChecks(ctx, body),
+  }),
   defineEndpoint({
     method: 'post',
     path: '/nodes/:id/deployments',

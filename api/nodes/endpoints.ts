@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { pageOf } from '../pagination.ts';
+import { getNodeInventory, NodeInventory } from './inventory.ts';
 import { createNode, CreateNodeInput, getNode, listNodes, ListNodesQuery, NodeOutput, updateNode, UpdateNodeInput } from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -27,6 +28,15 @@ export const nodeEndpoints = [
     handler: (ctx, { body }) => createNode(ctx, body),
   }),
   defineEndpoint({ method: 'get', path: '/nodes/:id', tag, summary: 'Read a node', params: IdParams, response: NodeOutput, handler: (ctx, { params }) => getNode(ctx, params.id) }),
+  defineEndpoint({
+    method: 'get',
+    path: '/nodes/:id/inventory',
+    tag,
+    summary: 'What the node’s agent last reported running (its containers, never their environment), and the OpenClaw instances seen among them',
+    params: IdParams,
+    response: NodeInventory,
+    handler: (ctx, { params }) => getNodeInventory(ctx, params.id),
+  }),
   defineEndpoint({
     method: 'patch',
     path: '/nodes/:id',

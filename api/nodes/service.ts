@@ -3,9 +3,8 @@
 // sees none. Status stays 'pending' until an agent enrolls (the agent is another issue).
 import { aliasedTable, and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { instances, NODE_STATUSES, nodeContainers, nodes, organizations, users } from '../../db/schema.ts';
+import { NODE_STATUSES, nodes, organizations, users } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
-import { asReported } from '../../protocol/heartbeat.ts';
 import { recordSuccess } from '../audit/record.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
@@ -13,7 +12,6 @@ import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
-import { toolPolicyDrift, type ToolPolicyDrift } from '../instances/drift.ts';
 
 export const MAX_LABELS = 20;
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i;
@@ -141,86 +139,6 @@ export async function listNodes(ctx: ServiceContext, query: unknown) {
 
 export async function getNode(ctx: ServiceContext, id: string): Promise<NodeOutput> {
   return toOutput(await findVisible(ctx, id));
-}
-
-export interface NodeInventory {
-  containers: {
-    id: string;
-    name: string;
-    image: string;
-    state: string;
-    health: string | null;
-    status: string;
-    ports: { privatePort: number; publicPort?: number; type: string; ip?: string }[];
-    networkMode: string | null;
-    startedAt: string | null;
-    seenAt: string;
-  }[];
-  instances: {
-    id: string;
-    name: string;
-    state: 'discovered' | 'managed';
-    containerIds: string[];
-    reasons: string[];
-    confidence: string | null;
-    /** Whose instance it is: the node's organization, or a customer hosted on shared infrastructure. */
-    organizationId: string;
-    organizationName: string;
-    /** Managed instances: the bundle version, the gateway port and the last health check's summary. */
-    bundleVersion: string | null;
-    port: number | null;
-    health: { healthy: boolean | null; gateway: string | null; cli: string | null; checkedAt: string } | null;
-    /** One of its containers runs on the machine's own network (as last reported): it can reach the machine's services. */
-    hostNetwork: boolean;
-    /** Its gateway's tool policy: applied (desired) against reported (actual), and whether it drifted (null: neither known yet). */
-    toolPolicy: ToolPolicyDrift | null;
-  }[];
-}
-
-/** The part of a health check the node page shows: overall, and each container's state. */
-function healthSummary(health: Record<string, unknown> | null, at: Date): NodeInventory['instances'][number]['health'] {
-  if (!health) return null;
-  const state = (c: unknown) => (c && typeof c === 'object' && typeof (c as { state?: unknown }).state === 'string' ? (c as { state: string }).state : null);
-  return { healthy: typeof health.healthy === 'boolean' ? health.healthy : null, gateway: state(health.gateway), cli: state(health.cli), checkedAt: at.toISOString() };
-}
-
-/** What the node's agent last reported running, and the OpenClaw instances seen among it. */
-export async function getNodeInventory(ctx: ServiceContext, id: string): Promise<NodeInventory> {
-  const node = await findVisible(ctx, id);
-  const [containers, found] = await Promise.all([
-    ctx.db.select().from(nodeContainers).where(eq(nodeContainers.nodeId, node.node.id)).orderBy(asc(nodeContainers.name)),
-    ctx.db
-      .select({ i: instances, organizationName: organizations.name })
-      .from(instances)
-      .innerJoin(organizations, eq(organizations.id, instances.organizationId))
-      .where(eq(instances.nodeId, node.node.id))
-      .orderBy(asc(instances.name)),
-  ]);
-  const onHostNetwork = new Set(containers.filter((c) => c.networkMode === 'host').map((c) => c.containerId));
-  return {
-    containers: containers.map((c) => ({
-      id: c.containerId,
-      ...asReported(c),
-      networkMode: c.networkMode,
-      startedAt: c.startedAt?.toISOString() ?? null,
-      seenAt: c.seenAt.toISOString(),
-    })),
-    instances: found.map(({ i, organizationName }) => ({
-      id: i.id,
-      name: i.name,
-      state: i.state,
-      containerIds: i.containerIds,
-      reasons: i.reasons,
-      confidence: i.confidence,
-      organizationId: i.organizationId,
-      organizationName,
-      bundleVersion: i.bundleVersion,
-      port: i.port,
-      health: healthSummary(i.health, i.updatedAt),
-      hostNetwork: i.containerIds.some((id) => onHostNetwork.has(id)),
-      toolPolicy: toolPolicyDrift(i),
-    })),
-  };
 }
 
 export async function createNode(ctx: ServiceContext, input: unknown): Promise<NodeOutput> {

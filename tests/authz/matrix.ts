@@ -279,6 +279,15 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/nodes/${await freshEnrolledNode(s, orgOf(s, w))}/inventory-refresh` }),
     expect: api.mspStaff(202),
   },
+  'GET /dashboard': { request: inOrganization('/dashboard'), expect: api.companyPeople(200) },
+  'GET /nodes/:id/inventory': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/inventory` }), expect: api.companyAdmins(200) },
+  'GET /instances': { request: inOrganization('/instances'), expect: api.companyAdmins(200) },
+  'GET /instances/:id': { request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
+  // An allowed request starts a health check that no agent works on here (it waits for its node).
+  'POST /instances/health-checks': {
+    request: async (s, _r, w) => ({ body: { instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),
+    expect: api.mspStaff(200),
+  },
   'GET /jobs': { request: inOrganization('/jobs'), expect: api.companyAdmins(200) },
   'GET /jobs/:id': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
   'GET /jobs/:id/activities': {
@@ -403,7 +412,12 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   // Posting the form without the box ticked keeps the setting off (turning it on would send every
   // seeded MSP session to two-factor enrolment and change the later cases).
   'POST /settings/security': { request: fixed(undefined, {}), expect: outcomes({ anonymous: 302, msp_admin: 200, default: 403 }) },
-  'GET /instances': page(),
+  'GET /instances': { request: inOrganization('/instances'), expect: pages.companyAdmins(200) },
+  // The bulk "Check health": MSP staff get the page telling what started.
+  'POST /instances': {
+    request: async (s, _r, w) => ({ body: { intent: 'health-check', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
+    expect: pages.mspStaff(200),
+  },
   'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyAdmins(200) },
   // The node is not online here: MSP staff get the page saying so.
   'GET /instances/:instanceId/logs': {

@@ -40,6 +40,8 @@ export default async function globalSetup() {
     throw err;
   });
   process.env.E2E_DATA_DIR = dataDir;
+  // Specs that script a world of records (tests/e2e/instances.spec.ts) write them to the product's database.
+  process.env.E2E_DATABASE_URL = stack.databaseUrl;
   return async () => {
     await stack.stop();
     await engine.stop();

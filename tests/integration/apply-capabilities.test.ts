@@ -12,7 +12,7 @@ import { applyToolPolicy, readToolPolicy } from '../../agent-worker/openclaw/too
 import { requestCapabilityApply } from '../../api/instances/capabilities.ts';
 import { requestDeployment } from '../../api/instances/service.ts';
 import { approveJob } from '../../api/jobs/service.ts';
-import { getNodeInventory } from '../../api/nodes/service.ts';
+import { getNodeInventory } from '../../api/nodes/inventory.ts';
 import { auditEvents, instances, jobs } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';

@@ -12,7 +12,7 @@ import { setApprovalPolicy } from '../../api/organizations/service.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from '../../api/instances/service.ts';
 import { issueGrant } from '../../api/jobs/approval-grant.ts';
 import { approveJob, cancelJob, getJob, getJobActivities, rejectJob } from '../../api/jobs/service.ts';
-import { getNodeInventory } from '../../api/nodes/service.ts';
+import { getNodeInventory } from '../../api/nodes/inventory.ts';
 import { approveUpdate } from '../../workflows/approval.ts';
 import { latestBundleChecks, requestBundleCheck } from '../../api/system/bundle-check.ts';
 import { auditEvents, instances, jobs, nodes } from '../../db/schema.ts';

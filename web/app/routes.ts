@@ -13,6 +13,7 @@ export default [
     route('organizations/:organizationId', 'routes/organizations/detail.tsx'),
     route('organizations/:organizationId/permissions', 'routes/organizations/permissions.tsx'),
     route('capabilities', 'routes/capabilities/catalogue.tsx'),
+    route('instances', 'routes/instances/list.tsx'),
     route('instances/:instanceId/capabilities', 'routes/instances/capabilities.tsx'),
     route('people', 'routes/people/list.tsx'),
     route('nodes', 'routes/nodes/list.tsx'),
@@ -27,6 +28,6 @@ export default [
     route('settings/security', 'routes/settings/security.tsx'),
     route('system', 'routes/system/system.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['instances', 'connections', 'workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
+    ...['connections', 'workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

@@ -7,7 +7,8 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/audit.ts';
 import { formatDateTime } from '../../components/dates.ts';
-import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
+import { FieldError } from '../../components/forms.tsx';
+import { OrganizationNodeFilters } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
@@ -35,13 +36,7 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
       <h1>Audit</h1>
       <p className="muted">Append-only and hash-chained: every sign-in, change and refusal, newest first.</p>
       <Form method="get" className="row card" aria-label="Filter audit events">
-        {organizations.length > 0 && (
-          <label>
-            Organization
-            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
-            <FieldError message={fieldErrors.organizationId} />
-          </label>
-        )}
+        <OrganizationNodeFilters organizations={organizations} filters={filters} errors={fieldErrors} />
         <label>
           Actor
           <input name="actor" defaultValue={filters.actor ?? ''} placeholder="email or part of it" maxLength={200} />

@@ -20,7 +20,7 @@ export function navigationFor(actor: Actor): NavItem[] {
     !isMspStaff(actor) && actor.role === 'company_admin' && { to: `/organizations/${actor.organizationId}`, label: 'Organization' },
     can(actor, 'person.list', own) && { to: '/people', label: 'People' },
     can(actor, 'node.view', own) && { to: '/nodes', label: 'Nodes' },
-    can(actor, 'node.view', own) && { to: '/instances', label: 'Instances' },
+    can(actor, 'instance.view', own) && { to: '/instances', label: 'Instances' },
     can(actor, 'node.view', own) && { to: '/jobs', label: 'Jobs' },
     isMspStaff(actor) && { to: '/capabilities', label: 'Capabilities' },
     can(actor, 'node.view', own) && { to: '/connections', label: 'Connections' },

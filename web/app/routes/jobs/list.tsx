@@ -1,13 +1,11 @@
 import { Form, Link } from 'react-router';
-import { isMspStaff } from '../../../../api/authz.ts';
 import { jobTypes } from '../../../../api/jobs/registry.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
-import { listNodes } from '../../../../api/nodes/service.ts';
-import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { JOB_STATES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { OrganizationSelect } from '../../components/forms.tsx';
+import { AnyOfSelect, OrganizationNodeFilters } from '../../components/list-filters.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
+import { filterChoices } from '../../filter-choices.server.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { JobState, jobTarget } from './job-view.tsx';
@@ -18,12 +16,7 @@ export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works'
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['state', 'organizationId', 'nodeId', 'type'], (q) => listJobs(ctx, { ...q, limit: 50 }));
-  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
-  // The nodes to filter by (of the chosen organization); people who may not see nodes filter without them.
-  const nodeChoices = await listNodes(ctx, { limit: 200, ...(filters.organizationId && !filterErrors.organizationId ? { organizationId: filters.organizationId } : {}) }).then(
-    (p) => p.items.map(({ id, name, organizationName }) => ({ id, label: filters.organizationId ? name : `${name} (${organizationName})` })),
-    () => [],
-  );
+  const { organizations, nodeChoices } = await filterChoices(ctx, filters, filterErrors);
   const types = [...jobTypes().values()].map(({ type, label }) => ({ type, label })).sort((a, b) => a.label.localeCompare(b.label));
   return { jobs: items, filters, filterErrors, organizations, nodeChoices, states: JOB_STATES, types, nextUrl };
 }
@@ -38,25 +31,8 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
         Every deployment, lifecycle action and check is a Temporal workflow run. Risky steps wait for a typed approval; open a job to approve, reject or cancel it.
       </p>
       <Form method="get" className="row" aria-label="Filter jobs">
-        {organizations.length > 0 && (
-          <label>
-            Organization
-            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
-          </label>
-        )}
-        {nodeChoices.length > 0 && (
-          <label>
-            Node
-            <select name="nodeId" defaultValue={filters.nodeId ?? ''}>
-              <option value="">All nodes</option>
-              {nodeChoices.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        {/* Errors of these filters show with the others below. */}
+        <OrganizationNodeFilters organizations={organizations} nodes={nodeChoices} filters={filters} />
         <label>
           Kind
           <select name="type" defaultValue={filters.type ?? ''}>
@@ -68,17 +44,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
             ))}
           </select>
         </label>
-        <label>
-          State
-          <select name="state" defaultValue={filters.state ?? ''}>
-            <option value="">Any</option>
-            {states.map((s) => (
-              <option key={s} value={s}>
-                {s.replaceAll('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AnyOfSelect label="State" name="state" values={states} defaultValue={filters.state} />
         <button type="submit" className="secondary">
           Show
         </button>

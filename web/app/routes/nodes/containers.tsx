@@ -1,6 +1,6 @@
 // The containers the node's agent last reported, and "Refresh inventory" (inventory-refresh.server.ts).
 import { Form, useNavigation } from 'react-router';
-import type { NodeInventory } from '../../../../api/nodes/service.ts';
+import type { NodeInventory } from '../../../../api/nodes/inventory.ts';
 import type { FormResult } from '../../service-errors.server.ts';
 import { FormError } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';

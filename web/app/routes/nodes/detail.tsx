@@ -4,7 +4,8 @@
 import { Link } from 'react-router';
 import { getNodeIdentity } from '../../../../api/agents/service.ts';
 import { can } from '../../../../api/authz.ts';
-import { getNode, getNodeInventory } from '../../../../api/nodes/service.ts';
+import { getNodeInventory } from '../../../../api/nodes/inventory.ts';
+import { getNode } from '../../../../api/nodes/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';

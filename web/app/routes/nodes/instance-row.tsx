@@ -1,7 +1,7 @@
 // One OpenClaw instance on the node page, with what MSP staff can do to it (instance-actions.server.ts):
 // a discovered one can be adopted; a managed one checked, restarted, stopped, started, removed.
 import { Form, Link, useNavigation } from 'react-router';
-import type { NodeInventory } from '../../../../api/nodes/service.ts';
+import type { NodeInventory } from '../../../../api/nodes/inventory.ts';
 import { RowAction } from '../../components/forms.tsx';
 
 type Instance = NodeInventory['instances'][number];

@@ -6,7 +6,8 @@ import { NODE_STATUSES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
-import { FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
+import { FieldError, FormError } from '../../components/forms.tsx';
+import { OrganizationNodeFilters } from '../../components/list-filters.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { labelsError, splitLabels } from './labels.ts';
 import { TableHead } from '../../components/table.tsx';
@@ -47,13 +48,7 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
         The machines you manage. A new node stays <span className="badge">pending</span> until an agent enrolls on the machine (open the node and create its enrollment command).
       </p>
       <Form method="get" className="row" aria-label="Filter nodes">
-        {organizations.length > 0 && (
-          <label>
-            Organization
-            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
-            <FieldError message={filterErrors.organizationId} />
-          </label>
-        )}
+        <OrganizationNodeFilters organizations={organizations} filters={filters} errors={filterErrors} />
         <label>
           Status
           <select name="status" defaultValue={filters.status ?? ''}>

@@ -1,0 +1,80 @@
+// The dashboard's counts against records written directly: nodes by status, instances by state and
+// health, jobs waiting for the caller's approval and failed in the last 24 hours, per view.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { instances, jobs, nodes, type JobState } from '../../db/schema.ts';
+import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import { getDashboard } from './service.ts';
+
+let t: TestDatabase;
+let w: Tenants;
+const NOW = new Date(Date.UTC(2026, 10, 30, 12));
+const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  w = await seedTenants(t.db);
+  const node = async (organizationId: string, name: string, status: 'online' | 'stale' | 'offline' | 'pending') =>
+    (await t.db.insert(nodes).values({ organizationId, name, status }).returning())[0]!.id;
+  const a1 = await node(w.acme.id, 'a1', 'online');
+  await node(w.acme.id, 'a2', 'stale');
+  await node(w.acme.id, 'a3', 'pending');
+  const g1 = await node(w.globex.id, 'g1', 'offline');
+  await t.db.insert(instances).values([
+    { organizationId: w.acme.id, nodeId: a1, name: 'ok', state: 'managed', health: { healthy: true } },
+    { organizationId: w.acme.id, nodeId: a1, name: 'sick', state: 'managed', health: { healthy: false } },
+    { organizationId: w.acme.id, nodeId: a1, name: 'seen', state: 'discovered' },
+    { organizationId: w.globex.id, nodeId: g1, name: 'g', state: 'managed', health: { healthy: true } },
+  ]);
+  let n = 0;
+  const job = (organizationId: string, state: JobState, extra: Partial<typeof jobs.$inferInsert> = {}) =>
+    t.db.insert(jobs).values({ type: 'restart_openclaw', organizationId, workflowId: `dash-${++n}`, state, params: {}, ...extra });
+  const anyApprover = { approverRoles: ['msp_admin' as const, 'msp_operator' as const], forbidSelfApproval: false };
+  await job(w.acme.id, 'waiting_for_approval', { approvalPolicy: anyApprover });
+  // Only MSP admins may approve this one.
+  await job(w.acme.id, 'waiting_for_approval', { approvalPolicy: { approverRoles: ['msp_admin'], forbidSelfApproval: false } });
+  // The admin asked for this one, and its organization forbids approving one's own request.
+  await job(w.acme.id, 'waiting_for_approval', { approvalPolicy: { ...anyApprover, forbidSelfApproval: true }, requestedBy: w.actors.admin.userId });
+  await job(w.globex.id, 'waiting_for_approval', { approvalPolicy: anyApprover });
+  await job(w.acme.id, 'failed', { completedAt: hoursAgo(2) });
+  await job(w.acme.id, 'failed', { completedAt: hoursAgo(30) }); // too long ago
+  await job(w.globex.id, 'failed', { completedAt: hoursAgo(23) });
+  await job(w.acme.id, 'completed', { completedAt: hoursAgo(1) });
+});
+afterAll(() => t.close());
+
+describe('getDashboard', () => {
+  it('counts every organization for MSP staff, each approval only for who may give it', async () => {
+    const admin = await getDashboard(w.ctx(w.actors.admin), {}, NOW);
+    expect(admin).toEqual({
+      organizationId: null,
+      nodes: { pending: 1, online: 1, stale: 1, offline: 1, revoked: 0 },
+      instances: { managed: 3, discovered: 1, healthy: 2, unhealthy: 1, unknown: 1 },
+      jobs: { awaitingMyApproval: 3, failedLast24h: 2 },
+    });
+    const operator = await getDashboard(w.ctx(w.actors.operator), {}, NOW);
+    expect(operator.jobs).toEqual({ awaitingMyApproval: 3, failedLast24h: 2 });
+  });
+
+  it('counts one organization when asked', async () => {
+    const acme = await getDashboard(w.ctx(w.actors.admin), { organizationId: w.acme.id }, NOW);
+    expect(acme).toMatchObject({
+      organizationId: w.acme.id,
+      nodes: { online: 1, stale: 1, pending: 1, offline: 0 },
+      instances: { managed: 2, discovered: 1, healthy: 1, unhealthy: 1 },
+      jobs: { awaitingMyApproval: 2, failedLast24h: 1 },
+    });
+  });
+
+  it('shows a company admin their organization, with nothing to approve; a company user sees no fleet', async () => {
+    expect(await getDashboard(w.ctx(w.actors.acmeAdmin), {}, NOW)).toMatchObject({
+      organizationId: w.acme.id,
+      nodes: { online: 1, stale: 1, pending: 1, offline: 0 },
+      instances: { managed: 2, discovered: 1 },
+      jobs: { awaitingMyApproval: 0, failedLast24h: 1 },
+    });
+    expect(await getDashboard(w.ctx(w.actors.acmeUser), {}, NOW)).toEqual({ organizationId: w.acme.id, nodes: null, instances: null, jobs: null });
+    await expect(getDashboard(w.ctx(w.actors.acmeAdmin), { organizationId: w.globex.id })).rejects.toMatchObject({ status: 404 });
+    expect(await failure(getDashboard(w.ctx(w.actors.admin), { organizationId: 'acme' }))).toMatchObject({ fieldErrors: { organizationId: 'organizationId must be a UUID' } });
+  });
+});

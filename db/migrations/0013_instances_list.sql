@@ -1,0 +1,1 @@
+CREATE INDEX "instances_org_created_idx" ON "instances" USING btree ("organization_id","created_at");
