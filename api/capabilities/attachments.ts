@@ -2,7 +2,11 @@
 // its effective capabilities, decided by the policy engine action by action (ADR 0012).
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { capabilities, capabilityAttachments, instances, organizations } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, INSTANCE_STATES, instances, organizations } from '../../db/schema.ts';
+import { ToolPolicy } from '../../protocol/tool-policy.ts';
+import { toolPolicyDrift, ToolPolicyDrift } from '../instances/drift.ts';
+import { requestCapabilityApply } from '../instances/capabilities.ts';
+import type { JobOutput } from '../jobs/job-output.ts';
 import { auditTarget, recordSuccess } from '../audit/record.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
@@ -11,6 +15,7 @@ import { decide } from '../policy/engine.ts';
 import { attachedActions, capabilityFacts, effectivePermission } from '../policy/facts.ts';
 import { CapabilityOutput } from './model.ts';
 import { findCapability, toCapabilityOutput } from './service.ts';
+import { toolPolicyFor } from './tool-policy.ts';
 
 export const AttachInput = z.object({ capabilityId: z.string('capabilityId is required').uuid('capabilityId must be a UUID') });
 
@@ -26,12 +31,16 @@ export const EffectiveCapability = z.object({
 export type EffectiveCapability = z.infer<typeof EffectiveCapability>;
 
 export const InstanceCapabilitiesOutput = z.object({
-  instance: z.object({ id: z.string().uuid(), name: z.string(), nodeId: z.string().uuid(), organizationId: z.string().uuid() }),
+  instance: z.object({ id: z.string().uuid(), name: z.string(), state: z.enum(INSTANCE_STATES), nodeId: z.string().uuid(), organizationId: z.string().uuid() }),
   attached: z.array(CapabilityOutput),
   effective: z.array(EffectiveCapability),
+  /** What applying would write into its gateway's configuration, and in one sentence. */
+  toolPolicy: z.object({ policy: ToolPolicy, summary: z.string() }),
+  /** Its gateway's tool policy as last applied against as last reported (null: neither known yet). */
+  drift: ToolPolicyDrift.nullable(),
 });
 
-async function findInstance(ctx: ServiceContext, id: string, action: 'instance.view_capabilities' | 'instance.attach_capabilities') {
+async function findInstance(ctx: ServiceContext, id: string, action: 'instance.view_capabilities' | 'instance.attach_capabilities' | 'instance.apply_capabilities') {
   if (!isUuid(id)) throw new NotFoundError('instance');
   const [row] = await ctx.db.select().from(instances).where(eq(instances.id, id));
   if (!row) throw new NotFoundError('instance');
@@ -76,10 +85,13 @@ export async function getInstanceCapabilities(ctx: ServiceContext, instanceId: s
     .innerJoin(capabilities, eq(capabilities.id, capabilityAttachments.capabilityId))
     .where(eq(capabilityAttachments.instanceId, instance.id))
     .orderBy(asc(capabilities.key));
+  const effective = await effectiveCapabilities(ctx.db, instance);
   return {
-    instance: { id: instance.id, name: instance.name, nodeId: instance.nodeId, organizationId: instance.organizationId },
+    instance: { id: instance.id, name: instance.name, state: instance.state, nodeId: instance.nodeId, organizationId: instance.organizationId },
     attached: attached.map((a) => toCapabilityOutput(a.capability)),
-    effective: await effectiveCapabilities(ctx.db, instance),
+    effective,
+    toolPolicy: toolPolicyFor(effective),
+    drift: toolPolicyDrift(instance),
   };
 }
 
@@ -108,4 +120,11 @@ export async function detachCapability(ctx: ServiceContext, instanceId: string, 
   if (!removed.length) throw new NotFoundError(`attachment of ${capability.name} to ${instance.name}`);
   await auditAttachment(ctx, 'instance.capability.detach', instance, capability);
   return getInstanceCapabilities(ctx, instanceId);
+}
+
+/** Writes the instance's effective capabilities into its gateway, through an approval-gated job. */
+export async function applyInstanceCapabilities(ctx: ServiceContext, instanceId: string): Promise<JobOutput> {
+  const instance = await findInstance(ctx, instanceId, 'instance.apply_capabilities');
+  const { policy, summary } = toolPolicyFor(await effectiveCapabilities(ctx.db, instance));
+  return requestCapabilityApply(ctx, instance.id, policy, summary);
 }

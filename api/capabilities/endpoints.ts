@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
-import { attachCapability, AttachInput, detachCapability, getInstanceCapabilities, InstanceCapabilitiesOutput } from './attachments.ts';
+import { JobOutput } from '../jobs/job-output.ts';
+import { applyInstanceCapabilities, attachCapability, AttachInput, detachCapability, getInstanceCapabilities, InstanceCapabilitiesOutput } from './attachments.ts';
 import { CapabilityOutput, CreateCapabilityInput, ListCapabilitiesQuery, UpdateCapabilityInput } from './model.ts';
 import { createCapability, deleteCapability, getCapability, listCapabilities, setCapabilityDisabled, updateCapability } from './service.ts';
 
@@ -84,6 +85,18 @@ export const capabilityEndpoints = [
     body: AttachInput,
     response: InstanceCapabilitiesOutput,
     handler: (ctx, { params, body }) => attachCapability(ctx, params.id, body),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/instances/:id/apply-capabilities',
+    tag,
+    status: 201,
+    callsTemporal: true,
+    summary:
+      'Request an approval-gated job that writes the instance’s effective capabilities into its gateway’s tool policy (validated by the gateway’s own schema) and proves it from the running gateway’s effective tools; also how a drifted instance is mended',
+    params: IdParams,
+    response: JobOutput,
+    handler: (ctx, { params }) => applyInstanceCapabilities(ctx, params.id),
   }),
   defineEndpoint({
     method: 'delete',

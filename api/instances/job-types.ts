@@ -112,8 +112,12 @@ export const applyCapabilitiesJob = instanceJobType('apply_capabilities', {
     again: (ctx, job, origin) => requestCapabilityApply(ctx, job.instanceId ?? '', job.params.toolPolicy as ToolPolicy, String(job.params.summary), origin),
   },
   result: {
-    summary: (r) =>
-      `The gateway's tool policy is applied (${r.changed ? `written, ${r.reload === 'restart' ? 'gateway restarted' : 'reloaded by the gateway'}` : 'it was already so'}): ${((r.allowed as string[] | undefined) ?? []).length} tool(s) allowed, ${((r.denied as string[] | undefined) ?? []).length} denied.`,
+    summary: (r) => {
+      const allowed = (r.allowed as string[] | undefined) ?? [];
+      const denied = (r.denied as string[] | undefined) ?? [];
+      const how = r.changed ? `written, ${r.reload === 'restart' ? 'gateway restarted' : 'reloaded by the gateway'}` : 'it was already so';
+      return `The gateway's tool policy is applied (${how}). The running gateway offers: ${allowed.join(', ') || 'nothing'}; it denies ${denied.length} tool(s)${denied.includes('exec') ? ', exec among them' : ''}.`;
+    },
   },
 });
 

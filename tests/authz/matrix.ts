@@ -208,6 +208,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities`, body: { capabilityId: await capabilityId(s, 'openclaw.fs') } }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
+  // An allowed request starts a run that no agent works on here (it waits for its node).
+  'POST /instances/:id/apply-capabilities': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/apply-capabilities` }),
+    expect: outcomes({ anonymous: 401, msp_admin: 201, msp_operator: 201, company_admin: [403, 404], company_user: [403, 404] }),
+  },
   'DELETE /instances/:id/capabilities/:capabilityId': {
     request: async (s, _r, w) => {
       const instanceId = await freshManagedInstance(s, orgOf(s, w));

@@ -134,3 +134,42 @@ test('checks its health, reads its logs, restarts it with approval, and adopts a
   await page.goto(nodePage!);
   await expect(found).toContainText('managed');
 });
+
+test('applies capabilities to the gateway after the typed approval: the read-only pack leaves exec out of its effective tools', async ({ page }) => {
+  test.setTimeout(300_000);
+  test.skip(!nodePage, 'needs the deployment of the first test');
+  await signInAsAdmin(page);
+  // The instance is the MSP's own: grant its organization the file tools (the runtime tools stay ungranted).
+  await page.goto(nodePage!);
+  const row = page.getByTestId('instances').getByRole('row').filter({ hasText: 'e2e-claw' });
+  await row.getByRole('link', { name: 'Capabilities' }).click();
+  await expect(page.getByRole('heading', { name: 'Capabilities of e2e-claw' })).toBeVisible();
+  const capabilitiesPage = page.url();
+  await page.getByRole('link', { name: 'permissions' }).click();
+  const fs = page.getByTestId('permissions').locator('tr[data-key="openclaw.fs"]');
+  await fs.getByLabel('Enabled').check();
+  await fs.getByRole('checkbox', { name: 'read' }).check();
+  await fs.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved the permission for OpenClaw file tools (its own).');
+
+  await page.goto(capabilitiesPage);
+  const attach = page.getByRole('form', { name: 'Attach a capability' });
+  await attach.getByLabel('Capability or pack').selectOption({ label: 'Read-only assistant (pack)' });
+  await attach.getByRole('button', { name: 'Attach' }).click();
+  await expect(page.getByTestId('attached')).toContainText('pack.read_only_assistant');
+  await expect(page.getByTestId('effective').locator('tr[data-key="openclaw.fs"]')).toContainText('read');
+  await expect(page.getByTestId('tool-policy-summary')).toContainText('deny');
+  await expect(page.getByTestId('tool-policy-summary')).toContainText('exec');
+
+  await page.getByRole('button', { name: 'Apply to the gateway' }).click();
+  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]+$/);
+  expect(await approveInBrowser(page)).toBe(`apply capabilities to e2e-claw on ${NODE_NAME}`);
+  await untilCompleted(page, 120_000);
+  await expect(page.getByTestId('job-result')).toContainText("The gateway's tool policy is applied");
+  // What the running gateway reports: read is offered, exec is not.
+  const result = page.getByTestId('job-result');
+  await expect(result).toContainText(/The running gateway offers: [^;]*\bread\b/);
+  await expect(result).toContainText('exec among them');
+  await page.goto(capabilitiesPage);
+  await expect(page.getByText('the gateway reports the same configuration')).toBeVisible({ timeout: 30_000 });
+});

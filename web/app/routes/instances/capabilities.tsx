@@ -1,6 +1,6 @@
-import { Form, Link, useNavigation } from 'react-router';
+import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
-import { attachCapability, detachCapability, getInstanceCapabilities } from '../../../../api/capabilities/attachments.ts';
+import { applyInstanceCapabilities, attachCapability, detachCapability, getInstanceCapabilities } from '../../../../api/capabilities/attachments.ts';
 import { listCapabilities } from '../../../../api/capabilities/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
@@ -13,19 +13,25 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const capabilities = await load(() => getInstanceCapabilities(ctx, params.instanceId));
   const canAttach = can(ctx.actor, 'instance.attach_capabilities');
+  const canApply = can(ctx.actor, 'instance.apply_capabilities') && capabilities.instance.state === 'managed';
   const catalogue = canAttach ? (await listCapabilities(ctx, { disabled: 'exclude' })).items : [];
-  return { ...capabilities, catalogue, canAttach };
+  return { ...capabilities, catalogue, canAttach, canApply };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
+  if (form.get('intent') === 'apply') {
+    const started = await attempt(() => applyInstanceCapabilities(ctx, params.instanceId));
+    if (started.ok) return redirect(`/jobs/${started.value.id}`);
+    return started;
+  }
   if (form.get('intent') === 'detach') return attempt(() => detachCapability(ctx, params.instanceId, String(form.get('id'))));
   return attempt(() => attachCapability(ctx, params.instanceId, { capabilityId: form.get('capabilityId') }));
 }
 
 export default function InstanceCapabilities({ loaderData, actionData }: Route.ComponentProps) {
-  const { attached, effective, catalogue, canAttach } = loaderData;
+  const { attached, effective, catalogue, canAttach, canApply, toolPolicy, drift } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const attachedIds = new Set(attached.map((a) => a.id));
   return (
@@ -65,6 +71,31 @@ export default function InstanceCapabilities({ loaderData, actionData }: Route.C
           </label>
           <button type="submit" disabled={busy}>
             Attach
+          </button>
+        </Form>
+      )}
+      <h2>In its gateway</h2>
+      <p data-testid="tool-policy-summary">What applying writes: {toolPolicy.summary}</p>
+      {drift?.drifted && (
+        <p role="alert" data-testid="drift">
+          The gateway’s tool configuration was changed outside Anthropy Works (noticed {drift.driftedSince}): applying again puts back the policy below.
+        </p>
+      )}
+      {drift?.drifted && (
+        <details>
+          <summary>The difference</summary>
+          <div className="row">
+            <pre aria-label="Applied">{JSON.stringify(drift.desired, null, 2)}</pre>
+            <pre aria-label="On the gateway now">{drift.actual ? JSON.stringify(drift.actual, null, 2) : 'unreadable'}</pre>
+          </div>
+        </details>
+      )}
+      {drift && !drift.drifted && drift.appliedAt && <p className="muted">Applied {drift.appliedAt}; the gateway reports the same configuration.</p>}
+      {canApply && (
+        <Form method="post" aria-label="Apply capabilities">
+          <input type="hidden" name="intent" value="apply" />
+          <button type="submit" disabled={busy}>
+            {drift?.drifted ? 'Re-apply to the gateway' : 'Apply to the gateway'}
           </button>
         </Form>
       )}
