@@ -14,6 +14,7 @@ import { isUuid } from '../ids.ts';
 import { decide } from '../policy/engine.ts';
 import { attachedActions, capabilityFacts, effectivePermission } from '../policy/facts.ts';
 import { CapabilityOutput } from './model.ts';
+import { LIFECYCLE_KEY } from './catalogue.ts';
 import { findCapability, toCapabilityOutput } from './service.ts';
 import { toolPolicyFor } from './tool-policy.ts';
 
@@ -52,7 +53,12 @@ async function findInstance(ctx: ServiceContext, id: string, action: 'instance.v
 export async function effectiveCapabilities(db: ServiceContext['db'], instance: typeof instances.$inferSelect): Promise<EffectiveCapability[]> {
   const [org] = await db.select({ id: organizations.id, name: organizations.name }).from(organizations).where(eq(organizations.id, instance.organizationId));
   const attached = await attachedActions(db, instance.id);
-  const all = await db.select().from(capabilities).where(ne(capabilities.kind, 'pack')).orderBy(asc(capabilities.key));
+  // What the instance uses: the operations on it (its lifecycle jobs) are not among them.
+  const all = await db
+    .select()
+    .from(capabilities)
+    .where(and(ne(capabilities.kind, 'pack'), ne(capabilities.key, LIFECYCLE_KEY)))
+    .orderBy(asc(capabilities.key));
   const out: EffectiveCapability[] = [];
   for (const c of all) {
     const permission = await effectivePermission(db, instance.organizationId, c);

@@ -40,8 +40,11 @@ const toolGroup = (group: string, name: string, description: string, tools: Reco
   actions: Object.entries(tools).map(([tool, [risk, what]]) => act(tool, risk, what)),
 });
 
+/** The operations on an instance (jobs): not something the instance uses, so attachments do not narrow them. */
+export const LIFECYCLE_KEY = 'openclaw.lifecycle';
+
 const OPENCLAW_LIFECYCLE: BuiltInCapability = {
-  key: 'openclaw.lifecycle',
+  key: LIFECYCLE_KEY,
   kind: 'tool',
   name: 'OpenClaw lifecycle',
   description: 'Deploy, adopt and operate OpenClaw gateways on managed machines.',

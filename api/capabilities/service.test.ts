@@ -208,6 +208,8 @@ describe('attachments', () => {
     expect(await failure(attachCapability(w.ctx(w.actors.acmeAdmin), instanceId, { capabilityId: fs }))).toBeInstanceOf(ForbiddenError);
     const after = await attachCapability(w.ctx(w.actors.admin), instanceId, { capabilityId: await idOf('pack.read_only_assistant') });
     expect(after.attached.map((c) => c.key)).toEqual(['pack.read_only_assistant']);
+    // Attachments narrow what the gateway uses, not the jobs that operate on it.
+    expect(after.effective.map((c) => c.capabilityKey)).not.toContain('openclaw.lifecycle');
     const runtimeAfter = after.effective.find((c) => c.capabilityKey === 'openclaw.runtime')!;
     expect(runtimeAfter.allowed).toEqual([]);
     expect(runtimeAfter.blocked.map((b) => b.rule)).toEqual(['instance.not_attached', 'instance.not_attached', 'instance.not_attached']);

@@ -121,13 +121,13 @@ export interface JobRequest<W extends JobWorkflow> {
  */
 async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<Parameters<W>[0]> {
   if (!type.capability) return job.args;
-  const instanceName = typeof job.params.instanceName === 'string' ? job.params.instanceName : undefined;
+  // No instance facts: a job operates on an instance, while its attachments narrow what the gateway itself uses.
   const verdict = await enforcePolicy(ctx, {
     organizationId: job.organizationId,
     capabilityKey: type.capability.key,
     action: type.capability.action,
-    ...(job.instanceId && instanceName ? { instance: { id: job.instanceId, name: instanceName } } : {}),
     jobId: job.id,
+    ...(job.instanceId ? { on: { type: 'instance', id: job.instanceId } } : {}),
   });
   if (verdict.outcome !== 'needs_confirmation') return job.args;
   if (type.approval !== 'required') {

@@ -7,7 +7,10 @@ export const POLICY_RULES = [
   { rule: 'permission.missing', when: 'The organization has no permission for the capability (and it has no built-in default).' },
   { rule: 'permission.disabled', when: 'The organization’s permission for the capability is turned off.' },
   { rule: 'action.not_allowed', when: 'The permission does not allow this action.' },
-  { rule: 'instance.not_attached', when: 'The instance has capabilities attached, and none of them allows this action.' },
+  {
+    rule: 'instance.not_attached',
+    when: 'The instance has capabilities attached, and none of them allows this action (of what it uses; jobs that operate on it are not narrowed).',
+  },
   { rule: 'connection.missing', when: 'The capability needs a connection to its provider and the organization has none.' },
   { rule: 'connection.not_connected', when: 'The connection exists but is not connected (pending, needs reconnect, disabled).' },
   { rule: 'usage.limit_reached', when: 'The permission’s runs per hour or per day are used up.' },

@@ -46,7 +46,10 @@ export async function checkPolicy(ctx: ServiceContext, input: unknown): Promise<
  * Decides, and refuses a blocked request (audited, PolicyBlockedError). An allowed or confirmable run is
  * counted at once, under a lock per organization and capability, so two requests cannot both take the last run.
  */
-export async function enforcePolicy(ctx: ServiceContext, q: PolicyQuestion & { jobId?: string }): Promise<Exclude<Verdict, { outcome: 'blocked' }>> {
+export async function enforcePolicy(
+  ctx: ServiceContext,
+  q: PolicyQuestion & { jobId?: string; on?: { type: string; id: string } },
+): Promise<Exclude<Verdict, { outcome: 'blocked' }>> {
   const verdict = await ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`capability_usage:${q.organizationId}:${q.capabilityKey}`}))`);
     const facts = await loadFacts(tx, q);
@@ -57,7 +60,8 @@ export async function enforcePolicy(ctx: ServiceContext, q: PolicyQuestion & { j
     return v;
   });
   if (verdict.outcome !== 'blocked') return verdict;
-  const target = q.instance ? { type: 'instance', id: q.instance.id } : { type: 'organization', id: q.organizationId };
+  // The record the request acts on, for the audit trail (an instance's job need not be narrowed by its attachments).
+  const target = q.on ?? (q.instance ? { type: 'instance', id: q.instance.id } : { type: 'organization', id: q.organizationId });
   await recordDenied(ctx.db, ctx.actor, 'policy.enforce', { ...target, organizationId: q.organizationId }, verdict.sentence, {
     rule: verdict.rule,
     capability: q.capabilityKey,
