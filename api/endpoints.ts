@@ -3,6 +3,7 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import { capabilityEndpoints } from './capabilities/endpoints.ts';
+import { connectionEndpoints } from './connections/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
@@ -23,6 +24,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...capabilityEndpoints,
   ...permissionEndpoints,
   ...policyEndpoints,
+  ...connectionEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];
