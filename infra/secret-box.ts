@@ -19,9 +19,9 @@ function key(explicit?: string): Buffer {
 }
 
 /** Encrypts; `context` (e.g. "totp:<userId>") is authenticated too, so a value cannot be moved to another record. */
-export function seal(plaintext: Uint8Array, context: string): string {
+export function seal(plaintext: Uint8Array, context: string, keyBase64?: string): string {
   const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key(), iv);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key(keyBase64), iv);
   cipher.setAAD(Buffer.from(context));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   return `${VERSION}.${iv.toString('base64url')}.${body.toString('base64url')}`;

@@ -1,6 +1,6 @@
 // Each organization's data key: 32 random bytes made on first use, stored only wrapped by the KEK, and
 // bound (associated data) to its organization and key id. Unwrapped keys are cached per process by their
-// wrapping, so a KMS is not asked on every call; a rotation's new wrapping is simply another cache entry.
+// wrapping and binding, so a KMS is not asked on every call; a rotation's new wrapping is simply another cache entry.
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
@@ -31,11 +31,14 @@ async function unwrapRow(kek: KeyEncryptionKey, row: Row): Promise<Uint8Array> {
       `the organization's data key is wrapped under another key-encryption key (fingerprint ${row.kekFingerprint}; this process has ${kek.fingerprint})`,
     );
   }
-  const hit = cache.get(wrapped);
+  // Cached by everything the unwrap checked: a wrapping copied to another row is a miss, and fails below.
+  const context = wrapContext(row.organizationId, row.id);
+  const cacheKey = `${kek.fingerprint}|${context}|${wrapped}`;
+  const hit = cache.get(cacheKey);
   if (hit) return hit;
   try {
-    const key = await kek.unwrap(wrapped, wrapContext(row.organizationId, row.id));
-    cache.set(wrapped, key);
+    const key = await kek.unwrap(wrapped, context);
+    cache.set(cacheKey, key);
     return key;
   } catch {
     throw new SecretUnavailableError("the organization's data key does not unwrap (it was altered or moved from another organization)");
