@@ -54,10 +54,12 @@ async function main(): Promise<number> {
       const report = await rewrapDataKeys(db, localKek(current), localKek(config.SECRETS_KEY_NEW!));
       progress.ok(`Re-wrapped ${report.rewrapped} data key(s) under SECRETS_KEY_NEW (${report.alreadyRewrapped} already were; ${report.total} in all).`);
       if (totp.moved || totp.unreadable) {
-        progress.ok(`Moved ${totp.moved} two-factor key(s) under their organization's data key${totp.unreadable ? `; ${totp.unreadable} opened with neither key (those people turn two-factor on again)` : ''}.`);
+        progress.ok(
+          `Moved ${totp.moved} two-factor key(s) under their organization's data key${totp.unreadable ? `; ${totp.unreadable} opened with neither key (those people turn two-factor on again)` : ''}.`,
+        );
       }
       console.log(
-        '\nNext: set SECRETS_KEY to the value of SECRETS_KEY_NEW (or write it into the data folder\'s secrets/secrets.key when SECRETS_KEY is unset), ' +
+        "\nNext: set SECRETS_KEY to the value of SECRETS_KEY_NEW (or write it into the data folder's secrets/secrets.key when SECRETS_KEY is unset), " +
           'restart the web and worker processes, then run `npm run secrets:rotate -- --finish`.',
       );
     } finally {

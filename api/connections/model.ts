@@ -10,7 +10,10 @@ export const CreateConnectionInput = z.object({
   provider: z.enum(PROVIDERS, `provider must be one of ${PROVIDERS.join(', ')}`),
   name: displayName('name', 100),
   mode: z.enum(CONNECTION_MODES, `mode must be one of ${CONNECTION_MODES.join(', ')}`).default('live'),
-  metadata: z.record(z.string(), z.unknown()).default({}).describe('Non-secret facts of the account; which ones depends on the provider (QuickBooks realmId, ServiceTitan tenantId, …)'),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('Non-secret facts of the account; which ones depends on the provider (QuickBooks realmId, ServiceTitan tenantId, …)'),
 });
 
 export const SetCredentialsInput = z.object({

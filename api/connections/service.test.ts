@@ -7,19 +7,12 @@ import { auditEvents, capabilities, connections, instances, nodes } from '../../
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { getInstanceCapabilities } from '../capabilities/attachments.ts';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import type { InvalidInputError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { setPermission } from '../permissions/service.ts';
 import { checkPolicy } from '../policy/service.ts';
 import { runConnectionAction } from './runner.ts';
-import {
-  createConnection,
-  deleteConnection,
-  getConnection,
-  listConnections,
-  setConnectionCredentials,
-  setConnectionDisabled,
-  testConnection,
-} from './service.ts';
+import { createConnection, deleteConnection, getConnection, listConnections, setConnectionCredentials, setConnectionDisabled, testConnection } from './service.ts';
 
 let t: TestDatabase;
 let w: Tenants;
@@ -78,7 +71,12 @@ describe('connections', () => {
     const tested = await testConnection(w.ctx(w.actors.acmeAdmin), c!.id);
     expect(tested.status).toBe('pending');
     expect(tested.lastTest).toMatchObject({ ok: false, message: expect.stringContaining('Live testing for Composio is not available yet') });
-    expect(await t.db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.action, 'connection.test'), eq(auditEvents.outcome, 'failure')))).toEqual([{ n: 1 }]);
+    expect(
+      await t.db
+        .select({ n: count() })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, 'connection.test'), eq(auditEvents.outcome, 'failure'))),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('turn needs_reconnect, with one sentence, when a sealed credential is moved to another connection', async () => {
@@ -118,7 +116,10 @@ describe('connections', () => {
     const temp = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'servicetitan', name: 'ST' });
     await setConnectionCredentials(w.ctx(w.actors.acmeAdmin), temp.id, { credentials: { clientId: 'cid', clientSecret: 'a-long-client-secret', appKey: 'ak' } });
     await deleteConnection(w.ctx(w.actors.acmeAdmin), temp.id);
-    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, temp.id)));
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, temp.id)));
     expect(event!.details).toMatchObject({ revoke: 'not revoked at ServiceTitan: live calls to it are not available yet' });
     expect(await failure(getConnection(w.ctx(w.actors.acmeAdmin), temp.id))).toBeInstanceOf(NotFoundError);
   });

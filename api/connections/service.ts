@@ -11,7 +11,8 @@ import { authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
-import { ConnectionOutput, CreateConnectionInput, CREDENTIAL_PLACEHOLDER, ListConnectionsQuery, SetCredentialsInput } from './model.ts';
+import type { ConnectionOutput } from './model.ts';
+import { CreateConnectionInput, CREDENTIAL_PLACEHOLDER, ListConnectionsQuery, SetCredentialsInput } from './model.ts';
 import { LiveNotAvailableError, ProviderAuthError, type ProviderDefinition } from './providers/provider.ts';
 import { providerOf } from './providers/registry.ts';
 import { CredentialsUnavailableError, revokeAtProvider, sealCredentials, testConnectionCall, type RunnerOptions } from './runner.ts';
@@ -95,8 +96,7 @@ export async function createConnection(ctx: ServiceContext, input: unknown): Pro
   const [org] = await ctx.db.select().from(organizations).where(eq(organizations.id, organizationId));
   if (!org) throw new NotFoundError('organization');
   if (org.archivedAt) throw new ConflictError('organizationId', `${org.name} is archived; connections cannot be added to it.`);
-  const statusReason =
-    mode === 'demo' ? 'Demo mode: test the connection to start answering with built-in sample data.' : 'No credentials yet: set them, then test the connection.';
+  const statusReason = mode === 'demo' ? 'Demo mode: test the connection to start answering with built-in sample data.' : 'No credentials yet: set them, then test the connection.';
   try {
     const [row] = await ctx.db
       .insert(connections)
@@ -154,11 +154,7 @@ export async function testConnection(ctx: ServiceContext, id: string, opts: Runn
     } else throw err;
   }
   const now = new Date();
-  const [row] = await ctx.db
-    .update(connections)
-    .set({ lastTestedAt: now, lastTestOk: ok, lastTestMessage: message, updatedAt: now })
-    .where(eq(connections.id, c.id))
-    .returning();
+  const [row] = await ctx.db.update(connections).set({ lastTestedAt: now, lastTestOk: ok, lastTestMessage: message, updatedAt: now }).where(eq(connections.id, c.id)).returning();
   if (next) await setConnectionStatus(ctx.db, row!, next.status, next.reason);
   await recordActorEvent(ctx.db, ctx.actor, 'connection.test', auditTarget('connection', c), {
     outcome: ok ? 'success' : 'failure',

@@ -24,8 +24,7 @@ type Row = typeof organizationDataKeys.$inferSelect;
 
 async function unwrapRow(kek: KeyEncryptionKey, row: Row): Promise<Uint8Array> {
   // The current wrapping, or during a rotation the previous one, whichever this process's KEK made.
-  const wrapped =
-    row.kekFingerprint === kek.fingerprint ? row.wrappedKey : row.previousKekFingerprint === kek.fingerprint ? row.previousWrappedKey : null;
+  const wrapped = row.kekFingerprint === kek.fingerprint ? row.wrappedKey : row.previousKekFingerprint === kek.fingerprint ? row.previousWrappedKey : null;
   if (!wrapped) {
     throw new SecretUnavailableError(
       `the organization's data key is wrapped under another key-encryption key (fingerprint ${row.kekFingerprint}; this process has ${kek.fingerprint})`,

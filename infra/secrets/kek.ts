@@ -15,8 +15,7 @@ export interface KeyEncryptionKey {
 const WRAP_VERSION = 'kek1';
 
 /** A fingerprint of a raw key: a domain-separated SHA-256, shortened (it identifies, it does not protect). */
-export const fingerprintOf = (key: Uint8Array): string =>
-  crypto.createHash('sha256').update('anthropy-works/kek-fingerprint\0').update(key).digest('hex').slice(0, 16);
+export const fingerprintOf = (key: Uint8Array): string => crypto.createHash('sha256').update('anthropy-works/kek-fingerprint\0').update(key).digest('hex').slice(0, 16);
 
 /** A KEK held in this process's memory (SECRETS_KEY): AES-256-GCM key wrapping. */
 export function localKek(base64Key: string): KeyEncryptionKey {

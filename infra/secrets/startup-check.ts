@@ -16,9 +16,7 @@ export async function assertKekMatches(db: Executor, kek: KeyEncryptionKey): Pro
       fingerprints: sql<string[]>`coalesce(array_agg(distinct ${organizationDataKeys.kekFingerprint}), '{}')`,
     })
     .from(organizationDataKeys)
-    .where(
-      sql`${organizationDataKeys.kekFingerprint} <> ${kek.fingerprint} and ${organizationDataKeys.previousKekFingerprint} is distinct from ${kek.fingerprint}`,
-    );
+    .where(sql`${organizationDataKeys.kekFingerprint} <> ${kek.fingerprint} and ${organizationDataKeys.previousKekFingerprint} is distinct from ${kek.fingerprint}`);
   if (!row || row.n === 0) return;
   throw new KekMismatchError(
     `SECRETS_KEY does not match the key-encryption key that wrapped ${row.n} organization data key(s) (fingerprint ${row.fingerprints.join(', ')}; SECRETS_KEY has ${kek.fingerprint}). ` +

@@ -42,10 +42,11 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
   // Everything any logger of this process writes while the requests run.
-  const tap = (into: (chunk: never, ...rest: never[]) => boolean) => ((chunk: unknown, ...rest: unknown[]) => {
-    captured.push(String(chunk));
-    return (into as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  const tap = (into: (chunk: never, ...rest: never[]) => boolean) =>
+    ((chunk: unknown, ...rest: unknown[]) => {
+      captured.push(String(chunk));
+      return (into as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
   process.stdout.write = tap(writes.out);
   process.stderr.write = tap(writes.err);
 });

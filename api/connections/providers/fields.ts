@@ -2,8 +2,7 @@
 import { z } from 'zod';
 
 /** A secret string: trimmed, non-empty, bounded (a real token is far below the bound). */
-export const secretField = (field: string) =>
-  z.string(`${field} is required`).trim().min(1, `${field} is required`).max(4096, `${field} is at most 4096 characters`);
+export const secretField = (field: string) => z.string(`${field} is required`).trim().min(1, `${field} is required`).max(4096, `${field} is at most 4096 characters`);
 
 /** An identifier the provider gave (an account, tenant or realm id): not secret, shown on the page. */
 export const idField = (field: string, pattern: RegExp, example: string) =>
@@ -19,3 +18,9 @@ export const oauthCredentials = z.object({
 
 /** Demo records say so in their names, so nobody mistakes them for a customer's data. */
 export const demoName = (name: string) => `Demo – ${name}`;
+
+const isText = (field: z.ZodType): boolean => field instanceof z.ZodString || (field instanceof z.ZodOptional && isText(field.unwrap() as z.ZodType));
+
+/** The text fields of a provider's credential or metadata schema, for the console's forms (an expiry time is the consent flow's to set). */
+export const fieldNames = (schema: z.ZodType): string[] =>
+  schema instanceof z.ZodObject ? Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([name, field]) => (isText(field) ? [name] : [])) : [];
