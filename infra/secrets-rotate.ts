@@ -8,8 +8,8 @@ import { migrateDatabase } from '../db/migrate.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { withDatabaseForScript } from './database-for-scripts.ts';
 import { readKeyFileIfPresent } from './key-file.ts';
-import { progress, UserFacingError } from './progress.ts';
-import { redactString } from './redact.ts';
+import { progress } from './progress.ts';
+import { runScriptMain } from './script-exit.ts';
 import { localKek } from './secrets/kek.ts';
 import { finishRotation, rewrapDataKeys } from './secrets/rotate.ts';
 import { moveTotpKeys } from './secrets/totp-keys.ts';
@@ -69,14 +69,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError) {
-      progress.fail(err.message);
-      process.exit(2);
-    }
-    progress.fail(err instanceof UserFacingError ? err.message : `The rotation failed: ${redactString((err as Error).message)}`);
-    process.exit(1);
-  },
-);
+runScriptMain(main, { failed: 'The rotation failed' });
