@@ -111,7 +111,7 @@ export default function Connections({ loaderData, actionData }: Route.ComponentP
             <select name="mode" defaultValue="live">
               {CONNECTION_MODES.map((m) => (
                 <option key={m} value={m}>
-                  {m === 'live' ? 'Live (the real provider)' : 'Demo (built-in sample data)'}
+                  {m === 'live' ? 'Live: calls the real service' : 'Demo: built-in sample data'}
                 </option>
               ))}
             </select>
