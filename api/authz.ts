@@ -113,6 +113,10 @@ const RULES = {
   'instance.view_capabilities': mspStaffOrOwnCompanyAdmin,
   'instance.attach_capabilities': mspStaff,
   'policy.check': mspStaffOrOwnCompanyAdmin,
+  // Connections (ADR 0013): everyone in the organization sees that they exist (never their credentials);
+  // its company admin and MSP staff create them, set credentials, test, disable and delete them.
+  'connection.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'connection.manage': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

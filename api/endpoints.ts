@@ -3,6 +3,7 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import { capabilityEndpoints } from './capabilities/endpoints.ts';
+import { connectionEndpoints } from './connections/endpoints.ts';
 import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
@@ -25,6 +26,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...capabilityEndpoints,
   ...permissionEndpoints,
   ...policyEndpoints,
+  ...connectionEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -451,3 +451,60 @@ export const capabilityUsage = pgTable(
   },
   (t) => [index('capability_usage_org_capability_at_idx').on(t.organizationId, t.capabilityId, t.at)],
 );
+
+// ------------------------------------------------------------------------- connections (ADR 0013)
+// Each organization's own data key, wrapped by the key-encryption key (SECRETS_KEY, later a KMS):
+// a stolen database opens nothing without the KEK, and one organization's key opens no other's secrets.
+// During a rotation the previous wrapping stays beside the new one, so processes still running with the
+// old KEK keep working until they restart with the new one (infra/secrets/rotate.ts).
+export const organizationDataKeys = pgTable(
+  'organization_data_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    wrappedKey: text('wrapped_key').notNull(),
+    kekFingerprint: text('kek_fingerprint').notNull(),
+    previousWrappedKey: text('previous_wrapped_key'),
+    previousKekFingerprint: text('previous_kek_fingerprint'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    rewrappedAt: timestamp('rewrapped_at', { withTimezone: true, precision: 3 }),
+  },
+  // One data key per organization for now; the key id in every ciphertext leaves room for more.
+  (t) => [uniqueIndex('organization_data_keys_org_unique').on(t.organizationId)],
+);
+
+export const CONNECTION_STATUSES = ['pending', 'connected', 'needs_reconnect', 'disabled'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export const CONNECTION_MODES = ['live', 'demo'] as const;
+export type ConnectionMode = (typeof CONNECTION_MODES)[number];
+
+// An organization's link to a SaaS provider. The credentials are sealed under the organization's data key
+// and bound to this row (infra/secrets/sealed.ts); only a hint (last characters) is ever shown.
+export const connections = pgTable(
+  'connections',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    provider: text('provider').notNull(),
+    name: text('name').notNull(),
+    status: text('status', { enum: CONNECTION_STATUSES }).notNull().default('pending'),
+    statusReason: text('status_reason').notNull(),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    mode: text('mode', { enum: CONNECTION_MODES }).notNull(),
+    lastTestedAt: timestamp('last_tested_at', { withTimezone: true, precision: 3 }),
+    lastTestOk: boolean('last_test_ok'),
+    lastTestMessage: text('last_test_message'),
+    credentialsSealed: text('credentials_sealed'),
+    credentialsHint: text('credentials_hint'),
+    /** Non-secret facts about the account: QuickBooks realm id, ServiceTitan tenant id, Composio connected account. */
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('connections_org_name_unique').on(t.organizationId, sql`lower(${t.name})`), index('connections_org_provider_idx').on(t.organizationId, t.provider)],
+);

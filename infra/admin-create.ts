@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { createDb } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { findUserByEmail, normalizeEmail } from '../db/users.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfig, type Config } from './config.ts';
 import { withDatabaseForScript } from './database-for-scripts.ts';
 import { createMspAdmin, printGeneratedPassword } from './first-admin.ts';
 import { progress, timed, UserFacingError } from './progress.ts';
+import { runScriptMain } from './script-exit.ts';
 import { redactString } from './redact.ts';
 
 const USAGE = `Usage: npm run admin:create -- [--email <address>]
@@ -94,15 +95,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof InputError || err instanceof ConfigError) {
-      progress.fail(err.message);
-      process.exit(2);
-    }
-    if (err instanceof UserFacingError) progress.fail(err.message);
-    else progress.fail(`Creating the MSP admin failed: ${redactString((err as Error).stack ?? String(err))}`);
-    process.exit(1);
-  },
-);
+runScriptMain(main, { badInput: [InputError], failed: 'Creating the MSP admin failed' });

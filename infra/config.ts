@@ -91,6 +91,11 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY must be 32 random bytes, base64-encoded')
     .optional(),
+  // Only for `npm run secrets:rotate`: the key-encryption key to re-wrap every organization's data key under.
+  SECRETS_KEY_NEW: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'SECRETS_KEY_NEW must be 32 random bytes, base64-encoded')
+    .optional(),
   // Signs job envelopes for node agents (infra/control-plane-key.ts); unset: kept in DATA_DIR/secrets.
   CONTROL_PLANE_SIGNING_KEY: z.string().trim().refine(isEd25519PrivateKey, 'CONTROL_PLANE_SIGNING_KEY must be an Ed25519 private key, PKCS8 DER, base64-encoded').optional(),
   // Signs approval grants in the web process (infra/approval-grant-key.ts); unset: kept in DATA_DIR/secrets.

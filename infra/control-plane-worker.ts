@@ -7,6 +7,7 @@ import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
 import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { assertConfiguredKekMatches } from './secrets/startup-check.ts';
 import { connectTemporal, connectTemporalWorker, temporalTlsSummary } from './temporal-connection.ts';
 import { installTemporalLogging } from './temporal-logging.ts';
 
@@ -16,6 +17,8 @@ const config = loadConfig();
 installTemporalLogging(log);
 
 async function main() {
+  // Activities open connection credentials: a SECRETS_KEY that did not wrap the data keys is refused at start.
+  await assertConfiguredKekMatches(getDb());
   // Bundle first with a quiet logger: the bundler reports the whole webpack build at INFO.
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),

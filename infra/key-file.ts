@@ -25,3 +25,6 @@ export function readOrCreateKeyFile(file: string, opts: { generate: () => string
   }
   return read();
 }
+
+/** A key file's content, trimmed, or undefined when there is none (a script that must not create one). */
+export const readKeyFileIfPresent = (file: string): string | undefined => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined);

@@ -15,6 +15,7 @@ import { CONTROL_PLANE_KEY_FILE, readOrCreateControlPlaneKey } from './control-p
 import { readOrCreateKeyFile } from './key-file.ts';
 import { publicKeyOf } from '../protocol/envelope.ts';
 import { generateSecretsKey } from './secret-box.ts';
+import { assertConfiguredKekMatches } from './secrets/startup-check.ts';
 import { ensureFirstAdmin, type CreatedAdmin } from './first-admin.ts';
 import { assertPortFree, waitForPort } from './ports.ts';
 import { startLocalAgent } from './local-agent.ts';
@@ -85,8 +86,15 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       throw new UserFacingError(`Database migrations failed (${err.message}); check that the database is reachable and DATABASE_URL is right.`);
     });
 
+    const secretsKey = config.SECRETS_KEY ?? readOrCreateSecretsKey(path.join(config.DATA_DIR, 'secrets', 'secrets.key'));
     const db = createDb(databaseUrl, { max: 2 });
-    const admin = await ensureFirstAdmin(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD).finally(() => db.$client.end({ timeout: 5 }));
+    const admin = await (async () => {
+      // Said here in one line, before web and worker would each refuse it in their logs.
+      await assertConfiguredKekMatches(db, { SECRETS_KEY: secretsKey }).catch((err: Error) => {
+        throw new UserFacingError(err.message);
+      });
+      return ensureFirstAdmin(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    })().finally(() => db.$client.end({ timeout: 5 }));
     if (admin) progress.ok(`Created the first MSP admin ${admin.email}`);
 
     let temporal: RunningTemporal | undefined;
@@ -107,7 +115,6 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
       progress.ok(`Temporal: using TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}`);
     }
 
-    const secretsKey = config.SECRETS_KEY ?? readOrCreateSecretsKey(path.join(config.DATA_DIR, 'secrets', 'secrets.key'));
     // The key that signs node jobs, generated once like the secrets key; web and worker must share it.
     const controlPlaneSigningKey = config.CONTROL_PLANE_SIGNING_KEY ?? readOrCreateControlPlaneKey(path.join(config.DATA_DIR, 'secrets', CONTROL_PLANE_KEY_FILE));
     const env: NodeJS.ProcessEnv = {

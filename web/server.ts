@@ -5,9 +5,10 @@ import { createRequestHandler } from '@react-router/express';
 import express from 'express';
 import type { ServerBuild } from 'react-router';
 import { apiRouter } from '../api/router.ts';
-import { closeDb } from '../db/client.ts';
+import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig, REPO_ROOT } from '../infra/config.ts';
 import { createLogger } from '../infra/logger.ts';
+import { assertConfiguredKekMatches } from '../infra/secrets/startup-check.ts';
 import { CLIENT_IP_HEADER } from './app/auth/client-ip.server.ts';
 import { csrfProtection } from './csrf.ts';
 
@@ -19,6 +20,14 @@ const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.jso
 
 if (!fs.existsSync(serverBuild)) {
   log.fatal(`The console is not built (${serverBuild} is missing): run \`npm run build\` or \`npm start\`.`);
+  process.exit(1);
+}
+
+// A SECRETS_KEY that did not wrap the organizations' data keys would fail every connection later: refuse now.
+try {
+  await assertConfiguredKekMatches(getDb());
+} catch (err) {
+  log.fatal((err as Error).message);
   process.exit(1);
 }
 

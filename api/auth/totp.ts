@@ -14,6 +14,8 @@ import { withLocks } from '../../db/advisory-lock.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { recoveryCodes, sessions, signInAttempts, users } from '../../db/schema.ts';
 import { open, seal } from '../../infra/secret-box.ts';
+import { configuredKek } from '../../infra/secrets/kek.ts';
+import { isDataKeySealed, openSecret } from '../../infra/secrets/sealed.ts';
 import { filedUnderActor, recordActorEvent, recordDenied } from '../audit/record.ts';
 import { authorize, isMspStaff, type ServiceContext } from '../authz.ts';
 import { AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
@@ -59,7 +61,8 @@ export interface TwoFactorContext extends ServiceContext {
 type UserRow = typeof users.$inferSelect;
 type Factor = { kind: 'totp'; code: string } | { kind: 'recovery_code'; code: string };
 
-const keyContext = (userId: string) => `totp:${userId}`;
+/** What a TOTP key is bound to (associated data), whichever way it is sealed. */
+export const keyContext = (userId: string) => `totp:${userId}`;
 const stepAt = (now: number) => Math.floor(now / 1000 / TOTP_PERIOD_SECONDS);
 const utf8 = (value: string) => new TextEncoder().encode(value);
 
@@ -128,9 +131,15 @@ function matchTotpStep(key: Uint8Array, code: string, now: number, lastStep: num
   return { reason: matched.length ? 'code already used' : 'wrong code' };
 }
 
-function openKey(user: UserRow): Uint8Array {
+/**
+ * The person's TOTP key: sealed with SECRETS_KEY when they turned two-factor on (`v1.`), or, once
+ * `npm run secrets:rotate` moved it, under their organization's data key (`aw1.`), which survives a new KEK.
+ */
+async function openKey(db: Executor, user: UserRow): Promise<Uint8Array> {
   if (!user.totpKeyEncrypted) throw new Error('no TOTP key stored for this person');
-  return open(user.totpKeyEncrypted, keyContext(user.id));
+  if (!isDataKeySealed(user.totpKeyEncrypted)) return open(user.totpKeyEncrypted, keyContext(user.id));
+  const base64 = await openSecret(db, configuredKek(), { organizationId: user.organizationId, record: keyContext(user.id) }, user.totpKeyEncrypted);
+  return new Uint8Array(Buffer.from(base64, 'base64'));
 }
 
 /** Checks a code of a person who has two-factor on, and consumes it (its step, or the recovery code). */
@@ -143,7 +152,7 @@ async function checkFactor(db: Executor, user: UserRow, factor: Factor, now: num
       .returning({ id: recoveryCodes.id });
     return used ? { ok: true } : { ok: false, reason: 'recovery code not valid or already used' };
   }
-  const match = matchTotpStep(openKey(user), factor.code, now, user.totpLastStep);
+  const match = matchTotpStep(await openKey(db, user), factor.code, now, user.totpLastStep);
   if ('reason' in match) return { ok: false, reason: match.reason };
   // Conditional, so two requests racing with the same code cannot both pass.
   const [updated] = await db
@@ -236,13 +245,7 @@ export async function getTwoFactorStatus(ctx: TwoFactorContext): Promise<TwoFact
   let pending: TwoFactorStatus['pending'] = null;
   if (!enabled && user.totpKeyEncrypted && ctx.actor.kind === 'person') {
     // A key sealed under an earlier SECRETS_KEY cannot be opened: the person simply starts again.
-    const key = (() => {
-      try {
-        return openKey(user);
-      } catch {
-        return null;
-      }
-    })();
+    const key = await openKey(ctx.db, user).catch(() => null);
     if (key) pending = { secretBase32: encodeBase32UpperCaseNoPadding(key), uri: createTOTPKeyURI(TOTP_ISSUER, user.email, key, TOTP_PERIOD_SECONDS, TOTP_DIGITS) };
   }
   const [left] = await ctx.db
@@ -298,7 +301,7 @@ export async function confirmEnrolment(ctx: TwoFactorContext, codeInput: unknown
     await audit(ctx, action, 'denied', { reason: 'rate limited: too many wrong codes' });
     throw new TooManyCodeAttemptsError();
   }
-  const match = matchTotpStep(openKey(user), code, now, null);
+  const match = matchTotpStep(await openKey(ctx.db, user), code, now, null);
   await recordCodeAttempt(ctx.db, user.id, ctx.ip ?? 'unknown', 'step' in match);
   if ('reason' in match) {
     await audit(ctx, action, 'failure', { reason: match.reason });

@@ -12,7 +12,7 @@ import { authorize, type ServiceContext } from '../authz.ts';
 import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { decide } from '../policy/engine.ts';
-import { attachedActions, capabilityFacts, effectivePermission } from '../policy/facts.ts';
+import { attachedActions, capabilityFacts, connectionFacts, effectivePermission } from '../policy/facts.ts';
 import { CapabilityOutput } from './model.ts';
 import { LIFECYCLE_KEY } from './catalogue.ts';
 import { findCapability, toCapabilityOutput } from './service.ts';
@@ -62,6 +62,7 @@ export async function effectiveCapabilities(db: ServiceContext['db'], instance: 
   const out: EffectiveCapability[] = [];
   for (const c of all) {
     const permission = await effectivePermission(db, instance.organizationId, c);
+    const connection = c.provider ? await connectionFacts(db, instance.organizationId, c.provider) : undefined;
     const entry: EffectiveCapability = { capabilityKey: c.key, name: c.name, openclawTool: c.openclawTool, allowed: [], blocked: [] };
     for (const a of c.actions) {
       const verdict = decide({
@@ -71,8 +72,7 @@ export async function effectiveCapabilities(db: ServiceContext['db'], instance: 
         capability: capabilityFacts(c),
         permission,
         instance: { name: instance.name, attached },
-        // Connections arrive with issue 13: until then an organization has none.
-        ...(c.provider ? { connection: null } : {}),
+        ...(connection !== undefined ? { connection } : {}),
         usage: { lastHour: 0, lastDay: 0 },
       });
       if (verdict.outcome === 'blocked') entry.blocked.push({ action: a.key, rule: verdict.rule, sentence: verdict.sentence });

@@ -1,9 +1,9 @@
 // Loads what the policy engine decides on (engine.ts) from PostgreSQL: the catalogue entry, the
 // organization's effective permission (its own row, or the built-in default), an instance's attachments,
 // the connection and the usage of the last hour and day.
-import { and, count, eq, gte } from 'drizzle-orm';
+import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
-import { capabilities, capabilityAttachments, capabilityUsage, organizations, permissions } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, capabilityUsage, connections, organizations, permissions } from '../../db/schema.ts';
 import { builtIn } from '../capabilities/catalogue.ts';
 import type { CapabilityFacts, PermissionFacts, PolicyFacts } from './engine.ts';
 
@@ -72,6 +72,20 @@ export async function attachedActions(db: Db | Tx, instanceId: string): Promise<
   return Object.fromEntries(Object.entries(allowed).map(([k, v]) => [k, [...v]]));
 }
 
+/**
+ * The organization's connection to a provider, as the engine sees it: a connected one if it has one
+ * (several may exist: a demo and a live one), else the one whose status changed last; null when none.
+ */
+export async function connectionFacts(db: Db | Tx, organizationId: string, provider: string): Promise<{ name: string; status: string } | null> {
+  const [row] = await db
+    .select({ name: connections.name, status: connections.status })
+    .from(connections)
+    .where(and(eq(connections.organizationId, organizationId), eq(connections.provider, provider)))
+    .orderBy(sql`${connections.status} = 'connected' desc`, desc(connections.statusChangedAt))
+    .limit(1);
+  return row ?? null;
+}
+
 /** Allowed runs of the capability by the organization in the last hour and the last day. */
 export async function usageOf(db: Db | Tx, organizationId: string, capabilityId: string, now = new Date()) {
   const since = (ms: number) => new Date(now.getTime() - ms);
@@ -97,8 +111,7 @@ export async function loadFacts(db: Db | Tx, q: PolicyQuestion): Promise<PolicyF
     capability: capabilityFacts(capability),
     permission: await effectivePermission(db, organization.id, capability),
     ...(q.instance ? { instance: { name: q.instance.name, attached: await attachedActions(db, q.instance.id) } } : {}),
-    // Connections arrive with issue 13: until then an organization has none.
-    ...(capability.provider ? { connection: null } : {}),
+    ...(capability.provider ? { connection: await connectionFacts(db, organization.id, capability.provider) } : {}),
     usage: await usageOf(db, organization.id, capability.id),
   };
 }

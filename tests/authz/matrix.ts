@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { capabilities, capabilityAttachments, instances, jobs, nodeEnrollmentTokens, nodes, permissions } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, connections, instances, jobs, nodeEnrollmentTokens, nodes, permissions } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -175,6 +175,18 @@ async function freshCapability(s: Seed, permittedTo?: string): Promise<string> {
   return row!.id;
 }
 
+/** A demo Composio connection of the organization, for cases that change or delete one. */
+async function freshConnection(s: Seed, organizationId: string): Promise<string> {
+  const [row] = await s.db
+    .insert(connections)
+    .values({ organizationId, provider: 'composio', name: s.unique('Matrix connection'), mode: 'demo', statusReason: 'matrix' })
+    .returning();
+  return row!.id;
+}
+const atConnection =
+  (suffix = '', body?: Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/connections/${await freshConnection(s, orgOf(s, w))}${suffix}`, body });
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
@@ -242,6 +254,18 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), capabilityKey: 'openclaw.lifecycle', action: 'health' } }),
     expect: outcomes({ anonymous: 401, msp_admin: 200, msp_operator: 200, company_admin: [200, 404], company_user: [403, 404] }),
   },
+  // Connections: everyone in the organization sees them; its company admin and MSP staff change them.
+  'GET /connections': { request: inOrganization('/connections'), expect: api.companyPeople(200) },
+  'POST /connections': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), provider: 'composio', name: s.unique('Matrix connection'), mode: 'demo' } }),
+    expect: api.companyAdmins(201),
+  },
+  'GET /connections/:id': { request: atConnection(), expect: api.companyPeople(200) },
+  'PUT /connections/:id/credentials': { request: atConnection('/credentials', { credentials: { apiKey: 'matrix-api-key-0000' } }), expect: api.companyAdmins(200) },
+  'POST /connections/:id/test': { request: atConnection('/test'), expect: api.companyAdmins(200) },
+  'POST /connections/:id/disable': { request: atConnection('/disable'), expect: api.companyAdmins(200) },
+  'POST /connections/:id/enable': { request: atConnection('/enable'), expect: api.companyAdmins(200) },
+  'DELETE /connections/:id': { request: atConnection(), expect: api.companyAdmins(200) },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
@@ -453,7 +477,17 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/capabilities`, body: { capabilityId: await capabilityId(s, 'openclaw.fs') } }),
     expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: [403, 404], company_user: [403, 404] }),
   },
-  'GET /connections': page(),
+  'GET /connections': { request: inOrganization('/connections'), expect: pages.companyPeople(200) },
+  'POST /connections': {
+    request: (s, _r, w) => ({
+      path: `/connections?organizationId=${orgOf(s, w)}`,
+      body: { organizationId: orgOf(s, w), provider: 'composio', name: s.unique('Console connection'), mode: 'demo' },
+    }),
+    expect: pages.companyAdmins(200),
+  },
+  'GET /connections/:connectionId': { request: atConnection(), expect: pages.companyPeople(200) },
+  // The page's default form sets credentials (write-only).
+  'POST /connections/:connectionId': { request: atConnection('', { intent: 'credentials', 'credentials.apiKey': 'matrix-api-key-0000' }), expect: pages.companyAdmins(200) },
   'GET /workflows': page(),
   'GET /tools': page(),
 };
@@ -518,6 +552,13 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: '/system', body: { intent: 'bundle-check', nodeId: await freshEnrolledNode(s, orgOf(s, w)) } }),
     expect: pages.mspStaff(302),
   },
+  // The connection page's buttons: its company admin and MSP staff; a deletion goes back to the list.
+  ...Object.fromEntries(
+    (['test', 'disable', 'enable', 'delete'] as const).map((intent) => [
+      `POST /connections/:connectionId intent=${intent}`,
+      { request: atConnection('', { intent }), expect: pages.companyAdmins(intent === 'delete' ? 302 : 200) } satisfies MatrixEntry,
+    ]),
+  ),
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

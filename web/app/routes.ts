@@ -27,7 +27,9 @@ export default [
     route('account/tokens', 'routes/account/tokens.tsx'),
     route('settings/security', 'routes/settings/security.tsx'),
     route('system', 'routes/system/system.tsx'),
+    route('connections', 'routes/connections/list.tsx'),
+    route('connections/:connectionId', 'routes/connections/detail.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['connections', 'workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
+    ...['workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

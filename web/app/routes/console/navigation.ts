@@ -23,7 +23,7 @@ export function navigationFor(actor: Actor): NavItem[] {
     can(actor, 'instance.view', own) && { to: '/instances', label: 'Instances' },
     can(actor, 'node.view', own) && { to: '/jobs', label: 'Jobs' },
     isMspStaff(actor) && { to: '/capabilities', label: 'Capabilities' },
-    can(actor, 'node.view', own) && { to: '/connections', label: 'Connections' },
+    can(actor, 'connection.view', own) && { to: '/connections', label: 'Connections' },
     can(actor, 'node.view', own) && { to: '/workflows', label: 'Workflows' },
     !isMspStaff(actor) && { to: '/tools', label: 'Tools' },
     can(actor, 'audit.view', own) && { to: '/audit', label: 'Audit' },

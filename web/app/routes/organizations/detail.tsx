@@ -20,6 +20,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     canSeePeople: can(ctx.actor, 'person.list', target),
     canSeeNodes: can(ctx.actor, 'node.view', target),
     canSeePermissions: can(ctx.actor, 'permission.view', target),
+    canSeeConnections: can(ctx.actor, 'connection.view', target),
   };
 }
 
@@ -33,7 +34,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function OrganizationDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes, canSeePermissions } = loaderData;
+  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes, canSeePermissions, canSeeConnections } = loaderData;
   const errors = actionData && !actionData.ok ? actionData : null;
   return (
     <>
@@ -61,6 +62,11 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
         {canSeePermissions && (
           <li>
             <Link to={`/organizations/${org.id}/permissions`}>Permissions</Link>
+          </li>
+        )}
+        {canSeeConnections && (
+          <li>
+            <Link to={`/connections?organizationId=${org.id}`}>Connections</Link>
           </li>
         )}
       </ul>

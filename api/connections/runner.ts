@@ -1,0 +1,114 @@
+// Calls a connection's provider: opens the sealed credentials just for the call, builds the provider's
+// context, and calls its live `test`, action or `revoke`, or answers from its demo data in demo mode
+// (labelled Demo; the credentials are not even opened). Workflows and activities pass connection ids and
+// come through here, so no secret travels through Temporal (ADR 0013). A credential that no longer opens
+// turns the connection `needs_reconnect` with one sentence; nothing crashes.
+import { eq } from 'drizzle-orm';
+import { recordAudit } from '../../db/audit.ts';
+import type { Executor } from '../../db/client.ts';
+import { connections } from '../../db/schema.ts';
+import { SecretUnavailableError } from '../../infra/secrets/data-keys.ts';
+import { configuredKek, type KeyEncryptionKey } from '../../infra/secrets/kek.ts';
+import { openSecret, sealSecret } from '../../infra/secrets/sealed.ts';
+import { ConflictError, parseInput } from '../errors.ts';
+import { LiveNotAvailableError, type ProviderContext, type ProviderDefinition, type ResultSource } from './providers/provider.ts';
+import { providerOf } from './providers/registry.ts';
+import { credentialBinding, setConnectionStatus, type ConnectionRow } from './status.ts';
+
+export interface RunnerOptions {
+  kek?: KeyEncryptionKey;
+  /** Base URLs per provider id, over the production ones (tests: loopback servers speaking the provider's protocol). */
+  baseUrls?: Record<string, Record<string, string>>;
+}
+
+/** The credentials could not be opened; the connection now says so (needs_reconnect). */
+export class CredentialsUnavailableError extends Error {}
+
+export async function sealCredentials(db: Executor, row: Pick<ConnectionRow, 'id' | 'organizationId'>, credentials: unknown, kek = configuredKek()): Promise<string> {
+  return sealSecret(db, kek, credentialBinding(row), JSON.stringify(credentials));
+}
+
+async function openCredentials(db: Executor, row: ConnectionRow, provider: ProviderDefinition, kek: KeyEncryptionKey): Promise<unknown> {
+  if (!row.credentialsSealed) throw new ConflictError('credentials', `${row.name} has no credentials yet: set them first.`);
+  try {
+    return provider.credentialSchema.parse(JSON.parse(await openSecret(db, kek, credentialBinding(row), row.credentialsSealed)));
+  } catch (err) {
+    const why = err instanceof SecretUnavailableError ? err.message : 'they no longer match what the provider needs';
+    const reason = `Its credentials cannot be opened (${why}): set them again.`;
+    await setConnectionStatus(db, row, 'needs_reconnect', reason);
+    await recordAudit(db, {
+      actorType: 'system',
+      actorLabel: 'connections',
+      organizationId: row.organizationId,
+      action: 'connection.status',
+      targetType: 'connection',
+      targetId: row.id,
+      outcome: 'failure',
+      reason,
+      details: { provider: row.provider, name: row.name, status: 'needs_reconnect' },
+    });
+    throw new CredentialsUnavailableError(reason);
+  }
+}
+
+async function liveContext(db: Executor, row: ConnectionRow, provider: ProviderDefinition, opts: RunnerOptions): Promise<ProviderContext<unknown, unknown>> {
+  const kek = opts.kek ?? configuredKek();
+  return {
+    connection: { id: row.id, organizationId: row.organizationId, name: row.name },
+    credentials: await openCredentials(db, row, provider, kek),
+    metadata: provider.metadataSchema.parse(row.metadata),
+    baseUrls: { ...provider.baseUrls, ...opts.baseUrls?.[provider.id] },
+    saveCredentials: async (next) => {
+      const sealed = await sealCredentials(db, row, provider.credentialSchema.parse(next), kek);
+      await db.update(connections).set({ credentialsSealed: sealed, updatedAt: new Date() }).where(eq(connections.id, row.id));
+    },
+  };
+}
+
+export interface TestResult {
+  source: ResultSource;
+  message: string;
+}
+
+/** The provider's test call (live), or the demo answer. Throws LiveNotAvailableError, ProviderAuthError, CredentialsUnavailableError. */
+export async function testConnectionCall(db: Executor, row: ConnectionRow, opts: RunnerOptions = {}): Promise<TestResult> {
+  const provider = providerOf(row.provider);
+  if (row.mode === 'demo') return { source: 'Demo', message: `Demo mode: ${provider.name} is not called; actions answer with built-in sample data, labelled Demo.` };
+  // Opened first even without a live test: a damaged credential is found and said now.
+  const ctx = await liveContext(db, row, provider, opts);
+  if (!provider.test) throw new LiveNotAvailableError(provider.name, 'testing');
+  return { source: 'Live', ...(await provider.test(ctx)) };
+}
+
+export interface ActionResult {
+  source: ResultSource;
+  provider: string;
+  action: string;
+  data: unknown;
+}
+
+/** Runs one of the provider's actions for the connection: input and output checked by the action's schemas. */
+export async function runConnectionAction(db: Executor, row: ConnectionRow, action: string, input: unknown, opts: RunnerOptions = {}): Promise<ActionResult> {
+  const provider = providerOf(row.provider);
+  const def = provider.actions[action];
+  if (!def) throw new ConflictError('action', `${provider.name} has no action "${action}".`);
+  if (row.status === 'disabled') throw new ConflictError('connection', `${row.name} is disabled.`);
+  const parsed = parseInput(def.input, input ?? {});
+  if (row.mode === 'demo') return { source: 'Demo', provider: provider.id, action, data: def.output.parse(provider.demo[action]) };
+  const ctx = await liveContext(db, row, provider, opts);
+  if (!def.run) throw new LiveNotAvailableError(provider.name, `"${action}"`);
+  return { source: 'Live', provider: provider.id, action, data: def.output.parse(await def.run({ ...ctx, input: parsed })) };
+}
+
+/** Revokes the credentials at the provider before the connection goes; a sentence for the audit trail saying what happened. */
+export async function revokeAtProvider(db: Executor, row: ConnectionRow, opts: RunnerOptions = {}): Promise<string> {
+  const provider = providerOf(row.provider);
+  if (row.mode === 'demo' || !row.credentialsSealed) return 'nothing to revoke';
+  if (!provider.revoke) return `not revoked at ${provider.name}: live calls to it are not available yet`;
+  try {
+    await provider.revoke(await liveContext(db, row, provider, opts));
+    return `revoked at ${provider.name}`;
+  } catch (err) {
+    return `not revoked at ${provider.name}: ${(err as Error).message}`;
+  }
+}

@@ -1,0 +1,58 @@
+// Issue 13 in the browser: an MSP admin creates a customer's connections from its organization page, sets
+// a credential through the one-time form (a password field, never echoed back), is told plainly that live
+// testing is not available yet, runs a demo connection to "connected", and disables and deletes it.
+import { expect, test } from '@playwright/test';
+import { signInAsAdmin } from './helpers.ts';
+
+test('connections of a customer: create, one-time credentials, test, disable, delete', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/organizations');
+  const name = `Conn ${Date.now()}`;
+  await page.getByRole('form', { name: 'Create organization' }).getByLabel('New customer organization').fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByTestId('organizations').getByRole('link', { name, exact: true }).click();
+  await page.getByRole('main').getByRole('link', { name: 'Connections' }).click();
+  await expect(page.getByRole('heading', { name: 'Connections' })).toBeVisible();
+
+  const create = page.getByRole('form', { name: 'Create connection' });
+  await create.getByLabel('Provider').selectOption('composio');
+  await create.getByLabel('Name', { exact: true }).fill('Composio');
+  await create.getByRole('button', { name: 'Create connection' }).click();
+  await page.getByRole('status').getByRole('link', { name: 'Composio' }).click();
+  await expect(page.getByTestId('connection-status')).toHaveText('pending');
+  await expect(page.getByTestId('credentials')).toHaveText('Not set');
+
+  const secret = 'ck_e2e_do-not-echo-9876';
+  const form = page.getByRole('form', { name: 'Set credentials' });
+  await expect(form.getByLabel('apiKey')).toHaveAttribute('type', 'password');
+  await form.getByLabel('apiKey').fill(secret);
+  await form.getByRole('button', { name: 'Save credentials' }).click();
+  await expect(page.getByTestId('credentials')).toHaveText('•••••••• (ends …9876)');
+  await expect(page.getByRole('form', { name: 'Set credentials' }).getByLabel('apiKey')).toHaveValue('');
+  expect(await page.content()).not.toContain('do-not-echo');
+
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('last-test')).toContainText('Live testing for Composio is not available yet');
+  await expect(page.getByTestId('connection-status')).toHaveText('pending');
+
+  // A demo connection to Google Drive: tested, it is connected and says where its answers come from.
+  await page.goto('/connections');
+  const again = page.getByRole('form', { name: 'Create connection' });
+  await again.getByLabel('Organization').selectOption({ label: name });
+  await again.getByLabel('Provider').selectOption('google_drive');
+  await again.getByLabel('Name', { exact: true }).fill('Drive (demo)');
+  await again.getByLabel('Mode').selectOption('demo');
+  await again.getByRole('button', { name: 'Create connection' }).click();
+  await page.getByRole('status').getByRole('link', { name: 'Drive (demo)' }).click();
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('connection-status')).toHaveText('connected');
+  await expect(page.getByTestId('last-test')).toContainText('Demo: Demo mode');
+  await expect(page.getByTestId('linked-capabilities')).toContainText('Google Drive');
+
+  await page.getByRole('button', { name: 'Disable' }).click();
+  await expect(page.getByTestId('connection-status')).toHaveText('disabled');
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('heading', { name: 'Connections' })).toBeVisible();
+  await expect(page.getByTestId('connections')).toContainText('Composio');
+  await expect(page.getByTestId('connections')).not.toContainText('Drive (demo)');
+});

@@ -1,0 +1,106 @@
+// A canary credential for each provider, through the real REST API (in this process, on a real
+// database): it must be found nowhere but sealed — not in any API response, not in the audit trail, not
+// in the logs written meanwhile, not in clear in any table of the database.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { sql } from 'drizzle-orm';
+import { apiRouter } from '../../api/router.ts';
+import { createToken } from '../../api/tokens/service.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import { tenantsForFile, type Tenants } from '../jest/tenants.ts';
+
+let t: TestDatabase;
+let w: Tenants;
+tenantsForFile((db, tenants) => {
+  t = db;
+  w = tenants;
+});
+
+const CANARY = 'CANARY-7f3e9b2c-never-in-clear';
+// The canary sits inside each secret, not at its end: the hint's last four characters stay clear of it.
+const secret = (field: string) => `${field}-${CANARY}-tail`;
+const CREDENTIALS: Record<string, Record<string, string>> = {
+  google_drive: { refreshToken: secret('rt'), accessToken: secret('at') },
+  quickbooks: { refreshToken: secret('rt') },
+  servicetitan: { clientId: secret('id'), clientSecret: secret('cs'), appKey: secret('ak') },
+  composio: { apiKey: secret('key') },
+};
+
+let base = '';
+let token = '';
+let server: ReturnType<ReturnType<typeof express>['listen']>;
+const captured: string[] = [];
+const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+const bodies: string[] = [];
+
+beforeAll(async () => {
+  ({ token } = await createToken(w.ctx(w.actors.acmeAdmin), { name: 'canary', scopes: ['read', 'operate'] }));
+  const app = express();
+  app.use('/api/v1', apiRouter({ version: 'test', publicUrl: 'http://localhost' }));
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  // Everything any logger of this process writes while the requests run.
+  const tap = (into: (chunk: never, ...rest: never[]) => boolean) =>
+    ((chunk: unknown, ...rest: unknown[]) => {
+      captured.push(String(chunk));
+      return (into as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+  process.stdout.write = tap(writes.out);
+  process.stderr.write = tap(writes.err);
+});
+afterAll(async () => {
+  process.stdout.write = writes.out;
+  process.stderr.write = writes.err;
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  bodies.push(text);
+  return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+describe('a canary credential', () => {
+  it('goes in through every provider’s credentials and the API answers without it', async () => {
+    for (const [provider, credentials] of Object.entries(CREDENTIALS)) {
+      const created = await call('POST', '/connections', { organizationId: w.acme.id, provider, name: `Canary ${provider}` });
+      expect(created.status).toBe(201);
+      const id = created.json.id as string;
+      // The canary in a field of the wrong type too: refused naming the field, without echoing the value
+      // (a provider without that field drops it).
+      const bad = await call('PUT', `/connections/${id}/credentials`, { credentials: { ...credentials, expiresAt: CANARY } });
+      expect(bad.status).toBe(provider === 'google_drive' || provider === 'quickbooks' ? 400 : 200);
+      const set = await call('PUT', `/connections/${id}/credentials`, { credentials });
+      expect(set.status).toBe(200);
+      expect(set.json.credentials).toMatchObject({ set: true, placeholder: '••••••••' });
+      expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
+      expect((await call('GET', `/connections/${id}`)).status).toBe(200);
+    }
+    expect((await call('GET', `/connections?organizationId=${w.acme.id}`)).json.items).toHaveLength(4);
+    const last = (await call('GET', '/connections')).json.items as { id: string }[];
+    expect((await call('DELETE', `/connections/${last[0]!.id}`)).status).toBe(200);
+  });
+
+  it('is found nowhere: responses, logs, the audit trail, or any table in clear', async () => {
+    expect(bodies.join('\n')).not.toContain(CANARY);
+    expect(captured.join('')).not.toContain(CANARY);
+    const audit = await t.db.execute(sql`select row_to_json(a)::text as row from audit_events a`);
+    expect(audit.length).toBeGreaterThan(8);
+    expect(JSON.stringify(audit)).not.toContain(CANARY);
+    // Every table, every row, as text: the canary exists only sealed.
+    const tables = await t.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public'`);
+    for (const { table_name } of tables) {
+      const rows = await t.db.execute(sql`select row_to_json(x)::text as row from ${sql.identifier(table_name)} x`);
+      expect([table_name, JSON.stringify(rows).includes(CANARY)]).toEqual([table_name, false]);
+    }
+    const sealed = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from connections where credentials_sealed like 'aw1.%'`);
+    expect(sealed[0]!.n).toBe(3);
+  });
+});

@@ -1,0 +1,164 @@
+import { Form, Link, useNavigation } from 'react-router';
+import { can, isMspStaff } from '../../../../api/authz.ts';
+import { providerOf } from '../../../../api/connections/providers/registry.ts';
+import { createConnection, listConnections } from '../../../../api/connections/service.ts';
+import { listOrganizations } from '../../../../api/organizations/service.ts';
+import { CONNECTION_MODES } from '../../../../db/schema.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
+import { ago } from '../../components/live.ts';
+import { TableHead } from '../../components/table.tsx';
+import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
+import type { Route } from './+types/list.ts';
+import { providerFields } from './form-fields.server.ts';
+import { providerInfo } from './provider-info.ts';
+import { StatusBadge } from './status-badge.tsx';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Connections · Anthropy Works' }];
+
+export async function loader({ request }: Route.LoaderArgs) {
+  const ctx = await requireContext(request);
+  const { items, filters, filterErrors } = await loadFilteredPage(request, ['organizationId'], async (q) => ({ ...(await listConnections(ctx, q)), nextCursor: null }));
+  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
+  const createIn = filters.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
+  return {
+    connections: items,
+    filters,
+    filterErrors,
+    organizations,
+    providers: providerInfo(),
+    createIn: createIn && can(ctx.actor, 'connection.manage', { organizationId: createIn }) ? createIn : null,
+    canCreateAnywhere: isMspStaff(ctx.actor),
+  };
+}
+
+export async function action({ request }: Route.ActionArgs) {
+  const ctx = await requireContext(request);
+  const form = await request.formData();
+  const providerId = String(form.get('provider') ?? '');
+  const known = (() => {
+    try {
+      return providerOf(providerId);
+    } catch {
+      return null;
+    }
+  })();
+  return attempt(() =>
+    createConnection(ctx, {
+      organizationId: form.get('organizationId'),
+      provider: providerId,
+      name: form.get('name'),
+      mode: form.get('mode'),
+      metadata: known ? providerFields(form, known, 'metadata') : {},
+    }),
+  );
+}
+
+export default function Connections({ loaderData, actionData }: Route.ComponentProps) {
+  const { connections, filters, filterErrors, organizations, providers, createIn, canCreateAnywhere } = loaderData;
+  const busy = useNavigation().state === 'submitting';
+  const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
+  const created = actionData?.ok ? actionData.value : null;
+  return (
+    <>
+      <h1>Connections</h1>
+      <p className="muted">
+        Links to SaaS providers that workflows act through. Credentials are sealed with the organization’s own key and never shown again; a connection in demo mode answers with
+        built-in sample data, labelled Demo.
+      </p>
+      {organizations.length > 0 && (
+        <Form method="get" className="row" aria-label="Filter connections">
+          <label>
+            Organization
+            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
+            <FieldError message={filterErrors.organizationId} />
+          </label>
+          <button type="submit" className="secondary">
+            Show
+          </button>
+        </Form>
+      )}
+      {(createIn || canCreateAnywhere) && (
+        <Form method="post" className="card stack" aria-label="Create connection" key={created?.id ?? 'new'}>
+          <strong>New connection</strong>
+          {createIn ? (
+            <input type="hidden" name="organizationId" value={createIn} />
+          ) : (
+            <label>
+              Organization
+              <OrganizationSelect organizations={organizations} required />
+              <FieldError message={errors.organizationId} />
+            </label>
+          )}
+          <label>
+            Provider
+            <select name="provider" required aria-invalid={Boolean(errors.provider)}>
+              {providers.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} ({p.auth})
+                </option>
+              ))}
+            </select>
+            <FieldError message={errors.provider} />
+          </label>
+          <label>
+            Name
+            <input name="name" required maxLength={100} placeholder="Acme Drive" aria-invalid={Boolean(errors.name)} />
+            <FieldError message={errors.name} />
+          </label>
+          <label>
+            Mode
+            <select name="mode" defaultValue="live">
+              {CONNECTION_MODES.map((m) => (
+                <option key={m} value={m}>
+                  {m === 'live' ? 'Live: calls the real service' : 'Demo: built-in sample data'}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p className="muted">Optional account facts (not secret), by provider:</p>
+          {providers.flatMap((p) =>
+            p.metadataFields.map((field) => (
+              <label key={`${p.id}.${field}`}>
+                {p.name}: {field}
+                <input name={`metadata.${field}`} maxLength={200} aria-invalid={Boolean(errors[`metadata.${field}`])} />
+                <FieldError message={errors[`metadata.${field}`]} />
+              </label>
+            )),
+          )}
+          <FormError message={actionData && !actionData.ok && actionData.formError} />
+          <div>
+            <button type="submit" disabled={busy}>
+              Create connection
+            </button>
+          </div>
+        </Form>
+      )}
+      {created && (
+        <p role="status">
+          Created <Link to={`/connections/${created.id}`}>{created.name}</Link>: set its credentials next.
+        </p>
+      )}
+      <table data-testid="connections">
+        <TableHead columns={['Name', 'Organization', 'Provider', 'Status', 'Last test', 'Mode']} />
+        <tbody>
+          {connections.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <Link to={`/connections/${c.id}`}>{c.name}</Link>
+              </td>
+              <td>{c.organizationName}</td>
+              <td>{c.providerName}</td>
+              <td>
+                <StatusBadge status={c.status} /> <span className="muted">{c.statusReason}</span>
+              </td>
+              <td title={c.lastTest?.at ?? ''}>{c.lastTest ? `${c.lastTest.ok ? 'passed' : 'failed'} ${ago(c.lastTest.at)}` : 'never'}</td>
+              <td>{c.mode === 'demo' ? 'Demo' : 'Live'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {connections.length === 0 && <p className="muted">No connections yet.</p>}
+    </>
+  );
+}
