@@ -22,7 +22,7 @@ beforeAll(async () => {
   const g1 = await node(w.globex.id, 'g1', 'offline');
   await t.db.insert(instances).values([
     { organizationId: w.acme.id, nodeId: a1, name: 'ok', state: 'managed', health: { healthy: true } },
-    { organizationId: w.acme.id, nodeId: a1, name: 'sick', state: 'managed', health: { healthy: false } },
+    { organizationId: w.acme.id, nodeId: a1, name: 'sick', state: 'managed', health: { healthy: false }, driftedSince: new Date() },
     { organizationId: w.acme.id, nodeId: a1, name: 'seen', state: 'discovered' },
     { organizationId: w.globex.id, nodeId: g1, name: 'g', state: 'managed', health: { healthy: true } },
   ]);
@@ -49,7 +49,7 @@ describe('getDashboard', () => {
     expect(admin).toEqual({
       organizationId: null,
       nodes: { pending: 1, online: 1, stale: 1, offline: 1, revoked: 0 },
-      instances: { managed: 3, discovered: 1, healthy: 2, unhealthy: 1, unknown: 1 },
+      instances: { managed: 3, discovered: 1, healthy: 2, unhealthy: 1, unknown: 1, drifted: 1 },
       jobs: { awaitingMyApproval: 3, failedLast24h: 2 },
     });
     const operator = await getDashboard(w.ctx(w.actors.operator), {}, NOW);
@@ -61,7 +61,7 @@ describe('getDashboard', () => {
     expect(acme).toMatchObject({
       organizationId: w.acme.id,
       nodes: { online: 1, stale: 1, pending: 1, offline: 0 },
-      instances: { managed: 2, discovered: 1, healthy: 1, unhealthy: 1 },
+      instances: { managed: 2, discovered: 1, healthy: 1, unhealthy: 1, drifted: 1 },
       jobs: { awaitingMyApproval: 2, failedLast24h: 1 },
     });
   });

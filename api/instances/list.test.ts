@@ -23,7 +23,7 @@ beforeAll(async () => {
   const shared = await node(w.msp.id, 'shared-1');
   const rows: (typeof instances.$inferInsert)[] = [
     { organizationId: w.acme.id, nodeId: acmeNode, name: 'alpha-claw', state: 'managed', bundleVersion: '2026.9.6', port: 18789, health: healthy },
-    { organizationId: w.acme.id, nodeId: acmeNode, name: 'beta-claw', state: 'managed', bundleVersion: '2026.9.6', port: 18790, health: unhealthy },
+    { organizationId: w.acme.id, nodeId: acmeNode, name: 'beta-claw', state: 'managed', bundleVersion: '2026.9.6', port: 18790, health: unhealthy, driftedSince: new Date(Date.UTC(2026, 10, 30, 13)) },
     { organizationId: w.acme.id, nodeId: acmeNode, name: 'gamma_x', state: 'discovered', reasons: ['image'] },
     { organizationId: w.globex.id, nodeId: globexNode, name: 'globex-claw', state: 'managed', health: healthy },
     // Acme's, hosted on the MSP's shared node, never checked.
@@ -65,6 +65,12 @@ describe('listInstances', () => {
     // _ and % are the name's own characters, not wildcards.
     expect(names(await listInstances(admin, { q: 'a_x' }))).toEqual(['gamma_x']);
     expect(names(await listInstances(admin, { q: 'a%' }))).toEqual([]);
+  });
+
+  it('filters the instances whose gateway’s tools drifted, and says since when', async () => {
+    const drifted = await listInstances(w.ctx(w.actors.admin), { drifted: 'yes' });
+    expect(drifted.items.map((i) => [i.name, i.driftedSince])).toEqual([['beta-claw', '2026-11-30T13:00:00.000Z']]);
+    expect((await listInstances(w.ctx(w.actors.admin), { drifted: 'no' })).items.map((i) => i.name)).not.toContain('beta-claw');
   });
 
   it('tells each instance’s node, health and verdict without a query per row', async () => {
