@@ -23,7 +23,16 @@ beforeAll(async () => {
   const shared = await node(w.msp.id, 'shared-1');
   const rows: (typeof instances.$inferInsert)[] = [
     { organizationId: w.acme.id, nodeId: acmeNode, name: 'alpha-claw', state: 'managed', bundleVersion: '2026.9.6', port: 18789, health: healthy },
-    { organizationId: w.acme.id, nodeId: acmeNode, name: 'beta-claw', state: 'managed', bundleVersion: '2026.9.6', port: 18790, health: unhealthy, driftedSince: new Date(Date.UTC(2026, 10, 30, 13)) },
+    {
+      organizationId: w.acme.id,
+      nodeId: acmeNode,
+      name: 'beta-claw',
+      state: 'managed',
+      bundleVersion: '2026.9.6',
+      port: 18790,
+      health: unhealthy,
+      driftedSince: new Date(Date.UTC(2026, 10, 30, 13)),
+    },
     { organizationId: w.acme.id, nodeId: acmeNode, name: 'gamma_x', state: 'discovered', reasons: ['image'] },
     { organizationId: w.globex.id, nodeId: globexNode, name: 'globex-claw', state: 'managed', health: healthy },
     // Acme's, hosted on the MSP's shared node, never checked.
