@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { apiRouter } from '../../api/router.ts';
 import { createToken } from '../../api/tokens/service.ts';
 import type { TestDatabase } from '../jest/db.ts';
-import { tenantsForFile, type Tenants } from '../jest/tenants.ts';
+import { tenantsForFile } from '../jest/tenants-for-file.ts';
+import type { Tenants } from '../jest/tenants.ts';
 
 let t: TestDatabase;
 let w: Tenants;

@@ -1,12 +1,11 @@
 // The usual cast of a service test: the MSP with an admin and an operator, and two customers (Acme and
-// Globex) with their company people. Each person is an Actor the services accept directly.
-import { afterAll, beforeAll } from '@jest/globals';
+// Globex) with their company people. Each person is an Actor the services accept directly. No Jest here:
+// the Schemathesis stage seeds its records with it too (tests/fuzz/seed-records.ts).
 import type { Actor, ServiceContext } from '../../api/authz.ts';
 import { createOrganization } from '../../api/organizations/service.ts';
-import { closeDb, type Db } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import type { Role } from '../../db/schema.ts';
 import { createUser, ensureMspOrganization } from '../../db/users.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
 
 type Cast = 'admin' | 'operator' | 'acmeAdmin' | 'acmeUser' | 'globexAdmin';
 
@@ -47,24 +46,6 @@ export async function seedTenants(db: Db, emails: Partial<Record<Cast, string>> 
     globexAdmin: await person('company_admin', globex.id, email.globexAdmin),
   };
   return { msp, acme, globex, actors, ctx, person };
-}
-
-/**
- * A test file's own database with the cast seeded, made before its tests and closed after them. The
- * process-wide handle points at it too (sessions and token revocation use that one). `ready` hands the
- * database and the cast to the file's variables.
- */
-export function tenantsForFile(ready: (t: TestDatabase, tenants: Tenants) => void): void {
-  let t: TestDatabase | undefined;
-  beforeAll(async () => {
-    t = await freshDatabase();
-    process.env.DATABASE_URL = t.url;
-    ready(t, await seedTenants(t.db));
-  });
-  afterAll(async () => {
-    await closeDb();
-    await t?.close();
-  });
 }
 
 /** The error a call was refused with (and a test failure if it was not refused). */
