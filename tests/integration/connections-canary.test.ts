@@ -106,14 +106,14 @@ describe('a canary credential', () => {
   it('comes as a refresh token from the consent flow, is used, refreshed and revoked, and the API answers without it', async () => {
     const created = await call('POST', '/connections', { organizationId: w.acme.id, provider: 'google_drive', name: 'Canary consent' });
     const id = created.json.id as string;
+    // Access tokens inside the client's refresh-ahead minute: every call refreshes with the canary refresh token.
+    google.oauth.settings.accessTokenTtl = 30;
     const started = await call('POST', `/connections/${id}/oauth/start`);
     const back = await followConsent(started.json.authorizationUrl as string, started.json.redirectUri as string);
     await completeConnectionOAuth(w.ctx(w.actors.acmeAdmin), Object.fromEntries(back.searchParams));
     expect((await call('POST', `/connections/${id}/test`)).json).toMatchObject({ status: 'connected', lastTest: { ok: true } });
     const [drive] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'google_drive'));
     await setPermission(w.ctx(w.actors.admin), w.acme.id, drive!.id, { enabled: true, allowedActions: ['files.list'], confirmation: 'never' });
-    // Expired at once: every call refreshes with the canary refresh token.
-    google.oauth.settings.accessTokenTtl = 1;
     bodies.push(JSON.stringify(await runActionFor(w.ctx(w.actors.acmeAdmin), id, 'files.list', { pageSize: 2, limit: 3 })));
     expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
     expect(google.oauth.seen.refreshes).toBeGreaterThan(0);
