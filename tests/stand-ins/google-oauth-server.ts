@@ -5,6 +5,7 @@
 // token, and Google's revoke endpoint (POST /revoke?token=…, no client authentication). Its consent page
 // signs in one test account and consents at once, so Jest (over HTTP) and Playwright (in Chromium) both
 // go through the same redirects.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
@@ -61,6 +62,9 @@ async function interaction(provider: Provider, req: http.IncomingMessage, res: h
   return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
 }
 
+/** A signing key of its own (nothing here signs an ID token, but oidc-provider wants one, and warns about its default). */
+const signingKey = () => ({ ...crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'stand-in', alg: 'RS256', use: 'sig' });
+
 export async function startOAuthStandIn(opts: OAuthServerOptions): Promise<OAuthStandIn> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -100,6 +104,20 @@ export async function startOAuthStandIn(opts: OAuthServerOptions): Promise<OAuth
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, email: sub }) }),
     interactions: { url: (_ctx, i) => `/interaction/${i.uid}` },
     cookies: { keys: ['stand-in-cookie-key-not-a-secret'] },
+    // Set, so oidc-provider does not print its notices about defaults; Google's refresh tokens last until revoked.
+    ttl: {
+      AccessToken: () => settings.accessTokenTtl,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 86_400,
+      RefreshToken: 86_400,
+    },
+    renderError: (ctx: { type: string; body: string }, out: Record<string, string>) => {
+      ctx.type = 'text/plain';
+      ctx.body = `${out.error}: ${out.error_description ?? ''}`;
+    },
+    jwks: { keys: [signingKey()] },
   });
   if (opts.refreshTokenPrefix) {
     const proto = provider.RefreshToken.prototype as unknown as { generateTokenId(): string };
