@@ -17,6 +17,7 @@ test('a company admin connects Google Drive through the consent flow, tests it a
   await page.getByRole('form', { name: 'Create organization' }).getByLabel('New customer organization').fill(ORG);
   await page.getByRole('button', { name: 'Create' }).click();
   await page.getByTestId('organizations').getByRole('link', { name: ORG, exact: true }).click();
+  await page.waitForURL(/\/organizations\/[0-9a-f-]{36}$/);
   const organizationId = new URL(page.url()).pathname.split('/').pop()!;
   await page.getByRole('link', { name: 'Permissions' }).click();
   const drive = page.getByTestId('permissions').locator('tr[data-key="google_drive"]').getByRole('form');
@@ -31,6 +32,7 @@ test('a company admin connects Google Drive through the consent flow, tests it a
 
   const customer = await (await browser.newContext()).newPage();
   await signIn(customer, COMPANY_ADMIN.email, COMPANY_ADMIN.password);
+  await expect(customer.getByTestId('console-view')).toHaveText('Company admin view');
   await customer.goto('/connections');
   const create = customer.getByRole('form', { name: 'Create connection' });
   await create.getByLabel('Provider').selectOption('google_drive');
