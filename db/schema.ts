@@ -508,3 +508,27 @@ export const connections = pgTable(
   },
   (t) => [uniqueIndex('connections_org_name_unique').on(t.organizationId, sql`lower(${t.name})`), index('connections_org_provider_idx').on(t.organizationId, t.provider)],
 );
+
+// A consent flow under way (OAuth 2.0 with PKCE): the `state` sent to the provider, stored only hashed,
+// bound to the person who started it and the connection, used once and only for minutes. The PKCE
+// verifier is sealed like a credential (bound to this flow's connection), so the database alone cannot
+// redeem an intercepted code.
+export const connectionOauthStates = pgTable(
+  'connection_oauth_states',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    stateHash: text('state_hash').notNull(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    verifierSealed: text('verifier_sealed').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('connection_oauth_states_hash_unique').on(t.stateHash)],
+);

@@ -114,6 +114,15 @@ const EnvSchema = z.object({
   // `npm start` enrolls and runs an agent for this machine (node "local") when a Docker engine is
   // reachable: "auto" (default) starts a private dockerd as root when none answers; "off" never does.
   LOCAL_AGENT: z.enum(['auto', 'off'], 'LOCAL_AGENT must be "auto" or "off"').default('auto'),
+  // Google Drive connections (ADR 0013): the OAuth client the MSP registered with Google (a "Web
+  // application" whose redirect URI is PUBLIC_URL + /connections/oauth/callback). The endpoints default to
+  // Google's; tests and private gateways point them elsewhere. The secret is never logged or shown.
+  GOOGLE_OAUTH_CLIENT_ID: z.string().trim().min(1).max(500).optional(),
+  GOOGLE_OAUTH_CLIENT_SECRET: z.string().trim().min(1).max(500).optional(),
+  GOOGLE_OAUTH_AUTH_URL: z.string().url('GOOGLE_OAUTH_AUTH_URL must be a URL').optional(),
+  GOOGLE_OAUTH_TOKEN_URL: z.string().url('GOOGLE_OAUTH_TOKEN_URL must be a URL').optional(),
+  GOOGLE_OAUTH_REVOKE_URL: z.string().url('GOOGLE_OAUTH_REVOKE_URL must be a URL').optional(),
+  GOOGLE_DRIVE_BASE_URL: z.string().url('GOOGLE_DRIVE_BASE_URL must be a URL').optional(),
   // How long a job waits for its typed approval before it ends `expired`.
   APPROVAL_TIMEOUT_HOURS: z.coerce
     .number()
@@ -165,6 +174,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(c.TEMPORAL_TLS_CERT_FILE) !== Boolean(c.TEMPORAL_TLS_KEY_FILE)) {
     throw new ConfigError('Invalid configuration: TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (the client certificate and its key): set both or neither');
+  }
+  if (Boolean(c.GOOGLE_OAUTH_CLIENT_ID) !== Boolean(c.GOOGLE_OAUTH_CLIENT_SECRET)) {
+    throw new ConfigError(
+      'Invalid configuration: GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET go together (the OAuth client registered with Google): set both or neither',
+    );
   }
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
+import { OAuthStartOutput, startConnectionOAuth } from './oauth.ts';
 import { ConnectionOutput, CreateConnectionInput, ListConnectionsQuery, SetCredentialsInput } from './model.ts';
 import { createConnection, deleteConnection, getConnection, listConnections, setConnectionCredentials, setConnectionDisabled, testConnection } from './service.ts';
 
@@ -53,6 +54,16 @@ export const connectionEndpoints = [
     params: IdParams,
     response: ConnectionOutput,
     handler: (ctx, { params }) => testConnection(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/connections/:id/oauth/start',
+    tag,
+    summary:
+      'Start the provider’s consent flow (OAuth 2.0 with PKCE): send the person to authorizationUrl; the provider sends them back to redirectUri, where the same person, signed in, finishes it',
+    params: IdParams,
+    response: OAuthStartOutput,
+    handler: (ctx, { params }) => startConnectionOAuth(ctx, params.id),
   }),
   ...(['disable', 'enable'] as const).map((change) =>
     defineEndpoint({

@@ -11,7 +11,8 @@ import { SecretUnavailableError } from '../../infra/secrets/data-keys.ts';
 import { configuredKek, type KeyEncryptionKey } from '../../infra/secrets/kek.ts';
 import { openSecret, sealSecret } from '../../infra/secrets/sealed.ts';
 import { ConflictError, parseInput } from '../errors.ts';
-import { LiveNotAvailableError, type ProviderContext, type ProviderDefinition, type ResultSource } from './providers/provider.ts';
+import { configuredBaseUrls, configuredOAuthClient } from './provider-config.ts';
+import { LiveNotAvailableError, ProviderAuthError, type ProviderContext, type ProviderDefinition, type ResultSource } from './providers/provider.ts';
 import { providerOf } from './providers/registry.ts';
 import { credentialBinding, setConnectionStatus, type ConnectionRow } from './status.ts';
 
@@ -35,21 +36,33 @@ async function openCredentials(db: Executor, row: ConnectionRow, provider: Provi
   } catch (err) {
     const why = err instanceof SecretUnavailableError ? err.message : 'they no longer match what the provider needs';
     const reason = `Its credentials cannot be opened (${why}): set them again.`;
-    await setConnectionStatus(db, row, 'needs_reconnect', reason);
-    await recordAudit(db, {
-      actorType: 'system',
-      actorLabel: 'connections',
-      organizationId: row.organizationId,
-      action: 'connection.status',
-      targetType: 'connection',
-      targetId: row.id,
-      outcome: 'failure',
-      reason,
-      details: { provider: row.provider, name: row.name, status: 'needs_reconnect' },
-    });
+    await markNeedsReconnect(db, row, reason);
     throw new CredentialsUnavailableError(reason);
   }
 }
+
+/** The connection needs a person again (its credentials do not open, or the provider refused them): said and audited as a system event. */
+async function markNeedsReconnect(db: Executor, row: ConnectionRow, reason: string): Promise<void> {
+  await setConnectionStatus(db, row, 'needs_reconnect', reason);
+  await recordAudit(db, {
+    actorType: 'system',
+    actorLabel: 'connections',
+    organizationId: row.organizationId,
+    action: 'connection.status',
+    targetType: 'connection',
+    targetId: row.id,
+    outcome: 'failure',
+    reason,
+    details: { provider: row.provider, name: row.name, status: 'needs_reconnect' },
+  });
+}
+
+/** A provider's base URLs: production, then the configuration's, then the caller's (tests). */
+export const providerBaseUrls = (provider: ProviderDefinition, opts: RunnerOptions = {}): Record<string, string> => ({
+  ...provider.baseUrls,
+  ...configuredBaseUrls()[provider.id],
+  ...opts.baseUrls?.[provider.id],
+});
 
 async function liveContext(db: Executor, row: ConnectionRow, provider: ProviderDefinition, opts: RunnerOptions): Promise<ProviderContext<unknown, unknown>> {
   const kek = opts.kek ?? configuredKek();
@@ -57,7 +70,8 @@ async function liveContext(db: Executor, row: ConnectionRow, provider: ProviderD
     connection: { id: row.id, organizationId: row.organizationId, name: row.name },
     credentials: await openCredentials(db, row, provider, kek),
     metadata: provider.metadataSchema.parse(row.metadata),
-    baseUrls: { ...provider.baseUrls, ...opts.baseUrls?.[provider.id] },
+    baseUrls: providerBaseUrls(provider, opts),
+    oauthClient: provider.auth === 'oauth2' ? configuredOAuthClient(provider.id) : null,
     saveCredentials: async (next) => {
       const sealed = await sealCredentials(db, row, provider.credentialSchema.parse(next), kek);
       await db.update(connections).set({ credentialsSealed: sealed, updatedAt: new Date() }).where(eq(connections.id, row.id));
@@ -97,7 +111,15 @@ export async function runConnectionAction(db: Executor, row: ConnectionRow, acti
   if (row.mode === 'demo') return { source: 'Demo', provider: provider.id, action, data: def.output.parse(provider.demo[action]) };
   const ctx = await liveContext(db, row, provider, opts);
   if (!def.run) throw new LiveNotAvailableError(provider.name, `"${action}"`);
-  return { source: 'Live', provider: provider.id, action, data: def.output.parse(await def.run({ ...ctx, input: parsed })) };
+  try {
+    return { source: 'Live', provider: provider.id, action, data: def.output.parse(await def.run({ ...ctx, input: parsed })) };
+  } catch (err) {
+    if (!(err instanceof ProviderAuthError)) throw err;
+    // Refused credentials will not work for the next call either: a person reconnects.
+    const reason = `${provider.name} refused the credentials: ${err.message}. Reconnect it.`;
+    await markNeedsReconnect(db, row, reason);
+    throw new ConflictError('connection', reason);
+  }
 }
 
 /** Revokes the credentials at the provider before the connection goes; a sentence for the audit trail saying what happened. */

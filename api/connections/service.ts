@@ -13,14 +13,14 @@ import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
 import type { ConnectionOutput } from './model.ts';
 import { CreateConnectionInput, CREDENTIAL_PLACEHOLDER, ListConnectionsQuery, SetCredentialsInput } from './model.ts';
-import { LiveNotAvailableError, ProviderAuthError, type ProviderDefinition } from './providers/provider.ts';
+import { LiveNotAvailableError, ProviderAuthError, ProviderRequestError, type ProviderDefinition } from './providers/provider.ts';
 import { providerOf } from './providers/registry.ts';
 import { CredentialsUnavailableError, revokeAtProvider, sealCredentials, testConnectionCall, type RunnerOptions } from './runner.ts';
 import { setConnectionStatus, type ConnectionRow } from './status.ts';
 
 /** A hint only for a long secret, so the last four characters never are most of it. */
 const HINT_MIN_LENGTH = 12;
-const hintOf = (provider: ProviderDefinition, credentials: Record<string, unknown>): string | null => {
+export const hintOf = (provider: ProviderDefinition, credentials: Record<string, unknown>): string | null => {
   const value = credentials[provider.hintField];
   return typeof value === 'string' && value.length >= HINT_MIN_LENGTH ? `…${value.slice(-4)}` : null;
 };
@@ -41,7 +41,7 @@ const select = (ctx: ServiceContext) =>
     .innerJoin(organizations, eq(organizations.id, connections.organizationId))
     .leftJoin(users, eq(users.id, connections.createdBy));
 
-type Selected = { c: ConnectionRow; organizationName: string; createdBy: string | null };
+export type Selected = { c: ConnectionRow; organizationName: string; createdBy: string | null };
 
 const toOutput = ({ c, organizationName, createdBy }: Selected): ConnectionOutput => ({
   id: c.id,
@@ -65,7 +65,7 @@ const toOutput = ({ c, organizationName, createdBy }: Selected): ConnectionOutpu
 const target = (c: ConnectionRow) => ({ organizationId: c.organizationId, type: 'connection', id: c.id });
 
 /** The connection, if the actor may do `action` to it (another organization's is "not found"). */
-async function findConnection(ctx: ServiceContext, id: string, action: 'connection.view' | 'connection.manage'): Promise<Selected> {
+export async function findConnection(ctx: ServiceContext, id: string, action: 'connection.view' | 'connection.manage'): Promise<Selected> {
   if (!isUuid(id)) throw new NotFoundError('connection');
   const [row] = await select(ctx).where(eq(connections.id, id));
   if (!row) throw new NotFoundError('connection');
@@ -73,7 +73,7 @@ async function findConnection(ctx: ServiceContext, id: string, action: 'connecti
   return row;
 }
 
-const reload = async (ctx: ServiceContext, id: string) => toOutput((await select(ctx).where(eq(connections.id, id)))[0]!);
+export const reload = async (ctx: ServiceContext, id: string) => toOutput((await select(ctx).where(eq(connections.id, id)))[0]!);
 
 export async function listConnections(ctx: ServiceContext, query: unknown): Promise<{ items: ConnectionOutput[] }> {
   const q = parseInput(ListConnectionsQuery, query ?? {});
@@ -147,7 +147,7 @@ export async function testConnection(ctx: ServiceContext, id: string, opts: Runn
     message = `${result.source}: ${result.message}`;
     next = { status: 'connected', reason: result.source === 'Demo' ? 'Demo mode: actions answer with built-in sample data, labelled Demo.' : `Tested: ${result.message}` };
   } catch (err) {
-    if (err instanceof LiveNotAvailableError || err instanceof CredentialsUnavailableError) message = err.message;
+    if (err instanceof LiveNotAvailableError || err instanceof CredentialsUnavailableError || err instanceof ProviderRequestError) message = err.message;
     else if (err instanceof ProviderAuthError) {
       message = `${providerOf(c.provider).name} refused the credentials: ${err.message}`;
       next = { status: 'needs_reconnect', reason: `${message}. Reconnect it.` };

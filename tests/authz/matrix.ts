@@ -175,11 +175,12 @@ async function freshCapability(s: Seed, permittedTo?: string): Promise<string> {
   return row!.id;
 }
 
-/** A demo Composio connection of the organization, for cases that change or delete one. */
-async function freshConnection(s: Seed, organizationId: string): Promise<string> {
+/** A demo Composio connection of the organization, for cases that change or delete one (or a live Google Drive one, for its consent flow). */
+async function freshConnection(s: Seed, organizationId: string, kind: 'demo' | 'live drive' = 'demo'): Promise<string> {
+  const [provider, mode] = kind === 'demo' ? (['composio', 'demo'] as const) : (['google_drive', 'live'] as const);
   const [row] = await s.db
     .insert(connections)
-    .values({ organizationId, provider: 'composio', name: s.unique('Matrix connection'), mode: 'demo', statusReason: 'matrix' })
+    .values({ organizationId, provider, name: s.unique('Matrix connection'), mode, statusReason: 'matrix' })
     .returning();
   return row!.id;
 }
@@ -263,6 +264,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /connections/:id': { request: atConnection(), expect: api.companyPeople(200) },
   'PUT /connections/:id/credentials': { request: atConnection('/credentials', { credentials: { apiKey: 'matrix-api-key-0000' } }), expect: api.companyAdmins(200) },
   'POST /connections/:id/test': { request: atConnection('/test'), expect: api.companyAdmins(200) },
+  // Past authorization, the consent flow stops at the unconfigured OAuth client (409 naming its variables).
+  'POST /connections/:id/oauth/start': {
+    request: async (s, _r, w) => ({ path: `/connections/${await freshConnection(s, orgOf(s, w), 'live drive')}/oauth/start` }),
+    expect: api.companyAdmins(409),
+  },
   'POST /connections/:id/disable': { request: atConnection('/disable'), expect: api.companyAdmins(200) },
   'POST /connections/:id/enable': { request: atConnection('/enable'), expect: api.companyAdmins(200) },
   'DELETE /connections/:id': { request: atConnection(), expect: api.companyAdmins(200) },
@@ -486,6 +492,8 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     expect: pages.companyAdmins(200),
   },
   'GET /connections/:connectionId': { request: atConnection(), expect: pages.companyPeople(200) },
+  // The provider sends anyone back here; a state that redeems nothing is said on the page (a signed-in person only).
+  'GET /connections/oauth/callback': page('/connections/oauth/callback?state=matrix-unknown-state&code=x'),
   // The page's default form sets credentials (write-only).
   'POST /connections/:connectionId': { request: atConnection('', { intent: 'credentials', 'credentials.apiKey': 'matrix-api-key-0000' }), expect: pages.companyAdmins(200) },
   'GET /workflows': page(),
@@ -554,11 +562,13 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   },
   // The connection page's buttons: its company admin and MSP staff; a deletion goes back to the list.
   ...Object.fromEntries(
-    (['test', 'disable', 'enable', 'delete'] as const).map((intent) => [
+    (['test', 'disable', 'enable', 'delete', 'connect'] as const).map((intent) => [
       `POST /connections/:connectionId intent=${intent}`,
       { request: atConnection('', { intent }), expect: pages.companyAdmins(intent === 'delete' ? 302 : 200) } satisfies MatrixEntry,
     ]),
   ),
+  // Running an action: past authorization, the policy engine decides (its refusal is said on the form).
+  'POST /connections/:connectionId intent=run': { request: atConnection('', { intent: 'run', action: 'tools.execute', input: '{}' }), expect: pages.companyAdmins(200) },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

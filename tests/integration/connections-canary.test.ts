@@ -1,12 +1,20 @@
 // A canary credential for each provider, through the real REST API (in this process, on a real
 // database): it must be found nowhere but sealed — not in any API response, not in the audit trail, not
-// in the logs written meanwhile, not in clear in any table of the database.
+// in the logs written meanwhile, not in clear in any table of the database. Google Drive's also comes the
+// real way: the loopback authorization server issues a refresh token carrying the canary, which is then
+// used (a test, a refresh, a Live files.list) and revoked.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { apiRouter } from '../../api/router.ts';
 import { createToken } from '../../api/tokens/service.ts';
+import { runActionFor } from '../../api/connections/actions.ts';
+import { completeConnectionOAuth } from '../../api/connections/oauth.ts';
+import { setPermission } from '../../api/permissions/service.ts';
+import { capabilities } from '../../db/schema.ts';
+import { followConsent } from '../stand-ins/consent.ts';
+import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
 import type { TestDatabase } from '../jest/db.ts';
 import { tenantsForFile } from '../jest/tenants-for-file.ts';
 import type { Tenants } from '../jest/tenants.ts';
@@ -35,7 +43,12 @@ const captured: string[] = [];
 const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
 const bodies: string[] = [];
 
+const PUBLIC_URL = 'http://localhost:3998';
+let google: GoogleStandIn;
+
 beforeAll(async () => {
+  google = await startGoogleStandIn({ redirectUri: `${PUBLIC_URL}/connections/oauth/callback`, refreshTokenPrefix: `${CANARY}-` });
+  Object.assign(process.env, google.env, { PUBLIC_URL });
   ({ token } = await createToken(w.ctx(w.actors.acmeAdmin), { name: 'canary', scopes: ['read', 'operate'] }));
   const app = express();
   app.use('/api/v1', apiRouter({ version: 'test', publicUrl: 'http://localhost' }));
@@ -55,6 +68,8 @@ afterAll(async () => {
   process.stdout.write = writes.out;
   process.stderr.write = writes.err;
   await new Promise((resolve) => server?.close(resolve));
+  await google?.close();
+  for (const k of [...Object.keys(google?.env ?? {}), 'PUBLIC_URL']) delete process.env[k];
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -89,6 +104,31 @@ describe('a canary credential', () => {
     expect((await call('DELETE', `/connections/${last[0]!.id}`)).status).toBe(200);
   });
 
+  it('comes as a refresh token from the consent flow, is used, refreshed and revoked, and the API answers without it', async () => {
+    const created = await call('POST', '/connections', { organizationId: w.acme.id, provider: 'google_drive', name: 'Canary consent' });
+    const id = created.json.id as string;
+    // Access tokens inside the client's refresh-ahead minute: every call refreshes with the canary refresh token.
+    google.oauth.settings.accessTokenTtl = 30;
+    const started = await call('POST', `/connections/${id}/oauth/start`);
+    const back = await followConsent(started.json.authorizationUrl as string, started.json.redirectUri as string);
+    await completeConnectionOAuth(w.ctx(w.actors.acmeAdmin), Object.fromEntries(back.searchParams));
+    expect((await call('POST', `/connections/${id}/test`)).json).toMatchObject({ status: 'connected', lastTest: { ok: true } });
+    const [drive] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'google_drive'));
+    await setPermission(w.ctx(w.actors.admin), w.acme.id, drive!.id, { enabled: true, allowedActions: ['files.list'], confirmation: 'never' });
+    bodies.push(JSON.stringify(await runActionFor(w.ctx(w.actors.acmeAdmin), id, 'files.list', { pageSize: 2, limit: 3 })));
+    expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
+    expect(google.oauth.seen.refreshes).toBeGreaterThan(0);
+    const again = await call('POST', '/connections', { organizationId: w.acme.id, provider: 'google_drive', name: 'Canary consent 2' });
+    const second = await call('POST', `/connections/${again.json.id as string}/oauth/start`);
+    await completeConnectionOAuth(
+      w.ctx(w.actors.acmeAdmin),
+      Object.fromEntries((await followConsent(second.json.authorizationUrl as string, second.json.redirectUri as string)).searchParams),
+    );
+    expect((await call('DELETE', `/connections/${again.json.id as string}`)).json).toMatchObject({ name: 'Canary consent 2' });
+    expect(google.oauth.seen.revoked.every((r) => r.startsWith(CANARY))).toBe(true);
+    expect(google.oauth.seen.revoked).toHaveLength(1);
+  });
+
   it('is found nowhere: responses, logs, the audit trail, or any table in clear', async () => {
     expect(bodies.join('\n')).not.toContain(CANARY);
     expect(captured.join('')).not.toContain(CANARY);
@@ -102,6 +142,6 @@ describe('a canary credential', () => {
       expect([table_name, JSON.stringify(rows).includes(CANARY)]).toEqual([table_name, false]);
     }
     const sealed = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from connections where credentials_sealed like 'aw1.%'`);
-    expect(sealed[0]!.n).toBe(3);
+    expect(sealed[0]!.n).toBe(4);
   });
 });

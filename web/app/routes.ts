@@ -28,6 +28,7 @@ export default [
     route('settings/security', 'routes/settings/security.tsx'),
     route('system', 'routes/system/system.tsx'),
     route('connections', 'routes/connections/list.tsx'),
+    route('connections/oauth/callback', 'routes/connections/oauth-callback.tsx'),
     route('connections/:connectionId', 'routes/connections/detail.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
     ...['workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),

@@ -7,6 +7,7 @@
 // live implementation is added by filling in `run`, `test` and `revoke`; callers do not change. Without
 // one, a live call answers "not available yet" (LiveNotAvailableError): nothing pretends.
 import type { z } from 'zod';
+import { AppError } from '../../errors.ts';
 import type { PROVIDERS } from '../../capabilities/model.ts';
 
 export type ProviderId = (typeof PROVIDERS)[number];
@@ -24,7 +25,23 @@ export interface ProviderContext<C, M> {
   baseUrls: Readonly<Record<string, string>>;
   /** Keeps credentials the provider handed back (a refreshed token, merged so none is lost); the runner seals them. */
   saveCredentials(next: C): Promise<void>;
+  /** The OAuth client the MSP registered with the provider (oauth2 providers; null when not configured). */
+  oauthClient: { clientId: string; clientSecret: string } | null;
   signal?: AbortSignal;
+}
+
+/** What a consent flow (authorization code with PKCE) needs of an oauth2 provider. */
+export interface OAuthFlow<C> {
+  /** The authorization endpoint's URL for this flow: PKCE S256 always, with the state. */
+  authorizationUrl(p: OAuthFlowParams & { state: string; codeChallenge: string }): string;
+  /** Exchanges the code (with the PKCE verifier) for the credentials to seal. */
+  exchange(p: OAuthFlowParams & { code: string; codeVerifier: string }): Promise<C>;
+}
+
+export interface OAuthFlowParams {
+  baseUrls: Readonly<Record<string, string>>;
+  client: { clientId: string; clientSecret: string };
+  redirectUri: string;
 }
 
 export interface ActionDefinition<C, M, I extends z.ZodType, O extends z.ZodType> {
@@ -53,6 +70,8 @@ export interface ProviderDefinition<C = unknown, M = unknown> {
   actions: Record<string, ActionDefinition<C, M, z.ZodType, z.ZodType>>;
   /** A cheap authenticated call; throws ProviderAuthError when the provider refuses the credentials. */
   test?(ctx: ProviderContext<C, M>): Promise<TestFinding>;
+  /** The consent flow, for an oauth2 provider whose live client is wired in. */
+  oauth?: OAuthFlow<C>;
   /** Revokes the credentials at the provider when the connection is deleted. */
   revoke?(ctx: ProviderContext<C, M>): Promise<void>;
   /** Each action's sample output in demo mode: clearly fake, labelled Demo. */
@@ -79,3 +98,14 @@ export class LiveNotAvailableError extends Error {
 
 /** The provider refused the credentials (revoked, expired, wrong): the connection needs reconnecting. */
 export class ProviderAuthError extends Error {}
+
+/**
+ * The provider answered a live call with an error (a bad query, its outage): 502 with its sentence.
+ * Built from what the provider said only, never from the client library's error, whose request carries
+ * tokens and the client secret.
+ */
+export class ProviderRequestError extends AppError {
+  constructor(provider: string, message: string) {
+    super(502, 'Provider error', `${provider} answered: ${message}`, { provider: `${provider} answered: ${message}` });
+  }
+}

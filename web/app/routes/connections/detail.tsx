@@ -1,6 +1,7 @@
 import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
 import { listCapabilities } from '../../../../api/capabilities/service.ts';
+import { consentFlowOf, startConnectionOAuth } from '../../../../api/connections/oauth.ts';
 import { providerOf } from '../../../../api/connections/providers/registry.ts';
 import { deleteConnection, getConnection, setConnectionCredentials, setConnectionDisabled, testConnection } from '../../../../api/connections/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -10,6 +11,8 @@ import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { providerFields } from './form-fields.server.ts';
 import { providerInfo } from './provider-info.ts';
+import { ActionResultView, RunActionForm } from './run-action.tsx';
+import { runFromForm } from './run-action.server.ts';
 import { StatusBadge } from './status-badge.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.connection.name ?? 'Connection'} · Anthropy Works` }];
@@ -24,6 +27,9 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     // The catalogue's entries that need this provider: what this connection makes possible.
     capabilities: items.filter((c) => c.provider === connection.provider).map(({ id, key, name, disabledAt }) => ({ id, key, name, disabled: disabledAt !== null })),
     canManage: can(ctx.actor, 'connection.manage', { organizationId: connection.organizationId }),
+    // An oauth2 provider with its consent flow: the redirect URI to register, and whether the client is configured.
+    consent: connection.mode === 'live' ? consentFlowOf(connection.provider) : null,
+    actions: Object.keys(providerOf(connection.provider).actions),
     canSeePermissions: can(ctx.actor, 'permission.view', { organizationId: connection.organizationId }),
   };
 }
@@ -34,6 +40,13 @@ export async function action({ request, params }: Route.ActionArgs) {
   const id = params.connectionId;
   const intent = form.get('intent');
   if (intent === 'test') return attempt(() => testConnection(ctx, id));
+  if (intent === 'run') return runFromForm(ctx, id, form);
+  if (intent === 'connect') {
+    // To the provider's consent page; it sends the person back to the callback route.
+    const started = await attempt(() => startConnectionOAuth(ctx, id));
+    if (started.ok) throw redirect(started.value.authorizationUrl);
+    return started;
+  }
   if (intent === 'disable' || intent === 'enable') return attempt(() => setConnectionDisabled(ctx, id, intent === 'disable'));
   if (intent === 'delete') {
     const result = await attempt(() => deleteConnection(ctx, id));
@@ -47,7 +60,8 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function ConnectionDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { connection: c, provider, capabilities, canManage, canSeePermissions } = loaderData;
+  const { connection: c, provider, capabilities, canManage, canSeePermissions, consent, actions } = loaderData;
+  const ran = actionData?.ok && 'run' in actionData.value ? actionData.value.run : null;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
   return (
@@ -73,6 +87,15 @@ export default function ConnectionDetail({ loaderData, actionData }: Route.Compo
             <th>Credentials</th>
             <td data-testid="credentials">{c.credentials.set ? `${c.credentials.placeholder}${c.credentials.hint ? ` (ends ${c.credentials.hint})` : ''}` : 'Not set'}</td>
           </tr>
+          {consent && (
+            <tr>
+              <th>Redirect URI</th>
+              <td>
+                <code data-testid="redirect-uri">{consent.redirectUri}</code>{' '}
+                <span className="muted">{consent.configured ? '(registered with the OAuth client)' : '(the OAuth client is not configured yet: README, Connections)'}</span>
+              </td>
+            </tr>
+          )}
           {Object.entries(c.metadata).map(([k, v]) => (
             <tr key={k}>
               <th>{k}</th>
@@ -84,6 +107,14 @@ export default function ConnectionDetail({ loaderData, actionData }: Route.Compo
       <FormError message={actionData && !actionData.ok && Object.keys(errors).length === 0 && actionData.formError} />
       {canManage && (
         <div className="row">
+          {consent && (
+            // A plain form post: the answer is a redirect to the provider's own page.
+            <Form method="post" aria-label="Connect" reloadDocument>
+              <button type="submit" name="intent" value="connect" disabled={busy || c.status === 'disabled' || !consent.configured}>
+                {c.credentials.set ? 'Reconnect' : 'Connect'} {c.providerName}
+              </button>
+            </Form>
+          )}
           <Form method="post" aria-label="Test connection">
             <button type="submit" name="intent" value="test" disabled={busy || c.status === 'disabled'}>
               Test connection
@@ -101,7 +132,9 @@ export default function ConnectionDetail({ loaderData, actionData }: Route.Compo
           </Form>
         </div>
       )}
-      {canManage && (
+      {canManage && c.status !== 'disabled' && <RunActionForm actions={actions} busy={busy} errors={errors} />}
+      {ran && <ActionResultView result={ran} />}
+      {canManage && !consent && (
         // A one-time secret form: password inputs, never filled in from the server, so nothing is echoed.
         <Form method="post" className="card stack" aria-label="Set credentials" autoComplete="off" key={c.updatedAt}>
           <input type="hidden" name="intent" value="credentials" />
