@@ -19,7 +19,8 @@ import { openSecret } from '../../infra/secrets/sealed.ts';
 import { followConsent } from '../stand-ins/consent.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
 import type { TestDatabase } from '../jest/db.ts';
-import { failure, tenantsForFile, type Tenants } from '../jest/tenants.ts';
+import { tenantsForFile } from '../jest/tenants-for-file.ts';
+import { failure, type Tenants } from '../jest/tenants.ts';
 
 let t: TestDatabase;
 let w: Tenants;
