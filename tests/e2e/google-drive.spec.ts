@@ -11,7 +11,7 @@ const suffix = Date.now().toString(36);
 const ORG = `Drive ${suffix}`;
 const COMPANY_ADMIN = { email: `drive-admin-${suffix}@customer.test`, password: 'drive-password-0123' };
 
-test('a company admin connects Google Drive through the consent flow, tests it and lists files Live', async ({ page, browser }) => {
+test('a company admin connects Google Drive through the consent flow, tests it and lists files Live', async ({ page, browser, baseURL }) => {
   await signInAsAdmin(page);
   await page.goto('/organizations');
   await page.getByRole('form', { name: 'Create organization' }).getByLabel('New customer organization').fill(ORG);
@@ -39,7 +39,7 @@ test('a company admin connects Google Drive through the consent flow, tests it a
   await create.getByLabel('Name', { exact: true }).fill('Drive');
   await create.getByRole('button', { name: 'Create connection' }).click();
   await customer.getByRole('status').getByRole('link', { name: 'Drive' }).click();
-  await expect(customer.getByTestId('redirect-uri')).toHaveText('http://localhost:3100/connections/oauth/callback');
+  await expect(customer.getByTestId('redirect-uri')).toHaveText(new URL('/connections/oauth/callback', baseURL).toString());
 
   // To the authorization server on loopback (it consents for its test account at once) and back.
   await customer.getByRole('button', { name: 'Connect Google Drive' }).click();
