@@ -37,7 +37,22 @@ function runSchemathesis(bin: string, caller: Caller, env: NodeJS.ProcessEnv, wo
   const ndjson = path.join(workDir, path.basename(log).replace(/\.log$/, '.ndjson'));
   const child = spawn(
     bin,
-    ['--config-file', CONFIG_FILE, 'run', `${env.FUZZ_BASE_URL}/openapi.json`, '--checks', CHECKS, '--report', 'ndjson', '--report-ndjson-path', ndjson, '--no-color'],
+    // The schema is loaded again for up to 30 s: one CI run found the web process resetting the first connection right after start-up.
+    [
+      '--config-file',
+      CONFIG_FILE,
+      'run',
+      `${env.FUZZ_BASE_URL}/openapi.json`,
+      '--wait-for-schema',
+      '30',
+      '--checks',
+      CHECKS,
+      '--report',
+      'ndjson',
+      '--report-ndjson-path',
+      ndjson,
+      '--no-color',
+    ],
     {
       cwd: workDir,
       env: { ...env, FUZZ_TOKEN: caller.token, FUZZ_SPARE_TOKEN_ID: caller.spareTokenId },
