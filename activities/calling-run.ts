@@ -11,6 +11,9 @@ import { jobs } from '../db/schema.ts';
 
 export type JobRecord = typeof jobs.$inferSelect;
 
+/** Whether a person's approval of the job is recorded in Postgres (confirmDecision alone writes one). */
+export const approvedByAPerson = (job: JobRecord) => job.approvals.some((a) => a.outcome === 'approved' && Boolean(a.nonce) && Boolean(a.userId));
+
 /** The calling run, from the activity's info. */
 export function callingRun(): { workflowId: string; runId: string; workflowType: string } {
   const info = Context.current().info;

@@ -15,10 +15,9 @@ import type { Db } from '../db/client.ts';
 import { nodes } from '../db/schema.ts';
 import { controlPlaneSigningKey } from '../infra/control-plane-key.ts';
 import { jobTypeOf } from '../api/jobs/registry.ts';
-import { asCallingRun, CallerRefused, jobOfCallingRun, type JobRecord } from './calling-run.ts';
+import { approvedByAPerson, asCallingRun, CallerRefused, jobOfCallingRun } from './calling-run.ts';
 
 /** Whether a person's approval is on record: only confirmDecision writes one, after checking its grant. */
-const approvedByAPerson = (job: JobRecord) => job.approvals.some((a) => a.outcome === 'approved' && a.nonce && a.userId);
 
 const workflowActor = (workflowId: string) => ({ actorType: 'workflow' as const, actorId: workflowId, actorLabel: 'node job' });
 
