@@ -2,7 +2,7 @@
 // demo mode labelled Demo, a live call without its implementation saying so, a credential that no longer
 // opens turning the connection needs_reconnect, and the policy engine's connection rules on real rows.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, desc, eq } from 'drizzle-orm';
 import { auditEvents, capabilities, connections, instances, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
@@ -12,7 +12,16 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { setPermission } from '../permissions/service.ts';
 import { checkPolicy } from '../policy/service.ts';
 import { runConnectionAction } from './runner.ts';
-import { createConnection, deleteConnection, getConnection, listConnections, setConnectionCredentials, setConnectionDisabled, testConnection } from './service.ts';
+import {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  setConnectionCredentials,
+  setConnectionDisabled,
+  testConnection,
+  updateConnection,
+} from './service.ts';
 
 let t: TestDatabase;
 let w: Tenants;
@@ -106,6 +115,30 @@ describe('connections', () => {
     // Live, the same action says it is not available yet.
     const [live] = (await listConnections(w.ctx(w.actors.admin), { organizationId: w.acme.id })).items.filter((c) => c.provider === 'composio');
     await expect(runConnectionAction(t.db, await rowOf(live!.id), 'tools.execute', { tool: 'GITHUB_LIST_REPOS' })).rejects.toThrow('is not available yet');
+  });
+
+  it('are renamed, switched to demo, given new metadata (then waiting for a test again); bad input names the field and changes nothing', async () => {
+    const qb = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'quickbooks', name: 'QB', mode: 'demo' });
+    await testConnection(w.ctx(w.actors.acmeAdmin), qb.id);
+    const renamed = await updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { name: 'QuickBooks (Acme)' });
+    expect(renamed).toMatchObject({ name: 'QuickBooks (Acme)', status: 'connected' });
+    const bad = (await failure(updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { metadata: { realmId: 'abc' }, mode: 'live' }))) as InvalidInputError;
+    expect(bad.fieldErrors).toEqual({ 'metadata.realmId': 'realmId looks like 9130357766223366 (digits)' });
+    expect((await rowOf(qb.id)).mode).toBe('demo');
+    const dup = await failure(updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { name: 'Composio' }));
+    expect(dup).toMatchObject({ fieldErrors: { name: 'Acme already has a connection named "Composio".' } });
+    const live = await updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { mode: 'live', metadata: { realmId: '9130357766223366' } });
+    expect(live).toMatchObject({ mode: 'live', status: 'pending', statusReason: 'Changed: test the connection again.', metadata: { realmId: '9130357766223366' } });
+    expect(await failure(updateConnection(w.ctx(w.actors.acmeUser), qb.id, { name: 'Mine' }))).toBeInstanceOf(ForbiddenError);
+    expect(await failure(updateConnection(w.ctx(w.actors.globexAdmin), qb.id, { name: 'Mine' }))).toBeInstanceOf(NotFoundError);
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'connection.update'), eq(auditEvents.targetId, qb.id)))
+      .orderBy(desc(auditEvents.at))
+      .limit(1);
+    expect(event!.details).toMatchObject({ changed: ['metadata', 'mode'], mode: 'live' });
+    await deleteConnection(w.ctx(w.actors.acmeAdmin), qb.id);
   });
 
   it('disable and enable, and delete (audited, saying what happened at the provider)', async () => {

@@ -262,6 +262,12 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.companyAdmins(201),
   },
   'GET /connections/:id': { request: atConnection(), expect: api.companyPeople(200) },
+  'PATCH /connections/:id': {
+    request: async (s, r, w) => ({ ...(await atConnection()(s, r, w)), body: { name: s.unique('Renamed by the matrix') } }),
+    expect: api.companyAdmins(200),
+  },
+  // Past authorization, an action the provider does not have is a conflict naming it (running one is the policy engine's to decide).
+  'POST /connections/:id/actions/:action': { request: atConnection('/actions/matrix.unknown', { input: {} }), expect: api.companyAdmins(409) },
   'PUT /connections/:id/credentials': { request: atConnection('/credentials', { credentials: { apiKey: 'matrix-api-key-0000' } }), expect: api.companyAdmins(200) },
   'POST /connections/:id/test': { request: atConnection('/test'), expect: api.companyAdmins(200) },
   // Past authorization, the consent flow stops at the unconfigured OAuth client (409 naming its variables).
