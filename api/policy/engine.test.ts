@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { decide, type PolicyFacts } from './engine.ts';
 import { POLICY_RULES } from './rules.ts';
 
-const approval = { approvalsNeeded: 1, approverRoles: ['msp_admin' as const], forbidSelfApproval: true, expiresInHours: 24 };
+const approval = { approvalsNeeded: 1, approverRoles: ['msp_admin' as const], approverGroupIds: [], forbidSelfApproval: true, expiresInHours: 24 };
 
 /** Facts under which everything passes: each test breaks one (or several, for precedence). */
 const passing = (): PolicyFacts => ({
