@@ -512,6 +512,11 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     expect: pages.mspStaff(200),
   },
   'GET /approvals': { request: fixed('/approvals'), expect: outcomes({ anonymous: 302, default: 200 }) },
+  'GET /approver-groups': { request: inOrganization('/approver-groups'), expect: pages.companyPeople(200) },
+  'POST /approver-groups': {
+    request: (s, _r, w) => ({ path: '/approver-groups', body: { organizationId: orgOf(s, w), name: s.unique('Console approvers') } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
   // Cancelling an ended job: MSP staff get the page with the reason it cannot be done.
   'POST /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'cancel' } }), expect: pages.mspStaff(200) },
@@ -556,6 +561,26 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  'POST /approver-groups intent=add-member': {
+    request: async (s, r, w) => {
+      const { path } = await atGroupMember(false)(s, r, w);
+      const [, , id, , userId] = path.split('/');
+      return { path: '/approver-groups', body: { intent: 'add-member', id, userId } };
+    },
+    expect: pages.companyAdmins(200),
+  },
+  'POST /approver-groups intent=remove-member': {
+    request: async (s, r, w) => {
+      const { path } = await atGroupMember(true)(s, r, w);
+      const [, , id, , userId] = path.split('/');
+      return { path: '/approver-groups', body: { intent: 'remove-member', id, userId } };
+    },
+    expect: pages.companyAdmins(200),
+  },
+  'POST /approver-groups intent=delete': {
+    request: async (s, _r, w) => ({ path: '/approver-groups', body: { intent: 'delete', id: await freshApproverGroup(s, orgOf(s, w)) } }),
+    expect: pages.companyAdmins(200),
+  },
   // The node page's enrollment and revocation forms: MSP staff only.
   'POST /nodes/:nodeId intent=create-enrollment': {
     request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}`, body: { intent: 'create-enrollment', expiresInMinutes: '30' } }),

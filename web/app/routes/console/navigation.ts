@@ -26,6 +26,7 @@ export function navigationFor(actor: Actor, awaitingMe = 0): NavItem[] {
     can(actor, 'node.view', own) && { to: '/jobs', label: 'Jobs' },
     // Everyone: a company person may be in an approver group.
     { to: '/approvals', label: 'Approvals', count: awaitingMe },
+    can(actor, 'approver_group.manage', own) && { to: '/approver-groups', label: 'Approver groups' },
     isMspStaff(actor) && { to: '/capabilities', label: 'Capabilities' },
     can(actor, 'connection.view', own) && { to: '/connections', label: 'Connections' },
     can(actor, 'node.view', own) && { to: '/workflows', label: 'Workflows' },
