@@ -97,7 +97,11 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startServiceTitanStandIn(client: ServiceTitanClient, records = sampleRecords()): Promise<ServiceTitanStandIn> {
+/** `tokenPrefix` starts every access token issued (the canary test's way to follow one). */
+export async function startServiceTitanStandIn(
+  client: ServiceTitanClient,
+  { records = sampleRecords(), tokenPrefix = '' }: { records?: ReturnType<typeof sampleRecords>; tokenPrefix?: string } = {},
+): Promise<ServiceTitanStandIn> {
   const issued = new Map<string, number>();
   let connected = true;
   const state: ServiceTitanStandIn = {
@@ -124,7 +128,7 @@ export async function startServiceTitanStandIn(client: ServiceTitanClient, recor
     const ok = connected && form.get('client_id') === client.clientId && form.get('client_secret') === client.clientSecret;
     state.seen.tokens.push({ clientId: form.get('client_id') ?? '', ok });
     if (!ok) throw new Problem(400, { error: 'invalid_client' });
-    const value = crypto.randomBytes(24).toString('base64url');
+    const value = `${tokenPrefix}${crypto.randomBytes(24).toString('base64url')}`;
     issued.set(value, Date.now() + state.settings.tokenTtl * 1000);
     return { access_token: value, expires_in: state.settings.tokenTtl, token_type: 'Bearer', scope: 'tn.crm.customers:r tn.jpm.jobs:r' };
   }
