@@ -7,7 +7,7 @@
 // production (the client sends no analytics under "test"): the only requests are to the base URL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Composio, telemetry } from '@composio/core';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { runActionFor } from '../../api/connections/actions.ts';
 import { createConnection, deleteConnection, getConnection, setConnectionCredentials, testConnection } from '../../api/connections/service.ts';
 import { PolicyBlockedError, type ConflictError } from '../../api/errors.ts';
@@ -15,6 +15,7 @@ import { setPermission } from '../../api/permissions/service.ts';
 import { auditEvents, capabilities, connections } from '../../db/schema.ts';
 import { startComposioStandIn, type ComposioStandIn } from '../stand-ins/composio-server.ts';
 import type { TestDatabase } from '../jest/db.ts';
+import { auditEventOf, setEnv } from '../jest/live-providers.ts';
 import { tenantsForFile } from '../jest/tenants-for-file.ts';
 import { failure, type Tenants } from '../jest/tenants.ts';
 
@@ -28,7 +29,8 @@ tenantsForFile((db, tenants) => {
 const API_KEY = 'ak_stand-in-project-key-not-real';
 const LIST_REPOS = 'GITHUB_LIST_REPOSITORIES_FOR_THE_AUTHENTICATED_USER';
 let composio: ComposioStandIn;
-const saved = { url: process.env.COMPOSIO_BASE_URL, nodeEnv: process.env.NODE_ENV, fetch: globalThis.fetch };
+const realFetch = globalThis.fetch;
+let restoreEnv = () => {};
 /** Every URL fetched in this process while the file runs; anything not the stand-in's is refused, never sent. */
 const fetched: string[] = [];
 
@@ -40,20 +42,17 @@ beforeAll(async () => {
       { id: 'ca_expired', userId: 'user-42', toolkit: 'github', status: 'EXPIRED', statusReason: 'The refresh token was revoked by the user' },
     ],
   });
-  process.env.COMPOSIO_BASE_URL = composio.url;
-  process.env.NODE_ENV = 'production';
+  restoreEnv = setEnv({ COMPOSIO_BASE_URL: composio.url, NODE_ENV: 'production' });
   globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
     const url = input instanceof Request ? input.url : String(input);
     fetched.push(url);
     if (!url.startsWith(`${composio.url}/`)) return Promise.reject(new TypeError(`refused by the test: ${url}`));
-    return saved.fetch(input, init);
+    return realFetch(input, init);
   }) as typeof fetch;
 });
 afterAll(async () => {
-  globalThis.fetch = saved.fetch;
-  process.env.NODE_ENV = saved.nodeEnv;
-  if (saved.url === undefined) delete process.env.COMPOSIO_BASE_URL;
-  else process.env.COMPOSIO_BASE_URL = saved.url;
+  globalThis.fetch = realFetch;
+  restoreEnv();
   await composio?.close();
 });
 
@@ -161,11 +160,7 @@ describe('a live Composio connection', () => {
     expect(refused.message).toBe('Composio refused the credentials: Composio refused the API key (Invalid API key. Please check your API key and try again.). Reconnect it.');
     const c = await getConnection(admin(), id);
     expect([c.status, c.statusReason]).toEqual(['needs_reconnect', refused.message]);
-    const [event] = await t.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'connection.status'), eq(auditEvents.targetId, id)));
-    expect(event).toMatchObject({ actorType: 'system', outcome: 'failure' });
+    expect(await auditEventOf(t.db, 'connection.status', id)).toMatchObject({ actorType: 'system', outcome: 'failure' });
 
     composio.apiKeys.add('ak_stand-in-rotated-key-not-real');
     expect((await setConnectionCredentials(admin(), id, { credentials: { apiKey: 'ak_stand-in-rotated-key-not-real' } })).status).toBe('pending');
@@ -174,11 +169,7 @@ describe('a live Composio connection', () => {
 
   it('says on deletion that the key and the connected account stay at Composio', async () => {
     await deleteConnection(admin(), id);
-    const [event] = await t.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, id)));
-    expect(event!.details).toMatchObject({
+    expect((await auditEventOf(t.db, 'connection.delete', id))!.details).toMatchObject({
       revoke: 'not revoked at Composio: the API key and the connected account stay at Composio: revoke them in its dashboard if no longer needed',
     });
   });

@@ -4,7 +4,7 @@
 // token reused, renewed when it expires or ServiceTitan stops taking it, ServiceTitan's refusals said in
 // its own words, and a disconnected app turning the connection needs_reconnect.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { runActionFor } from '../../api/connections/actions.ts';
 import { sealCredentials } from '../../api/connections/runner.ts';
 import { servicetitan } from '../../api/connections/providers/servicetitan.ts';
@@ -13,11 +13,12 @@ import { credentialBinding } from '../../api/connections/status.ts';
 import type { ConflictError } from '../../api/errors.ts';
 import { PolicyBlockedError } from '../../api/errors.ts';
 import { setPermission } from '../../api/permissions/service.ts';
-import { auditEvents, capabilities, connections } from '../../db/schema.ts';
+import { capabilities, connections } from '../../db/schema.ts';
 import { configuredKek } from '../../infra/secrets/kek.ts';
 import { openSecret } from '../../infra/secrets/sealed.ts';
 import { startServiceTitanStandIn, type ServiceTitanStandIn } from '../stand-ins/servicetitan-server.ts';
 import type { TestDatabase } from '../jest/db.ts';
+import { auditEventOf, setEnv } from '../jest/live-providers.ts';
 import { tenantsForFile } from '../jest/tenants-for-file.ts';
 import { failure, type Tenants } from '../jest/tenants.ts';
 
@@ -30,20 +31,14 @@ tenantsForFile((db, tenants) => {
 
 const CLIENT = { clientId: 'cid.stand-in-client', clientSecret: 'cs1.stand-in-client-secret-not-real', appKey: 'ak1.stand-in-app-key', tenantId: '1234567890' };
 let st: ServiceTitanStandIn;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv = () => {};
 
 beforeAll(async () => {
   st = await startServiceTitanStandIn(CLIENT);
-  // The product reads its configuration at each call: point it at the stand-in.
-  for (const [k, v] of Object.entries(st.env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setEnv(st.env);
 });
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved))
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+  restoreEnv();
   await st?.close();
 });
 
@@ -172,21 +167,15 @@ describe('a live ServiceTitan connection', () => {
     expect(refused.message).toBe('ServiceTitan refused the credentials: ServiceTitan refused the client credentials (invalid_client). Reconnect it.');
     const c = await getConnection(admin(), id);
     expect([c.status, c.statusReason]).toEqual(['needs_reconnect', refused.message]);
-    const [event] = await t.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'connection.status'), eq(auditEvents.targetId, id)));
-    expect(event).toMatchObject({ actorType: 'system', outcome: 'failure', reason: refused.message });
+    expect(await auditEventOf(t.db, 'connection.status', id)).toMatchObject({ actorType: 'system', outcome: 'failure', reason: refused.message });
     // Tested again, it says the same, and stays needs_reconnect.
     expect(await testConnection(admin(), id)).toMatchObject({ status: 'needs_reconnect', lastTest: { ok: false, message: expect.stringContaining('invalid_client') } });
   });
 
   it('says on deletion that client credentials are revoked in ServiceTitan, not by an API', async () => {
     await deleteConnection(admin(), id);
-    const [event] = await t.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, id)));
-    expect(event!.details).toMatchObject({ revoke: expect.stringMatching(/^not revoked at ServiceTitan: ServiceTitan has no API to revoke client credentials/) });
+    expect((await auditEventOf(t.db, 'connection.delete', id))!.details).toMatchObject({
+      revoke: expect.stringMatching(/^not revoked at ServiceTitan: ServiceTitan has no API to revoke client credentials/),
+    });
   });
 });
