@@ -91,7 +91,6 @@ async function freshToken(ctx: Ctx): Promise<string> {
   if (!parsed.success) throw new ProviderRequestError(NAME, 'its token endpoint answered without an access token');
   const token = { value: parsed.data.access_token, expiresAt: Date.now() + parsed.data.expires_in * 1000 };
   await ctx.saveCredentials({ ...ctx.credentials, token });
-  ctx.credentials = { ...ctx.credentials, token };
   return token.value;
 }
 
