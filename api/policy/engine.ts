@@ -61,6 +61,31 @@ export function approversOf(a: ApprovalPolicy): string {
   return who.join(' or ') || 'nobody';
 }
 
+/** What a workflow step may ask beyond its permission (protocol/workflow-definition.ts StepConfirmation). */
+export interface StricterConfirmation {
+  approvalsNeeded?: number;
+  approverRoles?: readonly string[];
+  approverGroupIds?: readonly string[];
+  expiresInHours?: number;
+}
+
+/**
+ * The permission's approval policy made stricter by a step's confirmation, never wider: more approvals,
+ * fewer approvers (a step naming roles or groups keeps only those the permission also names), less time.
+ * Naming neither keeps the permission's approvers.
+ */
+export function stricterApproval(perm: Required<ApprovalPolicy>, step: StricterConfirmation | undefined): Required<ApprovalPolicy> {
+  if (!step) return perm;
+  const narrowsWho = step.approverRoles !== undefined || step.approverGroupIds !== undefined;
+  return {
+    approvalsNeeded: Math.max(perm.approvalsNeeded, step.approvalsNeeded ?? 1),
+    approverRoles: narrowsWho ? perm.approverRoles.filter((r) => (step.approverRoles ?? []).includes(r)) : perm.approverRoles,
+    approverGroupIds: narrowsWho ? perm.approverGroupIds.filter((g) => (step.approverGroupIds ?? []).includes(g)) : perm.approverGroupIds,
+    forbidSelfApproval: perm.forbidSelfApproval,
+    expiresInHours: Math.min(perm.expiresInHours, step.expiresInHours ?? perm.expiresInHours),
+  };
+}
+
 export function decide(f: PolicyFacts): Verdict {
   const { capability: cap, permission: perm, action } = f;
   const org = f.organization.name;
