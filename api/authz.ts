@@ -117,6 +117,11 @@ const RULES = {
   // its company admin and MSP staff create them, set credentials, test, disable and delete them.
   'connection.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'connection.manage': mspStaffOrOwnCompanyAdmin,
+  // Workflow definitions (issue 14): its company admin and MSP staff build an organization's (create,
+  // save versions, duplicate, archive, import, preview their policy verdicts); everyone in the
+  // organization sees them. Which definitions a company user may run ("shared with them") comes with runs.
+  'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

@@ -14,6 +14,7 @@ import { peopleEndpoints } from './people/endpoints.ts';
 import { permissionEndpoints } from './permissions/endpoints.ts';
 import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
+import { workflowDefinitionEndpoints } from './workflow-definitions/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
   ...dashboardEndpoints,
@@ -27,6 +28,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...permissionEndpoints,
   ...policyEndpoints,
   ...connectionEndpoints,
+  ...workflowDefinitionEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

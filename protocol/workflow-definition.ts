@@ -199,11 +199,10 @@ export type DefinitionExport = z.infer<typeof DefinitionExport>;
 
 /** A reference whose value is not in the outputs so far: the run fails the step with this sentence. */
 export class UnresolvedReferenceError extends Error {
-  constructor(
-    readonly expression: string,
-    reason: string,
-  ) {
+  readonly expression: string;
+  constructor(expression: string, reason: string) {
     super(`${expression}: ${reason}`);
+    this.expression = expression;
   }
 }
 
