@@ -5,9 +5,32 @@ import { DefinitionContent, DefinitionExport, referencesOf, resolveInputs, Step,
 const CONNECTION = '4b7f3c1e-8f2a-4d7b-9c3e-1a2b3c4d5e6f';
 const INSTANCE = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 
-const list = { id: 'list', name: 'List the shared folder', kind: 'connection_action', capabilityKey: 'google_drive', action: 'files.list', connectionId: CONNECTION, input: { folderId: 'abc' } };
-const get = (input: Record<string, unknown>) => ({ id: 'get', name: 'Read the first file', kind: 'connection_action', capabilityKey: 'google_drive', action: 'files.get', connectionId: CONNECTION, input });
-const restart = { id: 'restart', name: 'Restart the gateway', kind: 'instance_action', action: 'restart', instanceId: INSTANCE, confirmation: { approvalsNeeded: 2, onExpiry: 'skip' } };
+const list = {
+  id: 'list',
+  name: 'List the shared folder',
+  kind: 'connection_action',
+  capabilityKey: 'google_drive',
+  action: 'files.list',
+  connectionId: CONNECTION,
+  input: { folderId: 'abc' },
+};
+const get = (input: Record<string, unknown>) => ({
+  id: 'get',
+  name: 'Read the first file',
+  kind: 'connection_action',
+  capabilityKey: 'google_drive',
+  action: 'files.get',
+  connectionId: CONNECTION,
+  input,
+});
+const restart = {
+  id: 'restart',
+  name: 'Restart the gateway',
+  kind: 'instance_action',
+  action: 'restart',
+  instanceId: INSTANCE,
+  confirmation: { approvalsNeeded: 2, onExpiry: 'skip' },
+};
 
 /** The field errors of a refused value, as the API reports them (path joined with dots). */
 function errorsOf(schema: z.ZodType, value: unknown): Record<string, string> {
@@ -18,7 +41,12 @@ function errorsOf(schema: z.ZodType, value: unknown): Record<string, string> {
 
 describe('the step model', () => {
   it('takes each kind of step, defaulting input to {} and onExpiry to fail', () => {
-    const steps = Steps.parse([list, restart, { id: 'ask', name: 'Ask Jo', kind: 'wait_for_person', message: 'Check the list', confirmation: {} }, { id: 'tell', name: 'Tell', kind: 'notify', message: 'Done' }]);
+    const steps = Steps.parse([
+      list,
+      restart,
+      { id: 'ask', name: 'Ask Jo', kind: 'wait_for_person', message: 'Check the list', confirmation: {} },
+      { id: 'tell', name: 'Tell', kind: 'notify', message: 'Done' },
+    ]);
     expect(steps[1]).toMatchObject({ kind: 'instance_action', input: {}, confirmation: { approvalsNeeded: 2, onExpiry: 'skip' } });
     expect(steps[2]).toMatchObject({ confirmation: { onExpiry: 'fail' } });
   });
@@ -28,7 +56,9 @@ describe('the step model', () => {
     expect(errorsOf(Steps, [{ ...list, id: 'List Files' }])).toEqual({ '0.id': expect.stringContaining('id is a slug') });
     expect(errorsOf(Steps, [{ ...list, kind: 'shell' }])).toEqual({ '0.kind': 'kind is one of connection_action, instance_action, wait_for_person, notify' });
     expect(errorsOf(Steps, [{ ...restart, confirmation: { approvalsNeeded: 6 } }])).toEqual({ '0.confirmation.approvalsNeeded': 'approvalsNeeded is 1 to 5' });
-    expect(errorsOf(Steps, [{ ...restart, confirmation: { approverRoles: ['root'] } }])).toEqual({ '0.confirmation.approverRoles.0': expect.stringContaining('approverRoles may hold only') });
+    expect(errorsOf(Steps, [{ ...restart, confirmation: { approverRoles: ['root'] } }])).toEqual({
+      '0.confirmation.approverRoles.0': expect.stringContaining('approverRoles may hold only'),
+    });
     expect(errorsOf(Steps, [{ ...restart, confirmation: { onExpiry: 'retry' } }])).toEqual({ '0.confirmation.onExpiry': 'onExpiry is fail or skip' });
     expect(Object.keys(errorsOf(Steps, [{ ...list, script: 'rm -rf /' }]))).toEqual(['0']);
   });
@@ -86,7 +116,12 @@ describe('resolveInputs', () => {
   });
 
   it('interpolates references inside a longer string as text', () => {
-    expect(resolveInputs({ q: "name = '{{ steps.list.output.files.0.name }}' ({{ steps.list.output.files.0.size }} bytes, {{ steps.list.output.incompleteSearch }}{{ steps.ask.output }})" }, outputs)).toEqual({
+    expect(
+      resolveInputs(
+        { q: "name = '{{ steps.list.output.files.0.name }}' ({{ steps.list.output.files.0.size }} bytes, {{ steps.list.output.incompleteSearch }}{{ steps.ask.output }})" },
+        outputs,
+      ),
+    ).toEqual({
       q: "name = 'Report.pdf' (12 bytes, false)",
     });
     expect(resolveInputs(['x {{ steps.list.output.files.0 }}'], outputs)).toEqual(['x {"id":"f1","name":"Report.pdf","size":12}']);

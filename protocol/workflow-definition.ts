@@ -41,9 +41,17 @@ const text = (field: string, max: number) => z.string(`${field} is required`).tr
 
 export const StepConfirmation = z
   .object({
-    approvalsNeeded: z.number('approvalsNeeded must be a number').int('approvalsNeeded must be a whole number').min(1, 'approvalsNeeded is 1 to 5').max(5, 'approvalsNeeded is 1 to 5').optional(),
+    approvalsNeeded: z
+      .number('approvalsNeeded must be a number')
+      .int('approvalsNeeded must be a whole number')
+      .min(1, 'approvalsNeeded is 1 to 5')
+      .max(5, 'approvalsNeeded is 1 to 5')
+      .optional(),
     approverGroupIds: z.array(z.string().uuid('approverGroupIds holds approver group ids (UUIDs)')).max(20, 'approverGroupIds names at most 20 groups').optional(),
-    approverRoles: z.array(z.enum(CONFIRMATION_ROLES, `approverRoles may hold only ${CONFIRMATION_ROLES.join(', ')}`)).max(4).optional(),
+    approverRoles: z
+      .array(z.enum(CONFIRMATION_ROLES, `approverRoles may hold only ${CONFIRMATION_ROLES.join(', ')}`))
+      .max(4)
+      .optional(),
     expiresInHours: z
       .number('expiresInHours must be a number')
       .positive('expiresInHours must be more than 0')
@@ -82,12 +90,8 @@ export const InstanceActionStep = z
     input: StepInput,
   })
   .strict();
-export const WaitForPersonStep = z
-  .object({ ...common, kind: z.literal('wait_for_person'), message: text('message', MAX_MESSAGE) })
-  .strict();
-export const NotifyStep = z
-  .object({ ...common, kind: z.literal('notify'), message: text('message', MAX_MESSAGE) })
-  .strict();
+export const WaitForPersonStep = z.object({ ...common, kind: z.literal('wait_for_person'), message: text('message', MAX_MESSAGE) }).strict();
+export const NotifyStep = z.object({ ...common, kind: z.literal('notify'), message: text('message', MAX_MESSAGE) }).strict();
 
 export const Step = z.discriminatedUnion('kind', [ConnectionActionStep, InstanceActionStep, WaitForPersonStep, NotifyStep], {
   error: `kind is one of ${STEP_KINDS.join(', ')}`,
@@ -104,7 +108,13 @@ export interface StepReference {
 
 type PathPart = string | number;
 const fieldName = (path: PathPart[]) => path.join('.');
-const parsePath = (dotted: string): PathPart[] => (dotted ? dotted.slice(1).split('.').map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s)) : []);
+const parsePath = (dotted: string): PathPart[] =>
+  dotted
+    ? dotted
+        .slice(1)
+        .split('.')
+        .map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s))
+    : [];
 
 /** Every string in a JSON value, with its path. Iterative: input depth is bounded by the API, not by the stack. */
 function stringsOf(value: unknown, base: PathPart[]): { path: PathPart[]; value: string }[] {

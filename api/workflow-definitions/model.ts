@@ -3,18 +3,19 @@
 // names people read (no spoofing characters: api/display-text.ts) and the outputs.
 import { z } from 'zod';
 import { DefinitionContent, DefinitionExport, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, StepConfirmation, Steps } from '../../protocol/workflow-definition.ts';
-import { displayName } from '../display-text.ts';
+import { displayName, displayText } from '../display-text.ts';
 import { VerdictOutput } from '../policy/service.ts';
 
 const organizationId = z.string('organizationId is required').uuid('organizationId must be a UUID');
 const name = displayName('name', 100);
+const description = displayText('description', 2000, { trim: true });
 
-export const CreateDefinitionInput = DefinitionContent.extend({ organizationId, name });
+export const CreateDefinitionInput = DefinitionContent.extend({ organizationId, name, description: description.default('') });
 
 /** A save: the whole content again (a field left out keeps the current version's). */
 export const SaveVersionInput = z.object({
   name: name.optional(),
-  description: DefinitionContent.shape.description.optional(),
+  description: description.optional(),
   steps: Steps,
 });
 
@@ -23,7 +24,9 @@ export const DuplicateInput = z.object({ name: name.optional().describe('The cop
 export const ImportInput = z.object({
   organizationId,
   name: name.optional().describe('A name for the imported definition instead of the document’s'),
-  definition: DefinitionExport.extend({ name }).describe(`A document GET /workflow-definitions/{id}/export answered (format ${EXPORT_FORMAT}, version ${EXPORT_FORMAT_VERSION})`),
+  definition: DefinitionExport.extend({ name, description: description.default('') }).describe(
+    `A document GET /workflow-definitions/{id}/export answered (format ${EXPORT_FORMAT}, version ${EXPORT_FORMAT_VERSION})`,
+  ),
 });
 
 export const ListDefinitionsQuery = z.object({

@@ -34,7 +34,13 @@ async function verdicts(ctx: ServiceContext, organizationId: string, steps: Step
       // A saved version may name a connection or instance deleted since: the step would be blocked, not the preview.
       if (!(err instanceof NotFoundError)) throw err;
       const what = step.kind === 'connection_action' ? 'connection' : 'instance';
-      return { outcome: 'blocked' as const, rule: `${what}.missing`, sentence: `The step’s ${what} no longer exists in its organization.`, usage: { lastHour: 0, lastDay: 0 }, permissionSource: null };
+      return {
+        outcome: 'blocked' as const,
+        rule: `${what}.missing`,
+        sentence: `The step’s ${what} no longer exists in its organization.`,
+        usage: { lastHour: 0, lastDay: 0 },
+        permissionSource: null,
+      };
     });
     out.push({ ...base, capabilityKey: question.capabilityKey, action: question.action, verdict, builtIn: null });
   }

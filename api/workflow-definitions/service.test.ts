@@ -29,7 +29,10 @@ let w: Tenants;
 const ids = { drive: '', pendingDrive: '', composio: '', instance: '', globexDrive: '', globexInstance: '', driveCapability: '' };
 
 async function managedInstance(organizationId: string, name: string) {
-  const [node] = await t.db.insert(nodes).values({ organizationId, name: `${name}-node` }).returning();
+  const [node] = await t.db
+    .insert(nodes)
+    .values({ organizationId, name: `${name}-node` })
+    .returning();
   const [row] = await t.db
     .insert(instances)
     .values({ organizationId, nodeId: node!.id, name, state: 'managed', containerIds: ['d'.repeat(64)], port: 18789 })
@@ -54,7 +57,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const list = () => ({ id: 'list', name: 'List the shared folder', kind: 'connection_action', capabilityKey: 'google_drive', action: 'files.list', connectionId: ids.drive, input: { folderId: 'shared-folder' } });
+const list = () => ({
+  id: 'list',
+  name: 'List the shared folder',
+  kind: 'connection_action',
+  capabilityKey: 'google_drive',
+  action: 'files.list',
+  connectionId: ids.drive,
+  input: { folderId: 'shared-folder' },
+});
 const getFirst = () => ({
   id: 'first',
   name: 'Read the first file',
@@ -98,7 +109,10 @@ describe('workflow definitions', () => {
     expect(same).toMatchObject({ versionCreated: false, currentVersion: { number: 1 } });
     expect(same.versions).toHaveLength(1);
     // The hash is SHA-256 of the canonical JSON of name, description and steps (a jsonb round trip keeps it).
-    const expected = crypto.createHash('sha256').update(canonicalJson({ name: 'Drive then restart', description: '', steps: current.steps })).digest('hex');
+    const expected = crypto
+      .createHash('sha256')
+      .update(canonicalJson({ name: 'Drive then restart', description: '', steps: current.steps }))
+      .digest('hex');
     expect(same.currentVersion.contentHash).toBe(expected);
 
     const changed = await saveVersion(w.ctx(w.actors.admin), id, { steps: [list(), restart()] });
@@ -113,7 +127,10 @@ describe('workflow definitions', () => {
     // No code path changes a version, and the database refuses it too.
     await expect(t.db.update(workflowVersions).set({ steps: [] }).where(eq(workflowVersions.definitionId, id))).rejects.toThrow();
     await expect(t.db.delete(workflowVersions).where(eq(workflowVersions.definitionId, id))).rejects.toThrow();
-    const [v1] = await t.db.select().from(workflowVersions).where(and(eq(workflowVersions.definitionId, id), eq(workflowVersions.number, 1)));
+    const [v1] = await t.db
+      .select()
+      .from(workflowVersions)
+      .where(and(eq(workflowVersions.definitionId, id), eq(workflowVersions.number, 1)));
     expect(v1!.steps).toHaveLength(4);
   });
 
@@ -128,26 +145,37 @@ describe('workflow definitions', () => {
     expect(await save([list(), { ...getFirst(), input: {} }])).toEqual({ 'steps.1.input.fileId': 'step "first": fileId is required' });
     expect(await save([{ ...list(), capabilityKey: 'dropbox' }])).toEqual({ 'steps.0.capabilityKey': 'step "list": no capability "dropbox" is in the catalogue' });
     expect(await save([{ ...list(), action: 'files.delete' }])).toEqual({ 'steps.0.action': 'step "list": Google Drive has no action "files.delete"' });
-    expect(await save([{ ...list(), capabilityKey: 'openclaw.lifecycle', action: 'restart' }])).toEqual({ 'steps.0.capabilityKey': expect.stringContaining('does not act through a connection') });
+    expect(await save([{ ...list(), capabilityKey: 'openclaw.lifecycle', action: 'restart' }])).toEqual({
+      'steps.0.capabilityKey': expect.stringContaining('does not act through a connection'),
+    });
     expect(await save([{ ...list(), connectionId: ids.composio }])).toEqual({
       'steps.0.connectionId': 'step "list": Acme Composio is a Composio connection; Google Drive needs a Google Drive one',
     });
     expect(await save([{ ...restart(), input: { force: true } }])).toEqual({ 'steps.0.input.force': 'step "restart": the lifecycle action restart has no input "force"' });
     expect(await save([{ ...ask, id: 'tell', kind: 'notify', message: 'Done\u202Efdp.exe' }])).toEqual({ 'steps.0.message': expect.stringContaining('text direction') });
     // A reference stands for a value of any type: pageSize may come from an earlier step.
-    const ok = await saveVersion(w.ctx(w.actors.acmeAdmin), id, { steps: [list(), { ...list(), id: 'again', input: { pageSize: '{{ steps.list.output.files.0.size }}', q: "name = '{{ steps.list.output.files.0.name }}'" } }] });
+    const ok = await saveVersion(w.ctx(w.actors.acmeAdmin), id, {
+      steps: [list(), { ...list(), id: 'again', input: { pageSize: '{{ steps.list.output.files.0.size }}', q: "name = '{{ steps.list.output.files.0.name }}'" } }],
+    });
     expect(ok.currentVersion.number).toBe(4);
   });
 
   it('refuse another organization’s connection and instance, naming the field', async () => {
     const errors = await fieldErrors(
-      createDefinition(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, name: 'Sneaky', steps: [{ ...list(), connectionId: ids.globexDrive }, { ...restart(), instanceId: ids.globexInstance }] }),
+      createDefinition(w.ctx(w.actors.acmeAdmin), {
+        organizationId: w.acme.id,
+        name: 'Sneaky',
+        steps: [
+          { ...list(), connectionId: ids.globexDrive },
+          { ...restart(), instanceId: ids.globexInstance },
+        ],
+      }),
     );
     expect(errors).toEqual({ 'steps.0.connectionId': 'step "list": no connection with this id in Acme', 'steps.1.instanceId': 'step "restart": no instance with this id in Acme' });
     // MSP staff too: a definition's ids are its own organization's, whoever builds it.
-    expect(Object.keys(await fieldErrors(createDefinition(w.ctx(w.actors.admin), { organizationId: w.acme.id, name: 'Sneaky', steps: [{ ...list(), connectionId: ids.globexDrive }] })))).toEqual([
-      'steps.0.connectionId',
-    ]);
+    expect(
+      Object.keys(await fieldErrors(createDefinition(w.ctx(w.actors.admin), { organizationId: w.acme.id, name: 'Sneaky', steps: [{ ...list(), connectionId: ids.globexDrive }] }))),
+    ).toEqual(['steps.0.connectionId']);
     expect((await listDefinitions(w.ctx(w.actors.admin), { organizationId: w.acme.id })).items).toHaveLength(1);
   });
 
@@ -175,7 +203,10 @@ describe('workflow definitions', () => {
       await fieldErrors(
         importDefinition(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, name: 'Broken', definition: { ...doc, steps: [{ ...doc.steps[0], id: 'x' }, doc.steps[1]] } }),
       ),
-    ).toEqual({ 'definition.steps.1.input.pageSize': 'step "again" refers to step "list", which does not exist', 'definition.steps.1.input.q': 'step "again" refers to step "list", which does not exist' });
+    ).toEqual({
+      'definition.steps.1.input.pageSize': 'step "again" refers to step "list", which does not exist',
+      'definition.steps.1.input.q': 'step "again" refers to step "list", which does not exist',
+    });
     expect(await failure(importDefinition(w.ctx(w.actors.globexAdmin), { organizationId: w.acme.id, definition: doc }))).toBeInstanceOf(NotFoundError);
     expect(await audited('workflow_definition.import')).toBe(2);
   });
@@ -203,7 +234,15 @@ describe('the policy preview', () => {
     const steps = [
       list(),
       { ...list(), id: 'fresh', connectionId: ids.pendingDrive },
-      { id: 'books', name: 'Invoices', kind: 'connection_action', capabilityKey: 'quickbooks', action: 'query', connectionId: ids.composio, input: { query: 'select * from Invoice' } },
+      {
+        id: 'books',
+        name: 'Invoices',
+        kind: 'connection_action',
+        capabilityKey: 'quickbooks',
+        action: 'query',
+        connectionId: ids.composio,
+        input: { query: 'select * from Invoice' },
+      },
       restart(),
       { ...ask, message: 'Is {{ steps.list.output.files.0.name }} right?' },
     ];
@@ -239,7 +278,10 @@ describe('the policy preview', () => {
     expect((await previewDefinition(w.ctx(w.actors.acmeAdmin), d.id, {})).steps[0]!.verdict).toMatchObject({ outcome: 'allowed' });
     await setPermission(w.ctx(w.actors.admin), w.acme.id, ids.driveCapability, { enabled: true, allowedActions: ['files.get'], confirmation: 'never' });
     const after = await previewDefinition(w.ctx(w.actors.acmeAdmin), d.id, { version: 1 });
-    expect(after).toMatchObject({ version: 1, steps: [{ verdict: { outcome: 'blocked', rule: 'action.not_allowed', sentence: 'Acme’s permission for Google Drive does not allow files.list.' } }] });
+    expect(after).toMatchObject({
+      version: 1,
+      steps: [{ verdict: { outcome: 'blocked', rule: 'action.not_allowed', sentence: 'Acme’s permission for Google Drive does not allow files.list.' } }],
+    });
     expect(await failure(previewDefinition(w.ctx(w.actors.globexAdmin), d.id, {}))).toBeInstanceOf(NotFoundError);
     // Nothing was counted towards usage limits.
     expect((await t.db.execute(sql`select count(*)::int as n from capability_usage`))[0]).toEqual({ n: 0 });

@@ -32,7 +32,10 @@ type VersionRow = typeof workflowVersions.$inferSelect;
 
 /** The hash a version is known by: SHA-256 of the canonical JSON of what it holds. */
 export const contentHash = (c: DefinitionContent): string =>
-  crypto.createHash('sha256').update(canonicalJson({ name: c.name, description: c.description, steps: c.steps })).digest('hex');
+  crypto
+    .createHash('sha256')
+    .update(canonicalJson({ name: c.name, description: c.description, steps: c.steps }))
+    .digest('hex');
 
 const versionSummary = (v: VersionRow, createdBy: string | null): VersionSummary => ({
   number: v.number,

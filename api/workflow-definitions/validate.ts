@@ -44,23 +44,42 @@ interface Organization {
 /** Throws InvalidInputError naming every bad field of every step (`prefix` is where the steps are in the body). */
 export async function checkStepsAgainstRecords(db: Db | Tx, org: Organization, steps: Step[], prefix = 'steps'): Promise<void> {
   const errors: FieldErrors = {};
-  const ids = (kind: Step['kind'], pick: (s: Step) => string) => [...new Set(steps.filter((s) => s.kind === kind).map(pick))];
-  const capabilityKeys = ids('connection_action', (s) => (s as Extract<Step, { kind: 'connection_action' }>).capabilityKey);
-  const connectionIds = ids('connection_action', (s) => (s as Extract<Step, { kind: 'connection_action' }>).connectionId);
-  const instanceIds = ids('instance_action', (s) => (s as Extract<Step, { kind: 'instance_action' }>).instanceId);
-  const caps = new Map(
-    capabilityKeys.length ? (await db.select().from(capabilities).where(inArray(capabilities.key, capabilityKeys))).map((c) => [c.key, c]) : [],
-  );
+  const connectionSteps = steps.filter((s) => s.kind === 'connection_action');
+  const instanceSteps = steps.filter((s) => s.kind === 'instance_action');
+  const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
+  const capabilityRows = await db
+    .select()
+    .from(capabilities)
+    .where(inArray(capabilities.key, [...new Set(connectionSteps.map((s) => s.capabilityKey))]));
+  const caps = new Map(capabilityRows.map((c) => [c.key, c]));
   // Only the organization's own records: another organization's id reads as "no such record here".
-  const conns = new Map(
-    connectionIds.length
-      ? (await db.select().from(connections).where(and(eq(connections.organizationId, org.id), inArray(connections.id, connectionIds)))).map((c) => [c.id, c])
-      : [],
+  const conns = byId(
+    await db
+      .select()
+      .from(connections)
+      .where(
+        and(
+          eq(connections.organizationId, org.id),
+          inArray(
+            connections.id,
+            connectionSteps.map((s) => s.connectionId),
+          ),
+        ),
+      ),
   );
-  const insts = new Map(
-    instanceIds.length
-      ? (await db.select().from(instances).where(and(eq(instances.organizationId, org.id), inArray(instances.id, instanceIds)))).map((i) => [i.id, i])
-      : [],
+  const insts = byId(
+    await db
+      .select()
+      .from(instances)
+      .where(
+        and(
+          eq(instances.organizationId, org.id),
+          inArray(
+            instances.id,
+            instanceSteps.map((s) => s.instanceId),
+          ),
+        ),
+      ),
   );
 
   steps.forEach((step, i) => {
@@ -87,7 +106,8 @@ export async function checkStepsAgainstRecords(db: Db | Tx, org: Organization, s
     if (!action) return void fail(['action'], `${cap.name} has no action "${step.action}"`);
     const connection = conns.get(step.connectionId);
     if (!connection) fail(['connectionId'], `no connection with this id in ${org.name}`);
-    else if (connection.provider !== cap.provider) fail(['connectionId'], `${connection.name} is a ${providerOf(connection.provider).name} connection; ${cap.name} needs a ${provider.name} one`);
+    else if (connection.provider !== cap.provider)
+      fail(['connectionId'], `${connection.name} is a ${providerOf(connection.provider).name} connection; ${cap.name} needs a ${provider.name} one`);
     if (action.input instanceof z.ZodObject) {
       for (const [path, message] of inputProblems(action.input, step.input, `${cap.name}: ${step.action}`)) fail(['input', ...path], message);
     }

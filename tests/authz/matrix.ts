@@ -5,7 +5,18 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { capabilities, capabilityAttachments, connections, instances, jobs, nodeEnrollmentTokens, nodes, permissions } from '../../db/schema.ts';
+import {
+  capabilities,
+  capabilityAttachments,
+  connections,
+  instances,
+  jobs,
+  nodeEnrollmentTokens,
+  nodes,
+  permissions,
+  workflowDefinitions,
+  workflowVersions,
+} from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -188,6 +199,26 @@ const atConnection =
   (suffix = '', body?: Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/connections/${await freshConnection(s, orgOf(s, w))}${suffix}`, body });
 
+const notifyStep = (message: string) => ({ id: 'tell', name: 'Tell', kind: 'notify', message });
+
+/** A workflow definition of the organization with its version 1 (one notify step), for cases that read or change one. */
+async function freshDefinition(s: Seed, organizationId: string): Promise<string> {
+  const steps = [notifyStep('matrix')];
+  const [d] = await s.db
+    .insert(workflowDefinitions)
+    .values({ organizationId, name: s.unique('Matrix workflow') })
+    .returning();
+  const [v] = await s.db
+    .insert(workflowVersions)
+    .values({ definitionId: d!.id, number: 1, name: d!.name, description: '', steps, contentHash: crypto.randomBytes(32).toString('hex') })
+    .returning();
+  await s.db.update(workflowDefinitions).set({ currentVersionId: v!.id }).where(eq(workflowDefinitions.id, d!.id));
+  return d!.id;
+}
+const atDefinition =
+  (suffix = '', body?: (s: Seed) => Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflow-definitions/${await freshDefinition(s, orgOf(s, w))}${suffix}`, body: body?.(s) });
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
@@ -278,6 +309,33 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /connections/:id/disable': { request: atConnection('/disable'), expect: api.companyAdmins(200) },
   'POST /connections/:id/enable': { request: atConnection('/enable'), expect: api.companyAdmins(200) },
   'DELETE /connections/:id': { request: atConnection(), expect: api.companyAdmins(200) },
+  // Workflow definitions: everyone in the organization sees them; its company admin and MSP staff build them.
+  'GET /workflow-definitions': { request: inOrganization('/workflow-definitions'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('Matrix workflow'), steps: [notifyStep('created')] } }),
+    expect: api.companyAdmins(201),
+  },
+  'POST /workflow-definitions/import': {
+    request: (s, _r, w) => ({
+      body: {
+        organizationId: orgOf(s, w),
+        definition: { format: 'anthropy-works.workflow-definition', formatVersion: 1, name: s.unique('Imported'), steps: [notifyStep('imported')] },
+      },
+    }),
+    expect: api.companyAdmins(201),
+  },
+  'POST /workflow-definitions/policy-preview': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), steps: [notifyStep('preview')] } }),
+    expect: api.companyAdmins(200),
+  },
+  'GET /workflow-definitions/:id': { request: atDefinition(), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/versions': { request: atDefinition('/versions', () => ({ steps: [notifyStep('saved')] })), expect: api.companyAdmins(200) },
+  'GET /workflow-definitions/:id/versions/:number': { request: atDefinition('/versions/1'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/duplicate': { request: atDefinition('/duplicate', (s) => ({ name: s.unique('Copy') })), expect: api.companyAdmins(201) },
+  'POST /workflow-definitions/:id/archive': { request: atDefinition('/archive'), expect: api.companyAdmins(200) },
+  'POST /workflow-definitions/:id/unarchive': { request: atDefinition('/unarchive'), expect: api.companyAdmins(200) },
+  'GET /workflow-definitions/:id/export': { request: atDefinition('/export'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
