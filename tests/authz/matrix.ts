@@ -560,7 +560,23 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /connections/oauth/callback': page('/connections/oauth/callback?state=matrix-unknown-state&code=x'),
   // The page's default form sets credentials (write-only).
   'POST /connections/:connectionId': { request: atConnection('', { intent: 'credentials', 'credentials.apiKey': 'matrix-api-key-0000' }), expect: pages.companyAdmins(200) },
-  'GET /workflows': page(),
+  'GET /workflows': { request: inOrganization('/workflows'), expect: pages.companyPeople(200) },
+  // Importing a document: its company admin and MSP staff land on the new definition's page.
+  'POST /workflows': {
+    request: (s, _r, w) => ({
+      path: `/workflows?organizationId=${orgOf(s, w)}`,
+      body: {
+        organizationId: orgOf(s, w),
+        definition: JSON.stringify({ format: 'anthropy-works.workflow-definition', formatVersion: 1, name: s.unique('Console import'), steps: [notifyStep('imported')] }),
+      },
+    }),
+    expect: pages.companyAdmins(302),
+  },
+  'GET /workflows/:definitionId': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}` }), expect: pages.companyPeople(200) },
+  'POST /workflows/:definitionId': {
+    request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent: 'archive' } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /tools': page(),
 };
 
@@ -633,6 +649,16 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   ),
   // Running an action: past authorization, the policy engine decides (its refusal is said on the form).
   'POST /connections/:connectionId intent=run': { request: atConnection('', { intent: 'run', action: 'tools.execute', input: '{}' }), expect: pages.companyAdmins(200) },
+  // The workflow page's buttons: its company admin and MSP staff; a copy opens its own page.
+  ...Object.fromEntries(
+    (['unarchive', 'duplicate'] as const).map((intent) => [
+      `POST /workflows/:definitionId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.companyAdmins(intent === 'duplicate' ? 302 : 200),
+      } satisfies MatrixEntry,
+    ]),
+  ),
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),
