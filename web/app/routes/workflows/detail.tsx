@@ -9,6 +9,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FormError } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { VerdictLine } from '../../components/verdict.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 
@@ -145,24 +146,7 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
                 <td>
                   <Confirmation c={step.confirmation} />
                 </td>
-                {preview && (
-                  <td data-testid="step-verdict">
-                    {v?.verdict ? (
-                      <>
-                        <strong>{v.verdict.outcome.replace('_', ' ')}</strong>
-                        {v.verdict.rule && (
-                          <>
-                            {' '}
-                            by <code>{v.verdict.rule}</code>
-                          </>
-                        )}
-                        : {v.verdict.sentence}
-                      </>
-                    ) : (
-                      <span className="muted">{v?.builtIn}</span>
-                    )}
-                  </td>
-                )}
+                {preview && <td data-testid="step-verdict">{v?.verdict ? <VerdictLine verdict={v.verdict} /> : <span className="muted">{v?.builtIn}</span>}</td>}
               </tr>
             );
           })}

@@ -1,11 +1,10 @@
 import { Form, Link, redirect, useNavigation } from 'react-router';
-import { can, isMspStaff } from '../../../../api/authz.ts';
-import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { importDefinition, listDefinitions } from '../../../../api/workflow-definitions/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
-import { FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
+import { CreateInOrganization, FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 
@@ -14,15 +13,12 @@ export const meta: Route.MetaFunction = () => [{ title: 'Workflows · Anthropy W
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const { items, filters, filterErrors } = await loadFilteredPage(request, ['organizationId', 'archived'], async (q) => ({ ...(await listDefinitions(ctx, q)), nextCursor: null }));
-  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
-  const buildIn = filters.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
+  const choices = await creationChoices(ctx, filters.organizationId, 'workflow_definition.build');
   return {
     definitions: items,
     filters,
     filterErrors,
-    organizations,
-    buildIn: buildIn && can(ctx.actor, 'workflow_definition.build', { organizationId: buildIn }) ? buildIn : null,
-    canBuildAnywhere: isMspStaff(ctx.actor),
+    ...choices,
   };
 }
 
@@ -43,7 +39,7 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function Workflows({ loaderData, actionData }: Route.ComponentProps) {
-  const { definitions, filters, filterErrors, organizations, buildIn, canBuildAnywhere } = loaderData;
+  const { definitions, filters, filterErrors, organizations, createIn, canCreateAnywhere } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
   // Errors inside the document (definition.steps.1.input.fileId …) are listed under the text area.
@@ -93,20 +89,12 @@ export default function Workflows({ loaderData, actionData }: Route.ComponentPro
         </tbody>
       </table>
       {definitions.length === 0 && <p className="muted">No workflow definitions yet.</p>}
-      {(buildIn || canBuildAnywhere) && (
+      {(createIn || canCreateAnywhere) && (
         <Form method="post" className="card stack" aria-label="Import workflow">
           <strong>Import a workflow definition</strong>
-          {buildIn ? (
-            <input type="hidden" name="organizationId" value={buildIn} />
-          ) : (
-            <label>
-              Organization
-              <OrganizationSelect organizations={organizations} required />
-              <FieldError message={errors.organizationId} />
-            </label>
-          )}
+          <CreateInOrganization createIn={createIn} organizations={organizations} error={errors.organizationId} />
           <label>
-            Name <span className="muted">(optional: instead of the document’s)</span>
+            Name <span className="muted">(optional: replaces the imported name)</span>
             <input name="name" maxLength={100} aria-invalid={Boolean(errors.name)} />
             <FieldError message={errors.name} />
           </label>
