@@ -125,6 +125,11 @@ const RULES = {
   // staff manage them (who joins is checked by the service: the organization's people or MSP staff).
   'approver_group.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'approver_group.manage': mspStaffOrOwnCompanyAdmin,
+  // Workflow definitions (issue 14): its company admin and MSP staff build an organization's (create,
+  // save versions, duplicate, archive, import, preview their policy verdicts); everyone in the
+  // organization sees them. Which definitions a company user may run ("shared with them") comes with runs.
+  'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,
