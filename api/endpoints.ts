@@ -17,6 +17,7 @@ import { permissionEndpoints } from './permissions/endpoints.ts';
 import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
 import { workflowDefinitionEndpoints } from './workflow-definitions/endpoints.ts';
+import { workflowRunEndpoints } from './workflow-runs/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
   ...dashboardEndpoints,
@@ -33,6 +34,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...approverGroupEndpoints,
   ...approvalEndpoints,
   ...workflowDefinitionEndpoints,
+  ...workflowRunEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];
