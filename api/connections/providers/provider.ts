@@ -36,6 +36,11 @@ export interface OAuthFlow<C> {
   authorizationUrl(p: OAuthFlowParams & { state: string; codeChallenge: string }): string;
   /** Exchanges the code (with the PKCE verifier) for the credentials to seal. */
   exchange(p: OAuthFlowParams & { code: string; codeVerifier: string }): Promise<C>;
+  /**
+   * The connection's metadata that the provider appends to the redirect beside `code` (Intuit's
+   * `realmId`, the company consented to), checked by the metadata schema; throws ProviderAuthError when it is missing.
+   */
+  metadataFrom?(callback: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 export interface OAuthFlowParams {
