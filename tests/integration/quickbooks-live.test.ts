@@ -171,6 +171,15 @@ describe('live QuickBooks queries', () => {
     }
     expect(intuit.oauth.seen.refreshes).toBe(refreshes + 3);
     expect((await tokensOf(id)).refreshToken).toBe(intuit.oauth.issuedRefreshTokens.at(-1));
+
+    // Access tokens inside the refresh-ahead minute: each page of one query refreshes, with the refresh token the page before got.
+    intuit.oauth.settings.accessTokenTtl = 30;
+    await expireAccessToken(id);
+    expect(rowsOf(await query(id, { query: 'SELECT * FROM Invoice', pageSize: 2, limit: 5 }))).toHaveLength(5);
+    expect(intuit.oauth.seen.refreshes).toBe(refreshes + 6);
+    intuit.oauth.settings.accessTokenTtl = 3600;
+    await query(id, { query: 'SELECT * FROM Customer' });
+    expect((await tokensOf(id)).refreshToken).toBe(intuit.oauth.issuedRefreshTokens.at(-1));
     expect((await getConnection(admin(), id)).status).toBe('connected');
   });
 

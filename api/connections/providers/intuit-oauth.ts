@@ -122,6 +122,12 @@ const registered = (ctx: Ctx) => {
   return ctx.oauthClient;
 };
 
+/**
+ * The newest tokens of a live call's context: one action makes several requests (pages), and after a
+ * refresh the context's credentials hold a spent refresh token.
+ */
+const newest = new WeakMap<Ctx, IntuitTokens>();
+
 /** Refreshes in flight, by connection and refresh token: Intuit rotates the refresh token, so two calls refreshing with the same one at once would leave one of them refused. */
 const inFlight = new Map<string, Promise<IntuitTokens>>();
 
@@ -159,15 +165,19 @@ export class AccessTokenRefused extends Error {}
  */
 export async function withIntuitAuth<T>(ctx: Ctx, call: (accessToken: string) => Promise<T>): Promise<T> {
   const client = registered(ctx);
-  let tokens = ctx.credentials;
-  if (!tokens.accessToken || !tokens.expiresAt || tokens.expiresAt - EAGER_REFRESH_MS <= Date.now()) tokens = await refreshed(ctx, client, tokens);
+  let tokens = newest.get(ctx) ?? ctx.credentials;
+  const refresh = async () => {
+    tokens = await refreshed(ctx, client, tokens);
+    newest.set(ctx, tokens);
+  };
+  if (!tokens.accessToken || !tokens.expiresAt || tokens.expiresAt - EAGER_REFRESH_MS <= Date.now()) await refresh();
   try {
     return await call(tokens.accessToken!);
   } catch (err) {
     if (!(err instanceof AccessTokenRefused)) throw err;
   }
   // Revoked early, or clocks apart: one refresh, one more try.
-  tokens = await refreshed(ctx, client, tokens);
+  await refresh();
   try {
     return await call(tokens.accessToken!);
   } catch (err) {
