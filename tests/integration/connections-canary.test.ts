@@ -1,8 +1,9 @@
 // A canary credential for each provider, through the real REST API (in this process, on a real
 // database): it must be found nowhere but sealed — not in any API response, not in the audit trail, not
-// in the logs written meanwhile, not in clear in any table of the database. Google Drive's also comes the
-// real way: the loopback authorization server issues a refresh token carrying the canary, which is then
-// used (a test, a refresh, a Live files.list) and revoked.
+// in the logs written meanwhile, not in clear in any table of the database. Google Drive's and QuickBooks
+// Online's also come the real way: the loopback authorization servers issue refresh tokens carrying the
+// canary, which are then used (a test, refreshes, a Live files.list or query) and revoked; Intuit's rotate
+// on every refresh, so each new one carries it too.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -11,13 +12,16 @@ import { apiRouter } from '../../api/router.ts';
 import { createToken } from '../../api/tokens/service.ts';
 import { runActionFor } from '../../api/connections/actions.ts';
 import { completeConnectionOAuth } from '../../api/connections/oauth.ts';
+import type { ConflictError } from '../../api/errors.ts';
 import { setPermission } from '../../api/permissions/service.ts';
 import { capabilities } from '../../db/schema.ts';
 import { followConsent } from '../stand-ins/consent.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
+import { startIntuitStandIn, type IntuitStandIn } from '../stand-ins/intuit.ts';
+import { TEST_REALM } from '../stand-ins/intuit-oauth-server.ts';
 import type { TestDatabase } from '../jest/db.ts';
 import { tenantsForFile } from '../jest/tenants-for-file.ts';
-import type { Tenants } from '../jest/tenants.ts';
+import { failure, type Tenants } from '../jest/tenants.ts';
 
 let t: TestDatabase;
 let w: Tenants;
@@ -45,10 +49,14 @@ const bodies: string[] = [];
 
 const PUBLIC_URL = 'http://localhost:3998';
 let google: GoogleStandIn;
+let intuit: IntuitStandIn;
+/** What a live connection needs besides its credentials (QuickBooks: the company). */
+const METADATA: Record<string, Record<string, string>> = { quickbooks: { realmId: TEST_REALM } };
 
 beforeAll(async () => {
   google = await startGoogleStandIn({ redirectUri: `${PUBLIC_URL}/connections/oauth/callback`, refreshTokenPrefix: `${CANARY}-` });
-  Object.assign(process.env, google.env, { PUBLIC_URL });
+  intuit = await startIntuitStandIn({ redirectUri: `${PUBLIC_URL}/connections/oauth/callback`, refreshTokenPrefix: `${CANARY}-` });
+  Object.assign(process.env, google.env, intuit.env, { PUBLIC_URL });
   ({ token } = await createToken(w.ctx(w.actors.acmeAdmin), { name: 'canary', scopes: ['read', 'operate'] }));
   const app = express();
   app.use('/api/v1', apiRouter({ version: 'test', publicUrl: 'http://localhost' }));
@@ -69,7 +77,8 @@ afterAll(async () => {
   process.stderr.write = writes.err;
   await new Promise((resolve) => server?.close(resolve));
   await google?.close();
-  for (const k of [...Object.keys(google?.env ?? {}), 'PUBLIC_URL']) delete process.env[k];
+  await intuit?.close();
+  for (const k of [...Object.keys(google?.env ?? {}), ...Object.keys(intuit?.env ?? {}), 'PUBLIC_URL']) delete process.env[k];
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -93,7 +102,7 @@ describe('a canary credential', () => {
       // (a provider without that field drops it).
       const bad = await call('PUT', `/connections/${id}/credentials`, { credentials: { ...credentials, expiresAt: CANARY } });
       expect(bad.status).toBe(provider === 'google_drive' || provider === 'quickbooks' ? 400 : 200);
-      const set = await call('PUT', `/connections/${id}/credentials`, { credentials });
+      const set = await call('PUT', `/connections/${id}/credentials`, { credentials, ...(METADATA[provider] ? { metadata: METADATA[provider] } : {}) });
       expect(set.status).toBe(200);
       expect(set.json.credentials).toMatchObject({ set: true, placeholder: '••••••••' });
       expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
@@ -129,6 +138,35 @@ describe('a canary credential', () => {
     expect(google.oauth.seen.revoked).toHaveLength(1);
   });
 
+  it('comes as refresh tokens from Intuit’s consent, rotated on every refresh, used Live and revoked, and the API answers without them', async () => {
+    const consentFor = async (name: string) => {
+      const id = (await call('POST', '/connections', { organizationId: w.acme.id, provider: 'quickbooks', name })).json.id as string;
+      const started = await call('POST', `/connections/${id}/oauth/start`);
+      const back = await followConsent(started.json.authorizationUrl as string, started.json.redirectUri as string);
+      await completeConnectionOAuth(w.ctx(w.actors.acmeAdmin), Object.fromEntries(back.searchParams));
+      return id;
+    };
+    // Access tokens inside the refresh-ahead minute: every call refreshes, and Intuit hands a new refresh token each time.
+    intuit.oauth.settings.accessTokenTtl = 30;
+    const id = await consentFor('Canary books');
+    expect((await call('POST', `/connections/${id}/test`)).json).toMatchObject({ status: 'connected', lastTest: { ok: true }, metadata: { realmId: TEST_REALM } });
+    const [books] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'quickbooks'));
+    await setPermission(w.ctx(w.actors.admin), w.acme.id, books!.id, { enabled: true, allowedActions: ['query'], confirmation: 'never' });
+    bodies.push(JSON.stringify(await runActionFor(w.ctx(w.actors.acmeAdmin), id, 'query', { query: 'SELECT * FROM Invoice', pageSize: 2, limit: 3 })));
+    // Intuit's refusal of a query comes back as its sentence, without the request.
+    const refused = (await failure(runActionFor(w.ctx(w.actors.acmeAdmin), id, 'query', { query: 'SELECT * FROM Vendor' }))) as ConflictError;
+    bodies.push(JSON.stringify({ message: refused.message, fields: refused.fieldErrors }));
+    expect(refused.status).toBe(502);
+    expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
+    expect(intuit.oauth.seen.refreshes).toBeGreaterThan(2);
+    expect(intuit.oauth.issuedRefreshTokens.every((r) => r.startsWith(CANARY))).toBe(true);
+    expect((await call('DELETE', `/connections/${id}`)).json).toMatchObject({ name: 'Canary books' });
+    expect(intuit.oauth.seen.revoked).toHaveLength(1);
+    expect(intuit.oauth.seen.revoked[0]).toBe(intuit.oauth.issuedRefreshTokens.at(-1));
+    // One stays connected, its rotated token sealed in the table the last test reads.
+    expect((await call('POST', `/connections/${await consentFor('Canary books kept')}/test`)).json).toMatchObject({ status: 'connected' });
+  });
+
   it('is found nowhere: responses, logs, the audit trail, or any table in clear', async () => {
     expect(bodies.join('\n')).not.toContain(CANARY);
     expect(captured.join('')).not.toContain(CANARY);
@@ -142,6 +180,6 @@ describe('a canary credential', () => {
       expect([table_name, JSON.stringify(rows).includes(CANARY)]).toEqual([table_name, false]);
     }
     const sealed = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from connections where credentials_sealed like 'aw1.%'`);
-    expect(sealed[0]!.n).toBe(4);
+    expect(sealed[0]!.n).toBe(5);
   });
 });
