@@ -183,6 +183,18 @@ describe('live QuickBooks queries', () => {
     expect((await getConnection(admin(), id)).status).toBe('connected');
   });
 
+  it('refresh once for calls made at the same moment: the others wait for it, then use the tokens it sealed', async () => {
+    await expireAccessToken(id);
+    const refreshes = intuit.oauth.seen.refreshes;
+    // A slow token endpoint, so that all three want to refresh while the first one is at it.
+    intuit.oauth.settings.tokenDelayMs = 300;
+    const results = await Promise.all([1, 2, 3].map(() => query(id, { query: 'SELECT * FROM Customer' })));
+    intuit.oauth.settings.tokenDelayMs = 0;
+    expect(results.map((r) => r.source)).toEqual(['Live', 'Live', 'Live']);
+    expect(intuit.oauth.seen.refreshes).toBe(refreshes + 1);
+    expect((await getConnection(admin(), id)).status).toBe('connected');
+  });
+
   it('refresh once and try again when Intuit refuses an access token before its expiry (401)', async () => {
     const before = await tokensOf(id);
     expect(await intuit.oauth.revokeAccessToken(before.accessToken!)).toBe(true);

@@ -39,8 +39,8 @@ export interface AuthorizationServer {
   /** Where the product's configuration points: <PROVIDER>_OAUTH_AUTH_URL, _TOKEN_URL, _REVOKE_URL. */
   endpoints: { authorize: string; token: string; revoke: string };
   provider: Provider;
-  /** Seconds an access token lives (short in tests that need one to expire). */
-  settings: { accessTokenTtl: number };
+  /** Seconds an access token lives (short in tests that need one to expire); how long the token endpoint takes to answer (calls meet there). */
+  settings: { accessTokenTtl: number; tokenDelayMs: number };
   /** What happened, for the tests to check. */
   seen: { refreshes: number; revoked: string[]; consents: number };
   /** Revokes a refresh token's grant as if the person removed the app's access at the provider; false when unknown. */
@@ -78,7 +78,7 @@ export async function startAuthorizationServer(opts: AuthorizationServerOptions,
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const settings = { accessTokenTtl: 3600 };
+  const settings = { accessTokenTtl: 3600, tokenDelayMs: 0 };
   const seen = { refreshes: 0, revoked: [] as string[], consents: 0 };
   const provider = new Provider(url, {
     clients: [
@@ -135,6 +135,7 @@ export async function startAuthorizationServer(opts: AuthorizationServerOptions,
     };
   }
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
+    if (ctx.path === dress.paths.token && settings.tokenDelayMs) await new Promise((resolve) => setTimeout(resolve, settings.tokenDelayMs));
     await next();
     if (ctx.path === dress.paths.token && ctx.oidc?.params?.grant_type === 'refresh_token' && ctx.status === 200) seen.refreshes += 1;
     dress.answer?.(ctx);

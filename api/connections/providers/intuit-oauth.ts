@@ -39,7 +39,13 @@ const PROVIDER = 'QuickBooks Online';
 export const basicAuth = (client: Client) => `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
 
 /** A failed fetch's code only (ECONNREFUSED, …): never its message, which can carry the URL. */
-export const networkCodeOf = (err: unknown) => String((err as { cause?: { code?: unknown } }).cause?.code ?? (err as { code?: unknown }).code ?? 'no answer');
+export const networkCodeOf = (err: unknown) =>
+  (err as { name?: unknown }).name === 'TimeoutError'
+    ? 'timed out'
+    : String((err as { cause?: { code?: unknown } }).cause?.code ?? (err as { code?: unknown }).code ?? 'no answer');
+
+/** How long Intuit's token endpoint may take: a refresh holds its connection's lock meanwhile. */
+const TOKEN_TIMEOUT_MS = 30_000;
 
 /** What Intuit's token endpoint said ({ error, error_description }), without the request. */
 class TokenRefused extends Error {
@@ -64,7 +70,7 @@ async function tokenRequest(baseUrls: Readonly<Record<string, string>>, client: 
       method: 'POST',
       headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form),
-      signal,
+      signal: AbortSignal.any([AbortSignal.timeout(TOKEN_TIMEOUT_MS), ...(signal ? [signal] : [])]),
     });
   } catch (err) {
     throw new ProviderRequestError(PROVIDER, `Intuit's token endpoint could not be reached (${networkCodeOf(err)})`);
@@ -128,31 +134,30 @@ const registered = (ctx: Ctx) => {
  */
 const newest = new WeakMap<Ctx, IntuitTokens>();
 
-/** Refreshes in flight, by connection and refresh token: Intuit rotates the refresh token, so two calls refreshing with the same one at once would leave one of them refused. */
-const inFlight = new Map<string, Promise<IntuitTokens>>();
+/** An access token that will last beyond the next minute. */
+const lasting = (t: IntuitTokens) => Boolean(t.accessToken && t.expiresAt && t.expiresAt - EAGER_REFRESH_MS > Date.now());
 
-/** Trades the refresh token for new tokens and saves them (sealed by the runner) before any call uses them. */
+/**
+ * Trades the refresh token for new tokens and seals them before any call uses them, alone for this
+ * connection among every process: Intuit spends a refresh token on use, so two refreshes with the same one
+ * would leave one refused. A call that waited finds the tokens another refreshed meanwhile and uses them.
+ */
 function refreshed(ctx: Ctx, client: Client, current: IntuitTokens): Promise<IntuitTokens> {
-  const key = `${ctx.connection.id}|${current.refreshToken}`;
-  let refresh = inFlight.get(key);
-  if (!refresh) {
-    refresh = (async () => {
-      let next: IntuitTokens;
-      try {
-        next = tokensOf(await tokenRequest(ctx.baseUrls, client, { grant_type: 'refresh_token', refresh_token: current.refreshToken }, ctx.signal), current);
-      } catch (err) {
-        if (err instanceof TokenRefused && err.code === 'invalid_grant')
-          throw new ProviderAuthError(`Intuit refused the refresh token (${err.message}): it was revoked or has expired`);
-        if (err instanceof TokenRefused) throw new ProviderRequestError(PROVIDER, `Intuit's token endpoint refused the refresh (${err.message})`);
-        throw err;
-      }
-      // Saved at once: the refresh token just used is spent.
-      await ctx.saveCredentials(next);
-      return next;
-    })().finally(() => inFlight.delete(key));
-    inFlight.set(key, refresh);
-  }
-  return refresh;
+  return ctx.exclusively(async (stored, save) => {
+    if (stored.refreshToken !== current.refreshToken && lasting(stored)) return stored;
+    let next: IntuitTokens;
+    try {
+      next = tokensOf(await tokenRequest(ctx.baseUrls, client, { grant_type: 'refresh_token', refresh_token: stored.refreshToken }, ctx.signal), stored);
+    } catch (err) {
+      if (err instanceof TokenRefused && err.code === 'invalid_grant')
+        throw new ProviderAuthError(`Intuit refused the refresh token (${err.message}): it was revoked or has expired`);
+      if (err instanceof TokenRefused) throw new ProviderRequestError(PROVIDER, `Intuit's token endpoint refused the refresh (${err.message})`);
+      throw err;
+    }
+    // Sealed before the lock goes: the refresh token just used is spent.
+    await save(next);
+    return next;
+  });
 }
 
 /** The QuickBooks API refused the access token (401): refresh once and try again. */
@@ -170,7 +175,7 @@ export async function withIntuitAuth<T>(ctx: Ctx, call: (accessToken: string) =>
     tokens = await refreshed(ctx, client, tokens);
     newest.set(ctx, tokens);
   };
-  if (!tokens.accessToken || !tokens.expiresAt || tokens.expiresAt - EAGER_REFRESH_MS <= Date.now()) await refresh();
+  if (!lasting(tokens)) await refresh();
   try {
     return await call(tokens.accessToken!);
   } catch (err) {
