@@ -3,6 +3,8 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import { capabilityEndpoints } from './capabilities/endpoints.ts';
+import { approvalEndpoints } from './approvals/endpoints.ts';
+import { approverGroupEndpoints } from './approver-groups/endpoints.ts';
 import { connectionEndpoints } from './connections/endpoints.ts';
 import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -27,6 +29,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...permissionEndpoints,
   ...policyEndpoints,
   ...connectionEndpoints,
+  ...approverGroupEndpoints,
+  ...approvalEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -141,6 +141,11 @@ const EnvSchema = z.object({
   // is https://sandbox-quickbooks.api.intuit.com/).
   ...oauthProviderVariables('QUICKBOOKS'),
   QUICKBOOKS_API_BASE_URL: urlVariable('QUICKBOOKS_API_BASE_URL'),
+  // ServiceTitan and Composio connections: where their APIs are (default: production). Tests point them
+  // at loopback servers speaking the providers' wire protocols (tests/stand-ins/).
+  SERVICETITAN_AUTH_URL: urlVariable('SERVICETITAN_AUTH_URL'),
+  SERVICETITAN_API_URL: urlVariable('SERVICETITAN_API_URL'),
+  COMPOSIO_BASE_URL: urlVariable('COMPOSIO_BASE_URL'),
   // How long a job waits for its typed approval before it ends `expired`.
   APPROVAL_TIMEOUT_HOURS: z.coerce
     .number()

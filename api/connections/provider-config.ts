@@ -1,6 +1,6 @@
 // What the configuration says about reaching providers: each provider's base URLs over its production ones
-// (GOOGLE_OAUTH_*_URL, GOOGLE_DRIVE_BASE_URL, QUICKBOOKS_OAUTH_*_URL, QUICKBOOKS_API_BASE_URL), and the
-// OAuth client the MSP registered with it. Read at
+// (GOOGLE_OAUTH_*_URL, GOOGLE_DRIVE_BASE_URL, QUICKBOOKS_OAUTH_*_URL, QUICKBOOKS_API_BASE_URL, SERVICETITAN_*_URL,
+// COMPOSIO_BASE_URL), and the OAuth client the MSP registered with it. Read at
 // each call, like the rest of the configuration, so tests and a restarted process see the current values.
 import { loadConfig, type Config } from '../../infra/config.ts';
 import { ConflictError } from '../errors.ts';
@@ -28,6 +28,8 @@ export function configuredBaseUrls(config: Config = loadConfig()): Record<string
       token: config.QUICKBOOKS_OAUTH_TOKEN_URL,
       revoke: config.QUICKBOOKS_OAUTH_REVOKE_URL,
     }),
+    servicetitan: defined({ auth: config.SERVICETITAN_AUTH_URL, api: config.SERVICETITAN_API_URL }),
+    composio: defined({ api: config.COMPOSIO_BASE_URL }),
   };
 }
 

@@ -15,7 +15,7 @@ import { auditEvents, capabilities, connectionOauthStates, connections } from '.
 import { followConsent } from '../stand-ins/consent.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
 import type { TestDatabase } from '../jest/db.ts';
-import { connectWithoutClientNamesIt, connectionRow, deleteRevokesAtProvider, liveProviderFile, openTokens, redirectUriOf } from '../jest/live-provider.ts';
+import { connectWithoutClientNamesIt, connectionRow, deleteRevokesAtProvider, liveProviderFile, openTokens, redirectUriOf } from '../jest/live-providers.ts';
 import { failure, type Tenants } from '../jest/tenants.ts';
 
 const PUBLIC_URL = 'http://localhost:3999';

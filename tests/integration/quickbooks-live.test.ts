@@ -18,7 +18,7 @@ import { followConsent } from '../stand-ins/consent.ts';
 import { startIntuitStandIn, type IntuitStandIn } from '../stand-ins/intuit.ts';
 import { TEST_REALM } from '../stand-ins/intuit-oauth-server.ts';
 import type { TestDatabase } from '../jest/db.ts';
-import { connectWithoutClientNamesIt, connectionRow, deleteRevokesAtProvider, liveProviderFile, openTokens, redirectUriOf } from '../jest/live-provider.ts';
+import { connectWithoutClientNamesIt, connectionRow, deleteRevokesAtProvider, liveProviderFile, openTokens, redirectUriOf } from '../jest/live-providers.ts';
 import { failure, type Tenants } from '../jest/tenants.ts';
 
 const REDIRECT_URI = redirectUriOf('http://localhost:3997');

@@ -1,24 +1,43 @@
-// What the live provider tests share (tests/integration/*-live.test.ts): the file's database and cast,
-// this process's configuration pointed at the provider's stand-ins for the file's tests (the product reads
-// its configuration at each call) and put back after them, a connection's sealed tokens opened, and the
-// checks that Connect names the variables of a missing OAuth client and that deleting a connection revokes
-// its refresh token at the provider.
+// What the live provider tests share: pointing this process's configuration at stand-ins for a while (or
+// for a test file, with its database and cast: liveProviderFile), the audit event one action left on a
+// connection, a connection's sealed tokens opened, and the checks that Connect names the variables of a
+// missing OAuth client and that deleting a connection revokes its refresh token at the provider.
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import { and, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../api/authz.ts';
 import { startConnectionOAuth } from '../../api/connections/oauth.ts';
-import { deleteConnection } from '../../api/connections/service.ts';
-import type { ConflictError } from '../../api/errors.ts';
 import { oauthCredentials } from '../../api/connections/providers/fields.ts';
+import { deleteConnection } from '../../api/connections/service.ts';
 import { credentialBinding } from '../../api/connections/status.ts';
-import type { Executor } from '../../db/client.ts';
+import type { ConflictError } from '../../api/errors.ts';
+import type { Db, Executor } from '../../db/client.ts';
 import { auditEvents, connections } from '../../db/schema.ts';
 import { configuredKek } from '../../infra/secrets/kek.ts';
 import { openSecret } from '../../infra/secrets/sealed.ts';
-import type { TestDatabase } from './db.ts';
 import type { AuthorizationServer } from '../stand-ins/oidc-server.ts';
+import type { TestDatabase } from './db.ts';
 import { tenantsForFile } from './tenants-for-file.ts';
 import { failure, type Tenants } from './tenants.ts';
+
+/** Sets these variables (the product reads its configuration at each call); the returned function puts back what was there. */
+export function setEnv(vars: Record<string, string>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(before))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  };
+}
+
+/** The first audit event of `action` on this target. */
+export async function auditEventOf(db: Db, action: string, targetId: string) {
+  const [event] = await db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, targetId)));
+  return event;
+}
 
 export interface StandIns {
   env: Record<string, string>;
@@ -39,20 +58,15 @@ export function liveProviderFile<S extends StandIns>(
   ready: (f: { t: TestDatabase; w: Tenants; standIns: S }) => void,
 ): void {
   let standIns: S | undefined;
-  const saved: Record<string, string | undefined> = {};
+  let restore = () => {};
   // Registered first, so the stand-ins run before tenantsForFile hands everything over.
   beforeAll(async () => {
     standIns = await start(redirectUriOf(publicUrl));
-    for (const [k, v] of Object.entries({ ...standIns.env, PUBLIC_URL: publicUrl })) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
+    restore = setEnv({ ...standIns.env, PUBLIC_URL: publicUrl });
   });
   tenantsForFile((t, w) => ready({ t, w, standIns: standIns! }));
   afterAll(async () => {
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    restore();
     await standIns?.close();
   });
 }
@@ -66,15 +80,11 @@ export async function openTokens(db: Executor, id: string) {
 }
 
 /** Deletes the connection and checks that its refresh token was revoked at the provider, and that the audit trail says so. */
-export async function deleteRevokesAtProvider(db: Executor, ctx: ServiceContext, id: string, oauth: AuthorizationServer, providerName: string): Promise<void> {
+export async function deleteRevokesAtProvider(db: Db, ctx: ServiceContext, id: string, oauth: AuthorizationServer, providerName: string): Promise<void> {
   const { refreshToken } = await openTokens(db, id);
   await deleteConnection(ctx, id);
   expect(oauth.seen.revoked).toContain(refreshToken);
-  const [event] = await db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, id)));
-  expect(event!.details).toMatchObject({ revoke: `revoked at ${providerName}` });
+  expect((await auditEventOf(db, 'connection.delete', id))!.details).toMatchObject({ revoke: `revoked at ${providerName}` });
   expect(await oauth.provider.RefreshToken.find(refreshToken)).toBeUndefined();
 }
 
