@@ -129,6 +129,7 @@ describe('live QuickBooks queries', () => {
     ]);
     expect((await query(id, { query: 'SELECT COUNT(*) FROM Invoice' })).data).toEqual({ rows: [], totalCount: 7 });
     expect(rowsOf(await query(id, { query: 'SELECT * FROM Customer STARTPOSITION 2 MAXRESULTS 5' })).map((r) => r.Id)).toEqual(['2']);
+    expect(rowsOf(await query(id, { query: 'SELECT * FROM Invoice MAXRESULTS 5', limit: 2 }))).toHaveLength(2);
     expect((await query(id, { query: "SELECT * FROM Customer WHERE DisplayName LIKE 'Zed%'" })).data).toEqual({ rows: [], totalCount: 0 });
   });
 

@@ -9,6 +9,8 @@ describe('the QuickBooks query plan', () => {
     expect(planQuery('select * from Invoice maxresults 5')).toMatchObject({ ownPaging: true });
     // A field named like the keyword is not paging.
     expect(planQuery("SELECT * FROM Invoice WHERE DocNumber = 'MAXRESULTS'")).toMatchObject({ ownPaging: false });
+    expect(planQuery("SELECT * FROM Customer WHERE DisplayName = 'Startposition 5 Ltd'")).toMatchObject({ ownPaging: false });
+    expect(planQuery("SELECT * FROM Customer WHERE DisplayName = 'It\\'s maxresults 2' MAXRESULTS 3")).toMatchObject({ ownPaging: true });
     expect(planQuery('SELECT *')).toBeNull();
     expect(planQuery('DELETE FROM Invoice')).toBeNull();
   });

@@ -15,7 +15,9 @@ export interface QueryPlan {
 export function planQuery(query: string): QueryPlan | null {
   const m = /^\s*select\s+([\s\S]+?)\s+from\s+([A-Za-z]+)\b/i.exec(query);
   if (!m) return null;
-  return { entity: m[2]!, count: /^count\s*\(\s*\*\s*\)$/i.test(m[1]!.trim()), ownPaging: /\b(startposition|maxresults)\s+\d+/i.test(query) };
+  // Paging words inside a quoted value are the value's.
+  const unquoted = query.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  return { entity: m[2]!, count: /^count\s*\(\s*\*\s*\)$/i.test(m[1]!.trim()), ownPaging: /\b(startposition|maxresults)\s+\d+/i.test(unquoted) };
 }
 
 /** The query for one page: Intuit counts positions from 1 and answers at most 1000 rows a page. */

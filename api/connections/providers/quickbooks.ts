@@ -70,7 +70,8 @@ async function query(ctx: Ctx, input: z.infer<typeof QueryInput>): Promise<z.inf
   };
   if (plan.count || plan.ownPaging) {
     const page = await ask(input.query);
-    return { rows: page.rows, totalCount: page.totalCount ?? page.rows.length };
+    const rows = page.rows.slice(0, input.limit);
+    return { rows, totalCount: page.totalCount ?? rows.length };
   }
   const rows: Record<string, unknown>[] = [];
   for (;;) {
@@ -101,8 +102,8 @@ export const quickbooks = defineProvider<IntuitTokens, Metadata>({
   // The cheapest authenticated call that names the company.
   test: async (ctx) => {
     const realmId = realmOf(ctx);
-    const body = (await companyGet(ctx, `companyinfo/${encodeURIComponent(realmId)}`)) as { CompanyInfo?: { CompanyName?: unknown } };
-    const name = body.CompanyInfo?.CompanyName;
+    const body = (await companyGet(ctx, `companyinfo/${encodeURIComponent(realmId)}`)) as { CompanyInfo?: { CompanyName?: unknown } } | null;
+    const name = body?.CompanyInfo?.CompanyName;
     return { message: typeof name === 'string' ? `Connected to ${name.slice(0, 200)}.` : `${NAME} answered for company ${realmId}.` };
   },
   oauth: intuitOAuthFlow,
