@@ -103,6 +103,10 @@ const RULES = {
   'instance.apply_capabilities': mspStaff,
   // Approving: MSP staff, and company people an approver group of the job's policy holds (issue 14); the
   // run's validator and the confirming activity check the policy's roles, groups and N-of-M again.
+  // Workflow runs (issue 14): company admins run their own organization's workflows, MSP staff all; a
+  // run's steps act with the run's authority, and the policy engine decides each action at that moment.
+  'workflow.run': mspStaffOrOwnCompanyAdmin,
+  'workflow.run_step': mspStaffOrOwnCompanyAdmin,
   'job.approve': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.approver === true),
   'job.cancel': mspStaff,
   // A retry is a new request of the same job: whoever may request jobs.
@@ -125,6 +129,11 @@ const RULES = {
   // staff manage them (who joins is checked by the service: the organization's people or MSP staff).
   'approver_group.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'approver_group.manage': mspStaffOrOwnCompanyAdmin,
+  // Workflow definitions (issue 14): its company admin and MSP staff build an organization's (create,
+  // save versions, duplicate, archive, import, preview their policy verdicts); everyone in the
+  // organization sees them. Which definitions a company user may run ("shared with them") comes with runs.
+  'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,

@@ -16,6 +16,8 @@ import { peopleEndpoints } from './people/endpoints.ts';
 import { permissionEndpoints } from './permissions/endpoints.ts';
 import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
+import { workflowDefinitionEndpoints } from './workflow-definitions/endpoints.ts';
+import { workflowRunEndpoints } from './workflow-runs/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
   ...dashboardEndpoints,
@@ -31,6 +33,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...connectionEndpoints,
   ...approverGroupEndpoints,
   ...approvalEndpoints,
+  ...workflowDefinitionEndpoints,
+  ...workflowRunEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -548,6 +548,50 @@ export const connectionOauthStates = pgTable(
   (t) => [uniqueIndex('connection_oauth_states_hash_unique').on(t.stateHash)],
 );
 
+// ------------------------------------------------------------------- workflow definitions (issue 14)
+// A definition is an organization's named, ordered steps (protocol/workflow-definition.ts). Each save is
+// a new immutable version (no code path updates one, and a trigger refuses UPDATE), so a run pinned to a
+// version never sees an edit. A definition is archived, never deleted: runs keep pointing at its versions.
+export const workflowDefinitions = pgTable(
+  'workflow_definitions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
+    /** The latest version; null only inside the transaction that creates the definition. */
+    currentVersionId: uuid('current_version_id').references((): AnyPgColumn => workflowVersions.id),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workflow_definitions_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+);
+
+export const workflowVersions = pgTable(
+  'workflow_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    definitionId: uuid('definition_id')
+      .notNull()
+      .references(() => workflowDefinitions.id),
+    /** 1, 2, 3… per definition. */
+    number: integer('number').notNull(),
+    /** The content as saved: name and description travel with the steps, so a version tells all it ran. */
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    steps: jsonb('steps').$type<unknown[]>().notNull(),
+    /** SHA-256 (hex) of the canonical JSON of { name, description, steps }. */
+    contentHash: text('content_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workflow_versions_definition_number_unique').on(t.definitionId, t.number)],
+);
+
 // Approver groups (issue 14): named sets of people who may approve where an approval policy names the
 // group. A customer's group holds its people and MSP staff; a group of the MSP's own organization is
 // MSP-wide (MSP staff only) and may be named in any organization's policies.

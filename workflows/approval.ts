@@ -174,6 +174,9 @@ export type RecordJob = (update: {
   approval?: { at: string; by: string; role: string; via: 'signal'; outcome: 'ignored'; reason?: string };
 }) => Promise<void>;
 
+/** The record of an `approve` signal that was not a valid approval, for the job's approvals. */
+export const ignoredSignal = (input: unknown, reason: string) => ({ at: new Date().toISOString(), ...claimed(input), via: 'signal' as const, outcome: 'ignored' as const, reason });
+
 /** Who an ignored signal claimed to be: shown as a claim, never believed. */
 function claimed(input: unknown): { by: string; role: string } {
   const grant = (input as { grant?: { email?: unknown; role?: unknown } } | undefined)?.grant;
@@ -201,7 +204,7 @@ export async function approvalStep(opts: {
     { ...opts.policy, expiresAt },
     {
       confirm: (grant, via) => jobActivities.confirmDecision({ jobId: opts.policy.jobId, grant, via }),
-      ignored: (input, reason) => opts.record({ approval: { at: new Date().toISOString(), ...claimed(input), via: 'signal', outcome: 'ignored', reason } }),
+      ignored: (input, reason) => opts.record({ approval: ignoredSignal(input, reason) }),
     },
   );
   await opts.record({

@@ -27,6 +27,7 @@ import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
+import { stricterApproval, type StricterConfirmation } from '../policy/engine.ts';
 import { enforcePolicy } from '../policy/service.ts';
 
 export { JobOutput } from './job-output.ts';
@@ -126,6 +127,8 @@ export interface JobRequest<W extends JobWorkflow> {
   /** The workflow's input, checked against the type's workflow at compile time. */
   args: Parameters<W>[0];
   retryOf?: string;
+  /** A workflow step's confirmation, stricter than the permission's (api/policy/engine.ts stricterApproval). */
+  stricter?: StricterConfirmation;
 }
 
 /**
@@ -143,6 +146,7 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
     ...(job.instanceId ? { on: { type: 'instance', id: job.instanceId } } : {}),
   });
   if (verdict.outcome !== 'needs_confirmation') return job.args;
+  const approval = stricterApproval(verdict.approval, job.stricter);
   if (type.approval !== 'required') {
     throw new ConflictError(
       'id',
@@ -152,12 +156,12 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
   const args = job.args as ApprovalTerms;
   return {
     ...args,
-    approverRoles: verdict.approval.approverRoles,
-    approverGroupIds: verdict.approval.approverGroupIds,
-    approvalsNeeded: verdict.approval.approvalsNeeded,
-    forbidSelfApproval: args.forbidSelfApproval || verdict.approval.forbidSelfApproval,
+    approverRoles: approval.approverRoles,
+    approverGroupIds: approval.approverGroupIds,
+    approvalsNeeded: approval.approvalsNeeded,
+    forbidSelfApproval: args.forbidSelfApproval || approval.forbidSelfApproval,
     // The stricter of the product's setting (APPROVAL_TIMEOUT_HOURS) and the permission's expiry.
-    approvalTimeoutSeconds: Math.min(args.approvalTimeoutSeconds, Math.round(verdict.approval.expiresInHours * 3600)),
+    approvalTimeoutSeconds: Math.min(args.approvalTimeoutSeconds, Math.round(approval.expiresInHours * 3600)),
   } as Parameters<W>[0];
 }
 

@@ -3,7 +3,7 @@
 // (403 with the rule) and audited; otherwise the run counts towards the permission's usage limits.
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { capabilityUsage, instances } from '../../db/schema.ts';
+import { capabilityUsage, connections, instances } from '../../db/schema.ts';
 import { recordDenied } from '../audit/record.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { NotFoundError, parseInput, PolicyBlockedError } from '../errors.ts';
@@ -16,6 +16,7 @@ export const PolicyCheckInput = z.object({
   capabilityKey: z.string('capabilityKey is required').trim().min(1, 'capabilityKey is required').max(200, 'capabilityKey is at most 200 characters'),
   action: z.string('action is required').trim().min(1, 'action is required').max(200, 'action is at most 200 characters'),
   instanceId: z.string().uuid('instanceId must be a UUID').optional(),
+  connectionId: z.string().uuid('connectionId must be a UUID').optional().describe('The connection the action goes through; default the organization’s connection to the provider'),
 });
 
 export const VerdictOutput = z.object({
@@ -38,6 +39,10 @@ export async function checkPolicy(ctx: ServiceContext, input: unknown): Promise<
     const [row] = await ctx.db.select({ id: instances.id, name: instances.name, organizationId: instances.organizationId }).from(instances).where(eq(instances.id, q.instanceId));
     if (!row || row.organizationId !== q.organizationId) throw new NotFoundError('instance in that organization');
     instance = row;
+  }
+  if (q.connectionId) {
+    const [row] = await ctx.db.select({ organizationId: connections.organizationId }).from(connections).where(eq(connections.id, q.connectionId));
+    if (!row || row.organizationId !== q.organizationId) throw new NotFoundError('connection in that organization');
   }
   const facts = await loadFacts(ctx.db, { ...q, instance });
   return { ...decide(facts), usage: facts.usage, permissionSource: facts.permission?.source ?? null };

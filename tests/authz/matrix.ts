@@ -16,6 +16,8 @@ import {
   nodeEnrollmentTokens,
   nodes,
   permissions,
+  workflowDefinitions,
+  workflowVersions,
 } from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
@@ -218,6 +220,25 @@ const atGroupMember = (member: boolean) => async (s: Seed, _r: RoleUnderTest, w:
   if (member) await s.db.insert(approverGroupMembers).values({ groupId, userId });
   return { path: `/approver-groups/${groupId}/members/${userId}` };
 };
+const notifyStep = (message: string) => ({ id: 'tell', name: 'Tell', kind: 'notify', message });
+
+/** A workflow definition of the organization with its version 1 (one notify step), for cases that read or change one. */
+async function freshDefinition(s: Seed, organizationId: string): Promise<string> {
+  const steps = [notifyStep('matrix')];
+  const [d] = await s.db
+    .insert(workflowDefinitions)
+    .values({ organizationId, name: s.unique('Matrix workflow') })
+    .returning();
+  const [v] = await s.db
+    .insert(workflowVersions)
+    .values({ definitionId: d!.id, number: 1, name: d!.name, description: '', steps, contentHash: crypto.randomBytes(32).toString('hex') })
+    .returning();
+  await s.db.update(workflowDefinitions).set({ currentVersionId: v!.id }).where(eq(workflowDefinitions.id, d!.id));
+  return d!.id;
+}
+const atDefinition =
+  (suffix = '', body?: (s: Seed) => Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflow-definitions/${await freshDefinition(s, orgOf(s, w))}${suffix}`, body: body?.(s) });
 
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
@@ -324,6 +345,35 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /connections/:id/disable': { request: atConnection('/disable'), expect: api.companyAdmins(200) },
   'POST /connections/:id/enable': { request: atConnection('/enable'), expect: api.companyAdmins(200) },
   'DELETE /connections/:id': { request: atConnection(), expect: api.companyAdmins(200) },
+  // Workflow definitions: everyone in the organization sees them; its company admin and MSP staff build them.
+  'GET /workflow-definitions': { request: inOrganization('/workflow-definitions'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('Matrix workflow'), steps: [notifyStep('created')] } }),
+    expect: api.companyAdmins(201),
+  },
+  'POST /workflow-definitions/import': {
+    request: (s, _r, w) => ({
+      body: {
+        organizationId: orgOf(s, w),
+        definition: { format: 'anthropy-works.workflow-definition', formatVersion: 1, name: s.unique('Imported'), steps: [notifyStep('imported')] },
+      },
+    }),
+    expect: api.companyAdmins(201),
+  },
+  'POST /workflow-definitions/policy-preview': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), steps: [notifyStep('preview')] } }),
+    expect: api.companyAdmins(200),
+  },
+  'GET /workflow-definitions/:id': { request: atDefinition(), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/versions': { request: atDefinition('/versions', () => ({ steps: [notifyStep('saved')] })), expect: api.companyAdmins(200) },
+  'GET /workflow-definitions/:id/versions/:number': { request: atDefinition('/versions/1'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/duplicate': { request: atDefinition('/duplicate', (s) => ({ name: s.unique('Copy') })), expect: api.companyAdmins(201) },
+  // A simulated run of a one-note definition: a job on the control plane.
+  'POST /workflow-definitions/:id/runs': { request: atDefinition('/runs', () => ({ simulate: true })), expect: api.companyAdmins(201) },
+  'POST /workflow-definitions/:id/archive': { request: atDefinition('/archive'), expect: api.companyAdmins(200) },
+  'POST /workflow-definitions/:id/unarchive': { request: atDefinition('/unarchive'), expect: api.companyAdmins(200) },
+  'GET /workflow-definitions/:id/export': { request: atDefinition('/export'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
@@ -554,7 +604,23 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /connections/oauth/callback': page('/connections/oauth/callback?state=matrix-unknown-state&code=x'),
   // The page's default form sets credentials (write-only).
   'POST /connections/:connectionId': { request: atConnection('', { intent: 'credentials', 'credentials.apiKey': 'matrix-api-key-0000' }), expect: pages.companyAdmins(200) },
-  'GET /workflows': page(),
+  'GET /workflows': { request: inOrganization('/workflows'), expect: pages.companyPeople(200) },
+  // Importing a document: its company admin and MSP staff land on the new definition's page.
+  'POST /workflows': {
+    request: (s, _r, w) => ({
+      path: `/workflows?organizationId=${orgOf(s, w)}`,
+      body: {
+        organizationId: orgOf(s, w),
+        definition: JSON.stringify({ format: 'anthropy-works.workflow-definition', formatVersion: 1, name: s.unique('Console import'), steps: [notifyStep('imported')] }),
+      },
+    }),
+    expect: pages.companyAdmins(302),
+  },
+  'GET /workflows/:definitionId': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}` }), expect: pages.companyPeople(200) },
+  'POST /workflows/:definitionId': {
+    request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent: 'archive' } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /tools': page(),
 };
 
@@ -647,6 +713,16 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   ),
   // Running an action: past authorization, the policy engine decides (its refusal is said on the form).
   'POST /connections/:connectionId intent=run': { request: atConnection('', { intent: 'run', action: 'tools.execute', input: '{}' }), expect: pages.companyAdmins(200) },
+  // The workflow page's buttons: its company admin and MSP staff; a copy opens its own page.
+  ...Object.fromEntries(
+    (['unarchive', 'duplicate'] as const).map((intent) => [
+      `POST /workflows/:definitionId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.companyAdmins(intent === 'duplicate' ? 302 : 200),
+      } satisfies MatrixEntry,
+    ]),
+  ),
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

@@ -8,6 +8,7 @@ import { deletePermission, listPermissions, setPermission } from '../../../../ap
 import { checkPolicy } from '../../../../api/policy/service.ts';
 import { CONFIRMATIONS } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
+import { VerdictLine } from '../../components/verdict.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import { RiskBadge } from '../capabilities/risk-badge.tsx';
 import type { Route } from './+types/permissions.ts';
@@ -128,14 +129,7 @@ export default function Permissions({ loaderData, actionData }: Route.ComponentP
         </button>
         {result && 'verdict' in result && result.verdict && (
           <p role="status" data-testid="verdict">
-            <strong>{result.verdict.outcome.replace('_', ' ')}</strong>
-            {result.verdict.rule && (
-              <>
-                {' '}
-                by <code>{result.verdict.rule}</code>
-              </>
-            )}
-            : {result.verdict.sentence}
+            <VerdictLine verdict={result.verdict} />
           </p>
         )}
       </Form>
