@@ -141,12 +141,12 @@ describe('permissions', () => {
     expect(await audited('permission.set')).toBeGreaterThanOrEqual(2);
   });
 
-  it('names an action the capability does not have, and refuses an approval policy it cannot enforce yet', async () => {
+  it('names an action the capability does not have, and refuses more approvals than it enforces (5)', async () => {
     const lifecycle = await idOf('openclaw.lifecycle');
     const bad = await failure(setPermission(w.ctx(w.actors.admin), w.globex.id, lifecycle, { enabled: true, allowedActions: ['reboot'] }));
     expect((bad as InvalidInputError).fieldErrors).toEqual({ allowedActions: 'OpenClaw lifecycle has no action "reboot"' });
-    const twoOf = await failure(setPermission(w.ctx(w.actors.admin), w.globex.id, lifecycle, { enabled: true, allowedActions: ['health'], approval: { approvalsNeeded: 2 } }));
-    expect(Object.keys((twoOf as InvalidInputError).fieldErrors)).toEqual(['approval.approvalsNeeded']);
+    const sixOf = await failure(setPermission(w.ctx(w.actors.admin), w.globex.id, lifecycle, { enabled: true, allowedActions: ['health'], approval: { approvalsNeeded: 6 } }));
+    expect((sixOf as InvalidInputError).fieldErrors).toEqual({ 'approval.approvalsNeeded': 'approvalsNeeded is at most 5' });
   });
 });
 

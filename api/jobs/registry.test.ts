@@ -28,6 +28,7 @@ describe('job-type registry', () => {
       'restart_gateway',
       'start_instance',
       'stop_instance',
+      'workflow_run',
     ]);
     for (const definition of jobTypes().values()) {
       expect(typeof definition.workflow).toBe('function');

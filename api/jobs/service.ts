@@ -22,7 +22,7 @@ import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts'
 import { approvalGrantPublicKey } from '../../infra/approval-grant-key.ts';
 import { GRANT_DECISIONS } from '../../protocol/approval-grant.ts';
 import { issueGrant } from './approval-grant.ts';
-import { approvalsOfRequest, mayDecide } from './approvers.ts';
+import { approvalsNeededOf, approvalsOfRequest, mayDecide } from './approvers.ts';
 import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from './job-output.ts';
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
@@ -251,8 +251,13 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
     throw temporalRefusal(err);
   }
   // An approval that is not yet the last one needed leaves the job waiting: done once it is on record.
+  // The last one moves the job on: done once it has left the wait.
   const before = approvalsOfRequest(row.job.approvals, row.job.step).length;
-  return waitForState(ctx, id, (s, j) => s !== 'waiting_for_approval' || (decision === 'approve' && approvalsOfRequest(j.approvals, j.step).length > before));
+  const needed = approvalsNeededOf(row.job.approvalPolicy);
+  return waitForState(ctx, id, (s, j) => {
+    const given = approvalsOfRequest(j.approvals, j.step).length;
+    return s !== 'waiting_for_approval' || (decision === 'approve' && given > before && given < needed);
+  });
 }
 
 /** A decision Temporal could not deliver: the run is gone (the record is behind it), or Temporal is down. */

@@ -715,11 +715,12 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   'POST /connections/:connectionId intent=run': { request: atConnection('', { intent: 'run', action: 'tools.execute', input: '{}' }), expect: pages.companyAdmins(200) },
   // The workflow page's buttons: its company admin and MSP staff; a copy opens its own page.
   ...Object.fromEntries(
-    (['unarchive', 'duplicate'] as const).map((intent) => [
+    // A run or a simulation opens its job's page.
+    (['unarchive', 'duplicate', 'simulate', 'run'] as const).map((intent) => [
       `POST /workflows/:definitionId intent=${intent}`,
       {
         request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent } }),
-        expect: pages.companyAdmins(intent === 'duplicate' ? 302 : 200),
+        expect: pages.companyAdmins(intent === 'unarchive' ? 200 : 302),
       } satisfies MatrixEntry,
     ]),
   ),

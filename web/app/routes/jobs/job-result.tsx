@@ -57,7 +57,76 @@ export function HealthView({ health, label }: { health: InstanceHealth; label: s
   );
 }
 
+type RunStep = {
+  id: string;
+  name: string;
+  state: string;
+  source?: string;
+  output?: unknown;
+  reason?: string;
+  approvedBy?: string[];
+  jobId?: string;
+  verdict?: { sentence: string };
+};
+
+/** A workflow run's steps as they stand: state, where each output came from, who approved, the job an instance step ran. */
+export function RunSteps({ job }: { job: JobOutput }) {
+  const steps = (job.result?.steps ?? []) as RunStep[];
+  const waitingFor = job.result?.waitingForJob as string | undefined;
+  return (
+    <section aria-label="Steps">
+      <h2>Steps{job.result?.simulate ? ' (simulated: no provider was called, no machine changed)' : ''}</h2>
+      <table data-testid="run-steps">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Step</th>
+            <th>State</th>
+            <th>Output</th>
+            <th>Approved by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((s, i) => (
+            <tr key={s.id} data-testid={`run-step-${s.id}`}>
+              <td>{i + 1}</td>
+              <td>
+                {s.name}
+                {s.jobId && (
+                  <>
+                    {' '}
+                    · <a href={`/jobs/${s.jobId}`}>its job</a>
+                  </>
+                )}
+              </td>
+              <td>
+                <span className={`badge ${s.state}`}>{s.state}</span>
+                {s.reason && <div className="muted">{s.reason}</div>}
+              </td>
+              <td>
+                {s.source && (
+                  <span className="badge" data-testid="output-source">
+                    {s.source}
+                  </span>
+                )}
+                {s.output !== undefined && <pre className="muted">{JSON.stringify(s.output, null, 2).slice(0, 2000)}</pre>}
+              </td>
+              <td>{s.approvedBy?.join(', ') ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {waitingFor && job.state === 'running' && (
+        <p className="muted">
+          Waiting for <a href={`/jobs/${waitingFor}`}>the step’s job</a> (it asks for its own approval).
+        </p>
+      )}
+    </section>
+  );
+}
+
 export function JobResult({ job }: { job: JobOutput }) {
+  if (job.type === 'workflow_run') return job.result ? <RunSteps job={job} /> : null;
   // While a lifecycle action waits for its approval, the approver sees the instance as it is now.
   if (job.state === 'waiting_for_approval' && isHealth(job.result?.before)) {
     return (

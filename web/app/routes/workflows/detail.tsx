@@ -5,6 +5,7 @@ import { listInstances } from '../../../../api/instances/list.ts';
 import { previewDefinition } from '../../../../api/workflow-definitions/policy-preview.ts';
 import { duplicateDefinition, getDefinition, getVersion, setDefinitionArchived } from '../../../../api/workflow-definitions/service.ts';
 import type { Step } from '../../../../protocol/workflow-definition.ts';
+import { startWorkflowRun } from '../../../../api/workflow-runs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FormError } from '../../components/forms.tsx';
@@ -25,6 +26,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const number = /^[1-9][0-9]{0,8}$/.test(asked) ? Number(asked) : definition.currentVersion.number;
   const version = number === definition.currentVersion.number ? { number, steps: definition.steps } : await load(() => getVersion(ctx, id, number));
   const canBuild = can(ctx.actor, 'workflow_definition.build', { organizationId });
+  const canRun = can(ctx.actor, 'workflow.run', { organizationId }) && !definition.archivedAt;
   // The names of the records steps act on; an instance a person may not see stays an id.
   const connectionNames = Object.fromEntries((await listConnections(ctx, { organizationId })).items.map((c) => [c.id, c.name]));
   const instanceNames = can(ctx.actor, 'instance.view', { organizationId })
@@ -34,6 +36,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     definition,
     version,
     canBuild,
+    canRun,
     // The policy engine's verdicts now (the editor's tool: builders only).
     preview: canBuild ? await load(() => previewDefinition(ctx, id, { version: number })) : null,
     connectionNames,
@@ -45,6 +48,11 @@ export async function action({ request, params }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
   const intent = form.get('intent');
+  if (intent === 'run' || intent === 'simulate') {
+    const run = await attempt(() => startWorkflowRun(ctx, params.definitionId, { simulate: intent === 'simulate' }));
+    if (run.ok) throw redirect(`/jobs/${run.value.id}`);
+    return run;
+  }
   if (intent === 'duplicate') {
     const copy = await attempt(() => duplicateDefinition(ctx, params.definitionId, {}));
     if (copy.ok) throw redirect(`/workflows/${copy.value.id}`);
@@ -91,7 +99,7 @@ function Confirmation({ c }: { c: Step['confirmation'] }) {
 }
 
 export default function WorkflowDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { definition: d, version, canBuild, preview, connectionNames, instanceNames } = loaderData;
+  const { definition: d, version, canBuild, canRun, preview, connectionNames, instanceNames } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const verdicts = preview?.steps ?? [];
   const current = version.number === d.currentVersion.number;
@@ -108,6 +116,19 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
         )}
       </p>
       {d.description && <p>{d.description}</p>}
+      {canRun && (
+        <div className="row">
+          {(['simulate', 'run'] as const).map((intent) => (
+            <Form method="post" key={intent} aria-label={`${intent} workflow`}>
+              <input type="hidden" name="intent" value={intent} />
+              <button type="submit" className={intent === 'run' ? undefined : 'secondary'} disabled={busy}>
+                {intent === 'run' ? `Run version ${d.currentVersion.number}` : 'Simulate'}
+              </button>
+            </Form>
+          ))}
+          <Link to="/jobs?type=workflow_run">Runs</Link>
+        </div>
+      )}
       {canBuild && (
         <div className="row">
           {(['duplicate', d.archivedAt ? 'unarchive' : 'archive'] as const).map((intent) => (
