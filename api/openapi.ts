@@ -8,6 +8,7 @@ const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  rule: z.string().optional().describe('The policy rule that blocked the request (403, title "Blocked by policy"; api/policy/rules.ts)'),
 });
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
