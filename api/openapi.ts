@@ -8,7 +8,8 @@ const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  rule: z.string().optional().describe('The policy rule that blocked the request (403, title "Blocked by policy"; api/policy/rules.ts)'),
+  /** A 403 "Blocked by policy" names the policy engine's rule (api/errors.ts, PolicyBlockedError). */
+  rule: z.string().optional(),
 });
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
@@ -36,6 +37,7 @@ const ERROR_STATUSES: Record<string, string> = {
   415: 'Unsupported Media Type: a body that is not JSON (send Content-Type: application/json, UTF-8)',
 };
 const RATE_LIMITED = 'Too Many Requests: too many failed attempts from this address; wait and try again';
+const BAD_GATEWAY = 'Bad Gateway: the SaaS provider answered the call with an error; the detail carries its sentence (never a credential)';
 const UNAVAILABLE = 'Service Unavailable: Temporal, or the node’s agent, did not answer; nothing was changed, try again after Retry-After';
 
 export function openApiDocument(endpoints: Endpoint[], opts: { version: string; serverUrl: string }) {
@@ -69,6 +71,7 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
         [String(e.status)]: { description: 'Success', content: { 'application/json': { schema: jsonSchema(e.response, 'output') } } },
         ...errors,
         ...(e.rateLimited ? { 429: problem(RATE_LIMITED) } : {}),
+        ...(e.callsProvider ? { 502: problem(BAD_GATEWAY) } : {}),
         ...(e.callsTemporal ? { 503: problem(UNAVAILABLE, retryAfter) } : {}),
       },
       // For a bearer scheme, OpenAPI 3.1 lets the list name the roles required: here the token's scope.

@@ -56,6 +56,7 @@ export const connectionEndpoints = [
     params: IdParams.extend({ action: z.string().min(1).max(100) }),
     body: RunActionInput,
     response: ActionResultOutput,
+    callsProvider: true,
     handler: (ctx, { params, body }) => runActionFor(ctx, params.id, params.action, body.input),
   }),
   defineEndpoint({

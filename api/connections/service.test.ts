@@ -1,5 +1,5 @@
 // Connections against a real database: who may do what, write-only credentials sealed to their row,
-// demo mode labelled Demo, a live call without its implementation saying so, a credential that no longer
+// demo mode labelled Demo, a live call missing a non-secret field naming it before any call, a credential that no longer
 // opens turning the connection needs_reconnect, and the policy engine's connection rules on real rows.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, count, desc, eq } from 'drizzle-orm';
@@ -75,17 +75,12 @@ describe('connections', () => {
     expect(event!.details).toEqual({ provider: 'composio', name: 'Composio', fields: ['apiKey'] });
   });
 
-  it('say plainly that a live test is not available yet, and change no status', async () => {
+  it('name a missing non-secret field before any live call, and change nothing', async () => {
     const [c] = (await listConnections(w.ctx(w.actors.acmeAdmin), {})).items;
-    const tested = await testConnection(w.ctx(w.actors.acmeAdmin), c!.id);
-    expect(tested.status).toBe('pending');
-    expect(tested.lastTest).toMatchObject({ ok: false, message: expect.stringContaining('Live testing for Composio is not available yet') });
-    expect(
-      await t.db
-        .select({ n: count() })
-        .from(auditEvents)
-        .where(and(eq(auditEvents.action, 'connection.test'), eq(auditEvents.outcome, 'failure'))),
-    ).toEqual([{ n: 1 }]);
+    const err = (await failure(testConnection(w.ctx(w.actors.acmeAdmin), c!.id))) as ConflictError;
+    expect(err.fieldErrors).toEqual({ 'metadata.connectedAccountId': expect.stringContaining('Composio has no Composio connected account: set metadata.connectedAccountId') });
+    expect(await getConnection(w.ctx(w.actors.acmeAdmin), c!.id)).toMatchObject({ status: 'pending', lastTest: null });
+    expect(await audited('connection.test')).toBe(0);
   });
 
   it('turn needs_reconnect, with one sentence, when a sealed credential is moved to another connection', async () => {
@@ -112,9 +107,9 @@ describe('connections', () => {
     expect((listed.data as { files: { name: string }[] }).files.every((f) => f.name.startsWith('Demo – '))).toBe(true);
     const bad = await failure(runConnectionAction(t.db, await rowOf(demo.id), 'files.get', {}));
     expect((bad as InvalidInputError).fieldErrors).toEqual({ fileId: 'fileId is required' });
-    // Live, the same action says it is not available yet.
+    // Live, the same kind of action names what the connection lacks before calling anyone.
     const [live] = (await listConnections(w.ctx(w.actors.admin), { organizationId: w.acme.id })).items.filter((c) => c.provider === 'composio');
-    await expect(runConnectionAction(t.db, await rowOf(live!.id), 'tools.execute', { tool: 'GITHUB_LIST_REPOS' })).rejects.toThrow('is not available yet');
+    await expect(runConnectionAction(t.db, await rowOf(live!.id), 'tools.execute', { tool: 'GITHUB_LIST_REPOS' })).rejects.toThrow('has no Composio connected account');
   });
 
   it('are renamed, switched to demo, given new metadata (then waiting for a test again); bad input names the field and changes nothing', async () => {
@@ -153,7 +148,7 @@ describe('connections', () => {
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, temp.id)));
-    expect(event!.details).toMatchObject({ revoke: 'not revoked at ServiceTitan: live calls to it are not available yet' });
+    expect(event!.details).toMatchObject({ revoke: expect.stringMatching(/^not revoked at ServiceTitan: ServiceTitan has no API to revoke client credentials/) });
     expect(await failure(getConnection(w.ctx(w.actors.acmeAdmin), temp.id))).toBeInstanceOf(NotFoundError);
   });
 });

@@ -36,7 +36,17 @@ export async function effectivePermission(db: Db | Tx, organizationId: string, c
     .where(and(eq(permissions.organizationId, organizationId), eq(permissions.capabilityId, capability.id)));
   if (row) {
     const { enabled, allowedActions, confirmation, approval, runsPerHour, runsPerDay, enforced } = row;
-    return { enabled, allowedActions, confirmation, approval, runsPerHour, runsPerDay, enforced, source: 'organization' };
+    // Rows written before N-of-M name no groups.
+    return {
+      enabled,
+      allowedActions,
+      confirmation,
+      approval: { ...approval, approverGroupIds: approval.approverGroupIds ?? [] },
+      runsPerHour,
+      runsPerDay,
+      enforced,
+      source: 'organization',
+    };
   }
   const fallback = capability.builtIn ? builtIn(capability.key)?.defaultPermission : undefined;
   if (!fallback) return null;
@@ -44,7 +54,7 @@ export async function effectivePermission(db: Db | Tx, organizationId: string, c
     enabled: true,
     allowedActions: fallback.allowedActions === 'all' ? capability.actions.map((a) => a.key) : fallback.allowedActions,
     confirmation: fallback.confirmation,
-    approval: fallback.approval,
+    approval: { ...fallback.approval, approverGroupIds: fallback.approval.approverGroupIds ?? [] },
     runsPerHour: null,
     runsPerDay: null,
     enforced: false,

@@ -7,6 +7,7 @@ import { capabilityUsage, connections, instances } from '../../db/schema.ts';
 import { recordDenied } from '../audit/record.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { NotFoundError, parseInput, PolicyBlockedError } from '../errors.ts';
+import { ApprovalPolicyOutput } from '../permissions/service.ts';
 import { decide, type Verdict } from './engine.ts';
 import { loadFacts, type PolicyQuestion } from './facts.ts';
 
@@ -23,7 +24,7 @@ export const VerdictOutput = z.object({
   rule: z.string().optional().describe('The rule that blocked it (blocked only)'),
   risk: z.enum(['low', 'medium', 'high', 'critical']).optional(),
   sentence: z.string(),
-  approval: z.object({ approvalsNeeded: z.number().int(), approverRoles: z.array(z.string()), forbidSelfApproval: z.boolean(), expiresInHours: z.number() }).optional(),
+  approval: ApprovalPolicyOutput.optional(),
   usage: z.object({ lastHour: z.number().int(), lastDay: z.number().int() }),
   permissionSource: z.enum(['organization', 'default']).nullable().describe('Whose permission applied: the organization’s own, or the catalogue’s built-in default'),
 });

@@ -6,6 +6,8 @@ import crypto from 'node:crypto';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
 import {
+  approverGroupMembers,
+  approverGroups,
   capabilities,
   capabilityAttachments,
   connections,
@@ -199,6 +201,25 @@ const atConnection =
   (suffix = '', body?: Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/connections/${await freshConnection(s, orgOf(s, w))}${suffix}`, body });
 
+/** An approver group of the organization (for cases that change, fill or delete one). */
+async function freshApproverGroup(s: Seed, organizationId: string): Promise<string> {
+  const [row] = await s.db
+    .insert(approverGroups)
+    .values({ organizationId, name: s.unique('Matrix approvers') })
+    .returning();
+  return row!.id;
+}
+const atApproverGroup =
+  (suffix = '', body?: Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/approver-groups/${await freshApproverGroup(s, orgOf(s, w))}${suffix}`, body });
+/** A group with a fresh company user of its organization to add or remove. */
+const atGroupMember = (member: boolean) => async (s: Seed, _r: RoleUnderTest, w: Which) => {
+  const organizationId = orgOf(s, w);
+  const groupId = await freshApproverGroup(s, organizationId);
+  const userId = await s.freshPerson(organizationId, 'company_user');
+  if (member) await s.db.insert(approverGroupMembers).values({ groupId, userId });
+  return { path: `/approver-groups/${groupId}/members/${userId}` };
+};
 const notifyStep = (message: string) => ({ id: 'tell', name: 'Tell', kind: 'notify', message });
 
 /** A workflow definition of the organization with its version 1 (one notify step), for cases that read or change one. */
@@ -293,6 +314,21 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.companyAdmins(201),
   },
   'GET /connections/:id': { request: atConnection(), expect: api.companyPeople(200) },
+  'GET /approver-groups': { request: inOrganization('/approver-groups'), expect: api.companyPeople(200) },
+  'POST /approver-groups': {
+    request: async (s, _r, w) => ({ path: '/approver-groups', body: { organizationId: orgOf(s, w), name: s.unique('Matrix approvers') } }),
+    expect: api.companyAdmins(201),
+  },
+  'GET /approver-groups/:id': { request: atApproverGroup(), expect: api.companyPeople(200) },
+  'PATCH /approver-groups/:id': {
+    request: async (s, r, w) => ({ ...(await atApproverGroup()(s, r, w)), body: { description: s.unique('changed by the matrix') } }),
+    expect: api.companyAdmins(200),
+  },
+  'DELETE /approver-groups/:id': { request: atApproverGroup(), expect: api.companyAdmins(200) },
+  'PUT /approver-groups/:id/members/:userId': { request: atGroupMember(false), expect: api.companyAdmins(200) },
+  'DELETE /approver-groups/:id/members/:userId': { request: atGroupMember(true), expect: api.companyAdmins(200) },
+  // The inbox is everyone's own (a company person may be in an approver group).
+  'GET /approvals': { request: fixed('/approvals'), expect: outcomes({ anonymous: 401, default: 200 }) },
   'PATCH /connections/:id': {
     request: async (s, r, w) => ({ ...(await atConnection()(s, r, w)), body: { name: s.unique('Renamed by the matrix') } }),
     expect: api.companyAdmins(200),
@@ -332,6 +368,8 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /workflow-definitions/:id/versions': { request: atDefinition('/versions', () => ({ steps: [notifyStep('saved')] })), expect: api.companyAdmins(200) },
   'GET /workflow-definitions/:id/versions/:number': { request: atDefinition('/versions/1'), expect: api.companyPeople(200) },
   'POST /workflow-definitions/:id/duplicate': { request: atDefinition('/duplicate', (s) => ({ name: s.unique('Copy') })), expect: api.companyAdmins(201) },
+  // A simulated run of a one-note definition: a job on the control plane.
+  'POST /workflow-definitions/:id/runs': { request: atDefinition('/runs', () => ({ simulate: true })), expect: api.companyAdmins(201) },
   'POST /workflow-definitions/:id/archive': { request: atDefinition('/archive'), expect: api.companyAdmins(200) },
   'POST /workflow-definitions/:id/unarchive': { request: atDefinition('/unarchive'), expect: api.companyAdmins(200) },
   'GET /workflow-definitions/:id/export': { request: atDefinition('/export'), expect: api.companyPeople(200) },
@@ -523,6 +561,12 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
     expect: pages.mspStaff(200),
   },
+  'GET /approvals': { request: fixed('/approvals'), expect: outcomes({ anonymous: 302, default: 200 }) },
+  'GET /approver-groups': { request: inOrganization('/approver-groups'), expect: pages.companyPeople(200) },
+  'POST /approver-groups': {
+    request: (s, _r, w) => ({ path: '/approver-groups', body: { organizationId: orgOf(s, w), name: s.unique('Console approvers') } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
   // Cancelling an ended job: MSP staff get the page with the reason it cannot be done.
   'POST /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'cancel' } }), expect: pages.mspStaff(200) },
@@ -583,6 +627,26 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  'POST /approver-groups intent=add-member': {
+    request: async (s, r, w) => {
+      const { path } = await atGroupMember(false)(s, r, w);
+      const [, , id, , userId] = path.split('/');
+      return { path: '/approver-groups', body: { intent: 'add-member', id, userId } };
+    },
+    expect: pages.companyAdmins(200),
+  },
+  'POST /approver-groups intent=remove-member': {
+    request: async (s, r, w) => {
+      const { path } = await atGroupMember(true)(s, r, w);
+      const [, , id, , userId] = path.split('/');
+      return { path: '/approver-groups', body: { intent: 'remove-member', id, userId } };
+    },
+    expect: pages.companyAdmins(200),
+  },
+  'POST /approver-groups intent=delete': {
+    request: async (s, _r, w) => ({ path: '/approver-groups', body: { intent: 'delete', id: await freshApproverGroup(s, orgOf(s, w)) } }),
+    expect: pages.companyAdmins(200),
+  },
   // The node page's enrollment and revocation forms: MSP staff only.
   'POST /nodes/:nodeId intent=create-enrollment': {
     request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}`, body: { intent: 'create-enrollment', expiresInMinutes: '30' } }),

@@ -21,6 +21,8 @@ export default [
     route('instances/:instanceId/logs', 'routes/instances/logs.tsx'),
     route('jobs', 'routes/jobs/list.tsx'),
     route('jobs/:jobId', 'routes/jobs/detail.tsx'),
+    route('approvals', 'routes/approvals/inbox.tsx'),
+    route('approver-groups', 'routes/approvals/groups.tsx'),
     route('audit', 'routes/audit/audit.tsx'),
     route('account', 'routes/account/account.tsx'),
     route('account/two-factor', 'routes/account/two-factor.tsx'),
