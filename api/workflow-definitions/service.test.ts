@@ -160,6 +160,13 @@ describe('workflow definitions', () => {
     expect(ok.currentVersion.number).toBe(4);
   });
 
+  it('number concurrent saves in turn (the definition is locked while a version is added)', async () => {
+    const d = await createDefinition(w.ctx(w.actors.globexAdmin), { organizationId: w.globex.id, name: 'Busy', steps: [] });
+    const saves = ['one', 'two', 'three', 'four'].map((m) => saveVersion(w.ctx(w.actors.globexAdmin), d.id, { steps: [{ id: 'tell', name: 'Tell', kind: 'notify', message: m }] }));
+    expect((await Promise.all(saves)).every((r) => r.versionCreated)).toBe(true);
+    expect((await getDefinition(w.ctx(w.actors.globexAdmin), d.id)).versions.map((v) => v.number)).toEqual([5, 4, 3, 2, 1]);
+  });
+
   it('refuse another organization’s connection and instance, naming the field', async () => {
     const errors = await fieldErrors(
       createDefinition(w.ctx(w.actors.acmeAdmin), {

@@ -28,6 +28,8 @@ import {
 import { checkStepsAgainstRecords } from './validate.ts';
 
 type DefinitionRow = typeof workflowDefinitions.$inferSelect;
+/** The index that keeps names unique per organization (db/schema.ts): its violation is a name conflict, nothing else is. */
+const NAME_UNIQUE = 'workflow_definitions_org_name_unique';
 type VersionRow = typeof workflowVersions.$inferSelect;
 
 /** The hash a version is known by: SHA-256 of the canonical JSON of what it holds. */
@@ -147,7 +149,7 @@ async function insertDefinition(ctx: ServiceContext, org: { id: string; name: st
       return d!;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(nameField, `${org.name} already has a workflow definition named "${content.name}".`);
+    if (isUniqueViolation(err, NAME_UNIQUE)) throw new ConflictError(nameField, `${org.name} already has a workflow definition named "${content.name}".`);
     throw err;
   }
 }
@@ -193,7 +195,7 @@ export async function saveVersion(ctx: ServiceContext, id: string, input: unknow
       return next;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError('name', `${found.organizationName} already has a workflow definition named "${content.name}".`);
+    if (isUniqueViolation(err, NAME_UNIQUE)) throw new ConflictError('name', `${found.organizationName} already has a workflow definition named "${content.name}".`);
     throw err;
   }
   if (number !== null) await recordSuccess(ctx.db, ctx.actor, 'workflow_definition.save', target(found.d), auditDetails(content, number));
