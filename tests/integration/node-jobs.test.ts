@@ -29,6 +29,8 @@ let stack: AgentStack;
 let t: TestDatabase;
 let engine: RunningDockerEngine;
 let client: Client;
+/** Without the payload codec: what a rogue client with raw Temporal access has (no key). */
+let rawClient: Client;
 let nodeId: string;
 let stateDir: string;
 
@@ -57,7 +59,7 @@ beforeAll(async () => {
   const { w } = stack;
   ({
     t,
-    controlPlane: { client },
+    controlPlane: { client, rawClient },
   } = stack);
   engine = await stack.addEngine('node-jobs', async (e) => {
     await buildNodeImage(e.docker, { tag: 'aw-test-node:jobs' });
@@ -128,14 +130,18 @@ describe('node jobs', () => {
         ['openclaw.logs', { containerId: 'a'.repeat(64), tail: 10 }],
       ] as const) {
         const err = await failureOf(
-          client.workflow.execute(rogueSign, { taskQueue: rogueQueue, workflowId: `rogue-${crypto.randomUUID()}`, args: [{ controlPlaneQueue: QUEUE, nodeId, action, params }] }),
+          rawClient.workflow.execute(rogueSign, {
+            taskQueue: rogueQueue,
+            workflowId: `rogue-${crypto.randomUUID()}`,
+            args: [{ controlPlaneQueue: QUEUE, nodeId, action, params }],
+          }),
         );
         expect(String((err.cause?.cause as Error | undefined)?.message ?? err.cause?.message)).toMatch(/^refused: run rogue-[0-9a-f-]+ is no job's run$/);
       }
       // Under the workflow id of a real (ended) job, as a second run: refused too, and the job unchanged.
       const [ended] = await t.db.select().from(jobs).where(eq(jobs.type, 'inventory_refresh')).limit(1);
       const err = await failureOf(
-        client.workflow.execute(rogueRecord, { taskQueue: rogueQueue, workflowId: ended!.workflowId, args: [{ controlPlaneQueue: QUEUE, jobId: ended!.id }] }),
+        rawClient.workflow.execute(rogueRecord, { taskQueue: rogueQueue, workflowId: ended!.workflowId, args: [{ controlPlaneQueue: QUEUE, jobId: ended!.id }] }),
       );
       expect(String((err.cause?.cause as Error | undefined)?.message ?? err.cause?.message)).toMatch(/^refused: run [0-9a-f-]+ of .* is not the run job [0-9a-f-]+ started$/);
       const [after] = await t.db.select().from(jobs).where(eq(jobs.id, ended!.id));
