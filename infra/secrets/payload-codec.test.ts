@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import { nodeMonitorId } from '../../api/agents/heartbeat.ts';
 import { nodes, organizationDataKeys } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
-import { seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
+import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { nodeJobActivityId } from '../../workflows/task-queues.ts';
 import { generateSecretsKey } from '../secret-box.ts';
 import { temporalPayloadCodec } from '../temporal-codec.ts';
@@ -33,13 +33,7 @@ const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString
 const ofWorkflow = (workflowId: string): SerializationContext => ({ type: 'workflow', namespace: 'default', workflowId });
 const keyIdOf = (p: Payload) => text(p.metadata?.[KEY_ID_METADATA]);
 const dataKeyIdOf = async (organizationId: string) => (await t.db.select().from(organizationDataKeys).where(eq(organizationDataKeys.organizationId, organizationId)))[0]?.id;
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: unknown) => err as Error,
-  );
+const refusal = async (p: Promise<unknown>) => (await failure(p)) as Error;
 
 beforeAll(async () => {
   t = await freshDatabase();
