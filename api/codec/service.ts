@@ -39,8 +39,8 @@ export async function runCodec(ctx: ServiceContext, direction: Direction, namesp
   // A decode shows data (the read scope); an encode makes what a run will believe came from us (operate).
   await authorizeScope(ctx, direction === 'decode' ? 'read' : 'operate', `POST /codec/${direction}`);
   await authorize(ctx, direction === 'decode' ? 'temporal.payloads.decode' : 'temporal.payloads.encode');
-  if (namespace !== undefined && namespace !== temporalNamespace())
-    throw new InvalidInputError({ 'X-Namespace': `this codec server serves the namespace "${temporalNamespace()}" only` });
+  // The temporal CLI sends the header empty: only a namespace named and not ours is refused.
+  if (namespace && namespace !== temporalNamespace()) throw new InvalidInputError({ 'X-Namespace': `this codec server serves the namespace "${temporalNamespace()}" only` });
   const parsed = CodecBody.safeParse(body);
   if (!parsed.success) throw new InvalidInputError({ payloads: parsed.error.issues[0]?.message ?? 'not a list of payloads' });
   const payloads = parsed.data.payloads.map(fromJson);

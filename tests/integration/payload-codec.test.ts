@@ -12,12 +12,14 @@ import { and, eq } from 'drizzle-orm';
 import { nodeMonitorId } from '../../api/agents/heartbeat.ts';
 import { createSession, SESSION_COOKIE } from '../../api/auth/sessions.ts';
 import { requestReadinessCheck } from '../../api/system/readiness.ts';
+import { createToken } from '../../api/tokens/service.ts';
 import { auditEvents, nodes, organizationDataKeys } from '../../db/schema.ts';
 import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../infra/secrets/payload-codec.ts';
 import { heartbeatSignal, nodeMonitor, nodeMonitorStateQuery } from '../../workflows/node-monitor.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import { runCommand } from '../jest/run-command.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const QUEUE = ownControlPlaneQueue(import.meta.url);
@@ -183,6 +185,28 @@ describe('the codec server', () => {
       .from(auditEvents)
       .where(and(eq(auditEvents.action, 'temporal.payloads.decode'), eq(auditEvents.outcome, 'denied')));
     expect(denied.map((e) => e.actorId).sort()).toEqual([stack.w.actors.operator.userId, stack.w.actors.acmeAdmin.userId].sort());
+  });
+
+  it("serves the temporal CLI with an MSP admin's API token (read scope), and nothing without one", async () => {
+    const { token } = await createToken(stack.w.ctx(stack.w.actors.admin), { name: 'codec', scopes: ['read'] });
+    const show = (...extra: string[]) =>
+      runCommand(
+        process.env.TEMPORAL_CLI!,
+        ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '--workflow-id', firstRun.workflowId, '--run-id', firstRun.runId, '--output', 'json', ...extra],
+        { env: { PATH: process.env.PATH, HOME: stack.dir }, cwd: stack.dir },
+      );
+    // The CLI prints each payload's data in base64.
+    const shown = (r: { output: string }) => [...r.output.matchAll(/"data": "([A-Za-z0-9+/=]*)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
+    const raw = await show();
+    expect(raw.code).toBe(0);
+    expect(raw.output).toContain(Buffer.from(ENCRYPTED_ENCODING).toString('base64')); // metadata, in base64 too
+    expect(shown(raw)).not.toContain(CANARY);
+    const decoded = await show('--codec-endpoint', `${stack.base}/codec`, '--codec-auth', `Bearer ${token}`);
+    expect(decoded.code).toBe(0);
+    expect(shown(decoded)).toContain(`"agentVersion":"${CANARY}"`);
+    const refused = await show('--codec-endpoint', `${stack.base}/codec`);
+    expect(refused.code).not.toBe(0);
+    expect(shown(refused)).not.toContain(CANARY);
   });
 
   it('encodes what Temporal Web sends under the MSP’s key, refuses a tampered payload with a reason, and another namespace', async () => {
