@@ -6,6 +6,8 @@
 // payloads written before it (ADR 0014).
 import crypto from 'node:crypto';
 import type { SerializationContext } from '@temporalio/common';
+import { controlPlanePayloadKey, NODE_PAYLOAD_KEY_PREFIX, parseNodePayloadKeyId } from '../../protocol/node-payload-key.ts';
+import { keyFingerprint, publicKeyOf, type Key } from '../../protocol/envelope.ts';
 import { isUuid } from '../../api/ids.ts';
 import type { Db } from '../../db/client.ts';
 import { anyDataKeyById, dataKeyFor, type DataKey } from './data-keys.ts';
@@ -58,6 +60,31 @@ export function organizationPayloadKeys(deps: OrganizationKeyDeps): PayloadKeySo
       }
       if (!dataKey) throw new PayloadDecryptionError(`no key ${id} is stored here: the Temporal payload was encrypted by another installation, or its key was deleted`);
       return remember(dataKey);
+    },
+  };
+}
+
+/**
+ * The same keys, plus those node agents encrypt their payloads with (protocol/node-payload-key.ts): an
+ * `agent.…` key id is opened with the control plane's own private key and the agent's public key it names.
+ */
+export function withAgentPayloadKeys(keys: PayloadKeySource, controlPlaneKey: () => Key): PayloadKeySource {
+  const cache = new Map<string, Uint8Array>();
+  return {
+    forContext: (context) => keys.forContext(context),
+    async byId(id) {
+      if (!id.startsWith(NODE_PAYLOAD_KEY_PREFIX)) return keys.byId(id);
+      const hit = cache.get(id);
+      if (hit) return hit;
+      const named = parseNodePayloadKeyId(id);
+      if (!named) throw new PayloadDecryptionError(`the key id ${JSON.stringify(id.slice(0, 100))} of an encrypted Temporal payload is not an agent's`);
+      const own = controlPlaneKey();
+      const ours = keyFingerprint(publicKeyOf(own));
+      if (named.controlPlaneKey !== ours)
+        throw new PayloadDecryptionError(`an agent encrypted the Temporal payload for the control-plane key ${named.controlPlaneKey}, not this one (${ours})`);
+      const { key } = controlPlanePayloadKey(own, named.agentPublicKey);
+      cache.set(id, key);
+      return key;
     },
   };
 }

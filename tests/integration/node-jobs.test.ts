@@ -97,6 +97,21 @@ describe('node jobs', () => {
     }
   }, 60_000);
 
+  it("stores the envelope plain and the agent's result encrypted under the key it shares with the control plane (ADR 0014)", async () => {
+    const [job] = await t.db.select().from(jobs).where(eq(jobs.type, 'inventory_refresh')).limit(1);
+    const history = await rawClient.workflow.getHandle(job!.workflowId).fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNodeJob')!;
+    const envelope = scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!;
+    expect(Buffer.from(envelope.metadata!.encoding!).toString()).toBe('json/plain'); // the agent holds no organization's key
+    expect(JSON.parse(Buffer.from(envelope.data!).toString())).toMatchObject({ action: 'inventory.list', nodeId });
+    const completed = history.events!.find((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId!.toString())!;
+    const result = completed.activityTaskCompletedEventAttributes!.result!.payloads![0]!;
+    expect(Buffer.from(result.metadata!['encryption-key-id']!).toString()).toMatch(/^agent\.[A-Za-z0-9_-]{43}\.[0-9a-f]{16}$/);
+    expect(Buffer.from(result.data!).includes('billing')).toBe(false);
+    const [opened] = await stack.controlPlane.codec.decode([result]);
+    expect(JSON.parse(Buffer.from(opened!.data!).toString())).toMatchObject({ ok: true, output: { containers: [expect.objectContaining({ name: 'billing' })] } });
+  });
+
   it("is refused by an agent whose key is not the node's registered one (replaced, or a rogue with a copied state), and records the refusal", async () => {
     // Same node id and queue, but a key the control plane never registered: the envelope names the registered key.
     const rogueDir = path.join(stack.dir, 'rogue');
