@@ -1,4 +1,4 @@
-// The agent's Temporal payload codec (ADR 0014): what it sends back (results, progress, refusals) is
+// The agent's Temporal payload codec (ADR 0016): what it sends back (results, progress, refusals) is
 // encrypted under the key it shares with the control plane alone (protocol/node-payload-key.ts), so log
 // lines and inventories are not stored in clear. It holds no organization's key: the input it receives
 // (the signed envelope) comes plain, and anything encrypted for another key does not open here.

@@ -81,7 +81,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    // Results go back encrypted under the key this agent shares with the control plane (ADR 0014).
+    // Results go back encrypted under the key this agent shares with the control plane (ADR 0016).
     dataConverter: { payloadCodecs: [agentPayloadCodec(privateKey, config.controlPlanePublicKey)] },
     activities: createAgentJobActivities({ config, privateKey, store, docker, cacheDir: settings.cacheDir }),
   });

@@ -119,7 +119,7 @@ const RULES = {
   'connection.manage': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
-  // Temporal's payloads through the codec server (ADR 0014): decoding shows every organization's data as
+  // Temporal's payloads through the codec server (ADR 0016): decoding shows every organization's data as
   // Temporal stores it, and encoding makes input a run believes came from us: MSP admins only.
   'temporal.payloads.decode': (a) => a.role === 'msp_admin',
   'temporal.payloads.encode': (a) => a.role === 'msp_admin',

@@ -19,7 +19,7 @@ let client: Promise<Client> | undefined;
 
 export function getTemporalClient(): Promise<Client> {
   client ??= connectTemporal(loadConfig())
-    // Payloads are encrypted per organization before they leave this process (ADR 0014).
+    // Payloads are encrypted per organization before they leave this process (ADR 0016).
     .then((connection) => new Client({ connection, namespace: temporalNamespace(), dataConverter: temporalDataConverter({ db: getDb }) }))
     .catch((err) => {
       client = undefined;

@@ -32,7 +32,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: controlPlaneTaskQueue(),
     workflowBundle,
-    // Every payload it sends is encrypted under its run's organization's key, and decrypted on the way in (ADR 0014).
+    // Every payload it sends is encrypted under its run's organization's key, and decrypted on the way in (ADR 0016).
     dataConverter: temporalDataConverter({ db: getDb }),
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
   });

@@ -1,6 +1,6 @@
 // The data converter of every Temporal client and worker of ours (web, control-plane worker, tests'
 // clients): the default payload converter, then the encryption codec with per-organization keys
-// (infra/secrets/, ADR 0014). Node agents hold no organization's key: the activities they run take their
+// (infra/secrets/, ADR 0016). Node agents hold no organization's key: the activities they run take their
 // input plain (the signed envelope), and their results come encrypted under the key each agent shares
 // with the control plane (protocol/node-payload-key.ts), which this codec opens too.
 import type { DataConverter, SerializationContext } from '@temporalio/common';

@@ -1,5 +1,5 @@
 // The key a node's agent encrypts its Temporal payloads with (its results, progress and refusals; ADR
-// 0014), shared by exactly two parties without being sent: X25519 between the agent's Ed25519 key and the
+// 0016), shared by exactly two parties without being sent: X25519 between the agent's Ed25519 key and the
 // control plane's (each converted to its Montgomery form, as libsodium's ed25519-to-curve25519 does), then
 // HKDF-SHA256 with a label naming both keys. The agent computes it from its private key and the control
 // plane's public key (given at enrollment); the control plane from its private key and the agent's public

@@ -1,4 +1,4 @@
-// The codec server's work (ADR 0014): Temporal Web and the `temporal` CLI send the payloads they show
+// The codec server's work (ADR 0016): Temporal Web and the `temporal` CLI send the payloads they show
 // through it, and get them back decrypted (or, for what a person types into Temporal Web, encrypted under
 // the MSP's own key). It shows any organization's data, so only the role authz.ts names may use it, and
 // each use is audited: who, how many payloads, which keys; never what they hold.

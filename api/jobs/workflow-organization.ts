@@ -1,4 +1,4 @@
-// Whose data a workflow run carries, from its workflow id alone (all the payload codec is told, ADR 0014):
+// Whose data a workflow run carries, from its workflow id alone (all the payload codec is told, ADR 0016):
 // a job's run (`<type>-<job id>`) is its job's organization, a node's monitor (`node-monitor.<node id>`)
 // its node's. A workflow id is never reused for another organization (jobs.workflow_id is unique, a
 // node's organization never changes), so an answer is cached for the process's life.

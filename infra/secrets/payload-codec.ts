@@ -1,6 +1,6 @@
 // The Temporal payload codec: every payload our clients and the control-plane worker send (workflow and
 // activity inputs and results, signals, updates, queries, memo, failure details) is stored by Temporal as
-// AES-256-GCM ciphertext under its organization's Temporal-data key (ADR 0014). The whole Payload
+// AES-256-GCM ciphertext under its organization's Temporal-data key (ADR 0016). The whole Payload
 // (metadata and data) is sealed, so not even its encoding shows; the wrapper names only the key:
 //   metadata { encoding: "binary/encrypted", encryption-key-id: <id>, encryption-cipher: "AES256GCM" }
 //   data     iv (12 bytes) | ciphertext | tag (16 bytes)
@@ -71,7 +71,7 @@ export async function decryptPayload(payload: Payload, keys: Pick<PayloadKeySour
 
 /**
  * The codec. `plain(context)` names the payloads left unencrypted on purpose: node agents' activity
- * inputs (the agent holds no Temporal key; ADR 0014 says what that input carries).
+ * inputs (the agent holds no Temporal key; ADR 0016 says what that input carries).
  */
 export function encryptionCodec(keys: PayloadKeySource, plain: (context: SerializationContext | undefined) => boolean = () => false): PayloadCodec {
   return {

@@ -3,7 +3,7 @@
 // payloads and opens no connection's secrets. Its id in a payload is the data key's id: a KEK rotation
 // re-wraps the data key and leaves the id and the derived key as they were, so every stored payload still
 // opens; a later re-key of an organization (a second data key) names a new id, and the old row opens the
-// payloads written before it (ADR 0014).
+// payloads written before it (ADR 0016).
 import crypto from 'node:crypto';
 import type { SerializationContext } from '@temporalio/common';
 import { controlPlanePayloadKey, NODE_PAYLOAD_KEY_PREFIX, parseNodePayloadKeyId } from '../../protocol/node-payload-key.ts';

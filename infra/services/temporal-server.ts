@@ -33,7 +33,7 @@ export async function startTemporalDevServer(opts: {
   logFile: string;
   headless?: boolean;
   /**
-   * The codec server Temporal Web decodes payloads with (the console's /codec, ADR 0014). The dev server
+   * The codec server Temporal Web decodes payloads with (the console's /codec, ADR 0016). The dev server
    * has no setting for Temporal Web to send cookies with it: that is the browser's own codec setting.
    */
   codecEndpoint?: string;

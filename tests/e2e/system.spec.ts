@@ -23,7 +23,7 @@ test('the readiness check runs as a workflow, shows its result, and links to its
   await temporalWeb.goto(href!);
   await expect(temporalWeb.getByText(match![1]!).first()).toBeVisible({ timeout: 30_000 });
   await expect(temporalWeb.getByText('Completed').first()).toBeVisible();
-  // Its payloads are encrypted (ADR 0014). The dev server points Temporal Web at the console's codec
+  // Its payloads are encrypted (ADR 0016). The dev server points Temporal Web at the console's codec
   // server, which refuses it without the console's cookie: the ciphertext shows (binary/encrypted), no result.
   await expect(temporalWeb.getByText('"YmluYXJ5L2VuY3J5cHRlZA==",').first()).toBeVisible();
   await expect(temporalWeb.getByText(/migrations applied/)).toHaveCount(0);

@@ -97,7 +97,7 @@ describe('node jobs', () => {
     }
   }, 60_000);
 
-  it("stores the envelope plain and the agent's result encrypted under the key it shares with the control plane (ADR 0014)", async () => {
+  it("stores the envelope plain and the agent's result encrypted under the key it shares with the control plane (ADR 0016)", async () => {
     const [job] = await t.db.select().from(jobs).where(eq(jobs.type, 'inventory_refresh')).limit(1);
     const history = await rawClient.workflow.getHandle(job!.workflowId).fetchHistory();
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNodeJob')!;

@@ -1,4 +1,4 @@
-// Customer data in Temporal is encrypted (Guarantee 4, ADR 0014): against the real Temporal dev server,
+// Customer data in Temporal is encrypted (Guarantee 4, ADR 0016): against the real Temporal dev server,
 // the real control-plane worker process and the real web process. A customer's string sent into a run
 // (a signal, and from there an activity's input and the run's continue-as-new) is nowhere in the history
 // a raw client reads, every payload there names its organization's key, and the product's codec finds
