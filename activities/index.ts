@@ -6,6 +6,7 @@ import { createNodeDispatchActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
 import { createToolPolicyActivities } from './tool-policy.ts';
+import { createWorkflowRunActivities } from './workflow-runs.ts';
 
 export function createActivities(deps: { db: Db; temporal: Connection; namespace: string }) {
   return {
@@ -14,5 +15,6 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
     ...createNodeDispatchActivities(deps),
     ...createJobActivities(deps),
     ...createToolPolicyActivities(deps),
+    ...createWorkflowRunActivities(deps),
   };
 }

@@ -7,7 +7,8 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
 import { instances, jobs, organizations, users, type JobApproval, type JobState } from '../db/schema.ts';
-import { APPROVER_ROLES, MSP_ROLES } from '../api/authz.ts';
+import { MSP_ROLES } from '../api/authz.ts';
+import { approvalsNeededOf, approvalsOfRequest, mayDecide } from '../api/jobs/approvers.ts';
 import { approvalGrantPublicKey } from '../infra/approval-grant-key.ts';
 import { grantProblem, type ApprovalGrant } from '../protocol/approval-grant.ts';
 import type { Confirmation } from '../workflows/approval.ts';
@@ -137,8 +138,9 @@ export function createJobActivities(deps: { db: Db }) {
         if (!person?.active) return refuse('The person in the approval grant is not an active user.');
         if (!MSP_ROLES.includes(person.role) && person.organizationId !== job.organizationId) return refuse('The person in the approval grant may not see this job.');
         const isRequester = person.id === job.requestedBy;
-        // The roles the job was asked with (its permission's approval policy), never wider than the approver roles.
-        const approver = APPROVER_ROLES.includes(person.role) && (job.approvalPolicy?.approverRoles ?? APPROVER_ROLES).includes(person.role);
+        // The roles and groups the job was asked with (its permission's approval policy); membership read now.
+        const approver = await mayDecide(tx, { userId: person.id, role: person.role }, job);
+        const request = job.step ?? 'approval';
         if (decision === 'approve' || decision === 'reject') {
           if (!approver) return refuse(`A ${person.role.replace('_', ' ')} may not ${decision} this.`);
         } else if (!approver && !isRequester) return refuse(`A ${person.role.replace('_', ' ')} may not cancel this.`);
@@ -147,6 +149,8 @@ export function createJobActivities(deps: { db: Db }) {
           const [org] = await tx.select({ forbid: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, job.organizationId));
           if (org?.forbid && isRequester) return refuse('This organization does not let the requester approve their own request.');
           if (job.approvalPolicy?.forbidSelfApproval && isRequester) return refuse('This permission does not let the requester approve their own request.');
+          if (approvalsOfRequest(job.approvals, request).some((a) => a.userId === person.id))
+            return refuse(`${person.email} already approved this; it needs ${approvalsNeededOf(job.approvalPolicy)} approvals by different people.`);
         }
         const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
         const entry: JobApproval = {
@@ -157,6 +161,7 @@ export function createJobActivities(deps: { db: Db }) {
           outcome,
           userId: person.id,
           nonce: grant.nonce,
+          request,
           ...(grant.reason ? { reason: grant.reason } : {}),
         };
         await tx
@@ -173,7 +178,13 @@ export function createJobActivities(deps: { db: Db }) {
           targetId: job.id,
           outcome: 'success',
           reason: grant.reason,
-          details: { type: job.type, role: person.role, via: input.via },
+          details: {
+            type: job.type,
+            role: person.role,
+            via: input.via,
+            request,
+            ...(outcome === 'approved' ? { approvals: approvalsOfRequest(job.approvals, request).length + 1, needed: approvalsNeededOf(job.approvalPolicy) } : {}),
+          },
         });
         return { ok: true, by: { userId: person.id, email: person.email, role: person.role } };
       });

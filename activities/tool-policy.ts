@@ -1,11 +1,10 @@
 // The apply job's record of what it wrote into an instance's gateway: the desired `tools` section and
 // its hash (the node's verified output), against which heartbeats decide drift (api/instances/drift.ts).
 // The agent read the file back while proving the apply, so actual equals desired at this moment.
-import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { instances } from '../db/schema.ts';
-import { approvedByAPerson, asCallingRun } from './calling-run.ts';
+import { approvedByAPerson, asCallingRun, CallerRefused } from './calling-run.ts';
 import { auditInstance, jobOnItsInstance } from './jobs.ts';
 
 export interface AppliedToolsRecord {
@@ -28,7 +27,7 @@ export function createToolPolicyActivities(deps: { db: Db }) {
         // Only an apply job whose approval Postgres recorded may set what drift is measured against: another
         // job's run on the same instance (a health check, say) must not clear a drift or bless a hand edit.
         if (job.type !== 'apply_capabilities' || !approvedByAPerson(job)) {
-          throw ApplicationFailure.nonRetryable(`job ${job.id} is not an approved apply of capabilities`, 'NotAnApprovedApply');
+          throw new CallerRefused(job, `job ${job.id} is not an approved apply of capabilities`, 'NotAnApprovedApply');
         }
         const now = new Date();
         await tx

@@ -51,6 +51,8 @@ export interface Target {
   organizationId: string;
   role?: Role;
   userId?: string;
+  /** A job: whether an approver group its policy names holds the actor (api/jobs/approvers.ts says). */
+  approver?: boolean;
 }
 
 type Rule = (actor: Actor, target?: Target) => boolean;
@@ -88,7 +90,7 @@ const RULES = {
   'node.refresh_inventory': mspStaff,
   // Jobs (deployments and lifecycle actions): MSP staff request, approve and cancel them; a company
   // admin sees their own organization's.
-  'job.view': mspStaffOrOwnCompanyAdmin,
+  'job.view': (a, t) => mspStaffOrOwnCompanyAdmin(a, t) || (ownOrg(a, t) && t?.approver === true),
   // An instance is listed under its own organization (a customer's, even on the MSP's shared node).
   'instance.view': mspStaffOrOwnCompanyAdmin,
   'instance.deploy': mspStaff,
@@ -99,7 +101,13 @@ const RULES = {
   'instance.change': mspStaff,
   // Writing a gateway's tool policy (its effective capabilities): MSP staff, like every change on a node.
   'instance.apply_capabilities': mspStaff,
-  'job.approve': mspStaff,
+  // Approving: MSP staff, and company people an approver group of the job's policy holds (issue 14); the
+  // run's validator and the confirming activity check the policy's roles, groups and N-of-M again.
+  // Workflow runs (issue 14): company admins run their own organization's workflows, MSP staff all; a
+  // run's steps act with the run's authority, and the policy engine decides each action at that moment.
+  'workflow.run': mspStaffOrOwnCompanyAdmin,
+  'workflow.run_step': mspStaffOrOwnCompanyAdmin,
+  'job.approve': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.approver === true),
   'job.cancel': mspStaff,
   // A retry is a new request of the same job: whoever may request jobs.
   'job.retry': mspStaff,
@@ -117,6 +125,15 @@ const RULES = {
   // its company admin and MSP staff create them, set credentials, test, disable and delete them.
   'connection.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'connection.manage': mspStaffOrOwnCompanyAdmin,
+  // Approver groups (issue 14): everyone in the organization sees its groups; its company admin and MSP
+  // staff manage them (who joins is checked by the service: the organization's people or MSP staff).
+  'approver_group.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'approver_group.manage': mspStaffOrOwnCompanyAdmin,
+  // Workflow definitions (issue 14): its company admin and MSP staff build an organization's (create,
+  // save versions, duplicate, archive, import, preview their policy verdicts); everyone in the
+  // organization sees them. Which definitions a company user may run ("shared with them") comes with runs.
+  'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
+  'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   // Temporal's payloads through the codec server (ADR 0016): decoding shows every organization's data as

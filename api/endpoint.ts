@@ -53,6 +53,8 @@ interface EndpointShape {
   scope: TokenScope;
   /** It calls Temporal, so it may answer 503 with Retry-After (Temporal, or the node's agent, is not there). */
   callsTemporal?: boolean;
+  /** It calls a SaaS provider, so it may answer 502 with the provider's sentence (ProviderRequestError). */
+  callsProvider?: boolean;
   /** It limits failed attempts per client address, so it may answer 429. */
   rateLimited?: boolean;
 }
@@ -87,6 +89,7 @@ export function defineEndpoint<
   response: R;
   status?: number;
   callsTemporal?: boolean;
+  callsProvider?: boolean;
   rateLimited?: boolean;
   handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {

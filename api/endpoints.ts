@@ -3,6 +3,8 @@
 import { agentEndpoints } from './agents/endpoints.ts';
 import { auditEndpoints } from './audit/endpoints.ts';
 import { capabilityEndpoints } from './capabilities/endpoints.ts';
+import { approvalEndpoints } from './approvals/endpoints.ts';
+import { approverGroupEndpoints } from './approver-groups/endpoints.ts';
 import { connectionEndpoints } from './connections/endpoints.ts';
 import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -14,6 +16,8 @@ import { peopleEndpoints } from './people/endpoints.ts';
 import { permissionEndpoints } from './permissions/endpoints.ts';
 import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
+import { workflowDefinitionEndpoints } from './workflow-definitions/endpoints.ts';
+import { workflowRunEndpoints } from './workflow-runs/endpoints.ts';
 
 export const ENDPOINTS: Endpoint[] = [
   ...dashboardEndpoints,
@@ -27,6 +31,10 @@ export const ENDPOINTS: Endpoint[] = [
   ...permissionEndpoints,
   ...policyEndpoints,
   ...connectionEndpoints,
+  ...approverGroupEndpoints,
+  ...approvalEndpoints,
+  ...workflowDefinitionEndpoints,
+  ...workflowRunEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -43,9 +43,12 @@ export class ForbiddenError extends AppError {
 /** The policy engine blocked the request: `rule` names the rule (api/policy/rules.ts), the message says why. */
 export class PolicyBlockedError extends AppError {
   readonly rule: string;
+  /** The rule's sentence alone. */
+  readonly sentence: string;
   constructor(rule: string, sentence: string) {
     super(403, 'Blocked by policy', `${sentence} (rule ${rule})`, {}, { rule });
     this.rule = rule;
+    this.sentence = sentence;
   }
 }
 

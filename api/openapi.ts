@@ -35,6 +35,7 @@ const ERROR_STATUSES: Record<string, string> = {
   415: 'Unsupported Media Type: a body that is not JSON (send Content-Type: application/json, UTF-8)',
 };
 const RATE_LIMITED = 'Too Many Requests: too many failed attempts from this address; wait and try again';
+const BAD_GATEWAY = 'Bad Gateway: the SaaS provider answered the call with an error; the detail carries its sentence (never a credential)';
 const UNAVAILABLE = 'Service Unavailable: Temporal, or the node’s agent, did not answer; nothing was changed, try again after Retry-After';
 
 export function openApiDocument(endpoints: Endpoint[], opts: { version: string; serverUrl: string }) {
@@ -68,6 +69,7 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
         [String(e.status)]: { description: 'Success', content: { 'application/json': { schema: jsonSchema(e.response, 'output') } } },
         ...errors,
         ...(e.rateLimited ? { 429: problem(RATE_LIMITED) } : {}),
+        ...(e.callsProvider ? { 502: problem(BAD_GATEWAY) } : {}),
         ...(e.callsTemporal ? { 503: problem(UNAVAILABLE, retryAfter) } : {}),
       },
       // For a bearer scheme, OpenAPI 3.1 lets the list name the roles required: here the token's scope.

@@ -216,6 +216,17 @@ export interface JobApproval {
   /** For a decision: the person's id and the grant's nonce, recorded only after the grant was checked against Postgres (ADR 0010). */
   userId?: string;
   nonce?: string;
+  /** Which approval request of the job it decides (the job's step while it waited: one per gated step of a workflow run). */
+  request?: string;
+}
+
+/** Who may decide a job's approval requests, as the job was asked (the permission's policy, ADR 0012): re-checked on each decision. */
+export interface JobApprovalPolicy {
+  approverRoles: Role[];
+  forbidSelfApproval: boolean;
+  /** Distinct people needed (1 when absent: jobs asked before N-of-M). */
+  approvalsNeeded?: number;
+  approverGroupIds?: string[];
 }
 export const jobs = pgTable(
   'jobs',
@@ -240,7 +251,7 @@ export const jobs = pgTable(
     approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
     approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
     /** Who may approve and whether the requester may, as the job was asked (the permission's policy, ADR 0012): re-checked on each decision. */
-    approvalPolicy: jsonb('approval_policy').$type<{ approverRoles: Role[]; forbidSelfApproval: boolean }>(),
+    approvalPolicy: jsonb('approval_policy').$type<JobApprovalPolicy>(),
     failureReason: text('failure_reason'),
     result: jsonb('result').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -360,8 +371,12 @@ export interface PackItem {
   actions: string[];
 }
 export interface ApprovalPolicy {
+  /** N distinct people must approve (N-of-M). */
   approvalsNeeded: number;
+  /** MSP roles whose holders may approve. */
   approverRoles: Role[];
+  /** Named approver groups whose members may approve too (company people approve only through a group). */
+  approverGroupIds?: string[];
   forbidSelfApproval: boolean;
   expiresInHours: number;
 }
@@ -531,4 +546,82 @@ export const connectionOauthStates = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('connection_oauth_states_hash_unique').on(t.stateHash)],
+);
+
+// ------------------------------------------------------------------- workflow definitions (issue 14)
+// A definition is an organization's named, ordered steps (protocol/workflow-definition.ts). Each save is
+// a new immutable version (no code path updates one, and a trigger refuses UPDATE), so a run pinned to a
+// version never sees an edit. A definition is archived, never deleted: runs keep pointing at its versions.
+export const workflowDefinitions = pgTable(
+  'workflow_definitions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
+    /** The latest version; null only inside the transaction that creates the definition. */
+    currentVersionId: uuid('current_version_id').references((): AnyPgColumn => workflowVersions.id),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workflow_definitions_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+);
+
+export const workflowVersions = pgTable(
+  'workflow_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    definitionId: uuid('definition_id')
+      .notNull()
+      .references(() => workflowDefinitions.id),
+    /** 1, 2, 3… per definition. */
+    number: integer('number').notNull(),
+    /** The content as saved: name and description travel with the steps, so a version tells all it ran. */
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    steps: jsonb('steps').$type<unknown[]>().notNull(),
+    /** SHA-256 (hex) of the canonical JSON of { name, description, steps }. */
+    contentHash: text('content_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workflow_versions_definition_number_unique').on(t.definitionId, t.number)],
+);
+
+// Approver groups (issue 14): named sets of people who may approve where an approval policy names the
+// group. A customer's group holds its people and MSP staff; a group of the MSP's own organization is
+// MSP-wide (MSP staff only) and may be named in any organization's policies.
+export const approverGroups = pgTable(
+  'approver_groups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('approver_groups_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+);
+
+export const approverGroupMembers = pgTable(
+  'approver_group_members',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => approverGroups.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    addedBy: uuid('added_by').references(() => users.id),
+    addedAt: timestamp('added_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('approver_group_members_unique').on(t.groupId, t.userId), index('approver_group_members_user_idx').on(t.userId)],
 );

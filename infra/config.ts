@@ -125,6 +125,11 @@ const EnvSchema = z.object({
   GOOGLE_OAUTH_TOKEN_URL: z.string().url('GOOGLE_OAUTH_TOKEN_URL must be a URL').optional(),
   GOOGLE_OAUTH_REVOKE_URL: z.string().url('GOOGLE_OAUTH_REVOKE_URL must be a URL').optional(),
   GOOGLE_DRIVE_BASE_URL: z.string().url('GOOGLE_DRIVE_BASE_URL must be a URL').optional(),
+  // ServiceTitan and Composio connections: where their APIs are (default: production). Tests point them
+  // at loopback servers speaking the providers' wire protocols (tests/stand-ins/).
+  SERVICETITAN_AUTH_URL: z.string().url('SERVICETITAN_AUTH_URL must be a URL').optional(),
+  SERVICETITAN_API_URL: z.string().url('SERVICETITAN_API_URL must be a URL').optional(),
+  COMPOSIO_BASE_URL: z.string().url('COMPOSIO_BASE_URL must be a URL').optional(),
   // How long a job waits for its typed approval before it ends `expired`.
   APPROVAL_TIMEOUT_HOURS: z.coerce
     .number()

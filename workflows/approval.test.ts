@@ -11,6 +11,8 @@ const policy: ApprovalPolicy = {
   jobId: 'job-1',
   phrase: 'deploy openclaw to edge-01',
   approverRoles: ['msp_admin', 'msp_operator'],
+  approverGroupIds: [],
+  approvalsNeeded: 1,
   requesterId: 'u-requester',
   forbidSelfApproval: false,
   grantKey: grantPublicKey(seed),
@@ -34,7 +36,8 @@ const grant = (over: Partial<GrantClaims> = {}) => ({
     ...over,
   }),
 });
-const problem = (input: ReturnType<typeof grant> | undefined, decision: GrantDecision = 'approve', now = 0, p = policy) => decisionProblem(p, input, decision, now, WORKFLOW);
+const problem = (input: ReturnType<typeof grant> | undefined, decision: GrantDecision = 'approve', now = 0, p = policy, approvedBy: string[] = []) =>
+  decisionProblem(p, input, decision, now, WORKFLOW, approvedBy);
 
 describe('decisionProblem', () => {
   it('accepts the exact phrase from an allowed role, proved by a grant for this run, before the expiry', () => {
@@ -73,5 +76,16 @@ describe('decisionProblem', () => {
     expect(problem(grant({ decision: 'reject', phrase: null, role: 'company_user' }), 'reject')).toBe('A company user may not reject this request.');
     expect(problem(grant({ decision: 'cancel', phrase: null, userId: 'u-requester', role: 'company_admin' }), 'cancel')).toBeUndefined();
     expect(problem(grant({ decision: 'cancel', phrase: null, role: 'company_admin' }), 'cancel')).toBe('A company admin may not cancel this request.');
+  });
+  it('with N-of-M, refuses a second approval by the same person, naming how many different people it needs', () => {
+    const twoOf = { ...policy, approvalsNeeded: 2 };
+    expect(problem(grant(), 'approve', 0, twoOf, ['u-other'])).toBeUndefined();
+    expect(problem(grant(), 'approve', 0, twoOf, ['u-admin'])).toBe('You already approved this; it needs 2 approvals by different people.');
+  });
+  it('leaves a role outside the policy to Postgres when the policy names approver groups (membership is checked there), and refuses it otherwise', () => {
+    const grouped = { ...policy, approverRoles: [], approverGroupIds: ['g-acme'] };
+    expect(problem(grant({ role: 'company_user' }), 'approve', 0, grouped)).toBeUndefined();
+    expect(problem(grant({ decision: 'reject', phrase: null, role: 'company_user' }), 'reject', 0, grouped)).toBeUndefined();
+    expect(problem(grant({ role: 'company_user' }), 'approve', 0, { ...policy, approverRoles: [] })).toBe('A company user may not approve this; it needs one of: nobody.');
   });
 });

@@ -1,5 +1,5 @@
-// A typed approval inside a workflow. The workflow shows a phrase and waits; it continues only on an
-// `approve` Update carrying an approval grant (protocol/approval-grant.ts): the web process's signed word
+// A typed approval inside a workflow. The workflow shows a phrase and waits; it continues once as many
+// distinct people as the policy needs (N-of-M) have approved, each with an `approve` Update carrying an approval grant (protocol/approval-grant.ts): the web process's signed word
 // that one signed-in person typed this phrase for this run (ADR 0010). The Update's validator refuses a
 // forged, misdirected or expired grant, a wrong phrase, a role not allowed and a forbidden self-approval,
 // in one sentence, and a refused Update leaves nothing in the history. An accepted one counts only once
@@ -31,6 +31,10 @@ export interface ApprovalPolicy {
   phrase: string;
   /** Roles whose holders may approve or reject. */
   approverRoles: string[];
+  /** Groups whose members may approve or reject too: membership is Postgres's to say (the confirming activity). */
+  approverGroupIds: string[];
+  /** Distinct people who must approve; one rejection ends the request. */
+  approvalsNeeded: number;
   /** The requester: may cancel; may not approve where `forbidSelfApproval`. */
   requesterId: string | null;
   forbidSelfApproval: boolean;
@@ -41,7 +45,9 @@ export interface ApprovalPolicy {
 }
 
 export type Decision =
-  { outcome: 'approved'; by: Approver; via: 'console' | 'signal' } | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string } | { outcome: 'expired' };
+  | { outcome: 'approved'; by: Approver; approvers: Approver[]; via: 'console' | 'signal' }
+  | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string }
+  | { outcome: 'expired' };
 
 /** What the activity that checks a grant against Postgres answered (activities/jobs.ts confirmDecision). */
 export type Confirmation = { ok: true; by: Approver } | { ok: false; reason: string };
@@ -59,17 +65,27 @@ const role = (r: string) => r.replace('_', ' ');
  * Why this decision is refused, in one sentence; undefined when its grant proves it. Pure and
  * deterministic: validators call it.
  */
-export function decisionProblem(policy: ApprovalPolicy, input: DecisionInput | undefined, decision: GrantDecision, now: number, workflowId: string): string | undefined {
+export function decisionProblem(
+  policy: ApprovalPolicy,
+  input: DecisionInput | undefined,
+  decision: GrantDecision,
+  now: number,
+  workflowId: string,
+  approvedBy: readonly string[] = [],
+): string | undefined {
   const bad = grantProblem(input?.grant, { publicKey: policy.grantKey, workflowId, decision, now });
   if (bad) return bad;
   const grant = input!.grant;
   if (now >= policy.expiresAt) return 'This approval request has expired.';
   const isRequester = grant.userId === policy.requesterId;
+  // A role outside the policy may still belong to a named group: the confirming activity asks Postgres.
+  const mayBeApprover = policy.approverRoles.includes(grant.role) || policy.approverGroupIds.length > 0;
   if (decision === 'approve') {
     if (grant.phrase !== policy.phrase) return `The phrase does not match: type exactly "${policy.phrase}".`;
-    if (!policy.approverRoles.includes(grant.role)) return `A ${role(grant.role)} may not approve this; it needs one of: ${policy.approverRoles.join(', ')}.`;
+    if (!mayBeApprover) return `A ${role(grant.role)} may not approve this; it needs one of: ${policy.approverRoles.join(', ') || 'nobody'}.`;
     if (policy.forbidSelfApproval && isRequester) return 'This organization does not let the requester approve their own request.';
-  } else if (!policy.approverRoles.includes(grant.role) && !(decision === 'cancel' && isRequester)) {
+    if (approvedBy.includes(grant.userId)) return `You already approved this; it needs ${policy.approvalsNeeded} approvals by different people.`;
+  } else if (!mayBeApprover && !(decision === 'cancel' && isRequester)) {
     return `A ${role(grant.role)} may not ${decision} this request.`;
   }
   return undefined;
@@ -84,13 +100,21 @@ const OUTCOME = { approve: 'approved', reject: 'rejected', cancel: 'cancelled' }
 export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () => Promise<Decision> {
   let decision: Decision | undefined;
   let checking = false;
+  const approvers: Approver[] = [];
   const { workflowId } = workflowInfo();
   const problem = (input: DecisionInput | undefined, kind: GrantDecision) =>
     decision
       ? 'This request was already decided.'
       : checking
         ? 'Another decision on this request is being checked; try again in a moment.'
-        : decisionProblem(policy, input, kind, Date.now(), workflowId);
+        : decisionProblem(
+            policy,
+            input,
+            kind,
+            Date.now(),
+            workflowId,
+            approvers.map((a) => a.userId),
+          );
 
   /** The checked decision, or the reason Postgres refused it. */
   const settle = async (input: DecisionInput, kind: GrantDecision, via: 'console' | 'signal'): Promise<string | undefined> => {
@@ -99,7 +123,11 @@ export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () =
       const verdict = await hooks.confirm(input.grant, via);
       if (!verdict.ok) return verdict.reason;
       const reason = input.grant.reason ?? undefined;
-      decision ??= kind === 'approve' ? { outcome: 'approved', by: verdict.by, via } : { outcome: OUTCOME[kind], by: verdict.by, ...(reason ? { reason } : {}) };
+      if (kind !== 'approve') decision ??= { outcome: OUTCOME[kind], by: verdict.by, ...(reason ? { reason } : {}) };
+      else if (!approvers.some((a) => a.userId === verdict.by.userId)) {
+        approvers.push(verdict.by);
+        if (approvers.length >= policy.approvalsNeeded) decision ??= { outcome: 'approved', by: verdict.by, approvers: [...approvers], via };
+      }
       return undefined;
     } finally {
       checking = false;
@@ -146,6 +174,9 @@ export type RecordJob = (update: {
   approval?: { at: string; by: string; role: string; via: 'signal'; outcome: 'ignored'; reason?: string };
 }) => Promise<void>;
 
+/** The record of an `approve` signal that was not a valid approval, for the job's approvals. */
+export const ignoredSignal = (input: unknown, reason: string) => ({ at: new Date().toISOString(), ...claimed(input), via: 'signal' as const, outcome: 'ignored' as const, reason });
+
 /** Who an ignored signal claimed to be: shown as a claim, never believed. */
 function claimed(input: unknown): { by: string; role: string } {
   const grant = (input as { grant?: { email?: unknown; role?: unknown } } | undefined)?.grant;
@@ -173,7 +204,7 @@ export async function approvalStep(opts: {
     { ...opts.policy, expiresAt },
     {
       confirm: (grant, via) => jobActivities.confirmDecision({ jobId: opts.policy.jobId, grant, via }),
-      ignored: (input, reason) => opts.record({ approval: { at: new Date().toISOString(), ...claimed(input), via: 'signal', outcome: 'ignored', reason } }),
+      ignored: (input, reason) => opts.record({ approval: ignoredSignal(input, reason) }),
     },
   );
   await opts.record({

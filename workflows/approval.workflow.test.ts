@@ -113,6 +113,36 @@ async function startWaiting(record: ReturnType<typeof jobRecord>, over: Partial<
 }
 
 describe('a job waiting for its typed approval (time-skipping)', () => {
+  it('with 2-of-M, continues only after two different people approved; the same person twice is refused; a group member is left to Postgres', () => {
+    // Postgres (mocked) says the company user is in the named group, and nobody else outside the roles is.
+    const record = jobRecord(undefined, (c) => (c.grant.role === 'company_user' && c.grant.userId !== companyUser.userId ? 'not a member of the group' : undefined));
+    return ts.run(record.activities, async () => {
+      const handle = await startWaiting(record, { approvalsNeeded: 2, approverGroupIds: ['g-acme'] });
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] }))).toBe('You already approved this; it needs 2 approvals by different people.');
+      const stranger: Approver = { userId: 'u-stranger', email: 'x@customer.example', role: 'company_user' };
+      expect(await refusal(handle.executeUpdate(approveUpdate, { args: [grant(handle, stranger)] }))).toBe('not a member of the group');
+      // Still waiting after one approval: nothing ran.
+      expect(record.updates.map((u) => u.state)).toEqual(['waiting_for_approval']);
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, companyUser)] });
+      await expect(handle.result()).resolves.toEqual({ state: 'completed' });
+      expect(record.decisions.map((d) => d.grant.email)).toEqual([admin.email, companyUser.email]);
+      expect(record.updates.map((u) => u.state)).toEqual(['waiting_for_approval', 'running', 'completed']);
+    });
+  });
+
+  it('with 2-of-M, one rejection ends the request even after an approval', () => {
+    const record = jobRecord();
+    return ts.run(record.activities, async () => {
+      const handle = await startWaiting(record, { approvalsNeeded: 2 });
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, admin)] });
+      const operator: Approver = { userId: 'u-operator', email: 'operator@example.com', role: 'msp_operator' };
+      await handle.executeUpdate(rejectUpdate, { args: [grant(handle, operator, 'reject', { reason: 'not today' })] });
+      await expect(handle.result()).resolves.toEqual({ state: 'ended without approval' });
+      expect(record.updates.at(-1)).toMatchObject({ state: 'rejected' });
+    });
+  });
+
   it('expires after 24 hours of workflow time with nobody approving, in moments of wall time', () => {
     const record = jobRecord();
     return ts.run(record.activities, async () => {

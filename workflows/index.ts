@@ -9,3 +9,4 @@ export { changeInstance, checkInstanceHealth, restartGateway } from './instance-
 export { readInstanceLogs } from './read-instance-logs.ts';
 export { checkBundle } from './check-bundle.ts';
 export { applyCapabilities } from './apply-capabilities.ts';
+export { workflowRun } from './workflow-run.ts';

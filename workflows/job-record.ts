@@ -15,6 +15,10 @@ export interface ApprovalTerms {
   approvalGrantKey: string;
   approvalPhrase: string;
   approverRoles: string[];
+  /** Approver groups whose members may approve too (their membership is checked in Postgres at each decision). */
+  approverGroupIds?: string[];
+  /** Distinct people needed (1 when absent). */
+  approvalsNeeded?: number;
   forbidSelfApproval: boolean;
   approvalTimeoutSeconds: number;
 }
@@ -26,6 +30,8 @@ export const approvalPolicy = (terms: ApprovalTerms & { jobId: string }): Omit<A
   jobId: terms.jobId,
   phrase: terms.approvalPhrase,
   approverRoles: terms.approverRoles,
+  approverGroupIds: terms.approverGroupIds ?? [],
+  approvalsNeeded: terms.approvalsNeeded ?? 1,
   requesterId: terms.requestedBy.userId,
   forbidSelfApproval: terms.forbidSelfApproval,
   grantKey: terms.approvalGrantKey,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
+import { runActionFor } from './actions.ts';
 import { OAuthStartOutput, startConnectionOAuth } from './oauth.ts';
-import { ConnectionOutput, CreateConnectionInput, ListConnectionsQuery, SetCredentialsInput } from './model.ts';
-import { createConnection, deleteConnection, getConnection, listConnections, setConnectionCredentials, setConnectionDisabled, testConnection } from './service.ts';
+import { ActionResultOutput, ConnectionOutput, CreateConnectionInput, ListConnectionsQuery, RunActionInput, SetCredentialsInput, UpdateConnectionInput } from './model.ts';
+import * as service from './service.ts';
 
 const tag = 'Connections';
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -15,7 +16,7 @@ export const connectionEndpoints = [
     summary: 'Connections to SaaS providers: of one organization, or (MSP staff) of all; credentials are never returned',
     query: ListConnectionsQuery,
     response: z.object({ items: z.array(ConnectionOutput) }),
-    handler: (ctx, { query }) => listConnections(ctx, query),
+    handler: (ctx, { query }) => service.listConnections(ctx, query),
   }),
   defineEndpoint({
     method: 'post',
@@ -25,7 +26,7 @@ export const connectionEndpoints = [
     body: CreateConnectionInput,
     response: ConnectionOutput,
     status: 201,
-    handler: (ctx, { body }) => createConnection(ctx, body),
+    handler: (ctx, { body }) => service.createConnection(ctx, body),
   }),
   defineEndpoint({
     method: 'get',
@@ -34,7 +35,29 @@ export const connectionEndpoints = [
     summary: 'One connection: status and why, last test, mode, whether credentials are set (a placeholder and a hint, never the secret)',
     params: IdParams,
     response: ConnectionOutput,
-    handler: (ctx, { params }) => getConnection(ctx, params.id),
+    handler: (ctx, { params }) => service.getConnection(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'patch',
+    path: '/connections/:id',
+    tag,
+    summary: 'Rename the connection, switch between live and demo, or replace its metadata (a new mode or metadata waits for a test again)',
+    params: IdParams,
+    body: UpdateConnectionInput,
+    response: ConnectionOutput,
+    handler: (ctx, { params, body }) => service.updateConnection(ctx, params.id, body),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/connections/:id/actions/:action',
+    tag,
+    summary:
+      'Run one of the provider’s actions through the connection, after the policy engine allows it (an action that needs an approval runs from a workflow); the result says Live or Demo',
+    params: IdParams.extend({ action: z.string().min(1).max(100) }),
+    body: RunActionInput,
+    response: ActionResultOutput,
+    callsProvider: true,
+    handler: (ctx, { params, body }) => runActionFor(ctx, params.id, params.action, body.input),
   }),
   defineEndpoint({
     method: 'put',
@@ -44,7 +67,7 @@ export const connectionEndpoints = [
     params: IdParams,
     body: SetCredentialsInput,
     response: ConnectionOutput,
-    handler: (ctx, { params, body }) => setConnectionCredentials(ctx, params.id, body),
+    handler: (ctx, { params, body }) => service.setConnectionCredentials(ctx, params.id, body),
   }),
   defineEndpoint({
     method: 'post',
@@ -53,7 +76,7 @@ export const connectionEndpoints = [
     summary: 'Test the connection with a cheap call to its provider (demo: the built-in answer); the outcome is on the connection',
     params: IdParams,
     response: ConnectionOutput,
-    handler: (ctx, { params }) => testConnection(ctx, params.id),
+    handler: (ctx, { params }) => service.testConnection(ctx, params.id),
   }),
   defineEndpoint({
     method: 'post',
@@ -73,7 +96,7 @@ export const connectionEndpoints = [
       summary: change === 'disable' ? 'Disable the connection: the policy engine blocks what needs it' : 'Enable the connection again (pending until tested)',
       params: IdParams,
       response: ConnectionOutput,
-      handler: (ctx, { params }) => setConnectionDisabled(ctx, params.id, change === 'disable'),
+      handler: (ctx, { params }) => service.setConnectionDisabled(ctx, params.id, change === 'disable'),
     }),
   ),
   defineEndpoint({
@@ -83,6 +106,6 @@ export const connectionEndpoints = [
     summary: 'Delete the connection and its sealed credentials, revoking them at the provider where it can',
     params: IdParams,
     response: ConnectionOutput,
-    handler: (ctx, { params }) => deleteConnection(ctx, params.id),
+    handler: (ctx, { params }) => service.deleteConnection(ctx, params.id),
   }),
 ];

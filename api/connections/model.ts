@@ -23,6 +23,24 @@ export const SetCredentialsInput = z.object({
   metadata: z.record(z.string(), z.unknown()).optional().describe('Replaces the non-secret metadata, when given'),
 });
 
+/** What may change on a connection besides its credentials; a field left out stays as it is. */
+export const UpdateConnectionInput = z.object({
+  name: displayName('name', 100).optional(),
+  mode: z.enum(CONNECTION_MODES, `mode must be one of ${CONNECTION_MODES.join(', ')}`).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional().describe('Replaces the non-secret metadata, when given'),
+});
+
+export const RunActionInput = z.object({
+  input: z.record(z.string(), z.unknown()).default({}).describe('The action’s input, checked by its schema (see the provider’s actions)'),
+});
+
+export const ActionResultOutput = z.object({
+  source: z.enum(['Live', 'Demo']).describe('Where the result came from: the real provider, or built-in sample data'),
+  provider: z.enum(PROVIDERS),
+  action: z.string(),
+  data: z.unknown(),
+});
+
 export const ListConnectionsQuery = z.object({ organizationId: z.string().uuid('organizationId must be a UUID').optional() });
 
 /** Shown instead of a credential: it is never returned. */

@@ -1,5 +1,5 @@
 // What the configuration says about reaching providers: each provider's base URLs over its production ones
-// (GOOGLE_OAUTH_*_URL, GOOGLE_DRIVE_BASE_URL), and the OAuth client the MSP registered with it. Read at
+// (GOOGLE_OAUTH_*_URL, GOOGLE_DRIVE_BASE_URL, SERVICETITAN_*_URL, COMPOSIO_BASE_URL), and the OAuth client the MSP registered with it. Read at
 // each call, like the rest of the configuration, so tests and a restarted process see the current values.
 import { loadConfig, type Config } from '../../infra/config.ts';
 import { ConflictError } from '../errors.ts';
@@ -21,6 +21,8 @@ export function configuredBaseUrls(config: Config = loadConfig()): Record<string
       token: config.GOOGLE_OAUTH_TOKEN_URL,
       revoke: config.GOOGLE_OAUTH_REVOKE_URL,
     }),
+    servicetitan: defined({ auth: config.SERVICETITAN_AUTH_URL, api: config.SERVICETITAN_API_URL }),
+    composio: defined({ api: config.COMPOSIO_BASE_URL }),
   };
 }
 

@@ -12,7 +12,7 @@ import { configuredKek, type KeyEncryptionKey } from '../../infra/secrets/kek.ts
 import { openSecret, sealSecret } from '../../infra/secrets/sealed.ts';
 import { ConflictError, parseInput } from '../errors.ts';
 import { configuredBaseUrls, configuredOAuthClient } from './provider-config.ts';
-import { LiveNotAvailableError, ProviderAuthError, type ProviderContext, type ProviderDefinition, type ResultSource } from './providers/provider.ts';
+import { LiveNotAvailableError, ProviderAuthError, type ProviderContext, type ProviderDefinition, type ProviderId, type ResultSource } from './providers/provider.ts';
 import { providerOf } from './providers/registry.ts';
 import { credentialBinding, setConnectionStatus, type ConnectionRow } from './status.ts';
 
@@ -96,7 +96,7 @@ export async function testConnectionCall(db: Executor, row: ConnectionRow, opts:
 
 export interface ActionResult {
   source: ResultSource;
-  provider: string;
+  provider: ProviderId;
   action: string;
   data: unknown;
 }

@@ -1,8 +1,8 @@
 // Connections against a real database: who may do what, write-only credentials sealed to their row,
-// demo mode labelled Demo, a live call without its implementation saying so, a credential that no longer
+// demo mode labelled Demo, a live call missing a non-secret field naming it before any call, a credential that no longer
 // opens turning the connection needs_reconnect, and the policy engine's connection rules on real rows.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, desc, eq } from 'drizzle-orm';
 import { auditEvents, capabilities, connections, instances, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
@@ -12,7 +12,16 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { setPermission } from '../permissions/service.ts';
 import { checkPolicy } from '../policy/service.ts';
 import { runConnectionAction } from './runner.ts';
-import { createConnection, deleteConnection, getConnection, listConnections, setConnectionCredentials, setConnectionDisabled, testConnection } from './service.ts';
+import {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  setConnectionCredentials,
+  setConnectionDisabled,
+  testConnection,
+  updateConnection,
+} from './service.ts';
 
 let t: TestDatabase;
 let w: Tenants;
@@ -66,17 +75,12 @@ describe('connections', () => {
     expect(event!.details).toEqual({ provider: 'composio', name: 'Composio', fields: ['apiKey'] });
   });
 
-  it('say plainly that a live test is not available yet, and change no status', async () => {
+  it('name a missing non-secret field before any live call, and change nothing', async () => {
     const [c] = (await listConnections(w.ctx(w.actors.acmeAdmin), {})).items;
-    const tested = await testConnection(w.ctx(w.actors.acmeAdmin), c!.id);
-    expect(tested.status).toBe('pending');
-    expect(tested.lastTest).toMatchObject({ ok: false, message: expect.stringContaining('Live testing for Composio is not available yet') });
-    expect(
-      await t.db
-        .select({ n: count() })
-        .from(auditEvents)
-        .where(and(eq(auditEvents.action, 'connection.test'), eq(auditEvents.outcome, 'failure'))),
-    ).toEqual([{ n: 1 }]);
+    const err = (await failure(testConnection(w.ctx(w.actors.acmeAdmin), c!.id))) as ConflictError;
+    expect(err.fieldErrors).toEqual({ 'metadata.connectedAccountId': expect.stringContaining('Composio has no Composio connected account: set metadata.connectedAccountId') });
+    expect(await getConnection(w.ctx(w.actors.acmeAdmin), c!.id)).toMatchObject({ status: 'pending', lastTest: null });
+    expect(await audited('connection.test')).toBe(0);
   });
 
   it('turn needs_reconnect, with one sentence, when a sealed credential is moved to another connection', async () => {
@@ -103,9 +107,33 @@ describe('connections', () => {
     expect((listed.data as { files: { name: string }[] }).files.every((f) => f.name.startsWith('Demo – '))).toBe(true);
     const bad = await failure(runConnectionAction(t.db, await rowOf(demo.id), 'files.get', {}));
     expect((bad as InvalidInputError).fieldErrors).toEqual({ fileId: 'fileId is required' });
-    // Live, the same action says it is not available yet.
+    // Live, the same kind of action names what the connection lacks before calling anyone.
     const [live] = (await listConnections(w.ctx(w.actors.admin), { organizationId: w.acme.id })).items.filter((c) => c.provider === 'composio');
-    await expect(runConnectionAction(t.db, await rowOf(live!.id), 'tools.execute', { tool: 'GITHUB_LIST_REPOS' })).rejects.toThrow('is not available yet');
+    await expect(runConnectionAction(t.db, await rowOf(live!.id), 'tools.execute', { tool: 'GITHUB_LIST_REPOS' })).rejects.toThrow('has no Composio connected account');
+  });
+
+  it('are renamed, switched to demo, given new metadata (then waiting for a test again); bad input names the field and changes nothing', async () => {
+    const qb = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'quickbooks', name: 'QB', mode: 'demo' });
+    await testConnection(w.ctx(w.actors.acmeAdmin), qb.id);
+    const renamed = await updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { name: 'QuickBooks (Acme)' });
+    expect(renamed).toMatchObject({ name: 'QuickBooks (Acme)', status: 'connected' });
+    const bad = (await failure(updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { metadata: { realmId: 'abc' }, mode: 'live' }))) as InvalidInputError;
+    expect(bad.fieldErrors).toEqual({ 'metadata.realmId': 'realmId looks like 9130357766223366 (digits)' });
+    expect((await rowOf(qb.id)).mode).toBe('demo');
+    const dup = await failure(updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { name: 'Composio' }));
+    expect(dup).toMatchObject({ fieldErrors: { name: 'Acme already has a connection named "Composio".' } });
+    const live = await updateConnection(w.ctx(w.actors.acmeAdmin), qb.id, { mode: 'live', metadata: { realmId: '9130357766223366' } });
+    expect(live).toMatchObject({ mode: 'live', status: 'pending', statusReason: 'Changed: test the connection again.', metadata: { realmId: '9130357766223366' } });
+    expect(await failure(updateConnection(w.ctx(w.actors.acmeUser), qb.id, { name: 'Mine' }))).toBeInstanceOf(ForbiddenError);
+    expect(await failure(updateConnection(w.ctx(w.actors.globexAdmin), qb.id, { name: 'Mine' }))).toBeInstanceOf(NotFoundError);
+    const [event] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'connection.update'), eq(auditEvents.targetId, qb.id)))
+      .orderBy(desc(auditEvents.at))
+      .limit(1);
+    expect(event!.details).toMatchObject({ changed: ['metadata', 'mode'], mode: 'live' });
+    await deleteConnection(w.ctx(w.actors.acmeAdmin), qb.id);
   });
 
   it('disable and enable, and delete (audited, saying what happened at the provider)', async () => {
@@ -120,7 +148,7 @@ describe('connections', () => {
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, temp.id)));
-    expect(event!.details).toMatchObject({ revoke: 'not revoked at ServiceTitan: live calls to it are not available yet' });
+    expect(event!.details).toMatchObject({ revoke: expect.stringMatching(/^not revoked at ServiceTitan: ServiceTitan has no API to revoke client credentials/) });
     expect(await failure(getConnection(w.ctx(w.actors.acmeAdmin), temp.id))).toBeInstanceOf(NotFoundError);
   });
 });

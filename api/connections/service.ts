@@ -12,7 +12,7 @@ import { ConflictError, InvalidInputError, NotFoundError, parseInput } from '../
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
 import type { ConnectionOutput } from './model.ts';
-import { CreateConnectionInput, CREDENTIAL_PLACEHOLDER, ListConnectionsQuery, SetCredentialsInput } from './model.ts';
+import { CreateConnectionInput, CREDENTIAL_PLACEHOLDER, ListConnectionsQuery, SetCredentialsInput, UpdateConnectionInput } from './model.ts';
 import { LiveNotAvailableError, ProviderAuthError, ProviderRequestError, type ProviderDefinition } from './providers/provider.ts';
 import { providerOf } from './providers/registry.ts';
 import { CredentialsUnavailableError, revokeAtProvider, sealCredentials, testConnectionCall, type RunnerOptions } from './runner.ts';
@@ -108,6 +108,46 @@ export async function createConnection(ctx: ServiceContext, input: unknown): Pro
     if (isUniqueViolation(err)) throw new ConflictError('name', `${org.name} already has a connection named "${name}".`);
     throw err;
   }
+}
+
+/**
+ * Renames the connection, switches its mode or replaces its metadata. A change of mode or metadata makes
+ * an enabled connection wait for a test again: what was tested is no longer what will be called.
+ */
+export async function updateConnection(ctx: ServiceContext, id: string, input: unknown): Promise<ConnectionOutput> {
+  const { c, organizationName } = await findConnection(ctx, id, 'connection.manage');
+  const body = parseInput(UpdateConnectionInput, input ?? {});
+  const provider = providerOf(c.provider);
+  const changes: Partial<Pick<ConnectionRow, 'name' | 'mode' | 'metadata'>> = {};
+  if (body.name !== undefined && body.name !== c.name) changes.name = body.name;
+  if (body.mode !== undefined && body.mode !== c.mode) changes.mode = body.mode;
+  if (body.metadata !== undefined) {
+    const metadata = parseProviderPart(provider.metadataSchema, body.metadata, 'metadata') as Record<string, unknown>;
+    if (JSON.stringify(metadata) !== JSON.stringify(c.metadata)) changes.metadata = metadata;
+  }
+  if (Object.keys(changes).length === 0) return reload(ctx, c.id);
+  let row: ConnectionRow;
+  try {
+    [row] = (await ctx.db
+      .update(connections)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(connections.id, c.id))
+      .returning()) as [ConnectionRow];
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError('name', `${organizationName} already has a connection named "${changes.name}".`);
+    throw err;
+  }
+  if ((changes.mode || changes.metadata) && c.status !== 'disabled') {
+    const reason = row.mode === 'demo' ? 'Demo mode: test the connection to start answering with built-in sample data.' : 'Changed: test the connection again.';
+    await setConnectionStatus(ctx.db, row, 'pending', reason);
+  }
+  await recordSuccess(ctx.db, ctx.actor, 'connection.update', auditTarget('connection', c), {
+    provider: c.provider,
+    name: row.name,
+    changed: Object.keys(changes).sort(),
+    ...changes,
+  });
+  return reload(ctx, c.id);
 }
 
 /** Seals and stores new credentials (write-only); a live connection then waits for a test. */

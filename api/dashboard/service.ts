@@ -2,10 +2,11 @@
 // see its records, in the organization the caller asks for (MSP staff: every organization by default; a
 // company person: their own). A section the caller may not see at all is null, not zero, so a page can
 // leave it out instead of claiming an empty fleet.
+import { awaitingDecisionBy } from '../jobs/approvers.ts';
 import { count, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { instances, jobs, NODE_STATUSES, nodes, type NodeStatus } from '../../db/schema.ts';
-import { can, type Actor, type ServiceContext } from '../authz.ts';
+import { can, type ServiceContext } from '../authz.ts';
 import { parseInput } from '../errors.ts';
 import { healthIs } from '../instances/health.ts';
 import { listScope } from '../list-scope.ts';
@@ -55,7 +56,7 @@ export async function getDashboard(ctx: ServiceContext, query: unknown, now = ne
   const [nodeCounts, instanceCounts, jobCounts] = await Promise.all([
     can(ctx.actor, 'node.view', target) ? countNodes(ctx, organizationId) : null,
     can(ctx.actor, 'instance.view', target) ? countInstances(ctx, organizationId) : null,
-    can(ctx.actor, 'job.view', target) ? countJobs(ctx, organizationId, can(ctx.actor, 'job.approve', target), now) : null,
+    can(ctx.actor, 'job.view', target) ? countJobs(ctx, organizationId, now) : null,
   ]);
   return { organizationId: organizationId ?? null, nodes: nodeCounts, instances: instanceCounts, jobs: jobCounts };
 }
@@ -86,18 +87,11 @@ async function countInstances(ctx: ServiceContext, organizationId: string | unde
   return row!;
 }
 
-/** Whether the actor may decide a waiting job: the same terms the approval's validator checks (workflows/approval.ts). */
-function approvableBy(actor: Actor): SQL {
-  const roleAllowed = sql`(${jobs.approvalPolicy} is null or ${jobs.approvalPolicy}->'approverRoles' @> jsonb_build_array(${actor.role}::text))`;
-  const ownForbidden = sql`(coalesce((${jobs.approvalPolicy}->>'forbidSelfApproval')::boolean, false) and ${jobs.requestedBy} is not distinct from ${actor.userId}::uuid)`;
-  return sql`${eq(jobs.state, 'waiting_for_approval')} and ${roleAllowed} and not ${ownForbidden}`;
-}
-
-async function countJobs(ctx: ServiceContext, organizationId: string | undefined, mayApprove: boolean, now: Date): Promise<NonNullable<DashboardOutput['jobs']>> {
+async function countJobs(ctx: ServiceContext, organizationId: string | undefined, now: Date): Promise<NonNullable<DashboardOutput['jobs']>> {
   const since = new Date(now.getTime() - FAILED_WINDOW_HOURS * 3_600_000);
   const [row] = await ctx.db
     .select({
-      awaitingMyApproval: mayApprove ? countWhere(approvableBy(ctx.actor)) : sql<number>`0`,
+      awaitingMyApproval: countWhere(awaitingDecisionBy(ctx.actor)),
       failedLast24h: countWhere(sql`${eq(jobs.state, 'failed')} and coalesce(${jobs.completedAt}, ${jobs.updatedAt}) >= ${since.toISOString()}::timestamptz`),
     })
     .from(jobs)

@@ -149,9 +149,11 @@ export async function managedTarget(
   ctx: ServiceContext,
   instanceId: string,
   permission: 'instance.restart' | 'instance.check' | 'instance.change' | 'instance.apply_capabilities',
+  origin: JobOrigin = {},
 ) {
   const instance = await findInstance(ctx, instanceId);
-  await authorize(ctx, permission, { organizationId: instance.organizationId, type: 'instance', id: instance.id });
+  // A workflow run's step: whoever may run the organization's workflows; the policy engine decides the action.
+  await authorize(ctx, origin.run ? 'workflow.run_step' : permission, { organizationId: instance.organizationId, type: 'instance', id: instance.id });
   if (instance.state !== 'managed') throw new ConflictError('id', `Instance ${instance.name} is not managed yet: adopt it first.`);
   if (!instance.port || !instance.containerIds[0]) throw new ConflictError('id', `Instance ${instance.name} has no known gateway container or port.`);
   const node = await findNode(ctx.db, instance.nodeId);
@@ -183,25 +185,26 @@ export const targetOf = (jobId: string, instance: typeof instances.$inferSelect)
 
 /** Checks a managed instance's health now (no approval: it only reads). */
 export async function requestHealthCheck(ctx: ServiceContext, instanceId: string, origin: JobOrigin = {}): Promise<JobOutput> {
-  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.check');
-  const jobId = crypto.randomUUID();
+  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.check', origin);
+  const jobId = origin.run?.childJobId ?? crypto.randomUUID();
   return startJob(ctx, healthCheckJob, {
     id: jobId,
-    ...onInstance(instance, node),
+    ...onInstance(instance, node, origin.run ? { workflowRunJobId: origin.run.jobId } : {}),
     retryOf: origin.retryOf,
     args: targetOf(jobId, instance),
   });
 }
 
 /** Restarts a managed instance's gateway after a typed approval; the job reports the downtime. */
-export async function requestRestart(ctx: ServiceContext, instanceId: string): Promise<JobOutput> {
-  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.restart');
-  const jobId = crypto.randomUUID();
+export async function requestRestart(ctx: ServiceContext, instanceId: string, origin: JobOrigin = {}): Promise<JobOutput> {
+  const { instance, node } = await managedTarget(ctx, instanceId, 'instance.restart', origin);
+  const jobId = origin.run?.childJobId ?? crypto.randomUUID();
   const phrase = `restart ${instance.name} on ${node.name}`;
   return startJob(ctx, restartJob, {
     id: jobId,
-    ...onInstance(instance, node),
+    ...onInstance(instance, node, origin.run ? { workflowRunJobId: origin.run.jobId } : {}),
     phrase,
+    stricter: origin.run?.stricter,
     args: { ...targetOf(jobId, instance), ...(await approvalTerms(ctx, instance.organizationId, phrase)), healthTimeoutSeconds: 180 },
   });
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { JOB_STATES, jobs, nodes, organizations, users } from '../../db/schema.ts';
 import type { ServiceContext } from '../authz.ts';
 import { workflowRunUrl } from '../temporal-client.ts';
+import { approvalsNeededOf, approvalsOfRequest } from './approvers.ts';
 import { jobTypeOf } from './registry.ts';
 
 export const JobApprovalOutput = z.object({ at: z.string(), by: z.string(), role: z.string(), via: z.string(), outcome: z.string(), reason: z.string().optional() });
@@ -26,6 +27,10 @@ export const JobOutput = z.object({
   approvalPhrase: z.string().nullable(),
   approvalExpiresAt: z.string().nullable(),
   approvals: z.array(JobApprovalOutput),
+  approvalProgress: z
+    .object({ given: z.number().int(), needed: z.number().int(), approvedBy: z.array(z.string()) })
+    .nullable()
+    .describe('While the job waits for approval: how many distinct people approved its current request, of how many needed (N-of-M)'),
   failureReason: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).nullable(),
   summary: z.string().nullable().describe('The result in one sentence, once completed'),
@@ -65,6 +70,11 @@ function retryOf(type: string, state: string): JobOutput['retry'] {
   return { allowed: true, why: null };
 }
 
+function progressOf(j: JobRow['job']): JobOutput['approvalProgress'] {
+  const given = approvalsOfRequest(j.approvals, j.step);
+  return { given: given.length, needed: approvalsNeededOf(j.approvalPolicy), approvedBy: given.map((a) => a.by) };
+}
+
 export function toOutput({ job: j, organizationName, nodeName, requester }: JobRow): JobOutput {
   const definition = jobTypeOf(j.type);
   const completed = j.state === 'completed' && j.result;
@@ -85,6 +95,7 @@ export function toOutput({ job: j, organizationName, nodeName, requester }: JobR
     approvalPhrase: j.approvalPhrase,
     approvalExpiresAt: iso(j.approvalExpiresAt),
     approvals: j.approvals,
+    approvalProgress: j.state === 'waiting_for_approval' ? progressOf(j) : null,
     failureReason: j.failureReason,
     result: j.result,
     summary: completed && definition?.result?.summary ? definition.result.summary(j.result!) : null,

@@ -1,6 +1,7 @@
 // What the job kernel knows of a kind of job. Each feature declares its job types once with
 // `defineJobType` (api/instances/job-types.ts, api/system/job-types.ts), and api/jobs/registry.ts lists
 // them: the kernel starts, decides, retries and shows any job through its definition, never by its name.
+import type { StricterConfirmation } from '../policy/engine.ts';
 import type { Workflow } from '@temporalio/common';
 import type { NodeActionName } from '../../protocol/node-actions.ts';
 import type { ServiceContext } from '../authz.ts';
@@ -12,6 +13,11 @@ export type JobWorkflow = Workflow;
 /** Where a request comes from when it is not a person's first ask: a retry of an earlier job. */
 export interface JobOrigin {
   retryOf?: string;
+  /**
+   * Asked by a step of a workflow run (issue 14): the run's job, the id the new job takes (derived from the
+   * run and the step, so a retried start finds it), and the step's stricter confirmation.
+   */
+  run?: { jobId: string; childJobId: string; stricter?: StricterConfirmation };
 }
 
 /** Starts a new job of the same kind with the same parameters; `origin.retryOf` links it to the first. */

@@ -3,6 +3,7 @@
 import { agentJobTypes } from '../agents/job-types.ts';
 import { instanceJobTypes } from '../instances/job-types.ts';
 import { systemJobTypes } from '../system/job-types.ts';
+import { workflowRunJobTypes } from '../workflow-runs/job-types.ts';
 import type { JobTypeDefinition } from './job-type.ts';
 
 let registry: ReadonlyMap<string, JobTypeDefinition> | undefined;
@@ -19,7 +20,7 @@ export function buildRegistry(definitions: readonly JobTypeDefinition[]): Readon
 
 /** Every job type of this release. */
 export const jobTypes = (): ReadonlyMap<string, JobTypeDefinition> =>
-  (registry ??= buildRegistry([...instanceJobTypes, ...systemJobTypes, ...agentJobTypes] as JobTypeDefinition[]));
+  (registry ??= buildRegistry([...instanceJobTypes, ...systemJobTypes, ...agentJobTypes, ...workflowRunJobTypes] as JobTypeDefinition[]));
 
 /** A stored job's definition, or undefined for a type this release no longer has. */
 export const jobTypeOf = (type: string): JobTypeDefinition | undefined => jobTypes().get(type);

@@ -12,7 +12,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
 import { auditTarget, recordActorEvent, recordSuccess } from '../audit/record.ts';
-import { APPROVER_ROLES, authorize, type ServiceContext } from '../authz.ts';
+import { APPROVER_ROLES, authorize, can, isMspStaff, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -22,10 +22,12 @@ import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts'
 import { approvalGrantPublicKey } from '../../infra/approval-grant-key.ts';
 import { GRANT_DECISIONS } from '../../protocol/approval-grant.ts';
 import { issueGrant } from './approval-grant.ts';
+import { approvalsOfRequest, mayDecide } from './approvers.ts';
 import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from './job-output.ts';
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
+import { stricterApproval, type StricterConfirmation } from '../policy/engine.ts';
 import { enforcePolicy } from '../policy/service.ts';
 
 export { JobOutput } from './job-output.ts';
@@ -46,11 +48,23 @@ export const ApproveInput = z.object({ phrase: z.string('phrase is required').mi
 const isActive = (state: JobState) => (ACTIVE_STATES as readonly JobState[]).includes(state);
 const jobTarget = (j: { id: string; organizationId: string }) => ({ organizationId: j.organizationId, type: 'job', id: j.id });
 
+/** The job as an authorization target: for a company person, whether an approver group the job's policy names holds them. */
+async function jobTargetFor(ctx: ServiceContext, job: JobRow['job']) {
+  const approver = !isMspStaff(ctx.actor) && job.organizationId === ctx.actor.organizationId && (await mayDecide(ctx.db, ctx.actor, job));
+  return { ...jobTarget(job), approver };
+}
+
+/** Whether the actor may approve or reject the job (the console shows the approval form only then). */
+export async function canDecideJob(ctx: ServiceContext, id: string): Promise<boolean> {
+  const row = await findVisible(ctx, id);
+  return can(ctx.actor, 'job.approve', await jobTargetFor(ctx, row.job));
+}
+
 async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {
   if (!isUuid(id)) throw new NotFoundError('job');
   const [row] = await selectJobs(ctx).where(eq(jobs.id, id)).limit(1);
   if (!row) throw new NotFoundError('job');
-  await authorize(ctx, 'job.view', jobTarget(row.job));
+  await authorize(ctx, 'job.view', await jobTargetFor(ctx, row.job));
   return row;
 }
 
@@ -113,6 +127,8 @@ export interface JobRequest<W extends JobWorkflow> {
   /** The workflow's input, checked against the type's workflow at compile time. */
   args: Parameters<W>[0];
   retryOf?: string;
+  /** A workflow step's confirmation, stricter than the permission's (api/policy/engine.ts stricterApproval). */
+  stricter?: StricterConfirmation;
 }
 
 /**
@@ -130,6 +146,7 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
     ...(job.instanceId ? { on: { type: 'instance', id: job.instanceId } } : {}),
   });
   if (verdict.outcome !== 'needs_confirmation') return job.args;
+  const approval = stricterApproval(verdict.approval, job.stricter);
   if (type.approval !== 'required') {
     throw new ConflictError(
       'id',
@@ -139,10 +156,12 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
   const args = job.args as ApprovalTerms;
   return {
     ...args,
-    approverRoles: verdict.approval.approverRoles,
-    forbidSelfApproval: args.forbidSelfApproval || verdict.approval.forbidSelfApproval,
+    approverRoles: approval.approverRoles,
+    approverGroupIds: approval.approverGroupIds,
+    approvalsNeeded: approval.approvalsNeeded,
+    forbidSelfApproval: args.forbidSelfApproval || approval.forbidSelfApproval,
     // The stricter of the product's setting (APPROVAL_TIMEOUT_HOURS) and the permission's expiry.
-    approvalTimeoutSeconds: Math.min(args.approvalTimeoutSeconds, Math.round(verdict.approval.expiresInHours * 3600)),
+    approvalTimeoutSeconds: Math.min(args.approvalTimeoutSeconds, Math.round(approval.expiresInHours * 3600)),
   } as Parameters<W>[0];
 }
 
@@ -166,7 +185,14 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
       state: 'preflight',
       step: 'starting',
       approvalPhrase: job.phrase ?? null,
-      approvalPolicy: terms.approverRoles ? { approverRoles: terms.approverRoles as Role[], forbidSelfApproval: terms.forbidSelfApproval ?? false } : null,
+      approvalPolicy: terms.approverRoles
+        ? {
+            approverRoles: terms.approverRoles as Role[],
+            forbidSelfApproval: terms.forbidSelfApproval ?? false,
+            approvalsNeeded: terms.approvalsNeeded ?? 1,
+            approverGroupIds: terms.approverGroupIds ?? [],
+          }
+        : null,
       retryOf: job.retryOf ?? null,
     });
     await recordSuccess(tx, ctx.actor, 'job.request', auditTarget('job', job), {
@@ -196,7 +222,7 @@ type Decision = 'approve' | 'reject' | 'cancel';
 
 async function decide(ctx: ServiceContext, id: string, decision: Decision, args: { phrase?: string; reason?: string }): Promise<JobOutput> {
   const row = await findVisible(ctx, id);
-  await authorize(ctx, decision === 'cancel' ? 'job.cancel' : 'job.approve', jobTarget(row.job));
+  await authorize(ctx, decision === 'cancel' ? 'job.cancel' : 'job.approve', await jobTargetFor(ctx, row.job));
   if (!isActive(row.job.state)) throw new ConflictError('id', `This job is ${row.job.state.replaceAll('_', ' ')}: there is nothing to ${decision}.`);
   if (decision !== 'cancel' && row.job.state !== 'waiting_for_approval') throw new ConflictError('id', 'This job is not waiting for an approval.');
   if (row.job.state === 'running') throw new ConflictError('id', 'This job is already changing the machine: it cannot be cancelled halfway. Wait for it to finish.');
@@ -224,7 +250,9 @@ async function decide(ctx: ServiceContext, id: string, decision: Decision, args:
     }
     throw temporalRefusal(err);
   }
-  return waitForState(ctx, id, (s) => s !== 'waiting_for_approval');
+  // An approval that is not yet the last one needed leaves the job waiting: done once it is on record.
+  const before = approvalsOfRequest(row.job.approvals, row.job.step).length;
+  return waitForState(ctx, id, (s, j) => s !== 'waiting_for_approval' || (decision === 'approve' && approvalsOfRequest(j.approvals, j.step).length > before));
 }
 
 /** A decision Temporal could not deliver: the run is gone (the record is behind it), or Temporal is down. */
@@ -235,10 +263,10 @@ function temporalRefusal(err: unknown): unknown {
 }
 
 /** The workflow records a decision in its own step: wait briefly, so the answer already shows it. */
-async function waitForState(ctx: ServiceContext, id: string, done: (state: JobState) => boolean): Promise<JobOutput> {
+async function waitForState(ctx: ServiceContext, id: string, done: (state: JobState, job: JobRow['job']) => boolean): Promise<JobOutput> {
   for (let i = 0; i < 30; i++) {
     const now = await findVisible(ctx, id);
-    if (done(now.job.state)) return toOutput(now);
+    if (done(now.job.state, now.job)) return toOutput(now);
     await new Promise((r) => setTimeout(r, 100));
   }
   return getJob(ctx, id);
@@ -268,7 +296,7 @@ export const GrantOutput = z.object({
 export async function requestApprovalGrant(ctx: ServiceContext, id: string, input: unknown): Promise<z.infer<typeof GrantOutput>> {
   const row = await findVisible(ctx, id);
   const q = parseInput(GrantRequest, input ?? {});
-  await authorize(ctx, q.decision === 'cancel' ? 'job.cancel' : 'job.approve', jobTarget(row.job));
+  await authorize(ctx, q.decision === 'cancel' ? 'job.cancel' : 'job.approve', await jobTargetFor(ctx, row.job));
   if (row.job.state !== 'waiting_for_approval') throw new ConflictError('id', `This job is ${row.job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
   if (q.decision === 'approve' && q.phrase !== row.job.approvalPhrase) {
     throw new InvalidInputError({ phrase: `The phrase does not match: type exactly "${row.job.approvalPhrase}".` });

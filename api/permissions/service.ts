@@ -1,9 +1,9 @@
 // What each organization may do with each capability (ADR 0012). MSP staff set permissions; a company
 // admin sees their own organization's and may only narrow one that is not enforced. Every change is
 // audited with what it was before.
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, or } from 'drizzle-orm';
 import { z } from 'zod';
-import { capabilities, CONFIRMATIONS, permissions, type Confirmation } from '../../db/schema.ts';
+import { approverGroups, capabilities, CONFIRMATIONS, organizations, permissions, type Confirmation } from '../../db/schema.ts';
 import { recordSuccess } from '../audit/record.ts';
 import { authorize, can, type ServiceContext } from '../authz.ts';
 import { findCapability } from '../capabilities/service.ts';
@@ -22,14 +22,33 @@ const limit = (field: string) =>
     .default(null);
 
 export const ApprovalPolicyInput = z.object({
-  // One approval per job until the N-of-M approvals of user workflows (issue 14): a larger number would not be enforced.
-  approvalsNeeded: z.literal(1, 'approvalsNeeded must be 1 for now: N-of-M approvals arrive with user workflows').default(1),
+  approvalsNeeded: z
+    .number('approvalsNeeded must be a whole number')
+    .int('approvalsNeeded must be a whole number')
+    .min(1, 'approvalsNeeded must be at least 1')
+    .max(5, 'approvalsNeeded is at most 5')
+    .default(1)
+    .describe('Distinct people who must approve (N-of-M)'),
+  // Company people approve only through a named group: a role of theirs is never enough.
   approverRoles: z
-    .array(z.enum(['msp_admin', 'msp_operator'], 'approverRoles may name msp_admin and msp_operator (company approver groups arrive with user workflows)'))
+    .array(z.enum(['msp_admin', 'msp_operator'], 'approverRoles may name msp_admin and msp_operator (company people approve through approver groups)'))
     .max(4)
     .default(['msp_admin', 'msp_operator']),
+  approverGroupIds: z
+    .array(z.string().uuid('approverGroupIds must be UUIDs'))
+    .max(10, 'approverGroupIds names at most 10 groups')
+    .default([])
+    .describe('Approver groups (of the organization, or MSP-wide) whose members may approve too'),
   forbidSelfApproval: z.boolean('forbidSelfApproval must be true or false').default(false),
   expiresInHours: z.number('expiresInHours must be a number').positive('expiresInHours must be more than 0').max(720, 'expiresInHours is at most 720 (30 days)').default(24),
+});
+
+export const ApprovalPolicyOutput = z.object({
+  approvalsNeeded: z.number().int(),
+  approverRoles: z.array(z.string()),
+  approverGroupIds: z.array(z.string()),
+  forbidSelfApproval: z.boolean(),
+  expiresInHours: z.number(),
 });
 
 export const SetPermissionInput = z.object({
@@ -52,7 +71,7 @@ export const PermissionOutput = z.object({
   enabled: z.boolean(),
   allowedActions: z.array(z.string()),
   confirmation: z.enum(CONFIRMATIONS),
-  approval: z.object({ approvalsNeeded: z.number().int(), approverRoles: z.array(z.string()), forbidSelfApproval: z.boolean(), expiresInHours: z.number() }).nullable(),
+  approval: ApprovalPolicyOutput.nullable(),
   runsPerHour: z.number().int().nullable(),
   runsPerDay: z.number().int().nullable(),
   enforced: z.boolean(),
@@ -70,7 +89,7 @@ const toOutput = (c: Capability, p: PermissionFacts | null): PermissionOutput =>
   enabled: p?.enabled ?? false,
   allowedActions: p?.allowedActions ?? [],
   confirmation: p?.confirmation ?? 'by_risk',
-  approval: p?.approval ?? null,
+  approval: p?.approval ? { ...p.approval, approverGroupIds: p.approval.approverGroupIds ?? [] } : null,
   runsPerHour: p?.runsPerHour ?? null,
   runsPerDay: p?.runsPerDay ?? null,
   enforced: p?.enforced ?? false,
@@ -101,12 +120,25 @@ function widening(before: PermissionFacts, next: SetPermission): [string, string
   const b = before.approval;
   if (a.approvalsNeeded < b.approvalsNeeded) return ['approval.approvalsNeeded', 'only MSP staff lower the approvals needed'];
   if (a.approverRoles.some((r) => !b.approverRoles.includes(r))) return ['approval.approverRoles', 'only MSP staff add approver roles'];
+  if (a.approverGroupIds.some((g) => !(b.approverGroupIds ?? []).includes(g))) return ['approval.approverGroupIds', 'only MSP staff add approver groups'];
   if (b.forbidSelfApproval && !a.forbidSelfApproval) return ['approval.forbidSelfApproval', 'only MSP staff allow self-approval'];
   if (a.expiresInHours > b.expiresInHours) return ['approval.expiresInHours', 'only MSP staff lengthen the time to approve'];
   if (!atMost(next.runsPerHour, before.runsPerHour)) return ['runsPerHour', 'only MSP staff raise a usage limit'];
   if (!atMost(next.runsPerDay, before.runsPerDay)) return ['runsPerDay', 'only MSP staff raise a usage limit'];
   if (next.enforced !== before.enforced) return ['enforced', 'only MSP staff enforce a permission or release it'];
   return null;
+}
+
+/** The groups a policy names must be the organization's own or MSP-wide ones. */
+async function checkApproverGroups(ctx: ServiceContext, organizationId: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const found = await ctx.db
+    .select({ id: approverGroups.id })
+    .from(approverGroups)
+    .innerJoin(organizations, eq(organizations.id, approverGroups.organizationId))
+    .where(and(inArray(approverGroups.id, ids), or(eq(approverGroups.organizationId, organizationId), eq(organizations.kind, 'msp'))));
+  const missing = ids.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length) throw new InvalidInputError({ 'approval.approverGroupIds': `no approver group ${missing[0]} of this organization or the MSP` });
 }
 
 /** Sets an organization's permission for a capability (MSP staff), or narrows it (its company admin). */
@@ -119,6 +151,7 @@ export async function setPermission(ctx: ServiceContext, organizationId: string,
   const next = parseInput(SetPermissionInput, input ?? {});
   const unknown = next.allowedActions.filter((a) => !capability.actions.some((c) => c.key === a));
   if (unknown.length) throw new InvalidInputError({ allowedActions: `${capability.name} has no action ${unknown.map((a) => `"${a}"`).join(', ')}` });
+  await checkApproverGroups(ctx, organizationId, next.approval.approverGroupIds);
   const before = await effectivePermission(ctx.db, organizationId, capability);
   if (!can(ctx.actor, 'permission.update', orgTarget(organizationId))) {
     if (!before) throw new ForbiddenError(`Your organization has no permission for ${capability.name}: only MSP staff grant one.`);

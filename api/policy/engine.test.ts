@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, type PolicyFacts } from './engine.ts';
+import { approversOf, decide, stricterApproval, type PolicyFacts } from './engine.ts';
 import { POLICY_RULES } from './rules.ts';
 
-const approval = { approvalsNeeded: 1, approverRoles: ['msp_admin' as const], forbidSelfApproval: true, expiresInHours: 24 };
+const approval = { approvalsNeeded: 1, approverRoles: ['msp_admin' as const], approverGroupIds: [], forbidSelfApproval: true, expiresInHours: 24 };
 
 /** Facts under which everything passes: each test breaks one (or several, for precedence). */
 const passing = (): PolicyFacts => ({
@@ -138,5 +138,28 @@ describe('policy engine', () => {
     f.capability!.provider = null;
     f.connection = null;
     expect(decide(f).outcome).toBe('allowed');
+  });
+});
+
+describe('a step’s stricter confirmation', () => {
+  const perm = {
+    approvalsNeeded: 1,
+    approverRoles: ['msp_admin' as const, 'msp_operator' as const],
+    approverGroupIds: ['g-acme', 'g-msp'],
+    forbidSelfApproval: true,
+    expiresInHours: 24,
+  };
+  it('asks for more approvals and less time, never fewer or more', () => {
+    expect(stricterApproval(perm, { approvalsNeeded: 2, expiresInHours: 48 })).toEqual({ ...perm, approvalsNeeded: 2, expiresInHours: 24 });
+    expect(stricterApproval({ ...perm, approvalsNeeded: 3 }, { approvalsNeeded: 2, expiresInHours: 2 })).toMatchObject({ approvalsNeeded: 3, expiresInHours: 2 });
+  });
+  it('keeps only the approvers both name: a step cannot add a role or a group the permission does not name', () => {
+    expect(stricterApproval(perm, { approverGroupIds: ['g-acme', 'g-other'] })).toMatchObject({ approverRoles: [], approverGroupIds: ['g-acme'] });
+    expect(stricterApproval(perm, { approverRoles: ['msp_admin', 'company_admin'] })).toMatchObject({ approverRoles: ['msp_admin'], approverGroupIds: [] });
+    expect(stricterApproval(perm, undefined)).toBe(perm);
+  });
+  it('says who may approve in words, and nobody when nobody may', () => {
+    expect(approversOf(perm)).toBe('MSP admin or MSP operator or a member of one of its 2 approver groups');
+    expect(approversOf(stricterApproval(perm, { approverGroupIds: [] }))).toBe('nobody');
   });
 });

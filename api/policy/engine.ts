@@ -19,7 +19,7 @@ export interface PermissionFacts {
   enabled: boolean;
   allowedActions: string[];
   confirmation: Confirmation;
-  approval: ApprovalPolicy;
+  approval: Required<ApprovalPolicy>;
   runsPerHour: number | null;
   runsPerDay: number | null;
   enforced: boolean;
@@ -43,7 +43,7 @@ export interface PolicyFacts {
 
 export type Verdict =
   | { outcome: 'allowed'; risk: Risk; sentence: string }
-  | { outcome: 'needs_confirmation'; risk: Risk; approval: ApprovalPolicy; sentence: string }
+  | { outcome: 'needs_confirmation'; risk: Risk; approval: Required<ApprovalPolicy>; sentence: string }
   | { outcome: 'blocked'; rule: PolicyRule; sentence: string };
 
 const CONFIRMED_RISKS: readonly Risk[] = ['high', 'critical'];
@@ -51,6 +51,41 @@ const CONFIRMED_RISKS: readonly Risk[] = ['high', 'critical'];
 const blocked = (rule: PolicyRule, sentence: string): Verdict => ({ outcome: 'blocked', rule, sentence });
 
 /** The verdict on one action; the rules run in the order of POLICY_RULES and the first that fails decides. */
+/** Who may approve, in words: the roles, then the named groups (an empty policy is nobody, never everybody). */
+export function approversOf(a: ApprovalPolicy): string {
+  const groups = a.approverGroupIds?.length ?? 0;
+  const who = [
+    ...a.approverRoles.map((r) => ROLE_LABELS[r]),
+    ...(groups ? [groups === 1 ? 'a member of its approver group' : `a member of one of its ${groups} approver groups`] : []),
+  ];
+  return who.join(' or ') || 'nobody';
+}
+
+/** What a workflow step may ask beyond its permission (protocol/workflow-definition.ts StepConfirmation). */
+export interface StricterConfirmation {
+  approvalsNeeded?: number;
+  approverRoles?: readonly string[];
+  approverGroupIds?: readonly string[];
+  expiresInHours?: number;
+}
+
+/**
+ * The permission's approval policy made stricter by a step's confirmation, never wider: more approvals,
+ * fewer approvers (a step naming roles or groups keeps only those the permission also names), less time.
+ * Naming neither keeps the permission's approvers.
+ */
+export function stricterApproval(perm: Required<ApprovalPolicy>, step: StricterConfirmation | undefined): Required<ApprovalPolicy> {
+  if (!step) return perm;
+  const narrowsWho = step.approverRoles !== undefined || step.approverGroupIds !== undefined;
+  return {
+    approvalsNeeded: Math.max(perm.approvalsNeeded, step.approvalsNeeded ?? 1),
+    approverRoles: narrowsWho ? perm.approverRoles.filter((r) => (step.approverRoles ?? []).includes(r)) : perm.approverRoles,
+    approverGroupIds: narrowsWho ? perm.approverGroupIds.filter((g) => (step.approverGroupIds ?? []).includes(g)) : perm.approverGroupIds,
+    forbidSelfApproval: perm.forbidSelfApproval,
+    expiresInHours: Math.min(perm.expiresInHours, step.expiresInHours ?? perm.expiresInHours),
+  };
+}
+
 export function decide(f: PolicyFacts): Verdict {
   const { capability: cap, permission: perm, action } = f;
   const org = f.organization.name;
@@ -83,6 +118,6 @@ export function decide(f: PolicyFacts): Verdict {
     outcome: 'needs_confirmation',
     risk: offered.risk,
     approval: perm.approval,
-    sentence: `${cap.name}: ${action} (${offered.risk} risk) runs after ${n === 1 ? 'one approval' : `${n} approvals`} by ${perm.approval.approverRoles.map((r) => ROLE_LABELS[r]).join(' or ') || 'nobody'}.`,
+    sentence: `${cap.name}: ${action} (${offered.risk} risk) runs after ${n === 1 ? 'one approval' : `${n} approvals by different people`} by ${approversOf(perm.approval)}.`,
   };
 }

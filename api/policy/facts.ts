@@ -24,6 +24,8 @@ export interface PolicyQuestion {
   capabilityKey: string;
   action: string;
   instance?: { id: string; name: string };
+  /** The connection the action goes through (a workflow step names one); else the organization's to the provider. */
+  connectionId?: string;
 }
 
 /** The organization's own permission for the capability, or the built-in default when it has none. */
@@ -34,7 +36,17 @@ export async function effectivePermission(db: Db | Tx, organizationId: string, c
     .where(and(eq(permissions.organizationId, organizationId), eq(permissions.capabilityId, capability.id)));
   if (row) {
     const { enabled, allowedActions, confirmation, approval, runsPerHour, runsPerDay, enforced } = row;
-    return { enabled, allowedActions, confirmation, approval, runsPerHour, runsPerDay, enforced, source: 'organization' };
+    // Rows written before N-of-M name no groups.
+    return {
+      enabled,
+      allowedActions,
+      confirmation,
+      approval: { ...approval, approverGroupIds: approval.approverGroupIds ?? [] },
+      runsPerHour,
+      runsPerDay,
+      enforced,
+      source: 'organization',
+    };
   }
   const fallback = capability.builtIn ? builtIn(capability.key)?.defaultPermission : undefined;
   if (!fallback) return null;
@@ -42,7 +54,7 @@ export async function effectivePermission(db: Db | Tx, organizationId: string, c
     enabled: true,
     allowedActions: fallback.allowedActions === 'all' ? capability.actions.map((a) => a.key) : fallback.allowedActions,
     confirmation: fallback.confirmation,
-    approval: fallback.approval,
+    approval: { ...fallback.approval, approverGroupIds: fallback.approval.approverGroupIds ?? [] },
     runsPerHour: null,
     runsPerDay: null,
     enforced: false,
@@ -86,6 +98,15 @@ export async function connectionFacts(db: Db | Tx, organizationId: string, provi
   return row ?? null;
 }
 
+/** One connection of the organization to the provider, as the engine sees it; null when it is not one. */
+async function namedConnectionFacts(db: Db | Tx, organizationId: string, provider: string, id: string): Promise<{ name: string; status: string } | null> {
+  const [row] = await db
+    .select({ name: connections.name, status: connections.status })
+    .from(connections)
+    .where(and(eq(connections.id, id), eq(connections.organizationId, organizationId), eq(connections.provider, provider)));
+  return row ?? null;
+}
+
 /** Allowed runs of the capability by the organization in the last hour and the last day. */
 export async function usageOf(db: Db | Tx, organizationId: string, capabilityId: string, now = new Date()) {
   const since = (ms: number) => new Date(now.getTime() - ms);
@@ -111,7 +132,13 @@ export async function loadFacts(db: Db | Tx, q: PolicyQuestion): Promise<PolicyF
     capability: capabilityFacts(capability),
     permission: await effectivePermission(db, organization.id, capability),
     ...(q.instance ? { instance: { name: q.instance.name, attached: await attachedActions(db, q.instance.id) } } : {}),
-    ...(capability.provider ? { connection: await connectionFacts(db, organization.id, capability.provider) } : {}),
+    ...(capability.provider
+      ? {
+          connection: q.connectionId
+            ? await namedConnectionFacts(db, organization.id, capability.provider, q.connectionId)
+            : await connectionFacts(db, organization.id, capability.provider),
+        }
+      : {}),
     usage: await usageOf(db, organization.id, capability.id),
   };
 }

@@ -3,10 +3,11 @@
 // (403 with the rule) and audited; otherwise the run counts towards the permission's usage limits.
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { capabilityUsage, instances } from '../../db/schema.ts';
+import { capabilityUsage, connections, instances } from '../../db/schema.ts';
 import { recordDenied } from '../audit/record.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { NotFoundError, parseInput, PolicyBlockedError } from '../errors.ts';
+import { ApprovalPolicyOutput } from '../permissions/service.ts';
 import { decide, type Verdict } from './engine.ts';
 import { loadFacts, type PolicyQuestion } from './facts.ts';
 
@@ -15,6 +16,7 @@ export const PolicyCheckInput = z.object({
   capabilityKey: z.string('capabilityKey is required').trim().min(1, 'capabilityKey is required').max(200, 'capabilityKey is at most 200 characters'),
   action: z.string('action is required').trim().min(1, 'action is required').max(200, 'action is at most 200 characters'),
   instanceId: z.string().uuid('instanceId must be a UUID').optional(),
+  connectionId: z.string().uuid('connectionId must be a UUID').optional().describe('The connection the action goes through; default the organization’s connection to the provider'),
 });
 
 export const VerdictOutput = z.object({
@@ -22,7 +24,7 @@ export const VerdictOutput = z.object({
   rule: z.string().optional().describe('The rule that blocked it (blocked only)'),
   risk: z.enum(['low', 'medium', 'high', 'critical']).optional(),
   sentence: z.string(),
-  approval: z.object({ approvalsNeeded: z.number().int(), approverRoles: z.array(z.string()), forbidSelfApproval: z.boolean(), expiresInHours: z.number() }).optional(),
+  approval: ApprovalPolicyOutput.optional(),
   usage: z.object({ lastHour: z.number().int(), lastDay: z.number().int() }),
   permissionSource: z.enum(['organization', 'default']).nullable().describe('Whose permission applied: the organization’s own, or the catalogue’s built-in default'),
 });
@@ -37,6 +39,10 @@ export async function checkPolicy(ctx: ServiceContext, input: unknown): Promise<
     const [row] = await ctx.db.select({ id: instances.id, name: instances.name, organizationId: instances.organizationId }).from(instances).where(eq(instances.id, q.instanceId));
     if (!row || row.organizationId !== q.organizationId) throw new NotFoundError('instance in that organization');
     instance = row;
+  }
+  if (q.connectionId) {
+    const [row] = await ctx.db.select({ organizationId: connections.organizationId }).from(connections).where(eq(connections.id, q.connectionId));
+    if (!row || row.organizationId !== q.organizationId) throw new NotFoundError('connection in that organization');
   }
   const facts = await loadFacts(ctx.db, { ...q, instance });
   return { ...decide(facts), usage: facts.usage, permissionSource: facts.permission?.source ?? null };

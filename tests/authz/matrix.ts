@@ -5,7 +5,20 @@
 import crypto from 'node:crypto';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { eq } from 'drizzle-orm';
-import { capabilities, capabilityAttachments, connections, instances, jobs, nodeEnrollmentTokens, nodes, permissions } from '../../db/schema.ts';
+import {
+  approverGroupMembers,
+  approverGroups,
+  capabilities,
+  capabilityAttachments,
+  connections,
+  instances,
+  jobs,
+  nodeEnrollmentTokens,
+  nodes,
+  permissions,
+  workflowDefinitions,
+  workflowVersions,
+} from '../../db/schema.ts';
 import type { RoleUnderTest, Seed } from './seed.ts';
 
 export type Which = 'own' | 'other';
@@ -188,6 +201,45 @@ const atConnection =
   (suffix = '', body?: Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/connections/${await freshConnection(s, orgOf(s, w))}${suffix}`, body });
 
+/** An approver group of the organization (for cases that change, fill or delete one). */
+async function freshApproverGroup(s: Seed, organizationId: string): Promise<string> {
+  const [row] = await s.db
+    .insert(approverGroups)
+    .values({ organizationId, name: s.unique('Matrix approvers') })
+    .returning();
+  return row!.id;
+}
+const atApproverGroup =
+  (suffix = '', body?: Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/approver-groups/${await freshApproverGroup(s, orgOf(s, w))}${suffix}`, body });
+/** A group with a fresh company user of its organization to add or remove. */
+const atGroupMember = (member: boolean) => async (s: Seed, _r: RoleUnderTest, w: Which) => {
+  const organizationId = orgOf(s, w);
+  const groupId = await freshApproverGroup(s, organizationId);
+  const userId = await s.freshPerson(organizationId, 'company_user');
+  if (member) await s.db.insert(approverGroupMembers).values({ groupId, userId });
+  return { path: `/approver-groups/${groupId}/members/${userId}` };
+};
+const notifyStep = (message: string) => ({ id: 'tell', name: 'Tell', kind: 'notify', message });
+
+/** A workflow definition of the organization with its version 1 (one notify step), for cases that read or change one. */
+async function freshDefinition(s: Seed, organizationId: string): Promise<string> {
+  const steps = [notifyStep('matrix')];
+  const [d] = await s.db
+    .insert(workflowDefinitions)
+    .values({ organizationId, name: s.unique('Matrix workflow') })
+    .returning();
+  const [v] = await s.db
+    .insert(workflowVersions)
+    .values({ definitionId: d!.id, number: 1, name: d!.name, description: '', steps, contentHash: crypto.randomBytes(32).toString('hex') })
+    .returning();
+  await s.db.update(workflowDefinitions).set({ currentVersionId: v!.id }).where(eq(workflowDefinitions.id, d!.id));
+  return d!.id;
+}
+const atDefinition =
+  (suffix = '', body?: (s: Seed) => Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflow-definitions/${await freshDefinition(s, orgOf(s, w))}${suffix}`, body: body?.(s) });
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
@@ -262,6 +314,27 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.companyAdmins(201),
   },
   'GET /connections/:id': { request: atConnection(), expect: api.companyPeople(200) },
+  'GET /approver-groups': { request: inOrganization('/approver-groups'), expect: api.companyPeople(200) },
+  'POST /approver-groups': {
+    request: async (s, _r, w) => ({ path: '/approver-groups', body: { organizationId: orgOf(s, w), name: s.unique('Matrix approvers') } }),
+    expect: api.companyAdmins(201),
+  },
+  'GET /approver-groups/:id': { request: atApproverGroup(), expect: api.companyPeople(200) },
+  'PATCH /approver-groups/:id': {
+    request: async (s, r, w) => ({ ...(await atApproverGroup()(s, r, w)), body: { description: s.unique('changed by the matrix') } }),
+    expect: api.companyAdmins(200),
+  },
+  'DELETE /approver-groups/:id': { request: atApproverGroup(), expect: api.companyAdmins(200) },
+  'PUT /approver-groups/:id/members/:userId': { request: atGroupMember(false), expect: api.companyAdmins(200) },
+  'DELETE /approver-groups/:id/members/:userId': { request: atGroupMember(true), expect: api.companyAdmins(200) },
+  // The inbox is everyone's own (a company person may be in an approver group).
+  'GET /approvals': { request: fixed('/approvals'), expect: outcomes({ anonymous: 401, default: 200 }) },
+  'PATCH /connections/:id': {
+    request: async (s, r, w) => ({ ...(await atConnection()(s, r, w)), body: { name: s.unique('Renamed by the matrix') } }),
+    expect: api.companyAdmins(200),
+  },
+  // Past authorization, an action the provider does not have is a conflict naming it (running one is the policy engine's to decide).
+  'POST /connections/:id/actions/:action': { request: atConnection('/actions/matrix.unknown', { input: {} }), expect: api.companyAdmins(409) },
   'PUT /connections/:id/credentials': { request: atConnection('/credentials', { credentials: { apiKey: 'matrix-api-key-0000' } }), expect: api.companyAdmins(200) },
   'POST /connections/:id/test': { request: atConnection('/test'), expect: api.companyAdmins(200) },
   // Past authorization, the consent flow stops at the unconfigured OAuth client (409 naming its variables).
@@ -272,6 +345,35 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /connections/:id/disable': { request: atConnection('/disable'), expect: api.companyAdmins(200) },
   'POST /connections/:id/enable': { request: atConnection('/enable'), expect: api.companyAdmins(200) },
   'DELETE /connections/:id': { request: atConnection(), expect: api.companyAdmins(200) },
+  // Workflow definitions: everyone in the organization sees them; its company admin and MSP staff build them.
+  'GET /workflow-definitions': { request: inOrganization('/workflow-definitions'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), name: s.unique('Matrix workflow'), steps: [notifyStep('created')] } }),
+    expect: api.companyAdmins(201),
+  },
+  'POST /workflow-definitions/import': {
+    request: (s, _r, w) => ({
+      body: {
+        organizationId: orgOf(s, w),
+        definition: { format: 'anthropy-works.workflow-definition', formatVersion: 1, name: s.unique('Imported'), steps: [notifyStep('imported')] },
+      },
+    }),
+    expect: api.companyAdmins(201),
+  },
+  'POST /workflow-definitions/policy-preview': {
+    request: (s, _r, w) => ({ body: { organizationId: orgOf(s, w), steps: [notifyStep('preview')] } }),
+    expect: api.companyAdmins(200),
+  },
+  'GET /workflow-definitions/:id': { request: atDefinition(), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/versions': { request: atDefinition('/versions', () => ({ steps: [notifyStep('saved')] })), expect: api.companyAdmins(200) },
+  'GET /workflow-definitions/:id/versions/:number': { request: atDefinition('/versions/1'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/duplicate': { request: atDefinition('/duplicate', (s) => ({ name: s.unique('Copy') })), expect: api.companyAdmins(201) },
+  // A simulated run of a one-note definition: a job on the control plane.
+  'POST /workflow-definitions/:id/runs': { request: atDefinition('/runs', () => ({ simulate: true })), expect: api.companyAdmins(201) },
+  'POST /workflow-definitions/:id/archive': { request: atDefinition('/archive'), expect: api.companyAdmins(200) },
+  'POST /workflow-definitions/:id/unarchive': { request: atDefinition('/unarchive'), expect: api.companyAdmins(200) },
+  'GET /workflow-definitions/:id/export': { request: atDefinition('/export'), expect: api.companyPeople(200) },
+  'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
@@ -459,6 +561,12 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
     expect: pages.mspStaff(200),
   },
+  'GET /approvals': { request: fixed('/approvals'), expect: outcomes({ anonymous: 302, default: 200 }) },
+  'GET /approver-groups': { request: inOrganization('/approver-groups'), expect: pages.companyPeople(200) },
+  'POST /approver-groups': {
+    request: (s, _r, w) => ({ path: '/approver-groups', body: { organizationId: orgOf(s, w), name: s.unique('Console approvers') } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
   // Cancelling an ended job: MSP staff get the page with the reason it cannot be done.
   'POST /jobs/:jobId': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}`, body: { intent: 'cancel' } }), expect: pages.mspStaff(200) },
@@ -496,13 +604,49 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /connections/oauth/callback': page('/connections/oauth/callback?state=matrix-unknown-state&code=x'),
   // The page's default form sets credentials (write-only).
   'POST /connections/:connectionId': { request: atConnection('', { intent: 'credentials', 'credentials.apiKey': 'matrix-api-key-0000' }), expect: pages.companyAdmins(200) },
-  'GET /workflows': page(),
+  'GET /workflows': { request: inOrganization('/workflows'), expect: pages.companyPeople(200) },
+  // Importing a document: its company admin and MSP staff land on the new definition's page.
+  'POST /workflows': {
+    request: (s, _r, w) => ({
+      path: `/workflows?organizationId=${orgOf(s, w)}`,
+      body: {
+        organizationId: orgOf(s, w),
+        definition: JSON.stringify({ format: 'anthropy-works.workflow-definition', formatVersion: 1, name: s.unique('Console import'), steps: [notifyStep('imported')] }),
+      },
+    }),
+    expect: pages.companyAdmins(302),
+  },
+  'GET /workflows/:definitionId': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}` }), expect: pages.companyPeople(200) },
+  'POST /workflows/:definitionId': {
+    request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent: 'archive' } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /tools': page(),
 };
 
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  'POST /approver-groups intent=add-member': {
+    request: async (s, r, w) => {
+      const { path } = await atGroupMember(false)(s, r, w);
+      const [, , id, , userId] = path.split('/');
+      return { path: '/approver-groups', body: { intent: 'add-member', id, userId } };
+    },
+    expect: pages.companyAdmins(200),
+  },
+  'POST /approver-groups intent=remove-member': {
+    request: async (s, r, w) => {
+      const { path } = await atGroupMember(true)(s, r, w);
+      const [, , id, , userId] = path.split('/');
+      return { path: '/approver-groups', body: { intent: 'remove-member', id, userId } };
+    },
+    expect: pages.companyAdmins(200),
+  },
+  'POST /approver-groups intent=delete': {
+    request: async (s, _r, w) => ({ path: '/approver-groups', body: { intent: 'delete', id: await freshApproverGroup(s, orgOf(s, w)) } }),
+    expect: pages.companyAdmins(200),
+  },
   // The node page's enrollment and revocation forms: MSP staff only.
   'POST /nodes/:nodeId intent=create-enrollment': {
     request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}`, body: { intent: 'create-enrollment', expiresInMinutes: '30' } }),
@@ -569,6 +713,16 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   ),
   // Running an action: past authorization, the policy engine decides (its refusal is said on the form).
   'POST /connections/:connectionId intent=run': { request: atConnection('', { intent: 'run', action: 'tools.execute', input: '{}' }), expect: pages.companyAdmins(200) },
+  // The workflow page's buttons: its company admin and MSP staff; a copy opens its own page.
+  ...Object.fromEntries(
+    (['unarchive', 'duplicate'] as const).map((intent) => [
+      `POST /workflows/:definitionId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.companyAdmins(intent === 'duplicate' ? 302 : 200),
+      } satisfies MatrixEntry,
+    ]),
+  ),
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

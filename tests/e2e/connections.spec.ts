@@ -1,6 +1,7 @@
 // Issue 13 in the browser: an MSP admin creates a customer's connections from its organization page, sets
-// a credential through the one-time form (a password field, never echoed back), is told plainly that live
-// testing is not available yet, runs a demo connection to "connected", and disables and deletes it.
+// a credential through the one-time form (a password field, never echoed back), is told which non-secret
+// field a live test needs before anything is called, runs a demo connection to "connected", and disables
+// and deletes it.
 import { expect, test } from '@playwright/test';
 import { signInAsAdmin } from './helpers.ts';
 
@@ -32,7 +33,9 @@ test('connections of a customer: create, one-time credentials, test, disable, de
   expect(await page.content()).not.toContain('do-not-echo');
 
   await page.getByRole('button', { name: 'Test connection' }).click();
-  await expect(page.getByTestId('last-test')).toContainText('Live testing for Composio is not available yet');
+  // No connected account yet: the field is named, Composio is not called, nothing changes.
+  await expect(page.getByRole('form', { name: 'Set credentials' })).toContainText('Composio has no Composio connected account: set metadata.connectedAccountId');
+  await expect(page.getByTestId('last-test')).toHaveText('Never tested');
   await expect(page.getByTestId('connection-status')).toHaveText('pending');
 
   // A demo connection to Google Drive: tested, it is connected and says where its answers come from.

@@ -6,6 +6,7 @@ import { createEnrollmentToken } from '../../api/agents/service.ts';
 import { createOrganization } from '../../api/organizations/service.ts';
 import { invitePerson } from '../../api/people/service.ts';
 import { createToken } from '../../api/tokens/service.ts';
+import { createDefinition } from '../../api/workflow-definitions/service.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import type { Db } from '../../db/client.ts';
 import { instances, jobs, nodes } from '../../db/schema.ts';
@@ -87,6 +88,15 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
     })
     .returning();
   const { invitation } = await invitePerson(admin, { organizationId: w.acme.id, email: 'invitee@acme.test', role: 'company_user' }, { baseUrl });
+  // A workflow definition with a lifecycle step on the instance above and a step referring to it.
+  const definition = await createDefinition(admin, {
+    organizationId: w.acme.id,
+    name: 'Fuzz workflow',
+    steps: [
+      { id: 'check', name: 'Check the gateway', kind: 'instance_action', action: 'health', instanceId: instance!.id },
+      { id: 'tell', name: 'Tell', kind: 'notify', message: 'Health: {{ steps.check.output.health }}' },
+    ],
+  });
   const caller = async (label: string, actor: typeof w.actors.admin): Promise<Caller> => {
     const { token } = await createToken(w.ctx(actor), { name: 'fuzz', scopes: ['read', 'operate', 'approve'] });
     const spare = await createToken(w.ctx(actor), { name: 'fuzz spare', scopes: ['read', 'operate', 'approve'] });
@@ -106,6 +116,7 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
       FUZZ_INSTANCE_ID: instance!.id,
       FUZZ_JOB_ID: waiting!.id,
       FUZZ_FAILED_JOB_ID: failed!.id,
+      FUZZ_WORKFLOW_DEFINITION_ID: definition.id,
     },
   };
 }

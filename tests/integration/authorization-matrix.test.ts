@@ -53,7 +53,12 @@ async function snapshot() {
       select 's', id, user_id::text, two_factor_verified::text from sessions union all
       select 'g', key, value::text, '' from settings union all
       select 'r', id::text, user_id::text, coalesce(used_at::text, '') from recovery_codes union all
-      select 'j', id::text, state, type from jobs
+      select 'j', id::text, state, type from jobs union all
+      select 'ag', id::text, name, description from approver_groups union all
+      select 'am', group_id::text, user_id::text, '' from approver_group_members union all
+      select 'c', id::text, name || status || mode, coalesce(credentials_sealed, '') from connections union all
+      select 'w', id::text, name, coalesce(archived_at::text, '') || coalesce(current_version_id::text, '') from workflow_definitions union all
+      select 'v', id::text, definition_id::text, number::text from workflow_versions
     ) x) as records,
     (select count(*)::int from audit_events where outcome = 'success') as successes`);
   return row!;

@@ -2,7 +2,9 @@
 // database): it must be found nowhere but sealed — not in any API response, not in the audit trail, not
 // in the logs written meanwhile, not in clear in any table of the database. Google Drive's also comes the
 // real way: the loopback authorization server issues a refresh token carrying the canary, which is then
-// used (a test, a refresh, a Live files.list) and revoked.
+// used (a test, a refresh, a Live files.list) and revoked. ServiceTitan's and Composio's are used Live
+// against their loopback stand-ins (a test and an action each; ServiceTitan's access tokens, kept sealed
+// with the credentials, carry the canary too), and refused once, so their error paths are covered as well.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -12,9 +14,11 @@ import { createToken } from '../../api/tokens/service.ts';
 import { runActionFor } from '../../api/connections/actions.ts';
 import { completeConnectionOAuth } from '../../api/connections/oauth.ts';
 import { setPermission } from '../../api/permissions/service.ts';
-import { capabilities } from '../../db/schema.ts';
+import { capabilities, connections } from '../../db/schema.ts';
 import { followConsent } from '../stand-ins/consent.ts';
+import { startComposioStandIn, type ComposioStandIn } from '../stand-ins/composio-server.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
+import { startServiceTitanStandIn, type ServiceTitanStandIn } from '../stand-ins/servicetitan-server.ts';
 import type { TestDatabase } from '../jest/db.ts';
 import { tenantsForFile } from '../jest/tenants-for-file.ts';
 import type { Tenants } from '../jest/tenants.ts';
@@ -35,6 +39,15 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   servicetitan: { clientId: secret('id'), clientSecret: secret('cs'), appKey: secret('ak') },
   composio: { apiKey: secret('key') },
 };
+const METADATA: Record<string, Record<string, string>> = {
+  servicetitan: { tenantId: '1234567890' },
+  composio: { connectedAccountId: 'ca_canary', userId: 'user-42' },
+};
+/** One action of each provider that runs Live here, with its input. */
+const LIVE_ACTIONS: Record<string, [string, Record<string, unknown>]> = {
+  servicetitan: ['customers.list', { pageSize: 2, includeTotal: true }],
+  composio: ['tools.execute', { tool: 'GITHUB_LIST_REPOSITORIES_FOR_THE_AUTHENTICATED_USER', arguments: { per_page: 1 } }],
+};
 
 let base = '';
 let token = '';
@@ -45,10 +58,18 @@ const bodies: string[] = [];
 
 const PUBLIC_URL = 'http://localhost:3998';
 let google: GoogleStandIn;
+let servicetitan: ServiceTitanStandIn;
+let composio: ComposioStandIn;
 
 beforeAll(async () => {
   google = await startGoogleStandIn({ redirectUri: `${PUBLIC_URL}/connections/oauth/callback`, refreshTokenPrefix: `${CANARY}-` });
-  Object.assign(process.env, google.env, { PUBLIC_URL });
+  const st = CREDENTIALS.servicetitan!;
+  servicetitan = await startServiceTitanStandIn(
+    { clientId: st.clientId!, clientSecret: st.clientSecret!, appKey: st.appKey!, tenantId: METADATA.servicetitan!.tenantId! },
+    { tokenPrefix: `${CANARY}-` },
+  );
+  composio = await startComposioStandIn({ apiKeys: [CREDENTIALS.composio!.apiKey!], accounts: [{ id: 'ca_canary', userId: 'user-42', toolkit: 'github', status: 'ACTIVE' }] });
+  Object.assign(process.env, google.env, servicetitan.env, { COMPOSIO_BASE_URL: composio.url, PUBLIC_URL });
   ({ token } = await createToken(w.ctx(w.actors.acmeAdmin), { name: 'canary', scopes: ['read', 'operate'] }));
   const app = express();
   app.use('/api/v1', apiRouter({ version: 'test', publicUrl: 'http://localhost' }));
@@ -69,7 +90,9 @@ afterAll(async () => {
   process.stderr.write = writes.err;
   await new Promise((resolve) => server?.close(resolve));
   await google?.close();
-  for (const k of [...Object.keys(google?.env ?? {}), 'PUBLIC_URL']) delete process.env[k];
+  await servicetitan?.close();
+  await composio?.close();
+  for (const k of [...Object.keys(google?.env ?? {}), ...Object.keys(servicetitan?.env ?? {}), 'COMPOSIO_BASE_URL', 'PUBLIC_URL']) delete process.env[k];
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -85,8 +108,13 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 
 describe('a canary credential', () => {
   it('goes in through every provider’s credentials and the API answers without it', async () => {
+    for (const [provider, [action]] of Object.entries(LIVE_ACTIONS)) {
+      const [cap] = await t.db.select().from(capabilities).where(eq(capabilities.key, provider));
+      await setPermission(w.ctx(w.actors.admin), w.acme.id, cap!.id, { enabled: true, allowedActions: [action], confirmation: 'never' });
+    }
     for (const [provider, credentials] of Object.entries(CREDENTIALS)) {
-      const created = await call('POST', '/connections', { organizationId: w.acme.id, provider, name: `Canary ${provider}` });
+      const metadata = METADATA[provider] ?? {};
+      const created = await call('POST', '/connections', { organizationId: w.acme.id, provider, name: `Canary ${provider}`, metadata });
       expect(created.status).toBe(201);
       const id = created.json.id as string;
       // The canary in a field of the wrong type too: refused naming the field, without echoing the value
@@ -96,9 +124,26 @@ describe('a canary credential', () => {
       const set = await call('PUT', `/connections/${id}/credentials`, { credentials });
       expect(set.status).toBe(200);
       expect(set.json.credentials).toMatchObject({ set: true, placeholder: '••••••••' });
-      expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
+      const tested = await call('POST', `/connections/${id}/test`);
+      expect(tested.status).toBe(200);
+      const live = LIVE_ACTIONS[provider];
+      if (live) {
+        // Used Live through the API: tested, an action run, then refused once (their error paths say nothing of it either).
+        expect(tested.json).toMatchObject({ status: 'connected', lastTest: { ok: true } });
+        const [action, input] = live;
+        expect(await call('POST', `/connections/${id}/actions/${action}`, { input })).toMatchObject({ status: 200, json: { source: 'Live' } });
+        await t.db
+          .update(connections)
+          .set({ metadata: { ...metadata, tenantId: '999', connectedAccountId: 'ca_other' } })
+          .where(eq(connections.id, id));
+        // ServiceTitan's 403 (another tenant) is a 502 with its sentence; Composio's unknown account needs a reconnect (409).
+        expect((await call('POST', `/connections/${id}/actions/${action}`, { input })).status).toBe(provider === 'servicetitan' ? 502 : 409);
+      }
       expect((await call('GET', `/connections/${id}`)).status).toBe(200);
     }
+    expect(servicetitan.seen.tokens.filter((r) => r.ok)).toHaveLength(1);
+    expect(servicetitan.seen.api.every((r) => r.token?.startsWith(CANARY))).toBe(true);
+    expect(composio.requests.map((r) => r.keyOk)).toEqual([true, true, true, true, true]);
     expect((await call('GET', `/connections?organizationId=${w.acme.id}`)).json.items).toHaveLength(4);
     const last = (await call('GET', '/connections')).json.items as { id: string }[];
     expect((await call('DELETE', `/connections/${last[0]!.id}`)).status).toBe(200);

@@ -21,6 +21,8 @@ export default [
     route('instances/:instanceId/logs', 'routes/instances/logs.tsx'),
     route('jobs', 'routes/jobs/list.tsx'),
     route('jobs/:jobId', 'routes/jobs/detail.tsx'),
+    route('approvals', 'routes/approvals/inbox.tsx'),
+    route('approver-groups', 'routes/approvals/groups.tsx'),
     route('audit', 'routes/audit/audit.tsx'),
     route('account', 'routes/account/account.tsx'),
     route('account/two-factor', 'routes/account/two-factor.tsx'),
@@ -30,7 +32,9 @@ export default [
     route('connections', 'routes/connections/list.tsx'),
     route('connections/oauth/callback', 'routes/connections/oauth-callback.tsx'),
     route('connections/:connectionId', 'routes/connections/detail.tsx'),
+    route('workflows', 'routes/workflows/list.tsx'),
+    route('workflows/:definitionId', 'routes/workflows/detail.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
-    ...['workflows', 'tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
+    ...['tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
 ] satisfies RouteConfig;

@@ -73,6 +73,19 @@ export function OrganizationSelect({
   );
 }
 
+/** The organization a "new …" form creates in: fixed (a hidden field) when the page already says which, else a choice. */
+export function CreateInOrganization({ createIn, organizations, error }: { createIn: string | null; organizations: { id: string; name: string }[]; error?: string }) {
+  return createIn ? (
+    <input type="hidden" name="organizationId" value={createIn} />
+  ) : (
+    <label>
+      Organization
+      <OrganizationSelect organizations={organizations} required />
+      <FieldError message={error} />
+    </label>
+  );
+}
+
 /** A one-button form acting on one row of a table (revoke, deactivate, …). */
 export function RowAction({ intent, id, label, ariaLabel, busy }: { intent: string; id: string; label: string; ariaLabel: string; busy?: boolean }) {
   return (

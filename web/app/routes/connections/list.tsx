@@ -1,13 +1,12 @@
 import { Form, Link, useNavigation } from 'react-router';
-import { can, isMspStaff } from '../../../../api/authz.ts';
 import { providerOf } from '../../../../api/connections/providers/registry.ts';
 import { createConnection, listConnections } from '../../../../api/connections/service.ts';
-import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { CONNECTION_MODES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
+import { CreateInOrganization, FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
 import { ago } from '../../components/live.ts';
 import { TableHead } from '../../components/table.tsx';
+import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { providerFields } from './form-fields.server.ts';
@@ -19,16 +18,13 @@ export const meta: Route.MetaFunction = () => [{ title: 'Connections · Anthropy
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   const { items, filters, filterErrors } = await loadFilteredPage(request, ['organizationId'], async (q) => ({ ...(await listConnections(ctx, q)), nextCursor: null }));
-  const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
-  const createIn = filters.organizationId ?? (isMspStaff(ctx.actor) ? undefined : ctx.actor.organizationId);
+  const choices = await creationChoices(ctx, filters.organizationId, 'connection.manage');
   return {
     connections: items,
     filters,
     filterErrors,
-    organizations,
     providers: providerInfo(),
-    createIn: createIn && can(ctx.actor, 'connection.manage', { organizationId: createIn }) ? createIn : null,
-    canCreateAnywhere: isMspStaff(ctx.actor),
+    ...choices,
   };
 }
 
@@ -81,15 +77,7 @@ export default function Connections({ loaderData, actionData }: Route.ComponentP
       {(createIn || canCreateAnywhere) && (
         <Form method="post" className="card stack" aria-label="Create connection" key={created?.id ?? 'new'}>
           <strong>New connection</strong>
-          {createIn ? (
-            <input type="hidden" name="organizationId" value={createIn} />
-          ) : (
-            <label>
-              Organization
-              <OrganizationSelect organizations={organizations} required />
-              <FieldError message={errors.organizationId} />
-            </label>
-          )}
+          <CreateInOrganization createIn={createIn} organizations={organizations} error={errors.organizationId} />
           <label>
             Provider
             <select name="provider" required aria-invalid={Boolean(errors.provider)}>

@@ -1,5 +1,6 @@
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
+import { countAwaitingMe } from '../../../../api/approvals/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { temporalWebUrl } from '../../../../api/temporal-client.ts';
@@ -15,7 +16,7 @@ export async function loader({ request }: Route.LoaderArgs) {
   return {
     user: { email: actor.email, name: actor.name, role: ROLE_LABELS[actor.role] },
     view: VIEW_LABELS[viewOf(actor)],
-    navigation: navigationFor(actor),
+    navigation: navigationFor(actor, await countAwaitingMe(ctx)),
     organizations,
     temporalWeb: isMspStaff(actor) ? temporalWebUrl() : null,
   };
@@ -49,6 +50,11 @@ export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
         {navigation.map((s) => (
           <NavLink key={s.to} to={s.to}>
             {s.label}
+            {s.count ? (
+              <span className="nav-count" data-testid={`nav-count-${s.label.toLowerCase()}`} aria-label={`${s.count} waiting`}>
+                {s.count}
+              </span>
+            ) : null}
           </NavLink>
         ))}
         {temporalWeb && (

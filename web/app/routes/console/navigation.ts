@@ -7,13 +7,15 @@ export type ConsoleView = 'msp' | 'company_admin' | 'user';
 export interface NavItem {
   to: string;
   label: string;
+  /** A count shown beside the label (the Approvals inbox: requests waiting for the person). */
+  count?: number;
 }
 
 export const viewOf = (actor: Actor): ConsoleView => (isMspStaff(actor) ? 'msp' : actor.role === 'company_admin' ? 'company_admin' : 'user');
 
 export const VIEW_LABELS: Record<ConsoleView, string> = { msp: 'MSP view', company_admin: 'Company admin view', user: 'User view' };
 
-export function navigationFor(actor: Actor): NavItem[] {
+export function navigationFor(actor: Actor, awaitingMe = 0): NavItem[] {
   const own = { organizationId: actor.organizationId };
   const items: (NavItem | false)[] = [
     can(actor, 'organization.list_all') && { to: '/organizations', label: 'Organizations' },
@@ -22,6 +24,9 @@ export function navigationFor(actor: Actor): NavItem[] {
     can(actor, 'node.view', own) && { to: '/nodes', label: 'Nodes' },
     can(actor, 'instance.view', own) && { to: '/instances', label: 'Instances' },
     can(actor, 'node.view', own) && { to: '/jobs', label: 'Jobs' },
+    // Everyone: a company person may be in an approver group.
+    { to: '/approvals', label: 'Approvals', count: awaitingMe },
+    can(actor, 'approver_group.manage', own) && { to: '/approver-groups', label: 'Approver groups' },
     isMspStaff(actor) && { to: '/capabilities', label: 'Capabilities' },
     can(actor, 'connection.view', own) && { to: '/connections', label: 'Connections' },
     can(actor, 'node.view', own) && { to: '/workflows', label: 'Workflows' },

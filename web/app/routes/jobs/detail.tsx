@@ -1,7 +1,7 @@
 import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
 import type { ActivitySummary } from '../../../../api/jobs/run-history.ts';
-import { approveJob, cancelJob, getJob, getJobActivities, rejectJob, requestApprovalGrant, retryJob } from '../../../../api/jobs/service.ts';
+import { approveJob, canDecideJob, cancelJob, getJob, getJobActivities, rejectJob, requestApprovalGrant, retryJob } from '../../../../api/jobs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
@@ -20,7 +20,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const target = { organizationId: job.organizationId };
   // The page stays useful without Temporal: only this section then says it cannot be read.
   const run = await getJobActivities(ctx, job.id).catch(() => null);
-  return { job, run, canDecide: can(ctx.actor, 'job.approve', target), canCancel: can(ctx.actor, 'job.cancel', target), canRetry: can(ctx.actor, 'job.retry', target) };
+  return { job, run, canDecide: await canDecideJob(ctx, job.id), canCancel: can(ctx.actor, 'job.cancel', target), canRetry: can(ctx.actor, 'job.retry', target) };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -128,6 +128,12 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
         <Form method="post" className="card stack" aria-label="Approve">
           <input type="hidden" name="intent" value="approve" />
           <strong>Approval needed</strong>
+          {job.approvalProgress && job.approvalProgress.needed > 1 && (
+            <p data-testid="approval-progress">
+              {job.approvalProgress.given} of {job.approvalProgress.needed} approvals
+              {job.approvalProgress.approvedBy.length > 0 && ` (approved by ${job.approvalProgress.approvedBy.join(', ')})`}: each must be a different person.
+            </p>
+          )}
           <p>
             To approve, type exactly: <code data-testid="approval-phrase">{job.approvalPhrase}</code>
           </p>
@@ -167,7 +173,8 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
       )}
       {waiting && !canDecide && (
         <p className="muted">
-          Waiting for an MSP admin or operator to approve by typing <code>{job.approvalPhrase}</code>.
+          Waiting for {job.approvalProgress && job.approvalProgress.needed > 1 ? `${job.approvalProgress.needed - job.approvalProgress.given} more approvals` : 'an approval'} by
+          someone the permission allows, typing <code>{job.approvalPhrase}</code>.
         </p>
       )}
       {waiting && canDecide && (

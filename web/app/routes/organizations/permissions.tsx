@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from 'react-router';
+import { listApproverGroups } from '../../../../api/approver-groups/service.ts';
 import { authorize, can } from '../../../../api/authz.ts';
 import { listCapabilities } from '../../../../api/capabilities/service.ts';
 import { ForbiddenError } from '../../../../api/errors.ts';
@@ -7,6 +8,7 @@ import { deletePermission, listPermissions, setPermission } from '../../../../ap
 import { checkPolicy } from '../../../../api/policy/service.ts';
 import { CONFIRMATIONS } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
+import { VerdictLine } from '../../components/verdict.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import { RiskBadge } from '../capabilities/risk-badge.tsx';
 import type { Route } from './+types/permissions.ts';
@@ -19,8 +21,14 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const { items } = await load(() => listPermissions(ctx, organization.id));
   const catalogue = await load(() => listCapabilities(ctx, { disabled: 'include' }));
   const target = { organizationId: organization.id };
+  // The groups a policy may name: the organization's own and the MSP-wide ones.
+  const groups = (await load(() => listApproverGroups(ctx, { organizationId: organization.id }))).items.map((g) => ({
+    id: g.id,
+    name: g.mspWide ? `${g.name} (MSP-wide)` : g.name,
+  }));
   return {
     organization,
+    groups,
     permissions: items,
     catalogue: catalogue.items,
     canWiden: can(ctx.actor, 'permission.update', target),
@@ -63,7 +71,9 @@ export async function action({ request, params }: Route.ActionArgs) {
       allowedActions: form.getAll('allowedActions').map(String),
       confirmation: form.get('confirmation'),
       approval: {
+        approvalsNeeded: Number(form.get('approvalsNeeded') || 1),
         approverRoles: form.getAll('approverRoles').map(String),
+        approverGroupIds: form.getAll('approverGroupIds').map(String),
         forbidSelfApproval: form.get('forbidSelfApproval') === 'on',
         expiresInHours: Number(form.get('expiresInHours') || 24),
       },
@@ -75,7 +85,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function Permissions({ loaderData, actionData }: Route.ComponentProps) {
-  const { organization, permissions, catalogue, canWiden, canNarrow } = loaderData;
+  const { organization, permissions, catalogue, groups, canWiden, canNarrow } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const result = actionData?.ok ? actionData.value : null;
   const failed = actionData && !actionData.ok ? actionData : null;
@@ -119,14 +129,7 @@ export default function Permissions({ loaderData, actionData }: Route.ComponentP
         </button>
         {result && 'verdict' in result && result.verdict && (
           <p role="status" data-testid="verdict">
-            <strong>{result.verdict.outcome.replace('_', ' ')}</strong>
-            {result.verdict.rule && (
-              <>
-                {' '}
-                by <code>{result.verdict.rule}</code>
-              </>
-            )}
-            : {result.verdict.sentence}
+            <VerdictLine verdict={result.verdict} />
           </p>
         )}
       </Form>
@@ -179,6 +182,15 @@ export default function Permissions({ loaderData, actionData }: Route.ComponentP
                           {role === 'msp_admin' ? 'MSP admins approve' : 'MSP operators approve'}
                         </label>
                       ))}
+                      {groups.map((g) => (
+                        <label key={g.id}>
+                          <input type="checkbox" name="approverGroupIds" value={g.id} defaultChecked={(p.approval?.approverGroupIds ?? []).includes(g.id)} /> {g.name} approve
+                        </label>
+                      ))}
+                      <label>
+                        Approvals needed (different people)
+                        <input name="approvalsNeeded" type="number" min={1} max={5} defaultValue={p.approval?.approvalsNeeded ?? 1} />
+                      </label>
                       <label>
                         <input type="checkbox" name="forbidSelfApproval" defaultChecked={p.approval?.forbidSelfApproval ?? false} /> No self-approval
                       </label>

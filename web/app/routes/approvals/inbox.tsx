@@ -1,0 +1,60 @@
+// The Approvals inbox: what waits for the signed-in person's decision, across jobs and workflow runs.
+// Each request opens on its job's page, where the person types the phrase (a POST); opening a link here
+// never approves anything.
+import { Link } from 'react-router';
+import { listInbox } from '../../../../api/approvals/service.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { useLiveData } from '../../components/live.ts';
+import { TableHead } from '../../components/table.tsx';
+import { jobTarget } from '../jobs/job-view.tsx';
+import type { Route } from './+types/inbox.ts';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Approvals · Anthropy Works' }];
+
+export async function loader({ request }: Route.LoaderArgs) {
+  const ctx = await requireContext(request);
+  return listInbox(ctx);
+}
+
+/** "2 h 5 min", "4 min", "expired". */
+function timeLeft(seconds: number | null): string {
+  if (seconds === null) return '—';
+  if (seconds <= 0) return 'expired';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.ceil((seconds % 3600) / 60);
+  return h ? `${h} h ${m} min` : `${m} min`;
+}
+
+export default function Approvals({ loaderData }: Route.ComponentProps) {
+  useLiveData(5000); // approvals by others and expiries change the list
+  const { items } = loaderData;
+  return (
+    <>
+      <h1>Approvals</h1>
+      <p className="muted">
+        Requests waiting for your decision, soonest to expire first. Open one to see what it will do and type its phrase; a request that needs several people shows how many have
+        approved.
+      </p>
+      <table data-testid="approvals">
+        <TableHead columns={['Request', 'Target', 'Organization', 'Requested by', 'Step', 'Approvals', 'Who may approve', 'Time left']} />
+        <tbody>
+          {items.map(({ job, approvers, secondsLeft }) => (
+            <tr key={job.id}>
+              <td>
+                <Link to={`/jobs/${job.id}`}>{job.label}</Link>
+              </td>
+              <td>{jobTarget(job)}</td>
+              <td>{job.organizationName}</td>
+              <td>{job.requestedBy ?? '—'}</td>
+              <td>{job.step ?? '—'}</td>
+              <td data-testid="approval-progress">{job.approvalProgress ? `${job.approvalProgress.given} of ${job.approvalProgress.needed}` : '—'}</td>
+              <td>{approvers}</td>
+              <td title={job.approvalExpiresAt ?? ''}>{timeLeft(secondsLeft)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {items.length === 0 && <p className="muted">Nothing waits for your approval.</p>}
+    </>
+  );
+}

@@ -1,0 +1,176 @@
+import { Form, Link, redirect, useNavigation } from 'react-router';
+import { can } from '../../../../api/authz.ts';
+import { listConnections } from '../../../../api/connections/service.ts';
+import { listInstances } from '../../../../api/instances/list.ts';
+import { previewDefinition } from '../../../../api/workflow-definitions/policy-preview.ts';
+import { duplicateDefinition, getDefinition, getVersion, setDefinitionArchived } from '../../../../api/workflow-definitions/service.ts';
+import type { Step } from '../../../../protocol/workflow-definition.ts';
+import { requireContext } from '../../auth/guard.server.ts';
+import { formatDateTime } from '../../components/dates.ts';
+import { FormError } from '../../components/forms.tsx';
+import { TableHead } from '../../components/table.tsx';
+import { VerdictLine } from '../../components/verdict.tsx';
+import { attempt, load } from '../../service-errors.server.ts';
+import type { Route } from './+types/detail.ts';
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.definition.name ?? 'Workflow'} · Anthropy Works` }];
+
+export async function loader({ request, params }: Route.LoaderArgs) {
+  const ctx = await requireContext(request);
+  const id = params.definitionId;
+  const definition = await load(() => getDefinition(ctx, id));
+  const { organizationId } = definition;
+  // ?version=n shows an older version; anything else, the current one.
+  const asked = new URL(request.url).searchParams.get('version') ?? '';
+  const number = /^[1-9][0-9]{0,8}$/.test(asked) ? Number(asked) : definition.currentVersion.number;
+  const version = number === definition.currentVersion.number ? { number, steps: definition.steps } : await load(() => getVersion(ctx, id, number));
+  const canBuild = can(ctx.actor, 'workflow_definition.build', { organizationId });
+  // The names of the records steps act on; an instance a person may not see stays an id.
+  const connectionNames = Object.fromEntries((await listConnections(ctx, { organizationId })).items.map((c) => [c.id, c.name]));
+  const instanceNames = can(ctx.actor, 'instance.view', { organizationId })
+    ? Object.fromEntries((await listInstances(ctx, { organizationId, limit: 200 })).items.map((i) => [i.id, i.name]))
+    : {};
+  return {
+    definition,
+    version,
+    canBuild,
+    // The policy engine's verdicts now (the editor's tool: builders only).
+    preview: canBuild ? await load(() => previewDefinition(ctx, id, { version: number })) : null,
+    connectionNames,
+    instanceNames,
+  };
+}
+
+export async function action({ request, params }: Route.ActionArgs) {
+  const ctx = await requireContext(request);
+  const form = await request.formData();
+  const intent = form.get('intent');
+  if (intent === 'duplicate') {
+    const copy = await attempt(() => duplicateDefinition(ctx, params.definitionId, {}));
+    if (copy.ok) throw redirect(`/workflows/${copy.value.id}`);
+    return copy;
+  }
+  return attempt(() => setDefinitionArchived(ctx, params.definitionId, intent === 'archive'));
+}
+
+/** What a step does, in a line. */
+function StepAction({ step, connectionNames, instanceNames }: { step: Step; connectionNames: Record<string, string>; instanceNames: Record<string, string> }) {
+  if (step.kind === 'connection_action') {
+    return (
+      <>
+        <code>{step.capabilityKey}</code>: {step.action} through <Link to={`/connections/${step.connectionId}`}>{connectionNames[step.connectionId] ?? step.connectionId}</Link>
+        {Object.keys(step.input).length > 0 && <pre className="muted">{JSON.stringify(step.input, null, 2)}</pre>}
+      </>
+    );
+  }
+  if (step.kind === 'instance_action') {
+    return (
+      <>
+        OpenClaw lifecycle: {step.action} of {instanceNames[step.instanceId] ?? <code>{step.instanceId}</code>}
+      </>
+    );
+  }
+  return (
+    <>
+      {step.kind === 'wait_for_person' ? 'Wait for a person: ' : 'Notify: '}
+      {step.message}
+    </>
+  );
+}
+
+function Confirmation({ c }: { c: Step['confirmation'] }) {
+  if (!c) return <span className="muted">as the permission asks</span>;
+  const parts = [
+    c.approvalsNeeded && `${c.approvalsNeeded} approval${c.approvalsNeeded === 1 ? '' : 's'}`,
+    c.approverRoles?.length && `by ${c.approverRoles.join(' or ')}`,
+    c.approverGroupIds?.length && `${c.approverGroupIds.length} approver group(s)`,
+    c.expiresInHours && `expires in ${c.expiresInHours} h`,
+    `on expiry: ${c.onExpiry}`,
+  ].filter(Boolean);
+  return <>{parts.join(', ')}</>;
+}
+
+export default function WorkflowDetail({ loaderData, actionData }: Route.ComponentProps) {
+  const { definition: d, version, canBuild, preview, connectionNames, instanceNames } = loaderData;
+  const busy = useNavigation().state === 'submitting';
+  const verdicts = preview?.steps ?? [];
+  const current = version.number === d.currentVersion.number;
+  return (
+    <>
+      <h1>{d.name}</h1>
+      <p className="muted">
+        <Link to={`/workflows?organizationId=${d.organizationId}`}>{d.organizationName}</Link> · version {d.currentVersion.number}
+        {d.archivedAt && (
+          <>
+            {' '}
+            · <span className="badge disabled">archived</span> {formatDateTime(d.archivedAt)}
+          </>
+        )}
+      </p>
+      {d.description && <p>{d.description}</p>}
+      {canBuild && (
+        <div className="row">
+          {(['duplicate', d.archivedAt ? 'unarchive' : 'archive'] as const).map((intent) => (
+            <Form method="post" key={intent} aria-label={`${intent} workflow`}>
+              <input type="hidden" name="intent" value={intent} />
+              <button type="submit" className="secondary" disabled={busy}>
+                {intent.charAt(0).toUpperCase() + intent.slice(1)}
+              </button>
+            </Form>
+          ))}
+          <a href={`/api/v1/workflow-definitions/${d.id}/export`} download={`${d.name}.json`}>
+            Export JSON
+          </a>
+        </div>
+      )}
+      <FormError message={actionData && !actionData.ok && actionData.formError} />
+
+      <h2>
+        Steps of version {version.number}
+        {!current && <span className="muted"> (not the current one)</span>}
+      </h2>
+      <table data-testid="workflow-steps">
+        <TableHead columns={['#', 'Step', 'Does', 'Confirmation', ...(preview ? ['Policy now'] : [])]} />
+        <tbody>
+          {version.steps.map((step, i) => {
+            const v = verdicts[i];
+            return (
+              <tr key={step.id}>
+                <td>{i + 1}</td>
+                <td>
+                  {step.name} <code className="muted">{step.id}</code>
+                </td>
+                <td>
+                  <StepAction step={step} connectionNames={connectionNames} instanceNames={instanceNames} />
+                </td>
+                <td>
+                  <Confirmation c={step.confirmation} />
+                </td>
+                {preview && <td data-testid="step-verdict">{v?.verdict ? <VerdictLine verdict={v.verdict} /> : <span className="muted">{v?.builtIn}</span>}</td>}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {version.steps.length === 0 && <p className="muted">No steps in this version.</p>}
+
+      <h2>Versions</h2>
+      <table data-testid="workflow-versions">
+        <TableHead columns={['Version', 'Steps', 'Saved', 'By', 'Content hash']} />
+        <tbody>
+          {d.versions.map((v) => (
+            <tr key={v.number}>
+              <td>{v.number === version.number ? <strong>{v.number}</strong> : <Link to={`?version=${v.number}`}>{v.number}</Link>}</td>
+              <td>{v.stepCount}</td>
+              <td>{formatDateTime(v.createdAt)}</td>
+              <td>{v.createdBy ?? '—'}</td>
+              <td>
+                <code title={v.contentHash}>{v.contentHash.slice(0, 12)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
