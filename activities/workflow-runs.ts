@@ -67,13 +67,14 @@ function questionOf(job: JobRecord, step: Step): (PolicyQuestion & { on: { type:
   return null;
 }
 
-/** A "wait for a person" step: its own confirmation names who (MSP roles and the organization's groups), or MSP staff by default. */
+/** A "wait for a person" step: its own confirmation names who (MSP roles, approver groups), or MSP staff by default. */
 async function waitForPersonApproval(db: Db, job: JobRecord, step: Extract<Step, { kind: 'wait_for_person' }>): Promise<Required<ApprovalPolicy>> {
   const [org] = await db.select({ forbid: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, job.organizationId));
   const c = step.confirmation;
   return {
     approvalsNeeded: c?.approvalsNeeded ?? 1,
-    approverRoles: (c?.approverRoles ?? MSP_ROLES).filter((r) => MSP_ROLES.includes(r as never)) as Required<ApprovalPolicy>['approverRoles'],
+    // Naming groups only means those groups' members only; naming nobody means MSP staff.
+    approverRoles: (c?.approverRoles ?? (c?.approverGroupIds?.length ? [] : MSP_ROLES)).filter((r) => MSP_ROLES.includes(r as never)) as Required<ApprovalPolicy>['approverRoles'],
     approverGroupIds: c?.approverGroupIds ?? [],
     forbidSelfApproval: org?.forbid ?? false,
     expiresInHours: c?.expiresInHours ?? 24,

@@ -8,6 +8,8 @@ const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  /** A 403 "Blocked by policy" names the policy engine's rule (api/errors.ts, PolicyBlockedError). */
+  rule: z.string().optional(),
 });
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });

@@ -18,6 +18,23 @@ const isEd25519PrivateKey = (value: string): boolean => {
   }
 };
 
+const urlVariable = (name: string) => z.string().url(`${name} must be a URL`).optional();
+const oauthClientVariable = () => z.string().trim().min(1).max(500).optional();
+
+/**
+ * A connection provider's OAuth client (<P>_OAUTH_CLIENT_ID, _SECRET: set both or neither) and the endpoints
+ * of its authorization server (<P>_OAUTH_AUTH_URL, _TOKEN_URL, _REVOKE_URL; unset: the provider's own).
+ */
+function oauthProviderVariables<P extends string>(prefix: P) {
+  type Client = `${P}_OAUTH_CLIENT_ID` | `${P}_OAUTH_CLIENT_SECRET`;
+  type Url = `${P}_OAUTH_AUTH_URL` | `${P}_OAUTH_TOKEN_URL` | `${P}_OAUTH_REVOKE_URL`;
+  const names = (suffixes: string[]) => suffixes.map((s) => `${prefix}_OAUTH_${s}`);
+  return {
+    ...Object.fromEntries(names(['CLIENT_ID', 'CLIENT_SECRET']).map((n) => [n, oauthClientVariable()])),
+    ...Object.fromEntries(names(['AUTH_URL', 'TOKEN_URL', 'REVOKE_URL']).map((n) => [n, urlVariable(n)])),
+  } as { [K in Client]: ReturnType<typeof oauthClientVariable> } & { [K in Url]: ReturnType<typeof urlVariable> };
+}
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 /** A file this process must read (a certificate, a key): checked at startup, so a wrong path names its variable then, not at the first connection. */
@@ -119,17 +136,18 @@ const EnvSchema = z.object({
   // Google Drive connections (ADR 0013): the OAuth client the MSP registered with Google (a "Web
   // application" whose redirect URI is PUBLIC_URL + /connections/oauth/callback). The endpoints default to
   // Google's; tests and private gateways point them elsewhere. The secret is never logged or shown.
-  GOOGLE_OAUTH_CLIENT_ID: z.string().trim().min(1).max(500).optional(),
-  GOOGLE_OAUTH_CLIENT_SECRET: z.string().trim().min(1).max(500).optional(),
-  GOOGLE_OAUTH_AUTH_URL: z.string().url('GOOGLE_OAUTH_AUTH_URL must be a URL').optional(),
-  GOOGLE_OAUTH_TOKEN_URL: z.string().url('GOOGLE_OAUTH_TOKEN_URL must be a URL').optional(),
-  GOOGLE_OAUTH_REVOKE_URL: z.string().url('GOOGLE_OAUTH_REVOKE_URL must be a URL').optional(),
-  GOOGLE_DRIVE_BASE_URL: z.string().url('GOOGLE_DRIVE_BASE_URL must be a URL').optional(),
+  ...oauthProviderVariables('GOOGLE'),
+  GOOGLE_DRIVE_BASE_URL: urlVariable('GOOGLE_DRIVE_BASE_URL'),
+  // QuickBooks Online connections: the OAuth client (an Intuit developer app, redirect URI as above); the
+  // endpoints default to Intuit's production ones (QUICKBOOKS_API_BASE_URL: the sandbox companies' API
+  // is https://sandbox-quickbooks.api.intuit.com/).
+  ...oauthProviderVariables('QUICKBOOKS'),
+  QUICKBOOKS_API_BASE_URL: urlVariable('QUICKBOOKS_API_BASE_URL'),
   // ServiceTitan and Composio connections: where their APIs are (default: production). Tests point them
   // at loopback servers speaking the providers' wire protocols (tests/stand-ins/).
-  SERVICETITAN_AUTH_URL: z.string().url('SERVICETITAN_AUTH_URL must be a URL').optional(),
-  SERVICETITAN_API_URL: z.string().url('SERVICETITAN_API_URL must be a URL').optional(),
-  COMPOSIO_BASE_URL: z.string().url('COMPOSIO_BASE_URL must be a URL').optional(),
+  SERVICETITAN_AUTH_URL: urlVariable('SERVICETITAN_AUTH_URL'),
+  SERVICETITAN_API_URL: urlVariable('SERVICETITAN_API_URL'),
+  COMPOSIO_BASE_URL: urlVariable('COMPOSIO_BASE_URL'),
   // How long a job waits for its typed approval before it ends `expired`.
   APPROVAL_TIMEOUT_HOURS: z.coerce
     .number()
@@ -182,10 +200,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(c.TEMPORAL_TLS_CERT_FILE) !== Boolean(c.TEMPORAL_TLS_KEY_FILE)) {
     throw new ConfigError('Invalid configuration: TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (the client certificate and its key): set both or neither');
   }
-  if (Boolean(c.GOOGLE_OAUTH_CLIENT_ID) !== Boolean(c.GOOGLE_OAUTH_CLIENT_SECRET)) {
-    throw new ConfigError(
-      'Invalid configuration: GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET go together (the OAuth client registered with Google): set both or neither',
-    );
+  for (const [prefix, who] of [
+    ['GOOGLE', 'Google'],
+    ['QUICKBOOKS', 'Intuit'],
+  ] as const) {
+    if (Boolean(c[`${prefix}_OAUTH_CLIENT_ID`]) !== Boolean(c[`${prefix}_OAUTH_CLIENT_SECRET`])) {
+      throw new ConfigError(
+        `Invalid configuration: ${prefix}_OAUTH_CLIENT_ID and ${prefix}_OAUTH_CLIENT_SECRET go together (the OAuth client registered with ${who}): set both or neither`,
+      );
+    }
   }
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');

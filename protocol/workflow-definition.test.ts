@@ -1,19 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
+import { driveListStep } from '../tests/jest/sample-steps.ts';
 import { DefinitionContent, DefinitionExport, referencesOf, resolveInputs, Step, Steps, UnresolvedReferenceError } from './workflow-definition.ts';
 
 const CONNECTION = '4b7f3c1e-8f2a-4d7b-9c3e-1a2b3c4d5e6f';
 const INSTANCE = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
 
-const list = {
-  id: 'list',
-  name: 'List the shared folder',
-  kind: 'connection_action',
-  capabilityKey: 'google_drive',
-  action: 'files.list',
-  connectionId: CONNECTION,
-  input: { folderId: 'abc' },
-};
+const list = driveListStep(CONNECTION, { folderId: 'abc' });
 const get = (input: Record<string, unknown>) => ({
   id: 'get',
   name: 'Read the first file',

@@ -12,6 +12,7 @@ import type { JobActivities } from '../activities/jobs.ts';
 import type { StepVerdict, WorkflowRunActivities } from '../activities/workflow-runs.ts';
 import { grantPublicKey, signGrant } from '../protocol/approval-grant.ts';
 import type { Step } from '../protocol/workflow-definition.ts';
+import { driveListStep } from '../tests/jest/sample-steps.ts';
 import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { approveUpdate, type Approver } from './approval.ts';
 import { stepPhrase, workflowRun, type WorkflowRunInput } from './workflow-run.ts';
@@ -34,15 +35,7 @@ const approverB: Approver = { userId: 'u-b', email: 'b@acme.test', role: 'compan
 const CONNECTION = '00000000-0000-4000-8000-000000000001';
 const INSTANCE = '00000000-0000-4000-8000-000000000002';
 
-const list: Step = {
-  id: 'list',
-  name: 'List the shared folder',
-  kind: 'connection_action',
-  capabilityKey: 'google_drive',
-  action: 'files.list',
-  connectionId: CONNECTION,
-  input: {},
-};
+const list = driveListStep(CONNECTION);
 const restart: Step = { id: 'restart', name: 'Restart the gateway', kind: 'instance_action', action: 'restart', instanceId: INSTANCE, input: {} };
 const waitStep = (onExpiry: 'fail' | 'skip'): Step => ({
   id: 'ok',

@@ -1,8 +1,9 @@
 // A connection's consent flow (OAuth 2.0 authorization code with PKCE, S256 always; ADR 0013). Starting it
 // makes a `state` bound to the person and the connection (kept hashed, single use, for minutes) and a
 // PKCE verifier (kept sealed); the provider sends the person back to the console's callback, which checks
-// the state belongs to that same person, exchanges the code with the verifier, seals the tokens and
-// marks the connection connected. A state that is unknown, used, expired or someone else's redeems nothing.
+// the state belongs to that same person, exchanges the code with the verifier, seals the tokens, keeps what
+// the provider appended as metadata (Intuit's realmId) and marks the connection connected. A state that is
+// unknown, used, expired or someone else's redeems nothing.
 import crypto from 'node:crypto';
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
@@ -109,7 +110,15 @@ export async function completeConnectionOAuth(ctx: ServiceContext, query: unknow
   if (!provider.oauth) return refuse('provider', `${provider.name} does not connect through a consent flow.`);
   const kek = opts.kek ?? configuredKek();
   let credentials: Record<string, unknown>;
+  let metadata = c.metadata;
   try {
+    // What the provider said besides the code (Intuit: the company), read before the code is spent.
+    const said = provider.oauth.metadataFrom?.((query ?? {}) as Record<string, unknown>);
+    if (said) {
+      const parsed = provider.metadataSchema.safeParse({ ...c.metadata, ...said });
+      if (!parsed.success) return refuse('oauth', `${provider.name} sent back ${parsed.error.issues[0]!.message}.`);
+      metadata = parsed.data as Record<string, unknown>;
+    }
     credentials = (await provider.oauth.exchange({
       baseUrls: providerBaseUrls(provider, opts),
       client: requireOAuthClient(provider.id, provider.name),
@@ -123,10 +132,15 @@ export async function completeConnectionOAuth(ctx: ServiceContext, query: unknow
   }
   const [row] = await ctx.db
     .update(connections)
-    .set({ credentialsSealed: await sealCredentials(ctx.db, c, credentials, kek), credentialsHint: hintOf(provider, credentials), updatedAt: new Date() })
+    .set({ credentialsSealed: await sealCredentials(ctx.db, c, credentials, kek), credentialsHint: hintOf(provider, credentials), metadata, updatedAt: new Date() })
     .where(eq(connections.id, c.id))
     .returning();
   await setConnectionStatus(ctx.db, row!, 'connected', `Connected through ${provider.name}'s consent by ${ctx.actor.email}.`);
-  await recordSuccess(ctx.db, ctx.actor, 'connection.oauth.connect', target, { provider: c.provider, name: c.name, fields: Object.keys(credentials).sort() });
+  await recordSuccess(ctx.db, ctx.actor, 'connection.oauth.connect', target, {
+    provider: c.provider,
+    name: c.name,
+    fields: Object.keys(credentials).sort(),
+    ...(metadata !== c.metadata ? { metadata } : {}),
+  });
   return reload(ctx, c.id);
 }

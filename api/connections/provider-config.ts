@@ -1,5 +1,6 @@
 // What the configuration says about reaching providers: each provider's base URLs over its production ones
-// (GOOGLE_OAUTH_*_URL, GOOGLE_DRIVE_BASE_URL, SERVICETITAN_*_URL, COMPOSIO_BASE_URL), and the OAuth client the MSP registered with it. Read at
+// (GOOGLE_OAUTH_*_URL, GOOGLE_DRIVE_BASE_URL, QUICKBOOKS_OAUTH_*_URL, QUICKBOOKS_API_BASE_URL, SERVICETITAN_*_URL,
+// COMPOSIO_BASE_URL), and the OAuth client the MSP registered with it. Read at
 // each call, like the rest of the configuration, so tests and a restarted process see the current values.
 import { loadConfig, type Config } from '../../infra/config.ts';
 import { ConflictError } from '../errors.ts';
@@ -21,6 +22,12 @@ export function configuredBaseUrls(config: Config = loadConfig()): Record<string
       token: config.GOOGLE_OAUTH_TOKEN_URL,
       revoke: config.GOOGLE_OAUTH_REVOKE_URL,
     }),
+    quickbooks: defined({
+      api: config.QUICKBOOKS_API_BASE_URL,
+      authorize: config.QUICKBOOKS_OAUTH_AUTH_URL,
+      token: config.QUICKBOOKS_OAUTH_TOKEN_URL,
+      revoke: config.QUICKBOOKS_OAUTH_REVOKE_URL,
+    }),
     servicetitan: defined({ auth: config.SERVICETITAN_AUTH_URL, api: config.SERVICETITAN_API_URL }),
     composio: defined({ api: config.COMPOSIO_BASE_URL }),
   };
@@ -31,11 +38,17 @@ export function configuredOAuthClient(providerId: string, config: Config = loadC
   if (providerId === 'google_drive' && config.GOOGLE_OAUTH_CLIENT_ID && config.GOOGLE_OAUTH_CLIENT_SECRET) {
     return { clientId: config.GOOGLE_OAUTH_CLIENT_ID, clientSecret: config.GOOGLE_OAUTH_CLIENT_SECRET };
   }
+  if (providerId === 'quickbooks' && config.QUICKBOOKS_OAUTH_CLIENT_ID && config.QUICKBOOKS_OAUTH_CLIENT_SECRET) {
+    return { clientId: config.QUICKBOOKS_OAUTH_CLIENT_ID, clientSecret: config.QUICKBOOKS_OAUTH_CLIENT_SECRET };
+  }
   return null;
 }
 
 /** The variables that configure a provider's OAuth client, for the sentence saying they are missing. */
-const CLIENT_VARIABLES: Record<string, string> = { google_drive: 'GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET' };
+const CLIENT_VARIABLES: Record<string, string> = {
+  google_drive: 'GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET',
+  quickbooks: 'QUICKBOOKS_OAUTH_CLIENT_ID and QUICKBOOKS_OAUTH_CLIENT_SECRET',
+};
 
 /** The OAuth client, or a 409 naming the variables to set. */
 export function requireOAuthClient(providerId: string, providerName: string): OAuthClientConfig {

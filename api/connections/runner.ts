@@ -3,7 +3,7 @@
 // (labelled Demo; the credentials are not even opened). Workflows and activities pass connection ids and
 // come through here, so no secret travels through Temporal (ADR 0013). A credential that no longer opens
 // turns the connection `needs_reconnect` with one sentence; nothing crashes.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../../db/audit.ts';
 import type { Executor } from '../../db/client.ts';
 import { connections } from '../../db/schema.ts';
@@ -66,16 +66,25 @@ export const providerBaseUrls = (provider: ProviderDefinition, opts: RunnerOptio
 
 async function liveContext(db: Executor, row: ConnectionRow, provider: ProviderDefinition, opts: RunnerOptions): Promise<ProviderContext<unknown, unknown>> {
   const kek = opts.kek ?? configuredKek();
+  const save = (on: Executor) => async (next: unknown) => {
+    const sealed = await sealCredentials(on, row, provider.credentialSchema.parse(next), kek);
+    await on.update(connections).set({ credentialsSealed: sealed, updatedAt: new Date() }).where(eq(connections.id, row.id));
+  };
   return {
     connection: { id: row.id, organizationId: row.organizationId, name: row.name },
     credentials: await openCredentials(db, row, provider, kek),
     metadata: provider.metadataSchema.parse(row.metadata),
     baseUrls: providerBaseUrls(provider, opts),
     oauthClient: provider.auth === 'oauth2' ? configuredOAuthClient(provider.id) : null,
-    saveCredentials: async (next) => {
-      const sealed = await sealCredentials(db, row, provider.credentialSchema.parse(next), kek);
-      await db.update(connections).set({ credentialsSealed: sealed, updatedAt: new Date() }).where(eq(connections.id, row.id));
-    },
+    saveCredentials: save(db),
+    // A transaction-scoped advisory lock per connection; the work reads and writes on the lock's own connection.
+    exclusively: (work) =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connection_credentials:${row.id}`}))`);
+        const [stored] = await tx.select().from(connections).where(eq(connections.id, row.id));
+        if (!stored) throw new ConflictError('connection', `${row.name} was deleted meanwhile.`);
+        return work(await openCredentials(tx, stored, provider, kek), save(tx));
+      }),
   };
 }
 

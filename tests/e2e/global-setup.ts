@@ -2,9 +2,9 @@
 // Temporal Web, the control-plane worker, the web console and the local agent, in a temporary data
 // folder. The local agent's Docker engine keeps its data in the cache (as DOCKER_HOST, which the start
 // script prefers), so the OpenClaw image is built once per machine; specs reach it through
-// E2E_LOCAL_DOCKER_SOCKET. Google is stood in for on loopback (tests/stand-ins/: a real OAuth 2.0
-// authorization server and a Drive v3 API), and so are ServiceTitan and Composio; the web process is pointed
-// at them through its environment.
+// E2E_LOCAL_DOCKER_SOCKET. Google and Intuit are stood in for on loopback (tests/stand-ins/: real OAuth 2.0
+// authorization servers, a Drive v3 API and a QuickBooks Online v3 API), and so are ServiceTitan and
+// Composio; the web process is pointed at them through its environment.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { freePort } from '../../infra/ports.ts';
 import { startStack } from '../../infra/stack.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { startGoogleStandIn } from '../stand-ins/google.ts';
+import { startIntuitStandIn } from '../stand-ins/intuit.ts';
+import { closeAll } from '../stand-ins/oidc-server.ts';
 import { startSaasStandIns } from '../stand-ins/saas.ts';
 import { E2E_ADMIN } from './helpers.ts';
 
@@ -36,16 +38,17 @@ export default async function globalSetup() {
   });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
-  const google = await startGoogleStandIn({ redirectUri: new URL('/connections/oauth/callback', config.publicUrl).toString() });
+  const redirectUri = new URL('/connections/oauth/callback', config.publicUrl).toString();
+  const google = await startGoogleStandIn({ redirectUri });
+  const intuit = await startIntuitStandIn({ redirectUri });
   const saas = await startSaasStandIns();
-  Object.assign(process.env, google.env, saas.env);
+  Object.assign(process.env, google.env, intuit.env, saas.env);
   const engine = await startTestEngine('e2e-local');
   process.env.DOCKER_HOST = `unix://${engine.socketPath}`;
   process.env.E2E_LOCAL_DOCKER_SOCKET = engine.socketPath;
   const stack = await startStack(config, { echoLogs: false }).catch(async (err: unknown) => {
     await engine.stop();
-    await google.close();
-    await saas.close();
+    await closeAll(google, intuit, saas);
     throw err;
   });
   process.env.E2E_DATA_DIR = dataDir;
@@ -54,8 +57,7 @@ export default async function globalSetup() {
   return async () => {
     await stack.stop();
     await engine.stop();
-    await google.close();
-    await saas.close();
+    await closeAll(google, intuit, saas);
     if (!process.env.E2E_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
   };
 }

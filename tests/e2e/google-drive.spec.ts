@@ -3,43 +3,11 @@
 // consent flow of the local authorization server (tests/stand-ins/, started by global-setup.ts), tests it,
 // and runs files.list from the connection page, seeing Live results from the loopback Drive API.
 import { expect, test } from '@playwright/test';
-import { createDb } from '../../db/client.ts';
-import { createUser } from '../../db/users.ts';
-import { signIn, signInAsAdmin } from './helpers.ts';
-
-const suffix = Date.now().toString(36);
-const ORG = `Drive ${suffix}`;
-const COMPANY_ADMIN = { email: `drive-admin-${suffix}@customer.test`, password: 'drive-password-0123' };
+import { customerAllowed, openNewConnection } from './connections-helpers.ts';
 
 test('a company admin connects Google Drive through the consent flow, tests it and lists files Live', async ({ page, browser, baseURL }) => {
-  await signInAsAdmin(page);
-  await page.goto('/organizations');
-  await page.getByRole('form', { name: 'Create organization' }).getByLabel('New customer organization').fill(ORG);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByTestId('organizations').getByRole('link', { name: ORG, exact: true }).click();
-  await page.waitForURL(/\/organizations\/[0-9a-f-]{36}$/);
-  const organizationId = new URL(page.url()).pathname.split('/').pop()!;
-  await page.getByRole('link', { name: 'Permissions' }).click();
-  const drive = page.getByTestId('permissions').locator('tr[data-key="google_drive"]').getByRole('form');
-  await drive.getByRole('checkbox', { name: 'Enabled' }).check();
-  await drive.getByRole('checkbox', { name: 'files.list' }).check();
-  await drive.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status')).toHaveText('Saved the permission for Google Drive (its own).');
-
-  const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });
-  await createUser(db, { ...COMPANY_ADMIN, name: 'Drive Admin', role: 'company_admin', organizationId });
-  await db.$client.end();
-
-  const customer = await (await browser.newContext()).newPage();
-  await signIn(customer, COMPANY_ADMIN.email, COMPANY_ADMIN.password);
-  await expect(customer.getByTestId('console-view')).toHaveText('Company admin view');
-  await customer.goto('/connections');
-  const create = customer.getByRole('form', { name: 'Create connection' });
-  await create.getByLabel('Provider').selectOption('google_drive');
-  await create.getByLabel('Name', { exact: true }).fill('Drive');
-  await create.getByRole('button', { name: 'Create connection' }).click();
-  await customer.getByRole('status').getByRole('link', { name: 'Drive' }).click();
-  await expect(customer.getByTestId('redirect-uri')).toHaveText(new URL('/connections/oauth/callback', baseURL).toString());
+  const customer = await customerAllowed(page, browser, 'Drive', { key: 'google_drive', name: 'Google Drive', action: 'files.list' });
+  await openNewConnection(customer, 'google_drive', 'Drive', baseURL);
 
   // To the authorization server on loopback (it consents for its test account at once) and back.
   await customer.getByRole('button', { name: 'Connect Google Drive' }).click();

@@ -3,6 +3,7 @@
 // Google Drive), is told which step and field of a bad document is wrong, duplicates and archives it.
 import { expect, test } from '@playwright/test';
 import { signInAsAdmin } from './helpers.ts';
+import { driveListStep } from '../jest/sample-steps.ts';
 
 test('workflow definitions: import, steps with policy verdicts, errors naming step and field, duplicate, archive', async ({ page }) => {
   await signInAsAdmin(page);
@@ -24,15 +25,7 @@ test('workflow definitions: import, steps with policy verdicts, errors naming st
   await expect(page.getByTestId('connection-status')).toHaveText('connected');
   const connectionId = page.url().split('/connections/')[1]!;
 
-  const list = {
-    id: 'list',
-    name: 'List the shared folder',
-    kind: 'connection_action',
-    capabilityKey: 'google_drive',
-    action: 'files.list',
-    connectionId,
-    input: { folderId: 'shared' },
-  };
+  const list = driveListStep(connectionId, { folderId: 'shared' });
   const tell = { id: 'tell', name: 'Tell the office', kind: 'notify', message: 'First file: {{ steps.list.output.files.0.name }}' };
   const doc = (steps: unknown[]) => JSON.stringify({ format: 'anthropy-works.workflow-definition', formatVersion: 1, name: 'List and tell', steps });
 

@@ -1,8 +1,9 @@
 // A canary credential for each provider, through the real REST API (in this process, on a real
 // database): it must be found nowhere but sealed — not in any API response, not in the audit trail, not
-// in the logs written meanwhile, not in clear in any table of the database. Google Drive's also comes the
-// real way: the loopback authorization server issues a refresh token carrying the canary, which is then
-// used (a test, a refresh, a Live files.list) and revoked. ServiceTitan's and Composio's are used Live
+// in the logs written meanwhile, not in clear in any table of the database. Google Drive's and QuickBooks
+// Online's also come the real way: the loopback authorization servers issue refresh tokens carrying the
+// canary, which are then used (a test, refreshes, a Live files.list or query) and revoked; Intuit's rotate
+// on every refresh, so each new one carries it too. ServiceTitan's and Composio's are used Live
 // against their loopback stand-ins (a test and an action each; ServiceTitan's access tokens, kept sealed
 // with the credentials, carry the canary too), and refused once, so their error paths are covered as well.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -18,6 +19,8 @@ import { capabilities, connections } from '../../db/schema.ts';
 import { followConsent } from '../stand-ins/consent.ts';
 import { startComposioStandIn, type ComposioStandIn } from '../stand-ins/composio-server.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
+import { startIntuitStandIn, type IntuitStandIn } from '../stand-ins/intuit.ts';
+import { TEST_REALM } from '../stand-ins/intuit-oauth-server.ts';
 import { startServiceTitanStandIn, type ServiceTitanStandIn } from '../stand-ins/servicetitan-server.ts';
 import type { TestDatabase } from '../jest/db.ts';
 import { tenantsForFile } from '../jest/tenants-for-file.ts';
@@ -40,6 +43,7 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   composio: { apiKey: secret('key') },
 };
 const METADATA: Record<string, Record<string, string>> = {
+  quickbooks: { realmId: TEST_REALM },
   servicetitan: { tenantId: '1234567890' },
   composio: { connectedAccountId: 'ca_canary', userId: 'user-42' },
 };
@@ -58,18 +62,20 @@ const bodies: string[] = [];
 
 const PUBLIC_URL = 'http://localhost:3998';
 let google: GoogleStandIn;
+let intuit: IntuitStandIn;
 let servicetitan: ServiceTitanStandIn;
 let composio: ComposioStandIn;
 
 beforeAll(async () => {
   google = await startGoogleStandIn({ redirectUri: `${PUBLIC_URL}/connections/oauth/callback`, refreshTokenPrefix: `${CANARY}-` });
+  intuit = await startIntuitStandIn({ redirectUri: `${PUBLIC_URL}/connections/oauth/callback`, refreshTokenPrefix: `${CANARY}-` });
   const st = CREDENTIALS.servicetitan!;
   servicetitan = await startServiceTitanStandIn(
     { clientId: st.clientId!, clientSecret: st.clientSecret!, appKey: st.appKey!, tenantId: METADATA.servicetitan!.tenantId! },
     { tokenPrefix: `${CANARY}-` },
   );
   composio = await startComposioStandIn({ apiKeys: [CREDENTIALS.composio!.apiKey!], accounts: [{ id: 'ca_canary', userId: 'user-42', toolkit: 'github', status: 'ACTIVE' }] });
-  Object.assign(process.env, google.env, servicetitan.env, { COMPOSIO_BASE_URL: composio.url, PUBLIC_URL });
+  Object.assign(process.env, google.env, intuit.env, servicetitan.env, { COMPOSIO_BASE_URL: composio.url, PUBLIC_URL });
   ({ token } = await createToken(w.ctx(w.actors.acmeAdmin), { name: 'canary', scopes: ['read', 'operate'] }));
   const app = express();
   app.use('/api/v1', apiRouter({ version: 'test', publicUrl: 'http://localhost' }));
@@ -90,9 +96,11 @@ afterAll(async () => {
   process.stderr.write = writes.err;
   await new Promise((resolve) => server?.close(resolve));
   await google?.close();
+  await intuit?.close();
   await servicetitan?.close();
   await composio?.close();
-  for (const k of [...Object.keys(google?.env ?? {}), ...Object.keys(servicetitan?.env ?? {}), 'COMPOSIO_BASE_URL', 'PUBLIC_URL']) delete process.env[k];
+  for (const k of [...Object.keys(google?.env ?? {}), ...Object.keys(intuit?.env ?? {}), ...Object.keys(servicetitan?.env ?? {}), 'COMPOSIO_BASE_URL', 'PUBLIC_URL'])
+    delete process.env[k];
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -174,6 +182,34 @@ describe('a canary credential', () => {
     expect(google.oauth.seen.revoked).toHaveLength(1);
   });
 
+  it('comes as refresh tokens from Intuit’s consent, rotated on every refresh, used Live and revoked, and the API answers without them', async () => {
+    const consentFor = async (name: string) => {
+      const id = (await call('POST', '/connections', { organizationId: w.acme.id, provider: 'quickbooks', name })).json.id as string;
+      const started = await call('POST', `/connections/${id}/oauth/start`);
+      const back = await followConsent(started.json.authorizationUrl as string, started.json.redirectUri as string);
+      await completeConnectionOAuth(w.ctx(w.actors.acmeAdmin), Object.fromEntries(back.searchParams));
+      return id;
+    };
+    // Access tokens inside the refresh-ahead minute: every call refreshes, and Intuit hands a new refresh token each time.
+    intuit.oauth.settings.accessTokenTtl = 30;
+    const id = await consentFor('Canary books');
+    expect((await call('POST', `/connections/${id}/test`)).json).toMatchObject({ status: 'connected', lastTest: { ok: true }, metadata: { realmId: TEST_REALM } });
+    const [books] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'quickbooks'));
+    await setPermission(w.ctx(w.actors.admin), w.acme.id, books!.id, { enabled: true, allowedActions: ['query'], confirmation: 'never' });
+    const queried = await call('POST', `/connections/${id}/actions/query`, { input: { query: 'SELECT * FROM Invoice', pageSize: 2, limit: 3 } });
+    expect(queried).toMatchObject({ status: 200, json: { source: 'Live', data: { totalCount: 3 } } });
+    // Intuit's refusal of a query comes back as its sentence, without the request.
+    expect((await call('POST', `/connections/${id}/actions/query`, { input: { query: 'SELECT * FROM Vendor' } })).status).toBe(502);
+    expect((await call('POST', `/connections/${id}/test`)).status).toBe(200);
+    expect(intuit.oauth.seen.refreshes).toBeGreaterThan(2);
+    expect(intuit.oauth.issuedRefreshTokens.every((r) => r.startsWith(CANARY))).toBe(true);
+    expect((await call('DELETE', `/connections/${id}`)).json).toMatchObject({ name: 'Canary books' });
+    expect(intuit.oauth.seen.revoked).toHaveLength(1);
+    expect(intuit.oauth.seen.revoked[0]).toBe(intuit.oauth.issuedRefreshTokens.at(-1));
+    // One stays connected, its rotated token sealed in the table the last test reads.
+    expect((await call('POST', `/connections/${await consentFor('Canary books kept')}/test`)).json).toMatchObject({ status: 'connected' });
+  });
+
   it('is found nowhere: responses, logs, the audit trail, or any table in clear', async () => {
     expect(bodies.join('\n')).not.toContain(CANARY);
     expect(captured.join('')).not.toContain(CANARY);
@@ -187,6 +223,6 @@ describe('a canary credential', () => {
       expect([table_name, JSON.stringify(rows).includes(CANARY)]).toEqual([table_name, false]);
     }
     const sealed = await t.db.execute<{ n: number }>(sql`select count(*)::int as n from connections where credentials_sealed like 'aw1.%'`);
-    expect(sealed[0]!.n).toBe(4);
+    expect(sealed[0]!.n).toBe(5);
   });
 });

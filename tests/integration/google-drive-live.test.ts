@@ -3,58 +3,35 @@
 // by oidc-provider) and refused for a wrong, expired, reused or someone else's state; files listed Live
 // over several pages through @googleapis/drive; an expired access token refreshed unnoticed with the
 // refresh token kept; a revoked one turning the connection needs_reconnect; deletion revoking at Google.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { and, eq, isNull } from 'drizzle-orm';
 import { runActionFor } from '../../api/connections/actions.ts';
 import { sealCredentials } from '../../api/connections/runner.ts';
 import { completeConnectionOAuth, startConnectionOAuth } from '../../api/connections/oauth.ts';
-import { oauthCredentials } from '../../api/connections/providers/fields.ts';
-import { createConnection, deleteConnection, getConnection, testConnection } from '../../api/connections/service.ts';
-import { credentialBinding } from '../../api/connections/status.ts';
+import { createConnection, getConnection, testConnection } from '../../api/connections/service.ts';
 import { ConflictError, ForbiddenError, PolicyBlockedError } from '../../api/errors.ts';
 import { setPermission } from '../../api/permissions/service.ts';
 import { auditEvents, capabilities, connectionOauthStates, connections } from '../../db/schema.ts';
-import { configuredKek } from '../../infra/secrets/kek.ts';
-import { openSecret } from '../../infra/secrets/sealed.ts';
 import { followConsent } from '../stand-ins/consent.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
 import type { TestDatabase } from '../jest/db.ts';
-import { tenantsForFile } from '../jest/tenants-for-file.ts';
+import { connectWithoutClientNamesIt, connectionRow, deleteRevokesAtProvider, liveProviderFile, openTokens, redirectUriOf } from '../jest/live-providers.ts';
 import { failure, type Tenants } from '../jest/tenants.ts';
 
+const PUBLIC_URL = 'http://localhost:3999';
+const REDIRECT_URI = redirectUriOf(PUBLIC_URL);
 let t: TestDatabase;
 let w: Tenants;
-tenantsForFile((db, tenants) => {
-  t = db;
-  w = tenants;
-});
-
-const PUBLIC_URL = 'http://localhost:3999';
-const REDIRECT_URI = `${PUBLIC_URL}/connections/oauth/callback`;
 let google: GoogleStandIn;
-const saved: Record<string, string | undefined> = {};
-
-beforeAll(async () => {
-  google = await startGoogleStandIn({ redirectUri: REDIRECT_URI });
-  // The product reads its configuration at each call: point it at the stand-ins.
-  for (const [k, v] of Object.entries({ ...google.env, PUBLIC_URL })) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-afterAll(async () => {
-  for (const [k, v] of Object.entries(saved))
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  await google?.close();
-});
+liveProviderFile(
+  PUBLIC_URL,
+  (redirectUri) => startGoogleStandIn({ redirectUri }),
+  (f) => ({ t, w, standIns: google } = f),
+);
 
 const admin = () => w.ctx(w.actors.acmeAdmin);
-const rowOf = async (id: string) => (await t.db.select().from(connections).where(eq(connections.id, id)))[0]!;
-const tokensOf = async (id: string) => {
-  const row = await rowOf(id);
-  return oauthCredentials.parse(JSON.parse(await openSecret(t.db, configuredKek(), credentialBinding(row), row.credentialsSealed!)));
-};
+const rowOf = (id: string) => connectionRow(t.db, id);
+const tokensOf = (id: string) => openTokens(t.db, id);
 
 /** Starts the flow as `starter`, consents at the stand-in over HTTP, and returns the callback's query. */
 async function consent(id: string, starter = admin()): Promise<Record<string, string>> {
@@ -137,14 +114,7 @@ describe('the Google Drive consent flow', () => {
 
   it('says which variables to set when the OAuth client is not configured', async () => {
     const c = await createConnection(admin(), { organizationId: w.acme.id, provider: 'google_drive', name: 'Drive unconfigured' });
-    delete process.env.GOOGLE_OAUTH_CLIENT_ID;
-    delete process.env.GOOGLE_OAUTH_CLIENT_SECRET;
-    try {
-      const err = (await failure(startConnectionOAuth(admin(), c.id))) as ConflictError;
-      expect(err.fieldErrors).toEqual({ oauth: expect.stringContaining('GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET') });
-    } finally {
-      Object.assign(process.env, { GOOGLE_OAUTH_CLIENT_ID: google.env.GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET: google.env.GOOGLE_OAUTH_CLIENT_SECRET });
-    }
+    await connectWithoutClientNamesIt(admin(), c.id, 'GOOGLE', google);
   });
 });
 
@@ -229,14 +199,6 @@ describe('live Drive actions', () => {
   });
 
   it('revoke the refresh token at Google when the connection is deleted', async () => {
-    const { refreshToken } = await tokensOf(id);
-    await deleteConnection(admin(), id);
-    expect(google.oauth.seen.revoked).toContain(refreshToken);
-    const [event] = await t.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'connection.delete'), eq(auditEvents.targetId, id)));
-    expect(event!.details).toMatchObject({ revoke: 'revoked at Google Drive' });
-    expect(await google.oauth.provider.RefreshToken.find(refreshToken)).toBeUndefined();
+    await deleteRevokesAtProvider(t.db, admin(), id, google.oauth, 'Google Drive');
   });
 });

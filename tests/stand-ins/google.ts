@@ -3,6 +3,7 @@
 // Jest tests set in their own process), and a few files to list.
 import { startDriveStandIn, type DriveFile, type DriveStandIn } from './drive-server.ts';
 import { startOAuthStandIn, type OAuthStandIn } from './google-oauth-server.ts';
+import { closeAll, oauthEnv } from './oidc-server.ts';
 
 export const TEST_CLIENT = { clientId: 'aw-test-client.apps.googleusercontent.com', clientSecret: 'aw-test-client-secret-not-real' };
 
@@ -32,17 +33,7 @@ export async function startGoogleStandIn(opts: { redirectUri: string; refreshTok
   return {
     oauth,
     drive,
-    env: {
-      GOOGLE_OAUTH_CLIENT_ID: TEST_CLIENT.clientId,
-      GOOGLE_OAUTH_CLIENT_SECRET: TEST_CLIENT.clientSecret,
-      GOOGLE_OAUTH_AUTH_URL: oauth.endpoints.authorize,
-      GOOGLE_OAUTH_TOKEN_URL: oauth.endpoints.token,
-      GOOGLE_OAUTH_REVOKE_URL: oauth.endpoints.revoke,
-      GOOGLE_DRIVE_BASE_URL: drive.url,
-    },
-    close: async () => {
-      await drive.close();
-      await oauth.close();
-    },
+    env: { ...oauthEnv('GOOGLE', TEST_CLIENT, oauth.endpoints), GOOGLE_DRIVE_BASE_URL: drive.url },
+    close: () => closeAll(drive, oauth),
   };
 }

@@ -7,6 +7,7 @@ declare module 'oidc-provider' {
     grantId?: string;
     accountId?: string;
     scope?: string;
+    destroy(): Promise<void>;
   }
   interface TokenModel {
     find(value: string): Promise<Token | undefined>;
@@ -21,6 +22,8 @@ declare module 'oidc-provider' {
     status: number;
     body: unknown;
     oidc?: { params?: Record<string, unknown> };
+    response: { get(field: string): string };
+    set(field: string, value: string): void;
   }
   interface InteractionDetails {
     uid: string;

@@ -25,6 +25,12 @@ export interface ProviderContext<C, M> {
   baseUrls: Readonly<Record<string, string>>;
   /** Keeps credentials the provider handed back (a refreshed token, merged so none is lost); the runner seals them. */
   saveCredentials(next: C): Promise<void>;
+  /**
+   * Runs `work` alone among every process for this connection, given the credentials as stored now
+   * (another call may have refreshed them meanwhile) and a `save` that seals new ones before the lock is
+   * let go: for a refresh that spends the refresh token (Intuit rotates it).
+   */
+  exclusively<T>(work: (stored: C, save: (next: C) => Promise<void>) => Promise<T>): Promise<T>;
   /** The OAuth client the MSP registered with the provider (oauth2 providers; null when not configured). */
   oauthClient: { clientId: string; clientSecret: string } | null;
   signal?: AbortSignal;
@@ -36,6 +42,11 @@ export interface OAuthFlow<C> {
   authorizationUrl(p: OAuthFlowParams & { state: string; codeChallenge: string }): string;
   /** Exchanges the code (with the PKCE verifier) for the credentials to seal. */
   exchange(p: OAuthFlowParams & { code: string; codeVerifier: string }): Promise<C>;
+  /**
+   * The connection's metadata that the provider appends to the redirect beside `code` (Intuit's
+   * `realmId`, the company consented to), checked by the metadata schema; throws ProviderAuthError when it is missing.
+   */
+  metadataFrom?(callback: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 export interface OAuthFlowParams {

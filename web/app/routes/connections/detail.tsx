@@ -15,6 +15,9 @@ import { ActionResultView, RunActionForm } from './run-action.tsx';
 import { runFromForm } from './run-action.server.ts';
 import { StatusBadge } from './status-badge.tsx';
 
+/** What a provider's metadata field is, where its name does not say (QuickBooks: the company the consent chose). */
+const METADATA_LABELS: Record<string, string> = { realmId: 'Company (realm id)' };
+
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.connection.name ?? 'Connection'} · Anthropy Works` }];
 
 export async function loader({ request, params }: Route.LoaderArgs) {
@@ -98,8 +101,8 @@ export default function ConnectionDetail({ loaderData, actionData }: Route.Compo
           )}
           {Object.entries(c.metadata).map(([k, v]) => (
             <tr key={k}>
-              <th>{k}</th>
-              <td>{String(v)}</td>
+              <th>{METADATA_LABELS[k] ?? k}</th>
+              <td data-testid={`metadata-${k}`}>{String(v)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,0 +1,135 @@
+// Workflow runs end to end with the real control-plane worker, Temporal server and PostgreSQL: a company
+// admin runs "list the Acme shared folder, wait for two of the Acme approvers, tell the office" (a demo
+// Drive connection: the output is labelled Demo and feeds the note through a reference). The requester
+// cannot approve; each approver counts once and the inbox shows 1 of 2; then the run completes. An MSP
+// admin removing files.list from Acme's permission makes the next run stop at step 1 with
+// action.not_allowed; a simulation calls no provider.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eq } from 'drizzle-orm';
+import { countAwaitingMe, listInbox } from '../../api/approvals/service.ts';
+import { addApproverGroupMember, createApproverGroup } from '../../api/approver-groups/service.ts';
+import { createConnection, testConnection } from '../../api/connections/service.ts';
+import type { Actor } from '../../api/authz.ts';
+import { ForbiddenError } from '../../api/errors.ts';
+import { approveJob, getJob } from '../../api/jobs/service.ts';
+import type { JobOutput } from '../../api/jobs/job-output.ts';
+import { setPermission } from '../../api/permissions/service.ts';
+import { createDefinition } from '../../api/workflow-definitions/service.ts';
+import { startWorkflowRun } from '../../api/workflow-runs/service.ts';
+import { capabilities } from '../../db/schema.ts';
+import type { StepOutcome } from '../../workflows/workflow-run.ts';
+import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
+import { ownControlPlaneQueue } from '../jest/control-plane.ts';
+import { driveListStep } from '../jest/sample-steps.ts';
+import type { TestDatabase } from '../jest/db.ts';
+import { failure, type Tenants } from '../jest/tenants.ts';
+import { waitFor } from '../jest/wait-for.ts';
+
+ownControlPlaneQueue(import.meta.url);
+
+let stack: AgentStack;
+let t: TestDatabase;
+let w: Tenants;
+let definitionId: string;
+let driveCapabilityId: string;
+let secondApprover: Actor;
+let outsider: Actor;
+
+const drivePermission = (allowedActions: string[]) => ({ enabled: true, allowedActions, confirmation: 'never' });
+
+beforeAll(async () => {
+  stack = await startAgentStack('workflow-runs', {}, { web: false });
+  ({ t, w } = stack);
+  const admin = w.ctx(w.actors.admin);
+  const [drive] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'google_drive'));
+  driveCapabilityId = drive!.id;
+  await setPermission(admin, w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
+  const connection = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'google_drive', name: 'Acme Drive', mode: 'demo' });
+  await testConnection(w.ctx(w.actors.acmeAdmin), connection.id);
+  const group = await createApproverGroup(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, name: 'Acme approvers' });
+  secondApprover = await w.person('company_user', w.acme.id, 'second@acme.test');
+  outsider = await w.person('company_user', w.acme.id, 'outsider@acme.test');
+  for (const person of [w.actors.acmeUser, secondApprover]) await addApproverGroupMember(w.ctx(w.actors.acmeAdmin), group.id, person.userId);
+  const definition = await createDefinition(w.ctx(w.actors.acmeAdmin), {
+    organizationId: w.acme.id,
+    name: 'Acme shared folder',
+    steps: [
+      driveListStep(connection.id, { pageSize: 5 }),
+      {
+        id: 'ok',
+        name: 'Two approvers look',
+        kind: 'wait_for_person',
+        message: 'Check the list',
+        confirmation: { approvalsNeeded: 2, approverGroupIds: [group.id], onExpiry: 'fail' },
+      },
+      { id: 'tell', name: 'Tell the office', kind: 'notify', message: 'First file: {{ steps.list.output.files.0.name }}' },
+    ],
+  });
+  definitionId = definition.id;
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const settled = (id: string, done: (j: JobOutput) => boolean, what: string) =>
+  waitFor(
+    what,
+    async () => {
+      const job = await getJob(w.ctx(w.actors.admin), id);
+      return done(job) ? job : undefined;
+    },
+    60_000,
+  );
+const stepsOf = (job: JobOutput) => (job.result?.steps ?? []) as StepOutcome[];
+
+describe('a workflow run', () => {
+  it('lists Drive files (Demo), waits for two different Acme approvers, then tells the office with the first file’s name', async () => {
+    const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definitionId, {});
+    expect(run).toMatchObject({ type: 'workflow_run', label: 'Workflow run', params: { definitionName: 'Acme shared folder', versionNumber: 1, simulate: false } });
+    const waiting = await settled(run.id, (j) => j.state === 'waiting_for_approval', 'the run to wait at its approval step');
+    expect(waiting).toMatchObject({ step: 'ok', approvalProgress: { given: 0, needed: 2 } });
+    expect(stepsOf(waiting)).toEqual([expect.objectContaining({ id: 'list', state: 'completed', source: 'Demo' })]);
+
+    // The requester is no approver here; an approver counts once.
+    expect(await failure(approveJob(w.ctx(w.actors.acmeAdmin), run.id, { phrase: waiting.approvalPhrase }))).toBeInstanceOf(ForbiddenError);
+    expect(await countAwaitingMe(w.ctx(w.actors.acmeUser))).toBe(1);
+    const first = await approveJob(w.ctx(w.actors.acmeUser), run.id, { phrase: waiting.approvalPhrase });
+    expect(first).toMatchObject({ state: 'waiting_for_approval', approvalProgress: { given: 1, needed: 2, approvedBy: [w.actors.acmeUser.email] } });
+    await expect(approveJob(w.ctx(w.actors.acmeUser), run.id, { phrase: waiting.approvalPhrase })).rejects.toThrow(/already approved/);
+    // MSP staff are not named by this step; a person of Acme outside the group may not approve.
+    expect((await listInbox(w.ctx(w.actors.admin))).items).toEqual([]);
+    expect(await failure(approveJob(w.ctx(outsider), run.id, { phrase: waiting.approvalPhrase }))).toBeInstanceOf(ForbiddenError);
+    await approveJob(w.ctx(secondApprover), run.id, { phrase: waiting.approvalPhrase });
+    const done = await settled(run.id, (j) => j.state === 'completed' || j.state === 'failed', 'the run to end');
+    expect(done.state).toBe('completed');
+    const steps = stepsOf(done);
+    expect(steps.map((s) => [s.id, s.state])).toEqual([
+      ['list', 'completed'],
+      ['ok', 'completed'],
+      ['tell', 'completed'],
+    ]);
+    expect(steps[1]!.approvedBy).toEqual([w.actors.acmeUser.email, 'second@acme.test']);
+    expect(steps[2]!.output).toEqual({ message: expect.stringMatching(/^First file: Demo – /) });
+    expect(done.summary).toBe('3 of 3 steps completed.');
+  });
+
+  it('stops the next run at step 1 with action.not_allowed once files.list is no longer allowed', async () => {
+    await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.get']));
+    try {
+      const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definitionId, {});
+      const ended = await settled(run.id, (j) => j.state === 'failed' || j.state === 'completed', 'the run to stop');
+      expect(ended.state).toBe('failed');
+      expect(ended.failureReason).toMatch(/^step 1 \(List the shared folder\) is blocked by action\.not_allowed: /);
+      expect(stepsOf(ended)).toEqual([expect.objectContaining({ id: 'list', state: 'blocked', verdict: expect.objectContaining({ rule: 'action.not_allowed' }) })]);
+    } finally {
+      await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
+    }
+  });
+
+  it('simulates with the same checks: outputs say Simulated', async () => {
+    const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definitionId, { simulate: true });
+    const waiting = await settled(run.id, (j) => j.state === 'waiting_for_approval', 'the simulation to wait for its approvals');
+    expect(stepsOf(waiting)[0]).toMatchObject({ id: 'list', source: 'Simulated' });
+  });
+});
