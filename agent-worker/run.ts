@@ -11,6 +11,7 @@ import { defaultStateDir, readAgentConfig, readPrivateKey, readTemporalCredentia
 import { doorConnectionOptions } from './door-connection.ts';
 import { startHeartbeats } from './heartbeats.ts';
 import { createAgentJobActivities } from './node-jobs.ts';
+import { agentPayloadCodec } from './payload-codec.ts';
 import { ReplayStore } from './replay-store.ts';
 import { agentSettings } from './settings.ts';
 
@@ -80,6 +81,8 @@ export async function runAgent(argv: string[]): Promise<number> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
+    // Results go back encrypted under the key this agent shares with the control plane (ADR 0016).
+    dataConverter: { payloadCodecs: [agentPayloadCodec(privateKey, config.controlPlanePublicKey)] },
     activities: createAgentJobActivities({ config, privateKey, store, docker, cacheDir: settings.cacheDir }),
   });
   const heartbeats = startHeartbeats({ config, privateKey, stateDir, docker, intervalMs: seconds * 1000, log });

@@ -136,6 +136,10 @@ const RULES = {
   'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
+  // Temporal's payloads through the codec server (ADR 0016): decoding shows every organization's data as
+  // Temporal stores it, and encoding makes input a run believes came from us: MSP admins only.
+  'temporal.payloads.decode': (a) => a.role === 'msp_admin',
+  'temporal.payloads.encode': (a) => a.role === 'msp_admin',
   'system.view': mspStaff,
   'system.readiness_check.start': mspStaff,
   'account.manage_own': () => true,

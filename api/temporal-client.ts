@@ -1,7 +1,9 @@
-// The console's Temporal client and the links into Temporal Web.
+// The console's Temporal client (its payloads encrypted by the codec) and the links into Temporal Web.
 // Settings are read on each call (infra/config.ts), not at import: test files set theirs before use.
 import { Client } from '@temporalio/client';
+import { getDb } from '../db/client.ts';
 import { loadConfig } from '../infra/config.ts';
+import { temporalDataConverter } from '../infra/temporal-codec.ts';
 import { connectTemporal } from '../infra/temporal-connection.ts';
 import { CONTROL_PLANE_TASK_QUEUE } from '../workflows/task-queues.ts';
 
@@ -17,7 +19,8 @@ let client: Promise<Client> | undefined;
 
 export function getTemporalClient(): Promise<Client> {
   client ??= connectTemporal(loadConfig())
-    .then((connection) => new Client({ connection, namespace: temporalNamespace() }))
+    // Payloads are encrypted per organization before they leave this process (ADR 0016).
+    .then((connection) => new Client({ connection, namespace: temporalNamespace(), dataConverter: temporalDataConverter({ db: getDb }) }))
     .catch((err) => {
       client = undefined;
       throw err;

@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  // Temporal Web as browsers see it: the console links runs there, and the codec server (/codec) grants
+  // CORS with credentials to its origin alone (ADR 0016).
   TEMPORAL_UI_URL: z.string().url().optional(),
   // The agent door (infra/agent-door/): agents reach Temporal only through it. It listens on
   // AGENT_DOOR_HOST:AGENT_DOOR_PORT (loopback by default: set the host to reach agents on other machines)

@@ -8,6 +8,7 @@ import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { assertConfiguredKekMatches } from './secrets/startup-check.ts';
+import { temporalDataConverter } from './temporal-codec.ts';
 import { connectTemporal, connectTemporalWorker, temporalTlsSummary } from './temporal-connection.ts';
 import { installTemporalLogging } from './temporal-logging.ts';
 
@@ -31,6 +32,8 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: controlPlaneTaskQueue(),
     workflowBundle,
+    // Every payload it sends is encrypted under its run's organization's key, and decrypted on the way in (ADR 0016).
+    dataConverter: temporalDataConverter({ db: getDb }),
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
   });
   log.info({ taskQueue: controlPlaneTaskQueue(), address: config.temporalAddress, tls: temporalTlsSummary(config) }, 'control-plane worker polling');

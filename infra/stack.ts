@@ -108,6 +108,8 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
           uiPort: config.TEMPORAL_UI_PORT,
           namespace: config.TEMPORAL_NAMESPACE,
           logFile: path.join(logsDir, 'temporal.log'),
+          // Temporal Web shows payloads decrypted through the console's codec server (ADR 0016).
+          codecEndpoint: `${config.publicUrl}/codec`,
         }),
       );
       stoppers.push(() => temporal!.stop());

@@ -10,6 +10,7 @@ import { loadConfig, REPO_ROOT } from '../infra/config.ts';
 import { createLogger } from '../infra/logger.ts';
 import { assertConfiguredKekMatches } from '../infra/secrets/startup-check.ts';
 import { CLIENT_IP_HEADER } from './app/auth/client-ip.server.ts';
+import { codecServer } from './codec-server.ts';
 import { csrfProtection } from './csrf.ts';
 
 const log = createLogger('web');
@@ -46,6 +47,8 @@ app.use((req, res, next) => {
   req.headers[CLIENT_IP_HEADER] = req.ip ?? req.socket.remoteAddress ?? 'unknown';
   next();
 });
+// Before the CSRF check: Temporal Web calls it from its own origin, which the codec router checks itself.
+app.use('/codec', codecServer({ temporalUiUrl: config.temporalUiUrl, publicUrl: config.publicUrl }));
 app.use(csrfProtection([config.publicUrl]));
 app.use('/api/v1', apiRouter({ version, publicUrl: config.publicUrl }));
 app.use('/assets', express.static(path.join(buildDir, 'client', 'assets'), { immutable: true, maxAge: '1y' }));

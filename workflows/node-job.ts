@@ -9,11 +9,11 @@
 //   'idempotent'    the action finds its earlier work (by container label) and continues, so a timed-out
 //                   or crashed attempt is tried again with a fresh envelope, up to `attempts` times.
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, TimeoutFailure, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
 import type { NodeAgentActivities } from '../protocol/envelope.ts';
 import type { NodeActionName, NodeActionOutput, NodeActionParams } from '../protocol/node-actions.ts';
-import { nodeTaskQueue } from './task-queues.ts';
+import { nodeJobActivityId, nodeTaskQueue } from './task-queues.ts';
 
 /** Failures of the control plane's own steps that no retry can mend; they end the step with their reason. */
 const FINAL_DISPATCH_FAILURES = ['NodeUnavailable', 'BadParameters', 'ResultRefused'];
@@ -58,14 +58,18 @@ const finalDispatchFailure = (err: unknown): ApplicationFailure | undefined => {
 export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Promise<NodeActionOutput<A>> {
   const { workflowId } = workflowInfo();
   const attempts = step.mode === 'idempotent' ? (step.attempts ?? 3) : 1;
-  const agent = proxyActivities<NodeAgentActivities>({
-    taskQueue: nodeTaskQueue(step.nodeId),
-    scheduleToStartTimeout: `${step.waitForNodeSeconds} seconds`,
-    startToCloseTimeout: `${step.runSeconds} seconds`,
-    ...(step.heartbeatSeconds ? { heartbeatTimeout: `${step.heartbeatSeconds} seconds` } : {}),
-    // Retrying is decided here, with a fresh envelope: the agent would refuse the same one again.
-    retry: { maximumAttempts: 1 },
-  });
+  // The agent's activity, for one envelope: its id names it as a node step, whose input stays plain. A run
+  // that scheduled its step before this id existed replays with the sequence number it had (the patch).
+  const agent = (envelopeId: string) =>
+    proxyActivities<NodeAgentActivities>({
+      ...(patched('node-job-activity-id') ? { activityId: nodeJobActivityId(envelopeId) } : {}),
+      taskQueue: nodeTaskQueue(step.nodeId),
+      scheduleToStartTimeout: `${step.waitForNodeSeconds} seconds`,
+      startToCloseTimeout: `${step.runSeconds} seconds`,
+      ...(step.heartbeatSeconds ? { heartbeatTimeout: `${step.heartbeatSeconds} seconds` } : {}),
+      // Retrying is decided here, with a fresh envelope: the agent would refuse the same one again.
+      retry: { maximumAttempts: 1 },
+    });
   for (let attempt = 1; ; attempt++) {
     const envelopeId = uuid4();
     const about = { workflowId, nodeId: step.nodeId, envelopeId, action: step.action };
@@ -82,7 +86,7 @@ export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Pr
       throw finalDispatchFailure(err) ?? err;
     }
     try {
-      const result = await agent.runNodeJob(envelope);
+      const result = await agent(envelopeId).runNodeJob(envelope);
       return await controlPlane.verifyNodeResult({ ...about, result });
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : undefined;

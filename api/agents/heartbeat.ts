@@ -9,6 +9,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { asReported, HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
 import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
 import { storeInstanceConfigs } from '../instances/drift.ts';
+import { NODE_MONITOR_ID_PREFIX } from '../jobs/workflow-organization.ts';
 import { ForbiddenError, parseInput, UnavailableError } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
 
@@ -23,7 +24,7 @@ export function storableDate(value: string | null): Date | null {
   const year = at.getUTCFullYear();
   return Number.isNaN(at.getTime()) || year < 1 || year > 9999 ? null : at;
 }
-export const nodeMonitorId = (nodeId: string) => `node-monitor.${nodeId}`;
+export const nodeMonitorId = (nodeId: string) => `${NODE_MONITOR_ID_PREFIX}${nodeId}`;
 
 /**
  * Records what discovery saw as `discovered` instances of the node's organization: new ones are added,

@@ -44,11 +44,19 @@ async function unwrapRow(kek: KeyEncryptionKey, row: Row): Promise<Uint8Array> {
   }
 }
 
+const rowById = async (db: Db | Tx, keyId: string) => (await db.select().from(organizationDataKeys).where(eq(organizationDataKeys.id, keyId)))[0];
+
 /** The data key of this id (named in a ciphertext), checked to belong to the organization. */
 export async function dataKeyById(db: Db | Tx, kek: KeyEncryptionKey, keyId: string, organizationId: string): Promise<DataKey> {
-  const [row] = await db.select().from(organizationDataKeys).where(eq(organizationDataKeys.id, keyId));
+  const row = await rowById(db, keyId);
   if (!row || row.organizationId !== organizationId) throw new SecretUnavailableError("the data key it was sealed with is not the organization's (or no longer exists)");
   return { id: row.id, organizationId, key: await unwrapRow(kek, row) };
+}
+
+/** The data key of this id, whichever organization's it is (its row says); undefined when there is none. */
+export async function anyDataKeyById(db: Db | Tx, kek: KeyEncryptionKey, keyId: string): Promise<DataKey | undefined> {
+  const row = await rowById(db, keyId);
+  return row && { id: row.id, organizationId: row.organizationId, key: await unwrapRow(kek, row) };
 }
 
 /** The organization's data key, made and stored (wrapped) on first use; safe against two first uses at once. */

@@ -32,6 +32,11 @@ export async function startTemporalDevServer(opts: {
   namespace: string;
   logFile: string;
   headless?: boolean;
+  /**
+   * The codec server Temporal Web decodes payloads with (the console's /codec, ADR 0016). The dev server
+   * has no setting for Temporal Web to send cookies with it: that is the browser's own codec setting.
+   */
+  codecEndpoint?: string;
 }): Promise<RunningTemporal> {
   fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
@@ -52,7 +57,7 @@ export async function startTemporalDevServer(opts: {
     '--log-level',
     'warn',
   ];
-  args.push(...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort)]));
+  args.push(...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort), ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : [])]));
   const child = spawn(opts.cli, args, { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   let exited: number | null = null;

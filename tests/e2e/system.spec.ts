@@ -23,7 +23,23 @@ test('the readiness check runs as a workflow, shows its result, and links to its
   await temporalWeb.goto(href!);
   await expect(temporalWeb.getByText(match![1]!).first()).toBeVisible({ timeout: 30_000 });
   await expect(temporalWeb.getByText('Completed').first()).toBeVisible();
+  // Its payloads are encrypted (ADR 0016). The dev server points Temporal Web at the console's codec
+  // server, which refuses it without the console's cookie: the ciphertext shows (binary/encrypted), no result.
+  await expect(temporalWeb.getByText('"YmluYXJ5L2VuY3J5cHRlZA==",').first()).toBeVisible();
+  await expect(temporalWeb.getByText(/migrations applied/)).toHaveCount(0);
   await temporalWeb.screenshot({ path: 'test-results/screens/temporal-web.png' });
+
+  // With the browser's codec setting that sends the console's session cookie (once per browser: README,
+  // Security), Temporal Web shows them decoded by the console.
+  const decoding = await context.newPage();
+  await decoding.addInitScript((endpoint) => {
+    localStorage.setItem('endpoint', JSON.stringify(endpoint));
+    localStorage.setItem('includeCredentials', 'true');
+    localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
+  }, new URL('/codec', page.url()).toString());
+  await decoding.goto(href!);
+  await expect(decoding.getByText(/PostgreSQL 18\.\d+, \d+ migrations applied/).first()).toBeVisible({ timeout: 30_000 });
+  await decoding.screenshot({ path: 'test-results/screens/temporal-web-decoded.png' });
 });
 
 test('sign-ins, failed sign-ins, sign-outs and the readiness check are in the audit trail', async ({ page }) => {

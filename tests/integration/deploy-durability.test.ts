@@ -78,7 +78,7 @@ describe('deployments survive restarts', () => {
     await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
 
     await kill(stack.controlPlane.worker);
-    await stack.controlPlane.client.connection.close();
+    await stack.controlPlane.closeClients();
     await kill(node.agent);
     await temporal.stop();
     temporal = await startTemporalDevServer(temporalOpts); // same port, same database file

@@ -313,8 +313,8 @@ describe('deploying OpenClaw with a typed approval', () => {
       expect((await getJob(w.ctx(w.actors.globexAdmin), job.id)).id).toBe(job.id);
       expect(await failure(getJob(w.ctx(w.actors.acmeAdmin), job.id))).toMatchObject({ status: 404 });
       const run = await controlPlane.client.workflow.getHandle(job.workflowId).fetchHistory();
-      const input = run.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-      expect(JSON.parse(Buffer.from(input.data!).toString())).toMatchObject({ forbidSelfApproval: true });
+      const [input] = await controlPlane.codec.decode(run.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!);
+      expect(JSON.parse(Buffer.from(input!.data!).toString())).toMatchObject({ forbidSelfApproval: true });
       await cancelJob(w.ctx(w.actors.operator), job.id, {});
     } finally {
       await setApprovalPolicy(w.ctx(w.actors.admin), w.globex.id, { forbidSelfApproval: false });

@@ -29,6 +29,8 @@ let stack: AgentStack;
 let t: TestDatabase;
 let engine: RunningDockerEngine;
 let client: Client;
+/** Without the payload codec: what a rogue client with raw Temporal access has (no key). */
+let rawClient: Client;
 let nodeId: string;
 let stateDir: string;
 
@@ -57,7 +59,7 @@ beforeAll(async () => {
   const { w } = stack;
   ({
     t,
-    controlPlane: { client },
+    controlPlane: { client, rawClient },
   } = stack);
   engine = await stack.addEngine('node-jobs', async (e) => {
     await buildNodeImage(e.docker, { tag: 'aw-test-node:jobs' });
@@ -95,6 +97,21 @@ describe('node jobs', () => {
     }
   }, 60_000);
 
+  it("stores the envelope plain and the agent's result encrypted under the key it shares with the control plane (ADR 0016)", async () => {
+    const [job] = await t.db.select().from(jobs).where(eq(jobs.type, 'inventory_refresh')).limit(1);
+    const history = await rawClient.workflow.getHandle(job!.workflowId).fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNodeJob')!;
+    const envelope = scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!;
+    expect(Buffer.from(envelope.metadata!.encoding!).toString()).toBe('json/plain'); // the agent holds no organization's key
+    expect(JSON.parse(Buffer.from(envelope.data!).toString())).toMatchObject({ action: 'inventory.list', nodeId });
+    const completed = history.events!.find((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId!.toString())!;
+    const result = completed.activityTaskCompletedEventAttributes!.result!.payloads![0]!;
+    expect(Buffer.from(result.metadata!['encryption-key-id']!).toString()).toMatch(/^agent\.[A-Za-z0-9_-]{43}\.[0-9a-f]{16}$/);
+    expect(Buffer.from(result.data!).includes('billing')).toBe(false);
+    const [opened] = await stack.controlPlane.codec.decode([result]);
+    expect(JSON.parse(Buffer.from(opened!.data!).toString())).toMatchObject({ ok: true, output: { containers: [expect.objectContaining({ name: 'billing' })] } });
+  });
+
   it("is refused by an agent whose key is not the node's registered one (replaced, or a rogue with a copied state), and records the refusal", async () => {
     // Same node id and queue, but a key the control plane never registered: the envelope names the registered key.
     const rogueDir = path.join(stack.dir, 'rogue');
@@ -128,14 +145,18 @@ describe('node jobs', () => {
         ['openclaw.logs', { containerId: 'a'.repeat(64), tail: 10 }],
       ] as const) {
         const err = await failureOf(
-          client.workflow.execute(rogueSign, { taskQueue: rogueQueue, workflowId: `rogue-${crypto.randomUUID()}`, args: [{ controlPlaneQueue: QUEUE, nodeId, action, params }] }),
+          rawClient.workflow.execute(rogueSign, {
+            taskQueue: rogueQueue,
+            workflowId: `rogue-${crypto.randomUUID()}`,
+            args: [{ controlPlaneQueue: QUEUE, nodeId, action, params }],
+          }),
         );
         expect(String((err.cause?.cause as Error | undefined)?.message ?? err.cause?.message)).toMatch(/^refused: run rogue-[0-9a-f-]+ is no job's run$/);
       }
       // Under the workflow id of a real (ended) job, as a second run: refused too, and the job unchanged.
       const [ended] = await t.db.select().from(jobs).where(eq(jobs.type, 'inventory_refresh')).limit(1);
       const err = await failureOf(
-        client.workflow.execute(rogueRecord, { taskQueue: rogueQueue, workflowId: ended!.workflowId, args: [{ controlPlaneQueue: QUEUE, jobId: ended!.id }] }),
+        rawClient.workflow.execute(rogueRecord, { taskQueue: rogueQueue, workflowId: ended!.workflowId, args: [{ controlPlaneQueue: QUEUE, jobId: ended!.id }] }),
       );
       expect(String((err.cause?.cause as Error | undefined)?.message ?? err.cause?.message)).toMatch(/^refused: run [0-9a-f-]+ of .* is not the run job [0-9a-f-]+ started$/);
       const [after] = await t.db.select().from(jobs).where(eq(jobs.id, ended!.id));

@@ -1,8 +1,12 @@
 // The control-plane side of an integration test file: the real worker process on the file's own queue
 // (other files run their own workers against their own databases, on the same Temporal server) and a
-// Temporal client to start and inspect runs.
+// Temporal client to start and inspect runs, with the product's payload codec on the file's database (a
+// `rawClient` without it sees what Temporal stores, as a rogue client with Temporal access would).
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { createDb } from '../../db/client.ts';
+import { temporalPayloadCodec } from '../../infra/temporal-codec.ts';
 import { startProcess, type TestProcess } from './processes.ts';
 
 /**
@@ -18,19 +22,33 @@ export function ownControlPlaneQueue(fileUrl: string): string {
 export interface TestControlPlane {
   worker: TestProcess;
   client: Client;
+  rawClient: Client;
+  /** The product's codec on the file's database, to read payloads of a raw history. */
+  codec: PayloadCodec;
+  /** Closes the clients and their database pool (the worker left as it is: a test may have killed it). */
+  closeClients(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts the control-plane worker with `env` (DATABASE_URL at least) and connects a client. */
 export async function startControlPlane(env: NodeJS.ProcessEnv): Promise<TestControlPlane> {
   const worker = await startProcess('infra/control-plane-worker.ts', env, /control-plane worker polling/);
-  const client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }) });
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const db = createDb(env.DATABASE_URL!, { max: 2 });
+  const codec = temporalPayloadCodec({ db: () => db });
+  const closeClients = async () => {
+    await connection.close();
+    await db.$client.end({ timeout: 5 });
+  };
   return {
     worker,
-    client,
+    client: new Client({ connection, dataConverter: { payloadCodecs: [codec] } }),
+    rawClient: new Client({ connection }),
+    codec,
+    closeClients,
     async stop() {
       await worker.stop();
-      await client.connection.close();
+      await closeClients();
     },
   };
 }
