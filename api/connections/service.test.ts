@@ -3,7 +3,7 @@
 // opens turning the connection needs_reconnect, and the policy engine's connection rules on real rows.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, count, desc, eq } from 'drizzle-orm';
-import { auditEvents, capabilities, connections, instances, nodes } from '../../db/schema.ts';
+import { auditEvents, capabilities, capabilityAttachments, connections, instances, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { getInstanceCapabilities } from '../capabilities/attachments.ts';
@@ -20,6 +20,7 @@ import {
   setConnectionCredentials,
   setConnectionDisabled,
   testConnection,
+  linkedInstances,
   updateConnection,
 } from './service.ts';
 
@@ -179,5 +180,22 @@ describe('the policy engine on real connections', () => {
 
     await setConnectionDisabled(w.ctx(w.actors.globexAdmin), c.id, true);
     expect(await check()).toMatchObject({ outcome: 'blocked', rule: 'connection.not_connected', sentence: 'The connection Globex Drive is disabled, not connected.' });
+  });
+});
+
+describe('what uses a connection', () => {
+  it('lists the instances a capability of its provider is attached to, for who may see instances', async () => {
+    const [drive] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'google_drive'));
+    const [node] = await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'acme-edge' }).returning();
+    const [instance] = await t.db
+      .insert(instances)
+      .values({ organizationId: w.acme.id, nodeId: node!.id, name: 'acme-claw', state: 'managed', containerIds: ['d'.repeat(64)], port: 18790 })
+      .returning();
+    const c = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'google_drive', name: 'Acme Drive', mode: 'demo' });
+    expect(await linkedInstances(w.ctx(w.actors.acmeAdmin), c.id)).toEqual([]);
+    await t.db.insert(capabilityAttachments).values({ instanceId: instance!.id, capabilityId: drive!.id });
+    expect(await linkedInstances(w.ctx(w.actors.acmeAdmin), c.id)).toEqual([{ id: instance!.id, name: 'acme-claw' }]);
+    expect(await linkedInstances(w.ctx(w.actors.acmeUser), c.id)).toEqual([]);
+    expect(await failure(linkedInstances(w.ctx(w.actors.globexAdmin), c.id))).toBeInstanceOf(NotFoundError);
   });
 });

@@ -4,10 +4,10 @@
 // authorize → validate → write → audit, like every service.
 import { and, asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
-import { connections, organizations, users, type ConnectionStatus } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, connections, instances, organizations, users, type ConnectionStatus } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/unique-violation.ts';
 import { auditTarget, recordActorEvent, recordSuccess } from '../audit/record.ts';
-import { authorize, type ServiceContext } from '../authz.ts';
+import { authorize, can, type ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
@@ -148,6 +148,19 @@ export async function updateConnection(ctx: ServiceContext, id: string, input: u
     ...changes,
   });
   return reload(ctx, c.id);
+}
+
+/** The organization's instances with a capability of this connection's provider attached: what uses it. */
+export async function linkedInstances(ctx: ServiceContext, id: string): Promise<{ id: string; name: string }[]> {
+  const { c } = await findConnection(ctx, id, 'connection.view');
+  if (!can(ctx.actor, 'instance.view', { organizationId: c.organizationId })) return [];
+  return ctx.db
+    .selectDistinct({ id: instances.id, name: instances.name })
+    .from(instances)
+    .innerJoin(capabilityAttachments, eq(capabilityAttachments.instanceId, instances.id))
+    .innerJoin(capabilities, eq(capabilities.id, capabilityAttachments.capabilityId))
+    .where(and(eq(instances.organizationId, c.organizationId), eq(capabilities.provider, c.provider)))
+    .orderBy(asc(instances.name));
 }
 
 /** Seals and stores new credentials (write-only); a live connection then waits for a test. */

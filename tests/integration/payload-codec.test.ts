@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import type { Payload } from '@temporalio/common';
-import proto from '@temporalio/proto';
+import { historyBytes, payloadsOf } from '../jest/history-payloads.ts';
 import { and, eq } from 'drizzle-orm';
 import { nodeMonitorId } from '../../api/agents/heartbeat.ts';
 import { createSession, SESSION_COOKIE } from '../../api/auth/sessions.ts';
@@ -34,20 +34,7 @@ let firstRun: { workflowId: string; runId: string };
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
 const dataKeyIdOf = async (organizationId: string) => (await stack.t.db.select().from(organizationDataKeys).where(eq(organizationDataKeys.organizationId, organizationId)))[0]!.id;
 
-/** Every payload of a history: each `payloads` list of every event, wherever it sits (input, result, signal, failure details). */
-function payloadsOf(value: unknown, found: Payload[] = []): Payload[] {
-  if (Array.isArray(value)) for (const v of value) payloadsOf(v, found);
-  else if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'payloads' && Array.isArray(v)) found.push(...(v as Payload[]));
-      else payloadsOf(v, found);
-    }
-  }
-  return found;
-}
-
 const rawHistory = async (workflowId: string, runId?: string) => stack.controlPlane.rawClient.workflow.getHandle(workflowId, runId).fetchHistory();
-const historyBytes = (history: Awaited<ReturnType<typeof rawHistory>>) => Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
 
 beforeAll(async () => {
   if (!consoleBuildIsCurrent()) await buildConsole();

@@ -3,12 +3,14 @@
 // Drive connection: the output is labelled Demo and feeds the note through a reference). The requester
 // cannot approve; each approver counts once and the inbox shows 1 of 2; then the run completes. An MSP
 // admin removing files.list from Acme's permission makes the next run stop at step 1 with
-// action.not_allowed; a simulation calls no provider.
+// action.not_allowed; a simulation calls no provider. A live ServiceTitan step runs with canary credentials
+// that appear nowhere in the run's Temporal history, neither raw nor decoded with the codec: workflows
+// and activities pass connection ids, and the activity that calls the provider opens the secret itself.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { countAwaitingMe, listInbox } from '../../api/approvals/service.ts';
 import { addApproverGroupMember, createApproverGroup } from '../../api/approver-groups/service.ts';
-import { createConnection, testConnection } from '../../api/connections/service.ts';
+import { createConnection, setConnectionCredentials, testConnection } from '../../api/connections/service.ts';
 import type { Actor } from '../../api/authz.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 import { approveJob, getJob } from '../../api/jobs/service.ts';
@@ -18,6 +20,8 @@ import { createDefinition } from '../../api/workflow-definitions/service.ts';
 import { startWorkflowRun } from '../../api/workflow-runs/service.ts';
 import { capabilities } from '../../db/schema.ts';
 import type { StepOutcome } from '../../workflows/workflow-run.ts';
+import { historyBytes, payloadsOf } from '../jest/history-payloads.ts';
+import { startServiceTitanStandIn, type ServiceTitanStandIn } from '../stand-ins/servicetitan-server.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import { driveListStep } from '../jest/sample-steps.ts';
@@ -34,11 +38,19 @@ let definitionId: string;
 let driveCapabilityId: string;
 let secondApprover: Actor;
 let outsider: Actor;
+let servicetitan: ServiceTitanStandIn;
+
+const CANARY = 'CANARY-5d1c-never-in-temporal';
+const titanCredentials = { clientId: `id-${CANARY}`, clientSecret: `cs-${CANARY}-tail`, appKey: `ak-${CANARY}` };
+const TENANT = '1234567890';
 
 const drivePermission = (allowedActions: string[]) => ({ enabled: true, allowedActions, confirmation: 'never' });
 
 beforeAll(async () => {
-  stack = await startAgentStack('workflow-runs', {}, { web: false });
+  servicetitan = await startServiceTitanStandIn({ ...titanCredentials, tenantId: TENANT }, { tokenPrefix: `${CANARY}-` });
+  // The worker process calls the stand-in; so does this process (the connection's test call).
+  Object.assign(process.env, servicetitan.env);
+  stack = await startAgentStack('workflow-runs', servicetitan.env, { web: false });
   ({ t, w } = stack);
   const admin = w.ctx(w.actors.admin);
   const [drive] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'google_drive'));
@@ -70,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  await servicetitan?.close();
 });
 
 const settled = (id: string, done: (j: JobOutput) => boolean, what: string) =>
@@ -131,5 +144,36 @@ describe('a workflow run', () => {
     const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definitionId, { simulate: true });
     const waiting = await settled(run.id, (j) => j.state === 'waiting_for_approval', 'the simulation to wait for its approvals');
     expect(stepsOf(waiting)[0]).toMatchObject({ id: 'list', source: 'Simulated' });
+  });
+
+  it('runs a live ServiceTitan step whose canary credentials are nowhere in the run’s history, raw or decoded', async () => {
+    const admin = w.ctx(w.actors.admin);
+    const [titan] = await t.db.select().from(capabilities).where(eq(capabilities.provider, 'servicetitan'));
+    await setPermission(admin, w.acme.id, titan!.id, { enabled: true, allowedActions: ['customers.list'], confirmation: 'never' });
+    const c = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'servicetitan', name: 'Acme ServiceTitan', metadata: { tenantId: TENANT } });
+    await setConnectionCredentials(w.ctx(w.actors.acmeAdmin), c.id, { credentials: titanCredentials });
+    expect((await testConnection(w.ctx(w.actors.acmeAdmin), c.id)).status).toBe('connected');
+    const definition = await createDefinition(w.ctx(w.actors.acmeAdmin), {
+      organizationId: w.acme.id,
+      name: 'Acme customers',
+      steps: [
+        { id: 'customers', name: 'List customers', kind: 'connection_action', capabilityKey: titan!.key, action: 'customers.list', connectionId: c.id, input: { pageSize: 2 } },
+      ],
+    });
+    const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definition.id, {});
+    const done = await settled(run.id, (j) => j.state === 'completed' || j.state === 'failed', 'the ServiceTitan run to end');
+    expect(done.state).toBe('completed');
+    expect(stepsOf(done)[0]).toMatchObject({ id: 'customers', state: 'completed', source: 'Live' });
+
+    const history = await stack.controlPlane.rawClient.workflow.getHandle(done.workflowId).fetchHistory();
+    const raw = historyBytes(history).toString('latin1');
+    expect(raw).not.toContain(CANARY);
+    const decoded = await stack.controlPlane.codec.decode(payloadsOf(history));
+    expect(decoded.length).toBeGreaterThan(3);
+    const plain = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+    expect(plain).toContain(c.id); // the connection travels by id
+    expect(plain).not.toContain(CANARY);
+    // The customers listed did travel (encrypted): they are the step's output.
+    expect(plain).toContain('customers');
   });
 });

@@ -3,7 +3,7 @@ import { can } from '../../../../api/authz.ts';
 import { listCapabilities } from '../../../../api/capabilities/service.ts';
 import { consentFlowOf, startConnectionOAuth } from '../../../../api/connections/oauth.ts';
 import { providerOf } from '../../../../api/connections/providers/registry.ts';
-import { deleteConnection, getConnection, setConnectionCredentials, setConnectionDisabled, testConnection } from '../../../../api/connections/service.ts';
+import { deleteConnection, getConnection, setConnectionCredentials, setConnectionDisabled, testConnection, linkedInstances } from '../../../../api/connections/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
@@ -34,6 +34,8 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     consent: connection.mode === 'live' ? consentFlowOf(connection.provider) : null,
     actions: Object.keys(providerOf(connection.provider).actions),
     canSeePermissions: can(ctx.actor, 'permission.view', { organizationId: connection.organizationId }),
+    // The instances those capabilities are attached to (for who may see instances).
+    instances: await linkedInstances(ctx, connection.id),
   };
 }
 
@@ -63,7 +65,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function ConnectionDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { connection: c, provider, capabilities, canManage, canSeePermissions, consent, actions } = loaderData;
+  const { connection: c, provider, capabilities, canManage, canSeePermissions, consent, actions, instances } = loaderData;
   const ran = actionData?.ok && 'run' in actionData.value ? actionData.value.run : null;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
@@ -177,6 +179,18 @@ export default function ConnectionDetail({ loaderData, actionData }: Route.Compo
         <p>
           <Link to={`/organizations/${c.organizationId}/permissions`}>Permissions of {c.organizationName}</Link> for them.
         </p>
+      )}
+      {instances.length > 0 && (
+        <>
+          <h2>Instances they are attached to</h2>
+          <ul data-testid="linked-instances">
+            {instances.map((i) => (
+              <li key={i.id}>
+                <Link to={`/instances/${i.id}/capabilities`}>{i.name}</Link>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </>
   );
