@@ -4,23 +4,16 @@
 // creates the containers is replaced, and the job completes with exactly one gateway. A deployment to
 // an offline node fails with "node offline" within its bound. This file runs its own Temporal server.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { requestDeployment } from '../../api/instances/service.ts';
 import { approveJob } from '../../api/jobs/service.ts';
 import { jobs } from '../../db/schema.ts';
-import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
-import { startTemporalDevServer, type RunningTemporal } from '../../infra/services/temporal-server.ts';
-import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
 import { startAgentStack, type AgentStack, type StackNode } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
-import type { TestProcess } from '../jest/processes.ts';
+import { killProcess, startOwnTemporal, type OwnTemporal } from '../jest/own-temporal.ts';
 import type { Tenants } from '../jest/tenants.ts';
-import { testTemporalOptions, type TemporalOptions } from '../jest/test-temporal.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
@@ -29,17 +22,8 @@ const PHRASE = 'deploy openclaw to durable-edge';
 let stack: AgentStack;
 let node: StackNode;
 let w: Tenants;
-let temporal: RunningTemporal;
-let sharedTemporal: string | undefined;
-let temporalOpts: TemporalOptions;
-let dir: string;
+let temporal: OwnTemporal;
 
-const kill = async (p: TestProcess) => {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGKILL');
-  await exited;
-};
 const jobRow = async (id: string) => (await stack.t.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
 const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => boolean, what: string, withinMs = 90_000) =>
   waitFor(
@@ -55,11 +39,7 @@ const gatewaysOf = async (instanceId: string) =>
   node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instanceId}`, `${LABELS.role}=gateway`] } });
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-durable-temporal-'));
-  temporalOpts = await testTemporalOptions(dir, await ensureTemporalCli(loadConfig().cacheDir));
-  temporal = await startTemporalDevServer(temporalOpts);
-  sharedTemporal = process.env.TEMPORAL_ADDRESS;
-  process.env.TEMPORAL_ADDRESS = temporal.address; // this file's own server, for every process it starts
+  temporal = await startOwnTemporal('durable');
   stack = await startAgentStack('deploy-durability');
   w = stack.w;
   node = await stack.addNode({ name: 'durable-edge', organizationId: w.acme.id, engine: 'deploy-durability' });
@@ -68,8 +48,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await temporal?.stop();
-  process.env.TEMPORAL_ADDRESS = sharedTemporal; // the next test file in this Jest worker uses the shared one
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('deployments survive restarts', () => {
@@ -77,11 +55,10 @@ describe('deployments survive restarts', () => {
     const job = await requestDeployment(w.ctx(w.actors.operator), { nodeId: node.nodeId, instanceName: 'survivor', port: await freePort() });
     await until(job.id, (j) => j.state === 'waiting_for_approval', 'the approval wait');
 
-    await kill(stack.controlPlane.worker);
+    await killProcess(stack.controlPlane.worker);
     await stack.controlPlane.closeClients();
-    await kill(node.agent);
-    await temporal.stop();
-    temporal = await startTemporalDevServer(temporalOpts); // same port, same database file
+    await killProcess(node.agent);
+    await temporal.restart(); // same port, same database file
     stack.controlPlane = await stack.startControlPlane();
     node.agent = await node.startAgent();
 
@@ -110,7 +87,7 @@ describe('deployments survive restarts', () => {
       async () => ((await node.engine.docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${job.instanceId}`] } })).length ? true : undefined),
       60_000,
     );
-    await kill(node.agent);
+    await killProcess(node.agent);
     node.agent = await node.startAgent();
     const done = await until(job.id, (j) => j.state === 'completed', 'the deployment to complete', 240_000);
     expect(done.state).toBe('completed');
