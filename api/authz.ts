@@ -53,6 +53,8 @@ export interface Target {
   userId?: string;
   /** A job: whether an approver group its policy names holds the actor (api/jobs/approvers.ts says). */
   approver?: boolean;
+  /** A job: whether the actor asked for it. */
+  requester?: boolean;
 }
 
 type Rule = (actor: Actor, target?: Target) => boolean;
@@ -108,7 +110,8 @@ const RULES = {
   'workflow.run': mspStaffOrOwnCompanyAdmin,
   'workflow.run_step': mspStaffOrOwnCompanyAdmin,
   'job.approve': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.approver === true),
-  'job.cancel': mspStaff,
+  // Cancelling: MSP staff, and a company admin the job they asked for (a workflow run of theirs).
+  'job.cancel': (a, t) => isMspStaff(a) || (a.role === 'company_admin' && ownOrg(a, t) && t?.requester === true),
   // A retry is a new request of the same job: whoever may request jobs.
   'job.retry': mspStaff,
   // Capabilities (ADR 0012): everyone reads the catalogue; MSP admins change it. MSP staff set an

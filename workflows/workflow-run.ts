@@ -32,7 +32,7 @@ export interface StepOutcome {
   id: string;
   name: string;
   kind: Step['kind'];
-  state: 'completed' | 'skipped' | 'blocked' | 'failed' | 'expired' | 'rejected';
+  state: 'completed' | 'skipped' | 'blocked' | 'failed' | 'expired' | 'rejected' | 'cancelled';
   startedAt: string;
   endedAt: string;
   /** Where the output came from: the provider, its demo data, a simulation, or the run itself. */
@@ -86,7 +86,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
         await save();
       };
       /** Ends the run at this step: a failure fails the job (with the step and why); an expiry or a rejection ends it so. */
-      const stop = async (state: 'failed' | 'expired' | 'rejected', reason: string, o: Partial<StepOutcome> = {}) => {
+      const stop = async (state: 'failed' | 'expired' | 'rejected' | 'cancelled', reason: string, o: Partial<StepOutcome> = {}) => {
         await end({ state, reason, ...o });
         const why = `step ${index + 1} (${raw.name}): ${reason}`;
         if (state === 'failed') throw ApplicationFailure.nonRetryable(why, 'StepFailed');
@@ -144,7 +144,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
         }
         if (decision.outcome !== 'approved') {
           await record({ state: 'running', step: step.id });
-          return stop('rejected', `${decision.outcome} by ${decision.by.email}${decision.reason ? `: ${decision.reason}` : ''}`, { verdict: said });
+          return stop(decision.outcome, `${decision.outcome} by ${decision.by.email}${decision.reason ? `: ${decision.reason}` : ''}`, { verdict: said });
         }
         approvedBy = decision.approvers.map((a) => a.email);
         await record({ state: 'running', step: step.id });

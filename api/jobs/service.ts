@@ -51,13 +51,14 @@ const jobTarget = (j: { id: string; organizationId: string }) => ({ organization
 /** The job as an authorization target: for a company person, whether an approver group the job's policy names holds them. */
 async function jobTargetFor(ctx: ServiceContext, job: JobRow['job']) {
   const approver = !isMspStaff(ctx.actor) && job.organizationId === ctx.actor.organizationId && (await mayDecide(ctx.db, ctx.actor, job));
-  return { ...jobTarget(job), approver };
+  return { ...jobTarget(job), approver, requester: job.requestedBy === ctx.actor.userId };
 }
 
-/** Whether the actor may approve or reject the job (the console shows the approval form only then). */
-export async function canDecideJob(ctx: ServiceContext, id: string): Promise<boolean> {
+/** Whether the actor may approve or reject the job, and cancel it (the console shows those forms only then). */
+export async function canDecideJob(ctx: ServiceContext, id: string): Promise<{ approve: boolean; cancel: boolean }> {
   const row = await findVisible(ctx, id);
-  return can(ctx.actor, 'job.approve', await jobTargetFor(ctx, row.job));
+  const target = await jobTargetFor(ctx, row.job);
+  return { approve: can(ctx.actor, 'job.approve', target), cancel: can(ctx.actor, 'job.cancel', target) };
 }
 
 async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {

@@ -20,7 +20,8 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const target = { organizationId: job.organizationId };
   // The page stays useful without Temporal: only this section then says it cannot be read.
   const run = await getJobActivities(ctx, job.id).catch(() => null);
-  return { job, run, canDecide: await canDecideJob(ctx, job.id), canCancel: can(ctx.actor, 'job.cancel', target), canRetry: can(ctx.actor, 'job.retry', target) };
+  const may = await canDecideJob(ctx, job.id);
+  return { job, run, canDecide: may.approve, canCancel: may.cancel, canRetry: can(ctx.actor, 'job.retry', target) };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
