@@ -20,8 +20,11 @@ import { z } from 'zod';
 export const INSTANCE_ACTIONS = ['health', 'restart'] as const;
 export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
 
-/** The roles a confirmation may name (the same as db/schema.ts ROLES; protocol imports no db code). */
-export const CONFIRMATION_ROLES = ['msp_admin', 'msp_operator', 'company_admin', 'company_user'] as const;
+/**
+ * The roles a confirmation may name: MSP roles (api/authz.ts MSP_ROLES; protocol imports no api code).
+ * Company people approve through approver groups only (ADR 0015), so naming their role would do nothing.
+ */
+export const CONFIRMATION_ROLES = ['msp_admin', 'msp_operator'] as const;
 
 export const STEP_KINDS = ['connection_action', 'instance_action', 'wait_for_person', 'notify'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -49,7 +52,7 @@ export const StepConfirmation = z
       .optional(),
     approverGroupIds: z.array(z.string().uuid('approverGroupIds holds approver group ids (UUIDs)')).max(20, 'approverGroupIds names at most 20 groups').optional(),
     approverRoles: z
-      .array(z.enum(CONFIRMATION_ROLES, `approverRoles may hold only ${CONFIRMATION_ROLES.join(', ')}`))
+      .array(z.enum(CONFIRMATION_ROLES, `approverRoles may hold only ${CONFIRMATION_ROLES.join(', ')} (company people approve through approverGroupIds)`))
       .max(4)
       .optional(),
     expiresInHours: z

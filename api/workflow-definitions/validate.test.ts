@@ -1,7 +1,7 @@
 // The step model (protocol/, which imports no api/ or db/ code) names lifecycle actions and roles of its
 // own: they must stay those of the catalogue and the product.
 import { describe, expect, it } from '@jest/globals';
-import { ROLES } from '../../db/schema.ts';
+import { MSP_ROLES } from '../authz.ts';
 import { CONFIRMATION_ROLES, INSTANCE_ACTIONS } from '../../protocol/workflow-definition.ts';
 import { builtIn, LIFECYCLE_KEY } from '../capabilities/catalogue.ts';
 import { LIFECYCLE_INPUTS } from './validate.ts';
@@ -13,7 +13,7 @@ describe('the step model against the catalogue and the roles', () => {
     expect(Object.keys(LIFECYCLE_INPUTS).sort()).toEqual([...INSTANCE_ACTIONS].sort());
   });
 
-  it('names the product’s roles', () => {
-    expect([...CONFIRMATION_ROLES]).toEqual([...ROLES]);
+  it('names the MSP roles: company people approve through approver groups', () => {
+    expect([...CONFIRMATION_ROLES]).toEqual([...MSP_ROLES]);
   });
 });
