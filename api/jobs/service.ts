@@ -5,7 +5,7 @@
 // Approving, rejecting and cancelling are Temporal Updates on the run, whose validators have the last
 // word (phrase, role, expiry, self-approval).
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { JOB_STATES, jobs, organizations, type JobState, type Role } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
@@ -41,6 +41,7 @@ export const ListJobsQuery = PageQuery.extend({
     .max(100)
     .regex(/^[a-z][a-z0-9_]*$/, 'type must be a job type such as deploy_openclaw')
     .optional(),
+  definitionId: z.string().uuid('definitionId must be a UUID').optional().describe('Only the runs of this workflow definition'),
 });
 export const DecisionInput = z.object({ reason: displayText('reason', 500, { trim: true }).optional() });
 export const ApproveInput = z.object({ phrase: z.string('phrase is required').min(1, 'phrase is required').max(200, 'phrase is too long') });
@@ -92,6 +93,7 @@ export async function listJobs(ctx: ServiceContext, query: unknown) {
         q.nodeId ? eq(jobs.nodeId, q.nodeId) : undefined,
         q.state ? eq(jobs.state, q.state) : undefined,
         q.type ? eq(jobs.type, q.type) : undefined,
+        q.definitionId ? sql`${jobs.params}->>'definitionId' = ${q.definitionId}` : undefined,
         afterCursor(q.cursor, jobs.createdAt, jobs.id, 'desc'),
       ),
     )

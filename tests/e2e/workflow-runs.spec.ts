@@ -113,5 +113,9 @@ test('a workflow run waits for two approvers of a group, through the Approvals i
   await customer.goto(runUrl);
   await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 60_000 });
   await expect(customer.getByTestId('run-step-ok')).toContainText(`${emails[0]}, ${emails[1]}`);
-  await expect(approvers[0]!.goto('/approvals').then(() => approvers[0]!.getByTestId('nav-count-approvals'))).resolves.toHaveCount(0);
+  await approvers[0]!.goto('/approvals');
+  await expect(approvers[0]!.getByTestId('nav-count-approvals')).toHaveCount(0);
+  // The definition's page lists its runs: the cancelled simulation and the run.
+  await customer.goto(definitionUrl);
+  await expect(customer.getByTestId('workflow-runs').locator('tbody tr')).toHaveCount(2);
 });

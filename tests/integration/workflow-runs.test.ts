@@ -13,7 +13,7 @@ import { addApproverGroupMember, createApproverGroup } from '../../api/approver-
 import { createConnection, setConnectionCredentials, testConnection } from '../../api/connections/service.ts';
 import type { Actor } from '../../api/authz.ts';
 import { ForbiddenError } from '../../api/errors.ts';
-import { approveJob, getJob } from '../../api/jobs/service.ts';
+import { approveJob, getJob, listJobs } from '../../api/jobs/service.ts';
 import type { JobOutput } from '../../api/jobs/job-output.ts';
 import { setPermission } from '../../api/permissions/service.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
@@ -135,6 +135,8 @@ describe('a workflow run', () => {
       expect(ended.state).toBe('failed');
       expect(ended.failureReason).toMatch(/^step 1 \(List the shared folder\) is blocked by action\.not_allowed: /);
       expect(stepsOf(ended)).toEqual([expect.objectContaining({ id: 'list', state: 'blocked', verdict: expect.objectContaining({ rule: 'action.not_allowed' }) })]);
+      // The definition's runs, and only them.
+      expect((await listJobs(w.ctx(w.actors.acmeAdmin), { definitionId, limit: 50 })).items.map((j) => j.state)).toEqual(['failed', 'completed']);
     } finally {
       await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
     }

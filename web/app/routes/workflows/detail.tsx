@@ -5,6 +5,7 @@ import { listInstances } from '../../../../api/instances/list.ts';
 import { previewDefinition } from '../../../../api/workflow-definitions/policy-preview.ts';
 import { duplicateDefinition, getDefinition, getVersion, setDefinitionArchived } from '../../../../api/workflow-definitions/service.ts';
 import type { Step } from '../../../../protocol/workflow-definition.ts';
+import { listJobs } from '../../../../api/jobs/service.ts';
 import { startWorkflowRun } from '../../../../api/workflow-runs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
@@ -41,6 +42,8 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     preview: canBuild ? await load(() => previewDefinition(ctx, id, { version: number })) : null,
     connectionNames,
     instanceNames,
+    // Its latest runs, for who may see jobs.
+    runs: can(ctx.actor, 'job.view', { organizationId }) ? (await listJobs(ctx, { definitionId: id, limit: 10 })).items : [],
   };
 }
 
@@ -99,7 +102,7 @@ function Confirmation({ c }: { c: Step['confirmation'] }) {
 }
 
 export default function WorkflowDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { definition: d, version, canBuild, canRun, preview, connectionNames, instanceNames } = loaderData;
+  const { definition: d, version, canBuild, canRun, preview, connectionNames, instanceNames, runs } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const verdicts = preview?.steps ?? [];
   const current = version.number === d.currentVersion.number;
@@ -126,7 +129,7 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
               </button>
             </Form>
           ))}
-          <Link to="/jobs?type=workflow_run">Runs</Link>
+          <Link to="/jobs?type=workflow_run">All runs</Link>
         </div>
       )}
       {canBuild && (
@@ -192,6 +195,27 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
           ))}
         </tbody>
       </table>
+      {runs.length > 0 && (
+        <>
+          <h2>Latest runs</h2>
+          <table data-testid="workflow-runs">
+            <TableHead columns={['Run', 'Version', 'State', 'Requested by', 'Started']} />
+            <tbody>
+              {runs.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link to={`/jobs/${r.id}`}>{r.params.simulate ? 'Simulation' : 'Run'}</Link>
+                  </td>
+                  <td>{String(r.params.versionNumber)}</td>
+                  <td>{r.state.replaceAll('_', ' ')}</td>
+                  <td>{r.requestedBy ?? '—'}</td>
+                  <td>{formatDateTime(r.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </>
   );
 }
