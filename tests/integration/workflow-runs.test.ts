@@ -13,7 +13,7 @@ import { addApproverGroupMember, createApproverGroup } from '../../api/approver-
 import { createConnection, setConnectionCredentials, testConnection } from '../../api/connections/service.ts';
 import type { Actor } from '../../api/authz.ts';
 import { ForbiddenError } from '../../api/errors.ts';
-import { approveJob, getJob, listJobs } from '../../api/jobs/service.ts';
+import { approveJob, cancelJob, getJob, listJobs, retryJob } from '../../api/jobs/service.ts';
 import type { JobOutput } from '../../api/jobs/job-output.ts';
 import { setPermission } from '../../api/permissions/service.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
@@ -127,7 +127,7 @@ describe('a workflow run', () => {
     expect(done.summary).toBe('3 of 3 steps completed.');
   });
 
-  it('stops the next run at step 1 with action.not_allowed once files.list is no longer allowed', async () => {
+  it('stops the next run at step 1 with action.not_allowed once files.list is no longer allowed; a retry checks again', async () => {
     await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.get']));
     try {
       const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definitionId, {});
@@ -137,6 +137,13 @@ describe('a workflow run', () => {
       expect(stepsOf(ended)).toEqual([expect.objectContaining({ id: 'list', state: 'blocked', verdict: expect.objectContaining({ rule: 'action.not_allowed' }) })]);
       // The definition's runs, and only them.
       expect((await listJobs(w.ctx(w.actors.acmeAdmin), { definitionId, limit: 50 })).items.map((j) => j.state)).toEqual(['failed', 'completed']);
+      // A retry is a new run of the same version, checked again: allowed again, it passes step 1 and waits for its approvals afresh.
+      await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
+      const again = await retryJob(w.ctx(w.actors.admin), run.id);
+      expect(again).toMatchObject({ type: 'workflow_run', retryOf: run.id, params: { definitionId, versionNumber: 1, simulate: false } });
+      const waiting = await settled(again.id, (j) => j.state === 'waiting_for_approval', 'the retried run to wait for its approvals');
+      expect(waiting).toMatchObject({ step: 'ok', approvalProgress: { given: 0, needed: 2 } });
+      await cancelJob(w.ctx(w.actors.admin), again.id, {});
     } finally {
       await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
     }
