@@ -17,7 +17,7 @@ import { decide, stricterApproval, type Verdict } from '../api/policy/engine.ts'
 import { loadFacts, type PolicyQuestion } from '../api/policy/facts.ts';
 import { enforcePolicy } from '../api/policy/service.ts';
 import type { Db } from '../db/client.ts';
-import { connections, jobs, organizations, users, type ApprovalPolicy, type JobState } from '../db/schema.ts';
+import { connections, jobs, organizations, users, workflowVersions, type ApprovalPolicy, type JobState } from '../db/schema.ts';
 import { resolveInputs, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
 import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
 
@@ -51,6 +51,26 @@ const runJob = (db: Db, jobId: string, what: string) =>
     if (job.type !== 'workflow_run') throw ApplicationFailure.nonRetryable(`job ${job.id} is not a workflow run`, 'NotAWorkflowRun');
     return job;
   });
+
+/**
+ * The step as the run's pinned version holds it in Postgres. What the workflow hands an activity is only
+ * a claim: the ids it acts on and the confirmation it asks are the version's (ADR 0010, 0017).
+ */
+async function pinnedStep(db: Db, job: JobRecord, stepId: string): Promise<Step> {
+  const versionId = String(job.params.versionId ?? '');
+  const [version] = await db.select({ steps: workflowVersions.steps }).from(workflowVersions).where(eq(workflowVersions.id, versionId));
+  const step = (version?.steps as Step[] | undefined)?.find((s) => s.id === stepId);
+  if (!step) throw ApplicationFailure.nonRetryable(`step "${String(stepId).slice(0, 60)}" is not in the run's version`, 'NotThisRunsStep');
+  return step;
+}
+
+/** The step the workflow asks to run, refused unless it is the pinned one (its input may differ only by resolved references). */
+async function checkedStep<S extends Step>(db: Db, job: JobRecord, step: S): Promise<S> {
+  const pinned = await pinnedStep(db, job, step.id);
+  const same = (s: Step) => JSON.stringify({ ...s, input: undefined, message: undefined });
+  if (same(pinned) !== same(step)) throw ApplicationFailure.nonRetryable(`step "${step.id}" is not as the run's version holds it`, 'NotThisRunsStep');
+  return step;
+}
 
 /** The policy question a step asks (none for a built-in step). */
 function questionOf(job: JobRecord, step: Step): (PolicyQuestion & { on: { type: string; id: string } }) | null {
@@ -126,7 +146,7 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
       const ctx = await requesterOf(db, job);
       let step: Step;
       try {
-        step = resolveInputs(input.step, input.outputs);
+        step = resolveInputs(await pinnedStep(db, job, input.step.id), input.outputs);
       } catch (err) {
         if (err instanceof UnresolvedReferenceError) return { unresolved: err.message };
         throw err;
@@ -135,9 +155,12 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
     },
 
     /** The job shows the step's phrase and waits; the decisions' rules are this policy's (api/jobs/approvers.ts). */
-    async openStepApproval(input: { jobId: string; stepId: string; phrase: string; expiresAt: string; approval: Required<ApprovalPolicy> }): Promise<void> {
+    async openStepApproval(input: { jobId: string; stepId: string; phrase: string; expiresAt: string }): Promise<void> {
       const job = await runJob(db, input.jobId, 'workflow_run.approval');
-      const { approvalsNeeded, approverRoles, approverGroupIds, forbidSelfApproval } = input.approval;
+      // Who may decide is computed here from the pinned step and the permission now, never taken from the workflow.
+      const verdict = await verdictOf(await requesterOf(db, job), job, await pinnedStep(db, job, input.stepId), true);
+      if (!verdict.approval) throw ApplicationFailure.nonRetryable(`step "${input.stepId}" needs no confirmation now`, 'NotThisRunsStep');
+      const { approvalsNeeded, approverRoles, approverGroupIds, forbidSelfApproval } = verdict.approval;
       await db
         .update(jobs)
         .set({
@@ -158,6 +181,7 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
       simulate: boolean;
     }): Promise<{ source: 'Live' | 'Demo' | 'Simulated'; data: unknown }> {
       const job = await runJob(db, input.jobId, 'workflow_run.step');
+      await checkedStep(db, job, input.step);
       const [row] = await db.select().from(connections).where(eq(connections.id, input.step.connectionId));
       if (!row || row.organizationId !== job.organizationId) throw ApplicationFailure.nonRetryable('the step’s connection is not one of this organization’s', 'StepFailed');
       const provider = providerOf(row.provider);
@@ -173,8 +197,9 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
     },
 
     /** Starts the instance's lifecycle job for the step (once: its id derives from the run and the step). */
-    async startInstanceStep(input: { jobId: string; step: Extract<Step, { kind: 'instance_action' }>; approval: Required<ApprovalPolicy> | null }): Promise<{ jobId: string }> {
+    async startInstanceStep(input: { jobId: string; step: Extract<Step, { kind: 'instance_action' }> }): Promise<{ jobId: string }> {
       const job = await runJob(db, input.jobId, 'workflow_run.step');
+      await checkedStep(db, job, input.step);
       const childJobId = uuidFrom(`${job.id}/${input.step.id}`);
       const [existing] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, childJobId));
       if (existing) return { jobId: existing.id };

@@ -131,7 +131,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
             ignored: (signal, reason) => record({ approval: ignoredSignal(signal, reason) }),
           },
         );
-        await checks.openStepApproval({ jobId: input.jobId, stepId: step.id, phrase, expiresAt: new Date(expiresAt).toISOString(), approval });
+        await checks.openStepApproval({ jobId: input.jobId, stepId: step.id, phrase, expiresAt: new Date(expiresAt).toISOString() });
         const decision = await decided();
         if (decision.outcome === 'expired') {
           if (verdict.onExpiry === 'skip') {
@@ -172,7 +172,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
         await end({ state: 'completed', source: 'Simulated', output: simulated, verdict: said, ...(approvedBy ? { approvedBy } : {}) });
         continue;
       }
-      const child = await changeSteps.startInstanceStep({ jobId: input.jobId, step, approval: verdict.approval ?? null });
+      const child = await changeSteps.startInstanceStep({ jobId: input.jobId, step });
       outcomes.push({ ...base, state: 'completed', jobId: child.jobId, verdict: said, endedAt: '' });
       await save({ waitingForJob: child.jobId });
       const ended = await jobWaits.awaitJobEnd({ jobId: input.jobId, childJobId: child.jobId });
