@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
-import { MSP_ROLES, type Actor, type ServiceContext } from '../api/authz.ts';
+import { can, MSP_ROLES, type Actor, type ServiceContext } from '../api/authz.ts';
 import { LIFECYCLE_KEY } from '../api/capabilities/catalogue.ts';
 import { providerOf } from '../api/connections/providers/registry.ts';
 import { runConnectionAction } from '../api/connections/runner.ts';
@@ -16,6 +16,7 @@ import { requestHealthCheck, requestRestart } from '../api/instances/service.ts'
 import { decide, stricterApproval, type Verdict } from '../api/policy/engine.ts';
 import { loadFacts, type PolicyQuestion } from '../api/policy/facts.ts';
 import { enforcePolicy } from '../api/policy/service.ts';
+import { runTarget } from '../api/workflow-definitions/sharing.ts';
 import type { Db } from '../db/client.ts';
 import { connections, jobs, organizations, users, workflowVersions, type ApprovalPolicy, type JobState } from '../db/schema.ts';
 import { resolveInputs, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
@@ -42,6 +43,15 @@ async function requesterOf(db: Db, job: JobRecord): Promise<ServiceContext> {
   if (!person?.active) throw ApplicationFailure.nonRetryable('the person who started this run is no longer an active user', 'RequesterGone');
   const actor: Actor = { kind: 'person', userId: person.id, email: person.email, name: person.name, role: person.role, organizationId: person.organizationId };
   return { db, actor };
+}
+
+/** The person who started the run, if they may still run its definition (unshared, or their role changed: the run stops). */
+async function requesterWhoMayRun(db: Db, job: JobRecord): Promise<ServiceContext> {
+  const ctx = await requesterOf(db, job);
+  const target = await runTarget(db, ctx.actor, { id: String(job.params.definitionId ?? ''), organizationId: job.organizationId });
+  if (!can(ctx.actor, 'workflow.run', target))
+    throw ApplicationFailure.nonRetryable(`${ctx.actor.email} may no longer run this workflow (it is not shared with them, or their role changed)`, 'RequesterMayNotRun');
+  return ctx;
 }
 
 /** The calling run's job, which must be a workflow run (a rogue's workflow gets nothing). */
@@ -143,7 +153,7 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
       simulate: boolean;
     }): Promise<{ step: Step; verdict: StepVerdict } | { unresolved: string }> {
       const job = await runJob(db, input.jobId, 'workflow_run.check');
-      const ctx = await requesterOf(db, job);
+      const ctx = await requesterWhoMayRun(db, job);
       let step: Step;
       try {
         step = resolveInputs(await pinnedStep(db, job, input.step.id), input.outputs);

@@ -55,6 +55,8 @@ export interface Target {
   approver?: boolean;
   /** A job: whether the actor asked for it. */
   requester?: boolean;
+  /** A workflow definition (or a run of one): whether it is shared with the actor (api/workflow-definitions/sharing.ts). */
+  sharedWith?: boolean;
 }
 
 type Rule = (actor: Actor, target?: Target) => boolean;
@@ -62,6 +64,8 @@ type Rule = (actor: Actor, target?: Target) => boolean;
 const ownOrg = (actor: Actor, t?: Target) => t !== undefined && t.organizationId === actor.organizationId;
 const mspStaff: Rule = (a) => isMspStaff(a);
 const mspStaffOrOwnCompanyAdmin: Rule = (a, t) => isMspStaff(a) || (a.role === 'company_admin' && (t === undefined || ownOrg(a, t)));
+
+const runsWorkflow: Rule = (a, t) => mspStaffOrOwnCompanyAdmin(a, t) || (a.role === 'company_user' && ownOrg(a, t) && t?.sharedWith === true);
 
 // Managing a person (invite, deactivate) depends on the role they have or will have.
 const managePerson: Rule = (a, t) => {
@@ -91,8 +95,8 @@ const RULES = {
   // Sending a job to a node's agent (it reads the machine; changing one needs an approval, issue 5).
   'node.refresh_inventory': mspStaff,
   // Jobs (deployments and lifecycle actions): MSP staff request, approve and cancel them; a company
-  // admin sees their own organization's.
-  'job.view': (a, t) => mspStaffOrOwnCompanyAdmin(a, t) || (ownOrg(a, t) && t?.approver === true),
+  // admin sees their own organization's; a company person those they may approve or asked for.
+  'job.view': (a, t) => mspStaffOrOwnCompanyAdmin(a, t) || (ownOrg(a, t) && (t?.approver === true || t?.requester === true)),
   // An instance is listed under its own organization (a customer's, even on the MSP's shared node).
   'instance.view': mspStaffOrOwnCompanyAdmin,
   'instance.deploy': mspStaff,
@@ -105,13 +109,14 @@ const RULES = {
   'instance.apply_capabilities': mspStaff,
   // Approving: MSP staff, and company people an approver group of the job's policy holds (issue 14); the
   // run's validator and the confirming activity check the policy's roles, groups and N-of-M again.
-  // Workflow runs (issue 14): company admins run their own organization's workflows, MSP staff all; a
-  // run's steps act with the run's authority, and the policy engine decides each action at that moment.
-  'workflow.run': mspStaffOrOwnCompanyAdmin,
-  'workflow.run_step': mspStaffOrOwnCompanyAdmin,
+  // Workflow runs (issue 14): company admins run their own organization's workflows, MSP staff all, and
+  // a company user the definitions shared with them. A run's steps act with the authority of who started
+  // it, checked again at each step; the policy engine decides each action at that moment.
+  'workflow.run': runsWorkflow,
+  'workflow.run_step': runsWorkflow,
   'job.approve': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.approver === true),
-  // Cancelling: MSP staff, and a company admin the job they asked for (a workflow run of theirs).
-  'job.cancel': (a, t) => isMspStaff(a) || (a.role === 'company_admin' && ownOrg(a, t) && t?.requester === true),
+  // Cancelling: MSP staff, and a company person the job they asked for (a workflow run of theirs).
+  'job.cancel': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.requester === true),
   // A retry is a new request of the same job: whoever may request jobs.
   'job.retry': mspStaff,
   // Capabilities (ADR 0012): everyone reads the catalogue; MSP admins change it. MSP staff set an
@@ -133,8 +138,8 @@ const RULES = {
   'approver_group.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'approver_group.manage': mspStaffOrOwnCompanyAdmin,
   // Workflow definitions (issue 14): its company admin and MSP staff build an organization's (create,
-  // save versions, duplicate, archive, import, preview their policy verdicts); everyone in the
-  // organization sees them. Which definitions a company user may run ("shared with them") comes with runs.
+  // save versions, duplicate, archive, import, preview their policy verdicts, share them with company
+  // users); everyone in the organization sees them.
   'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,

@@ -592,6 +592,23 @@ export const workflowVersions = pgTable(
   (t) => [uniqueIndex('workflow_versions_definition_number_unique').on(t.definitionId, t.number)],
 );
 
+// Who may run a definition besides its organization's company admins and MSP staff (issue 14): the
+// organization's company users it is shared with. Sharing is not content: it changes no version.
+export const workflowDefinitionShares = pgTable(
+  'workflow_definition_shares',
+  {
+    definitionId: uuid('definition_id')
+      .notNull()
+      .references(() => workflowDefinitions.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    sharedBy: uuid('shared_by').references(() => users.id),
+    sharedAt: timestamp('shared_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workflow_definition_shares_unique').on(t.definitionId, t.userId), index('workflow_definition_shares_user_idx').on(t.userId)],
+);
+
 // Approver groups (issue 14): named sets of people who may approve where an approval policy names the
 // group. A customer's group holds its people and MSP staff; a group of the MSP's own organization is
 // MSP-wide (MSP staff only) and may be named in any organization's policies.

@@ -1,6 +1,6 @@
 // What every job workflow shares: the activities that keep its record, the terms of its approval as the
 // console sets them, and the policy the approval step enforces from those terms.
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { ApprovalPolicy, Approver } from './approval.ts';
 
@@ -55,7 +55,8 @@ export async function asJob<T>(jobId: string, body: () => Promise<T>): Promise<T
       await handlersFinished();
       throw err;
     }
-    const reason = (err as Error).message;
+    // An activity's failure says only "Activity task failed": the reason is its cause's.
+    const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
     await record({ state: 'failed', failureReason: reason });
     await handlersFinished();
     throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(reason, 'JobFailed');

@@ -8,7 +8,7 @@
 //
 // Simulate runs the same checks and approvals with no provider call and no node change: every output says
 // "Simulated". Steps that change something run at most once; reads retry with backoff; each has a timeout.
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { WorkflowRunActivities } from '../activities/workflow-runs.ts';
 import type { Step } from '../protocol/workflow-definition.ts';
 import { ignoredSignal, openApproval, type Approver } from './approval.ts';
@@ -96,7 +96,14 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
       await record({ state: 'running', step: raw.id });
 
       // The step's references resolved from earlier outputs (in the activity: the step model's code stays out of the workflow bundle).
-      const checked = await checks.checkRunStep({ jobId: input.jobId, step: raw, outputs, simulate: input.simulate });
+      let checked: Awaited<ReturnType<typeof checks.checkRunStep>>;
+      try {
+        checked = await checks.checkRunStep({ jobId: input.jobId, step: raw, outputs, simulate: input.simulate });
+      } catch (err) {
+        // Refused for good (the requester gone or no longer allowed to run it): the run says at which step.
+        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) return stop('failed', err.cause.message);
+        throw err;
+      }
       if ('unresolved' in checked) return stop('failed', checked.unresolved);
       const { step, verdict } = checked;
       const said = { outcome: verdict.outcome, ...(verdict.rule ? { rule: verdict.rule } : {}), sentence: verdict.sentence };

@@ -16,6 +16,7 @@ import { ACTIVE_STATES, type JobOutput } from '../jobs/job-output.ts';
 import type { JobOrigin } from '../jobs/job-type.ts';
 import { approvalTerms, startJob } from '../jobs/service.ts';
 import { adoptJob, changeJobs, deployJob, healthCheckJob, readLogsJob, restartJob } from './job-types.ts';
+import { runSharedWith } from '../workflow-definitions/sharing.ts';
 
 export const deployPhrase = (nodeName: string) => `deploy openclaw to ${nodeName}`;
 
@@ -152,8 +153,10 @@ export async function managedTarget(
   origin: JobOrigin = {},
 ) {
   const instance = await findInstance(ctx, instanceId);
-  // A workflow run's step: whoever may run the organization's workflows; the policy engine decides the action.
-  await authorize(ctx, origin.run ? 'workflow.run_step' : permission, { organizationId: instance.organizationId, type: 'instance', id: instance.id });
+  // A workflow run's step: whoever may run the run's definition; the policy engine decides the action.
+  const target = { organizationId: instance.organizationId, type: 'instance', id: instance.id };
+  if (origin.run) await authorize(ctx, 'workflow.run_step', { ...target, sharedWith: await runSharedWith(ctx.db, ctx.actor, origin.run.jobId) });
+  else await authorize(ctx, permission, target);
   if (instance.state !== 'managed') throw new ConflictError('id', `Instance ${instance.name} is not managed yet: adopt it first.`);
   if (!instance.port || !instance.containerIds[0]) throw new ConflictError('id', `Instance ${instance.name} has no known gateway container or port.`);
   const node = await findNode(ctx.db, instance.nodeId);

@@ -85,11 +85,14 @@ export async function getJobActivities(ctx: ServiceContext, id: string): Promise
 
 export async function listJobs(ctx: ServiceContext, query: unknown) {
   const q = parseInput(ListJobsQuery, query ?? {});
-  const organizationId = await listScope(ctx, 'job.view', q.organizationId);
+  // A company user lists the jobs they asked for (their workflow runs); whoever sees the organization's jobs, all.
+  const ownOnly = ctx.actor.role === 'company_user';
+  const organizationId = await listScope(ctx, 'job.view', q.organizationId, ownOnly ? { requester: true } : {});
   const rows = await selectJobs(ctx)
     .where(
       and(
         organizationId ? eq(jobs.organizationId, organizationId) : undefined,
+        ownOnly ? eq(jobs.requestedBy, ctx.actor.userId) : undefined,
         q.nodeId ? eq(jobs.nodeId, q.nodeId) : undefined,
         q.state ? eq(jobs.state, q.state) : undefined,
         q.type ? eq(jobs.type, q.type) : undefined,

@@ -19,6 +19,7 @@ import {
 } from './model.ts';
 import { previewDefinition, previewSteps } from './policy-preview.ts';
 import * as service from './service.ts';
+import { getShares, setShares, SetSharesInput, SharesOutput } from './sharing.ts';
 
 const tag = 'Workflow definitions';
 
@@ -119,6 +120,25 @@ export const workflowDefinitionEndpoints = [
     params: IdParams,
     response: DefinitionExport,
     handler: (ctx, { params }) => service.exportDefinition(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'get',
+    path: '/workflow-definitions/:id/shares',
+    tag,
+    summary: 'The company users the definition is shared with: they may run it (company admins and MSP staff run every definition)',
+    params: IdParams,
+    response: SharesOutput,
+    handler: (ctx, { params }) => getShares(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'put',
+    path: '/workflow-definitions/:id/shares',
+    tag,
+    summary: 'Share the definition with exactly these company users of its organization (the whole set; anyone left out may no longer run it, even a run in flight)',
+    params: IdParams,
+    body: SetSharesInput,
+    response: SharesOutput,
+    handler: (ctx, { params, body }) => setShares(ctx, params.id, body),
   }),
   defineEndpoint({
     method: 'post',

@@ -1,6 +1,6 @@
 // Starting a run of a workflow definition (issue 14): it pins one version (the current one, or the one
 // asked for), so editing the definition never changes a run in flight. Company admins run their own
-// organization's workflows, MSP staff all (api/authz.ts `workflow.run`); each step then asks the policy
+// organization's workflows, MSP staff all, company users those shared with them (api/authz.ts `workflow.run`); each step then asks the policy
 // engine at its own moment (workflows/workflow-run.ts). Simulate runs the same checks and approvals with
 // no provider call and no node change.
 import crypto from 'node:crypto';
@@ -16,6 +16,7 @@ import type { JobOutput } from '../jobs/job-output.ts';
 import type { JobOrigin } from '../jobs/job-type.ts';
 import { startJob } from '../jobs/service.ts';
 import { findDefinition } from '../workflow-definitions/service.ts';
+import { runTarget } from '../workflow-definitions/sharing.ts';
 import { workflowRunJob } from './job-types.ts';
 
 export const StartRunInput = z.object({
@@ -25,7 +26,7 @@ export const StartRunInput = z.object({
 
 export async function startWorkflowRun(ctx: ServiceContext, definitionId: string, input: unknown, origin: JobOrigin = {}): Promise<JobOutput> {
   const { d } = await findDefinition(ctx, definitionId, 'workflow_definition.view');
-  await authorize(ctx, 'workflow.run', { organizationId: d.organizationId, type: 'workflow_definition', id: d.id });
+  await authorize(ctx, 'workflow.run', await runTarget(ctx.db, ctx.actor, d));
   const { simulate, versionNumber } = parseInput(StartRunInput, input ?? {});
   if (d.archivedAt) throw new ConflictError('id', `${d.name} is archived: unarchive it to run it.`);
   const [version] = await ctx.db

@@ -373,6 +373,8 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /workflow-definitions/:id/archive': { request: atDefinition('/archive'), expect: api.companyAdmins(200) },
   'POST /workflow-definitions/:id/unarchive': { request: atDefinition('/unarchive'), expect: api.companyAdmins(200) },
   'GET /workflow-definitions/:id/export': { request: atDefinition('/export'), expect: api.companyPeople(200) },
+  'GET /workflow-definitions/:id/shares': { request: atDefinition('/shares'), expect: api.companyAdmins(200) },
+  'PUT /workflow-definitions/:id/shares': { request: atDefinition('/shares', () => ({ userIds: [] })), expect: api.companyAdmins(200) },
   'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
@@ -425,7 +427,7 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ body: { instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),
     expect: api.mspStaff(200),
   },
-  'GET /jobs': { request: inOrganization('/jobs'), expect: api.companyAdmins(200) },
+  'GET /jobs': { request: inOrganization('/jobs'), expect: api.companyPeople(200) },
   'GET /jobs/:id': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
   'GET /jobs/:id/activities': {
     // The matrix's jobs have no run in Temporal: those who may see the job are told its history is gone.
@@ -555,7 +557,7 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ body: { intent: 'health-check', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
     expect: pages.mspStaff(200),
   },
-  'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyAdmins(200) },
+  'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyPeople(200) },
   // The node is not online here: MSP staff get the page saying so.
   'GET /instances/:instanceId/logs': {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }),
@@ -716,11 +718,11 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   // The workflow page's buttons: its company admin and MSP staff; a copy opens its own page.
   ...Object.fromEntries(
     // A run or a simulation opens its job's page.
-    (['unarchive', 'duplicate', 'simulate', 'run'] as const).map((intent) => [
+    (['unarchive', 'share', 'duplicate', 'simulate', 'run'] as const).map((intent) => [
       `POST /workflows/:definitionId intent=${intent}`,
       {
         request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent } }),
-        expect: pages.companyAdmins(intent === 'unarchive' ? 200 : 302),
+        expect: pages.companyAdmins(intent === 'unarchive' || intent === 'share' ? 200 : 302),
       } satisfies MatrixEntry,
     ]),
   ),

@@ -12,11 +12,12 @@ import { countAwaitingMe, listInbox } from '../../api/approvals/service.ts';
 import { addApproverGroupMember, createApproverGroup } from '../../api/approver-groups/service.ts';
 import { createConnection, setConnectionCredentials, testConnection } from '../../api/connections/service.ts';
 import type { Actor } from '../../api/authz.ts';
-import { ForbiddenError } from '../../api/errors.ts';
+import { ForbiddenError, type InvalidInputError } from '../../api/errors.ts';
 import { approveJob, cancelJob, getJob, listJobs, retryJob } from '../../api/jobs/service.ts';
 import type { JobOutput } from '../../api/jobs/job-output.ts';
 import { setPermission } from '../../api/permissions/service.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
+import { setShares } from '../../api/workflow-definitions/sharing.ts';
 import { startWorkflowRun } from '../../api/workflow-runs/service.ts';
 import { capabilities } from '../../db/schema.ts';
 import type { StepOutcome } from '../../workflows/workflow-run.ts';
@@ -147,6 +148,49 @@ describe('a workflow run', () => {
     } finally {
       await setPermission(w.ctx(w.actors.admin), w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
     }
+  });
+
+  it('is started by a company user only when the definition is shared with them; unsharing stops their run at its next step', async () => {
+    const acmeAdmin = w.ctx(w.actors.acmeAdmin);
+    const user = w.ctx(w.actors.acmeUser);
+    const definition = await createDefinition(acmeAdmin, {
+      organizationId: w.acme.id,
+      name: 'Office check',
+      steps: [
+        { id: 'hello', name: 'Say hello', kind: 'notify', message: 'Starting' },
+        { id: 'look', name: 'An MSP operator looks', kind: 'wait_for_person', message: 'Look at the office' },
+        { id: 'bye', name: 'Say goodbye', kind: 'notify', message: 'Done' },
+      ],
+    });
+    expect(await failure(startWorkflowRun(user, definition.id, {}))).toBeInstanceOf(ForbiddenError);
+    // Only the organization's active company users: another organization's person reads as nobody; an admin runs everything already.
+    const refused = (await failure(
+      setShares(acmeAdmin, definition.id, { userIds: [w.actors.acmeUser.userId, w.actors.acmeAdmin.userId, w.actors.globexAdmin.userId] }),
+    )) as InvalidInputError;
+    expect(refused.fieldErrors).toEqual({
+      'userIds.1': expect.stringMatching(/company admin runs every workflow of Acme/),
+      'userIds.2': 'no person with this id in Acme',
+    });
+    expect(await failure(setShares(user, definition.id, { userIds: [w.actors.acmeUser.userId] }))).toBeInstanceOf(ForbiddenError);
+    expect((await setShares(acmeAdmin, definition.id, { userIds: [w.actors.acmeUser.userId] })).sharedWith.map((p) => p.email)).toEqual([w.actors.acmeUser.email]);
+
+    const run = await startWorkflowRun(user, definition.id, {});
+    const waiting = await settled(run.id, (j) => j.state === 'waiting_for_approval', 'the shared run to wait for an MSP operator');
+    // The company user sees their own runs, and only theirs.
+    expect((await listJobs(user, { limit: 50 })).items.map((j) => j.id)).toEqual([run.id]);
+    expect((await getJob(user, run.id)).requestedBy).toBe(w.actors.acmeUser.email);
+
+    await setShares(acmeAdmin, definition.id, { userIds: [] });
+    await approveJob(w.ctx(w.actors.admin), run.id, { phrase: waiting.approvalPhrase });
+    const ended = await settled(run.id, (j) => j.state === 'failed' || j.state === 'completed', 'the unshared run to stop');
+    expect(ended.state).toBe('failed');
+    expect(ended.failureReason).toMatch(/^step 3 \(Say goodbye\): user@acme\.test may no longer run this workflow/);
+    expect(stepsOf(ended).map((s) => [s.id, s.state])).toEqual([
+      ['hello', 'completed'],
+      ['look', 'completed'],
+      ['bye', 'failed'],
+    ]);
+    expect(await failure(startWorkflowRun(user, definition.id, {}))).toBeInstanceOf(ForbiddenError);
   });
 
   it('simulates with the same checks: outputs say Simulated', async () => {

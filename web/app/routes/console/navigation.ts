@@ -23,13 +23,14 @@ export function navigationFor(actor: Actor, awaitingMe = 0): NavItem[] {
     can(actor, 'person.list', own) && { to: '/people', label: 'People' },
     can(actor, 'node.view', own) && { to: '/nodes', label: 'Nodes' },
     can(actor, 'instance.view', own) && { to: '/instances', label: 'Instances' },
-    can(actor, 'node.view', own) && { to: '/jobs', label: 'Jobs' },
+    // A company user's Jobs are their own runs (api/jobs/service.ts listJobs).
+    { to: '/jobs', label: 'Jobs' },
     // Everyone: a company person may be in an approver group.
     { to: '/approvals', label: 'Approvals', count: awaitingMe },
     can(actor, 'approver_group.manage', own) && { to: '/approver-groups', label: 'Approver groups' },
     isMspStaff(actor) && { to: '/capabilities', label: 'Capabilities' },
     can(actor, 'connection.view', own) && { to: '/connections', label: 'Connections' },
-    can(actor, 'node.view', own) && { to: '/workflows', label: 'Workflows' },
+    can(actor, 'workflow_definition.view', own) && { to: '/workflows', label: 'Workflows' },
     !isMspStaff(actor) && { to: '/tools', label: 'Tools' },
     can(actor, 'audit.view', own) && { to: '/audit', label: 'Audit' },
     can(actor, 'system.view') && { to: '/system', label: 'System' },

@@ -4,6 +4,8 @@ import { listConnections } from '../../../../api/connections/service.ts';
 import { listInstances } from '../../../../api/instances/list.ts';
 import { previewDefinition } from '../../../../api/workflow-definitions/policy-preview.ts';
 import { duplicateDefinition, getDefinition, getVersion, setDefinitionArchived } from '../../../../api/workflow-definitions/service.ts';
+import { getShares, mayRun, setShares } from '../../../../api/workflow-definitions/sharing.ts';
+import { listPeople } from '../../../../api/people/service.ts';
 import type { Step } from '../../../../protocol/workflow-definition.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
 import { startWorkflowRun } from '../../../../api/workflow-runs/service.ts';
@@ -12,6 +14,7 @@ import { formatDateTime } from '../../components/dates.ts';
 import { FormError } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { VerdictLine } from '../../components/verdict.tsx';
+import { SharingForm } from './sharing-form.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 
@@ -27,7 +30,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const number = /^[1-9][0-9]{0,8}$/.test(asked) ? Number(asked) : definition.currentVersion.number;
   const version = number === definition.currentVersion.number ? { number, steps: definition.steps } : await load(() => getVersion(ctx, id, number));
   const canBuild = can(ctx.actor, 'workflow_definition.build', { organizationId });
-  const canRun = can(ctx.actor, 'workflow.run', { organizationId }) && !definition.archivedAt;
+  const canRun = await mayRun(ctx, definition);
   // The names of the records steps act on; an instance a person may not see stays an id.
   const connectionNames = Object.fromEntries((await listConnections(ctx, { organizationId })).items.map((c) => [c.id, c.name]));
   const instanceNames = can(ctx.actor, 'instance.view', { organizationId })
@@ -42,8 +45,15 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     preview: canBuild ? await load(() => previewDefinition(ctx, id, { version: number })) : null,
     connectionNames,
     instanceNames,
-    // Its latest runs, for who may see jobs.
-    runs: can(ctx.actor, 'job.view', { organizationId }) ? (await listJobs(ctx, { definitionId: id, limit: 10 })).items : [],
+    // Its latest runs: all of them for who sees the organization's jobs, a company user's own.
+    runs: canBuild || canRun ? (await listJobs(ctx, { definitionId: id, limit: 10 })).items : [],
+    // Who besides its builders may run it: the organization's company users it is shared with.
+    sharing: canBuild
+      ? {
+          sharedWith: (await getShares(ctx, id)).sharedWith.map((p) => p.userId),
+          companyUsers: (await listPeople(ctx, { organizationId, limit: 200 })).items.filter((p) => p.role === 'company_user'),
+        }
+      : null,
   };
 }
 
@@ -56,6 +66,7 @@ export async function action({ request, params }: Route.ActionArgs) {
     if (run.ok) throw redirect(`/jobs/${run.value.id}`);
     return run;
   }
+  if (intent === 'share') return attempt(() => setShares(ctx, params.definitionId, { userIds: form.getAll('userId').map(String) }));
   if (intent === 'duplicate') {
     const copy = await attempt(() => duplicateDefinition(ctx, params.definitionId, {}));
     if (copy.ok) throw redirect(`/workflows/${copy.value.id}`);
@@ -102,7 +113,7 @@ function Confirmation({ c }: { c: Step['confirmation'] }) {
 }
 
 export default function WorkflowDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { definition: d, version, canBuild, canRun, preview, connectionNames, instanceNames, runs } = loaderData;
+  const { definition: d, version, canBuild, canRun, preview, connectionNames, instanceNames, runs, sharing } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const verdicts = preview?.steps ?? [];
   const current = version.number === d.currentVersion.number;
@@ -215,6 +226,9 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
             </tbody>
           </table>
         </>
+      )}
+      {sharing && (
+        <SharingForm companyUsers={sharing.companyUsers} sharedWith={sharing.sharedWith} busy={busy} errors={actionData && !actionData.ok ? actionData.fieldErrors : {}} />
       )}
     </>
   );
