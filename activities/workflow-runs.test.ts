@@ -37,8 +37,9 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const activities = () => createWorkflowRunActivities({ db: t.db });
-const asRun = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) =>
-  new MockActivityEnvironment({ workflowExecution: { workflowId: run.workflowId, runId: run.runId }, workflowType: 'workflowRun' }).run(fn, ...args);
+const asRunOf = <A extends unknown[], R>(of: typeof run, fn: (...a: A) => Promise<R>, ...args: A) =>
+  new MockActivityEnvironment({ workflowExecution: { workflowId: of.workflowId, runId: of.runId }, workflowType: 'workflowRun' }).run(fn, ...args);
+const asRun = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) => asRunOf(run, fn, ...args);
 
 describe('a workflow run’s activities', () => {
   it('wait under the approval policy of the pinned step, whatever the workflow asks', async () => {
@@ -56,5 +57,30 @@ describe('a workflow run’s activities', () => {
     await expect(asRun(activities().checkRunStep, { jobId: run.id, step: { ...forged, id: 'elsewhere' }, outputs: {}, simulate: true })).rejects.toMatchObject({
       type: 'NotThisRunsStep',
     });
+  });
+
+  it('block an instance step whose instance no longer exists with instance.missing, as the preview says', async () => {
+    const gone: Step = { id: 'restart', name: 'Restart', kind: 'instance_action', action: 'restart', instanceId: crypto.randomUUID(), input: {} };
+    const [d] = await t.db.insert(workflowDefinitions).values({ organizationId: w.acme.id, name: 'Gone gateway' }).returning();
+    const [v] = await t.db
+      .insert(workflowVersions)
+      .values({ definitionId: d!.id, number: 1, name: 'Gone gateway', description: '', steps: [gone], contentHash: 'g' })
+      .returning();
+    const other = { id: '', workflowId: `workflow_run-${crypto.randomUUID()}`, runId: crypto.randomUUID() };
+    const [job] = await t.db
+      .insert(jobs)
+      .values({
+        type: 'workflow_run',
+        organizationId: w.acme.id,
+        workflowId: other.workflowId,
+        runId: other.runId,
+        state: 'running',
+        requestedBy: w.actors.acmeAdmin.userId,
+        params: { versionId: v!.id, definitionId: d!.id },
+      })
+      .returning();
+    other.id = job!.id;
+    const checked = await asRunOf(other, activities().checkRunStep, { jobId: other.id, step: gone, outputs: {}, simulate: false });
+    expect(checked).toMatchObject({ verdict: { outcome: 'blocked', rule: 'instance.missing' } });
   });
 });

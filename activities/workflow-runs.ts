@@ -14,7 +14,8 @@ import { runConnectionAction } from '../api/connections/runner.ts';
 import { AppError, PolicyBlockedError } from '../api/errors.ts';
 import { requestHealthCheck, requestRestart } from '../api/instances/service.ts';
 import { decide, stricterApproval, type Verdict } from '../api/policy/engine.ts';
-import { loadFacts, type PolicyQuestion } from '../api/policy/facts.ts';
+import { instanceInOrganization, loadFacts, type PolicyQuestion } from '../api/policy/facts.ts';
+import { INSTANCE_MISSING, type StepRule } from '../api/policy/rules.ts';
 import { enforcePolicy } from '../api/policy/service.ts';
 import { runTarget } from '../api/workflow-definitions/sharing.ts';
 import type { Db } from '../db/client.ts';
@@ -121,6 +122,8 @@ async function verdictOf(ctx: ServiceContext, job: JobRecord, step: Step, simula
     return { outcome: 'needs_confirmation', sentence: 'This step waits for a person’s approval.', approval, onExpiry, changes: false };
   }
   const q = questionOf(job, step)!;
+  if (step.kind === 'instance_action' && !(await instanceInOrganization(db, step.instanceId, job.organizationId)))
+    return { outcome: 'blocked', rule: 'instance.missing' satisfies StepRule, sentence: INSTANCE_MISSING, onExpiry, changes: true };
   let verdict: Verdict;
   // A real instance action is a job of its own, whose start asks (and counts) again: ask only, here.
   if (simulate || step.kind === 'instance_action') verdict = decide(await loadFacts(db, q));

@@ -3,7 +3,7 @@
 // the connection and the usage of the last hour and day.
 import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
-import { capabilities, capabilityAttachments, capabilityUsage, connections, organizations, permissions } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, capabilityUsage, connections, instances, organizations, permissions } from '../../db/schema.ts';
 import { builtIn } from '../capabilities/catalogue.ts';
 import type { CapabilityFacts, PermissionFacts, PolicyFacts } from './engine.ts';
 
@@ -141,4 +141,13 @@ export async function loadFacts(db: Db | Tx, q: PolicyQuestion): Promise<PolicyF
       : {}),
     usage: await usageOf(db, organization.id, capability.id),
   };
+}
+
+/** Whether the instance is one of the organization's (a workflow step's instance may have been removed since it was saved). */
+export async function instanceInOrganization(db: Db | Tx, instanceId: string, organizationId: string): Promise<{ id: string; name: string } | null> {
+  const [row] = await db
+    .select({ id: instances.id, name: instances.name })
+    .from(instances)
+    .where(and(eq(instances.id, instanceId), eq(instances.organizationId, organizationId)));
+  return row ?? null;
 }

@@ -17,3 +17,12 @@ export const POLICY_RULES = [
 ] as const;
 
 export type PolicyRule = (typeof POLICY_RULES)[number]['rule'];
+
+/**
+ * What blocks a workflow step before the engine is asked (ADR 0014): the policy preview and the run check
+ * it alike (api/policy/facts.ts instanceInOrganization). A deleted connection is the engine's own
+ * `connection.missing`.
+ */
+export const STEP_RULES = [{ rule: 'instance.missing', when: 'A workflow step names an instance that no longer exists in its organization.' }] as const;
+export type StepRule = (typeof STEP_RULES)[number]['rule'];
+export const INSTANCE_MISSING = 'The step’s instance no longer exists in its organization.';

@@ -8,6 +8,8 @@ import type { Step } from '../../protocol/workflow-definition.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { LIFECYCLE_KEY } from '../capabilities/catalogue.ts';
 import { NotFoundError, parseInput } from '../errors.ts';
+import { instanceInOrganization } from '../policy/facts.ts';
+import { INSTANCE_MISSING, type StepRule } from '../policy/rules.ts';
 import { checkPolicy } from '../policy/service.ts';
 import { PreviewStepsInput, PreviewVersionInput, type PolicyPreviewOutput } from './model.ts';
 import { findDefinition, getVersion } from './service.ts';
@@ -18,6 +20,8 @@ const BUILT_IN: Record<'wait_for_person' | 'notify', string> = {
   notify: 'Records its message on the run; no capability is used.',
 };
 
+const NO_USAGE = { lastHour: 0, lastDay: 0 };
+
 async function verdicts(ctx: ServiceContext, organizationId: string, steps: Step[]): Promise<PolicyPreviewOutput['steps']> {
   const out: PolicyPreviewOutput['steps'] = [];
   for (const [index, step] of steps.entries()) {
@@ -26,19 +30,24 @@ async function verdicts(ctx: ServiceContext, organizationId: string, steps: Step
       out.push({ ...base, capabilityKey: null, action: null, verdict: null, builtIn: BUILT_IN[step.kind] });
       continue;
     }
+    if (step.kind === 'instance_action' && !(await instanceInOrganization(ctx.db, step.instanceId, organizationId))) {
+      const verdict = { outcome: 'blocked' as const, rule: 'instance.missing' satisfies StepRule, sentence: INSTANCE_MISSING, usage: NO_USAGE, permissionSource: null };
+      out.push({ ...base, capabilityKey: LIFECYCLE_KEY, action: step.action, verdict, builtIn: null });
+      continue;
+    }
+    // A lifecycle action operates on the instance: its attachments (what the gateway uses) do not narrow it, as for any job.
     const question =
       step.kind === 'connection_action'
         ? { capabilityKey: step.capabilityKey, action: step.action, connectionId: step.connectionId }
-        : { capabilityKey: LIFECYCLE_KEY, action: step.action, instanceId: step.instanceId };
+        : { capabilityKey: LIFECYCLE_KEY, action: step.action };
     const verdict = await checkPolicy(ctx, { organizationId, ...question }).catch((err: unknown) => {
-      // A saved version may name a connection or instance deleted since: the step would be blocked, not the preview.
+      // A saved version may name a connection deleted since: the step would be blocked (as the run's engine says), not the preview.
       if (!(err instanceof NotFoundError)) throw err;
-      const what = step.kind === 'connection_action' ? 'connection' : 'instance';
       return {
         outcome: 'blocked' as const,
-        rule: `${what}.missing`,
-        sentence: `The step’s ${what} no longer exists in its organization.`,
-        usage: { lastHour: 0, lastDay: 0 },
+        rule: 'connection.missing',
+        sentence: 'The step’s connection no longer exists in its organization.',
+        usage: NO_USAGE,
         permissionSource: null,
       };
     });

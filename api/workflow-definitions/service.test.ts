@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, count, eq, sql } from 'drizzle-orm';
-import { auditEvents, capabilities, instances, nodes, workflowVersions } from '../../db/schema.ts';
+import { auditEvents, capabilities, capabilityAttachments, instances, nodes, workflowVersions } from '../../db/schema.ts';
 import { canonicalJson } from '../../protocol/canonical-json.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
@@ -292,5 +292,19 @@ describe('the policy preview', () => {
     expect(await failure(previewDefinition(w.ctx(w.actors.globexAdmin), d.id, {}))).toBeInstanceOf(NotFoundError);
     // Nothing was counted towards usage limits.
     expect((await t.db.execute(sql`select count(*)::int as n from capability_usage`))[0]).toEqual({ n: 0 });
+  });
+
+  it('does not narrow a lifecycle step by the instance’s attachments (as the run does not), and blocks a removed instance with instance.missing', async () => {
+    const instanceId = await managedInstance(w.acme.id, 'acme-claw-packed');
+    const [pack] = await t.db.select().from(capabilities).where(eq(capabilities.key, 'pack.read_only_assistant'));
+    await t.db.insert(capabilityAttachments).values({ instanceId, capabilityId: pack!.id });
+    const d = await createDefinition(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, name: 'Restart the packed one', steps: [{ ...restart(), instanceId }] });
+    expect((await previewDefinition(w.ctx(w.actors.acmeAdmin), d.id, {})).steps[0]!.verdict).toMatchObject({ outcome: 'needs_confirmation' });
+    await t.db.delete(capabilityAttachments).where(eq(capabilityAttachments.instanceId, instanceId));
+    await t.db.delete(instances).where(eq(instances.id, instanceId));
+    expect((await previewDefinition(w.ctx(w.actors.acmeAdmin), d.id, {})).steps[0]).toMatchObject({
+      capabilityKey: 'openclaw.lifecycle',
+      verdict: { outcome: 'blocked', rule: 'instance.missing', sentence: 'The step’s instance no longer exists in its organization.' },
+    });
   });
 });
