@@ -5,7 +5,8 @@
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { approverGroups, jobs } from '../../db/schema.ts';
-import { isMspStaff, ROLE_LABELS, type ServiceContext } from '../authz.ts';
+import { isMspStaff, type ServiceContext } from '../authz.ts';
+import { approversOf } from '../policy/engine.ts';
 import { awaitingDecisionBy } from '../jobs/approvers.ts';
 import { JobOutput, selectJobs, toOutput } from '../jobs/job-output.ts';
 
@@ -32,14 +33,10 @@ export async function listInbox(ctx: ServiceContext, now = new Date()): Promise<
   return {
     items: rows.map((row) => {
       const policy = row.job.approvalPolicy;
-      const who = [
-        ...(policy?.approverRoles ?? []).map((r) => ROLE_LABELS[r]),
-        ...(policy?.approverGroupIds ?? []).map((id) => `members of ${groups.find((g) => g.id === id)?.name ?? 'a deleted group'}`),
-      ];
       const expires = row.job.approvalExpiresAt;
       return {
         job: toOutput(row),
-        approvers: who.join(' or ') || 'nobody',
+        approvers: approversOf({ approverRoles: policy?.approverRoles ?? [], approverGroupIds: policy?.approverGroupIds }, (id) => groups.find((g) => g.id === id)?.name),
         secondsLeft: expires ? Math.max(0, Math.round((expires.getTime() - now.getTime()) / 1000)) : null,
       };
     }),

@@ -51,14 +51,18 @@ const CONFIRMED_RISKS: readonly Risk[] = ['high', 'critical'];
 const blocked = (rule: PolicyRule, sentence: string): Verdict => ({ outcome: 'blocked', rule, sentence });
 
 /** The verdict on one action; the rules run in the order of POLICY_RULES and the first that fails decides. */
-/** Who may approve, in words: the roles, then the named groups (an empty policy is nobody, never everybody). */
-export function approversOf(a: ApprovalPolicy): string {
-  const groups = a.approverGroupIds?.length ?? 0;
-  const who = [
-    ...a.approverRoles.map((r) => ROLE_LABELS[r]),
-    ...(groups ? [groups === 1 ? 'a member of its approver group' : `a member of one of its ${groups} approver groups`] : []),
-  ];
-  return who.join(' or ') || 'nobody';
+/**
+ * Who may approve, in words: the roles, then the groups, by name when `groupName` knows them (an empty
+ * policy is nobody, never everybody). The engine's sentences and the Approvals inbox say it the same way.
+ */
+export function approversOf(a: Pick<ApprovalPolicy, 'approverRoles' | 'approverGroupIds'>, groupName?: (id: string) => string | undefined): string {
+  const groups = a.approverGroupIds ?? [];
+  const named = groupName
+    ? groups.map((id) => `members of ${groupName(id) ?? 'a deleted group'}`)
+    : groups.length
+      ? [groups.length === 1 ? 'a member of its approver group' : `a member of one of its ${groups.length} approver groups`]
+      : [];
+  return [...a.approverRoles.map((r) => ROLE_LABELS[r]), ...named].join(' or ') || 'nobody';
 }
 
 /** What a workflow step may ask beyond its permission (protocol/workflow-definition.ts StepConfirmation). */
