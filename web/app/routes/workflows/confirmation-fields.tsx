@@ -39,10 +39,12 @@ export function ConfirmationFields({
   return (
     <fieldset className="stack" data-testid="step-confirmation">
       <legend>Confirmation</legend>
-      <label className="row">
-        <input type="checkbox" checked={c !== null} onChange={(e) => onChange(e.target.checked ? EMPTY : null)} />
-        Ask for a stricter confirmation than the permission does
-      </label>
+      <fieldset className="choices">
+        <label>
+          <input type="checkbox" checked={c !== null} onChange={(e) => onChange(e.target.checked ? EMPTY : null)} />
+          Ask for a stricter confirmation than the permission does
+        </label>
+      </fieldset>
       <FieldError message={errors.confirmation} />
       {c && (
         <>

@@ -192,7 +192,12 @@ export function StepCard({
       )}
       <KindFields {...props} />
       <ConfirmationFields confirmation={draft.confirmation} groups={blocks.approverGroups} errors={errors} onChange={(confirmation) => onChange({ ...draft, confirmation })} />
-      {verdict && <p data-testid="step-verdict">Policy now: {verdict.verdict ? <VerdictLine verdict={verdict.verdict} /> : <span className="muted">{verdict.builtIn}</span>}</p>}
+      {verdict && (
+        <p data-testid="step-verdict">
+          Policy now: {verdict.verdict ? <VerdictLine verdict={verdict.verdict} /> : <span className="muted">{verdict.builtIn}</span>}
+          {verdict.stepConfirmation && <span className="muted"> The step’s own confirmation applies where it is stricter.</span>}
+        </p>
+      )}
     </section>
   );
 }
