@@ -9,7 +9,8 @@ import { and, asc, eq } from 'drizzle-orm';
 import { createDb, type Db } from '../../db/client.ts';
 import { approverGroups, connections, instances, nodes, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
-import { customerAllowed } from './connections-helpers.ts';
+import { driveListStep } from '../jest/sample-steps.ts';
+import { customerAllowed, testedDemoDrive } from './connections-helpers.ts';
 
 let db: Db;
 test.beforeAll(() => {
@@ -34,16 +35,7 @@ test('a company admin builds, checks, saves and re-orders a workflow in the edit
   const customer = await customerAllowed(page, browser, 'Acme', { key: 'google_drive', name: 'Google Drive', action: 'files.list' });
 
   // The organization's demo Drive connection, tested (console); its managed gateway and approver group (records).
-  await customer.goto('/connections');
-  const create = customer.getByRole('form', { name: 'Create connection' });
-  await create.getByLabel('Provider').selectOption('google_drive');
-  await create.getByLabel('Name', { exact: true }).fill('Acme Drive');
-  await create.getByLabel('Mode').selectOption('demo');
-  await create.getByRole('button', { name: 'Create connection' }).click();
-  await customer.getByRole('status').getByRole('link', { name: 'Acme Drive' }).click();
-  await customer.getByRole('button', { name: 'Test connection' }).click();
-  await expect(customer.getByTestId('connection-status')).toHaveText('connected');
-  const connectionId = customer.url().split('/connections/')[1]!;
+  const connectionId = await testedDemoDrive(customer, 'Acme Drive');
   const [connection] = await db.select().from(connections).where(eq(connections.id, connectionId));
   const organizationId = connection!.organizationId;
   const [node] = await db
@@ -57,6 +49,15 @@ test('a company admin builds, checks, saves and re-orders a workflow in the edit
   // A discovered one is not offered: only managed instances take lifecycle steps.
   await db.insert(instances).values({ organizationId, nodeId: node!.id, name: 'stray-gateway', state: 'discovered', containerIds: ['c'.repeat(64)] });
   const [group] = await db.insert(approverGroups).values({ organizationId, name: 'Acme approvers' }).returning();
+
+  // MSP staff choose the organization first: the steps pick its connections, instances and groups.
+  await page.goto('/workflows');
+  await page.getByRole('link', { name: 'New workflow' }).click();
+  const choose = page.getByRole('form', { name: 'Choose organization' });
+  await choose.getByLabel('Organization').selectOption(organizationId);
+  await choose.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: /^New workflow in Acme/ })).toBeVisible();
+  await expect(page.getByLabel('Kind of step')).toBeEnabled();
 
   await customer.goto('/workflows');
   await customer.getByRole('link', { name: 'New workflow' }).click();
@@ -104,6 +105,7 @@ test('a company admin builds, checks, saves and re-orders a workflow in the edit
   await expect(step(customer, 1).getByTestId('step-verdict')).toContainText('Policy now: allowed: Acme');
   await expect(step(customer, 1).getByTestId('step-verdict')).toContainText('Google Drive: files.list');
   await expect(step(customer, 2).getByTestId('step-verdict')).toContainText('Policy now: needs confirmation');
+  await expect(step(customer, 2).getByTestId('step-verdict')).toContainText('The step’s own confirmation applies where it is stricter.');
   await expect(customer.getByTestId('editor-errors')).toHaveCount(0);
   expect(await versionsOf(organizationId)).toHaveLength(0);
 
@@ -111,15 +113,7 @@ test('a company admin builds, checks, saves and re-orders a workflow in the edit
   await expect(customer.getByRole('heading', { name: NAME, exact: true })).toBeVisible();
   const [v1] = await versionsOf(organizationId);
   expect(v1!.steps).toEqual([
-    {
-      id: 'list',
-      name: 'List the shared folder',
-      kind: 'connection_action',
-      capabilityKey: 'google_drive',
-      action: 'files.list',
-      connectionId,
-      input: { folderId: 'acme-shared', pageSize: 5 },
-    },
+    driveListStep(connectionId, { folderId: 'acme-shared', pageSize: 5 }),
     {
       id: 'restart-the-acme-gateway',
       name: 'Restart the Acme gateway',
