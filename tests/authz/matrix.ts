@@ -236,6 +236,18 @@ async function freshDefinition(s: Seed, organizationId: string): Promise<string>
   await s.db.update(workflowDefinitions).set({ currentVersionId: v!.id }).where(eq(workflowDefinitions.id, d!.id));
   return d!.id;
 }
+/** What the console's workflow editor posts (web/app/routes/workflows/editor.server.ts): the definition as one JSON field. */
+const editorForm = (intent: 'save' | 'preview', organizationId: string, content: Record<string, unknown>) => ({
+  intent,
+  organizationId,
+  definition: JSON.stringify(content),
+  stepKeys: JSON.stringify(['k1']),
+});
+/** The editor's page of a fresh definition, and the form it posts. */
+const atDefinitionEditor = (intent: 'save' | 'preview') => async (s: Seed, _r: RoleUnderTest, w: Which) => ({
+  path: `/workflows/${await freshDefinition(s, orgOf(s, w))}/edit`,
+  body: editorForm(intent, orgOf(s, w), { steps: [notifyStep('edited')] }),
+});
 const atDefinition =
   (suffix = '', body?: (s: Seed) => Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflow-definitions/${await freshDefinition(s, orgOf(s, w))}${suffix}`, body: body?.(s) });
@@ -623,6 +635,17 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent: 'archive' } }),
     expect: pages.companyAdmins(200),
   },
+  // The editor: its company admin and MSP staff; a save opens the definition's page.
+  'GET /workflows/new': { request: inOrganization('/workflows/new'), expect: pages.companyAdmins(200) },
+  'POST /workflows/new': {
+    request: (s, _r, w) => ({
+      path: `/workflows/new?organizationId=${orgOf(s, w)}`,
+      body: editorForm('save', orgOf(s, w), { name: s.unique('Console editor'), steps: [notifyStep('built')] }),
+    }),
+    expect: pages.companyAdmins(302),
+  },
+  'GET /workflows/:definitionId/edit': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}/edit` }), expect: pages.companyAdmins(200) },
+  'POST /workflows/:definitionId/edit': { request: atDefinitionEditor('save'), expect: pages.companyAdmins(302) },
   'GET /tools': page(),
 };
 
@@ -726,6 +749,12 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
       } satisfies MatrixEntry,
     ]),
   ),
+  // The editor's Check policy: the verdicts on the page, nothing saved.
+  'POST /workflows/new intent=preview': {
+    request: (s, _r, w) => ({ path: `/workflows/new?organizationId=${orgOf(s, w)}`, body: editorForm('preview', orgOf(s, w), { steps: [notifyStep('checked')] }) }),
+    expect: pages.companyAdmins(200),
+  },
+  'POST /workflows/:definitionId/edit intent=preview': { request: atDefinitionEditor('preview'), expect: pages.companyAdmins(200) },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

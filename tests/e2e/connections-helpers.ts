@@ -55,3 +55,21 @@ export async function openNewConnection(customer: Page, provider: string, name: 
   await customer.getByRole('status').getByRole('link', { name }).click();
   await expect(customer.getByTestId('redirect-uri')).toHaveText(new URL('/connections/oauth/callback', baseURL).toString());
 }
+
+/**
+ * A demo Google Drive connection named `name` (MSP staff pick its `organization` by name), tested: it is
+ * connected. The browser stays on its page; returns its id.
+ */
+export async function testedDemoDrive(page: Page, name: string, organization?: string): Promise<string> {
+  await page.goto('/connections');
+  const create = page.getByRole('form', { name: 'Create connection' });
+  if (organization) await create.getByLabel('Organization').selectOption({ label: organization });
+  await create.getByLabel('Provider').selectOption('google_drive');
+  await create.getByLabel('Name', { exact: true }).fill(name);
+  await create.getByLabel('Mode').selectOption('demo');
+  await create.getByRole('button', { name: 'Create connection' }).click();
+  await page.getByRole('status').getByRole('link', { name }).click();
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('connection-status')).toHaveText('connected');
+  return page.url().split('/connections/')[1]!;
+}

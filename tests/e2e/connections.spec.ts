@@ -3,6 +3,7 @@
 // field a live test needs before anything is called, runs a demo connection to "connected", and disables
 // and deletes it.
 import { expect, test } from '@playwright/test';
+import { testedDemoDrive } from './connections-helpers.ts';
 import { signInAsAdmin } from './helpers.ts';
 
 test('connections of a customer: create, one-time credentials, test, disable, delete', async ({ page }) => {
@@ -39,16 +40,7 @@ test('connections of a customer: create, one-time credentials, test, disable, de
   await expect(page.getByTestId('connection-status')).toHaveText('pending');
 
   // A demo connection to Google Drive: tested, it is connected and says where its answers come from.
-  await page.goto('/connections');
-  const again = page.getByRole('form', { name: 'Create connection' });
-  await again.getByLabel('Organization').selectOption({ label: name });
-  await again.getByLabel('Provider').selectOption('google_drive');
-  await again.getByLabel('Name', { exact: true }).fill('Drive (demo)');
-  await again.getByLabel('Mode').selectOption('demo');
-  await again.getByRole('button', { name: 'Create connection' }).click();
-  await page.getByRole('status').getByRole('link', { name: 'Drive (demo)' }).click();
-  await page.getByRole('button', { name: 'Test connection' }).click();
-  await expect(page.getByTestId('connection-status')).toHaveText('connected');
+  await testedDemoDrive(page, 'Drive (demo)', name);
   await expect(page.getByTestId('last-test')).toContainText('Demo: Demo mode');
   await expect(page.getByTestId('linked-capabilities')).toContainText('Google Drive');
 

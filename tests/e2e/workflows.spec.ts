@@ -2,6 +2,7 @@
 // Drive connection, sees the steps and each one's policy verdict (blocked until the customer is granted
 // Google Drive), is told which step and field of a bad document is wrong, duplicates and archives it.
 import { expect, test } from '@playwright/test';
+import { testedDemoDrive } from './connections-helpers.ts';
 import { signInAsAdmin } from './helpers.ts';
 import { driveListStep } from '../jest/sample-steps.ts';
 
@@ -13,17 +14,7 @@ test('workflow definitions: import, steps with policy verdicts, errors naming st
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByTestId('organizations').getByRole('link', { name: org, exact: true })).toBeVisible();
 
-  await page.goto('/connections');
-  const create = page.getByRole('form', { name: 'Create connection' });
-  await create.getByLabel('Organization').selectOption({ label: org });
-  await create.getByLabel('Provider').selectOption('google_drive');
-  await create.getByLabel('Name', { exact: true }).fill('Shared Drive');
-  await create.getByLabel('Mode').selectOption('demo');
-  await create.getByRole('button', { name: 'Create connection' }).click();
-  await page.getByRole('status').getByRole('link', { name: 'Shared Drive' }).click();
-  await page.getByRole('button', { name: 'Test connection' }).click();
-  await expect(page.getByTestId('connection-status')).toHaveText('connected');
-  const connectionId = page.url().split('/connections/')[1]!;
+  const connectionId = await testedDemoDrive(page, 'Shared Drive', org);
 
   const list = driveListStep(connectionId, { folderId: 'shared' });
   const tell = { id: 'tell', name: 'Tell the office', kind: 'notify', message: 'First file: {{ steps.list.output.files.0.name }}' };

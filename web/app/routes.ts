@@ -33,7 +33,9 @@ export default [
     route('connections/oauth/callback', 'routes/connections/oauth-callback.tsx'),
     route('connections/:connectionId', 'routes/connections/detail.tsx'),
     route('workflows', 'routes/workflows/list.tsx'),
+    route('workflows/new', 'routes/workflows/new.tsx'),
     route('workflows/:definitionId', 'routes/workflows/detail.tsx'),
+    route('workflows/:definitionId/edit', 'routes/workflows/edit.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
     ...['tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),

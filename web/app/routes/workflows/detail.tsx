@@ -153,6 +153,7 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
               </button>
             </Form>
           ))}
+          {!d.archivedAt && <Link to={`/workflows/${d.id}/edit`}>Edit</Link>}
           <a href={`/api/v1/workflow-definitions/${d.id}/export`} download={`${d.name}.json`}>
             Export JSON
           </a>

@@ -22,7 +22,7 @@ export async function loader({ request }: Route.LoaderArgs) {
   };
 }
 
-/** Importing an exported document (the editor that needs no JSON comes later): the new definition's page. */
+/** Importing an exported document (the editor builds one without JSON: new.tsx): the new definition's page. */
 export async function action({ request }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
@@ -51,6 +51,11 @@ export default function Workflows({ loaderData, actionData }: Route.ComponentPro
         Workflow definitions: ordered steps over the organization’s connections and OpenClaw instances, saved as immutable versions. Each step is checked by the policy engine
         before it runs.
       </p>
+      {(createIn || canCreateAnywhere) && (
+        <p>
+          <Link to={createIn ? `/workflows/new?organizationId=${createIn}` : '/workflows/new'}>New workflow</Link>
+        </p>
+      )}
       <Form method="get" className="row" aria-label="Filter workflows">
         {organizations.length > 0 && (
           <label>
