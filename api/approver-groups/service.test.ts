@@ -130,7 +130,7 @@ describe('a request needing 2 approvals from the group', () => {
     const [item] = (await listInbox(w.ctx(w.actors.acmeUser))).items;
     expect(item).toMatchObject({ approvers: 'members of Acme approvers', job: { id: job.id, approvalProgress: { given: 0, needed: 2 } } });
     // A company user sees the job and may decide it only through the group.
-    expect(await canDecideJob(w.ctx(w.actors.acmeUser), job.id)).toEqual({ approve: true, cancel: false });
+    expect(await canDecideJob(w.ctx(w.actors.acmeUser), job.id)).toEqual({ approve: true, cancel: false, ownRequest: false });
     expect(await failure(getJob(w.ctx(w.actors.globexAdmin), job.id))).toBeInstanceOf(NotFoundError);
   });
 
@@ -143,7 +143,7 @@ describe('a request needing 2 approvals from the group', () => {
     expect(await confirm(w.actors.acmeAdmin)).toEqual({ ok: false, reason: 'This permission does not let the requester approve their own request.' });
     await removeApproverGroupMember(w.ctx(w.actors.acmeAdmin), groupId, w.actors.operator.userId);
     expect(await confirm(w.actors.operator)).toEqual({ ok: false, reason: 'A msp operator may not approve this.' });
-    expect(await canDecideJob(w.ctx(w.actors.acmeUser), job.id)).toEqual({ approve: true, cancel: false });
+    expect(await canDecideJob(w.ctx(w.actors.acmeUser), job.id)).toEqual({ approve: true, cancel: false, ownRequest: false });
     const second = await w.person('company_user', w.acme.id, 'second.approver@acme.test');
     await addApproverGroupMember(w.ctx(w.actors.acmeAdmin), groupId, second.userId);
     expect(await confirm(second)).toMatchObject({ ok: true });

@@ -56,10 +56,12 @@ async function jobTargetFor(ctx: ServiceContext, job: JobRow['job']) {
 }
 
 /** Whether the actor may approve or reject the job, and cancel it (the console shows those forms only then). */
-export async function canDecideJob(ctx: ServiceContext, id: string): Promise<{ approve: boolean; cancel: boolean }> {
+export async function canDecideJob(ctx: ServiceContext, id: string): Promise<{ approve: boolean; cancel: boolean; ownRequest: boolean }> {
   const row = await findVisible(ctx, id);
   const target = await jobTargetFor(ctx, row.job);
-  return { approve: can(ctx.actor, 'job.approve', target), cancel: can(ctx.actor, 'job.cancel', target) };
+  // The run's validator refuses it anyway; the page says why instead of offering a form that cannot work.
+  const ownRequest = row.job.approvalPolicy?.forbidSelfApproval === true && target.requester;
+  return { approve: can(ctx.actor, 'job.approve', target) && !ownRequest, cancel: can(ctx.actor, 'job.cancel', target), ownRequest };
 }
 
 async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {

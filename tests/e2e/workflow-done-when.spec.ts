@@ -118,6 +118,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await customer.getByTestId('run-step-restart').getByRole('link', { name: 'its job' }).click();
   await expect(customer.getByTestId('job-state')).toHaveText('waiting for approval', { timeout: 60_000 });
   await expect(customer.getByRole('form', { name: 'Approve' })).toHaveCount(0);
+  await expect(customer.getByTestId('own-request')).toContainText('forbids approving your own request');
   const restartUrl = customer.url();
 
   for (const [i, approver] of approvers.entries()) {
@@ -153,36 +154,42 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await expect(customer.getByTestId('run-step-list')).toContainText('blocked');
 });
 
-/** The definition, as the company admin builds it; returns its page's URL. */
+/** The definition, built in the editor (no JSON): Drive's files.list on the shared folder, then a restart confirmed by two of the group. Returns its page's URL. */
 async function buildDefinition(customer: Page, o: { organizationId: string; gateway: string; groupId: string }): Promise<string> {
   const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });
   const [connection] = await db.select().from(connections).where(eq(connections.organizationId, o.organizationId));
   const [instance] = await db.select().from(instances).where(eq(instances.name, o.gateway));
   await db.$client.end();
-  const steps = [
-    {
-      id: 'list',
-      name: 'List the Acme shared folder',
-      kind: 'connection_action',
-      capabilityKey: 'google_drive',
-      action: 'files.list',
-      connectionId: connection!.id,
-      input: { folderId: 'folder-1', pageSize: 5 },
-    },
-    {
-      id: 'restart',
-      name: 'Restart the Acme gateway',
-      kind: 'instance_action',
-      action: 'restart',
-      instanceId: instance!.id,
-      input: {},
-      confirmation: { approvalsNeeded: 2, approverGroupIds: [o.groupId], onExpiry: 'fail' },
-    },
-  ];
   await customer.goto('/workflows');
-  const form = customer.getByRole('form', { name: 'Import workflow' });
-  await form.getByLabel('Document').fill(JSON.stringify({ format: 'anthropy-works.workflow-definition', formatVersion: 1, name: 'Acme folder and gateway', steps }));
-  await form.getByRole('button', { name: 'Import' }).click();
-  await expect(customer.getByRole('heading', { name: 'Acme folder and gateway' })).toBeVisible();
+  await customer.getByRole('link', { name: 'New workflow' }).click();
+  const editor = customer.getByRole('form', { name: 'Workflow editor' });
+  const step = (n: number) => customer.getByTestId(`editor-step-${n}`);
+  await editor.getByLabel('Name', { exact: true }).fill('Acme folder and gateway');
+
+  await editor.getByRole('button', { name: 'Add step' }).click();
+  await step(1).getByLabel('Step name').fill('List the Acme shared folder');
+  await step(1).getByLabel('Id (for references)').fill('list');
+  await step(1).getByLabel('Capability').selectOption({ label: 'Google Drive' });
+  await step(1).getByLabel('Action').selectOption('files.list');
+  await step(1).getByLabel('Connection').selectOption(connection!.id);
+  await step(1).getByTestId('step-input').getByLabel('folderId').fill('folder-1');
+  await step(1).getByTestId('step-input').getByLabel('pageSize').fill('5');
+
+  await editor.getByLabel('Kind of step').selectOption('instance_action');
+  await editor.getByRole('button', { name: 'Add step' }).click();
+  await step(2).getByLabel('Step name').fill('Restart the Acme gateway');
+  await step(2).getByLabel('Id (for references)').fill('restart');
+  await step(2).getByLabel('Lifecycle action').selectOption('restart');
+  await step(2).getByLabel('Instance').selectOption(instance!.id);
+  const confirmation = step(2).getByTestId('step-confirmation');
+  await confirmation.getByRole('checkbox', { name: 'Ask for a stricter confirmation' }).check();
+  await confirmation.getByLabel('Approvals needed').fill('2');
+  await confirmation.getByRole('checkbox', { name: 'Acme approvers' }).check();
+
+  await editor.getByRole('button', { name: 'Check policy' }).click();
+  await expect(step(1).getByTestId('step-verdict')).toContainText('Policy now: allowed');
+  await expect(step(2).getByTestId('step-verdict')).toContainText('Policy now: needs confirmation');
+  await editor.getByRole('button', { name: 'Save version 1' }).click();
+  await expect(customer.getByRole('heading', { name: 'Acme folder and gateway', exact: true })).toBeVisible();
   return customer.url();
 }

@@ -21,7 +21,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   // The page stays useful without Temporal: only this section then says it cannot be read.
   const run = await getJobActivities(ctx, job.id).catch(() => null);
   const may = await canDecideJob(ctx, job.id);
-  return { job, run, canDecide: may.approve, canCancel: may.cancel, canRetry: can(ctx.actor, 'job.retry', target) };
+  return { job, run, canDecide: may.approve, ownRequest: may.ownRequest, canCancel: may.cancel, canRetry: can(ctx.actor, 'job.retry', target) };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -43,7 +43,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(2000);
-  const { job, run, canDecide, canCancel, canRetry } = loaderData;
+  const { job, run, canDecide, ownRequest, canCancel, canRetry } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;
@@ -176,6 +176,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
         <p className="muted">
           Waiting for {job.approvalProgress && job.approvalProgress.needed > 1 ? `${job.approvalProgress.needed - job.approvalProgress.given} more approvals` : 'an approval'} by
           someone the permission allows, typing <code>{job.approvalPhrase}</code>.
+          {ownRequest && <span data-testid="own-request"> You asked for it, and its approval policy forbids approving your own request.</span>}
         </p>
       )}
       {waiting && canDecide && (
