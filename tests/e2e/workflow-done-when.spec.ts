@@ -186,7 +186,7 @@ async function buildDefinition(customer: Page, o: { organizationId: string; gate
   await confirmation.getByLabel('Approvals needed').fill('2');
   await confirmation.getByRole('checkbox', { name: 'Acme approvers' }).check();
 
-  await editor.getByRole('button', { name: 'Check policy' }).click();
+  // Before saving, the editor has asked the policy engine by itself (Check policy asks on demand: tests/e2e/workflow-editor.spec.ts).
   await expect(step(1).getByTestId('step-verdict')).toContainText('Policy now: allowed');
   await expect(step(2).getByTestId('step-verdict')).toContainText('Policy now: needs confirmation');
   await editor.getByRole('button', { name: 'Save version 1' }).click();

@@ -1,8 +1,9 @@
 // The workflow editor that needs no JSON (the new and edit routes): name, description and ordered steps
 // kept in React state; Add step, Move up, Move down, Remove; per step the fields of its kind. Save sends
 // the definition as one hidden JSON field (editor.server.ts) and the service validates it: each error
-// shows beside its step and field and in a summary at the top, and nothing is saved. Check policy asks
-// the policy engine about the steps as they are now, without saving, and shows each verdict beside its step.
+// shows beside its step and field and in a summary at the top, and nothing is saved. The policy engine is
+// asked about the steps as they are, without saving, a moment after each change and on Check policy, and
+// each verdict shows beside its step (a check made while a step is unfinished shows nothing until asked).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Form, useFetcher, useNavigation } from 'react-router';
 import type { BuildingBlocks } from '../../../../api/workflow-definitions/building-blocks.ts';
@@ -51,9 +52,22 @@ export function WorkflowEditor({ blocks, initial, actionData, saveLabel }: Edito
     definition: JSON.stringify({ name, description, steps: drafts.map((d) => stepOf(d, fieldsFor)) }),
     stepKeys: JSON.stringify(drafts.map((d) => d.key)),
   };
-  const answer = newest(actionData, fetcher.data);
+  // Asked by itself after a change: its errors would only say the step being typed is unfinished.
+  const automatic = useRef(false);
+  const checkPolicy = useRef<(auto: boolean) => void>(() => undefined);
+  checkPolicy.current = (auto) => {
+    automatic.current = auto;
+    void fetcher.submit({ ...sent, intent: 'preview' }, { method: 'post' });
+  };
+  useEffect(() => {
+    if (!ready) return;
+    const timer = setTimeout(() => checkPolicy.current(true), 1200);
+    return () => clearTimeout(timer);
+  }, [ready, sent.definition]);
+  const checked = fetcher.data && (fetcher.data.ok || !automatic.current) ? fetcher.data : undefined;
+  const answer = newest(actionData, checked);
   const errors: ReturnType<typeof errorsByStep> = answer && !answer.ok ? errorsByStep(answer.fieldErrors, answer.stepKeys) : { steps: {}, others: {} };
-  const preview = fetcher.data?.ok ? fetcher.data : null;
+  const preview = checked?.ok ? checked : null;
   const verdicts = new Map(preview ? preview.preview.map((v) => [preview.stepKeys[v.index], v]) : []);
   const update = (key: string, change: (d: Draft, all: Draft[]) => Draft) => setDrafts((all) => all.map((d) => (d.key === key ? change(d, all) : d)));
   const summary = [
@@ -123,7 +137,7 @@ export function WorkflowEditor({ blocks, initial, actionData, saveLabel }: Edito
         <FieldError message={errors.others.steps} />
 
         <div className="row">
-          <button type="button" className="secondary" disabled={busy} onClick={() => fetcher.submit({ ...sent, intent: 'preview' }, { method: 'post' })}>
+          <button type="button" className="secondary" disabled={busy} onClick={() => checkPolicy.current(false)}>
             Check policy
           </button>
           <button type="submit" disabled={busy}>
