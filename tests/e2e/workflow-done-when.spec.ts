@@ -17,6 +17,7 @@ import { createUser } from '../../db/users.ts';
 import { freePort } from '../../infra/ports.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { customerAllowed, openNewConnection } from './connections-helpers.ts';
+import { seriousViolations } from './axe.ts';
 import { signIn } from './helpers.ts';
 import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 
@@ -126,13 +127,17 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
     await expect(approver.getByTestId('nav-count-approvals')).toHaveText('1');
     const row = approver.getByTestId('approvals').locator('tbody tr', { hasText: 'Restart gateway' });
     await expect(row.getByTestId('approval-progress')).toHaveText(`${i} of 2`);
+    if (i === 0) expect(await seriousViolations(approver), 'the inbox with a request').toEqual([]);
     await row.getByRole('link', { name: 'Restart gateway' }).click();
     await expect(approver).toHaveURL(restartUrl);
     const phrase = (await approver.getByTestId('approval-phrase').textContent())!;
     const form = approver.getByRole('form', { name: 'Approve' });
     await form.getByLabel('Phrase').fill(phrase);
     await form.getByRole('button', { name: 'Approve' }).click();
-    if (i === 0) await expect(approver.getByTestId('approval-progress')).toContainText('1 of 2 approvals');
+    if (i === 0) {
+      await expect(approver.getByTestId('approval-progress')).toContainText('1 of 2 approvals');
+      expect(await seriousViolations(approver), 'a job waiting for its second approval').toEqual([]);
+    }
   }
   await customer.goto(restartUrl);
   await untilCompleted(customer);
@@ -140,6 +145,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await customer.goto(runUrl);
   await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 60_000 });
   await expect(customer.getByTestId('run-step-restart')).toContainText(`${emails[0]}, ${emails[1]}`);
+  expect(await seriousViolations(customer), 'a completed run with its steps').toEqual([]);
 
   // The MSP admin removes files.list from Acme's Drive permission: the next run stops at step 1.
   await page.goto(permissionsUrl);
@@ -189,6 +195,7 @@ async function buildDefinition(customer: Page, o: { organizationId: string; gate
   // Before saving, the editor has asked the policy engine by itself (Check policy asks on demand: tests/e2e/workflow-editor.spec.ts).
   await expect(step(1).getByTestId('step-verdict')).toContainText('Policy now: allowed');
   await expect(step(2).getByTestId('step-verdict')).toContainText('Policy now: needs confirmation');
+  expect(await seriousViolations(customer), 'the editor with two steps and their verdicts').toEqual([]);
   await editor.getByRole('button', { name: 'Save version 1' }).click();
   await expect(customer.getByRole('heading', { name: 'Acme folder and gateway', exact: true })).toBeVisible();
   return customer.url();
