@@ -42,7 +42,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
-  useLiveData(2000);
+  useLiveData(2000, ['job']); // its state, step and approvals; a run's own instance jobs
   const { job, run, canDecide, ownRequest, canCancel, canRetry } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
