@@ -5,49 +5,31 @@
 -- one transaction are delivered once. Updates that change nothing the console shows (a node's heartbeat
 -- time and last report, an instance's "tools last read at", any updated_at) announce nothing, so a
 -- fleet's heartbeats do not become a storm.
-CREATE FUNCTION live_changed_columns(old_row jsonb, new_row jsonb, ignored text[]) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT (old_row - ignored) IS DISTINCT FROM (new_row - ignored)
-$$;
---> statement-breakpoint
-CREATE FUNCTION live_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for the records that carry their own organization: the trigger's arguments name the kind
+-- and the columns whose change alone is not announced (comma-separated).
+CREATE FUNCTION live_record_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  r jobs;
+  kind text := TG_ARGV[0];
+  ignored text[] := string_to_array(TG_ARGV[1], ',');
+  old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+  new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+  r jsonb := coalesce(new_row, old_row);
   previous text;
 BEGIN
-  IF TG_OP = 'UPDATE' AND NOT live_changed_columns(to_jsonb(OLD), to_jsonb(NEW), ARRAY['updated_at']) THEN RETURN NULL; END IF;
-  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-  -- The state it left, so a page (the Approvals count) can tell whether the change concerns it.
-  IF TG_OP = 'UPDATE' AND OLD.state IS DISTINCT FROM NEW.state THEN previous := OLD.state; END IF;
-  PERFORM pg_notify('live_changes', json_build_object('t', 'job', 'id', r.id, 'o', r.organization_id, 's', r.state, 'p', previous)::text);
+  IF TG_OP = 'UPDATE' AND (old_row - ignored) = (new_row - ignored) THEN RETURN NULL; END IF;
+  -- A job's state, and the state it left, so a page (the Approvals count) can tell whether it concerns it.
+  IF kind = 'job' AND TG_OP = 'UPDATE' AND old_row->>'state' IS DISTINCT FROM new_row->>'state' THEN previous := old_row->>'state'; END IF;
+  PERFORM pg_notify('live_changes', json_build_object('t', kind, 'id', r->>'id', 'o', r->>'organization_id',
+    's', CASE WHEN kind = 'job' THEN r->>'state' END, 'p', previous)::text);
   RETURN NULL;
 END;
 $$;
 --> statement-breakpoint
-CREATE TRIGGER jobs_live AFTER INSERT OR UPDATE OR DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION live_jobs_notify();
+CREATE TRIGGER jobs_live AFTER INSERT OR UPDATE OR DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION live_record_notify('job', 'updated_at');
 --> statement-breakpoint
-CREATE FUNCTION live_nodes_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE r nodes;
-BEGIN
-  IF TG_OP = 'UPDATE' AND NOT live_changed_columns(to_jsonb(OLD), to_jsonb(NEW), ARRAY['updated_at', 'last_seen_at', 'last_report']) THEN RETURN NULL; END IF;
-  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-  PERFORM pg_notify('live_changes', json_build_object('t', 'node', 'id', r.id, 'o', r.organization_id)::text);
-  RETURN NULL;
-END;
-$$;
+CREATE TRIGGER nodes_live AFTER INSERT OR UPDATE OR DELETE ON nodes FOR EACH ROW EXECUTE FUNCTION live_record_notify('node', 'updated_at,last_seen_at,last_report');
 --> statement-breakpoint
-CREATE TRIGGER nodes_live AFTER INSERT OR UPDATE OR DELETE ON nodes FOR EACH ROW EXECUTE FUNCTION live_nodes_notify();
---> statement-breakpoint
-CREATE FUNCTION live_instances_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE r instances;
-BEGIN
-  IF TG_OP = 'UPDATE' AND NOT live_changed_columns(to_jsonb(OLD), to_jsonb(NEW), ARRAY['updated_at', 'reported_tools_at']) THEN RETURN NULL; END IF;
-  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-  PERFORM pg_notify('live_changes', json_build_object('t', 'instance', 'id', r.id, 'o', r.organization_id)::text);
-  RETURN NULL;
-END;
-$$;
---> statement-breakpoint
-CREATE TRIGGER instances_live AFTER INSERT OR UPDATE OR DELETE ON instances FOR EACH ROW EXECUTE FUNCTION live_instances_notify();
+CREATE TRIGGER instances_live AFTER INSERT OR UPDATE OR DELETE ON instances FOR EACH ROW EXECUTE FUNCTION live_record_notify('instance', 'updated_at,reported_tools_at');
 --> statement-breakpoint
 -- Who belongs to an approver group decides whose Approvals inbox a waiting job is in.
 CREATE FUNCTION live_approver_group_members_notify() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -5,7 +5,7 @@
 // that changes nothing shown is not announced.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
-import { jobs, nodes } from '../../db/schema.ts';
+import { approverGroupMembers, approverGroups, jobs, nodes } from '../../db/schema.ts';
 import { MAX_STREAMS_PER_SESSION } from '../../web/live-events.ts';
 import type { Seed } from '../authz/seed.ts';
 import { startSeededWeb, type SeededWeb } from '../jest/seeded-web.ts';
@@ -111,6 +111,11 @@ describe('GET /events', () => {
       .where(eq(nodes.id, seed.nodeA));
     await seed.db.update(nodes).set({ status: 'online' }).where(eq(nodes.id, seed.nodeA));
     await waitHeard(adminA, seed.nodeA);
+
+    // Someone joins one of customer A's approver groups: whose inbox a waiting job is in may change.
+    const [group] = await seed.db.insert(approverGroups).values({ organizationId: seed.orgA, name: 'Live approvers' }).returning({ id: approverGroups.id });
+    await seed.db.insert(approverGroupMembers).values({ groupId: group!.id, userId: p.company_user.actor.userId });
+    await waitHeard(userA, group!.id);
 
     // A marker in customer B: once its admin heard it, everything before it was delivered (in commit order).
     await seed.db.update(nodes).set({ status: 'stale' }).where(eq(nodes.id, seed.nodeB));
