@@ -104,13 +104,21 @@ describe('GET /events', () => {
     const ownJob = await insertJob(seed.orgA, p.company_user.actor.userId);
     await waitHeard(userA, ownJob);
 
-    // Customer A's node: its status is announced; a heartbeat (last seen, last report) is not.
-    await seed.db
-      .update(nodes)
-      .set({ lastSeenAt: new Date(), lastReport: { agentVersion: 'test' } })
-      .where(eq(nodes.id, seed.nodeA));
+    // Customer A's node: its status is announced, and its heartbeats once a minute: a heartbeat within the
+    // minute of the one before it (and its report) is not.
+    const heartbeat = (at: string) =>
+      seed.db
+        .update(nodes)
+        .set({ lastSeenAt: new Date(at), lastReport: { agentVersion: at } })
+        .where(eq(nodes.id, seed.nodeA));
+    const nodeHeard = (n: number) => waitFor(`${n} changes of node A`, async () => (heard(adminA, seed.nodeA).length === n ? true : undefined), 5_000);
+    await heartbeat('2026-11-30T20:00:10Z');
+    await nodeHeard(1);
+    await heartbeat('2026-11-30T20:00:40Z');
     await seed.db.update(nodes).set({ status: 'online' }).where(eq(nodes.id, seed.nodeA));
-    await waitHeard(adminA, seed.nodeA);
+    await nodeHeard(2);
+    await heartbeat('2026-11-30T20:01:05Z');
+    await nodeHeard(3);
 
     // Someone joins one of customer A's approver groups: whose inbox a waiting job is in may change.
     const [group] = await seed.db.insert(approverGroups).values({ organizationId: seed.orgA, name: 'Live approvers' }).returning({ id: approverGroups.id });
@@ -126,8 +134,9 @@ describe('GET /events', () => {
     expect(heard(userA, jobA)).toEqual([]);
     expect(heard(userA, seed.nodeA)).toEqual([]); // a company user does not see nodes
     expect(heard(adminA, seed.nodeB)).toEqual([]);
-    // One announcement for the node: its status change, not the heartbeat before it.
-    expect(heard(admin, seed.nodeA)).toHaveLength(1);
+    // Three announcements for the node (the first heartbeat, the status, the next minute's heartbeat),
+    // none for the heartbeat within the minute.
+    expect(heard(admin, seed.nodeA)).toHaveLength(3);
   });
 
   it('refuses a caller who is not signed in, takes a personal API token, and limits the streams of one session', async () => {
