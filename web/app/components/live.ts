@@ -69,17 +69,21 @@ export function useLiveData(intervalMs = 3000, filter: LiveFilter = () => true):
   }, [intervalMs]);
 }
 
-/** Reloads the page's loaders every `intervalMs` while the tab is visible: for what no record announces (a container's logs). */
-export function usePolling(intervalMs = 3000): void {
+/**
+ * Reloads the page's loaders every `intervalMs` while the tab is visible (and `enabled`): for what no
+ * record announces (a container's logs, a running job's attempts in Temporal's history).
+ */
+export function usePolling(intervalMs = 3000, enabled = true): void {
   const revalidator = useRef<Revalidator>(null!);
   revalidator.current = useRevalidator();
   useEffect(() => {
+    if (!enabled) return;
     const timer = setInterval(() => {
       // Not awaited: a failed loader shows in the route's error boundary, and the next tick tries again.
       if (document.visibilityState === 'visible' && revalidator.current.state === 'idle') void revalidator.current.revalidate();
     }, intervalMs);
     return () => clearInterval(timer);
-  }, [intervalMs]);
+  }, [intervalMs, enabled]);
 }
 
 /** "12 s ago", "3 min ago", "2 h ago", "5 d ago". */
