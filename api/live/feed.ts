@@ -59,21 +59,26 @@ export function startLiveFeed(sql: postgres.Sql): LiveFeed {
     for (const s of subscribers) s(message);
   };
   let listens = 0;
-  const listening = sql.listen(
-    LIVE_CHANNEL,
-    (payload) => {
-      const change = parseNotification(payload);
-      if (change) send({ type: 'change', change });
-      else log.warn({ bytes: payload.length }, 'live: a notification that names no record was ignored');
-    },
-    () => {
-      // Called on every (re)connection: after the first, what was notified while down is unknown.
-      if (listens++ > 0) {
-        log.info('live: LISTEN connection restored; pages reload what they show');
-        send({ type: 'resync' });
-      }
-    },
-  );
+  const onNotify = (payload: string) => {
+    const change = parseNotification(payload);
+    if (change) send({ type: 'change', change });
+    else log.warn({ bytes: payload.length }, 'live: a notification that names no record was ignored');
+  };
+  const onListen = () => {
+    // Called on every (re)connection: after the first, what was notified while down is unknown.
+    if (listens++ > 0) {
+      log.info('live: LISTEN connection restored; pages reload what they show');
+      send({ type: 'resync' });
+    }
+  };
+  // postgres.js reconnects an established LISTEN by itself; a first attempt that fails is tried again here.
+  const listen = (): Promise<{ unlisten(): Promise<void> }> =>
+    sql.listen(LIVE_CHANNEL, onNotify, onListen).catch(async (err: Error) => {
+      log.error({ err: err.message }, 'live: could not LISTEN; trying again in 5 s (pages poll meanwhile)');
+      await new Promise((r) => setTimeout(r, 5_000));
+      return listen();
+    });
+  const listening = listen();
   return {
     ready: listening.then(() => undefined),
     subscribe(subscriber) {

@@ -4,7 +4,7 @@
 // company user only for their own jobs; another organization's people hear nothing, and a heartbeat
 // that changes nothing shown is not announced.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { approverGroupMembers, approverGroups, jobs, nodes } from '../../db/schema.ts';
 import { MAX_STREAMS_PER_SESSION } from '../../web/live-events.ts';
 import type { Seed } from '../authz/seed.ts';
@@ -137,6 +137,17 @@ describe('GET /events', () => {
     // Three announcements for the node (the first heartbeat, the status, the next minute's heartbeat),
     // none for the heartbeat within the minute.
     expect(heard(admin, seed.nodeA)).toHaveLength(3);
+  });
+
+  it('after the LISTEN connection is cut, reconnects by itself and tells the pages to reload', async () => {
+    const admin = await openStream({ cookie: seed.people.msp_admin.cookie });
+    const cut = await seed.db.execute<{ cut: boolean }>(
+      sql`select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = current_database() and query ilike 'listen%live_changes%'`,
+    );
+    expect(cut.map((r) => r.cut)).toEqual([true]);
+    await waitFor('a resync', async () => (admin.events.some((e) => e.event === 'resync') ? true : undefined), 15_000);
+    const job = await insertJob(seed.orgA, null);
+    await waitHeard(admin, job);
   });
 
   it('refuses a caller who is not signed in, takes a personal API token, and limits the streams of one session', async () => {
