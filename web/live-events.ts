@@ -42,12 +42,13 @@ export function liveEvents(opts: { db: () => Db; feed: LiveFeed; heartbeatMs?: n
       const who = await actorOf(db, req);
       if (!who) return sendProblem(res, 401, 'Unauthorized', 'Sign in to the console, or send a personal API token (Authorization: Bearer awpat_…).');
       await authorizeScope({ db, actor: who.actor }, 'read', 'GET /events');
+      await opts.feed.ready;
+      // Counted and taken with no await between, so two requests at once cannot both take the last place.
       const count = open.get(who.key) ?? 0;
       if (count >= MAX_STREAMS_PER_SESSION) {
         // The browser's EventSource gives up on a refusal; the page keeps itself fresh by polling.
         return sendProblem(res, 429, 'Too Many Requests', `This session already holds ${MAX_STREAMS_PER_SESSION} live update streams; close a tab.`);
       }
-      await opts.feed.ready;
       open.set(who.key, count + 1);
 
       let actor = who.actor;
