@@ -236,7 +236,7 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
 }
 
 /** A stable UUID (v4 layout) from a name: the same run and step always name the same job. */
-function uuidFrom(name: string): string {
+export function uuidFrom(name: string): string {
   const h = crypto.createHash('sha256').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x40;
   h[8] = (h[8]! & 0x3f) | 0x80;

@@ -137,6 +137,10 @@ const RULES = {
   // organization sees them. Which definitions a company user may run ("shared with them") comes with runs.
   'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
+  // Schedules (issue 15): its company admin and MSP staff see and manage an organization's (create, change,
+  // pause, resume, trigger, backfill, delete); each run carries the owner's authority, checked again then.
+  'schedule.view': mspStaffOrOwnCompanyAdmin,
+  'schedule.manage': mspStaffOrOwnCompanyAdmin,
   'audit.view': mspStaffOrOwnCompanyAdmin,
   'settings.security.update': (a) => a.role === 'msp_admin',
   // Temporal's payloads through the codec server (ADR 0016): decoding shows every organization's data as

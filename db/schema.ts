@@ -625,3 +625,58 @@ export const approverGroupMembers = pgTable(
   },
   (t) => [uniqueIndex('approver_group_members_unique').on(t.groupId, t.userId), index('approver_group_members_user_idx').on(t.userId)],
 );
+
+// Schedules (issue 15): a workflow definition run for its organization on an interval or a cron calendar in
+// a time zone, through one Temporal Schedule per row (api/schedules/). Postgres is the record: the worker
+// reconciles Temporal's copy from it at start-up, and each scheduled run believes this row, not Temporal.
+export const SCHEDULE_OVERLAPS = ['skip', 'buffer_one', 'buffer_all', 'allow_all'] as const;
+export type ScheduleOverlap = (typeof SCHEDULE_OVERLAPS)[number];
+/** When runs start: every N seconds (plus an offset), or a five-field cron expression read in the row's time zone. */
+export type ScheduleSpec = { kind: 'interval'; everySeconds: number; offsetSeconds: number } | { kind: 'cron'; expression: string };
+/** A range a person asked to backfill: runs scheduled in it are believed although they start late. */
+export interface ScheduleBackfill {
+  start: string;
+  end: string;
+  by: string;
+  at: string;
+}
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    definitionId: uuid('definition_id')
+      .notNull()
+      .references(() => workflowDefinitions.id),
+    /** The pinned version; null runs the definition's current version at each run ("latest"). */
+    versionId: uuid('version_id').references(() => workflowVersions.id),
+    name: text('name').notNull(),
+    spec: jsonb('spec').$type<ScheduleSpec>().notNull(),
+    /** IANA time zone the cron expression is read in (and upcoming times are shown in). */
+    timeZone: text('time_zone').notNull().default('UTC'),
+    overlap: text('overlap', { enum: SCHEDULE_OVERLAPS }).notNull().default('skip'),
+    catchupWindowSeconds: integer('catchup_window_seconds').notNull().default(600),
+    pauseOnFailure: boolean('pause_on_failure').notNull().default(false),
+    jitterSeconds: integer('jitter_seconds').notNull().default(0),
+    startAt: timestamp('start_at', { withTimezone: true, precision: 3 }),
+    endAt: timestamp('end_at', { withTimezone: true, precision: 3 }),
+    paused: boolean('paused').notNull().default(false),
+    note: text('note').notNull().default(''),
+    /** Trigger-now requests made through the product and not yet used by a run (a run started any other way off the calendar is refused). */
+    pendingTriggers: integer('pending_triggers').notNull().default(0),
+    lastTriggeredAt: timestamp('last_triggered_at', { withTimezone: true, precision: 3 }),
+    backfills: jsonb('backfills').$type<ScheduleBackfill[]>().notNull().default([]),
+    /** The owner: runs carry this person's authority, checked again at each run. */
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** Deleted schedules are kept (their runs name them) and their Temporal Schedule removed. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('schedules_organization_idx').on(t.organizationId), index('schedules_definition_idx').on(t.definitionId)],
+);
