@@ -31,7 +31,7 @@ export const ScheduleSpecInput = z.discriminatedUnion(
           try {
             parseCron(value);
           } catch (err) {
-            c.addIssue({ code: 'custom', message: `spec.expression: ${(err as Error).message}` });
+            c.addIssue({ code: 'custom', message: `spec.expression is not valid: ${(err as Error).message}` });
           }
         })
         .describe('Five fields: minute hour day-of-month month day-of-week (0 = Sunday), numbers, ranges, steps and lists; read in timeZone'),

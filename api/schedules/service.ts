@@ -276,6 +276,7 @@ export async function triggerSchedule(ctx: ServiceContext, id: string): Promise<
       .set({ pendingTriggers: sql`${schedules.pendingTriggers} + 1`, lastTriggeredAt: new Date() })
       .where(eq(schedules.id, s.id));
     await recordSuccess(tx, ctx.actor, 'schedule.trigger', target(s), { name: s.name });
+    await applyToTemporal(client, s);
     await client.schedule.getHandle(temporalScheduleId(s.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   });
   return output(ctx, id);
@@ -297,6 +298,7 @@ export async function backfillSchedule(ctx: ServiceContext, id: string, input: u
       .set({ backfills: sql`${schedules.backfills} || ${JSON.stringify([entry])}::jsonb` })
       .where(eq(schedules.id, s.id));
     await recordSuccess(tx, ctx.actor, 'schedule.backfill', target(s), { start: entry.start, end: entry.end, runs: times.length });
+    await applyToTemporal(client, s);
     await client.schedule.getHandle(temporalScheduleId(s.id)).backfill({ start, end, overlap: ScheduleOverlapPolicy.BUFFER_ALL });
   });
   return output(ctx, id);

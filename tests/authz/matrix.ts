@@ -16,6 +16,7 @@ import {
   nodeEnrollmentTokens,
   nodes,
   permissions,
+  schedules,
   workflowDefinitions,
   workflowVersions,
 } from '../../db/schema.ts';
@@ -240,6 +241,20 @@ const atDefinition =
   (suffix = '', body?: (s: Seed) => Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflow-definitions/${await freshDefinition(s, orgOf(s, w))}${suffix}`, body: body?.(s) });
 
+/** A daily schedule of a fresh definition of the organization, owned by a fresh company admin (its Temporal Schedule is made on first change). */
+async function freshSchedule(s: Seed, organizationId: string): Promise<string> {
+  const definitionId = await freshDefinition(s, organizationId);
+  const createdBy = await s.freshPerson(organizationId, 'company_admin');
+  const [row] = await s.db
+    .insert(schedules)
+    .values({ organizationId, definitionId, name: s.unique('Matrix schedule'), spec: { kind: 'interval', everySeconds: 86_400, offsetSeconds: 0 }, createdBy })
+    .returning();
+  return row!.id;
+}
+const atSchedule =
+  (suffix = '', body?: () => Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}${suffix}`, body: body?.() });
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
@@ -374,6 +389,24 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /workflow-definitions/:id/unarchive': { request: atDefinition('/unarchive'), expect: api.companyAdmins(200) },
   'GET /workflow-definitions/:id/export': { request: atDefinition('/export'), expect: api.companyPeople(200) },
   'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
+  // Schedules: its company admin and MSP staff see and manage an organization's.
+  'GET /schedules': { request: inOrganization('/schedules'), expect: api.companyAdmins(200) },
+  'POST /schedules': {
+    request: async (s, _r, w) => ({
+      body: { definitionId: await freshDefinition(s, orgOf(s, w)), name: s.unique('Matrix schedule'), spec: { kind: 'interval', everySeconds: 86_400 }, paused: true },
+    }),
+    expect: api.companyAdmins(201),
+  },
+  'GET /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
+  'PATCH /schedules/:id': { request: atSchedule('', () => ({ jitterSeconds: 5 })), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/pause': { request: atSchedule('/pause', () => ({ note: 'matrix' })), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/resume': { request: atSchedule('/resume', () => ({})), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/trigger': { request: atSchedule('/trigger'), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/backfill': {
+    request: atSchedule('/backfill', () => ({ start: new Date(Date.now() - 2 * 86_400_000).toISOString(), end: new Date(Date.now() - 86_400_000).toISOString() })),
+    expect: api.companyAdmins(200),
+  },
+  'DELETE /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
