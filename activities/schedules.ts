@@ -63,11 +63,11 @@ export function createScheduleActivities(deps: { db: Db; temporal: Connection; n
   async function startedBySchedule(scheduleId: string, run: { workflowId: string; runId: string }): Promise<boolean> {
     const handle = client.schedule.getHandle(temporalScheduleId(scheduleId));
     for (let attempt = 0; attempt < 10; attempt++) {
+      if (attempt) await sleep(500);
       const d = await handle.describe().catch(() => null);
       const started = [...(d?.info.recentActions.map((a) => a.action) ?? []), ...(d?.info.runningActions ?? [])];
       if (started.some((a) => a.workflow.workflowId === run.workflowId && a.workflow.firstExecutionRunId === run.runId)) return true;
       Context.current().heartbeat();
-      await sleep(1000);
     }
     return false;
   }
@@ -144,7 +144,7 @@ export function createScheduleActivities(deps: { db: Db; temporal: Connection; n
           return { state: job.state, reason };
         }
         Context.current().heartbeat({ state: job.state });
-        await Context.current().sleep(2000);
+        await Context.current().sleep(1000);
       }
     },
   };
