@@ -210,7 +210,8 @@ export interface JobApproval {
   at: string;
   by: string;
   role: string;
-  via: 'console' | 'signal';
+  /** `standing`: a standing approval of the run's schedule, used when the step opened (api/schedules/standing-approvals.ts). */
+  via: 'console' | 'signal' | 'standing';
   outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored';
   reason?: string;
   /** For a decision: the person's id and the grant's nonce, recorded only after the grant was checked against Postgres (ADR 0010). */
@@ -679,4 +680,31 @@ export const schedules = pgTable(
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
   },
   (t) => [index('schedules_organization_idx').on(t.organizationId), index('schedules_definition_idx').on(t.definitionId)],
+);
+
+// Standing approvals (issue 15): a person allowed to approve a scheduled definition's confirmations says
+// yes in advance, for up to N runs or until a date, so that a 3 a.m. run does not wait for anyone. Each use
+// is recorded on the run as that person's approval of that step (activities/workflow-runs.ts); revocable.
+export const standingApprovals = pgTable(
+  'standing_approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    scheduleId: uuid('schedule_id')
+      .notNull()
+      .references(() => schedules.id),
+    /** The step it approves; null: every step of the schedule's runs that asks for a confirmation. */
+    stepId: text('step_id'),
+    approverId: uuid('approver_id')
+      .notNull()
+      .references(() => users.id),
+    /** How many runs it approves (null: until expiresAt). */
+    maxRuns: integer('max_runs'),
+    runsUsed: integer('runs_used').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
+    note: text('note').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    revokedBy: uuid('revoked_by').references(() => users.id),
+  },
+  (t) => [index('standing_approvals_schedule_idx').on(t.scheduleId), check('standing_approvals_bounded', sql`${t.maxRuns} is not null or ${t.expiresAt} is not null`)],
 );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { BackfillInput, CreateScheduleInput, IdParams, ListSchedulesQuery, NoteInput, ScheduleOutput, ScheduleSummary, UpdateScheduleInput } from './model.ts';
 import * as service from './service.ts';
+import { GrantStandingApprovalInput, grantStandingApproval, listStandingApprovals, revokeStandingApproval, StandingApprovalOutput } from './standing-approvals.ts';
 
 const tag = 'Schedules';
 
@@ -90,5 +91,35 @@ export const scheduleEndpoints = [
     response: z.object({ deleted: z.literal(true) }),
     callsTemporal: true,
     handler: (ctx, { params }) => service.deleteSchedule(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'get',
+    path: '/schedules/:id/standing-approvals',
+    tag,
+    summary: 'The schedule’s standing approvals that are not revoked (who approved its runs in advance, how many runs are left, until when)',
+    params: IdParams,
+    response: z.object({ items: z.array(StandingApprovalOutput) }),
+    handler: async (ctx, { params }) => ({ items: await listStandingApprovals(ctx, params.id) }),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/schedules/:id/standing-approvals',
+    tag,
+    summary:
+      'Approve the schedule’s runs in advance, for up to maxRuns runs or until expiresAt: each run’s confirmation (of stepId, or of every step) counts it as your approval while you still may approve that step',
+    params: IdParams,
+    body: GrantStandingApprovalInput,
+    response: StandingApprovalOutput,
+    status: 201,
+    handler: (ctx, { params, body }) => grantStandingApproval(ctx, params.id, body),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/schedules/:id/standing-approvals/:approvalId/revoke',
+    tag,
+    summary: 'Revoke a standing approval (its approver, or whoever manages the schedule); runs it already approved stay approved',
+    params: IdParams.extend({ approvalId: z.string().uuid('approvalId must be a UUID') }),
+    response: StandingApprovalOutput,
+    handler: (ctx, { params }) => revokeStandingApproval(ctx, params.id, params.approvalId),
   }),
 ];

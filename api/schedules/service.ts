@@ -38,7 +38,7 @@ const selectSchedules = (db: Executor) =>
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, schedules.definitionId))
     .innerJoin(users, eq(users.id, schedules.createdBy))
     .leftJoin(pinned, eq(pinned.id, schedules.versionId));
-type Selected = { s: ScheduleRow; organizationName: string; definitionName: string; pinnedNumber: number | null; owner: string };
+export type Selected = { s: ScheduleRow; organizationName: string; definitionName: string; pinnedNumber: number | null; owner: string };
 
 const toSummary = ({ s, organizationName, definitionName, pinnedNumber, owner }: Selected): ScheduleSummary => ({
   id: s.id,
@@ -84,7 +84,7 @@ async function withTemporal<T>(ctx: ServiceContext, change: (tx: Executor, clien
 }
 
 /** The schedule, if the actor may do `action` to it (another organization's is "not found"; a deleted one is gone). */
-async function findSchedule(ctx: ServiceContext, id: string, action: 'schedule.view' | 'schedule.manage'): Promise<Selected> {
+export async function findSchedule(ctx: ServiceContext, id: string, action: 'schedule.view' | 'schedule.manage' | 'schedule.pre_approve'): Promise<Selected> {
   if (!isUuid(id)) throw new NotFoundError('schedule');
   const [row] = await selectSchedules(ctx.db).where(and(eq(schedules.id, id), isNull(schedules.deletedAt)));
   if (!row) throw new NotFoundError('schedule');
@@ -140,7 +140,7 @@ function confirmationsOf(preview: PolicyPreviewOutput, steps: Step[]): ScheduleO
 }
 
 /** The policy engine's verdicts on the version a run would start now; a blocked step refuses the schedule, naming its rule. */
-async function policyOf(ctx: ServiceContext, definitionId: string, versionNumber: number | undefined, refuseBlocked: boolean) {
+export async function policyOf(ctx: ServiceContext, definitionId: string, versionNumber: number | undefined, refuseBlocked: boolean) {
   const preview = await previewDefinition(ctx, definitionId, versionNumber === undefined ? {} : { version: versionNumber });
   const blocked = preview.steps.find((p) => p.verdict?.outcome === 'blocked');
   if (refuseBlocked && blocked)

@@ -17,6 +17,7 @@ import {
   nodes,
   permissions,
   schedules,
+  standingApprovals,
   workflowDefinitions,
   workflowVersions,
 } from '../../db/schema.ts';
@@ -251,6 +252,22 @@ async function freshSchedule(s: Seed, organizationId: string): Promise<string> {
     .returning();
   return row!.id;
 }
+/** A schedule whose runs wait for a person (MSP staff by default), for standing approvals; with one by a fresh MSP operator when asked. */
+async function freshGatedSchedule(s: Seed, organizationId: string, withStanding: boolean): Promise<{ scheduleId: string; standingId?: string }> {
+  const scheduleId = await freshSchedule(s, organizationId);
+  const [row] = await s.db.select().from(schedules).where(eq(schedules.id, scheduleId));
+  const [d] = await s.db.select().from(workflowDefinitions).where(eq(workflowDefinitions.id, row!.definitionId));
+  const steps = [{ id: 'look', name: 'Look', kind: 'wait_for_person', message: 'look' }];
+  const [v] = await s.db
+    .insert(workflowVersions)
+    .values({ definitionId: d!.id, number: 2, name: d!.name, description: '', steps, contentHash: crypto.randomBytes(32).toString('hex') })
+    .returning();
+  await s.db.update(workflowDefinitions).set({ currentVersionId: v!.id }).where(eq(workflowDefinitions.id, d!.id));
+  if (!withStanding) return { scheduleId };
+  const approverId = await s.freshPerson(s.msp, 'msp_operator');
+  const [standing] = await s.db.insert(standingApprovals).values({ scheduleId, approverId, maxRuns: 3 }).returning();
+  return { scheduleId, standingId: standing!.id };
+}
 const atSchedule =
   (suffix = '', body?: () => Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}${suffix}`, body: body?.() });
@@ -407,6 +424,19 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.companyAdmins(200),
   },
   'DELETE /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
+  // Standing approvals: whoever may approve the runs' steps (here MSP staff: the step names no group) grants one; the schedule's managers revoke it.
+  'GET /schedules/:id/standing-approvals': { request: atSchedule('/standing-approvals'), expect: api.companyPeople(200) },
+  'POST /schedules/:id/standing-approvals': {
+    request: async (s, _r, w) => ({ path: `/schedules/${(await freshGatedSchedule(s, orgOf(s, w), false)).scheduleId}/standing-approvals`, body: { maxRuns: 2 } }),
+    expect: api.mspStaff(201),
+  },
+  'POST /schedules/:id/standing-approvals/:approvalId/revoke': {
+    request: async (s, _r, w) => {
+      const { scheduleId, standingId } = await freshGatedSchedule(s, orgOf(s, w), true);
+      return { path: `/schedules/${scheduleId}/standing-approvals/${standingId}/revoke` };
+    },
+    expect: api.companyAdmins(200),
+  },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },

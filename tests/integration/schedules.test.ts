@@ -11,10 +11,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { cancelJob, getJob } from '../../api/jobs/service.ts';
 import { createConnection, testConnection } from '../../api/connections/service.ts';
 import { setPermission } from '../../api/permissions/service.ts';
-import { createSchedule, deleteSchedule, getSchedule, setSchedulePaused, triggerSchedule } from '../../api/schedules/service.ts';
+import { backfillSchedule, createSchedule, deleteSchedule, getSchedule, setSchedulePaused, triggerSchedule } from '../../api/schedules/service.ts';
 import { temporalScheduleId } from '../../api/schedules/temporal-schedule.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
-import { auditEvents, capabilities, jobs, schedules } from '../../db/schema.ts';
+import { auditEvents, capabilities, jobs, schedules, standingApprovals, users } from '../../db/schema.ts';
+import { grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '../../api/schedules/standing-approvals.ts';
+import { ForbiddenError } from '../../api/errors.ts';
+import { failure } from '../jest/tenants.ts';
 import type { ScheduledRunResult } from '../../workflows/scheduled-run.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
@@ -135,6 +138,76 @@ describe('a schedule', () => {
     await sleep(2500);
     expect(await runsOf(s.id)).toHaveLength(1);
     await setPermission(w.ctx(w.actors.admin), w.acme.id, ids.driveCapability, { enabled: true, allowedActions: ['files.list'], confirmation: 'never' });
+  });
+});
+
+describe('a standing approval', () => {
+  it('approves the first N runs’ waiting step as its approver’s approval, then is used up: the next run waits for a person', async () => {
+    const acme = w.ctx(w.actors.acmeAdmin);
+    const s = await createSchedule(acme, { definitionId: ids.waits, name: 'Nightly, pre-approved', spec: everySeconds(2), paused: true });
+    expect(s.confirmations).toEqual([expect.objectContaining({ stepId: 'look', approverRoles: ['msp_admin', 'msp_operator'] })]);
+    // A company admin may not approve the step (MSP staff only), so may not approve it in advance either.
+    expect(await failure(grantStandingApproval(acme, s.id, { maxRuns: 2 }))).toBeInstanceOf(ForbiddenError);
+    const standing = await grantStandingApproval(w.ctx(w.actors.operator), s.id, { maxRuns: 2, note: 'nightly check' });
+    await setSchedulePaused(acme, s.id, false, {});
+    const runs = await waitFor(
+      'two pre-approved runs and a third that waits',
+      async () => {
+        const rows = await runsOf(s.id);
+        return rows.length >= 3 && rows[2]!.state === 'waiting_for_approval' ? rows : undefined;
+      },
+      30_000,
+    );
+    await setSchedulePaused(acme, s.id, true, {});
+    for (const run of runs.slice(0, 2)) {
+      expect(run.state).toBe('completed');
+      expect(run.approvals).toEqual([expect.objectContaining({ by: w.actors.operator.email, via: 'standing', outcome: 'approved', request: 'look' })]);
+    }
+    expect(runs[2]!.approvals).toEqual([]);
+    const [used] = await t.db.select().from(standingApprovals).where(eq(standingApprovals.id, standing.id));
+    expect(used!.runsUsed).toBe(2);
+    // Revoked: it no longer shows; the waiting run is cancelled by hand.
+    await revokeStandingApproval(acme, s.id, standing.id);
+    expect(await listStandingApprovals(acme, s.id)).toEqual([]);
+    await cancelJob(w.ctx(w.actors.admin), runs[2]!.id, {});
+  });
+});
+
+describe('a backfill and the owner', () => {
+  it('backfills a past range: each of its times runs once, in turn, as a normal run', async () => {
+    const acme = w.ctx(w.actors.acmeAdmin);
+    const s = await createSchedule(acme, { definitionId: ids.note, name: 'Hourly', spec: everySeconds(3600) });
+    const hour = 3_600_000;
+    const end = new Date(Math.floor(Date.now() / hour) * hour - 1);
+    await backfillSchedule(acme, s.id, { start: new Date(end.getTime() - 3 * hour + 1).toISOString(), end: end.toISOString() });
+    const runs = await waitFor(
+      'three backfilled runs to complete',
+      async () => {
+        const rows = await runsOf(s.id);
+        return rows.filter((r) => r.state === 'completed').length === 3 ? rows : undefined;
+      },
+      30_000,
+    );
+    const times = runs.map((r) => Date.parse(String(r.params.scheduledAt))).sort();
+    expect(times).toEqual([3, 2, 1].map((n) => Math.floor(Date.now() / hour) * hour - n * hour));
+    await setSchedulePaused(acme, s.id, true, {});
+  });
+
+  it('fails the scheduled run when its owner was deactivated, and starts nothing', async () => {
+    const owner = await w.person('company_admin', w.acme.id, 'leaving@acme.test');
+    const s = await createSchedule(w.ctx(owner), { definitionId: ids.note, name: 'Owner leaves', spec: { kind: 'cron', expression: '0 3 1 1 *' } });
+    await t.db.update(users).set({ active: false }).where(eq(users.id, owner.userId));
+    await triggerSchedule(w.ctx(w.actors.acmeAdmin), s.id);
+    const [action] = await waitFor('the triggered action', async () => {
+      const d = await stack.controlPlane.client.schedule.getHandle(temporalScheduleId(s.id)).describe();
+      return d.info.recentActions.length ? d.info.recentActions : undefined;
+    });
+    const failed = await stack.controlPlane.client.workflow
+      .getHandle(action!.action.workflow.workflowId)
+      .result()
+      .catch((err: Error) => err);
+    expect(String((failed as { cause?: { cause?: Error } }).cause?.cause?.message ?? failed)).toMatch(/owner is no longer an active user/);
+    expect(await runsOf(s.id)).toEqual([]);
   });
 });
 
