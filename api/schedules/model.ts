@@ -102,6 +102,8 @@ export const UpdateScheduleInput = z
 
 export const NoteInput = z.object({ note: fields.note.optional() });
 
+export const MAX_BACKFILL_DAYS = 31;
+
 export const BackfillInput = z.object({ start: instant('start'), end: instant('end') }).superRefine((v, c) => {
   if (Date.parse(v.end) <= Date.parse(v.start)) c.addIssue({ code: 'custom', path: ['end'], message: 'end must be after start' });
   if (Date.parse(v.end) > Date.now()) c.addIssue({ code: 'custom', path: ['end'], message: 'end must not be in the future: a backfill runs times that have passed' });
