@@ -684,6 +684,20 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent: 'archive' } }),
     expect: pages.companyAdmins(200),
   },
+  // Schedules: its company admin and MSP staff; a new schedule opens its page; the page's default form pauses it.
+  'GET /schedules': { request: inOrganization('/schedules'), expect: pages.companyAdmins(200) },
+  'POST /schedules': {
+    request: async (s, _r, w) => ({
+      path: `/schedules?organizationId=${orgOf(s, w)}`,
+      body: { definitionId: await freshDefinition(s, orgOf(s, w)), name: s.unique('Console schedule'), kind: 'cron', expression: '0 3 1 1 *', timeZone: 'UTC', paused: 'on' },
+    }),
+    expect: pages.companyAdmins(302),
+  },
+  'GET /schedules/:scheduleId': { request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  'POST /schedules/:scheduleId': {
+    request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}`, body: { intent: 'pause' } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /tools': page(),
 };
 
@@ -784,6 +798,16 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
       {
         request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}`, body: { intent } }),
         expect: pages.companyAdmins(intent === 'unarchive' ? 200 : 302),
+      } satisfies MatrixEntry,
+    ]),
+  ),
+  // The schedule page's buttons: its company admin and MSP staff; a deletion goes back to the list.
+  ...Object.fromEntries(
+    (['trigger', 'resume', 'delete'] as const).map((intent) => [
+      `POST /schedules/:scheduleId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.companyAdmins(intent === 'delete' ? 302 : 200),
       } satisfies MatrixEntry,
     ]),
   ),

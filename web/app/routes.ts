@@ -34,6 +34,8 @@ export default [
     route('connections/:connectionId', 'routes/connections/detail.tsx'),
     route('workflows', 'routes/workflows/list.tsx'),
     route('workflows/:definitionId', 'routes/workflows/detail.tsx'),
+    route('schedules', 'routes/schedules/list.tsx'),
+    route('schedules/:scheduleId', 'routes/schedules/detail.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
     ...['tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),
