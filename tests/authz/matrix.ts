@@ -811,6 +811,18 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
       } satisfies MatrixEntry,
     ]),
   ),
+  // Approving runs in advance from the schedule's page: only who may approve the step ("wait for a person": MSP staff).
+  'POST /schedules/:scheduleId intent=pre-approve': {
+    request: async (s, _r, w) => ({ path: `/schedules/${(await freshGatedSchedule(s, orgOf(s, w), false)).scheduleId}`, body: { intent: 'pre-approve', maxRuns: '2' } }),
+    expect: pages.mspStaff(200),
+  },
+  'POST /schedules/:scheduleId intent=revoke-standing': {
+    request: async (s, _r, w) => {
+      const { scheduleId, standingId } = await freshGatedSchedule(s, orgOf(s, w), true);
+      return { path: `/schedules/${scheduleId}`, body: { intent: 'revoke-standing', standingId: standingId! } };
+    },
+    expect: pages.companyAdmins(200),
+  },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

@@ -5,9 +5,10 @@ import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
 import { deleteSchedule, getSchedule, setSchedulePaused, triggerSchedule } from '../../../../api/schedules/service.ts';
+import { grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '../../../../api/schedules/standing-approvals.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
-import { FormError } from '../../components/forms.tsx';
+import { FormError, LabelledInput } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
@@ -22,6 +23,8 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   return {
     schedule,
     canManage: can(ctx.actor, 'schedule.manage', { organizationId }),
+    me: ctx.actor.email,
+    standing: await load(() => listStandingApprovals(ctx, schedule.id)),
     runs: can(ctx.actor, 'job.view', { organizationId }) ? (await listJobs(ctx, { scheduleId: schedule.id, limit: 20 })).items : [],
   };
 }
@@ -33,6 +36,20 @@ export async function action({ request, params }: Route.ActionArgs) {
   switch (form.get('intent')) {
     case 'trigger':
       return attempt(() => triggerSchedule(ctx, id));
+    case 'pre-approve': {
+      const text = (name: string) => String(form.get(name) ?? '').trim();
+      return attempt(() =>
+        grantStandingApproval(ctx, id, {
+          ...(text('maxRuns') ? { maxRuns: Number(text('maxRuns')) } : {}),
+          // A day people pick: through its end, UTC.
+          ...(text('until') ? { expiresAt: `${text('until')}T23:59:59Z` } : {}),
+          ...(text('stepId') ? { stepId: text('stepId') } : {}),
+          note: text('note'),
+        }),
+      );
+    }
+    case 'revoke-standing':
+      return attempt(() => revokeStandingApproval(ctx, id, String(form.get('standingId') ?? '')));
     case 'resume':
       return attempt(() => setSchedulePaused(ctx, id, false, {}));
     case 'delete': {
@@ -46,7 +63,8 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function ScheduleDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { schedule: s, canManage, runs } = loaderData;
+  const { schedule: s, canManage, runs, standing, me } = loaderData;
+  const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
   const busy = useNavigation().state === 'submitting';
   const state = scheduleState(s);
   const button = (intent: string, label: string, className?: string) => (
@@ -110,6 +128,67 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
               </li>
             ))}
           </ul>
+        </>
+      )}
+
+      {s.confirmations.length > 0 && (
+        <>
+          <h2>Standing approvals</h2>
+          <p className="muted">
+            Someone who may approve these steps can approve the next runs in advance, for a number of runs or until a day: a run then records their approval when the step asks,
+            while they still may give it. Without one, each run waits for its approvers.
+          </p>
+          <table data-testid="standing-approvals">
+            <TableHead columns={['Approver', 'Step', 'Runs used', 'Until', 'Note', '']} />
+            <tbody>
+              {standing.map((a) => (
+                <tr key={a.id}>
+                  <td>{a.approver}</td>
+                  <td>{a.stepId ?? 'every step'}</td>
+                  <td>
+                    {a.runsUsed}
+                    {a.maxRuns !== null ? ` of ${a.maxRuns}` : ''}
+                  </td>
+                  <td>{formatDateTime(a.expiresAt)}</td>
+                  <td>{a.note}</td>
+                  <td>
+                    {(canManage || a.approver === me) && (
+                      <Form method="post" aria-label={`Revoke the standing approval of ${a.approver}`}>
+                        <input type="hidden" name="intent" value="revoke-standing" />
+                        <input type="hidden" name="standingId" value={a.id} />
+                        <button type="submit" className="danger" disabled={busy}>
+                          Revoke
+                        </button>
+                      </Form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Form method="post" className="card stack" aria-label="Approve runs in advance">
+            <input type="hidden" name="intent" value="pre-approve" />
+            <strong>Approve the next runs in advance</strong>
+            <label>
+              Step
+              <select name="stepId" defaultValue="">
+                <option value="">Every step that asks</option>
+                {s.confirmations.map((c) => (
+                  <option key={c.stepId} value={c.stepId}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <LabelledInput label="For this many runs" name="maxRuns" type="number" min={1} max={1000} error={errors.maxRuns} />
+            <LabelledInput label="Until (a day, UTC)" name="until" type="date" error={errors.expiresAt} />
+            <LabelledInput label="Note" name="note" error={errors.note} />
+            <div>
+              <button type="submit" disabled={busy}>
+                Approve in advance
+              </button>
+            </div>
+          </Form>
         </>
       )}
 
