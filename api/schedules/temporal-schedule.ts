@@ -5,6 +5,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ScheduleOverlap, schedules } from '../../db/schema.ts';
 import { scheduledRun } from '../../workflows/scheduled-run.ts';
+import { SCHEDULED_RUN_ID_PREFIX } from '../jobs/workflow-organization.ts';
 import { controlPlaneTaskQueue, temporalNamespace, temporalWebUrl } from '../temporal-client.ts';
 
 export type ScheduleRow = typeof schedules.$inferSelect;
@@ -12,7 +13,7 @@ export type ScheduleRow = typeof schedules.$inferSelect;
 export const TEMPORAL_SCHEDULE_PREFIX = 'schedule-';
 export const temporalScheduleId = (scheduleId: string) => `${TEMPORAL_SCHEDULE_PREFIX}${scheduleId}`;
 /** The action's workflow id; Temporal appends the scheduled time to it for each run. */
-export const scheduledRunWorkflowId = (scheduleId: string) => `scheduled-run-${scheduleId}`;
+export const scheduledRunWorkflowId = (scheduleId: string) => `${SCHEDULED_RUN_ID_PREFIX}${scheduleId}`;
 export const temporalScheduleUrl = (scheduleId: string) =>
   `${temporalWebUrl()}/namespaces/${encodeURIComponent(temporalNamespace())}/schedules/${encodeURIComponent(temporalScheduleId(scheduleId))}`;
 

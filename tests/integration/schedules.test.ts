@@ -14,7 +14,9 @@ import { setPermission } from '../../api/permissions/service.ts';
 import { backfillSchedule, createSchedule, deleteSchedule, getSchedule, setSchedulePaused, triggerSchedule } from '../../api/schedules/service.ts';
 import { temporalScheduleId } from '../../api/schedules/temporal-schedule.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
-import { auditEvents, capabilities, jobs, schedules, standingApprovals, users } from '../../db/schema.ts';
+import { auditEvents, capabilities, jobs, organizationDataKeys, schedules, standingApprovals, users } from '../../db/schema.ts';
+import { KEY_ID_METADATA } from '../../infra/secrets/payload-codec.ts';
+import { payloadsOf } from '../jest/history-payloads.ts';
 import { grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '../../api/schedules/standing-approvals.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 import { failure } from '../jest/tenants.ts';
@@ -82,10 +84,20 @@ describe('a schedule', () => {
     for (const run of runs.slice(0, 2)) {
       const at = Date.parse(String(run.params.scheduledAt));
       expect(at % 2000).toBe(0); // on the schedule's own 2-second grid
-      expect(run.createdAt.getTime() - at).toBeLessThan(5000); // and started then, not later
+      expect(run.createdAt.getTime() - at).toBeLessThan(10_000); // and started then (a fresh worker's first run takes a few seconds), not later
       expect(run).toMatchObject({ type: 'workflow_run', organizationId: w.acme.id, requestedBy: w.actors.acmeAdmin.userId });
       expect(run.params).toMatchObject({ definitionId: ids.note, scheduleId: s.id, versionNumber: 1 });
     }
+    // What the scheduled workflow's history holds is encrypted under Acme's key (ADR 0016); its input, which
+    // the Temporal Schedule's action carries (encoded without a run to name), holds the schedule's id alone.
+    const [acmeKey] = await t.db.select().from(organizationDataKeys).where(eq(organizationDataKeys.organizationId, w.acme.id));
+    const { events } = await stack.controlPlane.rawClient.workflow.getHandle(String(runs[0]!.params.scheduledWorkflowId)).fetchHistory();
+    const [started, ...rest] = events!;
+    const input = payloadsOf(started!.workflowExecutionStartedEventAttributes);
+    const decoded = await stack.controlPlane.codec.decode(input);
+    expect(decoded.map((p) => JSON.parse(Buffer.from(p.data!).toString()) as unknown)).toEqual([{ scheduleId: s.id }]);
+    const keyIds = new Set(payloadsOf(rest).map((p) => Buffer.from(p.metadata?.[KEY_ID_METADATA] ?? new Uint8Array()).toString()));
+    expect([...keyIds]).toEqual([acmeKey!.id]);
     const times = runs.slice(0, 2).map((r) => Date.parse(String(r.params.scheduledAt)));
     // The next time after the first run ended (overlap skip: a time that falls while one runs starts none).
     expect(times[1]! - times[0]!).toBeGreaterThan(0);
