@@ -55,3 +55,17 @@ export async function openNewConnection(customer: Page, provider: string, name: 
   await customer.getByRole('status').getByRole('link', { name }).click();
   await expect(customer.getByTestId('redirect-uri')).toHaveText(new URL('/connections/oauth/callback', baseURL).toString());
 }
+
+/** As the company admin: a demo Google Drive connection "Shared Drive", tested (connected); answers its id. */
+export async function demoDriveConnection(customer: Page): Promise<string> {
+  await customer.goto('/connections');
+  const create = customer.getByRole('form', { name: 'Create connection' });
+  await create.getByLabel('Provider').selectOption('google_drive');
+  await create.getByLabel('Name', { exact: true }).fill('Shared Drive');
+  await create.getByLabel('Mode').selectOption('demo');
+  await create.getByRole('button', { name: 'Create connection' }).click();
+  await customer.getByRole('status').getByRole('link', { name: 'Shared Drive' }).click();
+  await customer.getByRole('button', { name: 'Test connection' }).click();
+  await expect(customer.getByTestId('connection-status')).toHaveText('connected');
+  return customer.url().split('/connections/')[1]!;
+}

@@ -3,22 +3,13 @@
 // appears in the schedule's runs and completes, its listing Demo), and pauses it.
 import { expect, test } from '@playwright/test';
 import { driveListStep } from '../jest/sample-steps.ts';
-import { customerAllowed } from './connections-helpers.ts';
+import { customerAllowed, demoDriveConnection } from './connections-helpers.ts';
 
 test('schedules: create (errors on the field), next times in the time zone, run now, the runs list, pause', async ({ page, browser }) => {
   test.setTimeout(120_000);
   const customer = await customerAllowed(page, browser, 'Nightly', { key: 'google_drive', name: 'Google Drive', action: 'files.list' });
 
-  await customer.goto('/connections');
-  const create = customer.getByRole('form', { name: 'Create connection' });
-  await create.getByLabel('Provider').selectOption('google_drive');
-  await create.getByLabel('Name', { exact: true }).fill('Shared Drive');
-  await create.getByLabel('Mode').selectOption('demo');
-  await create.getByRole('button', { name: 'Create connection' }).click();
-  await customer.getByRole('status').getByRole('link', { name: 'Shared Drive' }).click();
-  await customer.getByRole('button', { name: 'Test connection' }).click();
-  await expect(customer.getByTestId('connection-status')).toHaveText('connected');
-  const connectionId = customer.url().split('/connections/')[1]!;
+  const connectionId = await demoDriveConnection(customer);
 
   await customer.goto('/workflows');
   const doc = { format: 'anthropy-works.workflow-definition', formatVersion: 1, name: 'Drive listing', steps: [driveListStep(connectionId, { pageSize: 5 })] };

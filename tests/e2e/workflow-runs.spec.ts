@@ -9,7 +9,7 @@ import { createDb } from '../../db/client.ts';
 import { approverGroups, users } from '../../db/schema.ts';
 import { createUser } from '../../db/users.ts';
 import { driveListStep } from '../jest/sample-steps.ts';
-import { customerAllowed } from './connections-helpers.ts';
+import { customerAllowed, demoDriveConnection } from './connections-helpers.ts';
 import { signIn } from './helpers.ts';
 
 const password = 'approver-password-0123';
@@ -30,16 +30,7 @@ test('a workflow run waits for two approvers of a group, through the Approvals i
   const suffix = Date.now().toString(36);
 
   // A demo Drive connection, tested.
-  await customer.goto('/connections');
-  const create = customer.getByRole('form', { name: 'Create connection' });
-  await create.getByLabel('Provider').selectOption('google_drive');
-  await create.getByLabel('Name', { exact: true }).fill('Shared Drive');
-  await create.getByLabel('Mode').selectOption('demo');
-  await create.getByRole('button', { name: 'Create connection' }).click();
-  await customer.getByRole('status').getByRole('link', { name: 'Shared Drive' }).click();
-  await customer.getByRole('button', { name: 'Test connection' }).click();
-  await expect(customer.getByTestId('connection-status')).toHaveText('connected');
-  const connectionId = customer.url().split('/connections/')[1]!;
+  const connectionId = await demoDriveConnection(customer);
 
   // Two colleagues in the group "Approvers".
   const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });

@@ -6,7 +6,8 @@ import { createSchedule, listSchedules } from '../../../../api/schedules/service
 import { listDefinitions } from '../../../../api/workflow-definitions/service.ts';
 import { SCHEDULE_OVERLAPS } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { FieldError, FormError, LabelledInput, OrganizationSelect } from '../../components/forms.tsx';
+import { FieldError, FormError, LabelledInput } from '../../components/forms.tsx';
+import { OrganizationFilter } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
@@ -61,18 +62,7 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
         Workflow definitions run on an interval or a calendar, through Temporal Schedules. Each run is a normal workflow run: its steps are checked when they run and its
         confirmations wait for their approvers, unless someone approved the runs in advance.
       </p>
-      {organizations.length > 0 && (
-        <Form method="get" className="row" aria-label="Filter schedules">
-          <label>
-            Organization
-            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
-            <FieldError message={filterErrors.organizationId} />
-          </label>
-          <button type="submit" className="secondary">
-            Filter
-          </button>
-        </Form>
-      )}
+      <OrganizationFilter of="schedules" organizations={organizations} value={filters.organizationId} error={filterErrors.organizationId} button="Filter" />
       <table data-testid="schedules">
         <TableHead columns={['Schedule', 'Organization', 'Workflow', 'When', 'State', 'Owner']} />
         <tbody>
