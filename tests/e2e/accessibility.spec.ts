@@ -6,13 +6,13 @@ import crypto from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { createDb, type Db } from '../../db/client.ts';
-import { connections, instances, jobs, nodes, organizations, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
+import { connections, instances, jobs, nodes, organizations, schedules, users, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
 import { createUser } from '../../db/users.ts';
 import routes from '../../web/app/routes.ts';
 import { seriousViolations } from './axe.ts';
 import { signIn, signInAsAdmin } from './helpers.ts';
 
-type Ids = { organization: string; node: string; instance: string; job: string; connection: string; definition: string };
+type Ids = { organization: string; node: string; instance: string; job: string; connection: string; definition: string; schedule: string };
 
 /** Each route's page, as a path with its records' ids; null for routes that are no page of their own (say why). */
 const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
@@ -48,6 +48,8 @@ const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
   'workflows/new': (i) => `/workflows/new?organizationId=${i.organization}`,
   'workflows/:definitionId': (i) => `/workflows/${i.definition}`,
   'workflows/:definitionId/edit': (i) => `/workflows/${i.definition}/edit`,
+  schedules: () => '/schedules',
+  'schedules/:scheduleId': (i) => `/schedules/${i.schedule}`,
   tools: () => '/tools',
 };
 
@@ -105,7 +107,18 @@ test.beforeAll(async () => {
     .values({ definitionId: definition!.id, number: 1, name: 'A11y workflow', description: '', steps, contentHash: crypto.randomBytes(32).toString('hex') })
     .returning();
   await db.update(workflowDefinitions).set({ currentVersionId: version!.id }).where(eq(workflowDefinitions.id, definition!.id));
-  ids = { organization, node: node!.id, instance: instance!.id, job: job!.id, connection: connection!.id, definition: definition!.id };
+  const [owner] = await db.select().from(users).where(eq(users.email, companyAdmin.email));
+  const [schedule] = await db
+    .insert(schedules)
+    .values({
+      organizationId: organization,
+      definitionId: definition!.id,
+      name: 'A11y nightly',
+      spec: { kind: 'interval', everySeconds: 86_400, offsetSeconds: 0 },
+      createdBy: owner!.id,
+    })
+    .returning();
+  ids = { organization, node: node!.id, instance: instance!.id, job: job!.id, connection: connection!.id, definition: definition!.id, schedule: schedule!.id };
 });
 test.afterAll(async () => {
   await db?.$client.end();
