@@ -22,6 +22,8 @@ export const organizations = pgTable(
     kind: text('kind', { enum: ORGANIZATION_KINDS }).notNull(),
     // Four eyes: the person who requested a job may not also approve it (jobs on this organization's nodes).
     forbidSelfApproval: boolean('forbid_self_approval').notNull().default(false),
+    // Where its people are (IANA): schedules' times are shown, and new ones read, in it.
+    timeZone: text('time_zone').notNull().default('UTC'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     archivedAt: timestamp('archived_at', { withTimezone: true, precision: 3 }),
   },

@@ -13,6 +13,8 @@ import {
   UpdateOrganizationInput,
   ApprovalPolicyInput,
   setApprovalPolicy,
+  setTimeZone,
+  TimeZoneInput,
 } from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -65,6 +67,16 @@ export const organizationEndpoints = [
     params: IdParams,
     response: OrganizationOutput,
     handler: (ctx, { params }) => archiveOrganization(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'patch',
+    path: '/organizations/:id/time-zone',
+    tag,
+    summary: 'The organization’s IANA time zone: its schedules’ upcoming times are shown in it, and new schedules read their calendar in it unless they name another',
+    params: IdParams,
+    body: TimeZoneInput,
+    response: OrganizationOutput,
+    handler: (ctx, { params, body }) => setTimeZone(ctx, params.id, body),
   }),
   defineEndpoint({
     method: 'patch',

@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listedOrganizationId } from '../list-scope.ts';
 import { afterCursor, PageQuery, toPage } from '../pagination.ts';
+import { isTimeZone } from '../schedules/calendar.ts';
 
 export const OrganizationName = displayName('name', 100);
 export const CreateOrganizationInput = z.object({ name: OrganizationName });
@@ -26,6 +27,10 @@ export const OrganizationOutput = z.object({
   createdAt: z.string(),
   archivedAt: z.string().nullable(),
   forbidSelfApproval: z.boolean(),
+  timeZone: z.string().describe('IANA time zone: schedules’ times are shown, and new schedules read, in it'),
+});
+export const TimeZoneInput = z.object({
+  timeZone: z.string('timeZone is required').refine(isTimeZone, 'timeZone must be an IANA time zone such as Europe/Berlin'),
 });
 export const ApprovalPolicyInput = z.object({ forbidSelfApproval: z.boolean('forbidSelfApproval must be true or false') });
 export type OrganizationOutput = z.infer<typeof OrganizationOutput>;
@@ -38,6 +43,7 @@ const toOutput = (o: Row): OrganizationOutput => ({
   createdAt: o.createdAt.toISOString(),
   archivedAt: o.archivedAt?.toISOString() ?? null,
   forbidSelfApproval: o.forbidSelfApproval,
+  timeZone: o.timeZone,
 });
 
 const target = (id: string) => ({ organizationId: id, type: 'organization', id });
@@ -113,6 +119,20 @@ export async function renameOrganization(ctx: ServiceContext, id: string, input:
       return updated;
     })
     .catch((e: unknown) => nameTaken(e, name));
+  return toOutput(row);
+}
+
+/** The organization's time zone (MSP staff): schedules' upcoming times are shown in it; new schedules default to it. */
+export async function setTimeZone(ctx: ServiceContext, id: string, input: unknown): Promise<OrganizationOutput> {
+  await authorize(ctx, 'organization.update', target(id));
+  const before = await findVisible(ctx, id);
+  const { timeZone } = parseInput(TimeZoneInput, input);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx.update(organizations).set({ timeZone }).where(eq(organizations.id, id)).returning();
+    if (before.timeZone !== timeZone)
+      await recordSuccess(tx, ctx.actor, 'organization.time_zone', { type: 'organization', id, organizationId: id }, { from: before.timeZone, to: timeZone });
+    return updated!;
+  });
   return toOutput(row);
 }
 

@@ -71,7 +71,7 @@ export const CreateScheduleInput = z
     name: fields.name,
     version: fields.version.default('latest'),
     spec: fields.spec,
-    timeZone: fields.timeZone.default('UTC'),
+    timeZone: fields.timeZone.optional().describe('Default: the organization’s time zone'),
     overlap: fields.overlap.default('skip'),
     catchupWindowSeconds: fields.catchupWindowSeconds.default(600),
     pauseOnFailure: fields.pauseOnFailure.default(false),
@@ -160,7 +160,9 @@ export const ScheduleOutput = ScheduleSummary.extend({
     .object({
       paused: z.boolean(),
       note: z.string(),
-      upcoming: z.array(z.object({ at: z.string(), local: z.string() })).describe('Next times, in the schedule’s time zone'),
+      upcoming: z
+        .array(z.object({ at: z.string(), local: z.string().describe('In the schedule’s time zone'), organizationLocal: z.string().describe('In the organization’s time zone') }))
+        .describe('Next times'),
       recent: z.array(z.object({ scheduledAt: z.string(), takenAt: z.string(), workflowId: z.string() })),
       skippedOverlap: z.number().int(),
       missedCatchupWindow: z.number().int(),

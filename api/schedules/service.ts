@@ -32,13 +32,20 @@ export const MAX_BACKFILL_RUNS = 50;
 const pinned = alias(workflowVersions, 'pinned');
 const selectSchedules = (db: Executor) =>
   db
-    .select({ s: schedules, organizationName: organizations.name, definitionName: workflowDefinitions.name, pinnedNumber: pinned.number, owner: users.email })
+    .select({
+      s: schedules,
+      organizationName: organizations.name,
+      organizationTimeZone: organizations.timeZone,
+      definitionName: workflowDefinitions.name,
+      pinnedNumber: pinned.number,
+      owner: users.email,
+    })
     .from(schedules)
     .innerJoin(organizations, eq(organizations.id, schedules.organizationId))
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, schedules.definitionId))
     .innerJoin(users, eq(users.id, schedules.createdBy))
     .leftJoin(pinned, eq(pinned.id, schedules.versionId));
-export type Selected = { s: ScheduleRow; organizationName: string; definitionName: string; pinnedNumber: number | null; owner: string };
+export type Selected = { s: ScheduleRow; organizationName: string; organizationTimeZone: string; definitionName: string; pinnedNumber: number | null; owner: string };
 
 const toSummary = ({ s, organizationName, definitionName, pinnedNumber, owner }: Selected): ScheduleSummary => ({
   id: s.id,
@@ -165,7 +172,9 @@ async function output(ctx: ServiceContext, id: string): Promise<ScheduleOutput> 
     described = {
       paused: d.state.paused,
       note: d.state.note ?? '',
-      upcoming: d.info.nextActionTimes.slice(0, 5).map((at) => ({ at: at.toISOString(), local: localTime(at, s.timeZone) })),
+      upcoming: d.info.nextActionTimes
+        .slice(0, 5)
+        .map((at) => ({ at: at.toISOString(), local: localTime(at, s.timeZone), organizationLocal: localTime(at, row.organizationTimeZone) })),
       recent: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), takenAt: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
       skippedOverlap: d.info.numActionsSkippedOverlap,
       missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
@@ -199,6 +208,9 @@ export async function createSchedule(ctx: ServiceContext, input: unknown): Promi
   await authorize(ctx, 'workflow.run', { organizationId: d.organizationId, type: 'workflow_definition', id: d.id });
   if (d.archivedAt) throw new ConflictError('definitionId', `${d.name} is archived: unarchive it to schedule it.`);
   const versionId = await versionIdOf(ctx, d.id, body.version);
+  // A calendar without a time zone is read in the organization's.
+  const [org] = await ctx.db.select({ timeZone: organizations.timeZone }).from(organizations).where(eq(organizations.id, d.organizationId));
+  const timeZone = body.timeZone ?? org?.timeZone ?? 'UTC';
   await policyOf(ctx, d.id, body.version === 'latest' ? undefined : body.version, true);
   const id = crypto.randomUUID();
   await withTemporal(ctx, async (tx, client) => {
@@ -211,7 +223,7 @@ export async function createSchedule(ctx: ServiceContext, input: unknown): Promi
         versionId,
         name: body.name,
         spec: body.spec,
-        timeZone: body.timeZone,
+        timeZone,
         overlap: body.overlap,
         catchupWindowSeconds: body.catchupWindowSeconds,
         pauseOnFailure: body.pauseOnFailure,
@@ -223,7 +235,7 @@ export async function createSchedule(ctx: ServiceContext, input: unknown): Promi
         createdBy: ctx.actor.userId,
       })
       .returning();
-    await recordSuccess(tx, ctx.actor, 'schedule.create', target(row!), { name: body.name, definitionId: d.id, version: body.version, spec: body.spec, timeZone: body.timeZone });
+    await recordSuccess(tx, ctx.actor, 'schedule.create', target(row!), { name: body.name, definitionId: d.id, version: body.version, spec: body.spec, timeZone });
     await applyToTemporal(client, row!);
   });
   return output(ctx, id);

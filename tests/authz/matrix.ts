@@ -454,7 +454,11 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
-  // MSP staff set it on fresh organizations, so the other cases' organizations keep their policy.
+  // MSP staff set them on fresh organizations, so the other cases' organizations keep theirs.
+  'PATCH /organizations/:id/time-zone': {
+    request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/time-zone`, body: { timeZone: 'Europe/Berlin' } }),
+    expect: api.mspStaff(200),
+  },
   'PATCH /organizations/:id/approval-policy': {
     request: async (s, r, w) => ({ path: `/organizations/${isMsp(r) ? await s.freshOrganization() : orgOf(s, w)}/approval-policy`, body: { forbidSelfApproval: true } }),
     expect: api.mspStaff(200),

@@ -1,11 +1,11 @@
 import { Form, Link } from 'react-router';
 import { can } from '../../../../api/authz.ts';
-import { archiveOrganization, getOrganization, renameOrganization, setApprovalPolicy } from '../../../../api/organizations/service.ts';
+import { archiveOrganization, getOrganization, renameOrganization, setApprovalPolicy, setTimeZone } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { formatDate } from '../../components/dates.ts';
 import type { Route } from './+types/detail.ts';
-import { FormError } from '../../components/forms.tsx';
+import { FieldError, FormError } from '../../components/forms.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Anthropy Works` }];
 
@@ -29,6 +29,7 @@ export async function action({ request, params }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = form.get('intent');
   if (intent === 'archive') return attempt(() => archiveOrganization(ctx, params.organizationId));
+  if (intent === 'time-zone') return attempt(() => setTimeZone(ctx, params.organizationId, { timeZone: String(form.get('timeZone') ?? '').trim() }));
   if (intent === 'approval-policy') return attempt(() => setApprovalPolicy(ctx, params.organizationId, { forbidSelfApproval: form.get('forbidSelfApproval') === 'on' }));
   return attempt(() => renameOrganization(ctx, params.organizationId, { name: form.get('name') }));
 }
@@ -79,6 +80,19 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
             <input name="name" defaultValue={org.name} required maxLength={100} />
           </label>
           <button type="submit">Rename</button>
+        </Form>
+      )}
+      {canRename && (
+        <Form method="post" className="row card" aria-label="Time zone" key={`tz-${org.timeZone}`}>
+          <input type="hidden" name="intent" value="time-zone" />
+          <label>
+            Time zone <span className="muted">(IANA, e.g. Europe/Berlin: schedules’ times are shown in it)</span>
+            <input name="timeZone" defaultValue={org.timeZone} required maxLength={64} aria-invalid={Boolean(errors?.fieldErrors.timeZone)} />
+            <FieldError message={errors?.fieldErrors.timeZone} />
+          </label>
+          <button type="submit" className="secondary">
+            Save
+          </button>
         </Form>
       )}
       {canRename && (

@@ -104,7 +104,10 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
         <>
           <ul data-testid="schedule-upcoming">
             {s.temporal.upcoming.map((u) => (
-              <li key={u.at}>{u.local}</li>
+              <li key={u.at}>
+                {u.organizationLocal}
+                {u.local !== u.organizationLocal && <span className="muted"> ({u.local})</span>}
+              </li>
             ))}
             {s.temporal.upcoming.length === 0 && <li className="muted">None: the schedule is paused or has ended.</li>}
           </ul>
