@@ -4,7 +4,7 @@ import { driveListStep } from '../tests/jest/sample-steps.ts';
 import {
   conditionHolds,
   conditionInWords,
-  conditionUnmet,
+  conditionReason,
   DefinitionContent,
   DefinitionExport,
   referencesOf,
@@ -197,7 +197,7 @@ describe('a step’s condition (when)', () => {
     expect(conditionHolds({ value: at('health.gateway'), is: 'not_equal', to: 'running' }, outputs).holds).toBe(true);
     expect(conditionInWords(unhealthy)).toBe('steps.check-gw.output.health.healthy is false');
     expect(conditionInWords({ value: at('health.gateway.state'), is: 'not_equal', to: 'running' })).toBe('steps.check-gw.output.health.gateway.state is not "running"');
-    expect(conditionUnmet(unhealthy, true)).toBe('skipped: it runs only if steps.check-gw.output.health.healthy is false, and it is true');
+    expect(conditionReason(unhealthy, true)).toBe('runs only if steps.check-gw.output.health.healthy is false, and it is true');
   });
 
   it('refuses a value that is not there, as a reference does', () => {

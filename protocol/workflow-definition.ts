@@ -320,5 +320,5 @@ export function conditionHolds(when: StepCondition, outputsSoFar: Readonly<Recor
   return { holds: when.is === 'equal' ? equal : !equal, value };
 }
 
-/** Why a step whose condition does not hold is skipped, as the run page shows it. */
-export const conditionUnmet = (when: StepCondition, value: unknown): string => `skipped: it runs only if ${conditionInWords(when)}, and it is ${written(value)}`;
+/** Why a step with a condition was skipped, or ran, as the run page shows it beside the step's state. */
+export const conditionReason = (when: StepCondition, value: unknown): string => `runs only if ${conditionInWords(when)}, and it is ${written(value)}`;
