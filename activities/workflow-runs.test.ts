@@ -95,8 +95,7 @@ describe('a step with a condition (when)', () => {
   let listIfDown: Step;
   let other: typeof run;
   const used = async () => (await t.db.select().from(capabilityUsage).where(eq(capabilityUsage.jobId, other.id))).length;
-  const checkWith = (step: Step, outputs: Record<string, unknown>, simulate = false) =>
-    asRunOf(other, activities().checkRunStep, { jobId: other.id, step, outputs, simulate });
+  const checkWith = (step: Step, outputs: Record<string, unknown>, simulate = false) => asRunOf(other, activities().checkRunStep, { jobId: other.id, step, outputs, simulate });
 
   beforeAll(async () => {
     // Acme may list its Drive with no confirmation, through a connected (demo) connection: a real run counts each use.

@@ -178,7 +178,9 @@ describe('a step’s condition (when)', () => {
 
   it('refuses a condition on a later, unknown or its own step, as a reference anywhere', () => {
     expect(errorsOf(Steps, [{ ...restart, when: unhealthy }, check])).toEqual({ '0.when.value': 'step "restart" refers to step "check-gw" which comes later' });
-    expect(errorsOf(Steps, onlyIf({ ...unhealthy, value: '{{ steps.chek.output.health }}' }))).toEqual({ '1.when.value': 'step "restart" refers to step "chek", which does not exist' });
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, value: '{{ steps.chek.output.health }}' }))).toEqual({
+      '1.when.value': 'step "restart" refers to step "chek", which does not exist',
+    });
     expect(errorsOf(Steps, onlyIf({ ...unhealthy, value: '{{ steps.restart.output }}' }))).toEqual({ '1.when.value': expect.stringContaining('refers to its own step "restart"') });
   });
 

@@ -78,9 +78,7 @@ const CONDITION_TEXT = 500;
 
 export const StepCondition = z
   .object({
-    value: z
-      .string('value is required')
-      .regex(EXACT_REFERENCE, 'value is exactly one reference, {{ steps.<step id>.output.<path> }}, and nothing else'),
+    value: z.string('value is required').regex(EXACT_REFERENCE, 'value is exactly one reference, {{ steps.<step id>.output.<path> }}, and nothing else'),
     is: z.enum(CONDITION_TESTS, `is is one of ${CONDITION_TESTS.join(', ')}`),
     to: z.union(
       [
