@@ -60,7 +60,7 @@ async function runOfNew(name: string, stepsOf: Step[]): Promise<typeof run> {
   return { id: job!.id, ...other };
 }
 const asRunOf = <A extends unknown[], R>(of: typeof run, fn: (...a: A) => Promise<R>, ...args: A) =>
-  new MockActivityEnvironment({ workflowExecution: { workflowId: of.workflowId, runId: of.runId }, workflowType: 'workflowRun' }).run(fn, ...args);
+  new MockActivityEnvironment({ workflowExecution: { workflowId: of.workflowId, runId: of.runId }, workflowType: 'workflowRun' }).run(fn, ...args) as Promise<R>;
 const asRun = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) => asRunOf(run, fn, ...args);
 
 describe('a workflow run’s activities', () => {
@@ -92,7 +92,7 @@ describe('a workflow run’s activities', () => {
 describe('a step with a condition (when)', () => {
   const check: Step = { id: 'check-gw', name: 'Check the gateway', kind: 'instance_action', action: 'health', instanceId: crypto.randomUUID(), input: {} };
   const onlyIfDown = { value: '{{ steps.check-gw.output.health.healthy }}', is: 'equal', to: false } as const;
-  let listIfDown: Step;
+  let listIfDown: Extract<Step, { kind: 'connection_action' }>;
   let other: typeof run;
   const used = async () => (await t.db.select().from(capabilityUsage).where(eq(capabilityUsage.jobId, other.id))).length;
   const checkWith = (step: Step, outputs: Record<string, unknown>, simulate = false) => asRunOf(other, activities().checkRunStep, { jobId: other.id, step, outputs, simulate });
@@ -125,6 +125,11 @@ describe('a step with a condition (when)', () => {
       condition: 'runs only if steps.check-gw.output.health.healthy is false, and it is false',
     });
     expect(await used()).toBe(1);
+    // The step handed back is still the pinned one, condition and all: the next activity takes it.
+    if (!('step' in checked)) throw new Error('expected a verdict');
+    await expect(asRunOf(other, activities().runConnectionStep, { jobId: other.id, step: checked.step as typeof listIfDown, simulate: true })).resolves.toMatchObject({
+      source: 'Simulated',
+    });
   });
 
   it('fails a real run whose condition cannot be read, and lets a simulation go on as if it held', async () => {

@@ -20,7 +20,7 @@ import { enforcePolicy } from '../api/policy/service.ts';
 import { runTarget } from '../api/workflow-definitions/sharing.ts';
 import type { Db } from '../db/client.ts';
 import { connections, jobs, organizations, users, workflowVersions, type ApprovalPolicy, type JobState } from '../db/schema.ts';
-import { conditionHolds, conditionInWords, conditionReason, resolveInputs, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
+import { conditionHolds, conditionInWords, conditionReason, resolveStep, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
 import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
 
 /** The policy engine's answer for a step, with what the run needs to act on it. */
@@ -175,17 +175,17 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
     }): Promise<{ step: Step; verdict: StepVerdict; condition?: string } | { skipped: string } | { unresolved: string }> {
       const job = await runJob(db, input.jobId, 'workflow_run.check');
       const ctx = await requesterWhoMayRun(db, job);
-      const { when, ...pinned } = await pinnedStep(db, job, input.step.id);
+      const pinned = await pinnedStep(db, job, input.step.id);
       let step: Step;
       let condition: string | undefined;
       try {
-        if (when) {
-          const met = conditionOf(when, input.outputs, input.simulate);
+        if (pinned.when) {
+          const met = conditionOf(pinned.when, input.outputs, input.simulate);
           if ('skipped' in met) return met;
           condition = met.condition;
         }
-        // The condition stays as written: the step handed back must still be the pinned one (checkedStep).
-        step = { ...resolveInputs(pinned as Step, input.outputs), ...(when ? { when } : {}) };
+        // The step handed back must still be the pinned one but for its resolved references (checkedStep).
+        step = resolveStep(pinned, input.outputs);
       } catch (err) {
         if (err instanceof UnresolvedReferenceError) return { unresolved: err.message };
         throw err;

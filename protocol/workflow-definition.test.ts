@@ -9,6 +9,7 @@ import {
   DefinitionExport,
   referencesOf,
   resolveInputs,
+  resolveStep,
   Step,
   Steps,
   UnresolvedReferenceError,
@@ -200,6 +201,15 @@ describe('a step’s condition (when)', () => {
     expect(conditionInWords(unhealthy)).toBe('steps.check-gw.output.health.healthy is false');
     expect(conditionInWords({ value: at('health.gateway.state'), is: 'not_equal', to: 'running' })).toBe('steps.check-gw.output.health.gateway.state is not "running"');
     expect(conditionReason(unhealthy, true)).toBe('runs only if steps.check-gw.output.health.healthy is false, and it is true');
+  });
+
+  it('stays as written when the step’s references are resolved, its fields in their order', () => {
+    const tell = Step.parse({ when: unhealthy, id: 'tell', name: 'Tell', kind: 'notify', message: 'It is {{ steps.check-gw.output.health.healthy }}' });
+    const resolved = resolveStep(tell, { 'check-gw': { health: { healthy: false } } });
+    expect(resolved).toEqual({ ...tell, message: 'It is false' });
+    expect(Object.keys(resolved)).toEqual(Object.keys(tell));
+    // A simulation's condition it cannot read does not stop the step's resolution.
+    expect(resolveStep({ ...tell, message: 'plain' }, {})).toEqual({ ...tell, message: 'plain' });
   });
 
   it('refuses a value that is not there, as a reference does', () => {

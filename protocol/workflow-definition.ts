@@ -293,6 +293,15 @@ export function resolveInputs<T>(input: T, outputsSoFar: Readonly<Record<string,
   return walk(input) as T;
 }
 
+/**
+ * The step with the references of its input and message resolved (resolveInputs); its condition stays as
+ * written (it is evaluated, by conditionHolds, not replaced). Its fields keep their order, so it still
+ * compares equal to the pinned step but for what was resolved.
+ */
+export function resolveStep<S extends Step>(step: S, outputsSoFar: Readonly<Record<string, unknown>>): S {
+  return Object.fromEntries(Object.entries(step).map(([k, v]) => [k, k === 'when' ? v : resolveInputs(v, outputsSoFar)])) as S;
+}
+
 /** A scalar as the console and a run's reasons write it: JSON (`false`, `3`, `"down"`, `null`), a long one shortened. */
 const written = (v: unknown): string => {
   const json = JSON.stringify(v) ?? String(v);
