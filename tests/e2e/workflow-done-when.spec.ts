@@ -44,7 +44,11 @@ async function colleague(browser: Browser, organizationId: string, email: string
   return page;
 }
 
-test('a company admin builds, simulates and runs "list the Acme shared folder, then restart the Acme gateway" with two approvers', async ({ page, browser, baseURL }) => {
+test('a company admin builds, simulates and runs "list the Acme shared folder, then restart the Acme gateway" with two approvers, then restarts it only when unhealthy', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(480_000);
   const suffix = Date.now().toString(36);
   const customer = await customerAllowed(page, browser, 'Acme', { key: 'google_drive', name: 'Google Drive', action: 'files.list' });
