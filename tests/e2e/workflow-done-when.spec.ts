@@ -21,7 +21,7 @@ import { freePort } from '../../infra/ports.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { customerAllowed, openNewConnection } from './connections-helpers.ts';
 import { signIn } from './helpers.ts';
-import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
+import { approveFromInbox, approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 
 const docker = new Dockerode({ socketPath: process.env.E2E_LOCAL_DOCKER_SOCKET });
 const password = 'acme-approver-password-0123';
@@ -128,7 +128,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await expect(customer.getByTestId('own-request')).toContainText('forbids approving your own request');
   const restartUrl = customer.url();
 
-  await approveRestart(approvers, restartUrl);
+  await approveFromInbox(approvers, restartUrl, 'Restart gateway');
   await customer.goto(restartUrl);
   await untilCompleted(customer);
   await expect(customer.getByTestId('job-result')).toContainText(/answered again after [\d.]+ s of downtime/);
@@ -166,29 +166,12 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   const unhealthyRunUrl = customer.url();
   await customer.getByTestId('run-step-restart').getByRole('link', { name: 'its job' }).click();
   await expect(customer.getByTestId('job-state')).toHaveText('waiting for approval', { timeout: 60_000 });
-  await approveRestart(approvers, customer.url());
+  await approveFromInbox(approvers, customer.url(), 'Restart gateway');
   await customer.goto(unhealthyRunUrl);
   await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 120_000 });
   await expect(customer.getByTestId('run-step-restart')).toContainText('runs only if steps.check.output.health.healthy is false, and it is false');
   expect((await docker.getContainer(instance!.containerIds[0]!).inspect()).State.Running).toBe(true);
 });
-
-/** Two of "Acme approvers" approve the waiting restart from their inbox, typing its phrase; the first sees 1 of 2. */
-async function approveRestart(approvers: Page[], restartUrl: string) {
-  for (const [i, approver] of approvers.entries()) {
-    await approver.goto('/approvals');
-    await expect(approver.getByTestId('nav-count-approvals')).toHaveText('1');
-    const row = approver.getByTestId('approvals').locator('tbody tr', { hasText: 'Restart gateway' });
-    await expect(row.getByTestId('approval-progress')).toHaveText(`${i} of 2`);
-    await row.getByRole('link', { name: 'Restart gateway' }).click();
-    await expect(approver).toHaveURL(restartUrl);
-    const phrase = (await approver.getByTestId('approval-phrase').textContent())!;
-    const form = approver.getByRole('form', { name: 'Approve' });
-    await form.getByLabel('Phrase').fill(phrase);
-    await form.getByRole('button', { name: 'Approve' }).click();
-    if (i === 0) await expect(approver.getByTestId('approval-progress')).toContainText('1 of 2 approvals');
-  }
-}
 
 /** "Check the gateway, restart it if unhealthy", built in the editor: a health check, then a restart that runs only if the check found it unhealthy. */
 async function buildCheckThenRestart(customer: Page, instanceId: string): Promise<string> {
