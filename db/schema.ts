@@ -349,7 +349,12 @@ export const auditEvents = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_events_org_idx').on(t.organizationId, t.id), index('audit_events_action_idx').on(t.action)],
+  (t) => [
+    index('audit_events_org_idx').on(t.organizationId, t.id),
+    index('audit_events_action_idx').on(t.action),
+    // A record's history (api/history/audited-history.ts): its own events, newest first.
+    index('audit_events_target_idx').on(t.targetType, t.targetId, t.action, t.at),
+  ],
 );
 
 // ------------------------------------------------------------------------- capabilities (ADR 0012)

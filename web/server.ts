@@ -12,6 +12,8 @@ import { assertConfiguredKekMatches } from '../infra/secrets/startup-check.ts';
 import { CLIENT_IP_HEADER } from './app/auth/client-ip.server.ts';
 import { codecServer } from './codec-server.ts';
 import { csrfProtection } from './csrf.ts';
+import { startLiveFeed } from '../api/live/feed.ts';
+import { liveEvents } from './live-events.ts';
 
 const log = createLogger('web');
 const config = loadConfig();
@@ -50,6 +52,9 @@ app.use((req, res, next) => {
 // Before the CSRF check: Temporal Web calls it from its own origin, which the codec router checks itself.
 app.use('/codec', codecServer({ temporalUiUrl: config.temporalUiUrl, publicUrl: config.publicUrl }));
 app.use(csrfProtection([config.publicUrl]));
+// One LISTEN connection for the whole process; every browser's stream is fed from it (ADR 0018).
+const liveFeed = startLiveFeed(getDb().$client);
+app.use(liveEvents({ db: getDb, feed: liveFeed }));
 app.use('/api/v1', apiRouter({ version, publicUrl: config.publicUrl }));
 app.use('/assets', express.static(path.join(buildDir, 'client', 'assets'), { immutable: true, maxAge: '1y' }));
 app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { JobOutput } from '../jobs/job-output.ts';
-import { pageOf } from '../pagination.ts';
+import { pageOf, PageQuery } from '../pagination.ts';
+import { getInstanceHealthHistory, HealthRecord } from './health-history.ts';
 import { HealthChecksInput, requestHealthChecks } from './health-checks.ts';
 import { getInstance, InstanceDetailOutput, InstanceOutput, listInstances, ListInstancesQuery } from './list.ts';
 import { getInstanceLogs, LogsQuery, LogsResponse } from './logs.ts';
@@ -45,6 +46,16 @@ export const instanceEndpoints = [
     params: IdParams,
     response: InstanceDetailOutput,
     handler: (ctx, { params }) => getInstance(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'get',
+    path: '/instances/:id/health-history',
+    tag,
+    summary: 'The instance’s health checks over time, newest first: healthy or not, when, and the job that checked',
+    params: IdParams,
+    query: PageQuery,
+    response: pageOf(HealthRecord),
+    handler: (ctx, { params, query }) => getInstanceHealthHistory(ctx, params.id, query),
   }),
   defineEndpoint({
     method: 'post',

@@ -55,6 +55,15 @@ async function jobTargetFor(ctx: ServiceContext, job: JobRow['job']) {
   return { ...jobTarget(job), approver, requester: job.requestedBy === ctx.actor.userId };
 }
 
+/**
+ * Whether the actor may see the job, by the same rule as reading it but without auditing a refusal: the
+ * live feed (api/live/visibility.ts) asks it for every change, and not being told is no probe.
+ */
+export async function mayViewJob(ctx: ServiceContext, id: string): Promise<boolean> {
+  const [job] = await ctx.db.select().from(jobs).where(eq(jobs.id, id)).limit(1);
+  return job !== undefined && can(ctx.actor, 'job.view', await jobTargetFor(ctx, job));
+}
+
 /** Whether the actor may approve or reject the job, and cancel it (the console shows those forms only then). */
 export async function canDecideJob(ctx: ServiceContext, id: string): Promise<{ approve: boolean; cancel: boolean; ownRequest: boolean }> {
   const row = await findVisible(ctx, id);

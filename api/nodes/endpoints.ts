@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
-import { pageOf } from '../pagination.ts';
+import { pageOf, PageQuery } from '../pagination.ts';
+import { getNodeStatusHistory, StatusChange } from './status-history.ts';
 import { getNodeInventory, NodeInventory } from './inventory.ts';
 import { createNode, CreateNodeInput, getNode, listNodes, ListNodesQuery, NodeOutput, updateNode, UpdateNodeInput } from './service.ts';
 
@@ -36,6 +37,16 @@ export const nodeEndpoints = [
     params: IdParams,
     response: NodeInventory,
     handler: (ctx, { params }) => getNodeInventory(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'get',
+    path: '/nodes/:id/status-history',
+    tag,
+    summary: 'The node’s status changes over time, newest first: from, to, when and why (the node monitor’s reason)',
+    params: IdParams,
+    query: PageQuery,
+    response: pageOf(StatusChange),
+    handler: (ctx, { params, query }) => getNodeStatusHistory(ctx, params.id, query),
   }),
   defineEndpoint({
     method: 'patch',

@@ -432,8 +432,13 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   },
   'GET /dashboard': { request: inOrganization('/dashboard'), expect: api.companyPeople(200) },
   'GET /nodes/:id/inventory': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/inventory` }), expect: api.companyAdmins(200) },
+  'GET /nodes/:id/status-history': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/status-history` }), expect: api.companyAdmins(200) },
   'GET /instances': { request: inOrganization('/instances'), expect: api.companyAdmins(200) },
   'GET /instances/:id': { request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
+  'GET /instances/:id/health-history': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/health-history` }),
+    expect: api.companyAdmins(200),
+  },
   // An allowed request starts a health check that no agent works on here (it waits for its node).
   'POST /instances/health-checks': {
     request: async (s, _r, w) => ({ body: { instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),

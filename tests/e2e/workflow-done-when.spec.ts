@@ -20,6 +20,7 @@ import { createUser } from '../../db/users.ts';
 import { freePort } from '../../infra/ports.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { customerAllowed, openNewConnection } from './connections-helpers.ts';
+import { seriousViolations } from './axe.ts';
 import { signIn } from './helpers.ts';
 import { approveFromInbox, approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 
@@ -135,6 +136,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await customer.goto(runUrl);
   await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 60_000 });
   await expect(customer.getByTestId('run-step-restart')).toContainText(`${emails[0]}, ${emails[1]}`);
+  expect(await seriousViolations(customer), 'a completed run with its steps').toEqual([]);
 
   // The MSP admin removes files.list from Acme's Drive permission: the next run stops at step 1.
   await page.goto(permissionsUrl);
@@ -157,6 +159,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await expect(customer.getByTestId('run-step-restart')).toContainText('skipped');
   await expect(customer.getByTestId('run-step-restart')).toContainText('runs only if steps.check.output.health.healthy is false, and it is true');
   await expect(customer.getByTestId('run-summary')).toContainText('1 of 2 steps completed, 1 skipped.');
+  expect(await seriousViolations(customer), 'a run with a skipped step').toEqual([]);
   // The gateway stops behind the console's back: the next run finds it unhealthy and restarts it after two approvals.
   await docker.getContainer(instance!.containerIds[0]!).stop({ t: 1 });
   await customer.goto(checkUrl);
@@ -204,6 +207,7 @@ async function buildCheckThenRestart(customer: Page, instanceId: string): Promis
   await condition.getByLabel('Output of step').selectOption('check');
   await condition.getByLabel('Path in its output').fill('health.healthy');
   await condition.getByLabel('Value').fill('false');
+  expect(await seriousViolations(customer), 'the editor with a step’s condition').toEqual([]);
   await editor.getByRole('button', { name: 'Save version 1' }).click();
   await expect(customer.getByRole('heading', { name: 'Restart the Acme gateway if unhealthy', exact: true })).toBeVisible();
   return customer.url();
@@ -244,6 +248,7 @@ async function buildDefinition(customer: Page, o: { organizationId: string; gate
   // Before saving, the editor has asked the policy engine by itself (Check policy asks on demand: tests/e2e/workflow-editor.spec.ts).
   await expect(step(1).getByTestId('step-verdict')).toContainText('Policy now: allowed');
   await expect(step(2).getByTestId('step-verdict')).toContainText('Policy now: needs confirmation');
+  expect(await seriousViolations(customer), 'the editor with two steps and their verdicts').toEqual([]);
   await editor.getByRole('button', { name: 'Save version 1' }).click();
   await expect(customer.getByRole('heading', { name: 'Acme folder and gateway', exact: true })).toBeVisible();
   return customer.url();

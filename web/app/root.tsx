@@ -35,6 +35,8 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   const [title, text] = (isRouteErrorResponse(error) && ERROR_PAGES[error.status]) || ['Something went wrong', 'The error was logged. Try again, or go back.'];
   return (
     <main className="centered">
+      {/* No route's meta runs for an error page: React places this title in the head. */}
+      <title>{`${title} · Anthropy Works`}</title>
       <h1>{title}</h1>
       <p>{text}</p>
       <a href="/">Back to the console</a>

@@ -26,7 +26,7 @@ function timeLeft(seconds: number | null): string {
 }
 
 export default function Approvals({ loaderData }: Route.ComponentProps) {
-  useLiveData(5000); // approvals by others and expiries change the list
+  useLiveData(5000, ['job', 'approver_group']); // requests, approvals by others, expiries, group membership
   const { items } = loaderData;
   return (
     <>

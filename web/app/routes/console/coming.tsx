@@ -1,5 +1,10 @@
 import { useLocation } from 'react-router';
 
+export const meta = ({ location }: { location: { pathname: string } }) => {
+  const section = location.pathname.slice(1);
+  return [{ title: `${section.charAt(0).toUpperCase() + section.slice(1)} · Anthropy Works` }];
+};
+
 // Placeholder for console sections whose issue has not landed yet; the navigation already shows them.
 export default function Coming() {
   const section = useLocation().pathname.slice(1);

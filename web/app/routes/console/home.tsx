@@ -91,7 +91,7 @@ function Fleet({ dashboard: d }: { dashboard: DashboardOutput }) {
 }
 
 export default function Home({ loaderData }: Route.ComponentProps) {
-  useLiveData(5000); // counts follow the records; live updates by events are a later part of issue 16
+  useLiveData(5000); // counts follow every record it counts
   const shell = useRouteLoaderData<typeof layoutLoader>('routes/console/layout');
   const { dashboard, organizationId, organizations, error } = loaderData;
   const counted = Boolean(dashboard && (dashboard.nodes || dashboard.instances || dashboard.jobs));

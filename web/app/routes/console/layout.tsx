@@ -5,6 +5,7 @@ import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { temporalWebUrl } from '../../../../api/temporal-client.ts';
 import { SignOutButton } from '../../components/forms.tsx';
+import { useLiveData, type LiveChange } from '../../components/live.ts';
 import { navigationFor, VIEW_LABELS, viewOf } from './navigation.ts';
 import type { Route } from './+types/layout.ts';
 
@@ -22,8 +23,13 @@ export async function loader({ request }: Route.LoaderArgs) {
   };
 }
 
+/** A change that may move the Approvals count: a job that starts or stops waiting, or an approver group's people. */
+const approvalsMayChange = (c: LiveChange) => c.kind === 'approver_group' || (c.kind === 'job' && (c.state === 'waiting_for_approval' || c.previous === 'waiting_for_approval'));
+
 export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
   const { user, view, navigation, organizations, temporalWeb } = loaderData;
+  // The navigation's counts on every page; without live updates, every 15 s (pages that show records poll faster).
+  useLiveData(15_000, approvalsMayChange);
   const navigate = useNavigate();
   return (
     <div className="shell">

@@ -50,7 +50,7 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function Instances({ loaderData, actionData }: Route.ComponentProps) {
-  useLiveData(); // health and states change as jobs finish and agents report
+  useLiveData(3000, ['instance', 'node']); // health and states change as jobs finish and agents report
   const { instances, filters, filterErrors, nextUrl, organizations, nodeChoices, canCheck, canReadLogs, states, healthStatuses } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const filtered = FILTERS.some((f) => filters[f]);

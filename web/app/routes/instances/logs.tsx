@@ -1,7 +1,7 @@
 import { Form, Link } from 'react-router';
 import { getInstanceLogs } from '../../../../api/instances/logs.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { useLiveData } from '../../components/live.ts';
+import { usePolling } from '../../components/live.ts';
 import { attempt } from '../../service-errors.server.ts';
 import type { Route } from './+types/logs.ts';
 import { FormError } from '../../components/forms.tsx';
@@ -18,7 +18,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 }
 
 function Follow() {
-  useLiveData(3000);
+  usePolling(3000); // a container's new lines are in no record: ask the node again
   return (
     <span className="muted" role="status">
       Following: new lines appear every few seconds.

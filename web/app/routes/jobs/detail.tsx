@@ -5,7 +5,7 @@ import { approveJob, canDecideJob, cancelJob, getJob, getJobActivities, rejectJo
 import { requireContext } from '../../auth/guard.server.ts';
 import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
-import { ago, useLiveData } from '../../components/live.ts';
+import { ago, useLiveData, usePolling } from '../../components/live.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { JobResult } from './job-result.tsx';
@@ -42,8 +42,10 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
-  useLiveData(2000);
+  useLiveData(2000, ['job']); // its state, step and approvals; a run's own instance jobs
   const { job, run, canDecide, ownRequest, canCancel, canRetry } = loaderData;
+  // Attempts and retries of its activities are in Temporal's history, which announces nothing: ask while it runs.
+  usePolling(5000, job.state === 'preflight' || job.state === 'running');
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;

@@ -22,7 +22,7 @@ export async function loader({ request }: Route.LoaderArgs) {
 }
 
 export default function Jobs({ loaderData }: Route.ComponentProps) {
-  useLiveData(); // states and steps change as runs progress
+  useLiveData(3000, ['job']); // states and steps change as runs progress
   const { jobs, filters, filterErrors, organizations, nodeChoices, states, types, nextUrl } = loaderData;
   return (
     <>

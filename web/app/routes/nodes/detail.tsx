@@ -24,6 +24,8 @@ import { RevokeNode } from './revoke-node.tsx';
 import { revokeNodeIntents } from './revoke-node.server.ts';
 import { FormError } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { getNodeStatusHistory } from '../../../../api/nodes/status-history.ts';
+import { StatusHistory } from './status-history.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.node.name ?? 'Node'} · Anthropy Works` }];
 
@@ -33,11 +35,13 @@ export async function loader({ request, params }: Route.LoaderArgs) {
   const target = { organizationId: node.organizationId };
   const identity = await load(() => getNodeIdentity(ctx, node.id));
   const inventory = await load(() => getNodeInventory(ctx, node.id));
+  const statusHistory = await load(() => getNodeStatusHistory(ctx, node.id, { limit: 10 }));
   const enrolled = Boolean(node.enrolledAt) && !node.revokedAt;
   return {
     node,
     agentKey: identity.agentKeyFingerprint,
     inventory,
+    statusChanges: statusHistory.items,
     ...(await loadEnrollment(ctx, node)),
     ...(await loadDeployment(
       ctx,
@@ -102,6 +106,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
         )}
       </section>
       <Containers containers={inventory.containers} canRefresh={canRefresh} refresh={resultOf('refresh-inventory')} />
+      <StatusHistory changes={loaderData.statusChanges} />
       <RevokeNode nodeName={node.name} canRevoke={canRevoke} result={resultOf('revoke-node')} />
     </>
   );

@@ -36,7 +36,7 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function Nodes({ loaderData, actionData }: Route.ComponentProps) {
-  useLiveData(); // statuses change as agents report: refresh every few seconds
+  useLiveData(3000, ['node']); // statuses change as agents report and monitors judge
   const { nodes, filters, filterErrors, organizations, canCreate, statuses, maxLabels, nextUrl } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
