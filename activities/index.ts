@@ -5,6 +5,7 @@ import { createJobActivities } from './jobs.ts';
 import { createNodeDispatchActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
+import { createScheduleActivities } from './schedules.ts';
 import { createToolPolicyActivities } from './tool-policy.ts';
 import { createWorkflowRunActivities } from './workflow-runs.ts';
 
@@ -16,5 +17,6 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
     ...createJobActivities(deps),
     ...createToolPolicyActivities(deps),
     ...createWorkflowRunActivities(deps),
+    ...createScheduleActivities(deps),
   };
 }

@@ -21,7 +21,9 @@ import { runTarget } from '../api/workflow-definitions/sharing.ts';
 import type { Db } from '../db/client.ts';
 import { connections, jobs, organizations, users, workflowVersions, type ApprovalPolicy, type JobState } from '../db/schema.ts';
 import { conditionHolds, conditionInWords, conditionReason, resolveStep, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
+import type { Approver } from '../workflows/approval.ts';
 import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
+import { useStandingApprovals } from './standing-approvals.ts';
 
 /** The policy engine's answer for a step, with what the run needs to act on it. */
 export interface StepVerdict {
@@ -193,24 +195,35 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
       return { step, verdict: await verdictOf(ctx, job, step, input.simulate), ...(condition ? { condition } : {}) };
     },
 
-    /** The job shows the step's phrase and waits; the decisions' rules are this policy's (api/jobs/approvers.ts). */
-    async openStepApproval(input: { jobId: string; stepId: string; phrase: string; expiresAt: string }): Promise<void> {
+    /**
+     * The job shows the step's phrase and waits; the decisions' rules are this policy's (api/jobs/approvers.ts).
+     * A scheduled run's standing approvals that still hold are recorded here as their people's approvals,
+     * and answered so that the run counts them (activities/standing-approvals.ts).
+     */
+    async openStepApproval(input: { jobId: string; stepId: string; phrase: string; expiresAt: string }): Promise<{ preApproved: Approver[] }> {
       const job = await runJob(db, input.jobId, 'workflow_run.approval');
       // Who may decide is computed here from the pinned step and the permission now, never taken from the workflow.
       const verdict = await verdictOf(await requesterOf(db, job), job, await pinnedStep(db, job, input.stepId), true);
       if (!verdict.approval) throw ApplicationFailure.nonRetryable(`step "${input.stepId}" needs no confirmation now`, 'NotThisRunsStep');
       const { approvalsNeeded, approverRoles, approverGroupIds, forbidSelfApproval } = verdict.approval;
-      await db
-        .update(jobs)
-        .set({
-          state: 'waiting_for_approval',
-          step: input.stepId,
-          approvalPhrase: input.phrase,
-          approvalExpiresAt: new Date(input.expiresAt),
-          approvalPolicy: { approvalsNeeded, approverRoles, approverGroupIds, forbidSelfApproval },
-          updatedAt: new Date(),
-        })
-        .where(and(eq(jobs.id, job.id), eq(jobs.state, job.state)));
+      const policy = { approvalsNeeded, approverRoles, approverGroupIds, forbidSelfApproval };
+      return db.transaction(async (tx) => {
+        const [now] = await tx.select().from(jobs).where(eq(jobs.id, job.id)).for('update');
+        const pre = await useStandingApprovals(tx, now!, input.stepId, policy);
+        await tx
+          .update(jobs)
+          .set({
+            state: 'waiting_for_approval',
+            step: input.stepId,
+            approvalPhrase: input.phrase,
+            approvalExpiresAt: new Date(input.expiresAt),
+            approvalPolicy: policy,
+            ...(pre.entries.length ? { approvals: [...now!.approvals, ...pre.entries] } : {}),
+            updatedAt: new Date(),
+          })
+          .where(and(eq(jobs.id, job.id), eq(jobs.state, now!.state)));
+        return { preApproved: pre.approvers };
+      });
     },
 
     /** Runs a connection's action (or, simulating, answers with the action's sample output, labelled Simulated). */
@@ -275,7 +288,7 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
 }
 
 /** A stable UUID (v4 layout) from a name: the same run and step always name the same job. */
-function uuidFrom(name: string): string {
+export function uuidFrom(name: string): string {
   const h = crypto.createHash('sha256').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x40;
   h[8] = (h[8]! & 0x3f) | 0x80;

@@ -13,6 +13,7 @@ import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
 import { peopleEndpoints } from './people/endpoints.ts';
+import { scheduleEndpoints } from './schedules/endpoints.ts';
 import { permissionEndpoints } from './permissions/endpoints.ts';
 import { policyEndpoints } from './policy/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
@@ -35,6 +36,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...approvalEndpoints,
   ...workflowDefinitionEndpoints,
   ...workflowRunEndpoints,
+  ...scheduleEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -210,7 +210,8 @@ export interface JobApproval {
   at: string;
   by: string;
   role: string;
-  via: 'console' | 'signal';
+  /** `standing`: a standing approval of the run's schedule, used when the step opened (api/schedules/standing-approvals.ts). */
+  via: 'console' | 'signal' | 'standing';
   outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored';
   reason?: string;
   /** For a decision: the person's id and the grant's nonce, recorded only after the grant was checked against Postgres (ADR 0010). */
@@ -646,4 +647,86 @@ export const approverGroupMembers = pgTable(
     addedAt: timestamp('added_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('approver_group_members_unique').on(t.groupId, t.userId), index('approver_group_members_user_idx').on(t.userId)],
+);
+
+// Schedules (issue 15): a workflow definition run for its organization on an interval or a cron calendar in
+// a time zone, through one Temporal Schedule per row (api/schedules/). Postgres is the record: the worker
+// reconciles Temporal's copy from it at start-up, and each scheduled run believes this row, not Temporal.
+export const SCHEDULE_OVERLAPS = ['skip', 'buffer_one', 'buffer_all', 'allow_all'] as const;
+export type ScheduleOverlap = (typeof SCHEDULE_OVERLAPS)[number];
+/** When runs start: every N seconds (plus an offset), or a five-field cron expression read in the row's time zone. */
+export type ScheduleSpec = { kind: 'interval'; everySeconds: number; offsetSeconds: number } | { kind: 'cron'; expression: string };
+/** A range a person asked to backfill: runs scheduled in it are believed although they start late. */
+export interface ScheduleBackfill {
+  start: string;
+  end: string;
+  by: string;
+  at: string;
+}
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    definitionId: uuid('definition_id')
+      .notNull()
+      .references(() => workflowDefinitions.id),
+    /** The pinned version; null runs the definition's current version at each run ("latest"). */
+    versionId: uuid('version_id').references(() => workflowVersions.id),
+    name: text('name').notNull(),
+    spec: jsonb('spec').$type<ScheduleSpec>().notNull(),
+    /** IANA time zone the cron expression is read in (and upcoming times are shown in). */
+    timeZone: text('time_zone').notNull().default('UTC'),
+    overlap: text('overlap', { enum: SCHEDULE_OVERLAPS }).notNull().default('skip'),
+    catchupWindowSeconds: integer('catchup_window_seconds').notNull().default(600),
+    pauseOnFailure: boolean('pause_on_failure').notNull().default(false),
+    jitterSeconds: integer('jitter_seconds').notNull().default(0),
+    startAt: timestamp('start_at', { withTimezone: true, precision: 3 }),
+    endAt: timestamp('end_at', { withTimezone: true, precision: 3 }),
+    paused: boolean('paused').notNull().default(false),
+    note: text('note').notNull().default(''),
+    /** Trigger-now requests made through the product and not yet used by a run (a run started any other way off the calendar is refused). */
+    pendingTriggers: integer('pending_triggers').notNull().default(0),
+    lastTriggeredAt: timestamp('last_triggered_at', { withTimezone: true, precision: 3 }),
+    backfills: jsonb('backfills').$type<ScheduleBackfill[]>().notNull().default([]),
+    /** The owner: runs carry this person's authority, checked again at each run. */
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** Deleted schedules are kept (their runs name them) and their Temporal Schedule removed. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('schedules_organization_idx').on(t.organizationId), index('schedules_definition_idx').on(t.definitionId)],
+);
+
+// Standing approvals (issue 15): a person allowed to approve a scheduled definition's confirmations says
+// yes in advance, for up to N runs or until a date, so that a 3 a.m. run does not wait for anyone. Each use
+// is recorded on the run as that person's approval of that step (activities/workflow-runs.ts); revocable.
+export const standingApprovals = pgTable(
+  'standing_approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    scheduleId: uuid('schedule_id')
+      .notNull()
+      .references(() => schedules.id),
+    /** The step it approves; null: every step of the schedule's runs that asks for a confirmation. */
+    stepId: text('step_id'),
+    approverId: uuid('approver_id')
+      .notNull()
+      .references(() => users.id),
+    /** How many runs it approves (null: until expiresAt). */
+    maxRuns: integer('max_runs'),
+    runsUsed: integer('runs_used').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
+    note: text('note').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    revokedBy: uuid('revoked_by').references(() => users.id),
+  },
+  (t) => [index('standing_approvals_schedule_idx').on(t.scheduleId), check('standing_approvals_bounded', sql`${t.maxRuns} is not null or ${t.expiresAt} is not null`)],
 );

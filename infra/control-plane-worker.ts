@@ -1,8 +1,10 @@
 // The control-plane worker process: polls the `control-plane` task queue and runs the workflows in
 // workflows/ with the activities in activities/ (database, policy, audit, signing node jobs).
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import { reconcileSchedules } from '../api/schedules/reconcile.ts';
 import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
 import { closeDb, getDb } from '../db/client.ts';
 import { loadConfig } from './config.ts';
@@ -36,6 +38,9 @@ async function main() {
     dataConverter: temporalDataConverter({ db: getDb }),
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
   });
+  // Temporal's schedules are made to match Postgres's before any scheduled run is taken (a failure is logged, not fatal).
+  const scheduleClient = new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter({ db: getDb }) });
+  await reconcileSchedules(getDb(), scheduleClient, log).catch((err: unknown) => log.error({ err }, 'schedules could not be reconciled'));
   log.info({ taskQueue: controlPlaneTaskQueue(), address: config.temporalAddress, tls: temporalTlsSummary(config) }, 'control-plane worker polling');
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   await client.close();

@@ -45,7 +45,7 @@ export interface ApprovalPolicy {
 }
 
 export type Decision =
-  | { outcome: 'approved'; by: Approver; approvers: Approver[]; via: 'console' | 'signal' }
+  | { outcome: 'approved'; by: Approver; approvers: Approver[]; via: 'console' | 'signal' | 'standing' }
   | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string }
   | { outcome: 'expired' };
 
@@ -93,11 +93,14 @@ export function decisionProblem(
 
 const OUTCOME = { approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const;
 
+/** The wait for a decision, and a way to count approvals already recorded in Postgres (a schedule's standing approvals). */
+export type ApprovalWait = (() => Promise<Decision>) & { preApproved(approvers: readonly Approver[]): void };
+
 /**
  * Installs the handlers at once and returns the wait for a decision or the expiry. Installing before the
  * job shows its phrase means no approval can arrive to no handler. One decision is checked at a time.
  */
-export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () => Promise<Decision> {
+export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): ApprovalWait {
   let decision: Decision | undefined;
   let checking = false;
   const approvers: Approver[] = [];
@@ -157,10 +160,19 @@ export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): () =
     const why = problem(input, 'approve') ?? (await settle(input, 'approve', 'signal'));
     if (why) await hooks.ignored(input, why);
   });
-  return async () => {
+  const wait = async (): Promise<Decision> => {
     const decided = await condition(() => decision !== undefined, Math.max(0, policy.expiresAt - Date.now()));
     return decided ? decision! : { outcome: 'expired' };
   };
+  // Only what the activity that opened the request recorded in Postgres, after checking each person (activities/standing-approvals.ts).
+  const preApproved = (list: readonly Approver[]) => {
+    for (const a of list) {
+      if (decision || approvers.some((b) => b.userId === a.userId)) continue;
+      approvers.push(a);
+      if (approvers.length >= policy.approvalsNeeded) decision = { outcome: 'approved', by: a, approvers: [...approvers], via: 'standing' };
+    }
+  };
+  return Object.assign(wait, { preApproved });
 }
 
 /** How a job's record is updated (activities/jobs.ts updateJob, bound to the job). */

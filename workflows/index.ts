@@ -10,3 +10,4 @@ export { readInstanceLogs } from './read-instance-logs.ts';
 export { checkBundle } from './check-bundle.ts';
 export { applyCapabilities } from './apply-capabilities.ts';
 export { workflowRun } from './workflow-run.ts';
+export { scheduledRun } from './scheduled-run.ts';

@@ -146,7 +146,9 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
             ignored: (signal, reason) => record({ approval: ignoredSignal(signal, reason) }),
           },
         );
-        await checks.openStepApproval({ jobId: input.jobId, stepId: step.id, phrase, expiresAt: new Date(expiresAt).toISOString() });
+        const opened = await checks.openStepApproval({ jobId: input.jobId, stepId: step.id, phrase, expiresAt: new Date(expiresAt).toISOString() });
+        // A scheduled run's standing approvals, recorded by the activity (runs started before them answered nothing).
+        decided.preApproved(opened?.preApproved ?? []);
         const decision = await decided();
         if (decision.outcome === 'expired') {
           if (verdict.onExpiry === 'skip') {

@@ -114,6 +114,7 @@ function mocks(verdicts: Record<string, StepVerdict>, over: Partial<Activities> 
     },
     async openStepApproval(o) {
       opened.add(o);
+      return { preApproved: [] };
     },
     async runConnectionStep(r) {
       ran.push(r.step.id);
@@ -211,6 +212,20 @@ describe('a workflow run (time-skipping)', () => {
       const { steps } = await handle.result();
       expect(steps[0]).toMatchObject({ state: 'completed', approvedBy: [approverA.email, approverB.email] });
       expect(m.ran).toEqual(['list']);
+    });
+  });
+
+  it('counts the approvals its opening activity recorded (a schedule’s standing approvals) with the ones given later', () => {
+    const m = mocks({ list: confirm() }, { openStepApproval: async () => ({ preApproved: [approverA] }) });
+    return ts.run(m.activities, async () => {
+      const handle = await start(input([list]));
+      await historyEvent(handle, (e) => e.timerStartedEventAttributes);
+      expect(m.ran).toEqual([]);
+      // The standing approver counts once: approving again is refused, a second person completes it.
+      await expect(handle.executeUpdate(approveUpdate, { args: [grant(handle, approverA, stepPhrase('Acme check', list))] })).rejects.toThrow();
+      await handle.executeUpdate(approveUpdate, { args: [grant(handle, approverB, stepPhrase('Acme check', list))] });
+      const { steps } = await handle.result();
+      expect(steps[0]).toMatchObject({ state: 'completed', approvedBy: [approverA.email, approverB.email] });
     });
   });
 

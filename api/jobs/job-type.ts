@@ -18,6 +18,11 @@ export interface JobOrigin {
    * run and the step, so a retried start finds it), and the step's stricter confirmation.
    */
   run?: { jobId: string; childJobId: string; stricter?: StricterConfirmation };
+  /**
+   * Started by a schedule's run (issue 15): the schedule, the scheduled workflow that launched it and the
+   * id the job takes (derived from that workflow's run, so a retried launch finds it).
+   */
+  schedule?: { scheduleId: string; jobId: string; workflowId: string; runId: string; scheduledAt: string };
 }
 
 /** Starts a new job of the same kind with the same parameters; `origin.retryOf` links it to the first. */

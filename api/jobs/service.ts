@@ -42,6 +42,7 @@ export const ListJobsQuery = PageQuery.extend({
     .regex(/^[a-z][a-z0-9_]*$/, 'type must be a job type such as deploy_openclaw')
     .optional(),
   definitionId: z.string().uuid('definitionId must be a UUID').optional().describe('Only the runs of this workflow definition'),
+  scheduleId: z.string().uuid('scheduleId must be a UUID').optional().describe('Only the runs this schedule started'),
 });
 export const DecisionInput = z.object({ reason: displayText('reason', 500, { trim: true }).optional() });
 export const ApproveInput = z.object({ phrase: z.string('phrase is required').min(1, 'phrase is required').max(200, 'phrase is too long') });
@@ -108,6 +109,7 @@ export async function listJobs(ctx: ServiceContext, query: unknown) {
         q.state ? eq(jobs.state, q.state) : undefined,
         q.type ? eq(jobs.type, q.type) : undefined,
         q.definitionId ? sql`${jobs.params}->>'definitionId' = ${q.definitionId}` : undefined,
+        q.scheduleId ? sql`${jobs.params}->>'scheduleId' = ${q.scheduleId}` : undefined,
         afterCursor(q.cursor, jobs.createdAt, jobs.id, 'desc'),
       ),
     )

@@ -36,11 +36,15 @@ export async function startWorkflowRun(ctx: ServiceContext, definitionId: string
   if (!version) throw new NotFoundError('version of this workflow definition');
   const steps = version.steps as Step[];
   if (!steps.length) throw new ConflictError('id', `Version ${version.number} of ${d.name} has no steps.`);
-  const jobId = crypto.randomUUID();
+  const jobId = origin.schedule?.jobId ?? crypto.randomUUID();
+  // A scheduled run says which schedule and which of its runs started it.
+  const scheduled = origin.schedule
+    ? { scheduleId: origin.schedule.scheduleId, scheduledAt: origin.schedule.scheduledAt, scheduledWorkflowId: origin.schedule.workflowId, scheduledRunId: origin.schedule.runId }
+    : {};
   return startJob(ctx, workflowRunJob, {
     id: jobId,
     organizationId: d.organizationId,
-    params: { definitionId: d.id, definitionName: version.name, versionNumber: version.number, versionId: version.id, simulate, steps: steps.length },
+    params: { definitionId: d.id, definitionName: version.name, versionNumber: version.number, versionId: version.id, simulate, steps: steps.length, ...scheduled },
     retryOf: origin.retryOf,
     args: {
       jobId,

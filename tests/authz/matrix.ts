@@ -16,6 +16,8 @@ import {
   nodeEnrollmentTokens,
   nodes,
   permissions,
+  schedules,
+  standingApprovals,
   workflowDefinitions,
   workflowVersions,
 } from '../../db/schema.ts';
@@ -252,6 +254,36 @@ const atDefinition =
   (suffix = '', body?: (s: Seed) => Record<string, unknown>) =>
   async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/workflow-definitions/${await freshDefinition(s, orgOf(s, w))}${suffix}`, body: body?.(s) });
 
+/** A daily schedule of a fresh definition of the organization, owned by a fresh company admin (its Temporal Schedule is made on first change). */
+async function freshSchedule(s: Seed, organizationId: string): Promise<string> {
+  const definitionId = await freshDefinition(s, organizationId);
+  const createdBy = await s.freshPerson(organizationId, 'company_admin');
+  const [row] = await s.db
+    .insert(schedules)
+    .values({ organizationId, definitionId, name: s.unique('Matrix schedule'), spec: { kind: 'interval', everySeconds: 86_400, offsetSeconds: 0 }, createdBy })
+    .returning();
+  return row!.id;
+}
+/** A schedule whose runs wait for a person (MSP staff by default), for standing approvals; with one by a fresh MSP operator when asked. */
+async function freshGatedSchedule(s: Seed, organizationId: string, withStanding: boolean): Promise<{ scheduleId: string; standingId?: string }> {
+  const scheduleId = await freshSchedule(s, organizationId);
+  const [row] = await s.db.select().from(schedules).where(eq(schedules.id, scheduleId));
+  const [d] = await s.db.select().from(workflowDefinitions).where(eq(workflowDefinitions.id, row!.definitionId));
+  const steps = [{ id: 'look', name: 'Look', kind: 'wait_for_person', message: 'look' }];
+  const [v] = await s.db
+    .insert(workflowVersions)
+    .values({ definitionId: d!.id, number: 2, name: d!.name, description: '', steps, contentHash: crypto.randomBytes(32).toString('hex') })
+    .returning();
+  await s.db.update(workflowDefinitions).set({ currentVersionId: v!.id }).where(eq(workflowDefinitions.id, d!.id));
+  if (!withStanding) return { scheduleId };
+  const approverId = await s.freshPerson(s.msp, 'msp_operator');
+  const [standing] = await s.db.insert(standingApprovals).values({ scheduleId, approverId, maxRuns: 3 }).returning();
+  return { scheduleId, standingId: standing!.id };
+}
+const atSchedule =
+  (suffix = '', body?: () => Record<string, unknown>) =>
+  async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}${suffix}`, body: body?.() });
+
 // ---------------------------------------------------------------------------------------------- API
 export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /organizations': { request: fixed(), expect: outcomes({ anonymous: 401, default: 200 }) },
@@ -388,6 +420,37 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'GET /workflow-definitions/:id/shares': { request: atDefinition('/shares'), expect: api.companyAdmins(200) },
   'PUT /workflow-definitions/:id/shares': { request: atDefinition('/shares', () => ({ userIds: [] })), expect: api.companyAdmins(200) },
   'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
+  // Schedules: its company admin and MSP staff see and manage an organization's.
+  'GET /schedules': { request: inOrganization('/schedules'), expect: api.companyAdmins(200) },
+  'POST /schedules': {
+    request: async (s, _r, w) => ({
+      body: { definitionId: await freshDefinition(s, orgOf(s, w)), name: s.unique('Matrix schedule'), spec: { kind: 'interval', everySeconds: 86_400 }, paused: true },
+    }),
+    expect: api.companyAdmins(201),
+  },
+  'GET /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
+  'PATCH /schedules/:id': { request: atSchedule('', () => ({ jitterSeconds: 5 })), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/pause': { request: atSchedule('/pause', () => ({ note: 'matrix' })), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/resume': { request: atSchedule('/resume', () => ({})), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/trigger': { request: atSchedule('/trigger'), expect: api.companyAdmins(200) },
+  'POST /schedules/:id/backfill': {
+    request: atSchedule('/backfill', () => ({ start: new Date(Date.now() - 2 * 86_400_000).toISOString(), end: new Date(Date.now() - 86_400_000).toISOString() })),
+    expect: api.companyAdmins(200),
+  },
+  'DELETE /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
+  // Standing approvals: whoever may approve the runs' steps (here MSP staff: the step names no group) grants one; the schedule's managers revoke it.
+  'GET /schedules/:id/standing-approvals': { request: atSchedule('/standing-approvals'), expect: api.companyPeople(200) },
+  'POST /schedules/:id/standing-approvals': {
+    request: async (s, _r, w) => ({ path: `/schedules/${(await freshGatedSchedule(s, orgOf(s, w), false)).scheduleId}/standing-approvals`, body: { maxRuns: 2 } }),
+    expect: api.mspStaff(201),
+  },
+  'POST /schedules/:id/standing-approvals/:approvalId/revoke': {
+    request: async (s, _r, w) => {
+      const { scheduleId, standingId } = await freshGatedSchedule(s, orgOf(s, w), true);
+      return { path: `/schedules/${scheduleId}/standing-approvals/${standingId}/revoke` };
+    },
+    expect: api.companyAdmins(200),
+  },
   'POST /organizations': { request: (s) => ({ body: { name: s.unique('Org') } }), expect: api.mspStaffOutright(201) },
   'GET /organizations/:id': { request: atOrganization(), expect: api.companyPeople(200) },
   'PATCH /organizations/:id': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { name: s.unique('Renamed') } }), expect: api.mspStaff(200) },
@@ -651,6 +714,20 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   },
   'GET /workflows/:definitionId/edit': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}/edit` }), expect: pages.companyAdmins(200) },
   'POST /workflows/:definitionId/edit': { request: atDefinitionEditor('save'), expect: pages.companyAdmins(302) },
+  // Schedules: its company admin and MSP staff; a new schedule opens its page; the page's default form pauses it.
+  'GET /schedules': { request: inOrganization('/schedules'), expect: pages.companyAdmins(200) },
+  'POST /schedules': {
+    request: async (s, _r, w) => ({
+      path: `/schedules?organizationId=${orgOf(s, w)}`,
+      body: { definitionId: await freshDefinition(s, orgOf(s, w)), name: s.unique('Console schedule'), kind: 'cron', expression: '0 3 1 1 *', timeZone: 'UTC', paused: 'on' },
+    }),
+    expect: pages.companyAdmins(302),
+  },
+  'GET /schedules/:scheduleId': { request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  'POST /schedules/:scheduleId': {
+    request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}`, body: { intent: 'pause' } }),
+    expect: pages.companyAdmins(200),
+  },
   'GET /tools': page(),
 };
 
@@ -760,6 +837,28 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     expect: pages.companyAdmins(200),
   },
   'POST /workflows/:definitionId/edit intent=preview': { request: atDefinitionEditor('preview'), expect: pages.companyAdmins(200) },
+  // The schedule page's buttons: its company admin and MSP staff; a deletion goes back to the list.
+  ...Object.fromEntries(
+    (['trigger', 'resume', 'delete'] as const).map((intent) => [
+      `POST /schedules/:scheduleId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.companyAdmins(intent === 'delete' ? 302 : 200),
+      } satisfies MatrixEntry,
+    ]),
+  ),
+  // Approving runs in advance from the schedule's page: only who may approve the step ("wait for a person": MSP staff).
+  'POST /schedules/:scheduleId intent=pre-approve': {
+    request: async (s, _r, w) => ({ path: `/schedules/${(await freshGatedSchedule(s, orgOf(s, w), false)).scheduleId}`, body: { intent: 'pre-approve', maxRuns: '2' } }),
+    expect: pages.mspStaff(200),
+  },
+  'POST /schedules/:scheduleId intent=revoke-standing': {
+    request: async (s, _r, w) => {
+      const { scheduleId, standingId } = await freshGatedSchedule(s, orgOf(s, w), true);
+      return { path: `/schedules/${scheduleId}`, body: { intent: 'revoke-standing', standingId: standingId! } };
+    },
+    expect: pages.companyAdmins(200),
+  },
   'POST /nodes/:nodeId intent=revoke-node': {
     request: async (s, _r, w) => ({ path: `/nodes/${await s.freshNode(orgOf(s, w))}`, body: { intent: 'revoke-node' } }),
     expect: pages.mspStaff(200),

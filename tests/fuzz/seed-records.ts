@@ -9,7 +9,7 @@ import { createToken } from '../../api/tokens/service.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import type { Db } from '../../db/client.ts';
-import { instances, jobs, nodes } from '../../db/schema.ts';
+import { instances, jobs, nodes, schedules } from '../../db/schema.ts';
 import { seedTenants } from '../jest/tenants.ts';
 
 export interface Caller {
@@ -97,6 +97,19 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
       { id: 'tell', name: 'Tell', kind: 'notify', message: 'Health: {{ steps.check.output.health }}' },
     ],
   });
+  // A paused yearly schedule of a one-note workflow (its Temporal Schedule is made by the first change).
+  const note = await createDefinition(admin, { organizationId: w.acme.id, name: 'Fuzz note', steps: [{ id: 'tell', name: 'Tell', kind: 'notify', message: 'fuzz' }] });
+  const [schedule] = await db
+    .insert(schedules)
+    .values({
+      organizationId: w.acme.id,
+      definitionId: note.id,
+      name: 'Fuzz schedule',
+      spec: { kind: 'cron', expression: '0 3 1 1 *' },
+      paused: true,
+      createdBy: w.actors.acmeAdmin.userId,
+    })
+    .returning();
   const caller = async (label: string, actor: typeof w.actors.admin): Promise<Caller> => {
     const { token } = await createToken(w.ctx(actor), { name: 'fuzz', scopes: ['read', 'operate', 'approve'] });
     const spare = await createToken(w.ctx(actor), { name: 'fuzz spare', scopes: ['read', 'operate', 'approve'] });
@@ -117,6 +130,7 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
       FUZZ_JOB_ID: waiting!.id,
       FUZZ_FAILED_JOB_ID: failed!.id,
       FUZZ_WORKFLOW_DEFINITION_ID: definition.id,
+      FUZZ_SCHEDULE_ID: schedule!.id,
     },
   };
 }

@@ -36,6 +36,8 @@ export default [
     route('workflows/new', 'routes/workflows/new.tsx'),
     route('workflows/:definitionId', 'routes/workflows/detail.tsx'),
     route('workflows/:definitionId/edit', 'routes/workflows/edit.tsx'),
+    route('schedules', 'routes/schedules/list.tsx'),
+    route('schedules/:scheduleId', 'routes/schedules/detail.tsx'),
     // Sections whose issues have not landed yet show a "coming" page.
     ...['tools'].map((section) => route(section, 'routes/console/coming.tsx', { id: `coming-${section}` })),
   ]),

@@ -1,6 +1,7 @@
 // The filter fields lists share (Nodes, Jobs, Instances): whose records (organization, MSP staff only),
 // on which node, and a select of fixed values whose first choice is "Any". Each names its field as the
 // list's query does, so a GET form of them is the list's URL.
+import { Form } from 'react-router';
 import { FieldError, OrganizationSelect } from './forms.tsx';
 
 /**
@@ -59,5 +60,34 @@ export function AnyOfSelect({ label, name, values, defaultValue }: { label: stri
         ))}
       </select>
     </label>
+  );
+}
+
+/** A list's organization filter, for MSP staff (a company person has none to choose: nothing is shown). */
+export function OrganizationFilter({
+  of,
+  organizations,
+  value,
+  error,
+  button = 'Show',
+}: {
+  of: string;
+  organizations: { id: string; name: string }[];
+  value?: string;
+  error?: string;
+  button?: string;
+}) {
+  if (organizations.length === 0) return null;
+  return (
+    <Form method="get" className="row" aria-label={`Filter ${of}`}>
+      <label>
+        Organization
+        <OrganizationSelect organizations={organizations} defaultValue={value} allLabel="All organizations" />
+        <FieldError message={error} />
+      </label>
+      <button type="submit" className="secondary">
+        {button}
+      </button>
+    </Form>
   );
 }

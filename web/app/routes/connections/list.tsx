@@ -3,8 +3,9 @@ import { providerOf } from '../../../../api/connections/providers/registry.ts';
 import { createConnection, listConnections } from '../../../../api/connections/service.ts';
 import { CONNECTION_MODES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { CreateInOrganization, FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
+import { CreateInOrganization, FieldError, FormError } from '../../components/forms.tsx';
 import { ago } from '../../components/live.ts';
+import { OrganizationFilter } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
@@ -62,18 +63,7 @@ export default function Connections({ loaderData, actionData }: Route.ComponentP
         Links to SaaS providers that workflows act through. Credentials are sealed with the organization’s own key and never shown again; a connection in demo mode answers with
         built-in sample data, labelled Demo.
       </p>
-      {organizations.length > 0 && (
-        <Form method="get" className="row" aria-label="Filter connections">
-          <label>
-            Organization
-            <OrganizationSelect organizations={organizations} defaultValue={filters.organizationId} allLabel="All organizations" />
-            <FieldError message={filterErrors.organizationId} />
-          </label>
-          <button type="submit" className="secondary">
-            Show
-          </button>
-        </Form>
-      )}
+      <OrganizationFilter of="connections" organizations={organizations} value={filters.organizationId} error={filterErrors.organizationId} />
       {(createIn || canCreateAnywhere) && (
         <Form method="post" className="card stack" aria-label="Create connection" key={created?.id ?? 'new'}>
           <strong>New connection</strong>

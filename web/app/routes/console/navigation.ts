@@ -31,6 +31,7 @@ export function navigationFor(actor: Actor, awaitingMe = 0): NavItem[] {
     isMspStaff(actor) && { to: '/capabilities', label: 'Capabilities' },
     can(actor, 'connection.view', own) && { to: '/connections', label: 'Connections' },
     can(actor, 'workflow_definition.view', own) && { to: '/workflows', label: 'Workflows' },
+    can(actor, 'schedule.view', own) && { to: '/schedules', label: 'Schedules' },
     !isMspStaff(actor) && { to: '/tools', label: 'Tools' },
     can(actor, 'audit.view', own) && { to: '/audit', label: 'Audit' },
     can(actor, 'system.view') && { to: '/system', label: 'System' },
