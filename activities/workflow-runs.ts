@@ -20,7 +20,7 @@ import { enforcePolicy } from '../api/policy/service.ts';
 import { runTarget } from '../api/workflow-definitions/sharing.ts';
 import type { Db } from '../db/client.ts';
 import { connections, jobs, organizations, users, workflowVersions, type ApprovalPolicy, type JobState } from '../db/schema.ts';
-import { resolveInputs, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
+import { conditionHolds, conditionInWords, conditionReason, resolveStep, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
 import type { Approver } from '../workflows/approval.ts';
 import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
 import { useStandingApprovals } from './standing-approvals.ts';
@@ -147,26 +147,52 @@ async function verdictOf(ctx: ServiceContext, job: JobRecord, step: Step, simula
   return { outcome: 'needs_confirmation', sentence: verdict.sentence, approval, onExpiry, changes };
 }
 
+/**
+ * A step's condition against the outputs so far: unmet, why it is skipped; met, why it runs. A simulation's
+ * earlier outputs are simulated, so a value they lack counts as met (the simulation walks every step).
+ */
+function conditionOf(when: NonNullable<Step['when']>, outputs: Record<string, unknown>, simulate: boolean): { skipped: string } | { condition: string } {
+  try {
+    const { holds, value } = conditionHolds(when, outputs);
+    return holds ? { condition: conditionReason(when, value) } : { skipped: conditionReason(when, value) };
+  } catch (err) {
+    if (!(simulate && err instanceof UnresolvedReferenceError)) throw err;
+    return { condition: `runs only if ${conditionInWords(when)}, which a simulation cannot know (${err.message}): simulated as if it held` };
+  }
+}
+
 export function createWorkflowRunActivities(deps: { db: Db }) {
   const { db } = deps;
   return {
-    /** Resolves the step's references from earlier outputs, then asks the policy engine about it now. */
+    /**
+     * The pinned step's condition first (the workflow's copy is not believed): unmet, the step is skipped and
+     * the policy engine is not asked. Then its references resolved from earlier outputs, and the policy
+     * engine's answer now. `condition` says why a step with a condition runs.
+     */
     async checkRunStep(input: {
       jobId: string;
       step: Step;
       outputs: Record<string, unknown>;
       simulate: boolean;
-    }): Promise<{ step: Step; verdict: StepVerdict } | { unresolved: string }> {
+    }): Promise<{ step: Step; verdict: StepVerdict; condition?: string } | { skipped: string } | { unresolved: string }> {
       const job = await runJob(db, input.jobId, 'workflow_run.check');
       const ctx = await requesterWhoMayRun(db, job);
+      const pinned = await pinnedStep(db, job, input.step.id);
       let step: Step;
+      let condition: string | undefined;
       try {
-        step = resolveInputs(await pinnedStep(db, job, input.step.id), input.outputs);
+        if (pinned.when) {
+          const met = conditionOf(pinned.when, input.outputs, input.simulate);
+          if ('skipped' in met) return met;
+          condition = met.condition;
+        }
+        // The step handed back must still be the pinned one but for its resolved references (checkedStep).
+        step = resolveStep(pinned, input.outputs);
       } catch (err) {
         if (err instanceof UnresolvedReferenceError) return { unresolved: err.message };
         throw err;
       }
-      return { step, verdict: await verdictOf(ctx, job, step, input.simulate) };
+      return { step, verdict: await verdictOf(ctx, job, step, input.simulate), ...(condition ? { condition } : {}) };
     },
 
     /**

@@ -1,7 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
 import { driveListStep } from '../tests/jest/sample-steps.ts';
-import { DefinitionContent, DefinitionExport, referencesOf, resolveInputs, Step, Steps, UnresolvedReferenceError } from './workflow-definition.ts';
+import {
+  conditionHolds,
+  conditionInWords,
+  conditionReason,
+  DefinitionContent,
+  DefinitionExport,
+  referencesOf,
+  resolveInputs,
+  resolveStep,
+  Step,
+  Steps,
+  UnresolvedReferenceError,
+  type StepCondition,
+} from './workflow-definition.ts';
 
 const CONNECTION = '4b7f3c1e-8f2a-4d7b-9c3e-1a2b3c4d5e6f';
 const INSTANCE = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
@@ -134,5 +147,73 @@ describe('resolveInputs', () => {
     expect(() => resolveInputs({ a: '{{ steps.list.output.constructor }}' }, outputs)).toThrow('the output of step "list" has nothing at constructor');
     expect(() => resolveInputs({ a: '{{ steps.list.output.files.length }}' }, outputs)).toThrow(UnresolvedReferenceError);
     expect(() => resolveInputs({ a: '{{ steps.constructor.output }}' }, outputs)).toThrow('step "constructor" has no output yet');
+  });
+});
+
+describe('a step’s condition (when)', () => {
+  const check = { id: 'check-gw', name: 'Check the gateway', kind: 'instance_action', action: 'health', instanceId: INSTANCE };
+  const unhealthy: StepCondition = { value: '{{ steps.check-gw.output.health.healthy }}', is: 'equal', to: false };
+  const onlyIf = (when: unknown, over: Record<string, unknown> = {}) => [check, { ...restart, ...over, when }];
+
+  it('is taken on every kind of step, and its value is a reference to an earlier step', () => {
+    const tell = { id: 'tell', name: 'Tell', kind: 'notify', message: 'restarted', when: { ...unhealthy, is: 'not_equal', to: 'yes' } };
+    const ask = { id: 'ask', name: 'Ask', kind: 'wait_for_person', message: 'ok?', when: { ...unhealthy, to: null } };
+    const steps = Steps.parse([check, { ...restart, when: unhealthy }, { ...list, when: { ...unhealthy, to: 3 } }, tell, ask]);
+    expect(steps.map((s) => s.when?.to)).toEqual([undefined, false, 3, 'yes', null]);
+    expect(referencesOf(steps[1]!)).toEqual([{ field: 'when.value', stepId: 'check-gw', path: ['health', 'healthy'], expression: unhealthy.value }]);
+  });
+
+  it('refuses a bad condition naming its field', () => {
+    for (const value of ['steps.check-gw.output.health.healthy', '{{ steps.check-gw.output.health.healthy }} ', 'is {{ steps.check-gw.output.health.healthy }}', '{{ 1 + 1 }}']) {
+      expect(errorsOf(Steps, onlyIf({ ...unhealthy, value }))).toEqual({ '1.when.value': expect.stringContaining('value is exactly one reference') });
+    }
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, value: '{{ steps.check-gw.output.a }}{{ steps.check-gw.output.b }}' }))).toEqual({
+      '1.when.value': expect.stringContaining('value is exactly one reference'),
+    });
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, is: 'greater' }))).toEqual({ '1.when.is': 'is is one of equal, not_equal' });
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, to: { healthy: false } }))).toEqual({ '1.when.to': 'to is text, a number, true, false or null' });
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, to: '{{ steps.check-gw.output }}' }))).toEqual({ '1.when.to': 'to is a plain value: only value holds a reference' });
+    expect(errorsOf(Steps, onlyIf({ value: unhealthy.value, is: 'equal' }))).toEqual({ '1.when.to': 'to is text, a number, true, false or null' });
+    expect(Object.keys(errorsOf(Steps, onlyIf({ ...unhealthy, code: 'x > 1' })))).toEqual(['1.when']);
+  });
+
+  it('refuses a condition on a later, unknown or its own step, as a reference anywhere', () => {
+    expect(errorsOf(Steps, [{ ...restart, when: unhealthy }, check])).toEqual({ '0.when.value': 'step "restart" refers to step "check-gw" which comes later' });
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, value: '{{ steps.chek.output.health }}' }))).toEqual({
+      '1.when.value': 'step "restart" refers to step "chek", which does not exist',
+    });
+    expect(errorsOf(Steps, onlyIf({ ...unhealthy, value: '{{ steps.restart.output }}' }))).toEqual({ '1.when.value': expect.stringContaining('refers to its own step "restart"') });
+  });
+
+  it('holds when the value is (or is not) equal to `to` as JSON, and says so in words', () => {
+    const outputs = { 'check-gw': { health: { healthy: false, gateway: { state: 'running' } }, n: 1, s: '1', z: null } };
+    expect(conditionHolds(unhealthy, outputs)).toEqual({ holds: true, value: false });
+    expect(conditionHolds(unhealthy, { 'check-gw': { health: { healthy: true } } })).toEqual({ holds: false, value: true });
+    expect(conditionHolds({ ...unhealthy, is: 'not_equal' }, outputs).holds).toBe(false);
+    const at = (path: string) => `{{ steps.check-gw.output.${path} }}`;
+    expect(conditionHolds({ value: at('n'), is: 'equal', to: 1 }, outputs).holds).toBe(true);
+    expect(conditionHolds({ value: at('n'), is: 'equal', to: '1' }, outputs).holds).toBe(false);
+    expect(conditionHolds({ value: at('s'), is: 'equal', to: '1' }, outputs).holds).toBe(true);
+    expect(conditionHolds({ value: at('z'), is: 'equal', to: null }, outputs).holds).toBe(true);
+    // An object equals no plain value.
+    expect(conditionHolds({ value: at('health.gateway'), is: 'equal', to: null }, outputs).holds).toBe(false);
+    expect(conditionHolds({ value: at('health.gateway'), is: 'not_equal', to: 'running' }, outputs).holds).toBe(true);
+    expect(conditionInWords(unhealthy)).toBe('steps.check-gw.output.health.healthy is false');
+    expect(conditionInWords({ value: at('health.gateway.state'), is: 'not_equal', to: 'running' })).toBe('steps.check-gw.output.health.gateway.state is not "running"');
+    expect(conditionReason(unhealthy, true)).toBe('runs only if steps.check-gw.output.health.healthy is false, and it is true');
+  });
+
+  it('stays as written when the step’s references are resolved, its fields in their order', () => {
+    const tell = Step.parse({ when: unhealthy, id: 'tell', name: 'Tell', kind: 'notify', message: 'It is {{ steps.check-gw.output.health.healthy }}' });
+    const resolved = resolveStep(tell, { 'check-gw': { health: { healthy: false } } });
+    expect(resolved).toEqual({ ...tell, message: 'It is false' });
+    expect(Object.keys(resolved)).toEqual(Object.keys(tell));
+    // A simulation's condition it cannot read does not stop the step's resolution.
+    expect(resolveStep({ ...tell, message: 'plain' }, {})).toEqual({ ...tell, message: 'plain' });
+  });
+
+  it('refuses a value that is not there, as a reference does', () => {
+    expect(() => conditionHolds(unhealthy, {})).toThrow('{{ steps.check-gw.output.health.healthy }}: step "check-gw" has no output yet');
+    expect(() => conditionHolds(unhealthy, { 'check-gw': { simulated: true } })).toThrow(UnresolvedReferenceError);
   });
 });

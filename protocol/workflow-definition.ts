@@ -14,6 +14,13 @@
 // `{{ steps.<stepId>.output.<path> }}` becomes that value; inside a longer string the value is
 // interpolated as text. <path> is dot-separated identifiers and numeric indexes (`files.0.id`), and may
 // be empty (`{{ steps.list.output }}`: the whole output). A step may refer only to steps before it.
+//
+// Conditions, the one way to say "only if" (no code runs either): any step may have
+// `when: { value: '{{ steps.<stepId>.output.<path> }}', is: 'equal' | 'not_equal', to: <text, number,
+// true, false or null> }`. `value` is exactly one reference to an earlier step, `to` a plain value; they
+// are compared as JSON values (1 is not "1"; an object or a list equals no plain value). When it does not
+// hold the run skips the step (no policy question, no output: a later reference to it cannot resolve).
+// "Restart only if unhealthy": `when: { value: '{{ steps.check-gw.output.health.healthy }}', is: 'equal', to: false }`.
 import { z } from 'zod';
 
 /** Lifecycle actions a step may run on an instance (capability `openclaw.lifecycle` of the catalogue). */
@@ -66,12 +73,37 @@ export const StepConfirmation = z
   .describe('A confirmation stricter than the permission asks for (the policy engine keeps the stricter of the two)');
 export type StepConfirmation = z.infer<typeof StepConfirmation>;
 
+export const CONDITION_TESTS = ['equal', 'not_equal'] as const;
+const CONDITION_TEXT = 500;
+
+export const StepCondition = z
+  .object({
+    value: z.string('value is required').regex(EXACT_REFERENCE, 'value is exactly one reference, {{ steps.<step id>.output.<path> }}, and nothing else'),
+    is: z.enum(CONDITION_TESTS, `is is one of ${CONDITION_TESTS.join(', ')}`),
+    to: z.union(
+      [
+        z
+          .string()
+          .max(CONDITION_TEXT, `to is at most ${CONDITION_TEXT} characters`)
+          .refine((s) => !s.includes('{{'), 'to is a plain value: only value holds a reference'),
+        z.number(),
+        z.boolean(),
+        z.null(),
+      ],
+      'to is text, a number, true, false or null',
+    ),
+  })
+  .strict()
+  .describe('Run the step only if an earlier step’s output value is (or is not) equal to `to`; otherwise the run skips it');
+export type StepCondition = z.infer<typeof StepCondition>;
+
 const StepInput = z.record(z.string(), z.unknown()).default({}).describe('The action’s input; a value may be a reference {{ steps.<id>.output.<path> }}');
 
 const common = {
   id: z.string('id is required').regex(STEP_ID, 'id is a slug: a lowercase letter, then lowercase letters, digits, - or _ (at most 50)'),
   name: text('name', 100),
   confirmation: StepConfirmation.optional(),
+  when: StepCondition.optional(),
 };
 
 export const ConnectionActionStep = z
@@ -132,10 +164,11 @@ function stringsOf(value: unknown, base: PathPart[]): { path: PathPart[]; value:
   return out.reverse();
 }
 
-/** The strings of a step that may hold references: its input's values, and its message. */
+/** The strings of a step that may hold references: its condition's value, its input's values, and its message. */
 function referableStrings(step: Step): { path: PathPart[]; value: string }[] {
-  if (step.kind === 'connection_action' || step.kind === 'instance_action') return stringsOf(step.input, ['input']);
-  return [{ path: ['message'], value: step.message }];
+  const condition = step.when ? [{ path: ['when', 'value'], value: step.when.value }] : [];
+  if (step.kind === 'connection_action' || step.kind === 'instance_action') return [...condition, ...stringsOf(step.input, ['input'])];
+  return [...condition, { path: ['message'], value: step.message }];
 }
 
 function referencesIn(s: string): { stepId: string; path: PathPart[]; expression: string }[] {
@@ -169,7 +202,8 @@ function checkSteps(steps: Step[], ctx: z.RefinementCtx): void {
   });
   steps.forEach((step, i) => {
     for (const { path, value } of referableStrings(step)) {
-      const malformed = malformedReference(value);
+      // A condition's value that is not exactly one reference is already told so by StepCondition.
+      const malformed = path[0] === 'when' ? null : malformedReference(value);
       if (malformed) ctx.addIssue({ code: 'custom', path: [i, ...path], message: malformed });
       for (const ref of referencesIn(value)) {
         const at = position.get(ref.stepId);
@@ -258,3 +292,40 @@ export function resolveInputs<T>(input: T, outputsSoFar: Readonly<Record<string,
   };
   return walk(input) as T;
 }
+
+/**
+ * The step with the references of its input and message resolved (resolveInputs); its condition stays as
+ * written (it is evaluated, by conditionHolds, not replaced). Its fields keep their order, so it still
+ * compares equal to the pinned step but for what was resolved.
+ */
+export function resolveStep<S extends Step>(step: S, outputsSoFar: Readonly<Record<string, unknown>>): S {
+  return Object.fromEntries(Object.entries(step).map(([k, v]) => [k, k === 'when' ? v : resolveInputs(v, outputsSoFar)])) as S;
+}
+
+/** A scalar as the console and a run's reasons write it: JSON (`false`, `3`, `"down"`, `null`), a long one shortened. */
+const written = (v: unknown): string => {
+  const json = JSON.stringify(v) ?? String(v);
+  return json.length > 200 ? `${json.slice(0, 199)}…` : json;
+};
+
+/** A condition in words, the reference without its braces: `steps.check-gw.output.health.healthy is false`. */
+export function conditionInWords(when: StepCondition): string {
+  const exact = EXACT_REFERENCE.exec(when.value);
+  const named = exact ? `steps.${exact[1]}.output${exact[2]}` : when.value;
+  return `${named} ${when.is === 'equal' ? 'is' : 'is not'} ${written(when.to)}`;
+}
+
+/**
+ * Whether a step's condition holds for the outputs so far (step id → output), and the value it read.
+ * Pure. The value is compared with `to` as JSON: scalars by type and value, and an object or a list is
+ * equal to no plain value. Throws UnresolvedReferenceError when the value is not there.
+ */
+export function conditionHolds(when: StepCondition, outputsSoFar: Readonly<Record<string, unknown>>): { holds: boolean; value: unknown } {
+  const value = resolveString(when.value, outputsSoFar);
+  const scalar = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  const equal = scalar && JSON.stringify(value) === JSON.stringify(when.to);
+  return { holds: when.is === 'equal' ? equal : !equal, value };
+}
+
+/** Why a step with a condition was skipped, or ran, as the run page shows it beside the step's state. */
+export const conditionReason = (when: StepCondition, value: unknown): string => `runs only if ${conditionInWords(when)}, and it is ${written(value)}`;

@@ -1,6 +1,7 @@
 // A run of a workflow definition (issue 14): a DSL interpreter in the style of Temporal's samples. Its
 // input is the pinned version's steps, so editing the definition never changes a run in flight; it is
-// deterministic (references resolve from earlier outputs, never by running code). Before each step it asks
+// deterministic (references resolve from earlier outputs, never by running code). A step whose condition
+// (`when`) does not hold is skipped, with why, and the policy engine is not asked. Before each step it asks
 // the policy engine, at that moment (permissions may have changed since the run started): a blocked step
 // stops the run with the rule's name and sentence. A step that needs confirmation waits for its approvals
 // (N-of-M, the same rules as every job: workflows/approval.ts), except an instance's lifecycle action,
@@ -105,8 +106,15 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
         throw err;
       }
       if ('unresolved' in checked) return stop('failed', checked.unresolved);
+      // Its condition does not hold: skipped with why, no output (a later reference to it does not resolve).
+      if ('skipped' in checked) {
+        await end({ state: 'skipped', reason: checked.skipped });
+        continue;
+      }
       const { step, verdict } = checked;
       const said = { outcome: verdict.outcome, ...(verdict.rule ? { rule: verdict.rule } : {}), sentence: verdict.sentence };
+      // A completed step says why it ran where it has a condition.
+      const ran = { verdict: said, ...(checked.condition ? { reason: checked.condition } : {}) };
       if (verdict.outcome === 'blocked') {
         outcomes.push({ ...base, state: 'blocked', verdict: said, reason: `${verdict.rule}: ${verdict.sentence}`, endedAt: nowIso() });
         await save();
@@ -160,7 +168,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
       }
 
       if (step.kind === 'notify' || step.kind === 'wait_for_person') {
-        await end({ state: 'completed', source: 'Run', output: { message: step.message }, verdict: said, ...(approvedBy ? { approvedBy } : {}) });
+        await end({ state: 'completed', source: 'Run', output: { message: step.message }, ...ran, ...(approvedBy ? { approvedBy } : {}) });
         outputs[step.id] = { message: step.message };
         continue;
       }
@@ -170,7 +178,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
         const result = await run.runConnectionStep({ jobId: input.jobId, step, simulate: input.simulate }).catch((err: unknown) => err as Error);
         if (result instanceof Error) return stop('failed', result.cause instanceof Error ? result.cause.message : result.message, { verdict: said });
         outputs[step.id] = result.data;
-        await end({ state: 'completed', source: result.source, output: result.data, verdict: said, ...(approvedBy ? { approvedBy } : {}) });
+        await end({ state: 'completed', source: result.source, output: result.data, ...ran, ...(approvedBy ? { approvedBy } : {}) });
         continue;
       }
 
@@ -178,7 +186,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
       if (input.simulate) {
         const simulated = { simulated: true, action: step.action, instanceId: step.instanceId };
         outputs[step.id] = simulated;
-        await end({ state: 'completed', source: 'Simulated', output: simulated, verdict: said, ...(approvedBy ? { approvedBy } : {}) });
+        await end({ state: 'completed', source: 'Simulated', output: simulated, ...ran, ...(approvedBy ? { approvedBy } : {}) });
         continue;
       }
       const child = await changeSteps.startInstanceStep({ jobId: input.jobId, step });
@@ -194,7 +202,7 @@ export async function workflowRun(input: WorkflowRunInput): Promise<{ steps: Ste
         source: 'Live',
         output: ended.result,
         jobId: child.jobId,
-        verdict: said,
+        ...ran,
         ...(ended.approvedBy.length ? { approvedBy: ended.approvedBy } : {}),
       });
     }

@@ -1,8 +1,9 @@
 // The workflow-run interpreter in Temporal's time-skipping test server, its activities mocked: each step
 // asks the policy engine first (a blocked step stops the run with the rule), a step that needs
 // confirmation waits for N distinct approvals (its expiry fails the run or skips the step, as the
-// definition says), outputs flow to later steps, a failing step names itself, a simulation calls no
-// provider and starts no job, and a real instance action waits for its own job.
+// definition says), outputs flow to later steps, a step whose condition does not hold is skipped, a
+// failing step names itself, a simulation calls no provider and starts no job, and a real instance action
+// waits for its own job.
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
@@ -160,6 +161,37 @@ describe('a workflow run (time-skipping)', () => {
         ['tell', 'completed', 'Run'],
       ]);
       expect(m.checked.calls.map((c) => c.outputs)).toEqual([{}, { list: { files: [{ id: 'f1', name: 'Q3 report.pdf' }] } }]);
+      expect(m.updates.calls.at(-1)).toEqual({ jobId: handle.workflowId, state: 'completed', step: null });
+    });
+  });
+
+  it('records a step whose condition does not hold as skipped, with why, stores no output for it and goes on', () => {
+    const unmet = 'runs only if steps.list.output.incomplete is true, and it is false';
+    const seen: Record<string, unknown>[] = [];
+    const m = mocks(
+      { list: allowed, tell: allowed },
+      {
+        async checkRunStep(c) {
+          seen.push(c.outputs);
+          if (c.step.id === 'restart') return { skipped: unmet };
+          return { step: c.step, verdict: allowed, ...(c.step.id === 'tell' ? { condition: 'runs only if steps.list.output.n is 1, and it is 1' } : {}) };
+        },
+        async startInstanceStep() {
+          throw new Error('a skipped step starts no job');
+        },
+      },
+    );
+    return ts.run(m.activities, async () => {
+      const handle = await start(input([list, restart, notify]));
+      const { steps } = await handle.result();
+      expect(steps.map((s) => [s.id, s.state, s.reason])).toEqual([
+        ['list', 'completed', undefined],
+        ['restart', 'skipped', unmet],
+        ['tell', 'completed', 'runs only if steps.list.output.n is 1, and it is 1'],
+      ]);
+      expect(steps[1]).not.toHaveProperty('output');
+      expect(steps[1]).not.toHaveProperty('verdict');
+      expect(seen.map((o) => Object.keys(o))).toEqual([[], ['list'], ['list']]);
       expect(m.updates.calls.at(-1)).toEqual({ jobId: handle.workflowId, state: 'completed', step: null });
     });
   });

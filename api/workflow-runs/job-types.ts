@@ -20,7 +20,9 @@ export const workflowRunJob = defineJobType({
   result: {
     summary: (r) => {
       const steps = (r.steps as { state: string }[] | undefined) ?? [];
-      return `${r.simulate ? 'Simulated: ' : ''}${steps.filter((s) => s.state === 'completed').length} of ${steps.length} steps completed${steps.some((s) => s.state === 'skipped') ? ', some skipped' : ''}.`;
+      const count = (state: string) => steps.filter((s) => s.state === state).length;
+      // A skipped step (its condition did not hold, or nobody confirmed where that skips) is not completed.
+      return `${r.simulate ? 'Simulated: ' : ''}${count('completed')} of ${steps.length} steps completed${count('skipped') ? `, ${count('skipped')} skipped` : ''}.`;
     },
   },
 });

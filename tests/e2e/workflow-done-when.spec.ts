@@ -6,7 +6,10 @@
 // files (Live); the restart waits in its own job for two of the group; the requester, though in the
 // group, may not approve; one approval shows 1 of 2; the second restarts the real container and completes
 // the run. The MSP admin then removes files.list from Acme's permission: the next run stops at step 1
-// with action.not_allowed. (Killing every process while a run waits is tests/integration/workflow-run-durability.test.ts.)
+// with action.not_allowed. Last, "check the Acme gateway and restart it if unhealthy" (a health check, then
+// a restart that runs only if it found the gateway unhealthy): healthy, the restart is skipped with why;
+// with its container stopped behind the console's back, the next run restarts it after two approvals.
+// (Killing every process while a run waits is tests/integration/workflow-run-durability.test.ts.)
 import Dockerode from 'dockerode';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { eq } from 'drizzle-orm';
@@ -19,7 +22,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { customerAllowed, openNewConnection } from './connections-helpers.ts';
 import { seriousViolations } from './axe.ts';
 import { signIn } from './helpers.ts';
-import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
+import { approveFromInbox, approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 
 const docker = new Dockerode({ socketPath: process.env.E2E_LOCAL_DOCKER_SOCKET });
 const password = 'acme-approver-password-0123';
@@ -42,7 +45,11 @@ async function colleague(browser: Browser, organizationId: string, email: string
   return page;
 }
 
-test('a company admin builds, simulates and runs "list the Acme shared folder, then restart the Acme gateway" with two approvers', async ({ page, browser, baseURL }) => {
+test('a company admin builds, simulates and runs "list the Acme shared folder, then restart the Acme gateway" with two approvers, then restarts it only when unhealthy', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(480_000);
   const suffix = Date.now().toString(36);
   const customer = await customerAllowed(page, browser, 'Acme', { key: 'google_drive', name: 'Google Drive', action: 'files.list' });
@@ -122,23 +129,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await expect(customer.getByTestId('own-request')).toContainText('forbids approving your own request');
   const restartUrl = customer.url();
 
-  for (const [i, approver] of approvers.entries()) {
-    await approver.goto('/approvals');
-    await expect(approver.getByTestId('nav-count-approvals')).toHaveText('1');
-    const row = approver.getByTestId('approvals').locator('tbody tr', { hasText: 'Restart gateway' });
-    await expect(row.getByTestId('approval-progress')).toHaveText(`${i} of 2`);
-    if (i === 0) expect(await seriousViolations(approver), 'the inbox with a request').toEqual([]);
-    await row.getByRole('link', { name: 'Restart gateway' }).click();
-    await expect(approver).toHaveURL(restartUrl);
-    const phrase = (await approver.getByTestId('approval-phrase').textContent())!;
-    const form = approver.getByRole('form', { name: 'Approve' });
-    await form.getByLabel('Phrase').fill(phrase);
-    await form.getByRole('button', { name: 'Approve' }).click();
-    if (i === 0) {
-      await expect(approver.getByTestId('approval-progress')).toContainText('1 of 2 approvals');
-      expect(await seriousViolations(approver), 'a job waiting for its second approval').toEqual([]);
-    }
-  }
+  await approveFromInbox(approvers, restartUrl, 'Restart gateway');
   await customer.goto(restartUrl);
   await untilCompleted(customer);
   await expect(customer.getByTestId('job-result')).toContainText(/answered again after [\d.]+ s of downtime/);
@@ -158,7 +149,69 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await expect(customer.getByTestId('job-state')).toHaveText('failed', { timeout: 60_000 });
   await expect(customer.getByTestId('failure-reason')).toContainText('step 1 (List the Acme shared folder) is blocked by action.not_allowed');
   await expect(customer.getByTestId('run-step-list')).toContainText('blocked');
+
+  // "Restart the unhealthy ones": a health check of the gateway, then its restart only if it is unhealthy.
+  const checkUrl = await buildCheckThenRestart(customer, instance!.id);
+  await expect(customer.getByTestId('workflow-steps').getByTestId('step-condition')).toHaveText('only if steps.check.output.health.healthy is false');
+  // Healthy: the restart is skipped, saying why, and nobody is asked.
+  await customer.getByRole('button', { name: 'Run version 1' }).click();
+  await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 90_000 });
+  await expect(customer.getByTestId('run-step-restart')).toContainText('skipped');
+  await expect(customer.getByTestId('run-step-restart')).toContainText('runs only if steps.check.output.health.healthy is false, and it is true');
+  await expect(customer.getByTestId('run-summary')).toContainText('1 of 2 steps completed, 1 skipped.');
+  expect(await seriousViolations(customer), 'a run with a skipped step').toEqual([]);
+  // The gateway stops behind the console's back: the next run finds it unhealthy and restarts it after two approvals.
+  await docker.getContainer(instance!.containerIds[0]!).stop({ t: 1 });
+  await customer.goto(checkUrl);
+  await customer.getByRole('button', { name: 'Run version 1' }).click();
+  await expect(customer.getByTestId('run-step-restart').getByRole('link', { name: 'its job' })).toBeVisible({ timeout: 90_000 });
+  await expect(customer.getByTestId('run-step-check')).toContainText('"healthy": false');
+  const unhealthyRunUrl = customer.url();
+  await customer.getByTestId('run-step-restart').getByRole('link', { name: 'its job' }).click();
+  await expect(customer.getByTestId('job-state')).toHaveText('waiting for approval', { timeout: 60_000 });
+  await approveFromInbox(approvers, customer.url(), 'Restart gateway');
+  await customer.goto(unhealthyRunUrl);
+  await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 120_000 });
+  await expect(customer.getByTestId('run-step-restart')).toContainText('runs only if steps.check.output.health.healthy is false, and it is false');
+  expect((await docker.getContainer(instance!.containerIds[0]!).inspect()).State.Running).toBe(true);
 });
+
+/** "Check the gateway, restart it if unhealthy", built in the editor: a health check, then a restart that runs only if the check found it unhealthy. */
+async function buildCheckThenRestart(customer: Page, instanceId: string): Promise<string> {
+  await customer.goto('/workflows');
+  await customer.getByRole('link', { name: 'New workflow' }).click();
+  const editor = customer.getByRole('form', { name: 'Workflow editor' });
+  const step = (n: number) => customer.getByTestId(`editor-step-${n}`);
+  await editor.getByLabel('Name', { exact: true }).fill('Restart the Acme gateway if unhealthy');
+  await editor.getByLabel('Kind of step').selectOption('instance_action');
+  for (const [n, [id, action]] of [
+    ['check', 'health'],
+    ['restart', 'restart'],
+  ].entries()) {
+    await editor.getByRole('button', { name: 'Add step' }).click();
+    await step(n + 1)
+      .getByLabel('Step name')
+      .fill(action === 'health' ? 'Check the gateway' : 'Restart it if unhealthy');
+    await step(n + 1)
+      .getByLabel('Id (for references)')
+      .fill(id!);
+    await step(n + 1)
+      .getByLabel('Lifecycle action')
+      .selectOption(action!);
+    await step(n + 1)
+      .getByLabel('Instance')
+      .selectOption(instanceId);
+  }
+  const condition = step(2).getByTestId('step-condition');
+  await condition.getByRole('checkbox', { name: 'Run this step only if' }).check();
+  await condition.getByLabel('Output of step').selectOption('check');
+  await condition.getByLabel('Path in its output').fill('health.healthy');
+  await condition.getByLabel('Value').fill('false');
+  expect(await seriousViolations(customer), 'the editor with a step’s condition').toEqual([]);
+  await editor.getByRole('button', { name: 'Save version 1' }).click();
+  await expect(customer.getByRole('heading', { name: 'Restart the Acme gateway if unhealthy', exact: true })).toBeVisible();
+  return customer.url();
+}
 
 /** The definition, built in the editor (no JSON): Drive's files.list on the shared folder, then a restart confirmed by two of the group. Returns its page's URL. */
 async function buildDefinition(customer: Page, o: { organizationId: string; gateway: string; groupId: string }): Promise<string> {

@@ -3,7 +3,8 @@
 // managed instance, with the input form generated from files.list's schema and a confirmation of two
 // approvals from "Acme approvers". A page size out of range is shown beside its field and saves nothing;
 // Check policy shows each step's verdict; the save is version 1. Editing adds, moves and removes steps: a
-// reference to a later step is refused beside the message, and the fixed order is version 2.
+// reference to a later step is refused beside the message, and the fixed order is version 2. Version 3
+// checks the gateway's health and restarts it only if unhealthy ("Run only if"), shown in words.
 import { expect, test, type Page } from '@playwright/test';
 import { and, asc, eq } from 'drizzle-orm';
 import { createDb, type Db } from '../../db/client.ts';
@@ -161,4 +162,34 @@ test('a company admin builds, checks, saves and re-orders a workflow in the edit
   await expect(customer.getByTestId('workflow-versions').locator('tbody tr')).toHaveCount(2);
   await expect(steps.locator('tbody tr')).toHaveCount(3);
   await expect(steps.locator('tbody tr').nth(1)).toContainText('Notify: First file: {{ steps.list.output.files.0.name }}');
+
+  // Version 3: a health check of the gateway, then the restart only if it is unhealthy ("Run only if").
+  await customer.getByRole('link', { name: 'Edit', exact: true }).click();
+  await expect(step(customer, 1).getByTestId('step-condition').getByRole('checkbox')).toBeDisabled(); // the first step always runs
+  await editor.getByLabel('Kind of step').selectOption('instance_action');
+  await editor.getByRole('button', { name: 'Add step' }).click();
+  await step(customer, 4).getByLabel('Step name').fill('Check the gateway');
+  await step(customer, 4).getByLabel('Instance').selectOption(gateway!.id);
+  await step(customer, 4).getByRole('button', { name: 'Move up' }).click();
+  const condition = step(customer, 4).getByTestId('step-condition');
+  await condition.getByRole('checkbox', { name: 'Run this step only if' }).check();
+  await expect(condition.getByLabel('Output of step')).toHaveValue('check-the-gateway');
+  await condition.getByLabel('Path in its output').fill('health healthy');
+  await condition.getByLabel('Value').fill('false');
+  await editor.getByRole('button', { name: 'Save version 3' }).click();
+  await expect(condition).toContainText('value is exactly one reference');
+  expect(await versionsOf(organizationId)).toHaveLength(2);
+  await condition.getByLabel('Path in its output').fill('health.healthy');
+  await expect(condition).toContainText('Reads {{ steps.check-the-gateway.output.health.healthy }}');
+  await editor.getByRole('button', { name: 'Save version 3' }).click();
+  await expect(customer.getByRole('heading', { name: NAME, exact: true })).toBeVisible();
+  const v3 = (await versionsOf(organizationId))[2]!.steps as { id: string; action?: string; when?: unknown }[];
+  expect(v3.map((s) => [s.id, s.action ?? null, s.when ?? null])).toEqual([
+    ['list', 'files.list', null],
+    ['tell-the-office', null, null],
+    ['check-the-gateway', 'health', null],
+    ['restart-the-acme-gateway', 'restart', { value: '{{ steps.check-the-gateway.output.health.healthy }}', is: 'equal', to: false }],
+  ]);
+  await expect(steps.locator('tbody tr').nth(3).getByTestId('step-condition')).toHaveText('only if steps.check-the-gateway.output.health.healthy is false');
+  await expect(steps.getByTestId('step-condition')).toHaveCount(1);
 });

@@ -11,6 +11,7 @@ import { createUser } from '../../db/users.ts';
 import { driveListStep } from '../jest/sample-steps.ts';
 import { customerAllowed, testedDemoDrive } from './connections-helpers.ts';
 import { signIn } from './helpers.ts';
+import { approveFromInbox } from './jobs-helpers.ts';
 
 const password = 'approver-password-0123';
 
@@ -88,19 +89,7 @@ test('a workflow run waits for two approvers of a group, through the Approvals i
   await expect(customer.getByRole('form', { name: 'Approve' })).toHaveCount(0);
   const runUrl = customer.url();
 
-  for (const [i, approver] of approvers.entries()) {
-    await approver.goto('/approvals');
-    await expect(approver.getByTestId('nav-count-approvals')).toHaveText('1');
-    const row = approver.getByTestId('approvals').locator('tbody tr', { hasText: 'Workflow run' });
-    await expect(row.getByTestId('approval-progress')).toHaveText(`${i} of 2`);
-    await row.getByRole('link', { name: 'Workflow run' }).click();
-    await expect(approver).toHaveURL(runUrl);
-    const phrase = (await approver.getByTestId('approval-phrase').textContent())!;
-    const form = approver.getByRole('form', { name: 'Approve' });
-    await form.getByLabel('Phrase').fill(phrase);
-    await form.getByRole('button', { name: 'Approve' }).click();
-    if (i === 0) await expect(approver.getByTestId('approval-progress')).toContainText('1 of 2 approvals');
-  }
+  await approveFromInbox(approvers, runUrl, 'Workflow run');
   await customer.goto(runUrl);
   await expect(customer.getByTestId('job-state')).toHaveText('completed', { timeout: 60_000 });
   await expect(customer.getByTestId('run-step-ok')).toContainText(`${emails[0]}, ${emails[1]}`);

@@ -3,9 +3,10 @@
 // Drive connection: the output is labelled Demo and feeds the note through a reference). The requester
 // cannot approve; each approver counts once and the inbox shows 1 of 2; then the run completes. An MSP
 // admin removing files.list from Acme's permission makes the next run stop at step 1 with
-// action.not_allowed; a simulation calls no provider. A live ServiceTitan step runs with canary credentials
-// that appear nowhere in the run's Temporal history, neither raw nor decoded with the codec: workflows
-// and activities pass connection ids, and the activity that calls the provider opens the secret itself.
+// action.not_allowed; a step whose condition does not hold is skipped with why; a simulation calls no
+// provider. A live ServiceTitan step runs with canary credentials that appear nowhere in the run's
+// Temporal history, neither raw nor decoded with the codec: workflows and activities pass connection ids,
+// and the activity that calls the provider opens the secret itself.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { countAwaitingMe, listInbox } from '../../api/approvals/service.ts';
@@ -37,6 +38,7 @@ let t: TestDatabase;
 let w: Tenants;
 let definitionId: string;
 let driveCapabilityId: string;
+let driveConnectionId: string;
 let secondApprover: Actor;
 let outsider: Actor;
 let servicetitan: ServiceTitanStandIn;
@@ -59,6 +61,7 @@ beforeAll(async () => {
   await setPermission(admin, w.acme.id, driveCapabilityId, drivePermission(['files.list', 'files.get']));
   const connection = await createConnection(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, provider: 'google_drive', name: 'Acme Drive', mode: 'demo' });
   await testConnection(w.ctx(w.actors.acmeAdmin), connection.id);
+  driveConnectionId = connection.id;
   const group = await createApproverGroup(w.ctx(w.actors.acmeAdmin), { organizationId: w.acme.id, name: 'Acme approvers' });
   secondApprover = await w.person('company_user', w.acme.id, 'second@acme.test');
   outsider = await w.person('company_user', w.acme.id, 'outsider@acme.test');
@@ -191,6 +194,28 @@ describe('a workflow run', () => {
       ['bye', 'failed'],
     ]);
     expect(await failure(startWorkflowRun(user, definition.id, {}))).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('skips a step whose condition does not hold, saying why, and runs the one whose condition does', async () => {
+    const cutShort = { value: '{{ steps.list.output.incompleteSearch }}', is: 'equal', to: true } as const;
+    const definition = await createDefinition(w.ctx(w.actors.acmeAdmin), {
+      organizationId: w.acme.id,
+      name: 'Only if cut short',
+      steps: [
+        driveListStep(driveConnectionId, { pageSize: 5 }),
+        { id: 'more', name: 'Say the search was cut short', kind: 'notify', message: 'Cut short', when: cutShort },
+        { id: 'all', name: 'Say all is listed', kind: 'notify', message: 'All listed', when: { ...cutShort, is: 'not_equal' } },
+      ],
+    });
+    const run = await startWorkflowRun(w.ctx(w.actors.acmeAdmin), definition.id, {});
+    const done = await settled(run.id, (j) => j.state === 'completed' || j.state === 'failed', 'the conditional run to end');
+    expect(done.state).toBe('completed');
+    expect(stepsOf(done).map((s) => [s.id, s.state, s.reason ?? null, s.output ?? null])).toEqual([
+      ['list', 'completed', null, expect.objectContaining({ incompleteSearch: false })],
+      ['more', 'skipped', 'runs only if steps.list.output.incompleteSearch is true, and it is false', null],
+      ['all', 'completed', 'runs only if steps.list.output.incompleteSearch is not true, and it is false', { message: 'All listed' }],
+    ]);
+    expect(done.summary).toBe('2 of 3 steps completed, 1 skipped.');
   });
 
   it('simulates with the same checks: outputs say Simulated', async () => {

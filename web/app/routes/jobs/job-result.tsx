@@ -69,13 +69,14 @@ type RunStep = {
   verdict?: { sentence: string };
 };
 
-/** A workflow run's steps as they stand: state, where each output came from, who approved, the job an instance step ran. */
+/** A workflow run's steps as they stand: state (a skipped one says why), where each output came from, who approved, the job an instance step ran; once completed, the count. */
 export function RunSteps({ job }: { job: JobOutput }) {
   const steps = (job.result?.steps ?? []) as RunStep[];
   const waitingFor = job.result?.waitingForJob as string | undefined;
   return (
     <section aria-label="Steps">
       <h2>Steps{job.result?.simulate ? ' (simulated: no provider was called, no machine changed)' : ''}</h2>
+      {job.summary && <p data-testid="run-summary">{job.summary}</p>}
       <table data-testid="run-steps">
         <thead>
           <tr>

@@ -6,7 +6,7 @@ import { previewDefinition } from '../../../../api/workflow-definitions/policy-p
 import { duplicateDefinition, getDefinition, getVersion, setDefinitionArchived } from '../../../../api/workflow-definitions/service.ts';
 import { getShares, mayRun, setShares } from '../../../../api/workflow-definitions/sharing.ts';
 import { listPeople } from '../../../../api/people/service.ts';
-import type { Step } from '../../../../protocol/workflow-definition.ts';
+import { conditionInWords, type Step } from '../../../../protocol/workflow-definition.ts';
 import { listJobs } from '../../../../api/jobs/service.ts';
 import { startWorkflowRun } from '../../../../api/workflow-runs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -178,6 +178,11 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
                 </td>
                 <td>
                   <StepAction step={step} connectionNames={connectionNames} instanceNames={instanceNames} />
+                  {step.when && (
+                    <div className="muted" data-testid="step-condition">
+                      only if {conditionInWords(step.when)}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <Confirmation c={step.confirmation} />

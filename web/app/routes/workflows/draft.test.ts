@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { providerOf } from '../../../../api/connections/providers/registry.ts';
 import { inputSchemaOf } from '../../../../api/workflow-definitions/building-blocks.ts';
 import { Steps } from '../../../../protocol/workflow-definition.ts';
-import { draftOf, errorsByStep, moved, newDraft, renamed, slugOf, stepOf, type Draft } from './draft.ts';
+import { conditionValueOf, draftOf, errorsByStep, moved, newDraft, renamed, slugOf, stepOf, type Draft } from './draft.ts';
 import { fieldsOf, inputOf, textsOf } from './input-fields.ts';
 
 const driveList = fieldsOf(inputSchemaOf(providerOf('google_drive').actions['files.list']!.input));
@@ -72,6 +72,37 @@ describe('drafts', () => {
     expect(steps.map((s, i) => stepOf(draftOf(s, fieldsFor, `k${i}`), fieldsFor))).toEqual(steps);
     expect(moved([list, restart], 'r', -1).map((d) => d.key)).toEqual(['r', 'l']);
     expect(moved([list, restart], 'r', 1).map((d) => d.key)).toEqual(['l', 'r']);
+  });
+
+  it('makes "run only if" a condition on an earlier step’s output, its value typed as JSON where it reads as one, and reads it back', () => {
+    const check: Draft = { ...newDraft('instance_action', [], 'c'), id: 'check-gw', instanceId: '00000000-0000-4000-8000-000000000002' };
+    const restart: Draft = {
+      ...newDraft('instance_action', [check], 'r'),
+      action: 'restart',
+      instanceId: check.instanceId,
+      when: { stepId: 'check-gw', path: ' health.healthy ', is: 'equal', to: 'false' },
+    };
+    const steps = [check, restart].map((d) => stepOf(d, fieldsFor));
+    expect(steps[0]).not.toHaveProperty('when');
+    expect(steps[1]!.when).toEqual({ value: '{{ steps.check-gw.output.health.healthy }}', is: 'equal', to: false });
+    expect(Steps.parse(steps)).toEqual(steps);
+    expect(stepOf({ ...restart, when: { stepId: 'check-gw', path: '', is: 'not_equal', to: 'down' } }, fieldsFor).when).toEqual({
+      value: '{{ steps.check-gw.output }}',
+      is: 'not_equal',
+      to: 'down',
+    });
+    expect(['true', 'null', '-2.5', '"true"', 'down', '', '{"a":1}', '[1]'].map(conditionValueOf)).toEqual([true, null, -2.5, 'true', 'down', '', '{"a":1}', '[1]']);
+    // Saved and read back: the same step, and text that would read as another value comes back quoted.
+    for (const to of [false, 3, null, 'down', 'true', '7', '{"a":1}']) {
+      const step = stepOf({ ...restart, when: { ...restart.when!, to: JSON.stringify(to) } }, fieldsFor);
+      expect(step.when!.to).toEqual(to);
+      expect(stepOf(draftOf(step, fieldsFor, 'k'), fieldsFor)).toEqual(step);
+    }
+    expect(draftOf(steps[1]!, fieldsFor, 'k').when).toEqual({ stepId: 'check-gw', path: 'health.healthy', is: 'equal', to: 'false' });
+    expect(draftOf({ ...steps[1]!, when: { ...steps[1]!.when!, to: 'true' } }, fieldsFor, 'k').when!.to).toBe('"true"');
+    expect(errorsByStep({ 'steps.1.when.value': 'step "restart" refers to step "check-gw" which comes later' }, ['c', 'r']).steps).toEqual({
+      r: { 'when.value': 'step "restart" refers to step "check-gw" which comes later' },
+    });
   });
 
   it('sorts the save’s errors by the step they were sent as, whatever the order now', () => {

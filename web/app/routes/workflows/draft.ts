@@ -1,7 +1,7 @@
 // The editor's steps while a person edits them (React state), and the steps they stand for: a draft
 // keeps what the form shows (texts, checkboxes), `stepOf` turns it into the step model's shape
 // (protocol/workflow-definition.ts) for the save, `draftOf` a saved step back into a draft. Pure.
-import type { Step, StepKind } from '../../../../protocol/workflow-definition.ts';
+import type { Step, StepCondition, StepKind } from '../../../../protocol/workflow-definition.ts';
 import { inputOf, textsOf, type InputField } from './input-fields.ts';
 
 export interface DraftConfirmation {
@@ -10,6 +10,15 @@ export interface DraftConfirmation {
   approverRoles: string[];
   expiresInHours: string;
   onExpiry: 'fail' | 'skip';
+}
+
+/** "Run only if": an earlier step's id and a path in its output, the test, and the value as typed. */
+export interface DraftCondition {
+  stepId: string;
+  /** Dot-separated, without `output.` (`health.healthy`); empty: the whole output. */
+  path: string;
+  is: StepCondition['is'];
+  to: string;
 }
 
 export interface Draft {
@@ -28,6 +37,8 @@ export interface Draft {
   message: string;
   /** null: the permission's confirmation as it is. */
   confirmation: DraftConfirmation | null;
+  /** null: the step always runs. */
+  when: DraftCondition | null;
 }
 
 /** The fields of a connection action's input (capability and action), from the loader's schemas. */
@@ -72,6 +83,7 @@ export function newDraft(kind: StepKind, drafts: readonly Draft[], key: string):
     inputTexts: {},
     message: '',
     confirmation: null,
+    when: null,
   };
 }
 
@@ -96,9 +108,39 @@ function confirmationOf(c: DraftConfirmation): NonNullable<Step['confirmation']>
   return out as NonNullable<Step['confirmation']>;
 }
 
+/** The text typed for `to` as the value compared: true, false, null, a number or "quoted" text as JSON; anything else as typed. */
+export function conditionValueOf(text: string): StepCondition['to'] {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
+  } catch {
+    // Not JSON: plain text.
+  }
+  return text;
+}
+
+/** The value compared as the form shows it: back to the text that reads as it (text that would read as another value is quoted). */
+const conditionTextOf = (to: StepCondition['to']): string => (typeof to === 'string' && conditionValueOf(to) === to ? to : JSON.stringify(to));
+
+function conditionOf(c: DraftCondition): StepCondition {
+  const path = c.path.trim().replace(/^\.+|\.+$/g, '');
+  return { value: `{{ steps.${c.stepId}.output${path ? `.${path}` : ''} }}`, is: c.is, to: conditionValueOf(c.to) };
+}
+
+/** A saved condition as the form's fields (its value is exactly one reference: the step model checked it). */
+function draftConditionOf(when: StepCondition): DraftCondition {
+  const m = /^\{\{\s*steps\.([^.\s]+)\.output\.?(\S*)\s*\}\}$/.exec(when.value);
+  return { stepId: m?.[1] ?? '', path: m?.[2] ?? '', is: when.is, to: conditionTextOf(when.to) };
+}
+
 /** The step a draft stands for, as the save sends it. */
 export function stepOf(d: Draft, fieldsFor: FieldsFor): Step {
-  const common = { id: d.id, name: d.name, ...(d.confirmation ? { confirmation: confirmationOf(d.confirmation) } : {}) };
+  const common = {
+    id: d.id,
+    name: d.name,
+    ...(d.confirmation ? { confirmation: confirmationOf(d.confirmation) } : {}),
+    ...(d.when ? { when: conditionOf(d.when) } : {}),
+  };
   switch (d.kind) {
     case 'connection_action':
       return {
@@ -140,6 +182,7 @@ export function draftOf(step: Step, fieldsFor: FieldsFor, key: string): Draft {
           onExpiry: c.onExpiry,
         }
       : null,
+    when: step.when ? draftConditionOf(step.when) : null,
   };
 }
 

@@ -1,17 +1,19 @@
 // One step in the editor: its name and id, what it does (by kind: a capability's action through one of
 // the organization's connections with its input form; a lifecycle action on a managed instance; a
-// message), its confirmation, the policy engine's last verdict, and the save's errors beside each field.
+// message), whether it runs only if an earlier step's output says so, its confirmation, the policy
+// engine's last verdict, and the save's errors beside each field.
 import type { PolicyPreviewOutput } from '../../../../api/workflow-definitions/model.ts';
 import type { BuildingBlocks } from '../../../../api/workflow-definitions/building-blocks.ts';
 import { INSTANCE_ACTIONS } from '../../../../protocol/workflow-definition.ts';
 import { FieldError } from '../../components/forms.tsx';
 import { VerdictLine } from '../../components/verdict.tsx';
+import { ConditionFields } from './condition-fields.tsx';
 import { ConfirmationFields } from './confirmation-fields.tsx';
 import { errorAt, KIND_LABELS, type Draft, type FieldsFor } from './draft.ts';
 import { InputForm } from './input-form.tsx';
 
 /** The paths a step's card shows beside a field; an error elsewhere is listed at the card's top. */
-const SHOWN = ['id', 'name', 'capabilityKey', 'action', 'connectionId', 'instanceId', 'message', 'input', 'confirmation'];
+const SHOWN = ['id', 'name', 'capabilityKey', 'action', 'connectionId', 'instanceId', 'message', 'input', 'when', 'confirmation'];
 const shownAt = (path: string) => SHOWN.some((p) => path === p || path.startsWith(`${p}.`));
 
 function Select({
@@ -191,6 +193,7 @@ export function StepCard({
         </p>
       )}
       <KindFields {...props} />
+      <ConditionFields when={draft.when} earlierIds={earlierIds} errors={errors} onChange={(when) => onChange({ ...draft, when })} />
       <ConfirmationFields confirmation={draft.confirmation} groups={blocks.approverGroups} errors={errors} onChange={(confirmation) => onChange({ ...draft, confirmation })} />
       {verdict && (
         <p data-testid="step-verdict">
