@@ -40,7 +40,8 @@ export async function action({ request }: Route.ActionArgs) {
       definitionId: text('definitionId'),
       name: text('name'),
       spec: kind === 'interval' ? { kind, everySeconds: number('everySeconds') } : { kind, expression: text('expression') },
-      timeZone: text('timeZone') || 'UTC',
+      // Left empty: the organization's time zone.
+      ...(text('timeZone') ? { timeZone: text('timeZone') } : {}),
       overlap: text('overlap') || 'skip',
       catchupWindowSeconds: number('catchupWindowSeconds') ?? 600,
       pauseOnFailure: form.get('pauseOnFailure') === 'on',
@@ -115,7 +116,7 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
             <span className="muted">minute hour day-of-month month day-of-week (0 = Sunday), read in the time zone below</span>
           </LabelledInput>
           <LabelledInput label="Every (seconds)" name="everySeconds" type="number" min={1} error={errors['spec.everySeconds']} />
-          <LabelledInput label="Time zone" name="timeZone" defaultValue="UTC" error={errors.timeZone} />
+          <LabelledInput label="Time zone" name="timeZone" placeholder="the organization’s" error={errors.timeZone} />
           <label>
             When a run is still going
             <select name="overlap" defaultValue="skip">
