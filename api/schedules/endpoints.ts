@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
-import { BackfillInput, CreateScheduleInput, IdParams, ListSchedulesQuery, NoteInput, ScheduleOutput, ScheduleSummary, UpdateScheduleInput } from './model.ts';
+import { BackfillInput, CreateScheduleInput, IdParams, ListSchedulesQuery, NoteInput, ScheduleListItem, ScheduleOutput, UpdateScheduleInput } from './model.ts';
 import * as service from './service.ts';
 import { GrantStandingApprovalInput, grantStandingApproval, listStandingApprovals, revokeStandingApproval, StandingApprovalOutput } from './standing-approvals.ts';
 
@@ -13,7 +13,7 @@ export const scheduleEndpoints = [
     tag,
     summary: 'Schedules of one organization, or (MSP staff) of all',
     query: ListSchedulesQuery,
-    response: z.object({ items: z.array(ScheduleSummary) }),
+    response: z.object({ items: z.array(ScheduleListItem) }),
     handler: (ctx, { query }) => service.listSchedules(ctx, query),
   }),
   defineEndpoint({

@@ -143,6 +143,15 @@ export const ScheduleSummary = z.object({
 });
 export type ScheduleSummary = z.infer<typeof ScheduleSummary>;
 
+/** A row of the Schedules list: the schedule, and how it stands (api/schedules/at-a-glance.ts). */
+export const ScheduleListItem = ScheduleSummary.extend({
+  nextRunAt: z.string().nullable().describe('Its next time by its calendar; null while paused or after its end'),
+  lastRun: z.object({ jobId: z.string().uuid(), state: z.string(), at: z.string() }).nullable().describe('The last run it started'),
+  failing: z.boolean().describe('Its last run did not complete, or a failed run paused it'),
+  temporalUrl: z.string().describe('The Temporal Schedule in Temporal Web'),
+});
+export type ScheduleListItem = z.infer<typeof ScheduleListItem>;
+
 /** A step whose confirmation each run will wait for, and who may give it. */
 export const ConfirmationNotice = z.object({
   stepId: z.string(),

@@ -3,12 +3,13 @@
 // refusing the schedule with its rule, the confirmations each run will wait for, Temporal's copy following
 // every change (spec, time zone, policies, pause), upcoming times in the schedule's time zone, and the
 // worker's start-up reconciliation creating, fixing and deleting what differs from Postgres.
+import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, capabilities, schedules } from '../../db/schema.ts';
+import { auditEvents, capabilities, jobs, schedules } from '../../db/schema.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { ownControlPlaneQueue } from '../../tests/jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
@@ -118,6 +119,31 @@ describe('creating a schedule', () => {
     expect(await failure(getSchedule(w.ctx(w.actors.acmeUser), mine.id))).toBeInstanceOf(ForbiddenError);
     expect((await listSchedules(w.ctx(w.actors.admin), {})).items.map((s) => s.name)).toContain('By the MSP');
     expect((await listSchedules(w.ctx(w.actors.acmeAdmin), {})).items.map((s) => s.name)).toContain('By the MSP');
+  });
+});
+
+describe('the Schedules list', () => {
+  it('says when each runs next (agreeing with Temporal), how its last run went, and whether it is failing', async () => {
+    const admin = w.ctx(w.actors.acmeAdmin);
+    const s = await createSchedule(admin, nightly({ name: 'At a glance' }));
+    const row = async () => (await listSchedules(admin, {})).items.find((i) => i.id === s.id)!;
+    expect(await row()).toMatchObject({ nextRunAt: s.temporal!.upcoming[0]!.at, lastRun: null, failing: false, temporalUrl: expect.stringContaining(temporalScheduleId(s.id)) });
+    for (const [state, minutesAgo] of [
+      ['completed', 2],
+      ['failed', 1],
+    ] as const) {
+      await t.db.insert(jobs).values({
+        type: 'workflow_run',
+        organizationId: w.acme.id,
+        workflowId: `glance-${crypto.randomUUID()}`,
+        state,
+        params: { scheduleId: s.id },
+        createdAt: new Date(Date.now() - minutesAgo * 60_000),
+      });
+    }
+    expect(await row()).toMatchObject({ lastRun: { state: 'failed' }, failing: true });
+    await setSchedulePaused(admin, s.id, true, { note: 'holiday' });
+    expect((await row()).nextRunAt).toBeNull();
   });
 });
 

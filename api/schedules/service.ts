@@ -23,7 +23,17 @@ import type { PolicyPreviewOutput } from '../workflow-definitions/model.ts';
 import { previewDefinition } from '../workflow-definitions/policy-preview.ts';
 import { findDefinition } from '../workflow-definitions/service.ts';
 import { localTime, timesBetween } from './calendar.ts';
-import { BackfillInput, CreateScheduleInput, ListSchedulesQuery, NoteInput, UpdateScheduleInput, type ScheduleOutput, type ScheduleSummary } from './model.ts';
+import {
+  BackfillInput,
+  CreateScheduleInput,
+  ListSchedulesQuery,
+  NoteInput,
+  UpdateScheduleInput,
+  type ScheduleListItem,
+  type ScheduleOutput,
+  type ScheduleSummary,
+} from './model.ts';
+import { glanceAt } from './at-a-glance.ts';
 import { applyToTemporal, describeInTemporal, removeFromTemporal, temporalScheduleId, temporalScheduleUrl, type ScheduleRow } from './temporal-schedule.ts';
 
 /** A backfill runs at most this many times: a long range would flood the approvers (the AWX lesson). */
@@ -183,7 +193,7 @@ async function output(ctx: ServiceContext, id: string): Promise<ScheduleOutput> 
   return { ...toSummary(row), temporal: described, ...(await policyOf(ctx, s.definitionId, row.pinnedNumber ?? undefined, false)) };
 }
 
-export async function listSchedules(ctx: ServiceContext, query: unknown): Promise<{ items: ScheduleSummary[] }> {
+export async function listSchedules(ctx: ServiceContext, query: unknown): Promise<{ items: ScheduleListItem[] }> {
   const q = parseInput(ListSchedulesQuery, query ?? {});
   const organizationId = await listScope(ctx, 'schedule.view', q.organizationId);
   const rows = await selectSchedules(ctx.db)
@@ -195,7 +205,11 @@ export async function listSchedules(ctx: ServiceContext, query: unknown): Promis
       ),
     )
     .orderBy(desc(schedules.createdAt), desc(schedules.id));
-  return { items: rows.map(toSummary) };
+  const glances = await glanceAt(
+    ctx.db,
+    rows.map((r) => r.s),
+  );
+  return { items: rows.map((r) => ({ ...toSummary(r), ...glances.get(r.s.id)!, temporalUrl: temporalScheduleUrl(r.s.id) })) };
 }
 
 export const getSchedule = (ctx: ServiceContext, id: string) => output(ctx, id);

@@ -65,5 +65,9 @@ test('schedules: create (errors on the field), next times in the time zone, run 
   await expect(customer.getByTestId('schedule-state')).toHaveText('paused');
   await expect(customer.getByRole('button', { name: 'Resume' })).toBeVisible();
   await customer.goto('/schedules');
-  await expect(customer.getByTestId('schedules').getByRole('row', { name: /Nightly listing/ })).toContainText('paused');
+  const listed = customer.getByTestId('schedules').getByRole('row', { name: /Nightly listing/ });
+  await expect(listed).toContainText('paused');
+  // At a glance: its last run (completed), no next run while paused, its Temporal Schedule.
+  await expect(listed.getByRole('link', { name: 'completed' })).toBeVisible();
+  await expect(listed.getByRole('link', { name: 'Temporal' })).toHaveAttribute('href', /\/schedules\/schedule-[0-9a-f-]+$/);
 });

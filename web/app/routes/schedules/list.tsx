@@ -9,6 +9,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { FieldError, FormError, LabelledInput } from '../../components/forms.tsx';
 import { OrganizationFilter } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { formatDateTime } from '../../components/dates.ts';
 import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
@@ -65,7 +66,7 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
       </p>
       <OrganizationFilter of="schedules" organizations={organizations} value={filters.organizationId} error={filterErrors.organizationId} button="Filter" />
       <table data-testid="schedules">
-        <TableHead columns={['Schedule', 'Organization', 'Workflow', 'When', 'State', 'Owner']} />
+        <TableHead columns={['Schedule', 'Organization', 'Workflow', 'When', 'Next run', 'Last run', 'State', 'Owner']} />
         <tbody>
           {schedules.map((s) => (
             <tr key={s.id}>
@@ -78,8 +79,19 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
                 <span className="muted">{s.version === 'latest' ? 'latest version' : `version ${s.version}`}</span>
               </td>
               <td>{specText(s)}</td>
+              <td>{s.nextRunAt ? formatDateTime(s.nextRunAt) : '—'}</td>
+              <td>
+                {s.lastRun ? (
+                  <>
+                    <Link to={`/jobs/${s.lastRun.jobId}`}>{s.lastRun.state.replaceAll('_', ' ')}</Link> <span className="muted">{formatDateTime(s.lastRun.at)}</span>
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td>
                 <span className={`badge ${scheduleState(s) === 'active' ? '' : 'disabled'}`}>{scheduleState(s)}</span>
+                {s.failing && scheduleState(s) !== 'failing' && <span className="badge failed"> failing</span>} <a href={s.temporalUrl}>Temporal</a>
               </td>
               <td>{s.owner}</td>
             </tr>
