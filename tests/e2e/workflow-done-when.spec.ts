@@ -121,6 +121,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   await customer.getByRole('button', { name: 'Run version 1' }).click();
   await expect(customer.getByTestId('run-step-list').getByTestId('output-source')).toHaveText('Live', { timeout: 60_000 });
   await expect(customer.getByTestId('run-step-list')).toContainText('Report 1.pdf');
+  await expect(customer.getByTestId('run-step-list').getByTestId('step-took')).toHaveText(/^\d+\.\d s$/);
   const runUrl = customer.url();
   // The restart is a job of its own, waiting for its approvals; the requester gets no approval form.
   await customer.getByTestId('run-step-restart').getByRole('link', { name: 'its job' }).click();

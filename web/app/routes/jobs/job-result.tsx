@@ -67,7 +67,19 @@ type RunStep = {
   approvedBy?: string[];
   jobId?: string;
   verdict?: { sentence: string };
+  startedAt?: string;
+  endedAt?: string;
 };
+
+/** How long a step took, from its start to its end ("1.2 s", "3 min 4 s"); waiting for a person counts. */
+export function stepDuration(s: Pick<RunStep, 'startedAt' | 'endedAt'>): string {
+  if (!s.startedAt || !s.endedAt) return '—';
+  const ms = Date.parse(s.endedAt) - Date.parse(s.startedAt);
+  if (!(ms >= 0)) return '—';
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const total = Math.round(ms / 1000);
+  return total < 3600 ? `${Math.floor(total / 60)} min ${total % 60} s` : `${Math.floor(total / 3600)} h ${Math.floor((total % 3600) / 60)} min`;
+}
 
 /** A workflow run's steps as they stand: state (a skipped one says why), where each output came from, who approved, the job an instance step ran; once completed, the count. */
 export function RunSteps({ job }: { job: JobOutput }) {
@@ -83,6 +95,7 @@ export function RunSteps({ job }: { job: JobOutput }) {
             <th>#</th>
             <th>Step</th>
             <th>State</th>
+            <th>Took</th>
             <th>Output</th>
             <th>Approved by</th>
           </tr>
@@ -103,6 +116,9 @@ export function RunSteps({ job }: { job: JobOutput }) {
               <td>
                 <span className={`badge ${s.state}`}>{s.state}</span>
                 {s.reason && <div className="muted">{s.reason}</div>}
+              </td>
+              <td data-testid="step-took" title={s.startedAt ? `started ${s.startedAt}` : undefined}>
+                {stepDuration(s)}
               </td>
               <td>
                 {s.source && (
