@@ -1,10 +1,34 @@
-// Dates as the console shows them. A fixed locale and UTC, so the server's HTML and the browser's render
-// say the same thing (a hydration mismatch otherwise) and everyone reads the same time.
-const moment = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'medium' });
-const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'medium' });
+// Dates as the console shows them: a fixed locale, in the viewer's time zone. The zone comes from the
+// `tz` cookie the browser sets for itself (web/app/components/time-zone.tsx), so the server's HTML and the
+// browser's render say the same thing (no hydration mismatch); until the cookie exists, UTC. Texts that
+// leave the page (labels inside sentences built as strings) say UTC.
+const formatters = new Map<string, { moment: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
 
-/** "24 Nov 2026, 10:30:15 UTC"; `none` ("—") when there is no date. */
-export const formatDateTime = (iso: string | null | undefined, none = '—'): string => (iso ? `${moment.format(new Date(iso))} UTC` : none);
+function formattersOf(timeZone: string) {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = {
+      moment: new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'medium' }),
+      day: new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium' }),
+    };
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether the text names a time zone this runtime knows. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return /^[A-Za-z0-9_+\-/]{1,64}$/.test(timeZone);
+  } catch {
+    return false;
+  }
+}
+
+/** "24 Nov 2026, 10:30:15 UTC" (or "…, 11:30:15 Europe/Berlin"); `none` ("—") when there is no date. */
+export const formatDateTime = (iso: string | null | undefined, none = '—', timeZone = 'UTC'): string =>
+  iso ? `${formattersOf(timeZone).moment.format(new Date(iso))} ${timeZone}` : none;
 
 /** "24 Nov 2026"; `none` ("—") when there is no date. */
-export const formatDate = (iso: string | null | undefined, none = '—'): string => (iso ? day.format(new Date(iso)) : none);
+export const formatDate = (iso: string | null | undefined, none = '—', timeZone = 'UTC'): string => (iso ? formattersOf(timeZone).day.format(new Date(iso)) : none);

@@ -6,9 +6,9 @@ import { createToken, DEFAULT_EXPIRY_DAYS, listOwnTokens, MAX_EXPIRY_DAYS, revok
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/tokens.ts';
-import { formatDate, formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError, RowAction, ShownOnce } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime, DateOnly } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'API tokens · Anthropy Works' }];
 
@@ -96,8 +96,8 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
       {created?.ok && (
         <ShownOnce className="card" secret={created.value.token} testId="new-token">
           <p>
-            New token <strong>{created.value.record.name}</strong> with {created.value.record.scopes.join(', ')}, expiring on {formatDate(created.value.record.expiresAt)}. Copy it
-            now: it will not be shown again.
+            New token <strong>{created.value.record.name}</strong> with {created.value.record.scopes.join(', ')}, expiring on <DateOnly iso={created.value.record.expiresAt} />.
+            Copy it now: it will not be shown again.
           </p>
         </ShownOnce>
       )}
@@ -113,10 +113,30 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
                 <code>{t.prefix}…</code>
               </td>
               <td>{t.scopes.join(', ')}</td>
-              <td>{formatDateTime(t.createdAt)}</td>
-              <td>{t.expired ? <span className="badge expired">expired {formatDate(t.expiresAt)}</span> : formatDate(t.expiresAt)}</td>
-              <td>{formatDateTime(t.lastUsedAt, 'never')}</td>
-              <td>{t.revokedAt ? <span className="badge">revoked {formatDateTime(t.revokedAt)}</span> : '—'}</td>
+              <td>
+                <DateTime iso={t.createdAt} />
+              </td>
+              <td>
+                {t.expired ? (
+                  <span className="badge expired">
+                    expired <DateOnly iso={t.expiresAt} />
+                  </span>
+                ) : (
+                  <DateOnly iso={t.expiresAt} />
+                )}
+              </td>
+              <td>
+                <DateTime iso={t.lastUsedAt} none="never" />
+              </td>
+              <td>
+                {t.revokedAt ? (
+                  <span className="badge">
+                    revoked <DateTime iso={t.revokedAt} />
+                  </span>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td>{!t.revokedAt && <RowAction intent="revoke" id={t.id} label="Revoke" ariaLabel={`Revoke ${t.name}`} busy={busy} />}</td>
             </tr>
           ))}

@@ -6,10 +6,10 @@ import { AUDIT_OUTCOMES } from '../../../../db/schema.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/audit.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { FieldError } from '../../components/forms.tsx';
 import { OrganizationNodeFilters } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
 
@@ -82,7 +82,9 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
         <tbody>
           {events.map((e) => (
             <tr key={e.id}>
-              <td>{formatDateTime(e.at)}</td>
+              <td>
+                <DateTime iso={e.at} />
+              </td>
               <td>
                 {e.actorLabel} <span className="muted">({e.actorType})</span>
               </td>

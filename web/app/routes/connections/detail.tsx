@@ -5,7 +5,6 @@ import { consentFlowOf, startConnectionOAuth } from '../../../../api/connections
 import { providerOf } from '../../../../api/connections/providers/registry.ts';
 import { deleteConnection, getConnection, setConnectionCredentials, setConnectionDisabled, testConnection, linkedInstances } from '../../../../api/connections/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
@@ -14,6 +13,7 @@ import { providerInfo } from './provider-info.ts';
 import { ActionResultView, RunActionForm } from './run-action.tsx';
 import { runFromForm } from './run-action.server.ts';
 import { StatusBadge } from './status-badge.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 /** What a provider's metadata field is, where its name does not say (QuickBooks: the company the consent chose). */
 const METADATA_LABELS: Record<string, string> = { realmId: 'Company (realm id)' };
@@ -81,12 +81,23 @@ export default function ConnectionDetail({ loaderData, actionData }: Route.Compo
           <tr>
             <th>Status</th>
             <td>
-              <StatusBadge status={c.status} /> {c.statusReason} <span className="muted">(since {formatDateTime(c.statusChangedAt)})</span>
+              <StatusBadge status={c.status} /> {c.statusReason}{' '}
+              <span className="muted">
+                (since <DateTime iso={c.statusChangedAt} />)
+              </span>
             </td>
           </tr>
           <tr>
             <th>Last test</th>
-            <td data-testid="last-test">{c.lastTest ? `${c.lastTest.ok ? 'Passed' : 'Failed'} ${formatDateTime(c.lastTest.at)}: ${c.lastTest.message}` : 'Never tested'}</td>
+            <td data-testid="last-test">
+              {c.lastTest ? (
+                <>
+                  {c.lastTest.ok ? 'Passed' : 'Failed'} <DateTime iso={c.lastTest.at} />: {c.lastTest.message}
+                </>
+              ) : (
+                'Never tested'
+              )}
+            </td>
           </tr>
           <tr>
             <th>Credentials</th>

@@ -6,6 +6,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { temporalWebUrl } from '../../../../api/temporal-client.ts';
 import { SignOutButton } from '../../components/forms.tsx';
 import { useLiveData, type LiveChange } from '../../components/live.ts';
+import { TimeZoneProvider, timeZoneOf, useBrowserTimeZone } from '../../components/time-zone.tsx';
 import { navigationFor, VIEW_LABELS, viewOf } from './navigation.ts';
 import type { Route } from './+types/layout.ts';
 
@@ -20,6 +21,7 @@ export async function loader({ request }: Route.LoaderArgs) {
     navigation: navigationFor(actor, await countAwaitingMe(ctx)),
     organizations,
     temporalWeb: isMspStaff(actor) ? temporalWebUrl() : null,
+    timeZone: timeZoneOf(request),
   };
 }
 
@@ -27,7 +29,8 @@ export async function loader({ request }: Route.LoaderArgs) {
 const approvalsMayChange = (c: LiveChange) => c.kind === 'approver_group' || (c.kind === 'job' && (c.state === 'waiting_for_approval' || c.previous === 'waiting_for_approval'));
 
 export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
-  const { user, view, navigation, organizations, temporalWeb } = loaderData;
+  const { user, view, navigation, organizations, temporalWeb, timeZone } = loaderData;
+  useBrowserTimeZone(timeZone);
   // The navigation's counts on every page; without live updates, every 15 s (pages that show records poll faster).
   useLiveData(15_000, approvalsMayChange);
   const navigate = useNavigate();
@@ -77,7 +80,9 @@ export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
         </div>
       </nav>
       <main>
-        <Outlet />
+        <TimeZoneProvider value={timeZone}>
+          <Outlet />
+        </TimeZoneProvider>
       </main>
     </div>
   );

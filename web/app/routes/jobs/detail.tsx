@@ -3,7 +3,6 @@ import { can } from '../../../../api/authz.ts';
 import type { ActivitySummary } from '../../../../api/jobs/run-history.ts';
 import { approveJob, canDecideJob, cancelJob, getJob, getJobActivities, rejectJob, requestApprovalGrant, retryJob } from '../../../../api/jobs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
 import { ago, useLiveData, usePolling } from '../../components/live.ts';
 import { attempt, load } from '../../service-errors.server.ts';
@@ -11,6 +10,7 @@ import type { Route } from './+types/detail.ts';
 import { JobResult } from './job-result.tsx';
 import { JobState, jobTarget } from './job-view.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? loaderData.job.label : 'Job'} · Anthropy Works` }];
 
@@ -90,13 +90,15 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           {job.approvalExpiresAt && (
             <tr>
               <th>Approval expires</th>
-              <td>{formatDateTime(job.approvalExpiresAt)}</td>
+              <td>
+                <DateTime iso={job.approvalExpiresAt} />
+              </td>
             </tr>
           )}
           <tr>
             <th>Finished</th>
             <td>
-              {formatDateTime(job.completedAt)}
+              <DateTime iso={job.completedAt} />
               {job.durationSeconds !== null && ` (${job.durationSeconds} s)`}
             </td>
           </tr>
@@ -245,7 +247,9 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
             <tbody>
               {job.approvals.map((a) => (
                 <tr key={`${a.at}-${a.by}`}>
-                  <td>{formatDateTime(a.at)}</td>
+                  <td>
+                    <DateTime iso={a.at} />
+                  </td>
                   <td>
                     {a.by} ({a.role.replace('_', ' ')})
                   </td>

@@ -1,10 +1,11 @@
 // The node's agent enrollment: a one-time enrollment command (shown once) and the tokens still
 // outstanding (enrollment.server.ts).
 import { Form, useNavigation } from 'react-router';
-import { formatDateTime } from '../../components/dates.ts';
 import { FormError, LabelledInput, RowAction, ShownOnce } from '../../components/forms.tsx';
 import type { FormResult } from '../../service-errors.server.ts';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
+import { formatDateTime } from '../../components/dates.ts';
 
 export function EnrollmentPanel({
   nodeRevoked,
@@ -37,7 +38,9 @@ export function EnrollmentPanel({
       <FormError message={created && !created.ok && !errors.expiresInMinutes && created.formError} />
       {created?.ok && (
         <ShownOnce secret={created.value.command} testId="enroll-command">
-          <p>Run this on the machine. Copy it now: it will not be shown again. It expires {formatDateTime(created.value.expiresAt)}.</p>
+          <p>
+            Run this on the machine. Copy it now: it will not be shown again. It expires <DateTime iso={created.value.expiresAt} />.
+          </p>
         </ShownOnce>
       )}
       {tokenRevoked?.ok && <p role="status">Enrollment token revoked.</p>}
@@ -48,9 +51,13 @@ export function EnrollmentPanel({
           <tbody>
             {tokens.map((t) => (
               <tr key={t.id}>
-                <td>{formatDateTime(t.createdAt)}</td>
+                <td>
+                  <DateTime iso={t.createdAt} />
+                </td>
                 <td>{t.createdBy ?? '—'}</td>
-                <td>{formatDateTime(t.expiresAt)}</td>
+                <td>
+                  <DateTime iso={t.expiresAt} />
+                </td>
                 <td>
                   <RowAction intent="revoke-token" id={t.id} label="Revoke" ariaLabel={`Revoke enrollment token created ${formatDateTime(t.createdAt)}`} busy={busy} />
                 </td>

@@ -1,6 +1,6 @@
 // What the console knows about a node: status, enrollment, agent key, labels and notes.
 import type { NodeOutput } from '../../../../api/nodes/service.ts';
-import { formatDateTime } from '../../components/dates.ts';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export function NodeFacts({ node, agentKey }: { node: NodeOutput; agentKey: string | null }) {
   return (
@@ -15,15 +15,21 @@ export function NodeFacts({ node, agentKey }: { node: NodeOutput; agentKey: stri
         </tr>
         <tr>
           <th>Enrolled</th>
-          <td data-testid="enrolled-at">{formatDateTime(node.enrolledAt)}</td>
+          <td data-testid="enrolled-at">
+            <DateTime iso={node.enrolledAt} />
+          </td>
         </tr>
         <tr>
           <th>Revoked</th>
-          <td data-testid="revoked-at">{formatDateTime(node.revokedAt)}</td>
+          <td data-testid="revoked-at">
+            <DateTime iso={node.revokedAt} />
+          </td>
         </tr>
         <tr>
           <th>Last seen</th>
-          <td data-testid="last-seen">{formatDateTime(node.lastSeenAt, 'never')}</td>
+          <td data-testid="last-seen">
+            <DateTime iso={node.lastSeenAt} none="never" />
+          </td>
         </tr>
         <tr>
           <th>Agent key</th>
@@ -43,11 +49,15 @@ export function NodeFacts({ node, agentKey }: { node: NodeOutput; agentKey: stri
         </tr>
         <tr>
           <th>Created</th>
-          <td>{formatDateTime(node.createdAt)}</td>
+          <td>
+            <DateTime iso={node.createdAt} />
+          </td>
         </tr>
         <tr>
           <th>Updated</th>
-          <td>{formatDateTime(node.updatedAt)}</td>
+          <td>
+            <DateTime iso={node.updatedAt} />
+          </td>
         </tr>
         <tr>
           <th>Id</th>

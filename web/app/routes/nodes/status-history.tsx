@@ -1,7 +1,7 @@
 // The node's last status changes (the node monitor's, with its reason): when it went stale, came back,
 // went offline. The whole history is GET /nodes/{id}/status-history.
-import { formatDateTime } from '../../components/dates.ts';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 interface Change {
   at: string;
@@ -22,7 +22,9 @@ export function StatusHistory({ changes }: { changes: Change[] }) {
           <tbody>
             {changes.map((c) => (
               <tr key={`${c.at} ${c.to}`}>
-                <td>{formatDateTime(c.at)}</td>
+                <td>
+                  <DateTime iso={c.at} />
+                </td>
                 <td>{c.from ?? '—'}</td>
                 <td>
                   <span className={`badge ${c.to}`}>{c.to}</span>

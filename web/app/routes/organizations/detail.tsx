@@ -3,9 +3,9 @@ import { can } from '../../../../api/authz.ts';
 import { archiveOrganization, getOrganization, renameOrganization, setApprovalPolicy, setTimeZone } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
-import { formatDate } from '../../components/dates.ts';
 import type { Route } from './+types/detail.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
+import { DateOnly } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.organization.name ?? 'Organization'} · Anthropy Works` }];
 
@@ -45,7 +45,10 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
         {org.archivedAt && (
           <>
             {' '}
-            · <span className="badge">archived {formatDate(org.archivedAt)}</span>
+            ·{' '}
+            <span className="badge">
+              archived <DateOnly iso={org.archivedAt} />
+            </span>
           </>
         )}
       </p>

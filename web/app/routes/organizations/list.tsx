@@ -3,10 +3,10 @@ import { can } from '../../../../api/authz.ts';
 import { createOrganization, listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
-import { formatDate } from '../../components/dates.ts';
 import { LabelledInput } from '../../components/forms.tsx';
 import type { Route } from './+types/list.ts';
 import { TableHead } from '../../components/table.tsx';
+import { DateOnly } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Organizations · Anthropy Works' }];
 
@@ -58,7 +58,9 @@ export default function Organizations({ loaderData, actionData }: Route.Componen
                 <Link to={`/organizations/${o.id}`}>{o.name}</Link>
               </td>
               <td>{o.kind === 'msp' ? 'Shared infrastructure (MSP)' : 'Customer'}</td>
-              <td>{formatDate(o.createdAt)}</td>
+              <td>
+                <DateOnly iso={o.createdAt} />
+              </td>
             </tr>
           ))}
         </tbody>

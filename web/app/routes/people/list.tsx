@@ -8,10 +8,10 @@ import { deactivatePerson, invitePerson, listInvitations, listPeople, revokeInvi
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { FieldError, FormError, LabelledInput, RowAction, ShownOnce } from '../../components/forms.tsx';
 import { loadConfig } from '../../../../infra/config.ts';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'People · Anthropy Works' }];
 
@@ -123,7 +123,21 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
               <td>{p.email}</td>
               <td>{p.roleLabel}</td>
               {showOrganization && <td>{p.organizationName}</td>}
-              <td>{p.active ? 'Active' : <span className="badge">deactivated{p.deactivatedAt && ` ${formatDateTime(p.deactivatedAt)}`}</span>}</td>
+              <td>
+                {p.active ? (
+                  'Active'
+                ) : (
+                  <span className="badge">
+                    deactivated
+                    {p.deactivatedAt && (
+                      <>
+                        {' '}
+                        <DateTime iso={p.deactivatedAt} />
+                      </>
+                    )}
+                  </span>
+                )}
+              </td>
               <td>{p.twoFactorEnabled ? 'On' : 'Off'}</td>
               <td>{p.canDeactivate && <RowAction intent="deactivate" id={p.id} label="Deactivate" ariaLabel={`Deactivate ${p.email}`} busy={busy} />}</td>
             </tr>
@@ -177,7 +191,7 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
       {created && (
         <ShownOnce className="card" secret={created.link} testId="invitation-link">
           <p>
-            Copy this link and send it to {created.invitation.email}; it expires on {formatDateTime(created.invitation.expiresAt)}. It is shown only this once.
+            Copy this link and send it to {created.invitation.email}; it expires on <DateTime iso={created.invitation.expiresAt} />. It is shown only this once.
           </p>
         </ShownOnce>
       )}
@@ -196,7 +210,9 @@ export default function People({ loaderData, actionData }: Route.ComponentProps)
                     <td>{i.email}</td>
                     <td>{i.roleLabel}</td>
                     {showOrganization && <td>{i.organizationName}</td>}
-                    <td>{formatDateTime(i.expiresAt)}</td>
+                    <td>
+                      <DateTime iso={i.expiresAt} />
+                    </td>
                     <td>{i.canRevoke && <RowAction intent="revoke" id={i.id} label="Revoke" ariaLabel={`Revoke the invitation for ${i.email}`} busy={busy} />}</td>
                   </tr>
                 ))}

@@ -7,12 +7,12 @@ import { listJobs } from '../../../../api/jobs/service.ts';
 import { deleteSchedule, getSchedule, setSchedulePaused, triggerSchedule } from '../../../../api/schedules/service.ts';
 import { grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '../../../../api/schedules/standing-approvals.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { FormError, LabelledInput } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { scheduleState, specText } from './spec.ts';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.schedule.name ?? 'Schedule'} · Anthropy Works` }];
 
@@ -152,7 +152,9 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
                     {a.runsUsed}
                     {a.maxRuns !== null ? ` of ${a.maxRuns}` : ''}
                   </td>
-                  <td>{formatDateTime(a.expiresAt)}</td>
+                  <td>
+                    <DateTime iso={a.expiresAt} />
+                  </td>
                   <td>{a.note}</td>
                   <td>
                     {(canManage || a.approver === me) && (
@@ -204,9 +206,13 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
               <td>
                 <Link to={`/jobs/${r.id}`}>Run</Link>
               </td>
-              <td>{formatDateTime(String(r.params.scheduledAt ?? ''))}</td>
+              <td>
+                <DateTime iso={String(r.params.scheduledAt ?? '')} />
+              </td>
               <td>{r.state.replaceAll('_', ' ')}</td>
-              <td>{formatDateTime(r.createdAt)}</td>
+              <td>
+                <DateTime iso={r.createdAt} />
+              </td>
             </tr>
           ))}
         </tbody>

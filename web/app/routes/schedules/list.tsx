@@ -9,11 +9,11 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { FieldError, FormError, LabelledInput } from '../../components/forms.tsx';
 import { OrganizationFilter } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
-import { formatDateTime } from '../../components/dates.ts';
 import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { scheduleState, specText } from './spec.ts';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Schedules · Anthropy Works' }];
 
@@ -79,11 +79,16 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
                 <span className="muted">{s.version === 'latest' ? 'latest version' : `version ${s.version}`}</span>
               </td>
               <td>{specText(s)}</td>
-              <td>{s.nextRunAt ? formatDateTime(s.nextRunAt) : '—'}</td>
+              <td>
+                <DateTime iso={s.nextRunAt} />
+              </td>
               <td>
                 {s.lastRun ? (
                   <>
-                    <Link to={`/jobs/${s.lastRun.jobId}`}>{s.lastRun.state.replaceAll('_', ' ')}</Link> <span className="muted">{formatDateTime(s.lastRun.at)}</span>
+                    <Link to={`/jobs/${s.lastRun.jobId}`}>{s.lastRun.state.replaceAll('_', ' ')}</Link>{' '}
+                    <span className="muted">
+                      <DateTime iso={s.lastRun.at} />
+                    </span>
                   </>
                 ) : (
                   '—'

@@ -9,10 +9,10 @@ import { JobState } from '../jobs/job-view.tsx';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { readinessRows } from './system.server.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import type { Route } from './+types/system.ts';
 import { FormError } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'System · Anthropy Works' }];
 
@@ -70,7 +70,9 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
           <tbody>
             {checks.map((c) => (
               <tr key={c.id}>
-                <td>{formatDateTime(c.requestedAt)}</td>
+                <td>
+                  <DateTime iso={c.requestedAt} />
+                </td>
                 <td>{c.requester ?? '—'}</td>
                 <td>
                   <span className={`badge ${c.status}`} data-testid="readiness-status">
@@ -134,7 +136,9 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
                   </td>
                   <td>{r.sizeBytes ? `${r.version}, ${Math.round(r.sizeBytes / 1e6)} MB, ${r.wasPresent ? 'was present' : 'built by this check'}` : '—'}</td>
                   <td>{r.detail ?? j.failureReason ?? '—'}</td>
-                  <td>{formatDateTime(j.createdAt)}</td>
+                  <td>
+                    <DateTime iso={j.createdAt} />
+                  </td>
                   <td>
                     <Link to={`/jobs/${j.id}`}>Job</Link>
                   </td>

@@ -10,13 +10,13 @@ import { conditionInWords, type Step } from '../../../../protocol/workflow-defin
 import { listJobs } from '../../../../api/jobs/service.ts';
 import { startWorkflowRun } from '../../../../api/workflow-runs/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { FormError } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { VerdictLine } from '../../components/verdict.tsx';
 import { SharingForm } from './sharing-form.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.definition.name ?? 'Workflow'} · Anthropy Works` }];
 
@@ -125,7 +125,7 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
         {d.archivedAt && (
           <>
             {' '}
-            · <span className="badge disabled">archived</span> {formatDateTime(d.archivedAt)}
+            · <span className="badge disabled">archived</span> <DateTime iso={d.archivedAt} />
           </>
         )}
       </p>
@@ -203,7 +203,9 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
             <tr key={v.number}>
               <td>{v.number === version.number ? <strong>{v.number}</strong> : <Link to={`?version=${v.number}`}>{v.number}</Link>}</td>
               <td>{v.stepCount}</td>
-              <td>{formatDateTime(v.createdAt)}</td>
+              <td>
+                <DateTime iso={v.createdAt} />
+              </td>
               <td>{v.createdBy ?? '—'}</td>
               <td>
                 <code title={v.contentHash}>{v.contentHash.slice(0, 12)}</code>
@@ -226,7 +228,9 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
                   <td>{String(r.params.versionNumber)}</td>
                   <td>{r.state.replaceAll('_', ' ')}</td>
                   <td>{r.requestedBy ?? '—'}</td>
-                  <td>{formatDateTime(r.createdAt)}</td>
+                  <td>
+                    <DateTime iso={r.createdAt} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,12 +1,12 @@
 import { Form, Link, redirect, useNavigation } from 'react-router';
 import { importDefinition, listDefinitions } from '../../../../api/workflow-definitions/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { formatDateTime } from '../../components/dates.ts';
 import { CreateInOrganization, FieldError, FormError, OrganizationSelect } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Workflows · Anthropy Works' }];
 
@@ -88,7 +88,9 @@ export default function Workflows({ loaderData, actionData }: Route.ComponentPro
               <td>{d.organizationName}</td>
               <td>{d.currentVersion.number}</td>
               <td>{d.currentVersion.stepCount}</td>
-              <td>{formatDateTime(d.updatedAt)}</td>
+              <td>
+                <DateTime iso={d.updatedAt} />
+              </td>
             </tr>
           ))}
         </tbody>
