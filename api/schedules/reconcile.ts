@@ -41,10 +41,11 @@ export async function reconcileSchedules(db: Db, client: Client, log: Logger): P
     const id = summary.scheduleId;
     if (!id.startsWith(TEMPORAL_SCHEDULE_PREFIX) || live.has(id)) continue;
     try {
-      const handle = client.schedule.getHandle(id);
-      const d = await handle.describe();
-      if (d.action.taskQueue !== controlPlaneTaskQueue()) continue;
-      await handle.delete();
+      // The raw description: its task queue says whose it is, and another installation's payloads (encrypted
+      // under keys not stored here) need not, and cannot, be decoded to know that.
+      const raw = await client.workflowService.describeSchedule({ namespace: client.options.namespace, scheduleId: id });
+      if (raw.schedule?.action?.startWorkflow?.taskQueue?.name !== controlPlaneTaskQueue()) continue;
+      await client.schedule.getHandle(id).delete();
       report.deleted.push(id);
       log.info({ temporalScheduleId: id, fix: 'deleted' }, 'schedule reconciled: no live schedule in Postgres has this Temporal Schedule');
     } catch (err) {

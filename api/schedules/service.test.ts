@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { msToTs } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import { auditEvents, capabilities, jobs, schedules } from '../../db/schema.ts';
 import { createLogger } from '../../infra/logger.ts';
@@ -193,6 +194,21 @@ describe('reconciliation at the worker’s start', () => {
       action: { type: 'startWorkflow', workflowType: 'scheduledRun', taskQueue: process.env.CONTROL_PLANE_TASK_QUEUE!, args: [{ scheduleId: lost.id }] },
       state: { paused: true },
     });
+    // Another installation's schedule in the same namespace: its own queue, its payload sealed under a key not stored here.
+    const foreign = temporalScheduleId(crypto.randomUUID());
+    const sealed = { metadata: { encoding: Buffer.from('binary/encrypted'), 'encryption-key-id': Buffer.from(crypto.randomUUID()) }, data: crypto.randomBytes(48) };
+    await client.workflowService.createSchedule({
+      namespace: client.options.namespace,
+      scheduleId: foreign,
+      requestId: crypto.randomUUID(),
+      schedule: {
+        spec: { interval: [{ interval: msToTs('1 day') }] },
+        action: {
+          startWorkflow: { workflowId: `${foreign}-run`, workflowType: { name: 'scheduledRun' }, taskQueue: { name: 'another-installation' }, input: { payloads: [sealed] } },
+        },
+        state: { paused: true },
+      },
+    });
     const lines: string[] = [];
     const log = createLogger(
       'reconcile-test',
@@ -209,6 +225,10 @@ describe('reconciliation at the worker’s start', () => {
     expect(report.updated).toContainEqual({ scheduleId: edited.id, changed: ['spec', 'unpaused'] });
     expect(report.deleted).toEqual([stray]);
     expect(report.failed).toEqual([]);
+    // Left alone, and never decoded.
+    expect((await client.workflowService.describeSchedule({ namespace: client.options.namespace, scheduleId: foreign })).schedule?.action?.startWorkflow?.taskQueue?.name).toBe(
+      'another-installation',
+    );
     const d = await client.schedule.getHandle(temporalScheduleId(edited.id)).describe();
     expect(d.spec.intervals ?? []).toEqual([]);
     expect(d.state.paused).toBe(false);
@@ -223,5 +243,6 @@ describe('reconciliation at the worker’s start', () => {
     // A second pass finds nothing to fix.
     const again = await reconcileSchedules(t.db, client, log);
     expect([again.created, again.updated, again.deleted]).toEqual([[], [], []]);
+    await client.schedule.getHandle(foreign).delete();
   });
 });
