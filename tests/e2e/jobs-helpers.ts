@@ -39,6 +39,8 @@ export async function approveFromInbox(approvers: Page[], jobUrl: string, label:
     const form = approver.getByRole('form', { name: 'Approve' });
     await form.getByLabel('Phrase').fill(phrase);
     await form.getByRole('button', { name: 'Approve' }).click();
+    // The decision is taken once the page says so: the next person's count, or no form left for this one.
+    if (i === approvers.length - 1) await expect(approver.getByRole('form', { name: 'Approve' })).toHaveCount(0, { timeout: 30_000 });
     if (i === 0 && approvers.length > 1) {
       await expect(approver.getByTestId('approval-progress')).toContainText(`1 of ${approvers.length} approvals`);
       expect(await seriousViolations(approver), 'a job waiting for its next approval').toEqual([]);
