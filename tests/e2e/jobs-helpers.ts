@@ -47,3 +47,12 @@ export async function approveFromInbox(approvers: Page[], jobUrl: string, label:
     }
   }
 }
+
+/** On a definition's page: Simulate; the simulation waits for the same approvals with its first step's output Simulated; then cancel it. */
+export async function simulateThenCancel(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Simulate' }).click();
+  await expect(page.getByTestId('job-state')).toHaveText('waiting for approval', { timeout: 60_000 });
+  await expect(page.getByTestId('run-step-list').getByTestId('output-source')).toHaveText('Simulated');
+  await page.getByRole('form', { name: 'Cancel job' }).getByRole('button').click();
+  await expect(page.getByTestId('job-state')).toHaveText('cancelled');
+}

@@ -22,7 +22,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { customerAllowed, openNewConnection } from './connections-helpers.ts';
 import { seriousViolations } from './axe.ts';
 import { signIn } from './helpers.ts';
-import { approveFromInbox, approveInBrowser, untilCompleted } from './jobs-helpers.ts';
+import { approveFromInbox, approveInBrowser, untilCompleted, simulateThenCancel } from './jobs-helpers.ts';
 
 const docker = new Dockerode({ socketPath: process.env.E2E_LOCAL_DOCKER_SOCKET });
 const password = 'acme-approver-password-0123';
@@ -110,11 +110,7 @@ test('a company admin builds, simulates and runs "list the Acme shared folder, t
   const definitionUrl = await buildDefinition(customer, { organizationId, gateway, groupId: group!.id });
 
   // Simulate: Drive says Simulated, the restart waits for the same approvals in the run, and nothing restarts.
-  await customer.getByRole('button', { name: 'Simulate' }).click();
-  await expect(customer.getByTestId('job-state')).toHaveText('waiting for approval', { timeout: 60_000 });
-  await expect(customer.getByTestId('run-step-list').getByTestId('output-source')).toHaveText('Simulated');
-  await customer.getByRole('form', { name: 'Cancel job' }).getByRole('button').click();
-  await expect(customer.getByTestId('job-state')).toHaveText('cancelled');
+  await simulateThenCancel(customer);
 
   // Run: the Drive step lists the local Drive server's shared folder, Live.
   await customer.goto(definitionUrl);

@@ -11,7 +11,7 @@ import { createUser } from '../../db/users.ts';
 import { driveListStep } from '../jest/sample-steps.ts';
 import { customerAllowed, testedDemoDrive } from './connections-helpers.ts';
 import { signIn } from './helpers.ts';
-import { approveFromInbox } from './jobs-helpers.ts';
+import { approveFromInbox, simulateThenCancel } from './jobs-helpers.ts';
 
 const password = 'approver-password-0123';
 
@@ -75,11 +75,7 @@ test('a workflow run waits for two approvers of a group, through the Approvals i
   const definitionUrl = customer.url();
 
   // Simulate: the listing says Simulated, and the simulation waits for the same approvals.
-  await customer.getByRole('button', { name: 'Simulate' }).click();
-  await expect(customer.getByTestId('job-state')).toHaveText('waiting for approval', { timeout: 60_000 });
-  await expect(customer.getByTestId('run-step-list').getByTestId('output-source')).toHaveText('Simulated');
-  await customer.getByRole('form', { name: 'Cancel job' }).getByRole('button').click();
-  await expect(customer.getByTestId('job-state')).toHaveText('cancelled');
+  await simulateThenCancel(customer);
 
   // The run: Demo data, then the wait. The requester is not an approver here.
   await customer.goto(definitionUrl);
