@@ -142,9 +142,10 @@ const RULES = {
   // users); everyone in the organization sees them.
   'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
-  // Schedules (issue 15): its company admin and MSP staff see and manage an organization's (create, change,
-  // pause, resume, trigger, backfill, delete); each run carries the owner's authority, checked again then.
-  'schedule.view': mspStaffOrOwnCompanyAdmin,
+  // Schedules (issue 15): its company admin and MSP staff manage an organization's (create, change, pause,
+  // resume, trigger, backfill, delete); each run carries the owner's authority, checked again then.
+  // Everyone in the organization sees them: a company user in an approver group pre-approves from the page.
+  'schedule.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'schedule.manage': mspStaffOrOwnCompanyAdmin,
   // A standing approval: anyone of the organization (or MSP staff) may ask; the service grants it only to
   // a person who may approve the steps it covers (api/jobs/approvers.ts), and checks that again at each use.

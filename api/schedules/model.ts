@@ -178,7 +178,9 @@ export const ScheduleOutput = ScheduleSummary.extend({
       webUrl: z.string(),
     })
     .nullable(),
-  policy: PolicyPreviewOutput.describe('The policy engine’s verdict now on each step of the version a run would start'),
+  policy: PolicyPreviewOutput.nullable().describe(
+    'The policy engine’s verdict now on each step of the version a run would start; null for a caller who does not build definitions',
+  ),
   confirmations: z.array(ConfirmationNotice),
 });
 export type ScheduleOutput = z.infer<typeof ScheduleOutput>;

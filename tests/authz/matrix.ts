@@ -421,14 +421,14 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'PUT /workflow-definitions/:id/shares': { request: atDefinition('/shares', () => ({ userIds: [] })), expect: api.companyAdmins(200) },
   'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
   // Schedules: its company admin and MSP staff see and manage an organization's.
-  'GET /schedules': { request: inOrganization('/schedules'), expect: api.companyAdmins(200) },
+  'GET /schedules': { request: inOrganization('/schedules'), expect: api.companyPeople(200) },
   'POST /schedules': {
     request: async (s, _r, w) => ({
       body: { definitionId: await freshDefinition(s, orgOf(s, w)), name: s.unique('Matrix schedule'), spec: { kind: 'interval', everySeconds: 86_400 }, paused: true },
     }),
     expect: api.companyAdmins(201),
   },
-  'GET /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
+  'GET /schedules/:id': { request: atSchedule(), expect: api.companyPeople(200) },
   'PATCH /schedules/:id': { request: atSchedule('', () => ({ jitterSeconds: 5 })), expect: api.companyAdmins(200) },
   'POST /schedules/:id/pause': { request: atSchedule('/pause', () => ({ note: 'matrix' })), expect: api.companyAdmins(200) },
   'POST /schedules/:id/resume': { request: atSchedule('/resume', () => ({})), expect: api.companyAdmins(200) },
@@ -719,7 +719,7 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /workflows/:definitionId/edit': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}/edit` }), expect: pages.companyAdmins(200) },
   'POST /workflows/:definitionId/edit': { request: atDefinitionEditor('save'), expect: pages.companyAdmins(302) },
   // Schedules: its company admin and MSP staff; a new schedule opens its page; the page's default form pauses it.
-  'GET /schedules': { request: inOrganization('/schedules'), expect: pages.companyAdmins(200) },
+  'GET /schedules': { request: inOrganization('/schedules'), expect: pages.companyPeople(200) },
   'POST /schedules': {
     request: async (s, _r, w) => ({
       path: `/schedules?organizationId=${orgOf(s, w)}`,
@@ -727,7 +727,7 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     }),
     expect: pages.companyAdmins(302),
   },
-  'GET /schedules/:scheduleId': { request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  'GET /schedules/:scheduleId': { request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}` }), expect: pages.companyPeople(200) },
   'POST /schedules/:scheduleId': {
     request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}`, body: { intent: 'pause' } }),
     expect: pages.companyAdmins(200),
