@@ -3,7 +3,7 @@
 // it, bad input naming its field, and share links (only a hash stored, revocation and expiry, audited).
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { hashAuditEvent } from '../../db/audit.ts';
+import { recordAudit } from '../../db/audit.ts';
 import { auditEvents, instances, jobs, nodes, organizations, reportShareLinks } from '../../db/schema.ts';
 import type { TestDatabase } from '../../tests/jest/db.ts';
 import { tenantsForFile } from '../../tests/jest/tenants-for-file.ts';
@@ -25,35 +25,11 @@ tenantsForFile((db, tenants) => {
 });
 
 const at = (iso: string) => new Date(iso);
-/** An audit event as the product writes it, but at a chosen time (the trail refuses changes, not inserts). */
-async function auditAt(
-  when: Date,
+/** An audit event as the product records it, at a chosen time in the past. */
+const auditAt = (
+  at: Date,
   e: { action: string; targetType: string; targetId: string; organizationId: string; outcome: 'success' | 'failure'; details?: Record<string, unknown> },
-) {
-  await t.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('audit_events'))`);
-    const [last] = await tx
-      .select({ hash: auditEvents.hash })
-      .from(auditEvents)
-      .orderBy(sql`${auditEvents.id} desc`)
-      .limit(1);
-    const fields = {
-      at: when,
-      actorType: 'workflow' as const,
-      actorId: 'report-test',
-      actorLabel: 'check_openclaw_health',
-      organizationId: e.organizationId,
-      action: e.action,
-      targetType: e.targetType,
-      targetId: e.targetId,
-      outcome: e.outcome,
-      reason: null,
-      details: e.details ?? {},
-      prevHash: last!.hash,
-    };
-    await tx.insert(auditEvents).values({ ...fields, hash: hashAuditEvent(fields) });
-  });
-}
+) => recordAudit(t.db, { at, actorType: 'workflow', actorId: 'report-test', actorLabel: 'check_openclaw_health', ...e });
 
 let acmeNode: string, acmeSteady: string, acmeFlaky: string, globexNode: string, globexInstance: string;
 const NOW = at('2026-11-20T12:00:00Z');
@@ -154,44 +130,25 @@ describe('the report', () => {
     // Whichever rule refuses Google Drive in a bare catalogue (unknown capability, or no permission).
     const rule = (refused as PolicyBlockedError).rule;
     // A real run's blocked step: the trail names its job (listed once); a missing instance only the run names.
-    const [run] = await t.db
-      .insert(jobs)
-      .values({
-        type: 'workflow_run',
-        organizationId: w.acme.id,
-        workflowId: 'report-run-1',
-        state: 'failed',
-        result: {
-          definitionName: 'Nightly restart',
-          steps: [
-            {
-              name: 'restart gw',
-              state: 'blocked',
-              endedAt: new Date().toISOString(),
-              verdict: { outcome: 'blocked', rule: 'instance.missing', sentence: 'The instance is gone.' },
+    const blockedRun = async (name: string, step: string, stepRule: string) =>
+      (
+        await t.db
+          .insert(jobs)
+          .values({
+            type: 'workflow_run',
+            organizationId: w.acme.id,
+            workflowId: `report-${name}`,
+            state: 'failed',
+            result: {
+              definitionName: name,
+              steps: [{ name: step, state: 'blocked', endedAt: new Date().toISOString(), verdict: { outcome: 'blocked', rule: stepRule, sentence: 'refused' } }],
             },
-          ],
-        },
-      })
-      .returning();
-    await failure(enforcePolicy(ctx, { organizationId: w.acme.id, capabilityKey: 'google_drive', action: 'files.list', jobId: run!.id }));
-    await t.db
-      .update(jobs)
-      .set({
-        result: {
-          definitionName: 'Nightly restart',
-          steps: [
-            {
-              name: 'restart gw',
-              state: 'blocked',
-              endedAt: new Date().toISOString(),
-              verdict: { outcome: 'blocked', rule: 'instance.missing', sentence: 'The instance is gone.' },
-            },
-            { name: 'list', state: 'blocked', endedAt: new Date().toISOString(), verdict: { outcome: 'blocked', rule, sentence: 'refused' } },
-          ],
-        },
-      })
-      .where(eq(jobs.id, run!.id));
+          })
+          .returning()
+      )[0]!.id;
+    await blockedRun('Nightly restart', 'restart gw', 'instance.missing');
+    const listing = await blockedRun('Drive listing', 'list', rule);
+    await failure(enforcePolicy(ctx, { organizationId: w.acme.id, capabilityKey: 'google_drive', action: 'files.list', jobId: listing }));
     await failure(enforcePolicy(w.ctx(w.actors.globexAdmin), { organizationId: w.globex.id, capabilityKey: 'google_drive', action: 'files.list' }));
     const report = await getOrganizationReport(w.ctx(w.actors.admin), w.acme.id, {});
     const rules = report.blocked.items.map((b) => `${b.rule} ${b.jobId ? 'run' : 'request'}`).sort();

@@ -53,6 +53,17 @@ export async function action({ request, params }: Route.ActionArgs) {
   return data({ intent: 'create' as const, result, url }, { status: result.ok ? 200 : 400 });
 }
 
+/** The first and last day of a period, each with its error. */
+function PeriodFields({ period, errors }: { period: { from: string; to: string }; errors: FieldErrors }) {
+  return (['from', 'to'] as const).map((field) => (
+    <label key={field}>
+      {field === 'from' ? 'From' : 'To'}
+      <input type="date" name={field} defaultValue={period[field]} aria-invalid={Boolean(errors[field])} />
+      <FieldError message={errors[field]} />
+    </label>
+  ));
+}
+
 export default function OrganizationReport({ loaderData, actionData }: Route.ComponentProps) {
   const { report, periodErrors, canShare, links, maxShareDays } = loaderData;
   const busy = useNavigation().state === 'submitting';
@@ -67,16 +78,7 @@ export default function OrganizationReport({ loaderData, actionData }: Route.Com
           <Link to={`/organizations/${org.id}`}>← {org.name}</Link>
         </p>
         <Form method="get" className="row card" aria-label="Report period">
-          <label>
-            From
-            <input type="date" name="from" defaultValue={report.period.from} aria-invalid={Boolean(periodErrors.from)} />
-            <FieldError message={periodErrors.from} />
-          </label>
-          <label>
-            To
-            <input type="date" name="to" defaultValue={report.period.to} aria-invalid={Boolean(periodErrors.to)} />
-            <FieldError message={periodErrors.to} />
-          </label>
+          <PeriodFields period={report.period} errors={periodErrors} />
           <button type="submit" className="secondary">
             Show
           </button>
@@ -97,16 +99,7 @@ export default function OrganizationReport({ loaderData, actionData }: Route.Com
           </p>
           <Form method="post" className="row" aria-label="Create share link">
             <input type="hidden" name="intent" value="create-link" />
-            <label>
-              From
-              <input type="date" name="from" defaultValue={report.period.from} aria-invalid={Boolean(createErrors.from)} />
-              <FieldError message={createErrors.from} />
-            </label>
-            <label>
-              To
-              <input type="date" name="to" defaultValue={report.period.to} aria-invalid={Boolean(createErrors.to)} />
-              <FieldError message={createErrors.to} />
-            </label>
+            <PeriodFields period={report.period} errors={createErrors} />
             <label>
               Expires in (days)
               <input type="number" name="expiresInDays" min={1} max={maxShareDays} defaultValue={30} required aria-invalid={Boolean(createErrors.expiresInDays)} />
