@@ -13,6 +13,8 @@ const isDate = (field: string) =>
   z
     .string(`${field} must be a date (YYYY-MM-DD)`)
     .regex(/^\d{4}-\d{2}-\d{2}$/, `${field} must be a date (YYYY-MM-DD)`)
+    // Years the time zone database and ISO dates handle alike (a day after 9999 has no YYYY-MM-DD).
+    .refine((v) => v >= '1970-01-01' && v <= '2999-12-31', `${field} must be between 1970-01-01 and 2999-12-31`)
     .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), `${field} must be a real date`);
 
 export const PeriodQuery = z.object({

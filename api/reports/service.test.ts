@@ -157,7 +157,11 @@ describe('the report', () => {
     // Highlights: the creation of Acme's share link, not Globex's.
     await createShareLink(w.ctx(w.actors.operator), w.acme.id, { expiresInDays: 7 });
     await createShareLink(w.ctx(w.actors.operator), w.globex.id, { expiresInDays: 7 });
+    // Sign-ins: the company admin's are highlights, a company user's are not.
+    for (const who of [w.actors.acmeAdmin, w.actors.acmeUser])
+      await recordAudit(t.db, { actorType: 'person', actorId: who.userId, actorLabel: who.email, organizationId: w.acme.id, action: 'auth.sign_in', outcome: 'success' });
     const again = await getOrganizationReport(w.ctx(w.actors.admin), w.acme.id, {});
+    expect(again.highlights.items.filter((h) => h.action === 'auth.sign_in').map((h) => h.actor)).toEqual(['admin@acme.test']);
     expect(again.highlights.items.filter((h) => h.action === 'report.share_link.create')).toHaveLength(1);
     expect(again.highlights.items.some((h) => h.action === 'policy.enforce')).toBe(false);
   });
@@ -173,6 +177,7 @@ describe('the report', () => {
     const fields = async (query: unknown) => ((await failure(getOrganizationReport(w.ctx(w.actors.admin), w.acme.id, query))) as InvalidInputError).fieldErrors;
     expect(await fields({ from: '2026-13-01' })).toEqual({ from: expect.stringMatching(/from must be/) });
     expect(await fields({ to: 'yesterday' })).toEqual({ to: 'to must be a date (YYYY-MM-DD)' });
+    expect(await fields({ to: '9999-12-31' })).toEqual({ to: 'to must be between 1970-01-01 and 2999-12-31' });
     expect(await fields({ from: '2026-11-10', to: '2026-11-01' })).toEqual({ from: 'from must be on or before to' });
     expect(await fields({ from: '2024-01-01', to: '2026-01-01' })).toEqual({ from: 'the period must be at most 366 days' });
   });
