@@ -47,7 +47,8 @@ export function ReportView({ report }: { report: ReportOutput }) {
           <h2 id="report-summary">Summary</h2>
           <ul className="report-summary">
             <li>
-              <strong>{nodes.length}</strong> nodes, <strong>{instances.length}</strong> OpenClaw instances
+              <strong>{nodes.length}</strong> {nodes.length === 1 ? 'node' : 'nodes'}, <strong>{instances.length}</strong> OpenClaw{' '}
+              {instances.length === 1 ? 'instance' : 'instances'}
             </li>
             <li>
               Average instance uptime: <strong>{counted.length ? percent(counted.reduce((s, i) => s + i.uptime, 0) / counted.length) : '—'}</strong>
