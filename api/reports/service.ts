@@ -124,7 +124,7 @@ export const ReportOutput = z.object({
         sentence: z.string(),
         what: z.string().describe('The capability and action, or the run’s step'),
         by: z.string(),
-        jobId: z.string().nullable(),
+        jobId: z.string().nullable().describe('The run whose step it was, or the job it was asked for (a refused job was never created)'),
       }),
     ),
   }),
