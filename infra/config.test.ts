@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,5 +137,54 @@ describe('loadConfig', () => {
     expect(err.message).toMatch(/\bPORT: /);
     expect(err.message).toMatch(/\bDATABASE_URL: /);
     expect(err.message).toMatch(/\bLOG_LEVEL: /);
+  });
+});
+
+describe('APP_ENV=production', () => {
+  const keys = {
+    SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    CONTROL_PLANE_SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    APPROVAL_GRANT_KEY: 'ab'.repeat(32),
+  };
+  const fit = {
+    APP_ENV: 'production',
+    ...keys,
+    ADMIN_EMAIL: 'ops@msp.example',
+    ADMIN_PASSWORD: 'a-long-enough-password',
+    PUBLIC_URL: 'https://ops.msp.example',
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    DATABASE_URL: 'postgres://aw@db.internal/aw',
+    TEMPORAL_TLS_CA_FILE: file('temporal-ca.pem'),
+  };
+
+  it('refuses every development default in one message, each naming its variable, and echoes no secret', () => {
+    const err = configError({ APP_ENV: 'production' });
+    const lines = err.message.split('\n').slice(1);
+    expect(err.message).toMatch(/^APP_ENV=production refuses to start on development defaults \(9 problems\):/);
+    for (const name of ['SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'APPROVAL_GRANT_KEY', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'PUBLIC_URL', 'TEMPORAL_ADDRESS', 'DATABASE_URL']) {
+      expect(lines.filter((l) => l.startsWith(`  - ${name} `))).toHaveLength(1);
+    }
+    expect(lines.filter((l) => l.startsWith('  - No TLS to Temporal'))).toHaveLength(1);
+    expect(lines).toHaveLength(9);
+  });
+
+  it('names only what is left: an http:// public URL and the default admin address', () => {
+    const err = configError({ ...fit, PUBLIC_URL: 'http://ops.msp.example', ADMIN_EMAIL: 'admin@example.com' });
+    expect(err.message).toContain('(2 problems)');
+    expect(err.message).toContain('PUBLIC_URL is http://ops.msp.example: sessions and OAuth callbacks need https://');
+    expect(err.message).toContain('ADMIN_EMAIL is the default admin@example.com');
+    expect(err.message).not.toContain(fit.ADMIN_PASSWORD);
+    expect(err.message).not.toContain(keys.SECRETS_KEY);
+  });
+
+  it('starts with configured keys, a real admin, https, a Temporal cluster over TLS and a PostgreSQL server', () => {
+    const c = load(fit);
+    expect(c.APP_ENV).toBe('production');
+    expect(c.publicUrl).toBe('https://ops.msp.example');
+  });
+
+  it('keeps development as the default, with every first-look default allowed', () => {
+    expect(load().APP_ENV).toBe('development');
+    expect(configError({ APP_ENV: 'staging' }).message).toMatch(/\bAPP_ENV: APP_ENV must be "development" or "production"/);
   });
 });

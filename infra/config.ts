@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { cacheDirFrom } from './cache-dir.ts';
+import { DEVELOPMENT_ADMIN_EMAIL, productionProblems } from './production-profile.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,6 +56,9 @@ const readableFile = () =>
 export const isLoopbackHost = (host: string): boolean => host === 'localhost' || (net.isIPv4(host) && host.startsWith('127.')) || host === '::1' || /^::ffff:127\./i.test(host);
 
 const EnvSchema = z.object({
+  // development (default): everything on embedded defaults, generated keys, a first look on one machine.
+  // production: refuses to start on any of those defaults (infra/production-profile.ts).
+  APP_ENV: z.enum(['development', 'production'], 'APP_ENV must be "development" or "production"').default('development'),
   DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.data')),
   DATABASE_URL: z.string().url().optional(),
   EMBEDDED_POSTGRES_PORT: port(54329),
@@ -94,7 +98,7 @@ const EnvSchema = z.object({
   PORT: port(3000),
   HOST: z.string().min(1).default('localhost'),
   PUBLIC_URL: z.string().url().optional(),
-  ADMIN_EMAIL: z.string().email().default('admin@example.com'),
+  ADMIN_EMAIL: z.string().email().default(DEVELOPMENT_ADMIN_EMAIL),
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must have at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   // Node heartbeats: how often agents report, and after how many missed reports a node turns stale,
@@ -212,6 +216,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');
+  }
+  if (c.APP_ENV === 'production') {
+    const problems = productionProblems(c);
+    if (problems.length > 0) {
+      throw new ConfigError(
+        `APP_ENV=production refuses to start on development defaults (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
+    }
   }
   return {
     ...c,

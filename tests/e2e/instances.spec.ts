@@ -85,7 +85,7 @@ test('the Instances page filters by organization, node, state and health, search
   await show({ Node: 'All nodes', Name: 'ELT' });
   await expect.poll(() => shown(page)).toEqual(['delta']);
   await show({ Name: 'nothing-like-this' });
-  await expect(page.getByText('No instance matches these filters.')).toBeVisible();
+  await expect(page.getByTestId('empty-state').getByText('Nothing matches these filters.')).toBeVisible();
 
   // Check health of two managed instances: one starts, one is refused with its reason (its node has no agent).
   await show({ Name: '' });

@@ -10,8 +10,10 @@ const PASSWORD = 'company-password-123';
 
 async function invite(page: Page, organization: string, email: string, role: string): Promise<string> {
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'People', exact: true }).click();
-  // The form narrows the roles to the chosen organization once React has hydrated the page.
+  // The form narrows the roles to the chosen organization once React has hydrated the page; coming back
+  // from an earlier invitation, the form is a new one (keyed by the invitation) once the link is gone.
   await page.waitForLoadState('networkidle');
+  await expect(page.getByTestId('invitation-link')).toHaveCount(0);
   const form = page.getByRole('form', { name: 'Invite a person' });
   const organizationSelect = form.getByLabel('Organization');
   if (await organizationSelect.count()) {

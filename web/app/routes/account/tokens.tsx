@@ -9,6 +9,7 @@ import type { Route } from './+types/tokens.ts';
 import { FieldError, FormError, RowAction, ShownOnce } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { DateTime, DateOnly } from '../../components/time-zone.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'API tokens · Anthropy Works' }];
 
@@ -103,46 +104,49 @@ export default function ApiTokens({ loaderData, actionData }: Route.ComponentPro
       )}
       {revoked?.ok && <p role="status">Revoked {revoked.value.name}.</p>}
       <FormError message={revoked && !revoked.ok && revoked.formError} />
-      <table data-testid="tokens">
-        <TableHead columns={['Name', 'Token', 'Scopes', 'Created', 'Expires', 'Last used', 'Revoked', '']} />
-        <tbody>
-          {tokens.map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>
-                <code>{t.prefix}…</code>
-              </td>
-              <td>{t.scopes.join(', ')}</td>
-              <td>
-                <DateTime iso={t.createdAt} />
-              </td>
-              <td>
-                {t.expired ? (
-                  <span className="badge expired">
-                    expired <DateOnly iso={t.expiresAt} />
-                  </span>
-                ) : (
-                  <DateOnly iso={t.expiresAt} />
-                )}
-              </td>
-              <td>
-                <DateTime iso={t.lastUsedAt} none="never" />
-              </td>
-              <td>
-                {t.revokedAt ? (
-                  <span className="badge">
-                    revoked <DateTime iso={t.revokedAt} />
-                  </span>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>{!t.revokedAt && <RowAction intent="revoke" id={t.id} label="Revoke" ariaLabel={`Revoke ${t.name}`} busy={busy} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {tokens.length === 0 && <p className="muted">You have no API tokens yet.</p>}
+      {tokens.length === 0 ? (
+        <EmptyState next="Create one above to call the API from a script.">You have no API tokens yet.</EmptyState>
+      ) : (
+        <table data-testid="tokens">
+          <TableHead columns={['Name', 'Token', 'Scopes', 'Created', 'Expires', 'Last used', 'Revoked', '']} />
+          <tbody>
+            {tokens.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>
+                  <code>{t.prefix}…</code>
+                </td>
+                <td>{t.scopes.join(', ')}</td>
+                <td>
+                  <DateTime iso={t.createdAt} />
+                </td>
+                <td>
+                  {t.expired ? (
+                    <span className="badge expired">
+                      expired <DateOnly iso={t.expiresAt} />
+                    </span>
+                  ) : (
+                    <DateOnly iso={t.expiresAt} />
+                  )}
+                </td>
+                <td>
+                  <DateTime iso={t.lastUsedAt} none="never" />
+                </td>
+                <td>
+                  {t.revokedAt ? (
+                    <span className="badge">
+                      revoked <DateTime iso={t.revokedAt} />
+                    </span>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>{!t.revokedAt && <RowAction intent="revoke" id={t.id} label="Revoke" ariaLabel={`Revoke ${t.name}`} busy={busy} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -10,6 +10,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { FormError, LabelledInput, OrganizationSelect, RowAction } from '../../components/forms.tsx';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/groups.ts';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Approver groups · Anthropy Works' }];
 
@@ -116,7 +117,7 @@ export default function ApproverGroups({ loaderData, actionData }: Route.Compone
           )}
         </section>
       ))}
-      {groups.length === 0 && <p className="muted">No approver groups yet.</p>}
+      {groups.length === 0 && <EmptyState next="Create one below: a workflow step may then ask for approvals from its people.">No approver groups yet.</EmptyState>}
       {(createIn || canCreateAnywhere) && (
         <Form method="post" className="card stack" aria-label="New approver group">
           <strong>New approver group</strong>

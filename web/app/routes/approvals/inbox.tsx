@@ -8,6 +8,7 @@ import { useLiveData } from '../../components/live.ts';
 import { TableHead } from '../../components/table.tsx';
 import { jobTarget } from '../jobs/job-view.tsx';
 import type { Route } from './+types/inbox.ts';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Approvals · Anthropy Works' }];
 
@@ -35,26 +36,29 @@ export default function Approvals({ loaderData }: Route.ComponentProps) {
         Requests waiting for your decision, soonest to expire first. Open one to see what it will do and type its phrase; a request that needs several people shows how many have
         approved.
       </p>
-      <table data-testid="approvals">
-        <TableHead columns={['Request', 'Target', 'Organization', 'Requested by', 'Step', 'Approvals', 'Who may approve', 'Time left']} />
-        <tbody>
-          {items.map(({ job, approvers, secondsLeft }) => (
-            <tr key={job.id}>
-              <td>
-                <Link to={`/jobs/${job.id}`}>{job.label}</Link>
-              </td>
-              <td>{jobTarget(job)}</td>
-              <td>{job.organizationName}</td>
-              <td>{job.requestedBy ?? '—'}</td>
-              <td>{job.step ?? '—'}</td>
-              <td data-testid="approval-progress">{job.approvalProgress ? `${job.approvalProgress.given} of ${job.approvalProgress.needed}` : '—'}</td>
-              <td>{approvers}</td>
-              <td title={job.approvalExpiresAt ?? ''}>{timeLeft(secondsLeft)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {items.length === 0 && <p className="muted">Nothing waits for your approval.</p>}
+      {items.length === 0 ? (
+        <EmptyState next="Requests you may decide appear here as soon as they are made.">Nothing waits for your approval.</EmptyState>
+      ) : (
+        <table data-testid="approvals">
+          <TableHead columns={['Request', 'Target', 'Organization', 'Requested by', 'Step', 'Approvals', 'Who may approve', 'Time left']} />
+          <tbody>
+            {items.map(({ job, approvers, secondsLeft }) => (
+              <tr key={job.id}>
+                <td>
+                  <Link to={`/jobs/${job.id}`}>{job.label}</Link>
+                </td>
+                <td>{jobTarget(job)}</td>
+                <td>{job.organizationName}</td>
+                <td>{job.requestedBy ?? '—'}</td>
+                <td>{job.step ?? '—'}</td>
+                <td data-testid="approval-progress">{job.approvalProgress ? `${job.approvalProgress.given} of ${job.approvalProgress.needed}` : '—'}</td>
+                <td>{approvers}</td>
+                <td title={job.approvalExpiresAt ?? ''}>{timeLeft(secondsLeft)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -10,6 +10,7 @@ import { FieldError } from '../../components/forms.tsx';
 import { OrganizationNodeFilters } from '../../components/list-filters.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit · Anthropy Works' }];
 
@@ -77,30 +78,36 @@ export default function Audit({ loaderData }: Route.ComponentProps) {
           {fieldErrors.cursor} <Link to={newestUrl}>Start from the newest events</Link>
         </p>
       )}
-      <table data-testid="audit-events">
-        <TableHead columns={['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Reason']} />
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>
-                <DateTime iso={e.at} />
-              </td>
-              <td>
-                {e.actorLabel} <span className="muted">({e.actorType})</span>
-              </td>
-              <td>
-                <code>{e.action}</code>
-              </td>
-              <td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
-              <td>
-                <span className={`badge ${e.outcome}`}>{e.outcome}</span>
-              </td>
-              <td>{e.reason ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {events.length === 0 && <p className="muted">{filtered ? 'No events match these filters.' : 'No events yet.'}</p>}
+      {events.length === 0 ? (
+        <EmptyState filtered={filtered} clearTo="/audit">
+          No events yet.
+        </EmptyState>
+      ) : (
+        <table data-testid="audit-events">
+          <TableHead columns={['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Reason']} />
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <DateTime iso={e.at} />
+                </td>
+                <td>
+                  {e.actorLabel} <span className="muted">({e.actorType})</span>
+                </td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
+                <td>
+                  <span className={`badge ${e.outcome}`}>{e.outcome}</span>
+                </td>
+                <td>{e.reason ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
       <p className="row">
         {paged && <Link to={newestUrl}>Newest events</Link>}
         {olderUrl && <Link to={olderUrl}>Older events</Link>}

@@ -13,6 +13,7 @@ import type { Route } from './+types/list.ts';
 import { providerFields } from './form-fields.server.ts';
 import { providerInfo } from './provider-info.ts';
 import { StatusBadge } from './status-badge.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Connections · Anthropy Works' }];
 
@@ -117,26 +118,29 @@ export default function Connections({ loaderData, actionData }: Route.ComponentP
           Created <Link to={`/connections/${created.id}`}>{created.name}</Link>: set its credentials next.
         </p>
       )}
-      <table data-testid="connections">
-        <TableHead columns={['Name', 'Organization', 'Provider', 'Status', 'Last test', 'Mode']} />
-        <tbody>
-          {connections.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <Link to={`/connections/${c.id}`}>{c.name}</Link>
-              </td>
-              <td>{c.organizationName}</td>
-              <td>{c.providerName}</td>
-              <td>
-                <StatusBadge status={c.status} /> <span className="muted">{c.statusReason}</span>
-              </td>
-              <td title={c.lastTest?.at ?? ''}>{c.lastTest ? `${c.lastTest.ok ? 'passed' : 'failed'} ${ago(c.lastTest.at)}` : 'never'}</td>
-              <td>{c.mode === 'demo' ? 'Demo' : 'Live'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {connections.length === 0 && <p className="muted">No connections yet.</p>}
+      {connections.length === 0 ? (
+        <EmptyState next="Connect a business tool below; its credentials are sealed and never shown again.">No connections yet.</EmptyState>
+      ) : (
+        <table data-testid="connections">
+          <TableHead columns={['Name', 'Organization', 'Provider', 'Status', 'Last test', 'Mode']} />
+          <tbody>
+            {connections.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link to={`/connections/${c.id}`}>{c.name}</Link>
+                </td>
+                <td>{c.organizationName}</td>
+                <td>{c.providerName}</td>
+                <td>
+                  <StatusBadge status={c.status} /> <span className="muted">{c.statusReason}</span>
+                </td>
+                <td title={c.lastTest?.at ?? ''}>{c.lastTest ? `${c.lastTest.ok ? 'passed' : 'failed'} ${ago(c.lastTest.at)}` : 'never'}</td>
+                <td>{c.mode === 'demo' ? 'Demo' : 'Live'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -1,4 +1,6 @@
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { Form, NavLink, Outlet, useRouteLoaderData } from 'react-router';
+import { ErrorPage } from '../../components/error-page.tsx';
+import { useFocusAfterNavigation } from '../../components/keyboard.ts';
 import { isMspStaff, ROLE_LABELS } from '../../../../api/authz.ts';
 import { countAwaitingMe } from '../../../../api/approvals/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
@@ -29,13 +31,38 @@ export async function loader({ request }: Route.LoaderArgs) {
 const approvalsMayChange = (c: LiveChange) => c.kind === 'approver_group' || (c.kind === 'job' && (c.state === 'waiting_for_approval' || c.previous === 'waiting_for_approval'));
 
 export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
-  const { user, view, navigation, organizations, temporalWeb, timeZone } = loaderData;
+  return (
+    <Shell data={loaderData}>
+      <Outlet />
+    </Shell>
+  );
+}
+
+/** A page that failed inside the console keeps the navigation, so the way on is one click away. */
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  const data = useRouteLoaderData<typeof loader>('routes/console/layout');
+  return data ? (
+    <Shell data={data}>
+      <ErrorPage error={error} />
+    </Shell>
+  ) : (
+    <main className="centered">
+      <ErrorPage error={error} />
+    </main>
+  );
+}
+
+function Shell({ data, children }: { data: Route.ComponentProps['loaderData']; children: React.ReactNode }) {
+  const { user, view, navigation, organizations, temporalWeb, timeZone } = data;
   useBrowserTimeZone(timeZone);
   // The navigation's counts on every page; without live updates, every 15 s (pages that show records poll faster).
   useLiveData(15_000, approvalsMayChange);
-  const navigate = useNavigate();
+  useFocusAfterNavigation();
   return (
     <div className="shell">
+      <a href="#content" className="skip-link">
+        Skip to content
+      </a>
       <nav aria-label="Console">
         <NavLink to="/" className="brand" end>
           Anthropy Works
@@ -44,17 +71,22 @@ export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
           {view}
         </div>
         {organizations.length > 0 && (
-          <label className="switcher">
-            <span className="muted">Organization</span>
-            <select aria-label="Switch organization" defaultValue="" onChange={(e) => e.target.value && navigate(`/organizations/${e.target.value}`)}>
-              <option value="">All organizations</option>
-              {organizations.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Form method="get" action="/organizations" className="switcher" aria-label="Organization switcher">
+            <label>
+              <span className="muted">Organization</span>
+              <select name="open" aria-label="Switch organization" defaultValue="">
+                <option value="">All organizations</option>
+                {organizations.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" className="secondary">
+              Open
+            </button>
+          </Form>
         )}
         {navigation.map((s) => (
           <NavLink key={s.to} to={s.to}>
@@ -79,10 +111,8 @@ export default function ConsoleLayout({ loaderData }: Route.ComponentProps) {
           <SignOutButton />
         </div>
       </nav>
-      <main>
-        <TimeZoneProvider value={timeZone}>
-          <Outlet />
-        </TimeZoneProvider>
+      <main id="content" tabIndex={-1}>
+        <TimeZoneProvider value={timeZone}>{children}</TimeZoneProvider>
       </main>
     </div>
   );

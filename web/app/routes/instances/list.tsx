@@ -16,6 +16,7 @@ import { filterChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { HealthChecksResult, InstanceHealth } from './instance-health.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Anthropy Works' }];
 
@@ -127,7 +128,9 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
           </tbody>
         </table>
         {instances.length === 0 && (
-          <p className="muted">{filtered ? 'No instance matches these filters.' : 'No OpenClaw instance yet: deploy one from a node’s page, or enroll a node that runs one.'}</p>
+          <EmptyState filtered={filtered} clearTo="/instances" next="Deploy one from a node’s page, or enroll a node that runs one.">
+            No OpenClaw instance yet.
+          </EmptyState>
         )}
         {canCheck && instances.some((i) => i.state === 'managed') && (
           <p className="row">

@@ -10,6 +10,7 @@ import { loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { JobState, jobTarget } from './job-view.tsx';
 import { TableHead } from '../../components/table.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works' }];
 
@@ -55,33 +56,43 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
           {e}
         </p>
       ))}
-      <table data-testid="jobs">
-        <TableHead columns={['Job', 'Target', 'Organization', 'Requested by', 'State', 'Step', 'Requested', 'Duration', 'Run']} />
-        <tbody>
-          {jobs.map((j) => (
-            <tr key={j.id}>
-              <td>
-                <Link to={`/jobs/${j.id}`}>{j.label}</Link>
-              </td>
-              <td>{jobTarget(j)}</td>
-              <td>{j.organizationName}</td>
-              <td>{j.requestedBy ?? '—'}</td>
-              <td>
-                <JobState state={j.state} />
-              </td>
-              <td>{j.step ?? '—'}</td>
-              <td title={j.createdAt}>{ago(j.createdAt)}</td>
-              <td>{j.durationSeconds !== null ? `${j.durationSeconds} s` : '—'}</td>
-              <td>
-                <a href={j.temporalUrl} target="_blank" rel="noreferrer">
-                  Temporal Web ↗
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {jobs.length === 0 && <p className="muted">No jobs yet. Deploy OpenClaw from a node’s page.</p>}
+      {jobs.length === 0 ? (
+        <EmptyState
+          filtered={Boolean(filters.nodeId || filters.state || filters.organizationId || filters.type)}
+          clearTo="/jobs"
+          next="Deploy OpenClaw from a node’s page, or run a workflow."
+        >
+          No jobs yet.
+        </EmptyState>
+      ) : (
+        <table data-testid="jobs">
+          <TableHead columns={['Job', 'Target', 'Organization', 'Requested by', 'State', 'Step', 'Requested', 'Duration', 'Run']} />
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.id}>
+                <td>
+                  <Link to={`/jobs/${j.id}`}>{j.label}</Link>
+                </td>
+                <td>{jobTarget(j)}</td>
+                <td>{j.organizationName}</td>
+                <td>{j.requestedBy ?? '—'}</td>
+                <td>
+                  <JobState state={j.state} />
+                </td>
+                <td>{j.step ?? '—'}</td>
+                <td title={j.createdAt}>{ago(j.createdAt)}</td>
+                <td>{j.durationSeconds !== null ? `${j.durationSeconds} s` : '—'}</td>
+                <td>
+                  <a href={j.temporalUrl} target="_blank" rel="noreferrer">
+                    Temporal Web ↗
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
       {nextUrl && (
         <p>
           <Link to={nextUrl}>Older jobs</Link>

@@ -11,6 +11,7 @@ import { OrganizationNodeFilters } from '../../components/list-filters.tsx';
 import { ago, useLiveData } from '../../components/live.ts';
 import { labelsError, splitLabels } from './labels.ts';
 import { TableHead } from '../../components/table.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Nodes · Anthropy Works' }];
 
@@ -113,33 +114,39 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
           Created <Link to={`/nodes/${created.id}`}>{created.name}</Link> in {created.organizationName}; it is pending until its agent enrolls.
         </p>
       )}
-      <table data-testid="nodes">
-        <TableHead columns={['Name', 'Organization', 'Status', 'Last seen', 'Agent', 'Labels', 'Created by']} />
-        <tbody>
-          {nodes.map((n) => (
-            <tr key={n.id}>
-              <td>
-                <Link to={`/nodes/${n.id}`}>{n.name}</Link>
-              </td>
-              <td>{n.organizationName}</td>
-              <td>
-                <span className={`badge ${n.status}`} data-testid="node-status">
-                  {n.status}
-                </span>
-              </td>
-              <td title={n.lastSeenAt ?? ''}>{ago(n.lastSeenAt)}</td>
-              <td>{n.agent ? `${n.agent.version} on ${n.agent.hostname}` : '—'}</td>
-              <td>
-                {n.labels.map((l) => (
-                  <code key={l}>{l} </code>
-                ))}
-              </td>
-              <td>{n.createdBy ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {nodes.length === 0 && <p className="muted">No nodes yet.</p>}
+      {nodes.length === 0 ? (
+        <EmptyState filtered={Boolean(filters.organizationId || filters.status)} clearTo="/nodes" next="Create a node above, then run its agent with the enrollment command.">
+          No nodes yet.
+        </EmptyState>
+      ) : (
+        <table data-testid="nodes">
+          <TableHead columns={['Name', 'Organization', 'Status', 'Last seen', 'Agent', 'Labels', 'Created by']} />
+          <tbody>
+            {nodes.map((n) => (
+              <tr key={n.id}>
+                <td>
+                  <Link to={`/nodes/${n.id}`}>{n.name}</Link>
+                </td>
+                <td>{n.organizationName}</td>
+                <td>
+                  <span className={`badge ${n.status}`} data-testid="node-status">
+                    {n.status}
+                  </span>
+                </td>
+                <td title={n.lastSeenAt ?? ''}>{ago(n.lastSeenAt)}</td>
+                <td>{n.agent ? `${n.agent.version} on ${n.agent.hostname}` : '—'}</td>
+                <td>
+                  {n.labels.map((l) => (
+                    <code key={l}>{l} </code>
+                  ))}
+                </td>
+                <td>{n.createdBy ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
       {nextUrl && (
         <p>
           <Link to={nextUrl}>More nodes</Link>

@@ -1,4 +1,5 @@
-import { Form, Link, useNavigation } from 'react-router';
+import { Form, Link, redirect, useNavigation } from 'react-router';
+import { isUuid } from '../../../../api/ids.ts';
 import { can } from '../../../../api/authz.ts';
 import { createOrganization, listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
@@ -12,6 +13,10 @@ export const meta: Route.MetaFunction = () => [{ title: 'Organizations · Anthro
 
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
+  // The navigation's organization switcher is a plain GET form (it works from the keyboard and without
+  // JavaScript): it lands here and goes on to the organization picked; its page checks who may see it.
+  const open = new URL(request.url).searchParams.get('open');
+  if (open && isUuid(open)) throw redirect(`/organizations/${open}`);
   const archived = new URL(request.url).searchParams.get('archived') === 'only' ? 'only' : 'exclude';
   const page = await load(() => listOrganizations(ctx, { archived, limit: 200 }));
   return { organizations: page.items, archived, canCreate: can(ctx.actor, 'organization.create') };

@@ -13,6 +13,8 @@ import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { scheduleState, specText } from './spec.ts';
 import { DateTime } from '../../components/time-zone.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
+import { JobState } from '../jobs/job-view.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.schedule.name ?? 'Schedule'} · Anthropy Works` }];
 
@@ -198,26 +200,31 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
       )}
 
       <h2>Runs</h2>
-      <table data-testid="schedule-runs">
-        <TableHead columns={['Run', 'Scheduled for', 'State', 'Started']} />
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id}>
-              <td>
-                <Link to={`/jobs/${r.id}`}>Run</Link>
-              </td>
-              <td>
-                <DateTime iso={String(r.params.scheduledAt ?? '')} />
-              </td>
-              <td>{r.state.replaceAll('_', ' ')}</td>
-              <td>
-                <DateTime iso={r.createdAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {runs.length === 0 && <p className="muted">No runs yet.</p>}
+      {runs.length === 0 ? (
+        <EmptyState next="The schedule’s first run appears here when it starts.">No runs yet.</EmptyState>
+      ) : (
+        <table data-testid="schedule-runs">
+          <TableHead columns={['Run', 'Scheduled for', 'State', 'Started']} />
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <Link to={`/jobs/${r.id}`}>Run</Link>
+                </td>
+                <td>
+                  <DateTime iso={String(r.params.scheduledAt ?? '')} />
+                </td>
+                <td>
+                  <JobState state={r.state} />
+                </td>
+                <td>
+                  <DateTime iso={r.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -14,6 +14,7 @@ import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { scheduleState, specText } from './spec.ts';
 import { DateTime } from '../../components/time-zone.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Schedules · Anthropy Works' }];
 
@@ -65,45 +66,49 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
         confirmations wait for their approvers, unless someone approved the runs in advance.
       </p>
       <OrganizationFilter of="schedules" organizations={organizations} value={filters.organizationId} error={filterErrors.organizationId} button="Filter" />
-      <table data-testid="schedules">
-        <TableHead columns={['Schedule', 'Organization', 'Workflow', 'When', 'Next run', 'Last run', 'State', 'Owner']} />
-        <tbody>
-          {schedules.map((s) => (
-            <tr key={s.id}>
-              <td>
-                <Link to={`/schedules/${s.id}`}>{s.name}</Link>
-              </td>
-              <td>{s.organizationName}</td>
-              <td>
-                <Link to={`/workflows/${s.definitionId}`}>{s.definitionName}</Link>{' '}
-                <span className="muted">{s.version === 'latest' ? 'latest version' : `version ${s.version}`}</span>
-              </td>
-              <td>{specText(s)}</td>
-              <td>
-                <DateTime iso={s.nextRunAt} />
-              </td>
-              <td>
-                {s.lastRun ? (
-                  <>
-                    <Link to={`/jobs/${s.lastRun.jobId}`}>{s.lastRun.state.replaceAll('_', ' ')}</Link>{' '}
-                    <span className="muted">
-                      <DateTime iso={s.lastRun.at} />
-                    </span>
-                  </>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>
-                <span className={`badge ${scheduleState(s) === 'active' ? '' : 'disabled'}`}>{scheduleState(s)}</span>
-                {s.failing && scheduleState(s) !== 'failing' && <span className="badge failed"> failing</span>} <a href={s.temporalUrl}>Temporal</a>
-              </td>
-              <td>{s.owner}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {schedules.length === 0 && <p className="muted">No schedules yet.</p>}
+      {schedules.length === 0 ? (
+        <EmptyState next="Schedule a workflow below: it runs at the times you give, with the approvals it needs.">No schedules yet.</EmptyState>
+      ) : (
+        <table data-testid="schedules">
+          <TableHead columns={['Schedule', 'Organization', 'Workflow', 'When', 'Next run', 'Last run', 'State', 'Owner']} />
+          <tbody>
+            {schedules.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  <Link to={`/schedules/${s.id}`}>{s.name}</Link>
+                </td>
+                <td>{s.organizationName}</td>
+                <td>
+                  <Link to={`/workflows/${s.definitionId}`}>{s.definitionName}</Link>{' '}
+                  <span className="muted">{s.version === 'latest' ? 'latest version' : `version ${s.version}`}</span>
+                </td>
+                <td>{specText(s)}</td>
+                <td>
+                  <DateTime iso={s.nextRunAt} />
+                </td>
+                <td>
+                  {s.lastRun ? (
+                    <>
+                      <Link to={`/jobs/${s.lastRun.jobId}`}>{s.lastRun.state.replaceAll('_', ' ')}</Link>{' '}
+                      <span className="muted">
+                        <DateTime iso={s.lastRun.at} />
+                      </span>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>
+                  <span className={`badge ${scheduleState(s) === 'active' ? '' : 'disabled'}`}>{scheduleState(s)}</span>
+                  {s.failing && scheduleState(s) !== 'failing' && <span className="badge failed"> failing</span>} <a href={s.temporalUrl}>Temporal</a>
+                </td>
+                <td>{s.owner}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
       {definitions.length > 0 && (
         <Form method="post" className="card stack" aria-label="New schedule">
           <strong>New schedule</strong>

@@ -17,6 +17,7 @@ import { SharingForm } from './sharing-form.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { DateTime } from '../../components/time-zone.tsx';
+import { JobState } from '../jobs/job-view.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.definition.name ?? 'Workflow'} · Anthropy Works` }];
 
@@ -226,7 +227,9 @@ export default function WorkflowDetail({ loaderData, actionData }: Route.Compone
                     <Link to={`/jobs/${r.id}`}>{r.params.simulate ? 'Simulation' : 'Run'}</Link>
                   </td>
                   <td>{String(r.params.versionNumber)}</td>
-                  <td>{r.state.replaceAll('_', ' ')}</td>
+                  <td>
+                    <JobState state={r.state} />
+                  </td>
                   <td>{r.requestedBy ?? '—'}</td>
                   <td>
                     <DateTime iso={r.createdAt} />

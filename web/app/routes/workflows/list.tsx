@@ -7,6 +7,7 @@ import { creationChoices } from '../../filter-choices.server.ts';
 import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { DateTime } from '../../components/time-zone.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Workflows · Anthropy Works' }];
 
@@ -77,25 +78,29 @@ export default function Workflows({ loaderData, actionData }: Route.ComponentPro
           Show
         </button>
       </Form>
-      <table data-testid="workflows">
-        <TableHead columns={['Name', 'Organization', 'Version', 'Steps', 'Updated']} />
-        <tbody>
-          {definitions.map((d) => (
-            <tr key={d.id}>
-              <td>
-                <Link to={`/workflows/${d.id}`}>{d.name}</Link> {d.archivedAt && <span className="badge disabled">archived</span>}
-              </td>
-              <td>{d.organizationName}</td>
-              <td>{d.currentVersion.number}</td>
-              <td>{d.currentVersion.stepCount}</td>
-              <td>
-                <DateTime iso={d.updatedAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {definitions.length === 0 && <p className="muted">No workflow definitions yet.</p>}
+      {definitions.length === 0 ? (
+        <EmptyState next="Build one with the editor, or import a definition below.">No workflow definitions yet.</EmptyState>
+      ) : (
+        <table data-testid="workflows">
+          <TableHead columns={['Name', 'Organization', 'Version', 'Steps', 'Updated']} />
+          <tbody>
+            {definitions.map((d) => (
+              <tr key={d.id}>
+                <td>
+                  <Link to={`/workflows/${d.id}`}>{d.name}</Link> {d.archivedAt && <span className="badge disabled">archived</span>}
+                </td>
+                <td>{d.organizationName}</td>
+                <td>{d.currentVersion.number}</td>
+                <td>{d.currentVersion.stepCount}</td>
+                <td>
+                  <DateTime iso={d.updatedAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
       {(createIn || canCreateAnywhere) && (
         <Form method="post" className="card stack" aria-label="Import workflow">
           <strong>Import a workflow definition</strong>
