@@ -5,6 +5,7 @@
 import { scaleLinear } from '@visx/scale';
 import { Bar } from '@visx/shape';
 import type { ReportOutput } from '../../../../api/reports/service.ts';
+import { EmptyState } from '../../components/empty-state.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { DateOnly, DateTime, TimeZoneProvider } from '../../components/time-zone.tsx';
 
@@ -65,7 +66,7 @@ export function ReportView({ report }: { report: ReportOutput }) {
         <section aria-labelledby="report-nodes">
           <h2 id="report-nodes">Nodes</h2>
           {nodes.length === 0 ? (
-            <p className="muted">No nodes.</p>
+            <EmptyState>No nodes.</EmptyState>
           ) : (
             <table data-testid="report-nodes">
               <TableHead columns={['Node', 'Status now', 'Online', 'Not online', 'Unknown', '']} />
@@ -105,7 +106,7 @@ export function ReportView({ report }: { report: ReportOutput }) {
         <section aria-labelledby="report-instances">
           <h2 id="report-instances">OpenClaw instances and their uptime</h2>
           {instances.length === 0 ? (
-            <p className="muted">No OpenClaw instances.</p>
+            <EmptyState>No OpenClaw instances.</EmptyState>
           ) : (
             <table data-testid="report-instances">
               <TableHead columns={['Instance', 'Node', 'State', 'Version', 'Uptime', 'Unhealthy', 'Unknown', 'Checks', 'Last check', '']} />
@@ -162,7 +163,7 @@ export function ReportView({ report }: { report: ReportOutput }) {
         <section aria-labelledby="report-jobs">
           <h2 id="report-jobs">Jobs and workflow runs</h2>
           {jobs.items.length === 0 ? (
-            <p className="muted">No jobs or runs in the period.</p>
+            <EmptyState>No jobs or runs in the period.</EmptyState>
           ) : (
             <>
               {jobs.items.length < jobs.total && (
@@ -209,7 +210,7 @@ export function ReportView({ report }: { report: ReportOutput }) {
         <section aria-labelledby="report-blocked">
           <h2 id="report-blocked">Blocked by policy</h2>
           {blocked.items.length === 0 ? (
-            <p className="muted">Nothing was blocked in the period.</p>
+            <EmptyState>Nothing was blocked in the period.</EmptyState>
           ) : (
             <table data-testid="report-blocked">
               <TableHead columns={['When', 'What', 'Rule', 'Why', 'By']} />
@@ -239,7 +240,7 @@ export function ReportView({ report }: { report: ReportOutput }) {
             {highlights.items.length < highlights.total && `The newest ${highlights.items.length} of ${highlights.total}.`}
           </p>
           {highlights.items.length === 0 ? (
-            <p className="muted">No highlights in the period.</p>
+            <EmptyState>No highlights in the period.</EmptyState>
           ) : (
             <table data-testid="report-highlights">
               <TableHead columns={['When', 'What', 'Who', 'Outcome', 'Reason']} />

@@ -8,6 +8,7 @@ import { createShareLink, listShareLinks, MAX_SHARE_DAYS, revokeShareLink } from
 import { loadConfig } from '../../../../infra/config.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
@@ -118,7 +119,7 @@ export default function OrganizationReport({ loaderData, actionData }: Route.Com
           )}
           {revoked && !revoked.ok && <FormError message={revoked.formError} />}
           {links.length === 0 ? (
-            <p className="muted">No share links yet.</p>
+            <EmptyState next="Create one above; it is shown once.">No share links yet.</EmptyState>
           ) : (
             <table data-testid="share-links">
               <TableHead columns={['Period', 'Status', 'Created', 'Expires', 'Last opened', '']} />
