@@ -16,6 +16,7 @@ import {
   nodeEnrollmentTokens,
   nodes,
   permissions,
+  reportShareLinks,
   schedules,
   standingApprovals,
   workflowDefinitions,
@@ -116,6 +117,15 @@ export async function freshEndedJob(s: Seed, organizationId: string): Promise<st
     })
     .returning();
   return job!.id;
+}
+
+/** An active share link of the organization's report (its token is never needed: revoking names the link). */
+async function freshShareLink(s: Seed, organizationId: string): Promise<string> {
+  const [link] = await s.db
+    .insert(reportShareLinks)
+    .values({ organizationId, tokenHash: crypto.randomBytes(32).toString('hex'), fromDate: '2026-11-01', toDate: '2026-11-30', expiresAt: new Date(Date.now() + 86_400_000) })
+    .returning();
+  return link!.id;
 }
 
 /** A failed health check of a managed instance on an enrolled node: a job that may be retried. */
@@ -498,6 +508,19 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.mspStaff(202),
   },
   'GET /dashboard': { request: inOrganization('/dashboard'), expect: api.companyPeople(200) },
+  // The customer report (ADR 0021): MSP staff and the organization's company admin read it; share links are MSP staff's.
+  'GET /organizations/:id/report': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report` }), expect: api.companyAdmins(200) },
+  'GET /organizations/:id/report-share-links': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report-share-links` }), expect: api.mspStaff(200) },
+  'POST /organizations/:id/report-share-links': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report-share-links`, body: { expiresInDays: 7 } }),
+    expect: api.mspStaff(201),
+  },
+  'POST /report-share-links/:id/revoke': {
+    request: async (s, _r, w) => ({ path: `/report-share-links/${await freshShareLink(s, orgOf(s, w))}/revoke` }),
+    expect: api.mspStaff(200),
+  },
+  // Public (the token in the path is the credential): a token never issued is "not found" alike for everyone.
+  'GET /shared-reports/:token': { request: () => ({ path: '/shared-reports/awrep_never-issued' }), expect: outcomes({ default: 404 }) },
   'GET /nodes/:id/inventory': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/inventory` }), expect: api.companyAdmins(200) },
   'GET /nodes/:id/status-history': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/status-history` }), expect: api.companyAdmins(200) },
   'GET /instances': { request: inOrganization('/instances'), expect: api.companyAdmins(200) },
@@ -614,6 +637,14 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { intent: 'rename', name: s.unique('Console rename') } }),
     expect: pages.mspStaff(200),
   },
+  'GET /organizations/:organizationId/report': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report` }), expect: pages.companyAdmins(200) },
+  // The page's default form creates a share link: MSP staff.
+  'POST /organizations/:organizationId/report': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report`, body: { intent: 'create-link', expiresInDays: '7' } }),
+    expect: pages.mspStaff(200),
+  },
+  // A share link's public page: a token never issued is "not found" for everyone, signed in or not.
+  'GET /reports/shared/:token': { request: () => ({ path: '/reports/shared/awrep_never-issued' }), expect: outcomes({ default: 404 }) },
   'GET /system': { request: fixed(), expect: pages.mspStaffOutright(200) },
   'POST /system': { request: fixed(), expect: pages.mspStaffOutright(200) },
   'GET /audit': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 200, company_user: 403 }) },
@@ -738,6 +769,10 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  'POST /organizations/:organizationId/report intent=revoke-link': {
+    request: async (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report`, body: { intent: 'revoke-link', id: await freshShareLink(s, orgOf(s, w)) } }),
+    expect: pages.mspStaff(200),
+  },
   'POST /approver-groups intent=add-member': {
     request: async (s, r, w) => {
       const { path } = await atGroupMember(false)(s, r, w);
