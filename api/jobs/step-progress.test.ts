@@ -2,6 +2,7 @@
 // details, sealed by the agent's own codec, opened by the control plane's codec from the key id alone,
 // then kept only as far as the untrusted-text rules allow; the newest report wins.
 import { describe, expect, it } from '@jest/globals';
+import proto from '@temporalio/proto';
 import { defaultFailureConverter, defaultPayloadConverter, type LoadedDataConverter } from '@temporalio/common';
 import { agentPayloadCodec } from '../../agent-worker/payload-codec.ts';
 import { encryptionCodec, PayloadDecryptionError } from '../../infra/secrets/payload-codec.ts';
@@ -23,7 +24,8 @@ const consoleConverter = (privateKey: string): LoadedDataConverter => ({
 const sealed = async (details: unknown) => ({
   payloads: await agentPayloadCodec(agent.privateKey, controlPlane.publicKey).encode([defaultPayloadConverter.toPayload(details)]),
 });
-const at = (seconds: number) => ({ seconds, nanos: 0 });
+// A timestamp as the description carries it (protobuf's Long seconds).
+const at = (seconds: number) => proto.google.protobuf.Timestamp.fromObject({ seconds, nanos: 0 });
 
 describe('progressOfPending', () => {
   it('opens an agent’s sealed heartbeat details and shows the newest report, clamped', async () => {
