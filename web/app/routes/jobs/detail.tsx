@@ -46,9 +46,9 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
   useLiveData(2000, ['job']); // its state, step and approvals; a run's own instance jobs
   const { job, run, canDecide, ownRequest, canCancel, canRetry } = loaderData;
   // Attempts and retries of its activities are in Temporal's history, and a step's progress in its
-  // heartbeats: neither changes a record the live feed announces, so ask while it runs (every 2 s while
-  // a step reports progress, so the bar moves; ADR 0021).
-  usePolling(job.progress ? 2000 : 5000, job.state === 'preflight' || job.state === 'running');
+  // heartbeats: neither changes a record the live feed announces, so ask while it runs (every 2 s once
+  // it runs or reports progress, so the bar moves; ADR 0021).
+  usePolling(job.progress || job.state === 'running' ? 2000 : 5000, job.state === 'preflight' || job.state === 'running');
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;
