@@ -5,6 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Dockerode from 'dockerode';
 import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult, type NodeAgentActivities } from '../protocol/envelope.ts';
+import type { Progress, StepProgress } from '../protocol/step-progress.ts';
 import { checkNodeActionParams, isNodeActionName, type CheckedNodeActionParams, type NodeActionName, type NodeActionResult } from '../protocol/node-actions.ts';
 import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
@@ -14,7 +15,6 @@ import { describeContainers } from './openclaw/describe.ts';
 import { instanceHealth, removeInstance, restartGateway, startInstance, stopInstance, waitHealthy } from './openclaw/health.ts';
 import { containerLogs } from './openclaw/logs.ts';
 import { applyToolPolicy, readToolPolicy } from './openclaw/tool-policy.ts';
-import type { Progress, StepProgress } from '../protocol/step-progress.ts';
 import type { ReplayStore } from './replay-store.ts';
 
 /** Every action of the catalogue, by name: a missing or mistyped handler does not compile. */

@@ -4,8 +4,8 @@
 import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { BundleCheck } from '../../protocol/node-actions.ts';
-import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
 import type { Progress } from '../../protocol/step-progress.ts';
+import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
 import { answersHealthzInside, waitingFor } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 

@@ -7,14 +7,13 @@ import net from 'node:net';
 import os from 'node:os';
 import type Dockerode from 'dockerode';
 import type { DeployOutput, PreflightCheck } from '../../protocol/node-actions.ts';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, networkName, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
 import { seedGatewayConfig } from './gateway-config.ts';
 import { rejoinHelper } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 import { ensureInstanceNetwork, findNetwork } from './network.ts';
-
-import type { Progress } from '../../protocol/step-progress.ts';
 
 /** Disk space the image build and a gateway's first start need, with room to spare. */
 const MIN_FREE_BYTES = 3 * 1024 ** 3;
