@@ -9,6 +9,7 @@ import { freePort } from '../../infra/ports.ts';
 import { ensureBundleImage } from '../../agent-worker/openclaw/image.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
+import { seriousViolations } from './axe.ts';
 import { signInAsAdmin } from './helpers.ts';
 import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 
@@ -70,6 +71,7 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   const progress = page.getByTestId('step-progress');
   await expect(progress.getByRole('progressbar')).toBeVisible({ timeout: 60_000 });
   await expect(progress.getByRole('progressbar', { name: /waiting for health: attempt \d+: \/healthz/ })).toHaveAttribute('max', /^\d+$/, { timeout: 60_000 });
+  expect(await seriousViolations(page)).toEqual([]); // the bar as axe-core sees it
   await expect(page.getByTestId('job-state')).toHaveText('completed', { timeout: 180_000 });
   await expect(progress).toHaveCount(0); // a finished job reports none
   await expect(page.getByTestId('job-result')).toContainText('OpenClaw 2026.9.6');
