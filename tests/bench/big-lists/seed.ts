@@ -53,9 +53,11 @@ const AUDIT_MIX: [action: string, actorType: (typeof ACTOR_TYPES)[number], outco
   ['node.update', 'api_token', 'success', 2],
 ];
 
-/** The entry of a mix whose share covers `i` (a deterministic spread: every 100 records hold the shares exactly). */
+/** The entry of a mix for record `i`: spread by a hash of `i`, so the kind is independent of the organization (i mod N). */
 function pick<T extends unknown[]>(mix: T[], i: number): T {
-  let slot = (i * 37) % 100; // 37 is prime to 100: consecutive records differ
+  let h = Math.imul(i ^ (i >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  let slot = ((h ^ (h >>> 16)) >>> 0) % 100;
   for (const entry of mix) {
     slot -= entry[entry.length - 1] as number;
     if (slot < 0) return entry;
