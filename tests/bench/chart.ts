@@ -62,7 +62,15 @@ export function lineChartSvg(spec: ChartSpec): string {
       { left: MARGIN.left, top: MARGIN.top },
       target,
       ...spec.series.map((s) =>
-        h(LinePath, { key: s.label, data: s.points, x: (d: [number, number]) => x(d[0]), y: (d: [number, number]) => y(d[1]), stroke: s.color, strokeWidth: 2, strokeDasharray: s.dash }),
+        h(LinePath, {
+          key: s.label,
+          data: s.points,
+          x: (d: unknown) => x((d as [number, number])[0]),
+          y: (d: unknown) => y((d as [number, number])[1]),
+          stroke: s.color,
+          strokeWidth: 2,
+          strokeDasharray: s.dash,
+        }),
       ),
       h(AxisLeft, { scale: y, label: spec.yLabel, numTicks: 6 }),
       h(AxisBottom, { scale: x, top: innerHeight, label: spec.xLabel, numTicks: 5, tickFormat: (v) => Number(v).toLocaleString('en-US') }),

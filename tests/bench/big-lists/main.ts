@@ -4,7 +4,8 @@
 // 1,000,000 audit events, seeded in bulk with a valid audit chain); at each, every scenario of
 // scenarios.ts is measured interleaved (console page, API call, raw SQL), and `npm run audit:verify`
 // checks the whole trail. Writes docs/benchmarks/big-lists.md and two SVG charts.
-// BENCH_SCALE (default 1) shrinks every count for a quick try; BENCH_SAMPLES sets the last scale's samples.
+// BENCH_SCALE (default 1) shrinks every count for a quick try; BENCH_SAMPLES sets the last scale's samples;
+// BENCH_CPU_PROF=<folder> writes a CPU profile of the web process there.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -27,6 +28,7 @@ import { generateSecretsKey } from '../../../infra/secret-box.ts';
 import { startEmbeddedPostgres } from '../../../infra/services/postgres.ts';
 import { generateKeyPair } from '../../../protocol/envelope.ts';
 import { startProcess } from '../../jest/processes.ts';
+import { signIn } from '../sign-in.ts';
 import { writeBigListsReport, type Measured, type StageResult } from './report.ts';
 import { seedBigLists, type BigListsScale } from './seed.ts';
 import { API_PATH, CONSOLE_PATH, PAGE_SIZE, scenarios, type Scenario } from './scenarios.ts';
@@ -36,7 +38,13 @@ const STAGES: (BigListsScale & { samples: number })[] = [
   { organizations: 50, nodes: 100, jobs: 1_000, auditEvents: 10_000, samples: 50 },
   { organizations: 50, nodes: 1_000, jobs: 10_000, auditEvents: 100_000, samples: 50 },
   { organizations: 50, nodes: 10_000, jobs: 100_000, auditEvents: 1_000_000, samples: Number(process.env.BENCH_SAMPLES ?? 200) },
-].map((s) => ({ ...s, organizations: Math.max(2, Math.round(s.organizations * FACTOR)), nodes: Math.round(s.nodes * FACTOR), jobs: Math.round(s.jobs * FACTOR), auditEvents: Math.round(s.auditEvents * FACTOR) }));
+].map((s) => ({
+  ...s,
+  organizations: Math.max(2, Math.round(s.organizations * FACTOR)),
+  nodes: Math.round(s.nodes * FACTOR),
+  jobs: Math.round(s.jobs * FACTOR),
+  auditEvents: Math.round(s.auditEvents * FACTOR),
+}));
 const WARM_UP = 5;
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
 
@@ -56,13 +64,14 @@ async function get(url: string, headers: Record<string, string>) {
 /** Console page, API call and raw SQL in turn (the order rotating), `samples` times after a warm-up. */
 async function measure(s: Scenario, base: string, cookie: string, token: string, sql: postgres.Sql, samples: number): Promise<Measured> {
   const query = new URLSearchParams(s.params).toString();
-  const layers = [
+  const api = () => get(`${base}${API_PATH[s.list]}?${query}&limit=${PAGE_SIZE[s.list]}`, { authorization: `Bearer ${token}` });
+  const layers: (() => Promise<unknown>)[] = [
     () => get(`${base}${CONSOLE_PATH[s.list]}?${query}`, { cookie }),
-    () => get(`${base}${API_PATH[s.list]}?${query}&limit=${PAGE_SIZE[s.list]}`, { authorization: `Bearer ${token}` }),
+    api,
     () => sql.unsafe(s.sql.text, s.sql.params as postgres.ParameterOrJSON<never>[]),
   ];
   // The pages must list something: an empty page would be fast for the wrong reason.
-  const apiPage = JSON.parse(await layers[1]!()) as { items: unknown[] };
+  const apiPage = JSON.parse(await api()) as { items: unknown[] };
   if (apiPage.items.length === 0) throw new Error(`${s.list} "${s.name}" lists nothing`);
   for (let i = 0; i < WARM_UP; i++) for (const layer of layers) await layer();
   const times: number[][] = [[], [], []];
@@ -112,40 +121,43 @@ async function main() {
     process.env.DATABASE_URL = pg.url;
     const db = createDb(pg.url, { max: 2 });
     const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
-    cleanup.unshift(() => sql.end({ timeout: 5 }), () => db.$client.end({ timeout: 5 }));
+    cleanup.unshift(
+      () => sql.end({ timeout: 5 }),
+      () => db.$client.end({ timeout: 5 }),
+    );
 
     const msp = await ensureMspOrganization(db);
     const admin = await createUser(db, { ...ADMIN, name: 'Bench admin', role: 'msp_admin', organizationId: msp.id });
-    const actor: Actor = { kind: 'person', userId: admin.id, email: admin.email, name: admin.name, role: 'msp_admin', organizationId: msp.id };
+    const actor: Actor = { kind: 'person', userId: admin.id, email: admin.email, name: 'Bench admin', role: 'msp_admin', organizationId: msp.id };
     const { token } = await createToken({ db, actor }, { name: 'bench', scopes: TOKEN_SCOPES });
 
     const port = await freePort();
     const base = `http://localhost:${port}`;
-    const web = await startProcess('web/server.ts', {
-      DATABASE_URL: pg.url,
-      DATA_DIR: path.join(dir, 'data'),
-      PORT: String(port),
-      PUBLIC_URL: base,
-      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // list pages need no Temporal; nothing listens there
-      SECRETS_KEY: generateSecretsKey(),
-      CONTROL_PLANE_SIGNING_KEY: generateKeyPair().privateKey,
-      APPROVAL_GRANT_KEY: crypto.randomBytes(32).toString('hex'),
-    }, /web console listening/);
+    const web = await startProcess(
+      'web/server.ts',
+      {
+        DATABASE_URL: pg.url,
+        DATA_DIR: path.join(dir, 'data'),
+        PORT: String(port),
+        PUBLIC_URL: base,
+        TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // list pages need no Temporal; nothing listens there
+        SECRETS_KEY: generateSecretsKey(),
+        CONTROL_PLANE_SIGNING_KEY: generateKeyPair().privateKey,
+        APPROVAL_GRANT_KEY: crypto.randomBytes(32).toString('hex'),
+        NODE_ENV: 'production', // as `npm start` (infra/stack.ts) and the Dockerfile run it
+        // A CPU profile of the web process (where a page's time goes), written when it stops.
+        ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : {}),
+      },
+      /web console listening/,
+    );
     cleanup.unshift(() => web.stop());
-    const login = await fetch(`${base}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(ADMIN),
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    if (!cookie.startsWith('aw_session=')) throw new Error(`could not sign in (${login.status})`);
+    const cookie = await signIn(base, ADMIN);
 
     const results: StageResult[] = [];
     for (const stage of STAGES) {
       const seedSeconds = (await elapsed(() => seedBigLists(sql, stage, admin.id))) / 1000;
       progress.ok(`Seeded ${stage.nodes} nodes, ${stage.jobs} jobs, ${stage.auditEvents} audit events in ${seedSeconds.toFixed(1)} s`);
-      const [{ id: org }] = await sql<{ id: string }[]>`select id from organizations where name = 'Bench customer 001'`;
+      const org = (await sql<{ id: string }[]>`select id from organizations where name = 'Bench customer 001'`)[0]!.id;
       const measured: Measured[] = [];
       for (const s of await scenarios(sql, actor, org)) {
         measured.push(await measure(s, base, cookie, token, sql, stage.samples));

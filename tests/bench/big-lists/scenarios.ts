@@ -34,9 +34,12 @@ async function deepCursor(sql: postgres.Sql, list: ListName, where: string, args
   const order = { nodes: 'created_at asc, id asc', jobs: 'created_at desc, id desc', audit: 'id desc' }[list];
   const at = list === 'audit' ? 'at' : 'created_at';
   const from = `from ${TABLE[list]} ${where ? `where ${where}` : ''}`;
-  const [{ n }] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n ${from}`, args);
+  const n = (await sql.unsafe<{ n: number }[]>(`select count(*)::int as n ${from}`, args))[0]!.n;
   const iso = `to_char(${at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const [row] = await sql.unsafe<{ at: string; id: string }[]>(`select ${iso} as at, id::text as id ${from} order by ${order} offset ${Math.max(0, Math.min(n - 2, Math.floor(n * 0.9)))} limit 1`, args);
+  const [row] = await sql.unsafe<{ at: string; id: string }[]>(
+    `select ${iso} as at, id::text as id ${from} order by ${order} offset ${Math.max(0, Math.min(n - 2, Math.floor(n * 0.9)))} limit 1`,
+    args,
+  );
   if (!row) throw new Error(`no ${list} row to put a deep cursor on (${where || 'unfiltered'})`);
   return encodeCursor(row);
 }

@@ -69,12 +69,16 @@ function pick<T extends unknown[]>(mix: T[], i: number): T {
 const copyValue = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
 const copyLine = (values: (string | null)[]) => `${values.map(copyValue).join('\t')}\n`;
 
-/** Streams `count` lines made by `line(i)` for i from `from` into `table`'s `columns`, in chunks. */
-async function copyRows(sql: postgres.Sql | postgres.TransactionSql, table: string, columns: string[], from: number, count: number, line: (i: number) => (string | null)[]) {
-  if (count <= 0) return;
+/**
+ * Appends lines `line(i)` to `table`'s `columns` (COPY, in chunks) until the rows matching `seeded` (the
+ * ones this seed made) number `target`; i counts on from those already there.
+ */
+async function seedUpTo(tx: postgres.TransactionSql, table: string, seeded: string, target: number, columns: string[], line: (i: number) => (string | null)[]) {
+  const from = (await tx.unsafe<{ count: number }[]>(`select count(*)::int as count from ${table} where ${seeded}`))[0]!.count;
+  if (target <= from) return;
   function* chunks() {
     let chunk = '';
-    for (let i = from; i < from + count; i++) {
+    for (let i = from; i < target; i++) {
       chunk += copyLine(line(i));
       if (chunk.length > 256 * 1024) {
         yield chunk;
@@ -83,9 +87,26 @@ async function copyRows(sql: postgres.Sql | postgres.TransactionSql, table: stri
     }
     if (chunk) yield chunk;
   }
-  const target = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
-  await pipeline(Readable.from(chunks()), target);
+  const stream = await tx.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+  await pipeline(Readable.from(chunks()), stream);
 }
+
+const JOB_COLUMNS = [
+  'id',
+  'type',
+  'organization_id',
+  'node_id',
+  'params',
+  'workflow_id',
+  'requested_by',
+  'state',
+  'step',
+  'failure_reason',
+  'created_at',
+  'updated_at',
+  'completed_at',
+];
+const AUDIT_COLUMNS = ['at', 'actor_type', 'actor_id', 'actor_label', 'organization_id', 'action', 'target_type', 'target_id', 'outcome', 'reason', 'details', 'prev_hash', 'hash'];
 
 const at = (kind: keyof typeof STEP_MS, i: number) => new Date(EPOCH + i * STEP_MS[kind]);
 
@@ -101,115 +122,106 @@ export async function seedBigLists(sql: postgres.Sql, scale: BigListsScale, requ
     // One writer of the audit trail at a time, as db/audit.ts's recordAudit takes it.
     await tx`select pg_advisory_xact_lock(hashtext('audit_events'))`;
 
-    const [{ count: orgCount }] = await tx<{ count: number }[]>`select count(*)::int as count from organizations where name like ${`${ORGANIZATION_PREFIX} %`}`;
-    await copyRows(tx, 'organizations', ['name', 'kind', 'created_at'], orgCount, scale.organizations - orgCount, (i) => [
+    await seedUpTo(tx, 'organizations', `name like '${ORGANIZATION_PREFIX} %'`, scale.organizations, ['name', 'kind', 'created_at'], (i) => [
       `${ORGANIZATION_PREFIX} ${String(i + 1).padStart(3, '0')}`,
       'customer',
       new Date(EPOCH - 86_400_000 + i * 1000).toISOString(),
     ]);
     const orgs = (await tx<{ id: string }[]>`select id from organizations where name like ${`${ORGANIZATION_PREFIX} %`} order by name`).map((o) => o.id);
 
-    const [{ count: nodeCount }] = await tx<{ count: number }[]>`select count(*)::int as count from nodes where name like 'bench-node-%'`;
-    await copyRows(tx, 'nodes', ['id', 'organization_id', 'name', 'labels', 'status', 'created_at', 'updated_at', 'last_seen_at', 'last_report'], nodeCount, scale.nodes - nodeCount, (i) => {
-      const created = at('nodes', i).toISOString();
-      const [status] = pick(NODE_MIX, i);
-      const report = { agentVersion: '0.1.0', hostname: `host-${i}`, os: 'Debian GNU/Linux 13', dockerVersion: '28.5.2' };
-      return [
-        crypto.randomUUID(),
-        orgs[i % orgs.length]!,
-        `bench-node-${String(i + 1).padStart(5, '0')}`,
-        JSON.stringify(['bench', `rack-${i % 20}`]),
-        status,
-        created,
-        created,
-        status === 'pending' ? null : created,
-        status === 'pending' ? null : JSON.stringify(report),
-      ];
-    });
+    await seedUpTo(
+      tx,
+      'nodes',
+      "name like 'bench-node-%'",
+      scale.nodes,
+      ['id', 'organization_id', 'name', 'labels', 'status', 'created_at', 'updated_at', 'last_seen_at', 'last_report'],
+      (i) => {
+        const created = at('nodes', i).toISOString();
+        const [status] = pick(NODE_MIX, i);
+        const report = { agentVersion: '0.1.0', hostname: `host-${i}`, os: 'Debian GNU/Linux 13', dockerVersion: '28.5.2' };
+        return [
+          crypto.randomUUID(),
+          orgs[i % orgs.length]!,
+          `bench-node-${String(i + 1).padStart(5, '0')}`,
+          JSON.stringify(['bench', `rack-${i % 20}`]),
+          status,
+          created,
+          created,
+          status === 'pending' ? null : created,
+          status === 'pending' ? null : JSON.stringify(report),
+        ];
+      },
+    );
     // Each job runs on a node of its own organization.
     const nodesByOrg = new Map<string, string[]>();
     for (const n of await tx<{ id: string; organization_id: string }[]>`select id, organization_id from nodes where name like 'bench-node-%' order by name`) {
       nodesByOrg.set(n.organization_id, [...(nodesByOrg.get(n.organization_id) ?? []), n.id]);
     }
 
-    const [{ count: jobCount }] = await tx<{ count: number }[]>`select count(*)::int as count from jobs where workflow_id like 'bench-job-%'`;
     const terminal = new Set(['completed', 'failed', 'cancelled', 'expired', 'rejected']);
-    await copyRows(
-      tx,
-      'jobs',
-      ['id', 'type', 'organization_id', 'node_id', 'params', 'workflow_id', 'requested_by', 'state', 'step', 'failure_reason', 'created_at', 'updated_at', 'completed_at'],
-      jobCount,
-      scale.jobs - jobCount,
-      (i) => {
-        const org = orgs[i % orgs.length]!;
-        const onOrg = nodesByOrg.get(org) ?? [];
-        const [state] = pick(JOB_MIX, i);
-        const created = at('jobs', i);
-        const ended = terminal.has(state) ? new Date(created.getTime() + 20_000 + (i % 40) * 1000).toISOString() : null;
-        return [
-          crypto.randomUUID(),
-          JOB_TYPES[i % JOB_TYPES.length]!,
-          org,
-          onOrg.length ? onOrg[Math.floor(i / orgs.length) % onOrg.length]! : null,
-          JSON.stringify({ instanceName: `gateway-${i % 7}`, port: 18789 }),
-          `bench-job-${i + 1}`,
-          requesterId,
-          state,
-          state === 'running' ? 'wait-healthy' : null,
-          state === 'failed' ? 'The gateway did not answer /healthz within 120 s.' : null,
-          created.toISOString(),
-          ended ?? created.toISOString(),
-          ended,
-        ];
-      },
-    );
+    const jobLine = (i: number) => {
+      const org = orgs[i % orgs.length]!;
+      const onOrg = nodesByOrg.get(org) ?? [];
+      const [state] = pick(JOB_MIX, i);
+      const created = at('jobs', i);
+      const ended = terminal.has(state) ? new Date(created.getTime() + 20_000 + (i % 40) * 1000).toISOString() : null;
+      return [
+        crypto.randomUUID(),
+        JOB_TYPES[i % JOB_TYPES.length]!,
+        org,
+        onOrg.length ? onOrg[Math.floor(i / orgs.length) % onOrg.length]! : null,
+        JSON.stringify({ instanceName: `gateway-${i % 7}`, port: 18789 }),
+        `bench-job-${i + 1}`,
+        requesterId,
+        state,
+        state === 'running' ? 'wait-healthy' : null,
+        state === 'failed' ? 'The gateway did not answer /healthz within 120 s.' : null,
+        created.toISOString(),
+        ended ?? created.toISOString(),
+        ended,
+      ];
+    };
+    await seedUpTo(tx, 'jobs', "workflow_id like 'bench-job-%'", scale.jobs, JOB_COLUMNS, jobLine);
 
     // The audit trail continues from the last event stored, whoever wrote it (the bench's own sign-in).
-    const [{ count: auditCount }] = await tx<{ count: number }[]>`select count(*)::int as count from audit_events where actor_label like 'bench-%'`;
     const [last] = await tx<{ hash: string }[]>`select hash from audit_events order by id desc limit 1`;
     let prevHash = last?.hash ?? GENESIS_HASH;
-    await copyRows(
-      tx,
-      'audit_events',
-      ['at', 'actor_type', 'actor_id', 'actor_label', 'organization_id', 'action', 'target_type', 'target_id', 'outcome', 'reason', 'details', 'prev_hash', 'hash'],
-      auditCount,
-      scale.auditEvents - auditCount,
-      (i) => {
-        const [action, actorType, outcome] = pick(AUDIT_MIX, i);
-        const org = orgs[i % orgs.length]!;
-        const fields = {
-          at: at('auditEvents', i),
-          actorType,
-          actorId: actorType === 'person' || actorType === 'api_token' ? requesterId : null,
-          actorLabel: `bench-${actorType}-${i % 50}@customer-${i % orgs.length}.example`,
-          organizationId: org,
-          action,
-          targetType: action.startsWith('auth.') ? null : action.split('.')[0]!,
-          targetId: action.startsWith('auth.') ? null : `bench-target-${i % 5000}`,
-          outcome,
-          reason: outcome === 'success' ? null : outcome === 'denied' ? 'The password did not match.' : 'The gateway did not answer /healthz within 120 s.',
-          details: { seq: i, source: 'bench' },
-          prevHash,
-        };
-        const hash = hashAuditEvent(fields);
-        prevHash = hash;
-        return [
-          fields.at.toISOString(),
-          fields.actorType,
-          fields.actorId,
-          fields.actorLabel,
-          fields.organizationId,
-          fields.action,
-          fields.targetType,
-          fields.targetId,
-          fields.outcome,
-          fields.reason,
-          JSON.stringify(fields.details),
-          fields.prevHash,
-          hash,
-        ];
-      },
-    );
+    const auditLine = (i: number) => {
+      const [action, actorType, outcome] = pick(AUDIT_MIX, i);
+      const org = orgs[i % orgs.length]!;
+      const fields = {
+        at: at('auditEvents', i),
+        actorType,
+        actorId: actorType === 'person' || actorType === 'api_token' ? requesterId : null,
+        actorLabel: `bench-${actorType}-${i % 50}@customer-${i % orgs.length}.example`,
+        organizationId: org,
+        action,
+        targetType: action.startsWith('auth.') ? null : action.split('.')[0]!,
+        targetId: action.startsWith('auth.') ? null : `bench-target-${i % 5000}`,
+        outcome,
+        reason: outcome === 'success' ? null : outcome === 'denied' ? 'The password did not match.' : 'The gateway did not answer /healthz within 120 s.',
+        details: { seq: i, source: 'bench' },
+        prevHash,
+      };
+      const hash = hashAuditEvent(fields);
+      prevHash = hash;
+      return [
+        fields.at.toISOString(),
+        fields.actorType,
+        fields.actorId,
+        fields.actorLabel,
+        fields.organizationId,
+        fields.action,
+        fields.targetType,
+        fields.targetId,
+        fields.outcome,
+        fields.reason,
+        JSON.stringify(fields.details),
+        fields.prevHash,
+        hash,
+      ];
+    };
+    await seedUpTo(tx, 'audit_events', "actor_label like 'bench-%'", scale.auditEvents, AUDIT_COLUMNS, auditLine);
   });
   // The planner's statistics and the visibility map, as autovacuum would leave them after a bulk load.
   await sql`vacuum analyze organizations, nodes, jobs, audit_events`;
