@@ -26,7 +26,11 @@ export function reportHeader(title: string, command: string, script: string): st
     `# Benchmark: ${title}`,
     '',
     `Written by \`${command}\` (${script}) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    `at commit ${commitMeasured()}, on ${machine()}.`,
+    `at commit ${commitMeasured()}, on ${machine()};`,
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1 / 5 / 15 min) when written: other work shares this machine, which widens the tails.`,
   ];
 }
 

@@ -109,10 +109,20 @@ async function explain(sql: postgres.Sql, s: Scenario): Promise<string> {
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
+/** What to stop at the end, newest first; also when `npm run bench` stops the suite at its time limit (SIGTERM). */
+const cleanup: (() => Promise<unknown>)[] = [];
+const stopAll = async () => {
+  for (const step of cleanup.splice(0)) await step().catch(() => {});
+};
+process.once('SIGTERM', () => {
+  console.error('bench big-lists: stopped (SIGTERM), cleaning up');
+  void stopAll().then(() => process.exit(1));
+});
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-bench-lists-'));
   fs.chmodSync(dir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
-  const cleanup: (() => Promise<unknown>)[] = [async () => fs.rmSync(dir, { recursive: true, force: true })];
+  cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
     if (!consoleBuildIsCurrent()) await buildConsole();
     const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: await freePort(), secretsDir: path.join(dir, 'secrets') });
@@ -171,7 +181,7 @@ async function main() {
     const written = writeBigListsReport(results);
     progress.ok(`Wrote ${written.join(', ')}`);
   } finally {
-    for (const step of cleanup) await step().catch(() => {});
+    await stopAll();
   }
 }
 
