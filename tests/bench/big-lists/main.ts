@@ -172,11 +172,15 @@ async function main() {
       for (const s of await scenarios(sql, actor, org)) {
         measured.push(await measure(s, base, cookie, token, sql, stage.samples));
       }
+      // The console's own cost of a page, beside the lists: a page that lists nothing (the session, the
+      // layout's organizations and Approvals count, the shell's rendering).
+      const accountPage: number[] = [];
+      for (let i = 0; i < stage.samples; i++) accountPage.push(await elapsed(() => get(`${base}/account`, { cookie })));
       const verify = await measureVerify(pg.url, sql);
       progress.ok(`Measured ${measured.length} scenarios × ${stage.samples}; audit:verify ${verify.seconds.toFixed(1)} s (${verify.said})`);
       const plans: string[] = [];
       if (stage === STAGES.at(-1)) for (const m of measured) plans.push(await explain(sql, m.scenario));
-      results.push({ scale: stage, samples: stage.samples, seedSeconds, measured, verify, plans });
+      results.push({ scale: stage, samples: stage.samples, seedSeconds, measured, accountPage, verify, plans });
     }
     const written = writeBigListsReport(results);
     progress.ok(`Wrote ${written.join(', ')}`);

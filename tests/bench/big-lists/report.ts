@@ -19,6 +19,8 @@ export interface StageResult {
   samples: number;
   seedSeconds: number;
   measured: Measured[];
+  /** The console page without a list (/account), for the console's own cost of a page. */
+  accountPage: number[];
   verify: { seconds: number; readSeconds: number; said: string };
   /** EXPLAIN (ANALYZE, BUFFERS) of each scenario's SQL, at the largest scale only. */
   plans: string[];
@@ -137,8 +139,10 @@ export function writeBigListsReport(results: StageResult[]): string[] {
       }),
     ),
     '',
-    'The gap between the console and the SQL is the rest of the page: the session check, the page’s other queries (the filters’',
-    'organizations and nodes), rendering the HTML and sending it; the API’s is authentication, validation and JSON.',
+    'The gap between the console and the SQL is the rest of the page: the session check, the layout’s queries (the organizations,',
+    'the Approvals count), the page’s other queries (the filters’ organizations and nodes), rendering the HTML and sending it; the',
+    `API’s is authentication, validation and JSON. A console page that lists nothing (\`/account\`) took ${ms(percentile(last.accountPage, 50))} ms at p50`,
+    `and ${ms(percentile(last.accountPage, 99))} ms at p99 in the same run: most of a list page’s time is the console’s own cost of a page.`,
     '',
     '## Against scale (p99, milliseconds)',
     '',

@@ -23,41 +23,44 @@ const STEP_MS = { nodes: 3_000_000, jobs: 300_000, auditEvents: 30_000 } as cons
 const EPOCH = Date.UTC(2025, 11, 1);
 const ORGANIZATION_PREFIX = 'Bench customer';
 
-// Shares of each kind, in order: a list filtered by one of them is as selective as it would be in use.
+// Shares of each kind in thousandths: a list filtered by one of them is as selective as it would be in use.
+// Jobs under way are few, as in use: a request waits for approval a day at most (APPROVAL_TIMEOUT_HOURS)
+// and 100,000 jobs are a year's, so about 300 wait at a time (every console page counts those awaiting
+// the viewer: api/approvals/service.ts).
 const NODE_MIX: [(typeof NODE_STATUSES)[number], number][] = [
-  ['online', 70],
-  ['offline', 15],
-  ['stale', 5],
-  ['pending', 5],
-  ['revoked', 5],
+  ['online', 700],
+  ['offline', 150],
+  ['stale', 50],
+  ['pending', 50],
+  ['revoked', 50],
 ];
 const JOB_MIX: [(typeof JOB_STATES)[number], number][] = [
-  ['completed', 70],
-  ['failed', 12],
-  ['cancelled', 5],
-  ['waiting_for_approval', 5],
-  ['running', 3],
-  ['expired', 2],
-  ['rejected', 2],
+  ['completed', 800],
+  ['failed', 120],
+  ['cancelled', 50],
+  ['expired', 15],
+  ['rejected', 9],
+  ['waiting_for_approval', 3],
+  ['running', 2],
   ['preflight', 1],
 ];
 const JOB_TYPES = ['deploy_openclaw', 'health_check', 'restart_gateway', 'inventory_refresh', 'read_logs', 'apply_capabilities'];
 const AUDIT_MIX: [action: string, actorType: (typeof ACTOR_TYPES)[number], outcome: (typeof AUDIT_OUTCOMES)[number], share: number][] = [
-  ['node.heartbeat_rejected', 'agent', 'denied', 3],
-  ['job.approve', 'person', 'success', 15],
-  ['job.request', 'person', 'success', 20],
-  ['job.complete', 'workflow', 'success', 30],
-  ['job.fail', 'workflow', 'failure', 5],
-  ['auth.sign_in', 'person', 'success', 20],
-  ['auth.sign_in', 'person', 'denied', 5],
-  ['node.update', 'api_token', 'success', 2],
+  ['node.heartbeat_rejected', 'agent', 'denied', 30],
+  ['job.approve', 'person', 'success', 150],
+  ['job.request', 'person', 'success', 200],
+  ['job.complete', 'workflow', 'success', 300],
+  ['job.fail', 'workflow', 'failure', 50],
+  ['auth.sign_in', 'person', 'success', 200],
+  ['auth.sign_in', 'person', 'denied', 50],
+  ['node.update', 'api_token', 'success', 20],
 ];
 
 /** The entry of a mix for record `i`: spread by a hash of `i`, so the kind is independent of the organization (i mod N). */
 function pick<T extends unknown[]>(mix: T[], i: number): T {
   let h = Math.imul(i ^ (i >>> 16), 0x45d9f3b);
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-  let slot = ((h ^ (h >>> 16)) >>> 0) % 100;
+  let slot = ((h ^ (h >>> 16)) >>> 0) % 1000;
   for (const entry of mix) {
     slot -= entry[entry.length - 1] as number;
     if (slot < 0) return entry;
