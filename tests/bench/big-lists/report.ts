@@ -87,6 +87,7 @@ export function writeBigListsReport(results: StageResult[]): string[] {
   const s = last.scale;
   const worstPage = Math.max(...last.measured.map((m) => percentile(m.console, 99)));
   const worstApi = Math.max(...last.measured.map((m) => percentile(m.api, 99)));
+  const worstSql = Math.max(...last.measured.map((m) => percentile(m.sql, 99)));
   const [latencyChart, verifyChart] = charts(results);
   const lines = [
     ...reportHeader('big lists', 'npm run bench -- big-lists', 'tests/bench/big-lists/main.ts'),
@@ -106,7 +107,7 @@ export function writeBigListsReport(results: StageResult[]): string[] {
       [
         [
           `console list pages p99 < ${PAGE_TARGET_MS} ms`,
-          `${ms(worstPage)} ms (slowest scenario; API ${ms(worstApi)} ms)`,
+          `${ms(worstPage)} ms (slowest scenario; API ${ms(worstApi)} ms; in the same run the raw SQL's own slowest p99 was ${ms(worstSql)} ms, a console page without a list ${ms(percentile(last.accountPage, 99))} ms)`,
           worstPage < PAGE_TARGET_MS ? 'met' : `missed by ${ms(worstPage - PAGE_TARGET_MS)} ms`,
         ],
         [
