@@ -24,6 +24,13 @@ export interface ChartSpec {
   target?: { y: number; label: string };
 }
 
+/** The powers of ten from `min` to `max`: a log axis's ticks (visx would label every minor step). */
+const decades = (min: number, max: number) => {
+  const out: number[] = [];
+  for (let d = 10 ** Math.ceil(Math.log10(min)); d <= max; d *= 10) out.push(d);
+  return out;
+};
+
 const WIDTH = 760;
 const HEIGHT = 420;
 const MARGIN = { top: 48, right: 230, bottom: 56, left: 64 };
@@ -73,7 +80,13 @@ export function lineChartSvg(spec: ChartSpec): string {
         }),
       ),
       h(AxisLeft, { scale: y, label: spec.yLabel, numTicks: 6 }),
-      h(AxisBottom, { scale: x, top: innerHeight, label: spec.xLabel, numTicks: 5, tickFormat: (v) => Number(v).toLocaleString('en-US') }),
+      h(AxisBottom, {
+        scale: x,
+        top: innerHeight,
+        label: spec.xLabel,
+        tickValues: decades(Math.min(...xs), Math.max(...xs)),
+        tickFormat: (v) => Number(v).toLocaleString('en-US'),
+      }),
       ...legend,
     ),
   );
