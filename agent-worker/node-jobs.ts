@@ -23,7 +23,7 @@ type NodeActionHandlers = { [A in NodeActionName]: (params: CheckedNodeActionPar
 /**
  * The handlers for one job, reporting to `progress`: a long step's progress (protocol/step-progress.ts)
  * goes out as its activity's heartbeat details, which the workflow's heartbeat timeout watches and the
- * console reads back as the job's progress bar (ADR 0021).
+ * console reads back as the job's progress bar (ADR 0022).
  */
 function handlers(docker: Dockerode, cacheDir: string, nodeName: string, progress: Progress): NodeActionHandlers {
   const timeout = (p: { timeoutSeconds: number }) => ({ timeoutMs: p.timeoutSeconds * 1000, progress });

@@ -1,6 +1,6 @@
 // Cursor pagination for list endpoints: the cursor is opaque to clients (base64url of the last row's
 // sort key), stable under inserts, and a tampered cursor is a clear 400 on the `cursor` field.
-import { and, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { InvalidInputError } from './errors.ts';
 
@@ -30,14 +30,15 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
 
 /**
  * The rows after `cursor` in a list sorted by (createdAt, id), ascending or descending (newest first):
- * the keyset condition every list endpoint uses; undefined on the first page.
+ * the keyset condition every list endpoint uses; undefined on the first page. A row comparison, not
+ * `createdAt < at or (createdAt = at and id < id)`: PostgreSQL starts an index range scan at a row
+ * comparison, where the OR form reads the index from its start and filters, so a deep page read every row
+ * before it (docs/benchmarks/big-lists.md).
  */
 export function afterCursor(cursor: string | undefined, createdAt: AnyColumn, id: AnyColumn, order: 'asc' | 'desc' = 'asc'): SQL | undefined {
   const after = decodeCursor(cursor);
   if (!after) return undefined;
-  const beyond = order === 'asc' ? gt : lt;
-  const at = new Date(after.at);
-  return or(beyond(createdAt, at), and(eq(createdAt, at), beyond(id, after.id)));
+  return sql`(${createdAt}, ${id}) ${order === 'asc' ? sql`>` : sql`<`} (${new Date(after.at).toISOString()}, ${after.id})`;
 }
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -117,7 +117,13 @@ export const nodes = pgTable(
     // The last report the agent sent (agent version, host, OS, CPU, memory, Docker version, inventory digest).
     lastReport: jsonb('last_report').$type<Record<string, unknown>>(),
   },
-  (t) => [uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`)],
+  (t) => [
+    uniqueIndex('nodes_org_name_unique').on(t.organizationId, sql`lower(${t.name})`),
+    // The nodes list's order (created_at, id), with and without the organization filter (its keyset cursor
+    // starts a range scan here: api/pagination.ts).
+    index('nodes_created_idx').on(t.createdAt, t.id),
+    index('nodes_org_created_idx').on(t.organizationId, t.createdAt, t.id),
+  ],
 );
 
 // One-time enrollment tokens for a node's agent: only a hash is stored; single use; expiring; revocable.
@@ -263,7 +269,14 @@ export const jobs = pgTable(
     /** The failed or expired job this one tries again (POST /jobs/{id}/retry). */
     retryOf: uuid('retry_of').references((): AnyPgColumn => jobs.id),
   },
-  (t) => [index('jobs_org_created_idx').on(t.organizationId, t.createdAt), index('jobs_node_idx').on(t.nodeId), index('jobs_state_idx').on(t.state)],
+  // The jobs list is newest first, (created_at, id) descending, unfiltered or by organization, state or node:
+  // each index ends in that order so a page (or a deep cursor's range) is read straight off it.
+  (t) => [
+    index('jobs_created_idx').on(t.createdAt, t.id),
+    index('jobs_org_created_idx').on(t.organizationId, t.createdAt, t.id),
+    index('jobs_node_created_idx').on(t.nodeId, t.createdAt, t.id),
+    index('jobs_state_created_idx').on(t.state, t.createdAt, t.id),
+  ],
 );
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.

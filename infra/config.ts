@@ -11,12 +11,19 @@ import { DEVELOPMENT_ADMIN_EMAIL, productionProblems } from './production-profil
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+// The last key checked and the answer: settings are read on every call (each request reads some), and
+// parsing the key is most of loadConfig's time (docs/benchmarks/big-lists.md).
+let lastKeyChecked: { value: string; ok: boolean } | undefined;
 const isEd25519PrivateKey = (value: string): boolean => {
+  if (lastKeyChecked?.value === value) return lastKeyChecked.ok;
+  let ok: boolean;
   try {
-    return crypto.createPrivateKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'pkcs8' }).asymmetricKeyType === 'ed25519';
+    ok = crypto.createPrivateKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'pkcs8' }).asymmetricKeyType === 'ed25519';
   } catch {
-    return false;
+    ok = false;
   }
+  lastKeyChecked = { value, ok };
+  return ok;
 };
 
 const urlVariable = (name: string) => z.string().url(`${name} must be a URL`).optional();

@@ -38,7 +38,7 @@ async function main() {
     // Every payload it sends is encrypted under its run's organization's key, and decrypted on the way in (ADR 0016).
     dataConverter: temporalDataConverter({ db: getDb }),
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
-    // A long step's progress (a Drive listing's pages) reaches the console within seconds (ADR 0021).
+    // A long step's progress (a Drive listing's pages) reaches the console within seconds (ADR 0022).
     ...PROGRESS_HEARTBEAT_THROTTLE,
   });
   // Temporal's schedules are made to match Postgres's before any scheduled run is taken (a failure is logged, not fatal).

@@ -138,7 +138,9 @@ export async function startStack(config: Config, opts: { echoLogs?: boolean } = 
     // The approval-grant key signs in the web process only; the worker checks grants with its public half.
     const grantSeed = config.APPROVAL_GRANT_KEY ?? readOrCreateGrantKey(path.join(config.DATA_DIR, 'secrets', APPROVAL_GRANT_KEY_FILE));
     const ownEnv = {
-      web: { APPROVAL_GRANT_KEY: grantSeed },
+      // React's production build renders the console several times faster than its development build, which
+      // it loads without NODE_ENV=production (as the Dockerfile sets): docs/benchmarks/big-lists.md.
+      web: { APPROVAL_GRANT_KEY: grantSeed, NODE_ENV: process.env.NODE_ENV ?? 'production' },
       worker: { APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(grantSeed) },
       door: {},
     };

@@ -21,7 +21,7 @@ export interface RunnerOptions {
   kek?: KeyEncryptionKey;
   /** Base URLs per provider id, over the production ones (tests: loopback servers speaking the provider's protocol). */
   baseUrls?: Record<string, Record<string, string>>;
-  /** Where a long action reports how far it has come (ADR 0021). */
+  /** Where a long action reports how far it has come (ADR 0022). */
   progress?: Progress;
 }
 

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { JOB_STATES, jobs, nodes, organizations, users } from '../../db/schema.ts';
 import type { ServiceContext } from '../authz.ts';
-import { workflowRunUrl } from '../temporal-client.ts';
+import { workflowRunLinks, workflowRunUrl } from '../temporal-client.ts';
 import { approvalsNeededOf, approvalsOfRequest } from './approvers.ts';
 import { jobTypeOf } from './registry.ts';
 import { JobProgress } from './step-progress.ts';
@@ -81,7 +81,7 @@ function progressOf(j: JobRow['job']): JobOutput['approvalProgress'] {
   return { given: given.length, needed: approvalsNeededOf(j.approvalPolicy), approvedBy: given.map((a) => a.by) };
 }
 
-export function toOutput({ job: j, organizationName, nodeName, requester }: JobRow): JobOutput {
+function outputOf({ job: j, organizationName, nodeName, requester }: JobRow, runUrl: typeof workflowRunUrl): JobOutput {
   const definition = jobTypeOf(j.type);
   const completed = j.state === 'completed' && j.result;
   return {
@@ -113,6 +113,14 @@ export function toOutput({ job: j, organizationName, nodeName, requester }: JobR
     completedAt: iso(j.completedAt),
     durationSeconds: j.completedAt ? Math.round((j.completedAt.getTime() - j.createdAt.getTime()) / 100) / 10 : null,
     workflowId: j.workflowId,
-    temporalUrl: workflowRunUrl(j.workflowId, j.runId),
+    temporalUrl: runUrl(j.workflowId, j.runId),
   };
+}
+
+export const toOutput = (row: JobRow): JobOutput => outputOf(row, workflowRunUrl);
+
+/** Many jobs, the Temporal Web settings read once for all of them (workflowRunLinks). */
+export function toOutputs(rows: JobRow[]): JobOutput[] {
+  const runUrl = workflowRunLinks();
+  return rows.map((row) => outputOf(row, runUrl));
 }

@@ -23,7 +23,7 @@ import { approvalGrantPublicKey } from '../../infra/approval-grant-key.ts';
 import { GRANT_DECISIONS } from '../../protocol/approval-grant.ts';
 import { issueGrant } from './approval-grant.ts';
 import { approvalsNeededOf, approvalsOfRequest, mayDecide } from './approvers.ts';
-import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from './job-output.ts';
+import { ACTIVE_STATES, selectJobs, toOutput, toOutputs, type JobOutput, type JobRow } from './job-output.ts';
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
@@ -83,7 +83,7 @@ async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {
   return row;
 }
 
-/** The job, with its current step's progress while it runs (read from Temporal, ADR 0021). */
+/** The job, with its current step's progress while it runs (read from Temporal, ADR 0022). */
 export async function getJob(ctx: ServiceContext, id: string): Promise<JobOutput> {
   const row = await findVisible(ctx, id);
   const progress = await jobProgress(ctx.db, row.job);
@@ -120,7 +120,7 @@ export async function listJobs(ctx: ServiceContext, query: unknown) {
     .orderBy(desc(jobs.createdAt), desc(jobs.id))
     .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => ({ at: r.job.createdAt.toISOString(), id: r.job.id }));
-  return { items: page.items.map(toOutput), nextCursor: page.nextCursor };
+  return { items: toOutputs(page.items), nextCursor: page.nextCursor };
 }
 
 /** Who may approve, by when, and what to type: the same terms for every approval-gated job. */

@@ -15,6 +15,7 @@ import { freePort } from '../../infra/ports.ts';
 import { progress } from '../../infra/progress.ts';
 import { startStack } from '../../infra/stack.ts';
 import { startTestEngine } from '../jest/docker.ts';
+import { signIn } from './sign-in.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
@@ -71,14 +72,7 @@ async function main() {
   const stack = await startStack(config, { echoLogs: false });
   const base = stack.consoleUrl.replace(/\/$/, '');
   try {
-    const login = await fetch(`${base}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(ADMIN),
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    if (!cookie.startsWith('aw_session=')) throw new Error(`could not sign in (${login.status})`);
+    const cookie = await signIn(base, ADMIN);
     const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
       const res = await fetch(`${base}/api/v1${p}`, {
         method,

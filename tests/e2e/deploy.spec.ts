@@ -66,7 +66,7 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   await approval.getByLabel('Phrase').fill(phrase);
   await approval.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByTestId('job-state')).toHaveText(/running|completed/);
-  // While it deploys, the current step's progress as the agent reports it (ADR 0021): the gateway's wait
+  // While it deploys, the current step's progress as the agent reports it (ADR 0022): the gateway's wait
   // for health counts its seconds against the step's timeout, naming the checks that answer.
   const progress = page.getByTestId('step-progress');
   await expect(progress.getByRole('progressbar')).toBeVisible({ timeout: 60_000 });

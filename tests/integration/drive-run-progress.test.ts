@@ -1,4 +1,4 @@
-// A Drive listing's pages as a workflow run's progress (ADR 0021), end to end: a company admin's run lists
+// A Drive listing's pages as a workflow run's progress (ADR 0022), end to end: a company admin's run lists
 // a folder Live over six pages through the real control-plane worker, Temporal and @googleapis/drive
 // against the Drive stand-in (each page taking a moment, as a large folder's do); while the step runs,
 // the run (GET /jobs/{id}'s service) shows the files so far with no total (an indeterminate bar), as

@@ -144,7 +144,7 @@ describe('live Drive actions', () => {
       ['1', true, "'folder-1' in parents", true],
     ]);
     expect(google.drive.requests[0]!.query.fields).toBe('nextPageToken,incompleteSearch,files(id,name,mimeType,size,modifiedTime)');
-    // Its progress after each page, as a workflow run's step heartbeats it (ADR 0021): the files so far, no
+    // Its progress after each page, as a workflow run's step heartbeats it (ADR 0022): the files so far, no
     // total (Drive does not say how many there are), so the run's page shows an indeterminate bar.
     expect(reports).toEqual([
       { step: 'listing Drive files', message: 'page 1: 2 files so far', done: 2, unit: 'files' },

@@ -1,4 +1,4 @@
-// A long step's progress, end to end (ADR 0021): a real agent runs a bundle check (the bundle image
+// A long step's progress, end to end (ADR 0022): a real agent runs a bundle check (the bundle image
 // built where the engine lacks it, then a throw-away gateway waited for), reporting its progress as
 // heartbeat details sealed under the key it shares with the control plane; the job through the REST API
 // (GET /api/v1/jobs/{id}, a personal API token, the web process reading Temporal) shows the current

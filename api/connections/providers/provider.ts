@@ -35,7 +35,7 @@ export interface ProviderContext<C, M> {
   /** The OAuth client the MSP registered with the provider (oauth2 providers; null when not configured). */
   oauthClient: { clientId: string; clientSecret: string } | null;
   signal?: AbortSignal;
-  /** How far a long action has come (a listing's pages), when someone watches it: a workflow run's step heartbeats it (ADR 0021). */
+  /** How far a long action has come (a listing's pages), when someone watches it: a workflow run's step heartbeats it (ADR 0022). */
   progress?: Progress;
 }
 
