@@ -1,0 +1,198 @@
+// The product's database in a backup, at the product's level rather than pg_dump's (whose version must
+// match the server's: docs/decisions/0021-backup-archive.md). A dump is every table of the product's
+// schema and drizzle's migrations table, COPYed out in one REPEATABLE READ READ ONLY transaction (one
+// snapshot), and the sequences' positions. A restore applies the same migrations to an empty database,
+// COPYs the rows back in an order that satisfies the foreign keys and sets the sequences, all in one
+// transaction: it lands whole or not at all. Rows go back as they were (ids, hashes, timestamps), so the
+// audit chain verifies; its append-only trigger refuses UPDATE/DELETE only, and the live-change NOTIFYs
+// of the inserts reach no one, as nothing listens yet.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import postgres from 'postgres';
+import { MIGRATIONS_DIR } from '../../db/migrate.ts';
+import { UserFacingError } from '../progress.ts';
+
+/** Where the product's tables are: its own schema, and drizzle's record of the applied migrations. */
+const SCHEMAS = ['public', 'drizzle'];
+const MIGRATIONS_TABLE = { schema: 'drizzle', name: '__drizzle_migrations' };
+
+export interface DumpedTable {
+  schema: string;
+  name: string;
+  columns: string[];
+  /** The COPY text file, relative to the dump folder. */
+  file: string;
+  rows: number;
+}
+export interface DumpedSequence {
+  schema: string;
+  name: string;
+  lastValue: string;
+  isCalled: boolean;
+}
+export interface AppliedMigration {
+  hash: string;
+  createdAt: number;
+  /** The migration's name in db/migrations (its journal tag), when this release knows it. */
+  tag?: string;
+}
+export interface DatabaseDump {
+  serverVersion: string;
+  tables: DumpedTable[];
+  sequences: DumpedSequence[];
+  migrations: AppliedMigration[];
+}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const qualified = (t: { schema: string; name: string }) => `${ident(t.schema)}.${ident(t.name)}`;
+const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+const connect = (url: string) => postgres(url, { max: 1, onnotice: () => {} });
+
+/** This release's migrations in order, with their journal tags. */
+function releaseMigrations(): AppliedMigration[] {
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number; tag: string }[] };
+  const tags = new Map(journal.entries.map((e) => [e.when, e.tag]));
+  return readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR }).map((m) => ({ hash: m.hash, createdAt: m.folderMillis, tag: tags.get(m.folderMillis) }));
+}
+
+async function tablesOf(sql: postgres.Sql | postgres.TransactionSql) {
+  return sql<{ schema: string; name: string; columns: string[] }[]>`
+    select n.nspname as schema, c.relname as name,
+      array(select a.attname::text from pg_attribute a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+            order by a.attnum) as columns
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and n.nspname in ${sql(SCHEMAS)}
+    order by 1, 2`;
+}
+
+/** Writes one COPY file per table into `dir`, from one snapshot. */
+export async function dumpDatabase(url: string, dir: string): Promise<DatabaseDump> {
+  const sql = connect(url);
+  try {
+    const known = new Map(releaseMigrations().map((m) => [m.hash, m.tag]));
+    return await sql.begin('isolation level repeatable read read only', async (tx) => {
+      const [{ server_version: serverVersion }] = (await tx`show server_version`) as unknown as [{ server_version: string }];
+      const tables: DumpedTable[] = [];
+      for (const t of await tablesOf(tx)) {
+        const file = `${t.schema}.${t.name}.copy`;
+        const columns = t.columns.map(ident).join(', ');
+        const copy = await tx.unsafe(`copy ${qualified(t)} (${columns}) to stdout`).readable();
+        let rows = 0;
+        copy.on('data', (chunk: Buffer) => {
+          for (const byte of chunk) if (byte === 10) rows++;
+        });
+        await pipeline(copy, fs.createWriteStream(path.join(dir, file), { mode: 0o600 }));
+        tables.push({ ...t, file, rows });
+      }
+      const sequences: DumpedSequence[] = [];
+      const names = await tx<{ schema: string; name: string }[]>`
+        select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'S' and n.nspname in ${tx(SCHEMAS)} order by 1, 2`;
+      for (const s of names) {
+        const [position] = await tx.unsafe<{ last_value: string; is_called: boolean }[]>(`select last_value::text, is_called from ${qualified(s)}`);
+        sequences.push({ ...s, lastValue: position!.last_value, isCalled: position!.is_called });
+      }
+      const applied = tables.some((t) => key(t) === key(MIGRATIONS_TABLE))
+        ? await tx.unsafe<{ hash: string; created_at: string }[]>(`select hash, created_at::text from ${qualified(MIGRATIONS_TABLE)} order by created_at`)
+        : [];
+      const migrations = applied.map((m) => ({ hash: m.hash, createdAt: Number(m.created_at), tag: known.get(m.hash) }));
+      return { serverVersion, tables, sequences, migrations };
+    });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** The database holds none of the product's tables (an existing product database is never overwritten). */
+export async function databaseIsEmpty(url: string): Promise<{ empty: true } | { empty: false; tables: string[] }> {
+  const sql = connect(url);
+  try {
+    const tables = (await tablesOf(sql)).map(key);
+    return tables.length === 0 ? { empty: true } : { empty: false, tables };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * The migrations to apply before loading: the archive's, which must be the first ones of this release
+ * in its order (a later release's archive is refused). The rest are applied by the next `npm start`.
+ */
+export function migrationsToApply(dump: DatabaseDump) {
+  const release = readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR });
+  const archived = dump.migrations;
+  for (const [i, m] of archived.entries()) {
+    if (release[i]?.hash !== m.hash) {
+      throw new UserFacingError(
+        `This archive's database has migration ${m.tag ?? `created at ${m.createdAt}`} (number ${i + 1}), which this release does not have at that place: ` +
+          'restore it with the release that made it (its manifest names the version), then upgrade.',
+      );
+    }
+  }
+  return release.slice(0, archived.length);
+}
+
+/** Foreign keys among the product's tables: child → the tables it references (itself excluded). */
+async function foreignKeys(tx: postgres.TransactionSql): Promise<Map<string, Set<string>>> {
+  const rows = await tx<{ child: string; parent: string }[]>`
+    select cn.nspname || '.' || cc.relname as child, pn.nspname || '.' || pc.relname as parent
+    from pg_constraint k
+      join pg_class cc on cc.oid = k.conrelid join pg_namespace cn on cn.oid = cc.relnamespace
+      join pg_class pc on pc.oid = k.confrelid join pg_namespace pn on pn.oid = pc.relnamespace
+    where k.contype = 'f' and cn.nspname in ${tx(SCHEMAS)} and k.conrelid <> k.confrelid`;
+  const graph = new Map<string, Set<string>>();
+  for (const { child, parent } of rows) graph.set(child, (graph.get(child) ?? new Set()).add(parent));
+  return graph;
+}
+
+/** The tables, referenced ones before those referencing them. */
+export function loadOrder<T extends { schema: string; name: string }>(tables: T[], references: Map<string, Set<string>>): T[] {
+  const byKey = new Map(tables.map((t) => [key(t), t]));
+  const ordered: T[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (k: string, trail: string[]) => {
+    if (state.get(k) === 'done' || !byKey.has(k)) return;
+    if (state.get(k) === 'visiting') throw new Error(`the foreign keys form a cycle (${[...trail, k].join(' → ')}); this release cannot order the restore`);
+    state.set(k, 'visiting');
+    for (const parent of references.get(k) ?? []) visit(parent, [...trail, k]);
+    state.set(k, 'done');
+    ordered.push(byKey.get(k)!);
+  };
+  for (const t of tables) visit(key(t), []);
+  return ordered;
+}
+
+/** Applies the archive's migrations to the empty database at `url` and loads the dump in `dir`, in one transaction. */
+export async function loadDatabase(url: string, dir: string, dump: DatabaseDump): Promise<void> {
+  const migrations = migrationsToApply(dump);
+  const sql = connect(url);
+  try {
+    await sql.begin(async (tx) => {
+      // As drizzle's migrator makes it; its rows come from the archive below.
+      await tx.unsafe(`create schema if not exists ${ident(MIGRATIONS_TABLE.schema)}`);
+      await tx.unsafe(`create table if not exists ${qualified(MIGRATIONS_TABLE)} (id serial primary key, hash text not null, created_at bigint)`);
+      for (const migration of migrations) for (const statement of migration.sql) await tx.unsafe(statement);
+
+      const present = new Set((await tablesOf(tx)).map(key));
+      const archived = new Set(dump.tables.map(key));
+      const missing = [...archived].filter((t) => !present.has(t));
+      const extra = [...present].filter((t) => !archived.has(t));
+      if (missing.length > 0 || extra.length > 0) {
+        throw new UserFacingError(
+          `The archive's tables do not match its migrations (${[...missing.map((t) => `${t} missing here`), ...extra.map((t) => `${t} not in the archive`)].join(', ')}); the archive is not one this release can load.`,
+        );
+      }
+      for (const table of loadOrder(dump.tables, await foreignKeys(tx))) {
+        const into = await tx.unsafe(`copy ${qualified(table)} (${table.columns.map(ident).join(', ')}) from stdin`).writable();
+        await pipeline(fs.createReadStream(path.join(dir, table.file)), into);
+      }
+      for (const s of dump.sequences) await tx.unsafe(`select setval($1::regclass, $2::bigint, $3)`, [qualified(s), s.lastValue, s.isCalled]);
+    });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
