@@ -60,7 +60,14 @@ async function main(): Promise<number> {
   const config = loadConfig(process.env);
   const createdAt = new Date();
   // npm runs scripts in the clone; a relative --out is meant from where the operator typed it.
-  const out = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out ?? `anthropy-works-backup-${createdAt.toISOString().replaceAll(':', '').replace(/\.\d+Z$/, 'Z')}.awbackup`);
+  const out = path.resolve(
+    process.env.INIT_CWD ?? process.cwd(),
+    values.out ??
+      `anthropy-works-backup-${createdAt
+        .toISOString()
+        .replaceAll(':', '')
+        .replace(/\.\d+Z$/, 'Z')}.awbackup`,
+  );
   if (fs.existsSync(out)) throw new InputError(`${out} exists already: choose another --out (a backup never overwrites a file).`);
   if (!fs.existsSync(path.dirname(out))) throw new InputError(`The folder ${path.dirname(out)} does not exist: create it or choose another --out.`);
   const passphrase = await backupPassphrase({ confirm: true });
@@ -106,7 +113,9 @@ async function main(): Promise<number> {
     await timed('Encrypting the archive (scrypt, AES-256-GCM)', () => writeArchive(staging, out, passphrase));
 
     progress.ok(`Backup written to ${out} (${(fs.statSync(out).size / 1e6).toFixed(1)} MB)`);
-    progress.ok(`Included: the database, ${temporal.included ? 'the Temporal history' : 'no Temporal history'}, ${files.length} key and agent files (${files.join(', ') || 'none'})`);
+    progress.ok(
+      `Included: the database, ${temporal.included ? 'the Temporal history' : 'no Temporal history'}, ${files.length} key and agent files (${files.join(', ') || 'none'})`,
+    );
     if (!temporal.included) progress.warn(`Temporal's history is NOT included: ${temporal.why}.`);
     for (const k of keysNotIncluded) progress.warn(`${k.variable} is NOT included: ${k.why}.`);
     return 0;

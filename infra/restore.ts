@@ -53,7 +53,8 @@ async function assertEmptyTarget(config: Config): Promise<void> {
 /** Puts the archive's files, database and Temporal history in place. */
 async function restoreInto(config: Config, staging: string, manifest: Manifest): Promise<void> {
   for (const file of manifest.files) {
-    if (!/^(secrets|agent)\//.test(file) || file.split('/').includes('..')) throw new DamagedArchiveError(`The archive's manifest names ${JSON.stringify(file)}, outside the data folder's secrets and agent folders. Nothing was restored.`);
+    if (!/^(secrets|agent)\//.test(file) || file.split('/').includes('..'))
+      throw new DamagedArchiveError(`The archive's manifest names ${JSON.stringify(file)}, outside the data folder's secrets and agent folders. Nothing was restored.`);
     const to = path.join(config.DATA_DIR, file);
     fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
     fs.copyFileSync(path.join(staging, file), to);
@@ -110,7 +111,9 @@ async function main(): Promise<number> {
     migrationsToApply(manifest.database); // refuses a later release's archive before anything is written
     progress.ok(`Archive of ${manifest.product.name} ${manifest.product.version}, made ${manifest.createdAt}: ${manifest.database.migrations.length} migrations applied`);
     if (manifest.temporal.included && config.TEMPORAL_ADDRESS) {
-      progress.warn(`The archive holds the Temporal dev server's history, but TEMPORAL_ADDRESS is set: it is not restored into that cluster (restore the cluster from its own backups).`);
+      progress.warn(
+        `The archive holds the Temporal dev server's history, but TEMPORAL_ADDRESS is set: it is not restored into that cluster (restore the cluster from its own backups).`,
+      );
     }
 
     fs.mkdirSync(config.DATA_DIR, { recursive: true });
@@ -123,7 +126,9 @@ async function main(): Promise<number> {
       throw err;
     }
 
-    progress.ok(`Restored into ${config.DATA_DIR}${config.DATABASE_URL ? ' and DATABASE_URL' : ''}: the database, ${manifest.temporal.included && !config.TEMPORAL_ADDRESS ? 'the Temporal history, ' : ''}${manifest.files.length} key and agent files`);
+    progress.ok(
+      `Restored into ${config.DATA_DIR}${config.DATABASE_URL ? ' and DATABASE_URL' : ''}: the database, ${manifest.temporal.included && !config.TEMPORAL_ADDRESS ? 'the Temporal history, ' : ''}${manifest.files.length} key and agent files`,
+    );
     if (!manifest.temporal.included) progress.warn(`The archive has no Temporal history: ${manifest.temporal.why}.`);
     for (const k of manifest.keysNotIncluded) {
       const set = config[k.variable as keyof Config] ? 'it is set here' : 'set it';

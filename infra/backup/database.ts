@@ -2,8 +2,8 @@
 // match the server's: docs/decisions/0021-backup-archive.md). A dump is every table of the product's
 // schema and drizzle's migrations table, COPYed out in one REPEATABLE READ READ ONLY transaction (one
 // snapshot), and the sequences' positions. A restore applies the same migrations to an empty database,
-// COPYs the rows back in an order that satisfies the foreign keys and sets the sequences, all in one
-// transaction: it lands whole or not at all. Rows go back as they were (ids, hashes, timestamps), so the
+// COPYs the rows back with the foreign keys set aside, adds them back (checking every row) and sets the
+// sequences, all in one transaction: it lands whole or not at all. Rows go back as they were (ids, hashes, timestamps), so the
 // audit chain verifies; its append-only trigger refuses UPDATE/DELETE only, and the live-change NOTIFYs
 // of the inserts reach no one, as nothing listens yet.
 import fs from 'node:fs';
@@ -136,34 +136,17 @@ export function migrationsToApply(dump: DatabaseDump) {
   return release.slice(0, archived.length);
 }
 
-/** Foreign keys among the product's tables: child → the tables it references (itself excluded). */
-async function foreignKeys(tx: postgres.TransactionSql): Promise<Map<string, Set<string>>> {
-  const rows = await tx<{ child: string; parent: string }[]>`
-    select cn.nspname || '.' || cc.relname as child, pn.nspname || '.' || pc.relname as parent
-    from pg_constraint k
-      join pg_class cc on cc.oid = k.conrelid join pg_namespace cn on cn.oid = cc.relnamespace
-      join pg_class pc on pc.oid = k.confrelid join pg_namespace pn on pn.oid = pc.relnamespace
-    where k.contype = 'f' and cn.nspname in ${tx(SCHEMAS)} and k.conrelid <> k.confrelid`;
-  const graph = new Map<string, Set<string>>();
-  for (const { child, parent } of rows) graph.set(child, (graph.get(child) ?? new Set()).add(parent));
-  return graph;
-}
-
-/** The tables, referenced ones before those referencing them. */
-export function loadOrder<T extends { schema: string; name: string }>(tables: T[], references: Map<string, Set<string>>): T[] {
-  const byKey = new Map(tables.map((t) => [key(t), t]));
-  const ordered: T[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (k: string, trail: string[]) => {
-    if (state.get(k) === 'done' || !byKey.has(k)) return;
-    if (state.get(k) === 'visiting') throw new Error(`the foreign keys form a cycle (${[...trail, k].join(' → ')}); this release cannot order the restore`);
-    state.set(k, 'visiting');
-    for (const parent of references.get(k) ?? []) visit(parent, [...trail, k]);
-    state.set(k, 'done');
-    ordered.push(byKey.get(k)!);
-  };
-  for (const t of tables) visit(key(t), []);
-  return ordered;
+/**
+ * The foreign keys of the product's tables, as their definitions. A restore drops them, loads every
+ * table, and adds them back, as pg_restore does: no load order to find (workflow definitions and their
+ * versions reference each other), and adding them back checks every row as the constraint would have.
+ */
+async function foreignKeys(tx: postgres.TransactionSql) {
+  return tx<{ table: string; name: string; definition: string }[]>`
+    select k.conrelid::regclass::text as table, k.conname as name, pg_get_constraintdef(k.oid) as definition
+    from pg_constraint k join pg_namespace n on n.oid = k.connamespace
+    where k.contype = 'f' and n.nspname in ${tx(SCHEMAS)}
+    order by 1, 2`;
 }
 
 /** Applies the archive's migrations to the empty database at `url` and loads the dump in `dir`, in one transaction. */
@@ -186,10 +169,13 @@ export async function loadDatabase(url: string, dir: string, dump: DatabaseDump)
           `The archive's tables do not match its migrations (${[...missing.map((t) => `${t} missing here`), ...extra.map((t) => `${t} not in the archive`)].join(', ')}); the archive is not one this release can load.`,
         );
       }
-      for (const table of loadOrder(dump.tables, await foreignKeys(tx))) {
+      const keys = await foreignKeys(tx);
+      for (const k of keys) await tx.unsafe(`alter table ${k.table} drop constraint ${ident(k.name)}`);
+      for (const table of dump.tables) {
         const into = await tx.unsafe(`copy ${qualified(table)} (${table.columns.map(ident).join(', ')}) from stdin`).writable();
         await pipeline(fs.createReadStream(path.join(dir, table.file)), into);
       }
+      for (const k of keys) await tx.unsafe(`alter table ${k.table} add constraint ${ident(k.name)} ${k.definition}`);
       for (const s of dump.sequences) await tx.unsafe(`select setval($1::regclass, $2::bigint, $3)`, [qualified(s), s.lastValue, s.isCalled]);
     });
   } finally {

@@ -115,10 +115,13 @@ function parseHeader(header: Buffer) {
   const version = header[at++]!;
   const kdf = header[at++]!;
   if (version !== FORMAT_VERSION || kdf !== KDF_SCRYPT) {
-    throw new DamagedArchiveError(`This backup archive has format ${version} (key derivation ${kdf}); this release reads format ${FORMAT_VERSION}: restore it with the release that made it.`);
+    throw new DamagedArchiveError(
+      `This backup archive has format ${version} (key derivation ${kdf}); this release reads format ${FORMAT_VERSION}: restore it with the release that made it.`,
+    );
   }
   const cost: ScryptCost = { log2N: header[at++]!, r: header[at++]!, p: header[at++]! };
-  if (cost.log2N < 10 || cost.log2N > 22 || cost.r < 1 || cost.r > 32 || cost.p < 1 || cost.p > 16) throw new DamagedArchiveError('This backup archive\'s header is damaged (its key-derivation cost is out of range).');
+  if (cost.log2N < 10 || cost.log2N > 22 || cost.r < 1 || cost.r > 32 || cost.p < 1 || cost.p > 16)
+    throw new DamagedArchiveError("This backup archive's header is damaged (its key-derivation cost is out of range).");
   const salt = header.subarray(at, (at += SALT_BYTES));
   const prefix = header.subarray(at, (at += NONCE_PREFIX_BYTES));
   return { cost, salt, prefix, body: header.subarray(0, HEADER_BODY_BYTES), check: header.subarray(HEADER_BODY_BYTES, HEADER_BYTES) };
@@ -142,7 +145,9 @@ export function decryptingStream(passphrase: string): Transform {
     try {
       return Buffer.concat([decipher.update(frame.subarray(0, frame.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new DamagedArchiveError(`This backup archive was changed or damaged: its part at byte ${HEADER_BYTES + (counter - 1) * FRAME_BYTES} does not authenticate. Nothing was restored.`);
+      throw new DamagedArchiveError(
+        `This backup archive was changed or damaged: its part at byte ${HEADER_BYTES + (counter - 1) * FRAME_BYTES} does not authenticate. Nothing was restored.`,
+      );
     }
   };
   const openHeader = async () => {
@@ -183,4 +188,3 @@ export function decryptingStream(passphrase: string): Transform {
     },
   });
 }
-

@@ -40,7 +40,11 @@ export const productVersion = (): { name: string; version: string } => {
 export function readManifest(dir: string): Manifest {
   const file = path.join(dir, 'manifest.json');
   const manifest = (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined) as Manifest | undefined;
-  if (manifest?.format !== MANIFEST_FORMAT) throw new UserFacingError('This archive has no manifest of an Anthropy Works backup; it was not made by `npm run backup`. Nothing was restored.');
-  if (manifest.formatVersion !== MANIFEST_VERSION) throw new UserFacingError(`This archive's manifest has version ${manifest.formatVersion}; this release reads version ${MANIFEST_VERSION}: restore it with the release that made it. Nothing was restored.`);
+  if (manifest?.format !== MANIFEST_FORMAT)
+    throw new UserFacingError('This archive has no manifest of an Anthropy Works backup; it was not made by `npm run backup`. Nothing was restored.');
+  if (manifest.formatVersion !== MANIFEST_VERSION)
+    throw new UserFacingError(
+      `This archive's manifest has version ${manifest.formatVersion}; this release reads version ${MANIFEST_VERSION}: restore it with the release that made it. Nothing was restored.`,
+    );
   return manifest;
 }
