@@ -1,4 +1,4 @@
-// `npm run backup`: one encrypted archive of what the product needs to come back (ADR 0021): a consistent
+// `npm run backup`: one encrypted archive of what the product needs to come back (ADR 0024): a consistent
 // dump of its database, the Temporal dev server's history (SQLite's online backup; the server may keep
 // running), the keys in the data folder that open the secrets, and the local agent's identity. A key
 // configured by environment is not in the data folder and not in the archive: the manifest and the

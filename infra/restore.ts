@@ -1,4 +1,4 @@
-// `npm run restore -- ARCHIVE`: brings a backup (infra/backup.ts, ADR 0021) back into an EMPTY data folder
+// `npm run restore -- ARCHIVE`: brings a backup (infra/backup.ts, ADR 0024) back into an EMPTY data folder
 // (DATA_DIR), and into an empty database when DATABASE_URL is set, else into a new embedded PostgreSQL in
 // that folder. It refuses a non-empty folder or database, and a wrong passphrase, before changing
 // anything; a failure on the way removes what it had put in place. The next `npm start` runs on it.

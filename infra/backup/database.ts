@@ -1,5 +1,5 @@
 // The product's database in a backup, at the product's level rather than pg_dump's (whose version must
-// match the server's: docs/decisions/0021-backup-archive.md). A dump is every table of the product's
+// match the server's: docs/decisions/0024-backup-archive.md). A dump is every table of the product's
 // schema and drizzle's migrations table, COPYed out in one REPEATABLE READ READ ONLY transaction (one
 // snapshot), and the sequences' positions. A restore applies the same migrations to an empty database,
 // COPYs the rows back with the foreign keys set aside, adds them back (checking every row) and sets the

@@ -1,4 +1,4 @@
-// The backup archive's encryption (docs/decisions/0021-backup-archive.md): a key derived from the
+// The backup archive's encryption (docs/decisions/0024-backup-archive.md): a key derived from the
 // operator's passphrase with scrypt, then AES-256-GCM over 64 KiB chunks (the STREAM construction: each
 // chunk's nonce carries its number and whether it is the last), so every byte is authenticated before it
 // is used, and a reordered, truncated or extended archive fails like a changed one. A key check in the
@@ -122,8 +122,8 @@ function parseHeader(header: Buffer) {
   const cost: ScryptCost = { log2N: header[at++]!, r: header[at++]!, p: header[at++]! };
   if (cost.log2N < 10 || cost.log2N > 22 || cost.r < 1 || cost.r > 32 || cost.p < 1 || cost.p > 16)
     throw new DamagedArchiveError("This backup archive's header is damaged (its key-derivation cost is out of range).");
-  const salt = header.subarray(at, (at += SALT_BYTES));
-  const prefix = header.subarray(at, (at += NONCE_PREFIX_BYTES));
+  const salt = header.subarray(at, at + SALT_BYTES);
+  const prefix = header.subarray(at + SALT_BYTES, at + SALT_BYTES + NONCE_PREFIX_BYTES);
   return { cost, salt, prefix, body: header.subarray(0, HEADER_BODY_BYTES), check: header.subarray(HEADER_BODY_BYTES, HEADER_BYTES) };
 }
 

@@ -3,17 +3,20 @@
 // waiting for the second of its two approvals; `npm run backup` while everything runs; everything stopped
 // and the data folder deleted; `npm run restore` refusing a non-empty folder and a wrong passphrase
 // without changing anything, then restoring into a new folder; `npm start` on it; both approvals given
-// through the API, and both complete; `npm run audit:verify` passes on the restored data.
+// through the API, and both complete; `npm run audit:verify` passes on the restored data. The same archive
+// then goes into an empty database given by DATABASE_URL, which is refused once it is not empty.
 // The deployment is the product's approval-gated job: every such job runs on a node, so it goes to the
 // local agent (its Docker engine's data lives in the cache, so the bundle image is built once per machine).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startTestEngine } from '../jest/docker.ts';
+import { emptyDatabase } from '../jest/db.ts';
+import { runCommand } from '../jest/run-command.ts';
+import { freeStartPorts, signInCookie, startStartScript, stopStartScript as stop, untilRunning } from '../jest/start-script.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'backup-admin@example.com', password: 'backup-test-password-1' };
@@ -22,56 +25,19 @@ const PASSPHRASE = 'a long backup passphrase for the test';
 let root: string;
 let env: NodeJS.ProcessEnv;
 let base: string;
+let archive: string;
+/** The Jest run's PostgreSQL server (tests/jest/global-setup.ts), for the restore into DATABASE_URL. */
+let serverUrl: string;
 
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number>;
+const startScript = (extraEnv: NodeJS.ProcessEnv) => startStartScript({ ...env, ...extraEnv });
+
+/** `npm run <name> -- <args>`, exactly as docs/runbook.md gives it. */
+async function npmRun(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  const { code, output } = await runCommand('npm', ['run', '--silent', name, '--', ...args], { cwd: REPO_ROOT, env: { ...env, ...extraEnv } });
+  return { code, output };
 }
 
-/** One of the product's scripts (infra/*.ts), as `npm run` starts it through infra/bootstrap/run.sh. */
-function script(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Started {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, file), ...args], {
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-  return { child, output, exited };
-}
-
-async function run(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
-  const s = script(file, args, extraEnv);
-  const code = await s.exited;
-  return { code, output: s.output.join('') };
-}
-
-async function untilRunning(s: Started): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!s.output.join('').includes('Anthropy Works is running')) {
-    if (s.child.exitCode !== null) throw new Error(`npm start exited early:\n${s.output.join('')}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${s.output.join('')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(s: Started): Promise<number> {
-  if (s.child.exitCode === null) s.child.kill('SIGINT');
-  return s.exited;
-}
-
-async function signIn(who: { email: string; password: string }): Promise<string> {
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(who),
-  });
-  expect(res.status).toBe(302);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
+const signIn = (who: { email: string; password: string }) => signInCookie(base, who);
 
 async function api<T>(cookie: string, method: string, url: string, body?: unknown, status = method === 'GET' ? 200 : 201): Promise<T> {
   const res = await fetch(`${base}/api/v1${url}`, {
@@ -114,20 +80,11 @@ beforeAll(async () => {
   // The embedded PostgreSQL runs as the user "postgres" when the tests run as root: it must enter these.
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-backup-'));
   fs.chmodSync(root, 0o755);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  env = {
-    ...process.env,
-    DATA_DIR: path.join(root, 'data'),
-    PORT: String(port),
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    NODE_HEARTBEAT_SECONDS: '1',
-  };
+  serverUrl = process.env.DATABASE_URL!;
+  archive = path.join(root, 'product.awbackup');
+  const ports = await freeStartPorts();
+  base = `http://localhost:${ports.PORT}`;
+  env = { ...process.env, DATA_DIR: path.join(root, 'data'), ...ports, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, NODE_HEARTBEAT_SECONDS: '1' };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'APPROVAL_GRANT_KEY', 'BACKUP_PASSPHRASE']) delete env[name];
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -136,15 +93,14 @@ describe('npm run backup and npm run restore', () => {
   it('bring back a deployment waiting for its approval and a run waiting for its second approval, which then complete', async () => {
     const engine = await startTestEngine('backup-restore');
     const withEngine = { DOCKER_HOST: `unix://${engine.socketPath}` };
-    const archive = path.join(root, 'product.awbackup');
     try {
-      const first = script('infra/start.ts', [], withEngine);
+      const first = startScript(withEngine);
       let deploymentId: string;
       let runId: string;
       let phrase: string;
       try {
-        await untilRunning(first);
-        const second = await run('infra/admin-create.ts', ['--email', SECOND.email], { ADMIN_PASSWORD: SECOND.password });
+        await untilRunning(first, 120_000);
+        const second = await npmRun('admin:create', ['--email', SECOND.email], { ADMIN_PASSWORD: SECOND.password });
         expect(second.code).toBe(0);
         const cookie = await signIn(ADMIN);
 
@@ -167,7 +123,7 @@ describe('npm run backup and npm run restore', () => {
         expect(once.approvalProgress).toMatchObject({ given: 1, needed: 2 });
 
         // Backed up while everything runs (the dev server keeps writing its SQLite file).
-        const backedUp = await run('infra/backup.ts', ['--out', archive], { BACKUP_PASSPHRASE: PASSPHRASE });
+        const backedUp = await npmRun('backup', ['--out', archive], { BACKUP_PASSPHRASE: PASSPHRASE });
         expect(backedUp).toMatchObject({ code: 0, output: expect.stringContaining(`Backup written to ${archive}`) });
         expect(backedUp.output).not.toContain(PASSPHRASE);
         expect(backedUp.output).not.toContain('NOT included');
@@ -185,22 +141,22 @@ describe('npm run backup and npm run restore', () => {
       const occupied = path.join(root, 'occupied');
       fs.mkdirSync(occupied);
       fs.writeFileSync(path.join(occupied, 'notes.txt'), 'mine');
-      const intoOccupied = await run('infra/restore.ts', [archive], { DATA_DIR: occupied, BACKUP_PASSPHRASE: PASSPHRASE });
+      const intoOccupied = await npmRun('restore', [archive], { DATA_DIR: occupied, BACKUP_PASSPHRASE: PASSPHRASE });
       expect(intoOccupied.code).toBe(2);
       expect(intoOccupied.output).toContain(`The data folder ${occupied} is not empty (it holds notes.txt)`);
       expect(fs.readdirSync(occupied)).toEqual(['notes.txt']);
-      const wrong = await run('infra/restore.ts', [archive], { BACKUP_PASSPHRASE: 'not the passphrase it was made with' });
+      const wrong = await npmRun('restore', [archive], { BACKUP_PASSPHRASE: 'not the passphrase it was made with' });
       expect(wrong.code).toBe(2);
       expect(wrong.output).toContain('The passphrase does not open this backup archive');
       expect(fs.existsSync(env.DATA_DIR!)).toBe(false);
 
-      const restored = await run('infra/restore.ts', [archive], { BACKUP_PASSPHRASE: PASSPHRASE });
+      const restored = await npmRun('restore', [archive], { BACKUP_PASSPHRASE: PASSPHRASE });
       expect(restored).toMatchObject({ code: 0, output: expect.stringContaining(`Restored into ${env.DATA_DIR}`) });
       expect(fs.readdirSync(env.DATA_DIR!).sort()).toEqual(['agent', 'postgres', 'secrets', 'temporal']);
 
-      const again = script('infra/start.ts', [], withEngine);
+      const again = startScript(withEngine);
       try {
-        await untilRunning(again);
+        await untilRunning(again, 120_000);
         expect(again.output.join('')).not.toContain('Created the first MSP admin');
         expect(again.output.join('')).not.toContain('Enrolled the local agent'); // its identity came back too
         const cookie = await signIn(ADMIN); // the same password: the people came back
@@ -220,10 +176,25 @@ describe('npm run backup and npm run restore', () => {
         expect(await stop(again)).toBe(0);
       }
 
-      const verified = await run('infra/audit-verify.ts', []);
+      const verified = await npmRun('audit:verify', []);
       expect(verified).toMatchObject({ code: 0, output: expect.stringMatching(/Audit chain intact: \d+ events checked/) });
     } finally {
       await engine.stop();
     }
   }, 900_000);
+
+  it('restores the same archive into an empty database given by DATABASE_URL, and refuses it once it is not empty', async () => {
+    const url = await emptyDatabase(serverUrl);
+    const into = { DATABASE_URL: url.toString(), DATA_DIR: path.join(root, 'beside-database'), BACKUP_PASSPHRASE: PASSPHRASE };
+
+    const restored = await npmRun('restore', [archive], into);
+    expect(restored).toMatchObject({ code: 0, output: expect.stringContaining(`Restored into ${into.DATA_DIR} and DATABASE_URL`) });
+    expect(fs.readdirSync(into.DATA_DIR).sort()).toEqual(['agent', 'secrets', 'temporal']);
+    expect(await npmRun('audit:verify', [], into)).toMatchObject({ code: 0, output: expect.stringMatching(/Audit chain intact: \d+ events checked/) });
+
+    const again = await npmRun('restore', [archive], { ...into, DATA_DIR: path.join(root, 'another') });
+    expect(again.code).toBe(2);
+    expect(again.output).toContain('The database DATABASE_URL is not empty');
+    expect(fs.existsSync(path.join(root, 'another'))).toBe(false);
+  }, 120_000);
 });

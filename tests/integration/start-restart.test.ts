@@ -6,7 +6,6 @@
 // alone (its services, PostgreSQL, Temporal and its Docker engine live on), then with every process it
 // started (a power cut). A port in use stops it with one clear sentence.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,12 +13,13 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import Dockerode from 'dockerode';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
-import { loadConfig, REPO_ROOT } from '../../infra/config.ts';
+import { loadConfig } from '../../infra/config.ts';
 import { descendantsOf, findProcesses, isAlive, killAll, readPid } from '../../infra/pids.ts';
 import { freePort } from '../../infra/ports.ts';
 import { engineExecRoot } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { agentEnvironmentLeaks, environOf, NO_LEAKS } from '../jest/environ.ts';
+import { freeStartPorts, signInCookie, startStartScript, stopStartScript, untilRunning, type StartedScript } from '../jest/start-script.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'restart-admin@example.com', password: 'restart-test-password-1' };
@@ -28,50 +28,10 @@ let env: NodeJS.ProcessEnv;
 let base: string;
 let temporalAddress: string;
 
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number>;
-}
+const startScript = (extraEnv: NodeJS.ProcessEnv = {}) => startStartScript({ ...env, ...extraEnv });
+const stop = stopStartScript;
 
-function startScript(extraEnv: NodeJS.ProcessEnv = {}): Started {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/start.ts')], {
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-  return { child, output, exited };
-}
-
-async function untilRunning(s: Started): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (!s.output.join('').includes('Anthropy Works is running')) {
-    if (s.child.exitCode !== null) throw new Error(`npm start exited early:\n${s.output.join('')}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${s.output.join('')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(s: Started): Promise<number> {
-  if (s.child.exitCode === null) s.child.kill('SIGINT');
-  return s.exited;
-}
-
-async function signIn(): Promise<string> {
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(ADMIN),
-  });
-  expect(res.status).toBe(302);
-  const cookie = res.headers.get('set-cookie') ?? '';
-  expect(cookie).toMatch(/^aw_session=[a-z2-7]+\.[a-z2-7]+;/);
-  return cookie.split(';')[0]!;
-}
+const signIn = () => signInCookie(base, ADMIN);
 
 const systemPage = (cookie: string) => fetch(`${base}/system`, { headers: { cookie } }).then((r) => r.text());
 
@@ -136,22 +96,10 @@ const gatewaysOf = (docker: Dockerode, jobId: string) => docker.listContainers({
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-start-'));
   fs.chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  const temporalPort = await freePort();
-  base = `http://localhost:${port}`;
-  temporalAddress = `127.0.0.1:${temporalPort}`;
-  env = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    NODE_HEARTBEAT_SECONDS: '1',
-  };
+  const ports = await freeStartPorts();
+  base = `http://localhost:${ports.PORT}`;
+  temporalAddress = `127.0.0.1:${ports.TEMPORAL_PORT}`;
+  env = { ...process.env, DATA_DIR: dataDir, ...ports, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, NODE_HEARTBEAT_SECONDS: '1' };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
 });
@@ -252,12 +200,12 @@ describe('npm start', () => {
     };
     // The engine keeps its containers across stops (they are the node's): none may stay in the cached data
     // root, nor the deployed instance's network.
-    const removeContainersAndStop = async (s: Started) => {
+    const removeContainersAndStop = async (s: StartedScript) => {
       for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true });
       await docker.pruneNetworks().catch(() => {});
       expect(await stop(s)).toBe(0);
     };
-    let last: Started | undefined;
+    let last: StartedScript | undefined;
     try {
       const first = (last = startScript(crashEnv));
       await untilRunning(first);

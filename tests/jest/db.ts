@@ -11,8 +11,8 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
+/** A new, empty database on the run's PostgreSQL server (`serverUrl`: its DATABASE_URL); its URL. */
+export async function emptyDatabase(serverUrl = process.env.DATABASE_URL): Promise<URL> {
   if (!serverUrl) throw new Error('DATABASE_URL is not set: run integration tests through Jest (tests/jest/global-setup.ts)');
   const name = `test_${crypto.randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -20,6 +20,11 @@ export async function freshDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  return url;
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const url = await emptyDatabase();
   await migrateDatabase(url.toString());
   const db = createDb(url.toString(), { max: 4 });
   return {
