@@ -131,8 +131,8 @@ async function main(): Promise<number> {
     );
     if (!manifest.temporal.included) progress.warn(`The archive has no Temporal history: ${manifest.temporal.why}.`);
     for (const k of manifest.keysNotIncluded) {
-      const set = config[k.variable as keyof Config] ? 'it is set here' : 'set it';
-      progress.warn(`${k.variable} is NOT in the archive (${k.why}): ${set} before \`npm start\`.`);
+      const todo = config[k.variable as keyof Config] ? 'it is set here; give `npm start` the same value' : 'set it before `npm start`';
+      progress.warn(`${k.variable} is NOT in the archive (${k.why}): ${todo}.`);
     }
     progress.ok(`Start the product on it: DATA_DIR=${config.DATA_DIR} npm start`);
     return 0;

@@ -4,7 +4,8 @@
 // and the data folder deleted; `npm run restore` refusing a non-empty folder and a wrong passphrase
 // without changing anything, then restoring into a new folder; `npm start` on it; both approvals given
 // through the API, and both complete; `npm run audit:verify` passes on the restored data. The same archive
-// then goes into an empty database given by DATABASE_URL, which is refused once it is not empty.
+// then goes into an empty database given by DATABASE_URL, which is refused once it is not empty; a
+// backup with SECRETS_KEY set by environment leaves that key out and says so.
 // The deployment is the product's approval-gated job: every such job runs on a node, so it goes to the
 // local agent (its Docker engine's data lives in the cache, so the bundle image is built once per machine).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -183,7 +184,7 @@ describe('npm run backup and npm run restore', () => {
     }
   }, 900_000);
 
-  it('restores the same archive into an empty database given by DATABASE_URL, and refuses it once it is not empty', async () => {
+  it('restores the same archive into an empty database given by DATABASE_URL, refuses it once it is not empty, and leaves out a key configured by environment', async () => {
     const url = await emptyDatabase(serverUrl);
     const into = { DATABASE_URL: url.toString(), DATA_DIR: path.join(root, 'beside-database'), BACKUP_PASSPHRASE: PASSPHRASE };
 
@@ -196,5 +197,13 @@ describe('npm run backup and npm run restore', () => {
     expect(again.code).toBe(2);
     expect(again.output).toContain('The database DATABASE_URL is not empty');
     expect(fs.existsSync(path.join(root, 'another'))).toBe(false);
+
+    // A key configured by environment is not in the data folder's archive, and both commands say so.
+    const withKey = { ...into, SECRETS_KEY: fs.readFileSync(path.join(into.DATA_DIR, 'secrets', 'secrets.key'), 'utf8').trim() };
+    const configured = path.join(root, 'configured-key.awbackup');
+    expect(await npmRun('backup', ['--out', configured], withKey)).toMatchObject({ code: 0, output: expect.stringContaining('SECRETS_KEY is NOT included') });
+    const elsewhere = { ...withKey, DATABASE_URL: (await emptyDatabase(serverUrl)).toString(), DATA_DIR: path.join(root, 'configured-key') };
+    expect(await npmRun('restore', [configured], elsewhere)).toMatchObject({ code: 0, output: expect.stringContaining('SECRETS_KEY is NOT in the archive') });
+    expect(fs.readdirSync(path.join(elsewhere.DATA_DIR, 'secrets'))).not.toContain('secrets.key');
   }, 120_000);
 });
