@@ -17,7 +17,8 @@ import { freePort } from '../../infra/ports.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { emptyDatabase } from '../jest/db.ts';
 import { runCommand } from '../jest/run-command.ts';
-import { freeStartPorts, signInCookie, startStartScript, stopStartScript as stop, untilRunning } from '../jest/start-script.ts';
+import { signIn as signInAs } from '../bench/sign-in.ts';
+import { freeStartPorts, startStartScript, stopStartScript as stop, untilRunning } from '../jest/start-script.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'backup-admin@example.com', password: 'backup-test-password-1' };
@@ -38,7 +39,7 @@ async function npmRun(name: string, args: string[], extraEnv: NodeJS.ProcessEnv 
   return { code, output };
 }
 
-const signIn = (who: { email: string; password: string }) => signInCookie(base, who);
+const signIn = (who: { email: string; password: string }) => signInAs(base, who);
 
 async function api<T>(cookie: string, method: string, url: string, body?: unknown, status = method === 'GET' ? 200 : 201): Promise<T> {
   const res = await fetch(`${base}/api/v1${url}`, {

@@ -19,7 +19,8 @@ import { freePort } from '../../infra/ports.ts';
 import { engineExecRoot } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { agentEnvironmentLeaks, environOf, NO_LEAKS } from '../jest/environ.ts';
-import { freeStartPorts, signInCookie, startStartScript, stopStartScript, untilRunning, type StartedScript } from '../jest/start-script.ts';
+import { signIn as signInAs } from '../bench/sign-in.ts';
+import { freeStartPorts, startStartScript, stopStartScript, untilRunning, type StartedScript } from '../jest/start-script.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'restart-admin@example.com', password: 'restart-test-password-1' };
@@ -31,7 +32,11 @@ let temporalAddress: string;
 const startScript = (extraEnv: NodeJS.ProcessEnv = {}) => startStartScript({ ...env, ...extraEnv });
 const stop = stopStartScript;
 
-const signIn = () => signInCookie(base, ADMIN);
+const signIn = async () => {
+  const cookie = await signInAs(base, ADMIN);
+  expect(cookie).toMatch(/^aw_session=[a-z2-7]+\.[a-z2-7]+$/);
+  return cookie;
+};
 
 const systemPage = (cookie: string) => fetch(`${base}/system`, { headers: { cookie } }).then((r) => r.text());
 

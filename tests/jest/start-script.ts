@@ -36,20 +36,6 @@ export async function stopStartScript(s: StartedScript): Promise<number> {
   return s.exited;
 }
 
-/** Signs in on the console at `base` as a browser's form does; the session cookie (`aw_session=…`). */
-export async function signInCookie(base: string, who: { email: string; password: string }): Promise<string> {
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(who),
-  });
-  if (res.status !== 302) throw new Error(`signing in as ${who.email} answered ${res.status}, not a redirect`);
-  const cookie = res.headers.get('set-cookie') ?? '';
-  if (!/^aw_session=[a-z2-7]+\.[a-z2-7]+;/.test(cookie)) throw new Error(`signing in as ${who.email} set no session cookie`);
-  return cookie.split(';')[0]!;
-}
-
 const START_PORTS = ['PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT', 'AGENT_DOOR_PORT'] as const;
 
 /** Free ports for every listener `npm start` opens, as the variables that set them. */
