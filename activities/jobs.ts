@@ -66,6 +66,7 @@ export function createJobActivities(deps: { db: Db }) {
             ...(input.step !== undefined ? { step: input.step } : {}),
             ...(input.approvalPhrase ? { approvalPhrase: input.approvalPhrase } : {}),
             ...(input.approvalExpiresAt ? { approvalExpiresAt: new Date(input.approvalExpiresAt) } : {}),
+            ...(input.state === 'waiting_for_approval' && job.state !== 'waiting_for_approval' ? { approvalRequestedAt: now } : {}),
             ...(input.failureReason ? { failureReason: input.failureReason } : {}),
             ...(input.result ? { result: input.result } : {}),
             approvals,

@@ -217,6 +217,7 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
             step: input.stepId,
             approvalPhrase: input.phrase,
             approvalExpiresAt: new Date(input.expiresAt),
+            approvalRequestedAt: new Date(),
             approvalPolicy: policy,
             ...(pre.entries.length ? { approvals: [...now!.approvals, ...pre.entries] } : {}),
             updatedAt: new Date(),
