@@ -12,7 +12,7 @@ const WORKFLOW_RUN = 'workflow_run';
 
 interface Snapshot {
   jobs: { type: string; state: string; count: number }[];
-  approvals: { waiting: number; oldestAgeSeconds: number };
+  approvals: { type: string; waiting: number; oldestAgeSeconds: number }[];
   nodes: { status: string; count: number }[];
   policyBlocks: { rule: string; count: number }[];
 }
@@ -21,9 +21,9 @@ async function snapshot(db: Db): Promise<Snapshot> {
   const [jobs, approvals, nodes, policyBlocks] = await Promise.all([
     db.execute<{ type: string; state: string; count: number }>(sql`select type, state, count(*)::int as count from jobs group by type, state`),
     // Waiting since its current approval was asked; a row older than the column, since it was created.
-    db.execute<{ waiting: number; oldest: number | null }>(
-      sql`select count(*)::int as waiting, extract(epoch from now() - min(coalesce(approval_requested_at, created_at)))::float8 as oldest
-          from jobs where state = 'waiting_for_approval'`,
+    db.execute<{ type: string; waiting: number; oldest: number }>(
+      sql`select type, count(*)::int as waiting, extract(epoch from now() - min(coalesce(approval_requested_at, created_at)))::float8 as oldest
+          from jobs where state = 'waiting_for_approval' group by type`,
     ),
     db.execute<{ status: string; count: number }>(sql`select status, count(*)::int as count from nodes group by status`),
     // Every block of the policy engine is audited as a denied `policy.enforce`, naming its rule (api/policy/service.ts).
@@ -34,7 +34,7 @@ async function snapshot(db: Db): Promise<Snapshot> {
   ]);
   return {
     jobs: [...jobs],
-    approvals: { waiting: approvals[0]?.waiting ?? 0, oldestAgeSeconds: Math.max(0, approvals[0]?.oldest ?? 0) },
+    approvals: approvals.map((a) => ({ type: a.type, waiting: a.waiting, oldestAgeSeconds: Math.max(0, a.oldest) })),
     nodes: [...nodes],
     policyBlocks: [...policyBlocks],
   };
@@ -43,11 +43,16 @@ async function snapshot(db: Db): Promise<Snapshot> {
 /** Registers the product's series on `registry`, read from `db` at each scrape. */
 export function registerProductMetrics(registry: Registry, db: () => Db): void {
   const registers = [registry];
-  // Each series' collect awaits the same snapshot: the queries run once per scrape, not once per series.
-  let current: { at: number; promise: Promise<Snapshot | undefined> } | undefined;
+  // A scrape collects every series at once, so each series' collect awaits the snapshot in flight: the
+  // queries run once per scrape, not once per series, and the next scrape queries afresh.
+  let inFlight: Promise<Snapshot | undefined> | undefined;
   const taken = (): Promise<Snapshot | undefined> => {
-    if (!current || Date.now() - current.at > 1_000) current = { at: Date.now(), promise: snapshot(db()).catch(() => undefined) };
-    return current.promise;
+    inFlight ??= snapshot(db())
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
   };
 
   new Gauge({
@@ -83,24 +88,25 @@ export function registerProductMetrics(registry: Registry, db: () => Db): void {
       for (const state of JOB_STATES) this.set({ state }, s.jobs.find((j) => j.type === WORKFLOW_RUN && j.state === state)?.count ?? 0);
     },
   });
+  // By job type, only the types that have one waiting: sum() for the total, max() for the oldest.
   new Gauge({
     name: 'anthropy_approvals_waiting',
-    help: 'Jobs and workflow runs waiting for an approval',
+    help: 'Jobs and workflow runs waiting for an approval, by job type',
+    labelNames: ['type'],
     registers,
     async collect() {
       this.reset();
-      const s = await taken();
-      if (s) this.set(s.approvals.waiting);
+      for (const a of (await taken())?.approvals ?? []) this.set({ type: a.type }, a.waiting);
     },
   });
   new Gauge({
     name: 'anthropy_approvals_waiting_oldest_age_seconds',
-    help: 'How long the longest-waiting approval has waited, in seconds (0 when none waits)',
+    help: 'How long the longest-waiting approval of each job type has waited, in seconds',
+    labelNames: ['type'],
     registers,
     async collect() {
       this.reset();
-      const s = await taken();
-      if (s) this.set(s.approvals.oldestAgeSeconds);
+      for (const a of (await taken())?.approvals ?? []) this.set({ type: a.type }, a.oldestAgeSeconds);
     },
   });
   new Gauge({
