@@ -29,8 +29,9 @@ export async function pendingMigrations(db: Db, entries = journal()): Promise<st
     const rows = await db.execute<{ newest: string | null }>(sql`select max(created_at)::text as newest from drizzle.__drizzle_migrations`);
     newest = rows[0]?.newest == null ? undefined : Number(rows[0].newest);
   } catch (err) {
-    // 42P01 / 3F000: no migrations table or schema yet, so nothing was applied.
-    if (!['42P01', '3F000'].includes((err as { code?: string }).code ?? '')) throw err;
+    // 42P01 / 3F000: no migrations table or schema yet, so nothing was applied (Drizzle wraps the driver's error).
+    const e = err as { code?: string; cause?: { code?: string } };
+    if (!['42P01', '3F000'].includes(e.code ?? e.cause?.code ?? '')) throw err;
   }
   return entries.filter((e) => newest === undefined || e.when > newest).map((e) => e.tag);
 }
