@@ -47,7 +47,9 @@ app.use((req, res, next) => {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    // Ids are in the path (/jobs/<id>); an agent's node, checked by its signature, is added by the API router.
+    const nodeId = typeof res.locals.nodeId === 'string' ? { nodeId: res.locals.nodeId } : {};
+    log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms), ...nodeId }, 'request');
   });
   res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
   // Route code reads the caller's address from this header; never trust a value the client sent.

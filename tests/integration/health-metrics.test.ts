@@ -110,6 +110,14 @@ const valueOf = (text: string, name: string, labels: Record<string, string> = {}
   return values[0];
 };
 
+const jsonLine = (line: string): Record<string, unknown> => {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+};
+
 const agentStatus = (stateDir: string) =>
   runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'agent-worker/cli.ts'), 'status', '--state-dir', stateDir], {
     cwd: REPO_ROOT,
@@ -163,6 +171,9 @@ describe('the web process', () => {
     await waitFor('the run to wait for its approval', async () => ((await getJob(admin, run.id)).state === 'waiting_for_approval' ? true : undefined), 60_000);
     const [waitingRun] = await stack.t.db.select().from(jobs).where(eq(jobs.id, run.id));
     expect(waitingRun!.approvalRequestedAt).toBeInstanceOf(Date);
+    // The worker's log names the job, its organization and its run.
+    const stateLine = stack.controlPlane.worker.output.map(jsonLine).find((l) => l.msg === 'job state' && l.jobId === run.id);
+    expect(stateLine).toMatchObject({ organizationId: w.acme.id, workflowId: waitingRun!.workflowId });
     // Records as earlier runs left them: a deployment waiting ten minutes, a failed health check.
     const record = (type: string, state: (typeof jobs.$inferInsert)['state'], extra: Partial<typeof jobs.$inferInsert> = {}) =>
       stack.t.db.insert(jobs).values({ type, state, organizationId: w.acme.id, workflowId: `metrics-${crypto.randomUUID()}`, ...extra });
@@ -226,7 +237,8 @@ describe('the web process', () => {
     await beat();
     text = await scrape();
     expect([valueOf(text, 'anthropy_node_heartbeats_received_total'), valueOf(text, 'anthropy_node_heartbeats_late_total')]).toEqual([received + 2, late + 1]);
-    expect(stack.web.output.some((l) => l.includes('late heartbeat') && l.includes(b.id))).toBe(true);
+    // One grep of the node's id finds its heartbeats in the web process's log.
+    expect(stack.web.output.filter((l) => l.includes(b.id)).map((l) => jsonLine(l).msg)).toEqual(expect.arrayContaining(['request', 'late heartbeat']));
   });
 });
 
