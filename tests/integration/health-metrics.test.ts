@@ -24,7 +24,7 @@ import { freePort } from '../../infra/ports.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../infra/services/postgres.ts';
 import { signedFetch } from '../../protocol/request-signing.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
-import { enrollTestAgent } from '../jest/agents.ts';
+import { enrollTestAgent, minimalHeartbeat } from '../jest/agents.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import { startOwnTemporal, type OwnTemporal } from '../jest/own-temporal.ts';
 import { runCommand } from '../jest/run-command.ts';
@@ -213,15 +213,7 @@ describe('the web process', () => {
     const before = await scrape();
     const received = valueOf(before, 'anthropy_node_heartbeats_received_total') ?? 0;
     const late = valueOf(before, 'anthropy_node_heartbeats_late_total') ?? 0;
-    const report = {
-      agentVersion: '0.0.0',
-      hostname: 'health-b',
-      os: 'linux',
-      cpu: { count: 1 },
-      memory: { totalBytes: 1, freeBytes: 1 },
-      dockerVersion: null,
-      inventoryDigest: null,
-    };
+    const report = minimalHeartbeat('health-b');
     const beat = async () => {
       const res = await signedFetch({ serverUrl: stack.base, nodeId: b.id, privateKey: readPrivateKey(b.stateDir), method: 'POST', path: '/api/v1/agent/heartbeat', body: report });
       expect(res.status).toBe(200);
