@@ -241,7 +241,9 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
       const provider = providerOf(row.provider);
       if (input.simulate) return { source: 'Simulated', data: { simulated: true, sample: provider.demo[input.step.action] ?? null } };
       try {
-        const result = await runConnectionAction(db, row, input.step.action, input.step.input);
+        // A long action's progress (a listing's pages) as this activity's heartbeat: the run's page shows it (ADR 0021).
+        const context = Context.current();
+        const result = await runConnectionAction(db, row, input.step.action, input.step.input, { progress: (p) => context.heartbeat(p) });
         return { source: result.source, data: result.data };
       } catch (err) {
         // The provider's sentence or the input's problem: trying again would not change it.

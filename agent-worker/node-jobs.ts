@@ -5,6 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Dockerode from 'dockerode';
 import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult, type NodeAgentActivities } from '../protocol/envelope.ts';
+import type { Progress, StepProgress } from '../protocol/step-progress.ts';
 import { checkNodeActionParams, isNodeActionName, type CheckedNodeActionParams, type NodeActionName, type NodeActionResult } from '../protocol/node-actions.ts';
 import type { AgentConfig } from './config.ts';
 import { listContainers } from './docker/inventory.ts';
@@ -19,10 +20,12 @@ import type { ReplayStore } from './replay-store.ts';
 /** Every action of the catalogue, by name: a missing or mistyped handler does not compile. */
 type NodeActionHandlers = { [A in NodeActionName]: (params: CheckedNodeActionParams<A>) => Promise<NodeActionResult<A>> };
 
-/** Progress of a long step, as an activity heartbeat (the workflow sees it; a silent agent times out). */
-const progress = (message: string) => Context.current().heartbeat(message);
-
-function handlers(docker: Dockerode, cacheDir: string, nodeName: string): NodeActionHandlers {
+/**
+ * The handlers for one job, reporting to `progress`: a long step's progress (protocol/step-progress.ts)
+ * goes out as its activity's heartbeat details, which the workflow's heartbeat timeout watches and the
+ * console reads back as the job's progress bar (ADR 0021).
+ */
+function handlers(docker: Dockerode, cacheDir: string, nodeName: string, progress: Progress): NodeActionHandlers {
   const timeout = (p: { timeoutSeconds: number }) => ({ timeoutMs: p.timeoutSeconds * 1000, progress });
   return {
     'inventory.list': async () => ({ containers: await listContainers(docker) }),
@@ -45,7 +48,6 @@ function handlers(docker: Dockerode, cacheDir: string, nodeName: string): NodeAc
 const refuse = (reason: string, details: Record<string, unknown>) => ApplicationFailure.nonRetryable(reason, 'JobRefused', details);
 
 export function createAgentJobActivities(deps: { config: AgentConfig; privateKey: string; store: ReplayStore; docker: Dockerode; cacheDir: string }) {
-  const known = handlers(deps.docker, deps.cacheDir, deps.config.nodeName);
   const agentKey = keyFingerprint(publicKeyOf(deps.privateKey));
   const activities = {
     async runNodeJob(envelope: JobEnvelope): Promise<JobResult> {
@@ -70,9 +72,13 @@ export function createAgentJobActivities(deps: { config: AgentConfig; privateKey
       if (!deps.store.markExecuted(envelope.envelopeId, envelope.notAfter)) {
         throw refuse(`envelope ${envelope.envelopeId} already ran on this node`, { refusal: 'replayed' });
       }
-      // A steady heartbeat while the job runs, so the workflow can tell a slow step from a dead agent.
+      // A steady heartbeat while the job runs, so the workflow can tell a slow step from a dead agent. It
+      // repeats the last progress: Temporal keeps only the latest details, and empty ones would wipe it.
       const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), 5_000);
+      let last: StepProgress | undefined;
+      const progress: Progress = (p) => context.heartbeat((last = p));
+      const beat = setInterval(() => context.heartbeat(last), 5_000);
+      const known = handlers(deps.docker, deps.cacheDir, deps.config.nodeName, progress);
       let output: unknown;
       try {
         // One handler per name: the table's type ties each to its own parameters, which TypeScript cannot

@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import Dockerode from 'dockerode';
 import { createLogger } from '../infra/logger.ts';
 import { installTemporalLogging } from '../infra/temporal-logging.ts';
+import { PROGRESS_HEARTBEAT_THROTTLE } from '../protocol/step-progress.ts';
 import { pingDocker } from '../infra/services/docker-engine.ts';
 import { defaultStateDir, readAgentConfig, readPrivateKey, readTemporalCredential } from './config.ts';
 import { doorConnectionOptions } from './door-connection.ts';
@@ -84,6 +85,8 @@ export async function runAgent(argv: string[]): Promise<number> {
     // Results go back encrypted under the key this agent shares with the control plane (ADR 0016).
     dataConverter: { payloadCodecs: [agentPayloadCodec(privateKey, config.controlPlanePublicKey)] },
     activities: createAgentJobActivities({ config, privateKey, store, docker, cacheDir: settings.cacheDir }),
+    // A long step's progress reaches the console within seconds (ADR 0022).
+    ...PROGRESS_HEARTBEAT_THROTTLE,
   });
   const heartbeats = startHeartbeats({ config, privateKey, stateDir, docker, intervalMs: seconds * 1000, log });
   log.info({ node: config.nodeName, nodeId: config.nodeId, taskQueue: config.taskQueue, docker: socketPath }, 'agent running');

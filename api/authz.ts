@@ -142,14 +142,20 @@ const RULES = {
   // users); everyone in the organization sees them.
   'workflow_definition.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'workflow_definition.build': mspStaffOrOwnCompanyAdmin,
-  // Schedules (issue 15): its company admin and MSP staff see and manage an organization's (create, change,
-  // pause, resume, trigger, backfill, delete); each run carries the owner's authority, checked again then.
-  'schedule.view': mspStaffOrOwnCompanyAdmin,
+  // Schedules (issue 15): its company admin and MSP staff manage an organization's (create, change, pause,
+  // resume, trigger, backfill, delete); each run carries the owner's authority, checked again then.
+  // Everyone in the organization sees them: a company user in an approver group pre-approves from the page.
+  'schedule.view': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'schedule.manage': mspStaffOrOwnCompanyAdmin,
   // A standing approval: anyone of the organization (or MSP staff) may ask; the service grants it only to
   // a person who may approve the steps it covers (api/jobs/approvers.ts), and checks that again at each use.
   'schedule.pre_approve': (a, t) => isMspStaff(a) || ownOrg(a, t),
   'audit.view': mspStaffOrOwnCompanyAdmin,
+  // The customer report (issue 16, ADR 0021): an organization's report is for its MSP staff and its company
+  // admin (what it shows, they see on their pages already). Share links, which open the report to anyone
+  // holding the link without signing in, are the MSP's to hand out: MSP staff create, list and revoke them.
+  'report.view': mspStaffOrOwnCompanyAdmin,
+  'report.share': mspStaff,
   'settings.security.update': (a) => a.role === 'msp_admin',
   // Temporal's payloads through the codec server (ADR 0016): decoding shows every organization's data as
   // Temporal stores it, and encoding makes input a run believes came from us: MSP admins only.

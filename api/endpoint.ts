@@ -57,6 +57,8 @@ interface EndpointShape {
   callsProvider?: boolean;
   /** It limits failed attempts per client address, so it may answer 429. */
   rateLimited?: boolean;
+  /** What it serves can end (a revoked or expired share link), so it may answer 410. */
+  canBeGone?: boolean;
 }
 
 type RawInput = { params: unknown; query: unknown; body: unknown };
@@ -91,6 +93,7 @@ export function defineEndpoint<
   callsTemporal?: boolean;
   callsProvider?: boolean;
   rateLimited?: boolean;
+  canBeGone?: boolean;
   handler(ctx: ContextByAuth[A], input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }): Promise<z.input<R>>;
 }): Endpoint {
   return { ...e, auth: e.auth ?? 'actor', status: e.status ?? 200, scope: endpointScope(e.method, e.scope), handler: e.handler } as Endpoint;

@@ -16,6 +16,7 @@ import { peopleEndpoints } from './people/endpoints.ts';
 import { scheduleEndpoints } from './schedules/endpoints.ts';
 import { permissionEndpoints } from './permissions/endpoints.ts';
 import { policyEndpoints } from './policy/endpoints.ts';
+import { reportEndpoints } from './reports/endpoints.ts';
 import { tokenEndpoints } from './tokens/endpoints.ts';
 import { workflowDefinitionEndpoints } from './workflow-definitions/endpoints.ts';
 import { workflowRunEndpoints } from './workflow-runs/endpoints.ts';
@@ -37,6 +38,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...workflowDefinitionEndpoints,
   ...workflowRunEndpoints,
   ...scheduleEndpoints,
+  ...reportEndpoints,
   ...auditEndpoints,
   ...tokenEndpoints,
 ];

@@ -38,6 +38,7 @@ const ERROR_STATUSES: Record<string, string> = {
 };
 const RATE_LIMITED = 'Too Many Requests: too many failed attempts from this address; wait and try again';
 const BAD_GATEWAY = 'Bad Gateway: the SaaS provider answered the call with an error; the detail carries its sentence (never a credential)';
+const GONE = 'Gone: what the request names existed and has ended (a revoked or expired link); nothing is answered of it';
 const UNAVAILABLE = 'Service Unavailable: Temporal, or the node’s agent, did not answer; nothing was changed, try again after Retry-After';
 
 export function openApiDocument(endpoints: Endpoint[], opts: { version: string; serverUrl: string }) {
@@ -70,6 +71,7 @@ export function openApiDocument(endpoints: Endpoint[], opts: { version: string; 
       responses: {
         [String(e.status)]: { description: 'Success', content: { 'application/json': { schema: jsonSchema(e.response, 'output') } } },
         ...errors,
+        ...(e.canBeGone ? { 410: problem(GONE) } : {}),
         ...(e.rateLimited ? { 429: problem(RATE_LIMITED) } : {}),
         ...(e.callsProvider ? { 502: problem(BAD_GATEWAY) } : {}),
         ...(e.callsTemporal ? { 503: problem(UNAVAILABLE, retryAfter) } : {}),

@@ -20,6 +20,8 @@ export interface AuditInput {
   outcome: (typeof AUDIT_OUTCOMES)[number];
   reason?: string | null;
   details?: Record<string, unknown>;
+  /** When it happened: now. Only tests write a past (a history to compute from); the chain follows ids, not times. */
+  at?: Date;
 }
 
 type HashedFields = Omit<typeof auditEvents.$inferSelect, 'id' | 'hash'>;
@@ -79,7 +81,7 @@ export async function recordAudit(db: Db | Tx, input: AuditInput): Promise<void>
       .orderBy(sql`${auditEvents.id} desc`)
       .limit(1);
     const fields: HashedFields = {
-      at: new Date(),
+      at: input.at ?? new Date(),
       actorType: input.actorType,
       actorId: input.actorId ?? null,
       actorLabel: storableText(redactString(input.actorLabel)),

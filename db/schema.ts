@@ -734,3 +734,27 @@ export const standingApprovals = pgTable(
   },
   (t) => [index('standing_approvals_schedule_idx').on(t.scheduleId), check('standing_approvals_bounded', sql`${t.maxRuns} is not null or ${t.expiresAt} is not null`)],
 );
+
+// Customer report share links (issue 16, ADR 0021): a read-only link to one organization's report for a
+// fixed period, opened without signing in. The link carries a random token; only its SHA-256 is stored
+// (api/auth/token-hash.ts). It always expires and can be revoked.
+export const reportShareLinks = pgTable(
+  'report_share_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** The period the link shows: whole days (YYYY-MM-DD) in the organization's time zone, inclusive. */
+    fromDate: text('from_date').notNull(),
+    toDate: text('to_date').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    revokedBy: uuid('revoked_by').references(() => users.id),
+    lastOpenedAt: timestamp('last_opened_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('report_share_links_org_idx').on(t.organizationId, t.createdAt)],
+);

@@ -98,7 +98,7 @@ const EnvSchema = z.object({
   PORT: port(3000),
   HOST: z.string().min(1).default('localhost'),
   // The bearer token Prometheus sends to the web process's /metrics. Unset, /metrics answers only callers on
-  // this machine that came through no proxy (ADR 0021).
+  // this machine that came through no proxy (ADR 0023).
   METRICS_TOKEN: z.string().trim().min(16, 'METRICS_TOKEN must have at least 16 characters').max(500).optional(),
   // The control-plane worker's own ports, on loopback, each off when unset: the Temporal SDK's Prometheus
   // exporter (worker metrics) and a small HTTP server answering /healthz and /readyz (polling its queue).

@@ -7,6 +7,7 @@ import { createActivities } from '../activities/index.ts';
 import { reconcileSchedules } from '../api/schedules/reconcile.ts';
 import { controlPlaneTaskQueue } from '../api/temporal-client.ts';
 import { closeDb, getDb } from '../db/client.ts';
+import { PROGRESS_HEARTBEAT_THROTTLE } from '../protocol/step-progress.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { assertConfiguredKekMatches } from './secrets/startup-check.ts';
@@ -18,7 +19,7 @@ import { startWorkerHealthServer } from './worker-health.ts';
 const log = createLogger('control-plane-worker');
 const config = loadConfig();
 
-// The SDK's worker metrics (temporal_…) on loopback only: its exporter has no authentication (ADR 0021).
+// The SDK's worker metrics (temporal_…) on loopback only: its exporter has no authentication (ADR 0023).
 installTemporalLogging(log, config.WORKER_METRICS_PORT ? { metricsAddress: `127.0.0.1:${config.WORKER_METRICS_PORT}` } : {});
 
 async function main() {
@@ -39,6 +40,8 @@ async function main() {
     // Every payload it sends is encrypted under its run's organization's key, and decrypted on the way in (ADR 0016).
     dataConverter: temporalDataConverter({ db: getDb }),
     activities: createActivities({ db: getDb(), temporal: client, namespace: config.TEMPORAL_NAMESPACE }),
+    // A long step's progress (a Drive listing's pages) reaches the console within seconds (ADR 0021).
+    ...PROGRESS_HEARTBEAT_THROTTLE,
   });
   // Temporal's schedules are made to match Postgres's before any scheduled run is taken (a failure is logged, not fatal).
   const scheduleClient = new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter({ db: getDb }) });

@@ -1,4 +1,4 @@
-// Who may read /metrics (ADR 0021): the bearer token when one is configured; without one, only a caller on
+// Who may read /metrics (ADR 0023): the bearer token when one is configured; without one, only a caller on
 // this machine that came through no proxy.
 import { describe, expect, it } from '@jest/globals';
 import { metricsRefusal } from './metrics.ts';

@@ -1,4 +1,4 @@
-// GET /metrics for Prometheus (ADR 0021). Counts of jobs, approvals and nodes are the MSP's business, so the
+// GET /metrics for Prometheus (ADR 0023). Counts of jobs, approvals and nodes are the MSP's business, so the
 // endpoint is never world-readable: with METRICS_TOKEN set, a scrape must send it as a bearer token; without
 // one, only a caller on this machine that came through no proxy is answered (a reverse proxy on the same
 // machine would otherwise make every visitor "local").

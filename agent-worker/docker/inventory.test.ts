@@ -1,12 +1,14 @@
 // The container inventory against a real Docker engine (a private dockerd this file starts): every
 // container with its state and labels, never an environment value or a command-line secret, and a digest
-// that moves only when something real changes. Also the locally built Node image it runs them from.
+// that moves only when something real changes. Also the locally built Node image it runs them from, and
+// the progress its build reports (the context's bytes, then the Dockerfile's steps).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { startDockerEngine, type RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import type { StepProgress } from '../../protocol/step-progress.ts';
 import { buildNodeImage, CONTENT_LABEL } from './images.ts';
 import { inventoryDigest, listContainers } from './inventory.ts';
 
@@ -21,12 +23,14 @@ let dir: string;
 let engine: RunningDockerEngine | undefined;
 let docker: Dockerode;
 let imageId: string;
+/** What the first build reported as it went (ADR 0022). */
+const built: StepProgress[] = [];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-inventory-'));
   engine = await startDockerEngine({ dir, name: 'inventory' });
   docker = engine.docker;
-  imageId = await buildNodeImage(docker, { tag: TAG, extraFiles: [{ path: LONG_PATH, content: 'deep content\n' }] });
+  imageId = await buildNodeImage(docker, { tag: TAG, extraFiles: [{ path: LONG_PATH, content: 'deep content\n' }], progress: (p) => built.push(p) });
 }, 180_000);
 
 afterAll(async () => {
@@ -49,10 +53,26 @@ async function run(name: string, opts: { cmd: string[]; env?: string[]; labels?:
 }
 
 describe('buildNodeImage', () => {
+  it('reports its progress while it builds: the build context’s bytes sent of its size, then the Dockerfile’s steps', () => {
+    const bytes = built.filter((p) => p.unit === 'bytes');
+    expect(bytes.length).toBeGreaterThan(1);
+    const size = bytes[0]!.total!;
+    expect(size).toBeGreaterThan(50_000_000); // the Node binary is most of it
+    for (const p of bytes) expect(p).toMatchObject({ step: `building ${TAG}`, message: 'sending the build context to Docker', total: size, done: expect.any(Number) });
+    expect(bytes.map((p) => p.done)).toEqual(bytes.map((p) => p.done).sort((a, b) => a! - b!));
+    expect(bytes.at(-1)!.done).toBe(size);
+    const steps = built.filter((p) => p.unit === 'steps');
+    expect(steps[0]).toMatchObject({ step: `building ${TAG}`, message: 'Dockerfile step 1 of 9: FROM scratch', done: 0, total: 9 });
+    expect(steps.at(-1)).toMatchObject({ done: 8, total: 9 });
+    expect(built.indexOf(steps[0]!)).toBeGreaterThan(built.indexOf(bytes.at(-1)!)); // the context first
+  });
+
   it('builds once: the same content gives the same image without a rebuild', async () => {
     const started = Date.now();
-    expect(await buildNodeImage(docker, { tag: TAG, extraFiles: [{ path: LONG_PATH, content: 'deep content\n' }] })).toBe(imageId);
+    const again: StepProgress[] = [];
+    expect(await buildNodeImage(docker, { tag: TAG, extraFiles: [{ path: LONG_PATH, content: 'deep content\n' }], progress: (p) => again.push(p) })).toBe(imageId);
     expect(Date.now() - started).toBeLessThan(5000);
+    expect(again).toEqual([]); // nothing built, nothing to report
     const image = await docker.getImage(TAG).inspect();
     expect(image.Config.Labels?.[CONTENT_LABEL]).toMatch(/^[0-9a-f]{64}$/);
   });

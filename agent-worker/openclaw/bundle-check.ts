@@ -4,9 +4,9 @@
 import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { BundleCheck } from '../../protocol/node-actions.ts';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
-import type { Progress } from './deploy.ts';
-import { answersHealthzInside } from './health.ts';
+import { answersHealthzInside, waitingFor } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 
 export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; progress?: Progress }): Promise<BundleCheck> {
@@ -16,7 +16,7 @@ export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; t
       .inspect()
       .catch(() => undefined),
   );
-  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: opts.progress });
+  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, progress: opts.progress });
   const image = await docker.getImage(OPENCLAW_BUNDLE.image).inspect();
   const container = await docker.createContainer({
     Image: OPENCLAW_BUNDLE.image,
@@ -38,8 +38,8 @@ export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; t
   });
   try {
     await container.start();
-    opts.progress?.('waiting for the throw-away gateway to answer /healthz');
-    while (Date.now() - started < opts.timeoutMs) {
+    for (let attempt = 1; Date.now() - started < opts.timeoutMs; attempt++) {
+      opts.progress?.(waitingFor('the throw-away gateway to answer /healthz', attempt, started, opts.timeoutMs));
       if (await answersHealthzInside(docker, container.id)) {
         const seconds = Math.round((Date.now() - started) / 100) / 10;
         return verdict(seconds, `the gateway answered /healthz after ${seconds} s`);

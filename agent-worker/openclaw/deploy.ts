@@ -7,14 +7,13 @@ import net from 'node:net';
 import os from 'node:os';
 import type Dockerode from 'dockerode';
 import type { DeployOutput, PreflightCheck } from '../../protocol/node-actions.ts';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, networkName, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
 import { seedGatewayConfig } from './gateway-config.ts';
 import { rejoinHelper } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 import { ensureInstanceNetwork, findNetwork } from './network.ts';
-
-export type Progress = (message: string) => void;
 
 /** Disk space the image build and a gateway's first start need, with room to spare. */
 const MIN_FREE_BYTES = 3 * 1024 ** 3;
@@ -125,12 +124,14 @@ export async function deploy(docker: Dockerode, spec: InstanceSpec, opts: Deploy
   }
 }
 
+const containerStep = (message: string) => ({ step: 'creating the containers', message });
+
 /** One pass; `created` collects what this deploy made, across passes. */
 async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOptions, created: string[]): Promise<DeployOutput> {
   const progress = opts.progress ?? (() => {});
   // First: an engine that cannot give the instance a network of its own fails the deployment at once.
   await ensureInstanceNetwork(docker, spec, opts.nodeName ?? os.hostname());
-  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, onProgress: progress });
+  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, progress });
   for (const name of Object.values(volumeNames(spec.instanceId))) {
     await docker.createVolume({ Name: name, Labels: { [LABELS.instance]: spec.instanceId } });
   }
@@ -140,7 +141,7 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   let gatewayId = gateway?.Id;
   if (!gatewayId) {
     token = crypto.randomBytes(32).toString('base64url');
-    progress(`creating ${containerName(spec, 'gateway')}`);
+    progress(containerStep(`creating ${containerName(spec, 'gateway')}`));
     const made = await createOnce(docker, spec.instanceId, 'gateway', gatewayContainer(spec, token));
     gatewayId = made.id;
     if (made.created) created.push('gateway');
@@ -151,7 +152,7 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   if (gateway?.State !== 'running') {
     // Before its first start: a gateway without its file would fetch a model catalogue and look for updates.
     await seedGatewayConfig(docker, gatewayId);
-    progress(`starting ${containerName(spec, 'gateway')}`);
+    progress(containerStep(`starting ${containerName(spec, 'gateway')}`));
     await docker
       .getContainer(gatewayId)
       .start()
@@ -163,14 +164,14 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   let cli = await findOwn(docker, spec.instanceId, 'cli');
   let cliId = cli?.Id;
   if (!cliId) {
-    progress(`creating ${containerName(spec, 'cli')}`);
+    progress(containerStep(`creating ${containerName(spec, 'cli')}`));
     const made = await createOnce(docker, spec.instanceId, 'cli', cliContainer(spec, gatewayId, token));
     cliId = made.id;
     if (made.created) created.push('cli');
   }
   cli = await findOwn(docker, spec.instanceId, 'cli');
   if (cli?.State !== 'running') {
-    progress(`starting ${containerName(spec, 'cli')}`);
+    progress(containerStep(`starting ${containerName(spec, 'cli')}`));
     await docker
       .getContainer(cliId)
       .start()

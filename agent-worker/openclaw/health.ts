@@ -8,7 +8,7 @@ import { demultiplex } from '../docker/streams.ts';
 import { OPENCLAW_BUNDLE, OPENCLAW_ENTRYPOINT } from './bundle.ts';
 import { LABELS } from './containers.ts';
 import { removeInstanceNetworks } from './network.ts';
-import type { Progress } from './deploy.ts';
+import type { Progress, StepProgress } from '../../protocol/step-progress.ts';
 
 // The shapes are the node-action catalogue's; re-exported for the console's job result view.
 export type { InstanceHealth } from '../../protocol/node-actions.ts';
@@ -115,10 +115,18 @@ export async function instanceHealth(docker: Dockerode, ref: InstanceRef): Promi
   return { gateway, cli, healthz, readyz, cliCheck, healthy: Boolean(healthz?.ok && readyz?.ok && cliCheck?.ok) };
 }
 
-/** Polls until the instance is healthy or `timeoutMs` passes; reports what it waits for. */
+/** A wait's progress: the seconds gone of the time it may take, and what it waits for at this attempt. */
+export function waitingFor(what: string, attempt: number, startedAt: number, timeoutMs: number): StepProgress {
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  return { step: 'waiting for health', message: `attempt ${attempt}: ${what}`, done: seconds, total: Math.round(timeoutMs / 1000), unit: 'seconds' };
+}
+
+const checkMark = (ok: boolean | undefined) => (ok ? 'answered' : 'not yet');
+
+/** Polls until the instance is healthy or `timeoutMs` passes; reports which checks pass so far, and the time gone. */
 export async function waitHealthy(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number }> {
   const started = Date.now();
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     const health = await instanceHealth(docker, ref);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     if (health.healthy) return { ...health, seconds };
@@ -129,7 +137,8 @@ export async function waitHealthy(docker: Dockerode, ref: InstanceRef, opts: { t
       const what = !health.healthz?.ok ? '/healthz' : !health.readyz?.ok ? '/readyz' : `openclaw gateway health (${health.cliCheck?.output ?? 'not run'})`;
       throw new Error(`the gateway was not healthy within ${opts.timeoutMs / 1000} s: ${what} did not succeed`);
     }
-    opts.progress?.(`waiting for the gateway (${seconds} s): ${!health.healthz?.ok ? '/healthz' : !health.readyz?.ok ? '/readyz' : 'gateway health'}`);
+    const checks = `/healthz ${checkMark(health.healthz?.ok)}, /readyz ${checkMark(health.readyz?.ok)}, openclaw gateway health ${checkMark(health.cliCheck?.ok)}`;
+    opts.progress?.(waitingFor(checks, attempt, started, opts.timeoutMs));
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -141,7 +150,7 @@ export async function restartGateway(
   opts: { timeoutMs: number; progress?: Progress },
 ): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number }> {
   const started = Date.now();
-  opts.progress?.('restarting the gateway');
+  opts.progress?.({ step: 'restarting the gateway' });
   await docker.getContainer(ref.gatewayId).restart({ t: 10 });
   await rejoinHelper(docker, ref);
   let answeredAt: number | undefined;

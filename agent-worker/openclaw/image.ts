@@ -2,6 +2,7 @@
 // (agent-worker/docker/images.ts: FROM scratch, Node 24, its libraries, an unprivileged user) plus the
 // cached npm install of openclaw, read-only under /opt/openclaw, and the gateway's configuration.
 import type Dockerode from 'dockerode';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { buildNodeImage } from '../docker/images.ts';
 import { GATEWAY_CONFIG, gatewayCommand, OPENCLAW_BUNDLE, OPENCLAW_ENTRYPOINT } from './bundle.ts';
 import { ensureOpenClawPackage } from './package.ts';
@@ -15,11 +16,12 @@ export interface BundleImage {
 }
 
 /** Builds the bundle image unless the engine already has it with the same content; returns its id. */
-export async function ensureBundleImage(docker: Dockerode, opts: { cacheDir: string; onProgress?: (message: string) => void }): Promise<BundleImage> {
-  const pkg = await ensureOpenClawPackage(opts.cacheDir, opts.onProgress);
+export async function ensureBundleImage(docker: Dockerode, opts: { cacheDir: string; progress?: Progress }): Promise<BundleImage> {
+  const pkg = await ensureOpenClawPackage(opts.cacheDir, opts.progress);
   const tag = OPENCLAW_BUNDLE.image;
-  opts.onProgress?.(`Building the image ${tag} (unless it is current)`);
+  opts.progress?.({ step: 'building the bundle image', message: `${tag}, unless the engine has it already` });
   const id = await buildNodeImage(docker, {
+    progress: opts.progress && ((p) => opts.progress!({ ...p, step: 'building the bundle image' })),
     tag,
     extraTrees: [{ path: OPENCLAW_BUNDLE.installDir, source: pkg.dir, contentKey: `openclaw@${pkg.version} lock ${pkg.lockHash} installed ${pkg.installedAt}` }],
     extraFiles: [{ path: GATEWAY_CONFIG_PATH, content: `${JSON.stringify(GATEWAY_CONFIG, null, 2)}\n` }],

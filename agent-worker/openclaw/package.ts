@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { agentEnvironment } from '../child-env.ts';
 import { OPENCLAW_VERSION } from './bundle.ts';
 
@@ -49,7 +50,7 @@ function run(command: string, args: string[], cwd: string, onLine?: (line: strin
 }
 
 /** Installs the bundle's openclaw into `<cacheDir>/openclaw/<version>-<lock hash>` unless it is there. */
-export async function ensureOpenClawPackage(cacheDir: string, onProgress?: (message: string) => void): Promise<OpenClawPackage> {
+export async function ensureOpenClawPackage(cacheDir: string, progress?: Progress): Promise<OpenClawPackage> {
   const lockHash = bundleLockHash();
   const dir = path.join(cacheDir, 'openclaw', `${OPENCLAW_VERSION}-${lockHash.slice(0, 12)}`);
   const marker = path.join(dir, DONE_MARKER);
@@ -61,7 +62,8 @@ export async function ensureOpenClawPackage(cacheDir: string, onProgress?: (mess
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(PACKAGE_DIR, file), path.join(staging, file));
-  onProgress?.(`Installing openclaw@${OPENCLAW_VERSION} from the npm registry into ${dir} (about a minute, once)`);
+  // The registry does not say how long: an indeterminate bar.
+  progress?.({ step: `installing openclaw@${OPENCLAW_VERSION}`, message: 'npm install from the npm registry (about a minute, once per machine)' });
   await run('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], staging);
   const packageRoot = path.join(staging, 'node_modules/openclaw');
   const installed = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };

@@ -9,8 +9,8 @@ import { redact } from '../../infra/redact.ts';
 import type { AppliedToolPolicy, InstanceRef, ToolPolicyState } from '../../protocol/node-actions.ts';
 import { canonicalJson } from '../../protocol/canonical-json.ts';
 import { managedToolPolicy, mergeToolPolicy, toolsConfigHash, toolsSection, type EffectiveTools, type ToolPolicy } from '../../protocol/tool-policy.ts';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { GATEWAY_CONFIG } from './bundle.ts';
-import type { Progress } from './deploy.ts';
 import { gatewayCall, validateConfig } from './gateway-cli.ts';
 import { configPathOf, inWritableMount, ownerOf, parseConfig, readFileFrom, writeFileInto } from './gateway-config.ts';
 import { execIn, rejoinHelper, restartGateway, waitHealthy } from './health.ts';
@@ -89,6 +89,8 @@ async function reloaded(docker: Dockerode, target: Target, port: number, wanted:
   return false;
 }
 
+const applying = (message: string) => ({ step: 'applying the tool policy', message });
+
 export async function applyToolPolicy(docker: Dockerode, ref: InstanceRef & { policy: ToolPolicy }, opts: { timeoutMs: number; progress?: Progress }): Promise<AppliedToolPolicy> {
   const target = await targetOf(docker, ref);
   const { configPath, info } = target;
@@ -105,7 +107,7 @@ export async function applyToolPolicy(docker: Dockerode, ref: InstanceRef & { po
   if (changed) {
     const candidate = `${configPath}.anthropy-candidate`;
     const removeCandidate = () => execIn(docker, target.cliIn, ['node', '-e', 'require("fs").rmSync(process.argv[1], { force: true })', candidate]);
-    opts.progress?.("validating the configuration with the gateway's own schema");
+    opts.progress?.(applying("validating the configuration with the gateway's own schema"));
     await writeFileInto(docker, info.Id, candidate, `${JSON.stringify(merged, null, 2)}\n`, ownerOf(info));
     const verdict = await validateConfig(docker, target.cliIn, candidate).catch(async (err: Error) => {
       await removeCandidate();
@@ -116,14 +118,14 @@ export async function applyToolPolicy(docker: Dockerode, ref: InstanceRef & { po
       const issues = verdict.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
       throw new Error(`OpenClaw's own validation refused the configuration, so nothing was written: ${issues}`);
     }
-    opts.progress?.('writing the configuration');
+    opts.progress?.(applying('writing the configuration'));
     const moved = await execIn(docker, target.cliIn, ['node', '-e', 'require("fs").renameSync(process.argv[1], process.argv[2])', candidate, configPath]);
     if (moved.exitCode !== 0) throw new Error(`the configuration could not be moved into place: ${moved.output.trim().slice(-300)}`);
     writtenAt = new Date().toISOString();
-    opts.progress?.("waiting for the gateway's reload");
+    opts.progress?.(applying("waiting for the gateway's reload"));
     reload = (await reloaded(docker, target, ref.port, merged, HOT_RELOAD_MS)) ? 'hot' : 'restart';
     if (reload === 'restart') {
-      opts.progress?.('the gateway did not reload in time: restarting it');
+      opts.progress?.(applying('the gateway did not reload in time: restarting it'));
       await restartGateway(docker, ref, { timeoutMs: opts.timeoutMs, progress: opts.progress });
     }
   }

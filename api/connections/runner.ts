@@ -7,6 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../../db/audit.ts';
 import type { Executor } from '../../db/client.ts';
 import { connections } from '../../db/schema.ts';
+import type { Progress } from '../../protocol/step-progress.ts';
 import { SecretUnavailableError } from '../../infra/secrets/data-keys.ts';
 import { configuredKek, type KeyEncryptionKey } from '../../infra/secrets/kek.ts';
 import { openSecret, sealSecret } from '../../infra/secrets/sealed.ts';
@@ -20,6 +21,8 @@ export interface RunnerOptions {
   kek?: KeyEncryptionKey;
   /** Base URLs per provider id, over the production ones (tests: loopback servers speaking the provider's protocol). */
   baseUrls?: Record<string, Record<string, string>>;
+  /** Where a long action reports how far it has come (ADR 0021). */
+  progress?: Progress;
 }
 
 /** The credentials could not be opened; the connection now says so (needs_reconnect). */
@@ -121,7 +124,7 @@ export async function runConnectionAction(db: Executor, row: ConnectionRow, acti
   const ctx = await liveContext(db, row, provider, opts);
   if (!def.run) throw new LiveNotAvailableError(provider.name, `"${action}"`);
   try {
-    return { source: 'Live', provider: provider.id, action, data: def.output.parse(await def.run({ ...ctx, input: parsed })) };
+    return { source: 'Live', provider: provider.id, action, data: def.output.parse(await def.run({ ...ctx, progress: opts.progress, input: parsed })) };
   } catch (err) {
     if (!(err instanceof ProviderAuthError)) throw err;
     // Refused credentials will not work for the next call either: a person reconnects.

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../authz.ts';
 import { workflowRunUrl } from '../temporal-client.ts';
 import { approvalsNeededOf, approvalsOfRequest } from './approvers.ts';
 import { jobTypeOf } from './registry.ts';
+import { JobProgress } from './step-progress.ts';
 
 export const JobApprovalOutput = z.object({ at: z.string(), by: z.string(), role: z.string(), via: z.string(), outcome: z.string(), reason: z.string().optional() });
 
@@ -43,6 +44,11 @@ export const JobOutput = z.object({
   durationSeconds: z.number().nullable(),
   workflowId: z.string(),
   temporalUrl: z.string(),
+  progress: JobProgress.nullable()
+    .optional()
+    .describe(
+      'GET /jobs/{id} only, present while the job runs (preflight, running): its current step’s progress as the step last reported it (a bundle image build, a wait for health, a Drive listing’s pages); null when the step reports none or Temporal does not answer in time',
+    ),
 });
 export type JobOutput = z.infer<typeof JobOutput>;
 

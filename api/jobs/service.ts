@@ -27,6 +27,7 @@ import { ACTIVE_STATES, selectJobs, toOutput, type JobOutput, type JobRow } from
 import { jobWorkflowId, type JobTypeDefinition, type JobWorkflow } from './job-type.ts';
 import { jobTypeOf } from './registry.ts';
 import { runActivities, type ActivitySummary } from './run-history.ts';
+import { jobProgress } from './step-progress.ts';
 import { stricterApproval, type StricterConfirmation } from '../policy/engine.ts';
 import { enforcePolicy } from '../policy/service.ts';
 
@@ -82,8 +83,11 @@ async function findVisible(ctx: ServiceContext, id: string): Promise<JobRow> {
   return row;
 }
 
+/** The job, with its current step's progress while it runs (read from Temporal, ADR 0021). */
 export async function getJob(ctx: ServiceContext, id: string): Promise<JobOutput> {
-  return toOutput(await findVisible(ctx, id));
+  const row = await findVisible(ctx, id);
+  const progress = await jobProgress(ctx.db, row.job);
+  return { ...toOutput(row), ...(progress !== undefined ? { progress } : {}) };
 }
 
 /** What the job's run did, activity by activity (attempts, timeouts, last outcome), from its Temporal history. */

@@ -72,6 +72,9 @@ export async function enforcePolicy(
     rule: verdict.rule,
     capability: q.capabilityKey,
     capabilityAction: q.action,
+    // The job it was asked for (a refused job is never created; a run's refused step names its run, so the
+    // customer report lists that block once: api/reports/service.ts).
+    ...(q.jobId ? { jobId: q.jobId } : {}),
   });
   throw new PolicyBlockedError(verdict.rule, verdict.sentence);
 }

@@ -1,7 +1,8 @@
 // A schedule's times computed from its row: cron fields and their errors, time zones (daylight saving
 // included), jitter, and the count of a backfill range.
 import { describe, expect, it } from '@jest/globals';
-import { localTime, nominalTimeOf, onSpec, parseCron, timesBetween } from './calendar.ts';
+import { localTime, nominalTimeOf, normalizeCron, onSpec, parseCron, timesBetween } from './calendar.ts';
+import { ScheduleSpecInput } from './model.ts';
 
 const cron = (expression: string) => ({ kind: 'cron' as const, expression });
 const every = (everySeconds: number, offsetSeconds = 0) => ({ kind: 'interval' as const, everySeconds, offsetSeconds });
@@ -13,6 +14,24 @@ describe('a schedule’s calendar', () => {
     expect(() => parseCron('0 2 * *')).toThrow('five fields');
     expect(() => parseCron('0 24 * * *')).toThrow('the hour field allows 0–23');
     expect(() => parseCron('0 2 * * MON')).toThrow('the day of week field "MON"');
+  });
+
+  it('writes month and weekday names and the @daily family as numbers, and leaves the rest for parseCron to judge', () => {
+    expect(normalizeCron('30 6 * jan-Mar MON-fri')).toBe('30 6 * 1-3 1-5');
+    expect(normalizeCron('  0   9 1 DEC sun,SAT ')).toBe('0 9 1 12 0,6');
+    expect(normalizeCron('@daily')).toBe('0 0 * * *');
+    expect(normalizeCron('@WEEKLY')).toBe('0 0 * * 0');
+    expect(normalizeCron('@hourly')).toBe('0 * * * *');
+    expect(normalizeCron('0 2 * * FOO')).toBe('0 2 * * FOO');
+    expect(() => parseCron(normalizeCron('0 2 * * FOO'))).toThrow('the day of week field "FOO"');
+    expect(() => parseCron(normalizeCron('@fortnightly'))).toThrow('five fields');
+  });
+
+  it('stores what the API is given in numbers, so Temporal and the calendar read one string', () => {
+    expect(ScheduleSpecInput.parse({ kind: 'cron', expression: '0 3 * * mon-fri' })).toEqual({ kind: 'cron', expression: '0 3 * * 1-5' });
+    const refused = ScheduleSpecInput.safeParse({ kind: 'cron', expression: '0 3 * * someday' });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toMatch(/^spec.expression is not valid: the day of week field/);
   });
 
   it('reads a cron expression in its time zone, across a daylight-saving change', () => {

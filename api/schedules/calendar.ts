@@ -1,7 +1,8 @@
 // A schedule's times, computed from its row alone (never from Temporal's copy, which a raw Temporal client
 // could edit): whether a time is one the schedule produces, and how many a backfill range holds. Cron
-// expressions have five numeric fields (minute hour day-of-month month day-of-week, Sunday 0) with `*`,
-// ranges, steps and lists, read in the row's IANA time zone; day of month and day of week must BOTH match,
+// expressions have five fields (minute hour day-of-month month day-of-week, Sunday 0) with `*`, ranges,
+// steps and lists, read in the row's IANA time zone; month and weekday names and the @daily family are
+// written as numbers when saved (normalizeCron), so Temporal and this file read the very same string; day of month and day of week must BOTH match,
 // as Temporal reads them (its docs: no "or" special case), so both sides agree on every time.
 import type { ScheduleSpec } from '../../db/schema.ts';
 
@@ -14,6 +15,33 @@ const FIELDS = [
 ] as const;
 
 export type CronFields = Set<number>[];
+
+const MACROS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/**
+ * The expression with its macro expanded and its month and weekday names (any case) as numbers, fields
+ * separated by one space: what is stored and sent to Temporal. Anything else is left for parseCron to judge.
+ */
+export function normalizeCron(expression: string): string {
+  const trimmed = expression.trim();
+  const macro = MACROS[trimmed.toLowerCase()];
+  if (macro) return macro;
+  const parts = trimmed.split(/\s+/);
+  if (parts.length !== 5) return trimmed;
+  const named = (part: string, names: string[], first: number) =>
+    part.replace(/[a-z]{3}/gi, (n) => (names.includes(n.toUpperCase()) ? String(names.indexOf(n.toUpperCase()) + first) : n));
+  return [parts[0], parts[1], parts[2], named(parts[3]!, MONTHS, 1), named(parts[4]!, DAYS, 0)].join(' ');
+}
 
 /** The expression's allowed values per field; throws an Error whose message names the field. */
 export function parseCron(expression: string): CronFields {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SCHEDULE_OVERLAPS } from '../../db/schema.ts';
 import { displayName, displayText } from '../display-text.ts';
 import { PolicyPreviewOutput } from '../workflow-definitions/model.ts';
-import { isTimeZone, parseCron } from './calendar.ts';
+import { isTimeZone, normalizeCron, parseCron } from './calendar.ts';
 
 const uuid = (field: string) => z.string(`${field} is required`).uuid(`${field} must be a UUID`);
 const seconds = (field: string, min: number, max: number) =>
@@ -27,6 +27,7 @@ export const ScheduleSpecInput = z.discriminatedUnion(
       expression: z
         .string('spec.expression is required')
         .max(200, 'spec.expression must be at most 200 characters')
+        .transform(normalizeCron)
         .superRefine((value, c) => {
           try {
             parseCron(value);
@@ -34,7 +35,9 @@ export const ScheduleSpecInput = z.discriminatedUnion(
             c.addIssue({ code: 'custom', message: `spec.expression is not valid: ${(err as Error).message}` });
           }
         })
-        .describe('Five fields: minute hour day-of-month month day-of-week (0 = Sunday), numbers, ranges, steps and lists; read in timeZone'),
+        .describe(
+          'Five fields: minute hour day-of-month month day-of-week (0 = Sunday), numbers or names (JAN, MON), ranges, steps and lists, or @hourly, @daily, @weekly, @monthly, @yearly; read in timeZone and stored with numbers',
+        ),
     }),
   ],
   { error: 'spec.kind must be interval or cron' },
@@ -178,7 +181,9 @@ export const ScheduleOutput = ScheduleSummary.extend({
       webUrl: z.string(),
     })
     .nullable(),
-  policy: PolicyPreviewOutput.describe('The policy engine’s verdict now on each step of the version a run would start'),
+  policy: PolicyPreviewOutput.nullable().describe(
+    'The policy engine’s verdict now on each step of the version a run would start; null for a caller who does not build definitions',
+  ),
   confirmations: z.array(ConfirmationNotice),
 });
 export type ScheduleOutput = z.infer<typeof ScheduleOutput>;

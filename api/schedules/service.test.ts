@@ -111,13 +111,17 @@ describe('creating a schedule', () => {
     expect((refused as ConflictError).message).toMatch(/^Step 1 \(Get a file\) is blocked by action\.not_allowed: /);
   });
 
-  it('is for company admins of the organization and MSP staff; others are refused or told it does not exist', async () => {
+  it('is made by company admins of the organization and MSP staff, and seen by its company users; others are refused or told it does not exist', async () => {
     expect(await failure(createSchedule(w.ctx(w.actors.acmeUser), nightly()))).toBeInstanceOf(ForbiddenError);
     expect(await failure(createSchedule(w.ctx(w.actors.globexAdmin), nightly()))).toBeInstanceOf(NotFoundError);
     const mine = await createSchedule(w.ctx(w.actors.operator), nightly({ name: 'By the MSP', paused: true }));
     expect(await failure(getSchedule(w.ctx(w.actors.globexAdmin), mine.id))).toBeInstanceOf(NotFoundError);
     expect(await failure(listSchedules(w.ctx(w.actors.globexAdmin), { organizationId: w.acme.id }))).toBeInstanceOf(NotFoundError);
-    expect(await failure(getSchedule(w.ctx(w.actors.acmeUser), mine.id))).toBeInstanceOf(ForbiddenError);
+    // A company user sees it (an approver group's member pre-approves from its page), without the policy's verdicts.
+    const seen = await getSchedule(w.ctx(w.actors.acmeUser), mine.id);
+    expect(seen.policy).toBeNull();
+    expect(seen.confirmations).toEqual((await getSchedule(w.ctx(w.actors.acmeAdmin), mine.id)).confirmations);
+    expect(await failure(setSchedulePaused(w.ctx(w.actors.acmeUser), mine.id, true, {}))).toBeInstanceOf(ForbiddenError);
     expect((await listSchedules(w.ctx(w.actors.admin), {})).items.map((s) => s.name)).toContain('By the MSP');
     expect((await listSchedules(w.ctx(w.actors.acmeAdmin), {})).items.map((s) => s.name)).toContain('By the MSP');
   });

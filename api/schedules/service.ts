@@ -13,7 +13,7 @@ import type { Executor } from '../../db/client.ts';
 import { organizations, schedules, users, workflowDefinitions, workflowVersions, type ScheduleBackfill } from '../../db/schema.ts';
 import type { Step } from '../../protocol/workflow-definition.ts';
 import { auditTarget, recordSuccess } from '../audit/record.ts';
-import { authorize, MSP_ROLES, type ServiceContext } from '../authz.ts';
+import { authorize, can, MSP_ROLES, type Actor, type ServiceContext } from '../authz.ts';
 import { AppError, ConflictError, NotFoundError, parseInput, UnavailableError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { listScope } from '../list-scope.ts';
@@ -190,7 +190,24 @@ async function output(ctx: ServiceContext, id: string): Promise<ScheduleOutput> 
       missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
       webUrl: temporalScheduleUrl(s.id),
     };
-  return { ...toSummary(row), temporal: described, ...(await policyOf(ctx, s.definitionId, row.pinnedNumber ?? undefined, false)) };
+  // The policy's verdicts are for those who build definitions; everyone who sees the schedule learns whom
+  // its runs will ask (a company user in an approver group approves them in advance from here), as the
+  // owner's runs ask it.
+  const builder = can(ctx.actor, 'workflow_definition.build', { organizationId: s.organizationId });
+  const { policy, confirmations } = await policyOf(
+    builder ? ctx : { db: ctx.db, actor: await ownerActorOf(ctx.db, s.createdBy) },
+    s.definitionId,
+    row.pinnedNumber ?? undefined,
+    false,
+  );
+  return { ...toSummary(row), temporal: described, policy: builder ? policy : null, confirmations };
+}
+
+/** The schedule's owner as an actor: each run carries their authority, so what a run would ask is what they would be asked. */
+export async function ownerActorOf(db: ServiceContext['db'], ownerId: string): Promise<Actor> {
+  const [owner] = await db.select().from(users).where(eq(users.id, ownerId));
+  if (!owner) throw new NotFoundError('schedule owner');
+  return { kind: 'person', userId: owner.id, email: owner.email, name: owner.name, role: owner.role, organizationId: owner.organizationId };
 }
 
 export async function listSchedules(ctx: ServiceContext, query: unknown): Promise<{ items: ScheduleListItem[] }> {

@@ -8,12 +8,12 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { organizations, standingApprovals, users } from '../../db/schema.ts';
 import { auditTarget, recordDenied, recordSuccess } from '../audit/record.ts';
-import { can, type Actor, type ServiceContext } from '../authz.ts';
+import { can, type ServiceContext } from '../authz.ts';
 import { displayText } from '../display-text.ts';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { mayDecide } from '../jobs/approvers.ts';
-import { findSchedule, policyOf } from './service.ts';
+import { findSchedule, ownerActorOf, policyOf } from './service.ts';
 
 export const GrantStandingApprovalInput = z
   .object({
@@ -71,9 +71,7 @@ export async function grantStandingApproval(ctx: ServiceContext, scheduleId: str
   const { s } = await findSchedule(ctx, scheduleId, 'schedule.pre_approve');
   const body = parseInput(GrantStandingApprovalInput, input ?? {});
   // What each run would ask, as its owner's runs ask it (a company approver may not build definitions).
-  const [owner] = await ctx.db.select().from(users).where(eq(users.id, s.createdBy));
-  const ownerActor: Actor = { kind: 'person', userId: owner!.id, email: owner!.email, name: owner!.name, role: owner!.role, organizationId: owner!.organizationId };
-  const { confirmations } = await policyOf({ db: ctx.db, actor: ownerActor }, s.definitionId, undefined, false);
+  const { confirmations } = await policyOf({ db: ctx.db, actor: await ownerActorOf(ctx.db, s.createdBy) }, s.definitionId, undefined, false);
   const covered = body.stepId === undefined ? confirmations : confirmations.filter((c) => c.stepId === body.stepId);
   if (!covered.length)
     throw new ConflictError(

@@ -16,6 +16,7 @@ import {
   nodeEnrollmentTokens,
   nodes,
   permissions,
+  reportShareLinks,
   schedules,
   standingApprovals,
   workflowDefinitions,
@@ -116,6 +117,15 @@ export async function freshEndedJob(s: Seed, organizationId: string): Promise<st
     })
     .returning();
   return job!.id;
+}
+
+/** An active share link of the organization's report (its token is never needed: revoking names the link). */
+async function freshShareLink(s: Seed, organizationId: string): Promise<string> {
+  const [link] = await s.db
+    .insert(reportShareLinks)
+    .values({ organizationId, tokenHash: crypto.randomBytes(32).toString('hex'), fromDate: '2026-11-01', toDate: '2026-11-30', expiresAt: new Date(Date.now() + 86_400_000) })
+    .returning();
+  return link!.id;
 }
 
 /** A failed health check of a managed instance on an enrolled node: a job that may be retried. */
@@ -421,14 +431,14 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'PUT /workflow-definitions/:id/shares': { request: atDefinition('/shares', () => ({ userIds: [] })), expect: api.companyAdmins(200) },
   'POST /workflow-definitions/:id/policy-preview': { request: atDefinition('/policy-preview', () => ({})), expect: api.companyAdmins(200) },
   // Schedules: its company admin and MSP staff see and manage an organization's.
-  'GET /schedules': { request: inOrganization('/schedules'), expect: api.companyAdmins(200) },
+  'GET /schedules': { request: inOrganization('/schedules'), expect: api.companyPeople(200) },
   'POST /schedules': {
     request: async (s, _r, w) => ({
       body: { definitionId: await freshDefinition(s, orgOf(s, w)), name: s.unique('Matrix schedule'), spec: { kind: 'interval', everySeconds: 86_400 }, paused: true },
     }),
     expect: api.companyAdmins(201),
   },
-  'GET /schedules/:id': { request: atSchedule(), expect: api.companyAdmins(200) },
+  'GET /schedules/:id': { request: atSchedule(), expect: api.companyPeople(200) },
   'PATCH /schedules/:id': { request: atSchedule('', () => ({ jitterSeconds: 5 })), expect: api.companyAdmins(200) },
   'POST /schedules/:id/pause': { request: atSchedule('/pause', () => ({ note: 'matrix' })), expect: api.companyAdmins(200) },
   'POST /schedules/:id/resume': { request: atSchedule('/resume', () => ({})), expect: api.companyAdmins(200) },
@@ -498,6 +508,19 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.mspStaff(202),
   },
   'GET /dashboard': { request: inOrganization('/dashboard'), expect: api.companyPeople(200) },
+  // The customer report (ADR 0021): MSP staff and the organization's company admin read it; share links are MSP staff's.
+  'GET /organizations/:id/report': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report` }), expect: api.companyAdmins(200) },
+  'GET /organizations/:id/report-share-links': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report-share-links` }), expect: api.mspStaff(200) },
+  'POST /organizations/:id/report-share-links': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report-share-links`, body: { expiresInDays: 7 } }),
+    expect: api.mspStaff(201),
+  },
+  'POST /report-share-links/:id/revoke': {
+    request: async (s, _r, w) => ({ path: `/report-share-links/${await freshShareLink(s, orgOf(s, w))}/revoke` }),
+    expect: api.mspStaff(200),
+  },
+  // Public (the token in the path is the credential): a token never issued is "not found" alike for everyone.
+  'GET /shared-reports/:token': { request: () => ({ path: '/shared-reports/awrep_never-issued' }), expect: outcomes({ default: 404 }) },
   'GET /nodes/:id/inventory': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/inventory` }), expect: api.companyAdmins(200) },
   'GET /nodes/:id/status-history': { request: (s, _r, w) => ({ path: `/nodes/${nodeOf(s, w)}/status-history` }), expect: api.companyAdmins(200) },
   'GET /instances': { request: inOrganization('/instances'), expect: api.companyAdmins(200) },
@@ -614,6 +637,14 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}`, body: { intent: 'rename', name: s.unique('Console rename') } }),
     expect: pages.mspStaff(200),
   },
+  'GET /organizations/:organizationId/report': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report` }), expect: pages.companyAdmins(200) },
+  // The page's default form creates a share link: MSP staff.
+  'POST /organizations/:organizationId/report': {
+    request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report`, body: { intent: 'create-link', expiresInDays: '7' } }),
+    expect: pages.mspStaff(200),
+  },
+  // A share link's public page: a token never issued is "not found" for everyone, signed in or not.
+  'GET /reports/shared/:token': { request: () => ({ path: '/reports/shared/awrep_never-issued' }), expect: outcomes({ default: 404 }) },
   'GET /system': { request: fixed(), expect: pages.mspStaffOutright(200) },
   'POST /system': { request: fixed(), expect: pages.mspStaffOutright(200) },
   'GET /audit': { request: fixed(), expect: outcomes({ anonymous: 302, msp_admin: 200, msp_operator: 200, company_admin: 200, company_user: 403 }) },
@@ -719,7 +750,7 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
   'GET /workflows/:definitionId/edit': { request: async (s, _r, w) => ({ path: `/workflows/${await freshDefinition(s, orgOf(s, w))}/edit` }), expect: pages.companyAdmins(200) },
   'POST /workflows/:definitionId/edit': { request: atDefinitionEditor('save'), expect: pages.companyAdmins(302) },
   // Schedules: its company admin and MSP staff; a new schedule opens its page; the page's default form pauses it.
-  'GET /schedules': { request: inOrganization('/schedules'), expect: pages.companyAdmins(200) },
+  'GET /schedules': { request: inOrganization('/schedules'), expect: pages.companyPeople(200) },
   'POST /schedules': {
     request: async (s, _r, w) => ({
       path: `/schedules?organizationId=${orgOf(s, w)}`,
@@ -727,7 +758,7 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     }),
     expect: pages.companyAdmins(302),
   },
-  'GET /schedules/:scheduleId': { request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  'GET /schedules/:scheduleId': { request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}` }), expect: pages.companyPeople(200) },
   'POST /schedules/:scheduleId': {
     request: async (s, _r, w) => ({ path: `/schedules/${await freshSchedule(s, orgOf(s, w))}`, body: { intent: 'pause' } }),
     expect: pages.companyAdmins(200),
@@ -738,6 +769,10 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  'POST /organizations/:organizationId/report intent=revoke-link': {
+    request: async (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report`, body: { intent: 'revoke-link', id: await freshShareLink(s, orgOf(s, w)) } }),
+    expect: pages.mspStaff(200),
+  },
   'POST /approver-groups intent=add-member': {
     request: async (s, r, w) => {
       const { path } = await atGroupMember(false)(s, r, w);

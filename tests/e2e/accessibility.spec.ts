@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { createDb, type Db } from '../../db/client.ts';
-import { connections, instances, jobs, nodes, organizations, schedules, users, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
+import { hashToken } from '../../api/auth/token-hash.ts';
+import { connections, instances, jobs, nodes, organizations, reportShareLinks, schedules, users, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
 import { createUser } from '../../db/users.ts';
 import routes from '../../web/app/routes.ts';
 import { seriousViolations } from './axe.ts';
@@ -20,10 +21,12 @@ const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
   'login/two-factor': { none: 'redirects to /login without a pending sign-in' },
   logout: { none: 'an action: signs out and redirects' },
   'invite/:token': { none: 'checked signed out, below, with an unknown token' },
+  'reports/shared/:token': { none: 'checked signed out, below: a live link, a revoked one and an unknown one' },
   '': () => '/',
   organizations: () => '/organizations',
   'organizations/:organizationId': (i) => `/organizations/${i.organization}`,
   'organizations/:organizationId/permissions': (i) => `/organizations/${i.organization}/permissions`,
+  'organizations/:organizationId/report': (i) => `/organizations/${i.organization}/report`,
   capabilities: () => '/capabilities',
   instances: () => '/instances',
   'instances/:instanceId/capabilities': (i) => `/instances/${i.instance}/capabilities`,
@@ -133,6 +136,23 @@ test('the sign-in and invitation pages have no serious violations, signed out', 
     await page.goto(path);
     expect(await seriousViolations(page), path).toEqual([]);
   }
+});
+
+test('a customer report’s share link has no serious violations, open, revoked and unknown, signed out', async ({ page }) => {
+  const token = `awrep_${crypto.randomBytes(32).toString('hex')}`;
+  const [link] = await db
+    .insert(reportShareLinks)
+    .values({ organizationId: ids.organization, tokenHash: hashToken(token), fromDate: '2026-11-01', toDate: '2026-11-30', expiresAt: new Date(Date.now() + 86_400_000) })
+    .returning();
+  await page.goto(`/reports/shared/${token}`);
+  await expect(page.getByTestId('customer-report')).toBeVisible();
+  expect(await seriousViolations(page), 'open').toEqual([]);
+  await db.update(reportShareLinks).set({ revokedAt: new Date() }).where(eq(reportShareLinks.id, link!.id));
+  await page.goto(`/reports/shared/${token}`);
+  await expect(page.getByTestId('shared-report-problem')).toBeVisible();
+  expect(await seriousViolations(page), 'revoked').toEqual([]);
+  await page.goto('/reports/shared/awrep_never-issued');
+  expect(await seriousViolations(page), 'unknown').toEqual([]);
 });
 
 const PEOPLE = { 'company admin': companyAdmin, 'company user': companyUser };

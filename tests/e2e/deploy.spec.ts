@@ -1,7 +1,7 @@
 // Issue 5 in the browser, on the `local` node that `npm start` enrolls: an operator deploys a real
 // OpenClaw gateway from the node's page; the job waits for the typed approval, refuses a wrong phrase
-// with a clear message, and after the right one deploys, turns healthy and shows the instance as managed
-// on the node. Then the operator checks its health, reads its logs, restarts it with approval, and takes
+// with a clear message, and after the right one deploys (its page showing the step's progress bar),
+// turns healthy and shows the instance as managed on the node. Then the operator checks its health, reads its logs, restarts it with approval, and takes
 // over a second, hand-started gateway.
 import Dockerode from 'dockerode';
 import { expect, test } from '@playwright/test';
@@ -9,6 +9,7 @@ import { freePort } from '../../infra/ports.ts';
 import { ensureBundleImage } from '../../agent-worker/openclaw/image.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { startHandStartedGateway } from '../jest/openclaw-gateway.ts';
+import { seriousViolations } from './axe.ts';
 import { signInAsAdmin } from './helpers.ts';
 import { approveInBrowser, untilCompleted } from './jobs-helpers.ts';
 
@@ -65,7 +66,14 @@ test('deploys OpenClaw to the local node after the typed approval, refusing a wr
   await approval.getByLabel('Phrase').fill(phrase);
   await approval.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByTestId('job-state')).toHaveText(/running|completed/);
+  // While it deploys, the current step's progress as the agent reports it (ADR 0021): the gateway's wait
+  // for health counts its seconds against the step's timeout, naming the checks that answer.
+  const progress = page.getByTestId('step-progress');
+  await expect(progress.getByRole('progressbar')).toBeVisible({ timeout: 60_000 });
+  await expect(progress.getByRole('progressbar', { name: /waiting for health: attempt \d+: \/healthz/ })).toHaveAttribute('max', /^\d+$/, { timeout: 60_000 });
+  expect(await seriousViolations(page)).toEqual([]); // the bar as axe-core sees it
   await expect(page.getByTestId('job-state')).toHaveText('completed', { timeout: 180_000 });
+  await expect(progress).toHaveCount(0); // a finished job reports none
   await expect(page.getByTestId('job-result')).toContainText('OpenClaw 2026.9.6');
   await expect(page.getByTestId('approvals')).toContainText('approved');
   // Attempts and timeouts of each step, from the run's history.

@@ -93,7 +93,7 @@ test('two customers, two company admins: each sees only their own organization, 
       const userLink = await invite(admin, name, `user-${suffix}@customer.test`, 'Company user');
       const user = await accept(browser, baseURL!, userLink, name, 'A company user');
       await expect(user.getByTestId('console-view')).toHaveText('User view');
-      expect(await navLinks(user)).toEqual(['Anthropy Works', 'Jobs', 'Approvals', 'Connections', 'Workflows', 'Tools', 'Account']);
+      expect(await navLinks(user)).toEqual(['Anthropy Works', 'Jobs', 'Approvals', 'Connections', 'Workflows', 'Schedules', 'Tools', 'Account']);
       await user.screenshot({ path: 'test-results/screens/user-view.png' });
       expect((await user.goto('/audit'))!.status()).toBe(403);
       await expect(user.getByRole('heading', { name: 'Not allowed' })).toBeVisible();

@@ -1,10 +1,11 @@
 // The records the API fuzz run aims at: the usual tenants (tests/jest/tenants.ts), and in Acme an online
 // node whose agent is gone, a managed instance on it, a failed job to retry and a job waiting for its
-// approval; plus a record of its own for each destructive operation, and an API token for each caller.
+// approval, a share link of its report; plus a record of its own for each destructive operation, and an API token for each caller.
 import crypto from 'node:crypto';
 import { createEnrollmentToken } from '../../api/agents/service.ts';
 import { createOrganization } from '../../api/organizations/service.ts';
 import { invitePerson } from '../../api/people/service.ts';
+import { createShareLink } from '../../api/reports/share-links.ts';
 import { createToken } from '../../api/tokens/service.ts';
 import { createDefinition } from '../../api/workflow-definitions/service.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
@@ -110,6 +111,8 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
       createdBy: w.actors.acmeAdmin.userId,
     })
     .returning();
+  // A share link of Acme's report: one to revoke, and its token for the public report.
+  const share = await createShareLink(admin, w.acme.id, { expiresInDays: 30 });
   const caller = async (label: string, actor: typeof w.actors.admin): Promise<Caller> => {
     const { token } = await createToken(w.ctx(actor), { name: 'fuzz', scopes: ['read', 'operate', 'approve'] });
     const spare = await createToken(w.ctx(actor), { name: 'fuzz spare', scopes: ['read', 'operate', 'approve'] });
@@ -131,6 +134,8 @@ export async function seedFuzzRecords(db: Db, baseUrl: string): Promise<FuzzReco
       FUZZ_FAILED_JOB_ID: failed!.id,
       FUZZ_WORKFLOW_DEFINITION_ID: definition.id,
       FUZZ_SCHEDULE_ID: schedule!.id,
+      FUZZ_SHARE_LINK_ID: share.link.id,
+      FUZZ_SHARE_TOKEN: share.token,
     },
   };
 }

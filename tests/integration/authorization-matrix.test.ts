@@ -58,7 +58,8 @@ async function snapshot() {
       select 'am', group_id::text, user_id::text, '' from approver_group_members union all
       select 'c', id::text, name || status || mode, coalesce(credentials_sealed, '') from connections union all
       select 'w', id::text, name, coalesce(archived_at::text, '') || coalesce(current_version_id::text, '') from workflow_definitions union all
-      select 'v', id::text, definition_id::text, number::text from workflow_versions
+      select 'v', id::text, definition_id::text, number::text from workflow_versions union all
+      select 'rs', id::text, organization_id::text, coalesce(revoked_at::text, '') from report_share_links
     ) x) as records,
     (select count(*)::int from audit_events where outcome = 'success') as successes`);
   return row!;

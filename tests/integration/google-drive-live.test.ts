@@ -1,7 +1,7 @@
 // The live Google Drive provider against the real protocols on loopback (tests/stand-ins/): the consent
 // flow driven over HTTP through a real OAuth 2.0 authorization server (PKCE and the redirect URI enforced
 // by oidc-provider) and refused for a wrong, expired, reused or someone else's state; files listed Live
-// over several pages through @googleapis/drive; an expired access token refreshed unnoticed with the
+// over several pages through @googleapis/drive, with its progress after each page; an expired access token refreshed unnoticed with the
 // refresh token kept; a revoked one turning the connection needs_reconnect; deletion revoking at Google.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -12,6 +12,7 @@ import { createConnection, getConnection, testConnection } from '../../api/conne
 import { ConflictError, ForbiddenError, PolicyBlockedError } from '../../api/errors.ts';
 import { setPermission } from '../../api/permissions/service.ts';
 import { auditEvents, capabilities, connectionOauthStates, connections } from '../../db/schema.ts';
+import { readStepProgress, type StepProgress } from '../../protocol/step-progress.ts';
 import { followConsent } from '../stand-ins/consent.ts';
 import { startGoogleStandIn, type GoogleStandIn } from '../stand-ins/google.ts';
 import type { TestDatabase } from '../jest/db.ts';
@@ -130,7 +131,8 @@ describe('live Drive actions', () => {
     await setPermission(w.ctx(w.actors.admin), w.acme.id, drive!.id, { enabled: true, allowedActions: ['files.list', 'files.get'], confirmation: 'never' });
 
     google.drive.requests.length = 0;
-    const listed = await runActionFor(admin(), id, 'files.list', { folderId: 'folder-1', pageSize: 2, limit: 5 });
+    const reports: StepProgress[] = [];
+    const listed = await runActionFor(admin(), id, 'files.list', { folderId: 'folder-1', pageSize: 2, limit: 5 }, { progress: (p) => reports.push(p) });
     expect(listed.source).toBe('Live');
     const data = listed.data as { files: { id: string }[]; nextPageToken?: string; incompleteSearch: boolean };
     expect(data.files.map((f) => f.id)).toEqual(['file-1', 'file-2', 'file-3', 'file-4', 'file-5']);
@@ -142,6 +144,14 @@ describe('live Drive actions', () => {
       ['1', true, "'folder-1' in parents", true],
     ]);
     expect(google.drive.requests[0]!.query.fields).toBe('nextPageToken,incompleteSearch,files(id,name,mimeType,size,modifiedTime)');
+    // Its progress after each page, as a workflow run's step heartbeats it (ADR 0021): the files so far, no
+    // total (Drive does not say how many there are), so the run's page shows an indeterminate bar.
+    expect(reports).toEqual([
+      { step: 'listing Drive files', message: 'page 1: 2 files so far', done: 2, unit: 'files' },
+      { step: 'listing Drive files', message: 'page 2: 4 files so far', done: 4, unit: 'files' },
+      { step: 'listing Drive files', message: 'page 3: 5 files so far', done: 5, unit: 'files' },
+    ]);
+    expect(reports.map(readStepProgress)).toEqual(reports);
 
     const rest = await runActionFor(admin(), id, 'files.list', { folderId: 'folder-1', pageToken: data.nextPageToken });
     expect((rest.data as { files: unknown[] }).files).toHaveLength(2);

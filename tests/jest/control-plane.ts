@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { createDb } from '../../db/client.ts';
 import { temporalPayloadCodec } from '../../infra/temporal-codec.ts';
+import { recordQueue } from '../replay/record-histories.ts';
 import { startProcess, type TestProcess } from './processes.ts';
 
 /**
@@ -36,13 +37,17 @@ export async function startControlPlane(env: NodeJS.ProcessEnv): Promise<TestCon
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const db = createDb(env.DATABASE_URL!, { max: 2 });
   const codec = temporalPayloadCodec({ db: () => db });
+  const client = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
   const closeClients = async () => {
+    // With RECORD_HISTORIES=1, this file's runs are kept for the replay test (tests/replay/).
+    const queue = env.CONTROL_PLANE_TASK_QUEUE ?? process.env.CONTROL_PLANE_TASK_QUEUE;
+    if (queue) await recordQueue(client, queue, path.basename(queue.replace(/-\d+$/, '')), codec);
     await connection.close();
     await db.$client.end({ timeout: 5 });
   };
   return {
     worker,
-    client: new Client({ connection, dataConverter: { payloadCodecs: [codec] } }),
+    client,
     rawClient: new Client({ connection }),
     codec,
     closeClients,

@@ -11,10 +11,12 @@
 //     await ts.env.sleep('1 day'); …
 //   }));
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import type { WorkflowClientInterceptor, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { recordRuns } from '../replay/record-histories.ts';
 
 type AnyFunction = (...args: never[]) => Promise<unknown>;
 
@@ -48,6 +50,7 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
   let stopWorker: (() => void) | undefined;
   let worker: Promise<void> | undefined;
   const started = new Set<string>();
+  const recorded = new Map<string, number>();
 
   const tracking: WorkflowClientInterceptor = {
     startWithDetails: (input, next) => {
@@ -117,6 +120,8 @@ export function useTimeSkipping<A extends object>(workflowsPath: string, activit
         ]);
       } finally {
         mocks = undefined;
+        // With RECORD_HISTORIES=1, the runs are kept for the replay test (tests/replay/) before they are ended.
+        await recordRuns(testEnv.client, started, `time-skipping-${path.basename(workflowsPath, '.ts')}`, recorded);
         for (const workflowId of started)
           await testEnv.client.workflow
             .getHandle(workflowId)

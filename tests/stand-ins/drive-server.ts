@@ -3,7 +3,8 @@
 // access token that the authorization server issued for the Drive scope and that has not expired or been
 // revoked (401 otherwise), `pageSize` (1–1000), a `q` it understands (name contains, in parents,
 // mimeType =, trashed =), a `pageToken` it issued for that same query, and `fields` (a partial response).
-// Pages chain through nextPageToken; `incompleteSearch` is reported when the test says so.
+// Pages chain through nextPageToken; `incompleteSearch` is reported when the test says so, and a page
+// takes as long as the test says (a slow listing).
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +25,8 @@ export interface DriveStandIn {
   /** GOOGLE_DRIVE_BASE_URL: the client appends /drive/v3/… */
   url: string;
   files: DriveFile[];
-  settings: { incompleteSearch: boolean };
+  /** `pageDelayMs`: how long each files.list page takes, as a large folder's do at Google (a step's progress is then seen). */
+  settings: { incompleteSearch: boolean; pageDelayMs: number };
   /** Every request's path and query, and the token it carried (tests check what the client sent). */
   requests: { path: string; query: Record<string, string>; bearer: string | null }[];
   close(): Promise<void>;
@@ -57,7 +59,7 @@ function matcher(clause: string): (f: DriveFile) => boolean {
 const asResource = (f: DriveFile) => ({ kind: 'drive#file', ...f });
 
 export async function startDriveStandIn(oauth: OAuthStandIn, files: DriveFile[] = []): Promise<DriveStandIn> {
-  const settings = { incompleteSearch: false };
+  const settings = { incompleteSearch: false, pageDelayMs: 0 };
   const requests: DriveStandIn['requests'] = [];
   /** Page tokens issued: token → the query they continue and where. */
   const pages = new Map<string, { q: string; offset: number }>();
@@ -109,7 +111,10 @@ export async function startDriveStandIn(oauth: OAuthStandIn, files: DriveFile[] 
     const answer = async () => {
       if (req.method !== 'GET') throw new DriveError(405, 'Method not allowed');
       await authorize(req);
-      if (url.pathname === '/drive/v3/files') return list(url.searchParams);
+      if (url.pathname === '/drive/v3/files') {
+        if (settings.pageDelayMs) await new Promise((r) => setTimeout(r, settings.pageDelayMs));
+        return list(url.searchParams);
+      }
       const m = /^\/drive\/v3\/files\/([^/]+)$/.exec(url.pathname);
       if (m) return get(decodeURIComponent(m[1]!), url.searchParams);
       throw new DriveError(404, 'Not Found');

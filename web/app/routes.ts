@@ -7,11 +7,14 @@ export default [
   route('login/two-factor', 'routes/auth/two-factor.tsx'),
   route('logout', 'routes/auth/logout.tsx'),
   route('invite/:token', 'routes/people/accept-invitation.tsx'),
+  // A customer report's share link opens without signing in, outside the console (ADR 0021).
+  route('reports/shared/:token', 'routes/reports/shared.tsx'),
   layout('routes/console/layout.tsx', [
     index('routes/console/home.tsx'),
     route('organizations', 'routes/organizations/list.tsx'),
     route('organizations/:organizationId', 'routes/organizations/detail.tsx'),
     route('organizations/:organizationId/permissions', 'routes/organizations/permissions.tsx'),
+    route('organizations/:organizationId/report', 'routes/reports/report.tsx'),
     route('capabilities', 'routes/capabilities/catalogue.tsx'),
     route('instances', 'routes/instances/list.tsx'),
     route('instances/:instanceId/capabilities', 'routes/instances/capabilities.tsx'),

@@ -41,12 +41,21 @@ async function listFiles(ctx: Ctx, input: z.infer<typeof ListInput>): Promise<z.
     const files: z.infer<typeof File>[] = [];
     let pageToken = input.pageToken;
     let incompleteSearch = false;
+    let pages = 0;
     do {
       const pageSize = Math.min(input.pageSize, input.limit - files.length);
       const { data } = await api.files.list({ q, pageSize, pageToken, fields: `nextPageToken,incompleteSearch,files(${FILE_FIELDS})` }, { signal: ctx.signal });
       files.push(...(data.files ?? []).map(toFile));
       incompleteSearch ||= data.incompleteSearch ?? false;
       pageToken = data.nextPageToken ?? undefined;
+      // Drive does not say how many there are: the files so far, with no total (an indeterminate bar).
+      pages += 1;
+      ctx.progress?.({
+        step: 'listing Drive files',
+        message: `page ${pages}: ${files.length} files so far${pageToken ? '' : ', the last page'}`,
+        done: files.length,
+        unit: 'files',
+      });
     } while (pageToken && files.length < input.limit);
     return { files, incompleteSearch, ...(pageToken ? { nextPageToken: pageToken } : {}) };
   });

@@ -7,6 +7,7 @@
 // live implementation is added by filling in `run`, `test` and `revoke`; callers do not change. Without
 // one, a live call answers "not available yet" (LiveNotAvailableError): nothing pretends.
 import type { z } from 'zod';
+import type { Progress } from '../../../protocol/step-progress.ts';
 import { AppError } from '../../errors.ts';
 import type { PROVIDERS } from '../../capabilities/model.ts';
 
@@ -34,6 +35,8 @@ export interface ProviderContext<C, M> {
   /** The OAuth client the MSP registered with the provider (oauth2 providers; null when not configured). */
   oauthClient: { clientId: string; clientSecret: string } | null;
   signal?: AbortSignal;
+  /** How far a long action has come (a listing's pages), when someone watches it: a workflow run's step heartbeats it (ADR 0021). */
+  progress?: Progress;
 }
 
 /** What a consent flow (authorization code with PKCE) needs of an oauth2 provider. */

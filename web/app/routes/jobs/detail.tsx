@@ -11,6 +11,7 @@ import { JobResult } from './job-result.tsx';
 import { JobState, jobTarget } from './job-view.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
+import { StepProgressBar } from '../../components/step-progress.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData ? loaderData.job.label : 'Job'} · Anthropy Works` }];
 
@@ -44,8 +45,10 @@ export async function action({ request, params }: Route.ActionArgs) {
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(2000, ['job']); // its state, step and approvals; a run's own instance jobs
   const { job, run, canDecide, ownRequest, canCancel, canRetry } = loaderData;
-  // Attempts and retries of its activities are in Temporal's history, which announces nothing: ask while it runs.
-  usePolling(5000, job.state === 'preflight' || job.state === 'running');
+  // Attempts and retries of its activities are in Temporal's history, and a step's progress in its
+  // heartbeats: neither changes a record the live feed announces, so ask while it runs (every 2 s once
+  // it runs or reports progress, so the bar moves; ADR 0022).
+  usePolling(job.progress || job.state === 'running' ? 2000 : 5000, job.state === 'preflight' || job.state === 'running');
   const busy = useNavigation().state === 'submitting';
   const approve = actionData?.intent === 'approve' ? actionData.result : null;
   const phraseError = approve && !approve.ok ? (approve.fieldErrors.phrase ?? approve.formError) : null;
@@ -81,6 +84,14 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
             <th>Current step</th>
             <td data-testid="job-step">{job.step ?? '—'}</td>
           </tr>
+          {job.progress && (
+            <tr>
+              <th>Progress</th>
+              <td>
+                <StepProgressBar progress={job.progress} />
+              </td>
+            </tr>
+          )}
           <tr>
             <th>Requested by</th>
             <td>

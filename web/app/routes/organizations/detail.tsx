@@ -21,6 +21,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     canSeeNodes: can(ctx.actor, 'node.view', target),
     canSeePermissions: can(ctx.actor, 'permission.view', target),
     canSeeConnections: can(ctx.actor, 'connection.view', target),
+    canSeeReport: can(ctx.actor, 'report.view', target),
   };
 }
 
@@ -35,7 +36,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function OrganizationDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes, canSeePermissions, canSeeConnections } = loaderData;
+  const { organization: org, canRename, canArchive, canSeePeople, canSeeNodes, canSeePermissions, canSeeConnections, canSeeReport } = loaderData;
   const errors = actionData && !actionData.ok ? actionData : null;
   return (
     <>
@@ -71,6 +72,11 @@ export default function OrganizationDetail({ loaderData, actionData }: Route.Com
         {canSeeConnections && (
           <li>
             <Link to={`/connections?organizationId=${org.id}`}>Connections</Link>
+          </li>
+        )}
+        {canSeeReport && (
+          <li>
+            <Link to={`/organizations/${org.id}/report`}>Report</Link> <span className="muted">(to print, or share with the customer)</span>
           </li>
         )}
       </ul>

@@ -135,7 +135,7 @@ export default function Schedules({ loaderData, actionData }: Route.ComponentPro
             </select>
           </label>
           <LabelledInput label="Cron expression" name="expression" placeholder="0 2 * * *" error={errors['spec.expression']}>
-            <span className="muted">minute hour day-of-month month day-of-week (0 = Sunday), read in the time zone below</span>
+            <span className="muted">minute hour day-of-month month day-of-week (0 or SUN = Sunday; JAN–DEC; @daily, @weekly…), read in the time zone below</span>
           </LabelledInput>
           <LabelledInput label="Every (seconds)" name="everySeconds" type="number" min={1} error={errors['spec.everySeconds']} />
           <LabelledInput label="Time zone" name="timeZone" placeholder="the organization’s" error={errors.timeZone} />
