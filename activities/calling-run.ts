@@ -74,3 +74,8 @@ export async function asCallingRun<T>(db: Db, what: string, fn: (tx: Executor) =
     throw ApplicationFailure.nonRetryable(`refused: ${err.reason}`, err.type);
   }
 }
+
+/** A job's state change in the worker's log, with the ids one grep follows across processes (the SDK's logger adds the run's workflowId and runId). */
+export function logJobState(job: JobRecord, to: string, step: string | null): void {
+  Context.current().log.info('job state', { jobId: job.id, type: job.type, organizationId: job.organizationId, nodeId: job.nodeId, from: job.state, to, step });
+}

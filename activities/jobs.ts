@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
-import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
+import { asCallingRun, jobOfCallingRun, logJobState, type JobRecord } from './calling-run.ts';
 import { instances, jobs, organizations, users, type JobApproval, type JobState } from '../db/schema.ts';
 import { MSP_ROLES } from '../api/authz.ts';
 import { approvalsNeededOf, approvalsOfRequest, mayDecide } from '../api/jobs/approvers.ts';
@@ -66,6 +66,7 @@ export function createJobActivities(deps: { db: Db }) {
             ...(input.step !== undefined ? { step: input.step } : {}),
             ...(input.approvalPhrase ? { approvalPhrase: input.approvalPhrase } : {}),
             ...(input.approvalExpiresAt ? { approvalExpiresAt: new Date(input.approvalExpiresAt) } : {}),
+            ...(input.state === 'waiting_for_approval' && job.state !== 'waiting_for_approval' ? { approvalRequestedAt: now } : {}),
             ...(input.failureReason ? { failureReason: input.failureReason } : {}),
             ...(input.result ? { result: input.result } : {}),
             approvals,
@@ -76,6 +77,7 @@ export function createJobActivities(deps: { db: Db }) {
         const actor = { actorType: 'workflow' as const, actorId: job.workflowId, actorLabel: `job ${job.type}` };
         const target = { organizationId: job.organizationId, targetType: 'job', targetId: job.id };
         if (input.state && input.state !== job.state) {
+          logJobState(job, input.state, input.step ?? job.step);
           await recordAudit(tx, {
             ...actor,
             ...target,

@@ -22,7 +22,7 @@ import type { Db } from '../db/client.ts';
 import { connections, jobs, organizations, users, workflowVersions, type ApprovalPolicy, type JobState } from '../db/schema.ts';
 import { conditionHolds, conditionInWords, conditionReason, resolveStep, UnresolvedReferenceError, type Step } from '../protocol/workflow-definition.ts';
 import type { Approver } from '../workflows/approval.ts';
-import { asCallingRun, jobOfCallingRun, type JobRecord } from './calling-run.ts';
+import { asCallingRun, jobOfCallingRun, logJobState, type JobRecord } from './calling-run.ts';
 import { useStandingApprovals } from './standing-approvals.ts';
 
 /** The policy engine's answer for a step, with what the run needs to act on it. */
@@ -217,11 +217,13 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
             step: input.stepId,
             approvalPhrase: input.phrase,
             approvalExpiresAt: new Date(input.expiresAt),
+            approvalRequestedAt: new Date(),
             approvalPolicy: policy,
             ...(pre.entries.length ? { approvals: [...now!.approvals, ...pre.entries] } : {}),
             updatedAt: new Date(),
           })
           .where(and(eq(jobs.id, job.id), eq(jobs.state, now!.state)));
+        logJobState(now!, 'waiting_for_approval', input.stepId);
         return { preApproved: pre.approvers };
       });
     },

@@ -1,6 +1,7 @@
 // `agent-worker <command>`: the node agent's command line on a managed machine.
 //   enroll   registers this machine's agent with the control plane (one-time token, own key pair)
-//   status   prints the agent's identity, connection and the node's status as the control plane sees it
+//   status   prints the agent's identity, connection, the node's status as the control plane sees it, and
+//            whether it can poll its queue through the agent door
 // Commands live in the COMMANDS table below; each parses its own options and returns an exit code:
 // 0 ok, 2 bad input or refused (by the control plane or because of the local state), 1 anything else.
 import crypto from 'node:crypto';
@@ -16,11 +17,13 @@ import {
   isCaCertificate,
   readAgentConfig,
   readPrivateKey,
+  readTemporalCredential,
   statePaths,
   writeAgentConfig,
   writePrivateFile,
   type AgentConfig,
 } from './config.ts';
+import { checkDoor } from './door-check.ts';
 import { controlPlaneKeyMismatch, enrollServerUrl, expectedFingerprint } from './enroll-checks.ts';
 import { generateKeyPair, keyFingerprint, publicKeyOf } from '../protocol/envelope.ts';
 import { signedFetch } from '../protocol/request-signing.ts';
@@ -266,14 +269,17 @@ async function enroll(argv: string[]): Promise<number> {
 
 const STATUS_USAGE = `Usage: agent-worker status [--state-dir <dir>]
 
-Prints this agent's identity (node, server, task queue, Temporal), its last heartbeat, and the node's
-status as the control plane sees it (asked with a request signed by the agent's key).
+Prints this agent's identity (node, server, task queue, Temporal), its last heartbeat, the node's status
+as the control plane sees it (asked with a request signed by the agent's key), and whether the agent can
+poll its task queue: the agent door, reached with the agent's own credential as \`run\` reaches it,
+describes the queue, with the pollers Temporal sees on it (a running agent is one of them).
 
   --state-dir <dir>   the agent's state folder (default: AGENT_STATE_DIR, else ~/.config/anthropy-agent)
   --help              show this text
 
-Exit codes: 0 the control plane knows this agent, 2 not enrolled or refused (e.g. the node was revoked),
-1 any other failure (unreachable server, unreadable or corrupt config).`;
+Exit codes: 0 the control plane knows this agent and it can poll its queue, 2 not enrolled or refused
+(e.g. the node was revoked, or the door refused the agent's credential), 1 any other failure (unreachable
+server or agent door, unreadable or corrupt config).`;
 
 const ago = (iso: string) => {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -316,7 +322,7 @@ async function status(argv: string[]): Promise<number> {
     const me = json as { status: string; lastSeenAt: string | null; name: string };
     line('Node status', me.status);
     line('Last seen', me.lastSeenAt ? `${me.lastSeenAt}${ago(me.lastSeenAt)} (by the control plane)` : 'never (by the control plane)');
-    return 0;
+    return canPoll(config, readTemporalCredential(stateDir), line);
   }
   const message = problemMessage(code, json, config.serverUrl);
   if (code === 403) {
@@ -326,6 +332,21 @@ async function status(argv: string[]): Promise<number> {
   line('Node status', 'unknown');
   if (code === 401) throw new CliError(2, `the control plane does not accept this agent's signature: ${message}`);
   throw new CliError(code >= 400 && code < 500 ? 2 : 1, message);
+}
+
+/** The door describes this agent's own queue, or the command fails: 2 when the door refused, 1 when it did not answer. */
+async function canPoll(config: AgentConfig, credential: string, line: (label: string, value: string) => void): Promise<number> {
+  const door = await checkDoor(config, credential);
+  if (!door.ok) {
+    line('Can poll', 'no');
+    if (door.refused)
+      throw new CliError(2, `the agent door at ${config.temporalAddress} refused this agent (${door.reason}); if the node was enrolled again elsewhere, enroll this machine again`);
+    throw new CliError(1, `cannot poll ${config.taskQueue}: the agent door at ${config.temporalAddress} does not answer (${door.reason})`);
+  }
+  line('Can poll', `yes (the agent door describes ${config.taskQueue})`);
+  const seen = door.pollers.map((p) => `${p.identity}${p.lastAccessTime ? ago(p.lastAccessTime.toISOString()) : ''}`);
+  line('Pollers', seen.length ? seen.join(', ') : 'none: no agent polls this queue now (is `agent-worker run` running?)');
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------- commands

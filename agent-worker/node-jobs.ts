@@ -57,7 +57,13 @@ export function createAgentJobActivities(deps: { config: AgentConfig; privateKey
         controlPlanePublicKey: deps.config.controlPlanePublicKey,
         alreadyExecuted: (id) => deps.store.hasExecuted(id),
       });
-      if (!verdict.ok) throw refuse(verdict.reason, { refusal: verdict.refusal, nodeId: deps.config.nodeId });
+      // The ids one grep follows across processes (the SDK's logger adds the run's workflowId and runId).
+      const ids = { jobId: envelope.jobId, nodeId: deps.config.nodeId, organizationId: deps.config.organizationId, action: envelope.action };
+      if (!verdict.ok) {
+        Context.current().log.warn('node job refused', { ...ids, refusal: verdict.refusal });
+        throw refuse(verdict.reason, { refusal: verdict.refusal, nodeId: deps.config.nodeId });
+      }
+      Context.current().log.info('node job accepted', ids);
       const { action } = envelope;
       if (!isNodeActionName(action)) throw refuse(`this agent has no action "${action}"`, { refusal: 'unknown_action' });
       // Signed by the control plane, which checked them too: a mismatch means the two run different catalogues.

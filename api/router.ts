@@ -64,6 +64,8 @@ function mount(router: express.Router, e: Endpoint) {
             : sendProblem(res, 401, 'Unauthorized', `This endpoint takes requests signed by an enrolled agent's key: ${verdict.reason}`);
         }
         const agent = { nodeId: verdict.nodeId };
+        // The request log (web/server.ts) names the node whose signature was checked: one grep follows a node.
+        res.locals.nodeId = verdict.nodeId;
         call = (input) => e.handler({ db, agent }, input);
       } else {
         const actor = await authenticate(db, { authorization: req.get('authorization'), sessionToken: sessionTokenFromCookieHeader(req.get('cookie')) });

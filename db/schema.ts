@@ -258,6 +258,8 @@ export const jobs = pgTable(
     step: text('step'),
     approvalPhrase: text('approval_phrase'),
     approvalExpiresAt: timestamp('approval_expires_at', { withTimezone: true, precision: 3 }),
+    /** When the job began waiting for its current approval (a workflow run: its current step's): the age /metrics reports. */
+    approvalRequestedAt: timestamp('approval_requested_at', { withTimezone: true, precision: 3 }),
     approvals: jsonb('approvals').$type<JobApproval[]>().notNull().default([]),
     /** Who may approve and whether the requester may, as the job was asked (the permission's policy, ADR 0012): re-checked on each decision. */
     approvalPolicy: jsonb('approval_policy').$type<JobApprovalPolicy>(),

@@ -104,6 +104,13 @@ const EnvSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   PORT: port(3000),
   HOST: z.string().min(1).default('localhost'),
+  // The bearer token Prometheus sends to the web process's /metrics. Unset, /metrics answers only callers on
+  // this machine that came through no proxy (ADR 0025).
+  METRICS_TOKEN: z.string().trim().min(16, 'METRICS_TOKEN must have at least 16 characters').max(500).optional(),
+  // The control-plane worker's own ports, on loopback, each off when unset: the Temporal SDK's Prometheus
+  // exporter (worker metrics) and a small HTTP server answering /healthz and /readyz (polling its queue).
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   PUBLIC_URL: z.string().url().optional(),
   ADMIN_EMAIL: z.string().email().default(DEVELOPMENT_ADMIN_EMAIL),
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must have at least 12 characters').optional(),

@@ -14,11 +14,13 @@ import { assertConfiguredKekMatches } from './secrets/startup-check.ts';
 import { temporalDataConverter } from './temporal-codec.ts';
 import { connectTemporal, connectTemporalWorker, temporalTlsSummary } from './temporal-connection.ts';
 import { installTemporalLogging } from './temporal-logging.ts';
+import { startWorkerHealthServer } from './worker-health.ts';
 
 const log = createLogger('control-plane-worker');
 const config = loadConfig();
 
-installTemporalLogging(log);
+// The SDK's worker metrics (temporal_…) on loopback only: its exporter has no authentication (ADR 0025).
+installTemporalLogging(log, config.WORKER_METRICS_PORT ? { metricsAddress: `127.0.0.1:${config.WORKER_METRICS_PORT}` } : {});
 
 async function main() {
   // Activities open connection credentials: a SECRETS_KEY that did not wrap the data keys is refused at start.
@@ -44,8 +46,19 @@ async function main() {
   // Temporal's schedules are made to match Postgres's before any scheduled run is taken (a failure is logged, not fatal).
   const scheduleClient = new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter({ db: getDb }) });
   await reconcileSchedules(getDb(), scheduleClient, log).catch((err: unknown) => log.error({ err }, 'schedules could not be reconciled'));
-  log.info({ taskQueue: controlPlaneTaskQueue(), address: config.temporalAddress, tls: temporalTlsSummary(config) }, 'control-plane worker polling');
+  const health = config.WORKER_HEALTH_PORT ? await startWorkerHealthServer({ port: config.WORKER_HEALTH_PORT, worker, client: scheduleClient, log }) : undefined;
+  log.info(
+    {
+      taskQueue: controlPlaneTaskQueue(),
+      identity: worker.options.identity,
+      address: config.temporalAddress,
+      tls: temporalTlsSummary(config),
+      ...(config.WORKER_METRICS_PORT ? { metrics: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics` } : {}),
+    },
+    'control-plane worker polling',
+  );
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+  health?.close();
   await client.close();
   await connection.close();
   await closeDb();

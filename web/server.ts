@@ -14,6 +14,9 @@ import { codecServer } from './codec-server.ts';
 import { csrfProtection } from './csrf.ts';
 import { startLiveFeed } from '../api/live/feed.ts';
 import { liveEvents } from './live-events.ts';
+import { healthRoutes } from './health.ts';
+import { metricsRoute } from './metrics.ts';
+import { getTemporalClient, temporalNamespace } from '../api/temporal-client.ts';
 
 const log = createLogger('web');
 const config = loadConfig();
@@ -37,11 +40,16 @@ try {
 const app = express();
 app.disable('x-powered-by');
 if (config.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY);
+// Probes and scrapes first: no sign-in, no CSRF, and not in the request log (a probe every few seconds is noise).
+app.use(healthRoutes({ db: getDb, temporal: getTemporalClient, namespace: temporalNamespace }));
+app.use(metricsRoute({ db: getDb, token: config.METRICS_TOKEN }));
 app.use((req, res, next) => {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    // Ids are in the path (/jobs/<id>); an agent's node, checked by its signature, is added by the API router.
+    const nodeId = typeof res.locals.nodeId === 'string' ? { nodeId: res.locals.nodeId } : {};
+    log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms), ...nodeId }, 'request');
   });
   res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
   // Route code reads the caller's address from this header; never trust a value the client sent.

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
-import { receiveHeartbeat } from './heartbeat.ts';
+import { heartbeatWasLate, receiveHeartbeat } from './heartbeat.ts';
 
 let t: TestDatabase;
 let w: Tenants;
@@ -161,5 +161,19 @@ describe('tool configuration drift', () => {
     const elsewhere = await managed('elsewhere', otherNode, { hash: 'sha256:x', at: new Date(0) });
     await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(elsewhere.id, 'sha256:forged')] });
     expect(await row(elsewhere.id)).toMatchObject({ reportedToolsHash: null, driftedSince: null });
+  });
+});
+
+describe('a late heartbeat', () => {
+  const config = { NODE_HEARTBEAT_SECONDS: 15, NODE_STALE_AFTER_MISSED: 2 };
+  const now = new Date('2026-12-01T00:00:00Z');
+  const ago = (s: number) => new Date(now.getTime() - s * 1000);
+  it('comes after the node turned stale: marked so, or its previous one older than the stale threshold; a first one never is', () => {
+    expect(heartbeatWasLate({ lastSeenAt: null, status: 'pending' }, now, config)).toBe(false);
+    expect(heartbeatWasLate({ lastSeenAt: ago(15), status: 'online' }, now, config)).toBe(false);
+    expect(heartbeatWasLate({ lastSeenAt: ago(30), status: 'online' }, now, config)).toBe(false);
+    expect(heartbeatWasLate({ lastSeenAt: ago(31), status: 'online' }, now, config)).toBe(true);
+    expect(heartbeatWasLate({ lastSeenAt: ago(5), status: 'stale' }, now, config)).toBe(true);
+    expect(heartbeatWasLate({ lastSeenAt: ago(5), status: 'offline' }, now, config)).toBe(true);
   });
 });

@@ -12,6 +12,10 @@ import { storeInstanceConfigs } from '../instances/drift.ts';
 import { NODE_MONITOR_ID_PREFIX } from '../jobs/workflow-organization.ts';
 import { ForbiddenError, parseInput, UnavailableError } from '../errors.ts';
 import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
+import { processMetrics } from '../metrics/registry.ts';
+import { createLogger } from '../../infra/logger.ts';
+
+const log = createLogger('api');
 
 /**
  * A container's date as PostgreSQL can store it, or null. Docker reports whatever the container says (an
@@ -74,10 +78,29 @@ export async function storeInventory(tx: Executor, nodeId: string, containers: C
   }
 }
 
+/**
+ * A heartbeat is late when it comes after the node had turned stale: the monitor had marked it stale or
+ * offline, or its previous report is older than the NODE_STALE_AFTER_MISSED intervals after which the
+ * monitor turns a node stale (the monitor may not have run yet). A node's first report is never late.
+ */
+export function heartbeatWasLate(
+  before: { lastSeenAt: Date | null; status: string },
+  now: Date,
+  config: { NODE_HEARTBEAT_SECONDS: number; NODE_STALE_AFTER_MISSED: number },
+): boolean {
+  if (before.status === 'stale' || before.status === 'offline') return true;
+  return before.lastSeenAt !== null && now.getTime() - before.lastSeenAt.getTime() > config.NODE_HEARTBEAT_SECONDS * config.NODE_STALE_AFTER_MISSED * 1000;
+}
+
 export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): Promise<{ accepted: true }> {
   const { containers, discovered, instanceConfigs, ...report } = parseInput(HeartbeatReport, input);
   const now = new Date();
+  const config = loadConfig();
+  let late: { lastSeenAt: Date | null; status: string } | undefined;
   const accepted = await db.transaction(async (tx) => {
+    // The node as it was before this report: was this one late?
+    const [before] = await tx.select({ lastSeenAt: nodes.lastSeenAt, status: nodes.status }).from(nodes).where(eq(nodes.id, nodeId)).for('update');
+    if (before && heartbeatWasLate(before, now, config)) late = before;
     const [node] = await tx
       .update(nodes)
       .set({ lastSeenAt: now, lastReport: { ...report, receivedAt: now.toISOString() } })
@@ -92,7 +115,12 @@ export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): 
   });
   // A revoked (or removed) node's heartbeats are refused and never reach its monitor.
   if (!accepted) throw new ForbiddenError('This node was revoked; its agent must enroll again with a new token.');
-  const config = loadConfig();
+  const metrics = processMetrics();
+  metrics.heartbeatsReceived.inc();
+  if (late) {
+    metrics.heartbeatsLate.inc();
+    log.info({ nodeId, previousAt: late.lastSeenAt?.toISOString() ?? null, status: late.status }, 'late heartbeat');
+  }
   try {
     const client = await getTemporalClient();
     await client.workflow.signalWithStart(nodeMonitor, {

@@ -29,7 +29,6 @@ describe('the calls an agent may make', () => {
       'RecordActivityTaskHeartbeatById',
       'PollNexusTaskQueue',
       'TerminateWorkflowExecution',
-      'DescribeTaskQueue',
       'UpdateNamespace',
     ]) {
       expect(ruleFor(`/${WORKFLOW_SERVICE}/${method}`)).toEqual({ refused: 'not a call an activity worker on its own queue makes' });
@@ -48,6 +47,22 @@ describe('the calls an agent may make', () => {
     expect(reasonOf(poll(own, 'other'))).toBe('namespace "other" is not the agents\' namespace "default"');
     expect(reasonOf(poll(own, 'default', TaskQueueKind.TASK_QUEUE_KIND_STICKY))).toBe('sticky queues are for workflow workers');
     expect(reasonOf(admit('PollActivityTaskQueue', Uint8Array.from([0xff, 0xff, 0xff])))).toBe('the request is not a valid message of its method');
+  });
+
+  it('lets an agent describe its own queue only, in the classic mode, which tells its pollers and nothing else', () => {
+    const { DescribeTaskQueueMode, TaskQueueType } = proto.temporal.api.enums.v1;
+    const describe = (request: Parameters<typeof v1.DescribeTaskQueueRequest.encode>[0]) =>
+      admit('DescribeTaskQueue', v1.DescribeTaskQueueRequest.encode({ namespace: 'default', ...request }).finish());
+    expect(describe({ taskQueue: { name: own }, taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY })).toEqual({ admitted: true });
+    const other = 'node.22222222-2222-4222-8222-222222222222';
+    expect(reasonOf(describe({ taskQueue: { name: other } }))).toBe(`task queue "${other}" is not this node's queue ${own}`);
+    expect(reasonOf(describe({ taskQueue: { name: 'control-plane' } }))).toMatch(/is not this node's queue/);
+    expect(reasonOf(describe({ namespace: 'other', taskQueue: { name: own } }))).toBe('namespace "other" is not the agents\' namespace "default"');
+    expect(reasonOf(describe({ taskQueue: { name: own, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY } }))).toBe('an agent has no sticky queue');
+    const classicOnly = 'only the classic description of the queue (its pollers) is for agents';
+    expect(reasonOf(describe({ taskQueue: { name: own }, apiMode: DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED }))).toBe(classicOnly);
+    expect(reasonOf(describe({ taskQueue: { name: own }, versions: { allActive: true } }))).toBe(classicOnly);
+    expect(reasonOf(describe({ taskQueue: { name: own }, taskQueueTypes: [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW] }))).toBe(classicOnly);
   });
 
   it('asks heartbeats and completions for their task token, which the door then checks', () => {

@@ -2,14 +2,15 @@
 // nothing else. Seen from a real agent (SDK 1.24) through the door: GetSystemInfo and DescribeNamespace
 // at connect, PollActivityTaskQueue on its queue, RecordActivityTaskHeartbeat and
 // RespondActivityTask{Completed,Failed,Canceled} for the tasks it runs, ShutdownWorker when it stops. The
-// SDK also sends RecordWorkerHeartbeat to a server that supports worker heartbeats. Every other method of
-// every service (start, signal, query, list, describe, history, workflow tasks, other queues, the *ById
-// completions, the operator service) is refused.
+// SDK also sends RecordWorkerHeartbeat to a server that supports worker heartbeats, and `agent-worker
+// status` describes its own queue (DescribeTaskQueue) to learn whether the agent can poll. Every other
+// method of every service (start, signal, query, list, describe a workflow, history, workflow tasks, other
+// queues, the *ById completions, the operator service) is refused.
 import proto from '@temporalio/proto';
 import { nodeTaskQueue } from '../../workflows/task-queues.ts';
 
 const v1 = proto.temporal.api.workflowservice.v1;
-const { TaskQueueKind } = proto.temporal.api.enums.v1;
+const { DescribeTaskQueueMode, TaskQueueKind } = proto.temporal.api.enums.v1;
 
 export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
 
@@ -81,6 +82,19 @@ export const ALLOWED_CALLS: Readonly<Record<string, CallRule>> = {
     ],
     undefined,
     'hand',
+  ),
+  // `agent-worker status`'s proof that the agent can poll: a read of its own queue (its pollers), in the
+  // classic mode, which describes that one queue and nothing of other queues or build ids.
+  DescribeTaskQueue: rule(
+    (b) => v1.DescribeTaskQueueRequest.decode(b),
+    (r, c) => [
+      inNamespace(r.namespace, c),
+      ownQueue(r.taskQueue?.name, c, 'task queue'),
+      r.taskQueue?.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY ? 'an agent has no sticky queue' : undefined,
+      r.apiMode !== DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_UNSPECIFIED || r.versions || r.taskQueueTypes.length
+        ? 'only the classic description of the queue (its pollers) is for agents'
+        : undefined,
+    ],
   ),
   RecordActivityTaskHeartbeat: completion((b) => v1.RecordActivityTaskHeartbeatRequest.decode(b), 'hold'),
   RespondActivityTaskCompleted: completion((b) => v1.RespondActivityTaskCompletedRequest.decode(b), 'settle'),

@@ -31,3 +31,14 @@ export function runTestAgent(stateDir: string, socketPath: string, env: NodeJS.P
     { inheritEnv: false },
   );
 }
+
+/** The smallest heartbeat report the API accepts (protocol/heartbeat.ts), for a test that sends one by hand. */
+export const minimalHeartbeat = (hostname: string) => ({
+  agentVersion: '0.0.0',
+  hostname,
+  os: 'linux',
+  cpu: { count: 1 },
+  memory: { totalBytes: 1, freeBytes: 1 },
+  dockerVersion: null,
+  inventoryDigest: null,
+});

@@ -11,8 +11,11 @@ import type { TestProcess } from './processes.ts';
 import { testTemporalOptions } from './test-temporal.ts';
 
 export interface OwnTemporal {
-  /** Stops the server and starts it again: same port, same database file (after `downForMs`: an outage). */
-  restart(downForMs?: number): Promise<void>;
+  /**
+   * Stops the server and starts it again: same port, same database file (after `downForMs`: an outage;
+   * `whileDown` runs during the outage, e.g. to look at what the product says meanwhile).
+   */
+  restart(downForMs?: number, whileDown?: () => Promise<void>): Promise<void>;
   /** Stops it for good; the next test file in this Jest worker uses the shared server again. */
   stop(): Promise<void>;
 }
@@ -24,10 +27,14 @@ export async function startOwnTemporal(name: string): Promise<OwnTemporal> {
   const shared = process.env.TEMPORAL_ADDRESS;
   process.env.TEMPORAL_ADDRESS = server.address; // this file's own server, for every process it starts
   return {
-    async restart(downForMs = 0) {
+    async restart(downForMs = 0, whileDown) {
       await server.stop();
       if (downForMs) await new Promise((resolve) => setTimeout(resolve, downForMs));
-      server = await startTemporalDevServer(opts);
+      try {
+        await whileDown?.();
+      } finally {
+        server = await startTemporalDevServer(opts);
+      }
     },
     async stop() {
       await server.stop();

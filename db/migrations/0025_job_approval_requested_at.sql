@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "approval_requested_at" timestamp (3) with time zone;
