@@ -27,7 +27,12 @@ beforeAll(async () => {
   w = await seedTenants(t.db);
   const acme = w.acme.id;
   const node = async (organizationId: string, name: string, status: 'online' | 'offline' | 'pending' | 'revoked', createdAt: string, revokedAt?: string) =>
-    (await t.db.insert(nodes).values({ organizationId, name, status, createdAt: at(createdAt), revokedAt: revokedAt ? at(revokedAt) : null }).returning())[0]!.id;
+    (
+      await t.db
+        .insert(nodes)
+        .values({ organizationId, name, status, createdAt: at(createdAt), revokedAt: revokedAt ? at(revokedAt) : null })
+        .returning()
+    )[0]!.id;
 
   // n1: online since the 16th, stale on the 28th at 10:00, offline at 16:00, online again on the 30th at 09:00 (UTC).
   const n1 = await node(acme, 'n1', 'online', '2026-11-15T00:00:00Z');
@@ -85,7 +90,11 @@ beforeAll(async () => {
     ...extra,
   });
   const opened = async (jobId: string, when: Date) =>
-    recordAudit(t.db, { actorType: 'workflow', actorLabel: 'job', organizationId: acme, action: 'job.waiting_for_approval', targetType: 'job', targetId: jobId, outcome: 'success' }, when);
+    recordAudit(
+      t.db,
+      { actorType: 'workflow', actorLabel: 'job', organizationId: acme, action: 'job.waiting_for_approval', targetType: 'job', targetId: jobId, outcome: 'success' },
+      when,
+    );
   const openedA = ago(3 * 3600);
   const [a] = await job(acme, 'restart_gateway', 'running', 0, 0, { completedAt: null, approvals: [decision(90, openedA)] });
   await opened(a!.id, openedA);
@@ -105,7 +114,12 @@ beforeAll(async () => {
   const openedC = ago(86_400);
   await job(acme, 'workflow_run', 'rejected', 50, 86_400 - 50, {
     params: run,
-    result: { steps: [{ id: 's1', startedAt: ago(86_500).toISOString() }, { id: 's2', startedAt: openedC.toISOString() }] },
+    result: {
+      steps: [
+        { id: 's1', startedAt: ago(86_500).toISOString() },
+        { id: 's2', startedAt: openedC.toISOString() },
+      ],
+    },
     approvals: [decision(45, openedC, { request: 's2', outcome: 'rejected' })],
   });
   // D: decided 8 days ago (out of the window); E: Globex's, 20 s.
@@ -186,6 +200,7 @@ describe('getDashboardCharts', () => {
     expect(await getDashboardCharts(w.ctx(w.actors.acmeUser), {}, NOW)).toEqual({
       organizationId: w.acme.id,
       timeZone: 'UTC',
+      days: 7,
       nodeStatus: null,
       durations: null,
       timeToDecision: null,

@@ -50,6 +50,7 @@ const Seconds = z.number().min(0);
 export const ChartsOutput = z.object({
   organizationId: z.string().nullable().describe('The organization charted; null: every organization (MSP staff)'),
   timeZone: z.string(),
+  days: z.number().int().describe('How many days the charts look back, today included'),
   nodeStatus: z
     .array(z.object({ day: z.string().describe('YYYY-MM-DD in timeZone'), online: Count, stale: Count, offline: Count, pending: Count }))
     .nullable()
@@ -66,7 +67,9 @@ export const ChartsOutput = z.object({
       }),
     )
     .nullable()
-    .describe(`Jobs and workflow runs that completed or failed in the last ${CHART_DAYS} days, from creation to end, per job type or definition, most frequent first; null when the caller may not see jobs`),
+    .describe(
+      `Jobs and workflow runs that completed or failed in the last ${CHART_DAYS} days, from creation to end, per job type or definition, most frequent first; null when the caller may not see jobs`,
+    ),
   timeToDecision: z
     .object({
       count: Count,
@@ -93,7 +96,7 @@ export async function getDashboardCharts(ctx: ServiceContext, query: unknown, no
     seeJobs ? jobDurations(ctx, organizationId, since, now) : null,
     seeJobs ? decisionTimes(ctx, organizationId, since, now) : null,
   ]);
-  return { organizationId: organizationId ?? null, timeZone: q.timeZone, nodeStatus, durations, timeToDecision };
+  return { organizationId: organizationId ?? null, timeZone: q.timeZone, days: CHART_DAYS, nodeStatus, durations, timeToDecision };
 }
 
 const inOrganization = (column: SQL | typeof jobs.organizationId, organizationId: string | undefined) => (organizationId ? sql`${column} = ${organizationId}::uuid` : sql`true`);
