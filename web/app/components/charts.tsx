@@ -1,5 +1,5 @@
 // Charts as visx draws them (React SVG: the server renders them and the browser hydrates the same markup;
-// ADR 0021). Each chart is a figure whose picture is one image to assistive technology (its summary as
+// ADR 0023). Each chart is a figure whose picture is one image to assistive technology (its summary as
 // its name) and whose numbers are also a table under "Numbers": the same values, for whoever cannot see
 // the bars, and what the browser tests read.
 import { AxisBottom, AxisLeft } from '@visx/axis';
