@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { recordAudit } from '../../db/audit.ts';
 import { jobs, nodes, workflowDefinitions, type JobApproval, type JobState } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { recordNodeStatusChange } from '../../tests/jest/node-status-change.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { getDashboardCharts } from './charts.ts';
 
@@ -16,11 +17,7 @@ const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
 
 /** The node monitor's audited change, at a time of the script. */
 const statusChange = (organizationId: string, nodeId: string, from: string, to: string, when: string, outcome: 'success' | 'denied' = 'success') =>
-  recordAudit(
-    t.db,
-    { actorType: 'workflow', actorLabel: 'node monitor', organizationId, action: 'node.status', targetType: 'node', targetId: nodeId, outcome, details: { from, to } },
-    at(when),
-  );
+  recordNodeStatusChange(t.db, { organizationId, nodeId, from, to, outcome }, at(when));
 
 beforeAll(async () => {
   t = await freshDatabase();
@@ -89,10 +86,10 @@ beforeAll(async () => {
     userId: w.actors.admin.userId,
     ...extra,
   });
-  const opened = async (jobId: string, when: Date) =>
+  const opened = async (jobId: string, when: Date, organizationId = acme) =>
     recordAudit(
       t.db,
-      { actorType: 'workflow', actorLabel: 'job', organizationId: acme, action: 'job.waiting_for_approval', targetType: 'job', targetId: jobId, outcome: 'success' },
+      { actorType: 'workflow', actorLabel: 'job', organizationId, action: 'job.waiting_for_approval', targetType: 'job', targetId: jobId, outcome: 'success' },
       when,
     );
   const openedA = ago(3 * 3600);
@@ -128,11 +125,7 @@ beforeAll(async () => {
   await opened(d!.id, openedD);
   const openedE = ago(3600);
   const [e] = await job(w.globex.id, 'restart_gateway', 'running', 0, 0, { completedAt: null, approvals: [decision(20, openedE)] });
-  await recordAudit(
-    t.db,
-    { actorType: 'workflow', actorLabel: 'job', organizationId: w.globex.id, action: 'job.waiting_for_approval', targetType: 'job', targetId: e!.id, outcome: 'success' },
-    openedE,
-  );
+  await opened(e!.id, openedE, w.globex.id);
 });
 afterAll(() => t.close());
 

@@ -15,6 +15,7 @@ import { recordAudit } from '../../db/audit.ts';
 import { createDb, type Db } from '../../db/client.ts';
 import { jobs, nodes, organizations, schedules, workflowDefinitions, type JobApproval, type NodeStatus } from '../../db/schema.ts';
 import { createUser } from '../../db/users.ts';
+import { recordNodeStatusChange } from '../jest/node-status-change.ts';
 import { seriousViolations } from './axe.ts';
 import { signIn, signInAsAdmin } from './helpers.ts';
 
@@ -34,32 +35,20 @@ let organizationId: string;
 let adminId: string;
 /** Every node's scripted life: created when, and its status changes (from, to, at). */
 const lives = new Map<string, { name: string; createdAt: Date; changes: { from: NodeStatus; to: NodeStatus; at: Date }[] }>();
-const ids: Record<string, string> = {};
+const ids = {} as Record<'edge1' | 'edge2' | 'edge3' | 'failedJob' | 'waiting' | 'failedRun' | 'schedule' | 'failedSchedule', string>;
 
 /** A status change as the node monitor records it (activities/nodes.ts): the row, and the audited change at its time. */
 async function changeStatus(nodeId: string, from: NodeStatus, to: NodeStatus, at: Date) {
   await db.update(nodes).set({ status: to, updatedAt: new Date() }).where(eq(nodes.id, nodeId));
-  await recordAudit(
-    db,
-    {
-      actorType: 'workflow',
-      actorId: `node-monitor.${nodeId}`,
-      actorLabel: 'node monitor',
-      organizationId,
-      action: 'node.status',
-      targetType: 'node',
-      targetId: nodeId,
-      outcome: 'success',
-      reason: `scripted: ${to}`,
-      details: { from, to },
-    },
-    at,
-  );
+  await recordNodeStatusChange(db, { organizationId, nodeId, from, to, reason: `scripted: ${to}` }, at);
   lives.get(nodeId)!.changes.push({ from, to, at });
 }
 
 async function node(name: string, createdAt: Date) {
-  const [row] = await db.insert(nodes).values({ organizationId, name: `${name}-${suffix}`, status: 'pending', createdAt }).returning();
+  const [row] = await db
+    .insert(nodes)
+    .values({ organizationId, name: `${name}-${suffix}`, status: 'pending', createdAt })
+    .returning();
   lives.set(row!.id, { name, createdAt, changes: [] });
   return row!.id;
 }
@@ -137,13 +126,21 @@ test.beforeAll(async () => {
   await job({ ...restart, state: 'rejected', createdAt: rejectOpened, completedAt: ago(DAY - HOUR), approvals: [decision(rejectOpened, 10_800, 'rejected')] }, rejectOpened);
   // One waits for an MSP approver, two hours left.
   ids.waiting = await job(
-    { ...restart, state: 'waiting_for_approval', approvalExpiresAt: new Date(T + 2 * HOUR), approvalPolicy: { approverRoles: ['msp_admin', 'msp_operator'], forbidSelfApproval: false } },
+    {
+      ...restart,
+      state: 'waiting_for_approval',
+      approvalExpiresAt: new Date(T + 2 * HOUR),
+      approvalPolicy: { approverRoles: ['msp_admin', 'msp_operator'], forbidSelfApproval: false },
+    },
     ago(10 * 60_000),
   );
 
   // Workflow runs: one completed (60 s), one the company user started that failed (90 s), and one a schedule
   // started that nobody approved (expired).
-  const [definition] = await db.insert(workflowDefinitions).values({ organizationId, name: `Daily sync ${suffix}` }).returning();
+  const [definition] = await db
+    .insert(workflowDefinitions)
+    .values({ organizationId, name: `Daily sync ${suffix}` })
+    .returning();
   const run = { type: 'workflow_run', params: { definitionId: definition!.id, definitionName: `Daily sync ${suffix}` } };
   await job({ ...run, state: 'completed', createdAt: ago(DAY + 60_000), completedAt: ago(DAY) });
   ids.failedRun = await job({

@@ -46,6 +46,33 @@ function Figure(props: { title: string; testId: string; summary: string; legend?
   );
 }
 
+interface NumbersRow {
+  category: string;
+  label: string;
+  cells: [string, ReactNode][];
+}
+
+/** A chart's numbers: a row a category (its label as the row's header), a cell a series, each cell marked with its series for tests. */
+function NumbersTable({ categoryLabel, columns, rows }: { categoryLabel: string; columns: string[]; rows: NumbersRow[] }) {
+  return (
+    <table>
+      <TableHead columns={[categoryLabel, ...columns]} />
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.category} data-category={r.category}>
+            <th scope="row">{r.label}</th>
+            {r.cells.map(([series, value]) => (
+              <td key={series} data-series={series}>
+                {value}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /**
  * Vertical bars, one a category, stacked by series (one series: a plain bar chart or a histogram). The
  * table has a row a category and a column a series.
@@ -86,21 +113,11 @@ export function StackedBars<K extends string>(props: {
         </svg>
       }
       table={
-        <table>
-          <TableHead columns={[props.categoryLabel, ...props.series.map((s) => s.label)]} />
-          <tbody>
-            {props.data.map((d) => (
-              <tr key={d.category} data-category={d.category}>
-                <th scope="row">{d.label}</th>
-                {keys.map((k) => (
-                  <td key={k} data-series={k}>
-                    {d.values[k]}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <NumbersTable
+          categoryLabel={props.categoryLabel}
+          columns={props.series.map((s) => s.label)}
+          rows={props.data.map((d) => ({ category: d.category, label: d.label, cells: keys.map((k) => [k, d.values[k]]) }))}
+        />
       }
     />
   );
@@ -125,6 +142,7 @@ export function GroupedBars<K extends string>(props: {
   const innerHeight = Math.max(40, props.data.length * 36);
   const height = innerHeight + margin.top + margin.bottom;
   const keys = props.series.map((s) => s.key);
+  const extra = props.extraColumns ?? [];
   const rows = props.data.map((d) => ({ category: d.category, ...d.values }));
   const max = Math.max(1, ...props.data.flatMap((d) => keys.map((k) => d.values[k])));
   const y0 = scaleBand<string>({ domain: props.data.map((d) => d.category), range: [0, innerHeight], padding: 0.2 });
@@ -148,26 +166,15 @@ export function GroupedBars<K extends string>(props: {
         </svg>
       }
       table={
-        <table>
-          <TableHead columns={[props.categoryLabel, ...props.series.map((s) => s.label), ...(props.extraColumns ?? [])]} />
-          <tbody>
-            {props.data.map((d) => (
-              <tr key={d.category} data-category={d.category}>
-                <th scope="row">{d.label}</th>
-                {keys.map((k) => (
-                  <td key={k} data-series={k}>
-                    {d.values[k]}
-                  </td>
-                ))}
-                {(props.extraColumns ?? []).map((c) => (
-                  <td key={c} data-series={c}>
-                    {d.extra?.[c]}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <NumbersTable
+          categoryLabel={props.categoryLabel}
+          columns={[...props.series.map((s) => s.label), ...extra]}
+          rows={props.data.map((d) => ({
+            category: d.category,
+            label: d.label,
+            cells: [...keys.map((k): [string, ReactNode] => [k, d.values[k]]), ...extra.map((c): [string, ReactNode] => [c, d.extra?.[c]])],
+          }))}
+        />
       }
     />
   );

@@ -3,6 +3,7 @@
 import type { ChartsOutput } from '../../../../api/dashboard/charts.ts';
 import { GroupedBars, StackedBars, type Series } from '../../components/charts.tsx';
 import { formatSeconds } from '../../components/dates.ts';
+import { EmptyState } from '../../components/empty-state.tsx';
 
 const STATUS_SERIES: Series<'online' | 'stale' | 'offline' | 'pending'>[] = [
   { key: 'online', label: 'online', color: '#2f9e44' },
@@ -79,7 +80,7 @@ function EmptyChart({ title, testId, text }: { title: string; testId: string; te
   return (
     <section className="card chart" data-testid={testId} aria-label={title}>
       <h3>{title}</h3>
-      <p className="muted">{text}</p>
+      <EmptyState>{text}</EmptyState>
     </section>
   );
 }

@@ -4,6 +4,7 @@
 import { Link } from 'react-router';
 import type { DashboardOutput } from '../../../../api/dashboard/service.ts';
 import { timeLeft } from '../../components/dates.ts';
+import { EmptyState } from '../../components/empty-state.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
 
 type FailedList = NonNullable<DashboardOutput['failures']['jobs']>;
@@ -13,7 +14,7 @@ export function WaitingForMe({ waiting }: { waiting: DashboardOutput['waitingFor
     <section className="card" aria-labelledby="waiting-heading" data-testid="dashboard-waiting">
       <h2 id="waiting-heading">Waiting for me</h2>
       {waiting.items.length === 0 ? (
-        <p className="muted">Nothing waits for your decision.</p>
+        <EmptyState next="Requests you may decide appear here as soon as they are made.">Nothing waits for your decision.</EmptyState>
       ) : (
         <ul className="plain">
           {waiting.items.map((i) => (
@@ -38,7 +39,7 @@ function Failed({ title, testId, list, more }: { title: string; testId: string; 
         {title} <span className="badge failed">{list.total}</span>
       </h3>
       {list.items.length === 0 ? (
-        <p className="muted">Nothing failed.</p>
+        <EmptyState>Nothing failed.</EmptyState>
       ) : (
         <ul className="plain">
           {list.items.map((i) => (
