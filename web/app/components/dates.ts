@@ -33,13 +33,13 @@ export const formatDateTime = (iso: string | null | undefined, none = '—', tim
 /** "24 Nov 2026"; `none` ("—") when there is no date. */
 export const formatDate = (iso: string | null | undefined, none = '—', timeZone = 'UTC'): string => (iso ? formattersOf(timeZone).day.format(new Date(iso)) : none);
 
-/** Time left until a deadline: "2 h 5 min", "4 min", "expired"; "—" without one. */
+/** Time left until a deadline, in whole minutes rounded up: "2 h 5 min", "4 min", "expired"; "—" without one. */
 export function timeLeft(seconds: number | null): string {
   if (seconds === null) return '—';
   if (seconds <= 0) return 'expired';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.ceil((seconds % 3600) / 60);
-  return h ? `${h} h ${m} min` : `${m} min`;
+  const minutes = Math.ceil(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  return h ? `${h} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 /** A duration in seconds as people read it: "45 s", "2 min 5 s", "3 h 10 min". */
