@@ -17,7 +17,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditEvents, jobs, nodes, workflowDefinitions } from '../../db/schema.ts';
 import { can, type ServiceContext } from '../authz.ts';
-import { parseInput } from '../errors.ts';
+import { InvalidInputError, parseInput } from '../errors.ts';
 import { jobTypeOf } from '../jobs/registry.ts';
 import { listScope } from '../list-scope.ts';
 import { isTimeZone } from '../schedules/calendar.ts';
@@ -36,13 +36,10 @@ export const DECISION_BUCKETS: readonly [string, number, number | null][] = [
   ['8 h or more', 28_800, null],
 ];
 
+const ZONE_MESSAGE = 'timeZone must be an IANA time zone such as Europe/Berlin';
 export const ChartsQuery = z.object({
   organizationId: z.string().uuid('organizationId must be a UUID').optional(),
-  timeZone: z
-    .string()
-    .refine(isTimeZone, 'timeZone must be an IANA time zone such as Europe/Berlin')
-    .default('UTC')
-    .describe('The time zone whose days the node status chart counts'),
+  timeZone: z.string().refine(isTimeZone, ZONE_MESSAGE).default('UTC').describe('The time zone whose days the node status chart counts'),
 });
 
 const Count = z.number().int().min(0);
@@ -82,21 +79,41 @@ export const ChartsOutput = z.object({
 });
 export type ChartsOutput = z.infer<typeof ChartsOutput>;
 
+let postgresZones: Promise<Set<string>> | undefined;
+
+/**
+ * The zone's canonical IANA name, once PostgreSQL knows it too (it counts the days): JavaScript also takes
+ * offsets such as "+05:00", which PostgreSQL would read as POSIX zones, west of Greenwich.
+ */
+async function dayZone(ctx: ServiceContext, zone: string): Promise<string> {
+  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  postgresZones ??= ctx.db
+    .execute<{ name: string }>(sql`select name from pg_timezone_names`)
+    .then((rows) => new Set(rows.map((r) => r.name)))
+    .catch((err: unknown) => {
+      postgresZones = undefined;
+      throw err;
+    });
+  if (!(await postgresZones).has(canonical)) throw new InvalidInputError({ timeZone: ZONE_MESSAGE });
+  return canonical;
+}
+
 /** Seconds to one decimal, as the charts and their tables show them. */
 const tenths = (s: number | string | null) => (s === null ? null : Math.round(Number(s) * 10) / 10);
 
 export async function getDashboardCharts(ctx: ServiceContext, query: unknown, now = new Date()): Promise<ChartsOutput> {
   const q = parseInput(ChartsQuery, query ?? {});
+  const timeZone = await dayZone(ctx, q.timeZone);
   const organizationId = await listScope(ctx, 'organization.view', q.organizationId);
   const target = { organizationId: organizationId ?? ctx.actor.organizationId };
   const since = new Date(now.getTime() - CHART_DAYS * 86_400_000);
   const seeJobs = can(ctx.actor, 'job.view', target);
   const [nodeStatus, durations, timeToDecision] = await Promise.all([
-    can(ctx.actor, 'node.view', target) ? nodeStatusByDay(ctx, organizationId, q.timeZone, now) : null,
+    can(ctx.actor, 'node.view', target) ? nodeStatusByDay(ctx, organizationId, timeZone, now) : null,
     seeJobs ? jobDurations(ctx, organizationId, since, now) : null,
     seeJobs ? decisionTimes(ctx, organizationId, since, now) : null,
   ]);
-  return { organizationId: organizationId ?? null, timeZone: q.timeZone, days: CHART_DAYS, nodeStatus, durations, timeToDecision };
+  return { organizationId: organizationId ?? null, timeZone, days: CHART_DAYS, nodeStatus, durations, timeToDecision };
 }
 
 const inOrganization = (column: SQL | typeof jobs.organizationId, organizationId: string | undefined) => (organizationId ? sql`${column} = ${organizationId}::uuid` : sql`true`);

@@ -298,13 +298,15 @@ test('after a scripted day the dashboard’s counts, lists and charts match the 
   const numbers = page.getByTestId('chart-node-status').getByText('Numbers');
   await numbers.click();
   await expect(page.getByTestId('chart-node-status').getByRole('table')).toBeVisible();
-  await expect(page.getByTestId('chart-node-status').getByRole('img')).toHaveAttribute('aria-label', /today so far 1 online, 1 stale, 0 offline, 1 pending/);
+  await expect(page.getByTestId('chart-node-status').getByRole('img', { name: /today so far 1 online, 1 stale, 0 offline, 1 pending/ })).toBeVisible();
+  await expect(page.getByTestId('chart-node-status').getByRole('img')).toHaveCount(1); // the bars and axes are one image
   expect(await page.locator('[data-testid="chart-node-status"] svg rect').count()).toBeGreaterThan(0);
 
   // Live: edge-2 goes offline while the page is open; the tile and today's bar follow without a reload.
+  await expect(page.locator('html')).toHaveAttribute('data-live', 'events'); // the stream, not the polling fallback
   await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
   await changeStatus(ids.edge2, 'stale', 'offline', new Date());
-  await expect.poll(() => tile(page, 'dashboard-nodes', STATUSES), { timeout: 10_000 }).toEqual({ online: 1, stale: 0, offline: 1, pending: 1 });
+  await expect.poll(() => tile(page, 'dashboard-nodes', STATUSES), { timeout: 4_000 }).toEqual({ online: 1, stale: 0, offline: 1, pending: 1 });
   const today = utcDay(new Date());
   await expect.poll(async () => (await chartTable(page, 'chart-node-status'))[today]).toEqual(weekAsTable(expectedNodeWeek(Date.now()))[today]);
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

@@ -25,8 +25,9 @@ function Figure(props: { title: string; testId: string; summary: string; legend?
       <figcaption>
         <h3>{props.title}</h3>
       </figcaption>
+      {/* The SVG's own parts (axis labels, nested <svg>s) are hidden: the image is the summary, the table the numbers. */}
       <div role="img" aria-label={props.summary}>
-        {props.picture}
+        <div aria-hidden="true">{props.picture}</div>
       </div>
       {props.legend && (
         <ul className="legend" aria-hidden="true">
