@@ -68,6 +68,7 @@ beforeAll(async () => {
   for (const s of [10, 20, 30, 40]) await job(acme, 'restart_gateway', 'completed', s, 3600);
   await job(acme, 'restart_gateway', 'failed', 100, 7200);
   await job(acme, 'restart_gateway', 'cancelled', 500, 3600); // cancelled: not a duration
+  await job(acme, 'restart_gateway', 'completed', -60, 3600); // a hand-written row that ends before it starts
   await job(acme, 'restart_gateway', 'completed', 900, 8 * 86_400); // ended before the window
   await job(w.globex.id, 'restart_gateway', 'completed', 1000, 3600);
   const [definition] = await t.db.insert(workflowDefinitions).values({ organizationId: acme, name: 'Nightly report' }).returning();

@@ -7,7 +7,8 @@
 //   change's `from`; a node never changed, its status now. A node counts from its creation, and not once
 //   revoked. One status a node a day, so a bar's height is the number of nodes that day.
 // - Durations: from a job's creation to its end (what the person who asked waited, approvals included),
-//   of the jobs that completed or failed in the window (not simulations, which call nothing), median and
+//   of the jobs that completed or failed in the window (not simulations, which call nothing; not a record
+//   that ends before it starts, which only a hand-written row can), median and
 //   95th percentile (percentile_cont, interpolated) per job type, and per workflow definition for runs.
 // - Time to decision: each approval or rejection a person gave (not a standing approval, not an ignored
 //   signal) in the window, from when its request opened: a job's audited move to waiting_for_approval, or
@@ -155,6 +156,7 @@ async function jobDurations(ctx: ServiceContext, organizationId: string | undefi
       percentile_cont(0.5) within group (order by ${seconds}) as median, percentile_cont(0.95) within group (order by ${seconds}) as p95
     from ${jobs} left join ${workflowDefinitions} on ${workflowDefinitions.id}::text = ${definitionId}
     where ${jobs.state} in ('completed', 'failed') and ${jobs.completedAt} >= ${since.toISOString()}::timestamptz and ${jobs.completedAt} <= ${now.toISOString()}::timestamptz
+      and ${jobs.completedAt} >= ${jobs.createdAt}
       and coalesce(${jobs.params}->>'simulate', 'false') <> 'true' and ${inOrganization(jobs.organizationId, organizationId)}
     group by ${jobs.type}, ${definitionId} order by count(*) desc, ${jobs.type}, ${definitionId}`);
   return rows.map((r) => ({
