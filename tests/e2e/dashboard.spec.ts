@@ -254,6 +254,12 @@ async function tile(page: Page, testId: string, labels: readonly string[]) {
 const weekAsTable = (week: ReturnType<typeof expectedNodeWeek>) => Object.fromEntries(week.map(({ day, ...counts }) => [day, counts]));
 
 test('after a scripted day the dashboard’s counts, lists and charts match the records, and a node going offline shows live', async ({ page }) => {
+  // The charts render on the server and hydrate as they are: no hydration mismatch, no error (the console
+  // has no favicon: Chromium's request for one is not the page's).
+  const errors: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && errors.push(`${m.text()} ${m.location().url}`)));
+  page.on('pageerror', (e) => void errors.push(e.message));
+  page.on('response', (r) => void (r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`)));
   await signInAsAdmin(page);
   await page.goto(`/?organizationId=${organizationId}`);
   const loadedAt = Date.now();
@@ -310,6 +316,7 @@ test('after a scripted day the dashboard’s counts, lists and charts match the 
   const today = utcDay(new Date());
   await expect.poll(async () => (await chartTable(page, 'chart-node-status'))[today]).toEqual(weekAsTable(expectedNodeWeek(Date.now()))[today]);
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(errors).toEqual([]);
 });
 
 test('each view shows what that person may see, and passes axe-core', async ({ page, browser, baseURL }) => {
