@@ -88,11 +88,16 @@ beforeAll(async () => {
     ...extra,
   });
   const opened = async (jobId: string, when: Date, organizationId = acme) =>
-    recordAudit(
-      t.db,
-      { actorType: 'workflow', actorLabel: 'job', organizationId, action: 'job.waiting_for_approval', targetType: 'job', targetId: jobId, outcome: 'success' },
-      when,
-    );
+    recordAudit(t.db, {
+      actorType: 'workflow',
+      actorLabel: 'job',
+      organizationId,
+      action: 'job.waiting_for_approval',
+      targetType: 'job',
+      targetId: jobId,
+      outcome: 'success',
+      at: when,
+    });
   const openedA = ago(3 * 3600);
   const [a] = await job(acme, 'restart_gateway', 'running', 0, 0, { completedAt: null, approvals: [decision(90, openedA)] });
   await opened(a!.id, openedA);

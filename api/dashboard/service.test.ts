@@ -103,9 +103,13 @@ describe('what failed and what waits', () => {
     expect([globex.failures.jobs!.total, globex.failures.runs!.total, globex.failures.schedules!.total]).toEqual([1, 0, 0]);
   });
 
-  it('shows a company user only the failures they asked for, and no schedule', async () => {
+  it('shows a company user only the jobs and runs they asked for, and their organization’s schedules', async () => {
     const { failures } = await getDashboard(w.ctx(w.actors.acmeUser), {}, NOW);
-    expect(failures).toEqual({ jobs: { items: [], total: 0 }, runs: { items: [expect.objectContaining({ what: 'Nightly' })], total: 1 }, schedules: null });
+    expect(failures).toEqual({
+      jobs: { items: [], total: 0 },
+      runs: { items: [expect.objectContaining({ what: 'Nightly' })], total: 1 },
+      schedules: { items: [expect.objectContaining({ what: 'Every night (Nightly)' })], total: 1 },
+    });
     const admin = await getDashboard(w.ctx(w.actors.acmeAdmin), {}, NOW);
     expect([admin.failures.jobs!.total, admin.failures.runs!.total, admin.failures.schedules!.total]).toEqual([1, 1, 1]);
   });

@@ -60,11 +60,16 @@ async function job(values: Partial<typeof jobs.$inferInsert> & { type: string; s
     .values({ organizationId, workflowId: `dash-${crypto.randomUUID()}`, params: {}, ...values })
     .returning();
   if (opened)
-    await recordAudit(
-      db,
-      { actorType: 'workflow', actorLabel: `job ${values.type}`, organizationId, action: 'job.waiting_for_approval', targetType: 'job', targetId: row!.id, outcome: 'success' },
-      opened,
-    );
+    await recordAudit(db, {
+      actorType: 'workflow',
+      actorLabel: `job ${values.type}`,
+      organizationId,
+      action: 'job.waiting_for_approval',
+      targetType: 'job',
+      targetId: row!.id,
+      outcome: 'success',
+      at: opened,
+    });
   return row!.id;
 }
 
@@ -337,15 +342,15 @@ test('each view shows what that person may see, and passes axe-core', async ({ p
   expect(await seriousViolations(customerAdmin), 'company admin').toEqual([]);
   await adminContext.close();
 
-  // The company user: no fleet, no charts, no schedules; the run they started and saw fail.
+  // The company user: no fleet, no charts; the run they started and saw fail, and their organization's schedules.
   const userContext = await browser.newContext({ baseURL, timezoneId: 'UTC' });
   const customerUser = await userContext.newPage();
   await signIn(customerUser, companyUser.email, companyUser.password);
   await expect(customerUser.getByTestId('console-view')).toHaveText('User view');
   await expect(customerUser.getByTestId('failed-runs').locator(`li[data-job="${ids.failedRun}"]`)).toBeVisible();
   await expect(customerUser.getByTestId('failed-jobs')).toContainText('Nothing failed.');
-  for (const hidden of ['dashboard-nodes', 'failed-schedules', 'chart-node-status', 'chart-durations', 'chart-time-to-decision'])
-    await expect(customerUser.getByTestId(hidden)).toHaveCount(0);
+  await expect(customerUser.getByTestId('failed-schedules').locator(`li[data-job="${ids.failedSchedule}"]`)).toBeVisible();
+  for (const hidden of ['dashboard-nodes', 'chart-node-status', 'chart-durations', 'chart-time-to-decision']) await expect(customerUser.getByTestId(hidden)).toHaveCount(0);
   expect(await seriousViolations(customerUser), 'company user').toEqual([]);
   await userContext.close();
 });

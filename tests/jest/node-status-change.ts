@@ -13,19 +13,16 @@ export interface NodeStatusChange {
 }
 
 export const recordNodeStatusChange = (db: Db, c: NodeStatusChange, at = new Date()) =>
-  recordAudit(
-    db,
-    {
-      actorType: 'workflow',
-      actorId: `node-monitor.${c.nodeId}`,
-      actorLabel: 'node monitor',
-      organizationId: c.organizationId,
-      action: 'node.status',
-      targetType: 'node',
-      targetId: c.nodeId,
-      outcome: c.outcome ?? 'success',
-      reason: c.reason ?? null,
-      details: { from: c.from, to: c.to },
-    },
+  recordAudit(db, {
+    actorType: 'workflow',
+    actorId: `node-monitor.${c.nodeId}`,
+    actorLabel: 'node monitor',
+    organizationId: c.organizationId,
+    action: 'node.status',
+    targetType: 'node',
+    targetId: c.nodeId,
+    outcome: c.outcome ?? 'success',
+    reason: c.reason ?? null,
+    details: { from: c.from, to: c.to },
     at,
-  );
+  });
