@@ -84,22 +84,20 @@ async function failedList(ctx: ServiceContext, where: SQL | undefined): Promise<
 
 /**
  * The failures the caller may see in `organizationId` (undefined: every organization). Who may not see an
- * organization's jobs still sees the ones they asked for (a company user's own runs), as on the Jobs page.
+ * organization's jobs still sees the ones they asked for (a company user's own runs), as on the Jobs page,
+ * and whoever may see its schedules sees their runs.
  */
 export async function recentFailures(ctx: ServiceContext, organizationId: string | undefined, target: Target, now: Date): Promise<RecentFailures> {
   const since = new Date(now.getTime() - FAILED_WINDOW_HOURS * 3_600_000);
   const seeAll = can(ctx.actor, 'job.view', target);
   const seeOwn = !seeAll && can(ctx.actor, 'job.view', { ...target, requester: true });
-  const scope = and(
-    organizationId ? eq(jobs.organizationId, organizationId) : undefined,
-    seeOwn ? eq(jobs.requestedBy, ctx.actor.userId) : undefined,
-    sql`${endedAt} >= ${since.toISOString()}::timestamptz`,
-  );
-  const failed = and(scope, eq(jobs.state, 'failed'));
+  const recent = and(organizationId ? eq(jobs.organizationId, organizationId) : undefined, sql`${endedAt} >= ${since.toISOString()}::timestamptz`);
+  // A schedule's runs are its organization's (whoever may see the schedule sees them); other jobs, the caller's own where that is all they may see.
+  const failed = and(recent, seeOwn ? eq(jobs.requestedBy, ctx.actor.userId) : undefined, eq(jobs.state, 'failed'));
   const [jobList, runList, scheduleList] = await Promise.all([
     seeAll || seeOwn ? failedList(ctx, and(failed, ne(jobs.type, 'workflow_run'))) : null,
     seeAll || seeOwn ? failedList(ctx, and(failed, eq(jobs.type, 'workflow_run'), isNull(scheduleIdOf))) : null,
-    can(ctx.actor, 'schedule.view', target) ? failedList(ctx, and(scope, isNotNull(scheduleIdOf), inArray(jobs.state, UNSUCCESSFUL))) : null,
+    can(ctx.actor, 'schedule.view', target) ? failedList(ctx, and(recent, isNotNull(scheduleIdOf), inArray(jobs.state, UNSUCCESSFUL))) : null,
   ]);
   if (scheduleList) await nameSchedules(ctx, scheduleList);
   return { jobs: jobList, runs: runList, schedules: scheduleList };

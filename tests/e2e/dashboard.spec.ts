@@ -287,7 +287,7 @@ test('after a scripted day the dashboard’s counts, lists and charts match the 
   const scheduled = failures.getByTestId('failed-schedules').locator(`li[data-job="${ids.failedSchedule}"]`);
   await expect(scheduled).toContainText(`Every morning ${suffix}`);
   await expect(scheduled).toContainText('nobody approved');
-  await expect(scheduled.getByRole('link', { name: 'schedule' })).toHaveAttribute('href', `/schedules/${ids.schedule}`);
+  await expect(scheduled.getByRole('link', { name: `Every morning ${suffix} (Daily sync ${suffix})` })).toHaveAttribute('href', `/schedules/${ids.schedule}`);
 
   // Charts, through their tables: as worked out here, and as the API serves them.
   const api = await (await page.request.get(`/api/v1/dashboard/charts?organizationId=${organizationId}&timeZone=UTC`)).json();

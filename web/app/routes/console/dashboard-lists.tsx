@@ -1,6 +1,6 @@
 // The home dashboard's lists (api/dashboard/recent.ts): what waits for the person's decision, with the time
 // left, and what failed in the last 24 hours by kind. Each item opens its job's page (a run is a job), a
-// scheduled run's schedule too; each list says how many there are in all and links to the full list.
+// scheduled run its schedule's; each list says how many there are in all and links to the full list.
 import { Link } from 'react-router';
 import type { DashboardOutput } from '../../../../api/dashboard/service.ts';
 import { timeLeft } from '../../components/dates.ts';
@@ -44,13 +44,8 @@ function Failed({ title, testId, list, more }: { title: string; testId: string; 
         <ul className="plain">
           {list.items.map((i) => (
             <li key={i.jobId} data-job={i.jobId}>
-              <Link to={`/jobs/${i.jobId}`}>{i.what}</Link>
-              {i.scheduleId && (
-                <>
-                  {' '}
-                  (<Link to={`/schedules/${i.scheduleId}`}>schedule</Link>)
-                </>
-              )}{' '}
+              {/* A scheduled run opens its schedule, whose page lists its runs to whoever may see them. */}
+              <Link to={i.scheduleId ? `/schedules/${i.scheduleId}` : `/jobs/${i.jobId}`}>{i.what}</Link>{' '}
               <span className="muted">
                 {i.organizationName} · {i.state} <DateTime iso={i.at} />
               </span>
