@@ -1,5 +1,5 @@
-// The fleet at a glance (the console's home and GET /dashboard): counts only, each section for whoever may
-// see its records, in the organization the caller asks for (MSP staff: every organization by default; a
+// The fleet at a glance (the console's home and GET /dashboard): counts, what failed lately and what waits
+// for the caller (api/dashboard/recent.ts), each section for whoever may see its records, in the organization the caller asks for (MSP staff: every organization by default; a
 // company person: their own). A section the caller may not see at all is null, not zero, so a page can
 // leave it out instead of claiming an empty fleet.
 import { awaitingDecisionBy } from '../jobs/approvers.ts';
@@ -10,6 +10,7 @@ import { can, type ServiceContext } from '../authz.ts';
 import { parseInput } from '../errors.ts';
 import { healthIs } from '../instances/health.ts';
 import { listScope } from '../list-scope.ts';
+import { FAILED_WINDOW_HOURS, RecentFailures, recentFailures, WaitingForMe, waitingForMe } from './recent.ts';
 
 export const DashboardQuery = z.object({ organizationId: z.string().uuid('organizationId must be a UUID').optional() });
 
@@ -40,11 +41,10 @@ export const DashboardOutput = z.object({
     })
     .nullable()
     .describe('null when the caller may not see jobs'),
+  failures: RecentFailures,
+  waitingForMe: WaitingForMe,
 });
 export type DashboardOutput = z.infer<typeof DashboardOutput>;
-
-/** How far back "failed recently" looks. */
-export const FAILED_WINDOW_HOURS = 24;
 
 const countWhere = (condition: SQL) => sql<number>`count(*) filter (where ${condition})::int`;
 
@@ -53,12 +53,14 @@ export async function getDashboard(ctx: ServiceContext, query: unknown, now = ne
   // The dashboard of an organization is a view of it: whoever may see the organization may ask for it.
   const organizationId = await listScope(ctx, 'organization.view', q.organizationId);
   const target = { organizationId: organizationId ?? ctx.actor.organizationId };
-  const [nodeCounts, instanceCounts, jobCounts] = await Promise.all([
+  const [nodeCounts, instanceCounts, jobCounts, failures, waiting] = await Promise.all([
     can(ctx.actor, 'node.view', target) ? countNodes(ctx, organizationId) : null,
     can(ctx.actor, 'instance.view', target) ? countInstances(ctx, organizationId) : null,
     can(ctx.actor, 'job.view', target) ? countJobs(ctx, organizationId, now) : null,
+    recentFailures(ctx, organizationId, target, now),
+    waitingForMe(ctx, organizationId, now),
   ]);
-  return { organizationId: organizationId ?? null, nodes: nodeCounts, instances: instanceCounts, jobs: jobCounts };
+  return { organizationId: organizationId ?? null, nodes: nodeCounts, instances: instanceCounts, jobs: jobCounts, failures, waitingForMe: waiting };
 }
 
 async function countNodes(ctx: ServiceContext, organizationId: string | undefined): Promise<NonNullable<DashboardOutput['nodes']>> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { recordAudit } from '../../db/audit.ts';
 import { instances, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { recordNodeStatusChange } from '../../tests/jest/node-status-change.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { NotFoundError } from '../errors.ts';
 import { getInstanceHealthHistory } from '../instances/health-history.ts';
@@ -16,18 +17,7 @@ let nodeId: string;
 let instanceId: string;
 
 const monitor = (organizationId: string, from: string, to: string, outcome: 'success' | 'denied', reason: string) =>
-  recordAudit(t.db, {
-    actorType: 'workflow',
-    actorId: `node-monitor.${nodeId}`,
-    actorLabel: 'node monitor',
-    organizationId,
-    action: 'node.status',
-    targetType: 'node',
-    targetId: nodeId,
-    outcome,
-    reason,
-    details: { from, to },
-  });
+  recordNodeStatusChange(t.db, { organizationId, nodeId, from, to, outcome, reason });
 
 beforeAll(async () => {
   t = await freshDatabase();

@@ -8,7 +8,7 @@ import { timesBetween } from './calendar.ts';
 import type { ScheduleRow } from './temporal-schedule.ts';
 
 const HORIZON_MS = 366 * 86_400_000;
-const UNSUCCESSFUL: JobState[] = ['failed', 'expired', 'rejected', 'cancelled'];
+export const UNSUCCESSFUL: JobState[] = ['failed', 'expired', 'rejected', 'cancelled'];
 
 export interface Glance {
   nextRunAt: string | null;

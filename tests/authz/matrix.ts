@@ -508,6 +508,8 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     expect: api.mspStaff(202),
   },
   'GET /dashboard': { request: inOrganization('/dashboard'), expect: api.companyPeople(200) },
+  // A company user gets 200 with every chart null (api/dashboard/charts.ts), like the dashboard's counts.
+  'GET /dashboard/charts': { request: inOrganization('/dashboard/charts'), expect: api.companyPeople(200) },
   // The customer report (ADR 0021): MSP staff and the organization's company admin read it; share links are MSP staff's.
   'GET /organizations/:id/report': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report` }), expect: api.companyAdmins(200) },
   'GET /organizations/:id/report-share-links': { request: (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report-share-links` }), expect: api.mspStaff(200) },

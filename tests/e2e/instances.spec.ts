@@ -131,8 +131,9 @@ test('the home dashboard counts the records: every organization or one for MSP s
   const chooser = page.getByRole('form', { name: 'Dashboard organization' });
   await chooser.getByLabel('Organization').selectOption({ label: ORG });
   await chooser.getByRole('button', { name: 'Show' }).click();
-  await page.waitForURL(/\?organizationId=/); // the URL changes once the counts of the organization have loaded
-  expect(await tile(page, 'dashboard-nodes', ['online', 'stale', 'offline', 'pending'])).toEqual({ online: 1, stale: 1, offline: 0, pending: 0 });
+  await page.waitForURL(/\?organizationId=/); // the URL changes once the counts of the organization have loaded…
+  // …and the page shows them a moment later (it renders the organization's charts too).
+  await expect.poll(() => tile(page, 'dashboard-nodes', ['online', 'stale', 'offline', 'pending'])).toEqual({ online: 1, stale: 1, offline: 0, pending: 0 });
   expect(await tile(page, 'dashboard-instances', ['managed', 'discovered', 'healthy', 'unhealthy'])).toEqual({ managed: 3, discovered: 1, healthy: 1, unhealthy: 1 });
   const jobsTile = ['waiting for my approval', 'failed in 24 h'];
   expect(await tile(page, 'dashboard-jobs', jobsTile)).toEqual({ 'waiting for my approval': 1, 'failed in 24 h': 1 });

@@ -4,6 +4,7 @@
 import { Link } from 'react-router';
 import { listInbox } from '../../../../api/approvals/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
+import { timeLeft } from '../../components/dates.ts';
 import { useLiveData } from '../../components/live.ts';
 import { TableHead } from '../../components/table.tsx';
 import { jobTarget } from '../jobs/job-view.tsx';
@@ -15,15 +16,6 @@ export const meta: Route.MetaFunction = () => [{ title: 'Approvals · Anthropy W
 export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   return listInbox(ctx);
-}
-
-/** "2 h 5 min", "4 min", "expired". */
-function timeLeft(seconds: number | null): string {
-  if (seconds === null) return '—';
-  if (seconds <= 0) return 'expired';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.ceil((seconds % 3600) / 60);
-  return h ? `${h} h ${m} min` : `${m} min`;
 }
 
 export default function Approvals({ loaderData }: Route.ComponentProps) {

@@ -1,18 +1,23 @@
 // The home page: the fleet at a glance, from the same service as GET /dashboard (api/dashboard/service.ts),
 // in the signed-in person's view: MSP staff every organization (or the one they pick), a company admin
 // theirs, a company user what they may see (a section they may not see is left out, not shown as zero).
-// Each count links to the list it counts.
+// Each count links to the list it counts. Below: what waits for the person, what failed in 24 hours, and
+// the 7-day charts (GET /dashboard/charts), each left out where its section is null.
 import { Form, Link, useRouteLoaderData } from 'react-router';
 import { isMspStaff } from '../../../../api/authz.ts';
+import { getDashboardCharts } from '../../../../api/dashboard/charts.ts';
 import { getDashboard, type DashboardOutput } from '../../../../api/dashboard/service.ts';
 import { InvalidInputError } from '../../../../api/errors.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { FieldError, OrganizationSelect } from '../../components/forms.tsx';
 import { useLiveData } from '../../components/live.ts';
+import { timeZoneOf } from '../../components/time-zone.tsx';
 import { load } from '../../service-errors.server.ts';
 import type { loader as layoutLoader } from './layout.tsx';
 import type { Route } from './+types/home.ts';
+import { DashboardCharts } from './dashboard-charts.tsx';
+import { RecentFailures, WaitingForMe } from './dashboard-lists.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Anthropy Works' }];
 
@@ -21,10 +26,14 @@ export async function loader({ request }: Route.LoaderArgs) {
   const organizationId = new URL(request.url).searchParams.get('organizationId')?.trim() || undefined;
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
   try {
-    return { dashboard: await load(() => getDashboard(ctx, { organizationId })), organizationId, organizations, error: null };
+    const [dashboard, charts] = await Promise.all([
+      load(() => getDashboard(ctx, { organizationId })),
+      load(() => getDashboardCharts(ctx, { organizationId, timeZone: timeZoneOf(request) })),
+    ]);
+    return { dashboard, charts, organizationId, organizations, error: null };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
-    return { dashboard: null, organizationId, organizations, error: err.fieldErrors.organizationId ?? err.message };
+    return { dashboard: null, charts: null, organizationId, organizations, error: err.fieldErrors.organizationId ?? err.message };
   }
 }
 
@@ -93,7 +102,7 @@ function Fleet({ dashboard: d }: { dashboard: DashboardOutput }) {
 export default function Home({ loaderData }: Route.ComponentProps) {
   useLiveData(5000); // counts follow every record it counts
   const shell = useRouteLoaderData<typeof layoutLoader>('routes/console/layout');
-  const { dashboard, organizationId, organizations, error } = loaderData;
+  const { dashboard, charts, organizationId, organizations, error } = loaderData;
   const counted = Boolean(dashboard && (dashboard.nodes || dashboard.instances || dashboard.jobs));
   return (
     <>
@@ -112,6 +121,9 @@ export default function Home({ loaderData }: Route.ComponentProps) {
         </Form>
       )}
       {dashboard && counted && <Fleet dashboard={dashboard} />}
+      {dashboard && <WaitingForMe waiting={dashboard.waitingForMe} />}
+      {dashboard && <RecentFailures failures={dashboard.failures} listUrl={(path, filters) => listUrl(path, dashboard.organizationId, filters)} />}
+      {charts && <DashboardCharts charts={charts} />}
       <h2>Go to</h2>
       <ul>
         {shell?.navigation.map((s) => (

@@ -1,0 +1,28 @@
+// A node's status change as the node monitor records it (activities/nodes.ts: an audited `node.status` with
+// from and to), for tests that script a node's history; `at` backdates it (the dashboard's 7-day chart).
+import { recordAudit } from '../../db/audit.ts';
+import type { Db } from '../../db/client.ts';
+
+export interface NodeStatusChange {
+  organizationId: string;
+  nodeId: string;
+  from: string;
+  to: string;
+  outcome?: 'success' | 'denied';
+  reason?: string;
+}
+
+export const recordNodeStatusChange = (db: Db, c: NodeStatusChange, at = new Date()) =>
+  recordAudit(db, {
+    actorType: 'workflow',
+    actorId: `node-monitor.${c.nodeId}`,
+    actorLabel: 'node monitor',
+    organizationId: c.organizationId,
+    action: 'node.status',
+    targetType: 'node',
+    targetId: c.nodeId,
+    outcome: c.outcome ?? 'success',
+    reason: c.reason ?? null,
+    details: { from: c.from, to: c.to },
+    at,
+  });
