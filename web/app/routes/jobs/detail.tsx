@@ -77,7 +77,7 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
           <tr>
             <th>State</th>
             <td>
-              <JobState state={job.state} />
+              <JobState state={job.state} testId="job-state" />
             </td>
           </tr>
           <tr>

@@ -8,9 +8,10 @@ export const jobTarget = (j: Pick<JobOutput, 'params' | 'nodeName'>) => {
   return [instance, j.nodeName].filter(Boolean).join(' on ') || 'the control plane';
 };
 
-export function JobState({ state }: { state: string }) {
+/** A job's state as a badge; `testId` only where it is the page's one job (a list holds many). */
+export function JobState({ state, testId }: { state: string; testId?: string }) {
   return (
-    <span className={`badge job-${state}`} data-testid="job-state">
+    <span className={`badge job-${state}`} data-testid={testId}>
       {state.replaceAll('_', ' ')}
     </span>
   );
