@@ -896,7 +896,7 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
   'POST /schedules/:scheduleId intent=revoke-standing': {
     request: async (s, _r, w) => {
       const { scheduleId, standingId } = await freshGatedSchedule(s, orgOf(s, w), true);
-      return { path: `/schedules/${scheduleId}`, body: { intent: 'revoke-standing', standingId: standingId! } };
+      return { path: `/schedules/${scheduleId}`, body: { intent: 'revoke-standing', id: standingId! } };
     },
     expect: pages.companyAdmins(200),
   },

@@ -7,7 +7,7 @@ import { getOrganizationReport } from '../../../../api/reports/service.ts';
 import { createShareLink, listShareLinks, MAX_SHARE_DAYS, revokeShareLink } from '../../../../api/reports/share-links.ts';
 import { loadConfig } from '../../../../infra/config.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { FieldError, FormError } from '../../components/forms.tsx';
+import { FieldError, FormError, RowAction } from '../../components/forms.tsx';
 import { EmptyState } from '../../components/empty-state.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
@@ -143,13 +143,7 @@ export default function OrganizationReport({ loaderData, actionData }: Route.Com
                     </td>
                     <td>
                       {l.status === 'active' && (
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="revoke-link" />
-                          <input type="hidden" name="id" value={l.id} />
-                          <button type="submit" className="danger" aria-label={`Revoke the link for ${l.from} to ${l.to} created ${l.createdAt}`}>
-                            Revoke
-                          </button>
-                        </Form>
+                        <RowAction intent="revoke-link" id={l.id} label="Revoke" ariaLabel={`Revoke the link for ${l.from} to ${l.to} created ${l.createdAt}`} busy={busy} />
                       )}
                     </td>
                   </tr>

@@ -7,7 +7,7 @@ import { listJobs } from '../../../../api/jobs/service.ts';
 import { deleteSchedule, getSchedule, setSchedulePaused, triggerSchedule } from '../../../../api/schedules/service.ts';
 import { grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '../../../../api/schedules/standing-approvals.ts';
 import { requireContext } from '../../auth/guard.server.ts';
-import { FormError, LabelledInput } from '../../components/forms.tsx';
+import { FormError, LabelledInput, RowAction } from '../../components/forms.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
@@ -51,7 +51,7 @@ export async function action({ request, params }: Route.ActionArgs) {
       );
     }
     case 'revoke-standing':
-      return attempt(() => revokeStandingApproval(ctx, id, String(form.get('standingId') ?? '')));
+      return attempt(() => revokeStandingApproval(ctx, id, String(form.get('id') ?? '')));
     case 'resume':
       return attempt(() => setSchedulePaused(ctx, id, false, {}));
     case 'delete': {
@@ -160,13 +160,7 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
                   <td>{a.note}</td>
                   <td>
                     {(canManage || a.approver === me) && (
-                      <Form method="post" aria-label={`Revoke the standing approval of ${a.approver}`}>
-                        <input type="hidden" name="intent" value="revoke-standing" />
-                        <input type="hidden" name="standingId" value={a.id} />
-                        <button type="submit" className="danger" disabled={busy}>
-                          Revoke
-                        </button>
-                      </Form>
+                      <RowAction intent="revoke-standing" id={a.id} label="Revoke" ariaLabel={`Revoke the standing approval of ${a.approver}`} busy={busy} />
                     )}
                   </td>
                 </tr>
