@@ -60,10 +60,11 @@ const refusalsOf = (nodeId: string) =>
     .where(and(eq(auditEvents.action, AUDIT_ACTION), eq(auditEvents.actorId, nodeId)));
 const methodsRefusedFor = async (nodeId: string) => new Set((await refusalsOf(nodeId)).map((e) => (e.details as { method: string }).method.split('/').at(-1)));
 
-/** The one pending activity of a run, as the frontend itself describes it. */
+/** The run's pending node step (`runNodeJob`), as the frontend itself describes it; the control plane's own
+ *  steps before it (recording the job, signing the envelope) do not count. */
 async function pendingActivity(workflowId: string) {
   const { raw } = await trusted.workflow.getHandle(workflowId).describe();
-  return raw.pendingActivities?.[0];
+  return raw.pendingActivities?.find((p) => p.activityType?.name === 'runNodeJob');
 }
 
 beforeAll(async () => {
