@@ -185,5 +185,6 @@ export const ScheduleOutput = ScheduleSummary.extend({
     'The policy engine’s verdict now on each step of the version a run would start; null for a caller who does not build definitions',
   ),
   confirmations: z.array(ConfirmationNotice),
+  ownerWarning: z.string().nullable().describe('Why the runs will not start as things stand (the owner left or may no longer build), or null'),
 });
 export type ScheduleOutput = z.infer<typeof ScheduleOutput>;

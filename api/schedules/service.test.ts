@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, capabilities, jobs, schedules } from '../../db/schema.ts';
+import { auditEvents, capabilities, jobs, schedules, users } from '../../db/schema.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { ownControlPlaneQueue } from '../../tests/jest/control-plane.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
@@ -124,6 +124,22 @@ describe('creating a schedule', () => {
     expect(await failure(setSchedulePaused(w.ctx(w.actors.acmeUser), mine.id, true, {}))).toBeInstanceOf(ForbiddenError);
     expect((await listSchedules(w.ctx(w.actors.admin), {})).items.map((s) => s.name)).toContain('By the MSP');
     expect((await listSchedules(w.ctx(w.actors.acmeAdmin), {})).items.map((s) => s.name)).toContain('By the MSP');
+  });
+
+  it('still shows a company user the schedule when its owner may no longer build or has left, saying why instead of refusing the page', async () => {
+    const owner = await w.person('msp_operator', w.msp.id, `owner-${crypto.randomUUID()}@msp.test`);
+    const mine = await createSchedule(w.ctx(owner), nightly({ name: 'Owner changes', paused: true }));
+    expect((await getSchedule(w.ctx(w.actors.acmeUser), mine.id)).ownerWarning).toBeNull();
+
+    await t.db.update(users).set({ role: 'company_user', organizationId: w.globex.id }).where(eq(users.id, owner.userId));
+    const demoted = await getSchedule(w.ctx(w.actors.acmeUser), mine.id);
+    expect(demoted).toMatchObject({ confirmations: [], policy: null, ownerWarning: expect.stringMatching(/may no longer build/) });
+    // An administrator still sees the verdicts and confirmations, worked out in their own name.
+    expect((await getSchedule(w.ctx(w.actors.acmeAdmin), mine.id)).confirmations).toHaveLength(1);
+
+    await t.db.update(users).set({ active: false }).where(eq(users.id, owner.userId));
+    expect((await getSchedule(w.ctx(w.actors.acmeUser), mine.id)).ownerWarning).toMatch(/no longer an active user/);
+    expect((await getSchedule(w.ctx(w.actors.acmeAdmin), mine.id)).ownerWarning).toMatch(/no longer an active user/);
   });
 });
 

@@ -194,13 +194,28 @@ async function output(ctx: ServiceContext, id: string): Promise<ScheduleOutput> 
   // its runs will ask (a company user in an approver group approves them in advance from here), as the
   // owner's runs ask it.
   const builder = can(ctx.actor, 'workflow_definition.build', { organizationId: s.organizationId });
-  const { policy, confirmations } = await policyOf(
-    builder ? ctx : { db: ctx.db, actor: await ownerActorOf(ctx.db, s.createdBy) },
-    s.definitionId,
-    row.pinnedNumber ?? undefined,
-    false,
-  );
-  return { ...toSummary(row), temporal: described, policy: builder ? policy : null, confirmations };
+  if (builder) {
+    const { policy, confirmations } = await policyOf(ctx, s.definitionId, row.pinnedNumber ?? undefined, false);
+    return { ...toSummary(row), temporal: described, policy, confirmations, ownerWarning: await ownerWarningOf(ctx.db, s.createdBy) };
+  }
+  // An owner who left, or whose role no longer builds definitions, cannot have the runs' confirmations worked
+  // out in their name: the viewer learns that instead of a refusal of the whole page.
+  const ownerWarning = await ownerWarningOf(ctx.db, s.createdBy);
+  if (ownerWarning) return { ...toSummary(row), temporal: described, policy: null, confirmations: [], ownerWarning };
+  const owner = await ownerActorOf(ctx.db, s.createdBy);
+  if (!can(owner, 'workflow_definition.build', { organizationId: s.organizationId }))
+    return { ...toSummary(row), temporal: described, policy: null, confirmations: [], ownerWarning: OWNER_MAY_NOT_BUILD };
+  const { confirmations } = await policyOf({ db: ctx.db, actor: owner }, s.definitionId, row.pinnedNumber ?? undefined, false);
+  return { ...toSummary(row), temporal: described, policy: null, confirmations, ownerWarning: null };
+}
+
+const OWNER_MAY_NOT_BUILD =
+  'The schedule’s owner may no longer build this organization’s workflows, so the confirmations its runs ask are not shown here; an administrator sees them.';
+
+/** Why the owner's runs will not start, or null while the owner is active. */
+export async function ownerWarningOf(db: ServiceContext['db'], ownerId: string): Promise<string | null> {
+  const [owner] = await db.select({ active: users.active }).from(users).where(eq(users.id, ownerId));
+  return owner?.active ? null : 'The schedule’s owner is no longer an active user: its runs will not start and cannot be approved in advance.';
 }
 
 /** The schedule's owner as an actor: each run carries their authority, so what a run would ask is what they would be asked. */

@@ -13,7 +13,7 @@ import { displayText } from '../display-text.ts';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { mayDecide } from '../jobs/approvers.ts';
-import { findSchedule, ownerActorOf, policyOf } from './service.ts';
+import { findSchedule, ownerActorOf, ownerWarningOf, policyOf } from './service.ts';
 
 export const GrantStandingApprovalInput = z
   .object({
@@ -71,7 +71,12 @@ export async function grantStandingApproval(ctx: ServiceContext, scheduleId: str
   const { s } = await findSchedule(ctx, scheduleId, 'schedule.pre_approve');
   const body = parseInput(GrantStandingApprovalInput, input ?? {});
   // What each run would ask, as its owner's runs ask it (a company approver may not build definitions).
-  const { confirmations } = await policyOf({ db: ctx.db, actor: await ownerActorOf(ctx.db, s.createdBy) }, s.definitionId, undefined, false);
+  const gone = await ownerWarningOf(ctx.db, s.createdBy);
+  if (gone) throw new ConflictError('id', gone);
+  const owner = await ownerActorOf(ctx.db, s.createdBy);
+  if (!can(owner, 'workflow_definition.build', { organizationId: s.organizationId }))
+    throw new ConflictError('id', 'The schedule’s owner may no longer build this organization’s workflows: what its runs ask cannot be worked out in their name.');
+  const { confirmations } = await policyOf({ db: ctx.db, actor: owner }, s.definitionId, undefined, false);
   const covered = body.stepId === undefined ? confirmations : confirmations.filter((c) => c.stepId === body.stepId);
   if (!covered.length)
     throw new ConflictError(

@@ -100,6 +100,11 @@ export default function ScheduleDetail({ loaderData, actionData }: Route.Compone
         </div>
       )}
       <FormError message={actionData && !actionData.ok && actionData.formError} />
+      {s.ownerWarning && (
+        <p className="error" role="status" data-testid="schedule-owner-warning">
+          {s.ownerWarning}
+        </p>
+      )}
 
       <h2>Next runs</h2>
       {s.temporal ? (
