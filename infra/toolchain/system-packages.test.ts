@@ -50,7 +50,12 @@ describe('debianPostgresBin', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-pg-root-'));
     try {
       expect(debianPostgresBin(root)).toBeUndefined();
-      for (const [version, withServer] of [['9', true], ['15', true], ['17', false], ['common', true]] as const) {
+      for (const [version, withServer] of [
+        ['9', true],
+        ['15', true],
+        ['17', false],
+        ['common', true],
+      ] as const) {
         fs.mkdirSync(path.join(root, version, 'bin'), { recursive: true });
         if (withServer) fs.writeFileSync(path.join(root, version, 'bin', 'postgres'), '');
       }

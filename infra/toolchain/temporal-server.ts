@@ -110,7 +110,8 @@ export async function ensureTemporalServer(cacheDir: string): Promise<TemporalSe
     return cached;
   }
   const goBin = goBinary();
-  if (!goBin) throw new UserFacingError(`Go is not installed: the Temporal server v${TEMPORAL_SERVER_VERSION} is built from source. Install Go (https://go.dev/dl/) and run this again.`);
+  if (!goBin)
+    throw new UserFacingError(`Go is not installed: the Temporal server v${TEMPORAL_SERVER_VERSION} is built from source. Install Go (https://go.dev/dl/) and run this again.`);
   await build(goBin, targetDir);
   if (!complete(cached)) throw new UserFacingError(`The Temporal server build in ${targetDir} does not run; delete that folder and try again.`);
   progress.ok(`Temporal server: ${cached.server} and temporal-sql-tool (v${TEMPORAL_SERVER_VERSION}, built from source)`);

@@ -48,7 +48,15 @@ const processes: Record<string, TestProcess> = {};
 const webUrl: Record<'webA' | 'webB', string> = { webA: '', webB: '' };
 const workerHealth: Record<'workerA' | 'workerB', number> = { workerA: 0, workerB: 0 };
 
-type Job = { id: string; state: string; instanceId: string | null; approvalPhrase: string | null; approvals: { by: string; outcome: string }[]; result: Record<string, unknown> | null; failureReason: string | null };
+type Job = {
+  id: string;
+  state: string;
+  instanceId: string | null;
+  approvalPhrase: string | null;
+  approvals: { by: string; outcome: string }[];
+  result: Record<string, unknown> | null;
+  failureReason: string | null;
+};
 
 /** A JSON call with the session cookie, as the console's API takes it (Origin: the public URL, the CSRF check). */
 async function api(base: string, cookie: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
