@@ -106,7 +106,7 @@ beforeAll(async () => {
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
-    DATA_DIR: path.join(dir, 'data'),
+    DATA_DIR: path.join(dir, 'data'), // not the runbook's: only so that nothing could land in the clone's .data
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: NAMESPACE,
