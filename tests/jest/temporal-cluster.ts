@@ -1,8 +1,9 @@
 // A Temporal cluster on PostgreSQL for the production-shape test, set up with the runbook's commands
 // (docs/runbook.md, "Temporal cluster on PostgreSQL"): the pinned server and temporal-sql-tool built from
 // Go source (infra/toolchain/temporal-server.ts), infra/temporal-cluster/setup-schema.sh for the two
-// databases, the server on infra/temporal-cluster/config/production.yaml, and the product's namespace
-// created with the Temporal CLI. Loopback and free ports; no TLS (the frontend is on 127.0.0.1 only).
+// databases, the private PKI by `node infra/tls-certs.ts` (mTLS: the server's certificate, the app's client
+// certificate), the server on infra/temporal-cluster/config/production.yaml, and the product's namespace
+// created with the Temporal CLI over mTLS. Loopback and free ports.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -18,6 +19,8 @@ import { waitFor } from './wait-for.ts';
 export interface TemporalCluster {
   /** The frontend, as TEMPORAL_ADDRESS. */
   address: string;
+  /** The product's TLS settings for the frontend (TEMPORAL_TLS_*: the app's client certificate, the CA, the server's name). */
+  clientTls: Record<'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE' | 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_SERVER_NAME', string>;
   namespace: string;
   /** The temporal role's credentials (for a test that looks into the cluster's databases). */
   db: { user: string; password: string };
@@ -64,13 +67,33 @@ export async function startTemporalCluster(opts: { pg: DebianPostgres; dir: stri
   });
   if (schema.code !== 0) throw new Error(`setup-schema.sh failed (${schema.code}):\n${schema.output.slice(-2000)}`);
 
+  // The private PKI (the Compose file's `certs` job): temporal/ for the server, app/ for the product's processes.
+  const pki = path.join(opts.dir, 'tls');
+  const certs = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/tls-certs.ts'), '--out', pki], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  if (certs.code !== 0) throw new Error(`tls-certs.ts failed (${certs.code}):\n${certs.output.slice(-2000)}`);
+  const serverTls = {
+    TEMPORAL_TLS_SERVER_CERT: path.join(pki, 'temporal', 'server.pem'),
+    TEMPORAL_TLS_SERVER_KEY: path.join(pki, 'temporal', 'server.key'),
+    TEMPORAL_TLS_CA: path.join(pki, 'temporal', 'ca.pem'),
+    TEMPORAL_TLS_SERVER_NAME: 'temporal',
+  };
+  const clientTls = {
+    TEMPORAL_TLS_CERT_FILE: path.join(pki, 'app', 'temporal-client.pem'),
+    TEMPORAL_TLS_KEY_FILE: path.join(pki, 'app', 'temporal-client.key'),
+    TEMPORAL_TLS_CA_FILE: path.join(pki, 'app', 'temporal-ca.pem'),
+    TEMPORAL_TLS_SERVER_NAME: 'temporal',
+  };
+
   const ports = {} as Record<(typeof PORTS)[number], string>;
   for (const name of PORTS) ports[name] = String(name.endsWith('MEMBERSHIP_PORT') ? await freeMembershipPort(new Set(Object.values(ports))) : await freePort());
   const logFile = path.join(opts.dir, 'temporal-server.log');
   const log = fs.openSync(logFile, 'a');
   // 4 history shards: a quick start on a small machine (production's default is 512: the config's comment).
   const server = spawn(toolchain.server, ['--root', path.join(REPO_ROOT, 'infra/temporal-cluster'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...dbEnv, ...ports, TEMPORAL_HISTORY_SHARDS: '4' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...dbEnv, ...ports, ...serverTls, TEMPORAL_HISTORY_SHARDS: '4' },
     stdio: ['ignore', log, log],
   });
   fs.closeSync(log);
@@ -92,7 +115,11 @@ export async function startTemporalCluster(opts: { pg: DebianPostgres; dir: stri
       }),
     ]);
     // The runbook's namespace command; the frontend may listen before the cluster's services have joined.
-    const temporal = (args: string[]) => runCommand(cli, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const tlsFlags = [
+      ...['--tls-cert-path', clientTls.TEMPORAL_TLS_CERT_FILE, '--tls-key-path', clientTls.TEMPORAL_TLS_KEY_FILE],
+      ...['--tls-ca-path', clientTls.TEMPORAL_TLS_CA_FILE, '--tls-server-name', clientTls.TEMPORAL_TLS_SERVER_NAME],
+    ];
+    const temporal = (args: string[]) => runCommand(cli, [...args, ...tlsFlags], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     let last = '';
     await waitFor(
       `namespace ${opts.namespace} to be created`,
@@ -115,5 +142,5 @@ export async function startTemporalCluster(opts: { pg: DebianPostgres; dir: stri
     await stop();
     throw err;
   }
-  return { address, namespace: opts.namespace, db: { user: role.name, password: role.password }, schemaOutput: schema.output, log: readLog, stop };
+  return { address, clientTls, namespace: opts.namespace, db: { user: role.name, password: role.password }, schemaOutput: schema.output, log: readLog, stop };
 }
