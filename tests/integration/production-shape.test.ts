@@ -7,20 +7,24 @@
 // and approved across it: signed in on web A, approved on web B (nothing in process memory that the other
 // replica would miss); one worker and one web process are killed (SIGKILL) while the agent deploys, and
 // the run completes on the survivors, read through the surviving web process.
-// Not production: no TLS to Temporal (its frontend listens on loopback only), and PUBLIC_URL is http://
-// on loopback, so APP_ENV stays development.
+// Every process runs with APP_ENV=production: mTLS to Temporal (the PKI of infra/tls-certs.ts), an https://
+// PUBLIC_URL (the balancer terminates TLS with a private CA's certificate, which the agent trusts through
+// NODE_EXTRA_CA_CERTS), keys configured, the first admin's address and password given.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { agentEnvironment } from '../../agent-worker/child-env.ts';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
-import { REPO_ROOT } from '../../infra/config.ts';
+import { loadConfig, REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { generateSecretsKey } from '../../infra/secret-box.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
+import { issueCertificate } from '../../infra/tls/x509.ts';
+import { ensureTemporalCli } from '../../infra/toolchain/temporal-cli.ts';
 import { grantPublicKey } from '../../protocol/approval-grant.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { signIn } from '../bench/sign-in.ts';
@@ -44,6 +48,8 @@ let balancer: TcpBalancer | undefined;
 let engine: RunningDockerEngine | undefined;
 let env: NodeJS.ProcessEnv;
 let publicUrl: string;
+/** The private CA of the balancer's certificate (what an agent is told to trust with NODE_EXTRA_CA_CERTS). */
+let balancerCaFile: string;
 const processes: Record<string, TestProcess> = {};
 const webUrl: Record<'webA' | 'webB', string> = { webA: '', webB: '' };
 const workerHealth: Record<'workerA' | 'workerB', number> = { workerA: 0, workerB: 0 };
@@ -67,6 +73,17 @@ async function api(base: string, cookie: string, method: string, route: string, 
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+/** A GET through the balancer (https, its private CA), as an agent or a browser goes. */
+const viaBalancer = (route: string, cookie: string) =>
+  new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
+    const req = https.get(`${publicUrl}/api/v1${route}`, { ca: fs.readFileSync(balancerCaFile), headers: { cookie } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+  });
 
 const jobVia = async (base: string, cookie: string, id: string) => (await api(base, cookie, 'GET', `/jobs/${id}`)).json as unknown as Job;
 const jobWhen = (base: string, cookie: string, id: string, state: string, withinMs: number) =>
@@ -98,40 +115,49 @@ beforeAll(async () => {
   const ports = { webA: await freePort(), webB: await freePort(), door: await freePort() };
   webUrl.webA = `http://127.0.0.1:${ports.webA}`;
   webUrl.webB = `http://127.0.0.1:${ports.webB}`;
-  balancer = await startTcpBalancer([ports.webA, ports.webB]);
-  publicUrl = `http://127.0.0.1:${balancer.port}`;
+  const ca = issueCertificate({ commonName: 'Production-shape test CA', days: 1, kind: 'ca' });
+  balancerCaFile = path.join(dir, 'balancer-ca.pem');
+  fs.writeFileSync(balancerCaFile, ca.cert);
+  balancer = await startTcpBalancer([ports.webA, ports.webB], issueCertificate({ commonName: '127.0.0.1', days: 1, kind: { server: ['127.0.0.1', 'localhost'] }, issuer: ca }));
+  publicUrl = `https://127.0.0.1:${balancer.port}`;
   // The runbook's production settings, shared by every process (each key as a secret store would give it).
   env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    APP_ENV: 'production',
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     DATA_DIR: path.join(dir, 'data'), // not the runbook's: only so that nothing could land in the clone's .data
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: cluster.address,
+    ...cluster.clientTls,
     TEMPORAL_NAMESPACE: NAMESPACE,
     SECRETS_KEY: generateSecretsKey(),
     CONTROL_PLANE_SIGNING_KEY: generateKeyPair().privateKey,
     PUBLIC_URL: publicUrl,
     HOST: '127.0.0.1',
     AGENT_DOOR_PORT: String(ports.door),
+    // APP_ENV=production asks every process for them, not only the one that creates the first admin.
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
   };
 
   const migrate = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'infra/migrate.ts')], {
     cwd: REPO_ROOT,
-    env: { ...env, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    env,
   });
   expect(migrate.output).toContain(`Created the first MSP admin ${ADMIN.email}`);
   expect(migrate.code).toBe(0);
 
   workerHealth.workerA = await freePort();
   workerHealth.workerB = await freePort();
+  // Only the web processes hold the grant key; the workers and the door get its public half.
   const worker = { APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(grantKey) };
   await start('workerA', 'infra/control-plane-worker.ts', /control-plane worker polling/, { ...worker, WORKER_HEALTH_PORT: String(workerHealth.workerA) });
   await start('workerB', 'infra/control-plane-worker.ts', /control-plane worker polling/, { ...worker, WORKER_HEALTH_PORT: String(workerHealth.workerB) });
   await start('webA', 'web/server.ts', /web console listening/, { APPROVAL_GRANT_KEY: grantKey, PORT: String(ports.webA) });
   await start('webB', 'web/server.ts', /web console listening/, { APPROVAL_GRANT_KEY: grantKey, PORT: String(ports.webB) });
-  await start('door', 'infra/agent-door/main.ts', /agent door listening/);
+  await start('door', 'infra/agent-door/main.ts', /agent door listening/, worker);
 }, 240_000);
 
 afterAll(async () => {
@@ -146,6 +172,17 @@ afterAll(async () => {
 describe('the production shape', () => {
   it('runs Temporal on PostgreSQL with its own schema tool, and each web process and worker is ready on it', async () => {
     expect(cluster!.schemaOutput).toContain("Temporal's databases are at this release's schema.");
+    // mTLS: a client without the app's certificate is turned away by the frontend.
+    const cli = await ensureTemporalCli(loadConfig().cacheDir);
+    const list = (tls: string[]) =>
+      runCommand(cli, ['workflow', 'list', '--address', cluster!.address, '--namespace', NAMESPACE, ...tls], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      });
+    const serverOnly = ['--tls-ca-path', env.TEMPORAL_TLS_CA_FILE!, '--tls-server-name', env.TEMPORAL_TLS_SERVER_NAME!];
+    expect((await list(serverOnly)).code).not.toBe(0);
+    expect((await list([...serverOnly, '--tls-cert-path', env.TEMPORAL_TLS_CERT_FILE!, '--tls-key-path', env.TEMPORAL_TLS_KEY_FILE!])).code).toBe(0);
+    for (const p of Object.values(processes)) expect(p.output.join('\n')).not.toMatch(/APP_ENV=production refuses/);
     // The runbook's Verify commands, against each replica.
     for (const base of Object.values(webUrl)) {
       const ready = await fetch(`${base}/readyz`);
@@ -185,10 +222,10 @@ describe('the production shape', () => {
         ...['enroll', '--server', publicUrl, '--token', enrollment.json.token as string, '--control-plane-key', enrollment.json.controlPlaneKeyFingerprint as string],
         ...['--state-dir', stateDir],
       ],
-      { cwd: REPO_ROOT, env: agentEnvironment() },
+      { cwd: REPO_ROOT, env: agentEnvironment({ NODE_EXTRA_CA_CERTS: balancerCaFile }) },
     );
     expect(enrolled.code).toBe(0);
-    processes.agent = await runTestAgent(stateDir, engine.socketPath);
+    processes.agent = await runTestAgent(stateDir, engine.socketPath, { NODE_EXTRA_CA_CERTS: balancerCaFile });
 
     // Requested on web A; approved on web B with web A's session (sessions, grants and jobs live in PostgreSQL).
     const requested = await api(webA, cookie, 'POST', `/nodes/${nodeId}/deployments`, { instanceName: 'prod-claw', port: await freePort() });
@@ -218,7 +255,7 @@ describe('the production shape', () => {
     const done = await jobWhen(webB, cookie, jobId, 'completed', 150_000);
     expect(done.result).toMatchObject({ version: expect.any(String), secondsToHealthy: expect.any(Number) });
     expect(done.approvals.map((a) => [a.outcome, a.by])).toEqual([['approved', ADMIN.email]]);
-    expect((await jobVia(publicUrl, cookie, jobId)).state).toBe('completed');
+    expect((await viaBalancer(`/jobs/${jobId}`, cookie)).json.state).toBe('completed');
     // Worker B recorded the completion: it took the run over from the killed worker.
     const recorded = processes.workerB!.output.slice(workerBLinesBefore).some((line) => {
       const entry = JSON.parse(line.startsWith('{') ? line : '{}') as { msg?: string; jobId?: string; to?: string };
