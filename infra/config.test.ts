@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, isLoopbackHost, loadConfig, REPO_ROOT } from './config.ts';
+import { grantPublicKey } from '../protocol/approval-grant.ts';
 
 // Certificate and key files only need to be readable here (infra/agent-door/tls.ts checks their content).
 const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-config-'));
@@ -175,6 +176,12 @@ describe('APP_ENV=production', () => {
     expect(err.message).toContain('ADMIN_EMAIL is the default admin@example.com');
     expect(err.message).not.toContain(fit.ADMIN_PASSWORD);
     expect(err.message).not.toContain(keys.SECRETS_KEY);
+  });
+
+  it("lets a worker start with the approval grants' public key alone (it checks grants, it signs none)", () => {
+    const { APPROVAL_GRANT_KEY: seed, ...workerFit } = fit;
+    expect(configError(workerFit).message).toContain('APPROVAL_GRANT_KEY is not set');
+    expect(load({ ...workerFit, APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(seed) }).APP_ENV).toBe('production');
   });
 
   it('starts with configured keys, a real admin, https, a Temporal cluster over TLS and a PostgreSQL server', () => {

@@ -7,6 +7,7 @@ type Settings = {
   SECRETS_KEY?: string;
   CONTROL_PLANE_SIGNING_KEY?: string;
   APPROVAL_GRANT_KEY?: string;
+  APPROVAL_GRANT_PUBLIC_KEY?: string;
   ADMIN_EMAIL: string;
   ADMIN_PASSWORD?: string;
   PUBLIC_URL?: string;
@@ -26,7 +27,8 @@ export function productionProblems(c: Settings): string[] {
     `${name} is not set: ${what} would be generated into the data folder, where a lost or copied disk takes it along; configure it (from your secret store)`;
   if (!c.SECRETS_KEY) problems.push(generatedKey('SECRETS_KEY', 'the key that seals connection credentials'));
   if (!c.CONTROL_PLANE_SIGNING_KEY) problems.push(generatedKey('CONTROL_PLANE_SIGNING_KEY', 'the key that signs node jobs'));
-  if (!c.APPROVAL_GRANT_KEY) problems.push(generatedKey('APPROVAL_GRANT_KEY', 'the key that signs approval grants'));
+  // Only the web processes sign grants; a worker (or the door) given the public half alone generates nothing.
+  if (!c.APPROVAL_GRANT_KEY && !c.APPROVAL_GRANT_PUBLIC_KEY) problems.push(generatedKey('APPROVAL_GRANT_KEY', 'the key that signs approval grants'));
   if (c.ADMIN_EMAIL === DEVELOPMENT_ADMIN_EMAIL) problems.push(`ADMIN_EMAIL is the default ${DEVELOPMENT_ADMIN_EMAIL}: set the first MSP admin's real address`);
   if (!c.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is not set: a generated password would be printed to the console; set it (and change it after the first sign-in)');
   if (!c.PUBLIC_URL) problems.push('PUBLIC_URL is not set: the console would call itself http://localhost; set its https:// address');

@@ -5,10 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { cacheDirFrom } from './cache-dir.ts';
 import { REPO_ROOT } from './config.ts';
 import { freePort } from './ports.ts';
 import { progress } from './progress.ts';
 import { ensureSystemPackages } from './toolchain/system-packages.ts';
+import { ensureTemporalServer, TEMPORAL_SERVER_VERSION } from './toolchain/temporal-server.ts';
 
 const REPORTS = path.join(REPO_ROOT, 'test-reports');
 const JEST_REPORT = path.join(REPORTS, 'jest.json');
@@ -22,8 +24,20 @@ const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], { stdio: 'inherit', cwd: REPO_ROOT, env: { ...process.env, ...env } }).status ?? 1;
 
 const e2ePort = String(await freePort());
-const stages: [string, () => number][] = [
-  ['System packages (Chromium, docker-compose, docker.io)', () => (ensureSystemPackages() ? 0 : 1)],
+const stages: [string, () => number | Promise<number>][] = [
+  ['System packages (Chromium, docker-compose, docker.io, Java and Maven, PostgreSQL)', () => (ensureSystemPackages() ? 0 : 1)],
+  // Built here, with its progress on screen, rather than in the production-shape test's setup under Jest.
+  [
+    `Temporal server v${TEMPORAL_SERVER_VERSION} for the production-shape test (built from Go source once, cached)`,
+    () =>
+      ensureTemporalServer(cacheDirFrom()).then(
+        () => 0,
+        (err: Error) => {
+          progress.fail(err.message);
+          return 1;
+        },
+      ),
+  ],
   ['Type check and lint (npm run check)', () => node([path.join(REPO_ROOT, 'infra/check.ts')])],
   // Built once here, so the tests that run the web server never build it concurrently.
   ['Build the web console', () => node([path.join(REPO_ROOT, 'infra/build.ts')])],
@@ -37,7 +51,7 @@ let failedStage: string | undefined;
 for (const [name, run] of stages) {
   const started = Date.now();
   progress.step(name);
-  const code = run();
+  const code = await run();
   timings.push(`  ${code === 0 ? 'ok  ' : 'FAIL'} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${name}`);
   if (code !== 0) {
     failedStage = name;

@@ -1,8 +1,9 @@
 // Debian packages the tests need: Chromium for Playwright (no browser download here), a Compose
 // implementation to validate docker-compose.yml, Docker's engine (`dockerd`, package docker.io), which
 // the tests start privately (infra/services/docker-engine.ts), and Java with Maven for Temporal's
-// time-skipping test server (infra/toolchain/temporal-test-server.ts). `npm start` starts its own engine
-// for its local agent too (ensureDockerd). Installed with apt when missing and we are root.
+// time-skipping test server (infra/toolchain/temporal-test-server.ts), and PostgreSQL's server (package
+// postgresql) for the production-shape test's database server. `npm start` starts its own engine for its
+// local agent too (ensureDockerd). Installed with apt when missing and we are root.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,13 @@ export function dockerdPath(): string | undefined {
   return undefined;
 }
 
+/** The bin folder of Debian's newest PostgreSQL server (/usr/lib/postgresql/<N>/bin), when installed. */
+export function debianPostgresBin(root = '/usr/lib/postgresql'): string | undefined {
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v) && fs.existsSync(path.join(root, v, 'bin', 'postgres'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  return newest ? path.join(root, newest, 'bin') : undefined;
+}
+
 export function ensureSystemPackages(): boolean {
   const missing: string[] = [];
   if (!fs.existsSync(CHROMIUM)) missing.push('chromium');
@@ -38,8 +46,9 @@ export function ensureSystemPackages(): boolean {
   if (!dockerdPath()) missing.push('docker.io');
   if (!has('java', ['-version'])) missing.push('default-jre-headless');
   if (!has('mvn', ['--version'])) missing.push('maven');
+  if (!debianPostgresBin()) missing.push('postgresql');
   if (missing.length === 0) {
-    progress.ok(`Chromium at ${CHROMIUM}; Compose: ${composeCommand()!.join(' ')}; Docker engine: ${dockerdPath()}; Java and Maven`);
+    progress.ok(`Chromium at ${CHROMIUM}; Compose: ${composeCommand()!.join(' ')}; Docker engine: ${dockerdPath()}; Java and Maven; PostgreSQL server: ${debianPostgresBin()}`);
     return true;
   }
   if (os.userInfo().uid !== 0) {
@@ -48,7 +57,7 @@ export function ensureSystemPackages(): boolean {
   }
   const ok = aptInstall(missing);
   if (!ok) progress.fail(`apt-get could not install ${missing.join(', ')}; install them by hand and run the tests again.`);
-  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined && has('java', ['-version']) && has('mvn', ['--version']);
+  return ok && fs.existsSync(CHROMIUM) && dockerdPath() !== undefined && has('java', ['-version']) && has('mvn', ['--version']) && debianPostgresBin() !== undefined;
 }
 
 /**
@@ -72,10 +81,11 @@ export function ensureDockerd(
 function aptInstall(missing: string[]): boolean {
   progress.step(`Installing Debian packages with apt: ${missing.join(', ')}`);
   // Installing docker.io must not start the system's docker service (it would create a bridge and
-  // iptables rules; the tests and `npm start` start their own engines without either): a policy-rc.d that refuses every
+  // iptables rules; the tests and `npm start` start their own engines without either), nor postgresql the
+  // system's cluster on port 5432 (the tests run their own servers): a policy-rc.d that refuses every
   // service start while apt runs, unless the machine already has one.
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const ownPolicy = missing.includes('docker.io') && !fs.existsSync(POLICY_RC_D);
+  const ownPolicy = (missing.includes('docker.io') || missing.includes('postgresql')) && !fs.existsSync(POLICY_RC_D);
   if (ownPolicy) fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# Written by Anthropy Works while apt runs: start no services.\nexit 101\n', { mode: 0o755 });
   try {
     return (
