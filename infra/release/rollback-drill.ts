@@ -32,6 +32,11 @@ export interface DrillOptions {
   workDir: string;
   /** One line per finished step. */
   say(line: string): void;
+  /**
+   * Runs once this release has stopped, before the previous one starts: where a contract step would land
+   * if it shipped with the upgrade. The test applies one there to show that the drill catches it.
+   */
+  afterThisRelease?: (db: Db) => Promise<void>;
 }
 
 export interface DrillStep {
@@ -41,13 +46,12 @@ export interface DrillStep {
 
 /** A step that failed: names the previous release and the step, with the last log lines of the process that matters. */
 export class DrillFailure extends Error {
-  constructor(
-    readonly tag: string,
-    readonly step: string,
-    cause: string,
-    readonly log?: string,
-  ) {
+  readonly tag: string;
+  readonly step: string;
+  constructor(tag: string, step: string, cause: string, log?: string) {
     super(`release:check failed for ${tag} at step "${step}": ${cause}${log ? `\n--- last log lines ---\n${log}` : ''}`);
+    this.tag = tag;
+    this.step = step;
   }
 }
 
@@ -200,6 +204,8 @@ export async function rollbackDrill(opts: DrillOptions): Promise<DrillStep[]> {
       await stop(thisWeb);
       await stop(thisWorker);
     });
+
+    if (opts.afterThisRelease) await step('the schema changes (afterThisRelease)', () => opts.afterThisRelease!(db));
 
     // The roll back: the previous release on this schema.
     await step(`${tag}’s worker starts on this schema`, () => worker(tag, previous.dir));
