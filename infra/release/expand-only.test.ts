@@ -61,7 +61,7 @@ describe('expandOnlyOffences', () => {
           'ALTER TABLE "jobs" ALTER COLUMN "step" SET NOT NULL;',
           'ALTER TABLE "jobs" ADD COLUMN "owner" uuid NOT NULL;',
           'ALTER TABLE "jobs" ALTER COLUMN "state" DROP DEFAULT;',
-          'ALTER TYPE "job_state" RENAME VALUE \'running\' TO \'busy\';',
+          "ALTER TYPE \"job_state\" RENAME VALUE 'running' TO 'busy';",
           'ALTER TABLE "jobs" ADD COLUMN "a" text, DROP COLUMN "b";',
         ].join('\n'),
       ),

@@ -35,7 +35,7 @@ export function statementsOf(sql: string): Statement[] {
     raw = '';
     startLine = undefined;
   };
-  for (let i = 0; i < sql.length; ) {
+  for (let i = 0; i < sql.length;) {
     const rest = sql.slice(i);
     const take = (n: number, kept: string) => {
       const piece = sql.slice(i, i + n);

@@ -73,7 +73,8 @@ async function dependencies(dir: string, cacheDir: string): Promise<string> {
       fs.mkdirSync(installDir, { recursive: true });
       for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(dir, f), path.join(installDir, f));
       const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], installDir);
-      if (ci.code !== 0) throw new UserFacingError(`npm ci --ignore-scripts for the previous release failed in ${installDir}:\n${ci.output.trim().split('\n').slice(-15).join('\n')}`);
+      if (ci.code !== 0)
+        throw new UserFacingError(`npm ci --ignore-scripts for the previous release failed in ${installDir}:\n${ci.output.trim().split('\n').slice(-15).join('\n')}`);
       fs.writeFileSync(path.join(installDir, '.installed'), new Date().toISOString());
     }
   }

@@ -170,7 +170,16 @@ export async function rollbackDrill(opts: DrillOptions): Promise<DrillStep[]> {
 
   // The readiness check is requested the way the console requests it, by this process's services, which
   // read their settings from the environment: release:check owns its process.
-  for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'CONTROL_PLANE_TASK_QUEUE', 'SECRETS_KEY', 'CONTROL_PLANE_SIGNING_KEY', 'APPROVAL_GRANT_KEY', 'DATA_DIR']) {
+  for (const key of [
+    'DATABASE_URL',
+    'TEMPORAL_ADDRESS',
+    'TEMPORAL_NAMESPACE',
+    'CONTROL_PLANE_TASK_QUEUE',
+    'SECRETS_KEY',
+    'CONTROL_PLANE_SIGNING_KEY',
+    'APPROVAL_GRANT_KEY',
+    'DATA_DIR',
+  ]) {
     process.env[key] = env[key];
   }
   const db = createDb(opts.databaseUrl, { max: 2 });

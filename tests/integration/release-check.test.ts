@@ -75,7 +75,9 @@ describe('the rollback drill', () => {
       );
       expect(failure).toBeInstanceOf(DrillFailure);
       expect(failure).toMatchObject({ tag: previous.tag, step: `${previous.tag} lists and reads the run this release started` });
-      expect((failure as Error).message).toContain(`release:check failed for ${previous.tag} at step "${previous.tag} lists and reads the run this release started": GET /api/v1/jobs`);
+      expect((failure as Error).message).toContain(
+        `release:check failed for ${previous.tag} at step "${previous.tag} lists and reads the run this release started": GET /api/v1/jobs`,
+      );
       // The steps before it passed: the previous release's processes started, and only reading failed.
       expect(said.some((l) => l.startsWith(`${previous.tag}’s web console starts and is ready`))).toBe(true);
     } finally {
