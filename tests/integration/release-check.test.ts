@@ -65,9 +65,9 @@ describe('the rollback drill', () => {
         namespace: 'default',
         workDir,
         say: (line) => said.push(line),
-        // A contract step shipped with the upgrade: the column the previous release reads is renamed.
+        // A contract step shipped with the upgrade: a column every release reads (a job's state) is renamed.
         afterThisRelease: async (db) => {
-          await db.execute(sql`alter table jobs rename column approval_requested_at to approval_asked_at`);
+          await db.execute(sql`alter table jobs rename column state to job_state`);
         },
       }).then(
         () => undefined,
