@@ -72,9 +72,13 @@ async function dependencies(dir: string, cacheDir: string): Promise<string> {
     if (!fs.existsSync(path.join(installDir, '.installed'))) {
       fs.mkdirSync(installDir, { recursive: true });
       for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(dir, f), path.join(installDir, f));
-      const ci = await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], installDir);
-      if (ci.code !== 0)
-        throw new UserFacingError(`npm ci --ignore-scripts for the previous release failed in ${installDir}:\n${ci.output.trim().split('\n').slice(-15).join('\n')}`);
+      const flags = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+      let installed = await run('npm', ['ci', ...flags], installDir);
+      // A lock file written without other platforms' optional packages makes `npm ci` refuse ("Missing: …
+      // from lock file"); `npm install` still honours the locked versions (README, Troubleshooting).
+      if (installed.code !== 0 && /Missing: .* from lock file/.test(installed.output)) installed = await run('npm', ['install', ...flags], installDir);
+      if (installed.code !== 0)
+        throw new UserFacingError(`Installing the previous release's dependencies failed in ${installDir}:\n${installed.output.trim().split('\n').slice(-15).join('\n')}`);
       fs.writeFileSync(path.join(installDir, '.installed'), new Date().toISOString());
     }
   }
