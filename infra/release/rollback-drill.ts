@@ -120,7 +120,6 @@ export async function rollbackDrill(opts: DrillOptions): Promise<DrillStep[]> {
   const tag = previous.tag;
   const done: DrillStep[] = [];
   const running: ReleaseProcess[] = [];
-  let current: ReleaseProcess | undefined; // the process whose log explains a failure
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const started = Date.now();
     try {
@@ -130,7 +129,9 @@ export async function rollbackDrill(opts: DrillOptions): Promise<DrillStep[]> {
       say(`${name} (${seconds.toFixed(1)} s)`);
       return value;
     } catch (err) {
-      throw new DrillFailure(tag, name, (err as Error).message.split('\n')[0]!, (err as { log?: string }).log ?? current?.tail());
+      // A process that did not start brings its own log; else the last lines of each running one.
+      const logs = (err as { log?: string }).log ?? running.map((p) => `[${p.label}]\n${p.tail(8)}`).join('\n');
+      throw new DrillFailure(tag, name, (err as Error).message.split('\n')[0]!, logs || undefined);
     }
   };
 
@@ -158,7 +159,6 @@ export async function rollbackDrill(opts: DrillOptions): Promise<DrillStep[]> {
   const start = async (label: string, root: string, script: string, ready: RegExp) => {
     const p = await startReleaseProcess({ label, root, script, env, ready, logDir });
     running.push(p);
-    current = p;
     return p;
   };
   const stop = async (p: ReleaseProcess) => {
