@@ -42,4 +42,16 @@ describe('previousRelease', () => {
     commit('side');
     expect(previousRelease(repo)).toEqual({ tag: 'v0.9.0', commit: nine });
   });
+
+  it('asks origin for its tags once when a clone was made without them', () => {
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-previous-release-clone-'));
+    try {
+      git(['clone', '-q', '--no-tags', repo, clone], os.tmpdir());
+      expect(git(['tag', '--list'], clone)).toBe('');
+      expect(previousRelease(clone).tag).toBe('v0.9.0'); // the clone is of origin's HEAD, the side branch
+      expect(git(['tag', '--list'], clone).split('\n')).toEqual(expect.arrayContaining(['v0.9.0', 'v0.10.0']));
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // The previous tagged release of this checkout: the newest `v*` tag (by version) reachable from HEAD that
 // does not point at HEAD itself (on a release commit, the one before it). Git alone answers; a clone made
-// without tags has none, and the message says how to get them.
+// without tags asks its origin for them once, and failing that the message says how to get them.
 import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from '../config.ts';
 import { UserFacingError } from '../progress.ts';
@@ -15,9 +15,24 @@ export function git(args: string[], cwd = REPO_ROOT): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
 }
 
+const releaseTags = (cwd: string) => git(['tag', '--merged', 'HEAD', '--list', 'v*', '--sort=-v:refname'], cwd).split('\n').filter(Boolean);
+
+/** A clone made without tags (or a shallow one) still has its origin: ask it once, as the message would tell a person to. */
+function fetchTagsFromOrigin(cwd: string): boolean {
+  try {
+    if (!git(['remote'], cwd).split('\n').includes('origin')) return false;
+    if (git(['rev-parse', '--is-shallow-repository'], cwd) === 'true') git(['fetch', '--quiet', '--unshallow', '--tags', 'origin'], cwd);
+    else git(['fetch', '--quiet', '--tags', 'origin'], cwd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function previousRelease(cwd = REPO_ROOT): Release {
   const head = git(['rev-parse', 'HEAD'], cwd);
-  const tags = git(['tag', '--merged', 'HEAD', '--list', 'v*', '--sort=-v:refname'], cwd).split('\n').filter(Boolean);
+  let tags = releaseTags(cwd);
+  if (!tags.some((t) => git(['rev-parse', `${t}^{commit}`], cwd) !== head) && fetchTagsFromOrigin(cwd)) tags = releaseTags(cwd);
   for (const tag of tags) {
     const commit = git(['rev-parse', `${tag}^{commit}`], cwd);
     if (commit !== head) return { tag, commit };
