@@ -1,0 +1,234 @@
+// `npm run bench -- agents` (issue 18, suite 3): a thousand agents. The product as `npm start` runs it
+// (embedded PostgreSQL, the Temporal dev server, web, control-plane worker, agent door; no local agent),
+// and simulated agents in a load process (fleet.ts): real keys, enrolled through the API with the agent's
+// own `enroll`, a signed heartbeat every NODE_HEARTBEAT_SECONDS, a Temporal worker per node on its own
+// queue through the agent door. The fleet grows in steps (BENCH_AGENTS_STEPS, default 100,300,1000); at
+// each step, once every node is online:
+//   steady      BENCH_AGENTS_WINDOW seconds (default: 2.5 intervals, long enough for a missed beat to turn
+//               a node stale): heartbeats handled per second, their latency at the agent, the control
+//               plane's CPU and memory (from /proc), and every status change the node monitors made
+//   fan-out     an inventory refresh POSTed for every node at once: time from each POST to its job's
+//               completion (the node's signed result verified and stored), and until the last one
+// The limit beside it, in the same run: the heartbeat rate the configuration asks for (N / interval).
+// Writes docs/benchmarks/agents.md and two SVG charts. BENCH_HEARTBEAT_SECONDS overrides the interval.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { loadConfig } from '../../../infra/config.ts';
+import { freePort } from '../../../infra/ports.ts';
+import { progress } from '../../../infra/progress.ts';
+import { startStack } from '../../../infra/stack.ts';
+import { signIn } from '../sign-in.ts';
+import type { EnrollItem, FleetCommand, FleetReply } from './fleet.ts';
+import { historyBreakdown } from './history.ts';
+import { between, usage } from './proc.ts';
+import { writeAgentsReport, type StepResult } from './report.ts';
+
+const STEPS = (process.env.BENCH_AGENTS_STEPS ?? '100,300,1000').split(',').map(Number);
+const HEARTBEAT_SECONDS = Number(process.env.BENCH_HEARTBEAT_SECONDS ?? 15);
+const WINDOW_SECONDS = Number(process.env.BENCH_AGENTS_WINDOW ?? HEARTBEAT_SECONDS * 2.5);
+const FANOUT_TIMEOUT_MS = 120_000;
+const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The load process, and a way to ask it something and wait for its answer of one type. */
+function startFleet(dir: string, server: string) {
+  const child = fork(path.join(import.meta.dirname, 'fleet.ts'), [], {
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+    env: { ...process.env, FLEET_SERVER: server, FLEET_DIR: dir, FLEET_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T extends FleetReply['type']>(type: T) =>
+    new Promise<Extract<FleetReply, { type: T }>>((resolve, reject) => {
+      const onMessage = (m: FleetReply) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(m as Extract<FleetReply, { type: T }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the load process exited (${code}) before answering ${type}`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ask = <T extends FleetReply['type']>(cmd: FleetCommand, type: T) => {
+    const answer = next(type);
+    child.send(cmd);
+    return answer;
+  };
+  return { child, next, ask };
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** The web process's count of heartbeats that came after their node had turned stale (GET /metrics, from this machine). */
+async function lateHeartbeats(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^anthropy_node_heartbeats_late_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+const cleanup: (() => Promise<unknown>)[] = [];
+const stopAll = async () => {
+  for (const step of cleanup.splice(0)) await step().catch(() => {});
+};
+process.once('SIGTERM', () => {
+  console.error('bench agents: stopped (SIGTERM), cleaning up');
+  void stopAll().then(() => process.exit(1));
+});
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-bench-agents-'));
+  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
+  cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const started = Date.now();
+  const port = await freePort();
+  process.env.NODE_HEARTBEAT_SECONDS = String(HEARTBEAT_SECONDS); // web and worker read it from the environment
+  process.env.LOCAL_AGENT = 'off';
+  delete process.env.DATABASE_URL;
+  delete process.env.TEMPORAL_ADDRESS;
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    AGENT_DOOR_PORT: String(await freePort()),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  });
+  try {
+    const stack = await startStack(config, { echoLogs: false });
+    cleanup.unshift(() => stack.stop());
+    const base = stack.consoleUrl.replace(/\/$/, '');
+    const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+    cleanup.unshift(() => sql.end({ timeout: 5 }));
+    const cookie = await signIn(base, ADMIN);
+    const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${base}/api/v1${p}`, {
+        method,
+        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<T>;
+    };
+    const [msp] = await sql<{ id: string }[]>`select id from organizations where kind = 'msp' limit 1`;
+
+    const fleet = startFleet(path.join(dataDir, 'fleet'), base);
+    cleanup.unshift(async () => {
+      if (fleet.child.exitCode !== null) return;
+      await Promise.race([fleet.ask({ type: 'stop' }, 'stopped'), sleep(30_000)]);
+      fleet.child.kill('SIGKILL');
+    });
+    await fleet.next('ready');
+
+    const nodeIds: string[] = [];
+    const results: StepResult[] = [];
+    for (const target of STEPS) {
+      // Enrollment: the node's record and a one-time token through the API (as the console's "Create
+      // enrollment command"), then the agent's own `enroll` in the load process, which starts the agent.
+      const enrollStarted = Date.now();
+      const names = Array.from({ length: target - nodeIds.length }, (_, i) => `bench-${String(nodeIds.length + i + 1).padStart(5, '0')}`);
+      const items = await mapLimited(names, 6, async (name): Promise<EnrollItem> => {
+        const node = await api<{ id: string }>('POST', '/nodes', { organizationId: msp!.id, name });
+        nodeIds.push(node.id);
+        const { token, controlPlaneKeyFingerprint } = await api<{ token: string; controlPlaneKeyFingerprint: string }>('POST', `/nodes/${node.id}/enrollment-tokens`);
+        return { name, token, fingerprint: controlPlaneKeyFingerprint };
+      });
+      const enrolled = await fleet.ask({ type: 'enroll', items }, 'enrolled');
+      if (enrolled.failures.length) throw new Error(`enrollment failed: ${enrolled.failures.join('; ')}`);
+      for (;;) {
+        const [{ online }] = (await sql`select count(*)::int as online from nodes where status = 'online'`) as unknown as [{ online: number }];
+        if (online >= target) break;
+        if (Date.now() - enrollStarted > 300_000) throw new Error(`only ${online} of ${target} nodes came online within 5 minutes`);
+        await sleep(500);
+      }
+      const enrollSeconds = (Date.now() - enrollStarted) / 1000;
+      progress.ok(`${target} agents enrolled and online (${names.length} new in ${enrollSeconds.toFixed(1)} s)`);
+
+      // Steady heartbeats.
+      const [{ mark }] = (await sql`select coalesce(max(id), 0)::bigint as mark from audit_events`) as unknown as [{ mark: string }];
+      await fleet.ask({ type: 'stats' }, 'stats'); // drops what enrollment's beats measured
+      const lateBefore = await lateHeartbeats(base);
+      const before = usage();
+      const windowStarted = performance.now();
+      await sleep(WINDOW_SECONDS * 1000);
+      const beats = await fleet.ask({ type: 'stats' }, 'stats');
+      const windowSeconds = (performance.now() - windowStarted) / 1000;
+      const steady = between(before, usage(), windowSeconds);
+      const statusChanges = await sql<{ to: string; outcome: string; n: number }[]>`
+        select details->>'to' as to, outcome, count(*)::int as n from audit_events
+        where action = 'node.status' and id > ${mark} group by 1, 2`;
+      const statuses = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from nodes group by 1`;
+      const late = (await lateHeartbeats(base)) - lateBefore;
+      progress.ok(`${target} agents: ${(beats.latenciesMs.length / windowSeconds).toFixed(1)} heartbeats/s over ${windowSeconds.toFixed(0)} s`);
+
+      // Fan-out: an inventory refresh for every node at once.
+      const fanStarted = Date.now();
+      const before2 = usage();
+      const sentAt = new Map<string, number>();
+      const jobIds = await Promise.all(
+        nodeIds.map(async (id) => {
+          const at = Date.now();
+          const { jobId } = await api<{ jobId: string }>('POST', `/nodes/${id}/inventory-refresh`);
+          sentAt.set(jobId, at);
+          return jobId;
+        }),
+      );
+      const acceptedMs = Date.now() - fanStarted;
+      let done: { id: string; workflow_id: string; state: string; completed_at: Date | null; failure_reason: string | null }[] = [];
+      for (;;) {
+        done = await sql`select id, workflow_id, state, completed_at, failure_reason from jobs where id = any(${jobIds}::uuid[]) and state in ('completed', 'failed', 'expired', 'cancelled')`;
+        if (done.length === jobIds.length || Date.now() - fanStarted > FANOUT_TIMEOUT_MS) break;
+        await sleep(100);
+      }
+      const fanSeconds = (Date.now() - fanStarted) / 1000;
+      const fanUsage = between(before2, usage(), fanSeconds);
+      const completed = done.filter((j) => j.state === 'completed' && j.completed_at);
+      const perNodeMs = completed.map((j) => j.completed_at!.getTime() - sentAt.get(j.id)!);
+      const lastMs = completed.length ? Math.max(...completed.map((j) => j.completed_at!.getTime())) - fanStarted : NaN;
+      const failures = done.filter((j) => j.state !== 'completed').map((j) => `${j.state}: ${j.failure_reason}`);
+      // Where the time went: the histories of up to 12 of the jobs, from the quickest to the slowest.
+      const byLatency = [...completed].sort((a, b) => a.completed_at!.getTime() - sentAt.get(a.id)! - (b.completed_at!.getTime() - sentAt.get(b.id)!));
+      const sample = byLatency.filter((_, i) => byLatency.length <= 12 || i % Math.ceil(byLatency.length / 12) === 0 || i === byLatency.length - 1);
+      const breakdowns = await Promise.all(sample.map((j) => historyBreakdown(stack.temporalAddress, config.TEMPORAL_NAMESPACE, j.workflow_id)));
+      progress.ok(`${target} agents: fan-out of ${jobIds.length} refreshes, ${completed.length} verified, the last ${(lastMs / 1000).toFixed(1)} s after the first POST`);
+
+      results.push({
+        nodes: target,
+        enrollSeconds,
+        newNodes: names.length,
+        windowSeconds,
+        heartbeats: { latenciesMs: beats.latenciesMs, refused: beats.refused, failed: beats.failed },
+        steady,
+        statusChanges,
+        statuses,
+        lateHeartbeats: late,
+        fanout: { sent: jobIds.length, acceptedMs, perNodeMs, lastMs, failures, timedOut: done.length < jobIds.length, usage: fanUsage, seconds: fanSeconds, breakdowns },
+      });
+    }
+    const written = writeAgentsReport({ results, heartbeatSeconds: HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, totalSeconds: (Date.now() - started) / 1000 });
+    progress.ok(`Wrote ${written.join(', ')}`);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench agents failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,219 @@
+// The agents report (docs/benchmarks/agents.md) and its charts: per step of the fleet, heartbeats handled
+// beside the rate the configuration asks for, their latency, the control plane's CPU and memory per node,
+// every status change the node monitors made, and the fan-out of inventory refreshes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { lineChartSvg } from '../chart.ts';
+import { BENCHMARKS_DIR, ms, percentile, reportHeader, table, writeReport } from '../report.ts';
+import type { Breakdown } from './history.ts';
+import type { Part } from './proc.ts';
+
+type PartUsage = Record<Part, { cpuCores: number; rssBytes: number }>;
+
+export interface StepResult {
+  nodes: number;
+  newNodes: number;
+  enrollSeconds: number;
+  windowSeconds: number;
+  heartbeats: { latenciesMs: number[]; refused: number; failed: number };
+  steady: PartUsage;
+  /** node.status audit events during the steady window, by target status and outcome. */
+  statusChanges: { to: string; outcome: string; n: number }[];
+  statuses: { status: string; n: number }[];
+  lateHeartbeats: number;
+  fanout: { sent: number; acceptedMs: number; perNodeMs: number[]; lastMs: number; failures: string[]; timedOut: boolean; usage: PartUsage; seconds: number; breakdowns: Breakdown[] };
+}
+
+const FANOUT_TARGET_S = 5;
+const CONTROL_PLANE: Part[] = ['web', 'worker', 'door'];
+const n = (x: number) => x.toLocaleString('en-US');
+const mib = (b: number) => (b / 1024 ** 2).toFixed(0);
+const s1 = (msValue: number) => (msValue / 1000).toFixed(1);
+const p = (xs: number[], q: number) => (xs.length ? percentile(xs, q) : NaN);
+const falseChanges = (r: StepResult) => r.statusChanges.filter((c) => c.to !== 'online' || c.outcome !== 'success').reduce((a, c) => a + c.n, 0);
+
+function charts(results: StepResult[]): string[] {
+  const xs = results.map((r) => r.nodes);
+  const heartbeat = lineChartSvg({
+    title: 'Agents: heartbeat latency at the agent (signed POST → answer), against the fleet’s size',
+    xLabel: 'simulated agents (log scale)',
+    yLabel: 'latency (ms)',
+    series: [
+      { label: 'heartbeat p50', color: '#1f77b4', points: results.map((r) => [r.nodes, p(r.heartbeats.latenciesMs, 50)]) },
+      { label: 'heartbeat p99', color: '#1f77b4', dash: '6 3', points: results.map((r) => [r.nodes, p(r.heartbeats.latenciesMs, 99)]) },
+    ],
+  });
+  const fanout = lineChartSvg({
+    title: 'Agents: inventory refresh to every node at once, against the fleet’s size',
+    xLabel: 'simulated agents, one refresh each (log scale)',
+    yLabel: 'seconds from POST to verified result',
+    series: [
+      { label: 'per node p50', color: '#d62728', points: results.map((r) => [r.nodes, p(r.fanout.perNodeMs, 50) / 1000]) },
+      { label: 'per node p99', color: '#d62728', dash: '6 3', points: results.map((r) => [r.nodes, p(r.fanout.perNodeMs, 99) / 1000]) },
+      { label: 'the last one', color: '#555', dash: '2 3', points: results.map((r) => [r.nodes, r.fanout.lastMs / 1000]) },
+    ],
+    target: { y: FANOUT_TARGET_S, label: `target at ${n(Math.max(...xs.filter((x) => x <= 1000), 0) || 1000)}: p99 < ${FANOUT_TARGET_S} s` },
+  });
+  const files = ['agents-heartbeats.svg', 'agents-fanout.svg'];
+  fs.writeFileSync(path.join(BENCHMARKS_DIR, files[0]!), heartbeat);
+  fs.writeFileSync(path.join(BENCHMARKS_DIR, files[1]!), fanout);
+  return files;
+}
+
+/** The mean time of each stretch of a refresh job's run over the sampled jobs, in the run's order, and the slowest job's. */
+function breakdownSection(r: StepResult): string[] {
+  const samples = r.fanout.breakdowns;
+  if (!samples.length) return [];
+  const order: string[] = [];
+  const sums = new Map<string, number>();
+  for (const b of samples) {
+    for (const step of b.steps) {
+      if (!sums.has(step.what)) order.push(step.what);
+      sums.set(step.what, (sums.get(step.what) ?? 0) + step.ms);
+    }
+  }
+  const slowest = samples.at(-1)!;
+  const slowestBy = new Map<string, number>();
+  for (const step of slowest.steps) slowestBy.set(step.what, (slowestBy.get(step.what) ?? 0) + step.ms);
+  const meanTotal = samples.reduce((a, b) => a + b.totalMs, 0) / samples.length;
+  return [
+    `Where a refresh job's time goes at ${n(r.nodes)} nodes, from its run's history (${samples.length} jobs sampled from the quickest to`,
+    'the slowest; workflow tasks summed per job; the run starts after the POST has created the job and started it):',
+    '',
+    ...table(
+      ['stretch of the run', 'mean over the sample (ms)', 'share of the mean run', 'the slowest job (ms)'],
+      [
+        ...order.map((what) => {
+          const mean = sums.get(what)! / samples.length;
+          return [what, ms(mean), `${Math.round((mean / meanTotal) * 100)} %`, ms(slowestBy.get(what) ?? 0)];
+        }),
+        ['the whole run', ms(meanTotal), '100 %', ms(slowest.totalMs)],
+      ],
+    ),
+  ];
+}
+
+export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds: number; staleAfterMissed: number; totalSeconds: number }): string[] {
+  const { results, heartbeatSeconds } = run;
+  const at1000 = results.find((r) => r.nodes === 1000) ?? results.at(-1)!;
+  const [heartbeatChart, fanoutChart] = charts(results);
+  const cpPerNode = (u: PartUsage, nodes: number) => CONTROL_PLANE.reduce((a, part) => a + u[part].cpuCores, 0) / nodes;
+  const fanP99 = p(at1000.fanout.perNodeMs, 99);
+  const lines = [
+    ...reportHeader('a thousand agents', 'npm run bench -- agents', 'tests/bench/agents/main.ts'),
+    '',
+    'The product as `npm start` runs it (embedded PostgreSQL, the Temporal dev server, web, control-plane worker and agent door, each its',
+    'own process; no local agent) and simulated agents in one load process (tests/bench/agents/fleet.ts): each node created and given a',
+    'one-time token through the API, enrolled by the agent’s own `enroll` (its own Ed25519 key and door credential), then run as the',
+    `agent runs: a signed heartbeat every ${heartbeatSeconds} s (NODE_HEARTBEAT_SECONDS, the default) and an SDK Worker on the node’s own`,
+    'queue `node.<id>`, reaching Temporal only through the agent door with the node’s credential and executing signed jobs with the',
+    'agent’s own activity (envelope checks, replay store, signed and encrypted result). What is simulated is the machine: every node’s',
+    'Docker engine is one stand-in speaking the Engine API (tests/stand-ins/docker-engine.ts, two containers), and the report',
+    '(the agent’s hostReport) is built once per node and re-sent without its containers, as an agent does while they do not change.',
+    'Each worker keeps one activity poll open (`maxConcurrentActivityTaskPolls: 1`): a node runs one job at a time anyway, and the',
+    'SDK’s default (up to 10 per worker) would hold ten thousand long polls open through the door at 1,000 nodes, for nothing.',
+    '',
+    `At each step, once every node is online: a steady window of ${Math.round(results[0]?.windowSeconds ?? 0)} s (longer than the ${heartbeatSeconds * run.staleAfterMissed} s`,
+    'after which a silent node turns stale), then an inventory refresh POSTed for every node at once (`POST /nodes/{id}/inventory-refresh`),',
+    'timed from each POST to its job’s completion in PostgreSQL (the node’s signed result verified and stored). **The limit** beside',
+    'the heartbeats is the rate the configuration asks for (nodes ÷ interval). CPU is per process from /proc (utime + stime over the',
+    'window), as a share of one core; the machine has two, shared by everything here, the load process included.',
+    `The whole suite took ${Math.round(run.totalSeconds)} s.`,
+    '',
+    '## Targets',
+    '',
+    ...table(
+      ['target', 'measured', 'verdict'],
+      [
+        [
+          `no false status change at ${n(at1000.nodes)} nodes`,
+          `${falseChanges(at1000)} change(s) to stale/offline or refused while heartbeats flowed; ${at1000.lateHeartbeats} late heartbeat(s)`,
+          falseChanges(at1000) === 0 ? 'met' : 'missed',
+        ],
+        [
+          `fan-out p99 < ${FANOUT_TARGET_S} s at ${n(at1000.nodes)} nodes`,
+          `${s1(fanP99)} s per node (p50 ${s1(p(at1000.fanout.perNodeMs, 50))} s), the last ${s1(at1000.fanout.lastMs)} s after the first POST`,
+          fanP99 < FANOUT_TARGET_S ? 'met' : `missed by ${s1(fanP99 - FANOUT_TARGET_S * 1000)} s (${(fanP99 / (FANOUT_TARGET_S * 1000)).toFixed(1)}×)`,
+        ],
+      ],
+    ),
+    '',
+    '## Heartbeats, steady (the window after every node came online)',
+    '',
+    `![heartbeat latency against scale](${heartbeatChart})`,
+    '',
+    ...table(
+      ['nodes', 'asked (per s)', 'handled (per s)', 'handled ÷ asked', 'p50 ms', 'p99 ms', 'refused', 'failed', 'late', 'status changes', 'nodes by status'],
+      results.map((r) => {
+        const asked = r.nodes / heartbeatSeconds;
+        const handled = r.heartbeats.latenciesMs.length / r.windowSeconds;
+        return [
+          n(r.nodes),
+          asked.toFixed(1),
+          handled.toFixed(1),
+          `${(handled / asked).toFixed(2)}×`,
+          ms(p(r.heartbeats.latenciesMs, 50)),
+          ms(p(r.heartbeats.latenciesMs, 99)),
+          String(r.heartbeats.refused),
+          String(r.heartbeats.failed),
+          String(r.lateHeartbeats),
+          r.statusChanges.length ? r.statusChanges.map((c) => `${c.n} → ${c.to} (${c.outcome})`).join(', ') : 'none',
+          r.statuses.map((s) => `${s.n} ${s.status}`).join(', '),
+        ];
+      }),
+    ),
+    '',
+    '## The control plane’s cost, steady (share of one core; resident memory)',
+    '',
+    ...table(
+      ['nodes', 'web CPU', 'worker CPU', 'door CPU', 'web+worker+door CPU per node', 'Temporal CPU', 'PostgreSQL CPU', 'load process CPU', 'web MiB', 'worker MiB', 'door MiB', 'MiB per node (web+worker+door)'],
+      results.map((r) => {
+        const u = r.steady;
+        const rss = CONTROL_PLANE.reduce((a, part) => a + u[part].rssBytes, 0);
+        return [
+          n(r.nodes),
+          u.web.cpuCores.toFixed(2),
+          u.worker.cpuCores.toFixed(2),
+          u.door.cpuCores.toFixed(2),
+          `${(cpPerNode(u, r.nodes) * 1000).toFixed(2)} ‰`,
+          u.temporal.cpuCores.toFixed(2),
+          u.postgres.cpuCores.toFixed(2),
+          u.load.cpuCores.toFixed(2),
+          mib(u.web.rssBytes),
+          mib(u.worker.rssBytes),
+          mib(u.door.rssBytes),
+          (rss / r.nodes / 1024 ** 2).toFixed(2),
+        ];
+      }),
+    ),
+    '',
+    '## Fan-out: an inventory refresh to every node at once',
+    '',
+    `![fan-out against scale](${fanoutChart})`,
+    '',
+    ...table(
+      ['nodes', 'POSTs answered (s)', 'per node p50 (s)', 'per node p99 (s)', 'the last (s)', 'verified', 'failed', 'CPU web / worker / door / Temporal / PostgreSQL'],
+      results.map((r) => {
+        const f = r.fanout;
+        return [
+          n(r.nodes),
+          s1(f.acceptedMs),
+          s1(p(f.perNodeMs, 50)),
+          s1(p(f.perNodeMs, 99)),
+          s1(f.lastMs),
+          `${f.perNodeMs.length} of ${f.sent}${f.timedOut ? ' (timed out)' : ''}`,
+          f.failures.length ? `${f.failures.length}: ${f.failures[0]}` : '0',
+          (['web', 'worker', 'door', 'temporal', 'postgres'] as const).map((part) => f.usage[part].cpuCores.toFixed(2)).join(' / '),
+        ];
+      }),
+    ),
+    '',
+    ...breakdownSection(at1000),
+    '',
+    ...table(
+      ['nodes', 'new nodes enrolled', 'enrollment until all online (s)'],
+      results.map((r) => [n(r.nodes), n(r.newNodes), r.enrollSeconds.toFixed(1)]),
+    ),
+  ];
+  return [writeReport('agents.md', lines), `docs/benchmarks/${heartbeatChart}`, `docs/benchmarks/${fanoutChart}`];
+}
