@@ -2,9 +2,10 @@
 // the payloads are encrypted and not needed): for each activity, the wait on its queue (scheduled →
 // started) and its run (started → completed), and the workflow tasks between them.
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 
-const EventType = temporal.api.enums.v1.EventType;
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 export interface Breakdown {
   /** Each stretch of the run in order: an activity's queue wait and run, or a workflow task. */
