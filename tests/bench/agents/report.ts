@@ -187,6 +187,17 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
       }),
     ),
     '',
+    'The same CPU per heartbeat handled (milliseconds of CPU time; the door’s is its long polls’ and does not grow with heartbeats):',
+    '',
+    ...table(
+      ['nodes', 'web', 'control-plane worker', 'Temporal', 'PostgreSQL', 'load process (signing, sending)'],
+      results.map((r) => {
+        const handled = r.heartbeats.latenciesMs.length / r.windowSeconds;
+        const per = (part: Part) => ((r.steady[part].cpuCores / handled) * 1000).toFixed(1);
+        return [n(r.nodes), per('web'), per('worker'), per('temporal'), per('postgres'), per('load')];
+      }),
+    ),
+    '',
     '## Fan-out: an inventory refresh to every node at once',
     '',
     `![fan-out against scale](${fanoutChart})`,
