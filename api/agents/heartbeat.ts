@@ -97,7 +97,12 @@ export function heartbeatWasLate(
  * also answers the node as it was before (to tell whether this report was late): its row is locked by the
  * subquery, so a concurrent beat of the same node waits and then sees this one's. Undefined when refused.
  */
-export async function storeNodeReport(tx: Executor, nodeId: string, lastReport: Record<string, unknown>, now: Date): Promise<{ lastSeenAt: Date | null; status: string } | undefined> {
+export async function storeNodeReport(
+  tx: Executor,
+  nodeId: string,
+  lastReport: Record<string, unknown>,
+  now: Date,
+): Promise<{ lastSeenAt: Date | null; status: string } | undefined> {
   const rows = await tx.execute<{ last_seen_at: string | Date | null; status: string }>(sql`
     update ${nodes} set ${sql.identifier(nodes.lastSeenAt.name)} = ${now.toISOString()}, ${sql.identifier(nodes.lastReport.name)} = ${JSON.stringify(lastReport)}::jsonb
     from (select ${nodes.id} as id, ${nodes.lastSeenAt} as last_seen_at, ${nodes.status} as status from ${nodes} where ${nodes.id} = ${nodeId} for update) as before

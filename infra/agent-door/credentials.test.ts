@@ -16,7 +16,10 @@ afterAll(async () => {
 describe('CredentialCheck', () => {
   it('answers many credentials at once as it answers each alone, and reuses those verdicts', async () => {
     const [org] = await t.db.insert(organizations).values({ name: 'Door check', kind: 'customer' }).returning();
-    const [live] = await t.db.insert(nodes).values({ organizationId: org!.id, name: 'live', agentCredentialHash: hashToken('awagt_live') }).returning();
+    const [live] = await t.db
+      .insert(nodes)
+      .values({ organizationId: org!.id, name: 'live', agentCredentialHash: hashToken('awagt_live') })
+      .returning();
     const [gone] = await t.db
       .insert(nodes)
       .values({ organizationId: org!.id, name: 'gone', agentCredentialHash: hashToken('awagt_gone'), revokedAt: new Date() })

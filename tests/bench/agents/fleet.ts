@@ -82,7 +82,15 @@ async function startNode(stateDir: string, docker: Dockerode): Promise<void> {
   const beat = async () => {
     const started = performance.now();
     try {
-      const res = await signedFetch({ serverUrl: SERVER, nodeId: config.nodeId, privateKey, method: 'POST', path: '/api/v1/agent/heartbeat', body: report, signal: AbortSignal.timeout(10_000) });
+      const res = await signedFetch({
+        serverUrl: SERVER,
+        nodeId: config.nodeId,
+        privateKey,
+        method: 'POST',
+        path: '/api/v1/agent/heartbeat',
+        body: report,
+        signal: AbortSignal.timeout(10_000),
+      });
       await res.text();
       if (res.ok) {
         latencies.push(performance.now() - started);

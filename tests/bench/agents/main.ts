@@ -192,7 +192,8 @@ async function main() {
       const acceptedMs = Date.now() - fanStarted;
       let done: { id: string; workflow_id: string; state: string; completed_at: Date | null; failure_reason: string | null }[] = [];
       for (;;) {
-        done = await sql`select id, workflow_id, state, completed_at, failure_reason from jobs where id = any(${jobIds}::uuid[]) and state in ('completed', 'failed', 'expired', 'cancelled')`;
+        done =
+          await sql`select id, workflow_id, state, completed_at, failure_reason from jobs where id = any(${jobIds}::uuid[]) and state in ('completed', 'failed', 'expired', 'cancelled')`;
         if (done.length === jobIds.length || Date.now() - fanStarted > FANOUT_TIMEOUT_MS) break;
         await sleep(100);
       }
@@ -221,7 +222,12 @@ async function main() {
         fanout: { sent: jobIds.length, acceptedMs, perNodeMs, lastMs, failures, timedOut: done.length < jobIds.length, usage: fanUsage, seconds: fanSeconds, breakdowns },
       });
     }
-    const written = writeAgentsReport({ results, heartbeatSeconds: HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, totalSeconds: (Date.now() - started) / 1000 });
+    const written = writeAgentsReport({
+      results,
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+      staleAfterMissed: config.NODE_STALE_AFTER_MISSED,
+      totalSeconds: (Date.now() - started) / 1000,
+    });
     progress.ok(`Wrote ${written.join(', ')}`);
   } finally {
     await stopAll();

@@ -21,7 +21,17 @@ export interface StepResult {
   statusChanges: { to: string; outcome: string; n: number }[];
   statuses: { status: string; n: number }[];
   lateHeartbeats: number;
-  fanout: { sent: number; acceptedMs: number; perNodeMs: number[]; lastMs: number; failures: string[]; timedOut: boolean; usage: PartUsage; seconds: number; breakdowns: Breakdown[] };
+  fanout: {
+    sent: number;
+    acceptedMs: number;
+    perNodeMs: number[];
+    lastMs: number;
+    failures: string[];
+    timedOut: boolean;
+    usage: PartUsage;
+    seconds: number;
+    breakdowns: Breakdown[];
+  };
 }
 
 const FANOUT_TARGET_S = 5;
@@ -166,7 +176,20 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
     '## The control plane’s cost, steady (share of one core; resident memory)',
     '',
     ...table(
-      ['nodes', 'web CPU', 'worker CPU', 'door CPU', 'web+worker+door CPU per node', 'Temporal CPU', 'PostgreSQL CPU', 'load process CPU', 'web MiB', 'worker MiB', 'door MiB', 'MiB per node (web+worker+door)'],
+      [
+        'nodes',
+        'web CPU',
+        'worker CPU',
+        'door CPU',
+        'web+worker+door CPU per node',
+        'Temporal CPU',
+        'PostgreSQL CPU',
+        'load process CPU',
+        'web MiB',
+        'worker MiB',
+        'door MiB',
+        'MiB per node (web+worker+door)',
+      ],
       results.map((r) => {
         const u = r.steady;
         const rss = CONTROL_PLANE.reduce((a, part) => a + u[part].rssBytes, 0);
