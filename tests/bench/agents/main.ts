@@ -16,10 +16,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { loadConfig } from '../../../infra/config.ts';
-import { freePort } from '../../../infra/ports.ts';
 import { progress } from '../../../infra/progress.ts';
 import { startStack } from '../../../infra/stack.ts';
+import { apiCaller, benchProductConfig } from '../product.ts';
 import { signIn } from '../sign-in.ts';
 import type { EnrollItem, FleetCommand, FleetReply } from './fleet.ts';
 import { historyBreakdown } from './history.ts';
@@ -94,22 +93,9 @@ async function main() {
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
   cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const started = Date.now();
-  const port = await freePort();
   process.env.NODE_HEARTBEAT_SECONDS = String(HEARTBEAT_SECONDS); // web and worker read it from the environment
   process.env.LOCAL_AGENT = 'off';
-  delete process.env.DATABASE_URL;
-  delete process.env.TEMPORAL_ADDRESS;
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  });
+  const config = await benchProductConfig(dataDir, ADMIN);
   try {
     const stack = await startStack(config, { echoLogs: false });
     cleanup.unshift(() => stack.stop());
@@ -117,15 +103,7 @@ async function main() {
     const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
     cleanup.unshift(() => sql.end({ timeout: 5 }));
     const cookie = await signIn(base, ADMIN);
-    const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${base}/api/v1${p}`, {
-        method,
-        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<T>;
-    };
+    const api = apiCaller(base, cookie);
     const [msp] = await sql<{ id: string }[]>`select id from organizations where kind = 'msp' limit 1`;
 
     const fleet = startFleet(path.join(dataDir, 'fleet'), base);
