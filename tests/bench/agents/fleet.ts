@@ -21,6 +21,7 @@ import { hostReport } from '../../../agent-worker/host-report.ts';
 import { createAgentJobActivities } from '../../../agent-worker/node-jobs.ts';
 import { agentPayloadCodec } from '../../../agent-worker/payload-codec.ts';
 import { ReplayStore } from '../../../agent-worker/replay-store.ts';
+import { AGENT_ACTIVITY_POLLS } from '../../../agent-worker/run.ts';
 import { signedFetch } from '../../../protocol/request-signing.ts';
 import { PROGRESS_HEARTBEAT_THROTTLE } from '../../../protocol/step-progress.ts';
 import { startDockerEngineStandIn } from '../../stand-ins/docker-engine.ts';
@@ -40,8 +41,8 @@ export type FleetReply =
 const SERVER = process.env.FLEET_SERVER!;
 const DIR = process.env.FLEET_DIR!;
 const INTERVAL_MS = Number(process.env.FLEET_HEARTBEAT_SECONDS ?? 15) * 1000;
-/** Activity task polls each node's worker keeps open (the agent's default is the SDK's: up to 10). */
-const POLLS = Number(process.env.FLEET_POLLS ?? 1);
+/** Activity task polls each node's worker keeps open: the agent's own setting, unless FLEET_POLLS says otherwise. */
+const POLLS = Number(process.env.FLEET_POLLS ?? AGENT_ACTIVITY_POLLS);
 const ENROLL_CONCURRENCY = 6;
 
 const send = (reply: FleetReply) => process.send!(reply);

@@ -28,7 +28,8 @@ import { writeAgentsReport, type StepResult } from './report.ts';
 const STEPS = (process.env.BENCH_AGENTS_STEPS ?? '100,300,1000').split(',').map(Number);
 const HEARTBEAT_SECONDS = Number(process.env.BENCH_HEARTBEAT_SECONDS ?? 15);
 const WINDOW_SECONDS = Number(process.env.BENCH_AGENTS_WINDOW ?? HEARTBEAT_SECONDS * 2.5);
-const FANOUT_TIMEOUT_MS = 120_000;
+const FANOUT_TIMEOUT_MS = Number(process.env.BENCH_FANOUT_TIMEOUT ?? 60) * 1000;
+const ONLINE_WAIT_MS = 60_000;
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -129,14 +130,17 @@ async function main() {
       });
       const enrolled = await fleet.ask({ type: 'enroll', items }, 'enrolled');
       if (enrolled.failures.length) throw new Error(`enrollment failed: ${enrolled.failures.join('; ')}`);
+      // Every node online, or as many as came online within ONLINE_WAIT_MS of the last enrollment (the
+      // report says how many: a control plane that cannot keep up is a finding, not a reason to stop).
+      const enrolledAt = Date.now();
+      let online = 0;
       for (;;) {
-        const [{ online }] = (await sql`select count(*)::int as online from nodes where status = 'online'`) as unknown as [{ online: number }];
-        if (online >= target) break;
-        if (Date.now() - enrollStarted > 300_000) throw new Error(`only ${online} of ${target} nodes came online within 5 minutes`);
+        [{ online }] = (await sql`select count(*)::int as online from nodes where status = 'online'`) as unknown as [{ online: number }];
+        if (online >= target || Date.now() - enrolledAt > ONLINE_WAIT_MS) break;
         await sleep(500);
       }
       const enrollSeconds = (Date.now() - enrollStarted) / 1000;
-      progress.ok(`${target} agents enrolled and online (${names.length} new in ${enrollSeconds.toFixed(1)} s)`);
+      progress.ok(`${target} agents enrolled, ${online} online (${names.length} new in ${enrollSeconds.toFixed(1)} s)`);
 
       // Steady heartbeats.
       const [{ mark }] = (await sql`select coalesce(max(id), 0)::bigint as mark from audit_events`) as unknown as [{ mark: string }];
@@ -189,6 +193,7 @@ async function main() {
 
       results.push({
         nodes: target,
+        onlineAfterEnrollment: online,
         enrollSeconds,
         newNodes: names.length,
         windowSeconds,

@@ -12,6 +12,8 @@ type PartUsage = Record<Part, { cpuCores: number; rssBytes: number }>;
 
 export interface StepResult {
   nodes: number;
+  /** Nodes online when the steady window began (all of them, unless they did not come online within a minute). */
+  onlineAfterEnrollment: number;
   newNodes: number;
   enrollSeconds: number;
   windowSeconds: number;
@@ -119,8 +121,9 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
     'agent’s own activity (envelope checks, replay store, signed and encrypted result). What is simulated is the machine: every node’s',
     'Docker engine is one stand-in speaking the Engine API (tests/stand-ins/docker-engine.ts, two containers), and the report',
     '(the agent’s hostReport) is built once per node and re-sent without its containers, as an agent does while they do not change.',
-    'Each worker keeps one activity poll open (`maxConcurrentActivityTaskPolls: 1`): a node runs one job at a time anyway, and the',
-    'SDK’s default (up to 10 per worker) would hold ten thousand long polls open through the door at 1,000 nodes, for nothing.',
+    'Each worker keeps the agent’s own two activity polls open (`AGENT_ACTIVITY_POLLS`, agent-worker/run.ts): the SDK’s default (up',
+    'to ten per worker) would hold ten thousand long polls open through the door at 1,000 nodes, and Temporal refuses polls past its',
+    'per-namespace limit (`frontend.namespaceCount`, 1,200 by default; `npm start`’s dev server now admits 12,000).',
     '',
     `At each step, once every node is online: a steady window of ${Math.round(results[0]?.windowSeconds ?? 0)} s (longer than the ${heartbeatSeconds * run.staleAfterMissed} s`,
     'after which a silent node turns stale), then an inventory refresh POSTed for every node at once (`POST /nodes/{id}/inventory-refresh`),',
@@ -244,8 +247,8 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
     ...breakdownSection(at1000),
     '',
     ...table(
-      ['nodes', 'new nodes enrolled', 'enrollment until all online (s)'],
-      results.map((r) => [n(r.nodes), n(r.newNodes), r.enrollSeconds.toFixed(1)]),
+      ['nodes', 'new nodes enrolled', 'enrollment until all online, or a minute after the last (s)', 'online then'],
+      results.map((r) => [n(r.nodes), n(r.newNodes), r.enrollSeconds.toFixed(1), n(r.onlineAfterEnrollment)]),
     ),
   ];
   return [writeReport('agents.md', lines), `docs/benchmarks/${heartbeatChart}`, `docs/benchmarks/${fanoutChart}`];
