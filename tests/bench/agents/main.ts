@@ -152,9 +152,6 @@ async function main() {
       const beats = await fleet.ask({ type: 'stats' }, 'stats');
       const windowSeconds = (performance.now() - windowStarted) / 1000;
       const steady = between(before, usage(), windowSeconds);
-      const statusChanges = await sql<{ to: string; outcome: string; n: number }[]>`
-        select details->>'to' as to, outcome, count(*)::int as n from audit_events
-        where action = 'node.status' and id > ${mark} group by 1, 2`;
       const statuses = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from nodes group by 1`;
       const late = (await lateHeartbeats(base)) - lateBefore;
       progress.ok(`${target} agents: ${(beats.latenciesMs.length / windowSeconds).toFixed(1)} heartbeats/s over ${windowSeconds.toFixed(0)} s`);
@@ -185,6 +182,10 @@ async function main() {
       const perNodeMs = completed.map((j) => j.completed_at!.getTime() - sentAt.get(j.id)!);
       const lastMs = completed.length ? Math.max(...completed.map((j) => j.completed_at!.getTime())) - fanStarted : NaN;
       const failures = done.filter((j) => j.state !== 'completed').map((j) => `${j.state}: ${j.failure_reason}`);
+      // Every status change the monitors made since the window began: heartbeats flowed all along, the fan-out's too.
+      const statusChanges = await sql<{ to: string; outcome: string; n: number }[]>`
+        select details->>'to' as to, outcome, count(*)::int as n from audit_events
+        where action = 'node.status' and id > ${mark} group by 1, 2`;
       // Where the time went: the histories of up to 12 of the jobs, from the quickest to the slowest.
       const byLatency = [...completed].sort((a, b) => a.completed_at!.getTime() - sentAt.get(a.id)! - (b.completed_at!.getTime() - sentAt.get(b.id)!));
       const sample = byLatency.filter((_, i) => byLatency.length <= 12 || i % Math.ceil(byLatency.length / 12) === 0 || i === byLatency.length - 1);

@@ -19,7 +19,7 @@ export interface StepResult {
   windowSeconds: number;
   heartbeats: { latenciesMs: number[]; refused: number; failed: number };
   steady: PartUsage;
-  /** node.status audit events during the steady window, by target status and outcome. */
+  /** node.status audit events from the steady window's start to the fan-out's end, by target status and outcome. */
   statusChanges: { to: string; outcome: string; n: number }[];
   statuses: { status: string; n: number }[];
   lateHeartbeats: number;
@@ -104,6 +104,49 @@ function breakdownSection(r: StepResult): string[] {
   ];
 }
 
+/** Why the figures at the largest step are what they are, from this run's own numbers, and what would change them. */
+function whySection(r: StepResult, heartbeatSeconds: number): string[] {
+  const handled = r.heartbeats.latenciesMs.length / r.windowSeconds;
+  const asked = r.nodes / heartbeatSeconds;
+  const perBeat = (part: Part) => (handled ? (r.steady[part].cpuCores / handled) * 1000 : NaN);
+  const beatCpu = (['web', 'worker', 'temporal', 'postgres'] as const).reduce((a, part) => a + perBeat(part), 0);
+  const samples = r.fanout.breakdowns;
+  const mean = (pick: (what: string) => boolean) =>
+    samples.length ? samples.reduce((a, b) => a + b.steps.filter((st) => pick(st.what)).reduce((x, st) => x + st.ms, 0), 0) / samples.length : NaN;
+  const meanRun = samples.length ? samples.reduce((a, b) => a + b.totalMs, 0) / samples.length : NaN;
+  const activities = samples[0] ? new Set(samples[0].steps.filter((st) => st.what.endsWith(': run')).map((st) => st.what)).size : 0;
+  const busy = r.steady.web.cpuCores + r.steady.worker.cpuCores + r.steady.door.cpuCores + r.steady.temporal.cpuCores + r.steady.postgres.cpuCores + r.steady.load.cpuCores;
+  return [
+    `## Why, at ${n(r.nodes)} nodes`,
+    '',
+    `- **Every heartbeat is a Temporal signal.** The API stores the report (one statement) and then signals the node’s monitor workflow`,
+    `  (signal-with-start, api/agents/heartbeat.ts), which is one more workflow task on the control-plane queue: ${beatCpu.toFixed(1)} ms of CPU per`,
+    `  heartbeat in all, of which Temporal ${perBeat('temporal').toFixed(1)} ms, the web process ${perBeat('web').toFixed(1)} ms, the worker ${perBeat('worker').toFixed(1)} ms`,
+    `  and PostgreSQL ${perBeat('postgres').toFixed(1)} ms. ${n(r.nodes)} nodes every ${heartbeatSeconds} s ask for ${asked.toFixed(0)} a second, ${((asked * beatCpu) / 1000).toFixed(1)} cores at that price; the`,
+    `  processes measured here used ${busy.toFixed(1)} of the machine’s 2 cores in the window (load average above: other work takes the rest),`,
+    `  and ${handled.toFixed(0)} heartbeats a second were handled. The heartbeat’s latency is mostly its wait for Temporal: the web answers only`,
+    '  once the signal is accepted.',
+    `- **A refresh is ${activities} activities and their workflow tasks.** Workflow tasks took ${ms(mean((w) => w === 'workflow task'))} ms of a mean run of ${ms(meanRun)} ms,`,
+    `  waits on the control-plane queue ${ms(mean((w) => w.includes('wait on the control-plane')))} ms, the node’s own step (its queue and its run)`,
+    `  ${ms(mean((w) => w.startsWith('runNodeJob')))} ms: the node is not the bottleneck, the control plane’s round trips through Temporal are, and with every node`,
+    '  at once they queue behind each other and behind the heartbeats’ signals on the same dev server (SQLite, one process).',
+    '- **Long polls.** Each agent keeps its activity polls open through the door; past 1,200 per namespace (Temporal’s default',
+    '  `frontend.namespaceCount`) Temporal refuses polls, the control plane’s own worker’s among them, and everything stops. `npm start`’s',
+    '  dev server now admits 12,000 and the agent keeps two polls, not ten; **a production Temporal cluster needs the same setting** for',
+    '  more than a few hundred agents (its dynamic config).',
+    '',
+    'What would meet the targets here, in order of effect (not done in this change):',
+    '',
+    '1. Node status without a signal per heartbeat: the API turns a node online itself in the statement that stores the report, and one',
+    '   sweep on the control plane (one query every few seconds for nodes whose last report is older than the stale or offline threshold,',
+    '   each change audited as today) replaces a thousand monitor workflows. Temporal’s cost then no longer grows with heartbeats, and a',
+    '   heartbeat is one statement (about the PostgreSQL and web columns above).',
+    '2. A refresh job’s control-plane steps (record running, sign, verify, store, record completed) as one or two activities, or local',
+    '   activities: fewer workflow tasks and queue waits per job (suite 1, orchestration overhead, measures the same round trips).',
+    '3. A Temporal cluster on PostgreSQL (as the compose file runs) instead of the single-process dev server, and a machine not shared.',
+  ];
+}
+
 export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds: number; staleAfterMissed: number; totalSeconds: number }): string[] {
   const { results, heartbeatSeconds } = run;
   const at1000 = results.find((r) => r.nodes === 1000) ?? results.at(-1)!;
@@ -155,7 +198,7 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
     `![heartbeat latency against scale](${heartbeatChart})`,
     '',
     ...table(
-      ['nodes', 'asked (per s)', 'handled (per s)', 'handled ÷ asked', 'p50 ms', 'p99 ms', 'refused', 'failed', 'late', 'status changes', 'nodes by status'],
+      ['nodes', 'asked (per s)', 'handled (per s)', 'handled ÷ asked', 'p50 ms', 'p99 ms', 'refused', 'failed', 'late', 'status changes (window and fan-out)', 'nodes by status'],
       results.map((r) => {
         const asked = r.nodes / heartbeatSeconds;
         const handled = r.heartbeats.latenciesMs.length / r.windowSeconds;
@@ -245,6 +288,10 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
     ),
     '',
     ...breakdownSection(at1000),
+    '',
+    ...whySection(at1000, heartbeatSeconds),
+    '',
+    '## Enrollment',
     '',
     ...table(
       ['nodes', 'new nodes enrolled', 'enrollment until all online, or a minute after the last (s)', 'online then'],
