@@ -234,6 +234,7 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
         'worker MiB',
         'door MiB',
         'MiB per node (web+worker+door)',
+        'load process MiB',
       ],
       results.map((r) => {
         const u = r.steady;
@@ -251,6 +252,7 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
           mib(u.worker.rssBytes),
           mib(u.door.rssBytes),
           (rss / r.nodes / 1024 ** 2).toFixed(2),
+          mib(u.load.rssBytes),
         ];
       }),
     ),
