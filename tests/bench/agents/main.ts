@@ -160,14 +160,22 @@ async function main() {
       const fanStarted = Date.now();
       const before2 = usage();
       const sentAt = new Map<string, number>();
-      const jobIds = await Promise.all(
-        nodeIds.map(async (id) => {
-          const at = Date.now();
-          const { jobId } = await api<{ jobId: string }>('POST', `/nodes/${id}/inventory-refresh`);
-          sentAt.set(jobId, at);
-          return jobId;
-        }),
-      );
+      const refusedPosts: string[] = [];
+      const jobIds = (
+        await Promise.all(
+          nodeIds.map(async (id) => {
+            const at = Date.now();
+            try {
+              const { jobId } = await api<{ jobId: string }>('POST', `/nodes/${id}/inventory-refresh`);
+              sentAt.set(jobId, at);
+              return jobId;
+            } catch (err) {
+              refusedPosts.push((err as Error).message.slice(0, 200)); // counted as not verified: the report says why
+              return undefined;
+            }
+          }),
+        )
+      ).filter((id): id is string => id !== undefined);
       const acceptedMs = Date.now() - fanStarted;
       let done: { id: string; workflow_id: string; state: string; completed_at: Date | null; failure_reason: string | null }[] = [];
       for (;;) {
@@ -181,7 +189,7 @@ async function main() {
       const completed = done.filter((j) => j.state === 'completed' && j.completed_at);
       const perNodeMs = completed.map((j) => j.completed_at!.getTime() - sentAt.get(j.id)!);
       const lastMs = completed.length ? Math.max(...completed.map((j) => j.completed_at!.getTime())) - fanStarted : NaN;
-      const failures = done.filter((j) => j.state !== 'completed').map((j) => `${j.state}: ${j.failure_reason}`);
+      const failures = [...refusedPosts.map((m) => `POST refused: ${m}`), ...done.filter((j) => j.state !== 'completed').map((j) => `${j.state}: ${j.failure_reason}`)];
       // Every status change the monitors made since the window began: heartbeats flowed all along, the fan-out's too.
       const statusChanges = await sql<{ to: string; outcome: string; n: number }[]>`
         select details->>'to' as to, outcome, count(*)::int as n from audit_events
@@ -203,7 +211,18 @@ async function main() {
         statusChanges,
         statuses,
         lateHeartbeats: late,
-        fanout: { sent: jobIds.length, acceptedMs, perNodeMs, lastMs, failures, timedOut: done.length < jobIds.length, usage: fanUsage, seconds: fanSeconds, breakdowns },
+        fanout: {
+          sent: nodeIds.length,
+          timeoutMs: FANOUT_TIMEOUT_MS,
+          acceptedMs,
+          perNodeMs,
+          lastMs,
+          failures,
+          timedOut: done.length < jobIds.length,
+          usage: fanUsage,
+          seconds: fanSeconds,
+          breakdowns,
+        },
       });
     }
     const written = writeAgentsReport({
