@@ -21,7 +21,7 @@ import { startStack } from '../../../infra/stack.ts';
 import { apiCaller, benchProductConfig } from '../product.ts';
 import { signIn } from '../sign-in.ts';
 import type { EnrollItem, FleetCommand, FleetReply } from './fleet.ts';
-import { historyBreakdown } from './history.ts';
+import { historyBreakdown, type Breakdown } from './history.ts';
 import { between, usage } from './proc.ts';
 import { writeAgentsReport, type StepResult } from './report.ts';
 
@@ -74,6 +74,15 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, i: numb
   return out;
 }
 
+/** Persistence operations the Temporal dev server has logged as timed out so far (its store falling behind). */
+const temporalTimeouts = (logsDir: string) => {
+  try {
+    return (fs.readFileSync(path.join(logsDir, 'temporal.log'), 'utf8').match(/context deadline exceeded/g) ?? []).length;
+  } catch {
+    return 0;
+  }
+};
+
 /** The web process's count of heartbeats that came after their node had turned stale (GET /metrics, from this machine). */
 async function lateHeartbeats(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -121,6 +130,7 @@ async function main() {
       // Enrollment: the node's record and a one-time token through the API (as the console's "Create
       // enrollment command"), then the agent's own `enroll` in the load process, which starts the agent.
       const enrollStarted = Date.now();
+      const timeoutsBefore = temporalTimeouts(path.join(dataDir, 'logs'));
       const names = Array.from({ length: target - nodeIds.length }, (_, i) => `bench-${String(nodeIds.length + i + 1).padStart(5, '0')}`);
       const items = await mapLimited(names, 6, async (name): Promise<EnrollItem> => {
         const node = await api<{ id: string }>('POST', '/nodes', { organizationId: msp!.id, name });
@@ -197,7 +207,10 @@ async function main() {
       // Where the time went: the histories of up to 12 of the jobs, from the quickest to the slowest.
       const byLatency = [...completed].sort((a, b) => a.completed_at!.getTime() - sentAt.get(a.id)! - (b.completed_at!.getTime() - sentAt.get(b.id)!));
       const sample = byLatency.filter((_, i) => byLatency.length <= 12 || i % Math.ceil(byLatency.length / 12) === 0 || i === byLatency.length - 1);
-      const breakdowns = await Promise.all(sample.map((j) => historyBreakdown(stack.temporalAddress, config.TEMPORAL_NAMESPACE, j.workflow_id)));
+      // A history that cannot be read (Temporal overwhelmed) leaves the sample smaller, not the run without a report.
+      const breakdowns = (await Promise.all(sample.map((j) => historyBreakdown(stack.temporalAddress, config.TEMPORAL_NAMESPACE, j.workflow_id).catch(() => undefined)))).filter(
+        (b): b is Breakdown => b !== undefined,
+      );
       progress.ok(`${target} agents: fan-out of ${jobIds.length} refreshes, ${completed.length} verified, the last ${(lastMs / 1000).toFixed(1)} s after the first POST`);
 
       results.push({
@@ -211,6 +224,7 @@ async function main() {
         statusChanges,
         statuses,
         lateHeartbeats: late,
+        temporalTimeouts: temporalTimeouts(path.join(dataDir, 'logs')) - timeoutsBefore,
         fanout: {
           sent: nodeIds.length,
           timeoutMs: FANOUT_TIMEOUT_MS,

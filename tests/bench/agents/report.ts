@@ -23,6 +23,8 @@ export interface StepResult {
   statusChanges: { to: string; outcome: string; n: number }[];
   statuses: { status: string; n: number }[];
   lateHeartbeats: number;
+  /** Persistence operations the Temporal dev server logged as timed out during the step (its log). */
+  temporalTimeouts: number;
   fanout: {
     sent: number;
     /** How long the bench waited for the results. */
@@ -83,7 +85,8 @@ function charts(results: StepResult[]): string[] {
 }
 
 /** The mean time of each stretch of a refresh job's run over the sampled jobs, in the run's order, and the slowest job's. */
-function breakdownSection(r: StepResult): string[] {
+function breakdownSection(r: StepResult | undefined): string[] {
+  if (!r) return [];
   const samples = r.fanout.breakdowns;
   if (!samples.length) return [];
   const order: string[] = [];
@@ -115,13 +118,16 @@ function breakdownSection(r: StepResult): string[] {
   ];
 }
 
+/** The largest step some of whose refresh jobs completed (their histories say where the time went). */
+const withBreakdowns = (results: StepResult[]) => [...results].reverse().find((r) => r.fanout.breakdowns.length > 0);
+
 /** Why the figures at the largest step are what they are, from this run's own numbers, and what would change them. */
-function whySection(r: StepResult, heartbeatSeconds: number): string[] {
+function whySection(r: StepResult, sampled: StepResult | undefined, heartbeatSeconds: number): string[] {
   const handled = r.heartbeats.latenciesMs.length / r.windowSeconds;
   const asked = r.nodes / heartbeatSeconds;
   const perBeat = (part: Part) => (handled ? (r.steady[part].cpuCores / handled) * 1000 : NaN);
   const beatCpu = (['web', 'worker', 'temporal', 'postgres'] as const).reduce((a, part) => a + perBeat(part), 0);
-  const samples = r.fanout.breakdowns;
+  const samples = sampled?.fanout.breakdowns ?? [];
   const mean = (pick: (what: string) => boolean) =>
     samples.length ? samples.reduce((a, b) => a + b.steps.filter((st) => pick(st.what)).reduce((x, st) => x + st.ms, 0), 0) / samples.length : NaN;
   const meanRun = samples.length ? samples.reduce((a, b) => a + b.totalMs, 0) / samples.length : NaN;
@@ -137,10 +143,18 @@ function whySection(r: StepResult, heartbeatSeconds: number): string[] {
     `  processes measured here used ${busy.toFixed(1)} of the machine’s 2 cores in the window (load average above: other work takes the rest),`,
     `  and ${handled.toFixed(0)} heartbeats a second were handled. The heartbeat’s latency is mostly its wait for Temporal: the web answers only`,
     '  once the signal is accepted.',
-    `- **A refresh is ${activities} activities and their workflow tasks.** Workflow tasks took ${ms(mean((w) => w === 'workflow task'))} ms of a mean run of ${ms(meanRun)} ms,`,
-    `  waits on the control-plane queue ${ms(mean((w) => w.includes('wait on the control-plane')))} ms, the node’s own step (its queue and its run)`,
-    `  ${ms(mean((w) => w.startsWith('runNodeJob')))} ms: the node is not the bottleneck, the control plane’s round trips through Temporal are, and with every node`,
-    '  at once they queue behind each other and behind the heartbeats’ signals on the same dev server (SQLite, one process).',
+    ...(sampled
+      ? [
+          `- **A refresh is ${activities} activities and their workflow tasks.** At ${n(sampled.nodes)} nodes (the largest step whose refreshes completed),`,
+          `  workflow tasks took ${ms(mean((w) => w === 'workflow task'))} ms of a mean run of ${ms(meanRun)} ms, waits on the control-plane queue`,
+          `  ${ms(mean((w) => w.includes('wait on the control-plane')))} ms, the node’s own step (its queue and its run) ${ms(mean((w) => w.startsWith('runNodeJob')))} ms: the node is not`,
+          '  the bottleneck, the control plane’s round trips through Temporal are, and with every node at once they queue behind each other',
+          '  and behind the heartbeats’ signals on the same dev server (SQLite, one process).',
+        ]
+      : ['- **No refresh completed** at any step within the wait: no history says where the time went.']),
+    `- **Temporal’s own store gave way.** The dev server logged ${n(r.temporalTimeouts)} persistence operations that timed out (\`context deadline`,
+    `  exceeded\`, its log) during the ${n(r.nodes)}-node step, with the processes measured using ${busy.toFixed(1)} cores: the limit reached is the dev`,
+    `  server’s SQLite store (one writer; each signal, task and timer a write)${busy < 1.6 ? ', not CPU' : ', and the CPU it shares'}.`,
     '- **Long polls.** Each agent keeps its activity polls open through the door; past 1,200 per namespace (Temporal’s default',
     '  `frontend.namespaceCount`) Temporal refuses polls, the control plane’s own worker’s among them, and everything stops. `npm start`’s',
     '  dev server now admits 12,000 and the agent keeps two polls, not ten; **a production Temporal cluster needs the same setting** for',
@@ -304,9 +318,9 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
       }),
     ),
     '',
-    ...breakdownSection(at1000),
+    ...breakdownSection(withBreakdowns(results)),
     '',
-    ...whySection(at1000, heartbeatSeconds),
+    ...whySection(at1000, withBreakdowns(results), heartbeatSeconds),
     '',
     '## Enrollment',
     '',
