@@ -65,7 +65,7 @@ function charts(results: StepResult[]): string[] {
   const fanout = lineChartSvg({
     title: 'Agents: inventory refresh to every node at once, against the fleet’s size',
     xLabel: 'simulated agents, one refresh each (log scale)',
-    yLabel: 'seconds from POST to verified result',
+    yLabel: `seconds to verified result (${Math.round((results[0]?.fanout.timeoutMs ?? 0) / 1000)} s: still missing)`,
     series: [
       { label: 'per node p50', color: '#d62728', points: results.map((r) => [r.nodes, Math.min(p(perNode(r.fanout), 50), r.fanout.timeoutMs) / 1000]) },
       { label: 'per node p99', color: '#d62728', dash: '6 3', points: results.map((r) => [r.nodes, Math.min(p(perNode(r.fanout), 99), r.fanout.timeoutMs) / 1000]) },
