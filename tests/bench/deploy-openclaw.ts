@@ -15,6 +15,7 @@ import { freePort } from '../../infra/ports.ts';
 import { progress } from '../../infra/progress.ts';
 import { startStack } from '../../infra/stack.ts';
 import { startTestEngine } from '../jest/docker.ts';
+import { apiCaller, benchProductConfig } from './product.ts';
 import { signIn } from './sign-in.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -54,34 +55,13 @@ async function main() {
     );
   await ensureBundleImage(engine.docker, { cacheDir: loadConfig().cacheDir });
   const imageBuildSeconds = hadImage ? null : seconds(Date.now() - imageStarted);
-  const port = await freePort();
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  });
-  delete process.env.DATABASE_URL;
-  delete process.env.TEMPORAL_ADDRESS;
+  const config = await benchProductConfig(dataDir, ADMIN);
   process.env.DOCKER_HOST = `unix://${engine.socketPath}`;
   const stack = await startStack(config, { echoLogs: false });
   const base = stack.consoleUrl.replace(/\/$/, '');
   try {
     const cookie = await signIn(base, ADMIN);
-    const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${base}/api/v1${p}`, {
-        method,
-        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<T>;
-    };
+    const api = apiCaller(base, cookie);
     const until = async (id: string, state: string, withinMs = 300_000): Promise<Job> => {
       const deadline = Date.now() + withinMs;
       for (;;) {

@@ -8,7 +8,6 @@
 //   deployment     suite 2's limit: beside a bare `docker run` of the same image polled for /healthz,
 //                  restart beside `docker restart`, the time per step from the run's history (today the
 //                  suite reports the product's own seconds only: tests/bench/deploy-openclaw.ts)
-//   agents         suite 3: 100 → 1,000 simulated agents, heartbeats, status correctness, fan-out
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../infra/config.ts';
@@ -22,6 +21,7 @@ interface Suite {
 
 const SUITES: Record<string, Suite> = {
   'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 12, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
+  agents: { script: 'tests/bench/agents/main.ts', minutes: 7, what: '100 → 1,000 simulated agents: heartbeats, node status, CPU and memory per node, inventory fan-out' },
   deployment: { script: 'tests/bench/deploy-openclaw.ts', minutes: 8, what: 'deploying and restarting OpenClaw through the product (needs Docker)' },
 };
 const TOTAL_MINUTES = 20;
