@@ -85,7 +85,10 @@ export function createFleetRolloutActivities(deps: { db: Db }) {
         // A cancel asked meanwhile stands.
         if (row?.control === 'cancel') return { control: 'cancel' as const };
         const values = { control: 'pause' as const, changedBy: null, changedAt: new Date() };
-        await tx.insert(rolloutControls).values({ jobId: job.id, ...values }).onConflictDoUpdate({ target: rolloutControls.jobId, set: values });
+        await tx
+          .insert(rolloutControls)
+          .values({ jobId: job.id, ...values })
+          .onConflictDoUpdate({ target: rolloutControls.jobId, set: values });
         await recordAudit(tx, {
           actorType: 'workflow',
           actorId: job.workflowId,

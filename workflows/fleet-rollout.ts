@@ -59,6 +59,7 @@ export const cancelRolloutUpdate = defineUpdate<RolloutView>('cancelRollout');
 export const rolloutQuery = defineQuery<RolloutState>('rollout');
 
 const DEFAULT_CONTINUE_AFTER_EVENTS = 5000;
+const PAUSED_READ_AGAIN_MS = 10 * 60_000;
 
 const rollouts = proxyActivities<FleetRolloutActivities>({
   startToCloseTimeout: '1 minute',
@@ -108,7 +109,8 @@ export async function fleetRollout(input: FleetRolloutInput): Promise<{ complete
       if (control === 'pause') {
         phase = state.stopped ? 'stopped' : 'paused';
         await save({ step: phase });
-        await condition(() => control !== 'pause');
+        // Woken by the nudge; a nudge lost (Temporal unreachable when the console sent it) is made up by reading again now and then.
+        while (control === 'pause') if (!(await condition(() => control !== 'pause', PAUSED_READ_AGAIN_MS))) await reread();
       }
       if (control === 'cancel') {
         phase = 'cancelled';
@@ -142,7 +144,8 @@ export async function fleetRollout(input: FleetRolloutInput): Promise<{ complete
         await condition(() => control !== 'run', input.settings.pauseSeconds * 1000);
       }
       const info = workflowInfo();
-      if (info.continueAsNewSuggested || info.historyLength > (input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS)) return { state: 'continued', continueWith: { ...input, state, control } };
+      if (info.continueAsNewSuggested || info.historyLength > (input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS))
+        return { state: 'continued', continueWith: { ...input, state, control } };
     }
     phase = 'completed';
     await save({ state: 'completed', step: null });

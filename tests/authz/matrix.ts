@@ -102,6 +102,15 @@ async function freshEnrolledNode(s: Seed, organizationId: string): Promise<strin
   return id;
 }
 
+/** A rollout that has ended (so pausing, resuming or cancelling it is a 409 for those allowed to). */
+async function freshEndedRollout(s: Seed, organizationId: string): Promise<string> {
+  const [job] = await s.db
+    .insert(jobs)
+    .values({ type: 'fleet_rollout', organizationId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'completed', params: { action: 'restart', targets: [], count: 0 } })
+    .returning();
+  return job!.id;
+}
+
 /** A job that has ended (so a decision on it is a 409 for those allowed to make one). */
 export async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await s.freshNode(organizationId);
@@ -536,6 +545,17 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ body: { instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),
     expect: api.mspStaff(200),
   },
+  // A bulk health check of one instance: its run starts and waits for a node no agent works on here.
+  'POST /rollouts': {
+    request: async (s, _r, w) => ({ body: { action: 'health', instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),
+    expect: api.mspStaffOutright(201),
+  },
+  ...Object.fromEntries(
+    (['pause', 'resume', 'cancel'] as const).map((what) => [
+      `POST /rollouts/:id/${what}`,
+      { request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}/${what}` }), expect: api.mspStaff(409) },
+    ]),
+  ),
   'GET /jobs': { request: inOrganization('/jobs'), expect: api.companyPeople(200) },
   'GET /jobs/:id': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
   'GET /jobs/:id/activities': {
