@@ -694,6 +694,15 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ body: { intent: 'health-check', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
     expect: pages.mspStaff(200),
   },
+  // Rollouts (ADR 0027): MSP staff's page; a selection that matches nothing answers on the form.
+  'GET /rollouts': { request: fixed(), expect: pages.mspStaffOutright(200) },
+  'POST /rollouts': { request: fixed(undefined, { action: 'health', version: 'matrix-no-such-version' }), expect: pages.mspStaffOutright(200) },
+  'GET /rollouts/:jobId': { request: async (s, _r, w) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  // Cancelling an ended rollout: MSP staff get the page saying there is nothing to cancel.
+  'POST /rollouts/:jobId': {
+    request: async (s, _r, w) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}`, body: { intent: 'cancel' } }),
+    expect: pages.mspStaff(200),
+  },
   'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyPeople(200) },
   // The node is not online here: MSP staff get the page saying so.
   'GET /instances/:instanceId/logs': {
@@ -791,6 +800,25 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  ...Object.fromEntries(
+    (['pause', 'resume'] as const).map((intent) => [
+      `POST /rollouts/:jobId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.mspStaff(200),
+      },
+    ]),
+  ),
+  // Every node of an organization that has none: MSP staff get the page saying no node matches.
+  'POST /nodes intent=refresh-all': {
+    request: () => ({ path: '/nodes', body: { intent: 'refresh-all', organizationId: crypto.randomUUID() } }),
+    expect: pages.mspStaffOutright(200),
+  },
+  // A restart rollout of the selection: MSP staff are sent to its page (it waits for its approval).
+  'POST /instances intent=rollout-restart': {
+    request: async (s, _r, w) => ({ path: '/instances', body: { rollout: 'restart', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
+    expect: pages.mspStaffOutright(302),
+  },
   'POST /organizations/:organizationId/report intent=revoke-link': {
     request: async (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report`, body: { intent: 'revoke-link', id: await freshShareLink(s, orgOf(s, w)) } }),
     expect: pages.mspStaff(200),
