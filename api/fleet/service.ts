@@ -137,3 +137,10 @@ export async function controlRollout(ctx: ServiceContext, id: string, what: keyo
     .catch(() => undefined);
   return getJob(ctx, id);
 }
+
+/** What people last asked of a rollout ("run" when nobody asked anything), for its page: the run acts on it before its next batch. */
+export async function getRolloutControl(ctx: ServiceContext, id: string): Promise<RolloutControl> {
+  const job = await getJob(ctx, id);
+  const [row] = await ctx.db.select({ control: rolloutControls.control }).from(rolloutControls).where(eq(rolloutControls.jobId, job.id));
+  return row?.control ?? 'run';
+}

@@ -5,7 +5,7 @@
 import { Form, Link, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
 import { ROLLOUT_JOB_TYPES } from '../../../../api/fleet/job-types.ts';
-import { controlRollout } from '../../../../api/fleet/service.ts';
+import { controlRollout, getRolloutControl } from '../../../../api/fleet/service.ts';
 import { NotFoundError } from '../../../../api/errors.ts';
 import { getJob } from '../../../../api/jobs/service.ts';
 import type { TargetOutcome } from '../../../../workflows/fleet-rollout-plan.ts';
@@ -26,7 +26,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
     if (!ROLLOUT_JOB_TYPES.includes(found.type)) throw new NotFoundError('rollout');
     return found;
   });
-  return { job, canControl: can(ctx.actor, 'fleet.control', { organizationId: job.organizationId }) };
+  return { job, control: await getRolloutControl(ctx, job.id), canControl: can(ctx.actor, 'fleet.control', { organizationId: job.organizationId }) };
 }
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -40,7 +40,7 @@ const ACTIVE = ['preflight', 'waiting_for_approval', 'running'];
 
 export default function RolloutDetail({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(2000, ['job']); // the rollout's record and its children's
-  const { job, canControl } = loaderData;
+  const { job, control, canControl } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const result = (job.result ?? {}) as { phase?: string; control?: string; stopped?: string | null; targets?: TargetOutcome[]; completed?: number; failed?: number };
   const params = job.params as { action?: string; count?: number; targets?: { id: string; name: string }[]; settings?: Record<string, unknown> };
@@ -49,7 +49,7 @@ export default function RolloutDetail({ loaderData, actionData }: Route.Componen
   const finished = targets.filter((t) => t.state === 'completed' || t.state === 'failed').length;
   const failures = targets.filter((t) => t.state === 'failed');
   const active = ACTIVE.includes(job.state);
-  const paused = result.control === 'pause';
+  const paused = control === 'pause';
   return (
     <>
       <h1>
@@ -85,6 +85,12 @@ export default function RolloutDetail({ loaderData, actionData }: Route.Componen
           Waiting for approval: type <strong>{job.approvalPhrase}</strong> on <Link to={`/jobs/${job.id}`}>its job page</Link>.
         </p>
       )}
+      {active && paused && !result.stopped && (
+        <p role="status" data-testid="rollout-paused">
+          Paused: no new batch starts until it is resumed{result.phase === 'paused' ? '' : ' (a batch under way finishes first)'}.
+        </p>
+      )}
+      {active && control === 'cancel' && <p role="status">Cancelled: it stops before its next batch.</p>}
       {result.stopped && (
         <p className="error" role="alert" data-testid="rollout-stopped">
           Stopped by itself: {result.stopped}. Fix the cause, then resume.
