@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { FleetRolloutActivities } from '../activities/fleet-rollouts.ts';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { RolloutControl } from '../db/schema.ts';
-import { grantPublicKey, signGrant } from '../protocol/approval-grant.ts';
+import { testApprovalTerms, testApproveGrant } from '../tests/jest/test-approvals.ts';
 import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { approveUpdate } from './approval.ts';
 import type { RolloutSettings, TargetOutcome } from './fleet-rollout-plan.ts';
@@ -28,7 +28,6 @@ const ts = useTimeSkipping<Activities>(fileURLToPath(new URL('./fleet-rollout.te
 ]);
 
 const seed = crypto.randomBytes(32).toString('hex');
-const admin = { userId: 'u-admin', email: 'admin@example.com', role: 'msp_admin' };
 const phrase = 'restart 6 instances';
 const names = (n: number) => Array.from({ length: n }, (_, i) => `t${i + 1}`);
 
@@ -85,34 +84,12 @@ function input(m: ReturnType<typeof mocks>, count: number, s: Partial<RolloutSet
     action: approval ? 'restart' : 'health',
     targets: names(count).map((name) => ({ id: `id-${name}`, name })),
     settings: settings(s),
-    ...(approval
-      ? {
-          requestedBy: { userId: 'u-operator', email: 'operator@example.com', role: 'msp_operator' },
-          approvalGrantKey: grantPublicKey(seed),
-          approvalPhrase: phrase,
-          approverRoles: ['msp_admin', 'msp_operator'],
-          forbidSelfApproval: false,
-          approvalTimeoutSeconds: 24 * 3600,
-        }
-      : {}),
+    ...(approval ? testApprovalTerms(seed, phrase) : {}),
     ...extra,
   };
 }
 
-const grantFor = (workflowId: string, typed: string) =>
-  signGrant(seed, {
-    v: 1,
-    decision: 'approve',
-    workflowId,
-    jobId: workflowId,
-    phrase: typed,
-    ...admin,
-    organizationId: 'org',
-    reason: null,
-    issuedAt: new Date(0).toISOString(),
-    notAfter: '9999-12-31T00:00:00.000Z',
-    nonce: crypto.randomUUID(),
-  });
+const grantFor = (workflowId: string, typed: string) => testApproveGrant(seed, workflowId, typed);
 
 const lastTargets = (m: ReturnType<typeof mocks>) => [...m.updates.calls].reverse().find((u) => u.result?.targets)!.result!.targets as TargetOutcome[];
 
