@@ -192,7 +192,11 @@ async function runTarget(rolloutJobId: string, index: number, target: TargetOutc
     await save();
   };
   const prepared = await rollouts.prepareRolloutTarget({ jobId: rolloutJobId, index, childJobId: target.jobId! });
-  if ('refused' in prepared) return fail(prepared.refused);
+  if ('refused' in prepared) {
+    // Refused before its job was recorded (or its start lost): the page links no job that never ran.
+    delete target.jobId;
+    return fail(prepared.refused);
+  }
   let child;
   try {
     // ABANDON: a child that changes a machine finishes its own work whatever happens to the rollout.
