@@ -29,7 +29,8 @@ export function createFleetRolloutActivities(deps: { db: Db }) {
     /**
      * Records target `index`'s job (the action's own checks, the rollout's approval copied onto it where it
      * covers it) and answers what to start; a refused target is answered with why (nothing was recorded).
-     * A job already recorded for it but never started (a lost answer) is not started late: it fails.
+     * A retry after a lost answer answers the same start again; a job recorded without it (the worker died
+     * between the two writes) is not started late: it fails, with why.
      */
     async prepareRolloutTarget(input: { jobId: string; index: number; childJobId: string }): Promise<PreparedTarget | { refused: string }> {
       const job = await rollout(input.jobId, 'fleet.rollout.target');
@@ -40,6 +41,9 @@ export function createFleetRolloutActivities(deps: { db: Db }) {
       if (job.state !== 'running') return { refused: `the rollout is ${job.state.replaceAll('_', ' ')}` };
       if (action.approval && !approvedByAPerson(job)) return { refused: 'the rollout has no checked approval' };
       const [earlier] = await db.select().from(jobs).where(eq(jobs.id, input.childJobId));
+      // Recorded by an attempt whose answer was lost (the worker died): the same start again, never a second job.
+      const kept = earlier?.result?.prepared as Omit<PreparedTarget, 'judge'> | undefined;
+      if (earlier && kept && earlier.params.rolloutJobId === job.id && !earlier.runId && earlier.state === 'preflight') return { ...kept, judge: action.judge };
       if (earlier) {
         await db
           .update(jobs)
@@ -51,7 +55,10 @@ export function createFleetRolloutActivities(deps: { db: Db }) {
         const ctx = await requesterOf(db, job);
         const cover = (terms: Parameters<typeof coveringApprovals>[1]) => coveringApprovals({ jobId: job.id, requestedBy: job.requestedBy, approvals: job.approvals }, terms);
         const recorded = await action.prepare(ctx, { targetId: target.id, childJobId: input.childJobId, rolloutJobId: job.id, cover });
-        return { workflowType: action.jobType.workflow.name, workflowId: recorded.workflowId, args: recorded.args, judge: action.judge };
+        const prepared = { workflowType: action.jobType.workflow.name, workflowId: recorded.workflowId, args: recorded.args };
+        // Kept until the child's run writes its own result: what a retry of this activity answers again.
+        await db.update(jobs).set({ result: { prepared } }).where(eq(jobs.id, input.childJobId));
+        return { ...prepared, judge: action.judge };
       } catch (err) {
         if (err instanceof AppError) return { refused: err.message };
         if (err instanceof ApplicationFailure && err.nonRetryable) return { refused: err.message };
