@@ -52,7 +52,9 @@ export async function action({ request }: Route.ActionArgs) {
   const instanceIds = form.getAll('instanceId').map(String);
   const rollout = form.get('rollout');
   if (rollout === 'health' || rollout === 'restart') {
-    const started = await attempt(() => requestRollout(ctx, { action: rollout, instanceIds: instanceIds.length ? instanceIds : undefined }));
+    // The selection only: an empty one is refused, never read as "every instance".
+    if (!instanceIds.length) return { ok: false as const, fieldErrors: {}, formError: 'Choose at least one managed instance for the rollout.' };
+    const started = await attempt(() => requestRollout(ctx, { action: rollout, instanceIds }));
     if (started.ok) return redirect(`/rollouts/${started.value.id}`);
     return { ok: false as const, fieldErrors: {}, formError: started.formError };
   }
