@@ -1,6 +1,7 @@
 // All control-plane activities, built once per worker around shared connections.
 import type { Connection } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
+import { createFleetRolloutActivities } from './fleet-rollouts.ts';
 import { createJobActivities } from './jobs.ts';
 import { createNodeDispatchActivities } from './node-jobs.ts';
 import { createNodeActivities } from './nodes.ts';
@@ -18,5 +19,6 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
     ...createToolPolicyActivities(deps),
     ...createWorkflowRunActivities(deps),
     ...createScheduleActivities(deps),
+    ...createFleetRolloutActivities(deps),
   };
 }

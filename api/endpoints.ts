@@ -8,6 +8,7 @@ import { approverGroupEndpoints } from './approver-groups/endpoints.ts';
 import { connectionEndpoints } from './connections/endpoints.ts';
 import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
+import { fleetEndpoints } from './fleet/endpoints.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
@@ -29,6 +30,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...agentEndpoints,
   ...jobEndpoints,
   ...instanceEndpoints,
+  ...fleetEndpoints,
   ...capabilityEndpoints,
   ...permissionEndpoints,
   ...policyEndpoints,

@@ -9,9 +9,9 @@ import { Worker } from '@temporalio/worker';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
 import type { AppliedToolsRecord, ToolPolicyActivities } from '../activities/tool-policy.ts';
-import { grantPublicKey, signGrant } from '../protocol/approval-grant.ts';
 import type { JobEnvelope, NodeAgentActivities } from '../protocol/envelope.ts';
 import type { ToolPolicy } from '../protocol/tool-policy.ts';
+import { testApprovalTerms, testApproveGrant } from '../tests/jest/test-approvals.ts';
 import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { applyCapabilities, type ApplyCapabilitiesInput } from './apply-capabilities.ts';
 import { approveUpdate } from './approval.ts';
@@ -29,7 +29,6 @@ const ts = useTimeSkipping<Activities>(fileURLToPath(new URL('./apply-capabiliti
 
 const NODE = '2d0c8a1f-9c77-4d5a-8f70-4b3e5a6c7d8e';
 const seed = crypto.randomBytes(32).toString('hex');
-const admin = { userId: 'u-admin', email: 'admin@example.com', role: 'msp_admin' };
 const policy: ToolPolicy = { profile: 'coding', deny: ['group:runtime'] };
 const phrase = 'apply capabilities to acme-tools on edge-01';
 const effective = (allowed: string[], denied: string[]) => ({ profile: 'coding', allowed, denied });
@@ -102,31 +101,13 @@ const input = (): ApplyCapabilitiesInput => ({
   cliId: 'b'.repeat(64),
   port: 18789,
   nodeWaitSeconds: 300,
-  requestedBy: { userId: 'u-operator', email: 'operator@example.com', role: 'msp_operator' },
-  approvalGrantKey: grantPublicKey(seed),
-  approvalPhrase: phrase,
-  approverRoles: ['msp_admin', 'msp_operator'],
-  forbidSelfApproval: false,
-  approvalTimeoutSeconds: 24 * 3600,
+  ...testApprovalTerms(seed, phrase),
   toolPolicy: policy,
   summary: 'pack Support desk: no shell',
   healthTimeoutSeconds: 180,
 });
 
-const grantFor = (workflowId: string) =>
-  signGrant(seed, {
-    v: 1,
-    decision: 'approve',
-    workflowId,
-    jobId: workflowId,
-    phrase,
-    ...admin,
-    organizationId: 'org',
-    reason: null,
-    issuedAt: new Date(0).toISOString(),
-    notAfter: '9999-12-31T00:00:00.000Z',
-    nonce: crypto.randomUUID(),
-  });
+const grantFor = (workflowId: string) => testApproveGrant(seed, workflowId, phrase);
 
 describe('applyCapabilities (time-skipping)', () => {
   it('reads the current policy for the approver, applies only after the approval, and records the applied hash', () => {

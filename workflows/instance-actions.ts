@@ -53,12 +53,26 @@ export async function checkInstanceHealth(input: InstanceTarget): Promise<Instan
 
 export interface RestartGatewayInput extends InstanceTarget, ApprovalTerms {
   healthTimeoutSeconds: number;
+  /**
+   * The fleet rollout whose approval covers this restart (ADR 0030): the job waits for no approval of its
+   * own. Only a claim: the restart is signed for the node only if the job's row holds a person's checked
+   * approval, which the rollout's activity copied there after checking it against this job's terms.
+   */
+  coveredBy?: string;
+}
+
+/** A covered restart's start: the health before, then straight on (the rollout's approval is on the job's record). */
+async function healthUnderRollout(input: InstanceTarget, record: Recorder): Promise<InstanceHealth> {
+  await record({ state: 'preflight', step: 'health before' });
+  const before = await healthOf(input);
+  await record({ state: 'running', step: 'restart', result: { before } });
+  return before;
 }
 
 export async function restartGateway(input: RestartGatewayInput): Promise<{ state: string; downtimeSeconds?: number }> {
   return asJob(input.jobId, async () => {
     const record = jobRecorder(input.jobId);
-    const before = await healthThenApproval(input, record, 'restart');
+    const before = input.coveredBy ? await healthUnderRollout(input, record) : await healthThenApproval(input, record, 'restart');
     if (!before) return { state: 'ended without approval' };
     // At most once: a restart that was started is never repeated by a retry.
     const after = await runOnNode({

@@ -20,6 +20,8 @@ describe('job-type registry', () => {
       'apply_capabilities',
       'bundle_check',
       'deploy_openclaw',
+      'fleet_bulk',
+      'fleet_rollout',
       'health_check',
       'inventory_refresh',
       'read_logs',
