@@ -5,9 +5,6 @@
 // Still to come (issue 18), each as a suite here:
 //   orchestration  suite 1: typed approval → the node's first activity, beside a raw Temporal workflow
 //                  (Update, then an activity on another worker's queue) on the same dev server
-//   deployment     suite 2's limit: beside a bare `docker run` of the same image polled for /healthz,
-//                  restart beside `docker restart`, the time per step from the run's history (today the
-//                  suite reports the product's own seconds only: tests/bench/deploy-openclaw.ts)
 //   agents         suite 3: 100 → 1,000 simulated agents, heartbeats, status correctness, fan-out
 import { spawn } from 'node:child_process';
 import path from 'node:path';
