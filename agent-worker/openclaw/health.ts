@@ -130,6 +130,8 @@ const checkMark = (ok: boolean | undefined) => (ok ? 'answered' : 'not yet');
 export const HTTP_POLL_MS = 150;
 /** How often the wait reads the containers' states (to fail at once on a gateway that exited) and reports progress. */
 const STATE_EVERY_MS = 1000;
+/** How long after a failed `openclaw gateway health` the wait runs it again (the HTTP polls go on meanwhile). */
+const CLI_RETRY_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -172,18 +174,23 @@ export async function waitHealthy(
   const timings: HealthWaitTimings = {};
   let warm: Promise<void> | undefined;
   let stateReadAt = 0;
-  for (let attempt = 1; ; attempt++) {
+  let cliNotBefore = 0;
+  // A progress report's attempt: one per look at the containers (a second apart), not per HTTP poll.
+  let attempt = 0;
+  for (;;) {
     const [healthz, readyz] = await Promise.all([probe(`http://127.0.0.1:${ref.port}/healthz`), probe(`http://127.0.0.1:${ref.port}/readyz`)]);
     if (healthz?.ok) timings.healthz ??= since(Date.now());
     if (healthz?.ok && readyz?.ok) timings.readyz ??= since(Date.now());
     let health: InstanceHealth | undefined;
-    if (healthz?.ok && readyz?.ok) {
+    if (healthz?.ok && readyz?.ok && Date.now() >= cliNotBefore) {
       await warm;
       const cliStarted = Date.now();
       // The full check, CLI included; it asks /healthz and /readyz again, so all three agree at its end.
       health = await instanceHealth(docker, ref);
       if (health.cliCheck) Object.assign(timings, { cliStarted: since(cliStarted), cliSeconds: since(Date.now()) - since(cliStarted) });
       if (health.healthy) return { ...health, seconds: since(Date.now()), timings };
+      // Seconds of CPU each: a failing check is not run again at the HTTP polls' pace.
+      cliNotBefore = Date.now() + CLI_RETRY_MS;
     }
     if (health || Date.now() - stateReadAt >= STATE_EVERY_MS) {
       stateReadAt = Date.now();
@@ -201,7 +208,7 @@ export async function waitHealthy(
       // Not answering yet on the first look: warm the helper's CLI meanwhile (once, in a helper of the gateway's namespace).
       if (!warm && !healthz?.ok && health.cli.state === 'running' && ref.cliId) warm = warmHealthCli(docker, ref.cliId, ref.port);
       const checks = `/healthz ${checkMark(health.healthz?.ok)}, /readyz ${checkMark(health.readyz?.ok)}, openclaw gateway health ${checkMark(health.cliCheck?.ok)}`;
-      opts.progress?.(waitingFor(checks, attempt, started, opts.timeoutMs));
+      opts.progress?.(waitingFor(checks, ++attempt, started, opts.timeoutMs));
     }
     await sleep(HTTP_POLL_MS);
   }
