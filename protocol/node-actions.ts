@@ -45,7 +45,9 @@ const InstanceHealth = z.object({
 export type InstanceHealth = z.infer<typeof InstanceHealth>;
 
 /** Where the wait got to, in seconds after it began (agent-worker/openclaw/health.ts): what the step's time went on. */
-const HealthWaitTimings = z.object({ healthz: z.number(), readyz: z.number(), cliStarted: z.number(), cliSeconds: z.number() }).partial();
+const HealthWaitTimings = z
+  .object({ restarted: z.number(), helperRejoined: z.number(), healthz: z.number(), readyz: z.number(), cliStarted: z.number(), cliSeconds: z.number() })
+  .partial();
 
 // Timings are optional: an agent of an earlier release reports none.
 const HealthAfterWait = InstanceHealth.extend({ seconds: z.number(), timings: HealthWaitTimings.optional() });

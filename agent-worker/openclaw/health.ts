@@ -151,6 +151,9 @@ function warmHealthCli(docker: Dockerode, cliId: string, port: number): Promise<
 
 /** Where a wait for health got to, in seconds after it began (absent: not reached). */
 export interface HealthWaitTimings {
+  /** A restart's: when `docker restart` returned, and when the helper was back in the gateway's namespace. */
+  restarted?: number;
+  helperRejoined?: number;
   healthz?: number;
   readyz?: number;
   /** When the passing `openclaw gateway health` began and how long it took. */
@@ -167,11 +170,11 @@ export interface HealthWaitTimings {
 export async function waitHealthy(
   docker: Dockerode,
   ref: InstanceRef,
-  opts: { timeoutMs: number; progress?: Progress; startedAt?: number },
+  opts: { timeoutMs: number; progress?: Progress; startedAt?: number; timings?: HealthWaitTimings },
 ): Promise<InstanceHealth & { seconds: number; timings: HealthWaitTimings }> {
   const started = opts.startedAt ?? Date.now();
   const since = (at: number) => Math.round((at - started) / 100) / 10;
-  const timings: HealthWaitTimings = {};
+  const timings: HealthWaitTimings = { ...opts.timings };
   let warm: Promise<void> | undefined;
   let stateReadAt = 0;
   let cliNotBefore = 0;
@@ -222,10 +225,12 @@ export async function restartGateway(
 ): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number; timings: HealthWaitTimings }> {
   const started = Date.now();
   opts.progress?.({ step: 'restarting the gateway' });
+  const since = () => Math.round((Date.now() - started) / 100) / 10;
   await docker.getContainer(ref.gatewayId).restart({ t: 10 });
+  const restarted = since();
   await rejoinHelper(docker, ref);
   // One wait from the restart on: its first /healthz answer is the end of the downtime.
-  const health = await waitHealthy(docker, ref, { ...opts, startedAt: started });
+  const health = await waitHealthy(docker, ref, { ...opts, startedAt: started, timings: { restarted, helperRejoined: since() } });
   return { ...health, downtimeSeconds: health.timings.healthz ?? health.seconds };
 }
 

@@ -28,6 +28,8 @@ export interface Pair {
 
 const s = (ms: number | undefined) => (ms === undefined ? '–' : (ms / 1000).toFixed(1));
 const median = (xs: number[]) => percentile(xs, 50);
+/** Seconds as the agent reports them (median), or a dash where it reported none (an agent of an earlier commit). */
+const agentSeconds = (xs: (number | undefined)[]) => (defined(xs).length ? `${median(defined(xs)).toFixed(1)} s` : '–');
 const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
 const spread = (xs: number[]) => (xs.length ? `${s(median(xs))} s (${s(Math.min(...xs))}–${s(Math.max(...xs))})` : '–');
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -57,10 +59,12 @@ export function writeDeploymentReport(r: { pairs: Pair[]; imageCheckMs: number; 
     table(
       ['the agent’s wait, from its start (restart: from the restart call)', 'median'],
       [
-        ['/healthz answered', `${median(defined(list.map((t) => t.healthz)))} s`],
-        ['/healthz and /readyz answered', `${median(defined(list.map((t) => t.readyz)))} s`],
-        ['`openclaw gateway health` began', `${median(defined(list.map((t) => t.cliStarted)))} s`],
-        ['`openclaw gateway health` took', `${median(defined(list.map((t) => t.cliSeconds)))} s`],
+        ['`docker restart` of the gateway returned (restart only)', agentSeconds(list.map((t) => t.restarted))],
+        ['the helper was back in the gateway’s namespace (restart only)', agentSeconds(list.map((t) => t.helperRejoined))],
+        ['/healthz answered', agentSeconds(list.map((t) => t.healthz))],
+        ['/healthz and /readyz answered', agentSeconds(list.map((t) => t.readyz))],
+        ['`openclaw gateway health` began', agentSeconds(list.map((t) => t.cliStarted))],
+        ['`openclaw gateway health` took', agentSeconds(list.map((t) => t.cliSeconds))],
       ],
     );
   const lines = [
