@@ -49,17 +49,9 @@ async function main() {
   const imageCheckStarted = Date.now();
   await ensureBundleImage(engine.docker, { cacheDir });
   const imageCheckMs = Date.now() - imageCheckStarted;
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  });
+  const ports = ['PORT', 'EMBEDDED_POSTGRES_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'AGENT_DOOR_PORT'];
+  const free = Object.fromEntries(await Promise.all(ports.map(async (name) => [name, String(await freePort())])));
+  const config = loadConfig({ ...process.env, ...free, DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
   process.env.DOCKER_HOST = `unix://${engine.socketPath}`;

@@ -55,17 +55,18 @@ export function writeDeploymentReport(r: { pairs: Pair[]; imageCheckMs: number; 
         ['last step → run completed', `${median(runs.map((x) => x.afterLast))} ms`, '', '', String(runs.length)],
       ],
     );
+  const waitSteps: [string, string][] = [
+    ['`docker restart` of the gateway returned (restart only)', 'restarted'],
+    ['the helper was back in the gateway’s namespace (restart only)', 'helperRejoined'],
+    ['/healthz answered', 'healthz'],
+    ['/healthz and /readyz answered', 'readyz'],
+    ['`openclaw gateway health` began', 'cliStarted'],
+    ['`openclaw gateway health` took', 'cliSeconds'],
+  ];
   const timings = (list: Record<string, number>[]) =>
     table(
       ['the agent’s wait, from its start (restart: from the restart call)', 'median'],
-      [
-        ['`docker restart` of the gateway returned (restart only)', agentSeconds(list.map((t) => t.restarted))],
-        ['the helper was back in the gateway’s namespace (restart only)', agentSeconds(list.map((t) => t.helperRejoined))],
-        ['/healthz answered', agentSeconds(list.map((t) => t.healthz))],
-        ['/healthz and /readyz answered', agentSeconds(list.map((t) => t.readyz))],
-        ['`openclaw gateway health` began', agentSeconds(list.map((t) => t.cliStarted))],
-        ['`openclaw gateway health` took', agentSeconds(list.map((t) => t.cliSeconds))],
-      ],
+      waitSteps.map(([label, key]) => [label, agentSeconds(list.map((t) => t[key]))]),
     );
   const lines = [
     ...reportHeader('deployment (issue 18, suite 2)', `BENCH_RUNS=${r.runs} npm run bench -- deployment`, 'tests/bench/deployment/main.ts'),
