@@ -162,7 +162,7 @@ describe('OpenClaw deployment on a node', () => {
       await expect(waitHealthy(engine.docker, ref, { timeoutMs: 5000 })).rejects.toThrow('the gateway was not healthy within 5 s: /readyz did not succeed');
       expect(await ask('/test/others')).toBe('0');
       await ask('/test/ready');
-      await expect(waitHealthy(engine.docker, ref, { timeoutMs: 8000 })).rejects.toThrow(/not healthy within 8 s: openclaw gateway health \(.+\) did not succeed/);
+      await expect(waitHealthy(engine.docker, ref, { timeoutMs: 8000 })).rejects.toThrow(/not healthy within 8 s: openclaw gateway health \([\s\S]+\) did not succeed/);
       expect(Number(await ask('/test/others'))).toBeGreaterThan(0);
     } finally {
       await removeInstance(engine.docker, ref, { removeVolumes: true });
