@@ -21,7 +21,7 @@ const SUITES: Record<string, Suite> = {
   'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 12, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
   deployment: {
     script: 'tests/bench/deployment/main.ts',
-    minutes: 8,
+    minutes: 10,
     what: 'approval → healthy gateway and restart downtime, beside a bare docker run / docker restart (needs Docker)',
   },
 };

@@ -1,22 +1,38 @@
 // The limit of suite 2: the same gateway started with the `docker` CLI alone, no product in between.
 // Its flags are made from the very options the agent passes to Docker (containers.ts gatewayContainer,
-// network.ts networkOptions), so hardening, limits, volumes, network and published port are the same;
-// only the configuration file differs in where it lives: the agent writes GATEWAY_CONFIG into the state
-// volume before the first start, a bare run has no such step and reads the image's copy of the same text.
+// network.ts networkOptions), so hardening, limits, volumes, network, published port and environment are
+// the same. The configuration goes where the agent puts it, the state volume (the gateway keeps its media
+// beside that file: read from the image's read-only copy instead, it runs differently), the way a person
+// with the CLI alone does it: `docker create`, `docker cp` of the file, `docker start`.
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import { gatewayContainer, networkName, volumeNames, type InstanceSpec } from '../../../agent-worker/openclaw/containers.ts';
-import { GATEWAY_CONFIG_PATH } from '../../../agent-worker/openclaw/image.ts';
+import { MANAGED_CONFIG_PATH, seedConfigText } from '../../../agent-worker/openclaw/gateway-config.ts';
+import { IMAGE_USER } from '../../../agent-worker/docker/images.ts';
 import { networkOptions } from '../../../agent-worker/openclaw/network.ts';
 
 const run = promisify(execFile);
 
-/** `docker run` flags for the options Docker's API is given; throws on one it has no flag for here, so nothing is dropped unseen. */
-export function dockerRunArgs(opts: Dockerode.ContainerCreateOptions): string[] {
+let written: string | undefined;
+/** The configuration file the agent seeds (gateway-config.ts), on this machine, as `docker cp --archive` copies it. */
+function configFile(): string {
+  if (written) return written;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-bench-config-'));
+  const file = path.join(dir, path.posix.basename(MANAGED_CONFIG_PATH));
+  fs.writeFileSync(file, seedConfigText(), { mode: 0o600 });
+  fs.chownSync(file, IMAGE_USER.uid, IMAGE_USER.gid);
+  return (written = file);
+}
+
+/** `docker create` (`docker run` less its start) flags for the options Docker's API is given; throws on one it has no flag for here, so nothing is dropped unseen. */
+export function dockerCreateArgs(opts: Dockerode.ContainerCreateOptions): string[] {
   const h = opts.HostConfig ?? {};
-  const args = ['run', '--detach', '--name', opts.name!, '--user', opts.User!];
+  const args = ['create', '--name', opts.name!, '--user', opts.User!];
   for (const e of opts.Env ?? []) args.push('--env', e);
   for (const [k, v] of Object.entries(opts.Labels ?? {})) args.push('--label', `${k}=${v}`);
   for (const [port, bindings] of Object.entries(h.PortBindings ?? {}) as [string, { HostIp: string; HostPort: string }[]][]) {
@@ -60,12 +76,8 @@ export function dockerNetworkArgs(spec: InstanceSpec): string[] {
   return [...args, o.Name];
 }
 
-/** The gateway of `spec` as a bare run makes it: the agent's options, the configuration read from the image. */
-export function bareGatewayArgs(spec: InstanceSpec): string[] {
-  const opts = gatewayContainer(spec, crypto.randomBytes(32).toString('base64url'));
-  opts.Env = (opts.Env ?? []).map((e) => (e.startsWith('OPENCLAW_CONFIG_PATH=') ? `OPENCLAW_CONFIG_PATH=${GATEWAY_CONFIG_PATH}` : e));
-  return dockerRunArgs(opts);
-}
+/** The gateway of `spec` as a bare run makes it: the agent's own options (a token of its own). */
+export const bareGatewayArgs = (spec: InstanceSpec): string[] => dockerCreateArgs(gatewayContainer(spec, crypto.randomBytes(32).toString('base64url')));
 
 export class DockerCli {
   private readonly socketPath: string;
@@ -78,10 +90,17 @@ export class DockerCli {
     return stdout.trim();
   }
 
-  /** `docker network create` then `docker run` of the gateway; resolves with the container id. */
+  /**
+   * `docker network create`, `docker create` of the gateway, `docker cp` of its configuration file (the
+   * bundle's, owned by the image's user and readable by it alone, as the agent writes it), `docker start`;
+   * resolves with the container id.
+   */
   async networkAndRun(spec: InstanceSpec): Promise<string> {
     await this.run(dockerNetworkArgs(spec));
-    return this.run(bareGatewayArgs(spec));
+    const id = await this.run(bareGatewayArgs(spec));
+    await this.run(['cp', '--archive', configFile(), `${id}:${MANAGED_CONFIG_PATH}`]);
+    await this.run(['start', id]);
+    return id;
   }
 
   async remove(spec: InstanceSpec, containerId: string): Promise<void> {

@@ -27,6 +27,13 @@ import { firstAnswer, watchOutage } from './poll.ts';
 import { writeDeploymentReport, type Pair } from './report.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/**
+ * Both sides restart a gateway that has been ready this long. Just after /readyz the gateway has not yet
+ * begun its post-ready work, and a SIGTERM then stops it in under a second; once that work runs, its stop
+ * drains it first (seconds). An operator restarts a gateway that has been up a while.
+ */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 20) * 1000;
+const settled = (readyAt: number) => new Promise((r) => setTimeout(r, readyAt + SETTLE_MS - Date.now()));
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
 
 interface Job {
@@ -118,6 +125,7 @@ async function main() {
       const deployHistory = await jobBreakdown(temporal, deployed.job.workflowId);
       const restartJob = await api<Job>('POST', `/instances/${instanceId}/restart`);
       const waiting = await until(restartJob.id, 'waiting_for_approval');
+      await settled(await readyz!);
       const watch = watchOutage(port);
       const restartAt = Date.now();
       await api('POST', `/jobs/${restartJob.id}/approve`, { phrase: waiting.approvalPhrase });
@@ -154,6 +162,7 @@ async function main() {
       const id = await cli.networkAndRun(spec);
       const healthz = await firstAnswer(spec.port, '/healthz');
       const readyz = await firstAnswer(spec.port, '/readyz');
+      await settled(readyz);
       const watch = watchOutage(spec.port);
       const restartAt = Date.now();
       await cli.run(['restart', id]);
@@ -181,7 +190,7 @@ async function main() {
       );
     }
     const imageMiB = Math.round((await engine.docker.getImage(OPENCLAW_BUNDLE.image).inspect()).Size / 1024 ** 2);
-    const file = writeDeploymentReport({ pairs, imageCheckMs, imageMiB, runs: RUNS });
+    const file = writeDeploymentReport({ pairs, imageCheckMs, imageMiB, runs: RUNS, settleSeconds: SETTLE_MS / 1000 });
     progress.ok(`Wrote ${file}`);
   } finally {
     await connection.close();
