@@ -6,27 +6,25 @@
 // with the CLI alone does it: `docker create`, `docker cp` of the file, `docker start`.
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
+import tar from 'tar-stream';
 import { gatewayContainer, networkName, volumeNames, type InstanceSpec } from '../../../agent-worker/openclaw/containers.ts';
 import { MANAGED_CONFIG_PATH, seedConfigText } from '../../../agent-worker/openclaw/gateway-config.ts';
 import { IMAGE_USER } from '../../../agent-worker/docker/images.ts';
 import { networkOptions } from '../../../agent-worker/openclaw/network.ts';
 
-const run = promisify(execFile);
-
-let written: string | undefined;
-/** The configuration file the agent seeds (gateway-config.ts), on this machine, as `docker cp --archive` copies it. */
-function configFile(): string {
-  if (written) return written;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-bench-config-'));
-  const file = path.join(dir, path.posix.basename(MANAGED_CONFIG_PATH));
-  fs.writeFileSync(file, seedConfigText(), { mode: 0o600 });
-  fs.chownSync(file, IMAGE_USER.uid, IMAGE_USER.gid);
-  return (written = file);
+/**
+ * The configuration file the agent seeds (gateway-config.ts) as a tar stream for `docker cp -`, which keeps
+ * the owner and mode its entry names: the image's user, readable by it alone, as the agent writes it.
+ */
+async function configTar(): Promise<Buffer> {
+  const pack = tar.pack();
+  pack.entry({ name: path.posix.basename(MANAGED_CONFIG_PATH), mode: 0o600, uid: IMAGE_USER.uid, gid: IMAGE_USER.gid, type: 'file' }, seedConfigText());
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** `docker create` (`docker run` less its start) flags for the options Docker's API is given; throws on one it has no flag for here, so nothing is dropped unseen. */
@@ -85,9 +83,14 @@ export class DockerCli {
     this.socketPath = socketPath;
   }
 
-  async run(args: string[]): Promise<string> {
-    const { stdout } = await run('docker', ['--host', `unix://${this.socketPath}`, ...args], { encoding: 'utf8' });
-    return stdout.trim();
+  /** Runs `docker <args>` (with `input` on its standard input); resolves with what it printed. */
+  run(args: string[], input?: Buffer): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = execFile('docker', ['--host', `unix://${this.socketPath}`, ...args], { encoding: 'utf8' }, (err, stdout, stderr) =>
+        err ? reject(new Error(`docker ${args[0]}: ${stderr.trim() || err.message}`)) : resolve(stdout.trim()),
+      );
+      child.stdin!.end(input);
+    });
   }
 
   /**
@@ -98,7 +101,7 @@ export class DockerCli {
   async networkAndRun(spec: InstanceSpec): Promise<string> {
     await this.run(dockerNetworkArgs(spec));
     const id = await this.run(bareGatewayArgs(spec));
-    await this.run(['cp', '--archive', configFile(), `${id}:${MANAGED_CONFIG_PATH}`]);
+    await this.run(['cp', '-', `${id}:${path.posix.dirname(MANAGED_CONFIG_PATH)}`], await configTar());
     await this.run(['start', id]);
     return id;
   }
