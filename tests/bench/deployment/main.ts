@@ -32,7 +32,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
  * begun its post-ready work, and a SIGTERM then stops it in under a second; once that work runs, its stop
  * drains it first (seconds). An operator restarts a gateway that has been up a while.
  */
-const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 20) * 1000;
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 15) * 1000;
 const settled = (readyAt: number) => new Promise((r) => setTimeout(r, readyAt + SETTLE_MS - Date.now()));
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
 
