@@ -44,7 +44,13 @@ const InstanceHealth = z.object({
 });
 export type InstanceHealth = z.infer<typeof InstanceHealth>;
 
-const HealthAfterWait = InstanceHealth.extend({ seconds: z.number() });
+/** Where the wait got to, in seconds after it began (agent-worker/openclaw/health.ts): what the step's time went on. */
+const HealthWaitTimings = z
+  .object({ restarted: z.number(), helperRejoined: z.number(), healthz: z.number(), readyz: z.number(), cliStarted: z.number(), cliSeconds: z.number() })
+  .partial();
+
+// Timings are optional: an agent of an earlier release reports none.
+const HealthAfterWait = InstanceHealth.extend({ seconds: z.number(), timings: HealthWaitTimings.optional() });
 
 const PreflightCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
 export type PreflightCheck = z.infer<typeof PreflightCheck>;
