@@ -9,6 +9,7 @@ import { connectionEndpoints } from './connections/endpoints.ts';
 import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
+import { bundleVersionEndpoints } from './system/bundle-versions.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
@@ -29,6 +30,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...agentEndpoints,
   ...jobEndpoints,
   ...instanceEndpoints,
+  ...bundleVersionEndpoints,
   ...capabilityEndpoints,
   ...permissionEndpoints,
   ...policyEndpoints,
