@@ -144,6 +144,8 @@ export async function upgradeOpenclaw(input: UpgradeOpenClawInput): Promise<Upgr
         mode: 'idempotent',
         runSeconds: healthTimeoutSeconds + 30,
         heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
+        // The gate's verdict: a version that was not healthy in its time is not waited for again.
+        attempts: 1,
       });
       const toolsAfter = await runOnNode({ ...node, action: 'openclaw.read_tool_policy', params: now, mode: 'idempotent', runSeconds: 120 });
       const drift = toolPolicyDrift(toolsBefore, toolsAfter, target.appliedToolsHash);

@@ -27,8 +27,17 @@ export interface BundleImage {
   version: string;
 }
 
-/** The test-only variant's gateway: says why, and exits, so that no health check ever passes. */
-const UNHEALTHY_ENTRYPOINT = ['node', '-e', "console.error('test bundle: this gateway is made to fail its health gate'); setTimeout(() => process.exit(3), 1000)"];
+/**
+ * The test-only variant's gateway: it breaks the state it was given (the configuration file overwritten,
+ * a marker left), says why, and exits, so that no health check ever passes; a rollback must restore the
+ * state for the previous version to start again.
+ */
+const UNHEALTHY_SCRIPT = [
+  "const fs = require('node:fs'), path = require('node:path'), file = process.env.OPENCLAW_CONFIG_PATH;",
+  "if (file) { fs.writeFileSync(file, '{ broken by the test bundle'); fs.writeFileSync(path.join(path.dirname(file), 'test-bundle-was-here'), 'yes'); }",
+  "console.error('test bundle: this gateway is made to fail its health gate'); setTimeout(() => process.exit(3), 1000);",
+].join(' ');
+const UNHEALTHY_ENTRYPOINT = ['node', '-e', UNHEALTHY_SCRIPT];
 
 /** The image's recipe for `v`, whose tree is the (perhaps not yet installed) npm install in `cacheDir`. */
 export function bundleImageOptions(v: BundleVersion, cacheDir: string): NodeImageOptions {

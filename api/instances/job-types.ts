@@ -144,7 +144,13 @@ export const upgradeJob = instanceJobType('upgrade', {
   // A failed upgrade was rolled back (or says why not): asking again checks everything and asks for its approval again.
   retry: {
     safe: true,
-    again: (ctx, job, origin) => requestUpgrade(ctx, job.instanceId ?? '', { toVersion: job.params.toVersion, keepSnapshots: job.params.keepSnapshots }, origin),
+    again: (ctx, job, origin) =>
+      requestUpgrade(
+        ctx,
+        job.instanceId ?? '',
+        { toVersion: job.params.toVersion, keepSnapshots: job.params.keepSnapshots, healthTimeoutSeconds: job.params.healthTimeoutSeconds },
+        origin,
+      ),
   },
   result: {
     summary: (r) => {

@@ -22,6 +22,13 @@ export const UpgradeBody = z.object({
     .max(50, 'keepSnapshots must be 1-50')
     .default(DEFAULT_KEEP_SNAPSHOTS)
     .describe('State snapshots of the instance kept on its node after the upgrade (the oldest are pruned)'),
+  healthTimeoutSeconds: z.coerce
+    .number('healthTimeoutSeconds must be a number')
+    .int('healthTimeoutSeconds must be a whole number')
+    .min(30, 'healthTimeoutSeconds must be 30-900')
+    .max(900, 'healthTimeoutSeconds must be 30-900')
+    .default(180)
+    .describe('How long the new version may take to pass its health gate before it is rolled back'),
 });
 
 /** Whether `to` is older than `from` among the released versions (newest first); unknown versions count as older. */
@@ -34,7 +41,7 @@ const isDowngrade = (from: string | null, to: string) => {
 /** Moves a managed instance to bundle version `toVersion` after a typed approval. */
 export async function requestUpgrade(ctx: ServiceContext, instanceId: string, input: unknown, origin: JobOrigin = {}): Promise<JobOutput> {
   const { instance, node } = await managedTarget(ctx, instanceId, 'instance.upgrade');
-  const { toVersion, keepSnapshots } = parseInput(UpgradeBody, input ?? {});
+  const { toVersion, keepSnapshots, healthTimeoutSeconds } = parseInput(UpgradeBody, input ?? {});
   if (!findBundleVersion(toVersion)) {
     throw new InvalidInputError({
       toVersion: `toVersion must be one of the bundle's versions: ${offeredBundleVersions()
@@ -48,7 +55,7 @@ export async function requestUpgrade(ctx: ServiceContext, instanceId: string, in
   const phrase = `${isDowngrade(instance.bundleVersion, toVersion) ? 'downgrade' : 'upgrade'} ${instance.name} on ${node.name} to ${toVersion}`;
   return startJob(ctx, upgradeJob, {
     id: jobId,
-    ...onInstance(instance, node, { fromVersion: instance.bundleVersion, toVersion, keepSnapshots }),
+    ...onInstance(instance, node, { fromVersion: instance.bundleVersion, toVersion, keepSnapshots, healthTimeoutSeconds }),
     phrase,
     retryOf: origin.retryOf,
     args: {
@@ -59,7 +66,7 @@ export async function requestUpgrade(ctx: ServiceContext, instanceId: string, in
       keepSnapshots,
       ...(await approvalTerms(ctx, instance.organizationId, phrase)),
       nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
-      healthTimeoutSeconds: 180,
+      healthTimeoutSeconds,
     },
   });
 }
