@@ -67,6 +67,17 @@ export async function upgradeOpenclaw(input: UpgradeOpenClawInput): Promise<Upgr
   const record = jobRecorder(input.jobId);
   const node = jobNode({ nodeId: input.nodeId, nodeWaitSeconds: input.nodeWaitSeconds ?? 300 });
   const healthTimeoutSeconds = input.healthTimeoutSeconds ?? 180;
+  /** Waits until the containers `on` answer /healthz, /readyz and `openclaw gateway health`. */
+  const healthy = (on: { gatewayId: string; cliId?: string; port: number }, attempts: number) =>
+    runOnNode({
+      ...node,
+      action: 'openclaw.wait-healthy',
+      params: { ...on, timeoutSeconds: healthTimeoutSeconds },
+      mode: 'idempotent',
+      runSeconds: healthTimeoutSeconds + 30,
+      heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
+      attempts,
+    });
   return asJob(input.jobId, async () => {
     await record({ state: 'preflight', step: 'preflight' });
     const target = await upgrades.upgradeTarget({ jobId: input.jobId, instanceId: input.instanceId });
@@ -137,16 +148,8 @@ export async function upgradeOpenclaw(input: UpgradeOpenClawInput): Promise<Upgr
       const containers = switched.containers.map((c) => c.id);
       const now = { gatewayId: containers[0]!, ...(containers[1] ? { cliId: containers[1] } : {}), port: switched.port };
       await record({ step: 'health gate', result: shown });
-      const health = await runOnNode({
-        ...node,
-        action: 'openclaw.wait-healthy',
-        params: { ...now, timeoutSeconds: healthTimeoutSeconds },
-        mode: 'idempotent',
-        runSeconds: healthTimeoutSeconds + 30,
-        heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
-        // The gate's verdict: a version that was not healthy in its time is not waited for again.
-        attempts: 1,
-      });
+      // The gate's verdict: a version that was not healthy in its time is not waited for again.
+      const health = await healthy(now, 1);
       const toolsAfter = await runOnNode({ ...node, action: 'openclaw.read_tool_policy', params: now, mode: 'idempotent', runSeconds: 120 });
       const drift = toolPolicyDrift(toolsBefore, toolsAfter, target.appliedToolsHash);
       if (drift) throw ApplicationFailure.nonRetryable(drift, 'ToolPolicyNotInForce');
@@ -185,14 +188,7 @@ export async function upgradeOpenclaw(input: UpgradeOpenClawInput): Promise<Upgr
         runSeconds: 600,
         heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
       });
-      const health = await runOnNode({
-        ...node,
-        action: 'openclaw.wait-healthy',
-        params: { ...ref, timeoutSeconds: healthTimeoutSeconds },
-        mode: 'idempotent',
-        runSeconds: healthTimeoutSeconds + 30,
-        heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
-      });
+      const health = await healthy(ref, 3);
       await jobActivities.recordInstanceHealth({ jobId: input.jobId, instanceId: input.instanceId, health });
       return `rolled back to ${fromVersion ?? 'the previous version'} with the state of ${snapshot.takenAt}, healthy again`;
     })().catch((err: unknown) => `the rollback failed too: ${reasonOf(err)}`);

@@ -12,23 +12,20 @@ import { Worker } from '@temporalio/worker';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
 import type { UpgradeActivities, UpgradedInstance } from '../activities/upgrades.ts';
-import { grantPublicKey, signGrant } from '../protocol/approval-grant.ts';
 import type { JobEnvelope, NodeAgentActivities } from '../protocol/envelope.ts';
-import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
+import { MOCKED_JOB_ACTIVITIES, mockAgentResult, mockJobRecord, mockNodeDispatch } from '../tests/jest/workflow-mocks.ts';
+import { approveGrantFor, operatorRequestTerms } from '../tests/jest/test-grants.ts';
+import { historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { approveUpdate } from './approval.ts';
 import { nodeTaskQueue } from './task-queues.ts';
 import { upgradeOpenclaw, type UpgradeOpenClawInput } from './upgrade-openclaw.ts';
 
 type Activities = JobActivities & UpgradeActivities & NodeDispatchActivities;
 const ts = useTimeSkipping<Activities>(fileURLToPath(new URL('./upgrade-openclaw.ts', import.meta.url)), [
-  'updateJob',
-  'confirmDecision',
+  ...MOCKED_JOB_ACTIVITIES,
   'recordInstanceHealth',
   'upgradeTarget',
   'recordInstanceUpgraded',
-  'signNodeJob',
-  'verifyNodeResult',
-  'recordNodeJobRefusal',
 ]);
 
 const NODE = '6b1f0e52-3c1d-4f0a-9a51-0f6f3d2c9e11';
@@ -98,7 +95,7 @@ const agentFor = (script: AgentScript): NodeAgentActivities => ({
       'openclaw.finish-upgrade': () => ({ removed: [OLD_CLI, OLD_GW], snapshotsPruned: ['aw-old-snap'], snapshotsKept: [{ volume: snapshot.volume, takenAt: snapshot.takenAt }] }),
     };
     const output = outputs[envelope.action]!();
-    return { v: 1, envelopeId: envelope.envelopeId, nodeId: envelope.nodeId, ok: true, output, finishedAt: new Date().toISOString(), signature: 'mock' };
+    return mockAgentResult(envelope, output);
   },
 });
 
@@ -109,16 +106,11 @@ async function withAgent(script: AgentScript, test: () => Promise<void>): Promis
 }
 
 function mocks() {
-  const updates = callLog<Parameters<JobActivities['updateJob']>[0]>();
+  const { updates, activities: record } = mockJobRecord();
   const upgraded: UpgradedInstance[] = [];
   const healthRecorded: unknown[] = [];
   const activities: Partial<Activities> = {
-    async updateJob(u) {
-      updates.add(u);
-    },
-    async confirmDecision(c) {
-      return { ok: true, by: { userId: c.grant.userId, email: c.grant.email, role: c.grant.role } };
-    },
+    ...record,
     async recordInstanceHealth(h) {
       healthRecorded.push(h);
     },
@@ -128,20 +120,7 @@ function mocks() {
     async recordInstanceUpgraded(u) {
       upgraded.push(u);
     },
-    signNodeJob: (async (input: { envelopeId: string; nodeId: string; action: string; params: unknown }) => ({
-      v: 1,
-      envelopeId: input.envelopeId,
-      jobId: 'job',
-      nodeId: input.nodeId,
-      agentKey: '0123456789abcdef',
-      action: input.action,
-      params: input.params,
-      issuedAt: new Date().toISOString(),
-      notAfter: '9999-12-31T00:00:00.000Z',
-      signature: 'mock',
-    })) as unknown as NodeDispatchActivities['signNodeJob'],
-    verifyNodeResult: (async (input: { result: { output: unknown } }) => input.result.output) as unknown as NodeDispatchActivities['verifyNodeResult'],
-    async recordNodeJobRefusal() {},
+    ...mockNodeDispatch(),
   };
   return { updates, upgraded, healthRecorded, activities };
 }
@@ -152,32 +131,10 @@ const input = (approval = true): UpgradeOpenClawInput => ({
   nodeId: NODE,
   toVersion: '2026.9.6',
   keepSnapshots: 2,
-  ...(approval
-    ? {
-        requestedBy: { userId: 'u-operator', email: 'operator@example.com', role: 'msp_operator' },
-        approvalGrantKey: grantPublicKey(seed),
-        approvalPhrase: phrase,
-        approverRoles: ['msp_admin', 'msp_operator'],
-        forbidSelfApproval: false,
-        approvalTimeoutSeconds: 24 * 3600,
-      }
-    : {}),
+  ...(approval ? operatorRequestTerms(seed, phrase) : {}),
 });
 
-const grantFor = (workflowId: string) =>
-  signGrant(seed, {
-    v: 1,
-    decision: 'approve',
-    workflowId,
-    jobId: workflowId,
-    phrase,
-    ...admin,
-    organizationId: 'org',
-    reason: null,
-    issuedAt: new Date(0).toISOString(),
-    notAfter: '9999-12-31T00:00:00.000Z',
-    nonce: crypto.randomUUID(),
-  });
+const grantFor = (workflowId: string) => approveGrantFor(seed, workflowId, phrase, admin);
 
 /** Starts the run and approves it once it waits. */
 async function startApproved(args: UpgradeOpenClawInput, m: ReturnType<typeof mocks>) {

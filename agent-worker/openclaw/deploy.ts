@@ -12,7 +12,7 @@ import { bundleVersion } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, networkName, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
 import { seedGatewayConfig } from './gateway-config.ts';
 import { rejoinHelper } from './health.ts';
-import { ensureBundleImage, findBundleImage } from './image.ts';
+import { ensureBundleImage, findBundleImage, type BundleImage } from './image.ts';
 import { ensureInstanceNetwork, findNetwork } from './network.ts';
 
 /** Disk space the image build and a gateway's first start need, with room to spare. */
@@ -192,14 +192,17 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
       });
   }
   await rejoinHelper(docker, { gatewayId, cliId });
-  return {
-    containers: [
-      { id: gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
-      { id: cliId, name: containerName(spec, 'cli'), role: 'cli' },
-    ],
-    image: image.tag,
-    version: image.version,
-    port: spec.port,
-    created,
-  };
+  return deployOutput(spec, { gatewayId, cliId }, image, created);
 }
+
+/** What a deployment (or a version switch) made: the instance's two containers, its image and version. */
+export const deployOutput = (spec: InstanceSpec, ids: { gatewayId: string; cliId: string }, image: BundleImage, created: string[]): DeployOutput => ({
+  containers: [
+    { id: ids.gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
+    { id: ids.cliId, name: containerName(spec, 'cli'), role: 'cli' },
+  ],
+  image: image.tag,
+  version: image.version,
+  port: spec.port,
+  created,
+});

@@ -15,7 +15,7 @@ import type { CheckedNodeActionParams, DeployOutput, PreflightCheck, StateSnapsh
 import type { Progress } from '../../protocol/step-progress.ts';
 import { bundleVersion } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
-import { diskCheck, imageCheck, tokenOf } from './deploy.ts';
+import { deployOutput, diskCheck, imageCheck, tokenOf } from './deploy.ts';
 import { instanceHealth, rejoinHelper } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 import { ensureInstanceNetwork } from './network.ts';
@@ -131,16 +131,7 @@ export async function switchVersion(
   const cliId = await upgradeContainer(docker, spec, 'cli', () => (created.push('cli'), cliContainer(spec, gatewayId, token)));
   await startContainer(docker, cliId);
   await rejoinHelper(docker, { gatewayId, cliId });
-  return {
-    containers: [
-      { id: gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
-      { id: cliId, name: containerName(spec, 'cli'), role: 'cli' },
-    ],
-    image: image.tag,
-    version: image.version,
-    port: p.port,
-    created,
-  };
+  return deployOutput(spec, { gatewayId, cliId }, image, created);
 }
 
 export async function rollbackVersion(docker: Dockerode, p: Params<'openclaw.rollback-version'>, progress?: Progress): Promise<{ removed: string[]; restoredFrom: string }> {

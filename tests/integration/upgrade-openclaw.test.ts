@@ -14,14 +14,14 @@ import { requestDeployment } from '../../api/instances/service.ts';
 import { requestUpgrade } from '../../api/instances/upgrade.ts';
 import { approveJob } from '../../api/jobs/service.ts';
 import { listBundleVersions } from '../../api/system/bundle-versions.ts';
-import { instances, jobs } from '../../db/schema.ts';
+import { instances } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import type { TestDatabase } from '../jest/db.ts';
 import type { Tenants } from '../jest/tenants.ts';
-import { waitFor } from '../jest/wait-for.ts';
+import { jobEnded, jobWaitingForApproval } from '../jest/job-waits.ts';
 
 ownControlPlaneQueue(import.meta.url);
 // The test bundle versions are offered to this file's requests (this process) and its agent (the stack's env).
@@ -35,25 +35,8 @@ let nodeId: string;
 
 const MARKER = '/home/node/.openclaw/upgrade-marker.txt';
 
-const ended = (jobId: string, withinMs: number) =>
-  waitFor(
-    `job ${jobId} to end`,
-    async () => {
-      const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-      return job && ['completed', 'failed', 'expired', 'cancelled', 'rejected'].includes(job.state) ? job : undefined;
-    },
-    withinMs,
-  );
-const waiting = (jobId: string) =>
-  waitFor(
-    `job ${jobId} to wait for its approval`,
-    async () => {
-      const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-      if (job?.state === 'failed') throw new Error(`job failed: ${job.failureReason}`);
-      return job?.state === 'waiting_for_approval' ? job : undefined;
-    },
-    120_000,
-  );
+const ended = (jobId: string, withinMs: number) => jobEnded(t.db, jobId, withinMs);
+const waiting = (jobId: string) => jobWaitingForApproval(t.db, jobId);
 const instanceRow = async (id: string) => (await t.db.select().from(instances).where(eq(instances.id, id)))[0]!;
 /** The token in a gateway's environment: compared here, never printed. */
 const tokenOf = async (containerId: string) => ((await engine.docker.getContainer(containerId).inspect()).Config.Env ?? []).find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='));
