@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { LABELS, volumeNames } from '../../agent-worker/openclaw/containers.ts';
 import { execIn } from '../../agent-worker/openclaw/health.ts';
+import { ensureBundleImage } from '../../agent-worker/openclaw/image.ts';
 import { SNAPSHOT_LABELS } from '../../agent-worker/openclaw/state-copy.ts';
 import { requestDeployment } from '../../api/instances/service.ts';
 import { requestUpgrade } from '../../api/instances/upgrade.ts';
 import { approveJob } from '../../api/jobs/service.ts';
 import { listBundleVersions } from '../../api/system/bundle-versions.ts';
 import { instances } from '../../db/schema.ts';
+import { loadConfig } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
@@ -100,6 +102,16 @@ describe('upgrading one OpenClaw instance', () => {
     await expect(engine.docker.getContainer(oldGateway!).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const snapshot = await engine.docker.getVolume(result.snapshot.volume).inspect();
     expect(snapshot.Labels).toMatchObject({ [SNAPSHOT_LABELS.of]: volumeNames(instanceId).state, [SNAPSHOT_LABELS.at]: result.snapshot.takenAt });
+
+    // A deployment finds a version's image by its label, without walking the install (about 38,700 files):
+    // the second call in a process (the first hashes the Node binary once) takes a few milliseconds.
+    await ensureBundleImage(engine.docker, { cacheDir: loadConfig().cacheDir, version: '2026.9.6' });
+    const startedAt = performance.now();
+    const found = await ensureBundleImage(engine.docker, { cacheDir: loadConfig().cacheDir, version: '2026.9.6' });
+    const ms = performance.now() - startedAt;
+    console.log(`ensureBundleImage with the image present: ${ms.toFixed(0)} ms`);
+    expect(found.id).toBe(gateway.Image);
+    expect(ms).toBeLessThan(400);
 
     // The System page's list: the instance runs the newest version now.
     const versions = (await listBundleVersions(w.ctx(w.actors.admin))).items;
