@@ -28,7 +28,7 @@ export async function action({ request }: Route.ActionArgs) {
   // A bare POST (no form) runs the readiness check, as it always has.
   const form = await request.formData().catch(() => new FormData());
   if (form.get('intent') === 'bundle-check') {
-    const started = await attempt(() => requestBundleCheck(ctx, form.get('nodeId')));
+    const started = await attempt(() => requestBundleCheck(ctx, form.get('nodeId'), {}, form.get('version') ?? undefined));
     if (started.ok) return redirect(`/jobs/${started.value.id}`);
     return data({ ok: false as const, error: started.formError }, { status: 200 });
   }
@@ -101,7 +101,7 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
       <h2>OpenClaw bundle</h2>
       <p>
         New deployments get OpenClaw <b data-testid="bundle-version">{newest?.version}</b> unless they pick another version. Each version is pinned by its own lock file, and its
-        image is built on each node from the npm package (no registry pull). A check builds the newest version&apos;s image where it is missing and starts a throw-away gateway with
+        image is built on each node from the npm package (no registry pull). A check builds the chosen version&apos;s image where it is missing and starts a throw-away gateway with
         no network. An instance moves to another version by <b>Change version</b> on its node page (snapshot, health gate, automatic rollback).
       </p>
       <table data-testid="bundle-versions">
@@ -141,6 +141,18 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
                   {n.name} ({n.organizationName})
                 </option>
               ))}
+            </select>
+          </label>
+          <label>
+            Version
+            <select name="version" defaultValue={newest?.version}>
+              {versions
+                .filter((v) => v.offered)
+                .map((v) => (
+                  <option key={v.version} value={v.version}>
+                    {v.version}
+                  </option>
+                ))}
             </select>
           </label>
           <button type="submit" className="secondary" disabled={busy}>
