@@ -31,18 +31,22 @@ console.log(JSON.stringify({ sizeBytes, files }));
 
 const FROM = '/tmp/aw-copy-from';
 
-/** Copies volume `from` into volume `to` (emptied first when `restore`) with a container of `image`; the copy's size. */
-export async function copyVolume(
-  docker: Dockerode,
-  opts: { image: string; from: string; to: string; restore: boolean; instanceId: string },
-): Promise<{ sizeBytes: number; files: number }> {
-  // A copy container left by a crashed attempt would keep the volumes busy.
-  for (const stale of await docker.listContainers({ all: true, filters: { label: [`${SNAPSHOT_LABELS.copy}=${opts.instanceId}`] } })) {
+/** Removes the instance's copy containers a crashed attempt left: they would keep its volumes busy. */
+export async function removeCopyContainers(docker: Dockerode, instanceId: string): Promise<void> {
+  for (const stale of await docker.listContainers({ all: true, filters: { label: [`${SNAPSHOT_LABELS.copy}=${instanceId}`] } })) {
     await docker
       .getContainer(stale.Id)
       .remove({ force: true })
       .catch(() => {});
   }
+}
+
+/** Copies volume `from` into volume `to` (emptied first when `restore`) with a container of `image`; the copy's size. */
+export async function copyVolume(
+  docker: Dockerode,
+  opts: { image: string; from: string; to: string; restore: boolean; instanceId: string },
+): Promise<{ sizeBytes: number; files: number }> {
+  await removeCopyContainers(docker, opts.instanceId);
   const container = await docker.createContainer({
     Image: opts.image,
     Entrypoint: ['node', '-e', COPY_SCRIPT],
