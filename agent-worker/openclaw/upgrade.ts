@@ -19,7 +19,7 @@ import { deployOutput, diskCheck, imageCheck, tokenOf } from './deploy.ts';
 import { instanceHealth, rejoinHelper } from './health.ts';
 import { ensureBundleImage } from './image.ts';
 import { ensureInstanceNetwork } from './network.ts';
-import { copyVolume, listSnapshots, SNAPSHOT_LABELS } from './state-copy.ts';
+import { copyVolume, listSnapshots, removeCopyContainers, SNAPSHOT_LABELS } from './state-copy.ts';
 
 type Params<A extends 'openclaw.upgrade-preflight' | 'openclaw.snapshot-state' | 'openclaw.switch-version' | 'openclaw.rollback-version' | 'openclaw.finish-upgrade'> =
   CheckedNodeActionParams<A>;
@@ -79,6 +79,7 @@ export async function snapshotState(docker: Dockerode, p: Params<'openclaw.snaps
   const volume = `${of}-snap-${p.jobId}`;
   progress?.({ step: 'snapshot', message: 'stopping the gateway for a consistent copy' });
   for (const id of [p.cliId, p.gatewayId]) if (id) await docker.getContainer(id).stop({ t: 10 }).catch(ignore(304, 404));
+  await removeCopyContainers(docker, p.instanceId);
   await docker.getVolume(volume).remove().catch(ignore(404));
   const takenAt = new Date().toISOString();
   await docker.createVolume({ Name: volume, Labels: { [LABELS.instance]: p.instanceId, [SNAPSHOT_LABELS.of]: of, [SNAPSHOT_LABELS.job]: p.jobId, [SNAPSHOT_LABELS.at]: takenAt } });
