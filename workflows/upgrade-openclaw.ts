@@ -15,7 +15,7 @@
 //      removed and old snapshots pruned (keep the last N). Failed (the switch or the gate): an automatic
 //      rollback (the upgrade's containers removed, the snapshot restored, the previous containers
 //      started), health checked again, and the job failed with both reasons.
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { UpgradeActivities } from '../activities/upgrades.ts';
 import type { StateSnapshot, ToolPolicyState } from '../protocol/node-actions.ts';
 import { approvalStep } from './approval.ts';
@@ -174,6 +174,8 @@ export async function upgradeOpenclaw(input: UpgradeOpenClawInput): Promise<Upgr
       await record({ state: 'completed', step: null, result: { ...shown, version: switched.version, containers, secondsToHealthy: health.seconds, finished } });
       return { state: 'completed', fromVersion, toVersion: switched.version, containers, snapshot };
     } catch (err) {
+      // A run cancelled in Temporal ends as cancelled (asJob); the console refuses to cancel a running job.
+      if (isCancellation(err)) throw err;
       failure = reasonOf(err);
     }
 
