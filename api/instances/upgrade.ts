@@ -4,7 +4,6 @@
 import { z } from 'zod';
 import { BUNDLE_VERSIONS, findBundleVersion, offeredBundleVersions } from '../../agent-worker/openclaw/bundle.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { DEFAULT_KEEP_SNAPSHOTS } from '../../workflows/upgrade-openclaw.ts';
 import type { ServiceContext } from '../authz.ts';
 import { ConflictError, InvalidInputError, parseInput } from '../errors.ts';
 import type { JobOutput } from '../jobs/job-output.ts';
@@ -20,8 +19,8 @@ export const UpgradeBody = z.object({
     .int('keepSnapshots must be a whole number')
     .min(1, 'keepSnapshots must be 1-50')
     .max(50, 'keepSnapshots must be 1-50')
-    .default(DEFAULT_KEEP_SNAPSHOTS)
-    .describe('State snapshots of the instance kept on its node after the upgrade (the oldest are pruned)'),
+    .optional()
+    .describe('State snapshots of the instance kept on its node after the upgrade, the oldest pruned (default: UPGRADE_KEEP_SNAPSHOTS, 3)'),
   healthTimeoutSeconds: z.coerce
     .number('healthTimeoutSeconds must be a number')
     .int('healthTimeoutSeconds must be a whole number')
@@ -41,7 +40,8 @@ const isDowngrade = (from: string | null, to: string) => {
 /** Moves a managed instance to bundle version `toVersion` after a typed approval. */
 export async function requestUpgrade(ctx: ServiceContext, instanceId: string, input: unknown, origin: JobOrigin = {}): Promise<JobOutput> {
   const { instance, node } = await managedTarget(ctx, instanceId, 'instance.upgrade');
-  const { toVersion, keepSnapshots, healthTimeoutSeconds } = parseInput(UpgradeBody, input ?? {});
+  const { toVersion, healthTimeoutSeconds, ...asked } = parseInput(UpgradeBody, input ?? {});
+  const keepSnapshots = asked.keepSnapshots ?? loadConfig().UPGRADE_KEEP_SNAPSHOTS;
   if (!findBundleVersion(toVersion)) {
     throw new InvalidInputError({
       toVersion: `toVersion must be one of the bundle's versions: ${offeredBundleVersions()
