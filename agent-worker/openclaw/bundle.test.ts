@@ -21,7 +21,8 @@ describe('bundle versions', () => {
       expect(pkg.dependencies).toEqual({ openclaw: v.openclaw }); // an exact version, never a range
       expect(lock.packages['']!.dependencies).toEqual({ openclaw: v.openclaw });
       expect(lock.packages['node_modules/openclaw']!.version).toBe(v.openclaw);
-      if (!TEST_BUNDLE_VERSIONS.includes(v)) hashes.add(bundleLockHash(v.openclaw));
+      expect(bundleLockHash(v.openclaw)).toBe(v.lockSha256); // what bundle.ts pins is the file
+      if (!TEST_BUNDLE_VERSIONS.includes(v)) hashes.add(v.lockSha256);
     }
     expect(hashes.size).toBe(BUNDLE_VERSIONS.length);
     expect(() => bundleLockHash('2026.1.1')).toThrow('openclaw 2026.1.1 has no lock file');

@@ -15,6 +15,11 @@ export interface BundleVersion {
   version: string;
   /** The `openclaw` npm version installed, from the lock file in `versions/<openclaw>/`. */
   openclaw: string;
+  /**
+   * sha256 of that lock file: the agent refuses to install or build from a lock file of another hash, and
+   * the console shows it without reading the file (its server bundle has no repository beside it).
+   */
+  lockSha256: string;
   /** The image's tag on every node (built locally there, never pulled). */
   image: string;
   /**
@@ -24,14 +29,27 @@ export interface BundleVersion {
   unhealthy?: true;
 }
 
-const release = (openclaw: string): BundleVersion => ({ version: openclaw, openclaw, image: `anthropy-works/openclaw:${openclaw}-r${BUNDLE_REVISION}` });
+const release = (openclaw: string, lockSha256: string): BundleVersion => ({
+  version: openclaw,
+  openclaw,
+  lockSha256,
+  image: `anthropy-works/openclaw:${openclaw}-r${BUNDLE_REVISION}`,
+});
 
 /** The versions offered, newest first: the first is the default of a new deployment. */
-export const BUNDLE_VERSIONS: readonly BundleVersion[] = [release('2026.9.6'), release('2026.9.5')];
+export const BUNDLE_VERSIONS: readonly BundleVersion[] = [
+  release('2026.9.6', '6dc4aa2494e7890ced0258140b20234e3d0f41994752a851e57ddab7827d8067'),
+  release('2026.9.5', 'fe391a940963b666cd0d8631d061726a6e7b43e28314e53bfc3bf8fe9c9ce27d'),
+];
 
 /** Test-only versions (see `unhealthy`). */
 export const TEST_BUNDLE_VERSIONS: readonly BundleVersion[] = [
-  { version: '2026.9.5-unhealthy', openclaw: '2026.9.5', image: `anthropy-works/openclaw:2026.9.5-unhealthy-r${BUNDLE_REVISION}`, unhealthy: true },
+  {
+    ...release('2026.9.5', 'fe391a940963b666cd0d8631d061726a6e7b43e28314e53bfc3bf8fe9c9ce27d'),
+    version: '2026.9.5-unhealthy',
+    image: `anthropy-works/openclaw:2026.9.5-unhealthy-r${BUNDLE_REVISION}`,
+    unhealthy: true,
+  },
 ];
 
 export const DEFAULT_BUNDLE_VERSION = BUNDLE_VERSIONS[0]!.version;

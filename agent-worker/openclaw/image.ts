@@ -42,6 +42,8 @@ const UNHEALTHY_ENTRYPOINT = ['node', '-e', UNHEALTHY_SCRIPT];
 /** The image's recipe for `v`, whose tree is the (perhaps not yet installed) npm install in `cacheDir`. */
 export function bundleImageOptions(v: BundleVersion, cacheDir: string): NodeImageOptions {
   const lockHash = bundleLockHash(v.openclaw);
+  if (lockHash !== v.lockSha256)
+    throw new Error(`the lock file of openclaw ${v.openclaw} (sha256 ${lockHash}) is not the one bundle.ts pins (${v.lockSha256}): nothing is installed from it`);
   return {
     tag: v.image,
     extraTrees: [{ path: OPENCLAW_BUNDLE.installDir, source: packageDirOf(cacheDir, v.openclaw, lockHash), contentKey: `openclaw@${v.openclaw} lock ${lockHash}` }],

@@ -4,7 +4,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { DEFAULT_BUNDLE_VERSION, offeredBundleVersions } from '../../agent-worker/openclaw/bundle.ts';
-import { bundleLockHash } from '../../agent-worker/openclaw/package.ts';
 import { instances, nodes, organizations } from '../../db/schema.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { defineEndpoint } from '../endpoint.ts';
@@ -51,7 +50,7 @@ export async function listBundleVersions(ctx: ServiceContext): Promise<{ items: 
     version: v.version,
     openclaw: v.openclaw,
     image: v.image,
-    lockHash: bundleLockHash(v.openclaw),
+    lockHash: v.lockSha256,
     offered: true,
     isDefault: v.version === DEFAULT_BUNDLE_VERSION,
     testOnly: Boolean(v.unhealthy),

@@ -553,7 +553,7 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/adopt` }),
     expect: api.mspStaff(201),
   },
-  'GET /system/bundle-versions': { request: fixed(), expect: api.mspStaff(200) },
+  'GET /system/bundle-versions': { request: fixed(), expect: api.mspStaffOutright(200) },
   // An allowed request starts a run that no agent works on here (it waits for its node).
   'POST /instances/:id/upgrade': {
     request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/upgrade`, body: { toVersion: '2026.9.5' } }),
