@@ -1,5 +1,5 @@
 // Moving one managed OpenClaw instance to another bundle version (an upgrade, or a downgrade by the same
-// path), as a job (ADR 0027):
+// path), as a job (ADR 0030):
 //   1. what the instance is now, from Postgres (containers, port, version, the tool policy applied);
 //      preflight on the node (Docker, disk, the new image here or buildable, the gateway healthy now)
 //      and the tool policy the gateway has now; a failed check ends the job with its reason;

@@ -1,7 +1,7 @@
 // The OpenClaw bundle: the standard package we deploy, discover against and operate. Upstream runs
 // OpenClaw as two containers of one image, `openclaw-gateway` and the helper `openclaw-cli` sharing the
 // gateway's network namespace; the bundle pins the npm versions they run and how the image is made.
-// Several versions are offered at once (an instance moves between them by an upgrade job, ADR 0027);
+// Several versions are offered at once (an instance moves between them by an upgrade job, ADR 0030);
 // each is pinned by its own lock file under `versions/<openclaw version>/`, so adding one is a code
 // change with its lock file, and the product never installs an unpinned version.
 // Pure data: the control plane (workflows, console) and the agent both read it.

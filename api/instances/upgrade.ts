@@ -1,5 +1,5 @@
 // Requests to move a managed instance to another OpenClaw bundle version: an upgrade, or a downgrade by
-// the same path (workflows/upgrade-openclaw.ts, ADR 0027). Only a version the bundle offers (bundle.ts:
+// the same path (workflows/upgrade-openclaw.ts, ADR 0030). Only a version the bundle offers (bundle.ts:
 // pinned by its lock file) may be asked for; the job waits for its typed approval.
 import { z } from 'zod';
 import { BUNDLE_VERSIONS, findBundleVersion, offeredBundleVersions } from '../../agent-worker/openclaw/bundle.ts';
