@@ -8,6 +8,7 @@ import { createNodeActivities } from './nodes.ts';
 import { createReadinessActivities } from './readiness.ts';
 import { createScheduleActivities } from './schedules.ts';
 import { createToolPolicyActivities } from './tool-policy.ts';
+import { createUpgradeActivities } from './upgrades.ts';
 import { createWorkflowRunActivities } from './workflow-runs.ts';
 
 export function createActivities(deps: { db: Db; temporal: Connection; namespace: string }) {
@@ -17,6 +18,7 @@ export function createActivities(deps: { db: Db; temporal: Connection; namespace
     ...createNodeDispatchActivities(deps),
     ...createJobActivities(deps),
     ...createToolPolicyActivities(deps),
+    ...createUpgradeActivities(deps),
     ...createWorkflowRunActivities(deps),
     ...createScheduleActivities(deps),
     ...createFleetRolloutActivities(deps),

@@ -105,6 +105,8 @@ const RULES = {
   'instance.check': mspStaff,
   'instance.logs': mspStaff,
   'instance.change': mspStaff,
+  // Moving an instance to another bundle version (an upgrade or a downgrade; ADR 0030).
+  'instance.upgrade': mspStaff,
   // Writing a gateway's tool policy (its effective capabilities): MSP staff, like every change on a node.
   'instance.apply_capabilities': mspStaff,
   // Approving: MSP staff, and company people an approver group of the job's policy holds (issue 14); the

@@ -10,6 +10,7 @@ import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
 import { fleetEndpoints } from './fleet/endpoints.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
+import { bundleVersionEndpoints } from './system/bundle-versions.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
@@ -31,6 +32,7 @@ export const ENDPOINTS: Endpoint[] = [
   ...jobEndpoints,
   ...instanceEndpoints,
   ...fleetEndpoints,
+  ...bundleVersionEndpoints,
   ...capabilityEndpoints,
   ...permissionEndpoints,
   ...policyEndpoints,

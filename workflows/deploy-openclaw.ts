@@ -18,6 +18,8 @@ export interface DeployOpenClawInput extends ApprovalTerms {
   instanceId: string;
   instanceName: string;
   port: number;
+  /** The bundle version to deploy (absent in runs started before there were several: the newest). */
+  bundleVersion?: string;
   /** How long a step waits for an offline node before the job fails with "node offline". */
   nodeWaitSeconds: number;
   healthTimeoutSeconds: number;
@@ -29,7 +31,12 @@ export interface DeployOpenClawResult {
   secondsToHealthy?: number;
 }
 
-const instanceParams = (input: DeployOpenClawInput) => ({ instanceId: input.instanceId, instanceName: input.instanceName, port: input.port });
+const instanceParams = (input: DeployOpenClawInput) => ({
+  instanceId: input.instanceId,
+  instanceName: input.instanceName,
+  port: input.port,
+  ...(input.bundleVersion ? { bundleVersion: input.bundleVersion } : {}),
+});
 
 export async function deployOpenClaw(input: DeployOpenClawInput): Promise<DeployOpenClawResult> {
   const record = jobRecorder(input.jobId);

@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { FleetRolloutActivities } from '../activities/fleet-rollouts.ts';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { RolloutControl } from '../db/schema.ts';
-import { testApprovalTerms, testApproveGrant } from '../tests/jest/test-approvals.ts';
+import { approveGrantFor, operatorRequestTerms } from '../tests/jest/test-grants.ts';
 import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { approveUpdate } from './approval.ts';
 import type { RolloutSettings, TargetOutcome } from './fleet-rollout-plan.ts';
@@ -84,12 +84,12 @@ function input(m: ReturnType<typeof mocks>, count: number, s: Partial<RolloutSet
     action: approval ? 'restart' : 'health',
     targets: names(count).map((name) => ({ id: `id-${name}`, name })),
     settings: settings(s),
-    ...(approval ? testApprovalTerms(seed, phrase) : {}),
+    ...(approval ? operatorRequestTerms(seed, phrase) : {}),
     ...extra,
   };
 }
 
-const grantFor = (workflowId: string, typed: string) => testApproveGrant(seed, workflowId, typed);
+const grantFor = (workflowId: string, typed: string) => approveGrantFor(seed, workflowId, typed, { userId: 'u-admin', email: 'admin@example.com', role: 'msp_admin' });
 
 const lastTargets = (m: ReturnType<typeof mocks>) => [...m.updates.calls].reverse().find((u) => u.result?.targets)!.result!.targets as TargetOutcome[];
 

@@ -12,3 +12,4 @@ export { applyCapabilities } from './apply-capabilities.ts';
 export { workflowRun } from './workflow-run.ts';
 export { scheduledRun } from './scheduled-run.ts';
 export { fleetRollout } from './fleet-rollout.ts';
+export { upgradeOpenclaw } from './upgrade-openclaw.ts';

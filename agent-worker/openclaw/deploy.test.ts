@@ -56,13 +56,13 @@ afterAll(async () => {
 describe('OpenClaw deployment on a node', () => {
   it('passes preflight on a free port and refuses a port in use, naming it', async () => {
     const spec = await newSpec('preflight');
-    const checks = await preflight(engine.docker, spec);
+    const checks = await preflight(engine.docker, spec, cacheDir);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.name)).toEqual(['docker', 'port', 'disk', 'image']);
     const busy = net.createServer().listen(spec.port, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
     try {
-      const refused = (await preflight(engine.docker, spec)).find((c) => c.name === 'port');
+      const refused = (await preflight(engine.docker, spec, cacheDir)).find((c) => c.name === 'port');
       expect(refused).toEqual({ name: 'port', ok: false, detail: `127.0.0.1:${spec.port} is already in use on the machine` });
     } finally {
       busy.close();

@@ -30,6 +30,7 @@ describe('job-type registry', () => {
       'restart_gateway',
       'start_instance',
       'stop_instance',
+      'upgrade_openclaw',
       'workflow_run',
     ]);
     for (const definition of jobTypes().values()) {

@@ -573,6 +573,12 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/adopt` }),
     expect: api.mspStaff(201),
   },
+  'GET /system/bundle-versions': { request: fixed(), expect: api.mspStaffOutright(200) },
+  // An allowed request starts a run that no agent works on here (it waits for its node).
+  'POST /instances/:id/upgrade': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/upgrade`, body: { toVersion: '2026.9.5' } }),
+    expect: api.mspStaff(201),
+  },
   // The node is not online here: MSP staff are told so (409) once the authorization passed.
   'GET /instances/:id/logs': { request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/logs?tail=5` }), expect: api.mspStaff(409) },
   ...Object.fromEntries(
@@ -873,13 +879,13 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     expect: pages.mspStaff(302),
   },
   ...Object.fromEntries(
-    (['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((intent) => [
+    (['health-check', 'restart', 'stop', 'start', 'remove', 'upgrade'] as const).map((intent) => [
       `POST /nodes/:nodeId intent=${intent}`,
       {
         request: async (s: Seed, _r: RoleUnderTest, w: Which) => {
           const id = await freshManagedInstance(s, orgOf(s, w));
           const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
-          return { path: `/nodes/${row!.nodeId}`, body: { intent, id } };
+          return { path: `/nodes/${row!.nodeId}`, body: { intent, id, ...(intent === 'upgrade' ? { toVersion: '2026.9.5' } : {}) } };
         },
         expect: pages.mspStaff(302),
       } satisfies MatrixEntry,
