@@ -237,28 +237,33 @@ export async function approvalStep<A extends NodeActionName>(opts: {
   const oneCall = patched('approval-advances-in-one-call');
   const dispatch = oneCall && opts.then ? signInput(opts.then, uuid4()) : undefined;
   const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
-  // An approval that arrives while the wait is still being recorded moves nothing on: the record of the
-  // wait (retried, say) must not land after the job's move to `running`.
-  let waitRecorded = false;
+  let waitRecorded: Promise<boolean> | undefined;
   const decided = openApproval(
     { ...opts.policy, expiresAt },
     {
-      confirm: (grant, via, completes) => {
+      confirm: async (grant, via, completes) => {
         const check: DecisionCheck = { jobId: opts.policy.jobId, grant, via };
         if (!oneCall) return jobActivities.confirmDecision(check);
-        return localJobActivities.confirmDecision(completes && waitRecorded ? { ...check, advance: { step: opts.nextStep, ...(dispatch ? { dispatch } : {}) } } : check);
+        // The move to `running` lands after the record of the wait (which, retried, would otherwise undo it);
+        // an approval that arrives while the wait is still being recorded waits for that record first.
+        const advance = completes && (await waitRecorded);
+        return localJobActivities.confirmDecision(advance ? { ...check, advance: { step: opts.nextStep, ...(dispatch ? { dispatch } : {}) } } : check);
       },
       ignored: (input, reason) => opts.record({ approval: ignoredSignal(input, reason) }),
     },
   );
-  await opts.record({
+  const recording = opts.record({
     state: 'waiting_for_approval',
     step: 'approval',
     approvalPhrase: opts.policy.phrase,
     approvalExpiresAt: new Date(expiresAt).toISOString(),
     result: opts.result,
   });
-  waitRecorded = true;
+  waitRecorded = recording.then(
+    () => true,
+    () => false,
+  );
+  await recording;
   const decision = await decided();
   if (decision.outcome === 'expired') {
     await opts.record({ state: 'expired', step: null, failureReason: `nobody approved within ${opts.timeoutSeconds} s` });

@@ -3,8 +3,6 @@
 // other, within 20 minutes in all; each suite runs in its own process, stopped when its time is up.
 //
 // Still to come (issue 18), each as a suite here:
-//   orchestration  suite 1: typed approval → the node's first activity, beside a raw Temporal workflow
-//                  (Update, then an activity on another worker's queue) on the same dev server
 //   deployment     suite 2's limit: beside a bare `docker run` of the same image polled for /healthz,
 //                  restart beside `docker restart`, the time per step from the run's history (today the
 //                  suite reports the product's own seconds only: tests/bench/deploy-openclaw.ts)
@@ -21,6 +19,7 @@ interface Suite {
 }
 
 const SUITES: Record<string, Suite> = {
+  overhead: { script: 'tests/bench/overhead/main.ts', minutes: 8, what: "approval → the node's first activity, beside a raw Temporal Update → activity on the same dev server" },
   'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 12, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
   deployment: { script: 'tests/bench/deploy-openclaw.ts', minutes: 8, what: 'deploying and restarting OpenClaw through the product (needs Docker)' },
 };
