@@ -237,7 +237,7 @@ export async function approvalStep<A extends NodeActionName>(opts: {
   const oneCall = patched('approval-advances-in-one-call');
   const dispatch = oneCall && opts.then ? signInput(opts.then, uuid4()) : undefined;
   const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
-  let waitRecorded: Promise<boolean> | undefined;
+  const wait: { recorded?: Promise<boolean> } = {};
   const decided = openApproval(
     { ...opts.policy, expiresAt },
     {
@@ -246,7 +246,7 @@ export async function approvalStep<A extends NodeActionName>(opts: {
         if (!oneCall) return jobActivities.confirmDecision(check);
         // The move to `running` lands after the record of the wait (which, retried, would otherwise undo it);
         // an approval that arrives while the wait is still being recorded waits for that record first.
-        const advance = completes && (await waitRecorded);
+        const advance = completes && (await wait.recorded);
         return localJobActivities.confirmDecision(advance ? { ...check, advance: { step: opts.nextStep, ...(dispatch ? { dispatch } : {}) } } : check);
       },
       ignored: (input, reason) => opts.record({ approval: ignoredSignal(input, reason) }),
@@ -259,7 +259,7 @@ export async function approvalStep<A extends NodeActionName>(opts: {
     approvalExpiresAt: new Date(expiresAt).toISOString(),
     result: opts.result,
   });
-  waitRecorded = recording.then(
+  wait.recorded = recording.then(
     () => true,
     () => false,
   );
