@@ -12,6 +12,7 @@ import { auditEvents, jobs, nodes } from '../db/schema.ts';
 import { controlPlanePublicKey } from '../infra/control-plane-key.ts';
 import { generateKeyPair, keyFingerprint, verifyJob } from '../protocol/envelope.ts';
 import { freshDatabase, type TestDatabase } from '../tests/jest/db.ts';
+import { insertWaitingJob } from '../tests/jest/waiting-job.ts';
 import { seedTenants, type Tenants } from '../tests/jest/tenants.ts';
 import type { Confirmation } from '../workflows/approval.ts';
 import { createJobActivities, type DecisionCheck } from './jobs.ts';
@@ -32,33 +33,22 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** A restart job on the node, waiting for `needed` approvals. */
-async function waitingJob(needed = 1) {
-  const workflowId = `restart-${crypto.randomUUID()}`;
-  const runId = crypto.randomUUID();
-  const [row] = await t.db
-    .insert(jobs)
-    .values({
-      type: 'restart_gateway',
-      organizationId: w.msp.id,
-      nodeId,
-      workflowId,
-      runId,
-      state: 'waiting_for_approval',
-      step: 'approval',
-      approvalPhrase: phrase,
-      approvalExpiresAt: new Date(Date.now() + 3_600_000),
-      requestedBy: w.actors.operator.userId,
-      approvalPolicy: { approverRoles: ['msp_admin', 'msp_operator'], approverGroupIds: [], approvalsNeeded: needed, forbidSelfApproval: false },
-    })
-    .returning();
-  return row!;
+function waitingJob(needed = 1) {
+  return insertWaitingJob(t.db, {
+    type: 'restart_gateway',
+    organizationId: w.msp.id,
+    nodeId,
+    approvalPhrase: phrase,
+    requestedBy: w.actors.operator.userId,
+    approvalPolicy: { approverRoles: ['msp_admin', 'msp_operator'], approverGroupIds: [], approvalsNeeded: needed, forbidSelfApproval: false },
+  });
 }
 
 type Job = Awaited<ReturnType<typeof waitingJob>>;
 
 /** confirmDecision as the job's own run (a local activity's info names its run as an activity's does). */
 const confirm = (job: Job, input: Omit<DecisionCheck, 'jobId'>) =>
-  new MockActivityEnvironment({ workflowExecution: { workflowId: job.workflowId, runId: job.runId! }, workflowType: 'restartGateway', isLocal: true }).run(
+  new MockActivityEnvironment({ workflowExecution: { workflowId: job.workflowId, runId: job.runId }, workflowType: 'restartGateway', isLocal: true }).run(
     createJobActivities({ db: t.db }).confirmDecision,
     { jobId: job.id, ...input },
   ) as Promise<Confirmation>;

@@ -15,7 +15,7 @@ import { freePort } from '../../infra/ports.ts';
 import { progress } from '../../infra/progress.ts';
 import { startStack } from '../../infra/stack.ts';
 import { startTestEngine } from '../jest/docker.ts';
-import { signIn } from './sign-in.ts';
+import { signedInApi } from './sign-in.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password-1' };
@@ -72,16 +72,7 @@ async function main() {
   const stack = await startStack(config, { echoLogs: false });
   const base = stack.consoleUrl.replace(/\/$/, '');
   try {
-    const cookie = await signIn(base, ADMIN);
-    const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${base}/api/v1${p}`, {
-        method,
-        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<T>;
-    };
+    const api = await signedInApi(base, ADMIN);
     const until = async (id: string, state: string, withinMs = 300_000): Promise<Job> => {
       const deadline = Date.now() + withinMs;
       for (;;) {

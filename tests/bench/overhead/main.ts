@@ -38,7 +38,7 @@ import { progress } from '../../../infra/progress.ts';
 import { startStack } from '../../../infra/stack.ts';
 import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult } from '../../../protocol/envelope.ts';
 import { ms, percentile, reportHeader, table, writeReport } from '../report.ts';
-import { signIn } from '../sign-in.ts';
+import { signedInApi } from '../sign-in.ts';
 import { goUpdate, rawUpdateThenActivity } from './raw-workflow.ts';
 
 const N = Number(process.env.BENCH_OVERHEAD_N ?? 200);
@@ -134,18 +134,9 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-bench-overhead-'));
   fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    AGENT_DOOR_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    LOCAL_AGENT: 'off',
-  });
+  // Its own data folder and free ports: nothing of a running `npm start` is shared.
+  const ports = await Promise.all(['PORT', 'EMBEDDED_POSTGRES_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'AGENT_DOOR_PORT'].map(async (name) => [name, String(await freePort())]));
+  const config = loadConfig({ ...process.env, ...Object.fromEntries(ports), DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOCAL_AGENT: 'off' });
   delete process.env.DATABASE_URL;
   delete process.env.TEMPORAL_ADDRESS;
   const stack = await startStack(config, { echoLogs: false });
@@ -153,16 +144,7 @@ async function main() {
   const db = createDb(stack.databaseUrl, { max: 2 });
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    const cookie = await signIn(base, ADMIN);
-    const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${base}/api/v1${p}`, {
-        method,
-        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<T>;
-    };
+    const api = await signedInApi(base, ADMIN);
 
     // The node: a row, enrolled by the real CLI through the console; a managed instance on it.
     const [admin] = await db.select().from(users).where(eq(users.email, ADMIN.email));
