@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { issueGrant } from '../api/jobs/approval-grant.ts';
 import { auditEvents, jobs, nodes } from '../db/schema.ts';
 import { controlPlanePublicKey } from '../infra/control-plane-key.ts';
@@ -65,6 +65,7 @@ const auditOf = async (job: Job) =>
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.targetType, 'job'), eq(auditEvents.targetId, job.id)))
+      .orderBy(asc(auditEvents.id))
   ).map((e) => e.action);
 
 describe('the approval that completes a request (ADR 0027)', () => {
