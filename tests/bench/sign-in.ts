@@ -11,3 +11,17 @@ export async function signIn(base: string, credentials: { email: string; passwor
   if (!cookie.startsWith('aw_session=')) throw new Error(`could not sign in (${login.status})`);
   return cookie;
 }
+
+/** The REST API as the signed-in person calls it: JSON in and out, any status but 2xx thrown with its body. */
+export async function signedInApi(base: string, credentials: { email: string; password: string }) {
+  const cookie = await signIn(base, credentials);
+  return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${base}/api/v1${p}`, {
+      method,
+      headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<T>;
+  };
+}
