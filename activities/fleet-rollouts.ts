@@ -54,7 +54,7 @@ export function createFleetRolloutActivities(deps: { db: Db }) {
       try {
         const ctx = await requesterOf(db, job);
         const cover = (terms: Parameters<typeof coveringApprovals>[1]) => coveringApprovals({ jobId: job.id, requestedBy: job.requestedBy, approvals: job.approvals }, terms);
-        const recorded = await action.prepare(ctx, { targetId: target.id, childJobId: input.childJobId, rolloutJobId: job.id, cover });
+        const recorded = await action.prepare(ctx, { targetId: target.id, options: params.options ?? {}, childJobId: input.childJobId, rolloutJobId: job.id, cover });
         const prepared = { workflowType: action.jobType.workflow.name, workflowId: recorded.workflowId, args: recorded.args };
         // Kept until the child's run writes its own result: what a retry of this activity answers again.
         await db.update(jobs).set({ result: { prepared } }).where(eq(jobs.id, input.childJobId));

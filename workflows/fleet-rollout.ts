@@ -1,5 +1,5 @@
-// A fleet rollout (issue 19, ADR 0030): one action (a health check, a gateway restart, an inventory refresh;
-// an upgrade next) on many instances or nodes, as one parent run with one child run per target, each the
+// A fleet rollout (issue 19, ADR 0030): one action (a health check, a gateway restart, a change of version, an
+// inventory refresh) on many instances or nodes, as one parent run with one child run per target, each the
 // target's own job. The rollout asks one approval for everything (its children wait for none of their own:
 // the activity that records each child copies the rollout's checked approvals onto it, after checking them
 // against the child's own approval terms), runs a canary batch first, then batches with a pause between

@@ -43,6 +43,12 @@ export interface UpgradeOpenClawInput extends Partial<ApprovalTerms> {
   healthTimeoutSeconds?: number;
   /** Snapshots of the state volume kept after a successful upgrade (default DEFAULT_KEEP_SNAPSHOTS). */
   keepSnapshots?: number;
+  /**
+   * The fleet rollout whose approval covers this upgrade (ADR 0030): the job waits for no approval of its
+   * own. Only a claim: its node steps are signed only if the job's row holds a person's checked approval,
+   * which the rollout's activity copied there after checking it against this job's terms.
+   */
+  coveredBy?: string;
 }
 
 export interface UpgradeOpenClawResult {
@@ -96,7 +102,7 @@ export async function upgradeOpenclaw(input: UpgradeOpenClawInput): Promise<Upgr
     const fromVersion = pre.fromVersion ?? target.fromVersion;
     const shown: Record<string, unknown> = { fromVersion, toVersion: input.toVersion, preflight: pre.checks, toolsHash: toolsBefore.hash };
 
-    if (input.approvalPhrase) {
+    if (input.approvalPhrase && !input.coveredBy) {
       const terms = input as UpgradeOpenClawInput & ApprovalTerms;
       const approved = await approvalStep({
         policy: approvalPolicy(terms),

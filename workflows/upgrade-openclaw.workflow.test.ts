@@ -237,6 +237,18 @@ describe('upgradeOpenclaw (time-skipping)', () => {
     );
   });
 
+  it("runs without waiting when it carries approval terms but a rollout's approval covers it (coveredBy)", () => {
+    const m = mocks();
+    return ts.run(m.activities, () =>
+      withAgent({}, async () => {
+        const args = { ...input(true), coveredBy: `rollout-${crypto.randomUUID()}` };
+        const handle = await ts.env.client.workflow.start(upgradeOpenclaw, { args: [args], taskQueue: ts.taskQueue, workflowId: args.jobId });
+        await expect(handle.result()).resolves.toMatchObject({ state: 'completed', toVersion: '2026.9.6' });
+        expect(m.updates.calls.some((u) => u.state === 'waiting_for_approval')).toBe(false);
+      }),
+    );
+  });
+
   it('ends at a failed preflight with its reason, before any approval or change', () => {
     const m = mocks();
     return ts.run(m.activities, () =>

@@ -1,13 +1,15 @@
 // What a fleet rollout can do to each of its targets (ADR 0030): one entry per action, naming the child
 // job's type and recording that job for one target with the same checks as a single request from its
 // page (authorized for the rollout's requester, the instance managed, no other change under way, the
-// policy engine asked). Adding an action (the upgrade, next) is one entry here: its job type, what it
+// policy engine asked). Adding an action is one entry here: its job type, what it
 // targets, whether it needs the rollout's approval, and how one target's job is recorded.
 import { inventoryRefreshJob } from '../agents/job-types.ts';
 import { findNode, nodeTarget } from '../agents/service.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
-import { ConflictError } from '../errors.ts';
-import { healthCheckJob, restartJob } from '../instances/job-types.ts';
+import { ConflictError, InvalidInputError } from '../errors.ts';
+import { findBundleVersion, offeredBundleVersions } from '../../agent-worker/openclaw/bundle.ts';
+import { healthCheckJob, restartJob, upgradeJob } from '../instances/job-types.ts';
+import { upgradeRecord } from '../instances/upgrade.ts';
 import { managedTarget, onInstance, targetOf } from '../instances/service.ts';
 import type { JobTypeDefinition } from '../jobs/job-type.ts';
 import { approvalTerms, recordJob } from '../jobs/service.ts';
@@ -24,9 +26,15 @@ export interface PreparedTarget {
   judge: 'health' | 'state';
 }
 
+/** What the rollout's request says about the action itself (for an upgrade: the version to move to). */
+export interface RolloutOptions {
+  toVersion?: string;
+}
+
 export interface TargetRequest {
   /** The instance's or node's id, as the rollout's record holds it. */
   targetId: string;
+  options: RolloutOptions;
   childJobId: string;
   rolloutJobId: string;
   /** The rollout's approvals that cover the child, checked against the child's own terms (api/fleet/cover.ts). */
@@ -42,7 +50,9 @@ export interface RolloutAction {
   /** Whether the rollout as a whole waits for a typed approval (the action changes machines). */
   approval: boolean;
   /** The rollout's phrase for this many targets. */
-  phrase: (count: number) => string;
+  phrase: (count: number, options: RolloutOptions) => string;
+  /** Refuses the request's options for this action (InvalidInputError naming the field). */
+  checkOptions?: (options: RolloutOptions) => void;
   judge: PreparedTarget['judge'];
   prepare: (ctx: ServiceContext, request: TargetRequest) => Promise<{ workflowId: string; args: unknown }>;
 }
@@ -111,6 +121,34 @@ const inventory: RolloutAction = {
   },
 };
 
+const upgrade: RolloutAction = {
+  key: 'upgrade',
+  label: 'Change version',
+  targets: 'instance',
+  jobType: upgradeJob,
+  approval: true,
+  phrase: (n, o) => `change ${plural(n, 'instance')} to ${o.toVersion}`,
+  checkOptions: (o) => {
+    if (!o.toVersion || !findBundleVersion(o.toVersion))
+      throw new InvalidInputError({
+        toVersion: `toVersion must be one of the bundle's versions: ${offeredBundleVersions()
+          .map((v) => v.version)
+          .join(', ')}`,
+      });
+  },
+  judge: 'state',
+  prepare: async (ctx, r) => {
+    // The same checks and record as an upgrade asked on the instance's page; its own approval is covered.
+    const { instance, node, phrase, params, args } = await upgradeRecord(ctx, r.targetId, { toVersion: r.options.toVersion }, r.childJobId);
+    return recordJob(
+      ctx,
+      upgradeJob,
+      { id: r.childJobId, ...onInstance(instance, node, { ...params, ...inRollout(r) }), phrase, args: { ...args, coveredBy: r.rolloutJobId } },
+      r.cover,
+    );
+  },
+};
+
 /** Every action a rollout may run, by key. */
-export const ROLLOUT_ACTIONS: Readonly<Record<string, RolloutAction>> = Object.freeze({ health, restart, inventory });
+export const ROLLOUT_ACTIONS: Readonly<Record<string, RolloutAction>> = Object.freeze({ health, restart, upgrade, inventory });
 export const ROLLOUT_ACTION_KEYS = Object.keys(ROLLOUT_ACTIONS) as [string, ...string[]];

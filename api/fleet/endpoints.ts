@@ -14,7 +14,7 @@ export const fleetEndpoints = [
     status: 201,
     callsTemporal: true,
     summary:
-      'Start a rollout of an action over instances or nodes picked by organization, node, label, version or list: a canary batch, then batches with a pause between them, stopping by itself past its thresholds; one child job per target. A restart waits for one typed approval for the whole rollout (and optionally a second after the canary); health checks and inventory refreshes need none (a bulk action)',
+      'Start a rollout of an action over instances or nodes picked by organization, node, label, version or list: a canary batch, then batches with a pause between them, stopping by itself past its thresholds; one child job per target. A restart or a change of version (action upgrade, with toVersion) waits for one typed approval for the whole rollout (and optionally a second after the canary); health checks and inventory refreshes need none (a bulk action)',
     body: RolloutInput,
     response: JobOutput,
     handler: (ctx, { body }) => requestRollout(ctx, body),

@@ -11,6 +11,8 @@ export interface RolloutParams {
   action: string;
   selection: Record<string, unknown>;
   settings: RolloutSettings;
+  /** What the request said about the action itself (api/fleet/actions.ts RolloutOptions); absent in rollouts started before it existed. */
+  options?: { toVersion?: string };
   targets: { id: string; name: string; nodeId: string; organizationId: string }[];
   count: number;
 }

@@ -47,6 +47,13 @@ export const RolloutInput = z.object({
   maxFailuresPerBatch: count('maxFailuresPerBatch', 1, 50, 1),
   maxFailureRatio: z.coerce.number('maxFailureRatio must be a number').min(0, 'maxFailureRatio must be 0-1').max(1, 'maxFailureRatio must be 0-1').default(0.5),
   secondApproval: z.boolean('secondApproval must be true or false').default(false),
+  toVersion: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60, 'toVersion is too long')
+    .optional()
+    .describe('For action upgrade: the bundle version each instance moves to (GET /system/bundle-versions)'),
 });
 export type RolloutInput = z.infer<typeof RolloutInput>;
 
@@ -76,6 +83,8 @@ async function pickTargets(ctx: ServiceContext, q: RolloutInput, kind: 'instance
         eq(instances.state, 'managed'),
         q.organizationId ? eq(instances.organizationId, q.organizationId) : undefined,
         q.version ? eq(instances.bundleVersion, q.version) : undefined,
+        // An upgrade's targets already on its version have nothing to do: left out, not failed.
+        q.toVersion ? sql`${instances.bundleVersion} is distinct from ${q.toVersion}` : undefined,
         q.instanceIds ? inArray(instances.id, q.instanceIds) : undefined,
         ...nodeFilters,
       ),
@@ -92,19 +101,22 @@ export async function requestRollout(ctx: ServiceContext, input: unknown): Promi
   const action = ROLLOUT_ACTIONS[q.action]!;
   if (action.targets === 'node' && (q.version || q.instanceIds))
     throw new InvalidInputError({ action: `${q.action} acts on nodes: pick them by organization, node, label or nodeIds` });
+  action.checkOptions?.({ toVersion: q.toVersion });
+  if (q.toVersion && !action.checkOptions) throw new InvalidInputError({ toVersion: `a ${action.label.toLowerCase()} takes no version` });
   if (q.secondApproval && !action.approval) throw new InvalidInputError({ secondApproval: `a ${action.label.toLowerCase()} needs no approval, so none after the canary either` });
   const targets = await pickTargets(ctx, q, action.targets);
   if (!targets.length) throw new InvalidInputError({ action: `no ${action.targets === 'node' ? 'enrolled node' : 'managed instance'} matches this selection` });
   if (targets.length > MAX_TARGETS) throw new InvalidInputError({ action: `the selection has more than ${MAX_TARGETS} targets: narrow it` });
 
-  const { action: key, batchSize, canarySize, pauseSeconds, maxFailuresPerBatch, maxFailureRatio, secondApproval, ...selection } = q;
+  const { action: key, batchSize, canarySize, pauseSeconds, maxFailuresPerBatch, maxFailureRatio, secondApproval, toVersion, ...selection } = q;
+  const options = toVersion ? { toVersion } : {};
   const settings = { batchSize, canarySize, pauseSeconds, maxFailuresPerBatch, maxFailureRatio, secondApproval };
   const jobId = crypto.randomUUID();
-  const params: RolloutParams = { action: key, selection, settings, targets, count: targets.length };
+  const params: RolloutParams = { action: key, selection, settings, options, targets, count: targets.length };
   const args = { jobId, action: key, targets: targets.map((t) => ({ id: t.id, name: t.name })), settings };
   const base = { id: jobId, organizationId: ctx.actor.organizationId, params: params as unknown as Record<string, unknown> };
   if (!action.approval) return startJob(ctx, bulkJob, { ...base, args });
-  const phrase = action.phrase(targets.length);
+  const phrase = action.phrase(targets.length, options);
   return startJob(ctx, rolloutJob, { ...base, phrase, args: { ...args, ...(await approvalTerms(ctx, ctx.actor.organizationId, phrase)) } });
 }
 

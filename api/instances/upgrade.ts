@@ -37,8 +37,11 @@ const isDowngrade = (from: string | null, to: string) => {
   return f >= 0 && (t < 0 || t > f);
 };
 
-/** Moves a managed instance to bundle version `toVersion` after a typed approval. */
-export async function requestUpgrade(ctx: ServiceContext, instanceId: string, input: unknown, origin: JobOrigin = {}): Promise<JobOutput> {
+/**
+ * One instance's upgrade job as it is recorded: the same checks whether a person asks for it on the
+ * instance's page or a rollout asks for it on one of its targets (api/fleet/actions.ts).
+ */
+export async function upgradeRecord(ctx: ServiceContext, instanceId: string, input: unknown, jobId: string) {
   const { instance, node } = await managedTarget(ctx, instanceId, 'instance.upgrade');
   const { toVersion, healthTimeoutSeconds, ...asked } = parseInput(UpgradeBody, input ?? {});
   const keepSnapshots = asked.keepSnapshots ?? loadConfig().UPGRADE_KEEP_SNAPSHOTS;
@@ -51,13 +54,12 @@ export async function requestUpgrade(ctx: ServiceContext, instanceId: string, in
   }
   if (instance.bundleVersion === toVersion) throw new ConflictError('toVersion', `Instance ${instance.name} already runs OpenClaw ${toVersion}.`);
   if (instance.containerIds.length < 2) throw new ConflictError('id', `Instance ${instance.name} was adopted as it runs: deploy it anew to change its version.`);
-  const jobId = crypto.randomUUID();
   const phrase = `${isDowngrade(instance.bundleVersion, toVersion) ? 'downgrade' : 'upgrade'} ${instance.name} on ${node.name} to ${toVersion}`;
-  return startJob(ctx, upgradeJob, {
-    id: jobId,
-    ...onInstance(instance, node, { fromVersion: instance.bundleVersion, toVersion, keepSnapshots, healthTimeoutSeconds }),
+  return {
+    instance,
+    node,
     phrase,
-    retryOf: origin.retryOf,
+    params: { fromVersion: instance.bundleVersion, toVersion, keepSnapshots, healthTimeoutSeconds },
     args: {
       jobId,
       instanceId: instance.id,
@@ -68,5 +70,12 @@ export async function requestUpgrade(ctx: ServiceContext, instanceId: string, in
       nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
       healthTimeoutSeconds,
     },
-  });
+  };
+}
+
+/** Moves a managed instance to bundle version `toVersion` after a typed approval. */
+export async function requestUpgrade(ctx: ServiceContext, instanceId: string, input: unknown, origin: JobOrigin = {}): Promise<JobOutput> {
+  const jobId = crypto.randomUUID();
+  const { instance, node, phrase, params, args } = await upgradeRecord(ctx, instanceId, input, jobId);
+  return startJob(ctx, upgradeJob, { id: jobId, ...onInstance(instance, node, params), phrase, retryOf: origin.retryOf, args });
 }

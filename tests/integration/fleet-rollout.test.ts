@@ -76,6 +76,59 @@ describe('fleet rollouts on real Temporal', () => {
     expect(done.result).toMatchObject({ total: 1, completed: 0, failed: 1 });
   }, 240_000);
 
+  it("changes versions under the rollout's one approval: toVersion checked, instances already on it left out, the child's upgrade asks none", async () => {
+    const operator = w.ctx(w.actors.operator);
+    const onVersion = (name: string, version: string) =>
+      stack.t.db
+        .insert(instances)
+        .values({
+          organizationId: w.acme.id,
+          nodeId: nodeB.nodeId,
+          name,
+          state: 'managed',
+          containerIds: [crypto.randomBytes(32).toString('hex'), crypto.randomBytes(32).toString('hex')],
+          port: 18790,
+          bundleVersion: version,
+        })
+        .returning()
+        .then(([row]) => row!.id);
+    const older = await onVersion('ghost-older', '2026.9.5');
+    const current = await onVersion('ghost-current', '2026.9.6');
+    await expect(requestRollout(operator, { action: 'upgrade', instanceIds: [older] })).rejects.toMatchObject({
+      fieldErrors: { toVersion: expect.stringMatching(/one of the bundle's versions: 2026\.9\.6/) },
+    });
+    await expect(requestRollout(operator, { action: 'upgrade', instanceIds: [older], toVersion: '1.0.0' })).rejects.toMatchObject({
+      fieldErrors: { toVersion: expect.any(String) },
+    });
+    await expect(requestRollout(operator, { action: 'health', instanceIds: [older], toVersion: '2026.9.6' })).rejects.toMatchObject({
+      fieldErrors: { toVersion: 'a health check takes no version' },
+    });
+    await expect(requestRollout(operator, { action: 'upgrade', instanceIds: [current], toVersion: '2026.9.6' })).rejects.toMatchObject({
+      fieldErrors: { action: expect.stringMatching(/no managed instance matches/) },
+    });
+
+    const rollout = await requestRollout(operator, { action: 'upgrade', instanceIds: [older, current], toVersion: '2026.9.6', canarySize: 0, batchSize: 2 });
+    expect(rollout).toMatchObject({
+      type: 'fleet_rollout',
+      approvalPhrase: 'change 1 instance to 2026.9.6',
+      params: expect.objectContaining({ count: 1, options: { toVersion: '2026.9.6' } }),
+    });
+    await until(rollout.id, (j) => j.state === 'waiting_for_approval', 'the rollout to wait for its approval');
+    await approveJob(w.ctx(w.actors.admin), rollout.id, { phrase: 'change 1 instance to 2026.9.6' });
+    await until(rollout.id, (j) => j.state === 'completed', 'the rollout to end');
+    const [child] = await childrenOf(rollout.id);
+    expect(child).toMatchObject({
+      type: 'upgrade_openclaw',
+      instanceId: older,
+      state: 'failed',
+      params: expect.objectContaining({ fromVersion: '2026.9.5', toVersion: '2026.9.6' }),
+    });
+    expect(child!.approvals).toEqual([expect.objectContaining({ via: 'rollout', rolloutJobId: rollout.id, outcome: 'approved' })]);
+    expect(child!.approvalRequestedAt).toBeNull();
+    // Its containers do not exist: the node's preflight says so, and nothing was switched.
+    expect(child!.failureReason).toMatch(/preflight/);
+  }, 240_000);
+
   it('stops itself when its canary finds an instance unhealthy, and runs the next batch once resumed through the API', async () => {
     const ids = [await ghostInstance(nodeA, 'ghost-1'), await ghostInstance(nodeB, 'ghost-2'), await ghostInstance(nodeB, 'ghost-3')];
     const rollout = await requestRollout(w.ctx(w.actors.operator), { action: 'health', instanceIds: ids, canarySize: 1, batchSize: 2, maxFailuresPerBatch: 2 });

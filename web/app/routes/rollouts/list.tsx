@@ -1,7 +1,8 @@
 // Fleet rollouts and bulk actions (issue 19, ADR 0030): the ones started, newest first, and the form that
 // starts one: an action, which targets (organization, node label, bundle version), the batches and the
-// thresholds. A restart waits for one typed approval on its job page; a check or refresh starts at once.
+// thresholds. A restart or a change of version waits for one typed approval on its job page; a check or refresh starts at once.
 import { Form, Link, redirect, useNavigation } from 'react-router';
+import { offeredBundleVersions } from '../../../../agent-worker/openclaw/bundle.ts';
 import { authorize, can } from '../../../../api/authz.ts';
 import { ROLLOUT_ACTIONS } from '../../../../api/fleet/actions.ts';
 import { requestRollout } from '../../../../api/fleet/service.ts';
@@ -28,7 +29,8 @@ export async function loader({ request }: Route.LoaderArgs) {
   const items = [...rollouts!.items, ...bulk!.items].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 50);
   const { organizations } = await filterChoices(ctx, {}, {});
   const actions = Object.values(ROLLOUT_ACTIONS).map((a) => ({ key: a.key, label: a.label, targets: a.targets, approval: a.approval }));
-  return { items, organizations, actions, canStart: can(ctx.actor, 'fleet.rollout', own) };
+  const versions = offeredBundleVersions().map((v) => v.version);
+  return { items, organizations, actions, versions, canStart: can(ctx.actor, 'fleet.rollout', own) };
 }
 
 export async function action({ request }: Route.ActionArgs) {
@@ -40,7 +42,7 @@ export async function action({ request }: Route.ActionArgs) {
 
 export default function Rollouts({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(3000, ['job']);
-  const { items, organizations, actions, canStart } = loaderData;
+  const { items, organizations, actions, versions, canStart } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
   return (
@@ -48,7 +50,7 @@ export default function Rollouts({ loaderData, actionData }: Route.ComponentProp
       <h1>Rollouts</h1>
       <p className="muted">
         One action over many instances or nodes: a canary batch first, then batches with a pause between them, stopping by itself when a batch fails. Each target is its own job. A
-        restart waits for one typed approval for the whole rollout.
+        restart or a change of version waits for one typed approval for the whole rollout.
       </p>
       {canStart && (
         <Form method="post" aria-label="Start a rollout" className="stack">
@@ -73,6 +75,18 @@ export default function Rollouts({ loaderData, actionData }: Route.ComponentProp
             </label>
             <LabelledInput label="Node label" name="label" maxLength={60} error={errors.label} />
             <LabelledInput label="Bundle version" name="version" maxLength={60} error={errors.version} />
+            <label>
+              Change to version
+              <select name="toVersion" defaultValue="">
+                <option value="">(only for Change version)</option>
+                {versions.map((v) => (
+                  <option key={v} value={v}>
+                    {v}
+                  </option>
+                ))}
+              </select>
+              <FieldError message={errors.toVersion} />
+            </label>
           </div>
           <div className="row">
             <LabelledInput label="Canary size" name="canarySize" type="number" min={0} max={50} defaultValue={1} error={errors.canarySize} />

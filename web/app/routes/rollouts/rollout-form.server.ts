@@ -11,6 +11,7 @@ export function rolloutFromForm(form: FormData, extra: Record<string, unknown> =
     ...text('organizationId'),
     ...text('label'),
     ...text('version'),
+    ...text('toVersion'),
     ...text('canarySize'),
     ...text('batchSize'),
     ...text('pauseSeconds'),
