@@ -13,6 +13,7 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { jobs, rolloutControls, type RolloutControl } from '../db/schema.ts';
 import { approvedByAPerson, asCallingRun, CallerRefused, jobOfCallingRun } from './calling-run.ts';
+import { jobAsActor } from './jobs.ts';
 import { requesterOf } from './workflow-runs.ts';
 
 const rolloutOfCallingRun = async (tx: Executor, jobId: string) => {
@@ -97,10 +98,7 @@ export function createFleetRolloutActivities(deps: { db: Db }) {
           .values({ jobId: job.id, ...values })
           .onConflictDoUpdate({ target: rolloutControls.jobId, set: values });
         await recordAudit(tx, {
-          actorType: 'workflow',
-          actorId: job.workflowId,
-          actorLabel: `job ${job.type}`,
-          organizationId: job.organizationId,
+          ...jobAsActor(job),
           action: 'fleet.rollout.stopped',
           targetType: 'job',
           targetId: job.id,

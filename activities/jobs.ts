@@ -47,13 +47,18 @@ export async function jobOnItsInstance(tx: Executor, input: { jobId: string; ins
   return job;
 }
 
+/** The job's own run as the audit event's actor, in the job's organization. */
+export const jobAsActor = (job: Pick<JobRecord, 'workflowId' | 'type' | 'organizationId'>) => ({
+  actorType: 'workflow' as const,
+  actorId: job.workflowId,
+  actorLabel: `job ${job.type}`,
+  organizationId: job.organizationId,
+});
+
 /** An instance event, told as the job's workflow did it. */
 export const auditInstance = (tx: Executor, job: JobRecord, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>) =>
   recordAudit(tx, {
-    actorType: 'workflow',
-    actorId: job.workflowId,
-    actorLabel: `job ${job.type}`,
-    organizationId: job.organizationId,
+    ...jobAsActor(job),
     action,
     targetType: 'instance',
     targetId: job.instanceId,
@@ -65,10 +70,7 @@ export const auditInstance = (tx: Executor, job: JobRecord, action: string, outc
 async function auditStateChange(tx: Executor, job: JobRecord, state: JobState, step: string | null, reason?: string): Promise<void> {
   logJobState(job, state, step);
   await recordAudit(tx, {
-    actorType: 'workflow',
-    actorId: job.workflowId,
-    actorLabel: `job ${job.type}`,
-    organizationId: job.organizationId,
+    ...jobAsActor(job),
     targetType: 'job',
     targetId: job.id,
     action: `job.${state}`,

@@ -1,5 +1,7 @@
 // Signing in to the console as a person does (the login form's POST): the session cookie, for benchmarks
 // that drive the console or the API over HTTP.
+import { apiCaller } from './product.ts';
+
 export async function signIn(base: string, credentials: { email: string; password: string }): Promise<string> {
   const login = await fetch(`${base}/login`, {
     method: 'POST',
@@ -14,14 +16,5 @@ export async function signIn(base: string, credentials: { email: string; passwor
 
 /** The REST API as the signed-in person calls it: JSON in and out, any status but 2xx thrown with its body. */
 export async function signedInApi(base: string, credentials: { email: string; password: string }) {
-  const cookie = await signIn(base, credentials);
-  return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${base}/api/v1${p}`, {
-      method,
-      headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<T>;
-  };
+  return apiCaller(base, await signIn(base, credentials));
 }

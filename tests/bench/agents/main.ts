@@ -18,8 +18,8 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { progress } from '../../../infra/progress.ts';
 import { startStack } from '../../../infra/stack.ts';
-import { apiCaller, benchProductConfig } from '../product.ts';
-import { signIn } from '../sign-in.ts';
+import { benchProductConfig } from '../product.ts';
+import { signedInApi } from '../sign-in.ts';
 import type { EnrollItem, FleetCommand, FleetReply } from './fleet.ts';
 import { historyBreakdown, type Breakdown } from './history.ts';
 import { between, usage } from './proc.ts';
@@ -112,8 +112,7 @@ async function main() {
     const base = stack.consoleUrl.replace(/\/$/, '');
     const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
     cleanup.unshift(() => sql.end({ timeout: 5 }));
-    const cookie = await signIn(base, ADMIN);
-    const api = apiCaller(base, cookie);
+    const api = await signedInApi(base, ADMIN);
     const [msp] = await sql<{ id: string }[]>`select id from organizations where kind = 'msp' limit 1`;
 
     const fleet = startFleet(path.join(dataDir, 'fleet'), base);

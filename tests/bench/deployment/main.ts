@@ -20,7 +20,8 @@ import { freePort } from '../../../infra/ports.ts';
 import { progress } from '../../../infra/progress.ts';
 import { startStack } from '../../../infra/stack.ts';
 import { startTestEngine } from '../../jest/docker.ts';
-import { signIn } from '../sign-in.ts';
+import { benchProductConfig } from '../product.ts';
+import { signedInApi } from '../sign-in.ts';
 import { DockerCli } from './bare.ts';
 import { jobBreakdown, type RunBreakdown } from './history.ts';
 import { firstAnswer, watchOutage } from './poll.ts';
@@ -56,11 +57,7 @@ async function main() {
   const imageCheckStarted = Date.now();
   await ensureBundleImage(engine.docker, { cacheDir });
   const imageCheckMs = Date.now() - imageCheckStarted;
-  const ports = ['PORT', 'EMBEDDED_POSTGRES_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'AGENT_DOOR_PORT'];
-  const free = Object.fromEntries(await Promise.all(ports.map(async (name) => [name, String(await freePort())])));
-  const config = loadConfig({ ...process.env, ...free, DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
-  delete process.env.DATABASE_URL;
-  delete process.env.TEMPORAL_ADDRESS;
+  const config = await benchProductConfig(dataDir, ADMIN);
   process.env.DOCKER_HOST = `unix://${engine.socketPath}`;
   const stack = await startStack(config, { echoLogs: false });
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -68,16 +65,7 @@ async function main() {
   const base = stack.consoleUrl.replace(/\/$/, '');
   const cli = new DockerCli(engine.socketPath);
   try {
-    const cookie = await signIn(base, ADMIN);
-    const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${base}/api/v1${p}`, {
-        method,
-        headers: { cookie, Origin: base, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<T>;
-    };
+    const api = await signedInApi(base, ADMIN);
     // The job's state as the operator's console reads it, every 100 ms (the poll's own interval).
     const until = async (id: string, state: string, withinMs = 300_000): Promise<Job> => {
       const deadline = Date.now() + withinMs;
