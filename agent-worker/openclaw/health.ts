@@ -133,6 +133,9 @@ const STATE_EVERY_MS = 1000;
 /** How long after a failed `openclaw gateway health` the wait runs it again (the HTTP polls go on meanwhile). */
 const CLI_RETRY_MS = 1000;
 
+/** Where the warm-up's CLI connects: nothing listens on port 1 in the gateway's namespace, so it is refused at once. */
+const WARM_UP_PORT = 1;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -140,10 +143,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * says. Each `openclaw gateway health` is a fresh Node process; the first in a helper (new, or restarted
  * into the gateway's new namespace: its /tmp is a tmpfs) compiles the CLI's modules and leaves them in
  * Node's compile cache there, so the real check, once /readyz answers, takes about a second instead of
- * three to seven. It costs the helper's own CPU (its own limit), next to the gateway's start.
+ * three to seven. It costs the helper's own CPU (its own limit), next to the gateway's start. It asks a
+ * port where nothing listens, so the starting gateway gets no connection from it: the only CLI run the
+ * gateway sees is the real check, once /readyz answers.
  */
-function warmHealthCli(docker: Dockerode, cliId: string, port: number): Promise<void> {
-  return execIn(docker, cliId, [...OPENCLAW_ENTRYPOINT, 'gateway', 'health', '--port', String(port), '--timeout', '1000'], 20_000).then(
+function warmHealthCli(docker: Dockerode, cliId: string): Promise<void> {
+  return execIn(docker, cliId, [...OPENCLAW_ENTRYPOINT, 'gateway', 'health', '--port', String(WARM_UP_PORT), '--timeout', '1000'], 20_000).then(
     () => undefined,
     () => undefined,
   );
@@ -209,7 +214,7 @@ export async function waitHealthy(
         throw new Error(`the gateway was not healthy within ${opts.timeoutMs / 1000} s: ${what} did not succeed`);
       }
       // Not answering yet on the first look: warm the helper's CLI meanwhile (once, in a helper of the gateway's namespace).
-      if (!warm && !healthz?.ok && health.cli.state === 'running' && ref.cliId) warm = warmHealthCli(docker, ref.cliId, ref.port);
+      if (!warm && !healthz?.ok && health.cli.state === 'running' && ref.cliId) warm = warmHealthCli(docker, ref.cliId);
       const checks = `/healthz ${checkMark(health.healthz?.ok)}, /readyz ${checkMark(health.readyz?.ok)}, openclaw gateway health ${checkMark(health.cliCheck?.ok)}`;
       opts.progress?.(waitingFor(checks, ++attempt, started, opts.timeoutMs));
     }

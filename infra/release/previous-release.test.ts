@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { git, previousRelease } from './previous-release.ts';
+import { git, previousRelease, RELEASES_FILE, type Release } from './previous-release.ts';
 
 let repo: string;
 const commit = (message: string) => {
@@ -20,11 +20,11 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
 
 describe('previousRelease', () => {
-  it('says to fetch the tags when none is reachable, or only HEAD’s own', () => {
+  it('says to fetch the history and tags when no release is in HEAD’s history, or only HEAD’s own', () => {
     commit('first');
-    expect(() => previousRelease(repo)).toThrow(/No previous release: no v\* tag is reachable from HEAD .*Fetch the tags \(git fetch --tags\)/);
+    expect(() => previousRelease(repo)).toThrow(/No previous release: neither a v\* tag nor infra\/release\/releases\.json names a commit .*git fetch --unshallow --tags/);
     tag('v0.9.0');
-    expect(() => previousRelease(repo)).toThrow(/other than HEAD's own \(v0\.9\.0\).*git fetch --tags/);
+    expect(() => previousRelease(repo)).toThrow(/other than HEAD's own \(v0\.9\.0\).*git fetch --unshallow --tags/);
   });
 
   it('is the newest v* tag by version that does not point at HEAD; an annotated tag gives its commit', () => {
@@ -51,6 +51,38 @@ describe('previousRelease', () => {
       expect(previousRelease(clone).tag).toBe('v0.9.0'); // the clone is of origin's HEAD, the side branch
       expect(git(['tag', '--list'], clone).split('\n')).toEqual(expect.arrayContaining(['v0.9.0', 'v0.10.0']));
     } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a release recorded in releases.json where the clone and its origin have no tags (a pushed branch), but not one on another branch', () => {
+    // origin: a repository that got the branch pushed and never the tags.
+    const origin = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-previous-release-origin-'));
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-previous-release-notags-'));
+    try {
+      git(['checkout', '-q', 'main'], repo);
+      const ten = git(['rev-parse', 'v0.10.0^{commit}'], repo);
+      const side = git(['rev-parse', 'side'], repo);
+      fs.mkdirSync(path.join(repo, 'infra/release'), { recursive: true });
+      const record = (releases: Release[]) => {
+        fs.writeFileSync(path.join(repo, RELEASES_FILE), JSON.stringify(releases));
+        git(['add', RELEASES_FILE], repo);
+        git(['-c', 'user.name=t', '-c', 'user.email=t@example.test', 'commit', '-qm', 'record releases'], repo);
+      };
+      record([
+        { tag: 'v0.10.0', commit: ten },
+        { tag: 'v0.11.0', commit: side }, // newer, but not in main's history
+      ]);
+      git(['init', '-q', '--bare', origin], os.tmpdir());
+      git(['push', '-q', origin, 'main'], repo);
+      git(['clone', '-q', '--branch', 'main', origin, clone], os.tmpdir());
+      expect(git(['tag', '--list'], clone)).toBe('');
+      expect(previousRelease(clone)).toEqual({ tag: 'v0.10.0', commit: ten });
+      // A malformed record is named, not skipped.
+      record([{ tag: 'v0.10.0', commit: ten.slice(0, 12) }]);
+      expect(() => previousRelease(repo)).toThrow('infra/release/releases.json[0].commit: expected a full 40-hex commit id');
+    } finally {
+      fs.rmSync(origin, { recursive: true, force: true });
       fs.rmSync(clone, { recursive: true, force: true });
     }
   });
