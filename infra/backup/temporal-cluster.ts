@@ -1,0 +1,155 @@
+// A Temporal cluster's persistence on PostgreSQL in a backup (TEMPORAL_DATABASE_URL): its two databases,
+// dumped as the product's database is (./database.ts: every table COPYed out of one REPEATABLE READ READ
+// ONLY snapshot per database, and the sequences' positions), with the schema version temporal-sql-tool
+// recorded in each. The history database is the source of truth; the visibility database (the lists)
+// is dumped after it. A restore sets up the schema with the runbook's own command
+// (infra/temporal-cluster/setup-schema.sh: empty databases at this server release's schema), checks that
+// the schema version is the archive's, and COPYs the rows back in one transaction per database. A database
+// in which any table other than the schema tool's holds a row is refused, naming it: the server has
+// run on it, and its shards, namespaces and histories would collide with the archive's.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../config.ts';
+import { UserFacingError } from '../progress.ts';
+import type { TemporalServerToolchain } from '../toolchain/temporal-server.ts';
+import { connect, copyTablesIn, qualified, copyTablesOut, sequencesOf, tableDifferences, tablesOf, type DumpedSequence, type DumpedTable } from './database.ts';
+
+/** The cluster's databases, as infra/temporal-cluster/config/production.yaml and setup-schema.sh name them. */
+export const TEMPORAL_DATABASES = ['temporal', 'temporal_visibility'] as const;
+const SCHEMAS = ['public'];
+/** temporal-sql-tool's own record of the schema: written by setup-schema.sh, never copied back. */
+const SCHEMA_TOOL_TABLES = new Set(['schema_version', 'schema_update_history']);
+
+export interface TemporalDatabaseDump {
+  name: string;
+  serverVersion: string;
+  /** schema_version.curr_version, as temporal-sql-tool left it. */
+  schemaVersion: string;
+  /** Files relative to the archive's temporal-cluster/<name>/ folder. */
+  tables: DumpedTable[];
+  sequences: DumpedSequence[];
+}
+
+/** TEMPORAL_DATABASE_URL with its database set to `name`. */
+function urlOf(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+const dataTables = <T extends { name: string }>(tables: T[]) => tables.filter((t) => !SCHEMA_TOOL_TABLES.has(t.name));
+
+async function schemaVersionOf(sql: Parameters<typeof tablesOf>[0], name: string): Promise<string | undefined> {
+  const tables = await tablesOf(sql, SCHEMAS);
+  if (!tables.some((t) => t.name === 'schema_version')) return undefined;
+  const [row] = await sql<{ curr_version: string }[]>`select curr_version from schema_version where db_name = ${name}`;
+  return row?.curr_version;
+}
+
+/** Dumps both databases into `dir`/<name>/. */
+export async function dumpTemporalCluster(url: string, dir: string): Promise<TemporalDatabaseDump[]> {
+  const dumps: TemporalDatabaseDump[] = [];
+  for (const name of TEMPORAL_DATABASES) {
+    const into = path.join(dir, name);
+    fs.mkdirSync(into, { recursive: true, mode: 0o700 });
+    const sql = connect(urlOf(url, name));
+    try {
+      dumps.push(
+        await sql.begin('isolation level repeatable read read only', async (tx) => {
+          const [{ server_version: serverVersion }] = (await tx`show server_version`) as unknown as [{ server_version: string }];
+          const schemaVersion = await schemaVersionOf(tx, name);
+          if (!schemaVersion) throw new UserFacingError(`The database ${name} of TEMPORAL_DATABASE_URL has no Temporal schema (no schema_version): is it the cluster's?`);
+          const tables = await copyTablesOut(tx, into, dataTables(await tablesOf(tx, SCHEMAS)));
+          return { name, serverVersion, schemaVersion, tables, sequences: await sequencesOf(tx, SCHEMAS) };
+        }),
+      );
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }
+  return dumps;
+}
+
+/** The databases (of the two) that exist and in which a table other than the schema tool's holds a row. */
+export async function temporalDatabasesInUse(url: string): Promise<{ name: string; tables: string[] }[]> {
+  const inUse: { name: string; tables: string[] }[] = [];
+  for (const name of TEMPORAL_DATABASES) {
+    const sql = connect(urlOf(url, name));
+    try {
+      const filled: string[] = [];
+      for (const t of dataTables(await tablesOf(sql, SCHEMAS))) {
+        const [{ any }] = await sql.unsafe<[{ any: boolean }]>(`select exists (select 1 from ${qualified(t)}) as any`);
+        if (any) filled.push(t.name);
+      }
+      if (filled.length > 0) inUse.push({ name, tables: filled });
+    } catch (err) {
+      // 3D000: the database does not exist yet; setup-schema.sh creates it.
+      if ((err as { code?: string }).code !== '3D000') throw err;
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }
+  return inUse;
+}
+
+/** Runs infra/temporal-cluster/setup-schema.sh against TEMPORAL_DATABASE_URL's server and role; its output on failure. */
+function setupSchema(url: string, toolchain: TemporalServerToolchain): Promise<void> {
+  const u = new URL(url);
+  const env = {
+    PATH: process.env.PATH,
+    TEMPORAL_SQL_TOOL: toolchain.sqlTool,
+    TEMPORAL_SCHEMA_DIR: toolchain.schemaDir,
+    TEMPORAL_DB_HOST: u.hostname.replace(/^\[|\]$/g, ''),
+    TEMPORAL_DB_PORT: u.port || '5432',
+    TEMPORAL_DB_USER: decodeURIComponent(u.username) || 'temporal',
+    TEMPORAL_DB_PASSWORD: decodeURIComponent(u.password),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', [path.join(REPO_ROOT, 'infra/temporal-cluster/setup-schema.sh')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) stream.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new UserFacingError(`setup-schema.sh failed (exit ${code}):\n${output.slice(-2000)}`))));
+  });
+}
+
+/**
+ * Sets up the (empty) databases with setup-schema.sh and loads the archive's rows from `dir`/<name>/,
+ * each database in one transaction, after checking its schema version is the archive's.
+ */
+export async function loadTemporalCluster(url: string, dir: string, dumps: TemporalDatabaseDump[], toolchain: TemporalServerToolchain): Promise<void> {
+  await setupSchema(url, toolchain);
+  for (const dump of dumps) {
+    const sql = connect(urlOf(url, dump.name));
+    try {
+      await sql.begin(async (tx) => {
+        const version = await schemaVersionOf(tx, dump.name);
+        if (version !== dump.schemaVersion) {
+          throw new UserFacingError(
+            `The archive's Temporal database ${dump.name} has schema version ${dump.schemaVersion}; this release's Temporal server sets up ${version ?? 'none'}: ` +
+              'restore it with the release that made it (its manifest names the version), then upgrade.',
+          );
+        }
+        const differences = tableDifferences(dataTables(await tablesOf(tx, SCHEMAS)), dump.tables);
+        if (differences.length > 0) throw new UserFacingError(`The archive's Temporal database ${dump.name} does not match its schema version (${differences.join(', ')}).`);
+        await copyTablesIn(tx, path.join(dir, dump.name), dump.tables, dump.sequences);
+      });
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }
+}
+
+/** Empties the data tables of both databases again (a restore that failed after loading them), keeping the schema. */
+export async function clearTemporalCluster(url: string): Promise<void> {
+  for (const name of TEMPORAL_DATABASES) {
+    const sql = connect(urlOf(url, name));
+    try {
+      const tables = dataTables(await tablesOf(sql, SCHEMAS));
+      if (tables.length > 0) await sql.unsafe(`truncate ${tables.map(qualified).join(', ')}`);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }
+}
