@@ -105,7 +105,7 @@ const EnvSchema = z.object({
     .string()
     .url('TEMPORAL_DATABASE_URL must be a URL')
     .refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), 'TEMPORAL_DATABASE_URL must be a postgres:// URL')
-    .refine((v) => ['', '/', '/temporal'].includes(new URL(v).pathname), 'TEMPORAL_DATABASE_URL names the database temporal (or none), as the cluster\'s configuration does')
+    .refine((v) => ['', '/', '/temporal'].includes(new URL(v).pathname), "TEMPORAL_DATABASE_URL names the database temporal (or none), as the cluster's configuration does")
     .optional(),
   // The control-plane worker's queue (default `control-plane`, workflows/task-queues.ts); test files that
   // run their own worker against their own database each use their own.

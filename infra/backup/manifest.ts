@@ -28,9 +28,7 @@ export interface Manifest {
   database: Omit<DatabaseDump, 'tables'> & { source: 'embedded' | 'DATABASE_URL'; tables: DatabaseDump['tables'] };
   /** The dev server's SQLite file, or a cluster's PostgreSQL databases (TEMPORAL_DATABASE_URL, in temporal-cluster/<name>/), or why neither. */
   temporal:
-    | { included: true; file: string; namespace: string }
-    | { included: true; cluster: { databases: TemporalDatabaseDump[] }; namespace: string }
-    | { included: false; why: string };
+    { included: true; file: string; namespace: string } | { included: true; cluster: { databases: TemporalDatabaseDump[] }; namespace: string } | { included: false; why: string };
   /** Files of DATA_DIR/secrets and DATA_DIR/agent in the archive, relative to the data folder. */
   files: string[];
   keysNotIncluded: { variable: string; why: string }[];

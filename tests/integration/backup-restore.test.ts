@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { emptyDatabase } from '../jest/db.ts';
+import { jobInState } from '../jest/job-state.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { signIn as signInAs } from '../bench/sign-in.ts';
 import { freeStartPorts, startStartScript, stopStartScript as stop, untilRunning } from '../jest/start-script.ts';
@@ -60,16 +61,7 @@ interface Job {
   result: Record<string, unknown> | null;
 }
 
-const jobWhen = (cookie: string, id: string, state: string, withinMs = 60_000) =>
-  waitFor(
-    `job ${id} to be ${state}`,
-    async () => {
-      const job = await api<Job>(cookie, 'GET', `/jobs/${id}`);
-      if (job.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
-      return job.state === state ? job : undefined;
-    },
-    withinMs,
-  );
+const jobWhen = (cookie: string, id: string, state: string, withinMs?: number) => jobInState(id, () => api<Job>(cookie, 'GET', `/jobs/${id}`), state, withinMs);
 
 const localNodeId = (cookie: string) =>
   waitFor(

@@ -20,9 +20,9 @@ import { generateKeyPair } from '../../protocol/envelope.ts';
 import { signIn } from '../bench/sign-in.ts';
 import { startDebianPostgres, type DebianPostgres } from '../jest/debian-postgres.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
+import { jobInState } from '../jest/job-state.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { startTemporalCluster, type TemporalCluster } from '../jest/temporal-cluster.ts';
-import { waitFor } from '../jest/wait-for.ts';
 
 const ADMIN = { email: 'cluster-backup@example.com', password: 'cluster-backup-password-1' };
 const PASSPHRASE = 'a long backup passphrase for the cluster test';
@@ -66,16 +66,7 @@ interface Job {
   approvalPhrase: string | null;
   result: Record<string, unknown> | null;
 }
-const jobWhen = (cookie: string, id: string, state: string, withinMs = 60_000) =>
-  waitFor(
-    `job ${id} to be ${state}`,
-    async () => {
-      const job = await api<Job>(cookie, 'GET', `/jobs/${id}`);
-      if (job.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
-      return job.state === state ? job : undefined;
-    },
-    withinMs,
-  );
+const jobWhen = (cookie: string, id: string, state: string, withinMs?: number) => jobInState(id, () => api<Job>(cookie, 'GET', `/jobs/${id}`), state, withinMs);
 
 /** Runs `statement` as the role of `url` in its server's `postgres` database (DROP DATABASE cannot run in the one it drops). */
 async function asRole(url: string, statement: string): Promise<void> {
