@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { generateSecretsKey } from '../../infra/secret-box.ts';
@@ -81,6 +82,7 @@ async function asRole(url: string, statement: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  if (!consoleBuildIsCurrent()) await buildConsole(); // npm test builds it once before Jest
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-cluster-backup-'));
   pg = await startDebianPostgres();
   cluster = await startTemporalCluster({ pg, dir, namespace: NAMESPACE });
