@@ -72,9 +72,23 @@ export async function dumpTemporalCluster(url: string, dir: string): Promise<Tem
 }
 
 /** The databases (of the two) that exist and in which a table other than the schema tool's holds a row. */
+/** Which of the cluster's databases exist, asked of the server's `postgres` database: a connection to a missing one is never opened. */
+async function existingDatabases(url: string): Promise<Set<string>> {
+  const sql = connect(urlOf(url, 'postgres'));
+  try {
+    const rows = await sql<{ datname: string }[]>`select datname from pg_database where datname in ${sql([...TEMPORAL_DATABASES])}`;
+    return new Set(rows.map((r) => r.datname));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 export async function temporalDatabasesInUse(url: string): Promise<{ name: string; tables: string[] }[]> {
   const inUse: { name: string; tables: string[] }[] = [];
+  const existing = await existingDatabases(url);
   for (const name of TEMPORAL_DATABASES) {
+    // Not there yet: empty by definition (setup-schema.sh creates it).
+    if (!existing.has(name)) continue;
     const sql = connect(urlOf(url, name));
     try {
       const filled: string[] = [];
