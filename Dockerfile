@@ -36,8 +36,8 @@ COPY infra ./infra
 COPY protocol ./protocol
 COPY web ./web
 COPY workflows ./workflows
-# The OpenClaw bundle's constants (pure data) are the one part of the agent the control plane reads.
-COPY agent-worker/openclaw/bundle.ts ./agent-worker/openclaw/bundle.ts
+# The agent (the compose file's optional `agent` service); the control plane reads its bundle constants.
+COPY agent-worker ./agent-worker
 # Mount points of the certificate volumes (docker-compose.yml): an empty named volume takes its folder's
 # owner from the image, so the `certs` service, running as `node`, can write into them.
 RUN mkdir -p /tls/ca /tls/temporal /tls/temporal-ui /tls/app && chown -R node:node /tls

@@ -12,8 +12,21 @@ import { approvalsNeededOf, approvalsOfRequest, mayDecide } from '../api/jobs/ap
 import { approvalGrantPublicKey } from '../infra/approval-grant-key.ts';
 import { grantProblem, type ApprovalGrant } from '../protocol/approval-grant.ts';
 import type { Confirmation } from '../workflows/approval.ts';
+import { signNodeJob, type SignNodeJobInput } from './node-jobs.ts';
 
 const TERMINAL: JobState[] = ['completed', 'failed', 'expired', 'cancelled', 'rejected'];
+
+/** A decision to check (confirmDecision). */
+export interface DecisionCheck {
+  jobId: string;
+  grant: ApprovalGrant;
+  via: 'console' | 'signal';
+  /**
+   * Where an approval that completes the request takes the job: its next step (the job is then
+   * `running` there) and, when that step runs on a node, its envelope to sign (ADR 0032).
+   */
+  advance?: { step: string; dispatch?: SignNodeJobInput };
+}
 
 export interface JobUpdate {
   jobId: string;
@@ -34,19 +47,38 @@ export async function jobOnItsInstance(tx: Executor, input: { jobId: string; ins
   return job;
 }
 
+/** The job's own run as the audit event's actor, in the job's organization. */
+export const jobAsActor = (job: Pick<JobRecord, 'workflowId' | 'type' | 'organizationId'>) => ({
+  actorType: 'workflow' as const,
+  actorId: job.workflowId,
+  actorLabel: `job ${job.type}`,
+  organizationId: job.organizationId,
+});
+
 /** An instance event, told as the job's workflow did it. */
 export const auditInstance = (tx: Executor, job: JobRecord, action: string, outcome: 'success' | 'failure', details: Record<string, unknown>) =>
   recordAudit(tx, {
-    actorType: 'workflow',
-    actorId: job.workflowId,
-    actorLabel: `job ${job.type}`,
-    organizationId: job.organizationId,
+    ...jobAsActor(job),
     action,
     targetType: 'instance',
     targetId: job.instanceId,
     outcome,
     details,
   });
+
+/** A job's change of state, in the worker's log and the audit trail. */
+async function auditStateChange(tx: Executor, job: JobRecord, state: JobState, step: string | null, reason?: string): Promise<void> {
+  logJobState(job, state, step);
+  await recordAudit(tx, {
+    ...jobAsActor(job),
+    targetType: 'job',
+    targetId: job.id,
+    action: `job.${state}`,
+    outcome: state === 'failed' ? 'failure' : 'success',
+    reason: reason ?? null,
+    details: { type: job.type, from: job.state, step, nodeId: job.nodeId },
+  });
+}
 
 export function createJobActivities(deps: { db: Db }) {
   return {
@@ -74,19 +106,8 @@ export function createJobActivities(deps: { db: Db }) {
             ...(input.state && TERMINAL.includes(input.state) ? { completedAt: job.completedAt ?? now } : {}),
           })
           .where(eq(jobs.id, job.id));
-        const actor = { actorType: 'workflow' as const, actorId: job.workflowId, actorLabel: `job ${job.type}` };
         const target = { organizationId: job.organizationId, targetType: 'job', targetId: job.id };
-        if (input.state && input.state !== job.state) {
-          logJobState(job, input.state, input.step ?? job.step);
-          await recordAudit(tx, {
-            ...actor,
-            ...target,
-            action: `job.${input.state}`,
-            outcome: input.state === 'failed' ? 'failure' : 'success',
-            reason: input.failureReason ?? null,
-            details: { type: job.type, from: job.state, step: input.step ?? job.step, nodeId: job.nodeId },
-          });
-        }
+        if (input.state && input.state !== job.state) await auditStateChange(tx, job, input.state, input.step ?? job.step, input.failureReason);
         if (approvals !== job.approvals && input.approval) {
           const a = input.approval;
           await recordAudit(tx, {
@@ -108,11 +129,13 @@ export function createJobActivities(deps: { db: Db }) {
      * the web process for this job's run and unused; the job waiting for a decision; the person active,
      * of a role that may make it (approvers; for a cancel, the requester too), of the MSP or the job's
      * organization, and not approving their own request where the organization forbids it now. The
-     * identity recorded is the person's in Postgres, not the grant's claim.
+     * identity recorded is the person's in Postgres, not the grant's claim. With `advance`, the approval
+     * that completes the request also makes the job `running` at its next step and signs that step's
+     * envelope: one call between the approval and the node's work (ADR 0032).
      */
-    async confirmDecision(input: { jobId: string; grant: ApprovalGrant; via: 'console' | 'signal' }): Promise<Confirmation> {
+    async confirmDecision(input: DecisionCheck): Promise<Confirmation> {
       const decision = input.grant?.decision;
-      return asCallingRun(deps.db, 'job.decision', async (tx) => {
+      const confirmed = await asCallingRun(deps.db, 'job.decision', async (tx): Promise<Confirmation> => {
         const job = await jobOfCallingRun(tx, input.jobId);
         const refuse = async (reason: string): Promise<Confirmation> => {
           await recordAudit(tx, {
@@ -133,7 +156,17 @@ export function createJobActivities(deps: { db: Db }) {
         if (problem) return refuse(problem);
         const grant = input.grant;
         if (grant.jobId !== job.id) return refuse('The approval grant is for another job.');
-        if (job.approvals.some((a) => a.nonce === grant.nonce)) return refuse('This approval grant was already used: ask the console for a new one.');
+        const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
+        const used = job.approvals.find((a) => a.nonce === grant.nonce);
+        // This very check made before, by this run, for this person (a local activity runs again when its workflow task is retried): the same answer.
+        if (used?.userId === grant.userId && used.outcome === outcome && used.via === input.via) {
+          return {
+            ok: true,
+            by: { userId: used.userId, email: used.by, role: used.role },
+            advanced: Boolean(input.advance && job.state === 'running' && job.step === input.advance.step),
+          };
+        }
+        if (used) return refuse('This approval grant was already used: ask the console for a new one.');
         if (job.state !== 'waiting_for_approval' && !(decision === 'cancel' && job.state === 'preflight'))
           return refuse(`This job is ${job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
         const [person] = await tx.select().from(users).where(eq(users.id, grant.userId));
@@ -154,7 +187,6 @@ export function createJobActivities(deps: { db: Db }) {
           if (approvalsOfRequest(job.approvals, request).some((a) => a.userId === person.id))
             return refuse(`${person.email} already approved this; it needs ${approvalsNeededOf(job.approvalPolicy)} approvals by different people.`);
         }
-        const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
         const entry: JobApproval = {
           at: new Date().toISOString(),
           by: person.email,
@@ -166,9 +198,12 @@ export function createJobActivities(deps: { db: Db }) {
           request,
           ...(grant.reason ? { reason: grant.reason } : {}),
         };
+        const approvals = [...job.approvals, entry];
+        // The approval that completes the request moves the job on to its next step in the same transaction.
+        const advanced = Boolean(input.advance) && outcome === 'approved' && approvalsOfRequest(approvals, request).length >= approvalsNeededOf(job.approvalPolicy);
         await tx
           .update(jobs)
-          .set({ approvals: [...job.approvals, entry], updatedAt: new Date() })
+          .set({ approvals, updatedAt: new Date(), ...(advanced ? { state: 'running' as const, step: input.advance!.step } : {}) })
           .where(eq(jobs.id, job.id));
         await recordAudit(tx, {
           actorType: 'person',
@@ -188,8 +223,14 @@ export function createJobActivities(deps: { db: Db }) {
             ...(outcome === 'approved' ? { approvals: approvalsOfRequest(job.approvals, request).length + 1, needed: approvalsNeededOf(job.approvalPolicy) } : {}),
           },
         });
-        return { ok: true, by: { userId: person.id, email: person.email, role: person.role } };
+        if (advanced) await auditStateChange(tx, job, 'running', input.advance!.step);
+        return { ok: true, by: { userId: person.id, email: person.email, role: person.role }, advanced };
       });
+      if (!confirmed.ok || !confirmed.advanced || !input.advance?.dispatch) return confirmed;
+      // The next node step's envelope, signed with every check signNodeJob makes (the approval is on record
+      // now). Any refusal is left to the step itself: it then signs through signNodeJob and fails there with its reason.
+      const envelope = await signNodeJob(deps.db, input.advance.dispatch).catch(() => undefined);
+      return envelope ? { ...confirmed, envelope } : confirmed;
     },
 
     /** The instance's latest health, as a job measured it (audited). */

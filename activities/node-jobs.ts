@@ -17,8 +17,6 @@ import { controlPlaneSigningKey } from '../infra/control-plane-key.ts';
 import { jobTypeOf } from '../api/jobs/registry.ts';
 import { approvedByAPerson, asCallingRun, CallerRefused, jobOfCallingRun } from './calling-run.ts';
 
-/** Whether a person's approval is on record: only confirmDecision writes one, after checking its grant. */
-
 const workflowActor = (workflowId: string) => ({ actorType: 'workflow' as const, actorId: workflowId, actorLabel: 'node job' });
 
 export interface NodeResultInput<A extends NodeActionName = NodeActionName> {
@@ -27,6 +25,51 @@ export interface NodeResultInput<A extends NodeActionName = NodeActionName> {
   envelopeId: string;
   action: A;
   result: JobResult;
+}
+
+export interface SignNodeJobInput<A extends NodeActionName = NodeActionName> {
+  nodeId: string;
+  envelopeId: string;
+  action: A;
+  params: NodeActionParams<A>;
+  ttlSeconds: number;
+}
+
+/**
+ * Signs the calling run's envelope for one node step, after checking in Postgres that its job runs on
+ * that node, is in a state that runs steps, is of a type that runs the action and, for an action that
+ * changes the machine, was approved by a person. Also called by confirmDecision (activities/jobs.ts) for
+ * the step right after the approval that completes a request (ADR 0032).
+ */
+export async function signNodeJob<A extends NodeActionName>(db: Db, input: SignNodeJobInput<A>): Promise<JobEnvelope> {
+  const params = checkNodeActionParams(input.action, input.params);
+  if (!params.ok) throw ApplicationFailure.nonRetryable(params.reason, 'BadParameters');
+  const [node] = await db.select().from(nodes).where(eq(nodes.id, input.nodeId));
+  if (!node) throw ApplicationFailure.nonRetryable(`node ${input.nodeId} does not exist`, 'NodeUnavailable');
+  if (node.revokedAt || !node.agentPublicKey) {
+    throw ApplicationFailure.nonRetryable(`node ${node.name} ${node.revokedAt ? 'was revoked' : 'has no enrolled agent'}`, 'NodeUnavailable');
+  }
+  const job = await asCallingRun(db, `node.job.${input.action}`, async (tx) => {
+    const job = await jobOfCallingRun(tx);
+    const refuse = (reason: string) => new CallerRefused(job, `nothing signed: ${reason}`, 'DispatchRefused');
+    if (job.nodeId !== node.id) throw refuse(`job ${job.id} runs on another node, not ${node.name}`);
+    if (job.state !== 'preflight' && job.state !== 'running') throw refuse(`job ${job.id} is ${job.state.replaceAll('_', ' ')}`);
+    const type = jobTypeOf(job.type);
+    if (!type?.nodeActions?.includes(input.action)) throw refuse(`a ${job.type} job does not run ${input.action}`);
+    if (NODE_ACTIONS[input.action].effect === 'changes' && (type.approval !== 'required' || !approvedByAPerson(job))) {
+      throw refuse(`${input.action} changes the machine and job ${job.id} has no checked approval`);
+    }
+    return job;
+  });
+  return signJob(controlPlaneSigningKey(), {
+    envelopeId: input.envelopeId,
+    jobId: job.id,
+    nodeId: input.nodeId,
+    agentKey: keyFingerprint(node.agentPublicKey),
+    action: input.action,
+    params: params.value as Record<string, unknown>,
+    notAfter: new Date(Date.now() + input.ttlSeconds * 1000),
+  });
 }
 
 export function createNodeDispatchActivities(deps: { db: Db }) {
@@ -56,35 +99,7 @@ export function createNodeDispatchActivities(deps: { db: Db }) {
   }
 
   return {
-    async signNodeJob<A extends NodeActionName>(input: { nodeId: string; envelopeId: string; action: A; params: NodeActionParams<A>; ttlSeconds: number }): Promise<JobEnvelope> {
-      const params = checkNodeActionParams(input.action, input.params);
-      if (!params.ok) throw ApplicationFailure.nonRetryable(params.reason, 'BadParameters');
-      const node = await nodeOf(input.nodeId);
-      if (node.revokedAt || !node.agentPublicKey) {
-        throw ApplicationFailure.nonRetryable(`node ${node.name} ${node.revokedAt ? 'was revoked' : 'has no enrolled agent'}`, 'NodeUnavailable');
-      }
-      const job = await asCallingRun(deps.db, `node.job.${input.action}`, async (tx) => {
-        const job = await jobOfCallingRun(tx);
-        const refuse = (reason: string) => new CallerRefused(job, `nothing signed: ${reason}`, 'DispatchRefused');
-        if (job.nodeId !== node.id) throw refuse(`job ${job.id} runs on another node, not ${node.name}`);
-        if (job.state !== 'preflight' && job.state !== 'running') throw refuse(`job ${job.id} is ${job.state.replaceAll('_', ' ')}`);
-        const type = jobTypeOf(job.type);
-        if (!type?.nodeActions?.includes(input.action)) throw refuse(`a ${job.type} job does not run ${input.action}`);
-        if (NODE_ACTIONS[input.action].effect === 'changes' && (type.approval !== 'required' || !approvedByAPerson(job))) {
-          throw refuse(`${input.action} changes the machine and job ${job.id} has no checked approval`);
-        }
-        return job;
-      });
-      return signJob(controlPlaneSigningKey(), {
-        envelopeId: input.envelopeId,
-        jobId: job.id,
-        nodeId: input.nodeId,
-        agentKey: keyFingerprint(node.agentPublicKey),
-        action: input.action,
-        params: params.value as Record<string, unknown>,
-        notAfter: new Date(Date.now() + input.ttlSeconds * 1000),
-      });
-    },
+    signNodeJob: <A extends NodeActionName>(input: SignNodeJobInput<A>): Promise<JobEnvelope> => signNodeJob(deps.db, input),
 
     /**
      * Believes a result only if the node's registered agent signed it and its output fits the action's

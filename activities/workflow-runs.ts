@@ -41,7 +41,7 @@ const TERMINAL: JobState[] = ['completed', 'failed', 'expired', 'cancelled', 're
 const CHANGING_RISKS = ['high', 'critical'];
 
 /** The person who started the run, as they are now: a deactivated person's run does nothing more. */
-async function requesterOf(db: Db, job: JobRecord): Promise<ServiceContext> {
+export async function requesterOf(db: Db, job: JobRecord): Promise<ServiceContext> {
   const [person] = job.requestedBy ? await db.select().from(users).where(eq(users.id, job.requestedBy)) : [];
   if (!person?.active) throw ApplicationFailure.nonRetryable('the person who started this run is no longer an active user', 'RequesterGone');
   const actor: Actor = { kind: 'person', userId: person.id, email: person.email, name: person.name, role: person.role, organizationId: person.organizationId };

@@ -19,6 +19,8 @@ const NAMES = new Set([
   'DOCKER_HOST',
   'LOG_LEVEL',
   'NODE_HEARTBEAT_SECONDS',
+  // Tests only: the agent offers the test bundle versions too (agent-worker/openclaw/bundle.ts).
+  'OPENCLAW_TEST_BUNDLES',
   // Certificates an https console or a registry mirror may need (paths, not secrets).
   'NODE_EXTRA_CA_CERTS',
   'SSL_CERT_FILE',

@@ -15,6 +15,7 @@ import { describeContainers } from './openclaw/describe.ts';
 import { instanceHealth, removeInstance, restartGateway, startInstance, stopInstance, waitHealthy } from './openclaw/health.ts';
 import { containerLogs } from './openclaw/logs.ts';
 import { applyToolPolicy, readToolPolicy } from './openclaw/tool-policy.ts';
+import { finishUpgrade, rollbackVersion, snapshotState, switchVersion, upgradePreflight } from './openclaw/upgrade.ts';
 import type { ReplayStore } from './replay-store.ts';
 
 /** Every action of the catalogue, by name: a missing or mistyped handler does not compile. */
@@ -29,7 +30,7 @@ function handlers(docker: Dockerode, cacheDir: string, nodeName: string, progres
   const timeout = (p: { timeoutSeconds: number }) => ({ timeoutMs: p.timeoutSeconds * 1000, progress });
   return {
     'inventory.list': async () => ({ containers: await listContainers(docker) }),
-    'openclaw.preflight': async (p) => ({ checks: await preflight(docker, p) }),
+    'openclaw.preflight': async (p) => ({ checks: await preflight(docker, p, cacheDir) }),
     'openclaw.deploy': async (p) => deploy(docker, p, { cacheDir, nodeName, progress }),
     'openclaw.wait-healthy': async (p) => waitHealthy(docker, p, timeout(p)),
     'openclaw.health': async (p) => instanceHealth(docker, p),
@@ -41,7 +42,12 @@ function handlers(docker: Dockerode, cacheDir: string, nodeName: string, progres
     'openclaw.logs': async (p) => containerLogs(docker, p.containerId, p),
     'openclaw.read_tool_policy': async (p) => readToolPolicy(docker, p),
     'openclaw.apply_tool_policy': async (p) => applyToolPolicy(docker, p, timeout(p)),
-    'openclaw.bundle-check': async (p) => checkBundle(docker, { cacheDir, timeoutMs: p.timeoutSeconds * 1000, progress }),
+    'openclaw.upgrade-preflight': async (p) => upgradePreflight(docker, p, cacheDir),
+    'openclaw.snapshot-state': async (p) => snapshotState(docker, p, progress),
+    'openclaw.switch-version': async (p) => switchVersion(docker, p, { cacheDir, nodeName, progress }),
+    'openclaw.rollback-version': async (p) => rollbackVersion(docker, p, progress),
+    'openclaw.finish-upgrade': async (p) => finishUpgrade(docker, p),
+    'openclaw.bundle-check': async (p) => checkBundle(docker, { cacheDir, timeoutMs: p.timeoutSeconds * 1000, version: p.version, progress }),
   };
 }
 

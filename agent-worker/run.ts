@@ -28,6 +28,14 @@ NODE_HEARTBEAT_SECONDS, else 15). Needs an enrolled state directory (agent-worke
 
 export class RunError extends Error {}
 
+/**
+ * Activity polls the agent keeps open on its queue. A poll only fetches a job (jobs then run side by side
+ * however many there are), and a node's jobs come one or two at a time: the SDK's default of up to ten
+ * would hold ten long polls per agent open through the door and in Temporal, whose per-namespace limit a
+ * few hundred agents would then reach (docs/benchmarks/agents.md).
+ */
+export const AGENT_ACTIVITY_POLLS = 2;
+
 /** The door's own sentence when it refused the agent's credential (gRPC UNAUTHENTICATED), else undefined. */
 function doorRefusal(err: Error): string | undefined {
   // Core words UNAUTHENTICATED by its description: "code: 'The request does not have valid authentication credentials'".
@@ -87,6 +95,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     activities: createAgentJobActivities({ config, privateKey, store, docker, cacheDir: settings.cacheDir }),
     // A long step's progress reaches the console within seconds (ADR 0022).
     ...PROGRESS_HEARTBEAT_THROTTLE,
+    maxConcurrentActivityTaskPolls: AGENT_ACTIVITY_POLLS,
   });
   const heartbeats = startHeartbeats({ config, privateKey, stateDir, docker, intervalMs: seconds * 1000, log });
   log.info({ node: config.nodeName, nodeId: config.nodeId, taskQueue: config.taskQueue, docker: socketPath }, 'agent running');

@@ -105,6 +105,8 @@ const RULES = {
   'instance.check': mspStaff,
   'instance.logs': mspStaff,
   'instance.change': mspStaff,
+  // Moving an instance to another bundle version (an upgrade or a downgrade; ADR 0030).
+  'instance.upgrade': mspStaff,
   // Writing a gateway's tool policy (its effective capabilities): MSP staff, like every change on a node.
   'instance.apply_capabilities': mspStaff,
   // Approving: MSP staff, and company people an approver group of the job's policy holds (issue 14); the
@@ -117,6 +119,10 @@ const RULES = {
   'job.approve': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.approver === true),
   // Cancelling: MSP staff, and a company person the job they asked for (a workflow run of theirs).
   'job.cancel': (a, t) => isMspStaff(a) || (ownOrg(a, t) && t?.requester === true),
+  // Fleet rollouts and bulk actions (ADR 0030): MSP staff, who alone act on instances and nodes; pausing,
+  // resuming and cancelling one too (its children are checked one by one as their own jobs).
+  'fleet.rollout': mspStaff,
+  'fleet.control': mspStaff,
   // A retry is a new request of the same job: whoever may request jobs.
   'job.retry': mspStaff,
   // Capabilities (ADR 0012): everyone reads the catalogue; MSP admins change it. MSP staff set an

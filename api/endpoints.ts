@@ -8,7 +8,9 @@ import { approverGroupEndpoints } from './approver-groups/endpoints.ts';
 import { connectionEndpoints } from './connections/endpoints.ts';
 import { dashboardEndpoints } from './dashboard/endpoints.ts';
 import type { Endpoint } from './endpoint.ts';
+import { fleetEndpoints } from './fleet/endpoints.ts';
 import { instanceEndpoints } from './instances/endpoints.ts';
+import { bundleVersionEndpoints } from './system/bundle-versions.ts';
 import { jobEndpoints } from './jobs/endpoints.ts';
 import { nodeEndpoints } from './nodes/endpoints.ts';
 import { organizationEndpoints } from './organizations/endpoints.ts';
@@ -29,6 +31,8 @@ export const ENDPOINTS: Endpoint[] = [
   ...agentEndpoints,
   ...jobEndpoints,
   ...instanceEndpoints,
+  ...fleetEndpoints,
+  ...bundleVersionEndpoints,
   ...capabilityEndpoints,
   ...permissionEndpoints,
   ...policyEndpoints,

@@ -218,8 +218,13 @@ export interface JobApproval {
   at: string;
   by: string;
   role: string;
-  /** `standing`: a standing approval of the run's schedule, used when the step opened (api/schedules/standing-approvals.ts). */
-  via: 'console' | 'signal' | 'standing';
+  /**
+   * `standing`: a standing approval of the run's schedule, used when the step opened (api/schedules/standing-approvals.ts).
+   * `rollout`: the approval of the fleet rollout that started this job, copied when the rollout recorded it (api/fleet/, ADR 0030).
+   */
+  via: 'console' | 'signal' | 'standing' | 'rollout';
+  /** For `rollout`: the rollout's job. */
+  rolloutJobId?: string;
   outcome: 'approved' | 'rejected' | 'cancelled' | 'ignored';
   reason?: string;
   /** For a decision: the person's id and the grant's nonce, recorded only after the grant was checked against Postgres (ADR 0010). */
@@ -280,6 +285,21 @@ export const jobs = pgTable(
     index('jobs_state_created_idx').on(t.state, t.createdAt, t.id),
   ],
 );
+
+// What people asked of a fleet rollout while it runs (ADR 0030): pause, resume (run) or cancel. The console
+// writes the row, then nudges the run with an Update; the run believes only this row (read by its
+// activity), so a Temporal client cannot resume a rollout nobody here asked to resume.
+export const ROLLOUT_CONTROLS = ['run', 'pause', 'cancel'] as const;
+export type RolloutControl = (typeof ROLLOUT_CONTROLS)[number];
+
+export const rolloutControls = pgTable('rollout_controls', {
+  jobId: uuid('job_id')
+    .primaryKey()
+    .references(() => jobs.id),
+  control: text('control', { enum: ROLLOUT_CONTROLS }).notNull(),
+  changedBy: uuid('changed_by').references(() => users.id),
+  changedAt: timestamp('changed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
 
 // Personal API tokens act as their creator (same role and organization). Only a hash is stored.
 // What a personal API token may be used for (api/authz.ts says what each scope allows).

@@ -184,6 +184,8 @@ const EnvSchema = z.object({
     .default(24),
   // How long a job's step waits for an offline node before the job fails with "node offline".
   NODE_WAIT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** State snapshots an upgrade keeps per instance on its node (the oldest are pruned; a request may say otherwise). */
+  UPGRADE_KEEP_SNAPSHOTS: z.coerce.number().int().min(1).max(50).default(3),
 });
 
 export type Config = z.infer<typeof EnvSchema> & {

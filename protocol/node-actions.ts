@@ -14,10 +14,15 @@ import { EffectiveTools, ToolPolicy } from './tool-policy.ts';
 
 const containerId = z.string().regex(/^[0-9a-f]{12,64}$/, 'must be a Docker container id (hex)');
 
+/** A bundle version's name (bundle.ts): the agent deploys only the versions it offers, each pinned by its lock file. */
+const BundleVersionName = z.string().regex(/^[0-9][0-9A-Za-z.-]{0,39}$/, 'must be a bundle version such as 2026.9.6');
+
 const InstanceParams = z.strictObject({
   instanceId: z.string().uuid(),
   instanceName: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40)'),
   port: z.number().int().min(1024).max(65535),
+  /** The bundle version to deploy (default: the newest the agent offers). */
+  bundleVersion: BundleVersionName.optional(),
 });
 
 /** Which containers make an instance (by id: adopted instances carry none of our labels) and its gateway port. */
@@ -44,7 +49,13 @@ const InstanceHealth = z.object({
 });
 export type InstanceHealth = z.infer<typeof InstanceHealth>;
 
-const HealthAfterWait = InstanceHealth.extend({ seconds: z.number() });
+/** Where the wait got to, in seconds after it began (agent-worker/openclaw/health.ts): what the step's time went on. */
+const HealthWaitTimings = z
+  .object({ restarted: z.number(), helperRejoined: z.number(), healthz: z.number(), readyz: z.number(), cliStarted: z.number(), cliSeconds: z.number() })
+  .partial();
+
+// Timings are optional: an agent of an earlier release reports none.
+const HealthAfterWait = InstanceHealth.extend({ seconds: z.number(), timings: HealthWaitTimings.optional() });
 
 const PreflightCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
 export type PreflightCheck = z.infer<typeof PreflightCheck>;
@@ -113,6 +124,15 @@ const AppliedToolPolicy = ToolPolicyState.extend({
   writtenAt: z.string(),
 });
 export type AppliedToolPolicy = z.infer<typeof AppliedToolPolicy>;
+
+/** A copy of an instance's state volume kept beside it on the node (a Docker volume), by an upgrade. */
+const StateSnapshot = z.object({ volume: z.string(), of: z.string(), sizeBytes: z.number().int().min(0), files: z.number().int().min(0), takenAt: z.string() });
+export type StateSnapshot = z.infer<typeof StateSnapshot>;
+
+/** The instance's two containers an upgrade replaces, kept stopped under another name until it ends. */
+const PreviousContainers = z.strictObject({ gatewayId: containerId, cliId: containerId.optional() });
+
+const UpgradeTarget = InstanceParams.omit({ bundleVersion: true }).extend({ jobId: z.string().uuid() });
 
 // --------------------------------------------------------------------------------------- catalogue
 
@@ -210,10 +230,50 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     output: AppliedToolPolicy,
   }),
   defineNodeAction({
+    name: 'openclaw.upgrade-preflight',
+    effect: 'reads',
+    description: "Checks an instance before an upgrade (or downgrade): Docker, disk, the new version's image (present or buildable), the version it runs, and its health now.",
+    params: InstanceRef.extend({ instanceId: z.string().uuid(), toVersion: BundleVersionName }),
+    output: z.object({ checks: z.array(PreflightCheck), fromVersion: z.string().nullable(), health: InstanceHealth }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.snapshot-state',
+    effect: 'changes',
+    description: "Stops the instance's containers and copies its state volume into a snapshot volume beside it (with a container of the bundle image itself); its size and time.",
+    params: UpgradeTarget.pick({ instanceId: true, jobId: true }).extend(PreviousContainers.shape),
+    output: StateSnapshot,
+  }),
+  defineNodeAction({
+    name: 'openclaw.switch-version',
+    effect: 'changes',
+    description:
+      "Replaces the instance's containers by ones of another bundle version, with the same state volumes, network and gateway token; the previous ones are kept, stopped, until the upgrade ends.",
+    params: UpgradeTarget.extend({ toVersion: BundleVersionName, previous: PreviousContainers }),
+    output: DeployOutput,
+  }),
+  defineNodeAction({
+    name: 'openclaw.rollback-version',
+    effect: 'changes',
+    description:
+      "Undoes a switch: removes the upgrade's containers, restores the state volume from the snapshot, and starts the previous containers (previous image, same token) again.",
+    params: UpgradeTarget.pick({ instanceId: true, instanceName: true, jobId: true }).extend({
+      previous: PreviousContainers,
+      snapshotVolume: z.string().regex(/^aw-[0-9a-f-]{36}-state-snap-[0-9a-z-]+$/),
+    }),
+    output: z.object({ removed: z.array(z.string()), restoredFrom: z.string() }),
+  }),
+  defineNodeAction({
+    name: 'openclaw.finish-upgrade',
+    effect: 'changes',
+    description: "Removes the previous containers of a successful upgrade and prunes the instance's state snapshots to the last N.",
+    params: z.strictObject({ instanceId: z.string().uuid(), previous: PreviousContainers, keepSnapshots: z.number().int().min(1).max(50) }),
+    output: z.object({ removed: z.array(z.string()), snapshotsPruned: z.array(z.string()), snapshotsKept: z.array(StateSnapshot.pick({ volume: true, takenAt: true })) }),
+  }),
+  defineNodeAction({
     name: 'openclaw.bundle-check',
     effect: 'reads',
     description: 'Checks the bundle on the node: the image (built if missing), its size, and a throw-away gateway answering /healthz.',
-    params: z.strictObject({ timeoutSeconds: z.number().int().min(10).max(600) }),
+    params: z.strictObject({ timeoutSeconds: z.number().int().min(10).max(600), version: BundleVersionName.optional() }),
     output: BundleCheck,
   }),
 ]);

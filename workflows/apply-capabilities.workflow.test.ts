@@ -9,23 +9,17 @@ import { Worker } from '@temporalio/worker';
 import type { JobActivities } from '../activities/jobs.ts';
 import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
 import type { AppliedToolsRecord, ToolPolicyActivities } from '../activities/tool-policy.ts';
-import { grantPublicKey, signGrant } from '../protocol/approval-grant.ts';
 import type { JobEnvelope, NodeAgentActivities } from '../protocol/envelope.ts';
 import type { ToolPolicy } from '../protocol/tool-policy.ts';
-import { callLog, historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
+import { MOCKED_JOB_ACTIVITIES, mockAgentResult, mockJobRecord, mockNodeDispatch } from '../tests/jest/workflow-mocks.ts';
+import { approveGrantFor, operatorRequestTerms } from '../tests/jest/test-grants.ts';
+import { historyEvent, useTimeSkipping } from '../tests/jest/time-skipping.ts';
 import { applyCapabilities, type ApplyCapabilitiesInput } from './apply-capabilities.ts';
 import { approveUpdate } from './approval.ts';
 import { nodeTaskQueue } from './task-queues.ts';
 
 type Activities = JobActivities & ToolPolicyActivities & NodeDispatchActivities;
-const ts = useTimeSkipping<Activities>(fileURLToPath(new URL('./apply-capabilities.ts', import.meta.url)), [
-  'updateJob',
-  'confirmDecision',
-  'recordToolPolicyApplied',
-  'signNodeJob',
-  'verifyNodeResult',
-  'recordNodeJobRefusal',
-]);
+const ts = useTimeSkipping<Activities>(fileURLToPath(new URL('./apply-capabilities.ts', import.meta.url)), [...MOCKED_JOB_ACTIVITIES, 'recordToolPolicyApplied']);
 
 const NODE = '2d0c8a1f-9c77-4d5a-8f70-4b3e5a6c7d8e';
 const seed = crypto.randomBytes(32).toString('hex');
@@ -52,7 +46,7 @@ const agent: NodeAgentActivities = {
             reload: 'hot',
             writtenAt: '2026-11-30T12:00:00.000Z',
           };
-    return { v: 1, envelopeId: envelope.envelopeId, nodeId: envelope.nodeId, ok: true, output, finishedAt: new Date().toISOString(), signature: 'mock' };
+    return mockAgentResult(envelope, output);
   },
 };
 
@@ -64,32 +58,14 @@ async function withAgent(test: () => Promise<void>): Promise<void> {
 }
 
 function mocks() {
-  const updates = callLog<Parameters<JobActivities['updateJob']>[0]>();
+  const { updates, activities: record } = mockJobRecord();
   const recorded: AppliedToolsRecord[] = [];
   const activities: Partial<Activities> = {
-    async updateJob(u) {
-      updates.add(u);
-    },
-    async confirmDecision(c) {
-      return { ok: true, by: { userId: c.grant.userId, email: c.grant.email, role: c.grant.role } };
-    },
+    ...record,
     async recordToolPolicyApplied(r) {
       recorded.push(r);
     },
-    signNodeJob: (async (input: { envelopeId: string; nodeId: string; action: string; params: unknown }) => ({
-      v: 1,
-      envelopeId: input.envelopeId,
-      jobId: 'job',
-      nodeId: input.nodeId,
-      agentKey: '0123456789abcdef',
-      action: input.action,
-      params: input.params,
-      issuedAt: new Date().toISOString(),
-      notAfter: '9999-12-31T00:00:00.000Z',
-      signature: 'mock',
-    })) as unknown as NodeDispatchActivities['signNodeJob'],
-    verifyNodeResult: (async (input: { result: { output: unknown } }) => input.result.output) as unknown as NodeDispatchActivities['verifyNodeResult'],
-    async recordNodeJobRefusal() {},
+    ...mockNodeDispatch(),
   };
   return { updates, recorded, activities };
 }
@@ -102,31 +78,13 @@ const input = (): ApplyCapabilitiesInput => ({
   cliId: 'b'.repeat(64),
   port: 18789,
   nodeWaitSeconds: 300,
-  requestedBy: { userId: 'u-operator', email: 'operator@example.com', role: 'msp_operator' },
-  approvalGrantKey: grantPublicKey(seed),
-  approvalPhrase: phrase,
-  approverRoles: ['msp_admin', 'msp_operator'],
-  forbidSelfApproval: false,
-  approvalTimeoutSeconds: 24 * 3600,
+  ...operatorRequestTerms(seed, phrase),
   toolPolicy: policy,
   summary: 'pack Support desk: no shell',
   healthTimeoutSeconds: 180,
 });
 
-const grantFor = (workflowId: string) =>
-  signGrant(seed, {
-    v: 1,
-    decision: 'approve',
-    workflowId,
-    jobId: workflowId,
-    phrase,
-    ...admin,
-    organizationId: 'org',
-    reason: null,
-    issuedAt: new Date(0).toISOString(),
-    notAfter: '9999-12-31T00:00:00.000Z',
-    nonce: crypto.randomUUID(),
-  });
+const grantFor = (workflowId: string) => approveGrantFor(seed, workflowId, phrase, admin);
 
 describe('applyCapabilities (time-skipping)', () => {
   it('reads the current policy for the approver, applies only after the approval, and records the applied hash', () => {

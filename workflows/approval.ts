@@ -7,9 +7,13 @@
 // grant unused) and recorded it. A signal of the same name does the same for engineers with the
 // `temporal` CLI (the console hands them a grant); a signal cannot be refused, so an invalid one is
 // recorded and ignored. `reject` and `cancel` end the wait the same way.
-import { ApplicationFailure, condition, defineSignal, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineSignal, defineUpdate, patched, proxyLocalActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { DecisionCheck, JobActivities } from '../activities/jobs.ts';
 import { grantProblem, type ApprovalGrant, type GrantDecision } from '../protocol/approval-grant.ts';
+import type { JobEnvelope } from '../protocol/envelope.ts';
+import type { NodeActionName } from '../protocol/node-actions.ts';
 import { jobActivities } from './job-record.ts';
+import { signInput, type NodeStep, type PreSigned } from './node-job.ts';
 
 export interface Approver {
   userId: string;
@@ -45,16 +49,20 @@ export interface ApprovalPolicy {
 }
 
 export type Decision =
-  | { outcome: 'approved'; by: Approver; approvers: Approver[]; via: 'console' | 'signal' | 'standing' }
+  | { outcome: 'approved'; by: Approver; approvers: Approver[]; via: 'console' | 'signal' | 'standing'; advanced?: boolean; envelope?: JobEnvelope }
   | { outcome: 'rejected' | 'cancelled'; by: Approver; reason?: string }
   | { outcome: 'expired' };
 
 /** What the activity that checks a grant against Postgres answered (activities/jobs.ts confirmDecision). */
-export type Confirmation = { ok: true; by: Approver } | { ok: false; reason: string };
+/** `advanced`: the job was moved on to its next step too; `envelope`: that step's, signed (ADR 0032). */
+export type Confirmation = { ok: true; by: Approver; advanced?: boolean; envelope?: JobEnvelope } | { ok: false; reason: string };
 
 export interface ApprovalHooks {
-  /** Checks the grant against Postgres and records the decision on the job; refuses with a reason. */
-  confirm(grant: ApprovalGrant, via: 'console' | 'signal'): Promise<Confirmation>;
+  /**
+   * Checks the grant against Postgres and records the decision on the job; refuses with a reason.
+   * `completes`: an approval that, once confirmed, is the last one the request needs.
+   */
+  confirm(grant: ApprovalGrant, via: 'console' | 'signal', completes: boolean): Promise<Confirmation>;
   /** Records an `approve` signal that was not a valid approval (the claimed identity is not believed). */
   ignored(input: unknown, reason: string): Promise<void>;
 }
@@ -123,13 +131,14 @@ export function openApproval(policy: ApprovalPolicy, hooks: ApprovalHooks): Appr
   const settle = async (input: DecisionInput, kind: GrantDecision, via: 'console' | 'signal'): Promise<string | undefined> => {
     checking = true;
     try {
-      const verdict = await hooks.confirm(input.grant, via);
+      const verdict = await hooks.confirm(input.grant, via, kind === 'approve' && approvers.length + 1 >= policy.approvalsNeeded);
       if (!verdict.ok) return verdict.reason;
       const reason = input.grant.reason ?? undefined;
       if (kind !== 'approve') decision ??= { outcome: OUTCOME[kind], by: verdict.by, ...(reason ? { reason } : {}) };
       else if (!approvers.some((a) => a.userId === verdict.by.userId)) {
         approvers.push(verdict.by);
-        if (approvers.length >= policy.approvalsNeeded) decision ??= { outcome: 'approved', by: verdict.by, approvers: [...approvers], via };
+        const { advanced, envelope } = verdict;
+        if (approvers.length >= policy.approvalsNeeded) decision ??= { outcome: 'approved', by: verdict.by, approvers: [...approvers], via, advanced, envelope };
       }
       return undefined;
     } finally {
@@ -198,34 +207,63 @@ function claimed(input: unknown): { by: string; role: string } {
   };
 }
 
+/** Decisions checked in the control-plane worker itself, within the workflow task that received them (ADR 0032). */
+const localJobActivities = proxyLocalActivities<JobActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+/** What an approved step hands on: its next node step's envelope, when the approval's check signed it. */
+export interface Approved {
+  preSigned?: PreSigned;
+}
+
 /**
  * The approval step of a job, recorded: the job shows the phrase and waits; an invalid signal is noted;
- * a decision is recorded by the activity that checked it; the outcome is written. Returns true when
- * approved (the job is then `running` at `nextStep`); false when the job ended (expired, rejected or
- * cancelled).
+ * a decision is recorded by the activity that checked it; the outcome is written. Returns what the
+ * approval hands on when approved (the job is then `running` at `nextStep`); false when the job ended
+ * (expired, rejected or cancelled). With `then`, the node step that follows, the check of the approval
+ * that completes the request also signs that step's envelope (ADR 0032).
  */
-export async function approvalStep(opts: {
+export async function approvalStep<A extends NodeActionName>(opts: {
   policy: Omit<ApprovalPolicy, 'expiresAt'>;
   timeoutSeconds: number;
   record: RecordJob;
   nextStep: string;
   result?: Record<string, unknown>;
-}): Promise<boolean> {
+  then?: NodeStep<A>;
+}): Promise<false | Approved> {
+  // Runs that began waiting before ADR 0032 confirm with an activity and record `running` after it.
+  const oneCall = patched('approval-advances-in-one-call');
+  const dispatch = oneCall && opts.then ? signInput(opts.then, uuid4()) : undefined;
   const expiresAt = Date.now() + opts.timeoutSeconds * 1000;
+  const wait: { recorded?: Promise<boolean> } = {};
   const decided = openApproval(
     { ...opts.policy, expiresAt },
     {
-      confirm: (grant, via) => jobActivities.confirmDecision({ jobId: opts.policy.jobId, grant, via }),
+      confirm: async (grant, via, completes) => {
+        const check: DecisionCheck = { jobId: opts.policy.jobId, grant, via };
+        if (!oneCall) return jobActivities.confirmDecision(check);
+        // The move to `running` lands after the record of the wait (which, retried, would otherwise undo it);
+        // an approval that arrives while the wait is still being recorded waits for that record first.
+        const advance = completes && (await wait.recorded);
+        return localJobActivities.confirmDecision(advance ? { ...check, advance: { step: opts.nextStep, ...(dispatch ? { dispatch } : {}) } } : check);
+      },
       ignored: (input, reason) => opts.record({ approval: ignoredSignal(input, reason) }),
     },
   );
-  await opts.record({
+  const recording = opts.record({
     state: 'waiting_for_approval',
     step: 'approval',
     approvalPhrase: opts.policy.phrase,
     approvalExpiresAt: new Date(expiresAt).toISOString(),
     result: opts.result,
   });
+  wait.recorded = recording.then(
+    () => true,
+    () => false,
+  );
+  await recording;
   const decision = await decided();
   if (decision.outcome === 'expired') {
     await opts.record({ state: 'expired', step: null, failureReason: `nobody approved within ${opts.timeoutSeconds} s` });
@@ -235,6 +273,6 @@ export async function approvalStep(opts: {
     await opts.record({ state: decision.outcome, step: null });
     return false;
   }
-  await opts.record({ state: 'running', step: opts.nextStep });
-  return true;
+  if (!decision.advanced) await opts.record({ state: 'running', step: opts.nextStep });
+  return dispatch && decision.envelope ? { preSigned: { envelopeId: dispatch.envelopeId, envelope: decision.envelope } } : {};
 }

@@ -63,7 +63,8 @@ const input = (over: Partial<ApprovalJobInput> = {}): ApprovalJobInput => ({
 type Confirm = Parameters<JobActivities['confirmDecision']>[0];
 
 /**
- * The mocked `updateJob` and `confirmDecision`: keep every update and checked decision in order, and let
+ * The mocked `updateJob` and `confirmDecision` (which, for the approval that completes the request, records
+ * `running` too): keep every update and checked decision in order, and let
  * a test wait for one. `hold` keeps an update in flight (the activity has not returned) until the test
  * lets it go; `refuse` makes Postgres refuse a decision (say, the person was deactivated meanwhile).
  */
@@ -83,7 +84,9 @@ function jobRecord(hold?: (u: JobUpdate) => Promise<void> | undefined, refuse?: 
         const reason = refuse?.(c);
         if (reason) return { ok: false, reason };
         decisions.add(c);
-        return { ok: true, by: { userId: c.grant.userId, email: c.grant.email, role: c.grant.role } };
+        // The approval that completes the request moves the job on in the same call, as Postgres does (ADR 0032).
+        if (c.advance) log.add({ jobId: c.jobId, state: 'running', step: c.advance.step });
+        return { ok: true, by: { userId: c.grant.userId, email: c.grant.email, role: c.grant.role }, advanced: Boolean(c.advance) };
       },
     },
   };

@@ -9,6 +9,8 @@ export interface CheckBundleInput {
   jobId: string;
   nodeId: string;
   nodeWaitSeconds: number;
+  /** The bundle version to check (absent in runs started before there were several: the newest). */
+  version?: string;
 }
 
 export async function checkBundle(input: CheckBundleInput): Promise<BundleCheck> {
@@ -18,7 +20,7 @@ export async function checkBundle(input: CheckBundleInput): Promise<BundleCheck>
     const check = await runOnNode({
       ...jobNode(input),
       action: 'openclaw.bundle-check',
-      params: { timeoutSeconds: 120 },
+      params: { timeoutSeconds: 120, ...(input.version ? { version: input.version } : {}) },
       mode: 'idempotent',
       runSeconds: 900,
       heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,

@@ -10,7 +10,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { approvalStep } from './approval.ts';
 import { approvalPolicy, asJob, jobActivities, jobRecorder, type ApprovalTerms } from './job-record.ts';
-import { jobNode, PROGRESS_HEARTBEAT_SECONDS, runOnNode } from './node-job.ts';
+import { jobNode, PROGRESS_HEARTBEAT_SECONDS, runOnNode, type NodeStep } from './node-job.ts';
 
 export interface DeployOpenClawInput extends ApprovalTerms {
   jobId: string;
@@ -18,6 +18,8 @@ export interface DeployOpenClawInput extends ApprovalTerms {
   instanceId: string;
   instanceName: string;
   port: number;
+  /** The bundle version to deploy (absent in runs started before there were several: the newest). */
+  bundleVersion?: string;
   /** How long a step waits for an offline node before the job fails with "node offline". */
   nodeWaitSeconds: number;
   healthTimeoutSeconds: number;
@@ -29,7 +31,12 @@ export interface DeployOpenClawResult {
   secondsToHealthy?: number;
 }
 
-const instanceParams = (input: DeployOpenClawInput) => ({ instanceId: input.instanceId, instanceName: input.instanceName, port: input.port });
+const instanceParams = (input: DeployOpenClawInput) => ({
+  instanceId: input.instanceId,
+  instanceName: input.instanceName,
+  port: input.port,
+  ...(input.bundleVersion ? { bundleVersion: input.bundleVersion } : {}),
+});
 
 export async function deployOpenClaw(input: DeployOpenClawInput): Promise<DeployOpenClawResult> {
   const record = jobRecorder(input.jobId);
@@ -39,11 +46,7 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw ApplicationFailure.nonRetryable(`preflight failed: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
 
-    const policy = approvalPolicy(input);
-    const approved = await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'deploy', result: { preflight: checks } });
-    if (!approved) return { state: 'ended without approval' };
-
-    const deployed = await runOnNode({
+    const deploy: NodeStep<'openclaw.deploy'> = {
       ...jobNode(input),
       action: 'openclaw.deploy',
       params: { ...instanceParams(input), jobId: input.jobId },
@@ -51,7 +54,12 @@ export async function deployOpenClaw(input: DeployOpenClawInput): Promise<Deploy
       runSeconds: 900,
       heartbeatSeconds: PROGRESS_HEARTBEAT_SECONDS,
       attempts: 3,
-    });
+    };
+    const policy = approvalPolicy(input);
+    const approved = await approvalStep({ policy, timeoutSeconds: input.approvalTimeoutSeconds, record, nextStep: 'deploy', result: { preflight: checks }, then: deploy });
+    if (!approved) return { state: 'ended without approval' };
+
+    const deployed = await runOnNode(deploy, approved.preSigned);
     await record({ step: 'health' });
     const health = await runOnNode({
       ...jobNode(input),

@@ -11,3 +11,5 @@ export { checkBundle } from './check-bundle.ts';
 export { applyCapabilities } from './apply-capabilities.ts';
 export { workflowRun } from './workflow-run.ts';
 export { scheduledRun } from './scheduled-run.ts';
+export { fleetRollout } from './fleet-rollout.ts';
+export { upgradeOpenclaw } from './upgrade-openclaw.ts';

@@ -10,7 +10,7 @@ import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
 import type { JobEnvelope, JobResult, NodeAgentActivities } from '../protocol/envelope.ts';
 import type { NodeActionName } from '../protocol/node-actions.ts';
 import { bundleWorkflows, startTimeSkipping } from '../tests/jest/time-skipping.ts';
-import type { NodeStep, runOnNode } from './node-job.ts';
+import type { NodeStep, PreSigned, runOnNode } from './node-job.ts';
 import { nodeTaskQueue } from './task-queues.ts';
 
 const QUEUE = 'node-job-test';
@@ -91,11 +91,11 @@ const health = (overrides: Partial<NodeStep<'openclaw.health'>> = {}): NodeStep<
 });
 
 let runs = 0;
-const run = <A extends NodeActionName>(step: NodeStep<A>) =>
+const run = <A extends NodeActionName>(step: NodeStep<A>, preSigned?: PreSigned) =>
   env.client.workflow.execute<typeof runOnNode<A>>('runOnNode', {
     taskQueue: QUEUE,
     workflowId: `node-job-test-${++runs}`,
-    args: [step],
+    args: preSigned ? [step, preSigned] : [step],
   });
 const failure = async (p: Promise<unknown>) => {
   const err = await p.then(
@@ -142,6 +142,25 @@ describe('runOnNode', () => {
     expect(await run(health())).toEqual(HEALTH);
     expect(signed.map((e) => [e.action, e.params])).toEqual([['openclaw.health', { gatewayId: GATEWAY, port: 18789 }]]);
     expect(ran).toEqual([signed[0]!.envelopeId]);
+  });
+
+  it("runs the first attempt on the envelope the approval's check signed, and signs a fresh one for the next (ADR 0032)", async () => {
+    const envelope: JobEnvelope = {
+      v: 1,
+      envelopeId: 'e0c5d1a2-3b4c-4d5e-8f60-718293a4b5c6',
+      jobId: 'job-1',
+      nodeId: NODE,
+      agentKey: '0123456789abcdef',
+      action: 'openclaw.health',
+      params: { gatewayId: GATEWAY, port: 18789 },
+      issuedAt: new Date().toISOString(),
+      notAfter: new Date(Date.now() + 600_000).toISOString(),
+      signature: 'mock',
+    };
+    agentAnswers = [agentFails('Docker did not answer'), async () => HEALTH];
+    expect(await run(health({ attempts: 2 }), { envelopeId: envelope.envelopeId, envelope })).toEqual(HEALTH);
+    expect(signed).toHaveLength(1);
+    expect(ran).toEqual([envelope.envelopeId, signed[0]!.envelopeId]);
   });
 
   it('retries a failed idempotent step with a fresh envelope each time', async () => {

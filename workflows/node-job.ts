@@ -10,8 +10,8 @@
 //                   or crashed attempt is tried again with a fresh envelope, up to `attempts` times.
 import { TimeoutType } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, TimeoutFailure, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { NodeDispatchActivities } from '../activities/node-jobs.ts';
-import type { NodeAgentActivities } from '../protocol/envelope.ts';
+import type { NodeDispatchActivities, SignNodeJobInput } from '../activities/node-jobs.ts';
+import type { JobEnvelope, NodeAgentActivities } from '../protocol/envelope.ts';
 import type { NodeActionName, NodeActionOutput, NodeActionParams } from '../protocol/node-actions.ts';
 import { nodeJobActivityId, nodeTaskQueue } from './task-queues.ts';
 
@@ -50,12 +50,27 @@ const finalDispatchFailure = (err: unknown): ApplicationFailure | undefined => {
   return cause instanceof ApplicationFailure && FINAL_DISPATCH_FAILURES.includes(cause.type ?? '') ? ApplicationFailure.nonRetryable(cause.message, cause.type) : undefined;
 };
 
+/** What the control plane signs for one attempt of the step. */
+export const signInput = <A extends NodeActionName>(step: NodeStep<A>, envelopeId: string): SignNodeJobInput<A> => ({
+  nodeId: step.nodeId,
+  envelopeId,
+  action: step.action,
+  params: step.params,
+  ttlSeconds: step.waitForNodeSeconds + step.runSeconds + 60,
+});
+
+/** The first attempt's envelope, signed already (by the check of the approval before the step: ADR 0032). */
+export interface PreSigned {
+  envelopeId: string;
+  envelope: JobEnvelope;
+}
+
 /**
  * Runs the step and returns its verified output. Fails (non-retryable ApplicationFailure, message in one
  * sentence) with type JobRefused, NodeOffline, ResultRefused, StepFailed, or NodeUnavailable and
  * BadParameters when the control plane cannot sign it.
  */
-export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Promise<NodeActionOutput<A>> {
+export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>, preSigned?: PreSigned): Promise<NodeActionOutput<A>> {
   const { workflowId } = workflowInfo();
   const attempts = step.mode === 'idempotent' ? (step.attempts ?? 3) : 1;
   // The agent's activity, for one envelope: its id names it as a node step, whose input stays plain. A run
@@ -71,17 +86,12 @@ export async function runOnNode<A extends NodeActionName>(step: NodeStep<A>): Pr
       retry: { maximumAttempts: 1 },
     });
   for (let attempt = 1; ; attempt++) {
-    const envelopeId = uuid4();
+    const signed = attempt === 1 ? preSigned : undefined;
+    const envelopeId = signed?.envelopeId ?? uuid4();
     const about = { workflowId, nodeId: step.nodeId, envelopeId, action: step.action };
-    let envelope;
+    let envelope = signed?.envelope;
     try {
-      envelope = await controlPlane.signNodeJob({
-        nodeId: step.nodeId,
-        envelopeId,
-        action: step.action,
-        params: step.params,
-        ttlSeconds: step.waitForNodeSeconds + step.runSeconds + 60,
-      });
+      envelope ??= await controlPlane.signNodeJob(signInput(step, envelopeId));
     } catch (err) {
       throw finalDispatchFailure(err) ?? err;
     }

@@ -292,11 +292,15 @@ function nativeModuleLibraries(entries: TarEntry[], have: Set<string>): string[]
   return [...extra].sort();
 }
 
-/**
- * Builds (or finds) the image `tag` and returns its id. Idempotent: when `tag` exists with the same
- * content label (a hash of the Dockerfile and every file that goes in), nothing is built.
- */
-export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions): Promise<string> {
+interface PreparedImage {
+  /** The entries of everything but the trees (walked only when a build is needed). */
+  entries: TarEntry[];
+  nodeLibraries: string[];
+  /** The content label: the Dockerfile, every file but the trees', and each tree's content key. */
+  content: string;
+}
+
+function prepareImage(opts: NodeImageOptions): PreparedImage {
   const nodeBinary = opts.nodeBinary ?? defaultNodeBinary();
   const fromHost = (name: string, source: string, mode?: number): TarEntry => {
     const real = fs.realpathSync(source);
@@ -317,16 +321,6 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
     const name = `rootfs${path.posix.normalize(file.path)}`;
     entries.push(file.source ? fromHost(name, file.source, file.mode) : { name, type: 'file', mode: file.mode ?? 0o644, content: Buffer.from(file.content ?? '') });
   }
-
-  const trees: TarEntry[] = [];
-  for (const tree of opts.extraTrees ?? []) {
-    if (!path.posix.isAbsolute(tree.path)) throw new Error(`Image tree paths must be absolute: ${tree.path}`);
-    if (!fs.statSync(tree.source, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${tree.source} is not a directory to put in the image`);
-    trees.push(...treeEntries(`rootfs${path.posix.normalize(tree.path)}`, tree.source));
-  }
-  const treeLibraries = trees.length ? nativeModuleLibraries(trees, new Set(nodeLibraries)) : [];
-  entries.push(...treeLibraries.map((lib) => fromHost(`rootfs${lib}`, lib, 0o755)));
-
   const hash = crypto.createHash('sha256').update(dockerfile(opts, ''));
   for (const entry of entries) {
     const body = entry.source
@@ -337,14 +331,46 @@ export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions):
           .digest('hex');
     hash.update(`\n${entry.type} ${entry.name} ${entry.mode.toString(8)} ${entry.type === 'file' ? body : ''}`);
   }
+  // A tree is known by its key alone (the shared libraries its native modules need follow from it and this machine).
   for (const tree of opts.extraTrees ?? []) hash.update(`\ntree ${tree.path} ${tree.contentKey}`);
-  const content = hash.digest('hex');
+  return { entries, nodeLibraries, content: hash.digest('hex') };
+}
 
-  const existing = await docker
-    .getImage(opts.tag)
-    .inspect()
-    .catch(() => undefined);
-  if (existing?.Config?.Labels?.[CONTENT_LABEL] === content) return existing.Id;
+/** The content label the image `opts` describes would carry (no tree is read: their keys stand for them). */
+export const nodeImageContent = (opts: NodeImageOptions): string => prepareImage(opts).content;
+
+/**
+ * The id of an image carrying content label `content`, found by the label (one query, whatever its tags);
+ * tagged `tag` when it lost that tag. Undefined when the engine has none.
+ */
+export async function findImageByContent(docker: Dockerode, tag: string, content: string): Promise<string | undefined> {
+  const [found] = await docker.listImages({ filters: { label: [`${CONTENT_LABEL}=${content}`] } });
+  if (!found) return undefined;
+  if (!(found.RepoTags ?? []).includes(tag)) {
+    const at = tag.lastIndexOf(':');
+    await docker.getImage(found.Id).tag({ repo: tag.slice(0, at), tag: tag.slice(at + 1) });
+  }
+  return found.Id;
+}
+
+/**
+ * Builds (or finds) the image `tag` and returns its id. Idempotent: when an image with the same content
+ * label (a hash of the Dockerfile, every file that goes in, and each tree's content key) exists, nothing
+ * is built, and the trees are not even walked.
+ */
+export async function buildNodeImage(docker: Dockerode, opts: NodeImageOptions): Promise<string> {
+  const { entries, nodeLibraries, content } = prepareImage(opts);
+  const existing = await findImageByContent(docker, opts.tag, content);
+  if (existing) return existing;
+
+  const trees: TarEntry[] = [];
+  for (const tree of opts.extraTrees ?? []) {
+    if (!path.posix.isAbsolute(tree.path)) throw new Error(`Image tree paths must be absolute: ${tree.path}`);
+    if (!fs.statSync(tree.source, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${tree.source} is not a directory to put in the image`);
+    trees.push(...treeEntries(`rootfs${path.posix.normalize(tree.path)}`, tree.source));
+  }
+  const treeLibraries = trees.length ? nativeModuleLibraries(trees, new Set(nodeLibraries)) : [];
+  entries.push(...treeLibraries.map((lib): TarEntry => ({ name: `rootfs${lib}`, type: 'file', mode: 0o755, source: fs.realpathSync(lib) })));
 
   entries.unshift({ name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from(dockerfile(opts, content)) });
   entries.push(...trees);

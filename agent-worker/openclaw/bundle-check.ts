@@ -5,21 +5,17 @@ import crypto from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { BundleCheck } from '../../protocol/node-actions.ts';
 import type { Progress } from '../../protocol/step-progress.ts';
-import { OPENCLAW_BUNDLE, gatewayCommand } from './bundle.ts';
+import { bundleVersion, gatewayCommand } from './bundle.ts';
 import { answersHealthzInside, waitingFor } from './health.ts';
-import { ensureBundleImage } from './image.ts';
+import { ensureBundleImage, findBundleImage } from './image.ts';
 
-export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; progress?: Progress }): Promise<BundleCheck> {
-  const wasPresent = Boolean(
-    await docker
-      .getImage(OPENCLAW_BUNDLE.image)
-      .inspect()
-      .catch(() => undefined),
-  );
-  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, progress: opts.progress });
-  const image = await docker.getImage(OPENCLAW_BUNDLE.image).inspect();
+export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; timeoutMs: number; version?: string; progress?: Progress }): Promise<BundleCheck> {
+  const v = bundleVersion(opts.version);
+  const wasPresent = Boolean(await findBundleImage(docker, { cacheDir: opts.cacheDir, version: v.version }));
+  const built = await ensureBundleImage(docker, { cacheDir: opts.cacheDir, version: v.version, progress: opts.progress });
+  const image = await docker.getImage(built.id).inspect();
   const container = await docker.createContainer({
-    Image: OPENCLAW_BUNDLE.image,
+    Image: built.id,
     name: `aw-bundle-check-${crypto.randomBytes(4).toString('hex')}`,
     Cmd: gatewayCommand(),
     Env: [`OPENCLAW_GATEWAY_TOKEN=${crypto.randomBytes(24).toString('hex')}`],
@@ -28,8 +24,8 @@ export async function checkBundle(docker: Dockerode, opts: { cacheDir: string; t
   });
   const started = Date.now();
   const verdict = (secondsToHealthz: number | null, detail: string): BundleCheck => ({
-    image: OPENCLAW_BUNDLE.image,
-    version: OPENCLAW_BUNDLE.version,
+    image: v.image,
+    version: v.version,
     wasPresent,
     sizeBytes: image.Size,
     gatewayAnswered: secondsToHealthz !== null,

@@ -8,7 +8,7 @@
 // finds its earlier work instead of repeating it.
 import type Dockerode from 'dockerode';
 import { IMAGE_USER } from '../docker/images.ts';
-import { GATEWAY_ENV, gatewayCommand, OPENCLAW_BUNDLE } from './bundle.ts';
+import { bundleVersion, GATEWAY_ENV, gatewayCommand, OPENCLAW_BUNDLE } from './bundle.ts';
 import { MANAGED_CONFIG_PATH } from './gateway-config.ts';
 
 export const LABELS = {
@@ -28,6 +28,8 @@ export interface InstanceSpec {
   /** The deployment job that created the containers. */
   jobId: string;
   port: number;
+  /** The bundle version it runs (default: the newest offered). */
+  bundleVersion?: string;
 }
 
 export const containerName = (spec: Pick<InstanceSpec, 'instanceName'>, role: InstanceRole) =>
@@ -46,7 +48,7 @@ const labelsFor = (spec: InstanceSpec, role: InstanceRole): Record<string, strin
   [LABELS.instanceName]: spec.instanceName,
   [LABELS.role]: role,
   [LABELS.job]: spec.jobId,
-  [LABELS.bundleVersion]: OPENCLAW_BUNDLE.version,
+  [LABELS.bundleVersion]: bundleVersion(spec.bundleVersion).version,
 });
 
 function hardenedHostConfig(spec: InstanceSpec, networkMode: string): Dockerode.HostConfig {
@@ -89,7 +91,7 @@ export function gatewayContainer(spec: InstanceSpec, token: string): Dockerode.C
   const port = `${spec.port}/tcp`;
   return {
     name: containerName(spec, 'gateway'),
-    Image: OPENCLAW_BUNDLE.image,
+    Image: bundleVersion(spec.bundleVersion).image,
     Cmd: gatewayCommand(spec.port, 'lan'),
     User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
     Env: [`OPENCLAW_GATEWAY_TOKEN=${token}`, ...managedEnv()],
@@ -106,7 +108,7 @@ export function gatewayContainer(spec: InstanceSpec, token: string): Dockerode.C
 export function cliContainer(spec: InstanceSpec, gatewayId: string, token: string): Dockerode.ContainerCreateOptions {
   return {
     name: containerName(spec, 'cli'),
-    Image: OPENCLAW_BUNDLE.image,
+    Image: bundleVersion(spec.bundleVersion).image,
     Entrypoint: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
     Cmd: [],
     User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,

@@ -9,11 +9,11 @@ import { agentSettings } from '../settings.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import { startTestEngine } from '../../tests/jest/docker.ts';
-import { LABELS, networkName, type InstanceSpec } from './containers.ts';
+import { cliContainer, gatewayContainer, LABELS, networkName, type InstanceSpec } from './containers.ts';
 import { deploy, preflight } from './deploy.ts';
 import { describeContainers } from './describe.ts';
 import { execIn, instanceHealth, removeInstance, restartGateway, startInstance, waitHealthy } from './health.ts';
-import { findNetwork } from './network.ts';
+import { ensureInstanceNetwork, findNetwork } from './network.ts';
 import { containerLogs } from './logs.ts';
 import { OPENCLAW_BUNDLE } from './bundle.ts';
 
@@ -56,13 +56,13 @@ afterAll(async () => {
 describe('OpenClaw deployment on a node', () => {
   it('passes preflight on a free port and refuses a port in use, naming it', async () => {
     const spec = await newSpec('preflight');
-    const checks = await preflight(engine.docker, spec);
+    const checks = await preflight(engine.docker, spec, cacheDir);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.name)).toEqual(['docker', 'port', 'disk', 'image']);
     const busy = net.createServer().listen(spec.port, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
     try {
-      const refused = (await preflight(engine.docker, spec)).find((c) => c.name === 'port');
+      const refused = (await preflight(engine.docker, spec, cacheDir)).find((c) => c.name === 'port');
       expect(refused).toEqual({ name: 'port', ok: false, detail: `127.0.0.1:${spec.port} is already in use on the machine` });
     } finally {
       busy.close();
@@ -138,6 +138,36 @@ describe('OpenClaw deployment on a node', () => {
     const split = await instanceHealth(engine.docker, ref);
     expect(split).toMatchObject({ gateway: { state: 'running' }, cli: { state: 'exited' }, healthz: { ok: true }, cliCheck: null, healthy: false });
   }, 240_000);
+
+  it('calls a gateway healthy only when /healthz, /readyz and `openclaw gateway health` all succeed, and spends no CLI run before /readyz answers', async () => {
+    // A stand-in gateway in the hardened pair's place: /healthz answers, /readyz says 503 until told
+    // otherwise, and anything else (the CLI's WebSocket) is counted and refused, as no real gateway would.
+    const spec = await newSpec('half-ready');
+    const server = `let ready = false, others = 0;
+      require('node:http').createServer((req, res) => {
+        if (req.url === '/healthz') return res.end('{"ok":true}');
+        if (req.url === '/readyz') { res.statusCode = ready ? 200 : 503; return res.end(JSON.stringify({ ready })); }
+        if (req.url === '/test/ready') { ready = true; return res.end('ok'); }
+        if (req.url === '/test/others') return res.end(String(others));
+        others++; res.statusCode = 500; res.end();
+      }).on('upgrade', (req, socket) => { others++; socket.destroy(); }).listen(${spec.port}, '0.0.0.0');`;
+    await ensureInstanceNetwork(engine.docker, spec, 'test');
+    const gateway = await engine.docker.createContainer({ ...gatewayContainer(spec, 'token'), Entrypoint: ['node', '-e', server], Cmd: [] });
+    await gateway.start();
+    const cli = await engine.docker.createContainer(cliContainer(spec, gateway.id, 'token'));
+    await cli.start();
+    const ref = { gatewayId: gateway.id, cliId: cli.id, port: spec.port };
+    const ask = async (p: string) => (await fetch(`http://127.0.0.1:${spec.port}${p}`)).text();
+    try {
+      await expect(waitHealthy(engine.docker, ref, { timeoutMs: 5000 })).rejects.toThrow('the gateway was not healthy within 5 s: /readyz did not succeed');
+      expect(await ask('/test/others')).toBe('0');
+      await ask('/test/ready');
+      await expect(waitHealthy(engine.docker, ref, { timeoutMs: 8000 })).rejects.toThrow(/not healthy within 8 s: openclaw gateway health \([\s\S]+\) did not succeed/);
+      expect(Number(await ask('/test/others'))).toBeGreaterThan(0);
+    } finally {
+      await removeInstance(engine.docker, ref, { removeVolumes: true });
+    }
+  }, 120_000);
 
   it("redacts a container's secrets from its logs before they leave the machine", async () => {
     const secret = crypto.randomUUID().replaceAll('-', '');

@@ -8,11 +8,11 @@ import os from 'node:os';
 import type Dockerode from 'dockerode';
 import type { DeployOutput, PreflightCheck } from '../../protocol/node-actions.ts';
 import type { Progress } from '../../protocol/step-progress.ts';
-import { OPENCLAW_BUNDLE } from './bundle.ts';
+import { bundleVersion } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, networkName, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
 import { seedGatewayConfig } from './gateway-config.ts';
 import { rejoinHelper } from './health.ts';
-import { ensureBundleImage } from './image.ts';
+import { ensureBundleImage, findBundleImage, type BundleImage } from './image.ts';
 import { ensureInstanceNetwork, findNetwork } from './network.ts';
 
 /** Disk space the image build and a gateway's first start need, with room to spare. */
@@ -27,7 +27,11 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /** Checks the machine before anyone is asked to approve: Docker, the port, disk space, the image. */
-export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'instanceId' | 'instanceName' | 'port'>): Promise<PreflightCheck[]> {
+export async function preflight(
+  docker: Dockerode,
+  spec: Pick<InstanceSpec, 'instanceId' | 'instanceName' | 'port' | 'bundleVersion'>,
+  cacheDir: string,
+): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
   let info: { DockerRootDir?: string; ServerVersion?: string } | undefined;
   try {
@@ -52,23 +56,30 @@ export async function preflight(docker: Dockerode, spec: Pick<InstanceSpec, 'ins
   if (network && network.Labels?.[LABELS.instance] !== spec.instanceId) {
     checks.push({ name: 'network', ok: false, detail: `a Docker network named ${networkName(spec)} already exists on the machine` });
   }
-  try {
-    const stat = await fs.promises.statfs(info?.DockerRootDir ?? '/var/lib/docker');
-    const bytes = stat.bavail * stat.bsize;
-    checks.push({
-      name: 'disk',
-      ok: bytes >= MIN_FREE_BYTES,
-      detail: `${(bytes / 1024 ** 3).toFixed(1)} GiB free for Docker (${(MIN_FREE_BYTES / 1024 ** 3).toFixed(0)} GiB needed)`,
-    });
-  } catch (err) {
-    checks.push({ name: 'disk', ok: false, detail: `cannot read the free space of Docker's data root (${(err as Error).message})` });
-  }
-  const image = await docker
-    .getImage(OPENCLAW_BUNDLE.image)
-    .inspect()
-    .catch(() => undefined);
-  checks.push({ name: 'image', ok: true, detail: image ? `${OPENCLAW_BUNDLE.image} is present` : `${OPENCLAW_BUNDLE.image} will be built on this machine (about a minute)` });
+  checks.push(await diskCheck(info?.DockerRootDir), await imageCheck(docker, spec.bundleVersion, cacheDir));
   return checks;
+}
+
+/** Free space in Docker's data root, for an image build and a gateway's state. */
+export async function diskCheck(dockerRootDir: string | undefined, needed = MIN_FREE_BYTES): Promise<PreflightCheck> {
+  try {
+    const stat = await fs.promises.statfs(dockerRootDir ?? '/var/lib/docker');
+    const bytes = stat.bavail * stat.bsize;
+    return { name: 'disk', ok: bytes >= needed, detail: `${(bytes / 1024 ** 3).toFixed(1)} GiB free for Docker (${(needed / 1024 ** 3).toFixed(1)} GiB needed)` };
+  } catch (err) {
+    return { name: 'disk', ok: false, detail: `cannot read the free space of Docker's data root (${(err as Error).message})` };
+  }
+}
+
+/** Whether the version's image is here or can be built: the version offered and pinned by a lock file. */
+export async function imageCheck(docker: Dockerode, version: string | undefined, cacheDir: string): Promise<PreflightCheck> {
+  try {
+    const v = bundleVersion(version);
+    const image = await findBundleImage(docker, { cacheDir, version: v.version });
+    return { name: 'image', ok: true, detail: image ? `${v.image} is present` : `${v.image} will be built on this machine (about a minute)` };
+  } catch (err) {
+    return { name: 'image', ok: false, detail: (err as Error).message };
+  }
 }
 
 async function findOwn(docker: Dockerode, instanceId: string, role: InstanceRole) {
@@ -93,7 +104,8 @@ async function createOnce(docker: Dockerode, instanceId: string, role: InstanceR
   }
 }
 
-async function tokenOf(docker: Dockerode, containerId: string): Promise<string | undefined> {
+/** The gateway token in a gateway container's environment (it stays on the machine). */
+export async function tokenOf(docker: Dockerode, containerId: string): Promise<string | undefined> {
   const env = (await docker.getContainer(containerId).inspect()).Config.Env ?? [];
   return env.find((e) => e.startsWith('OPENCLAW_GATEWAY_TOKEN='))?.slice('OPENCLAW_GATEWAY_TOKEN='.length);
 }
@@ -131,7 +143,7 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
   const progress = opts.progress ?? (() => {});
   // First: an engine that cannot give the instance a network of its own fails the deployment at once.
   await ensureInstanceNetwork(docker, spec, opts.nodeName ?? os.hostname());
-  await ensureBundleImage(docker, { cacheDir: opts.cacheDir, progress });
+  const image = await ensureBundleImage(docker, { cacheDir: opts.cacheDir, version: spec.bundleVersion, progress });
   for (const name of Object.values(volumeNames(spec.instanceId))) {
     await docker.createVolume({ Name: name, Labels: { [LABELS.instance]: spec.instanceId } });
   }
@@ -180,14 +192,17 @@ async function deployOnce(docker: Dockerode, spec: InstanceSpec, opts: DeployOpt
       });
   }
   await rejoinHelper(docker, { gatewayId, cliId });
-  return {
-    containers: [
-      { id: gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
-      { id: cliId, name: containerName(spec, 'cli'), role: 'cli' },
-    ],
-    image: OPENCLAW_BUNDLE.image,
-    version: OPENCLAW_BUNDLE.version,
-    port: spec.port,
-    created,
-  };
+  return deployOutput(spec, { gatewayId, cliId }, image, created);
 }
+
+/** What a deployment (or a version switch) made: the instance's two containers, its image and version. */
+export const deployOutput = (spec: InstanceSpec, ids: { gatewayId: string; cliId: string }, image: BundleImage, created: string[]): DeployOutput => ({
+  containers: [
+    { id: ids.gatewayId, name: containerName(spec, 'gateway'), role: 'gateway' },
+    { id: ids.cliId, name: containerName(spec, 'cli'), role: 'cli' },
+  ],
+  image: image.tag,
+  version: image.version,
+  port: spec.port,
+  created,
+});

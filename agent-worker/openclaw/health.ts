@@ -41,8 +41,8 @@ const helperIsStale = (gateway: Dockerode.ContainerInspectInfo | undefined, cli:
 /** Restarts the helper when it is in an earlier namespace of the gateway (after the gateway restarted or started again). */
 export async function rejoinHelper(docker: Dockerode, ref: Pick<InstanceRef, 'gatewayId' | 'cliId'>): Promise<void> {
   const [gateway, cli] = await Promise.all([inspectIfThere(docker, ref.gatewayId), inspectIfThere(docker, ref.cliId)]);
-  // The helper idles: nothing to wait for.
-  if (helperIsStale(gateway, cli)) await docker.getContainer(cli!.Id).restart({ t: 1 });
+  // The helper idles (and, as PID 1 without a handler, ignores SIGTERM): nothing to wait for, so no grace period.
+  if (helperIsStale(gateway, cli)) await docker.getContainer(cli!.Id).restart({ t: 0 });
 }
 
 const STALE_HELPER = 'the helper is in the network namespace of an earlier start of the gateway: restart the gateway (its helper follows)';
@@ -123,23 +123,97 @@ export function waitingFor(what: string, attempt: number, startedAt: number, tim
 
 const checkMark = (ok: boolean | undefined) => (ok ? 'answered' : 'not yet');
 
-/** Polls until the instance is healthy or `timeoutMs` passes; reports which checks pass so far, and the time gone. */
-export async function waitHealthy(docker: Dockerode, ref: InstanceRef, opts: { timeoutMs: number; progress?: Progress }): Promise<InstanceHealth & { seconds: number }> {
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    const health = await instanceHealth(docker, ref);
-    const seconds = Math.round((Date.now() - started) / 100) / 10;
-    if (health.healthy) return { ...health, seconds };
-    if (health.gateway.state !== 'running' && health.gateway.state !== 'restarting' && health.gateway.state !== 'created') {
-      throw new Error(`the gateway container is ${health.gateway.state}`);
+/**
+ * How often the wait asks /healthz and /readyz: two small HTTP requests to the node's loopback. The
+ * gateway answers within a pass of starting to, instead of up to a second later.
+ */
+export const HTTP_POLL_MS = 150;
+/** How often the wait reads the containers' states (to fail at once on a gateway that exited) and reports progress. */
+const STATE_EVERY_MS = 1000;
+/** How long after a failed `openclaw gateway health` the wait runs it again (the HTTP polls go on meanwhile). */
+const CLI_RETRY_MS = 1000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs the health check's CLI once in the helper while the gateway is still starting, and ignores what it
+ * says. Each `openclaw gateway health` is a fresh Node process; the first in a helper (new, or restarted
+ * into the gateway's new namespace: its /tmp is a tmpfs) compiles the CLI's modules and leaves them in
+ * Node's compile cache there, so the real check, once /readyz answers, takes about a second instead of
+ * three to seven. It costs the helper's own CPU (its own limit), next to the gateway's start.
+ */
+function warmHealthCli(docker: Dockerode, cliId: string, port: number): Promise<void> {
+  return execIn(docker, cliId, [...OPENCLAW_ENTRYPOINT, 'gateway', 'health', '--port', String(port), '--timeout', '1000'], 20_000).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/** Where a wait for health got to, in seconds after it began (absent: not reached). */
+export interface HealthWaitTimings {
+  /** A restart's: when `docker restart` returned, and when the helper was back in the gateway's namespace. */
+  restarted?: number;
+  helperRejoined?: number;
+  healthz?: number;
+  readyz?: number;
+  /** When the passing `openclaw gateway health` began and how long it took. */
+  cliStarted?: number;
+  cliSeconds?: number;
+}
+
+/**
+ * Polls until the instance is healthy or `timeoutMs` passes; reports which checks pass so far, and the
+ * time gone. Healthy means what `instanceHealth` says: /healthz, /readyz and `openclaw gateway health`
+ * all succeed. The HTTP answers are asked for every HTTP_POLL_MS; the CLI (a Node process of its own,
+ * seconds of CPU) runs only once both answer, so it is not spent on a gateway that is still starting.
+ */
+export async function waitHealthy(
+  docker: Dockerode,
+  ref: InstanceRef,
+  opts: { timeoutMs: number; progress?: Progress; startedAt?: number; timings?: HealthWaitTimings },
+): Promise<InstanceHealth & { seconds: number; timings: HealthWaitTimings }> {
+  const started = opts.startedAt ?? Date.now();
+  const since = (at: number) => Math.round((at - started) / 100) / 10;
+  const timings: HealthWaitTimings = { ...opts.timings };
+  let warm: Promise<void> | undefined;
+  let stateReadAt = 0;
+  let cliNotBefore = 0;
+  // A progress report's attempt: one per look at the containers (a second apart), not per HTTP poll.
+  let attempt = 0;
+  for (;;) {
+    const [healthz, readyz] = await Promise.all([probe(`http://127.0.0.1:${ref.port}/healthz`), probe(`http://127.0.0.1:${ref.port}/readyz`)]);
+    if (healthz?.ok) timings.healthz ??= since(Date.now());
+    if (healthz?.ok && readyz?.ok) timings.readyz ??= since(Date.now());
+    let health: InstanceHealth | undefined;
+    if (healthz?.ok && readyz?.ok && Date.now() >= cliNotBefore) {
+      await warm;
+      const cliStarted = Date.now();
+      // The full check, CLI included; it asks /healthz and /readyz again, so all three agree at its end.
+      health = await instanceHealth(docker, ref);
+      if (health.cliCheck) Object.assign(timings, { cliStarted: since(cliStarted), cliSeconds: since(Date.now()) - since(cliStarted) });
+      if (health.healthy) return { ...health, seconds: since(Date.now()), timings };
+      // Seconds of CPU each: a failing check is not run again at the HTTP polls' pace.
+      cliNotBefore = Date.now() + CLI_RETRY_MS;
     }
-    if (Date.now() - started > opts.timeoutMs) {
-      const what = !health.healthz?.ok ? '/healthz' : !health.readyz?.ok ? '/readyz' : `openclaw gateway health (${health.cliCheck?.output ?? 'not run'})`;
-      throw new Error(`the gateway was not healthy within ${opts.timeoutMs / 1000} s: ${what} did not succeed`);
+    if (health || Date.now() - stateReadAt >= STATE_EVERY_MS) {
+      stateReadAt = Date.now();
+      if (!health) {
+        const [gatewayInfo, cliInfo] = await Promise.all([inspectIfThere(docker, ref.gatewayId), inspectIfThere(docker, ref.cliId)]);
+        health = { gateway: asHealth(gatewayInfo), cli: asHealth(cliInfo), healthz, readyz, cliCheck: null, healthy: false };
+      }
+      if (health.gateway.state !== 'running' && health.gateway.state !== 'restarting' && health.gateway.state !== 'created') {
+        throw new Error(`the gateway container is ${health.gateway.state}`);
+      }
+      if (Date.now() - started > opts.timeoutMs) {
+        const what = !health.healthz?.ok ? '/healthz' : !health.readyz?.ok ? '/readyz' : `openclaw gateway health (${health.cliCheck?.output ?? 'not run'})`;
+        throw new Error(`the gateway was not healthy within ${opts.timeoutMs / 1000} s: ${what} did not succeed`);
+      }
+      // Not answering yet on the first look: warm the helper's CLI meanwhile (once, in a helper of the gateway's namespace).
+      if (!warm && !healthz?.ok && health.cli.state === 'running' && ref.cliId) warm = warmHealthCli(docker, ref.cliId, ref.port);
+      const checks = `/healthz ${checkMark(health.healthz?.ok)}, /readyz ${checkMark(health.readyz?.ok)}, openclaw gateway health ${checkMark(health.cliCheck?.ok)}`;
+      opts.progress?.(waitingFor(checks, ++attempt, started, opts.timeoutMs));
     }
-    const checks = `/healthz ${checkMark(health.healthz?.ok)}, /readyz ${checkMark(health.readyz?.ok)}, openclaw gateway health ${checkMark(health.cliCheck?.ok)}`;
-    opts.progress?.(waitingFor(checks, attempt, started, opts.timeoutMs));
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(HTTP_POLL_MS);
   }
 }
 
@@ -148,18 +222,16 @@ export async function restartGateway(
   docker: Dockerode,
   ref: InstanceRef,
   opts: { timeoutMs: number; progress?: Progress },
-): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number }> {
+): Promise<InstanceHealth & { seconds: number; downtimeSeconds: number; timings: HealthWaitTimings }> {
   const started = Date.now();
   opts.progress?.({ step: 'restarting the gateway' });
+  const since = () => Math.round((Date.now() - started) / 100) / 10;
   await docker.getContainer(ref.gatewayId).restart({ t: 10 });
+  const restarted = since();
   await rejoinHelper(docker, ref);
-  let answeredAt: number | undefined;
-  while (answeredAt === undefined && Date.now() - started < opts.timeoutMs) {
-    if ((await probe(`http://127.0.0.1:${ref.port}/healthz`))?.ok) answeredAt = Date.now();
-    else await new Promise((r) => setTimeout(r, 250));
-  }
-  const health = await waitHealthy(docker, ref, { timeoutMs: Math.max(5000, opts.timeoutMs - (Date.now() - started)), progress: opts.progress });
-  return { ...health, downtimeSeconds: Math.round(((answeredAt ?? Date.now()) - started) / 100) / 10 };
+  // One wait from the restart on: its first /healthz answer is the end of the downtime.
+  const health = await waitHealthy(docker, ref, { ...opts, startedAt: started, timings: { restarted, helperRejoined: since() } });
+  return { ...health, downtimeSeconds: health.timings.healthz ?? health.seconds };
 }
 
 /** Stops both containers (the helper first); already stopped ones are left as they are. */

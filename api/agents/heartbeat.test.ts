@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
-import { heartbeatWasLate, receiveHeartbeat } from './heartbeat.ts';
+import { heartbeatWasLate, receiveHeartbeat, storeNodeReport } from './heartbeat.ts';
 
 let t: TestDatabase;
 let w: Tenants;
@@ -161,6 +161,26 @@ describe('tool configuration drift', () => {
     const elsewhere = await managed('elsewhere', otherNode, { hash: 'sha256:x', at: new Date(0) });
     await receiveHeartbeat(t.db, nodeId, { ...base, instanceConfigs: [report(elsewhere.id, 'sha256:forged')] });
     expect(await row(elsewhere.id)).toMatchObject({ reportedToolsHash: null, driftedSince: null });
+  });
+});
+
+describe('a beat without inventory', () => {
+  it('stores the report in one statement, answering the node as it was; a revoked node is refused and left as it is', async () => {
+    const seen = new Date(Date.now() - 60_000);
+    const [edge] = await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'edge-quiet', status: 'online', lastSeenAt: seen }).returning();
+    await receiveHeartbeat(t.db, edge!.id, { ...base, inventoryDigest: 'quiet' });
+    const [after] = await t.db.select().from(nodes).where(eq(nodes.id, edge!.id));
+    expect(after!.lastSeenAt!.getTime()).toBeGreaterThan(seen.getTime());
+    expect(after!.lastReport).toMatchObject({ hostname: 'edge', inventoryDigest: 'quiet', receivedAt: after!.lastSeenAt!.toISOString() });
+
+    const now = new Date();
+    expect(await storeNodeReport(t.db, edge!.id, { n: 2 }, now)).toEqual({ lastSeenAt: after!.lastSeenAt, status: 'online' });
+    expect((await t.db.select().from(nodes).where(eq(nodes.id, edge!.id)))[0]).toMatchObject({ lastSeenAt: now, lastReport: { n: 2 } });
+
+    await t.db.update(nodes).set({ revokedAt: new Date() }).where(eq(nodes.id, edge!.id));
+    expect(await storeNodeReport(t.db, edge!.id, { n: 3 }, new Date())).toBeUndefined();
+    await expect(receiveHeartbeat(t.db, edge!.id, { ...base, inventoryDigest: 'after' })).rejects.toThrow(/revoked/);
+    expect((await t.db.select().from(nodes).where(eq(nodes.id, edge!.id)))[0]).toMatchObject({ lastSeenAt: now, lastReport: { n: 2 } });
   });
 });
 

@@ -10,6 +10,7 @@ import { eq } from 'drizzle-orm';
 import { createJobActivities } from '../../activities/jobs.ts';
 import { capabilities, jobs } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
+import { insertWaitingJob } from '../../tests/jest/waiting-job.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { countAwaitingMe, listInbox } from '../approvals/service.ts';
 import type { Actor } from '../authz.ts';
@@ -94,24 +95,13 @@ describe('a request needing 2 approvals from the group', () => {
   const phrase = 'restart acme-gateway';
 
   beforeAll(async () => {
-    const workflowId = `restart-${crypto.randomUUID()}`;
-    const runId = crypto.randomUUID();
-    const [row] = await t.db
-      .insert(jobs)
-      .values({
-        type: 'restart_openclaw',
-        organizationId: w.acme.id,
-        workflowId,
-        runId,
-        state: 'waiting_for_approval',
-        step: 'approval',
-        approvalPhrase: phrase,
-        approvalExpiresAt: new Date(Date.now() + 3_600_000),
-        requestedBy: w.actors.acmeAdmin.userId,
-        approvalPolicy: { approverRoles: [], approverGroupIds: [groupId], approvalsNeeded: 2, forbidSelfApproval: true },
-      })
-      .returning();
-    job = { id: row!.id, workflowId, runId };
+    job = await insertWaitingJob(t.db, {
+      type: 'restart_openclaw',
+      organizationId: w.acme.id,
+      approvalPhrase: phrase,
+      requestedBy: w.actors.acmeAdmin.userId,
+      approvalPolicy: { approverRoles: [], approverGroupIds: [groupId], approvalsNeeded: 2, forbidSelfApproval: true },
+    });
   });
 
   /** The confirming activity, called as the job's own run, with a grant the console issued to `who`. */

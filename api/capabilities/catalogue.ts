@@ -56,6 +56,7 @@ const OPENCLAW_LIFECYCLE: BuiltInCapability = {
     act('deploy', 'high', 'Deploy the OpenClaw bundle to a machine.'),
     act('restart', 'high', 'Restart an instance’s gateway (downtime).'),
     act('stop', 'high', 'Stop an instance.'),
+    act('upgrade', 'high', 'Move an instance to another bundle version (snapshot, switch, health gate, automatic rollback).'),
     act('apply_capabilities', 'high', 'Write an instance’s tool policy (the gateway reloads it, or restarts).'),
     act('remove', 'critical', 'Remove an instance’s containers (and optionally its data).'),
   ],

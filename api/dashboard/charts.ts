@@ -175,7 +175,7 @@ async function decisionTimes(ctx: ServiceContext, organizationId: string | undef
     with decisions as (
       select j.id, j.result, coalesce(a->>'request', 'approval') as request, (a->>'at')::timestamptz as at
       from ${jobs} j cross join lateral jsonb_array_elements(j.approvals) a
-      where a->>'userId' is not null and a->>'outcome' in ('approved', 'rejected') and a->>'via' <> 'standing' and ${inOrganization(sql`j.organization_id`, organizationId)}
+      where a->>'userId' is not null and a->>'outcome' in ('approved', 'rejected') and a->>'via' not in ('standing', 'rollout') and ${inOrganization(sql`j.organization_id`, organizationId)}
     ), timed as (
       select extract(epoch from d.at - coalesce(
         case when jsonb_typeof(d.result->'steps') = 'array' then

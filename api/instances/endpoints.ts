@@ -6,6 +6,7 @@ import { getInstanceHealthHistory, HealthRecord } from './health-history.ts';
 import { HealthChecksInput, requestHealthChecks } from './health-checks.ts';
 import { getInstance, InstanceDetailOutput, InstanceOutput, listInstances, ListInstancesQuery } from './list.ts';
 import { getInstanceLogs, LogsQuery, LogsResponse } from './logs.ts';
+import { requestUpgrade, UpgradeBody } from './upgrade.ts';
 import { ChangeInstanceBody, InstanceName, requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange, requestRestart } from './service.ts';
 
 const IdParams = z.object({ id: z.string().uuid('id must be a UUID') });
@@ -13,6 +14,7 @@ const DeploymentBody = z.object({
   instanceName: InstanceName,
   port: z.number().int().min(1024).max(65535).optional(),
   organizationId: z.string().uuid().optional().describe('Whose instance it is (default: the node’s organization; a shared-infrastructure node may host a customer’s)'),
+  bundleVersion: z.string().optional().describe('The OpenClaw bundle version to deploy (GET /system/bundle-versions; default: the newest)'),
 });
 const tag = 'Instances';
 
@@ -111,6 +113,19 @@ export const instanceEndpoints = [
     params: IdParams,
     response: JobOutput,
     handler: (ctx, { params }) => requestRestart(ctx, params.id),
+  }),
+  defineEndpoint({
+    method: 'post',
+    path: '/instances/:id/upgrade',
+    tag,
+    status: 201,
+    callsTemporal: true,
+    summary:
+      'Request an approval-gated move of a managed instance to another bundle version (upgrade or downgrade): preflight, a snapshot of its state volume, the switch with the same state and token, the health gate, and an automatic rollback on failure',
+    params: IdParams,
+    body: UpgradeBody,
+    response: JobOutput,
+    handler: (ctx, { params, body }) => requestUpgrade(ctx, params.id, body),
   }),
   defineEndpoint({
     method: 'get',

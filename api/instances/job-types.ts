@@ -6,8 +6,10 @@ import type { ToolPolicy } from '../../protocol/tool-policy.ts';
 import { deployOpenClaw } from '../../workflows/deploy-openclaw.ts';
 import { changeInstance, checkInstanceHealth, restartGateway } from '../../workflows/instance-actions.ts';
 import { readInstanceLogs } from '../../workflows/read-instance-logs.ts';
+import { upgradeOpenclaw } from '../../workflows/upgrade-openclaw.ts';
 import { defineJobType, type JobTypeDefinition, type JobWorkflow } from '../jobs/job-type.ts';
 import { requestCapabilityApply } from './capabilities.ts';
+import { requestUpgrade } from './upgrade.ts';
 import { requestAdoption, requestDeployment, requestHealthCheck, requestInstanceChange } from './service.ts';
 
 const instanceName = (params: Record<string, unknown>) => String(params.instanceName);
@@ -29,7 +31,11 @@ export const deployJob = instanceJobType('deploy', {
   retry: {
     safe: true,
     again: (ctx, job, origin) =>
-      requestDeployment(ctx, { nodeId: job.nodeId, organizationId: job.organizationId, instanceName: instanceName(job.params), port: job.params.port }, origin),
+      requestDeployment(
+        ctx,
+        { nodeId: job.nodeId, organizationId: job.organizationId, instanceName: instanceName(job.params), port: job.params.port, bundleVersion: job.params.bundleVersion },
+        origin,
+      ),
   },
   result: { summary: (r) => `OpenClaw ${String(r.version)} on port ${String(r.port)}, healthy ${String(r.secondsToHealthy)} s after the deployment started.` },
 });
@@ -121,4 +127,48 @@ export const applyCapabilitiesJob = instanceJobType('apply_capabilities', {
   },
 });
 
-export const instanceJobTypes = [deployJob, adoptJob, healthCheckJob, restartJob, changeJobs.stop, changeJobs.start, changeJobs.remove, readLogsJob, applyCapabilitiesJob];
+export const upgradeJob = instanceJobType('upgrade', {
+  type: 'upgrade_openclaw',
+  nodeActions: [
+    'openclaw.upgrade-preflight',
+    'openclaw.read_tool_policy',
+    'openclaw.snapshot-state',
+    'openclaw.start',
+    'openclaw.switch-version',
+    'openclaw.wait-healthy',
+    'openclaw.rollback-version',
+    'openclaw.finish-upgrade',
+  ],
+  label: 'Upgrade OpenClaw',
+  workflow: upgradeOpenclaw,
+  // A failed upgrade was rolled back (or says why not): asking again checks everything and asks for its approval again.
+  retry: {
+    safe: true,
+    again: (ctx, job, origin) =>
+      requestUpgrade(
+        ctx,
+        job.instanceId ?? '',
+        { toVersion: job.params.toVersion, keepSnapshots: job.params.keepSnapshots, healthTimeoutSeconds: job.params.healthTimeoutSeconds },
+        origin,
+      ),
+  },
+  result: {
+    summary: (r) => {
+      const snapshot = r.snapshot as { volume?: string; sizeBytes?: number } | undefined;
+      return `OpenClaw ${String(r.fromVersion)} → ${String(r.version)}, healthy ${String(r.secondsToHealthy)} s after the switch, with its state and token; state snapshot ${snapshot?.volume ?? '?'} (${snapshot?.sizeBytes ?? '?'} bytes) kept on the node.`;
+    },
+  },
+});
+
+export const instanceJobTypes = [
+  deployJob,
+  adoptJob,
+  healthCheckJob,
+  restartJob,
+  changeJobs.stop,
+  changeJobs.start,
+  changeJobs.remove,
+  readLogsJob,
+  applyCapabilitiesJob,
+  upgradeJob,
+];

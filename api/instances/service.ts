@@ -4,7 +4,7 @@
 // cancels and lists them like any other job.
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { OPENCLAW_BUNDLE } from '../../agent-worker/openclaw/bundle.ts';
+import { DEFAULT_BUNDLE_VERSION, findBundleVersion, OPENCLAW_BUNDLE, offeredBundleVersions } from '../../agent-worker/openclaw/bundle.ts';
 import { instances, jobs, organizations } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import type { InstanceTarget } from '../../workflows/instance-actions.ts';
@@ -35,6 +35,16 @@ export const RequestDeploymentInput = z.object({
     .min(1024, 'port must be 1024-65535')
     .max(65535, 'port must be 1024-65535')
     .default(OPENCLAW_BUNDLE.gatewayPort),
+  /** One of the bundle's versions (each pinned by its lock file); the newest by default. */
+  bundleVersion: z
+    .string('bundleVersion must be a bundle version')
+    .trim()
+    .refine((v) => Boolean(findBundleVersion(v)), {
+      message: `bundleVersion must be one of the bundle's versions: ${offeredBundleVersions()
+        .map((v) => v.version)
+        .join(', ')}`,
+    })
+    .default(DEFAULT_BUNDLE_VERSION),
 });
 export const ChangeInstanceBody = z.object({ removeVolumes: z.boolean('removeVolumes must be true or false').default(false) });
 
@@ -47,7 +57,7 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown, ori
     // Authorize before validating the rest: another organization's node must look like a missing one.
     await authorize(ctx, 'instance.deploy', nodeTarget(await findNode(ctx.db, raw.nodeId)));
   }
-  const { nodeId, instanceName, port, organizationId } = parseInput(RequestDeploymentInput, input ?? {});
+  const { nodeId, instanceName, port, organizationId, bundleVersion } = parseInput(RequestDeploymentInput, input ?? {});
   const node = await findNode(ctx.db, nodeId);
   await authorize(ctx, 'instance.deploy', nodeTarget(node));
   const owner = await instanceOwner(ctx, node, organizationId);
@@ -79,13 +89,14 @@ export async function requestDeployment(ctx: ServiceContext, input: unknown, ori
     instanceId,
     phrase,
     retryOf: origin.retryOf,
-    params: { instanceName, port, ...(owner.id !== node.organizationId ? { organizationName: owner.name } : {}) },
+    params: { instanceName, port, bundleVersion, ...(owner.id !== node.organizationId ? { organizationName: owner.name } : {}) },
     args: {
       jobId,
       nodeId: node.id,
       instanceId,
       instanceName,
       port,
+      bundleVersion,
       ...(await approvalTerms(ctx, owner.id, phrase)),
       nodeWaitSeconds: loadConfig().NODE_WAIT_SECONDS,
       healthTimeoutSeconds: 180,
@@ -149,7 +160,7 @@ export async function requestAdoption(ctx: ServiceContext, instanceId: string, o
 export async function managedTarget(
   ctx: ServiceContext,
   instanceId: string,
-  permission: 'instance.restart' | 'instance.check' | 'instance.change' | 'instance.apply_capabilities',
+  permission: 'instance.restart' | 'instance.check' | 'instance.change' | 'instance.apply_capabilities' | 'instance.upgrade',
   origin: JobOrigin = {},
 ) {
   const instance = await findInstance(ctx, instanceId);

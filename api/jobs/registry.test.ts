@@ -20,6 +20,8 @@ describe('job-type registry', () => {
       'apply_capabilities',
       'bundle_check',
       'deploy_openclaw',
+      'fleet_bulk',
+      'fleet_rollout',
       'health_check',
       'inventory_refresh',
       'read_logs',
@@ -28,6 +30,7 @@ describe('job-type registry', () => {
       'restart_gateway',
       'start_instance',
       'stop_instance',
+      'upgrade_openclaw',
       'workflow_run',
     ]);
     for (const definition of jobTypes().values()) {

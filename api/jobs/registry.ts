@@ -1,6 +1,7 @@
 // Every kind of job the product runs, listed once. Adding one is a `defineJobType` in its feature folder,
 // its workflow, and a line here. Built on first use, so features may import the kernel freely.
 import { agentJobTypes } from '../agents/job-types.ts';
+import { fleetJobTypes } from '../fleet/job-types.ts';
 import { instanceJobTypes } from '../instances/job-types.ts';
 import { systemJobTypes } from '../system/job-types.ts';
 import { workflowRunJobTypes } from '../workflow-runs/job-types.ts';
@@ -20,7 +21,7 @@ export function buildRegistry(definitions: readonly JobTypeDefinition[]): Readon
 
 /** Every job type of this release. */
 export const jobTypes = (): ReadonlyMap<string, JobTypeDefinition> =>
-  (registry ??= buildRegistry([...instanceJobTypes, ...systemJobTypes, ...agentJobTypes, ...workflowRunJobTypes] as JobTypeDefinition[]));
+  (registry ??= buildRegistry([...instanceJobTypes, ...systemJobTypes, ...agentJobTypes, ...workflowRunJobTypes, ...fleetJobTypes] as JobTypeDefinition[]));
 
 /** A stored job's definition, or undefined for a type this release no longer has. */
 export const jobTypeOf = (type: string): JobTypeDefinition | undefined => jobTypes().get(type);

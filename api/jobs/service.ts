@@ -7,7 +7,7 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { JOB_STATES, jobs, organizations, type JobState, type Role } from '../../db/schema.ts';
+import { JOB_STATES, jobs, organizations, type JobApproval, type JobState, type Role } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { approveUpdate, cancelUpdate, rejectUpdate } from '../../workflows/approval.ts';
 import type { ApprovalTerms } from '../../workflows/job-record.ts';
@@ -188,13 +188,24 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
   } as Parameters<W>[0];
 }
 
-/** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
-export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<JobOutput> {
+/**
+ * Records the job and its request (audited) without starting its run; returns the run's workflow id and
+ * input. startJob starts it at once; a fleet rollout starts it as its own child run (api/fleet/). `covered`
+ * gives the approvals already on record that cover the job (a rollout's, checked against the job's terms
+ * by the caller), written with the row: the job then waits for no approval of its own.
+ */
+export async function recordJob<W extends JobWorkflow>(
+  ctx: ServiceContext,
+  type: JobTypeDefinition<W>,
+  job: JobRequest<W>,
+  covered?: (terms: Partial<ApprovalTerms>) => JobApproval[],
+): Promise<{ workflowId: string; args: Parameters<W>[0] }> {
   if ((type.runsOn === 'node') !== Boolean(job.node)) throw new Error(`a ${type.type} job ${type.runsOn === 'node' ? 'needs' : 'has no'} node`);
   if ((type.approval === 'required') !== Boolean(job.phrase)) throw new Error(`a ${type.type} job ${type.approval === 'required' ? 'needs' : 'has no'} approval phrase`);
   const workflowId = jobWorkflowId(type.type, job.id);
   const args = await withPolicy(ctx, type, job);
   const terms = args as Partial<ApprovalTerms>;
+  const approvals = covered?.(terms) ?? [];
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
       id: job.id,
@@ -217,6 +228,7 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
           }
         : null,
       retryOf: job.retryOf ?? null,
+      approvals,
     });
     await recordSuccess(tx, ctx.actor, 'job.request', auditTarget('job', job), {
       type: type.type,
@@ -225,6 +237,12 @@ export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type:
       ...job.params,
     });
   });
+  return { workflowId, args };
+}
+
+/** Records the job and its request (audited), then starts its run; a run Temporal refuses fails the job. */
+export async function startJob<W extends JobWorkflow>(ctx: ServiceContext, type: JobTypeDefinition<W>, job: JobRequest<W>): Promise<JobOutput> {
+  const { workflowId, args } = await recordJob(ctx, type, job);
   try {
     const client = await getTemporalClient();
     // A job workflow takes one input; TypeScript cannot see that [Parameters<W>[0]] is Parameters<W> for a generic W.

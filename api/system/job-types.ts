@@ -25,7 +25,7 @@ export const bundleCheckJob = defineJobType({
   approval: 'none',
   runsOn: 'node',
   // It builds the bundle image at most (found again when present) and removes its throw-away gateway.
-  retry: { safe: true, again: (ctx, job, origin) => requestBundleCheck(ctx, job.nodeId, origin) },
+  retry: { safe: true, again: (ctx, job, origin) => requestBundleCheck(ctx, job.nodeId, origin, job.params.version) },
   result: { summary: (r) => `${String(r.image)} (OpenClaw ${String(r.version)}, ${mb(r.sizeBytes)}${r.wasPresent ? '' : ', built for this check'}): ${String(r.detail)}.` },
 });
 

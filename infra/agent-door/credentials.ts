@@ -1,7 +1,7 @@
 // Who is calling the agent door: the bearer credential an agent got at enrollment, found by its SHA-256
 // on the node row. A verdict is reused for at most a second, and dropped as soon as the door hears of a
 // revocation or a re-enrollment (closing.ts); the door re-checks the callers of its calls in flight as often.
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { hashToken } from '../../api/auth/token-hash.ts';
 import type { Db } from '../../db/client.ts';
 import { nodes } from '../../db/schema.ts';
@@ -9,6 +9,8 @@ import { nodes } from '../../db/schema.ts';
 export const CREDENTIAL_CACHE_MS = 1000;
 /** Verdicts kept at most; beyond it the expired ones go (a flood of made-up credentials cannot grow it). */
 const CACHE_LIMIT = 10_000;
+/** Credentials looked up in one query by verifyAll. */
+const LOOKUP_BATCH = 1000;
 
 export interface DoorAgent {
   nodeId: string;
@@ -29,6 +31,11 @@ export function bearerOf(authorization: unknown): string | undefined {
   if (typeof authorization !== 'string') return undefined;
   const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization.trim());
   return match?.[1];
+}
+
+function verdictOf(row: { id: string; name: string; organizationId: string; revokedAt: Date | null }): CredentialVerdict {
+  const agent = { nodeId: row.id, nodeName: row.name, organizationId: row.organizationId };
+  return row.revokedAt ? { ok: false, refusal: 'revoked', agent } : { ok: true, agent };
 }
 
 export class CredentialCheck {
@@ -59,15 +66,48 @@ export class CredentialCheck {
     return verdict;
   }
 
+  /**
+   * The verdicts of many credentials, those it would not reuse looked up together: the door's sweep of its
+   * long polls holds one per polling agent, and one query a sweep keeps a thousand agents from costing a
+   * thousand queries a second (docs/benchmarks/agents.md).
+   */
+  verifyAll(credentials: string[]): Map<string, Promise<CredentialVerdict>> {
+    const out = new Map<string, Promise<CredentialVerdict>>();
+    const toLookUp = new Map<string, string[]>();
+    for (const credential of new Set(credentials)) {
+      const hash = hashToken(credential);
+      const cached = this.cache.get(hash);
+      if (cached && this.now() - cached.at < this.ttlMs) out.set(credential, cached.verdict);
+      else toLookUp.set(hash, [...(toLookUp.get(hash) ?? []), credential]);
+    }
+    const hashes = [...toLookUp.keys()];
+    for (let i = 0; i < hashes.length; i += LOOKUP_BATCH) {
+      const batch = hashes.slice(i, i + LOOKUP_BATCH);
+      const found = this.lookUpMany(batch);
+      for (const hash of batch) {
+        const verdict = found.then((rows) => rows.get(hash) ?? { ok: false as const, refusal: 'unknown' as const });
+        this.remember(hash, verdict);
+        for (const credential of toLookUp.get(hash)!) out.set(credential, verdict);
+      }
+    }
+    return out;
+  }
+
+  private async lookUpMany(hashes: string[]): Promise<Map<string, CredentialVerdict>> {
+    const rows = await this.db
+      .select({ hash: nodes.agentCredentialHash, id: nodes.id, name: nodes.name, organizationId: nodes.organizationId, revokedAt: nodes.revokedAt })
+      .from(nodes)
+      .where(inArray(nodes.agentCredentialHash, hashes));
+    return new Map(rows.map((row) => [row.hash!, verdictOf(row)]));
+  }
+
   private async lookUp(hash: string): Promise<CredentialVerdict> {
     const [row] = await this.db
       .select({ id: nodes.id, name: nodes.name, organizationId: nodes.organizationId, revokedAt: nodes.revokedAt })
       .from(nodes)
       .where(eq(nodes.agentCredentialHash, hash))
       .limit(1);
-    if (!row) return { ok: false, refusal: 'unknown' };
-    const agent = { nodeId: row.id, nodeName: row.name, organizationId: row.organizationId };
-    return row.revokedAt ? { ok: false, refusal: 'revoked', agent } : { ok: true, agent };
+    return row ? verdictOf(row) : { ok: false, refusal: 'unknown' };
   }
 
   private remember(hash: string, verdict: Promise<CredentialVerdict>): void {

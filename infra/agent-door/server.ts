@@ -168,9 +168,14 @@ export async function startAgentDoor(opts: AgentDoorOptions): Promise<AgentDoor>
   // of calls in flight are checked again, and a closed door ends their calls at once.
   const recheck = () => {
     const byCredential = new Map<string, InFlight[]>();
-    for (const entry of inFlight) byCredential.set(entry.credential, [...(byCredential.get(entry.credential) ?? []), entry]);
+    for (const entry of inFlight) {
+      const entries = byCredential.get(entry.credential);
+      if (entries) entries.push(entry);
+      else byCredential.set(entry.credential, [entry]);
+    }
+    const verdicts = credentials.verifyAll([...byCredential.keys()]);
     for (const [credential, entries] of byCredential) {
-      void credentials.verify(credential).then(
+      void verdicts.get(credential)!.then(
         (verdict) => {
           if (verdict.ok) return;
           tasks.forget(entries[0]!.nodeId);

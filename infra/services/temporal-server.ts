@@ -7,6 +7,8 @@ import { findProcesses, flagValue, terminate } from '../pids.ts';
 import { waitForPort } from '../ports.ts';
 import { UserFacingError } from '../progress.ts';
 
+/** Concurrent long polls Temporal admits per namespace: room for 5,000 agents' polls and the control plane's. */
+export const NAMESPACE_LONG_POLLS = 12_000;
 export interface RunningTemporal {
   address: string;
   uiUrl: string;
@@ -56,6 +58,11 @@ export async function startTemporalDevServer(opts: {
     'json',
     '--log-level',
     'warn',
+    // Every agent keeps its activity polls open through the door (AGENT_ACTIVITY_POLLS each): Temporal's
+    // default of 1,200 concurrent long polls per namespace refuses polls from a few hundred agents on
+    // (ResourceExhausted, "namespace concurrent poller limit exceeded"; docs/benchmarks/agents.md).
+    '--dynamic-config-value',
+    `frontend.namespaceCount=${NAMESPACE_LONG_POLLS}`,
   ];
   args.push(...(opts.headless ? ['--headless'] : ['--ui-port', String(opts.uiPort), ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : [])]));
   const child = spawn(opts.cli, args, { stdio: ['ignore', log, log], detached: true });

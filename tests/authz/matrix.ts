@@ -102,6 +102,15 @@ async function freshEnrolledNode(s: Seed, organizationId: string): Promise<strin
   return id;
 }
 
+/** A rollout that has ended (so pausing, resuming or cancelling it is a 409 for those allowed to). */
+async function freshEndedRollout(s: Seed, organizationId: string): Promise<string> {
+  const [job] = await s.db
+    .insert(jobs)
+    .values({ type: 'fleet_rollout', organizationId, workflowId: `matrix-${crypto.randomUUID()}`, state: 'completed', params: { action: 'restart', targets: [], count: 0 } })
+    .returning();
+  return job!.id;
+}
+
 /** A job that has ended (so a decision on it is a 409 for those allowed to make one). */
 export async function freshEndedJob(s: Seed, organizationId: string): Promise<string> {
   const nodeId = await s.freshNode(organizationId);
@@ -536,6 +545,17 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ body: { instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),
     expect: api.mspStaff(200),
   },
+  // A bulk health check of one instance: its run starts and waits for a node no agent works on here.
+  'POST /rollouts': {
+    request: async (s, _r, w) => ({ body: { action: 'health', instanceIds: [await freshManagedInstance(s, orgOf(s, w))] } }),
+    expect: api.mspStaffOutright(201),
+  },
+  ...Object.fromEntries(
+    (['pause', 'resume', 'cancel'] as const).map((what) => [
+      `POST /rollouts/:id/${what}`,
+      { request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}/${what}` }), expect: api.mspStaff(409) },
+    ]),
+  ),
   'GET /jobs': { request: inOrganization('/jobs'), expect: api.companyPeople(200) },
   'GET /jobs/:id': { request: async (s, _r, w) => ({ path: `/jobs/${await freshEndedJob(s, orgOf(s, w))}` }), expect: api.companyAdmins(200) },
   'GET /jobs/:id/activities': {
@@ -551,6 +571,12 @@ export const API_MATRIX: Record<string, MatrixEntry> = {
   'POST /instances/:id/adopt': {
     // An allowed request starts a run that no agent works on here (it waits for its node).
     request: async (s, _r, w) => ({ path: `/instances/${await freshDiscoveredInstance(s, orgOf(s, w))}/adopt` }),
+    expect: api.mspStaff(201),
+  },
+  'GET /system/bundle-versions': { request: fixed(), expect: api.mspStaffOutright(200) },
+  // An allowed request starts a run that no agent works on here (it waits for its node).
+  'POST /instances/:id/upgrade': {
+    request: async (s, _r, w) => ({ path: `/instances/${await freshManagedInstance(s, orgOf(s, w))}/upgrade`, body: { toVersion: '2026.9.5' } }),
     expect: api.mspStaff(201),
   },
   // The node is not online here: MSP staff are told so (409) once the authorization passed.
@@ -674,6 +700,15 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
     request: async (s, _r, w) => ({ body: { intent: 'health-check', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
     expect: pages.mspStaff(200),
   },
+  // Rollouts (ADR 0030): MSP staff's page; a selection that matches nothing answers on the form.
+  'GET /rollouts': { request: fixed(), expect: pages.mspStaffOutright(200) },
+  'POST /rollouts': { request: fixed(undefined, { action: 'health', version: 'matrix-no-such-version' }), expect: pages.mspStaffOutright(200) },
+  'GET /rollouts/:jobId': { request: async (s, _r, w) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}` }), expect: pages.companyAdmins(200) },
+  // Cancelling an ended rollout: MSP staff get the page saying there is nothing to cancel.
+  'POST /rollouts/:jobId': {
+    request: async (s, _r, w) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}`, body: { intent: 'cancel' } }),
+    expect: pages.mspStaff(200),
+  },
   'GET /jobs': { request: inOrganization('/jobs'), expect: pages.companyPeople(200) },
   // The node is not online here: MSP staff get the page saying so.
   'GET /instances/:instanceId/logs': {
@@ -771,6 +806,25 @@ export const CONSOLE_MATRIX: Record<string, MatrixEntry> = {
 // Console actions with several intents, one entry per intent (the key's third word names it). The
 // matrix above holds each route's default intent under its plain key.
 export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
+  ...Object.fromEntries(
+    (['pause', 'resume'] as const).map((intent) => [
+      `POST /rollouts/:jobId intent=${intent}`,
+      {
+        request: async (s: Seed, _r: RoleUnderTest, w: Which) => ({ path: `/rollouts/${await freshEndedRollout(s, orgOf(s, w))}`, body: { intent } }),
+        expect: pages.mspStaff(200),
+      },
+    ]),
+  ),
+  // Every node of an organization that has none: MSP staff get the page saying no node matches.
+  'POST /nodes intent=refresh-all': {
+    request: () => ({ path: '/nodes', body: { intent: 'refresh-all', organizationId: crypto.randomUUID() } }),
+    expect: pages.mspStaffOutright(200),
+  },
+  // A restart rollout of the selection: MSP staff are sent to its page (it waits for its approval).
+  'POST /instances intent=rollout-restart': {
+    request: async (s, _r, w) => ({ path: '/instances', body: { rollout: 'restart', instanceId: await freshManagedInstance(s, orgOf(s, w)) } }),
+    expect: pages.mspStaffOutright(302),
+  },
   'POST /organizations/:organizationId/report intent=revoke-link': {
     request: async (s, _r, w) => ({ path: `/organizations/${orgOf(s, w)}/report`, body: { intent: 'revoke-link', id: await freshShareLink(s, orgOf(s, w)) } }),
     expect: pages.mspStaff(200),
@@ -825,13 +879,13 @@ export const CONSOLE_INTENT_MATRIX: Record<string, MatrixEntry> = {
     expect: pages.mspStaff(302),
   },
   ...Object.fromEntries(
-    (['health-check', 'restart', 'stop', 'start', 'remove'] as const).map((intent) => [
+    (['health-check', 'restart', 'stop', 'start', 'remove', 'upgrade'] as const).map((intent) => [
       `POST /nodes/:nodeId intent=${intent}`,
       {
         request: async (s: Seed, _r: RoleUnderTest, w: Which) => {
           const id = await freshManagedInstance(s, orgOf(s, w));
           const [row] = await s.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, id));
-          return { path: `/nodes/${row!.nodeId}`, body: { intent, id } };
+          return { path: `/nodes/${row!.nodeId}`, body: { intent, id, ...(intent === 'upgrade' ? { toVersion: '2026.9.5' } : {}) } };
         },
         expect: pages.mspStaff(302),
       } satisfies MatrixEntry,

@@ -79,6 +79,8 @@ export function lineChartSvg(spec: ChartSpec): string {
           strokeDasharray: s.dash,
         }),
       ),
+      // Each measured point marked: a curve of a few steps shows where its measurements are (and one alone shows at all).
+      ...spec.series.flatMap((s) => s.points.map(([px, py]) => h('circle', { key: `${s.label}-${px}`, cx: x(px), cy: y(py), r: 3, fill: s.color }))),
       h(AxisLeft, { scale: y, label: spec.yLabel, numTicks: 6 }),
       h(AxisBottom, {
         scale: x,

@@ -11,7 +11,8 @@ export const BENCHMARKS_DIR = path.join(REPO_ROOT, 'docs/benchmarks');
 /** The commit measured, with "+ changes" when the work tree differs from it. */
 export function commitMeasured(): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-  const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+  // The reports and charts a run writes are not a change to what it measures.
+  const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!docs/benchmarks') !== '';
   return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`;
 }
 

@@ -1,14 +1,6 @@
 // `npm run bench [-- suite …]`: issue 18's benchmarks, each beside the limit of the same work measured in
 // the same run, each writing its report to docs/benchmarks/. No suite named: all of them, one after the
 // other, within 20 minutes in all; each suite runs in its own process, stopped when its time is up.
-//
-// Still to come (issue 18), each as a suite here:
-//   orchestration  suite 1: typed approval → the node's first activity, beside a raw Temporal workflow
-//                  (Update, then an activity on another worker's queue) on the same dev server
-//   deployment     suite 2's limit: beside a bare `docker run` of the same image polled for /healthz,
-//                  restart beside `docker restart`, the time per step from the run's history (today the
-//                  suite reports the product's own seconds only: tests/bench/deploy-openclaw.ts)
-//   agents         suite 3: 100 → 1,000 simulated agents, heartbeats, status correctness, fan-out
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../infra/config.ts';
@@ -21,8 +13,14 @@ interface Suite {
 }
 
 const SUITES: Record<string, Suite> = {
+  overhead: { script: 'tests/bench/overhead/main.ts', minutes: 8, what: "approval → the node's first activity, beside a raw Temporal Update → activity on the same dev server" },
   'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 12, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
-  deployment: { script: 'tests/bench/deploy-openclaw.ts', minutes: 8, what: 'deploying and restarting OpenClaw through the product (needs Docker)' },
+  agents: { script: 'tests/bench/agents/main.ts', minutes: 7, what: '100 → 1,000 simulated agents: heartbeats, node status, CPU and memory per node, inventory fan-out' },
+  deployment: {
+    script: 'tests/bench/deployment/main.ts',
+    minutes: 10,
+    what: 'approval → healthy gateway and restart downtime, beside a bare docker run / docker restart (needs Docker)',
+  },
 };
 const TOTAL_MINUTES = 20;
 

@@ -13,7 +13,7 @@ import routes from '../../web/app/routes.ts';
 import { seriousViolations } from './axe.ts';
 import { signIn, signInAsAdmin } from './helpers.ts';
 
-type Ids = { organization: string; node: string; instance: string; job: string; connection: string; definition: string; schedule: string };
+type Ids = { organization: string; node: string; instance: string; job: string; connection: string; definition: string; schedule: string; rollout: string };
 
 /** Each route's page, as a path with its records' ids; null for routes that are no page of their own (say why). */
 const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
@@ -36,6 +36,8 @@ const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
   'instances/:instanceId/logs': { none: 'reads the logs on the node by a job: its form is the instance row’s, checked on the node page' },
   jobs: () => '/jobs',
   'jobs/:jobId': (i) => `/jobs/${i.job}`,
+  rollouts: () => '/rollouts',
+  'rollouts/:jobId': (i) => `/rollouts/${i.rollout}`,
   approvals: () => '/approvals',
   'approver-groups': () => '/approver-groups',
   audit: () => '/audit',
@@ -99,6 +101,24 @@ test.beforeAll(async () => {
       params: { instanceName: 'a11y', port: 18789 },
     })
     .returning();
+  // A rollout part way: a canary done, one failure with its reason, one target waiting (its page's every part).
+  const targets = [
+    { id: crypto.randomUUID(), name: 'a11y-one', state: 'completed', batch: 0 },
+    { id: crypto.randomUUID(), name: 'a11y-two', state: 'failed', batch: 1, reason: 'the gateway did not answer /readyz' },
+    { id: crypto.randomUUID(), name: 'a11y-three', state: 'pending' },
+  ];
+  const [rollout] = await db
+    .insert(jobs)
+    .values({
+      type: 'fleet_rollout',
+      organizationId: organization,
+      workflowId: `a11y-${crypto.randomUUID()}`,
+      state: 'running',
+      step: 'stopped',
+      params: { action: 'restart', count: 3, targets, settings: { canarySize: 1 } },
+      result: { action: 'restart', phase: 'stopped', control: 'pause', stopped: 'batch 2 had 1 failure(s) (the limit is 1)', total: 3, completed: 1, failed: 1, targets },
+    })
+    .returning();
   const [connection] = await db
     .insert(connections)
     .values({ organizationId: organization, provider: 'google_drive', name: 'A11y Drive', statusReason: 'Not tested yet.', mode: 'demo' })
@@ -121,7 +141,16 @@ test.beforeAll(async () => {
       createdBy: owner!.id,
     })
     .returning();
-  ids = { organization, node: node!.id, instance: instance!.id, job: job!.id, connection: connection!.id, definition: definition!.id, schedule: schedule!.id };
+  ids = {
+    organization,
+    node: node!.id,
+    instance: instance!.id,
+    job: job!.id,
+    connection: connection!.id,
+    definition: definition!.id,
+    schedule: schedule!.id,
+    rollout: rollout!.id,
+  };
 });
 test.afterAll(async () => {
   await db?.$client.end();

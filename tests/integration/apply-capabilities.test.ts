@@ -13,7 +13,7 @@ import { requestCapabilityApply } from '../../api/instances/capabilities.ts';
 import { requestDeployment } from '../../api/instances/service.ts';
 import { approveJob } from '../../api/jobs/service.ts';
 import { getNodeInventory } from '../../api/nodes/inventory.ts';
-import { auditEvents, instances, jobs } from '../../db/schema.ts';
+import { auditEvents, instances } from '../../db/schema.ts';
 import { freePort } from '../../infra/ports.ts';
 import type { RunningDockerEngine } from '../../infra/services/docker-engine.ts';
 import type { ToolPolicy } from '../../protocol/tool-policy.ts';
@@ -21,6 +21,7 @@ import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import type { TestDatabase } from '../jest/db.ts';
 import { failure, type Tenants } from '../jest/tenants.ts';
+import { jobEnded, jobWaitingForApproval } from '../jest/job-waits.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
@@ -34,25 +35,8 @@ let instanceId: string;
 
 const NO_RUNTIME: ToolPolicy = { profile: 'coding', deny: ['group:runtime'], exec: { security: 'deny', ask: 'always' } };
 
-const settled = (jobId: string, withinMs: number) =>
-  waitFor(
-    `job ${jobId} to end`,
-    async () => {
-      const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-      return job && ['completed', 'failed', 'expired', 'cancelled', 'rejected'].includes(job.state) ? job : undefined;
-    },
-    withinMs,
-  );
-const waiting = (jobId: string) =>
-  waitFor(
-    'the approval step',
-    async () => {
-      const [job] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-      if (job?.state === 'failed') throw new Error(`job failed: ${job.failureReason}`);
-      return job?.state === 'waiting_for_approval' ? job : undefined;
-    },
-    120_000,
-  );
+const settled = (jobId: string, withinMs: number) => jobEnded(t.db, jobId, withinMs);
+const waiting = (jobId: string) => jobWaitingForApproval(t.db, jobId);
 const instanceRow = async () => (await t.db.select().from(instances).where(eq(instances.id, instanceId)))[0]!;
 const ref = async () => {
   const row = await instanceRow();

@@ -141,10 +141,11 @@ describe('deploying OpenClaw with a typed approval', () => {
       timeouts: expect.objectContaining({ scheduleToStart: 300, startToClose: 900, heartbeat: 20 }),
     });
     expect(activity('openclaw.preflight on the node')).toMatchObject({ calls: 1, attempts: 1, last: 'completed', timeouts: expect.objectContaining({ startToClose: 60 }) });
+    // Preflight and health: the deploy's envelope was signed by the approval's own check (ADR 0032).
     expect(activity('signNodeJob')).toMatchObject({
       where: 'control plane',
-      calls: 3,
-      attempts: 3,
+      calls: 2,
+      attempts: 2,
       maxAttemptsPerCall: 5,
       last: 'completed',
       timeouts: expect.objectContaining({ startToClose: 30 }),

@@ -1,12 +1,16 @@
 // docker-compose.yml, checked by the installed Compose implementation itself (docker-compose or
-// `docker compose`): it is valid with POSTGRES_PASSWORD, refuses to run without it, and holds the
-// production shape (PostgreSQL, Temporal, Temporal Web, a certificate job, a migration job, web, worker and
-// agent door on one image), with mTLS to the Temporal frontend and TLS at the agent door.
+// `docker compose`): it is valid with the settings the production profile asks for, refuses to run
+// without any of them, and holds the production shape (PostgreSQL, Temporal, Temporal Web, a certificate
+// job, a migration job, web, worker and agent door on one image, and an optional agent), with mTLS to the
+// Temporal frontend and TLS at the agent door, APP_ENV=production passing the profile, and a healthcheck
+// on each long-running app service (web /readyz, worker /readyz on its health port, `agent-worker status`).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../infra/config.ts';
+import { isAllowedAgentVariable } from '../../agent-worker/child-env.ts';
+import { loadConfig, REPO_ROOT } from '../../infra/config.ts';
+import { productionProblems } from '../../infra/production-profile.ts';
 import { composeCommand } from '../../infra/toolchain/system-packages.ts';
 import { runCommand, type CommandResult } from '../jest/run-command.ts';
 
@@ -32,6 +36,13 @@ function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<Comman
     'POSTGRES_PASSWORD',
     'SECRETS_KEY',
     'CONTROL_PLANE_SIGNING_KEY',
+    'APPROVAL_GRANT_KEY',
+    'ADMIN_EMAIL',
+    'ADMIN_PASSWORD',
+    'APP_ENV',
+    'METRICS_TOKEN',
+    'WORKER_METRICS_PORT',
+    'WORKER_HEALTH_PORT',
     'PUBLIC_URL',
     'TEMPORAL_UI_URL',
     'LOG_LEVEL',
@@ -85,35 +96,50 @@ const REQUIRED = {
   POSTGRES_PASSWORD: 'compose-test-password',
   SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
   CONTROL_PLANE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f',
+  APPROVAL_GRANT_KEY: '0123456789abcdef'.repeat(4),
+  PUBLIC_URL: 'https://ops.example.com',
+  ADMIN_EMAIL: 'ops@msp.example',
+  ADMIN_PASSWORD: 'compose-admin-password',
 };
 
+/** One service's section of `compose config` output. */
+const sectionOf = (yaml: string, name: string) => new RegExp(`^ {2}${name}:\n([\\s\\S]*?)(?=^ {2}\\S|^\\S)`, 'm').exec(yaml)![1]!;
+
+/** A service's environment (the `environment:` block of its section), values unquoted. */
+function environmentOf(section: string): Record<string, string> {
+  const block = /^ {4}environment:\n((?: {6}.*\n)*)/m.exec(section)?.[1] ?? '';
+  return Object.fromEntries(
+    [...block.matchAll(/^ {6}([\w]+): ?(.*)$/gm)].map(([, key, value]) => [key!, /^'.*'$/.test(value!) ? value!.slice(1, -1).replace(/''/g, "'") : value!.replace(/^"|"$/g, '')]),
+  );
+}
+
 describe('docker-compose.yml', () => {
-  it('is valid when POSTGRES_PASSWORD and SECRETS_KEY are set', async () => {
+  it('is valid with the settings the production profile asks for', async () => {
     const res = await runCompose(['config', '-q'], REQUIRED);
     expect(res.stderr).not.toMatch(/error/i);
     expect(res.code).toBe(0);
   });
 
-  it('refuses to run without POSTGRES_PASSWORD or SECRETS_KEY, naming the missing one', async () => {
-    const noPassword = await runCompose(['config', '-q'], { SECRETS_KEY: REQUIRED.SECRETS_KEY, CONTROL_PLANE_SIGNING_KEY: REQUIRED.CONTROL_PLANE_SIGNING_KEY });
-    expect(noPassword.code).not.toBe(0);
-    expect(noPassword.stderr).toContain('POSTGRES_PASSWORD');
-    const noKey = await runCompose(['config', '-q'], { POSTGRES_PASSWORD: REQUIRED.POSTGRES_PASSWORD, CONTROL_PLANE_SIGNING_KEY: REQUIRED.CONTROL_PLANE_SIGNING_KEY });
-    expect(noKey.code).not.toBe(0);
-    expect(noKey.stderr).toContain('SECRETS_KEY');
+  it('refuses to run without any setting the production profile asks for, naming the missing one', async () => {
+    for (const missing of Object.keys(REQUIRED)) {
+      const res = await runCompose(['config', '-q'], { ...REQUIRED, [missing]: undefined });
+      expect([missing, res.code === 0]).toEqual([missing, false]);
+      expect(res.stderr).toContain(missing);
+    }
   });
 
   it('runs PostgreSQL, Temporal, Temporal Web, the certificate and migration jobs, the web console, the worker and the agent door; the app services share one image', async () => {
     const res = await runCompose(['config'], REQUIRED);
     expect(res.code).toBe(0);
     const services = servicesOf(res.stdout);
-    expect([...services.keys()].sort()).toEqual(['agent-door', 'certs', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);
+    expect([...services.keys()].sort()).toEqual(['agent', 'agent-door', 'certs', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'web', 'worker']);
     const image = (name: string) => services.get(name)!.get('image');
     expect(image('web')).toMatch(/^anthropy-works:/);
     expect(image('worker')).toBe(image('web'));
     expect(image('migrate')).toBe(image('web'));
     expect(image('agent-door')).toBe(image('web'));
     expect(image('certs')).toBe(image('web'));
+    expect(image('agent')).toBe(image('web'));
     expect(image('postgres')).toMatch(/^postgres:/);
     expect(image('temporal')).toMatch(/^temporalio\/auto-setup:/);
     expect(image('temporal-ui')).toMatch(/^temporalio\/ui:/);
@@ -168,5 +194,42 @@ describe('docker-compose.yml', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('AGENT_DOOR_TLS_CERT_FILE: /door-tls/cert.pem');
     expect(res.stdout).not.toContain('/tls/app/agent-door-ca.pem');
+  });
+  it('runs web, worker, agent door and migrations with APP_ENV=production on settings the profile accepts', async () => {
+    const res = await runCompose(['config'], REQUIRED);
+    expect(res.code).toBe(0);
+    for (const app of ['web', 'worker', 'agent-door', 'migrate']) {
+      const env = environmentOf(sectionOf(res.stdout, app));
+      expect({ app, APP_ENV: env.APP_ENV }).toEqual({ app, APP_ENV: 'production' });
+      expect({ app, problems: productionProblems({ ...env, ADMIN_EMAIL: env.ADMIN_EMAIL ?? '' }) }).toEqual({ app, problems: [] });
+      // The process would start on it: loadConfig, the profile included, accepts every value (the certificate
+      // files exist only in the containers: a readable file stands in for each).
+      const here = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k.endsWith('_FILE') && v ? COMPOSE_FILE : v]));
+      expect(() => loadConfig(here)).not.toThrow();
+    }
+    // Without the token, /metrics answers only inside the web container (an empty value counts as unset).
+    expect(environmentOf(sectionOf(res.stdout, 'web')).METRICS_TOKEN).toBe('');
+    const withToken = await runCompose(['config'], { ...REQUIRED, METRICS_TOKEN: 'prometheus-scrape-token-0123' });
+    expect(environmentOf(sectionOf(withToken.stdout, 'web')).METRICS_TOKEN).toBe('prometheus-scrape-token-0123');
+    expect(loadConfig({ METRICS_TOKEN: environmentOf(sectionOf(withToken.stdout, 'web')).METRICS_TOKEN }).METRICS_TOKEN).toBe('prometheus-scrape-token-0123');
+  });
+
+  it('checks each long-running app service: web /readyz, the worker’s /readyz on its health port, the agent with `agent-worker status`', async () => {
+    const res = await runCompose(['config'], REQUIRED);
+    expect(res.code).toBe(0);
+    const healthcheckOf = (name: string) => /^ {4}healthcheck:\n((?: {6}.*\n)*)/m.exec(sectionOf(res.stdout, name))?.[1] ?? '';
+    expect(healthcheckOf('web')).toContain('http://127.0.0.1:3000/readyz');
+    const worker = environmentOf(sectionOf(res.stdout, 'worker'));
+    expect(worker).toMatchObject({ WORKER_HEALTH_PORT: '9465', WORKER_METRICS_PORT: '9464' });
+    expect(healthcheckOf('worker')).toContain(`http://127.0.0.1:${worker.WORKER_HEALTH_PORT}/readyz`);
+    expect(healthcheckOf('agent')).toMatch(/- node\n\s+- agent-worker\/cli\.ts\n\s+- status\n/);
+    for (const name of ['web', 'worker', 'agent']) expect(healthcheckOf(name)).toMatch(/start_period: /);
+    // The agent is optional, and gets only what an agent may see: no key, password or database URL.
+    const agent = sectionOf(res.stdout, 'agent');
+    expect(agent).toMatch(/profiles:\n\s+- agent\n/);
+    const agentEnv = environmentOf(agent);
+    expect(Object.keys(agentEnv).length).toBeGreaterThan(0);
+    expect(Object.keys(agentEnv).filter((k) => !isAllowedAgentVariable(k))).toEqual([]);
+    expect(agent).toContain('/var/run/docker.sock:/var/run/docker.sock');
   });
 });

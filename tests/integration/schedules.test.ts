@@ -112,7 +112,9 @@ describe('a schedule', () => {
       const rows = await runsOf(s.id);
       return rows.length ? rows : undefined;
     });
-    expect(run!.createdAt.getTime() - asked).toBeLessThan(5000);
+    // Off its calendar: the yearly time is months away, so a run within the minute was the trigger's (a tighter
+    // bound only measured the shared machine's load).
+    expect(run!.createdAt.getTime() - asked).toBeLessThan(60_000);
     expect((await settled(run!.id)).state).toBe('completed');
     const [row] = await t.db.select().from(schedules).where(eq(schedules.id, s.id));
     expect(row!.pendingTriggers).toBe(0);

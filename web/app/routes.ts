@@ -22,6 +22,8 @@ export default [
     route('nodes', 'routes/nodes/list.tsx'),
     route('nodes/:nodeId', 'routes/nodes/detail.tsx'),
     route('instances/:instanceId/logs', 'routes/instances/logs.tsx'),
+    route('rollouts', 'routes/rollouts/list.tsx'),
+    route('rollouts/:jobId', 'routes/rollouts/detail.tsx'),
     route('jobs', 'routes/jobs/list.tsx'),
     route('jobs/:jobId', 'routes/jobs/detail.tsx'),
     route('approvals', 'routes/approvals/inbox.tsx'),

@@ -23,6 +23,7 @@ export function navigationFor(actor: Actor, awaitingMe = 0): NavItem[] {
     can(actor, 'person.list', own) && { to: '/people', label: 'People' },
     can(actor, 'node.view', own) && { to: '/nodes', label: 'Nodes' },
     can(actor, 'instance.view', own) && { to: '/instances', label: 'Instances' },
+    can(actor, 'fleet.rollout', own) && { to: '/rollouts', label: 'Rollouts' },
     // A company user's Jobs are their own runs (api/jobs/service.ts listJobs).
     { to: '/jobs', label: 'Jobs' },
     // Everyone: a company person may be in an approver group.

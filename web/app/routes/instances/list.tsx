@@ -1,8 +1,10 @@
 // Every OpenClaw instance across nodes (issue 16): filters and search, and "Check health" for the managed
 // instances selected, each a health_check job (api/instances/health-checks.ts); the answer tells how
-// many started and why any was refused.
-import { Form, Link, useNavigation } from 'react-router';
+// many started and why any was refused. The same selection can also go to a rollout (issue 19, ADR 0030):
+// health checks or restarts in batches, a restart after one typed approval, followed on its rollout page.
+import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can } from '../../../../api/authz.ts';
+import { requestRollout } from '../../../../api/fleet/service.ts';
 import { HEALTH_STATUSES } from '../../../../api/instances/health.ts';
 import { requestHealthChecks } from '../../../../api/instances/health-checks.ts';
 import { listInstances } from '../../../../api/instances/list.ts';
@@ -47,7 +49,16 @@ export async function loader({ request }: Route.LoaderArgs) {
 export async function action({ request }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
-  return attempt(() => requestHealthChecks(ctx, { instanceIds: form.getAll('instanceId').map(String) }));
+  const instanceIds = form.getAll('instanceId').map(String);
+  const rollout = form.get('rollout');
+  if (rollout === 'health' || rollout === 'restart') {
+    // The selection only: an empty one is refused, never read as "every instance".
+    if (!instanceIds.length) return { ok: false as const, fieldErrors: {}, formError: 'Choose at least one managed instance for the rollout.' };
+    const started = await attempt(() => requestRollout(ctx, { action: rollout, instanceIds }));
+    if (started.ok) return redirect(`/rollouts/${started.value.id}`);
+    return { ok: false as const, fieldErrors: {}, formError: started.formError };
+  }
+  return attempt(() => requestHealthChecks(ctx, { instanceIds }));
 }
 
 export default function Instances({ loaderData, actionData }: Route.ComponentProps) {
@@ -138,6 +149,17 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
               Check health of selected
             </button>
             <span className="muted">A health check job for each selected managed instance (no approval: it only reads).</span>
+          </p>
+        )}
+        {canCheck && instances.some((i) => i.state === 'managed') && (
+          <p className="row">
+            <button type="submit" name="rollout" value="health" className="secondary" disabled={busy}>
+              Health check rollout
+            </button>
+            <button type="submit" name="rollout" value="restart" className="secondary" disabled={busy}>
+              Restart rollout
+            </button>
+            <span className="muted">The selected instances in batches of two after a canary of one, stopping when a batch fails; a restart waits for one approval for all.</span>
           </p>
         )}
       </Form>

@@ -42,6 +42,10 @@ export async function action({ request, params }: Route.ActionArgs) {
   return { intent: 'cancel' as const, result: await attempt(() => cancelJob(ctx, params.jobId, { reason })) };
 }
 
+/** The rollout a job is (fleet_rollout, fleet_bulk) or is a target of (ADR 0030). */
+const rolloutOf = (job: { id: string; type: string; params: Record<string, unknown> }) =>
+  job.type.startsWith('fleet_') ? job.id : typeof job.params.rolloutJobId === 'string' ? job.params.rolloutJobId : null;
+
 export default function JobDetail({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(2000, ['job']); // its state, step and approvals; a run's own instance jobs
   const { job, run, canDecide, ownRequest, canCancel, canRetry } = loaderData;
@@ -71,6 +75,12 @@ export default function JobDetail({ loaderData, actionData }: Route.ComponentPro
         <a href={job.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">
           its run in Temporal Web ↗
         </a>
+        {rolloutOf(job) && (
+          <>
+            {' '}
+            · <Link to={`/rollouts/${rolloutOf(job)}`}>{rolloutOf(job) === job.id ? 'its rollout page' : 'the rollout it is part of'}</Link>
+          </>
+        )}
       </p>
       <table data-testid="job">
         <tbody>

@@ -5,7 +5,7 @@ import { can, type ServiceContext } from '../../../../api/authz.ts';
 import { requestDeployment } from '../../../../api/instances/service.ts';
 import type { NodeOutput } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
-import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
+import { DEFAULT_BUNDLE_VERSION, OPENCLAW_BUNDLE, offeredBundleVersions } from '../../../../agent-worker/openclaw/bundle.ts';
 import { attempt } from '../../service-errors.server.ts';
 import type { NodeIntentArgs } from './intent.server.ts';
 
@@ -21,19 +21,21 @@ export async function loadDeployment(ctx: ServiceContext, node: NodeOutput, take
   // A node of the MSP's shared infrastructure may host an instance for any customer.
   const organizations = canDeploy ? (await listOrganizations(ctx, { limit: 200 })).items : [];
   const hostsFor = organizations.find((o) => o.id === node.organizationId)?.kind === 'msp' ? organizations.filter((o) => !o.archivedAt).map(({ id, name }) => ({ id, name })) : [];
-  return { canDeploy, hostsFor, bundle: { version: OPENCLAW_BUNDLE.version, port: firstFreePort(takenPorts) } };
+  return { canDeploy, hostsFor, bundle: { version: DEFAULT_BUNDLE_VERSION, versions: offeredBundleVersions().map((v) => v.version), port: firstFreePort(takenPorts) } };
 }
 
 export const deployIntents = {
   deploy: async ({ ctx, nodeId, form }: NodeIntentArgs) => {
     const port = String(form.get('port') ?? '').trim();
     const organizationId = String(form.get('organizationId') ?? '');
+    const bundleVersion = String(form.get('bundleVersion') ?? '');
     const result = await attempt(() =>
       requestDeployment(ctx, {
         nodeId,
         instanceName: form.get('instanceName') ?? '',
         ...(port ? { port } : {}),
         ...(organizationId ? { organizationId } : {}),
+        ...(bundleVersion ? { bundleVersion } : {}),
       }),
     );
     if (result.ok) return redirect(`/jobs/${result.value.id}`);

@@ -99,7 +99,7 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
             <TableHead columns={['Name', 'State', 'Containers', 'Why', '']} />
             <tbody>
               {inventory.instances.map((i) => (
-                <InstanceRow key={i.id} instance={i} nodeOrganizationId={node.organizationId} canOperate={canDeploy} />
+                <InstanceRow key={i.id} instance={i} nodeOrganizationId={node.organizationId} canOperate={canDeploy} versions={bundle.versions} />
               ))}
             </tbody>
           </table>

@@ -3,6 +3,7 @@
 import { redirect } from 'react-router';
 import type { ServiceContext } from '../../../../api/authz.ts';
 import { requestAdoption, requestHealthCheck, requestInstanceChange, requestRestart } from '../../../../api/instances/service.ts';
+import { requestUpgrade } from '../../../../api/instances/upgrade.ts';
 import { attempt } from '../../service-errors.server.ts';
 import type { NodeIntentArgs } from './intent.server.ts';
 
@@ -21,5 +22,7 @@ export const instanceIntents = {
   restart: startsJob((ctx, id) => requestRestart(ctx, id)),
   stop: startsJob((ctx, id) => requestInstanceChange(ctx, id, 'stop')),
   start: startsJob((ctx, id) => requestInstanceChange(ctx, id, 'start')),
+  // Another bundle version (upgrade or downgrade): snapshot, switch, health gate, automatic rollback.
+  upgrade: startsJob((ctx, id, form) => requestUpgrade(ctx, id, { toVersion: form.get('toVersion') ?? '' })),
   remove: startsJob((ctx, id, form) => requestInstanceChange(ctx, id, 'remove', { removeVolumes: form.get('removeVolumes') === 'on' })),
 };

@@ -1,5 +1,6 @@
 // One OpenClaw instance on the node page, with what MSP staff can do to it (instance-actions.server.ts):
-// a discovered one can be adopted; a managed one checked, restarted, stopped, started, removed.
+// a discovered one can be adopted; a managed one checked, restarted, moved to another bundle version,
+// stopped, started, removed.
 import { Form, Link, useNavigation } from 'react-router';
 import type { NodeInventory } from '../../../../api/nodes/inventory.ts';
 import { RowAction } from '../../components/forms.tsx';
@@ -45,7 +46,43 @@ function Detail({ instance: i }: { instance: Instance }) {
   );
 }
 
-export function InstanceRow({ instance: i, nodeOrganizationId, canOperate }: { instance: Instance; nodeOrganizationId: string; canOperate: boolean }) {
+/** Moves a managed instance to another of the bundle's versions (an approval-gated job with automatic rollback). */
+function ChangeVersion({ instance: i, versions, busy }: { instance: Instance; versions: string[]; busy: boolean }) {
+  const others = versions.filter((v) => v !== i.bundleVersion);
+  if (others.length === 0 || i.containerIds.length < 2) return null;
+  return (
+    <Form method="post" className="row" aria-label={`Change the OpenClaw version of ${i.name}`}>
+      <input type="hidden" name="intent" value="upgrade" />
+      <input type="hidden" name="id" value={i.id} />
+      <label>
+        Version
+        <select name="toVersion" defaultValue={others[0]}>
+          {others.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" disabled={busy}>
+        Change version
+      </button>
+    </Form>
+  );
+}
+
+export function InstanceRow({
+  instance: i,
+  nodeOrganizationId,
+  canOperate,
+  versions,
+}: {
+  instance: Instance;
+  nodeOrganizationId: string;
+  canOperate: boolean;
+  /** The bundle's versions offered (bundle.ts), newest first. */
+  versions: string[];
+}) {
   const busy = useNavigation().state === 'submitting';
   return (
     <tr>
@@ -69,6 +106,7 @@ export function InstanceRow({ instance: i, nodeOrganizationId, canOperate }: { i
             <RowAction intent="restart" id={i.id} label="Restart gateway" ariaLabel={`Restart the gateway of ${i.name}`} busy={busy} />
             <Link to={`/instances/${i.id}/logs`}>Logs</Link>
             <Link to={`/instances/${i.id}/capabilities`}>Capabilities</Link>
+            <ChangeVersion instance={i} versions={versions} busy={busy} />
             <RowAction intent="stop" id={i.id} label="Stop" ariaLabel={`Stop ${i.name}`} busy={busy} />
             <RowAction intent="start" id={i.id} label="Start" ariaLabel={`Start ${i.name}`} busy={busy} />
             <Form method="post" className="row" aria-label={`Remove ${i.name}`}>

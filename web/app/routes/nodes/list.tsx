@@ -1,5 +1,6 @@
-import { Form, Link, useNavigation } from 'react-router';
+import { Form, Link, redirect, useNavigation } from 'react-router';
 import { can, isMspStaff } from '../../../../api/authz.ts';
+import { requestRollout } from '../../../../api/fleet/service.ts';
 import { createNode, listNodes, MAX_LABELS } from '../../../../api/nodes/service.ts';
 import { listOrganizations } from '../../../../api/organizations/service.ts';
 import { NODE_STATUSES } from '../../../../db/schema.ts';
@@ -20,12 +21,20 @@ export async function loader({ request }: Route.LoaderArgs) {
   const { items, filters, filterErrors, nextUrl } = await loadFilteredPage(request, ['organizationId', 'status'], (q) => listNodes(ctx, { ...q, limit: 100 }));
   const canCreate = can(ctx.actor, 'node.create');
   const organizations = isMspStaff(ctx.actor) ? (await listOrganizations(ctx, { limit: 200 })).items.map(({ id, name }) => ({ id, name })) : [];
-  return { nodes: items, filters, filterErrors, organizations, canCreate, statuses: NODE_STATUSES, maxLabels: MAX_LABELS, nextUrl };
+  const canRefreshAll = can(ctx.actor, 'fleet.rollout', { organizationId: ctx.actor.organizationId });
+  return { nodes: items, filters, filterErrors, organizations, canCreate, canRefreshAll, statuses: NODE_STATUSES, maxLabels: MAX_LABELS, nextUrl };
 }
 
 export async function action({ request }: Route.ActionArgs) {
   const ctx = await requireContext(request);
   const form = await request.formData();
+  if (form.get('intent') === 'refresh-all') {
+    // Every enrolled node (of the filtered organization): a bulk inventory refresh, one job per node (ADR 0030).
+    const organizationId = String(form.get('organizationId') ?? '') || undefined;
+    const started = await attempt(() => requestRollout(ctx, { action: 'inventory', organizationId, batchSize: 10, canarySize: 0, maxFailuresPerBatch: 50, maxFailureRatio: 1 }));
+    if (started.ok) return redirect(`/rollouts/${started.value.id}`);
+    return { ok: false as const, fieldErrors: {}, formError: started.formError };
+  }
   return attempt(() =>
     createNode(ctx, {
       organizationId: form.get('organizationId'),
@@ -38,7 +47,7 @@ export async function action({ request }: Route.ActionArgs) {
 
 export default function Nodes({ loaderData, actionData }: Route.ComponentProps) {
   useLiveData(3000, ['node']); // statuses change as agents report and monitors judge
-  const { nodes, filters, filterErrors, organizations, canCreate, statuses, maxLabels, nextUrl } = loaderData;
+  const { nodes, filters, filterErrors, organizations, canCreate, canRefreshAll, statuses, maxLabels, nextUrl } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
   const created = actionData?.ok ? actionData.value : null;
@@ -67,6 +76,16 @@ export default function Nodes({ loaderData, actionData }: Route.ComponentProps) 
         </button>
       </Form>
       <FormError message={filterErrors.cursor} />
+      {canRefreshAll && (
+        <Form method="post" className="row" aria-label="Refresh inventory of every node">
+          <input type="hidden" name="intent" value="refresh-all" />
+          {filters.organizationId && <input type="hidden" name="organizationId" value={filters.organizationId} />}
+          <button type="submit" className="secondary" disabled={busy}>
+            Refresh inventory of every node{filters.organizationId ? ' shown' : ''}
+          </button>
+          <span className="muted">A bulk action: one inventory job per enrolled node, ten at a time, followed on its rollout page.</span>
+        </Form>
+      )}
       {canCreate && (
         <Form method="post" className="card stack" aria-label="Create node" key={created?.id ?? 'new'}>
           <strong>New node</strong>

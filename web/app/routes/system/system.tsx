@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { data, Form, Link, redirect, useNavigation, useRevalidator } from 'react-router';
 import { authorize } from '../../../../api/authz.ts';
-import { OPENCLAW_BUNDLE } from '../../../../agent-worker/openclaw/bundle.ts';
+import { listBundleVersions } from '../../../../api/system/bundle-versions.ts';
 import { latestBundleChecks, requestBundleCheck } from '../../../../api/system/bundle-check.ts';
 import { requestReadinessCheck } from '../../../../api/system/readiness.ts';
 import { listNodes } from '../../../../api/nodes/service.ts';
@@ -20,7 +20,7 @@ export async function loader({ request }: Route.LoaderArgs) {
   const ctx = await requireContext(request);
   await load(() => authorize(ctx, 'system.view'));
   const nodes = (await listNodes(ctx, { limit: 200 })).items.filter((n) => n.enrolledAt && !n.revokedAt).map(({ id, name, organizationName }) => ({ id, name, organizationName }));
-  return { checks: await readinessRows(ctx), bundleChecks: await latestBundleChecks(ctx), nodes, bundle: { version: OPENCLAW_BUNDLE.version, image: OPENCLAW_BUNDLE.image } };
+  return { checks: await readinessRows(ctx), bundleChecks: await latestBundleChecks(ctx), nodes, versions: (await listBundleVersions(ctx)).items };
 }
 
 export async function action({ request }: Route.ActionArgs) {
@@ -28,7 +28,7 @@ export async function action({ request }: Route.ActionArgs) {
   // A bare POST (no form) runs the readiness check, as it always has.
   const form = await request.formData().catch(() => new FormData());
   if (form.get('intent') === 'bundle-check') {
-    const started = await attempt(() => requestBundleCheck(ctx, form.get('nodeId')));
+    const started = await attempt(() => requestBundleCheck(ctx, form.get('nodeId'), {}, form.get('version') ?? undefined));
     if (started.ok) return redirect(`/jobs/${started.value.id}`);
     return data({ ok: false as const, error: started.formError }, { status: 200 });
   }
@@ -38,7 +38,8 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function System({ loaderData, actionData }: Route.ComponentProps) {
-  const { checks, bundleChecks, nodes, bundle } = loaderData;
+  const { checks, bundleChecks, nodes, versions } = loaderData;
+  const newest = versions.find((v) => v.isDefault);
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
   const running = checks.some((c) => c.status === 'running');
@@ -99,9 +100,36 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
       )}
       <h2>OpenClaw bundle</h2>
       <p>
-        OpenClaw <b data-testid="bundle-version">{bundle.version}</b>, image <code>{bundle.image}</code>, built on each node from the npm package (no registry pull). A check builds
-        the image where it is missing and starts a throw-away gateway with no network.
+        New deployments get OpenClaw <b data-testid="bundle-version">{newest?.version}</b> unless they pick another version. Each version is pinned by its own lock file, and its
+        image is built on each node from the npm package (no registry pull). A check builds the chosen version&apos;s image where it is missing and starts a throw-away gateway with
+        no network. An instance moves to another version by <b>Change version</b> on its node page (snapshot, health gate, automatic rollback).
       </p>
+      <table data-testid="bundle-versions">
+        <TableHead columns={['Version', 'Image', 'Lock file', 'Deployed']} />
+        <tbody>
+          {versions.map((v) => (
+            <tr key={v.version} data-testid="bundle-version-row">
+              <td>
+                {v.version}
+                {v.isDefault && <span className="badge"> newest</span>}
+                {v.testOnly && <span className="badge"> test only</span>}
+                {!v.offered && <span className="muted"> (no longer offered)</span>}
+              </td>
+              <td>{v.image ? <code>{v.image}</code> : '—'}</td>
+              <td>{v.lockHash ? <code title={v.lockHash}>sha256 {v.lockHash.slice(0, 12)}</code> : '—'}</td>
+              <td>
+                {v.instances.length === 0
+                  ? 'no instance'
+                  : v.instances.map((i) => (
+                      <div key={i.instanceId}>
+                        {i.instanceName} on <Link to={`/nodes/${i.nodeId}`}>{i.nodeName}</Link> <span className="muted">({i.organizationName})</span>
+                      </div>
+                    ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       {nodes.length > 0 ? (
         <Form method="post" className="row" aria-label="Check the bundle">
           <input type="hidden" name="intent" value="bundle-check" />
@@ -113,6 +141,18 @@ export default function System({ loaderData, actionData }: Route.ComponentProps)
                   {n.name} ({n.organizationName})
                 </option>
               ))}
+            </select>
+          </label>
+          <label>
+            Version
+            <select name="version" defaultValue={newest?.version}>
+              {versions
+                .filter((v) => v.offered)
+                .map((v) => (
+                  <option key={v.version} value={v.version}>
+                    {v.version}
+                  </option>
+                ))}
             </select>
           </label>
           <button type="submit" className="secondary" disabled={busy}>
