@@ -74,7 +74,20 @@ async function restoreInto(config: Config, staging: string, manifest: Manifest, 
     await timed('Setting up the Temporal cluster’s databases (setup-schema.sh) and loading them (one transaction each)', () =>
       loadTemporalCluster(config.TEMPORAL_DATABASE_URL!, path.join(staging, 'temporal-cluster'), databases, toolchain),
     );
+    try {
+      await restoreProduct(config, staging, manifest);
+    } catch (err) {
+      // Loaded by this restore (and only then): emptied again, so the next attempt accepts them.
+      await clearTemporalCluster(config.TEMPORAL_DATABASE_URL!).catch(() => {});
+      throw err;
+    }
+  } else {
+    await restoreProduct(config, staging, manifest);
   }
+}
+
+/** Puts the archive's files, database and the dev server's history in place. */
+async function restoreProduct(config: Config, staging: string, manifest: Manifest): Promise<void> {
   for (const file of manifest.files) {
     if (!/^(secrets|agent)\//.test(file) || file.split('/').includes('..'))
       throw new DamagedArchiveError(`The archive's manifest names ${JSON.stringify(file)}, outside the data folder's secrets and agent folders. Nothing was restored.`);
@@ -151,7 +164,6 @@ async function main(): Promise<number> {
     try {
       await restoreInto(config, staging, manifest, toolchain);
     } catch (err) {
-      if (toolchain) await clearTemporalCluster(config.TEMPORAL_DATABASE_URL!).catch(() => {});
       // Leave the folder as it was found: empty (or absent).
       if (createdFolder) fs.rmSync(config.DATA_DIR, { recursive: true, force: true });
       else for (const entry of fs.readdirSync(config.DATA_DIR)) fs.rmSync(path.join(config.DATA_DIR, entry), { recursive: true, force: true });

@@ -100,12 +100,34 @@ export async function sequencesOf(tx: postgres.TransactionSql, schemas: string[]
   return sequences;
 }
 
+/**
+ * COPYs `file` into `table` and settles either way. postgres.js (3.4.9) never settles a COPY FROM STDIN's
+ * writable when the server refuses the rows after the last one was sent (a duplicate key, a bad value):
+ * the server's error goes to the query's reject, which is spent (the query resolved with the stream), and
+ * the writable's end waits for a CommandComplete that never comes (porsager/postgres#1173). Awaiting the
+ * pipeline alone then hangs with the connection idle in an aborted transaction; so the query's reject is
+ * watched as well, and its error ends the copy (and the caller's transaction rolls back).
+ */
+async function copyFileIn(tx: postgres.TransactionSql, table: DumpedTable, file: string): Promise<void> {
+  const query = tx.unsafe(`copy ${qualified(table)} (${table.columns.map(ident).join(', ')}) from stdin`) as postgres.PendingQuery<postgres.Row[]> & { reject(err: unknown): void };
+  const refused = new Promise<never>((_, reject) => {
+    const spent = query.reject;
+    query.reject = (err: unknown) => {
+      reject(err instanceof Error ? err : new Error(String(err)));
+      spent(err);
+    };
+  });
+  const from = fs.createReadStream(file);
+  try {
+    await Promise.race([query.writable().then((into) => pipeline(from, into)), refused]);
+  } finally {
+    from.destroy();
+  }
+}
+
 /** COPYs the dumped tables' files from `dir` back into their tables, and sets the sequences, inside the caller's transaction. */
 export async function copyTablesIn(tx: postgres.TransactionSql, dir: string, tables: DumpedTable[], sequences: DumpedSequence[]): Promise<void> {
-  for (const table of tables) {
-    const into = await tx.unsafe(`copy ${qualified(table)} (${table.columns.map(ident).join(', ')}) from stdin`).writable();
-    await pipeline(fs.createReadStream(path.join(dir, table.file)), into);
-  }
+  for (const table of tables) await copyFileIn(tx, table, path.join(dir, table.file));
   for (const s of sequences) await tx.unsafe(`select setval($1::regclass, $2::bigint, $3)`, [qualified(s), s.lastValue, s.isCalled]);
 }
 

@@ -20,6 +20,11 @@ export const TEMPORAL_DATABASES = ['temporal', 'temporal_visibility'] as const;
 const SCHEMAS = ['public'];
 /** temporal-sql-tool's own record of the schema: written by setup-schema.sh, never copied back. */
 const SCHEMA_TOOL_TABLES = new Set(['schema_version', 'schema_update_history']);
+/**
+ * Tables the schema itself puts a row in (temporal/versioned/v1.0/schema.sql: namespace_metadata's
+ * partition 54321, version 1): such a row is no sign that a server ran, and the archive's replaces it.
+ */
+const SCHEMA_SEEDED_TABLES = new Set(['namespace_metadata']);
 
 export interface TemporalDatabaseDump {
   name: string;
@@ -71,7 +76,6 @@ export async function dumpTemporalCluster(url: string, dir: string): Promise<Tem
   return dumps;
 }
 
-/** The databases (of the two) that exist and in which a table other than the schema tool's holds a row. */
 /** Which of the cluster's databases exist, asked of the server's `postgres` database: a connection to a missing one is never opened. */
 async function existingDatabases(url: string): Promise<Set<string>> {
   const sql = connect(urlOf(url, 'postgres'));
@@ -83,6 +87,18 @@ async function existingDatabases(url: string): Promise<Set<string>> {
   }
 }
 
+/** The data tables that hold a row, other than the ones the schema seeds: a server has run on the database. */
+async function filledTables(sql: Parameters<typeof tablesOf>[0]): Promise<string[]> {
+  const filled: string[] = [];
+  for (const t of dataTables(await tablesOf(sql, SCHEMAS))) {
+    if (SCHEMA_SEEDED_TABLES.has(t.name)) continue;
+    const [{ any }] = await sql.unsafe<[{ any: boolean }]>(`select exists (select 1 from ${qualified(t)}) as any`);
+    if (any) filled.push(t.name);
+  }
+  return filled;
+}
+
+/** The databases (of the two) that exist and in which a server has run (a table holds rows), with those tables. */
 export async function temporalDatabasesInUse(url: string): Promise<{ name: string; tables: string[] }[]> {
   const inUse: { name: string; tables: string[] }[] = [];
   const existing = await existingDatabases(url);
@@ -91,15 +107,8 @@ export async function temporalDatabasesInUse(url: string): Promise<{ name: strin
     if (!existing.has(name)) continue;
     const sql = connect(urlOf(url, name));
     try {
-      const filled: string[] = [];
-      for (const t of dataTables(await tablesOf(sql, SCHEMAS))) {
-        const [{ any }] = await sql.unsafe<[{ any: boolean }]>(`select exists (select 1 from ${qualified(t)}) as any`);
-        if (any) filled.push(t.name);
-      }
+      const filled = await filledTables(sql);
       if (filled.length > 0) inUse.push({ name, tables: filled });
-    } catch (err) {
-      // 3D000: the database does not exist yet; setup-schema.sh creates it.
-      if ((err as { code?: string }).code !== '3D000') throw err;
     } finally {
       await sql.end({ timeout: 5 });
     }
@@ -130,38 +139,65 @@ function setupSchema(url: string, toolchain: TemporalServerToolchain): Promise<v
 
 /**
  * Sets up the (empty) databases with setup-schema.sh and loads the archive's rows from `dir`/<name>/,
- * each database in one transaction, after checking its schema version is the archive's.
+ * each database in one transaction, after checking its schema version is the archive's. When the second
+ * fails, the first is emptied again: the restore can be run again on both.
  */
 export async function loadTemporalCluster(url: string, dir: string, dumps: TemporalDatabaseDump[], toolchain: TemporalServerToolchain): Promise<void> {
   await setupSchema(url, toolchain);
-  for (const dump of dumps) {
-    const sql = connect(urlOf(url, dump.name));
-    try {
-      await sql.begin(async (tx) => {
-        const version = await schemaVersionOf(tx, dump.name);
-        if (version !== dump.schemaVersion) {
-          throw new UserFacingError(
-            `The archive's Temporal database ${dump.name} has schema version ${dump.schemaVersion}; this release's Temporal server sets up ${version ?? 'none'}: ` +
-              'restore it with the release that made it (its manifest names the version), then upgrade.',
-          );
-        }
-        const differences = tableDifferences(dataTables(await tablesOf(tx, SCHEMAS)), dump.tables);
-        if (differences.length > 0) throw new UserFacingError(`The archive's Temporal database ${dump.name} does not match its schema version (${differences.join(', ')}).`);
-        await copyTablesIn(tx, path.join(dir, dump.name), dump.tables, dump.sequences);
-      });
-    } finally {
-      await sql.end({ timeout: 5 });
+  const loaded: string[] = [];
+  try {
+    for (const dump of dumps) {
+      await loadDatabase(url, dir, dump);
+      loaded.push(dump.name);
     }
+  } catch (err) {
+    await clearTemporalCluster(url, loaded).catch(() => {});
+    throw err;
   }
 }
 
-/** Empties the data tables of both databases again (a restore that failed after loading them), keeping the schema. */
-export async function clearTemporalCluster(url: string): Promise<void> {
-  for (const name of TEMPORAL_DATABASES) {
+async function loadDatabase(url: string, dir: string, dump: TemporalDatabaseDump): Promise<void> {
+  const sql = connect(urlOf(url, dump.name));
+  try {
+    await sql.begin(async (tx) => {
+      const version = await schemaVersionOf(tx, dump.name);
+      if (version !== dump.schemaVersion) {
+        throw new UserFacingError(
+          `The archive's Temporal database ${dump.name} has schema version ${dump.schemaVersion}; this release's Temporal server sets up ${version ?? 'none'}: ` +
+            'restore it with the release that made it (its manifest names the version), then upgrade.',
+        );
+      }
+      const tables = dataTables(await tablesOf(tx, SCHEMAS));
+      const differences = tableDifferences(tables, dump.tables);
+      if (differences.length > 0) throw new UserFacingError(`The archive's Temporal database ${dump.name} does not match its schema version (${differences.join(', ')}).`);
+      // Checked before, and again in this transaction: a Temporal server started meanwhile is not overwritten.
+      const filled = await filledTables(tx);
+      if (filled.length > 0)
+        throw new UserFacingError(`The Temporal database ${dump.name} is not empty (it has rows in ${filled.join(', ')}): is a Temporal server running on it?`);
+      // The schema's own row goes; the archive's takes its place.
+      const seeded = tables.filter((t) => SCHEMA_SEEDED_TABLES.has(t.name));
+      if (seeded.length > 0) await tx.unsafe(`truncate ${seeded.map(qualified).join(', ')}`);
+      await copyTablesIn(tx, path.join(dir, dump.name), dump.tables, dump.sequences);
+    });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Empties the data tables of the named databases again, keeping the schema and putting back its own row
+ * (a restore that failed after loading them): as setup-schema.sh left them, so a restore accepts them.
+ */
+export async function clearTemporalCluster(url: string, names: readonly string[] = TEMPORAL_DATABASES): Promise<void> {
+  for (const name of names) {
     const sql = connect(urlOf(url, name));
     try {
-      const tables = dataTables(await tablesOf(sql, SCHEMAS));
-      if (tables.length > 0) await sql.unsafe(`truncate ${tables.map(qualified).join(', ')}`);
+      await sql.begin(async (tx) => {
+        const tables = dataTables(await tablesOf(tx, SCHEMAS));
+        if (tables.length > 0) await tx.unsafe(`truncate ${tables.map(qualified).join(', ')}`);
+        // temporal/versioned/v1.0/schema.sql's row.
+        if (tables.some((t) => t.name === 'namespace_metadata')) await tx.unsafe('insert into namespace_metadata (partition_id, notification_version) values (54321, 1)');
+      });
     } finally {
       await sql.end({ timeout: 5 });
     }
