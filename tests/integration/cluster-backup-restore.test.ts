@@ -2,30 +2,34 @@
 // docs/runbook.md gives ("Back up and restore", a Temporal cluster): Debian's PostgreSQL and the Temporal
 // cluster of the production-shape test (tests/jest/temporal-cluster.ts, mTLS), the product's database on
 // the same server, a control-plane worker and a web process by their own start commands; a workflow run
-// waiting for its approval; `npm run backup` with TEMPORAL_DATABASE_URL while everything runs; everything
-// stopped; `npm run restore` refusing the cluster's databases while they are not empty (naming the
-// database) and changing nothing; the cluster's databases and the product's dropped; `npm run restore`
-// into empty ones (setup-schema.sh, then the rows); the Temporal server, the worker and the web process
-// started again; the run is waiting again, is approved through the API and completes.
+// waiting for the second of its two approvals; `npm run backup` with TEMPORAL_DATABASE_URL while
+// everything runs; everything stopped; `npm run restore` refusing the cluster's databases while they are
+// not empty (naming both) and changing nothing; the cluster's databases, the product's and the data folder
+// destroyed; `npm run restore` into empty ones (setup-schema.sh, then the rows); the Temporal server, the
+// worker and the web process started again; the run is waiting for its second approval again, the second
+// admin gives it and it completes; `npm run audit:verify` passes on the restored database.
+// A deployment waiting for its approval (a job on a node, through an agent) is brought back by the same
+// archive code with the dev server: tests/integration/backup-restore.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { generateSecretsKey } from '../../infra/secret-box.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
+import { apiCaller } from '../bench/product.ts';
 import { signIn } from '../bench/sign-in.ts';
 import { startDebianPostgres, type DebianPostgres } from '../jest/debian-postgres.ts';
 import { startProcess, type TestProcess } from '../jest/processes.ts';
-import { jobInState } from '../jest/job-state.ts';
+import { jobInState, runWaitingForSecondApproval, type JobAnswer } from '../jest/job-state.ts';
 import { runCommand } from '../jest/run-command.ts';
 import { startTemporalCluster, type TemporalCluster } from '../jest/temporal-cluster.ts';
 
 const ADMIN = { email: 'cluster-backup@example.com', password: 'cluster-backup-password-1' };
+const SECOND = { email: 'cluster-backup-second@example.com', password: 'cluster-backup-password-2' };
 const PASSPHRASE = 'a long backup passphrase for the cluster test';
 const NAMESPACE = 'anthropy-works';
 
@@ -50,35 +54,20 @@ async function stopProduct(): Promise<void> {
   for (const p of processes.splice(0).reverse()) await p.stop();
 }
 
-async function api<T>(cookie: string, method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/api/v1${url}`, {
-    method,
-    headers: { cookie, Origin: base, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const api = <T>(cookie: string, method: string, url: string, body?: unknown) => apiCaller(base, cookie)<T>(method, url, body);
 
-interface Job {
-  state: string;
-  failureReason: string | null;
-  approvalPhrase: string | null;
-  result: Record<string, unknown> | null;
-}
+type Job = JobAnswer;
 const jobWhen = (cookie: string, id: string, state: string, withinMs?: number) => jobInState(id, () => api<Job>(cookie, 'GET', `/jobs/${id}`), state, withinMs);
 
-/** Runs `statement` as the role of `url` in its server's `postgres` database (DROP DATABASE cannot run in the one it drops). */
-async function asRole(url: string, statement: string): Promise<void> {
+/**
+ * `psql -c …` as the role of `url` in its server's `postgres` database (DROP DATABASE cannot run in the one
+ * it drops), the password in PGPASSWORD rather than on the command line: docs/runbook.md's command.
+ */
+async function psql(url: string, statements: string[]): Promise<void> {
   const u = new URL(url);
-  u.pathname = '/postgres';
-  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  const pgEnv = { PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: 'postgres' };
+  const res = await runCommand('psql', ['-v', 'ON_ERROR_STOP=1', ...statements.flatMap((s) => ['-c', s])], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, ...pgEnv } });
+  if (res.code !== 0) throw new Error(`psql ${statements.join('; ')}: ${res.output}`);
 }
 
 beforeAll(async () => {
@@ -121,19 +110,10 @@ afterAll(async () => {
 });
 
 describe('npm run backup and npm run restore with a Temporal cluster on PostgreSQL', () => {
-  it('bring back a run waiting for its approval in the cluster, which then completes', async () => {
+  it('bring back a run waiting for its second approval in the cluster, which then completes, and the audit chain verifies', async () => {
+    expect((await npmRun('admin:create', ['--email', SECOND.email], { ADMIN_PASSWORD: SECOND.password })).code).toBe(0);
     let cookie = await signIn(base, ADMIN);
-    const orgs = await api<{ items: { id: string; kind: string }[] }>(cookie, 'GET', '/organizations');
-    const definition = await api<{ id: string }>(cookie, 'POST', '/workflow-definitions', {
-      organizationId: orgs.items.find((o) => o.kind === 'msp')!.id,
-      name: 'Look once',
-      steps: [
-        { id: 'look', name: 'An admin looks', kind: 'wait_for_person', message: 'Look', confirmation: { approvalsNeeded: 1, approverRoles: ['msp_admin'] } },
-        { id: 'tell', name: 'Tell', kind: 'notify', message: 'looked at' },
-      ],
-    });
-    const runId = (await api<{ id: string }>(cookie, 'POST', `/workflow-definitions/${definition.id}/runs`, {})).id;
-    await jobWhen(cookie, runId, 'waiting_for_approval');
+    const { runId, phrase } = await runWaitingForSecondApproval(apiCaller(base, cookie));
 
     // Backed up while the cluster and the product run.
     const archive = path.join(dir, 'cluster.awbackup');
@@ -145,8 +125,12 @@ describe('npm run backup and npm run restore with a Temporal cluster on PostgreS
     expect(backedUp.output).not.toContain("Temporal's history is NOT included");
     expect(backedUp.output).not.toContain(cluster!.db.password);
     expect(backedUp.code).toBe(0);
+    // Encrypted: neither the product's keys nor the database roles' passwords appear in it as they are.
+    const bytes = fs.readFileSync(archive);
+    for (const secret of [env.SECRETS_KEY!, env.APPROVAL_GRANT_KEY!, cluster!.db.password, new URL(env.DATABASE_URL!).password, PASSPHRASE])
+      expect(bytes.includes(secret)).toBe(false);
 
-    // Destroyed: the product and the Temporal server stopped.
+    // Destroyed: the product and the Temporal server stopped, then (below) their databases and the data folder.
     await stopProduct();
     await cluster!.stop();
 
@@ -154,29 +138,34 @@ describe('npm run backup and npm run restore with a Temporal cluster on PostgreS
     const app = await pg!.createRole('restorer');
     const into = { ...withCluster, DATA_DIR: path.join(dir, 'restored'), DATABASE_URL: await pg!.createDatabase('anthropy_restored', app) };
     const refused = await npmRun('restore', [archive], into);
-    expect(refused.output).toContain('The Temporal database temporal is not empty');
+    expect(refused.output).toMatch(/The Temporal database temporal is not empty \(it has rows in [^)]+\); the Temporal database temporal_visibility is not empty/);
+    expect(refused.output).toContain('Nothing was changed.');
     expect(refused.code).toBe(2);
     expect(fs.existsSync(into.DATA_DIR)).toBe(false);
 
-    await asRole(temporalDatabaseUrl, 'DROP DATABASE temporal');
-    await asRole(temporalDatabaseUrl, 'DROP DATABASE temporal_visibility');
-    await asRole(env.DATABASE_URL!, 'DROP DATABASE anthropy');
+    await psql(temporalDatabaseUrl, ['DROP DATABASE temporal', 'DROP DATABASE temporal_visibility']);
+    await psql(env.DATABASE_URL!, ['DROP DATABASE anthropy']);
+    fs.rmSync(env.DATA_DIR!, { recursive: true, force: true });
 
     const restored = await npmRun('restore', [archive], into);
     expect(restored.output).toContain(`Restored into ${into.DATA_DIR} and DATABASE_URL: the database, the Temporal cluster’s databases`);
     expect(restored.code).toBe(0);
+    for (const secret of [cluster!.db.password, PASSPHRASE]) expect(restored.output).not.toContain(secret);
 
     // Started again on the restored databases: the run is waiting again, and completes once approved.
     env = { ...env, DATA_DIR: into.DATA_DIR, DATABASE_URL: into.DATABASE_URL };
     await cluster!.restart();
     await startProduct();
     cookie = await signIn(base, ADMIN);
-    const waiting = await jobWhen(cookie, runId, 'waiting_for_approval');
-    await api<Job>(cookie, 'POST', `/jobs/${runId}/approve`, { phrase: waiting.approvalPhrase });
+    expect(await jobWhen(cookie, runId, 'waiting_for_approval')).toMatchObject({ approvalProgress: { given: 1, needed: 2 } });
+    await api<Job>(await signIn(base, SECOND), 'POST', `/jobs/${runId}/approve`, { phrase });
     const done = await jobWhen(cookie, runId, 'completed');
     expect((done.result!.steps as { id: string; approvedBy?: string[] }[]).map((s) => [s.id, s.approvedBy ?? null])).toEqual([
-      ['look', [ADMIN.email]],
+      ['look', [ADMIN.email, SECOND.email]],
       ['tell', null],
     ]);
+
+    const verified = await npmRun('audit:verify', []);
+    expect(verified).toMatchObject({ code: 0, output: expect.stringMatching(/Audit chain intact: \d+ events checked/) });
   }, 240_000);
 });
