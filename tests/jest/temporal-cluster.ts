@@ -99,6 +99,7 @@ export async function startTemporalCluster(opts: { pg: DebianPostgres; dir: stri
     const log = fs.openSync(logFile, 'a');
     // 4 history shards: a quick start on a small machine (production's default is 512: the config's comment).
     const server = spawn(toolchain.server, ['--root', path.join(REPO_ROOT, 'infra/temporal-cluster'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'], {
+      cwd: REPO_ROOT, // the config's dynamic config file is named from the repository's folder, as the runbook runs it
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...dbEnv, ...ports, ...serverTls, TEMPORAL_HISTORY_SHARDS: '4' },
       stdio: ['ignore', log, log],
     });
