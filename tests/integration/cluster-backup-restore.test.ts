@@ -5,7 +5,8 @@
 // waiting for the second of its two approvals; `npm run backup` with TEMPORAL_DATABASE_URL while
 // everything runs; everything stopped; `npm run restore` refusing the cluster's databases while they are
 // not empty (naming both) and changing nothing; the cluster's databases, the product's and the data folder
-// destroyed; `npm run restore` into empty ones (setup-schema.sh, then the rows); the Temporal server, the
+// destroyed; `npm run restore` failing on the product's database after loading the cluster's (which it
+// empties again), then into the empty ones (setup-schema.sh, then the rows); the Temporal server, the
 // worker and the web process started again; the run is waiting for its second approval again, the second
 // admin gives it and it completes; `npm run audit:verify` passes on the restored database.
 // A deployment waiting for its approval (a job on a node, through an agent) is brought back by the same
@@ -146,6 +147,17 @@ describe('npm run backup and npm run restore with a Temporal cluster on PostgreS
     await psql(temporalDatabaseUrl, ['DROP DATABASE temporal', 'DROP DATABASE temporal_visibility']);
     await psql(env.DATABASE_URL!, ['DROP DATABASE anthropy']);
     fs.rmSync(env.DATA_DIR!, { recursive: true, force: true });
+
+    // A restore that fails after loading the cluster's databases (the product's database is another role's,
+    // where this one may not create the schema) leaves them as setup-schema.sh made them: the next accepts them.
+    const forbidden = { ...into, DATABASE_URL: `postgres://${app.name}:${app.password}@${pg!.host}:${pg!.port}/anthropy_forbidden` };
+    await pg!.createDatabase('anthropy_forbidden', await pg!.createRole('bystander'));
+    const failed = await npmRun('restore', [archive], forbidden);
+    expect(failed.output).toMatch(/✓ +Setting up the Temporal cluster’s databases \(setup-schema\.sh\) and loading them/);
+    expect(failed.output).toContain('permission denied');
+    expect(failed.code).toBe(1);
+    expect(failed.output).not.toContain(cluster!.db.password);
+    expect(fs.existsSync(into.DATA_DIR)).toBe(false);
 
     const restored = await npmRun('restore', [archive], into);
     expect(restored.output).toContain(`Restored into ${into.DATA_DIR} and DATABASE_URL: the database, the Temporal cluster’s databases`);
