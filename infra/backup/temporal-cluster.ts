@@ -4,9 +4,10 @@
 // recorded in each. The history database is the source of truth; the visibility database (the lists)
 // is dumped after it. A restore sets up the schema with the runbook's own command
 // (infra/temporal-cluster/setup-schema.sh: empty databases at this server release's schema), checks that
-// the schema version is the archive's, and COPYs the rows back in one transaction per database. A database
-// in which any table other than the schema tool's holds a row is refused, naming it: the server has
-// run on it, and its shards, namespaces and histories would collide with the archive's.
+// the schema version is the archive's, and COPYs the rows back in one transaction per database (the one
+// row the schema itself inserts gives way to the archive's). A database in which any other table than the
+// schema tool's holds a row is refused, naming it: a server has run on it, and its shards, namespaces and
+// histories would collide with the archive's.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
