@@ -1,6 +1,6 @@
 // `npm run backup`: one encrypted archive of what the product needs to come back (ADR 0024): a consistent
-// dump of its database, the Temporal dev server's history (SQLite's online backup; the server may keep
-// running), the keys in the data folder that open the secrets, and the local agent's identity. A key
+// dump of its database, Temporal's persistence (the dev server's history through SQLite's online backup,
+// or a cluster's two PostgreSQL databases given by TEMPORAL_DATABASE_URL; either may keep running), the keys in the data folder that open the secrets, and the local agent's identity. A key
 // configured by environment is not in the data folder and not in the archive: the manifest and the
 // screen say so, as it must come from the operator's secret store.
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import { dumpDatabase } from './backup/database.ts';
 import { WrongPassphraseError } from './backup/encryption.ts';
 import { KEY_VARIABLES, MANIFEST_FORMAT, MANIFEST_VERSION, productVersion, type Manifest } from './backup/manifest.ts';
 import { backupPassphrase } from './backup/passphrase.ts';
+import { dumpTemporalCluster } from './backup/temporal-cluster.ts';
 import { copyTemporalDatabase } from './backup/temporal-sqlite.ts';
 import { loadConfig } from './config.ts';
 import { withDatabaseForScript } from './database-for-scripts.ts';
@@ -21,7 +22,8 @@ import { runScriptMain } from './script-exit.ts';
 const USAGE = `Usage: npm run backup [-- --out FILE]
 
 Writes one encrypted archive (default: anthropy-works-backup-<time>.awbackup in the current folder):
-the product's database (one consistent snapshot), the Temporal dev server's history, the keys in the
+the product's database (one consistent snapshot), Temporal's history (the dev server's, or with
+TEMPORAL_ADDRESS the cluster's databases temporal and temporal_visibility at TEMPORAL_DATABASE_URL), the keys in the
 data folder (DATA_DIR/secrets) and the local agent's identity (DATA_DIR/agent). The product may keep
 running. The passphrase is BACKUP_PASSPHRASE, or typed twice on the terminal (at least 12 characters);
 keep it in your secret store: without it the archive cannot be opened.
@@ -70,6 +72,13 @@ async function main(): Promise<number> {
   );
   if (fs.existsSync(out)) throw new InputError(`${out} exists already: choose another --out (a backup never overwrites a file).`);
   if (!fs.existsSync(path.dirname(out))) throw new InputError(`The folder ${path.dirname(out)} does not exist: create it or choose another --out.`);
+  // Production has no business with a backup that could not bring the waiting approvals back.
+  if (config.APP_ENV === 'production' && config.TEMPORAL_ADDRESS && !config.TEMPORAL_DATABASE_URL) {
+    throw new InputError(
+      'APP_ENV=production: TEMPORAL_DATABASE_URL is not set, so the Temporal cluster (its histories: the waiting approvals) would not be in the backup. ' +
+        "Set it to the cluster's temporal database as the server's role (postgres://temporal:…@host:5432/temporal).",
+    );
+  }
   const passphrase = await backupPassphrase({ confirm: true });
 
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-backup-'));
@@ -81,8 +90,19 @@ async function main(): Promise<number> {
 
     let temporal: Manifest['temporal'];
     const temporalFile = path.join(config.DATA_DIR, 'temporal', 'temporal.sqlite');
-    if (config.TEMPORAL_ADDRESS) {
-      temporal = { included: false, why: `Temporal runs elsewhere (TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}): back up its persistence with that cluster's database backups` };
+    if (config.TEMPORAL_DATABASE_URL) {
+      const databases = await timed('Dumping the Temporal cluster’s databases (one snapshot each)', () =>
+        dumpTemporalCluster(config.TEMPORAL_DATABASE_URL!, path.join(staging, 'temporal-cluster')),
+      );
+      temporal = { included: true, cluster: { databases }, namespace: config.TEMPORAL_NAMESPACE };
+      for (const d of databases) {
+        progress.ok(`Temporal database ${d.name}: ${d.tables.length} tables, ${d.tables.reduce((sum, t) => sum + t.rows, 0)} rows, schema version ${d.schemaVersion}`);
+      }
+    } else if (config.TEMPORAL_ADDRESS) {
+      temporal = {
+        included: false,
+        why: `Temporal runs elsewhere (TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}) and TEMPORAL_DATABASE_URL is not set: set it to the cluster's temporal database to include it, or back the cluster up with its own database backups`,
+      };
     } else if (!fs.existsSync(temporalFile)) {
       temporal = { included: false, why: `the dev server has no history yet (${temporalFile} does not exist)` };
     } else {
@@ -114,7 +134,7 @@ async function main(): Promise<number> {
 
     progress.ok(`Backup written to ${out} (${(fs.statSync(out).size / 1e6).toFixed(1)} MB)`);
     progress.ok(
-      `Included: the database, ${temporal.included ? 'the Temporal history' : 'no Temporal history'}, ${files.length} key and agent files (${files.join(', ') || 'none'})`,
+      `Included: the database, ${!temporal.included ? 'no Temporal history' : 'cluster' in temporal ? 'the Temporal cluster’s databases' : 'the Temporal history'}, ${files.length} key and agent files (${files.join(', ') || 'none'})`,
     );
     if (!temporal.included) progress.warn(`Temporal's history is NOT included: ${temporal.why}.`);
     for (const k of keysNotIncluded) progress.warn(`${k.variable} is NOT included: ${k.why}.`);

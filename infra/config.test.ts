@@ -108,6 +108,15 @@ describe('loadConfig', () => {
     expect(load({ TEMPORAL_TLS_CA_FILE: file('ca.pem') }).TEMPORAL_TLS_CERT_FILE).toBeUndefined();
   });
 
+  it("takes the Temporal cluster's database (TEMPORAL_DATABASE_URL) with TEMPORAL_ADDRESS only, naming the database temporal or none", () => {
+    const cluster = { TEMPORAL_ADDRESS: '127.0.0.1:7233' };
+    expect(load({ ...cluster, TEMPORAL_DATABASE_URL: 'postgres://temporal:pw@db:5432/temporal' }).TEMPORAL_DATABASE_URL).toBe('postgres://temporal:pw@db:5432/temporal');
+    expect(load({ ...cluster, TEMPORAL_DATABASE_URL: 'postgresql://temporal:pw@db' }).TEMPORAL_DATABASE_URL).toBe('postgresql://temporal:pw@db');
+    expect(configError({ TEMPORAL_DATABASE_URL: 'postgres://temporal:pw@db/temporal' }).message).toMatch(/TEMPORAL_DATABASE_URL .* but TEMPORAL_ADDRESS is not set/);
+    expect(configError({ ...cluster, TEMPORAL_DATABASE_URL: 'postgres://temporal:pw@db/other' }).message).toMatch(/names the database temporal \(or none\)/);
+    expect(configError({ ...cluster, TEMPORAL_DATABASE_URL: 'mysql://temporal:pw@db/temporal' }).message).toMatch(/must be a postgres:\/\/ URL/);
+  });
+
   it('takes the cache folder from ANTHROPY_CACHE_DIR, else XDG_CACHE_HOME', () => {
     expect(load({ XDG_CACHE_HOME: '/var/cache/x' }).cacheDir).toBe('/var/cache/x/anthropy-works');
     expect(load({ XDG_CACHE_HOME: '/var/cache/x', ANTHROPY_CACHE_DIR: '/opt/aw' }).cacheDir).toBe('/opt/aw');

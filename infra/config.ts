@@ -97,6 +97,16 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_KEY_FILE: readableFile().optional(),
   TEMPORAL_TLS_CA_FILE: readableFile().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  // The Temporal cluster's persistence (TEMPORAL_ADDRESS's cluster on PostgreSQL), for `npm run backup` and
+  // `npm run restore` only: its `temporal` database as the role the server uses (the database in the path
+  // may be left out). Its visibility database is `temporal_visibility` on the same server: both names are
+  // fixed by infra/temporal-cluster/config/production.yaml (infra/backup/temporal-cluster.ts).
+  TEMPORAL_DATABASE_URL: z
+    .string()
+    .url('TEMPORAL_DATABASE_URL must be a URL')
+    .refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), 'TEMPORAL_DATABASE_URL must be a postgres:// URL')
+    .refine((v) => ['', '/', '/temporal'].includes(new URL(v).pathname), "TEMPORAL_DATABASE_URL names the database temporal (or none), as the cluster's configuration does")
+    .optional(),
   // The control-plane worker's queue (default `control-plane`, workflows/task-queues.ts); test files that
   // run their own worker against their own database each use their own.
   CONTROL_PLANE_TASK_QUEUE: z.string().min(1).optional(),
@@ -229,6 +239,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `Invalid configuration: ${prefix}_OAUTH_CLIENT_ID and ${prefix}_OAUTH_CLIENT_SECRET go together (the OAuth client registered with ${who}): set both or neither`,
       );
     }
+  }
+  if (c.TEMPORAL_DATABASE_URL && !c.TEMPORAL_ADDRESS) {
+    throw new ConfigError(
+      'Invalid configuration: TEMPORAL_DATABASE_URL is the persistence of a Temporal cluster, but TEMPORAL_ADDRESS is not set (the dev server keeps its history in the data folder): set both or neither',
+    );
   }
   if (c.NODE_OFFLINE_AFTER_MISSED <= c.NODE_STALE_AFTER_MISSED) {
     throw new ConfigError('Invalid configuration: NODE_OFFLINE_AFTER_MISSED must be greater than NODE_STALE_AFTER_MISSED');

@@ -46,10 +46,10 @@ export interface DatabaseDump {
 }
 
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const qualified = (t: { schema: string; name: string }) => `${ident(t.schema)}.${ident(t.name)}`;
+export const qualified = (t: { schema: string; name: string }) => `${ident(t.schema)}.${ident(t.name)}`;
 const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 
-const connect = (url: string) => postgres(url, { max: 1, onnotice: () => {} });
+export const connect = (url: string) => postgres(url, { max: 1, onnotice: () => {} });
 
 /** This release's migrations in order, with their journal tags. */
 function releaseMigrations(): AppliedMigration[] {
@@ -58,15 +58,84 @@ function releaseMigrations(): AppliedMigration[] {
   return readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR }).map((m) => ({ hash: m.hash, createdAt: m.folderMillis, tag: tags.get(m.folderMillis) }));
 }
 
-async function tablesOf(sql: postgres.Sql | postgres.TransactionSql) {
+/** The tables (not partitions' children) of `schemas`, with their stored columns (not generated ones). */
+export async function tablesOf(sql: postgres.Sql | postgres.TransactionSql, schemas: string[] = SCHEMAS) {
   return sql<{ schema: string; name: string; columns: string[] }[]>`
     select n.nspname as schema, c.relname as name,
       array(select a.attname::text from pg_attribute a
             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
             order by a.attnum) as columns
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind in ('r', 'p') and n.nspname in ${sql(SCHEMAS)}
+    where c.relkind in ('r', 'p') and n.nspname in ${sql(schemas)}
     order by 1, 2`;
+}
+
+/** COPYs each table into its own file in `dir` (`<schema>.<table>.copy`), inside the caller's snapshot. */
+export async function copyTablesOut(tx: postgres.TransactionSql, dir: string, tables: { schema: string; name: string; columns: string[] }[]): Promise<DumpedTable[]> {
+  const dumped: DumpedTable[] = [];
+  for (const t of tables) {
+    const file = `${t.schema}.${t.name}.copy`;
+    const columns = t.columns.map(ident).join(', ');
+    const copy = await tx.unsafe(`copy ${qualified(t)} (${columns}) to stdout`).readable();
+    let rows = 0;
+    copy.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 10) rows++;
+    });
+    await pipeline(copy, fs.createWriteStream(path.join(dir, file), { mode: 0o600 }));
+    dumped.push({ ...t, file, rows });
+  }
+  return dumped;
+}
+
+/** The positions of the sequences of `schemas`, inside the caller's snapshot. */
+export async function sequencesOf(tx: postgres.TransactionSql, schemas: string[] = SCHEMAS): Promise<DumpedSequence[]> {
+  const sequences: DumpedSequence[] = [];
+  const names = await tx<{ schema: string; name: string }[]>`
+    select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'S' and n.nspname in ${tx(schemas)} order by 1, 2`;
+  for (const s of names) {
+    const [position] = await tx.unsafe<{ last_value: string; is_called: boolean }[]>(`select last_value::text, is_called from ${qualified(s)}`);
+    sequences.push({ ...s, lastValue: position!.last_value, isCalled: position!.is_called });
+  }
+  return sequences;
+}
+
+/**
+ * COPYs `file` into `table` and settles either way. postgres.js (3.4.9) never settles a COPY FROM STDIN's
+ * writable when the server refuses the rows after the last one was sent (a duplicate key, a bad value):
+ * the server's error goes to the query's reject, which is spent (the query resolved with the stream), and
+ * the writable's end waits for a CommandComplete that never comes (porsager/postgres#1173). Awaiting the
+ * pipeline alone then hangs with the connection idle in an aborted transaction; so the query's reject is
+ * watched as well, and its error ends the copy (and the caller's transaction rolls back).
+ */
+async function copyFileIn(tx: postgres.TransactionSql, table: DumpedTable, file: string): Promise<void> {
+  const query = tx.unsafe(`copy ${qualified(table)} (${table.columns.map(ident).join(', ')}) from stdin`) as postgres.PendingQuery<postgres.Row[]> & { reject(err: unknown): void };
+  const refused = new Promise<never>((_, reject) => {
+    const spent = query.reject;
+    query.reject = (err: unknown) => {
+      reject(err instanceof Error ? err : new Error(String(err)));
+      spent(err);
+    };
+  });
+  const from = fs.createReadStream(file);
+  try {
+    await Promise.race([query.writable().then((into) => pipeline(from, into)), refused]);
+  } finally {
+    from.destroy();
+  }
+}
+
+/** COPYs the dumped tables' files from `dir` back into their tables, and sets the sequences, inside the caller's transaction. */
+export async function copyTablesIn(tx: postgres.TransactionSql, dir: string, tables: DumpedTable[], sequences: DumpedSequence[]): Promise<void> {
+  for (const table of tables) await copyFileIn(tx, table, path.join(dir, table.file));
+  for (const s of sequences) await tx.unsafe(`select setval($1::regclass, $2::bigint, $3)`, [qualified(s), s.lastValue, s.isCalled]);
+}
+
+/** The archived tables the database lacks and the database's tables the archive lacks, as one sentence's parts (none: they match). */
+export function tableDifferences(present: { schema: string; name: string }[], archived: { schema: string; name: string }[]): string[] {
+  const here = new Set(present.map(key));
+  const there = new Set(archived.map(key));
+  return [...[...there].filter((t) => !here.has(t)).map((t) => `${t} missing here`), ...[...here].filter((t) => !there.has(t)).map((t) => `${t} not in the archive`)];
 }
 
 /** Writes one COPY file per table into `dir`, from one snapshot. */
@@ -76,26 +145,8 @@ export async function dumpDatabase(url: string, dir: string): Promise<DatabaseDu
     const known = new Map(releaseMigrations().map((m) => [m.hash, m.tag]));
     return await sql.begin('isolation level repeatable read read only', async (tx) => {
       const [{ server_version: serverVersion }] = (await tx`show server_version`) as unknown as [{ server_version: string }];
-      const tables: DumpedTable[] = [];
-      for (const t of await tablesOf(tx)) {
-        const file = `${t.schema}.${t.name}.copy`;
-        const columns = t.columns.map(ident).join(', ');
-        const copy = await tx.unsafe(`copy ${qualified(t)} (${columns}) to stdout`).readable();
-        let rows = 0;
-        copy.on('data', (chunk: Buffer) => {
-          for (const byte of chunk) if (byte === 10) rows++;
-        });
-        await pipeline(copy, fs.createWriteStream(path.join(dir, file), { mode: 0o600 }));
-        tables.push({ ...t, file, rows });
-      }
-      const sequences: DumpedSequence[] = [];
-      const names = await tx<{ schema: string; name: string }[]>`
-        select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind = 'S' and n.nspname in ${tx(SCHEMAS)} order by 1, 2`;
-      for (const s of names) {
-        const [position] = await tx.unsafe<{ last_value: string; is_called: boolean }[]>(`select last_value::text, is_called from ${qualified(s)}`);
-        sequences.push({ ...s, lastValue: position!.last_value, isCalled: position!.is_called });
-      }
+      const tables = await copyTablesOut(tx, dir, await tablesOf(tx));
+      const sequences = await sequencesOf(tx);
       const applied = tables.some((t) => key(t) === key(MIGRATIONS_TABLE))
         ? await tx.unsafe<{ hash: string; created_at: string }[]>(`select hash, created_at::text from ${qualified(MIGRATIONS_TABLE)} order by created_at`)
         : [];
@@ -160,23 +211,14 @@ export async function loadDatabase(url: string, dir: string, dump: DatabaseDump)
       await tx.unsafe(`create table if not exists ${qualified(MIGRATIONS_TABLE)} (id serial primary key, hash text not null, created_at bigint)`);
       for (const migration of migrations) for (const statement of migration.sql) await tx.unsafe(statement);
 
-      const present = new Set((await tablesOf(tx)).map(key));
-      const archived = new Set(dump.tables.map(key));
-      const missing = [...archived].filter((t) => !present.has(t));
-      const extra = [...present].filter((t) => !archived.has(t));
-      if (missing.length > 0 || extra.length > 0) {
-        throw new UserFacingError(
-          `The archive's tables do not match its migrations (${[...missing.map((t) => `${t} missing here`), ...extra.map((t) => `${t} not in the archive`)].join(', ')}); the archive is not one this release can load.`,
-        );
+      const differences = tableDifferences(await tablesOf(tx), dump.tables);
+      if (differences.length > 0) {
+        throw new UserFacingError(`The archive's tables do not match its migrations (${differences.join(', ')}); the archive is not one this release can load.`);
       }
       const keys = await foreignKeys(tx);
       for (const k of keys) await tx.unsafe(`alter table ${k.table} drop constraint ${ident(k.name)}`);
-      for (const table of dump.tables) {
-        const into = await tx.unsafe(`copy ${qualified(table)} (${table.columns.map(ident).join(', ')}) from stdin`).writable();
-        await pipeline(fs.createReadStream(path.join(dir, table.file)), into);
-      }
+      await copyTablesIn(tx, dir, dump.tables, dump.sequences);
       for (const k of keys) await tx.unsafe(`alter table ${k.table} add constraint ${ident(k.name)} ${k.definition}`);
-      for (const s of dump.sequences) await tx.unsafe(`select setval($1::regclass, $2::bigint, $3)`, [qualified(s), s.lastValue, s.isCalled]);
     });
   } finally {
     await sql.end({ timeout: 5 });

@@ -8,6 +8,7 @@ import { REPO_ROOT } from '../config.ts';
 import { CONTROL_PLANE_KEY_FILE } from '../control-plane-key.ts';
 import { UserFacingError } from '../progress.ts';
 import type { DatabaseDump } from './database.ts';
+import type { TemporalDatabaseDump } from './temporal-cluster.ts';
 
 export const MANIFEST_FORMAT = 'anthropy-works-backup';
 export const MANIFEST_VERSION = 1;
@@ -25,7 +26,9 @@ export interface Manifest {
   product: { name: string; version: string };
   createdAt: string;
   database: Omit<DatabaseDump, 'tables'> & { source: 'embedded' | 'DATABASE_URL'; tables: DatabaseDump['tables'] };
-  temporal: { included: true; file: string; namespace: string } | { included: false; why: string };
+  /** The dev server's SQLite file, or a cluster's PostgreSQL databases (TEMPORAL_DATABASE_URL, in temporal-cluster/<name>/), or why neither. */
+  temporal:
+    { included: true; file: string; namespace: string } | { included: true; cluster: { databases: TemporalDatabaseDump[] }; namespace: string } | { included: false; why: string };
   /** Files of DATA_DIR/secrets and DATA_DIR/agent in the archive, relative to the data folder. */
   files: string[];
   keysNotIncluded: { variable: string; why: string }[];

@@ -16,7 +16,9 @@ import { REPO_ROOT } from '../../infra/config.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startTestEngine } from '../jest/docker.ts';
 import { emptyDatabase } from '../jest/db.ts';
+import { jobInState, runWaitingForSecondApproval, type JobAnswer } from '../jest/job-state.ts';
 import { runCommand } from '../jest/run-command.ts';
+import { apiCaller } from '../bench/product.ts';
 import { signIn as signInAs } from '../bench/sign-in.ts';
 import { freeStartPorts, startStartScript, stopStartScript as stop, untilRunning } from '../jest/start-script.ts';
 import { waitFor } from '../jest/wait-for.ts';
@@ -52,24 +54,9 @@ async function api<T>(cookie: string, method: string, url: string, body?: unknow
   return JSON.parse(text) as T;
 }
 
-interface Job {
-  state: string;
-  failureReason: string | null;
-  approvalPhrase: string | null;
-  approvalProgress: { given: number; needed: number } | null;
-  result: Record<string, unknown> | null;
-}
+type Job = JobAnswer;
 
-const jobWhen = (cookie: string, id: string, state: string, withinMs = 60_000) =>
-  waitFor(
-    `job ${id} to be ${state}`,
-    async () => {
-      const job = await api<Job>(cookie, 'GET', `/jobs/${id}`);
-      if (job.state === 'failed' && state !== 'failed') throw new Error(`job failed: ${job.failureReason}`);
-      return job.state === state ? job : undefined;
-    },
-    withinMs,
-  );
+const jobWhen = (cookie: string, id: string, state: string, withinMs?: number) => jobInState(id, () => api<Job>(cookie, 'GET', `/jobs/${id}`), state, withinMs);
 
 const localNodeId = (cookie: string) =>
   waitFor(
@@ -110,19 +97,7 @@ describe('npm run backup and npm run restore', () => {
         deploymentId = (await api<{ id: string }>(cookie, 'POST', `/nodes/${nodeId}/deployments`, { instanceName: 'restored-claw', port: await freePort() })).id;
         await jobWhen(cookie, deploymentId, 'waiting_for_approval');
 
-        const orgs = await api<{ items: { id: string; kind: string }[] }>(cookie, 'GET', '/organizations');
-        const definition = await api<{ id: string }>(cookie, 'POST', '/workflow-definitions', {
-          organizationId: orgs.items.find((o) => o.kind === 'msp')!.id,
-          name: 'Two admins look',
-          steps: [
-            { id: 'look', name: 'Two admins look', kind: 'wait_for_person', message: 'Look twice', confirmation: { approvalsNeeded: 2, approverRoles: ['msp_admin'] } },
-            { id: 'tell', name: 'Tell', kind: 'notify', message: 'looked at' },
-          ],
-        });
-        runId = (await api<{ id: string }>(cookie, 'POST', `/workflow-definitions/${definition.id}/runs`, {})).id;
-        phrase = (await jobWhen(cookie, runId, 'waiting_for_approval')).approvalPhrase!;
-        const once = await api<Job>(cookie, 'POST', `/jobs/${runId}/approve`, { phrase }, 200);
-        expect(once.approvalProgress).toMatchObject({ given: 1, needed: 2 });
+        ({ runId, phrase } = await runWaitingForSecondApproval(apiCaller(base, cookie)));
 
         // Backed up while everything runs (the dev server keeps writing its SQLite file).
         const backedUp = await npmRun('backup', ['--out', archive], { BACKUP_PASSPHRASE: PASSPHRASE });

@@ -12,6 +12,7 @@ import { isAllowedAgentVariable } from '../../agent-worker/child-env.ts';
 import { loadConfig, REPO_ROOT } from '../../infra/config.ts';
 import { productionProblems } from '../../infra/production-profile.ts';
 import { composeCommand } from '../../infra/toolchain/system-packages.ts';
+import { grantPublicKey } from '../../protocol/approval-grant.ts';
 import { runCommand, type CommandResult } from '../jest/run-command.ts';
 
 const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
@@ -37,6 +38,7 @@ function runCompose(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<Comman
     'SECRETS_KEY',
     'CONTROL_PLANE_SIGNING_KEY',
     'APPROVAL_GRANT_KEY',
+    'APPROVAL_GRANT_PUBLIC_KEY',
     'ADMIN_EMAIL',
     'ADMIN_PASSWORD',
     'APP_ENV',
@@ -92,11 +94,13 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+const GRANT_KEY = '0123456789abcdef'.repeat(4);
 const REQUIRED = {
   POSTGRES_PASSWORD: 'compose-test-password',
   SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
   CONTROL_PLANE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f',
-  APPROVAL_GRANT_KEY: '0123456789abcdef'.repeat(4),
+  APPROVAL_GRANT_KEY: GRANT_KEY,
+  APPROVAL_GRANT_PUBLIC_KEY: grantPublicKey(GRANT_KEY),
   PUBLIC_URL: 'https://ops.example.com',
   ADMIN_EMAIL: 'ops@msp.example',
   ADMIN_PASSWORD: 'compose-admin-password',
@@ -168,6 +172,13 @@ describe('docker-compose.yml', () => {
       expect(temporal).toMatch(new RegExp(`${v}: /tls/temporal/`));
     }
     expect(temporal).not.toContain('tls-ca:'); // the CAs' keys stay with the certs job
+    // The production shape's dynamic config (the long polls a thousand agents keep open), from the repository.
+    const target = /DYNAMIC_CONFIG_FILE_PATH: (\S+)/.exec(temporal)![1]!;
+    const source = path.join(REPO_ROOT, 'infra/temporal-cluster/config/dynamicconfig/production.yaml');
+    expect(fs.readFileSync(source, 'utf8')).toMatch(/^frontend\.namespaceCount:\n {2}- value: \d+$/m);
+    // The short form (docker-compose) or the long one (`docker compose`).
+    const mounted = temporal.includes(`- ${source}:${target}:ro`) || new RegExp(`source: ${source}\n\\s+target: ${target}\n\\s+read_only: true`).test(temporal);
+    expect({ mounted, source, target }).toEqual({ mounted: true, source, target });
     const ui = section('temporal-ui');
     for (const v of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY']) expect(ui).toMatch(new RegExp(`${v}: /tls/temporal-ui/`));
 
@@ -212,6 +223,21 @@ describe('docker-compose.yml', () => {
     const withToken = await runCompose(['config'], { ...REQUIRED, METRICS_TOKEN: 'prometheus-scrape-token-0123' });
     expect(environmentOf(sectionOf(withToken.stdout, 'web')).METRICS_TOKEN).toBe('prometheus-scrape-token-0123');
     expect(loadConfig({ METRICS_TOKEN: environmentOf(sectionOf(withToken.stdout, 'web')).METRICS_TOKEN }).METRICS_TOKEN).toBe('prometheus-scrape-token-0123');
+  });
+
+  it('gives the approval-grant key to the web console only; the worker, the door and migrations get its public half', async () => {
+    const res = await runCompose(['config'], REQUIRED);
+    expect(res.code).toBe(0);
+    const web = environmentOf(sectionOf(res.stdout, 'web'));
+    expect(web.APPROVAL_GRANT_KEY).toBe(GRANT_KEY);
+    for (const app of ['worker', 'agent-door', 'migrate']) {
+      const env = environmentOf(sectionOf(res.stdout, app));
+      expect({ app, key: env.APPROVAL_GRANT_KEY, publicKey: env.APPROVAL_GRANT_PUBLIC_KEY }).toEqual({ app, key: undefined, publicKey: grantPublicKey(GRANT_KEY) });
+    }
+    // The header's openssl command gives the same public half as the product computes.
+    const command = /^#\s+(echo "302e[^\n]+)$/m.exec(fs.readFileSync(COMPOSE_FILE, 'utf8'))![1]!;
+    const derived = await runCommand('sh', ['-c', command], { cwd: tmp, env: { PATH: process.env.PATH, APPROVAL_GRANT_KEY: GRANT_KEY } });
+    expect({ code: derived.code, key: derived.stdout.trim() }).toEqual({ code: 0, key: grantPublicKey(GRANT_KEY) });
   });
 
   it('checks each long-running app service: web /readyz, the worker’s /readyz on its health port, the agent with `agent-worker status`', async () => {

@@ -28,6 +28,8 @@ export interface TemporalCluster {
   schemaOutput: string;
   log(): string;
   stop(): Promise<void>;
+  /** Starts the stopped server again on the same ports and databases (as after a restore), until the namespace is served. */
+  restart(): Promise<void>;
 }
 
 const PORTS = [
@@ -90,57 +92,71 @@ export async function startTemporalCluster(opts: { pg: DebianPostgres; dir: stri
   const ports = {} as Record<(typeof PORTS)[number], string>;
   for (const name of PORTS) ports[name] = String(name.endsWith('MEMBERSHIP_PORT') ? await freeMembershipPort(new Set(Object.values(ports))) : await freePort());
   const logFile = path.join(opts.dir, 'temporal-server.log');
-  const log = fs.openSync(logFile, 'a');
-  // 4 history shards: a quick start on a small machine (production's default is 512: the config's comment).
-  const server = spawn(toolchain.server, ['--root', path.join(REPO_ROOT, 'infra/temporal-cluster'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...dbEnv, ...ports, ...serverTls, TEMPORAL_HISTORY_SHARDS: '4' },
-    stdio: ['ignore', log, log],
-  });
-  fs.closeSync(log);
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const readLog = () => fs.readFileSync(logFile, 'utf8');
-  const stop = async () => {
-    if (server.exitCode !== null || server.signalCode !== null) return;
-    const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
-    server.kill('SIGTERM');
-    await exited;
-    clearTimeout(timer);
-  };
   const address = `127.0.0.1:${ports.TEMPORAL_FRONTEND_PORT}`;
-  try {
-    await Promise.race([
-      waitForPort(Number(ports.TEMPORAL_FRONTEND_PORT), 60_000),
-      exited.then(() => {
-        throw new Error(`the Temporal server exited with ${server.exitCode}:\n${readLog().slice(-2000)}`);
-      }),
-    ]);
-    // The runbook's namespace command; the frontend may listen before the cluster's services have joined.
-    const tlsFlags = [
-      ...['--tls-cert-path', clientTls.TEMPORAL_TLS_CERT_FILE, '--tls-key-path', clientTls.TEMPORAL_TLS_KEY_FILE],
-      ...['--tls-ca-path', clientTls.TEMPORAL_TLS_CA_FILE, '--tls-server-name', clientTls.TEMPORAL_TLS_SERVER_NAME],
-    ];
-    const temporal = (args: string[]) => runCommand(cli, [...args, ...tlsFlags], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-    let last = '';
-    await waitFor(
-      `namespace ${opts.namespace} to be created`,
-      async () => {
-        const created = await temporal(['operator', 'namespace', 'create', '--address', address, '--namespace', opts.namespace, '--retention', '720h']);
-        last = created.output;
-        // An attempt that timed out on our side may have registered it all the same.
-        return created.code === 0 || /already exists/i.test(created.output) ? true : undefined;
-      },
-      60_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}: ${last.trim()}`);
+  let stop: () => Promise<void> = async () => {};
+  const launch = async () => {
+    const log = fs.openSync(logFile, 'a');
+    // 4 history shards: a quick start on a small machine (production's default is 512: the config's comment).
+    const server = spawn(toolchain.server, ['--root', path.join(REPO_ROOT, 'infra/temporal-cluster'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'], {
+      cwd: REPO_ROOT, // the config's dynamic config file is named from the repository's folder, as the runbook runs it
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...dbEnv, ...ports, ...serverTls, TEMPORAL_HISTORY_SHARDS: '4' },
+      stdio: ['ignore', log, log],
     });
-    await waitFor(
-      `namespace ${opts.namespace} to be served`,
-      async () => ((await temporal(['workflow', 'list', '--address', address, '--namespace', opts.namespace, '--limit', '1'])).code === 0 ? true : undefined),
-      30_000,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { address, clientTls, namespace: opts.namespace, db: { user: role.name, password: role.password }, schemaOutput: schema.output, log: readLog, stop };
+    fs.closeSync(log);
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    stop = async () => {
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
+      server.kill('SIGTERM');
+      await exited;
+      clearTimeout(timer);
+    };
+    try {
+      await Promise.race([
+        waitForPort(Number(ports.TEMPORAL_FRONTEND_PORT), 60_000),
+        exited.then(() => {
+          throw new Error(`the Temporal server exited with ${server.exitCode}:\n${readLog().slice(-2000)}`);
+        }),
+      ]);
+      // The runbook's namespace command; the frontend may listen before the cluster's services have joined.
+      const tlsFlags = [
+        ...['--tls-cert-path', clientTls.TEMPORAL_TLS_CERT_FILE, '--tls-key-path', clientTls.TEMPORAL_TLS_KEY_FILE],
+        ...['--tls-ca-path', clientTls.TEMPORAL_TLS_CA_FILE, '--tls-server-name', clientTls.TEMPORAL_TLS_SERVER_NAME],
+      ];
+      const temporal = (args: string[]) => runCommand(cli, [...args, ...tlsFlags], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+      let last = '';
+      await waitFor(
+        `namespace ${opts.namespace} to be created`,
+        async () => {
+          const created = await temporal(['operator', 'namespace', 'create', '--address', address, '--namespace', opts.namespace, '--retention', '720h']);
+          last = created.output;
+          // An attempt that timed out on our side may have registered it all the same.
+          return created.code === 0 || /already exists/i.test(created.output) ? true : undefined;
+        },
+        60_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}: ${last.trim()}`);
+      });
+      await waitFor(
+        `namespace ${opts.namespace} to be served`,
+        async () => ((await temporal(['workflow', 'list', '--address', address, '--namespace', opts.namespace, '--limit', '1'])).code === 0 ? true : undefined),
+        30_000,
+      );
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  };
+  await launch();
+  return {
+    address,
+    clientTls,
+    namespace: opts.namespace,
+    db: { user: role.name, password: role.password },
+    schemaOutput: schema.output,
+    log: readLog,
+    stop: () => stop(),
+    restart: launch,
+  };
 }
