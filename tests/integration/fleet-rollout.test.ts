@@ -15,6 +15,7 @@ import { startAgentStack, type AgentStack, type StackNode } from '../jest/agent-
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import { killProcess, startOwnTemporal, type OwnTemporal } from '../jest/own-temporal.ts';
 import type { Tenants } from '../jest/tenants.ts';
+import { jobUntil, rolloutChildren } from '../jest/job-waits.ts';
 import { waitFor } from '../jest/wait-for.ts';
 
 ownControlPlaneQueue(import.meta.url);
@@ -26,13 +27,8 @@ let nodeA: StackNode;
 let nodeB: StackNode;
 
 const jobRow = async (id: string) => (await stack.t.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
-const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => boolean, what: string, withinMs = 120_000) =>
-  waitFor(what, async () => ((job) => (test(job) ? job : undefined))(await jobRow(id)), withinMs);
-const childrenOf = (rolloutId: string) =>
-  stack.t.db
-    .select()
-    .from(jobs)
-    .where(sql`${jobs.params}->>'rolloutJobId' = ${rolloutId}`);
+const until = (id: string, test: (job: Awaited<ReturnType<typeof jobRow>>) => boolean, what: string, withinMs = 120_000) => jobUntil(stack.t.db, id, test, what, withinMs);
+const childrenOf = (rolloutId: string) => rolloutChildren(stack.t.db, rolloutId);
 
 /** A managed instance whose containers do not exist on its node: its health is "unhealthy", a restart fails on the node. */
 async function ghostInstance(node: StackNode, name: string): Promise<string> {

@@ -43,7 +43,7 @@ export default function RolloutDetail({ loaderData, actionData }: Route.Componen
   const { job, control, canControl } = loaderData;
   const busy = useNavigation().state === 'submitting';
   const result = (job.result ?? {}) as { phase?: string; control?: string; stopped?: string | null; targets?: TargetOutcome[]; completed?: number; failed?: number };
-  const params = job.params as { action?: string; count?: number; targets?: { id: string; name: string }[]; settings?: Record<string, unknown> };
+  const params = job.params as { action?: string; count?: number; targets?: { id: string; name: string }[]; settings?: Record<string, unknown>; options?: { toVersion?: string } };
   const targets: TargetOutcome[] = result.targets ?? (params.targets ?? []).map((t) => ({ id: t.id, name: t.name, state: 'pending' }));
   const total = targets.length;
   const finished = targets.filter((t) => t.state === 'completed' || t.state === 'failed').length;
@@ -65,6 +65,12 @@ export default function RolloutDetail({ loaderData, actionData }: Route.Componen
           its run in Temporal Web ↗
         </a>
       </p>
+      {/* Once approved, the phrase that named it is gone from the page: the version stays said. */}
+      {params.options?.toVersion && (
+        <p data-testid="rollout-to-version">
+          Each instance changes to OpenClaw <strong>{params.options.toVersion}</strong>.
+        </p>
+      )}
       <p className="row">
         <JobState state={job.state} testId="rollout-state" />
         <span data-testid="rollout-step">{job.step ?? '—'}</span>
