@@ -169,6 +169,22 @@ describe('OpenClaw deployment on a node', () => {
     }
   }, 120_000);
 
+  it('fails the wait at once on a gateway that crash-loops, naming its exit code, instead of waiting out the timeout', async () => {
+    const spec = await newSpec('crash-loop');
+    await ensureInstanceNetwork(engine.docker, spec, 'test');
+    // The hardened gateway's own restart policy brings it back after each exit, as with a broken version.
+    const gateway = await engine.docker.createContainer({ ...gatewayContainer(spec, 'token'), Entrypoint: ['node', '-e', 'process.exit(3)'], Cmd: [] });
+    await gateway.start();
+    const ref = { gatewayId: gateway.id, cliId: undefined, port: spec.port };
+    const started = Date.now();
+    try {
+      await expect(waitHealthy(engine.docker, ref, { timeoutMs: 90_000 })).rejects.toThrow(/^the gateway exited [3-9] times while starting \(last exit code 3\)$/);
+      expect(Date.now() - started).toBeLessThan(45_000);
+    } finally {
+      await removeInstance(engine.docker, ref, { removeVolumes: true });
+    }
+  }, 120_000);
+
   it("redacts a container's secrets from its logs before they leave the machine", async () => {
     const secret = crypto.randomUUID().replaceAll('-', '');
     const chatty = await engine.docker.createContainer({

@@ -130,6 +130,12 @@ const checkMark = (ok: boolean | undefined) => (ok ? 'answered' : 'not yet');
 export const HTTP_POLL_MS = 150;
 /** How often the wait reads the containers' states (to fail at once on a gateway that exited) and reports progress. */
 const STATE_EVERY_MS = 1000;
+/**
+ * A gateway that Docker restarted this many times during one wait is crash-looping (its restart policy
+ * brings it back each time): the wait fails then, naming its exit code, instead of waiting out its timeout.
+ * A healthy gateway never exits while starting; its own config reloads happen inside the process.
+ */
+export const CRASH_LOOP_RESTARTS = 3;
 /** How long after a failed `openclaw gateway health` the wait runs it again (the HTTP polls go on meanwhile). */
 const CLI_RETRY_MS = 1000;
 
@@ -185,6 +191,7 @@ export async function waitHealthy(
   let cliNotBefore = 0;
   // A progress report's attempt: one per look at the containers (a second apart), not per HTTP poll.
   let attempt = 0;
+  let restartsBefore: number | undefined;
   for (;;) {
     const [healthz, readyz] = await Promise.all([probe(`http://127.0.0.1:${ref.port}/healthz`), probe(`http://127.0.0.1:${ref.port}/readyz`)]);
     if (healthz?.ok) timings.healthz ??= since(Date.now());
@@ -205,6 +212,11 @@ export async function waitHealthy(
       if (!health) {
         const [gatewayInfo, cliInfo] = await Promise.all([inspectIfThere(docker, ref.gatewayId), inspectIfThere(docker, ref.cliId)]);
         health = { gateway: asHealth(gatewayInfo), cli: asHealth(cliInfo), healthz, readyz, cliCheck: null, healthy: false };
+        const restarts = gatewayInfo?.RestartCount ?? 0;
+        restartsBefore ??= restarts;
+        if (restarts - restartsBefore >= CRASH_LOOP_RESTARTS) {
+          throw new Error(`the gateway exited ${restarts - restartsBefore} times while starting (last exit code ${gatewayInfo?.State.ExitCode ?? 'unknown'})`);
+        }
       }
       if (health.gateway.state !== 'running' && health.gateway.state !== 'restarting' && health.gateway.state !== 'created') {
         throw new Error(`the gateway container is ${health.gateway.state}`);
