@@ -1,6 +1,8 @@
 // Workflow code of a rogue: someone who reaches the Temporal frontend and runs their own worker, whose
-// workflows schedule the control plane's activities on its queue (ADR 0010's threat model). Used by
-// tests/integration/node-jobs.test.ts to show that the real worker signs and records nothing for them.
+// workflows schedule the control plane's activities on its queue (ADR 0010's threat model), or who runs
+// a real job's run after polling its workflow task. Used by tests/integration/node-jobs.test.ts and
+// rogue-approval.test.ts to show that the real worker signs and records nothing for them beyond what
+// Postgres allows.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { JobActivities } from '../../activities/jobs.ts';
 import type { NodeDispatchActivities } from '../../activities/node-jobs.ts';
