@@ -17,6 +17,9 @@ import { signNodeJob, type SignNodeJobInput } from './node-jobs.ts';
 
 const TERMINAL: JobState[] = ['completed', 'failed', 'expired', 'cancelled', 'rejected'];
 
+/** The job types whose runs make an instance managed (api/instances/job-types.ts). */
+const MANAGING_JOB_TYPES = ['deploy_openclaw', 'adopt_openclaw'];
+
 /** A run's own word may end its job without success (it can fail itself anyway); never more. */
 const ENDINGS: JobState[] = ['failed', 'expired', 'cancelled', 'rejected'];
 
@@ -292,10 +295,11 @@ export function createJobActivities(deps: { db: Db }) {
       });
     },
 
-    /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). */
+    /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). Only an approved removal's run says so. */
     async recordInstanceRemoved(input: { jobId: string; instanceId: string; volumesRemoved: string[] }): Promise<void> {
       await asCallingRun(deps.db, 'instance.removed', async (tx) => {
         const job = await jobOnItsInstance(tx, input);
+        if (job.type !== 'remove_instance' || !requestApproved(job)) throw new CallerRefused(job, `job ${job.id} is not an approved removal`, 'NotAnApprovedRemoval');
         const [gone] = await tx.delete(instances).where(eq(instances.id, input.instanceId)).returning({ name: instances.name });
         if (gone) {
           await auditInstance(tx, job, 'instance.removed', 'success', { name: gone.name, jobId: job.id, volumesRemoved: input.volumesRemoved });
@@ -315,6 +319,9 @@ export function createJobActivities(deps: { db: Db }) {
     }): Promise<void> {
       await asCallingRun(deps.db, 'instance.managed', async (tx) => {
         const job = await jobOnItsInstance(tx, input);
+        // Only an approved deployment's or takeover's run records the instance it made managed.
+        if (!MANAGING_JOB_TYPES.includes(job.type) || !requestApproved(job))
+          throw new CallerRefused(job, `job ${job.id} is not an approved deployment or takeover`, 'NotAnApprovedDeployment');
         if (!job.nodeId) throw ApplicationFailure.nonRetryable(`job ${input.jobId} runs on no node: it cannot record an instance`, 'NotANodeJob');
         const nodeId = job.nodeId;
         const now = new Date();

@@ -189,6 +189,15 @@ describe("a rogue worker running as a job's run", () => {
     expect(await rowOf(decided)).toMatchObject({ state: 'running', step: 'restart' });
   }, 60_000);
 
+  it("cannot remove an instance's record but as an approved removal", async () => {
+    const removed = (job: Job): RogueCall => ({ recordInstanceRemoved: { jobId: job.id, instanceId: mineId, volumesRemoved: [] } });
+    const check = await jobRow({ type: 'health_check', state: 'running', step: 'health' });
+    expect(await asRun(check, [removed(check)])).toEqual([refused(/^refused: job [0-9a-f-]+ is not an approved removal$/)]);
+    const unapproved = await jobRow({ type: 'remove_instance', state: 'running', step: 'remove', needed: 2, approvals: [byAdmin()] });
+    expect(await asRun(unapproved, [removed(unapproved)])).toEqual([refused(/is not an approved removal$/)]);
+    expect(await stack.t.db.select().from(instances).where(eq(instances.id, mineId))).toHaveLength(1);
+  }, 60_000);
+
   it('gets no parameters signed that name another instance, job, version, container or volume than its records', async () => {
     const restartJob = await jobRow({ state: 'running', step: 'restart', approvals: [byAdmin()] });
     expect(await asRun(restartJob, [restart({ gatewayId: theirs.gatewayId }), restart({ cliId: theirs.cliId }), restart({ port: theirs.port }), restart()])).toEqual([

@@ -18,7 +18,10 @@ export async function rogueRecord(input: { controlPlaneQueue: string; jobId: str
 }
 
 /** One call a rogue makes as a job's run, and what the control plane answered. */
-export type RogueCall = { updateJob: Parameters<JobActivities['updateJob']>[0] } | { signNodeJob: Parameters<NodeDispatchActivities['signNodeJob']>[0] };
+export type RogueCall =
+  | { updateJob: Parameters<JobActivities['updateJob']>[0] }
+  | { signNodeJob: Parameters<NodeDispatchActivities['signNodeJob']>[0] }
+  | { recordInstanceRemoved: Parameters<JobActivities['recordInstanceRemoved']>[0] };
 export type RogueAnswer = { ok: true; value: unknown } | { ok: false; message: string };
 
 /**
@@ -36,7 +39,12 @@ export async function rogueAsJobRun(input: { controlPlaneQueue: string; calls: R
   const answers: RogueAnswer[] = [];
   for (const call of input.calls) {
     try {
-      const value = 'updateJob' in call ? await controlPlane.updateJob(call.updateJob) : await controlPlane.signNodeJob(call.signNodeJob);
+      const value =
+        'updateJob' in call
+          ? await controlPlane.updateJob(call.updateJob)
+          : 'signNodeJob' in call
+            ? await controlPlane.signNodeJob(call.signNodeJob)
+            : await controlPlane.recordInstanceRemoved(call.recordInstanceRemoved);
       answers.push({ ok: true, value: value ?? null });
     } catch (err) {
       answers.push({ ok: false, message: err instanceof ActivityFailure && err.cause ? err.cause.message : String(err) });
