@@ -5,14 +5,18 @@
 // is refused and the refusal audited.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
+import { requestApproved } from '../api/jobs/approvers.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 
 export type JobRecord = typeof jobs.$inferSelect;
 
-/** Whether a person's approval of the job is recorded in Postgres (confirmDecision alone writes one). */
-export const approvedByAPerson = (job: JobRecord) => job.approvals.some((a) => a.outcome === 'approved' && Boolean(a.nonce) && Boolean(a.userId));
+/**
+ * Whether the job's current request is approved as its policy asks, in Postgres (api/jobs/approvers.ts
+ * requestApproved: distinct people, none rejecting). The name stays for activities/fleet-rollouts.ts.
+ */
+export const approvedByAPerson = (job: JobRecord) => requestApproved(job);
 
 /** The calling run, from the activity's info. */
 export function callingRun(): { workflowId: string; runId: string; workflowType: string } {

@@ -8,7 +8,9 @@ import crypto from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { and, asc, eq } from 'drizzle-orm';
 import { issueGrant } from '../api/jobs/approval-grant.ts';
-import { auditEvents, jobs, nodes } from '../db/schema.ts';
+import { approvalGrantSeed } from '../infra/approval-grant-key.ts';
+import { signGrant } from '../protocol/approval-grant.ts';
+import { auditEvents, instances, jobs, nodes } from '../db/schema.ts';
 import { controlPlanePublicKey } from '../infra/control-plane-key.ts';
 import { generateKeyPair, keyFingerprint, verifyJob } from '../protocol/envelope.ts';
 import { freshDatabase, type TestDatabase } from '../tests/jest/db.ts';
@@ -20,6 +22,7 @@ import { createJobActivities, type DecisionCheck } from './jobs.ts';
 let t: TestDatabase;
 let w: Tenants;
 let nodeId: string;
+let instanceId: string;
 const agent = generateKeyPair();
 const phrase = 'restart gw on bench-node';
 const params = { gatewayId: 'a'.repeat(64), port: 18789, timeoutSeconds: 60 };
@@ -29,6 +32,11 @@ beforeAll(async () => {
   w = await seedTenants(t.db);
   const [node] = await t.db.insert(nodes).values({ organizationId: w.msp.id, name: 'edge-01', agentPublicKey: agent.publicKey }).returning();
   nodeId = node!.id;
+  const [instance] = await t.db
+    .insert(instances)
+    .values({ organizationId: w.msp.id, nodeId, name: 'gw', state: 'managed', containerIds: [params.gatewayId], port: params.port })
+    .returning();
+  instanceId = instance!.id;
 });
 afterAll(() => t.close());
 
@@ -38,6 +46,7 @@ function waitingJob(needed = 1) {
     type: 'restart_gateway',
     organizationId: w.msp.id,
     nodeId,
+    instanceId,
     approvalPhrase: phrase,
     requestedBy: w.actors.operator.userId,
     approvalPolicy: { approverRoles: ['msp_admin', 'msp_operator'], approverGroupIds: [], approvalsNeeded: needed, forbidSelfApproval: false },
@@ -94,6 +103,25 @@ describe('the approval that completes a request (ADR 0032)', () => {
     // Recorded once.
     expect((await rowOf(job)).approvals).toHaveLength(1);
     expect(await auditOf(job)).toEqual(['job.approval.approved', 'job.running', 'job.decision']);
+  });
+
+  it('answers the same when the check is made again after the grant expired (a retried local activity), and only for the same request and phrase', async () => {
+    const job = await waitingJob();
+    // As the console signs one, but good for a second only.
+    const issued = issueGrant(w.ctx(w.actors.admin), job, 'approve', { phrase });
+    const { signature: _, ...claims } = issued;
+    const grant = signGrant(approvalGrantSeed(), { ...claims, notAfter: new Date(Date.now() + 1000).toISOString() });
+    const next = advance();
+    expect(await confirm(job, { grant, via: 'console', advance: next })).toMatchObject({ ok: true, advanced: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await confirm(job, { grant, via: 'console', advance: next })).toMatchObject({ ok: true, by: { userId: w.actors.admin.userId }, advanced: true });
+    // The same nonce for another request of the job (a later one it waits on now) is no repeat: refused as used.
+    await t.db.update(jobs).set({ state: 'waiting_for_approval', step: 'second approval' }).where(eq(jobs.id, job.id));
+    expect(await confirm(job, { grant, via: 'console' })).toEqual({ ok: false, reason: 'This approval grant was already used: ask the console for a new one.' });
+    // Nor for the same request shown with another phrase.
+    await t.db.update(jobs).set({ step: 'approval', approvalPhrase: 'another phrase' }).where(eq(jobs.id, job.id));
+    expect(await confirm(job, { grant, via: 'console' })).toEqual({ ok: false, reason: 'This approval grant was already used: ask the console for a new one.' });
+    expect((await rowOf(job)).approvals).toHaveLength(1);
   });
 
   it('moves nothing and signs nothing when the approval is not the last one needed', async () => {

@@ -5,16 +5,56 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
-import { asCallingRun, jobOfCallingRun, logJobState, type JobRecord } from './calling-run.ts';
+import { asCallingRun, CallerRefused, jobOfCallingRun, logJobState, type JobRecord } from './calling-run.ts';
 import { instances, jobs, organizations, users, type JobApproval, type JobState } from '../db/schema.ts';
 import { MSP_ROLES } from '../api/authz.ts';
-import { approvalsNeededOf, approvalsOfRequest, mayDecide } from '../api/jobs/approvers.ts';
+import { approvalsNeededOf, approvalsOfRequest, currentRequest, mayDecide, requestApproved, requestRefused } from '../api/jobs/approvers.ts';
+import { jobTypeOf } from '../api/jobs/registry.ts';
 import { approvalGrantPublicKey } from '../infra/approval-grant-key.ts';
 import { grantProblem, type ApprovalGrant } from '../protocol/approval-grant.ts';
 import type { Confirmation } from '../workflows/approval.ts';
 import { signNodeJob, type SignNodeJobInput } from './node-jobs.ts';
 
 const TERMINAL: JobState[] = ['completed', 'failed', 'expired', 'cancelled', 'rejected'];
+
+/** The job types whose runs make an instance managed (api/instances/job-types.ts). */
+const MANAGING_JOB_TYPES = ['deploy_openclaw', 'adopt_openclaw'];
+
+/** A run's own word may end its job without success (it can fail itself anyway); never more. */
+const ENDINGS: JobState[] = ['failed', 'expired', 'cancelled', 'rejected'];
+
+/** Clocks of two workers may differ: an expiry the run's timer saw is believed this much early. */
+const EXPIRY_SLACK_MS = 60_000;
+
+/**
+ * Why a run may not make this change of its job's record, from what Postgres holds (ADR 0010: a rogue
+ * worker on the control-plane queue can ask anything as a real run). A finished job stays finished. A job
+ * waiting for a decision keeps its request (step, phrase, expiry) and leaves the wait to `running` only
+ * once the request is approved on record by as many distinct people as it needs (the approval that
+ * completes it usually moves the job itself, confirmDecision), or, for a job with no node steps (a
+ * workflow run), once a person refused it or it expired. Never straight to `completed`.
+ */
+function changeProblem(job: JobRecord, input: JobUpdate, now: Date): string | undefined {
+  const to = input.state;
+  const state = job.state.replaceAll('_', ' ');
+  if (TERMINAL.includes(job.state)) return to && to !== job.state ? `job ${job.id} is ${state}: a finished job stays finished` : undefined;
+  if (job.state !== 'waiting_for_approval') return undefined;
+  if (!to || to === 'waiting_for_approval') {
+    const expires = input.approvalExpiresAt ? new Date(input.approvalExpiresAt).getTime() : undefined;
+    if (input.step !== undefined && input.step !== job.step) return `job ${job.id} waits for a decision on "${job.step}": its request does not change`;
+    if (input.approvalPhrase && input.approvalPhrase !== job.approvalPhrase) return `job ${job.id} waits for a decision: its phrase does not change`;
+    if (expires !== undefined && expires !== job.approvalExpiresAt?.getTime()) return `job ${job.id} waits for a decision: its expiry does not change`;
+    return undefined;
+  }
+  if (ENDINGS.includes(to)) return undefined;
+  if (to === 'running' && requestApproved(job)) return undefined;
+  // A workflow run's step goes on (to skip, or to end the run) after its confirmation was refused or expired; a node job ends instead.
+  const expired = job.approvalExpiresAt !== null && job.approvalExpiresAt.getTime() - EXPIRY_SLACK_MS <= now.getTime();
+  if (to === 'running' && !jobTypeOf(job.type)?.nodeActions?.length && (requestRefused(job) || expired)) return undefined;
+  const request = currentRequest(job);
+  if (requestRefused(job)) return `job ${job.id}'s request "${request}" was rejected or cancelled: it ends, it is not ${to.replaceAll('_', ' ')}`;
+  return `job ${job.id} waits for a decision on "${request}" (${approvalsOfRequest(job.approvals, request).length} of ${approvalsNeededOf(job.approvalPolicy)} approvals): it is not ${to.replaceAll('_', ' ')} until people decide`;
+}
 
 /** A decision to check (confirmDecision). */
 export interface DecisionCheck {
@@ -89,6 +129,8 @@ export function createJobActivities(deps: { db: Db }) {
         if (input.approval && input.approval.outcome !== 'ignored')
           throw ApplicationFailure.nonRetryable('a decision is recorded only once its grant is checked (confirmDecision)', 'NotADecision');
         const now = new Date();
+        const problem = changeProblem(job, input, now);
+        if (problem) throw new CallerRefused(job, problem, 'NotThisJobsChange');
         const approvals =
           input.approval && !job.approvals.some((a) => a.at === input.approval!.at && a.by === input.approval!.by) ? [...job.approvals, input.approval] : job.approvals;
         await tx
@@ -152,21 +194,32 @@ export function createJobActivities(deps: { db: Db }) {
           });
           return { ok: false, reason };
         };
-        const problem = grantProblem(input.grant, { publicKey: approvalGrantPublicKey(), workflowId: job.workflowId, decision, now: Date.now() });
-        if (problem) return refuse(problem);
+        const expect = { publicKey: approvalGrantPublicKey(), workflowId: job.workflowId, decision };
+        // Signed by the console for this run and decision, at whatever time: a check made again answers as the first did.
+        const forged = grantProblem(input.grant, { ...expect, now: Date.parse(String(input.grant?.issuedAt)) });
+        if (forged) return refuse(forged);
         const grant = input.grant;
         if (grant.jobId !== job.id) return refuse('The approval grant is for another job.');
         const outcome = ({ approve: 'approved', reject: 'rejected', cancel: 'cancelled' } as const)[decision];
         const used = job.approvals.find((a) => a.nonce === grant.nonce);
-        // This very check made before, by this run, for this person (a local activity runs again when its workflow task is retried): the same answer.
-        if (used?.userId === grant.userId && used.outcome === outcome && used.via === input.via) {
+        // This very check made before, by this run, for this person, on this request and phrase (a local activity runs again
+        // when its workflow task is retried, perhaps after the grant's minutes): the same answer.
+        const repeat =
+          used?.userId === grant.userId &&
+          used.outcome === outcome &&
+          used.via === input.via &&
+          (used.request ?? 'approval') === currentRequest(job) &&
+          (decision !== 'approve' || grant.phrase === job.approvalPhrase);
+        if (repeat) {
           return {
             ok: true,
-            by: { userId: used.userId, email: used.by, role: used.role },
+            by: { userId: used.userId!, email: used.by, role: used.role },
             advanced: Boolean(input.advance && job.state === 'running' && job.step === input.advance.step),
           };
         }
         if (used) return refuse('This approval grant was already used: ask the console for a new one.');
+        const late = grantProblem(grant, { ...expect, now: Date.now() });
+        if (late) return refuse(late);
         if (job.state !== 'waiting_for_approval' && !(decision === 'cancel' && job.state === 'preflight'))
           return refuse(`This job is ${job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
         const [person] = await tx.select().from(users).where(eq(users.id, grant.userId));
@@ -200,7 +253,7 @@ export function createJobActivities(deps: { db: Db }) {
         };
         const approvals = [...job.approvals, entry];
         // The approval that completes the request moves the job on to its next step in the same transaction.
-        const advanced = Boolean(input.advance) && outcome === 'approved' && approvalsOfRequest(approvals, request).length >= approvalsNeededOf(job.approvalPolicy);
+        const advanced = Boolean(input.advance) && outcome === 'approved' && requestApproved({ ...job, approvals });
         await tx
           .update(jobs)
           .set({ approvals, updatedAt: new Date(), ...(advanced ? { state: 'running' as const, step: input.advance!.step } : {}) })
@@ -242,10 +295,11 @@ export function createJobActivities(deps: { db: Db }) {
       });
     },
 
-    /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). */
+    /** The instance is gone from its node: its record goes too (the jobs that acted on it stay). Only an approved removal's run says so. */
     async recordInstanceRemoved(input: { jobId: string; instanceId: string; volumesRemoved: string[] }): Promise<void> {
       await asCallingRun(deps.db, 'instance.removed', async (tx) => {
         const job = await jobOnItsInstance(tx, input);
+        if (job.type !== 'remove_instance' || !requestApproved(job)) throw new CallerRefused(job, `job ${job.id} is not an approved removal`, 'NotAnApprovedRemoval');
         const [gone] = await tx.delete(instances).where(eq(instances.id, input.instanceId)).returning({ name: instances.name });
         if (gone) {
           await auditInstance(tx, job, 'instance.removed', 'success', { name: gone.name, jobId: job.id, volumesRemoved: input.volumesRemoved });
@@ -265,6 +319,9 @@ export function createJobActivities(deps: { db: Db }) {
     }): Promise<void> {
       await asCallingRun(deps.db, 'instance.managed', async (tx) => {
         const job = await jobOnItsInstance(tx, input);
+        // Only an approved deployment's or takeover's run records the instance it made managed.
+        if (!MANAGING_JOB_TYPES.includes(job.type) || !requestApproved(job))
+          throw new CallerRefused(job, `job ${job.id} is not an approved deployment or takeover`, 'NotAnApprovedDeployment');
         if (!job.nodeId) throw ApplicationFailure.nonRetryable(`job ${input.jobId} runs on no node: it cannot record an instance`, 'NotANodeJob');
         const nodeId = job.nodeId;
         const now = new Date();

@@ -2,8 +2,10 @@
 // sign the envelope (only this worker holds the key), check the agent's signed result against the key
 // registered at enrollment and its output against the catalogue, and record refusals. Nothing is signed
 // on the caller's say-so (ADR 0010): the calling run must be a job's own, on that node, in a state that
-// runs steps, of a type that may run that action, and approved (a checked grant on record) when the
-// action changes the machine. The envelope then binds the job, the node and the agent's key.
+// runs steps, of a type that may run that action, and, when the action changes the machine, its current
+// approval request approved by as many distinct people as it needs, none rejecting; and the parameters
+// must name the job's own instance, containers, version and volumes (each action's `binds`). The envelope
+// then binds the job, the node and the agent's key.
 import { eq } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ContainerRecords } from '../protocol/heartbeat.ts';
@@ -12,10 +14,12 @@ import { checkNodeActionOutput, checkNodeActionParams, NODE_ACTIONS, type NodeAc
 import { storeInventory } from '../api/agents/heartbeat.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { nodes } from '../db/schema.ts';
+import { instances, nodes } from '../db/schema.ts';
 import { controlPlaneSigningKey } from '../infra/control-plane-key.ts';
+import { approvalsNeededOf, approvalsOfRequest, currentRequest, requestApproved } from '../api/jobs/approvers.ts';
 import { jobTypeOf } from '../api/jobs/registry.ts';
-import { approvedByAPerson, asCallingRun, CallerRefused, jobOfCallingRun } from './calling-run.ts';
+import { unboundField, type NodeActionDefinition } from '../protocol/node-action-registry.ts';
+import { asCallingRun, CallerRefused, jobOfCallingRun } from './calling-run.ts';
 
 const workflowActor = (workflowId: string) => ({ actorType: 'workflow' as const, actorId: workflowId, actorLabel: 'node job' });
 
@@ -37,8 +41,9 @@ export interface SignNodeJobInput<A extends NodeActionName = NodeActionName> {
 
 /**
  * Signs the calling run's envelope for one node step, after checking in Postgres that its job runs on
- * that node, is in a state that runs steps, is of a type that runs the action and, for an action that
- * changes the machine, was approved by a person. Also called by confirmDecision (activities/jobs.ts) for
+ * that node, is in a state that runs steps, is of a type that runs the action, for an action that changes
+ * the machine has its current request approved (api/jobs/approvers.ts requestApproved), and that the
+ * parameters are its own (the action's `binds`). Also called by confirmDecision (activities/jobs.ts) for
  * the step right after the approval that completes a request (ADR 0032).
  */
 export async function signNodeJob<A extends NodeActionName>(db: Db, input: SignNodeJobInput<A>): Promise<JobEnvelope> {
@@ -56,9 +61,17 @@ export async function signNodeJob<A extends NodeActionName>(db: Db, input: SignN
     if (job.state !== 'preflight' && job.state !== 'running') throw refuse(`job ${job.id} is ${job.state.replaceAll('_', ' ')}`);
     const type = jobTypeOf(job.type);
     if (!type?.nodeActions?.includes(input.action)) throw refuse(`a ${job.type} job does not run ${input.action}`);
-    if (NODE_ACTIONS[input.action].effect === 'changes' && (type.approval !== 'required' || !approvedByAPerson(job))) {
-      throw refuse(`${input.action} changes the machine and job ${job.id} has no checked approval`);
+    if (NODE_ACTIONS[input.action].effect === 'changes' && (type.approval !== 'required' || !requestApproved(job))) {
+      const request = currentRequest(job);
+      const given = approvalsOfRequest(job.approvals, request).length;
+      throw refuse(
+        `${input.action} changes the machine and job ${job.id}'s request "${request}" is not approved (${given} of ${approvalsNeededOf(job.approvalPolicy)} distinct approvals, or rejected)`,
+      );
     }
+    const [instance] = job.instanceId ? await tx.select().from(instances).where(eq(instances.id, job.instanceId)) : [];
+    const definition: NodeActionDefinition = NODE_ACTIONS[input.action];
+    const field = unboundField(definition, params.value, { jobId: job.id, instanceId: job.instanceId, params: job.params, instance: instance ?? null });
+    if (field) throw refuse(`${field} of ${input.action} is not job ${job.id}'s (its records in Postgres say otherwise)`);
     return job;
   });
   return signJob(controlPlaneSigningKey(), {

@@ -4,7 +4,8 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { instances } from '../db/schema.ts';
-import { approvedByAPerson, asCallingRun, CallerRefused } from './calling-run.ts';
+import { requestApproved } from '../api/jobs/approvers.ts';
+import { asCallingRun, CallerRefused } from './calling-run.ts';
 import { auditInstance, jobOnItsInstance } from './jobs.ts';
 
 export interface AppliedToolsRecord {
@@ -26,7 +27,7 @@ export function createToolPolicyActivities(deps: { db: Db }) {
         const job = await jobOnItsInstance(tx, input);
         // Only an apply job whose approval Postgres recorded may set what drift is measured against: another
         // job's run on the same instance (a health check, say) must not clear a drift or bless a hand edit.
-        if (job.type !== 'apply_capabilities' || !approvedByAPerson(job)) {
+        if (job.type !== 'apply_capabilities' || !requestApproved(job)) {
           throw new CallerRefused(job, `job ${job.id} is not an approved apply of capabilities`, 'NotAnApprovedApply');
         }
         const now = new Date();

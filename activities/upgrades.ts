@@ -6,7 +6,8 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { instances } from '../db/schema.ts';
 import type { InstanceHealth, StateSnapshot } from '../protocol/node-actions.ts';
-import { approvedByAPerson, asCallingRun, CallerRefused } from './calling-run.ts';
+import { requestApproved } from '../api/jobs/approvers.ts';
+import { asCallingRun, CallerRefused } from './calling-run.ts';
 import { auditInstance, jobOnItsInstance } from './jobs.ts';
 
 export const UPGRADE_JOB_TYPE = 'upgrade_openclaw';
@@ -54,7 +55,7 @@ export function createUpgradeActivities(deps: { db: Db }) {
     async recordInstanceUpgraded(input: UpgradedInstance): Promise<void> {
       await asCallingRun(deps.db, 'instance.upgraded', async (tx) => {
         const job = await jobOnItsInstance(tx, input);
-        if (job.type !== UPGRADE_JOB_TYPE || !approvedByAPerson(job)) throw new CallerRefused(job, `job ${job.id} is not an approved upgrade`, 'NotAnApprovedUpgrade');
+        if (job.type !== UPGRADE_JOB_TYPE || !requestApproved(job)) throw new CallerRefused(job, `job ${job.id} is not an approved upgrade`, 'NotAnApprovedUpgrade');
         await tx
           .update(instances)
           .set({ containerIds: input.containerIds, bundleVersion: input.bundleVersion, health: input.health, updatedAt: new Date() })

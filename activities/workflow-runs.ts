@@ -12,6 +12,7 @@ import { LIFECYCLE_KEY } from '../api/capabilities/catalogue.ts';
 import { providerOf } from '../api/connections/providers/registry.ts';
 import { runConnectionAction } from '../api/connections/runner.ts';
 import { AppError, PolicyBlockedError } from '../api/errors.ts';
+import { ACTIVE_STATES } from '../api/jobs/job-output.ts';
 import { requestHealthCheck, requestRestart } from '../api/instances/service.ts';
 import { decide, stricterApproval, type Verdict } from '../api/policy/engine.ts';
 import { instanceInOrganization, loadFacts, type PolicyQuestion } from '../api/policy/facts.ts';
@@ -209,6 +210,12 @@ export function createWorkflowRunActivities(deps: { db: Db }) {
       const policy = { approvalsNeeded, approverRoles, approverGroupIds, forbidSelfApproval };
       return db.transaction(async (tx) => {
         const [now] = await tx.select().from(jobs).where(eq(jobs.id, job.id)).for('update');
+        // A finished run stays finished, and a request being waited on stays that request (the same step asked again is a retry).
+        if (!ACTIVE_STATES.some((s) => s === now!.state) || (now!.state === 'waiting_for_approval' && now!.step !== input.stepId))
+          throw ApplicationFailure.nonRetryable(
+            `job ${job.id} is ${now!.state.replaceAll('_', ' ')}${now!.step ? ` at "${now!.step}"` : ''}: it opens no request for step "${input.stepId}"`,
+            'NotThisRunsStep',
+          );
         const pre = await useStandingApprovals(tx, now!, input.stepId, policy);
         await tx
           .update(jobs)

@@ -12,6 +12,9 @@ import type { AgentConfig } from './config.ts';
 import { createAgentJobActivities, type AgentJobActivities } from './node-jobs.ts';
 import { generateKeyPair, keyFingerprint, signJob, verifyResult } from '../protocol/envelope.ts';
 import { ReplayStore } from './replay-store.ts';
+import { buildNodeImage } from './docker/images.ts';
+import { LABELS } from './openclaw/containers.ts';
+import { snapshotVolumeOf } from '../protocol/node-actions.ts';
 
 let dir: string;
 let engine: RunningDockerEngine;
@@ -86,4 +89,32 @@ describe('runNodeJob', () => {
     expect(refused.message).toBe('bad parameters for openclaw.logs: containerId: must be a Docker container id (hex)');
     expect(store.hasExecuted(envelope.envelopeId)).toBe(false);
   });
+
+  it("refuses parameters of another job, another instance's snapshot volume and containers not made for the instance, and the envelope stays unused", async () => {
+    const instanceId = crypto.randomUUID();
+    const jobId = crypto.randomUUID();
+    await buildNodeImage(engine.docker, { tag: 'aw-test-node:binding' });
+    // Containers made for another instance, and for this one (neither is started: only their labels count).
+    const made = async (forInstance: string) =>
+      (await engine.docker.createContainer({ Image: 'aw-test-node:binding', Labels: { [LABELS.instance]: forInstance }, HostConfig: { NetworkMode: 'none' } })).id;
+    const [other, own] = [await made(crypto.randomUUID()), await made(instanceId)];
+    const rollback = { instanceId, instanceName: 'gw', jobId, previous: { gatewayId: own }, snapshotVolume: snapshotVolumeOf(instanceId, jobId) };
+    const cases = [
+      job({ jobId, action: 'openclaw.rollback-version', params: { ...rollback, jobId: crypto.randomUUID() } }),
+      job({ jobId, action: 'openclaw.rollback-version', params: { ...rollback, snapshotVolume: snapshotVolumeOf(crypto.randomUUID(), jobId) } }),
+      job({ jobId, action: 'openclaw.snapshot-state', params: { instanceId, jobId, gatewayId: own, cliId: other } }),
+      job({ jobId, action: 'openclaw.finish-upgrade', params: { instanceId, previous: { gatewayId: other }, keepSnapshots: 3 } }),
+    ];
+    const refused = await Promise.all(cases.map((envelope) => refusal(runJob(envelope))));
+    expect(refused.map((e) => [e.type, (e.details?.[0] as { refusal: string }).refusal, e.message])).toEqual([
+      ['JobRefused', 'not_this_job', expect.stringMatching(/^the parameters are for job [0-9a-f-]+, not this envelope's job [0-9a-f-]+$/)],
+      ['JobRefused', 'not_this_job', expect.stringMatching(/^snapshot volume aw-[0-9a-f-]+-state-snap-[0-9a-f-]+ is not one of instance [0-9a-f-]+'s$/)],
+      ['JobRefused', 'not_this_job', `container ${other.slice(0, 12)} was not made for instance ${instanceId}`],
+      ['JobRefused', 'not_this_job', `container ${other.slice(0, 12)} was not made for instance ${instanceId}`],
+    ]);
+    expect(cases.map((e) => store.hasExecuted(e.envelopeId))).toEqual([false, false, false, false]);
+    // The instance's own container passes: the step itself then runs (and finds it is no previous container of an upgrade).
+    const finish = await refusal(runJob(job({ jobId, action: 'openclaw.finish-upgrade', params: { instanceId, previous: { gatewayId: own }, keepSnapshots: 3 } })));
+    expect(finish.message).toMatch(/is not a previous container of an upgrade: it stays$/);
+  }, 120_000);
 });

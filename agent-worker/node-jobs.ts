@@ -1,13 +1,15 @@
 // The one activity the agent's worker runs: a signed job from the control plane. It verifies the
 // envelope before doing anything (node, signature, time window, replay), checks the parameters against
-// the node-action catalogue (protocol/node-actions.ts), records the envelope as executed before it acts
-// (so a replay after a crash is refused, never re-run), and signs what it returns.
+// the node-action catalogue (protocol/node-actions.ts) and against the envelope's job (job-binding.ts),
+// records the envelope as executed before it acts (so a replay after a crash is refused, never re-run),
+// and signs what it returns.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Dockerode from 'dockerode';
 import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult, type NodeAgentActivities } from '../protocol/envelope.ts';
 import type { Progress, StepProgress } from '../protocol/step-progress.ts';
 import { checkNodeActionParams, isNodeActionName, type CheckedNodeActionParams, type NodeActionName, type NodeActionResult } from '../protocol/node-actions.ts';
 import type { AgentConfig } from './config.ts';
+import { bindingProblem } from './job-binding.ts';
 import { listContainers } from './docker/inventory.ts';
 import { checkBundle } from './openclaw/bundle-check.ts';
 import { deploy, preflight } from './openclaw/deploy.ts';
@@ -75,6 +77,8 @@ export function createAgentJobActivities(deps: { config: AgentConfig; privateKey
       // Signed by the control plane, which checked them too: a mismatch means the two run different catalogues.
       const params = checkNodeActionParams(action, envelope.params);
       if (!params.ok) throw refuse(params.reason, { refusal: 'bad_parameters' });
+      const unbound = await bindingProblem(deps.docker, envelope, action, params.value);
+      if (unbound) throw refuse(unbound, { refusal: 'not_this_job' });
       if (!deps.store.markExecuted(envelope.envelopeId, envelope.notAfter)) {
         throw refuse(`envelope ${envelope.envelopeId} already ran on this node`, { refusal: 'replayed' });
       }

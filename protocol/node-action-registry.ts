@@ -16,6 +16,29 @@ export interface NodeActionDefinition<Name extends string = string, Params exten
   effect: 'reads' | 'changes';
   params: Params;
   output: Output;
+  /**
+   * Ties the parameters to the job that asks (ADR 0010): for each field that names what the action acts
+   * on (the instance, the job, the version, containers, a volume), whether it is what the job's records in
+   * Postgres say. The control plane signs nothing with a field false, and names it. Absent: the
+   * parameters name nothing of a job's.
+   */
+  binds?(params: z.output<Params>, job: JobFacts): Record<string, boolean>;
+}
+
+/** What Postgres holds of the job that asks for a node action, which its parameters are held to. */
+export interface JobFacts {
+  jobId: string;
+  instanceId: string | null;
+  /** The job's parameters as the console recorded them (the instance's name and port, the version asked, …). */
+  params: Record<string, unknown>;
+  /** The instance the job acts on, as recorded (null before a deployment records it). */
+  instance: { name: string; containerIds: readonly string[]; port: number | null } | null;
+}
+
+/** The first field of the (checked) parameters that is not the job's, if any. */
+export function unboundField(definition: NodeActionDefinition, params: unknown, job: JobFacts): string | undefined {
+  const verdicts = definition.binds?.(params, job) ?? {};
+  return Object.keys(verdicts).find((field) => !verdicts[field]);
 }
 
 /** Declares one action (an identity function that keeps the literal name and the schemas' types). */

@@ -7,7 +7,8 @@
 // Parameters and outputs are stored in Temporal's history: never a secret here (see envelope.ts).
 import { z } from 'zod';
 import { ContainerRecords } from './heartbeat.ts';
-import { defineNodeAction, nodeActionCatalogue, parseWith, type Parsed } from './node-action-registry.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { defineNodeAction, nodeActionCatalogue, parseWith, type JobFacts, type Parsed } from './node-action-registry.ts';
 import { EffectiveTools, ToolPolicy } from './tool-policy.ts';
 
 // ------------------------------------------------------------------------------------- parameters
@@ -134,6 +135,34 @@ const PreviousContainers = z.strictObject({ gatewayId: containerId, cliId: conta
 
 const UpgradeTarget = InstanceParams.omit({ bundleVersion: true }).extend({ jobId: z.string().uuid() });
 
+/** An instance's state volume, and the snapshot of it an upgrade job takes (agent-worker/openclaw/upgrade.ts). */
+export const stateVolumeOf = (instanceId: string) => `aw-${instanceId}-state`;
+export const snapshotVolumeOf = (instanceId: string, jobId: string) => `${stateVolumeOf(instanceId)}-snap-${jobId}`;
+
+// ---------------------------------------------------------------------------------------- bindings
+// What ties each action's parameters to the job that asks (`binds`, checked by the control plane before
+// it signs): a run can only have its own job's instance, containers, version and volumes acted on.
+
+const instanceContainer = (job: JobFacts, id: string | undefined) => id === undefined || Boolean(job.instance?.containerIds.includes(id));
+/** The containers are the job's instance's, as recorded. */
+const itsContainers = (p: { gatewayId: string; cliId?: string | undefined }, job: JobFacts, prefix = '') => ({
+  [`${prefix}gatewayId`]: instanceContainer(job, p.gatewayId),
+  [`${prefix}cliId`]: instanceContainer(job, p.cliId),
+});
+/** The containers and port are the job's instance's, as recorded. */
+const itsInstanceRef = (p: InstanceRef, job: JobFacts) => ({ ...itsContainers(p, job), port: p.port === job.instance?.port });
+const itsJob = (p: { instanceId: string; jobId?: string }, job: JobFacts) => ({
+  instanceId: p.instanceId === job.instanceId,
+  ...(p.jobId === undefined ? {} : { jobId: p.jobId === job.jobId }),
+});
+/** A deployment's instance as the console asked for it. */
+const asAsked = (p: z.output<typeof InstanceParams> & { jobId?: string }, job: JobFacts) => ({
+  ...itsJob(p, job),
+  instanceName: p.instanceName === job.params.instanceName,
+  port: p.port === job.params.port,
+  bundleVersion: (p.bundleVersion ?? null) === (job.params.bundleVersion ?? null),
+});
+
 // --------------------------------------------------------------------------------------- catalogue
 
 export const NODE_ACTIONS = nodeActionCatalogue([
@@ -150,6 +179,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: 'Checks the machine before a deployment is approved: Docker, the port, disk space, the image.',
     params: InstanceParams,
     output: z.object({ checks: z.array(PreflightCheck) }),
+    binds: asAsked,
   }),
   defineNodeAction({
     name: 'openclaw.deploy',
@@ -157,6 +187,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Brings the instance's two containers to running (builds the image if needed); running it again changes nothing.",
     params: InstanceParams.extend({ jobId: z.string().uuid() }),
     output: DeployOutput,
+    binds: asAsked,
   }),
   defineNodeAction({
     name: 'openclaw.wait-healthy',
@@ -164,6 +195,8 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: 'Waits until the gateway answers /healthz, /readyz and `openclaw gateway health`.',
     params: WithHealthTimeout,
     output: HealthAfterWait,
+    // New containers (a deployment's, or an upgrade's after its switch) are not on record yet: the agent holds them to its labels.
+    binds: (p, job) => ({ port: p.port === (job.params.port ?? job.instance?.port) }),
   }),
   defineNodeAction({
     name: 'openclaw.health',
@@ -171,6 +204,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Reads the instance's health now; changes nothing.",
     params: InstanceRef,
     output: InstanceHealth,
+    binds: itsContainers,
   }),
   defineNodeAction({
     name: 'openclaw.restart',
@@ -178,6 +212,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: 'Restarts the gateway container, waits until healthy again and reports the downtime.',
     params: WithHealthTimeout,
     output: HealthAfterWait.extend({ downtimeSeconds: z.number() }),
+    binds: itsInstanceRef,
   }),
   defineNodeAction({
     name: 'openclaw.stop',
@@ -185,6 +220,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: 'Stops both containers (the helper first).',
     params: InstanceRef,
     output: InstanceHealth,
+    binds: itsInstanceRef,
   }),
   defineNodeAction({
     name: 'openclaw.start',
@@ -192,6 +228,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: 'Starts both containers (the gateway first) and waits until healthy.',
     params: WithHealthTimeout,
     output: HealthAfterWait,
+    binds: itsInstanceRef,
   }),
   defineNodeAction({
     name: 'openclaw.remove',
@@ -199,6 +236,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Removes both containers and the instance's own network, and its volumes only when asked.",
     params: InstanceRef.extend({ removeVolumes: z.boolean() }),
     output: z.object({ removed: z.array(z.string()), volumesRemoved: z.array(z.string()), networksRemoved: z.array(z.string()) }),
+    binds: itsInstanceRef,
   }),
   defineNodeAction({
     name: 'openclaw.describe',
@@ -206,6 +244,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: 'Describes containers we did not create (for a takeover); reads only, never environment values.',
     params: z.strictObject({ containerIds: z.array(containerId).min(1).max(10) }),
     output: z.object({ containers: z.array(DescribedContainer) }),
+    binds: (p, job) => ({ containerIds: p.containerIds.every((id) => instanceContainer(job, id)) }),
   }),
   defineNodeAction({
     name: 'openclaw.logs',
@@ -213,6 +252,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "A container's last log lines (or those since a time), with secrets removed on the machine.",
     params: z.strictObject({ containerId, tail: z.number().int().min(1).max(2000), since: z.number().int().positive().optional() }),
     output: LogsOutput,
+    binds: (p, job) => ({ containerId: instanceContainer(job, p.containerId) }),
   }),
   defineNodeAction({
     name: 'openclaw.read_tool_policy',
@@ -220,6 +260,8 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Reads the managed part of the gateway's configuration (its tool policy), its hash, and the running gateway's effective tool list.",
     params: InstanceRef,
     output: ToolPolicyState,
+    // An upgrade reads the new version's policy before its containers are on record.
+    binds: (p, job) => ({ port: p.port === job.instance?.port }),
   }),
   defineNodeAction({
     name: 'openclaw.apply_tool_policy',
@@ -228,6 +270,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
       "Merges a tool policy into the gateway's configuration, validated first with the gateway's own `openclaw config validate`, writes it, waits for the gateway to reload (or restarts it) and reads back the effective tool list.",
     params: InstanceRef.extend({ policy: ToolPolicy, timeoutSeconds: z.number().int().min(30).max(900) }),
     output: AppliedToolPolicy,
+    binds: (p, job) => ({ ...itsInstanceRef(p, job), policy: canonicalJson(p.policy) === canonicalJson(job.params.toolPolicy ?? null) }),
   }),
   defineNodeAction({
     name: 'openclaw.upgrade-preflight',
@@ -235,6 +278,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Checks an instance before an upgrade (or downgrade): Docker, disk, the new version's image (present or buildable), the version it runs, and its health now.",
     params: InstanceRef.extend({ instanceId: z.string().uuid(), toVersion: BundleVersionName }),
     output: z.object({ checks: z.array(PreflightCheck), fromVersion: z.string().nullable(), health: InstanceHealth }),
+    binds: (p, job) => ({ ...itsJob(p, job), toVersion: p.toVersion === job.params.toVersion, ...itsInstanceRef(p, job) }),
   }),
   defineNodeAction({
     name: 'openclaw.snapshot-state',
@@ -242,6 +286,7 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Stops the instance's containers and copies its state volume into a snapshot volume beside it (with a container of the bundle image itself); its size and time.",
     params: UpgradeTarget.pick({ instanceId: true, jobId: true }).extend(PreviousContainers.shape),
     output: StateSnapshot,
+    binds: (p, job) => ({ ...itsJob(p, job), ...itsContainers(p, job) }),
   }),
   defineNodeAction({
     name: 'openclaw.switch-version',
@@ -250,6 +295,13 @@ export const NODE_ACTIONS = nodeActionCatalogue([
       "Replaces the instance's containers by ones of another bundle version, with the same state volumes, network and gateway token; the previous ones are kept, stopped, until the upgrade ends.",
     params: UpgradeTarget.extend({ toVersion: BundleVersionName, previous: PreviousContainers }),
     output: DeployOutput,
+    binds: (p, job) => ({
+      ...itsJob(p, job),
+      instanceName: p.instanceName === job.instance?.name,
+      port: p.port === job.instance?.port,
+      toVersion: p.toVersion === job.params.toVersion,
+      ...itsContainers(p.previous, job, 'previous.'),
+    }),
   }),
   defineNodeAction({
     name: 'openclaw.rollback-version',
@@ -261,6 +313,12 @@ export const NODE_ACTIONS = nodeActionCatalogue([
       snapshotVolume: z.string().regex(/^aw-[0-9a-f-]{36}-state-snap-[0-9a-z-]+$/),
     }),
     output: z.object({ removed: z.array(z.string()), restoredFrom: z.string() }),
+    binds: (p, job) => ({
+      ...itsJob(p, job),
+      instanceName: p.instanceName === job.instance?.name,
+      ...itsContainers(p.previous, job, 'previous.'),
+      snapshotVolume: p.snapshotVolume === snapshotVolumeOf(p.instanceId, p.jobId),
+    }),
   }),
   defineNodeAction({
     name: 'openclaw.finish-upgrade',
@@ -268,6 +326,8 @@ export const NODE_ACTIONS = nodeActionCatalogue([
     description: "Removes the previous containers of a successful upgrade and prunes the instance's state snapshots to the last N.",
     params: z.strictObject({ instanceId: z.string().uuid(), previous: PreviousContainers, keepSnapshots: z.number().int().min(1).max(50) }),
     output: z.object({ removed: z.array(z.string()), snapshotsPruned: z.array(z.string()), snapshotsKept: z.array(StateSnapshot.pick({ volume: true, takenAt: true })) }),
+    // Once the instance is recorded upgraded its previous containers are no longer on record: the agent holds them to its label and an upgrade's name.
+    binds: (p, job) => ({ instanceId: p.instanceId === job.instanceId }),
   }),
   defineNodeAction({
     name: 'openclaw.bundle-check',

@@ -7,6 +7,7 @@
 // on the node's 127.0.0.1 only (ADR 0010). Labels name the instance and the job, so a retried deployment
 // finds its earlier work instead of repeating it.
 import type Dockerode from 'dockerode';
+import { stateVolumeOf } from '../../protocol/node-actions.ts';
 import { IMAGE_USER } from '../docker/images.ts';
 import { bundleVersion, GATEWAY_ENV, gatewayCommand, OPENCLAW_BUNDLE } from './bundle.ts';
 import { MANAGED_CONFIG_PATH } from './gateway-config.ts';
@@ -35,7 +36,7 @@ export interface InstanceSpec {
 export const containerName = (spec: Pick<InstanceSpec, 'instanceName'>, role: InstanceRole) =>
   `${spec.instanceName}-${role === 'gateway' ? OPENCLAW_BUNDLE.containers.gateway : OPENCLAW_BUNDLE.containers.cli}`;
 
-export const volumeNames = (instanceId: string) => ({ state: `aw-${instanceId}-state`, workspace: `aw-${instanceId}-workspace` });
+export const volumeNames = (instanceId: string) => ({ state: stateVolumeOf(instanceId), workspace: `aw-${instanceId}-workspace` });
 
 /** The instance's own network (a user-defined bridge), named after it as its containers are. */
 export const networkName = (spec: Pick<InstanceSpec, 'instanceName'>) => `${spec.instanceName}-openclaw`;

@@ -11,7 +11,7 @@
 //   finish      removes the previous containers and prunes the snapshots to the last N.
 // Each is idempotent: a retried attempt finds its earlier work by container name and job label.
 import type Dockerode from 'dockerode';
-import type { CheckedNodeActionParams, DeployOutput, PreflightCheck, StateSnapshot } from '../../protocol/node-actions.ts';
+import { snapshotVolumeOf, type CheckedNodeActionParams, type DeployOutput, type PreflightCheck, type StateSnapshot } from '../../protocol/node-actions.ts';
 import type { Progress } from '../../protocol/step-progress.ts';
 import { bundleVersion } from './bundle.ts';
 import { cliContainer, containerName, gatewayContainer, LABELS, volumeNames, type InstanceRole, type InstanceSpec } from './containers.ts';
@@ -76,7 +76,7 @@ export async function upgradePreflight(docker: Dockerode, p: Params<'openclaw.up
 export async function snapshotState(docker: Dockerode, p: Params<'openclaw.snapshot-state'>, progress?: Progress): Promise<StateSnapshot> {
   const gateway = await docker.getContainer(p.gatewayId).inspect();
   const of = volumeNames(p.instanceId).state;
-  const volume = `${of}-snap-${p.jobId}`;
+  const volume = snapshotVolumeOf(p.instanceId, p.jobId);
   progress?.({ step: 'snapshot', message: 'stopping the gateway for a consistent copy' });
   for (const id of [p.cliId, p.gatewayId]) if (id) await docker.getContainer(id).stop({ t: 10 }).catch(ignore(304, 404));
   await removeCopyContainers(docker, p.instanceId);

@@ -34,12 +34,42 @@ export async function mayDecide(db: Executor, person: Person, job: JobFacts): Pr
   return Boolean(member);
 }
 
-/** The approvals given so far to the job's current request (its step while it waits). */
-export const approvalsOfRequest = (approvals: readonly JobApproval[], request: string | null): JobApproval[] =>
-  approvals.filter((a) => a.outcome === 'approved' && Boolean(a.userId) && (a.request ?? 'approval') === (request ?? 'approval'));
+const ofRequest = (a: JobApproval, request: string | null) => Boolean(a.userId) && (a.request ?? 'approval') === (request ?? 'approval');
+
+/** The approvals given so far to the request (the job's step while it waits), one per person. */
+export const approvalsOfRequest = (approvals: readonly JobApproval[], request: string | null): JobApproval[] => {
+  const given = approvals.filter((a) => a.outcome === 'approved' && ofRequest(a, request));
+  return given.filter((a, i) => given.findIndex((b) => b.userId === a.userId) === i);
+};
 
 /** Distinct people the job's requests need. */
 export const approvalsNeededOf = (policy: JobApprovalPolicy | null): number => policy?.approvalsNeeded ?? 1;
+
+type JobDecisions = { state: string; step: string | null; approvals: readonly JobApproval[]; approvalPolicy: JobApprovalPolicy | null };
+
+/**
+ * The job's current approval request: the one it waits on, else the one its last recorded decision was on
+ * (a job that never waited, such as a rollout's child with its rollout's approvals copied: `approval`).
+ */
+export function currentRequest(job: JobDecisions): string {
+  if (job.state === 'waiting_for_approval') return job.step ?? 'approval';
+  return job.approvals.findLast((a) => a.userId && a.outcome !== 'ignored')?.request ?? 'approval';
+}
+
+/** Whether a person rejected or cancelled the request: one rejection ends it for good. */
+export const requestRefused = (job: JobDecisions, request = currentRequest(job)): boolean =>
+  job.approvals.some((a) => (a.outcome === 'rejected' || a.outcome === 'cancelled') && ofRequest(a, request));
+
+/**
+ * Whether the job's current request is approved as its policy asks, from its record in Postgres: as many
+ * distinct people as it needs approved that very request, and nobody rejected or cancelled it. What the
+ * approval that completes a request (confirmDecision), the signing of a node step, and every record that
+ * needs an approval ask (ADR 0010): a run's own word, its state or its step, is never enough.
+ */
+export function requestApproved(job: JobDecisions): boolean {
+  const request = currentRequest(job);
+  return !requestRefused(job, request) && approvalsOfRequest(job.approvals, request).length >= approvalsNeededOf(job.approvalPolicy);
+}
 
 /**
  * SQL: the job waits for a decision this person may give: by role or group, not their own request where
