@@ -275,6 +275,9 @@ export const jobs = pgTable(
     completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
     /** The failed or expired job this one tries again (POST /jobs/{id}/retry). */
     retryOf: uuid('retry_of').references((): AnyPgColumn => jobs.id),
+    /** A fleet rollout's child: the rollout's job, and the index of its target in the rollout's record (ADR 0030). */
+    rolloutJobId: uuid('rollout_job_id').references((): AnyPgColumn => jobs.id),
+    targetIndex: integer('target_index'),
   },
   // The jobs list is newest first, (created_at, id) descending, unfiltered or by organization, state or node:
   // each index ends in that order so a page (or a deep cursor's range) is read straight off it.
@@ -283,6 +286,8 @@ export const jobs = pgTable(
     index('jobs_org_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('jobs_node_created_idx').on(t.nodeId, t.createdAt, t.id),
     index('jobs_state_created_idx').on(t.state, t.createdAt, t.id),
+    // One job per target of a rollout, whatever its run asks (a rogue worker included).
+    uniqueIndex('jobs_rollout_target_unique').on(t.rolloutJobId, t.targetIndex),
   ],
 );
 

@@ -186,6 +186,8 @@ const EnvSchema = z.object({
   NODE_WAIT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** State snapshots an upgrade keeps per instance on its node (the oldest are pruned; a request may say otherwise). */
   UPGRADE_KEEP_SNAPSHOTS: z.coerce.number().int().min(1).max(50).default(3),
+  /** A fleet rollout continues as new between batches once its run's history has this many events (ADR 0030). */
+  ROLLOUT_CONTINUE_AFTER_EVENTS: z.coerce.number().int().min(10).max(50_000).default(5000),
 });
 
 export type Config = z.infer<typeof EnvSchema> & {

@@ -55,10 +55,12 @@ export const initialState = (targets: { id: string; name: string }[]): RolloutSt
 /** Whether the batch about to run (or just run) is the canary. */
 export const isCanary = (settings: RolloutSettings, batch: number) => batch === 0 && settings.canarySize > 0;
 
-/** The indices of the next batch: the canary's size first, then batchSize. */
+/** How many targets batch `batch` takes: the canary's size first, then batchSize (at least one). */
+export const batchSizeOf = (settings: RolloutSettings, batch: number) => Math.max(1, isCanary(settings, batch) ? settings.canarySize : settings.batchSize);
+
+/** The indices of the next batch. */
 export function nextBatch(state: RolloutState, settings: RolloutSettings): number[] {
-  const size = isCanary(settings, state.batches) ? settings.canarySize : settings.batchSize;
-  const end = Math.min(state.targets.length, state.next + Math.max(1, size));
+  const end = Math.min(state.targets.length, state.next + batchSizeOf(settings, state.batches));
   return Array.from({ length: end - state.next }, (_, i) => state.next + i);
 }
 

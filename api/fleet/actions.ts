@@ -37,8 +37,10 @@ export interface TargetRequest {
   options: RolloutOptions;
   childJobId: string;
   rolloutJobId: string;
-  /** The rollout's approvals that cover the child, checked against the child's own terms (api/fleet/cover.ts). */
-  cover: (terms: Partial<ApprovalTerms>) => JobApproval[];
+  /** The target's index in the rollout's record: its job is the only one of that index (jobs_rollout_target_unique). */
+  targetIndex: number;
+  /** The rollout's approvals that cover the child, checked against the child's own terms and people as they are now (api/fleet/cover.ts). */
+  cover: (terms: Partial<ApprovalTerms>, organizationId: string) => Promise<JobApproval[]>;
 }
 
 export interface RolloutAction {
@@ -59,6 +61,7 @@ export interface RolloutAction {
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 const inRollout = (r: TargetRequest) => ({ rolloutJobId: r.rolloutJobId });
+const childOf = (r: TargetRequest) => ({ rollout: { jobId: r.rolloutJobId, targetIndex: r.targetIndex } });
 
 const health: RolloutAction = {
   key: 'health',
@@ -70,7 +73,7 @@ const health: RolloutAction = {
   judge: 'health',
   prepare: async (ctx, r) => {
     const { instance, node } = await managedTarget(ctx, r.targetId, 'instance.check');
-    return recordJob(ctx, healthCheckJob, { id: r.childJobId, ...onInstance(instance, node, inRollout(r)), args: targetOf(r.childJobId, instance) });
+    return recordJob(ctx, healthCheckJob, { id: r.childJobId, ...childOf(r), ...onInstance(instance, node, inRollout(r)), args: targetOf(r.childJobId, instance) });
   },
 };
 
@@ -90,6 +93,7 @@ const restart: RolloutAction = {
       restartJob,
       {
         id: r.childJobId,
+        ...childOf(r),
         ...onInstance(instance, node, inRollout(r)),
         phrase,
         args: { ...targetOf(r.childJobId, instance), ...(await approvalTerms(ctx, instance.organizationId, phrase)), healthTimeoutSeconds: 180, coveredBy: r.rolloutJobId },
@@ -113,6 +117,7 @@ const inventory: RolloutAction = {
     if (node.revokedAt || !node.agentPublicKey) throw new ConflictError('id', `Node ${node.name} has no working agent.`);
     return recordJob(ctx, inventoryRefreshJob, {
       id: r.childJobId,
+      ...childOf(r),
       node,
       organizationId: node.organizationId,
       params: inRollout(r),
@@ -143,7 +148,7 @@ const upgrade: RolloutAction = {
     return recordJob(
       ctx,
       upgradeJob,
-      { id: r.childJobId, ...onInstance(instance, node, { ...params, ...inRollout(r) }), phrase, args: { ...args, coveredBy: r.rolloutJobId } },
+      { id: r.childJobId, ...childOf(r), ...onInstance(instance, node, { ...params, ...inRollout(r) }), phrase, args: { ...args, coveredBy: r.rolloutJobId } },
       r.cover,
     );
   },

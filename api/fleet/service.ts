@@ -12,6 +12,7 @@ import { ConflictError, InvalidInputError, NotFoundError, parseInput } from '../
 import { ACTIVE_STATES, type JobOutput } from '../jobs/job-output.ts';
 import { approvalTerms, getJob, startJob } from '../jobs/service.ts';
 import { getTemporalClient } from '../temporal-client.ts';
+import { loadConfig } from '../../infra/config.ts';
 import { cancelRolloutUpdate, pauseRolloutUpdate, resumeRolloutUpdate } from '../../workflows/fleet-rollout.ts';
 import { ROLLOUT_ACTION_KEYS, ROLLOUT_ACTIONS } from './actions.ts';
 import { bulkJob, ROLLOUT_JOB_TYPES, rolloutJob, type RolloutParams } from './job-types.ts';
@@ -113,7 +114,7 @@ export async function requestRollout(ctx: ServiceContext, input: unknown): Promi
   const settings = { batchSize, canarySize, pauseSeconds, maxFailuresPerBatch, maxFailureRatio, secondApproval };
   const jobId = crypto.randomUUID();
   const params: RolloutParams = { action: key, selection, settings, options, targets, count: targets.length };
-  const args = { jobId, action: key, targets: targets.map((t) => ({ id: t.id, name: t.name })), settings };
+  const args = { jobId, action: key, targets: targets.map((t) => ({ id: t.id, name: t.name })), settings, continueAfterEvents: loadConfig().ROLLOUT_CONTINUE_AFTER_EVENTS };
   const base = { id: jobId, organizationId: ctx.actor.organizationId, params: params as unknown as Record<string, unknown> };
   if (!action.approval) return startJob(ctx, bulkJob, { ...base, args });
   const phrase = action.phrase(targets.length, options);

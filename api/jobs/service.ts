@@ -150,6 +150,8 @@ export interface JobRequest<W extends JobWorkflow> {
   /** The workflow's input, checked against the type's workflow at compile time. */
   args: Parameters<W>[0];
   retryOf?: string;
+  /** A fleet rollout's child: the rollout's job and its target's index (unique: one job per target). */
+  rollout?: { jobId: string; targetIndex: number };
   /** A workflow step's confirmation, stricter than the permission's (api/policy/engine.ts stricterApproval). */
   stricter?: StricterConfirmation;
 }
@@ -192,20 +194,20 @@ async function withPolicy<W extends JobWorkflow>(ctx: ServiceContext, type: JobT
  * Records the job and its request (audited) without starting its run; returns the run's workflow id and
  * input. startJob starts it at once; a fleet rollout starts it as its own child run (api/fleet/). `covered`
  * gives the approvals already on record that cover the job (a rollout's, checked against the job's terms
- * by the caller), written with the row: the job then waits for no approval of its own.
+ * and organization by the caller), written with the row: the job then waits for no approval of its own.
  */
 export async function recordJob<W extends JobWorkflow>(
   ctx: ServiceContext,
   type: JobTypeDefinition<W>,
   job: JobRequest<W>,
-  covered?: (terms: Partial<ApprovalTerms>) => JobApproval[],
+  covered?: (terms: Partial<ApprovalTerms>, organizationId: string) => Promise<JobApproval[]>,
 ): Promise<{ workflowId: string; args: Parameters<W>[0] }> {
   if ((type.runsOn === 'node') !== Boolean(job.node)) throw new Error(`a ${type.type} job ${type.runsOn === 'node' ? 'needs' : 'has no'} node`);
   if ((type.approval === 'required') !== Boolean(job.phrase)) throw new Error(`a ${type.type} job ${type.approval === 'required' ? 'needs' : 'has no'} approval phrase`);
   const workflowId = jobWorkflowId(type.type, job.id);
   const args = await withPolicy(ctx, type, job);
   const terms = args as Partial<ApprovalTerms>;
-  const approvals = covered?.(terms) ?? [];
+  const approvals = (await covered?.(terms, job.organizationId)) ?? [];
   await ctx.db.transaction(async (tx) => {
     await tx.insert(jobs).values({
       id: job.id,
@@ -228,6 +230,8 @@ export async function recordJob<W extends JobWorkflow>(
           }
         : null,
       retryOf: job.retryOf ?? null,
+      rolloutJobId: job.rollout?.jobId ?? null,
+      targetIndex: job.rollout?.targetIndex ?? null,
       approvals,
     });
     await recordSuccess(tx, ctx.actor, 'job.request', auditTarget('job', job), {
