@@ -17,6 +17,18 @@ ${Object.entries(SUITES)
 
 All of them together take at most ${TOTAL_MINUTES} minutes: each suite its share, plus what the ones before it left.`;
 
+/** Set once the runner itself was asked to stop (Ctrl-C, SIGTERM): no further suite starts. */
+let interrupted = false;
+/** Signals the running suite's process group, if one runs. */
+let signalSuite: ((sig: NodeJS.Signals) => void) | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted = true;
+    // The suite runs in a process group of its own: the terminal's Ctrl-C does not reach it by itself.
+    signalSuite?.(sig);
+  });
+}
+
 /** Runs one suite's script; resolves with how it ended. Past `ms` it is asked to stop (SIGTERM), then killed. */
 function runSuite(suite: Suite, ms: number, env: NodeJS.ProcessEnv): Promise<'passed' | 'failed' | 'timed out'> {
   return new Promise((resolve) => {
@@ -29,6 +41,7 @@ function runSuite(suite: Suite, ms: number, env: NodeJS.ProcessEnv): Promise<'pa
         // already gone
       }
     };
+    signalSuite = signal;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -36,6 +49,7 @@ function runSuite(suite: Suite, ms: number, env: NodeJS.ProcessEnv): Promise<'pa
       setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS).unref();
     }, ms);
     child.on('exit', (code) => {
+      signalSuite = undefined;
       clearTimeout(timer);
       resolve(timedOut ? 'timed out' : code === 0 ? 'passed' : 'failed');
     });
@@ -65,6 +79,10 @@ async function main(): Promise<number> {
   for (const [index, name] of names.entries()) {
     const suite = SUITES[name]!;
     const ms = allowedMs(names, index, Date.now(), deadline, minutes);
+    if (interrupted) {
+      outcomes.push(`${name}: not run (the run was stopped)`);
+      continue;
+    }
     if (ms <= 0) {
       outcomes.push(`${name}: not run (the ${TOTAL_MINUTES} minutes were up)`);
       continue;
