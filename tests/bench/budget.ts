@@ -14,9 +14,10 @@ export interface Suite {
   inFullRun?: Record<string, string>;
 }
 
-// Measured alone on this 2-core machine (docs/benchmarks/*.md, 2026-12-01): overhead N=200 ≈ 4 min,
-// big-lists ≈ 2–3.5 min, agents 100/300/1,000 ≈ 7 min, deployment 5 pairs ≈ 4–6.5 min; the shares
-// below leave each a margin for a loaded machine.
+// Measured alone on this 2-core machine (docs/benchmarks/*.md and their runs' logs, 2026-12-01): overhead
+// N=200 ≈ 4 min, big-lists 2.2–3.4 min, deployment ≈ 1.4 min plus 1 min a pair, agents 100/300/1,000 ≈ 7 min
+// (100/1,000 ≈ 5 min, estimated). A suite may run its share less the stop grace before it is asked to stop;
+// the agents suite, the least predictable, goes last and so also gets whatever the others left.
 export const SUITES: Record<string, Suite> = {
   overhead: {
     script: 'tests/bench/overhead/main.ts',
@@ -24,25 +25,25 @@ export const SUITES: Record<string, Suite> = {
     what: "approval → the node's first activity, beside a raw Temporal Update → activity on the same dev server",
     // N = 200 is the issue's minimum: kept.
   },
-  'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 4.5, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
-  agents: {
-    script: 'tests/bench/agents/main.ts',
-    minutes: 6,
-    what: '100 → 1,000 simulated agents: heartbeats, node status, CPU and memory per node, inventory fan-out',
-    // The two ends of the curve; the 300 step is for a run of the suite alone.
-    inFullRun: { BENCH_AGENTS_STEPS: '100,1000' },
-  },
+  'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 4, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
   deployment: {
     script: 'tests/bench/deployment/main.ts',
-    minutes: 4.5,
+    minutes: 5.5,
     what: 'approval → healthy gateway and restart downtime, beside a bare docker run / docker restart (needs Docker)',
     // Three interleaved pairs (a run of the suite alone takes five: BENCH_RUNS).
     inFullRun: { BENCH_RUNS: '3' },
   },
+  agents: {
+    script: 'tests/bench/agents/main.ts',
+    minutes: 5.5,
+    what: '100 → 1,000 simulated agents: heartbeats, node status, CPU and memory per node, inventory fan-out',
+    // The two ends of the curve; the 300 step is for a run of the suite alone.
+    inFullRun: { BENCH_AGENTS_STEPS: '100,1000' },
+  },
 };
 export const TOTAL_MINUTES = 20;
 /** How long a suite asked to stop may take to clean up before it is killed: inside the total. */
-export const STOP_GRACE_MS = 30_000;
+export const STOP_GRACE_MS = 20_000;
 
 /**
  * How long the suite `names[index]` may run when it starts at `now`: until `deadline`, less the shares of
