@@ -82,7 +82,7 @@ const agentFor = (script: AgentScript): NodeAgentActivities => ({
           { id: NEW_GW, name: 'acme-claw-openclaw-gateway', role: 'gateway' },
           { id: NEW_CLI, name: 'acme-claw-openclaw-cli', role: 'cli' },
         ],
-        image: 'anthropy-works/openclaw:2026.9.6-r2',
+        image: 'anthropy-works/openclaw:2026.9.6-r3',
         version: '2026.9.6',
         port: 18789,
         created: ['gateway', 'cli'],

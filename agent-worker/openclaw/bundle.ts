@@ -7,7 +7,7 @@
 // Pure data: the control plane (workflows, console) and the agent both read it.
 
 /** Our packaging revision: raise it when the image's make-up changes (every version's image is rebuilt). */
-export const BUNDLE_REVISION = 2;
+export const BUNDLE_REVISION = 3;
 
 /** One version the bundle can deploy. */
 export interface BundleVersion {
@@ -110,11 +110,17 @@ export function gatewayCommand(port: number = OPENCLAW_BUNDLE.gatewayPort, bind:
 /**
  * The gateway's configuration file. OpenClaw otherwise fetches a remote model catalog and checks for
  * updates at start; a managed gateway changes only through our jobs, and a test machine must not send
- * traffic out.
+ * traffic out. Its Control UI (OpenClaw's own dashboard, which can also edit this file) is off: the
+ * console is the control surface of a managed gateway, nothing of ours opens or links the dashboard, its
+ * port is published on the node's loopback only and its token never leaves the machine. Off, the gateway
+ * also skips copying and hashing the dashboard's assets into its state at every start, which runs beside
+ * the start's own work on the container's one CPU (docs/benchmarks/deployment.md). OpenClaw's own advice
+ * for the setting: disable it "when an external control surface replaces it"; it hot-applies.
  */
 export const GATEWAY_CONFIG = {
   models: { catalogRefresh: { enabled: false } },
   update: { checkOnStart: false },
+  gateway: { controlUi: { enabled: false } },
 } as const;
 
 /** Environment that keeps the gateway from updating itself (on top of GATEWAY_CONFIG). */

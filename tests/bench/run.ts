@@ -1,47 +1,59 @@
 // `npm run bench [-- suite …]`: issue 18's benchmarks, each beside the limit of the same work measured in
 // the same run, each writing its report to docs/benchmarks/. No suite named: all of them, one after the
-// other, within 20 minutes in all; each suite runs in its own process, stopped when its time is up.
+// other, within TOTAL_MINUTES in all; each suite runs in its own process, asked to stop (SIGTERM, then
+// SIGKILL) when its time is up.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { progress } from '../../infra/progress.ts';
-
-interface Suite {
-  script: string;
-  minutes: number;
-  what: string;
-}
-
-const SUITES: Record<string, Suite> = {
-  overhead: { script: 'tests/bench/overhead/main.ts', minutes: 8, what: "approval → the node's first activity, beside a raw Temporal Update → activity on the same dev server" },
-  'big-lists': { script: 'tests/bench/big-lists/main.ts', minutes: 12, what: 'list pages, API lists and audit:verify over 10,000 nodes, 100,000 jobs, 1M audit events' },
-  agents: { script: 'tests/bench/agents/main.ts', minutes: 7, what: '100 → 1,000 simulated agents: heartbeats, node status, CPU and memory per node, inventory fan-out' },
-  deployment: {
-    script: 'tests/bench/deployment/main.ts',
-    minutes: 10,
-    what: 'approval → healthy gateway and restart downtime, beside a bare docker run / docker restart (needs Docker)',
-  },
-};
-const TOTAL_MINUTES = 20;
+import { allowedMs, STOP_GRACE_MS, SUITES, TOTAL_MINUTES, type Suite } from './budget.ts';
 
 const USAGE = `Usage: npm run bench [-- suite …]
 
 Runs the benchmarks (all when none is named), each writing its report to docs/benchmarks/:
 ${Object.entries(SUITES)
-  .map(([name, s]) => `  ${name.padEnd(12)} ${s.what} (at most ${s.minutes} min)`)
-  .join('\n')}`;
+  .map(([name, s]) => `  ${name.padEnd(12)} ${s.what} (${s.minutes} min of the ${TOTAL_MINUTES})`)
+  .join('\n')}
+
+All of them together take at most ${TOTAL_MINUTES} minutes: each suite its share, plus what the ones before it left.`;
+
+/** Set once the runner itself was asked to stop (Ctrl-C, SIGTERM): no further suite starts. */
+let interrupted = false;
+/** Signals the running suite's process group, if one runs. */
+let signalSuite: ((sig: NodeJS.Signals) => void) | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted = true;
+    // The suite runs in a process group of its own: the terminal's Ctrl-C does not reach it by itself.
+    // A suite whose Temporal workers take the signal (the SDK's runtime stops them) may then wait for
+    // samples that never come: killed after the grace, as when its time is up.
+    const suite = signalSuite;
+    suite?.(sig);
+    setTimeout(() => suite?.('SIGKILL'), STOP_GRACE_MS).unref();
+  });
+}
 
 /** Runs one suite's script; resolves with how it ended. Past `ms` it is asked to stop (SIGTERM), then killed. */
-function runSuite(suite: Suite, ms: number): Promise<'passed' | 'failed' | 'timed out'> {
+function runSuite(suite: Suite, ms: number, env: NodeJS.ProcessEnv): Promise<'passed' | 'failed' | 'timed out'> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, suite.script)], { stdio: 'inherit' });
+    // Its own process group, so that what it started (the product's processes) is asked to stop with it.
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, suite.script)], { stdio: 'inherit', env, detached: true });
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // already gone
+      }
+    };
+    signalSuite = signal;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+      signal('SIGTERM');
+      setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS).unref();
     }, ms);
     child.on('exit', (code) => {
+      signalSuite = undefined;
       clearTimeout(timer);
       resolve(timedOut ? 'timed out' : code === 0 ? 'passed' : 'failed');
     });
@@ -60,25 +72,39 @@ async function main(): Promise<number> {
     return 2;
   }
   const names = args.length ? args : Object.keys(SUITES);
+  // One suite alone may use the whole bound; several share it, each in its settings for a shared run.
+  const shared = names.length > 1;
+  const minutes = (name: string) => (shared ? SUITES[name]!.minutes : TOTAL_MINUTES);
   const deadline = Date.now() + TOTAL_MINUTES * 60_000;
+  progress.step(
+    `${names.length === 1 ? `Benchmark ${names[0]}` : `${names.length} benchmarks (${names.map((n) => `${n} ${minutes(n)} min`).join(', ')})`}: done by ${new Date(deadline).toISOString().slice(11, 16)} UTC at the latest (${TOTAL_MINUTES} minutes in all)`,
+  );
   const outcomes: string[] = [];
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
     const suite = SUITES[name]!;
-    const ms = Math.min(suite.minutes * 60_000, deadline - Date.now());
+    const ms = allowedMs(names, index, Date.now(), deadline, minutes);
+    if (interrupted) {
+      outcomes.push(`${name}: not run (the run was stopped)`);
+      continue;
+    }
     if (ms <= 0) {
       outcomes.push(`${name}: not run (the ${TOTAL_MINUTES} minutes were up)`);
       continue;
     }
-    progress.step(`Benchmark ${name}: ${suite.what}`);
+    const settings = shared ? Object.fromEntries(Object.entries(suite.inFullRun ?? {}).filter(([k]) => process.env[k] === undefined)) : {};
+    const told = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
+    progress.step(`Benchmark ${name}: ${suite.what} (at most ${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s${told.length ? `; ${told.join(' ')}` : ''})`);
     const started = Date.now();
-    const outcome = await runSuite(suite, ms);
+    const outcome = await runSuite(suite, ms, { ...process.env, ...settings });
     outcomes.push(`${name}: ${outcome} in ${Math.round((Date.now() - started) / 1000)} s`);
   }
+  outcomes.push(`all: ${Math.round((Date.now() - (deadline - TOTAL_MINUTES * 60_000)) / 1000)} s of the ${TOTAL_MINUTES * 60} s allowed`);
+  const failed = outcomes.slice(0, -1).filter((l) => !l.includes(': passed'));
   for (const line of outcomes) {
-    if (line.includes(': passed')) progress.ok(line);
-    else progress.fail(line);
+    if (failed.includes(line)) progress.fail(line);
+    else progress.ok(line);
   }
-  return outcomes.every((l) => l.includes(': passed')) ? 0 : 1;
+  return failed.length ? 1 : 0;
 }
 
 main().then(

@@ -70,7 +70,7 @@ afterAll(() => stack?.stop());
 describe('applying capabilities to a deployed gateway', () => {
   it('gives a new gateway its configuration in its state volume, reported with each heartbeat and never drifted before an apply', async () => {
     const text = await readFileFrom(engine.docker, (await ref()).gatewayId, MANAGED_CONFIG_PATH);
-    expect(JSON.parse(text!)).toEqual({ models: { catalogRefresh: { enabled: false } }, update: { checkOnStart: false } });
+    expect(JSON.parse(text!)).toEqual({ models: { catalogRefresh: { enabled: false } }, update: { checkOnStart: false }, gateway: { controlUi: { enabled: false } } });
     const row = await waitFor('the first configuration report', async () => ((await instanceRow()).reportedToolsHash ? instanceRow() : undefined), 30_000);
     expect(row).toMatchObject({ appliedToolsHash: null, driftedSince: null, reportedTools: {} });
   });

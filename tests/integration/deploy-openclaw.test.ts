@@ -262,7 +262,7 @@ describe('deploying OpenClaw with a typed approval', () => {
     const before = (await engine.docker.listContainers({ all: true })).length;
     const job = await requestBundleCheck(w.ctx(w.actors.admin), nodeId);
     const done = await stateOf(job.id, 'completed', 180_000);
-    expect(done.result).toMatchObject({ version: '2026.9.6', image: 'anthropy-works/openclaw:2026.9.6-r2', gatewayAnswered: true, sizeBytes: expect.any(Number) });
+    expect(done.result).toMatchObject({ version: '2026.9.6', image: 'anthropy-works/openclaw:2026.9.6-r3', gatewayAnswered: true, sizeBytes: expect.any(Number) });
     expect((await engine.docker.listContainers({ all: true })).length).toBe(before);
     expect((await latestBundleChecks(w.ctx(w.actors.admin))).map((j) => j.id)).toEqual([job.id]);
   }, 240_000);

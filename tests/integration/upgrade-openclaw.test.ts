@@ -93,7 +93,7 @@ describe('upgrading one OpenClaw instance', () => {
     expect(after.bundleVersion).toBe('2026.9.6');
     expect(after.containerIds[0]).not.toBe(oldGateway);
     const gateway = await engine.docker.getContainer(after.containerIds[0]!).inspect();
-    expect(gateway.Config.Image).toBe('anthropy-works/openclaw:2026.9.6-r2');
+    expect(gateway.Config.Image).toBe('anthropy-works/openclaw:2026.9.6-r3');
     expect(gateway.Config.Labels?.[LABELS.bundleVersion]).toBe('2026.9.6');
     expect((await readFile(after.containerIds[0]!, MARKER)).output).toBe('written before the upgrade');
     expect(await tokenOf(after.containerIds[0]!)).toBe(token);

@@ -26,6 +26,7 @@ import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { agentEnvironment } from '../../../agent-worker/child-env.ts';
+import { AGENT_ACTIVITY_POLLS } from '../../../agent-worker/run.ts';
 import { readAgentConfig, readPrivateKey, readTemporalCredential } from '../../../agent-worker/config.ts';
 import { doorConnectionOptions } from '../../../agent-worker/door-connection.ts';
 import { agentPayloadCodec } from '../../../agent-worker/payload-codec.ts';
@@ -36,10 +37,12 @@ import { loadConfig, REPO_ROOT } from '../../../infra/config.ts';
 import { freePort } from '../../../infra/ports.ts';
 import { progress } from '../../../infra/progress.ts';
 import { startStack } from '../../../infra/stack.ts';
+import { PROGRESS_HEARTBEAT_THROTTLE } from '../../../protocol/step-progress.ts';
 import { keyFingerprint, publicKeyOf, signResult, verifyJob, type JobEnvelope, type JobResult } from '../../../protocol/envelope.ts';
 import { ms, percentile, reportHeader, table, writeReport } from '../report.ts';
 import { signedInApi } from '../sign-in.ts';
 import { goUpdate, rawUpdateThenActivity } from './raw-workflow.ts';
+import { SEGMENTS, segmentsOf, type Segments } from './segments.ts';
 
 const N = Number(process.env.BENCH_OVERHEAD_N ?? 200);
 const TARGET = 1.3;
@@ -93,6 +96,9 @@ async function nodeWorker(stateDir: string) {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     dataConverter: { payloadCodecs: [agentPayloadCodec(privateKey, config.controlPlanePublicKey)] },
+    // The agent's own worker settings (agent-worker/run.ts), so that its polls are the real agent's.
+    ...PROGRESS_HEARTBEAT_THROTTLE,
+    maxConcurrentActivityTaskPolls: AGENT_ACTIVITY_POLLS,
     activities: {
       async runNodeJob(envelope: JobEnvelope): Promise<JobResult> {
         const at = performance.now();
@@ -193,6 +199,9 @@ async function main() {
       connection: rawConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: RAW_ACTIVITY_QUEUE,
+      // The node worker's poll settings (the agent's): the limit's worker polls as the product's does
+      // (BENCH_RAW_POLLS: another count, to see what it changes).
+      maxConcurrentActivityTaskPolls: Number(process.env.BENCH_RAW_POLLS ?? AGENT_ACTIVITY_POLLS),
       activities: {
         async stamp(sample: string) {
           started(sample, performance.now());
@@ -243,6 +252,12 @@ async function main() {
       return rows;
     };
 
+    const eventsOf = async (workflowId: string) =>
+      (await client.workflowService.getWorkflowExecutionHistory({ namespace: config.TEMPORAL_NAMESPACE, execution: { workflowId } })).history?.events ?? [];
+    /** Each sample's segments (segments.ts), by side. */
+    const segments: { a: Segments[]; b: Segments[] } = { a: [], b: [] };
+    const keep = (side: Segments[], s: Segments | undefined) => s && side.push(s);
+
     /** (a) The product: a restart waiting for its approval, approved; POST → the restart's start on the node. */
     const product = async (): Promise<{ ms: number; postMs: number }> => {
       const job = await api<{ id: string; workflowId: string }>('POST', `/instances/${instance!.id}/restart`);
@@ -257,6 +272,7 @@ async function main() {
       const sample = (await start) - t0;
       await until(job.id, ['completed']);
       lastHistory = { workflowId: job.workflowId, wall0, sample };
+      keep(segments.a, segmentsOf(await eventsOf(job.workflowId), 'runNodeJob', wall0, wall0 + sample));
       return { ms: sample, postMs };
     };
     /** (b) The limit: the raw workflow waiting for its Update; Update → its activity's start. */
@@ -272,9 +288,11 @@ async function main() {
       await firstEvent(sample, (e) => Boolean(e.workflowTaskCompletedEventAttributes));
       const start = startOf(sample);
       const t0 = performance.now();
+      const wall0 = Date.now();
       await handle.executeUpdate(goUpdate);
       const at = (await start) - t0;
       await handle.result();
+      keep(segments.b, segmentsOf(await eventsOf(sample), 'stamp', wall0, wall0 + at));
       return at;
     };
 
@@ -283,6 +301,8 @@ async function main() {
       await product();
       await raw();
     }
+    segments.a.length = 0;
+    segments.b.length = 0;
     const a: number[] = [];
     const posts: number[] = [];
     const b: number[] = [];
@@ -346,6 +366,24 @@ async function main() {
           ['a ÷ b', ratio(A.p50, B.p50), ratio(A.p95, B.p95), ratio(A.p99, B.p99), ''],
           ['(the approve POST’s own answer, for reference)', ms(P.p50), ms(P.p95), ms(P.p99), ms(P.max)],
         ],
+      ),
+      '',
+      '## Where the time goes: every sample, segment by segment',
+      '',
+      'From each sample’s history (the server’s event times) and this process’s clock (when the request was sent, when the',
+      'activity’s first line ran), in milliseconds. “Delivery” is the server’s match of the activity to a poll until its first',
+      'line: for the product the agent door’s answer to the node worker’s poll and the worker’s decoding; for raw, the worker’s.',
+      `Samples with a complete history: product ${segments.a.length}, raw ${segments.b.length}.`,
+      '',
+      ...table(
+        ['segment', 'product p50', 'product p95', 'product mean', 'raw p50', 'raw p95', 'raw mean'],
+        SEGMENTS.map((name) => {
+          const xa = segments.a.map((s) => s[name]);
+          const xb = segments.b.map((s) => s[name]);
+          const mean = (xs: number[]) => (xs.length ? ms(xs.reduce((x, y) => x + y, 0) / xs.length) : '–');
+          const p = (xs: number[], q: number) => (xs.length ? ms(percentile(xs, q)) : '–');
+          return [name, p(xa, 50), p(xa, 95), mean(xa), p(xb, 50), p(xb, 95), mean(xb)];
+        }),
       ),
       '',
       `## Where the time goes: the last sample’s run (${ms(lastHistory?.sample ?? 0)} ms to the node’s activity)`,
