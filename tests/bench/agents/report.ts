@@ -178,7 +178,11 @@ export function writeAgentsReport(run: { results: StepResult[]; heartbeatSeconds
   const cpPerNode = (u: PartUsage, nodes: number) => CONTROL_PLANE.reduce((a, part) => a + u[part].cpuCores, 0) / nodes;
   const fanP99 = p(perNode(at1000.fanout), 99);
   const lines = [
-    ...reportHeader('a thousand agents', 'npm run bench -- agents', 'tests/bench/agents/main.ts'),
+    ...reportHeader(
+      'a thousand agents',
+      `${process.env.BENCH_AGENTS_STEPS ? `BENCH_AGENTS_STEPS=${process.env.BENCH_AGENTS_STEPS} ` : ''}npm run bench -- agents`,
+      'tests/bench/agents/main.ts',
+    ),
     '',
     'The product as `npm start` runs it (embedded PostgreSQL, the Temporal dev server, web, control-plane worker and agent door, each its',
     'own process; no local agent) and simulated agents in one load process (tests/bench/agents/fleet.ts): each node created and given a',
