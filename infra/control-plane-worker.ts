@@ -10,6 +10,7 @@ import { closeDb, getDb } from '../db/client.ts';
 import { PROGRESS_HEARTBEAT_THROTTLE } from '../protocol/step-progress.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { retireNodeMonitors, startNodeStatusSweep } from './node-status-sweep.ts';
 import { assertConfiguredKekMatches } from './secrets/startup-check.ts';
 import { temporalDataConverter } from './temporal-codec.ts';
 import { connectTemporal, connectTemporalWorker, temporalTlsSummary } from './temporal-connection.ts';
@@ -46,11 +47,16 @@ async function main() {
   // Temporal's schedules are made to match Postgres's before any scheduled run is taken (a failure is logged, not fatal).
   const scheduleClient = new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter({ db: getDb }) });
   await reconcileSchedules(getDb(), scheduleClient, log).catch((err: unknown) => log.error({ err }, 'schedules could not be reconciled'));
+  // Node status: the one sweep of this control plane running (a failure to start it is fatal: no node
+  // would turn stale), and the per-node monitors it replaced ended (ADR 0029).
+  const sweepRun = await startNodeStatusSweep(scheduleClient, controlPlaneTaskQueue());
+  await retireNodeMonitors(scheduleClient, controlPlaneTaskQueue(), log).catch((err: unknown) => log.error({ err }, 'node monitors could not be retired'));
   const health = config.WORKER_HEALTH_PORT ? await startWorkerHealthServer({ port: config.WORKER_HEALTH_PORT, worker, client: scheduleClient, log }) : undefined;
   log.info(
     {
       taskQueue: controlPlaneTaskQueue(),
       identity: worker.options.identity,
+      nodeStatusSweep: sweepRun,
       address: config.temporalAddress,
       tls: temporalTlsSummary(config),
       ...(config.WORKER_METRICS_PORT ? { metrics: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics` } : {}),

@@ -2,6 +2,7 @@
 // (enforced by ESLint); it reaches the world only through activities.
 export { readinessCheck } from './readiness-check.ts';
 export { nodeMonitor } from './node-monitor.ts';
+export { nodeStatusSweep } from './node-status-sweep.ts';
 export { refreshNodeInventory } from './refresh-node-inventory.ts';
 export { deployOpenClaw } from './deploy-openclaw.ts';
 export { adoptOpenClaw } from './adopt-openclaw.ts';

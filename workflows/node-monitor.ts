@@ -1,9 +1,11 @@
-// One long-running workflow per node (id `node-monitor.<nodeId>`), fed by the agent's heartbeats through
-// signal-with-start. It owns the node's status: online while beats arrive, stale after a few missed
-// intervals, offline after more; a grace period keeps one late beat from flapping the status. The
-// report itself is stored by the API that received it, so each beat adds only a signal to the history,
-// and the workflow continues as new every few hundred beats to keep its history bounded.
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+// Retired (ADR 0029): node status is decided by the control plane's sweep (workflows/node-status-sweep.ts)
+// over Postgres, and heartbeats no longer signal anyone. What follows is kept so that runs from before
+// replay: one per node (id `node-monitor.<nodeId>`) that was fed by the agent's heartbeats through
+// signal-with-start and owned the node's status (online while beats arrived, stale after a few missed
+// intervals, offline after more). A run on the current code ends at its first step, and a run from before
+// ends the next time it wakes (a beat, a timer, a status write), writing nothing more: `patched()`
+// records that in its history. Control-plane workers also terminate the ones still running at start.
+import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { NodeActivities } from '../activities/nodes.ts';
 
 export interface Heartbeat {
@@ -29,6 +31,16 @@ export interface NodeMonitorState {
   beatsThisRun: number;
 }
 
+/** What a retired monitor answers: that the sweep decides now, and the last beat it had seen. */
+export interface RetiredNodeMonitor {
+  retired: 'node status is decided by the node status sweep (ADR 0029)';
+  status: MonitoredStatus;
+  lastBeat: Heartbeat | null;
+}
+
+/** The patch that retires monitors; its marker in a run's history says where that run ended. */
+export const SWEEP_REPLACES_MONITORS = 'node-status-by-sweep';
+
 export const heartbeatSignal = defineSignal<[Heartbeat]>('heartbeat');
 export const nodeMonitorStateQuery = defineQuery<NodeMonitorState>('state');
 
@@ -38,7 +50,7 @@ const { setNodeStatus } = proxyActivities<NodeActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' }, // no maximumAttempts: until it lands
 });
 
-export async function nodeMonitor(input: NodeMonitorInput): Promise<void> {
+export async function nodeMonitor(input: NodeMonitorInput): Promise<RetiredNodeMonitor | undefined> {
   const interval = input.intervalSeconds * 1000;
   const grace = Math.min(interval / 2, 10_000);
   const staleAfter = interval * input.staleAfterMissed + grace;
@@ -63,10 +75,17 @@ export async function nodeMonitor(input: NodeMonitorInput): Promise<void> {
     return revoked;
   };
 
+  const retired = (): RetiredNodeMonitor | undefined =>
+    patched(SWEEP_REPLACES_MONITORS) ? { retired: 'node status is decided by the node status sweep (ADR 0029)', status, lastBeat } : undefined;
+
   for (;;) {
+    const before = retired();
+    if (before) return before;
     // How long to wait for the next beat before the status changes, from the current status.
     const waitMs = status === 'online' ? staleAfter : status === 'stale' ? offlineAfter - staleAfter : undefined;
     const beat = waitMs === undefined ? (await condition(() => unhandled > 0), true) : await condition(() => unhandled > 0, waitMs);
+    const woken = retired();
+    if (woken) return woken;
     let revoked = false;
     if (beat) {
       unhandled = 0;
@@ -76,7 +95,7 @@ export async function nodeMonitor(input: NodeMonitorInput): Promise<void> {
     } else if (status === 'stale') {
       revoked = await moveTo('offline', `no heartbeat for ${Math.round(offlineAfter / 1000)} s`);
     }
-    if (revoked) return; // a revoked node is not monitored; re-enrolling starts a new monitor
+    if (revoked) return undefined; // a revoked node is not monitored; re-enrolling starts a new monitor
     if (unhandled === 0 && (beatsThisRun >= beatsPerRun || workflowInfo().continueAsNewSuggested)) {
       await continueAsNew<typeof nodeMonitor>({ ...input, carried: { status, lastBeat } });
     }

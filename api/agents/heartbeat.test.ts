@@ -1,5 +1,5 @@
 // What a heartbeat stores: the report, the inventory, and the OpenClaw instances discovery found —
-// never touching managed instances (real PostgreSQL, real Temporal server for the monitor signal).
+// never touching managed instances (real PostgreSQL; a heartbeat reaches nothing else).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
@@ -29,7 +29,6 @@ const rows = () => t.db.select().from(instances).where(eq(instances.nodeId, node
 beforeAll(async () => {
   t = await freshDatabase();
   w = await seedTenants(t.db);
-  process.env.CONTROL_PLANE_TASK_QUEUE = `control-plane-heartbeat-test-${process.pid}`; // no worker needed: the monitor just waits
   nodeId = (await t.db.insert(nodes).values({ organizationId: w.acme.id, name: 'edge' }).returning())[0]!.id;
 });
 afterAll(async () => {
@@ -174,7 +173,7 @@ describe('a beat without inventory', () => {
     expect(after!.lastReport).toMatchObject({ hostname: 'edge', inventoryDigest: 'quiet', receivedAt: after!.lastSeenAt!.toISOString() });
 
     const now = new Date();
-    expect(await storeNodeReport(t.db, edge!.id, { n: 2 }, now)).toEqual({ lastSeenAt: after!.lastSeenAt, status: 'online' });
+    expect(await storeNodeReport(t.db, edge!.id, { n: 2 }, now)).toEqual({ lastSeenAt: after!.lastSeenAt, status: 'online', organizationId: w.acme.id });
     expect((await t.db.select().from(nodes).where(eq(nodes.id, edge!.id)))[0]).toMatchObject({ lastSeenAt: now, lastReport: { n: 2 } });
 
     await t.db.update(nodes).set({ revokedAt: new Date() }).where(eq(nodes.id, edge!.id));

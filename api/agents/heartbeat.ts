@@ -1,17 +1,16 @@
 // A node's heartbeat, as the API receives it from the agent (already authenticated by its signature):
-// the report and the container inventory are stored here, and the node's monitor workflow is told
-// (signal-with-start), which decides the status.
-import { WorkflowNotFoundError } from '@temporalio/client';
+// the report and the container inventory are stored here, and a node that was not online turns online
+// (audited). Nothing goes to Temporal: the control plane's sweep turns silent nodes stale and offline from
+// what Postgres holds (activities/nodes.ts, ADR 0029).
 import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { agentAuditActor, recordAudit } from '../../db/audit.ts';
 import type { Db, Executor } from '../../db/client.ts';
 import { instances, nodeContainers, nodes } from '../../db/schema.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { asReported, HeartbeatReport, type ContainerRecord } from '../../protocol/heartbeat.ts';
-import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
 import { storeInstanceConfigs } from '../instances/drift.ts';
 import { NODE_MONITOR_ID_PREFIX } from '../jobs/workflow-organization.ts';
-import { ForbiddenError, parseInput, UnavailableError } from '../errors.ts';
-import { controlPlaneTaskQueue, getTemporalClient } from '../temporal-client.ts';
+import { ForbiddenError, parseInput } from '../errors.ts';
 import { processMetrics } from '../metrics/registry.ts';
 import { createLogger } from '../../infra/logger.ts';
 
@@ -94,83 +93,71 @@ export function heartbeatWasLate(
 
 /**
  * Stores the report as the node's last, unless the node was revoked (or removed), in one statement that
- * also answers the node as it was before (to tell whether this report was late): its row is locked by the
- * subquery, so a concurrent beat of the same node waits and then sees this one's. Undefined when refused.
+ * also answers the node as it was before (to tell whether this report was late, and whether it turned the
+ * node online): its row is locked by the subquery, so a concurrent beat of the same node, or the status
+ * sweep, waits and then sees this one's. A node not yet online turns online, unless `onlyIfOnline`, which
+ * then leaves it untouched (undefined) for a caller that audits the change in a transaction. Undefined
+ * when refused.
  */
 export async function storeNodeReport(
   tx: Executor,
   nodeId: string,
   lastReport: Record<string, unknown>,
   now: Date,
-): Promise<{ lastSeenAt: Date | null; status: string } | undefined> {
-  const rows = await tx.execute<{ last_seen_at: string | Date | null; status: string }>(sql`
-    update ${nodes} set ${sql.identifier(nodes.lastSeenAt.name)} = ${now.toISOString()}, ${sql.identifier(nodes.lastReport.name)} = ${JSON.stringify(lastReport)}::jsonb
+  options: { onlyIfOnline?: boolean } = {},
+): Promise<{ lastSeenAt: Date | null; status: string; organizationId: string } | undefined> {
+  const rows = await tx.execute<{ last_seen_at: string | Date | null; status: string; organization_id: string }>(sql`
+    update ${nodes} set ${sql.identifier(nodes.lastSeenAt.name)} = ${now.toISOString()}, ${sql.identifier(nodes.lastReport.name)} = ${JSON.stringify(lastReport)}::jsonb,
+      status = 'online', updated_at = case when before.status = 'online' then ${nodes.updatedAt} else ${now.toISOString()}::timestamptz end
     from (select ${nodes.id} as id, ${nodes.lastSeenAt} as last_seen_at, ${nodes.status} as status from ${nodes} where ${nodes.id} = ${nodeId} for update) as before
-    where ${nodes.id} = before.id and ${nodes.revokedAt} is null
-    returning before.last_seen_at, before.status`);
+    where ${nodes.id} = before.id and ${nodes.revokedAt} is null ${options.onlyIfOnline ? sql`and before.status = 'online'` : sql``}
+    returning before.last_seen_at, before.status, ${nodes.organizationId} as organization_id`);
   const [before] = rows;
   if (!before) return undefined;
-  return { lastSeenAt: before.last_seen_at === null ? null : new Date(before.last_seen_at), status: before.status };
+  return { lastSeenAt: before.last_seen_at === null ? null : new Date(before.last_seen_at), status: before.status, organizationId: before.organization_id };
 }
 
 export async function receiveHeartbeat(db: Db, nodeId: string, input: unknown): Promise<{ accepted: true }> {
   const { containers, discovered, instanceConfigs, ...report } = parseInput(HeartbeatReport, input);
   const now = new Date();
   const config = loadConfig();
-  let late: { lastSeenAt: Date | null; status: string } | undefined;
-  const storeReport = async (tx: Executor): Promise<boolean> => {
-    const before = await storeNodeReport(tx, nodeId, { ...report, receivedAt: now.toISOString() }, now);
-    if (!before) return false;
-    if (heartbeatWasLate(before, now, config)) late = before;
-    return true;
-  };
-  // Most beats carry no inventory and no gateway configuration (unchanged since the last one): one
-  // statement, no transaction, which at a thousand nodes is most of what the database does for them.
-  const accepted =
-    !instanceConfigs && !containers
-      ? await storeReport(db)
-      : await db.transaction(async (tx) => {
-          if (!(await storeReport(tx))) return false;
-          if (instanceConfigs) await storeInstanceConfigs(tx, { nodeId, hostname: report.hostname }, instanceConfigs, now);
-          if (!containers) return true;
-          await storeInventory(tx, nodeId, containers, now);
-          if (discovered) await storeDiscoveredInstances(tx, nodeId, discovered);
-          return true;
+  const lastReport = { ...report, receivedAt: now.toISOString() };
+  // Most beats come from an online node and carry no inventory and no gateway configuration (unchanged
+  // since the last one): one statement, no transaction, which at a thousand nodes is most of what the
+  // control plane does for them. The others (a first beat, a beat after silence, an inventory) take a
+  // transaction, so that a node turned online is audited with it.
+  let before = !instanceConfigs && !containers ? await storeNodeReport(db, nodeId, lastReport, now, { onlyIfOnline: true }) : undefined;
+  if (!before) {
+    before = await db.transaction(async (tx) => {
+      const stored = await storeNodeReport(tx, nodeId, lastReport, now);
+      if (!stored) return undefined;
+      if (stored.status !== 'online') {
+        await recordAudit(tx, {
+          ...agentAuditActor({ nodeId, hostname: report.hostname }),
+          organizationId: stored.organizationId,
+          action: 'node.status',
+          targetType: 'node',
+          targetId: nodeId,
+          outcome: 'success',
+          reason: `heartbeat from agent ${report.agentVersion}`,
+          details: { from: stored.status, to: 'online' },
         });
-  // A revoked (or removed) node's heartbeats are refused and never reach its monitor.
-  if (!accepted) throw new ForbiddenError('This node was revoked; its agent must enroll again with a new token.');
+      }
+      if (instanceConfigs) await storeInstanceConfigs(tx, { nodeId, hostname: report.hostname }, instanceConfigs, now);
+      if (containers) {
+        await storeInventory(tx, nodeId, containers, now);
+        if (discovered) await storeDiscoveredInstances(tx, nodeId, discovered);
+      }
+      return stored;
+    });
+  }
+  // A revoked (or removed) node's heartbeats are refused.
+  if (!before) throw new ForbiddenError('This node was revoked; its agent must enroll again with a new token.');
   const metrics = processMetrics();
   metrics.heartbeatsReceived.inc();
-  if (late) {
+  if (heartbeatWasLate(before, now, config)) {
     metrics.heartbeatsLate.inc();
-    log.info({ nodeId, previousAt: late.lastSeenAt?.toISOString() ?? null, status: late.status }, 'late heartbeat');
-  }
-  try {
-    const client = await getTemporalClient();
-    await client.workflow.signalWithStart(nodeMonitor, {
-      workflowId: nodeMonitorId(nodeId),
-      taskQueue: controlPlaneTaskQueue(),
-      args: [{ nodeId, intervalSeconds: config.NODE_HEARTBEAT_SECONDS, staleAfterMissed: config.NODE_STALE_AFTER_MISSED, offlineAfterMissed: config.NODE_OFFLINE_AFTER_MISSED }],
-      signal: heartbeatSignal,
-      signalArgs: [{ at: now.toISOString(), agentVersion: report.agentVersion }],
-    });
-  } catch {
-    // The report is stored; the agent sends the next one on its schedule.
-    throw new UnavailableError('The report was stored, but the node’s monitor could not be told: Temporal is not reachable.');
+    log.info({ nodeId, previousAt: before.lastSeenAt?.toISOString() ?? null, status: before.status }, 'late heartbeat');
   }
   return { accepted: true };
-}
-
-/**
- * Ends a node's monitor (on revocation), so a re-enrolled node starts with a fresh one. Best effort: a
- * monitor that is not running is fine, and a monitor that could not be reached ends by itself the next
- * time it finds the node revoked.
- */
-export async function endNodeMonitor(nodeId: string): Promise<void> {
-  try {
-    const client = await getTemporalClient();
-    await client.workflow.getHandle(nodeMonitorId(nodeId)).terminate('node revoked');
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
 }

@@ -27,7 +27,6 @@ import type { AgentContext } from '../endpoint.ts';
 import { displayName } from '../display-text.ts';
 import { AppError, ConflictError, InvalidInputError, NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { endNodeMonitor } from './heartbeat.ts';
 
 export const ENROLLMENT_TOKEN_PREFIX = 'awenr_';
 /** The agent's credential for the agent door (infra/agent-door/), issued at each enrollment. */
@@ -461,7 +460,6 @@ export async function revokeNode(ctx: ServiceContext, nodeId: string): Promise<N
     });
     return revoked;
   });
-  await endNodeMonitor(found.id).catch(() => {}); // the monitor also ends by itself when it sees the revocation
   return identityOutput(node);
 }
 

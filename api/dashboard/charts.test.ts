@@ -1,4 +1,4 @@
-// The dashboard's charts against records written directly, with a scripted week: the node monitor's audited
+// The dashboard's charts against records written directly, with a scripted week: the node status sweep's audited
 // status changes (backdated), jobs that ended with known durations, and approvals with known waits. The
 // expected numbers are worked out by hand below each record, so a change of method shows here.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,7 +15,7 @@ const NOW = new Date('2026-11-30T12:00:00Z');
 const at = (iso: string) => new Date(iso);
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
 
-/** The node monitor's audited change, at a time of the script. */
+/** The node status sweep's audited change, at a time of the script. */
 const statusChange = (organizationId: string, nodeId: string, from: string, to: string, when: string, outcome: 'success' | 'denied' = 'success') =>
   recordNodeStatusChange(t.db, { organizationId, nodeId, from, to, outcome }, at(when));
 

@@ -2,7 +2,7 @@
 // 7 days, each for whoever may see its records (a chart the caller may not see is null, like the counts):
 //
 // - Node status per day: the status each node held at the END of each day of the viewer's time zone
-//   (today: now), from the node monitor's audited changes (`node.status`, as GET /nodes/{id}/status-history
+//   (today: now), from the audited status changes (`node.status`, as GET /nodes/{id}/status-history
 //   reads them): the last change's `to` at or before the day's end; before a node's first change, that
 //   change's `from`; a node never changed, its status now. A node counts from its creation, and not once
 //   revoked. One status a node a day, so a bar's height is the number of nodes that day.

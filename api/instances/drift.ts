@@ -5,7 +5,7 @@
 // instance never applied has nothing to drift from.
 import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
-import { recordAudit } from '../../db/audit.ts';
+import { agentAuditActor, recordAudit } from '../../db/audit.ts';
 import type { Executor } from '../../db/client.ts';
 import { instances } from '../../db/schema.ts';
 import type { InstanceConfigReport } from '../../protocol/heartbeat.ts';
@@ -30,9 +30,7 @@ export async function storeInstanceConfigs(tx: Executor, agent: { nodeId: string
     await tx.update(instances).set({ reportedToolsHash: report.hash, reportedTools: report.tools, reportedToolsAt: receivedAt, driftedSince }).where(eq(instances.id, instance.id));
     if (drifted && !instance.driftedSince) {
       await recordAudit(tx, {
-        actorType: 'agent',
-        actorId: nodeId,
-        actorLabel: `agent on ${agent.hostname}`,
+        ...agentAuditActor(agent),
         organizationId: instance.organizationId,
         action: 'instance.drifted',
         targetType: 'instance',

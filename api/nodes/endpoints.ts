@@ -42,7 +42,7 @@ export const nodeEndpoints = [
     method: 'get',
     path: '/nodes/:id/status-history',
     tag,
-    summary: 'The node’s status changes over time, newest first: from, to, when and why (the node monitor’s reason)',
+    summary: 'The node’s status changes over time, newest first: from, to, when and why (the agent’s heartbeat or the node status sweep, with its reason)',
     params: IdParams,
     query: PageQuery,
     response: pageOf(StatusChange),

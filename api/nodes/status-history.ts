@@ -1,4 +1,4 @@
-// A node's status over time (online, stale, offline, pending, revoked): each change the node monitor made,
+// A node's status over time (online, stale, offline, pending, revoked): each change a heartbeat or the node status sweep made,
 // with its reason, from the audit trail (api/history/audited-history.ts). Whoever may see the node reads it.
 import { z } from 'zod';
 import { NODE_STATUSES } from '../../db/schema.ts';

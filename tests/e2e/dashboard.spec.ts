@@ -1,5 +1,5 @@
 // Issue 16's done-when for the home dashboard, in Chromium: after a scripted day of activity (nodes going
-// stale and offline as the node monitor records it, a failed job, a failed run, a scheduled run nobody
+// stale and offline as the node status sweep records it, a failed job, a failed run, a scheduled run nobody
 // approved, approvals decided and one waiting), the dashboard's counts, lists and charts match the records.
 // The charts are read through their text alternative (each chart's "Numbers" table) and compared with
 // numbers this test works out itself from the records (status at each day's end, percentile_cont's
@@ -37,7 +37,7 @@ let adminId: string;
 const lives = new Map<string, { name: string; createdAt: Date; changes: { from: NodeStatus; to: NodeStatus; at: Date }[] }>();
 const ids = {} as Record<'edge1' | 'edge2' | 'edge3' | 'failedJob' | 'waiting' | 'failedRun' | 'schedule' | 'failedSchedule', string>;
 
-/** A status change as the node monitor records it (activities/nodes.ts): the row, and the audited change at its time. */
+/** A status change as the node status sweep records it (activities/nodes.ts): the row, and the audited change at its time. */
 async function changeStatus(nodeId: string, from: NodeStatus, to: NodeStatus, at: Date) {
   await db.update(nodes).set({ status: to, updatedAt: new Date() }).where(eq(nodes.id, nodeId));
   await recordNodeStatusChange(db, { organizationId, nodeId, from, to, reason: `scripted: ${to}` }, at);

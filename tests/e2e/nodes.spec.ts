@@ -66,7 +66,7 @@ test('a node enrolled with the shown command turns online, lists its containers 
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Nodes', exact: true }).click();
   await expect(row.getByTestId('node-status')).toHaveText('stale', { timeout: 20_000 });
   await expect(row.getByTestId('node-status')).toHaveText('offline', { timeout: 30_000 });
-  // The node's page tells the story, newest first, with the node monitor's reasons.
+  // The node's page tells the story, newest first, with the heartbeat's and the sweep's reasons.
   await page.goto(nodePage);
   await expect(page.getByTestId('status-history').locator('tbody tr td:nth-child(3)')).toHaveText(['offline', 'stale', 'online']);
 });

@@ -1,6 +1,6 @@
 // Customer data in Temporal is encrypted (Guarantee 4, ADR 0016): against the real Temporal dev server,
 // the real control-plane worker process and the real web process. A customer's string sent into a run
-// (a signal, and from there an activity's input and the run's continue-as-new) is nowhere in the history
+// (its input and a signal, and from there the run's result, which the worker encodes) is nowhere in the history
 // a raw client reads, every payload there names its organization's key, and the product's codec finds
 // it again. The codec server decodes for a signed-in MSP admin called from Temporal Web's origin, with
 // the CORS grant Temporal Web needs, and for nobody else.
@@ -16,7 +16,7 @@ import { createToken } from '../../api/tokens/service.ts';
 import { auditEvents, nodes, organizationDataKeys } from '../../db/schema.ts';
 import { buildConsole, consoleBuildIsCurrent } from '../../infra/build-console.ts';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../infra/secrets/payload-codec.ts';
-import { heartbeatSignal, nodeMonitor, nodeMonitorStateQuery } from '../../workflows/node-monitor.ts';
+import { heartbeatSignal, nodeMonitor } from '../../workflows/node-monitor.ts';
 import { startAgentStack, type AgentStack } from '../jest/agent-stack.ts';
 import { ownControlPlaneQueue } from '../jest/control-plane.ts';
 import { runCommand } from '../jest/run-command.ts';
@@ -41,19 +41,21 @@ beforeAll(async () => {
   stack = await startAgentStack('payload-codec', { TEMPORAL_UI_URL: TEMPORAL_WEB });
   const [node] = await stack.t.db.insert(nodes).values({ organizationId: stack.w.acme.id, name: 'acme-codec' }).returning();
   acmeNode = node!.id;
-  // A heartbeat that carries the customer's string, as anyone with a client of ours could send it; the
-  // monitor puts it into an activity's input (the status reason) and, continuing as new, into its next input.
+  // A node monitor's input and heartbeat carrying the customer's string, as anyone with a client of ours
+  // could send them: the (retired, ADR 0029) monitor ends at once and answers the last beat it was given
+  // in its result, which the worker encodes.
+  const lastBeat = { at: new Date().toISOString(), agentVersion: CANARY };
   const handle = await stack.controlPlane.client.workflow.signalWithStart(nodeMonitor, {
     workflowId: nodeMonitorId(acmeNode),
     taskQueue: QUEUE,
-    args: [{ nodeId: acmeNode, intervalSeconds: 60, staleAfterMissed: 2, offlineAfterMissed: 5, beatsPerRun: 1 }],
+    args: [{ nodeId: acmeNode, intervalSeconds: 60, staleAfterMissed: 2, offlineAfterMissed: 5, carried: { status: 'online', lastBeat } }],
     signal: heartbeatSignal,
-    signalArgs: [{ at: new Date().toISOString(), agentVersion: CANARY }],
+    signalArgs: [lastBeat],
   });
   firstRun = { workflowId: handle.workflowId, runId: handle.signaledRunId };
   await waitFor(
-    'the monitor to continue as new',
-    async () => ((await stack.controlPlane.rawClient.workflow.getHandle(firstRun.workflowId, firstRun.runId).describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined),
+    'the monitor to end',
+    async () => ((await stack.controlPlane.rawClient.workflow.getHandle(firstRun.workflowId, firstRun.runId).describe()).status.name === 'COMPLETED' ? true : undefined),
     30_000,
   );
 }, 300_000);
@@ -70,9 +72,12 @@ describe('customer data in Temporal', () => {
   it('is nowhere in the history a raw client reads; every payload is encrypted under its organization’s key, and the codec finds it', async () => {
     const history = await rawHistory(firstRun.workflowId, firstRun.runId);
     expect(historyBytes(history).includes(CANARY)).toBe(false);
-    const payloads = payloadsOf(history.events);
-    // Started, signalled, the activity's input and result, the continue-as-new input: five at least.
-    expect(payloads.length).toBeGreaterThanOrEqual(5);
+    // The patch marker that ends the run (ADR 0029) is the SDK's own, written plain: it holds the patch's name only.
+    const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes);
+    expect(markers.map((m) => m.markerRecordedEventAttributes?.markerName)).toEqual(['core_patch']);
+    const payloads = payloadsOf((history.events ?? []).filter((e) => !e.markerRecordedEventAttributes));
+    // Started, signalled, the result: three at least.
+    expect(payloads.length).toBeGreaterThanOrEqual(3);
     const acmeKey = await dataKeyIdOf(stack.w.acme.id);
     for (const p of payloads) {
       expect(text(p.metadata?.encoding)).toBe(ENCRYPTED_ENCODING);
@@ -81,11 +86,10 @@ describe('customer data in Temporal', () => {
     const decoded = await stack.controlPlane.codec.decode(payloads);
     const plain = decoded.map((p) => text(p.data)).join('\n');
     expect(plain).toContain(`"agentVersion":"${CANARY}"`);
-    expect(plain).toContain(`heartbeat from agent ${CANARY}`); // the status activity's input, encoded by the worker
-    // The next run, and what the worker answers a query, read through the codec client as before.
-    const state = await stack.controlPlane.client.workflow.getHandle(nodeMonitorId(acmeNode)).query(nodeMonitorStateQuery);
-    expect(state.lastBeat?.agentVersion).toBe(CANARY);
-    expect(historyBytes(await rawHistory(nodeMonitorId(acmeNode))).includes(CANARY)).toBe(false);
+    const result = payloadsOf((history.events ?? []).filter((e) => e.workflowExecutionCompletedEventAttributes));
+    expect(text((await stack.controlPlane.codec.decode(result))[0]!.data)).toContain(`"agentVersion":"${CANARY}"`); // encoded by the worker
+    // What the client answers, read through the codec client.
+    expect(await stack.controlPlane.client.workflow.getHandle(nodeMonitorId(acmeNode)).result()).toMatchObject({ lastBeat: { agentVersion: CANARY } });
   });
 
   it("encrypts another organization's run under that organization's own key", async () => {

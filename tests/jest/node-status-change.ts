@@ -1,5 +1,6 @@
-// A node's status change as the node monitor records it (activities/nodes.ts: an audited `node.status` with
-// from and to), for tests that script a node's history; `at` backdates it (the dashboard's 7-day chart).
+// A node's status change as the node status sweep records it (activities/nodes.ts: an audited `node.status`
+// with from and to), for tests that script a node's history; `at` backdates it (the dashboard's 7-day chart).
+import { NODE_STATUS_SWEEP_ACTOR } from '../../activities/nodes.ts';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 
@@ -14,9 +15,7 @@ export interface NodeStatusChange {
 
 export const recordNodeStatusChange = (db: Db, c: NodeStatusChange, at = new Date()) =>
   recordAudit(db, {
-    actorType: 'workflow',
-    actorId: `node-monitor.${c.nodeId}`,
-    actorLabel: 'node monitor',
+    ...NODE_STATUS_SWEEP_ACTOR,
     organizationId: c.organizationId,
     action: 'node.status',
     targetType: 'node',

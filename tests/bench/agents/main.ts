@@ -6,7 +6,7 @@
 // each step, once every node is online:
 //   steady      BENCH_AGENTS_WINDOW seconds (default: 2.5 intervals, long enough for a missed beat to turn
 //               a node stale): heartbeats handled per second, their latency at the agent, the control
-//               plane's CPU and memory (from /proc), and every status change the node monitors made
+//               plane's CPU and memory (from /proc), and every status change the heartbeats and the node status sweep made
 //   fan-out     an inventory refresh POSTed for every node at once: time from each POST to its job's
 //               completion (the node's signed result verified and stored), and until the last one
 // The limit beside it, in the same run: the heartbeat rate the configuration asks for (N / interval).
@@ -199,7 +199,7 @@ async function main() {
       const perNodeMs = completed.map((j) => j.completed_at!.getTime() - sentAt.get(j.id)!);
       const lastMs = completed.length ? Math.max(...completed.map((j) => j.completed_at!.getTime())) - fanStarted : NaN;
       const failures = [...refusedPosts.map((m) => `POST refused: ${m}`), ...done.filter((j) => j.state !== 'completed').map((j) => `${j.state}: ${j.failure_reason}`)];
-      // Every status change the monitors made since the window began: heartbeats flowed all along, the fan-out's too.
+      // Every status change made (heartbeats to online, the sweep to stale or offline) since the window began: heartbeats flowed all along, the fan-out's too.
       const statusChanges = await sql<{ to: string; outcome: string; n: number }[]>`
         select details->>'to' as to, outcome, count(*)::int as n from audit_events
         where action = 'node.status' and id > ${mark} group by 1, 2`;

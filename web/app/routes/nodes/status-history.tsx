@@ -1,4 +1,4 @@
-// The node's last status changes (the node monitor's, with its reason): when it went stale, came back,
+// The node's last status changes (a heartbeat's or the node status sweep's, with its reason): when it went stale, came back,
 // went offline. The whole history is GET /nodes/{id}/status-history.
 import { TableHead } from '../../components/table.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
