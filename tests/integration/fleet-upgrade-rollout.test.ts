@@ -18,6 +18,7 @@
 // built once per machine (both versions, before the agents start).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq, inArray } from 'drizzle-orm';
+import { bundleVersion } from '../../agent-worker/openclaw/bundle.ts';
 import { LABELS } from '../../agent-worker/openclaw/containers.ts';
 import { MANAGED_CONFIG_PATH } from '../../agent-worker/openclaw/gateway-config.ts';
 import { execIn } from '../../agent-worker/openclaw/health.ts';
@@ -252,7 +253,7 @@ describe('a rollout changing six instances on two nodes to another version', () 
     expect((await childrenOf(rest.id)).map((c) => [c.instanceId, c.state])).toEqual([[a3.id, 'completed']]);
 
     // The whole fleet on the new version: each gateway on the new image, with its file, its token, and a3 its policy.
-    const image = `anthropy-works/openclaw:${TO}-r2`;
+    const image = bundleVersion(TO).image;
     for (const row of await rows()) {
       const i = fleet.find((f) => f.id === row.id)!;
       expect([i.name, row.bundleVersion]).toEqual([i.name, TO]);
