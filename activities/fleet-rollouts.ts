@@ -14,7 +14,7 @@ import { ROLLOUT_ACTIONS, type PreparedTarget, type RolloutAction } from '../api
 import { approversNow, coveringApprovals } from '../api/fleet/cover.ts';
 import { ROLLOUT_JOB_TYPES, type RolloutParams } from '../api/fleet/job-types.ts';
 import { AppError } from '../api/errors.ts';
-import { approvalsNeededOf, approvalsOfRequest } from '../api/jobs/approvers.ts';
+import { requestApproved } from '../api/jobs/approvers.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { jobs, rolloutControls, type RolloutControl } from '../db/schema.ts';
@@ -29,9 +29,6 @@ const rolloutOfCallingRun = async (tx: Executor, jobId: string) => {
   if (!ROLLOUT_JOB_TYPES.includes(job.type)) throw new CallerRefused(job, `job ${job.id} is not a rollout`, 'NotARollout');
   return job;
 };
-
-/** Whether the rollout's request (`approval`, or `canary approval` after the canary) has the distinct people its policy needs, in Postgres. */
-const approvedFor = (job: JobRecord, request: string) => new Set(approvalsOfRequest(job.approvals, request).map((a) => a.userId)).size >= approvalsNeededOf(job.approvalPolicy);
 
 /** Whether `child` is the job of the rollout's target `index` (any index for a row recorded before jobs.rollout_job_id existed: by its params). */
 const isTargetOf = (child: JobRecord, rollout: JobRecord, index?: number) =>
@@ -75,8 +72,8 @@ export function createFleetRolloutActivities(deps: { db: Db; temporal: Connectio
         const target = params.targets[input.index];
         if (!action || !target) throw ApplicationFailure.nonRetryable(`the rollout has no target ${input.index} or no action ${String(params.action)}`, 'NotThisRollout');
         if (job.state !== 'running') return { answer: { refused: `the rollout is ${job.state.replaceAll('_', ' ')}` } };
-        if (action.approval && !approvedFor(job, 'approval')) return { answer: { refused: 'the rollout has no checked approval' } };
-        if (action.approval && params.settings.secondApproval && input.index >= batchSizeOf(params.settings, 0) && !approvedFor(job, 'canary approval'))
+        if (action.approval && !requestApproved(job, 'approval')) return { answer: { refused: 'the rollout has no checked approval' } };
+        if (action.approval && params.settings.secondApproval && input.index >= batchSizeOf(params.settings, 0) && !requestApproved(job, 'canary approval'))
           throw new CallerRefused(job, `target ${input.index} of rollout ${job.id} is past the canary, whose second approval is not recorded`, 'NotApproved');
         const [earlier] = await tx.select().from(jobs).where(eq(jobs.id, input.childJobId)).for('update');
         if (!earlier) return { job, action, params };

@@ -64,10 +64,10 @@ export const requestRefused = (job: JobDecisions, request = currentRequest(job))
  * Whether the job's current request is approved as its policy asks, from its record in Postgres: as many
  * distinct people as it needs approved that very request, and nobody rejected or cancelled it. What the
  * approval that completes a request (confirmDecision), the signing of a node step, and every record that
- * needs an approval ask (ADR 0010): a run's own word, its state or its step, is never enough.
+ * needs an approval ask (ADR 0010): a run's own word, its state or its step, is never enough. A rollout
+ * names the request it asks about (`approval`, or `canary approval` after its canary).
  */
-export function requestApproved(job: JobDecisions): boolean {
-  const request = currentRequest(job);
+export function requestApproved(job: JobDecisions, request = currentRequest(job)): boolean {
   return !requestRefused(job, request) && approvalsOfRequest(job.approvals, request).length >= approvalsNeededOf(job.approvalPolicy);
 }
 
