@@ -3,14 +3,14 @@
 // is idempotent (a retry after a lost response writes the same thing again, and audits a change once).
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { recordAudit } from '../db/audit.ts';
+import { recordAudit, recordAudits, type AuditInput } from '../db/audit.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { asCallingRun, CallerRefused, jobOfCallingRun, logJobState, type JobRecord } from './calling-run.ts';
 import { instances, jobs, organizations, users, type JobApproval, type JobState } from '../db/schema.ts';
 import { MSP_ROLES } from '../api/authz.ts';
 import { approvalsNeededOf, approvalsOfRequest, currentRequest, mayDecide, requestApproved, requestRefused } from '../api/jobs/approvers.ts';
 import { jobTypeOf } from '../api/jobs/registry.ts';
-import { approvalGrantPublicKey } from '../infra/approval-grant-key.ts';
+import { approvalGrantPublicKey, verifyGrantSignature } from '../infra/approval-grant-key.ts';
 import { grantProblem, type ApprovalGrant } from '../protocol/approval-grant.ts';
 import type { Confirmation } from '../workflows/approval.ts';
 import { signNodeJob, type SignNodeJobInput } from './node-jobs.ts';
@@ -106,18 +106,21 @@ export const auditInstance = (tx: Executor, job: JobRecord, action: string, outc
     details,
   });
 
+/** A job's change of state as an audit event. */
+const stateChangeAudit = (job: JobRecord, state: JobState, step: string | null, reason?: string): AuditInput => ({
+  ...jobAsActor(job),
+  targetType: 'job',
+  targetId: job.id,
+  action: `job.${state}`,
+  outcome: state === 'failed' ? 'failure' : 'success',
+  reason: reason ?? null,
+  details: { type: job.type, from: job.state, step, nodeId: job.nodeId },
+});
+
 /** A job's change of state, in the worker's log and the audit trail. */
 async function auditStateChange(tx: Executor, job: JobRecord, state: JobState, step: string | null, reason?: string): Promise<void> {
   logJobState(job, state, step);
-  await recordAudit(tx, {
-    ...jobAsActor(job),
-    targetType: 'job',
-    targetId: job.id,
-    action: `job.${state}`,
-    outcome: state === 'failed' ? 'failure' : 'success',
-    reason: reason ?? null,
-    details: { type: job.type, from: job.state, step, nodeId: job.nodeId },
-  });
+  await recordAudit(tx, stateChangeAudit(job, state, step, reason));
 }
 
 export function createJobActivities(deps: { db: Db }) {
@@ -194,7 +197,7 @@ export function createJobActivities(deps: { db: Db }) {
           });
           return { ok: false, reason };
         };
-        const expect = { publicKey: approvalGrantPublicKey(), workflowId: job.workflowId, decision };
+        const expect = { publicKey: approvalGrantPublicKey(), workflowId: job.workflowId, decision, verify: verifyGrantSignature };
         // Signed by the console for this run and decision, at whatever time: a check made again answers as the first did.
         const forged = grantProblem(input.grant, { ...expect, now: Date.parse(String(input.grant?.issuedAt)) });
         if (forged) return refuse(forged);
@@ -222,7 +225,13 @@ export function createJobActivities(deps: { db: Db }) {
         if (late) return refuse(late);
         if (job.state !== 'waiting_for_approval' && !(decision === 'cancel' && job.state === 'preflight'))
           return refuse(`This job is ${job.state.replaceAll('_', ' ')}: it is not waiting for a decision.`);
-        const [person] = await tx.select().from(users).where(eq(users.id, grant.userId));
+        // The person, and whether the job's organization forbids approving one's own request, in one query.
+        const [found] = await tx
+          .select({ person: users, forbidSelfApproval: organizations.forbidSelfApproval })
+          .from(users)
+          .leftJoin(organizations, eq(organizations.id, job.organizationId))
+          .where(eq(users.id, grant.userId));
+        const person = found?.person;
         if (!person?.active) return refuse('The person in the approval grant is not an active user.');
         if (!MSP_ROLES.includes(person.role) && person.organizationId !== job.organizationId) return refuse('The person in the approval grant may not see this job.');
         const isRequester = person.id === job.requestedBy;
@@ -234,8 +243,7 @@ export function createJobActivities(deps: { db: Db }) {
         } else if (!approver && !isRequester) return refuse(`A ${person.role.replace('_', ' ')} may not cancel this.`);
         if (decision === 'approve') {
           if (grant.phrase !== job.approvalPhrase) return refuse(`The phrase does not match: type exactly "${job.approvalPhrase}".`);
-          const [org] = await tx.select({ forbid: organizations.forbidSelfApproval }).from(organizations).where(eq(organizations.id, job.organizationId));
-          if (org?.forbid && isRequester) return refuse('This organization does not let the requester approve their own request.');
+          if (found?.forbidSelfApproval && isRequester) return refuse('This organization does not let the requester approve their own request.');
           if (job.approvalPolicy?.forbidSelfApproval && isRequester) return refuse('This permission does not let the requester approve their own request.');
           if (approvalsOfRequest(job.approvals, request).some((a) => a.userId === person.id))
             return refuse(`${person.email} already approved this; it needs ${approvalsNeededOf(job.approvalPolicy)} approvals by different people.`);
@@ -258,7 +266,8 @@ export function createJobActivities(deps: { db: Db }) {
           .update(jobs)
           .set({ approvals, updatedAt: new Date(), ...(advanced ? { state: 'running' as const, step: input.advance!.step } : {}) })
           .where(eq(jobs.id, job.id));
-        await recordAudit(tx, {
+        // The decision and the change of state it makes, chained in one insert.
+        const decided: AuditInput = {
           actorType: 'person',
           actorId: person.id,
           actorLabel: `${person.email} via ${input.via}`,
@@ -275,8 +284,9 @@ export function createJobActivities(deps: { db: Db }) {
             request,
             ...(outcome === 'approved' ? { approvals: approvalsOfRequest(job.approvals, request).length + 1, needed: approvalsNeededOf(job.approvalPolicy) } : {}),
           },
-        });
-        if (advanced) await auditStateChange(tx, job, 'running', input.advance!.step);
+        };
+        if (advanced) logJobState(job, 'running', input.advance!.step);
+        await recordAudits(tx, advanced ? [decided, stateChangeAudit(job, 'running', input.advance!.step)] : [decided]);
         return { ok: true, by: { userId: person.id, email: person.email, role: person.role }, advanced };
       });
       if (!confirmed.ok || !confirmed.advanced || !input.advance?.dispatch) return confirmed;

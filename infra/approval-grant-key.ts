@@ -5,7 +5,7 @@
 // same file (one machine). A new key invalidates only grants not yet used (they live minutes).
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { grantPublicKey } from '../protocol/approval-grant.ts';
+import { grantPublicKey, type Ed25519Verify } from '../protocol/approval-grant.ts';
 import { loadConfig } from './config.ts';
 import { readOrCreateKeyFile } from './key-file.ts';
 
@@ -26,3 +26,19 @@ export function approvalGrantSeed(env: NodeJS.ProcessEnv = process.env): string 
 export function approvalGrantPublicKey(env: NodeJS.ProcessEnv = process.env): string {
   return loadConfig(env).APPROVAL_GRANT_PUBLIC_KEY ?? grantPublicKey(approvalGrantSeed(env));
 }
+
+// An Ed25519 public key as DER SubjectPublicKeyInfo: this fixed prefix, then the 32 raw bytes (RFC 8410).
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const publicKeys = new Map<string, crypto.KeyObject>();
+
+/** Grant signatures checked by node:crypto (OpenSSL, RFC 8032): for activities, which run outside the workflow sandbox. */
+export const verifyGrantSignature: Ed25519Verify = (signature, message, publicKey) => {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const hex = Buffer.from(publicKey).toString('hex');
+  let key = publicKeys.get(hex);
+  if (!key) {
+    key = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    publicKeys.set(hex, key);
+  }
+  return crypto.verify(null, message, key, signature);
+};
