@@ -47,9 +47,25 @@ export function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
-export function writeReport(file: string, lines: string[]): string {
-  const out = path.join(BENCHMARKS_DIR, file);
-  fs.mkdirSync(BENCHMARKS_DIR, { recursive: true });
-  fs.writeFileSync(out, `${lines.join('\n')}\n`);
+/** Where the readings kept by hand live: what a run cannot find out for itself (profiles, traces, experiments). */
+export const NOTES_DIR = path.join(BENCHMARKS_DIR, 'notes');
+
+/**
+ * Writes the report, followed by its notes kept by hand in docs/benchmarks/notes/<file> when there are
+ * any: a run rewrites every figure, and the investigations that explain them outlive it.
+ */
+export function writeReport(file: string, lines: string[], dir = BENCHMARKS_DIR): string {
+  const out = path.join(dir, file);
+  const notes = path.join(dir, path.relative(BENCHMARKS_DIR, NOTES_DIR), file);
+  const kept = fs.existsSync(notes)
+    ? [
+        '',
+        `<!-- Below: ${path.relative(dir, notes)}, kept by hand; the figures in it are from the runs it names, not from the run above. -->`,
+        '',
+        fs.readFileSync(notes, 'utf8').trimEnd(),
+      ]
+    : [];
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(out, `${[...lines, ...kept].join('\n')}\n`);
   return path.relative(REPO_ROOT, out);
 }

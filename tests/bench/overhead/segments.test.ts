@@ -2,7 +2,7 @@
 // one), the activity of the named type scheduled after it, and its server-side start.
 import { expect, test } from '@jest/globals';
 import type { temporal } from '@temporalio/proto';
-import { segmentsOf } from './segments.ts';
+import { segmentsOf, tailProfile, type Segments } from './segments.ts';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const T0 = 1_800_000_000_000;
@@ -47,4 +47,21 @@ test('a history without the Update or without the activity’s start gives nothi
     ),
   ).toBeUndefined();
   expect(segmentsOf(history.slice(0, -1), 'runNodeJob', T0, T0 + 60)).toBeUndefined();
+});
+
+test('the tail profile sets the slowest 5 % (by whole time) beside the rest, segment by segment', () => {
+  const sample = (matching: number, task: number): Segments => ({
+    'request → workflow task started': 5,
+    'workflow task (with the Update)': task,
+    'task completed → activity scheduled': 0,
+    'scheduled → started (server matching)': matching,
+    'started → first line (delivery)': 3,
+  });
+  // 38 ordinary samples and two slow ones, slow in different segments: the slowest 5 % are those two.
+  const samples = [...Array.from({ length: 38 }, () => sample(20, 25)), sample(120, 25), sample(20, 105)];
+  const byName = Object.fromEntries(tailProfile(samples).map((t) => [t.segment, t]));
+  expect(byName['scheduled → started (server matching)']).toEqual({ segment: 'scheduled → started (server matching)', slowest: 70, rest: 20 });
+  expect(byName['workflow task (with the Update)']!.slowest).toBe(65);
+  expect(byName['workflow task (with the Update)']!.rest).toBe(25);
+  expect(byName['request → workflow task started']).toMatchObject({ slowest: 5, rest: 5 });
 });

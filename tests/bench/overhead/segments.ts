@@ -40,3 +40,15 @@ export function segmentsOf(events: Event[], activityType: string, sentAt: number
     'started → first line (delivery)': firstLineAt - wall(started),
   };
 }
+
+/**
+ * Where the slowest samples' extra time went: each segment's mean over the slowest `share` of the samples
+ * (by their whole time) beside its mean over the rest, so a missed p99 names the segment that grew.
+ */
+export function tailProfile(samples: Segments[], share = 0.05): { segment: (typeof SEGMENTS)[number]; slowest: number; rest: number }[] {
+  const total = (s: Segments) => SEGMENTS.reduce((sum, name) => sum + s[name], 0);
+  const sorted = [...samples].sort((x, y) => total(y) - total(x));
+  const cut = Math.max(1, Math.ceil(sorted.length * share));
+  const mean = (xs: Segments[], name: (typeof SEGMENTS)[number]) => (xs.length ? xs.reduce((sum, s) => sum + s[name], 0) / xs.length : 0);
+  return SEGMENTS.map((segment) => ({ segment, slowest: mean(sorted.slice(0, cut), segment), rest: mean(sorted.slice(cut), segment) }));
+}
