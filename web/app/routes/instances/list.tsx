@@ -19,6 +19,7 @@ import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { HealthChecksResult, InstanceHealth } from './instance-health.tsx';
 import { EmptyState } from '../../components/empty-state.tsx';
+import { useDateTimeText } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Anthropy Works' }];
 
@@ -65,6 +66,7 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
   useLiveData(3000, ['instance', 'node']); // health and states change as jobs finish and agents report
   const { instances, filters, filterErrors, nextUrl, organizations, nodeChoices, canCheck, canReadLogs, states, healthStatuses } = loaderData;
   const busy = useNavigation().state === 'submitting';
+  const dateText = useDateTimeText();
   const filtered = FILTERS.some((f) => filters[f]);
   return (
     <>
@@ -119,7 +121,7 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
                 <td>
                   <InstanceHealth status={i.healthStatus} health={i.health} />
                   {i.driftedSince && (
-                    <span className="badge failed" title={`since ${i.driftedSince}`}>
+                    <span className="badge failed" title={`since ${dateText(i.driftedSince)}`}>
                       tools drifted
                     </span>
                   )}
