@@ -7,9 +7,10 @@ import crypto from 'node:crypto';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { createDb } from '../../db/client.ts';
-import { instances, jobs, nodes, organizations, schedules, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
+import { instances, jobs, nodes, schedules, workflowDefinitions, workflowVersions } from '../../db/schema.ts';
 import { createUser } from '../../db/users.ts';
 import { signIn, signInAsAdmin } from './helpers.ts';
+import { customerWithNode } from './records.ts';
 
 const definition = (name: string) =>
   JSON.stringify({
@@ -121,29 +122,21 @@ test('without EventSource the console polls instead, and throws no error', async
 });
 
 test('a node’s page follows its status and its instances’ health without a reload, and keeps a half-typed edit', async ({ page }) => {
-  const suffix = Date.now().toString(36);
   const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });
   try {
-    const [org] = await db
-      .insert(organizations)
-      .values({ name: `Watched ${suffix}`, kind: 'customer' })
-      .returning();
-    const [node] = await db
-      .insert(nodes)
-      .values({ organizationId: org!.id, name: `watched-${suffix}`, status: 'online' })
-      .returning();
+    const { organizationId, nodeId } = await customerWithNode(db, 'Watched');
     const [instance] = await db
       .insert(instances)
-      .values({ organizationId: org!.id, nodeId: node!.id, name: 'watched-gw', state: 'managed', containerIds: ['d'.repeat(64)], port: 18789 })
+      .values({ organizationId, nodeId, name: 'watched-gw', state: 'managed', containerIds: ['d'.repeat(64)], port: 18789 })
       .returning();
     await signInAsAdmin(page);
-    await page.goto(`/nodes/${node!.id}`);
+    await page.goto(`/nodes/${nodeId}`);
     await expect(page.locator('html')).toHaveAttribute('data-live', 'events');
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     const notes = page.getByRole('form', { name: 'Edit node' }).getByLabel('Notes');
     await notes.fill('half-typed');
 
-    await db.update(nodes).set({ status: 'stale', updatedAt: new Date() }).where(eq(nodes.id, node!.id));
+    await db.update(nodes).set({ status: 'stale', updatedAt: new Date() }).where(eq(nodes.id, nodeId));
     await expect(page.getByTestId('node').locator('.badge')).toHaveText('stale', { timeout: 3_000 });
     await db
       .update(instances)
@@ -161,20 +154,14 @@ test('a node’s page follows its status and its instances’ health without a r
 test('the nodes, instances, jobs, runs and approvals pages follow their records by the stream, not by polling', async ({ page, browser }) => {
   test.setTimeout(120_000);
   const suffix = Date.now().toString(36);
-  const orgName = `Live pages ${suffix}`;
   const person = { email: `live-pages-${suffix}@customer.test`, password: 'live-password-0123' };
   const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });
   try {
-    const [org] = await db.insert(organizations).values({ name: orgName, kind: 'customer' }).returning();
-    const organizationId = org!.id;
+    const { organizationId, organizationName: orgName, nodeId } = await customerWithNode(db, 'Live pages', suffix);
     const owner = await createUser(db, { ...person, name: 'Live Pages Admin', role: 'company_admin', organizationId });
-    const [node] = await db
-      .insert(nodes)
-      .values({ organizationId, name: `live-node-${suffix}`, status: 'online' })
-      .returning();
     const [instance] = await db
       .insert(instances)
-      .values({ organizationId, nodeId: node!.id, name: 'live-gw', state: 'managed', containerIds: ['c'.repeat(64)], port: 18789, health: { healthy: true } })
+      .values({ organizationId, nodeId: nodeId, name: 'live-gw', state: 'managed', containerIds: ['c'.repeat(64)], port: 18789, health: { healthy: true } })
       .returning();
     const job = async (type: string, state: 'running' | 'waiting_for_approval', params: Record<string, unknown>) =>
       (
@@ -183,7 +170,7 @@ test('the nodes, instances, jobs, runs and approvals pages follow their records 
           .values({
             type,
             organizationId,
-            nodeId: node!.id,
+            nodeId: nodeId,
             workflowId: `live-${crypto.randomUUID()}`,
             state,
             params,
@@ -248,7 +235,7 @@ test('the nodes, instances, jobs, runs and approvals pages follow their records 
     await follows(
       customer,
       '/nodes',
-      () => db.update(nodes).set({ status: 'stale' }).where(eq(nodes.id, node!.id)),
+      () => db.update(nodes).set({ status: 'stale' }).where(eq(nodes.id, nodeId)),
       () => expect(customer.getByTestId('node-status')).toHaveText('stale', { timeout: 3_000 }),
       true,
     );
@@ -309,17 +296,9 @@ test('the nodes, instances, jobs, runs and approvals pages follow their records 
 });
 
 test('a stream that drops reconnects by itself, reloads what it may have missed, and then hears changes again', async ({ page }) => {
-  const suffix = Date.now().toString(36);
   const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });
   try {
-    const [org] = await db
-      .insert(organizations)
-      .values({ name: `Dropped ${suffix}`, kind: 'customer' })
-      .returning();
-    const [node] = await db
-      .insert(nodes)
-      .values({ organizationId: org!.id, name: `dropped-${suffix}`, status: 'online' })
-      .returning();
+    const { organizationId, nodeId } = await customerWithNode(db, 'Dropped');
     await signInAsAdmin(page);
     // Each stream the page opens now says it is ready and ends at once, as a proxy or a restarted web process would end it.
     let dropped = 0;
@@ -328,7 +307,7 @@ test('a stream that drops reconnects by itself, reloads what it may have missed,
       return route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, body: 'retry: 300\nevent: ready\ndata: {}\n\n' });
     });
     const loads = countLoaderRequests(page);
-    await page.goto(`/nodes?organizationId=${org!.id}`);
+    await page.goto(`/nodes?organizationId=${organizationId}`);
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     await expect.poll(() => dropped, { message: 'the browser opened the stream again by itself' }).toBeGreaterThanOrEqual(3);
     // A reconnection cannot know what changed meanwhile: the page reloads its data (the `resync`), not the document.
@@ -342,7 +321,7 @@ test('a stream that drops reconnects by itself, reloads what it may have missed,
     await expect.poll(() => opened, { message: 'a reconnection reached the web process' }).toBeGreaterThan(0);
     await page.waitForTimeout(1_000);
     const streams = opened;
-    await db.update(nodes).set({ status: 'stale' }).where(eq(nodes.id, node!.id));
+    await db.update(nodes).set({ status: 'stale' }).where(eq(nodes.id, nodeId));
     await expect(page.getByTestId('node-status')).toHaveText('stale', { timeout: 3_000 });
     await expect(page.locator('html')).toHaveAttribute('data-live', 'events');
     expect(opened).toBe(streams); // one real stream, held open

@@ -4,9 +4,10 @@
 // the instance pages tell in sentences and tooltips (a tool policy's drift, its last apply).
 import { expect, test } from '@playwright/test';
 import { createDb } from '../../db/client.ts';
-import { instances, nodes, organizations } from '../../db/schema.ts';
+import { instances } from '../../db/schema.ts';
 import { formatDateTime } from '../../web/app/components/dates.ts';
 import { signInAsAdmin } from './helpers.ts';
+import { customerWithNode } from './records.ts';
 
 test.use({ timezoneId: 'Asia/Tokyo' });
 
@@ -31,17 +32,9 @@ test('an instance’s tool policy drift and last apply read in Asia/Tokyo on the
   const driftedSince = '2026-11-30T20:15:00.000Z';
   const appliedAt = '2026-11-30T21:40:00.000Z';
   const inTokyo = (iso: string) => formatDateTime(iso, '—', 'Asia/Tokyo');
-  const suffix = Date.now().toString(36);
   const db = createDb(process.env.E2E_DATABASE_URL!, { max: 1 });
-  const [org] = await db
-    .insert(organizations)
-    .values({ name: `Tokyo ${suffix}`, kind: 'customer' })
-    .returning();
-  const [node] = await db
-    .insert(nodes)
-    .values({ organizationId: org!.id, name: `tokyo-node-${suffix}`, status: 'online' })
-    .returning();
-  const managed = { organizationId: org!.id, nodeId: node!.id, state: 'managed' as const, containerIds: ['f'.repeat(64)], appliedTools: { allow: ['read'] } };
+  const { organizationId, nodeId } = await customerWithNode(db, 'Tokyo');
+  const managed = { organizationId, nodeId, state: 'managed' as const, containerIds: ['f'.repeat(64)], appliedTools: { allow: ['read'] } };
   const [drifted] = await db
     .insert(instances)
     .values({
@@ -61,12 +54,12 @@ test('an instance’s tool policy drift and last apply read in Asia/Tokyo on the
   await db.$client.end();
 
   await signInAsAdmin(page);
-  await page.goto(`/nodes/${node!.id}`);
+  await page.goto(`/nodes/${nodeId}`);
   await expect(page.getByTestId('tools-drifted')).toContainText(`noticed ${inTokyo(driftedSince)}`);
   await page.goto(`/instances/${drifted!.id}/capabilities`);
   await expect(page.getByTestId('drift')).toContainText(`noticed ${inTokyo(driftedSince)}`);
   await page.goto(`/instances/${steady!.id}/capabilities`);
   await expect(page.getByText(`Applied ${inTokyo(appliedAt)}; the gateway reports the same configuration.`)).toBeVisible();
-  await page.goto(`/instances?organizationId=${org!.id}&drifted=yes`);
+  await page.goto(`/instances?organizationId=${organizationId}&drifted=yes`);
   await expect(page.locator('tr[data-instance="drifted"]').getByText('tools drifted')).toHaveAttribute('title', `since ${inTokyo(driftedSince)}`);
 });
