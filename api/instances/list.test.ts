@@ -1,7 +1,7 @@
 // The Instances list across nodes (written directly, as discovery and the jobs' activities would): filters,
 // search, pages, and each organization's own, including a customer's instance on the MSP's shared node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { instances, nodes } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, instances, nodes } from '../../db/schema.ts';
 import { freshDatabase, type TestDatabase } from '../../tests/jest/db.ts';
 import { failure, seedTenants, type Tenants } from '../../tests/jest/tenants.ts';
 import { getInstance, listInstances } from './list.ts';
@@ -87,6 +87,35 @@ describe('listInstances', () => {
     expect(hosted).toMatchObject({ organizationName: 'Acme', nodeName: 'shared-1', nodeOrganizationId: w.msp.id, nodeStatus: 'online', health: null, healthStatus: 'unknown' });
     const [beta] = (await listInstances(w.ctx(w.actors.admin), { q: 'beta' })).items;
     expect(beta).toMatchObject({ bundleVersion: '2026.9.6', healthStatus: 'unhealthy', health: { healthy: false, gateway: 'exited', cli: 'running' } });
+  });
+
+  it('lists the capabilities attached to each instance, by key, on every page of the list and on the instance', async () => {
+    const entry = async (key: string, name: string, kind: 'tool' | 'pack') =>
+      (await t.db.insert(capabilities).values({ key, kind, name, description: name, version: '1' }).returning())[0]!;
+    const drive = await entry('test_drive', 'Test Drive', 'tool');
+    const office = await entry('test_office', 'Test office pack', 'pack');
+    await t.db.insert(capabilityAttachments).values([
+      { instanceId: id['beta-claw']!, capabilityId: office.id },
+      { instanceId: id['beta-claw']!, capabilityId: drive.id },
+      { instanceId: id['hosted-claw']!, capabilityId: drive.id },
+    ]);
+    const attached = async (limit: number) => {
+      const out: Record<string, string[]> = {};
+      let cursor: string | undefined;
+      do {
+        const page = await listInstances(w.ctx(w.actors.acmeAdmin), { limit, cursor });
+        for (const i of page.items) out[i.name] = i.capabilities.map((c) => c.key);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return out;
+    };
+    const expected = { 'alpha-claw': [], 'beta-claw': ['test_drive', 'test_office'], gamma_x: [], 'hosted-claw': ['test_drive'] };
+    expect(await attached(100)).toEqual(expected);
+    expect(await attached(1)).toEqual(expected); // each page reads its own rows' attachments
+    expect((await getInstance(w.ctx(w.actors.admin), id['beta-claw']!)).capabilities).toEqual([
+      { id: drive.id, key: 'test_drive', name: 'Test Drive', kind: 'tool' },
+      { id: office.id, key: 'test_office', name: 'Test office pack', kind: 'pack' },
+    ]);
   });
 
   it('shows a company admin their organization’s instances, also on the MSP’s shared node; others are not found', async () => {

@@ -1,10 +1,11 @@
 // OpenClaw instances across nodes, as the Instances page and GET /instances show them: each with its
-// organization (whose instance it is), its node, state, bundle version and last health. Listed by the
+// organization (whose instance it is), its node, state, bundle version, last health, drift and the
+// capabilities attached to it (one query for the page's rows, never one per row). Listed by the
 // instance's organization, so a customer's instance hosted on the MSP's shared infrastructure is the
 // customer's to see (api/list-scope.ts); the node is joined, never fetched per row.
-import { aliasedTable, and, asc, eq, ilike, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import { aliasedTable, and, asc, eq, ilike, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { INSTANCE_STATES, instances, NODE_STATUSES, nodes, organizations } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, INSTANCE_STATES, instances, NODE_STATUSES, nodes, organizations } from '../../db/schema.ts';
 import { authorize, type ServiceContext } from '../authz.ts';
 import { NotFoundError, parseInput } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -37,6 +38,9 @@ export const InstanceOutput = z.object({
   health: InstanceHealthSummary.nullable(),
   healthStatus: z.enum(HEALTH_STATUSES).describe('the last health check’s verdict; unknown when never checked'),
   driftedSince: z.string().nullable().describe('since when its gateway’s tool configuration differs from the one last applied (null: not drifted)'),
+  capabilities: z
+    .array(z.object({ id: z.string(), key: z.string(), name: z.string(), kind: z.string() }))
+    .describe('the capabilities and packs attached to it, by key: what it may use, within its organization’s permissions'),
   managedSince: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -62,7 +66,23 @@ function selectInstances(ctx: ServiceContext) {
 }
 type Row = Awaited<ReturnType<ReturnType<typeof selectInstances>['execute']>>[number];
 
-function toOutput({ instance: i, organizationName, nodeName, nodeOrganizationId, nodeStatus }: Row): InstanceOutput {
+type Attached = InstanceOutput['capabilities'];
+
+/** The capabilities attached to each of these instances, in one query. */
+async function attachedTo(ctx: ServiceContext, instanceIds: string[]): Promise<Map<string, Attached>> {
+  const byInstance = new Map<string, Attached>();
+  if (!instanceIds.length) return byInstance;
+  const rows = await ctx.db
+    .select({ instanceId: capabilityAttachments.instanceId, id: capabilities.id, key: capabilities.key, name: capabilities.name, kind: capabilities.kind })
+    .from(capabilityAttachments)
+    .innerJoin(capabilities, eq(capabilities.id, capabilityAttachments.capabilityId))
+    .where(inArray(capabilityAttachments.instanceId, instanceIds))
+    .orderBy(asc(capabilities.key));
+  for (const { instanceId, ...capability } of rows) byInstance.set(instanceId, [...(byInstance.get(instanceId) ?? []), capability]);
+  return byInstance;
+}
+
+function toOutput({ instance: i, organizationName, nodeName, nodeOrganizationId, nodeStatus }: Row, attached: Attached): InstanceOutput {
   const health = healthSummary(i.health, i.updatedAt);
   return {
     id: i.id,
@@ -79,6 +99,7 @@ function toOutput({ instance: i, organizationName, nodeName, nodeOrganizationId,
     health,
     healthStatus: healthStatusOf(health),
     driftedSince: i.driftedSince?.toISOString() ?? null,
+    capabilities: attached,
     managedSince: i.managedSince?.toISOString() ?? null,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
@@ -102,7 +123,11 @@ export async function listInstances(ctx: ServiceContext, query: unknown): Promis
     .orderBy(asc(instances.createdAt), asc(instances.id))
     .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => ({ at: r.instance.createdAt.toISOString(), id: r.instance.id }));
-  return { items: page.items.map(toOutput), nextCursor: page.nextCursor };
+  const attached = await attachedTo(
+    ctx,
+    page.items.map((r) => r.instance.id),
+  );
+  return { items: page.items.map((r) => toOutput(r, attached.get(r.instance.id) ?? [])), nextCursor: page.nextCursor };
 }
 
 /** One instance with its last health report; another organization's is "not found", like a missing one. */
@@ -112,5 +137,6 @@ export async function getInstance(ctx: ServiceContext, id: string): Promise<Inst
   if (!row) throw new NotFoundError('instance');
   await authorize(ctx, 'instance.view', { organizationId: row.instance.organizationId, type: 'instance', id });
   const i = row.instance;
-  return { ...toOutput(row), containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence, lastHealth: i.health };
+  const attached = await attachedTo(ctx, [id]);
+  return { ...toOutput(row, attached.get(id) ?? []), containerIds: i.containerIds, reasons: i.reasons, confidence: i.confidence, lastHealth: i.health };
 }

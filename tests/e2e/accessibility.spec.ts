@@ -3,6 +3,8 @@
 // web/app/routes.ts: a route added there without a case here fails this test. Records the detail pages
 // need are made straight in the product's database.
 import crypto from 'node:crypto';
+import { decodeBase32IgnorePadding } from '@oslojs/encoding';
+import { generateTOTP } from '@oslojs/otp';
 import { expect, test } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { createDb, type Db } from '../../db/client.ts';
@@ -18,7 +20,7 @@ type Ids = { organization: string; node: string; instance: string; job: string; 
 /** Each route's page, as a path with its records' ids; null for routes that are no page of their own (say why). */
 const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
   login: { none: 'checked signed out, below' },
-  'login/two-factor': { none: 'redirects to /login without a pending sign-in' },
+  'login/two-factor': { none: 'checked with a sign-in waiting for its code, below' },
   logout: { none: 'an action: signs out and redirects' },
   'invite/:token': { none: 'checked signed out, below, with an unknown token' },
   'reports/shared/:token': { none: 'checked signed out, below: a live link, a revoked one and an unknown one' },
@@ -33,7 +35,8 @@ const PAGES: Record<string, ((ids: Ids) => string) | { none: string }> = {
   people: () => '/people',
   nodes: () => '/nodes',
   'nodes/:nodeId': (i) => `/nodes/${i.node}`,
-  'instances/:instanceId/logs': { none: 'reads the logs on the node by a job: its form is the instance row’s, checked on the node page' },
+  // Its node has no agent here: the page shows its form and why no lines were read (with lines: deploy.spec.ts).
+  'instances/:instanceId/logs': (i) => `/instances/${i.instance}/logs`,
   jobs: () => '/jobs',
   'jobs/:jobId': (i) => `/jobs/${i.job}`,
   rollouts: () => '/rollouts',
@@ -182,6 +185,27 @@ test('a customer report’s share link has no serious violations, open, revoked 
   expect(await seriousViolations(page), 'revoked').toEqual([]);
   await page.goto('/reports/shared/awrep_never-issued');
   expect(await seriousViolations(page), 'unknown').toEqual([]);
+});
+
+test('two-factor sign-in has no serious violations: its setup, the recovery codes, and the code asked at sign-in', async ({ page }) => {
+  const person = { email: `a11y-2fa-${suffix}@customer.test`, password: 'a11y-password-0123' };
+  await createUser(db, { ...person, name: 'A11y Two-Factor', role: 'company_user', organizationId: ids.organization });
+  await signIn(page, person.email, person.password);
+  await expect(page.getByTestId('console-view')).toHaveText('User view');
+  await page.goto('/account/two-factor');
+  await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+  const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+  expect(await seriousViolations(page), 'setting up').toEqual([]);
+  await page.getByLabel('Code from your app').fill(generateTOTP(decodeBase32IgnorePadding(secret), 30, 6));
+  await page.getByRole('button', { name: 'Confirm and turn on' }).click();
+  await expect(page.getByTestId('recovery-codes')).toBeVisible();
+  expect(await seriousViolations(page), 'the recovery codes').toEqual([]);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, person.email, person.password);
+  await expect(page).toHaveURL(/\/login\/two-factor/);
+  await expect(page.getByLabel('Authentication code')).toBeVisible();
+  expect(await seriousViolations(page), 'the code asked at sign-in').toEqual([]);
 });
 
 const PEOPLE = { 'company admin': companyAdmin, 'company user': companyUser };

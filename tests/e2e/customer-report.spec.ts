@@ -3,15 +3,24 @@
 // (no navigation, no share-link forms), creates a share link; a fresh browser context with no cookies
 // opens the link and sees that organization's report and not another organization's nodes; revoking the
 // link makes it say so (410) and show nothing, the same through the API.
+import crypto from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { recordAudit } from '../../db/audit.ts';
 import { createDb, type Db } from '../../db/client.ts';
-import { instances, nodes, organizations } from '../../db/schema.ts';
+import { instances, jobs, nodes, organizations } from '../../db/schema.ts';
 import { signInAsAdmin } from './helpers.ts';
 
 let db: Db;
 const suffix = Date.now().toString(36);
-const names = { customer: `Reported ${suffix}`, node: `report-node-${suffix}`, instance: `report-gw-${suffix}`, other: `Elsewhere ${suffix}`, otherNode: `other-node-${suffix}` };
+const names = {
+  customer: `Reported ${suffix}`,
+  node: `report-node-${suffix}`,
+  instance: `report-gw-${suffix}`,
+  other: `Elsewhere ${suffix}`,
+  otherNode: `other-node-${suffix}`,
+  run: `Nightly tidy ${suffix}`,
+  otherRun: `Foreign run ${suffix}`,
+};
 let customerId: string;
 
 test.beforeAll(async () => {
@@ -21,6 +30,35 @@ test.beforeAll(async () => {
   const otherId = await org(names.other);
   const [node] = await db.insert(nodes).values({ organizationId: customerId, name: names.node, status: 'online' }).returning();
   await db.insert(nodes).values({ organizationId: otherId, name: names.otherNode, status: 'online' });
+  // A restart an MSP admin approved, and a workflow run whose step was blocked by a rule; another organization's run.
+  const job = (organizationId: string, values: Partial<typeof jobs.$inferInsert> & { type: string; state: (typeof jobs.$inferInsert)['state'] }) =>
+    db.insert(jobs).values({ organizationId, workflowId: `report-${crypto.randomUUID()}`, params: {}, ...values });
+  await job(customerId, {
+    type: 'restart_gateway',
+    nodeId: node!.id,
+    state: 'completed',
+    params: { instanceName: names.instance },
+    approvals: [{ at: new Date().toISOString(), by: 'approver@msp.test', role: 'msp_admin', via: 'console', outcome: 'approved' }],
+  });
+  const blockedRun = (organizationId: string, definitionName: string) =>
+    job(organizationId, {
+      type: 'workflow_run',
+      state: 'failed',
+      params: { definitionName },
+      result: {
+        definitionName,
+        steps: [
+          {
+            name: 'Restart the gateway',
+            state: 'blocked',
+            endedAt: new Date().toISOString(),
+            verdict: { outcome: 'blocked', rule: 'instance.missing', sentence: 'no such instance' },
+          },
+        ],
+      },
+    });
+  await blockedRun(customerId, names.run);
+  await blockedRun(otherId, names.otherRun);
   const [instance] = await db
     .insert(instances)
     .values({ organizationId: customerId, nodeId: node!.id, name: names.instance, state: 'managed', bundleVersion: '2026.11.1' })
@@ -93,6 +131,12 @@ test('customer report: print, share a read-only link that opens without signing 
   await expect(outsider.getByRole('heading', { name: `Customer report: ${names.customer}` })).toBeVisible();
   await expect(outsider.getByTestId('report-nodes')).toContainText(names.node);
   await expect(outsider.getByTestId('report-instances')).toContainText(names.instance);
+  // Jobs with their approvals, what was blocked by which rule, and the audit highlights (the link's own creation).
+  await expect(outsider.getByTestId('report-jobs').getByRole('row').filter({ hasText: 'completed' })).toContainText('approved by approver@msp.test');
+  await expect(outsider.getByTestId('report-blocked')).toContainText(names.run);
+  await expect(outsider.getByTestId('report-blocked')).toContainText('instance.missing');
+  await expect(outsider.getByTestId('report-highlights')).toContainText('report.share_link.create');
+  await expect(outsider.locator('body')).not.toContainText(names.otherRun);
   await expect(outsider.locator('body')).not.toContainText(names.otherNode);
   await expect(outsider.locator('body')).not.toContainText(names.other);
   await expect(outsider.getByRole('navigation', { name: 'Console' })).toHaveCount(0);

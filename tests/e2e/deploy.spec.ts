@@ -116,6 +116,7 @@ test('checks its health, reads its logs, restarts it with approval, and adopts a
   await row().getByRole('link', { name: 'Logs' }).click();
   await expect(page.getByRole('heading', { name: 'Logs of e2e-claw' })).toBeVisible();
   await expect(page.getByTestId('logs')).toContainText('[gateway]');
+  expect(await seriousViolations(page), 'the logs page with lines').toEqual([]);
 
   // Restart: approval-gated; the approver sees the instance as it is, and the job reports the downtime.
   await page.goto(nodePage!);

@@ -1,11 +1,12 @@
-// Issue 16 in the browser: the Instances page's filters, search and bulk "Check health", and the home
+// Issue 16 in the browser: the Instances page's columns (drift and attached capabilities among them), its
+// filters, search and bulk "Check health", and the home
 // dashboard's counts matching the records, for an MSP admin and for a customer's company admin. The
 // customer's world is scripted straight into the product's database (tests/e2e/global-setup.ts).
 import crypto from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { createDb, type Db } from '../../db/client.ts';
-import { instances, jobs, nodes, organizations } from '../../db/schema.ts';
+import { capabilities, capabilityAttachments, instances, jobs, nodes, organizations } from '../../db/schema.ts';
 import { createUser } from '../../db/users.ts';
 import { generateKeyPair } from '../../protocol/envelope.ts';
 import { signIn, signInAsAdmin } from './helpers.ts';
@@ -14,6 +15,8 @@ const suffix = Date.now().toString(36);
 const ORG = `Fleet ${suffix}`;
 const COMPANY_ADMIN = { email: `fleet-admin-${suffix}@customer.test`, password: 'fleet-password-0123' };
 let db: Db;
+/** The built-in catalogue entry attached to alpha. */
+let attachedName: string;
 
 test.beforeAll(async () => {
   db = createDb(process.env.E2E_DATABASE_URL!, { max: 2 });
@@ -30,12 +33,29 @@ test.beforeAll(async () => {
     .values({ organizationId, name: `edge-b-${suffix}`, status: 'stale' })
     .returning();
   const managed = { state: 'managed' as const, containerIds: ['a'.repeat(64), 'b'.repeat(64)], bundleVersion: '2026.9.6' };
-  await db.insert(instances).values([
-    { organizationId, nodeId: a!.id, name: 'alpha', ...managed, port: 18789, health: { healthy: true, gateway: { state: 'running' }, cli: { state: 'running' } } },
-    { organizationId, nodeId: a!.id, name: 'beta', ...managed, port: 18790, health: { healthy: false, gateway: { state: 'exited' }, cli: { state: 'running' } } },
-    { organizationId, nodeId: b!.id, name: 'gamma', state: 'discovered', containerIds: ['c'.repeat(64)], reasons: ['image'] },
-    { organizationId, nodeId: b!.id, name: 'delta', ...managed, port: 18789 },
-  ]);
+  const scripted = await db
+    .insert(instances)
+    .values([
+      { organizationId, nodeId: a!.id, name: 'alpha', ...managed, port: 18789, health: { healthy: true, gateway: { state: 'running' }, cli: { state: 'running' } } },
+      {
+        organizationId,
+        nodeId: a!.id,
+        name: 'beta',
+        ...managed,
+        port: 18790,
+        health: { healthy: false, gateway: { state: 'exited' }, cli: { state: 'running' } },
+        // Its gateway's tools were changed by hand since the last apply.
+        appliedToolsHash: 'a'.repeat(64),
+        reportedToolsHash: 'b'.repeat(64),
+        driftedSince: new Date(Date.now() - 3_600_000),
+      },
+      { organizationId, nodeId: b!.id, name: 'gamma', state: 'discovered', containerIds: ['c'.repeat(64)], reasons: ['image'] },
+      { organizationId, nodeId: b!.id, name: 'delta', ...managed, port: 18789 },
+    ])
+    .returning();
+  const [tool] = await db.select().from(capabilities).where(eq(capabilities.kind, 'tool')).orderBy(capabilities.key).limit(1);
+  attachedName = tool!.name;
+  await db.insert(capabilityAttachments).values({ instanceId: scripted.find((i) => i.name === 'alpha')!.id, capabilityId: tool!.id });
   const job = (state: 'failed' | 'waiting_for_approval', extra: Partial<typeof jobs.$inferInsert>) =>
     db
       .insert(jobs)
@@ -71,6 +91,8 @@ test('the Instances page filters by organization, node, state and health, search
   await expect(alpha).toContainText(`edge-a-${suffix}`);
   await expect(alpha).toContainText('2026.9.6');
   await expect(alpha.getByTestId('instance-health')).toHaveText('healthy');
+  await expect(alpha.getByTestId('instance-capabilities')).toHaveText(attachedName);
+  await expect(page.locator('tr[data-instance="beta"]').getByTestId('instance-capabilities')).toHaveText('none attached');
   await expect(alpha.getByRole('link', { name: 'Capabilities of alpha' })).toHaveAttribute('href', /\/instances\/[0-9a-f-]+\/capabilities$/);
   await expect(alpha.getByRole('link', { name: 'Logs of alpha' })).toHaveAttribute('href', /\/instances\/[0-9a-f-]+\/logs$/);
 
@@ -80,7 +102,12 @@ test('the Instances page filters by organization, node, state and health, search
   await expect.poll(() => shown(page)).toEqual(['beta']);
   await show({ Health: 'unknown' });
   await expect.poll(() => shown(page)).toEqual(['delta', 'gamma']);
-  await show({ Health: 'Any', Node: `edge-a-${suffix}` });
+  await show({ Health: 'Any', 'Tools drifted': 'yes' });
+  await expect.poll(() => shown(page)).toEqual(['beta']);
+  await expect(page.locator('tr[data-instance="beta"]')).toContainText('tools drifted');
+  await show({ 'Tools drifted': 'no' });
+  await expect.poll(() => shown(page)).toEqual(['alpha', 'delta', 'gamma']);
+  await show({ 'Tools drifted': 'Any', Node: `edge-a-${suffix}` });
   await expect.poll(() => shown(page)).toEqual(['alpha', 'beta']);
   await show({ Node: 'All nodes', Name: 'ELT' });
   await expect.poll(() => shown(page)).toEqual(['delta']);
@@ -134,11 +161,15 @@ test('the home dashboard counts the records: every organization or one for MSP s
   await page.waitForURL(/\?organizationId=/); // the URL changes once the counts of the organization have loaded…
   // …and the page shows them a moment later (it renders the organization's charts too).
   await expect.poll(() => tile(page, 'dashboard-nodes', ['online', 'stale', 'offline', 'pending'])).toEqual({ online: 1, stale: 1, offline: 0, pending: 0 });
-  expect(await tile(page, 'dashboard-instances', ['managed', 'discovered', 'healthy', 'unhealthy'])).toEqual({ managed: 3, discovered: 1, healthy: 1, unhealthy: 1 });
+  const instanceTile = ['managed', 'discovered', 'healthy', 'unhealthy', 'drifted'];
+  expect(await tile(page, 'dashboard-instances', instanceTile)).toEqual({ managed: 3, discovered: 1, healthy: 1, unhealthy: 1, drifted: 1 });
   const jobsTile = ['waiting for my approval', 'failed in 24 h'];
   expect(await tile(page, 'dashboard-jobs', jobsTile)).toEqual({ 'waiting for my approval': 1, 'failed in 24 h': 1 });
   // A count opens the list it counts.
   await page.getByTestId('dashboard-instances').getByRole('link', { name: 'unhealthy' }).click();
+  await expect.poll(() => shown(page)).toEqual(['beta']);
+  await page.goBack();
+  await page.getByTestId('dashboard-instances').getByRole('link', { name: 'drifted' }).click();
   await expect.poll(() => shown(page)).toEqual(['beta']);
 
   // The customer's company admin: their organization only, and no approvals of their own to give.
@@ -147,7 +178,7 @@ test('the home dashboard counts the records: every organization or one for MSP s
   await signIn(customer, COMPANY_ADMIN.email, COMPANY_ADMIN.password);
   await expect(customer.getByTestId('console-view')).toHaveText('Company admin view');
   await expect(customer.getByRole('form', { name: 'Dashboard organization' })).toHaveCount(0);
-  expect(await tile(customer, 'dashboard-instances', ['managed', 'discovered', 'healthy', 'unhealthy'])).toEqual({ managed: 3, discovered: 1, healthy: 1, unhealthy: 1 });
+  expect(await tile(customer, 'dashboard-instances', instanceTile)).toEqual({ managed: 3, discovered: 1, healthy: 1, unhealthy: 1, drifted: 1 });
   expect(await tile(customer, 'dashboard-jobs', jobsTile)).toEqual({ 'waiting for my approval': 0, 'failed in 24 h': 1 });
   await customer.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Instances', exact: true }).click();
   await expect.poll(() => shown(customer)).toEqual(['alpha', 'beta', 'delta', 'gamma']);

@@ -29,6 +29,15 @@ function reloadSoon(revalidator: { current: Revalidator }, wait = DEBOUNCE_MS) {
   }, wait);
 }
 
+/**
+ * A page's own list of jobs (a workflow's or a schedule's runs): a change of one of its rows, or of a job
+ * that may be a new row (one created, whose change names no state it left), not every job's transition.
+ */
+export const jobsListed =
+  (ids: readonly string[]): LiveFilter =>
+  (c) =>
+    c.kind === 'job' && (ids.includes(c.id) || c.previous === undefined);
+
 const matches = (filter: LiveFilter, change: LiveChange) => (typeof filter === 'function' ? filter(change) : filter.includes(change.kind));
 
 /**

@@ -27,6 +27,12 @@ export function useBrowserTimeZone(current: string): void {
   }, [current, revalidator]);
 }
 
+/** Formats a moment in the viewer's zone as plain text: for a title or a label, where no <time> fits. */
+export function useDateTimeText(): (iso: string | null | undefined) => string {
+  const zone = useTimeZone();
+  return (iso) => formatDateTime(iso, '—', zone);
+}
+
 /** A moment in the viewer's zone, as a <time> element. */
 export function DateTime({ iso, none }: { iso: string | null | undefined; none?: string }) {
   const zone = useTimeZone();

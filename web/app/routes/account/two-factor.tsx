@@ -14,10 +14,8 @@ import { clientIp } from '../../auth/client-ip.server.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { FieldError, FormError } from '../../components/forms.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 import type { Route } from './+types/two-factor.ts';
-
-// The same text on the server and in the browser (no locale or time zone), so hydration matches.
-const formatTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 export const meta: Route.MetaFunction = () => [{ title: 'Two-factor sign-in · Anthropy Works' }];
 
@@ -130,7 +128,12 @@ export default function AccountTwoFactor({ loaderData, actionData }: Route.Compo
             off
           </span>
         )}
-        {status.enabledAt && <span className="muted"> since {formatTime(status.enabledAt)}</span>}
+        {status.enabledAt && (
+          <span className="muted">
+            {' '}
+            since <DateTime iso={status.enabledAt} />
+          </span>
+        )}
       </p>
       <FormError message={generalError} />
       {newCodes && <RecoveryCodes codes={newCodes} />}

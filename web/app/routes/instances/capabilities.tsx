@@ -5,6 +5,7 @@ import { listCapabilities } from '../../../../api/capabilities/service.ts';
 import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { RowAction } from '../../components/forms.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 import type { Route } from './+types/capabilities.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instance capabilities · Anthropy Works' }];
@@ -78,7 +79,8 @@ export default function InstanceCapabilities({ loaderData, actionData }: Route.C
       <p data-testid="tool-policy-summary">What applying writes: {toolPolicy.summary}</p>
       {drift?.drifted && (
         <p role="alert" data-testid="drift">
-          The gateway’s tool configuration was changed outside Anthropy Works (noticed {drift.driftedSince}): applying again puts back the policy below.
+          The gateway’s tool configuration was changed outside Anthropy Works (noticed <DateTime iso={drift.driftedSince} />
+          ): applying again puts back the policy below.
         </p>
       )}
       {drift?.drifted && (
@@ -90,7 +92,11 @@ export default function InstanceCapabilities({ loaderData, actionData }: Route.C
           </div>
         </details>
       )}
-      {drift && !drift.drifted && drift.appliedAt && <p className="muted">Applied {drift.appliedAt}; the gateway reports the same configuration.</p>}
+      {drift && !drift.drifted && drift.appliedAt && (
+        <p className="muted">
+          Applied <DateTime iso={drift.appliedAt} />; the gateway reports the same configuration.
+        </p>
+      )}
       {canApply && (
         <Form method="post" aria-label="Apply capabilities">
           <input type="hidden" name="intent" value="apply" />

@@ -4,15 +4,17 @@ import { Link } from 'react-router';
 import type { HealthStatus, InstanceHealthSummary } from '../../../../api/instances/health.ts';
 import type { HealthChecksOutcome } from '../../../../api/instances/health-checks.ts';
 import { ago } from '../../components/live.ts';
+import { useDateTimeText } from '../../components/time-zone.tsx';
 
 export function InstanceHealth({ status, health }: { status: HealthStatus; health: InstanceHealthSummary | null }) {
+  const dateText = useDateTimeText();
   return (
     <>
       <span className={`badge ${status}`} data-testid="instance-health">
         {status}
       </span>
       {health && (
-        <span className="muted" title={health.checkedAt}>
+        <span className="muted" title={dateText(health.checkedAt)}>
           {' '}
           gateway {health.gateway ?? '?'}, helper {health.cli ?? 'none'} · {ago(health.checkedAt)}
         </span>

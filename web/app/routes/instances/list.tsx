@@ -1,4 +1,5 @@
-// Every OpenClaw instance across nodes (issue 16): filters and search, and "Check health" for the managed
+// Every OpenClaw instance across nodes (issue 16) with its organization, node, state, version, health, drift
+// and attached capabilities: filters and search, and "Check health" for the managed
 // instances selected, each a health_check job (api/instances/health-checks.ts); the answer tells how
 // many started and why any was refused. The same selection can also go to a rollout (issue 19, ADR 0030):
 // health checks or restarts in batches, a restart after one typed approval, followed on its rollout page.
@@ -19,6 +20,7 @@ import { attempt, loadFilteredPage } from '../../service-errors.server.ts';
 import type { Route } from './+types/list.ts';
 import { HealthChecksResult, InstanceHealth } from './instance-health.tsx';
 import { EmptyState } from '../../components/empty-state.tsx';
+import { useDateTimeText } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Anthropy Works' }];
 
@@ -65,6 +67,7 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
   useLiveData(3000, ['instance', 'node']); // health and states change as jobs finish and agents report
   const { instances, filters, filterErrors, nextUrl, organizations, nodeChoices, canCheck, canReadLogs, states, healthStatuses } = loaderData;
   const busy = useNavigation().state === 'submitting';
+  const dateText = useDateTimeText();
   const filtered = FILTERS.some((f) => filters[f]);
   return (
     <>
@@ -100,7 +103,7 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
       <Form method="post" aria-label="Check health of the selected instances">
         <input type="hidden" name="intent" value="health-check" />
         <table data-testid="instances">
-          <TableHead columns={[...(canCheck ? [''] : []), 'Instance', 'Organization', 'Node', 'State', 'Version', 'Health', '']} />
+          <TableHead columns={[...(canCheck ? [''] : []), 'Instance', 'Organization', 'Node', 'State', 'Version', 'Health', 'Capabilities', '']} />
           <tbody>
             {instances.map((i) => (
               <tr key={i.id} data-instance={i.name}>
@@ -119,11 +122,12 @@ export default function Instances({ loaderData, actionData }: Route.ComponentPro
                 <td>
                   <InstanceHealth status={i.healthStatus} health={i.health} />
                   {i.driftedSince && (
-                    <span className="badge failed" title={`since ${i.driftedSince}`}>
+                    <span className="badge failed" title={`since ${dateText(i.driftedSince)}`}>
                       tools drifted
                     </span>
                   )}
                 </td>
+                <td data-testid="instance-capabilities">{i.capabilities.length ? i.capabilities.map((c) => c.name).join(', ') : <span className="muted">none attached</span>}</td>
                 <td className="row">
                   <Link to={`/instances/${i.id}/capabilities`} aria-label={`Capabilities of ${i.name}`}>
                     Capabilities

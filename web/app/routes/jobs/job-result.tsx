@@ -2,6 +2,7 @@
 // result holds one, an instance's health (the helper can be down while the gateway serves).
 import type { JobOutput } from '../../../../api/jobs/job-output.ts';
 import type { InstanceHealth } from '../../../../agent-worker/openclaw/health.ts';
+import { useDateTimeText } from '../../components/time-zone.tsx';
 
 const isHealth = (value: unknown): value is InstanceHealth => typeof value === 'object' && value !== null && 'gateway' in value && 'cli' in value;
 const container = (c: InstanceHealth['gateway']) => `${c.state}${c.health ? ` (${c.health})` : ''}${c.id ? ` · ${c.id.slice(0, 12)}` : ''}`;
@@ -85,6 +86,7 @@ export function stepDuration(s: Pick<RunStep, 'startedAt' | 'endedAt'>): string 
 export function RunSteps({ job }: { job: JobOutput }) {
   const steps = (job.result?.steps ?? []) as RunStep[];
   const waitingFor = job.result?.waitingForJob as string | undefined;
+  const dateText = useDateTimeText();
   return (
     <section aria-label="Steps">
       <h2>Steps{job.result?.simulate ? ' (simulated: no provider was called, no machine changed)' : ''}</h2>
@@ -117,7 +119,7 @@ export function RunSteps({ job }: { job: JobOutput }) {
                 <span className={`badge ${s.state}`}>{s.state}</span>
                 {s.reason && <div className="muted">{s.reason}</div>}
               </td>
-              <td data-testid="step-took" title={s.startedAt ? `started ${s.startedAt}` : undefined}>
+              <td data-testid="step-took" title={s.startedAt ? `started ${dateText(s.startedAt)}` : undefined}>
                 {stepDuration(s)}
               </td>
               <td>

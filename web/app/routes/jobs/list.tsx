@@ -11,6 +11,7 @@ import type { Route } from './+types/list.ts';
 import { JobState, jobTarget } from './job-view.tsx';
 import { TableHead } from '../../components/table.tsx';
 import { EmptyState } from '../../components/empty-state.tsx';
+import { useDateTimeText } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Jobs · Anthropy Works' }];
 
@@ -25,6 +26,7 @@ export async function loader({ request }: Route.LoaderArgs) {
 export default function Jobs({ loaderData }: Route.ComponentProps) {
   useLiveData(3000, ['job']); // states and steps change as runs progress
   const { jobs, filters, filterErrors, organizations, nodeChoices, states, types, nextUrl } = loaderData;
+  const dateText = useDateTimeText();
   return (
     <>
       <h1>Jobs</h1>
@@ -80,7 +82,7 @@ export default function Jobs({ loaderData }: Route.ComponentProps) {
                   <JobState state={j.state} />
                 </td>
                 <td>{j.step ?? '—'}</td>
-                <td title={j.createdAt}>{ago(j.createdAt)}</td>
+                <td title={dateText(j.createdAt)}>{ago(j.createdAt)}</td>
                 <td>{j.durationSeconds !== null ? `${j.durationSeconds} s` : '—'}</td>
                 <td>
                   <a href={j.temporalUrl} target="_blank" rel="noreferrer">

@@ -23,6 +23,7 @@ import { NodeFacts } from './node-facts.tsx';
 import { RevokeNode } from './revoke-node.tsx';
 import { revokeNodeIntents } from './revoke-node.server.ts';
 import { FormError } from '../../components/forms.tsx';
+import { useLiveData } from '../../components/live.ts';
 import { TableHead } from '../../components/table.tsx';
 import { getNodeStatusHistory } from '../../../../api/nodes/status-history.ts';
 import { StatusHistory } from './status-history.tsx';
@@ -74,6 +75,9 @@ export default function NodeDetail({ loaderData, actionData }: Route.ComponentPr
   /** The outcome of this page's last form, for the form that sent it. */
   const resultOf = <I extends Answer['intent']>(intent: I) => (actionData?.intent === intent ? ((actionData as AnswerTo<I>).result as AnswerTo<I>['result']) : null);
   const instanceAction = resultOf('instance-action');
+  // Its status, last sighting and instances follow the records (ADR 0018). A change of an instance does not
+  // name its node, so any instance's change reloads the page: instances change at the pace of jobs.
+  useLiveData(5000, (c) => (c.kind === 'node' && c.id === node.id) || c.kind === 'instance');
   return (
     <>
       <h1>{node.name}</h1>

@@ -4,13 +4,14 @@ import { FieldError, FormError, LabelledInput } from '../../components/forms.tsx
 import type { FormResult } from '../../service-errors.server.ts';
 import { labelsError } from './labels.ts';
 
-export function EditNode({ node, result }: { node: { name: string; labels: string[]; notes: string; updatedAt: string }; result: FormResult<unknown> | null }) {
+export function EditNode({ node, result }: { node: { name: string; labels: string[]; notes: string }; result: FormResult<unknown> | null }) {
   const busy = useNavigation().state === 'submitting';
   const errors = result && !result.ok ? result.fieldErrors : {};
   return (
     <>
       {result?.ok && <p role="status">Saved.</p>}
-      <Form method="post" className="card stack" aria-label="Edit node" key={node.updatedAt}>
+      {/* A new form once the saved fields change, not at each status change the page hears: what is being typed stays. */}
+      <Form method="post" className="card stack" aria-label="Edit node" key={JSON.stringify([node.name, node.labels, node.notes])}>
         <input type="hidden" name="intent" value="update" />
         <strong>Edit</strong>
         <LabelledInput label="Name" name="name" required maxLength={63} defaultValue={node.name} error={errors.name} />

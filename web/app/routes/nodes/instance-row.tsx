@@ -4,6 +4,7 @@
 import { Form, Link, useNavigation } from 'react-router';
 import type { NodeInventory } from '../../../../api/nodes/inventory.ts';
 import { RowAction } from '../../components/forms.tsx';
+import { DateTime } from '../../components/time-zone.tsx';
 
 type Instance = NodeInventory['instances'][number];
 
@@ -17,7 +18,8 @@ const HostNetwork = () => (
 // The gateway's tool configuration changed outside our jobs since the last apply (api/instances/drift.ts).
 const ToolsDrifted = ({ since }: { since: string }) => (
   <p className="error" data-testid="tools-drifted">
-    Tool policy drifted: its configuration was changed outside Anthropy Works (noticed {since.slice(0, 16).replace('T', ' ')} UTC).
+    Tool policy drifted: its configuration was changed outside Anthropy Works (noticed <DateTime iso={since} />
+    ).
   </p>
 );
 

@@ -10,7 +10,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { FieldError, FormError, RowAction } from '../../components/forms.tsx';
 import { EmptyState } from '../../components/empty-state.tsx';
 import { TableHead } from '../../components/table.tsx';
-import { DateTime } from '../../components/time-zone.tsx';
+import { DateTime, useDateTimeText } from '../../components/time-zone.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import { ReportView } from './report-view.tsx';
 import type { Route } from './+types/report.ts';
@@ -68,6 +68,7 @@ function PeriodFields({ period, errors }: { period: { from: string; to: string }
 export default function OrganizationReport({ loaderData, actionData }: Route.ComponentProps) {
   const { report, periodErrors, canShare, links, maxShareDays } = loaderData;
   const busy = useNavigation().state === 'submitting';
+  const dateText = useDateTimeText();
   const created = actionData?.intent === 'create' ? actionData : null;
   const createErrors = created && !created.result.ok ? created.result.fieldErrors : {};
   const revoked = actionData?.intent === 'revoke' ? actionData.result : null;
@@ -143,7 +144,13 @@ export default function OrganizationReport({ loaderData, actionData }: Route.Com
                     </td>
                     <td>
                       {l.status === 'active' && (
-                        <RowAction intent="revoke-link" id={l.id} label="Revoke" ariaLabel={`Revoke the link for ${l.from} to ${l.to} created ${l.createdAt}`} busy={busy} />
+                        <RowAction
+                          intent="revoke-link"
+                          id={l.id}
+                          label="Revoke"
+                          ariaLabel={`Revoke the link for ${l.from} to ${l.to} created ${dateText(l.createdAt)}`}
+                          busy={busy}
+                        />
                       )}
                     </td>
                   </tr>

@@ -12,6 +12,7 @@ import { FieldError, FormError, LabelledInput, OrganizationSelect } from '../../
 import { useLiveData } from '../../components/live.ts';
 import { TableHead } from '../../components/table.tsx';
 import { DateTime } from '../../components/time-zone.tsx';
+import { EmptyState } from '../../components/empty-state.tsx';
 import { filterChoices } from '../../filter-choices.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import { JobState } from '../jobs/job-view.tsx';
@@ -136,7 +137,7 @@ export default function Rollouts({ loaderData, actionData }: Route.ComponentProp
           })}
         </tbody>
       </table>
-      {items.length === 0 && <p className="muted">No rollout yet.</p>}
+      {items.length === 0 && <EmptyState next="Start one above, or from the Instances page’s selection.">No rollout yet.</EmptyState>}
     </>
   );
 }

@@ -13,6 +13,7 @@ import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { scheduleState, specText } from './spec.ts';
 import { DateTime } from '../../components/time-zone.tsx';
+import { jobsListed, useLiveData } from '../../components/live.ts';
 import { EmptyState } from '../../components/empty-state.tsx';
 import { JobState } from '../jobs/job-view.tsx';
 
@@ -66,6 +67,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 
 export default function ScheduleDetail({ loaderData, actionData }: Route.ComponentProps) {
   const { schedule: s, canManage, runs, standing, me } = loaderData;
+  useLiveData(5000, jobsListed(runs.map((r) => r.id))); // its runs' states, and a new run
   const errors = actionData && !actionData.ok ? actionData.fieldErrors : {};
   const busy = useNavigation().state === 'submitting';
   const state = scheduleState(s);

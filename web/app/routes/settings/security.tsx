@@ -4,9 +4,7 @@ import { requireContext } from '../../auth/guard.server.ts';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/security.ts';
 import { FormError } from '../../components/forms.tsx';
-
-// The same text on the server and in the browser (no locale or time zone), so hydration matches.
-const formatTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+import { DateTime } from '../../components/time-zone.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Security settings · Anthropy Works' }];
 
@@ -54,7 +52,7 @@ export default function SecuritySettings({ loaderData, actionData }: Route.Compo
       <p className="muted" data-testid="security-settings-last-change">
         {settings.updatedBy && settings.updatedAt ? (
           <>
-            Last changed by {settings.updatedBy.name} ({settings.updatedBy.email}) on {formatTime(settings.updatedAt)}.
+            Last changed by {settings.updatedBy.name} ({settings.updatedBy.email}) on <DateTime iso={settings.updatedAt} />.
           </>
         ) : (
           'Never changed: two-factor sign-in is optional for everyone.'

@@ -17,6 +17,7 @@ import { SharingForm } from './sharing-form.tsx';
 import { attempt, load } from '../../service-errors.server.ts';
 import type { Route } from './+types/detail.ts';
 import { DateTime } from '../../components/time-zone.tsx';
+import { jobsListed, useLiveData } from '../../components/live.ts';
 import { JobState } from '../jobs/job-view.tsx';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.definition.name ?? 'Workflow'} · Anthropy Works` }];
@@ -115,6 +116,7 @@ function Confirmation({ c }: { c: Step['confirmation'] }) {
 
 export default function WorkflowDetail({ loaderData, actionData }: Route.ComponentProps) {
   const { definition: d, version, canBuild, canRun, preview, connectionNames, instanceNames, runs, sharing } = loaderData;
+  useLiveData(5000, jobsListed(runs.map((r) => r.id))); // its latest runs' states, and a new run
   const busy = useNavigation().state === 'submitting';
   const verdicts = preview?.steps ?? [];
   const current = version.number === d.currentVersion.number;
